@@ -1,0 +1,99 @@
+//! Audit events: every change to a business record says who made it, when, and what the
+//! record looked like before and after. Events are written in the same transaction as the
+//! change, so there is never a change without its event or an event without its change.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::ids::{AuditEventId, UserId};
+use crate::text_enum;
+
+text_enum!(
+    /// The kind of record an event is about.
+    EntityKind {
+        Program = "program" / "Program",
+        Tier = "tier" / "Tier",
+        Partner = "partner" / "Partner",
+        Account = "account" / "Account",
+        User = "user" / "User",
+        ApiToken = "api_token" / "API token",
+    }
+);
+
+text_enum!(
+    /// What happened to the record.
+    AuditAction {
+        Created = "created" / "created",
+        Updated = "updated" / "updated",
+        Archived = "archived" / "archived",
+        Restored = "restored" / "restored",
+        Revoked = "revoked" / "revoked",
+    }
+);
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    pub id: AuditEventId,
+    pub at: DateTime<Utc>,
+    /// The user who made the change; absent for changes made by the system or the CLI.
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    pub entity_kind: EntityKind,
+    pub entity_id: String,
+    pub action: AuditAction,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// One field that differs between two versions of a record.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Top-level fields that differ between `before` and `after` (JSON objects), in field
+/// order of `after` then fields only in `before`. Bookkeeping fields are left out.
+pub fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
+    const IGNORED: &[&str] = &["updated_at", "created_at"];
+    let empty = serde_json::Map::new();
+    let b = before.and_then(Value::as_object).unwrap_or(&empty);
+    let a = after.and_then(Value::as_object).unwrap_or(&empty);
+    let mut out = Vec::new();
+    for (k, av) in a {
+        if !IGNORED.contains(&k.as_str()) && b.get(k) != Some(av) {
+            out.push(FieldChange { field: k.clone(), before: b.get(k).cloned(), after: Some(av.clone()) });
+        }
+    }
+    for (k, bv) in b {
+        if !IGNORED.contains(&k.as_str()) && !a.contains_key(k) {
+            out.push(FieldChange { field: k.clone(), before: Some(bv.clone()), after: None });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lists_changed_fields_only() {
+        let before = json!({"name": "A", "tier": "Select", "updated_at": "x", "gone": 1});
+        let after = json!({"name": "A", "tier": "Premier", "updated_at": "y"});
+        let changes = changed_fields(Some(&before), Some(&after));
+        let names: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(names, vec!["tier", "gone"]);
+        assert_eq!(changes[0].before, Some(json!("Select")));
+    }
+
+    #[test]
+    fn creation_lists_every_field() {
+        let after = json!({"name": "A", "created_at": "t"});
+        assert_eq!(changed_fields(None, Some(&after)).len(), 1);
+    }
+}

@@ -1,0 +1,99 @@
+//! Typed identifiers. Every record id is text with a short prefix naming its kind
+//! (`ptr_0192…`), so an id pasted into the wrong place fails to parse instead of silently
+//! matching nothing, and a `PartnerId` can never be passed where an `AccountId` is wanted.
+//!
+//! The core never generates ids (that needs randomness); the store does, with
+//! [`EntityId::from_parts`].
+
+use std::fmt;
+
+/// Behaviour shared by every typed id.
+pub trait EntityId: Sized {
+    /// The prefix before the underscore, e.g. `ptr`.
+    const PREFIX: &'static str;
+    /// Wraps text already known to be a valid id (from the database or `parse`).
+    fn from_trusted(s: String) -> Self;
+    fn as_str(&self) -> &str;
+
+    /// Builds an id from a 32-hex-digit body (the store passes a UUIDv7 here).
+    fn from_parts(hex_body: &str) -> Self {
+        Self::from_trusted(format!("{}_{}", Self::PREFIX, hex_body))
+    }
+
+    /// Parses user input: the right prefix and a 32-digit lowercase hex body.
+    fn parse(s: &str) -> Option<Self> {
+        let body = s.strip_prefix(Self::PREFIX)?.strip_prefix('_')?;
+        let ok = body.len() == 32 && body.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        ok.then(|| Self::from_trusted(s.to_owned()))
+    }
+}
+
+macro_rules! entity_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl EntityId for $name {
+            const PREFIX: &'static str = $prefix;
+            fn from_trusted(s: String) -> Self {
+                Self(s)
+            }
+            fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+entity_id!(/// A partner program (reseller, referral, technology, ...).
+    ProgramId, "prg");
+entity_id!(/// A tier on a program's ladder.
+    TierId, "tier");
+entity_id!(/// A partner company.
+    PartnerId, "ptr");
+entity_id!(/// An end-customer account.
+    AccountId, "acc");
+entity_id!(/// A user: vendor staff or a partner user.
+    UserId, "usr");
+entity_id!(/// An API token.
+    TokenId, "tok");
+entity_id!(/// An audit event.
+    AuditEventId, "evt");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_checks_prefix_and_body() {
+        let good = "ptr_0192f0c4a1b27c3d8e9f001122334455";
+        assert_eq!(PartnerId::parse(good).map(|i| i.to_string()), Some(good.to_owned()));
+        assert!(AccountId::parse(good).is_none(), "a partner id is not an account id");
+        assert!(PartnerId::parse("ptr_0192").is_none());
+        assert!(PartnerId::parse("ptr_0192F0C4A1B27C3D8E9F001122334455").is_none());
+        assert!(PartnerId::parse("ptr0192f0c4a1b27c3d8e9f001122334455").is_none());
+        assert!(PartnerId::parse("ptr_0192f0c4a1b27c3d8e9f00112233445'").is_none());
+    }
+}
+
+/// Parses an id from input, naming `field` in the error.
+pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {
+    T::parse(raw.trim()).ok_or_else(|| {
+        crate::FieldError::new(field, "id", format!("{field} must be an id like {}_0192…", T::PREFIX))
+    })
+}

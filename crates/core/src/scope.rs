@@ -1,0 +1,152 @@
+//! Who is asking, and what they may see and do.
+//!
+//! Every request runs as a [`Principal`] whose [`Scope`] is either vendor staff or exactly
+//! one partner. The store applies the scope inside its SQL (a partner never *sees* another
+//! partner's rows, so the answer is 404, not 403); the role decides which changes are
+//! allowed ([`authorize`]), answered with 403 and the rule.
+
+use crate::ids::{PartnerId, UserId};
+use crate::user::Role;
+
+/// The tenant boundary a request runs under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Vendor staff: the whole program's data.
+    Vendor,
+    /// A partner user: this partner's records and nothing else.
+    Partner(PartnerId),
+}
+
+/// The authenticated user behind a request.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+impl Principal {
+    /// Builds the principal of a stored user. A partner role without a partner is refused:
+    /// the database forbids it, and a user without a clear scope must get no access.
+    pub fn new(user_id: UserId, display_name: String, role: Role, partner_id: Option<PartnerId>) -> Option<Self> {
+        let scope = match (role.is_partner_role(), partner_id) {
+            (true, Some(p)) => Scope::Partner(p),
+            (false, None) => Scope::Vendor,
+            _ => return None,
+        };
+        Some(Self { user_id, display_name, role, scope })
+    }
+
+    pub fn partner_id(&self) -> Option<&PartnerId> {
+        match &self.scope {
+            Scope::Partner(p) => Some(p),
+            Scope::Vendor => None,
+        }
+    }
+
+    pub fn is_vendor(&self) -> bool {
+        self.scope == Scope::Vendor
+    }
+}
+
+/// A change someone wants to make.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Create, change or archive programs and tiers.
+    WriteProgram,
+    /// Create a partner, or change what the vendor governs about one (tier, status, type).
+    GovernPartner,
+    /// Change a partner's company profile (name, domain, country, regions, verticals).
+    EditPartnerProfile(&'a PartnerId),
+    /// Create, change or archive end-customer accounts.
+    WriteAccount,
+    /// Create, change or archive a user with this role (in this partner, for partner roles).
+    WriteUser { role: Role, partner: Option<&'a PartnerId> },
+}
+
+/// Why an action was refused: the rule and a sentence for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denied {
+    pub rule: &'static str,
+    pub message: String,
+}
+
+/// Decides whether `who` may take `action`. Visibility is already settled by the scope;
+/// this is about roles.
+pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
+    use Role::*;
+    let allowed = match (who.role, action) {
+        (Admin, _) => true,
+        (ChannelManager, Action::WriteUser { role, .. }) => role.is_partner_role(),
+        (ChannelManager, _) => true,
+        (DirectSales, Action::WriteAccount) => true,
+        (PartnerAdmin, Action::EditPartnerProfile(p)) => who.partner_id() == Some(*p),
+        (PartnerAdmin, Action::WriteUser { role, partner }) => {
+            role.is_partner_role() && partner.is_some() && who.partner_id() == *partner
+        }
+        _ => false,
+    };
+    if allowed {
+        return Ok(());
+    }
+    let (rule, what) = match action {
+        Action::WriteProgram => ("role.write_program", "change programs and tiers"),
+        Action::GovernPartner => ("role.govern_partner", "create partners or change their tier, status, type or program"),
+        Action::EditPartnerProfile(_) => ("role.edit_partner_profile", "edit this partner's profile"),
+        Action::WriteAccount => ("role.write_account", "change accounts"),
+        Action::WriteUser { role, .. } if !role.is_partner_role() => ("role.write_staff_user", "manage vendor staff users"),
+        Action::WriteUser { .. } => ("role.write_partner_user", "manage these partner users"),
+    };
+    Err(Denied { rule, message: format!("the {} role may not {what}", who.role.label()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::EntityId;
+
+    fn pid(n: u8) -> PartnerId {
+        PartnerId::from_parts(&format!("{n:032x}"))
+    }
+
+    fn who(role: Role, partner: Option<PartnerId>) -> Principal {
+        Principal::new(UserId::from_parts(&"0".repeat(32)), "t".into(), role, partner).unwrap()
+    }
+
+    #[test]
+    fn principal_scope_follows_role() {
+        assert!(Principal::new(UserId::from_parts(&"0".repeat(32)), "x".into(), Role::PartnerRep, None).is_none());
+        assert!(Principal::new(UserId::from_parts(&"0".repeat(32)), "x".into(), Role::Admin, Some(pid(1))).is_none());
+        assert_eq!(who(Role::PartnerRep, Some(pid(1))).scope, Scope::Partner(pid(1)));
+    }
+
+    #[test]
+    fn role_matrix() {
+        let a = pid(1);
+        let b = pid(2);
+        let admin = who(Role::Admin, None);
+        let cm = who(Role::ChannelManager, None);
+        let sales = who(Role::DirectSales, None);
+        let fin = who(Role::MarketingFinance, None);
+        let padmin = who(Role::PartnerAdmin, Some(a.clone()));
+        let rep = who(Role::PartnerRep, Some(a.clone()));
+
+        assert!(authorize(&admin, &Action::WriteUser { role: Role::Admin, partner: None }).is_ok());
+        assert!(authorize(&cm, &Action::WriteProgram).is_ok());
+        assert_eq!(authorize(&cm, &Action::WriteUser { role: Role::Admin, partner: None }).unwrap_err().rule, "role.write_staff_user");
+        assert!(authorize(&cm, &Action::WriteUser { role: Role::PartnerRep, partner: Some(&a) }).is_ok());
+        assert!(authorize(&sales, &Action::WriteAccount).is_ok());
+        assert!(authorize(&sales, &Action::GovernPartner).is_err());
+        assert!(authorize(&fin, &Action::WriteAccount).is_err());
+
+        assert!(authorize(&padmin, &Action::EditPartnerProfile(&a)).is_ok());
+        assert!(authorize(&padmin, &Action::EditPartnerProfile(&b)).is_err());
+        assert!(authorize(&padmin, &Action::GovernPartner).is_err());
+        assert!(authorize(&padmin, &Action::WriteUser { role: Role::PartnerRep, partner: Some(&a) }).is_ok());
+        assert!(authorize(&padmin, &Action::WriteUser { role: Role::PartnerRep, partner: Some(&b) }).is_err());
+        assert!(authorize(&padmin, &Action::WriteUser { role: Role::Admin, partner: Some(&a) }).is_err());
+        assert!(authorize(&rep, &Action::EditPartnerProfile(&a)).is_err());
+        assert!(authorize(&rep, &Action::WriteUser { role: Role::PartnerRep, partner: Some(&a) }).is_err());
+    }
+}
