@@ -206,3 +206,30 @@ mod tests {
         assert_eq!(fields, vec!["email", "display_name", "role"]);
     }
 }
+
+/// An API token as listed (the secret itself is shown once, at creation, and never stored).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiToken {
+    pub id: crate::ids::TokenId,
+    pub user_id: UserId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Raw input for a new API token.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenInput {
+    /// What the token is for, e.g. "CRM sync".
+    pub name: Option<String>,
+}
+
+impl NewTokenInput {
+    pub fn parse(&self) -> Result<String, Invalid> {
+        text::required("name", self.name.as_deref(), 80).map_err(|e| Invalid { errors: vec![e] })
+    }
+}

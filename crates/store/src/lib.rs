@@ -1,1 +1,150 @@
-//! placeholder
+//! The partnerops store: migrations and the repository functions over SQLite and
+//! PostgreSQL, through one query path (see [`db`]).
+//!
+//! Every function a partner user can reach takes the caller's scope or [`Actor`] and applies
+//! it inside its SQL ([`scope`]), so no caller can forget it; every change writes its audit
+//! event in the same transaction. Business rules are not decided here: they come from
+//! `partnerops-core`, which this crate calls with data it has read. No HTTP, no HTML.
+
+pub mod db;
+mod entity;
+pub mod error;
+pub mod migrate;
+mod scope;
+pub mod secret;
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod partners;
+pub mod programs;
+pub mod tiers;
+pub mod users;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use partnerops_core::ids::{EntityId, PartnerId, UserId};
+use partnerops_core::scope::{Action, Principal, Scope, authorize};
+
+pub use db::{Backend, Db};
+pub use error::{Result, StoreError};
+
+/// Where "now" comes from. Injectable so that time-driven rules can be exercised at any
+/// instant (`--as-of`) and tests need not wait.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The store: a pool on one backend and a clock.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.db.backend()).finish()
+    }
+}
+
+impl Store {
+    /// Connects to `url` and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        migrate::migrate(&store.db).await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let db = Db::connect(url).await?;
+        Ok(Store { db, clock: Arc::new(Utc::now) })
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        #[derive(sqlx::FromRow)]
+        struct One {
+            #[allow(dead_code)]
+            one: i64,
+        }
+        let _: Vec<One> = db::Exec::all(&mut self.db.read(), &db::Sql::new("SELECT 1 AS one")).await?;
+        Ok(())
+    }
+}
+
+/// A fresh id: a UUIDv7 (time-ordered, so ids sort roughly by creation) with the kind's prefix.
+pub fn new_id<T: EntityId>() -> T {
+    T::from_parts(&uuid::Uuid::now_v7().simple().to_string())
+}
+
+/// Who makes a change: a signed-in user, or the system itself (the CLI, the demo loader,
+/// scheduled jobs), which acts with vendor scope.
+#[derive(Clone, Debug)]
+pub enum Actor {
+    User(Principal),
+    System(String),
+}
+
+impl Actor {
+    pub fn system(label: &str) -> Actor {
+        Actor::System(label.to_owned())
+    }
+
+    pub fn scope(&self) -> Scope {
+        match self {
+            Actor::User(p) => p.scope.clone(),
+            Actor::System(_) => Scope::Vendor,
+        }
+    }
+
+    pub fn partner_id(&self) -> Option<&PartnerId> {
+        match self {
+            Actor::User(p) => p.partner_id(),
+            Actor::System(_) => None,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<&UserId> {
+        match self {
+            Actor::User(p) => Some(&p.user_id),
+            Actor::System(_) => None,
+        }
+    }
+
+    /// Checks the role rule for `action`; the system may do anything.
+    pub fn authorize(&self, action: &Action<'_>) -> Result<()> {
+        match self {
+            Actor::User(p) => Ok(authorize(p, action)?),
+            Actor::System(_) => Ok(()),
+        }
+    }
+
+    fn audit_name(&self) -> String {
+        match self {
+            Actor::User(p) => p.display_name.clone(),
+            Actor::System(label) => format!("system ({label})"),
+        }
+    }
+}

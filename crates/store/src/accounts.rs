@@ -1,0 +1,201 @@
+//! End-customer accounts, kept by vendor staff. Partners see none of them (deal
+//! registration will show a partner the accounts it registered).
+
+use chrono::{DateTime, Utc};
+use partnerops_core::account::{Account, AccountFields, AccountInput, AccountStatus};
+use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::country::Country;
+use partnerops_core::ids::{AccountId, EntityId, PartnerId, UserId};
+use partnerops_core::page::{Page, PageRequest, SortKey};
+use partnerops_core::scope::{Action, Scope};
+use partnerops_core::web_domain::WebDomain;
+use partnerops_core::{FieldError, Invalid};
+
+use crate::db::{Exec, Sql, Tx, UniqueRule, unique_violation};
+use crate::entity::{self, Archived, Entity};
+use crate::programs::finish_update;
+use crate::{Actor, Result, Store, StoreError, audit, new_id};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    id: String,
+    name: String,
+    web_domain: Option<String>,
+    country: String,
+    industry: Option<String>,
+    direct_owner_id: Option<String>,
+    status: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    archived_at: Option<DateTime<Utc>>,
+}
+
+const DOMAIN_TAKEN: UniqueRule = UniqueRule { index: "accounts_domain_live", sqlite_columns: "accounts.web_domain" };
+
+fn map_unique(e: sqlx::Error) -> StoreError {
+    if unique_violation(&e, &DOMAIN_TAKEN) {
+        StoreError::conflict("web_domain", "unique", "another account already has this web domain: it is the same company")
+    } else {
+        e.into()
+    }
+}
+
+impl Entity for Account {
+    const KIND: EntityKind = EntityKind::Account;
+    const TABLE: &'static str = "accounts";
+    const SELECT: &'static str = "SELECT accounts.* FROM accounts accounts WHERE 1 = 1";
+    const SORTS: &'static [(&'static str, &'static str)] = &[("name", "accounts.name"), ("created_at", "accounts.created_at")];
+    type Row = AccountRow;
+
+    fn from_row(r: AccountRow) -> Result<Account> {
+        let corrupt = |e: FieldError| StoreError::Corrupt(format!("{}: {}", e.field, e.message));
+        Ok(Account {
+            id: AccountId::from_trusted(r.id),
+            name: r.name,
+            web_domain: r.web_domain.map(WebDomain::from_trusted),
+            country: Country::parse("country", &r.country).map_err(corrupt)?,
+            industry: r.industry,
+            direct_owner_id: r.direct_owner_id.map(UserId::from_trusted),
+            status: AccountStatus::parse("status", &r.status).map_err(corrupt)?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            archived_at: r.archived_at,
+        })
+    }
+
+    fn id_str(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn owner(&self) -> Option<PartnerId> {
+        None
+    }
+
+    fn archive_action(&self) -> Action<'_> {
+        Action::WriteAccount
+    }
+
+    fn map_db_error(e: sqlx::Error) -> StoreError {
+        map_unique(e)
+    }
+
+    fn sort_key(&self, field: &str) -> SortKey {
+        match field {
+            "created_at" => SortKey::Time(self.created_at),
+            _ => SortKey::Text(self.name.clone()),
+        }
+    }
+}
+
+/// Filters for an account list.
+#[derive(Clone, Debug, Default)]
+pub struct AccountFilter {
+    /// Part of the name or web domain.
+    pub q: Option<String>,
+    pub country: Option<Country>,
+    pub status: Option<AccountStatus>,
+    pub industry: Option<String>,
+    pub direct_owner_id: Option<UserId>,
+    pub archived: Archived,
+}
+
+/// The direct owner must be a live vendor staff user.
+async fn check_owner(tx: &mut Tx, owner: Option<&UserId>) -> Result<()> {
+    let Some(owner) = owner else { return Ok(()) };
+    #[derive(sqlx::FromRow)]
+    struct Staff {
+        #[allow(dead_code)]
+        id: String,
+    }
+    let mut q = Sql::new("SELECT id FROM users WHERE partner_id IS NULL AND archived_at IS NULL AND id = ");
+    q.bind(owner.as_str());
+    let found: Option<Staff> = tx.optional(&q).await?;
+    found.map(|_| ()).ok_or_else(|| Invalid::one("direct_owner_id", "staff_user", "direct_owner_id must name a live vendor staff user").into())
+}
+
+fn push_values(q: &mut Sql, f: &AccountFields) {
+    q.bind(f.name.as_str())
+        .push(", ")
+        .bind(f.web_domain.as_ref().map(|d| d.as_str()))
+        .push(", ")
+        .bind(f.country.as_str())
+        .push(", ")
+        .bind(f.industry.as_deref())
+        .push(", ")
+        .bind(f.direct_owner_id.as_ref().map(|u| u.as_str()))
+        .push(", ")
+        .bind(f.status.as_str());
+}
+
+impl Store {
+    pub fn account_sorts() -> Vec<&'static str> {
+        entity::sort_names::<Account>()
+    }
+
+    pub async fn create_account(&self, actor: &Actor, input: &AccountInput) -> Result<Account> {
+        actor.authorize(&Action::WriteAccount)?;
+        let f = AccountFields::parse(input)?;
+        let now = self.now();
+        let id: AccountId = new_id();
+        let mut tx = self.db.begin_write().await?;
+        check_owner(&mut tx, f.direct_owner_id.as_ref()).await?;
+        let mut q = Sql::new("INSERT INTO accounts (id, name, web_domain, country, industry, direct_owner_id, status, created_at, updated_at) VALUES (");
+        q.bind(id.as_str()).push(", ");
+        push_values(&mut q, &f);
+        q.push(", ").bind(now).push(", ").bind(now).push(")");
+        tx.execute(&q).await.map_err(map_unique)?;
+        let account: Account = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
+        audit::record(&mut tx, now, actor, EntityKind::Account, id.as_str(), AuditAction::Created, None, None::<&()>, Some(&account)).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    pub async fn account(&self, scope: &Scope, id: &str) -> Result<Account> {
+        entity::fetch(&mut self.db.read(), scope, id).await
+    }
+
+    pub async fn accounts(&self, scope: &Scope, filter: &AccountFilter, page: &PageRequest) -> Result<Page<Account>> {
+        entity::list(self, scope, filter.archived, page, |q| {
+            if let Some(needle) = filter.q.as_deref() {
+                entity::push_contains(q, "accounts.name || ' ' || coalesce(accounts.web_domain, '')", needle);
+            }
+            if let Some(c) = filter.country {
+                q.push(" AND accounts.country = ").bind(c.as_str());
+            }
+            if let Some(s) = filter.status {
+                q.push(" AND accounts.status = ").bind(s.as_str());
+            }
+            if let Some(i) = filter.industry.as_deref() {
+                q.push(" AND lower(accounts.industry) = ").bind(i.trim().to_lowercase());
+            }
+            if let Some(o) = &filter.direct_owner_id {
+                q.push(" AND accounts.direct_owner_id = ").bind(o.as_str());
+            }
+        })
+        .await
+    }
+
+    pub async fn update_account(&self, actor: &Actor, id: &str, patch: AccountInput) -> Result<Account> {
+        let mut tx = self.db.begin_write().await?;
+        let before: Account = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::WriteAccount)?;
+        let f = AccountFields::parse(&before.to_input().overlay(patch))?;
+        check_owner(&mut tx, f.direct_owner_id.as_ref()).await?;
+        let now = self.now();
+        let mut q = Sql::new("UPDATE accounts SET (name, web_domain, country, industry, direct_owner_id, status, updated_at) = (");
+        push_values(&mut q, &f);
+        q.push(", ").bind(now).push(") WHERE id = ").bind(id);
+        tx.execute(&q).await.map_err(map_unique)?;
+        let after = finish_update(&mut tx, now, actor, &before).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    pub async fn archive_account(&self, actor: &Actor, id: &str) -> Result<Account> {
+        entity::set_archived(self, actor, id, true).await
+    }
+
+    pub async fn restore_account(&self, actor: &Actor, id: &str) -> Result<Account> {
+        entity::set_archived(self, actor, id, false).await
+    }
+}

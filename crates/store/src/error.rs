@@ -1,0 +1,50 @@
+//! The store's error: what went wrong in terms a caller can answer with (not found,
+//! invalid, conflict, forbidden, throttled), or a database failure to log.
+
+use chrono::{DateTime, Utc};
+use partnerops_core::Invalid;
+use partnerops_core::audit::EntityKind;
+use partnerops_core::scope::Denied;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist, or the caller's scope cannot see it: the two must look
+    /// the same, so a partner cannot probe for other partners' ids.
+    #[error("{} not found", .0.label())]
+    NotFound(EntityKind),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The change collides with the current state (a taken domain, a used rank).
+    #[error("conflict on {field}: {message}")]
+    Conflict { field: String, rule: String, message: String },
+    #[error("forbidden: {}", .0.message)]
+    Forbidden(Denied),
+    /// Wrong e-mail or password; deliberately says not which.
+    #[error("wrong e-mail address or password")]
+    BadCredentials,
+    #[error("too many failed logins; try again after {retry_at}")]
+    Throttled { retry_at: DateTime<Utc> },
+    /// Stored data failed to parse: a bug or a manual edit, never user input.
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::MigrateError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    pub fn conflict(field: &str, rule: &str, message: impl Into<String>) -> Self {
+        StoreError::Conflict { field: field.to_owned(), rule: rule.to_owned(), message: message.into() }
+    }
+}
+
+impl From<Denied> for StoreError {
+    fn from(d: Denied) -> Self {
+        StoreError::Forbidden(d)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

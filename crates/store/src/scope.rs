@@ -1,0 +1,42 @@
+//! The tenant boundary in SQL. This is the only place that decides which rows a scope can
+//! see; every scoped read in the store goes through [`restrict`].
+
+use partnerops_core::audit::EntityKind;
+use partnerops_core::scope::Scope;
+
+use crate::db::Sql;
+
+/// Appends ` AND <condition>` limiting rows of `kind` (aliased `alias` in the query) to
+/// what `scope` may see. Vendor staff see everything; a partner sees:
+/// - its own partner row, and its own users;
+/// - the tiers of its own program (the ladder it climbs);
+/// - audit events about its own records;
+/// - no programs (they hold the vendor's targets) and no accounts (the vendor's customers).
+pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str) {
+    let Scope::Partner(partner) = scope else { return };
+    match kind {
+        EntityKind::Partner => {
+            q.push(&format!(" AND {alias}.id = ")).bind(partner.as_str());
+        }
+        EntityKind::User => {
+            q.push(&format!(" AND {alias}.partner_id = ")).bind(partner.as_str());
+        }
+        EntityKind::Tier => {
+            q.push(&format!(" AND {alias}.program_id = (SELECT sp.program_id FROM partners sp WHERE sp.id = "))
+                .bind(partner.as_str())
+                .push(")");
+        }
+        EntityKind::Program | EntityKind::Account | EntityKind::ApiToken => {
+            q.push(" AND 1 = 0");
+        }
+    }
+}
+
+/// Limits audit events (aliased `alias`) to those about the partner's own records.
+pub(crate) fn restrict_audit(q: &mut Sql, scope: &Scope, alias: &str) {
+    if let Scope::Partner(partner) = scope {
+        q.push(&format!(" AND {alias}.partner_id = ")).bind(partner.as_str());
+    }
+}
+
+use partnerops_core::ids::EntityId;
