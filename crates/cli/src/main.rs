@@ -1,1 +1,266 @@
-fn main() {}
+//! The `partnerops` command: serve the product, migrate, load the demo, manage users and
+//! API tokens. Each command resolves its settings (see [`config`]), opens the store, and
+//! calls the same store functions the API uses.
+
+mod config;
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use partnerops_core::user::{NewTokenInput, NewUserInput};
+use partnerops_seed::SeedSpec;
+use partnerops_store::{Actor, Store};
+use partnerops_web::WebOptions;
+
+use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_DEMO_DATABASE_URL, FileConfig, Settings};
+
+#[derive(Parser)]
+#[command(name = "partnerops", version, about = "Self-hosted partner relationship management")]
+struct Cli {
+    /// A TOML config file (default: ./partnerops.toml if present).
+    #[arg(long, global = true, env = "PARTNEROPS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Db {
+    /// sqlite://path or postgres://user@host/db
+    #[arg(long, env = "PARTNEROPS_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct Listen {
+    /// Address to listen on, HOST:PORT.
+    #[arg(long, env = "PARTNEROPS_ADDR")]
+    addr: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and web UI (migrating the database first).
+    Serve {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        listen: Listen,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Seed a demo program (or reuse an already seeded database) and serve it.
+    Demo {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        listen: Listen,
+        /// Seed of the deterministic data generator.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of partners to generate.
+        #[arg(long, default_value_t = 60)]
+        partners: usize,
+        /// Number of end-customer accounts to generate.
+        #[arg(long, default_value_t = 5000)]
+        accounts: usize,
+        /// Seed and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password, if any, is read from standard input.
+    Create {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// admin, channel_manager, direct_sales, marketing_finance, partner_admin or partner_rep.
+        #[arg(long)]
+        role: String,
+        /// The partner of a partner user.
+        #[arg(long)]
+        partner_id: Option<String>,
+        /// Read a password (one line) from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print its secret (only the secret, on stdout).
+    Create {
+        #[command(flatten)]
+        db: Db,
+        /// The user's e-mail address.
+        #[arg(long)]
+        user: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[command(flatten)]
+        db: Db,
+        /// The token id (tok_…).
+        id: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let file = FileConfig::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { db, listen } => {
+            let settings = Settings::resolve(&file, db.database_url.as_deref(), listen.addr.as_deref(), DEFAULT_DATABASE_URL)?;
+            init_logging(&settings.log);
+            let store = open(&settings).await?;
+            serve(store, &settings).await
+        }
+        Command::Migrate { db } => {
+            let settings = Settings::resolve(&file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+            init_logging(&settings.log);
+            let store = Store::connect(settings.database_url.expose()).await.with_context(|| format!("connecting to {}", settings.database_url))?;
+            let applied = partnerops_store::migrate::migrate(store.db()).await?;
+            println!("{} migration(s) applied to {}", applied.len(), settings.database_url);
+            Ok(())
+        }
+        Command::Demo { db, listen, seed, partners, accounts, no_serve } => {
+            let settings = Settings::resolve(&file, db.database_url.as_deref(), listen.addr.as_deref(), DEFAULT_DEMO_DATABASE_URL)?;
+            init_logging(&settings.log);
+            let store = open(&settings).await?;
+            let spec = SeedSpec { seed, partners, accounts };
+            if partnerops_seed::is_seeded(&store).await? {
+                println!("Reusing the demo data already in {}", settings.database_url);
+            } else {
+                println!("Seeding {partners} partners and {accounts} accounts into {} …", settings.database_url);
+                let report = partnerops_seed::seed(&store, &spec).await?;
+                println!("Seeded {} programs, {} partners, {} accounts, {} users.", report.programs, report.partners, report.accounts, report.users);
+            }
+            println!("\nDemo logins (password for all: {}):", partnerops_seed::DEMO_PASSWORD);
+            for login in partnerops_seed::demo_logins(&spec) {
+                let whose = login.partner_name.map(|p| format!(" at {p}")).unwrap_or_default();
+                println!("  {:<40} {}{}", login.email, login.role.label(), whose);
+            }
+            if no_serve {
+                return Ok(());
+            }
+            serve(store, &settings).await
+        }
+        Command::User { command: UserCommand::Create { db, email, name, role, partner_id, password_stdin } } => {
+            let settings = Settings::resolve(&file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+            init_logging("warn");
+            let store = open(&settings).await?;
+            let password = if password_stdin { Some(read_line_stdin()?) } else { None };
+            let input = NewUserInput { email: Some(email), display_name: Some(name), role: Some(role), partner_id, password };
+            let user = store.create_user(&Actor::system("cli"), &input).await.map_err(explain)?;
+            println!("created user {} ({}, {})", user.id, user.email, user.role.label());
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { db, user, name } } => {
+            let settings = Settings::resolve(&file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+            init_logging("warn");
+            let store = open(&settings).await?;
+            let owner = store.user_by_email(&user).await.map_err(explain)?;
+            let (_, secret) = store.create_token(&Actor::system("cli"), &owner.id, &NewTokenInput { name: Some(name) }).await.map_err(explain)?;
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Revoke { db, id } } => {
+            let settings = Settings::resolve(&file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+            init_logging("warn");
+            let store = open(&settings).await?;
+            let token = store.revoke_token(&Actor::system("cli"), &id).await.map_err(explain)?;
+            println!("revoked token {} ({})", token.id, token.name);
+            Ok(())
+        }
+    }
+}
+
+/// Connects and migrates.
+async fn open(settings: &Settings) -> Result<Store> {
+    Store::open(settings.database_url.expose()).await.with_context(|| format!("opening database {}", settings.database_url))
+}
+
+async fn serve(store: Store, settings: &Settings) -> Result<()> {
+    let app = partnerops_web::app(store.clone(), WebOptions { secure_cookies: settings.secure_cookies });
+    let listener = tokio::net::TcpListener::bind(settings.addr).await.with_context(|| format!("listening on {}", settings.addr))?;
+    let local = listener.local_addr()?;
+    tracing::info!(addr = %local, database = %settings.database_url, backend = ?store.backend(), "serving");
+    println!("\npartnerops is serving on http://{local}/  (Ctrl-C to stop)");
+    partnerops_web::serve(listener, app, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn read_line_stdin() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    let line = line.trim_end_matches(['\n', '\r']).to_owned();
+    if line.is_empty() {
+        bail!("--password-stdin was given but standard input was empty");
+    }
+    Ok(line)
+}
+
+/// Store errors as a readable message for the terminal.
+fn explain(e: partnerops_store::StoreError) -> anyhow::Error {
+    match e {
+        partnerops_store::StoreError::Invalid(inv) => {
+            let lines: Vec<String> = inv.errors.iter().map(|e| format!("  {}: {} (rule {})", e.field, e.message, e.rule)).collect();
+            anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
+        }
+        other => anyhow::anyhow!(other),
+    }
+}

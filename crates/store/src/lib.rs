@@ -28,6 +28,7 @@ use partnerops_core::ids::{EntityId, PartnerId, UserId};
 use partnerops_core::scope::{Action, Principal, Scope, authorize};
 
 pub use db::{Backend, Db};
+pub use entity::Archived;
 pub use error::{Result, StoreError};
 
 /// Where "now" comes from. Injectable so that time-driven rules can be exercised at any

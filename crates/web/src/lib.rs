@@ -1,1 +1,88 @@
-//! placeholder
+//! The partnerops HTTP layer: the JSON API under `/api/v1` (with its OpenAPI document), the
+//! server-rendered web UI (vendor console and partner portal), health and metrics.
+//!
+//! Handlers here translate between HTTP and the store: they authenticate the caller, parse
+//! input into domain types (through `partnerops-core`), call one store function with the
+//! caller's principal, and render the answer (JSON, a problem document, or HTML). Business
+//! rules and SQL do not belong here.
+
+mod api;
+mod auth;
+mod extract;
+mod metrics;
+mod problem;
+mod static_files;
+mod ui;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::routing::get;
+use partnerops_store::Store;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use problem::Problem;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    openapi: Arc<utoipa::openapi::OpenApi>,
+    secure_cookies: bool,
+}
+
+/// Settings of the HTTP layer.
+#[derive(Clone, Debug, Default)]
+pub struct WebOptions {
+    /// Mark cookies `Secure` (set when served behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// The whole application: API, UI, health, metrics and static files.
+pub fn app(store: Store, options: WebOptions) -> Router {
+    let (api, openapi) = api::router();
+    let state = AppState { store, openapi: Arc::new(openapi), secure_cookies: options.secure_cookies };
+    let header = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+    };
+    Router::new()
+        .merge(api)
+        .merge(ui::router())
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
+        .route("/static/{file}", get(static_files::serve))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), user = tracing::field::Empty)
+        }))
+        .layer(header("x-content-type-options", "nosniff"))
+        .layer(header("x-frame-options", "DENY"))
+        .layer(header("referrer-policy", "same-origin"))
+        .layer(header("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"))
+}
+
+/// The OpenAPI document, for tools and tests.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().1
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes open requests.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": format!("{:?}", state.store.backend()).to_lowercase()}))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable"})))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Who is calling. API requests carry a bearer token; browser requests a session cookie
+//! (see `ui::session`). Either way the handler receives a principal whose scope the store
+//! then applies.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use partnerops_core::scope::{Principal, Scope};
+use partnerops_store::Actor;
+
+use crate::AppState;
+use crate::problem::ApiError;
+
+/// An authenticated API caller.
+pub struct ApiUser(pub Principal);
+
+impl ApiUser {
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.0.clone())
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.0.scope
+    }
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthenticated)?;
+        let principal = state.store.principal_for_token(token).await?.ok_or(ApiError::Unauthenticated)?;
+        tracing::Span::current().record("user", tracing::field::display(&principal.user_id));
+        Ok(ApiUser(principal))
+    }
+}

@@ -1,0 +1,117 @@
+//! RFC 9457 problem documents: every API error is one, naming the field and the rule where
+//! there is one. Internal failures are logged with their detail and answered with a bare
+//! 500, so nothing about the database leaks to the client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use partnerops_core::{FieldError, Invalid};
+use partnerops_store::StoreError;
+use serde::Serialize;
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// For invalid input and conflicts: each field and the rule it broke.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For refusals by role: the rule that refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+const TYPE_BASE: &str = "https://partnerops.dev/problems/";
+
+/// The error every API handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("no such route")]
+    NoRoute,
+}
+
+impl From<Invalid> for ApiError {
+    fn from(inv: Invalid) -> Self {
+        ApiError::Store(StoreError::Invalid(inv))
+    }
+}
+
+impl Problem {
+    fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("{TYPE_BASE}{kind}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            rule: None,
+        }
+    }
+}
+
+impl ApiError {
+    pub fn problem(&self) -> Problem {
+        match self {
+            ApiError::Unauthenticated => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                "send an API token as `Authorization: Bearer po_…` (create one with `partnerops token create`)",
+            ),
+            ApiError::NoRoute => Problem::new(StatusCode::NOT_FOUND, "no-route", "Not found", "no API route matches this method and path"),
+            ApiError::Store(e) => match e {
+                StoreError::NotFound(kind) => {
+                    Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{} not found", kind.label().to_lowercase()))
+                }
+                StoreError::Invalid(inv) => Problem {
+                    errors: inv.errors.clone(),
+                    ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", "Invalid input", inv.summary())
+                },
+                StoreError::Conflict { field, rule, message } => Problem {
+                    errors: vec![FieldError::new(field, rule, message.clone())],
+                    ..Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", format!("{field}: {message}"))
+                },
+                StoreError::Forbidden(denied) => Problem {
+                    rule: Some(denied.rule.to_owned()),
+                    ..Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", denied.message.clone())
+                },
+                StoreError::BadCredentials => {
+                    Problem::new(StatusCode::UNAUTHORIZED, "bad-credentials", "Wrong credentials", "wrong e-mail address or password")
+                }
+                StoreError::Throttled { retry_at } => Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "throttled",
+                    "Too many attempts",
+                    format!("too many failed sign-ins; try again after {}", retry_at.format("%H:%M UTC")),
+                ),
+                StoreError::Corrupt(_) | StoreError::Hashing(_) | StoreError::Migrate(_) | StoreError::Db(_) => {
+                    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the server failed; the error is logged")
+                }
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        if problem.status >= 500 {
+            tracing::error!(error = %self, "request failed");
+        }
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(&problem)).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let ApiError::Unauthenticated = self {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

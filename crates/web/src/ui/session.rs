@@ -1,0 +1,104 @@
+//! Browser sessions and CSRF protection.
+
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::http::HeaderMap;
+use axum::http::header::{COOKIE, HOST, ORIGIN};
+use axum::http::request::Parts;
+use partnerops_core::scope::Principal;
+use partnerops_store::Actor;
+
+use super::UiError;
+use super::form::Posted;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "po_session";
+pub const LOGIN_CSRF_COOKIE: &str = "po_login_csrf";
+
+/// A signed-in browser user.
+#[derive(Clone, Debug)]
+pub struct UiUser {
+    pub principal: Principal,
+    pub csrf: String,
+}
+
+impl UiUser {
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.principal.clone())
+    }
+}
+
+/// The value of cookie `name`.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A `Set-Cookie` value; `max_age` 0 deletes the cookie.
+pub fn set_cookie(name: &str, value: &str, path: &str, max_age: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<UiUser>, UiError> {
+    let Some(value) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
+    let session = state.store.session(&value).await?;
+    Ok(session.map(|s| UiUser { principal: s.principal, csrf: s.csrf }))
+}
+
+impl FromRequestParts<AppState> for UiUser {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, UiError> {
+        let here = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        session_of(parts, state).await?.ok_or(UiError::SignIn(here))
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for UiUser {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, UiError> {
+        session_of(parts, state).await
+    }
+}
+
+/// Whether a state-changing request comes from our own pages: an `Origin` header, when the
+/// browser sends one, must name this host.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    !host.is_empty() && origin_host == host
+}
+
+/// A posted form from a signed-in user, with its CSRF token and origin checked. Every
+/// state-changing UI route takes this, so none can skip the check.
+pub struct SignedForm {
+    pub user: UiUser,
+    pub posted: Posted,
+}
+
+impl FromRequest<AppState> for SignedForm {
+    type Rejection = UiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, UiError> {
+        let (mut parts, body) = req.into_parts();
+        let user = <UiUser as FromRequestParts<AppState>>::from_request_parts(&mut parts, state).await?;
+        if !same_origin(&parts.headers) {
+            return Err(UiError::Csrf);
+        }
+        let req = Request::from_parts(parts, body);
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state).await.map_err(|_| UiError::Csrf)?;
+        let posted = Posted(pairs);
+        if posted.get("_csrf").as_deref() != Some(user.csrf.as_str()) {
+            return Err(UiError::Csrf);
+        }
+        Ok(SignedForm { user, posted })
+    }
+}
