@@ -1,1 +1,396 @@
-//! placeholder
+//! partnerops demo and test data: a deterministic generator of a realistic partner program.
+//!
+//! [`seed`] writes three programs (each with the store's default tier ladder), vendor staff,
+//! partners spread over types, tiers, statuses and countries, their users, and thousands of
+//! end-customer accounts. The same [`SeedSpec`] always yields the same names, domains,
+//! types, tiers, countries, statuses, users and accounts; only ids and timestamps differ.
+//! The `partnerops demo` command, the API tests and the benchmarks use it.
+//!
+//! What lives here: word lists, the seeded drawing of a plan (module `plan`), and the calls that
+//! write the plan. What must not: HTTP, SQL, or business rules. Every record goes through
+//! the store's public API as `Actor::system("seed")`, so it is validated and audited exactly
+//! like a record an operator creates; a rule the seed needs belongs in the core or store.
+
+mod plan;
+mod words;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use partnerops_core::account::AccountInput;
+use partnerops_core::ids::EntityId;
+use partnerops_core::page::{PageParams, PageRequest};
+use partnerops_core::partner::PartnerInput;
+use partnerops_core::program::{Program, ProgramInput, ProgramKind, ThesisInput};
+use partnerops_core::scope::Scope;
+use partnerops_core::user::{NewUserInput, Role};
+use partnerops_store::programs::ProgramFilter;
+use partnerops_store::{Actor, Archived, Store, StoreError};
+use tokio::task::JoinSet;
+
+use crate::plan::{Plan, ProgramSlot, UserPlan};
+
+/// The password of the demo logins. Public on purpose: it is printed by `partnerops demo`.
+pub const DEMO_PASSWORD: &str = "partnerops-demo";
+
+/// How much to generate, and from which seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeedSpec {
+    pub seed: u64,
+    pub partners: usize,
+    pub accounts: usize,
+}
+
+impl SeedSpec {
+    /// The demo program: 60 partners, 5,000 accounts.
+    pub fn demo() -> SeedSpec {
+        SeedSpec {
+            seed: 42,
+            partners: 60,
+            accounts: 5000,
+        }
+    }
+
+    /// A small program for tests: 8 partners, 40 accounts.
+    pub fn small(seed: u64) -> SeedSpec {
+        SeedSpec {
+            seed,
+            partners: 8,
+            accounts: 40,
+        }
+    }
+}
+
+/// A user the seed gives the demo password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoLogin {
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    /// The partner a partner user belongs to; `None` for vendor staff.
+    pub partner_name: Option<String>,
+}
+
+/// What [`seed`] created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedReport {
+    pub programs: usize,
+    pub partners: usize,
+    pub accounts: usize,
+    pub users: usize,
+    pub logins: Vec<DemoLogin>,
+}
+
+/// Accounts are written by this many concurrent tasks, one transaction per account so each
+/// is validated and audited like any other. On SQLite the writes serialise anyway (5,000
+/// take about 2 s in a debug build with 1 to 8 writers); on PostgreSQL the overlap hides the
+/// round trips. Four leaves half of the SQLite pool to other callers.
+const ACCOUNT_WRITERS: usize = 4;
+
+/// Whether the store already holds data (any program, archived ones included):
+/// `partnerops demo` reuses such a file instead of seeding it twice.
+pub async fn is_seeded(store: &Store) -> Result<bool, StoreError> {
+    let page = page_of(1, &Store::program_sorts())?;
+    let programs = store
+        .programs(
+            &Scope::Vendor,
+            &ProgramFilter {
+                archived: Archived::All,
+                ..Default::default()
+            },
+            &page,
+        )
+        .await?;
+    Ok(!programs.items.is_empty())
+}
+
+/// The demo logins [`seed`] creates for `spec`, without touching the database.
+pub fn demo_logins(spec: &SeedSpec) -> Vec<DemoLogin> {
+    Plan::without_accounts(spec).logins()
+}
+
+/// Writes the whole program described by `spec` into `store`. Deterministic: see the crate
+/// documentation. Expects an empty store (see [`is_seeded`]); names and e-mail addresses
+/// already taken make it fail with a conflict.
+pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreError> {
+    let started = Instant::now();
+    let actor = Actor::system("seed");
+    let plan = Plan::new(spec);
+
+    let programs = create_programs(store, &actor).await?;
+    tracing::info!(
+        programs = programs.len(),
+        elapsed_ms = ms(started),
+        "seed: programs and tier ladders created"
+    );
+
+    let staff_ids = create_users(store, &actor, &plan.staff, None).await?;
+    tracing::info!(
+        users = staff_ids.len(),
+        elapsed_ms = ms(started),
+        "seed: vendor staff created"
+    );
+
+    let mut users = staff_ids.len();
+    for p in &plan.partners {
+        let program = &programs[p.program.index()];
+        let tier_id = program.tiers.get(&p.tier_rank).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "program {} has no tier of rank {}",
+                program.id, p.tier_rank
+            ))
+        })?;
+        let input = PartnerInput {
+            name: Some(p.name.clone()),
+            web_domain: Some(p.web_domain.clone()),
+            partner_type: Some(p.partner_type.as_str().to_owned()),
+            program_id: Some(program.id.clone()),
+            tier_id: Some(tier_id.clone()),
+            status: Some(p.status.as_str().to_owned()),
+            country: Some(p.country.to_owned()),
+            regions: Some(p.regions.iter().map(|r| r.as_str().to_owned()).collect()),
+            verticals: Some(p.verticals.clone()),
+            joined_on: Some(p.joined_on.format("%Y-%m-%d").to_string()),
+        };
+        let partner = store.create_partner(&actor, &input).await?;
+        users += create_users(store, &actor, &p.users, Some(partner.id.to_string()))
+            .await?
+            .len();
+    }
+    tracing::info!(
+        partners = plan.partners.len(),
+        users,
+        elapsed_ms = ms(started),
+        "seed: partners and partner users created"
+    );
+
+    let sales_ids: Vec<String> = plan
+        .sales_reps()
+        .iter()
+        .filter_map(|email| staff_ids.get(*email).cloned())
+        .collect();
+    let inputs: Vec<AccountInput> = plan
+        .accounts
+        .iter()
+        .map(|a| AccountInput {
+            name: Some(a.name.clone()),
+            web_domain: Some(a.web_domain.clone()),
+            country: Some(a.country.to_owned()),
+            industry: Some(a.industry.to_owned()),
+            direct_owner_id: a.owner.and_then(|i| sales_ids.get(i).cloned()),
+            status: Some(a.status.as_str().to_owned()),
+        })
+        .collect();
+    create_accounts(store, &actor, inputs).await?;
+    tracing::info!(
+        accounts = plan.accounts.len(),
+        elapsed_ms = ms(started),
+        "seed: accounts created"
+    );
+    Ok(SeedReport {
+        programs: programs.len(),
+        partners: plan.partners.len(),
+        accounts: plan.accounts.len(),
+        users,
+        logins: plan.logins(),
+    })
+}
+
+/// A created program and its tier ids by rank.
+struct SeededProgram {
+    id: String,
+    tiers: HashMap<i32, String>,
+}
+
+async fn create_programs(store: &Store, actor: &Actor) -> Result<Vec<SeededProgram>, StoreError> {
+    let mut out = Vec::new();
+    for slot in ProgramSlot::ALL {
+        let program: Program = store.create_program(actor, &program_input(slot)).await?;
+        let page = page_of(200, &Store::tier_sorts())?;
+        let ladder = store
+            .tiers(&Scope::Vendor, program.id.as_str(), Archived::Live, &page)
+            .await?;
+        let tiers = ladder
+            .items
+            .into_iter()
+            .map(|t| (t.rank, t.id.to_string()))
+            .collect();
+        out.push(SeededProgram {
+            id: program.id.to_string(),
+            tiers,
+        });
+    }
+    Ok(out)
+}
+
+fn strings(items: &[&str]) -> Option<Vec<String>> {
+    Some(items.iter().map(|s| (*s).to_owned()).collect())
+}
+
+/// USD in minor units (cents).
+const fn usd(dollars: i64) -> i64 {
+    dollars * 100
+}
+
+fn program_input(slot: ProgramSlot) -> ProgramInput {
+    let (name, kind, description, thesis) = match slot {
+        ProgramSlot::Reseller => (
+            "Reseller Program",
+            ProgramKind::Reseller,
+            "Value-added resellers, MSPs and system integrators who sell, implement and support \
+             the product in regions and segments direct sales does not reach.",
+            ThesisInput {
+                coverage_gaps: strings(&[
+                    "DACH mid-market",
+                    "Public sector in LATAM",
+                    "Nordics SMB",
+                    "Healthcare in ANZ",
+                    "Manufacturing in Japan",
+                ]),
+                economic_model: Some(
+                    "Resale margin on first-year ARR by tier: 10% Registered, 20% Select, 30% \
+                     Premier; renewals at half the margin. A registered deal protects the \
+                     partner's margin for 90 days."
+                        .to_owned(),
+                ),
+                partner_value: strings(&[
+                    "Registered-deal protection",
+                    "Qualified leads in covered regions",
+                    "Sales and technical enablement",
+                    "Co-branded campaigns and market development funds",
+                    "An executive sponsor for Premier partners",
+                ]),
+                sourced_arr_target_minor: Some(usd(12_000_000)),
+                influenced_arr_target_minor: Some(usd(20_000_000)),
+            },
+        ),
+        ProgramSlot::Referral => (
+            "Referral Program",
+            ProgramKind::Referral,
+            "Consultants and advisors who introduce qualified buyers and leave the sale to \
+             direct sales.",
+            ThesisInput {
+                coverage_gaps: strings(&[
+                    "Boutique consultancies advising CFOs",
+                    "Regional IT advisors to SMB",
+                ]),
+                economic_model: Some(
+                    "Referral fee of 10% of first-year ARR on closed-won deals the partner \
+                     registered first."
+                        .to_owned(),
+                ),
+                partner_value: strings(&[
+                    "A fee without carrying a quota",
+                    "Early access to the product roadmap",
+                    "Certification for advisory staff",
+                ]),
+                sourced_arr_target_minor: Some(usd(3_000_000)),
+                influenced_arr_target_minor: Some(usd(6_000_000)),
+            },
+        ),
+        ProgramSlot::Technology => (
+            "Technology Alliance",
+            ProgramKind::Technology,
+            "ISVs and platforms whose products integrate with ours and are sold together.",
+            ThesisInput {
+                coverage_gaps: strings(&[
+                    "Data platform integrations",
+                    "Security ecosystem",
+                    "Buyers who purchase through cloud marketplaces",
+                ]),
+                economic_model: Some(
+                    "No resale margin: co-sell splits on joint deals and marketplace listings; \
+                     joint roadmap and integration certification."
+                        .to_owned(),
+                ),
+                partner_value: strings(&[
+                    "Listing in the integration directory",
+                    "Joint go-to-market and co-marketing",
+                    "Sandbox and engineering support",
+                ]),
+                sourced_arr_target_minor: Some(usd(2_000_000)),
+                influenced_arr_target_minor: Some(usd(15_000_000)),
+            },
+        ),
+    };
+    ProgramInput {
+        name: Some(name.to_owned()),
+        kind: Some(kind.as_str().to_owned()),
+        description: Some(description.to_owned()),
+        currency: Some("USD".to_owned()),
+        thesis: Some(thesis),
+    }
+}
+
+/// Creates users (of `partner_id`, if given) and returns their ids by e-mail. The few with
+/// a password are created concurrently, since Argon2 hashing dominates their cost.
+async fn create_users(
+    store: &Store,
+    actor: &Actor,
+    users: &[UserPlan],
+    partner_id: Option<String>,
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut set = JoinSet::new();
+    for u in users {
+        let input = NewUserInput {
+            email: Some(u.email.clone()),
+            display_name: Some(u.display_name.clone()),
+            role: Some(u.role.as_str().to_owned()),
+            partner_id: partner_id.clone(),
+            password: u.with_password.then(|| DEMO_PASSWORD.to_owned()),
+        };
+        let (store, actor) = (store.clone(), actor.clone());
+        set.spawn(async move { store.create_user(&actor, &input).await });
+    }
+    let mut ids = HashMap::new();
+    while let Some(joined) = set.join_next().await {
+        let user = joined.map_err(join_error)??;
+        ids.insert(user.email.to_string(), user.id.to_string());
+    }
+    Ok(ids)
+}
+
+/// Writes accounts with [`ACCOUNT_WRITERS`] concurrent tasks, each taking every n-th input.
+/// The inputs are fixed before, so the content does not depend on the interleaving.
+async fn create_accounts(
+    store: &Store,
+    actor: &Actor,
+    inputs: Vec<AccountInput>,
+) -> Result<(), StoreError> {
+    let mut lanes: Vec<Vec<AccountInput>> = vec![Vec::new(); ACCOUNT_WRITERS];
+    for (i, input) in inputs.into_iter().enumerate() {
+        lanes[i % ACCOUNT_WRITERS].push(input);
+    }
+    let mut set = JoinSet::new();
+    for lane in lanes {
+        let (store, actor) = (store.clone(), actor.clone());
+        set.spawn(async move {
+            for input in &lane {
+                store.create_account(&actor, input).await?;
+            }
+            Ok::<(), StoreError>(())
+        });
+    }
+    // Dropping the set on the first error aborts the other lanes.
+    while let Some(joined) = set.join_next().await {
+        joined.map_err(join_error)??;
+    }
+    Ok(())
+}
+
+fn ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn join_error(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Corrupt(format!("seed task failed: {e}"))
+}
+
+/// The first page of up to `limit` rows, in a list's default order.
+fn page_of(limit: u32, sorts: &[&'static str]) -> Result<PageRequest, StoreError> {
+    let params = PageParams {
+        limit: Some(limit.to_string()),
+        ..Default::default()
+    };
+    Ok(PageRequest::parse(&params, sorts)?)
+}

@@ -90,7 +90,7 @@ impl Store {
             #[allow(dead_code)]
             one: i64,
         }
-        let _: Vec<One> = db::Exec::all(&mut self.db.read(), &db::Sql::new("SELECT 1 AS one")).await?;
+        let _: Vec<One> = db::Exec::all(&mut self.db.read(), &db::Sql::new("SELECT CAST(1 AS BIGINT) AS one")).await?;
         Ok(())
     }
 }

@@ -1,0 +1,327 @@
+//! The seed against a real SQLite file: determinism, counts, distributions, logins.
+
+// Test helpers outside #[test] functions may unwrap too: a failure here is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
+
+use partnerops_core::page::{PageParams, PageRequest};
+use partnerops_core::partner::{Partner, PartnerType};
+use partnerops_core::scope::Scope;
+use partnerops_core::user::Role;
+use partnerops_seed::{DEMO_PASSWORD, SeedSpec, demo_logins, is_seeded, seed};
+use partnerops_store::accounts::AccountFilter;
+use partnerops_store::partners::PartnerFilter;
+use partnerops_store::programs::ProgramFilter;
+use partnerops_store::users::UserFilter;
+use partnerops_store::{Archived, Store, StoreError};
+
+/// A fresh SQLite file in its own temporary directory, removed on drop.
+struct TempDb {
+    dir: PathBuf,
+    store: Store,
+}
+
+impl TempDb {
+    async fn new() -> TempDb {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "partnerops-seed-{}-{}-{nanos}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.join("seed.db").display()))
+            .await
+            .unwrap();
+        TempDb { dir, store }
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn page(sorts: &[&'static str], cursor: Option<String>) -> PageRequest {
+    PageRequest::parse(
+        &PageParams {
+            limit: Some("200".into()),
+            cursor,
+            sort: None,
+        },
+        sorts,
+    )
+    .unwrap()
+}
+
+/// Every page of a list, following cursors.
+macro_rules! all {
+    ($store:expr, $method:ident, $filter:expr, $sorts:expr) => {{
+        let mut items = Vec::new();
+        let mut cursor = None;
+        loop {
+            let p = $store
+                .$method(&Scope::Vendor, &$filter, &page(&$sorts, cursor))
+                .await
+                .unwrap();
+            items.extend(p.items);
+            match p.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break items,
+            }
+        }
+    }};
+}
+
+async fn partners(store: &Store) -> Vec<Partner> {
+    all!(
+        store,
+        partners,
+        PartnerFilter::default(),
+        Store::partner_sorts()
+    )
+}
+
+#[tokio::test]
+async fn the_same_spec_gives_the_same_program() {
+    let (a, b) = (TempDb::new().await, TempDb::new().await);
+    seed(&a.store, &SeedSpec::small(7)).await.unwrap();
+    seed(&b.store, &SeedSpec::small(7)).await.unwrap();
+
+    let summary = |ps: Vec<Partner>| {
+        ps.into_iter()
+            .map(|p| {
+                let domain = p.web_domain.to_string();
+                (
+                    p.name,
+                    domain,
+                    p.partner_type,
+                    p.tier_name,
+                    p.country,
+                    p.status,
+                    p.regions,
+                    p.verticals,
+                    p.joined_on,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let pa = summary(partners(&a.store).await);
+    assert_eq!(pa.len(), 8);
+    assert_eq!(pa, summary(partners(&b.store).await));
+
+    let accounts = |store: &Store| {
+        let store = store.clone();
+        async move {
+            let list = all!(
+                store,
+                accounts,
+                AccountFilter::default(),
+                Store::account_sorts()
+            );
+            list.into_iter()
+                .map(|a| {
+                    (
+                        a.name,
+                        a.web_domain.map(|d| d.to_string()),
+                        a.country,
+                        a.industry,
+                        a.status,
+                        a.direct_owner_id.is_some(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let aa = accounts(&a.store).await;
+    assert_eq!(aa.len(), 40);
+    assert_eq!(aa, accounts(&b.store).await);
+
+    let emails = |store: &Store| {
+        let store = store.clone();
+        async move {
+            let list = all!(store, users, UserFilter::default(), Store::user_sorts());
+            list.into_iter()
+                .map(|u| (u.email.to_string(), u.display_name, u.role))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(emails(&a.store).await, emails(&b.store).await);
+
+    // Another seed is another program.
+    let c = TempDb::new().await;
+    seed(&c.store, &SeedSpec::small(8)).await.unwrap();
+    assert_ne!(pa, summary(partners(&c.store).await));
+}
+
+#[tokio::test]
+async fn the_report_matches_the_store_and_covers_every_type_and_tier() {
+    let db = TempDb::new().await;
+    let store = &db.store;
+    let spec = SeedSpec {
+        seed: 42,
+        partners: 60,
+        accounts: 100,
+    };
+    assert!(!is_seeded(store).await.unwrap());
+    let report = seed(store, &spec).await.unwrap();
+    assert!(is_seeded(store).await.unwrap());
+
+    let programs = all!(
+        store,
+        programs,
+        ProgramFilter::default(),
+        Store::program_sorts()
+    );
+    assert_eq!(report.programs, 3);
+    assert_eq!(programs.len(), report.programs);
+    let reseller = programs
+        .iter()
+        .find(|p| p.name == "Reseller Program")
+        .unwrap();
+    assert_eq!(
+        reseller.thesis.sourced_arr_target.amount_minor,
+        1_200_000_000
+    );
+    assert!(
+        reseller
+            .thesis
+            .coverage_gaps
+            .iter()
+            .any(|g| g == "DACH mid-market")
+    );
+    for p in &programs {
+        let tiers = store
+            .tiers(
+                &Scope::Vendor,
+                p.id.to_string().as_str(),
+                Archived::Live,
+                &page(&Store::tier_sorts(), None),
+            )
+            .await
+            .unwrap();
+        let names: Vec<&str> = tiers.items.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["Registered", "Select", "Premier"], "{}", p.name);
+    }
+
+    let ps = partners(store).await;
+    assert_eq!(ps.len(), report.partners);
+    assert_eq!(ps.len(), 60);
+    let accounts = all!(
+        store,
+        accounts,
+        AccountFilter::default(),
+        Store::account_sorts()
+    );
+    assert_eq!(accounts.len(), report.accounts);
+    assert_eq!(accounts.len(), 100);
+    let users = all!(store, users, UserFilter::default(), Store::user_sorts());
+    assert_eq!(users.len(), report.users);
+    assert_eq!(users.iter().filter(|u| u.partner_id.is_none()).count(), 6);
+    assert_eq!(
+        users.iter().filter(|u| u.role == Role::DirectSales).count(),
+        3
+    );
+    assert_eq!(
+        users
+            .iter()
+            .filter(|u| u.role == Role::PartnerAdmin)
+            .count(),
+        60
+    );
+
+    let types: HashSet<PartnerType> = ps.iter().map(|p| p.partner_type).collect();
+    assert_eq!(types.len(), PartnerType::ALL.len());
+    let mut per_tier: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &ps {
+        *per_tier.entry(p.tier_name.as_str()).or_default() += 1;
+    }
+    assert!(per_tier["Registered"] > per_tier["Select"], "{per_tier:?}");
+    assert!(
+        per_tier["Select"] > per_tier["Premier"] && per_tier["Premier"] > 0,
+        "{per_tier:?}"
+    );
+    let countries: HashSet<String> = ps.iter().map(|p| p.country.to_string()).collect();
+    assert!(countries.len() >= 15, "{countries:?}");
+    let in_reseller = ps.iter().filter(|p| p.program_id == reseller.id).count();
+    assert!(in_reseller > ps.len() / 2, "{in_reseller}");
+}
+
+#[tokio::test]
+async fn the_demo_logins_can_sign_in() {
+    let db = TempDb::new().await;
+    let store = &db.store;
+    let spec = SeedSpec::small(11);
+    let report = seed(store, &spec).await.unwrap();
+    assert_eq!(report.logins, demo_logins(&spec));
+    let roles: Vec<Role> = report.logins.iter().map(|l| l.role).collect();
+    assert_eq!(
+        roles,
+        [
+            Role::Admin,
+            Role::ChannelManager,
+            Role::PartnerAdmin,
+            Role::PartnerRep
+        ]
+    );
+
+    for login in &report.logins {
+        assert_eq!(login.password, DEMO_PASSWORD);
+        let principal = store
+            .login(&login.email, &login.password, "test")
+            .await
+            .unwrap();
+        assert_eq!(principal.role, login.role);
+        match (&principal.scope, &login.partner_name) {
+            (Scope::Vendor, None) => {}
+            (Scope::Partner(id), Some(name)) => {
+                let partner = store
+                    .partner(&Scope::Vendor, id.to_string().as_str())
+                    .await
+                    .unwrap();
+                assert_eq!(&partner.name, name);
+                assert_eq!(partner.status.as_str(), "active");
+                assert!(partner.tier_name == "Select" || partner.tier_name == "Premier");
+            }
+            other => panic!("unexpected scope for {}: {other:?}", login.email),
+        }
+    }
+    let admin = &report.logins[0];
+    assert_eq!(admin.email, "admin@vendor.example");
+    assert!(
+        store
+            .login("admin@vendor.example", DEMO_PASSWORD, "test")
+            .await
+            .unwrap()
+            .is_vendor()
+    );
+    // Everyone else has no password.
+    assert!(matches!(
+        store
+            .login("sales1@vendor.example", DEMO_PASSWORD, "test")
+            .await,
+        Err(StoreError::BadCredentials)
+    ));
+}
+
+/// The demo program's size on SQLite; run with `--ignored` to measure.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "slow: seeds the full demo program"]
+async fn the_demo_program_seeds_in_under_a_minute() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let db = TempDb::new().await;
+    let started = Instant::now();
+    let report = seed(&db.store, &SeedSpec::demo()).await.unwrap();
+    let elapsed = started.elapsed();
+    eprintln!("seeded {report:?} in {elapsed:?}");
+    assert_eq!(report.accounts, 5000);
+    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
+}
