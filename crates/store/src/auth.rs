@@ -200,7 +200,7 @@ impl Store {
             return Err(StoreError::Throttled { retry_at });
         }
 
-        let mut q = Sql::new(&format!("SELECT u.id, u.password_hash, CASE WHEN {ACTIVE_USER} THEN 1 ELSE 0 END AS active FROM users u WHERE u.email = "));
+        let mut q = Sql::new(&format!("SELECT u.id, u.password_hash, CAST(CASE WHEN {ACTIVE_USER} THEN 1 ELSE 0 END AS BIGINT) AS active FROM users u WHERE u.email = "));
         q.bind(email_key.as_str());
         let user: Option<LoginRow> = self.db.read().optional(&q).await?;
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());

@@ -117,9 +117,10 @@ impl Store {
 
     /// Adds a tier to a live program.
     pub async fn create_tier(&self, actor: &Actor, program_id: &str, input: &TierInput) -> Result<Tier> {
-        actor.authorize(&Action::WriteProgram)?;
         let mut tx = self.db.begin_write().await?;
+        // Look the program up before the role rule, so an invisible program is 404 not 403.
         let program: Program = entity::fetch(&mut tx, &actor.scope(), program_id).await?;
+        actor.authorize(&Action::WriteProgram)?;
         if program.archived_at.is_some() {
             return Err(StoreError::conflict("program_id", "archived", "the program is archived; restore it before adding tiers"));
         }

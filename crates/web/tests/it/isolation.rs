@@ -1,0 +1,221 @@
+//! Tenant isolation: a partner's users can neither see nor change another partner's data,
+//! through any route. Every API route is listed in [`ROUTES`] with what a partner user must
+//! get; `openapi::every_route_is_documented_and_covered` fails when a route is added to the
+//! API without being listed here (and so without an isolation check).
+
+use hyper::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::{Side, TestApp, World};
+use crate::on_both;
+
+/// What a partner user must get from a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Not partner data at all (the API description).
+    Public,
+    /// About the caller only (`/me`, own tokens).
+    OwnOnly,
+    /// A list: only the partner's own rows, or none.
+    OwnRowsOnly,
+    /// Creating vendor records: refused by role (nothing of another partner is named).
+    CreateRefused,
+    /// Creating a user: only in the partner's own company.
+    CreateOwnOnly,
+    /// Names a record: another partner's record (and any vendor-only record) is 404.
+    NotFound,
+}
+
+/// Which record an item route names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    None,
+    Program,
+    Tier,
+    Partner,
+    Account,
+    User,
+    Token,
+}
+
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub target: Target,
+    pub expect: Expect,
+}
+
+macro_rules! routes {
+    ($($method:ident $path:literal $target:ident $expect:ident),* $(,)?) => {
+        pub fn routes() -> Vec<Route> {
+            vec![$(Route { method: Method::$method, path: $path, target: Target::$target, expect: Expect::$expect }),*]
+        }
+    };
+}
+
+routes!(
+    GET "/api/v1/openapi.json" None Public,
+    GET "/api/v1/me" None OwnOnly,
+    GET "/api/v1/programs" None OwnRowsOnly,
+    POST "/api/v1/programs" None CreateRefused,
+    GET "/api/v1/programs/{id}" Program NotFound,
+    PATCH "/api/v1/programs/{id}" Program NotFound,
+    POST "/api/v1/programs/{id}/archive" Program NotFound,
+    POST "/api/v1/programs/{id}/restore" Program NotFound,
+    GET "/api/v1/programs/{id}/audit" Program NotFound,
+    GET "/api/v1/programs/{id}/tiers" Program NotFound,
+    POST "/api/v1/programs/{id}/tiers" Program NotFound,
+    GET "/api/v1/tiers/{id}" Tier NotFound,
+    PATCH "/api/v1/tiers/{id}" Tier NotFound,
+    POST "/api/v1/tiers/{id}/archive" Tier NotFound,
+    POST "/api/v1/tiers/{id}/restore" Tier NotFound,
+    GET "/api/v1/tiers/{id}/audit" Tier NotFound,
+    GET "/api/v1/partners" None OwnRowsOnly,
+    POST "/api/v1/partners" None CreateRefused,
+    GET "/api/v1/partners/{id}" Partner NotFound,
+    PATCH "/api/v1/partners/{id}" Partner NotFound,
+    POST "/api/v1/partners/{id}/archive" Partner NotFound,
+    POST "/api/v1/partners/{id}/restore" Partner NotFound,
+    GET "/api/v1/partners/{id}/audit" Partner NotFound,
+    GET "/api/v1/accounts" None OwnRowsOnly,
+    POST "/api/v1/accounts" None CreateRefused,
+    GET "/api/v1/accounts/{id}" Account NotFound,
+    PATCH "/api/v1/accounts/{id}" Account NotFound,
+    POST "/api/v1/accounts/{id}/archive" Account NotFound,
+    POST "/api/v1/accounts/{id}/restore" Account NotFound,
+    GET "/api/v1/accounts/{id}/audit" Account NotFound,
+    GET "/api/v1/users" None OwnRowsOnly,
+    POST "/api/v1/users" None CreateOwnOnly,
+    GET "/api/v1/users/{id}" User NotFound,
+    PATCH "/api/v1/users/{id}" User NotFound,
+    POST "/api/v1/users/{id}/archive" User NotFound,
+    POST "/api/v1/users/{id}/restore" User NotFound,
+    GET "/api/v1/users/{id}/audit" User NotFound,
+    GET "/api/v1/tokens" None OwnOnly,
+    POST "/api/v1/tokens" None OwnOnly,
+    POST "/api/v1/tokens/{id}/revoke" Token NotFound,
+);
+
+on_both!(partner_cannot_reach_other_partners);
+
+/// A valid body for a route, so a refusal is about scope, not about the input.
+fn body_for(route: &Route, w: &World) -> Option<Value> {
+    if route.method == Method::GET {
+        return None;
+    }
+    Some(match (route.target, route.path) {
+        (_, p) if p.ends_with("/archive") || p.ends_with("/restore") || p.ends_with("/revoke") => json!({}),
+        (Target::Program, p) if p.ends_with("/tiers") => json!({"name": "Hijack", "rank": 9}),
+        (Target::User, _) => json!({"display_name": "Hijacked"}),
+        (Target::None, "/api/v1/programs") => json!({"name": "Hijack", "kind": "reseller"}),
+        (Target::None, "/api/v1/partners") => {
+            json!({"name": "Hijack", "web_domain": "hijack.example", "partner_type": "msp", "program_id": w.other_program.id.to_string(), "country": "DE"})
+        }
+        (Target::None, "/api/v1/accounts") => json!({"name": "Hijack", "country": "DE"}),
+        (Target::None, "/api/v1/users") => {
+            json!({"email": "spy@beta.example", "display_name": "Spy", "role": "partner_rep", "partner_id": w.b.partner.id.to_string()})
+        }
+        (Target::None, "/api/v1/tokens") => json!({"name": "mine"}),
+        _ => json!({"name": "Hijacked"}),
+    })
+}
+
+/// Every record of partner B (and of the vendor) as the vendor sees it.
+async fn snapshot(app: &TestApp, w: &World) -> Vec<Value> {
+    let mut out = Vec::new();
+    for path in [
+        format!("/api/v1/partners/{}", w.b.partner.id),
+        format!("/api/v1/users/{}", w.b.admin.id),
+        format!("/api/v1/users/{}", w.b.rep.id),
+        format!("/api/v1/programs/{}", w.other_program.id),
+        format!("/api/v1/programs/{}", w.program.id),
+        format!("/api/v1/tiers/{}", w.b.partner.tier_id),
+        format!("/api/v1/accounts/{}", w.account.id),
+        "/api/v1/users?limit=200&archived=all".to_owned(),
+        "/api/v1/partners?limit=200&archived=all".to_owned(),
+        "/api/v1/programs?limit=200&archived=all".to_owned(),
+        "/api/v1/accounts?limit=200&archived=all".to_owned(),
+    ] {
+        let r = app.http.get(&path, &w.admin).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+        out.push(r.json());
+    }
+    out
+}
+
+async fn partner_cannot_reach_other_partners(app: TestApp) {
+    let w = app.world().await;
+    let b_token = app.store.tokens(&w.b.admin.id).await.unwrap().remove(0);
+    let before = snapshot(&app, &w).await;
+    for side_is_admin in [true, false] {
+        let me: &Side = &w.a;
+        let token = if side_is_admin { &me.admin_token } else { &me.rep_token };
+        for route in routes() {
+            let target_id = match route.target {
+                Target::None => String::new(),
+                // Vendor records: the other partner's program, and the partner's own program too.
+                Target::Program => w.other_program.id.to_string(),
+                Target::Tier => w.b.partner.tier_id.to_string(),
+                Target::Partner => w.b.partner.id.to_string(),
+                Target::Account => w.account.id.to_string(),
+                Target::User => w.b.admin.id.to_string(),
+                Target::Token => b_token.id.to_string(),
+            };
+            let path = route.path.replace("{id}", &target_id);
+            let body = body_for(&route, &w);
+            let r = app.http.api(route.method.clone(), &path, Some(token), body.as_ref()).await;
+            let what = format!("{} {path} as {}", route.method, if side_is_admin { "partner admin" } else { "partner rep" });
+            match route.expect {
+                Expect::Public => assert_eq!(r.status, StatusCode::OK, "{what}"),
+                Expect::NotFound => {
+                    assert_eq!(r.status, StatusCode::NOT_FOUND, "{what}: {}", r.text());
+                    assert_eq!(r.header("content-type").as_deref(), Some("application/problem+json"), "{what}");
+                }
+                Expect::CreateRefused => assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", r.text()),
+                Expect::CreateOwnOnly => {
+                    // Naming another partner reads exactly like naming no partner.
+                    assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::FORBIDDEN, "{what}: {}", r.text());
+                    assert!(!r.text().contains("Beta"), "{what} leaks: {}", r.text());
+                }
+                Expect::OwnRowsOnly => {
+                    assert_eq!(r.status, StatusCode::OK, "{what}");
+                    let items = r.json()["items"].as_array().unwrap().clone();
+                    own_rows_only(&route, &items, me, &what);
+                }
+                Expect::OwnOnly => {
+                    assert!(r.status.is_success(), "{what}: {}", r.text());
+                    assert!(!r.text().contains(&w.b.admin.id.to_string()), "{what} shows B's user");
+                }
+            }
+            // Nothing about B ever appears in an answer to A.
+            assert!(!r.text().contains("Beta Consulting") && !r.text().contains("beta.example"), "{what} leaks B: {}", r.text());
+        }
+    }
+    // Partner A may read its own program's ladder; the same route for B's program was 404.
+    let own = app.http.get(&format!("/api/v1/programs/{}/tiers", w.program.id), &w.a.rep_token).await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert_eq!(own.json()["items"].as_array().unwrap().len(), 3);
+    let own_tier = app.http.get(&format!("/api/v1/tiers/{}", w.a.partner.tier_id), &w.a.rep_token).await;
+    assert_eq!(own_tier.status, StatusCode::OK);
+    // Its own partner record and audit trail, yes; but programs stay vendor-only.
+    assert_eq!(app.http.get(&format!("/api/v1/partners/{}", w.a.partner.id), &w.a.rep_token).await.status, StatusCode::OK);
+    assert_eq!(app.http.get(&format!("/api/v1/partners/{}/audit", w.a.partner.id), &w.a.rep_token).await.status, StatusCode::OK);
+    assert_eq!(app.http.get(&format!("/api/v1/programs/{}", w.program.id), &w.a.rep_token).await.status, StatusCode::NOT_FOUND);
+
+    let after = snapshot(&app, &w).await;
+    assert_eq!(before, after, "partner A's attempts changed vendor or partner B data");
+}
+
+fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
+    match route.path {
+        "/api/v1/partners" => {
+            let ids: Vec<&str> = items.iter().map(|p| p["id"].as_str().unwrap()).collect();
+            assert_eq!(ids, vec![me.partner.id.to_string().as_str()], "{what}");
+        }
+        "/api/v1/users" => {
+            assert!(!items.is_empty(), "{what}");
+            assert!(items.iter().all(|u| u["partner_id"] == me.partner.id.to_string()), "{what}: {items:?}");
+        }
+        _ => assert!(items.is_empty(), "{what} must show nothing: {items:?}"),
+    }
+}

@@ -1,0 +1,17 @@
+//! The one integration test binary: the real server on port 0 with a fresh database per
+//! test, on SQLite and on PostgreSQL, driven over real HTTP (and, for `browser`, through
+//! Chromium). See `harness` for how each test gets its server.
+
+mod harness;
+mod http;
+
+mod accounts;
+mod auth;
+mod browser;
+mod isolation;
+mod openapi;
+mod partners;
+mod platform;
+mod programs;
+mod ui;
+mod users;
