@@ -33,8 +33,12 @@ impl FileConfig {
         };
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
-            Err(e) => return Err(e).with_context(|| format!("reading config file {}", path.display())),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(FileConfig::default());
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("reading config file {}", path.display()));
+            }
         };
         toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
     }
@@ -47,7 +51,10 @@ pub struct DatabaseUrl(String);
 impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<DatabaseUrl> {
         if partnerops_store::Backend::of_url(raw).is_none() {
-            bail!("--database-url must start with sqlite:// or postgres:// (got {})", DatabaseUrl(raw.to_owned()));
+            bail!(
+                "--database-url must start with sqlite:// or postgres:// (got {})",
+                DatabaseUrl(raw.to_owned())
+            );
         }
         Ok(DatabaseUrl(raw.to_owned()))
     }
@@ -64,7 +71,13 @@ impl fmt::Display for DatabaseUrl {
         if let (Some(scheme_end), Some(at)) = (s.find("://"), s.rfind('@')) {
             let creds = &s[scheme_end + 3..at];
             if let Some(colon) = creds.find(':') {
-                return write!(f, "{}{}:****{}", &s[..scheme_end + 3], &creds[..colon], &s[at..]);
+                return write!(
+                    f,
+                    "{}{}:****{}",
+                    &s[..scheme_end + 3],
+                    &creds[..colon],
+                    &s[at..]
+                );
             }
         }
         f.write_str(s)
@@ -88,15 +101,27 @@ pub struct Settings {
 
 impl Settings {
     /// Lays the file and the flags/environment over the defaults.
-    pub fn resolve(file: &FileConfig, database_url: Option<&str>, addr: Option<&str>, default_db: &str) -> Result<Settings> {
-        let db = database_url.or(file.database_url.as_deref()).unwrap_or(default_db);
+    pub fn resolve(
+        file: &FileConfig,
+        database_url: Option<&str>,
+        addr: Option<&str>,
+        default_db: &str,
+    ) -> Result<Settings> {
+        let db = database_url
+            .or(file.database_url.as_deref())
+            .unwrap_or(default_db);
         let addr_text = addr.or(file.addr.as_deref()).unwrap_or(DEFAULT_ADDR);
-        let addr = addr_text.parse().with_context(|| format!("--addr must be HOST:PORT such as 127.0.0.1:8080 (got {addr_text})"))?;
+        let addr = addr_text.parse().with_context(|| {
+            format!("--addr must be HOST:PORT such as 127.0.0.1:8080 (got {addr_text})")
+        })?;
         Ok(Settings {
             database_url: DatabaseUrl::parse(db)?,
             addr,
             secure_cookies: file.secure_cookies.unwrap_or(false),
-            log: file.log.clone().unwrap_or_else(|| "info,sqlx=warn".to_owned()),
+            log: file
+                .log
+                .clone()
+                .unwrap_or_else(|| "info,sqlx=warn".to_owned()),
         })
     }
 }
@@ -110,19 +135,42 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://app:s3cret@db.internal:5432/prm").unwrap();
         assert_eq!(url.to_string(), "postgres://app:****@db.internal:5432/prm");
         assert!(!format!("{url:?}").contains("s3cret"));
-        assert_eq!(DatabaseUrl::parse("sqlite://x.db").unwrap().to_string(), "sqlite://x.db");
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://x.db").unwrap().to_string(),
+            "sqlite://x.db"
+        );
         assert!(DatabaseUrl::parse("mysql://x").is_err());
     }
 
     #[test]
     fn flags_beat_file_beat_defaults() {
-        let file = FileConfig { database_url: Some("sqlite://file.db".into()), addr: Some("127.0.0.1:9000".into()), ..Default::default() };
+        let file = FileConfig {
+            database_url: Some("sqlite://file.db".into()),
+            addr: Some("127.0.0.1:9000".into()),
+            ..Default::default()
+        };
         let s = Settings::resolve(&file, None, None, DEFAULT_DATABASE_URL).unwrap();
-        assert_eq!((s.database_url.expose(), s.addr.port()), ("sqlite://file.db", 9000));
-        let s = Settings::resolve(&file, Some("sqlite://flag.db"), Some("127.0.0.1:9100"), DEFAULT_DATABASE_URL).unwrap();
-        assert_eq!((s.database_url.expose(), s.addr.port()), ("sqlite://flag.db", 9100));
-        let s = Settings::resolve(&FileConfig::default(), None, None, DEFAULT_DATABASE_URL).unwrap();
-        assert_eq!((s.database_url.expose(), s.addr.to_string().as_str()), (DEFAULT_DATABASE_URL, DEFAULT_ADDR));
+        assert_eq!(
+            (s.database_url.expose(), s.addr.port()),
+            ("sqlite://file.db", 9000)
+        );
+        let s = Settings::resolve(
+            &file,
+            Some("sqlite://flag.db"),
+            Some("127.0.0.1:9100"),
+            DEFAULT_DATABASE_URL,
+        )
+        .unwrap();
+        assert_eq!(
+            (s.database_url.expose(), s.addr.port()),
+            ("sqlite://flag.db", 9100)
+        );
+        let s =
+            Settings::resolve(&FileConfig::default(), None, None, DEFAULT_DATABASE_URL).unwrap();
+        assert_eq!(
+            (s.database_url.expose(), s.addr.to_string().as_str()),
+            (DEFAULT_DATABASE_URL, DEFAULT_ADDR)
+        );
         assert!(Settings::resolve(&file, None, Some("nonsense"), DEFAULT_DATABASE_URL).is_err());
     }
 

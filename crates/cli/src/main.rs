@@ -17,7 +17,11 @@ use partnerops_web::WebOptions;
 use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_DEMO_DATABASE_URL, FileConfig, Settings};
 
 #[derive(Parser)]
-#[command(name = "partnerops", version, about = "Self-hosted partner relationship management")]
+#[command(
+    name = "partnerops",
+    version,
+    about = "Self-hosted partner relationship management"
+)]
 struct Cli {
     /// A TOML config file (default: ./partnerops.toml if present).
     #[arg(long, global = true, env = "PARTNEROPS_CONFIG")]
@@ -136,34 +140,78 @@ async fn main() -> Result<()> {
     let file = FileConfig::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve { db, listen } => {
-            let settings = Settings::resolve(&file, db.database_url.as_deref(), listen.addr.as_deref(), DEFAULT_DATABASE_URL)?;
+            let settings = Settings::resolve(
+                &file,
+                db.database_url.as_deref(),
+                listen.addr.as_deref(),
+                DEFAULT_DATABASE_URL,
+            )?;
             init_logging(&settings.log);
             let store = open(&settings).await?;
             serve(store, &settings).await
         }
         Command::Migrate { db } => {
-            let settings = Settings::resolve(&file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+            let settings = Settings::resolve(
+                &file,
+                db.database_url.as_deref(),
+                None,
+                DEFAULT_DATABASE_URL,
+            )?;
             init_logging(&settings.log);
-            let store = Store::connect(settings.database_url.expose()).await.with_context(|| format!("connecting to {}", settings.database_url))?;
+            let store = Store::connect(settings.database_url.expose())
+                .await
+                .with_context(|| format!("connecting to {}", settings.database_url))?;
             let applied = partnerops_store::migrate::migrate(store.db()).await?;
-            println!("{} migration(s) applied to {}", applied.len(), settings.database_url);
+            println!(
+                "{} migration(s) applied to {}",
+                applied.len(),
+                settings.database_url
+            );
             Ok(())
         }
-        Command::Demo { db, listen, seed, partners, accounts, no_serve } => {
-            let settings = Settings::resolve(&file, db.database_url.as_deref(), listen.addr.as_deref(), DEFAULT_DEMO_DATABASE_URL)?;
+        Command::Demo {
+            db,
+            listen,
+            seed,
+            partners,
+            accounts,
+            no_serve,
+        } => {
+            let settings = Settings::resolve(
+                &file,
+                db.database_url.as_deref(),
+                listen.addr.as_deref(),
+                DEFAULT_DEMO_DATABASE_URL,
+            )?;
             init_logging(&settings.log);
             let store = open(&settings).await?;
-            let spec = SeedSpec { seed, partners, accounts };
+            let spec = SeedSpec {
+                seed,
+                partners,
+                accounts,
+            };
             if partnerops_seed::is_seeded(&store).await? {
                 println!("Reusing the demo data already in {}", settings.database_url);
             } else {
-                println!("Seeding {partners} partners and {accounts} accounts into {} …", settings.database_url);
+                println!(
+                    "Seeding {partners} partners and {accounts} accounts into {} …",
+                    settings.database_url
+                );
                 let report = partnerops_seed::seed(&store, &spec).await?;
-                println!("Seeded {} programs, {} partners, {} accounts, {} users.", report.programs, report.partners, report.accounts, report.users);
+                println!(
+                    "Seeded {} programs, {} partners, {} accounts, {} users.",
+                    report.programs, report.partners, report.accounts, report.users
+                );
             }
-            println!("\nDemo logins (password for all: {}):", partnerops_seed::DEMO_PASSWORD);
+            println!(
+                "\nDemo logins (password for all: {}):",
+                partnerops_seed::DEMO_PASSWORD
+            );
             for login in partnerops_seed::demo_logins(&spec) {
-                let whose = login.partner_name.map(|p| format!(" at {p}")).unwrap_or_default();
+                let whose = login
+                    .partner_name
+                    .map(|p| format!(" at {p}"))
+                    .unwrap_or_default();
                 println!("  {:<40} {}{}", login.email, login.role.label(), whose);
             }
             if no_serve {
@@ -171,30 +219,87 @@ async fn main() -> Result<()> {
             }
             serve(store, &settings).await
         }
-        Command::User { command: UserCommand::Create { db, email, name, role, partner_id, password_stdin } } => {
-            let settings = Settings::resolve(&file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+        Command::User {
+            command:
+                UserCommand::Create {
+                    db,
+                    email,
+                    name,
+                    role,
+                    partner_id,
+                    password_stdin,
+                },
+        } => {
+            let settings = Settings::resolve(
+                &file,
+                db.database_url.as_deref(),
+                None,
+                DEFAULT_DATABASE_URL,
+            )?;
             init_logging("warn");
             let store = open(&settings).await?;
-            let password = if password_stdin { Some(read_line_stdin()?) } else { None };
-            let input = NewUserInput { email: Some(email), display_name: Some(name), role: Some(role), partner_id, password };
-            let user = store.create_user(&Actor::system("cli"), &input).await.map_err(explain)?;
-            println!("created user {} ({}, {})", user.id, user.email, user.role.label());
+            let password = if password_stdin {
+                Some(read_line_stdin()?)
+            } else {
+                None
+            };
+            let input = NewUserInput {
+                email: Some(email),
+                display_name: Some(name),
+                role: Some(role),
+                partner_id,
+                password,
+            };
+            let user = store
+                .create_user(&Actor::system("cli"), &input)
+                .await
+                .map_err(explain)?;
+            println!(
+                "created user {} ({}, {})",
+                user.id,
+                user.email,
+                user.role.label()
+            );
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { db, user, name } } => {
-            let settings = Settings::resolve(&file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+        Command::Token {
+            command: TokenCommand::Create { db, user, name },
+        } => {
+            let settings = Settings::resolve(
+                &file,
+                db.database_url.as_deref(),
+                None,
+                DEFAULT_DATABASE_URL,
+            )?;
             init_logging("warn");
             let store = open(&settings).await?;
             let owner = store.user_by_email(&user).await.map_err(explain)?;
-            let (_, secret) = store.create_token(&Actor::system("cli"), &owner.id, &NewTokenInput { name: Some(name) }).await.map_err(explain)?;
+            let (_, secret) = store
+                .create_token(
+                    &Actor::system("cli"),
+                    &owner.id,
+                    &NewTokenInput { name: Some(name) },
+                )
+                .await
+                .map_err(explain)?;
             println!("{secret}");
             Ok(())
         }
-        Command::Token { command: TokenCommand::Revoke { db, id } } => {
-            let settings = Settings::resolve(&file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+        Command::Token {
+            command: TokenCommand::Revoke { db, id },
+        } => {
+            let settings = Settings::resolve(
+                &file,
+                db.database_url.as_deref(),
+                None,
+                DEFAULT_DATABASE_URL,
+            )?;
             init_logging("warn");
             let store = open(&settings).await?;
-            let token = store.revoke_token(&Actor::system("cli"), &id).await.map_err(explain)?;
+            let token = store
+                .revoke_token(&Actor::system("cli"), &id)
+                .await
+                .map_err(explain)?;
             println!("revoked token {} ({})", token.id, token.name);
             Ok(())
         }
@@ -203,12 +308,21 @@ async fn main() -> Result<()> {
 
 /// Connects and migrates.
 async fn open(settings: &Settings) -> Result<Store> {
-    Store::open(settings.database_url.expose()).await.with_context(|| format!("opening database {}", settings.database_url))
+    Store::open(settings.database_url.expose())
+        .await
+        .with_context(|| format!("opening database {}", settings.database_url))
 }
 
 async fn serve(store: Store, settings: &Settings) -> Result<()> {
-    let app = partnerops_web::app(store.clone(), WebOptions { secure_cookies: settings.secure_cookies });
-    let listener = tokio::net::TcpListener::bind(settings.addr).await.with_context(|| format!("listening on {}", settings.addr))?;
+    let app = partnerops_web::app(
+        store.clone(),
+        WebOptions {
+            secure_cookies: settings.secure_cookies,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("listening on {}", settings.addr))?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, database = %settings.database_url, backend = ?store.backend(), "serving");
     println!("\npartnerops is serving on http://{local}/  (Ctrl-C to stop)");
@@ -240,13 +354,20 @@ async fn shutdown_signal() {
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn read_line_stdin() -> Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
     let line = line.trim_end_matches(['\n', '\r']).to_owned();
     if line.is_empty() {
         bail!("--password-stdin was given but standard input was empty");
@@ -258,7 +379,11 @@ fn read_line_stdin() -> Result<String> {
 fn explain(e: partnerops_store::StoreError) -> anyhow::Error {
     match e {
         partnerops_store::StoreError::Invalid(inv) => {
-            let lines: Vec<String> = inv.errors.iter().map(|e| format!("  {}: {} (rule {})", e.field, e.message, e.rule)).collect();
+            let lines: Vec<String> = inv
+                .errors
+                .iter()
+                .map(|e| format!("  {}: {} (rule {})", e.field, e.message, e.rule))
+                .collect();
             anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
         }
         other => anyhow::anyhow!(other),

@@ -79,17 +79,38 @@ impl AccountFields {
     pub fn parse(input: &AccountInput) -> Result<Self, Invalid> {
         let mut inv = Invalid::new();
         let name = inv.check(text::required("name", input.name.as_deref(), 200));
-        let web_domain = match input.web_domain.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let web_domain = match input
+            .web_domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(raw) => inv.check(WebDomain::parse("web_domain", raw)).map(Some),
             None => Some(None),
         };
-        let country = match input.country.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let country = match input
+            .country
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(raw) => inv.check(Country::parse("country", raw)),
-            None => inv.check(Err(FieldError::new("country", "required", "country is required"))),
+            None => inv.check(Err(FieldError::new(
+                "country",
+                "required",
+                "country is required",
+            ))),
         };
         let industry = inv.check(text::optional("industry", input.industry.as_deref(), 80));
-        let direct_owner_id = match input.direct_owner_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(raw) => inv.check(parse_id::<UserId>("direct_owner_id", raw)).map(Some),
+        let direct_owner_id = match input
+            .direct_owner_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(raw) => inv
+                .check(parse_id::<UserId>("direct_owner_id", raw))
+                .map(Some),
             None => Some(None),
         };
         let status = match input.status.as_deref() {
@@ -128,17 +149,37 @@ mod tests {
 
     #[test]
     fn domain_is_optional_but_normalised() {
-        let a = AccountFields::parse(&AccountInput { name: Some("Globex".into()), country: Some("us".into()), web_domain: Some("HTTP://WWW.GLOBEX.COM/".into()), ..Default::default() }).unwrap();
+        let a = AccountFields::parse(&AccountInput {
+            name: Some("Globex".into()),
+            country: Some("us".into()),
+            web_domain: Some("HTTP://WWW.GLOBEX.COM/".into()),
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(a.web_domain.unwrap().as_str(), "globex.com");
         assert_eq!(a.status, AccountStatus::Prospect);
-        let b = AccountFields::parse(&AccountInput { name: Some("Globex".into()), country: Some("US".into()), web_domain: Some(" ".into()), ..Default::default() }).unwrap();
+        let b = AccountFields::parse(&AccountInput {
+            name: Some("Globex".into()),
+            country: Some("US".into()),
+            web_domain: Some(" ".into()),
+            ..Default::default()
+        })
+        .unwrap();
         assert!(b.web_domain.is_none());
     }
 
     #[test]
     fn a_patch_can_clear_the_owner() {
-        let base = AccountInput { name: Some("G".into()), country: Some("US".into()), direct_owner_id: Some("usr_0192f0c4a1b27c3d8e9f001122334455".into()), ..Default::default() };
-        let merged = base.overlay(AccountInput { direct_owner_id: Some(String::new()), ..Default::default() });
+        let base = AccountInput {
+            name: Some("G".into()),
+            country: Some("US".into()),
+            direct_owner_id: Some("usr_0192f0c4a1b27c3d8e9f001122334455".into()),
+            ..Default::default()
+        };
+        let merged = base.overlay(AccountInput {
+            direct_owner_id: Some(String::new()),
+            ..Default::default()
+        });
         assert_eq!(AccountFields::parse(&merged).unwrap().direct_owner_id, None);
     }
 }

@@ -65,12 +65,20 @@ pub fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<Fiel
     let mut out = Vec::new();
     for (k, av) in a {
         if !IGNORED.contains(&k.as_str()) && b.get(k) != Some(av) {
-            out.push(FieldChange { field: k.clone(), before: b.get(k).cloned(), after: Some(av.clone()) });
+            out.push(FieldChange {
+                field: k.clone(),
+                before: b.get(k).cloned(),
+                after: Some(av.clone()),
+            });
         }
     }
     for (k, bv) in b {
         if !IGNORED.contains(&k.as_str()) && !a.contains_key(k) {
-            out.push(FieldChange { field: k.clone(), before: Some(bv.clone()), after: None });
+            out.push(FieldChange {
+                field: k.clone(),
+                before: Some(bv.clone()),
+                after: None,
+            });
         }
     }
     out

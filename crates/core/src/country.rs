@@ -20,7 +20,11 @@ impl Country {
             let b = code.as_bytes();
             Ok(Self([b[0], b[1]]))
         } else {
-            Err(FieldError::new(field, "iso_3166_alpha2", format!("{field} must be a two-letter ISO 3166 country code such as US, DE or BR")))
+            Err(FieldError::new(
+                field,
+                "iso_3166_alpha2",
+                format!("{field} must be a two-letter ISO 3166 country code such as US, DE or BR"),
+            ))
         }
     }
 
@@ -135,14 +139,21 @@ mod tests {
         assert_eq!(Country::parse("country", " de ").unwrap().as_str(), "DE");
         assert_eq!(ISO_3166_ALPHA2.split(' ').count(), 249);
         for bad in ["", "D", "DEU", "XX", "UK"] {
-            assert_eq!(Country::parse("country", bad).unwrap_err().rule, "iso_3166_alpha2", "{bad}");
+            assert_eq!(
+                Country::parse("country", bad).unwrap_err().rule,
+                "iso_3166_alpha2",
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn regions_parse_and_dedupe() {
         let raw = vec!["emea".into(), "apac".into(), "emea".into(), " ".into()];
-        assert_eq!(parse_regions("regions", &raw).unwrap(), vec![Region::Emea, Region::Apac]);
+        assert_eq!(
+            parse_regions("regions", &raw).unwrap(),
+            vec![Region::Emea, Region::Apac]
+        );
         let err = parse_regions("regions", &["mars".into()]).unwrap_err();
         assert_eq!(err.rule, "one_of");
         assert!(err.message.contains("north_america"));

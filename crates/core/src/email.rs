@@ -12,7 +12,13 @@ pub struct Email(String);
 impl Email {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim().to_lowercase();
-        let bad = || FieldError::new(field, "email", format!("{field} must be an e-mail address like name@example.com"));
+        let bad = || {
+            FieldError::new(
+                field,
+                "email",
+                format!("{field} must be an e-mail address like name@example.com"),
+            )
+        };
         let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
         let ok = !local.is_empty()
             && local.len() <= 64
@@ -53,8 +59,20 @@ mod tests {
 
     #[test]
     fn lowercases_and_validates() {
-        assert_eq!(Email::parse("email", " Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
-        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "ana@@example.com", "a na@example.com", "ana@example..com"] {
+        assert_eq!(
+            Email::parse("email", " Ana@Example.COM ").unwrap().as_str(),
+            "ana@example.com"
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "ana@@example.com",
+            "a na@example.com",
+            "ana@example..com",
+        ] {
             assert!(Email::parse("email", bad).is_err(), "{bad}");
         }
     }

@@ -23,7 +23,10 @@ pub trait EntityId: Sized {
     /// Parses user input: the right prefix and a 32-digit lowercase hex body.
     fn parse(s: &str) -> Option<Self> {
         let body = s.strip_prefix(Self::PREFIX)?.strip_prefix('_')?;
-        let ok = body.len() == 32 && body.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let ok = body.len() == 32
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         ok.then(|| Self::from_trusted(s.to_owned()))
     }
 }
@@ -75,6 +78,17 @@ entity_id!(/// An API token.
 entity_id!(/// An audit event.
     AuditEventId, "evt");
 
+/// Parses an id from input, naming `field` in the error.
+pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {
+    T::parse(raw.trim()).ok_or_else(|| {
+        crate::FieldError::new(
+            field,
+            "id",
+            format!("{field} must be an id like {}_0192…", T::PREFIX),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,18 +96,17 @@ mod tests {
     #[test]
     fn parse_checks_prefix_and_body() {
         let good = "ptr_0192f0c4a1b27c3d8e9f001122334455";
-        assert_eq!(PartnerId::parse(good).map(|i| i.to_string()), Some(good.to_owned()));
-        assert!(AccountId::parse(good).is_none(), "a partner id is not an account id");
+        assert_eq!(
+            PartnerId::parse(good).map(|i| i.to_string()),
+            Some(good.to_owned())
+        );
+        assert!(
+            AccountId::parse(good).is_none(),
+            "a partner id is not an account id"
+        );
         assert!(PartnerId::parse("ptr_0192").is_none());
         assert!(PartnerId::parse("ptr_0192F0C4A1B27C3D8E9F001122334455").is_none());
         assert!(PartnerId::parse("ptr0192f0c4a1b27c3d8e9f001122334455").is_none());
         assert!(PartnerId::parse("ptr_0192f0c4a1b27c3d8e9f00112233445'").is_none());
     }
-}
-
-/// Parses an id from input, naming `field` in the error.
-pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {
-    T::parse(raw.trim()).ok_or_else(|| {
-        crate::FieldError::new(field, "id", format!("{field} must be an id like {}_0192…", T::PREFIX))
-    })
 }

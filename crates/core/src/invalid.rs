@@ -71,7 +71,10 @@ impl Invalid {
 
     /// The message for `field`, if that field failed (used beside form inputs).
     pub fn message_for(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 
     pub fn summary(&self) -> String {
@@ -85,7 +88,11 @@ impl Invalid {
 
 impl FieldError {
     pub fn new(field: &str, rule: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_owned(), rule: rule.to_owned(), message: message.into() }
+        Self {
+            field: field.to_owned(),
+            rule: rule.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -94,15 +101,27 @@ pub mod text {
     use super::FieldError;
 
     /// Trims `raw`; missing or blank input breaks `required`.
-    pub fn required(field: &str, raw: Option<&str>, max_chars: usize) -> Result<String, FieldError> {
+    pub fn required(
+        field: &str,
+        raw: Option<&str>,
+        max_chars: usize,
+    ) -> Result<String, FieldError> {
         match optional(field, raw, max_chars)? {
             Some(s) => Ok(s),
-            None => Err(FieldError::new(field, "required", format!("{field} is required"))),
+            None => Err(FieldError::new(
+                field,
+                "required",
+                format!("{field} is required"),
+            )),
         }
     }
 
     /// Trims `raw`; blank input becomes `None`.
-    pub fn optional(field: &str, raw: Option<&str>, max_chars: usize) -> Result<Option<String>, FieldError> {
+    pub fn optional(
+        field: &str,
+        raw: Option<&str>,
+        max_chars: usize,
+    ) -> Result<Option<String>, FieldError> {
         let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
@@ -114,24 +133,37 @@ pub mod text {
             ));
         }
         if s.chars().any(|c| c.is_control()) {
-            return Err(FieldError::new(field, "no_control_chars", format!("{field} must not contain control characters")));
+            return Err(FieldError::new(
+                field,
+                "no_control_chars",
+                format!("{field} must not contain control characters"),
+            ));
         }
         Ok(Some(s.to_owned()))
     }
 
     /// A list of short labels (verticals, coverage gaps): each trimmed, blanks dropped,
     /// duplicates (ignoring case) removed, bounded in count and length.
-    pub fn labels(field: &str, raw: &[String], max_items: usize, max_chars: usize) -> Result<Vec<String>, FieldError> {
+    pub fn labels(
+        field: &str,
+        raw: &[String],
+        max_items: usize,
+        max_chars: usize,
+    ) -> Result<Vec<String>, FieldError> {
         let mut out: Vec<String> = Vec::new();
         for item in raw {
-            if let Some(s) = optional(field, Some(item), max_chars)? {
-                if !out.iter().any(|o| o.eq_ignore_ascii_case(&s)) {
-                    out.push(s);
-                }
+            if let Some(s) = optional(field, Some(item), max_chars)?
+                && !out.iter().any(|o| o.eq_ignore_ascii_case(&s))
+            {
+                out.push(s);
             }
         }
         if out.len() > max_items {
-            return Err(FieldError::new(field, "max_items", format!("{field} may list at most {max_items} items")));
+            return Err(FieldError::new(
+                field,
+                "max_items",
+                format!("{field} may list at most {max_items} items"),
+            ));
         }
         Ok(out)
     }
@@ -144,26 +176,46 @@ mod tests {
     #[test]
     fn required_trims_and_rejects_blank() {
         assert_eq!(required("name", Some("  Acme "), 10).unwrap(), "Acme");
-        assert_eq!(required("name", Some("   "), 10).unwrap_err().rule, "required");
+        assert_eq!(
+            required("name", Some("   "), 10).unwrap_err().rule,
+            "required"
+        );
         assert_eq!(required("name", None, 10).unwrap_err().rule, "required");
     }
 
     #[test]
     fn length_is_counted_in_characters_at_the_boundary() {
         assert!(optional("n", Some("ééééé"), 5).is_ok());
-        assert_eq!(optional("n", Some("éééééé"), 5).unwrap_err().rule, "max_length");
+        assert_eq!(
+            optional("n", Some("éééééé"), 5).unwrap_err().rule,
+            "max_length"
+        );
     }
 
     #[test]
     fn labels_dedupe_ignoring_case() {
-        let raw = vec!["Health".into(), " health ".into(), "".into(), "Retail".into()];
-        assert_eq!(labels("verticals", &raw, 5, 40).unwrap(), vec!["Health", "Retail"]);
+        let raw = vec![
+            "Health".into(),
+            " health ".into(),
+            "".into(),
+            "Retail".into(),
+        ];
+        assert_eq!(
+            labels("verticals", &raw, 5, 40).unwrap(),
+            vec!["Health", "Retail"]
+        );
         let many: Vec<String> = (0..6).map(|i| format!("v{i}")).collect();
-        assert_eq!(labels("verticals", &many, 5, 40).unwrap_err().rule, "max_items");
+        assert_eq!(
+            labels("verticals", &many, 5, 40).unwrap_err().rule,
+            "max_items"
+        );
     }
 
     #[test]
     fn control_characters_are_refused() {
-        assert_eq!(optional("n", Some("a\u{0}b"), 5).unwrap_err().rule, "no_control_chars");
+        assert_eq!(
+            optional("n", Some("a\u{0}b"), 5).unwrap_err().rule,
+            "no_control_chars"
+        );
     }
 }

@@ -9,11 +9,41 @@ use crate::FieldError;
 
 /// Supported ISO 4217 codes and their minor-unit exponent.
 const CURRENCIES: &[(&str, u32)] = &[
-    ("AED", 2), ("ARS", 2), ("AUD", 2), ("BRL", 2), ("CAD", 2), ("CHF", 2), ("CLP", 0),
-    ("CNY", 2), ("COP", 2), ("CZK", 2), ("DKK", 2), ("EUR", 2), ("GBP", 2), ("HKD", 2),
-    ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("JPY", 0), ("KRW", 0), ("MXN", 2),
-    ("MYR", 2), ("NOK", 2), ("NZD", 2), ("PHP", 2), ("PLN", 2), ("RON", 2), ("SAR", 2),
-    ("SEK", 2), ("SGD", 2), ("THB", 2), ("TRY", 2), ("TWD", 2), ("USD", 2), ("ZAR", 2),
+    ("AED", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("PHP", 2),
+    ("PLN", 2),
+    ("RON", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("USD", 2),
+    ("ZAR", 2),
 ];
 
 /// An ISO 4217 currency code we know the minor unit of.
@@ -39,7 +69,15 @@ impl Currency {
             .iter()
             .find(|(c, _)| *c == code)
             .map(|(c, _)| Currency(c))
-            .ok_or_else(|| FieldError::new(field, "iso_4217", format!("{field} must be a supported ISO 4217 currency code such as USD, EUR or GBP")))
+            .ok_or_else(|| {
+                FieldError::new(
+                    field,
+                    "iso_4217",
+                    format!(
+                        "{field} must be a supported ISO 4217 currency code such as USD, EUR or GBP"
+                    ),
+                )
+            })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -48,7 +86,10 @@ impl Currency {
 
     /// Digits after the decimal point (2 for USD, 0 for JPY).
     pub fn exponent(self) -> u32 {
-        CURRENCIES.iter().find(|(c, _)| *c == self.0).map_or(2, |(_, e)| *e)
+        CURRENCIES
+            .iter()
+            .find(|(c, _)| *c == self.0)
+            .map_or(2, |(_, e)| *e)
     }
 }
 
@@ -81,16 +122,30 @@ pub struct Money {
 
 impl Money {
     pub fn new(amount_minor: i64, currency: Currency) -> Self {
-        Self { amount_minor, currency }
+        Self {
+            amount_minor,
+            currency,
+        }
     }
 
     /// Parses a non-negative amount, as used by targets and budgets.
-    pub fn parse_non_negative(field: &str, amount_minor: i64, currency: &str) -> Result<Self, FieldError> {
+    pub fn parse_non_negative(
+        field: &str,
+        amount_minor: i64,
+        currency: &str,
+    ) -> Result<Self, FieldError> {
         let currency = Currency::parse(&format!("{field}.currency"), currency)?;
         if amount_minor < 0 {
-            return Err(FieldError::new(&format!("{field}.amount_minor"), "non_negative", format!("{field} must not be negative")));
+            return Err(FieldError::new(
+                &format!("{field}.amount_minor"),
+                "non_negative",
+                format!("{field} must not be negative"),
+            ));
         }
-        Ok(Self { amount_minor, currency })
+        Ok(Self {
+            amount_minor,
+            currency,
+        })
     }
 }
 
@@ -113,7 +168,12 @@ impl fmt::Display for Money {
         if exp == 0 {
             write!(f, "{} {sign}{grouped}", self.currency)
         } else {
-            write!(f, "{} {sign}{grouped}.{frac:0width$}", self.currency, width = exp as usize)
+            write!(
+                f,
+                "{} {sign}{grouped}.{frac:0width$}",
+                self.currency,
+                width = exp as usize
+            )
         }
     }
 }
@@ -136,7 +196,10 @@ mod tests {
     fn rejects_unknown_currency_and_negative_targets() {
         assert_eq!(Currency::parse("c", "XYZ").unwrap_err().rule, "iso_4217");
         let err = Money::parse_non_negative("target", -1, "USD").unwrap_err();
-        assert_eq!((err.field.as_str(), err.rule.as_str()), ("target.amount_minor", "non_negative"));
+        assert_eq!(
+            (err.field.as_str(), err.rule.as_str()),
+            ("target.amount_minor", "non_negative")
+        );
         assert!(Money::parse_non_negative("target", 0, "USD").is_ok());
     }
 }

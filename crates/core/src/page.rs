@@ -76,14 +76,28 @@ impl PageRequest {
     /// the default).
     pub fn parse(params: &PageParams, sortable: &[&'static str]) -> Result<Self, Invalid> {
         let mut inv = Invalid::new();
-        let limit = match params.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let limit = match params
+            .limit
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Some(DEFAULT_LIMIT),
             Some(raw) => match raw.parse::<u32>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => Some(n),
-                _ => inv.check(Err(FieldError::new("limit", "range", format!("limit must be a whole number from 1 to {MAX_LIMIT}")))),
+                _ => inv.check(Err(FieldError::new(
+                    "limit",
+                    "range",
+                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+                ))),
             },
         };
-        let (sort, descending) = match params.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let (sort, descending) = match params
+            .sort
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => (sortable.first().copied(), false),
             Some(raw) => {
                 let (name, desc) = match raw.strip_prefix('-') {
@@ -93,27 +107,48 @@ impl PageRequest {
                 match sortable.iter().find(|s| **s == name) {
                     Some(s) => (Some(*s), desc),
                     None => {
-                        inv.add("sort", "one_of", format!("sort must be one of: {} (prefix - for descending)", sortable.join(", ")));
+                        inv.add(
+                            "sort",
+                            "one_of",
+                            format!(
+                                "sort must be one of: {} (prefix - for descending)",
+                                sortable.join(", ")
+                            ),
+                        );
                         (None, false)
                     }
                 }
             }
         };
-        let after = match params.cursor.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let after = match params
+            .cursor
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
-            Some(raw) => match Cursor::decode(raw) {
-                None => {
-                    inv.add("cursor", "cursor", "cursor is not one this server issued; use next_cursor from the previous page");
-                    None
+            Some(raw) => {
+                match Cursor::decode(raw) {
+                    None => {
+                        inv.add("cursor", "cursor", "cursor is not one this server issued; use next_cursor from the previous page");
+                        None
+                    }
+                    Some(c) if Some(c.field.as_str()) != sort || c.descending != descending => {
+                        inv.add("cursor", "cursor_sort_mismatch", "cursor was issued for a different sort; keep the same sort while paging");
+                        None
+                    }
+                    Some(c) => Some(c),
                 }
-                Some(c) if Some(c.field.as_str()) != sort || c.descending != descending => {
-                    inv.add("cursor", "cursor_sort_mismatch", "cursor was issued for a different sort; keep the same sort while paging");
-                    None
-                }
-                Some(c) => Some(c),
-            },
+            }
         };
-        inv.finish(|| Some(PageRequest { limit: limit?, sort: sort?, descending, after }))
+        inv.finish(|| {
+            Some(PageRequest {
+                limit: limit?,
+                sort: sort?,
+                descending,
+                after,
+            })
+        })
     }
 }
 
@@ -129,17 +164,32 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows (the extra row only tells that more exist);
     /// `key_of` gives a row's sort value and id for the cursor.
-    pub fn from_rows(mut rows: Vec<T>, req: &PageRequest, key_of: impl Fn(&T, &str) -> (SortKey, String)) -> Self {
+    pub fn from_rows(
+        mut rows: Vec<T>,
+        req: &PageRequest,
+        key_of: impl Fn(&T, &str) -> (SortKey, String),
+    ) -> Self {
         let more = rows.len() > req.limit as usize;
         rows.truncate(req.limit as usize);
         let next_cursor = match rows.last() {
             Some(last) if more => {
                 let (key, id) = key_of(last, req.sort);
-                Some(Cursor { field: req.sort.to_owned(), descending: req.descending, key, id }.encode())
+                Some(
+                    Cursor {
+                        field: req.sort.to_owned(),
+                        descending: req.descending,
+                        key,
+                        id,
+                    }
+                    .encode(),
+                )
             }
             _ => None,
         };
-        Page { items: rows, next_cursor }
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 }
 
@@ -150,7 +200,11 @@ mod tests {
     const SORTS: &[&str] = &["name", "created_at"];
 
     fn params(limit: Option<&str>, sort: Option<&str>, cursor: Option<String>) -> PageParams {
-        PageParams { limit: limit.map(Into::into), sort: sort.map(Into::into), cursor }
+        PageParams {
+            limit: limit.map(Into::into),
+            sort: sort.map(Into::into),
+            cursor,
+        }
     }
 
     #[test]
@@ -161,7 +215,10 @@ mod tests {
         assert!(PageRequest::parse(&params(Some("1"), None, None), SORTS).is_ok());
         assert!(PageRequest::parse(&params(Some("200"), None, None), SORTS).is_ok());
         let err = PageRequest::parse(&params(Some("201"), None, None), SORTS).unwrap_err();
-        assert_eq!((err.errors[0].field.as_str(), err.errors[0].rule.as_str()), ("limit", "range"));
+        assert_eq!(
+            (err.errors[0].field.as_str(), err.errors[0].rule.as_str()),
+            ("limit", "range")
+        );
         assert!(PageRequest::parse(&params(Some("ten"), None, None), SORTS).is_err());
     }
 
@@ -169,28 +226,39 @@ mod tests {
     fn sort_fields_are_allow_listed() {
         let p = PageRequest::parse(&params(None, Some("-created_at"), None), SORTS).unwrap();
         assert_eq!((p.sort, p.descending), ("created_at", true));
-        let err = PageRequest::parse(&params(None, Some("password_hash"), None), SORTS).unwrap_err();
+        let err =
+            PageRequest::parse(&params(None, Some("password_hash"), None), SORTS).unwrap_err();
         assert_eq!(err.errors[0].rule, "one_of");
     }
 
     #[test]
     fn cursors_round_trip_and_are_bound_to_their_sort() {
         let req = PageRequest::parse(&params(Some("2"), Some("-name"), None), SORTS).unwrap();
-        let page = Page::from_rows(vec!["c", "b", "a"], &req, |row, _| (SortKey::Text((*row).to_owned()), format!("id-{row}")));
+        let page = Page::from_rows(vec!["c", "b", "a"], &req, |row, _| {
+            (SortKey::Text((*row).to_owned()), format!("id-{row}"))
+        });
         assert_eq!(page.items, vec!["c", "b"]);
         let cursor = page.next_cursor.clone().unwrap();
-        let next = PageRequest::parse(&params(Some("2"), Some("-name"), Some(cursor.clone())), SORTS).unwrap();
+        let next = PageRequest::parse(
+            &params(Some("2"), Some("-name"), Some(cursor.clone())),
+            SORTS,
+        )
+        .unwrap();
         assert_eq!(next.after.unwrap().key, SortKey::Text("b".into()));
-        let err = PageRequest::parse(&params(Some("2"), Some("name"), Some(cursor)), SORTS).unwrap_err();
+        let err =
+            PageRequest::parse(&params(Some("2"), Some("name"), Some(cursor)), SORTS).unwrap_err();
         assert_eq!(err.errors[0].rule, "cursor_sort_mismatch");
-        let err = PageRequest::parse(&params(None, None, Some("garbage!".into())), SORTS).unwrap_err();
+        let err =
+            PageRequest::parse(&params(None, None, Some("garbage!".into())), SORTS).unwrap_err();
         assert_eq!(err.errors[0].rule, "cursor");
     }
 
     #[test]
     fn last_page_has_no_cursor() {
         let req = PageRequest::parse(&params(Some("3"), None, None), SORTS).unwrap();
-        let page = Page::from_rows(vec![1, 2, 3], &req, |r, _| (SortKey::Int(*r), r.to_string()));
+        let page = Page::from_rows(vec![1, 2, 3], &req, |r, _| {
+            (SortKey::Int(*r), r.to_string())
+        });
         assert!(page.next_cursor.is_none());
     }
 }

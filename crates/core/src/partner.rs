@@ -57,7 +57,10 @@ impl PartnerStatus {
         Err(FieldError::new(
             "status",
             "status_transition",
-            format!("a partner cannot move from {self} to {to}; from {self} it can move to: {}", allowed.join(", ")),
+            format!(
+                "a partner cannot move from {self} to {to}; from {self} it can move to: {}",
+                allowed.join(", ")
+            ),
         ))
     }
 }
@@ -157,17 +160,31 @@ impl PartnerInput {
     }
 }
 
-fn required<T>(inv: &mut Invalid, field: &str, raw: Option<&str>, parse: impl Fn(&str, &str) -> Result<T, FieldError>) -> Option<T> {
+fn required<T>(
+    inv: &mut Invalid,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl Fn(&str, &str) -> Result<T, FieldError>,
+) -> Option<T> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => inv.check(parse(field, raw)),
-        None => inv.check(Err(FieldError::new(field, "required", format!("{field} is required")))),
+        None => inv.check(Err(FieldError::new(
+            field,
+            "required",
+            format!("{field} is required"),
+        ))),
     }
 }
 
 /// Parses a calendar date in ISO form.
 pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "date", format!("{field} must be a date as YYYY-MM-DD")))
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        FieldError::new(
+            field,
+            "date",
+            format!("{field} must be a date as YYYY-MM-DD"),
+        )
+    })
 }
 
 impl PartnerFields {
@@ -175,10 +192,30 @@ impl PartnerFields {
     pub fn parse(input: &PartnerInput, today: NaiveDate) -> Result<Self, Invalid> {
         let mut inv = Invalid::new();
         let name = inv.check(text::required("name", input.name.as_deref(), 160));
-        let web_domain = required(&mut inv, "web_domain", input.web_domain.as_deref(), WebDomain::parse);
-        let partner_type = required(&mut inv, "partner_type", input.partner_type.as_deref(), PartnerType::parse);
-        let program_id = required(&mut inv, "program_id", input.program_id.as_deref(), parse_id::<ProgramId>);
-        let tier_id = match input.tier_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let web_domain = required(
+            &mut inv,
+            "web_domain",
+            input.web_domain.as_deref(),
+            WebDomain::parse,
+        );
+        let partner_type = required(
+            &mut inv,
+            "partner_type",
+            input.partner_type.as_deref(),
+            PartnerType::parse,
+        );
+        let program_id = required(
+            &mut inv,
+            "program_id",
+            input.program_id.as_deref(),
+            parse_id::<ProgramId>,
+        );
+        let tier_id = match input
+            .tier_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(raw) => inv.check(parse_id::<TierId>("tier_id", raw)).map(Some),
             None => Some(None),
         };
@@ -186,10 +223,28 @@ impl PartnerFields {
             Some(raw) => inv.check(PartnerStatus::parse("status", raw)),
             None => Some(PartnerStatus::Onboarding),
         };
-        let country = required(&mut inv, "country", input.country.as_deref(), Country::parse);
-        let regions = inv.check(parse_regions("regions", input.regions.as_deref().unwrap_or_default()));
-        let verticals = inv.check(text::labels("verticals", input.verticals.as_deref().unwrap_or_default(), 12, 60));
-        let joined_on = match input.joined_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let country = required(
+            &mut inv,
+            "country",
+            input.country.as_deref(),
+            Country::parse,
+        );
+        let regions = inv.check(parse_regions(
+            "regions",
+            input.regions.as_deref().unwrap_or_default(),
+        ));
+        let verticals = inv.check(text::labels(
+            "verticals",
+            input.verticals.as_deref().unwrap_or_default(),
+            12,
+            60,
+        ));
+        let joined_on = match input
+            .joined_on
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(raw) => inv.check(parse_date("joined_on", raw)),
             None => Some(today),
         };
@@ -268,7 +323,11 @@ mod tests {
             ..Default::default()
         };
         let err = PartnerFields::parse(&input, today()).unwrap_err();
-        let got: Vec<(&str, &str)> = err.errors.iter().map(|e| (e.field.as_str(), e.rule.as_str())).collect();
+        let got: Vec<(&str, &str)> = err
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.rule.as_str()))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -297,8 +356,20 @@ mod tests {
 
     #[test]
     fn governed_fields_of_a_patch() {
-        let patch = PartnerInput { name: Some("x".into()), tier_id: Some("t".into()), status: Some("active".into()), ..Default::default() };
+        let patch = PartnerInput {
+            name: Some("x".into()),
+            tier_id: Some("t".into()),
+            status: Some("active".into()),
+            ..Default::default()
+        };
         assert_eq!(patch.governed_fields(), vec!["tier_id", "status"]);
-        assert!(PartnerInput { verticals: Some(vec![]), ..Default::default() }.governed_fields().is_empty());
+        assert!(
+            PartnerInput {
+                verticals: Some(vec![]),
+                ..Default::default()
+            }
+            .governed_fields()
+            .is_empty()
+        );
     }
 }

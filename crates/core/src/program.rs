@@ -95,8 +95,12 @@ impl ProgramInput {
                 coverage_gaps: p.coverage_gaps.or(base.coverage_gaps),
                 economic_model: p.economic_model.or(base.economic_model),
                 partner_value: p.partner_value.or(base.partner_value),
-                sourced_arr_target_minor: p.sourced_arr_target_minor.or(base.sourced_arr_target_minor),
-                influenced_arr_target_minor: p.influenced_arr_target_minor.or(base.influenced_arr_target_minor),
+                sourced_arr_target_minor: p
+                    .sourced_arr_target_minor
+                    .or(base.sourced_arr_target_minor),
+                influenced_arr_target_minor: p
+                    .influenced_arr_target_minor
+                    .or(base.influenced_arr_target_minor),
             }),
             (base, p) => p.or(base),
         };
@@ -118,21 +122,54 @@ impl ProgramFields {
             Some(raw) => inv.check(ProgramKind::parse("kind", raw)),
             None => inv.check(Err(FieldError::new("kind", "required", "kind is required"))),
         };
-        let description = inv.check(text::optional("description", input.description.as_deref(), 2000));
-        let currency = inv.check(Currency::parse("currency", input.currency.as_deref().unwrap_or("USD")));
+        let description = inv.check(text::optional(
+            "description",
+            input.description.as_deref(),
+            2000,
+        ));
+        let currency = inv.check(Currency::parse(
+            "currency",
+            input.currency.as_deref().unwrap_or("USD"),
+        ));
         let t = input.thesis.clone().unwrap_or_default();
-        let coverage_gaps = inv.check(text::labels("thesis.coverage_gaps", t.coverage_gaps.as_deref().unwrap_or_default(), 20, 200));
-        let economic_model = inv.check(text::optional("thesis.economic_model", t.economic_model.as_deref(), 2000));
-        let partner_value = inv.check(text::labels("thesis.partner_value", t.partner_value.as_deref().unwrap_or_default(), 20, 200));
+        let coverage_gaps = inv.check(text::labels(
+            "thesis.coverage_gaps",
+            t.coverage_gaps.as_deref().unwrap_or_default(),
+            20,
+            200,
+        ));
+        let economic_model = inv.check(text::optional(
+            "thesis.economic_model",
+            t.economic_model.as_deref(),
+            2000,
+        ));
+        let partner_value = inv.check(text::labels(
+            "thesis.partner_value",
+            t.partner_value.as_deref().unwrap_or_default(),
+            20,
+            200,
+        ));
         let target = |inv: &mut Invalid, field: &str, v: Option<i64>| {
             let v = v.unwrap_or(0);
             if v < 0 {
-                inv.add(field, "non_negative", format!("{field} must not be negative"));
+                inv.add(
+                    field,
+                    "non_negative",
+                    format!("{field} must not be negative"),
+                );
             }
             v
         };
-        let sourced = target(&mut inv, "thesis.sourced_arr_target_minor", t.sourced_arr_target_minor);
-        let influenced = target(&mut inv, "thesis.influenced_arr_target_minor", t.influenced_arr_target_minor);
+        let sourced = target(
+            &mut inv,
+            "thesis.sourced_arr_target_minor",
+            t.sourced_arr_target_minor,
+        );
+        let influenced = target(
+            &mut inv,
+            "thesis.influenced_arr_target_minor",
+            t.influenced_arr_target_minor,
+        );
         inv.finish(|| {
             let currency = currency?;
             Some(ProgramFields {
@@ -177,11 +214,20 @@ mod tests {
 
     #[test]
     fn defaults_and_required_fields() {
-        let p = ProgramFields::parse(&ProgramInput { name: Some("Resell".into()), kind: Some("reseller".into()), ..Default::default() }).unwrap();
+        let p = ProgramFields::parse(&ProgramInput {
+            name: Some("Resell".into()),
+            kind: Some("reseller".into()),
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(p.currency.as_str(), "USD");
         assert_eq!(p.thesis.sourced_arr_target.amount_minor, 0);
         let err = ProgramFields::parse(&ProgramInput::default()).unwrap_err();
-        let rules: Vec<(&str, &str)> = err.errors.iter().map(|e| (e.field.as_str(), e.rule.as_str())).collect();
+        let rules: Vec<(&str, &str)> = err
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.rule.as_str()))
+            .collect();
         assert_eq!(rules, vec![("name", "required"), ("kind", "required")]);
     }
 
@@ -190,7 +236,10 @@ mod tests {
         let input = ProgramInput {
             name: Some("R".into()),
             kind: Some("referral".into()),
-            thesis: Some(ThesisInput { influenced_arr_target_minor: Some(-5), ..Default::default() }),
+            thesis: Some(ThesisInput {
+                influenced_arr_target_minor: Some(-5),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let err = ProgramFields::parse(&input).unwrap_err();
@@ -202,11 +251,18 @@ mod tests {
         let base = ProgramInput {
             name: Some("A".into()),
             kind: Some("reseller".into()),
-            thesis: Some(ThesisInput { coverage_gaps: Some(vec!["DACH".into()]), sourced_arr_target_minor: Some(10), ..Default::default() }),
+            thesis: Some(ThesisInput {
+                coverage_gaps: Some(vec!["DACH".into()]),
+                sourced_arr_target_minor: Some(10),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let merged = base.overlay(ProgramInput {
-            thesis: Some(ThesisInput { sourced_arr_target_minor: Some(20), ..Default::default() }),
+            thesis: Some(ThesisInput {
+                sourced_arr_target_minor: Some(20),
+                ..Default::default()
+            }),
             ..Default::default()
         });
         let p = ProgramFields::parse(&merged).unwrap();

@@ -29,13 +29,23 @@ pub struct Principal {
 impl Principal {
     /// Builds the principal of a stored user. A partner role without a partner is refused:
     /// the database forbids it, and a user without a clear scope must get no access.
-    pub fn new(user_id: UserId, display_name: String, role: Role, partner_id: Option<PartnerId>) -> Option<Self> {
+    pub fn new(
+        user_id: UserId,
+        display_name: String,
+        role: Role,
+        partner_id: Option<PartnerId>,
+    ) -> Option<Self> {
         let scope = match (role.is_partner_role(), partner_id) {
             (true, Some(p)) => Scope::Partner(p),
             (false, None) => Scope::Vendor,
             _ => return None,
         };
-        Some(Self { user_id, display_name, role, scope })
+        Some(Self {
+            user_id,
+            display_name,
+            role,
+            scope,
+        })
     }
 
     pub fn partner_id(&self) -> Option<&PartnerId> {
@@ -62,7 +72,10 @@ pub enum Action<'a> {
     /// Create, change or archive end-customer accounts.
     WriteAccount,
     /// Create, change or archive a user with this role (in this partner, for partner roles).
-    WriteUser { role: Role, partner: Option<&'a PartnerId> },
+    WriteUser {
+        role: Role,
+        partner: Option<&'a PartnerId>,
+    },
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -92,13 +105,23 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
     }
     let (rule, what) = match action {
         Action::WriteProgram => ("role.write_program", "change programs and tiers"),
-        Action::GovernPartner => ("role.govern_partner", "create partners or change their tier, status, type or program"),
-        Action::EditPartnerProfile(_) => ("role.edit_partner_profile", "edit this partner's profile"),
+        Action::GovernPartner => (
+            "role.govern_partner",
+            "create partners or change their tier, status, type or program",
+        ),
+        Action::EditPartnerProfile(_) => {
+            ("role.edit_partner_profile", "edit this partner's profile")
+        }
         Action::WriteAccount => ("role.write_account", "change accounts"),
-        Action::WriteUser { role, .. } if !role.is_partner_role() => ("role.write_staff_user", "manage vendor staff users"),
+        Action::WriteUser { role, .. } if !role.is_partner_role() => {
+            ("role.write_staff_user", "manage vendor staff users")
+        }
         Action::WriteUser { .. } => ("role.write_partner_user", "manage these partner users"),
     };
-    Err(Denied { rule, message: format!("the {} role may not {what}", who.role.label()) })
+    Err(Denied {
+        rule,
+        message: format!("the {} role may not {what}", who.role.label()),
+    })
 }
 
 #[cfg(test)]
@@ -111,14 +134,39 @@ mod tests {
     }
 
     fn who(role: Role, partner: Option<PartnerId>) -> Principal {
-        Principal::new(UserId::from_parts(&"0".repeat(32)), "t".into(), role, partner).unwrap()
+        Principal::new(
+            UserId::from_parts(&"0".repeat(32)),
+            "t".into(),
+            role,
+            partner,
+        )
+        .unwrap()
     }
 
     #[test]
     fn principal_scope_follows_role() {
-        assert!(Principal::new(UserId::from_parts(&"0".repeat(32)), "x".into(), Role::PartnerRep, None).is_none());
-        assert!(Principal::new(UserId::from_parts(&"0".repeat(32)), "x".into(), Role::Admin, Some(pid(1))).is_none());
-        assert_eq!(who(Role::PartnerRep, Some(pid(1))).scope, Scope::Partner(pid(1)));
+        assert!(
+            Principal::new(
+                UserId::from_parts(&"0".repeat(32)),
+                "x".into(),
+                Role::PartnerRep,
+                None
+            )
+            .is_none()
+        );
+        assert!(
+            Principal::new(
+                UserId::from_parts(&"0".repeat(32)),
+                "x".into(),
+                Role::Admin,
+                Some(pid(1))
+            )
+            .is_none()
+        );
+        assert_eq!(
+            who(Role::PartnerRep, Some(pid(1))).scope,
+            Scope::Partner(pid(1))
+        );
     }
 
     #[test]
@@ -132,10 +180,39 @@ mod tests {
         let padmin = who(Role::PartnerAdmin, Some(a.clone()));
         let rep = who(Role::PartnerRep, Some(a.clone()));
 
-        assert!(authorize(&admin, &Action::WriteUser { role: Role::Admin, partner: None }).is_ok());
+        assert!(
+            authorize(
+                &admin,
+                &Action::WriteUser {
+                    role: Role::Admin,
+                    partner: None
+                }
+            )
+            .is_ok()
+        );
         assert!(authorize(&cm, &Action::WriteProgram).is_ok());
-        assert_eq!(authorize(&cm, &Action::WriteUser { role: Role::Admin, partner: None }).unwrap_err().rule, "role.write_staff_user");
-        assert!(authorize(&cm, &Action::WriteUser { role: Role::PartnerRep, partner: Some(&a) }).is_ok());
+        assert_eq!(
+            authorize(
+                &cm,
+                &Action::WriteUser {
+                    role: Role::Admin,
+                    partner: None
+                }
+            )
+            .unwrap_err()
+            .rule,
+            "role.write_staff_user"
+        );
+        assert!(
+            authorize(
+                &cm,
+                &Action::WriteUser {
+                    role: Role::PartnerRep,
+                    partner: Some(&a)
+                }
+            )
+            .is_ok()
+        );
         assert!(authorize(&sales, &Action::WriteAccount).is_ok());
         assert!(authorize(&sales, &Action::GovernPartner).is_err());
         assert!(authorize(&fin, &Action::WriteAccount).is_err());
@@ -143,10 +220,46 @@ mod tests {
         assert!(authorize(&padmin, &Action::EditPartnerProfile(&a)).is_ok());
         assert!(authorize(&padmin, &Action::EditPartnerProfile(&b)).is_err());
         assert!(authorize(&padmin, &Action::GovernPartner).is_err());
-        assert!(authorize(&padmin, &Action::WriteUser { role: Role::PartnerRep, partner: Some(&a) }).is_ok());
-        assert!(authorize(&padmin, &Action::WriteUser { role: Role::PartnerRep, partner: Some(&b) }).is_err());
-        assert!(authorize(&padmin, &Action::WriteUser { role: Role::Admin, partner: Some(&a) }).is_err());
+        assert!(
+            authorize(
+                &padmin,
+                &Action::WriteUser {
+                    role: Role::PartnerRep,
+                    partner: Some(&a)
+                }
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                &padmin,
+                &Action::WriteUser {
+                    role: Role::PartnerRep,
+                    partner: Some(&b)
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            authorize(
+                &padmin,
+                &Action::WriteUser {
+                    role: Role::Admin,
+                    partner: Some(&a)
+                }
+            )
+            .is_err()
+        );
         assert!(authorize(&rep, &Action::EditPartnerProfile(&a)).is_err());
-        assert!(authorize(&rep, &Action::WriteUser { role: Role::PartnerRep, partner: Some(&a) }).is_err());
+        assert!(
+            authorize(
+                &rep,
+                &Action::WriteUser {
+                    role: Role::PartnerRep,
+                    partner: Some(&a)
+                }
+            )
+            .is_err()
+        );
     }
 }

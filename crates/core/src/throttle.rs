@@ -13,14 +13,28 @@ pub struct ThrottlePolicy {
 
 impl ThrottlePolicy {
     /// Per account: five wrong passwords in fifteen minutes.
-    pub const PER_ACCOUNT: ThrottlePolicy = ThrottlePolicy { max_failures: 5, window: Duration::minutes(15) };
+    pub const PER_ACCOUNT: ThrottlePolicy = ThrottlePolicy {
+        max_failures: 5,
+        window: Duration::minutes(15),
+    };
     /// Per client address: more generous, since offices share one address.
-    pub const PER_CLIENT: ThrottlePolicy = ThrottlePolicy { max_failures: 30, window: Duration::minutes(15) };
+    pub const PER_CLIENT: ThrottlePolicy = ThrottlePolicy {
+        max_failures: 30,
+        window: Duration::minutes(15),
+    };
 
     /// `Ok` when a login attempt may proceed, else the time it may be retried.
     /// `failures` are the failure times for the key, in any order; older ones are ignored.
-    pub fn check(&self, failures: &[DateTime<Utc>], now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
-        let mut recent: Vec<DateTime<Utc>> = failures.iter().copied().filter(|t| *t > now - self.window && *t <= now).collect();
+    pub fn check(
+        &self,
+        failures: &[DateTime<Utc>],
+        now: DateTime<Utc>,
+    ) -> Result<(), DateTime<Utc>> {
+        let mut recent: Vec<DateTime<Utc>> = failures
+            .iter()
+            .copied()
+            .filter(|t| *t > now - self.window && *t <= now)
+            .collect();
         if recent.len() < self.max_failures {
             return Ok(());
         }

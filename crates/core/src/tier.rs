@@ -99,35 +99,73 @@ impl TierFields {
         let name = inv.check(text::required("name", input.name.as_deref(), 60));
         let rank = match input.rank {
             Some(r) if (1..=MAX_RANK).contains(&r) => Some(r as i32),
-            Some(_) => inv.check(Err(FieldError::new("rank", "range", format!("rank must be between 1 (entry tier) and {MAX_RANK}")))),
+            Some(_) => inv.check(Err(FieldError::new(
+                "rank",
+                "range",
+                format!("rank must be between 1 (entry tier) and {MAX_RANK}"),
+            ))),
             None => inv.check(Err(FieldError::new("rank", "required", "rank is required"))),
         };
-        let description = inv.check(text::optional("description", input.description.as_deref(), 2000));
+        let description = inv.check(text::optional(
+            "description",
+            input.description.as_deref(),
+            2000,
+        ));
         let raw_benefits = input.benefits.as_deref().unwrap_or_default();
         if raw_benefits.len() > 30 {
-            inv.add("benefits", "max_items", "benefits may list at most 30 items");
+            inv.add(
+                "benefits",
+                "max_items",
+                "benefits may list at most 30 items",
+            );
         }
         let mut benefits = Vec::new();
         for (i, b) in raw_benefits.iter().enumerate() {
             let field = |name: &str| format!("benefits[{i}].{name}");
             let kind = match b.kind.as_deref() {
                 Some(raw) => inv.check(BenefitKind::parse(&field("kind"), raw)),
-                None => inv.check(Err(FieldError::new(&field("kind"), "required", format!("{} is required", field("kind"))))),
+                None => inv.check(Err(FieldError::new(
+                    &field("kind"),
+                    "required",
+                    format!("{} is required", field("kind")),
+                ))),
             };
-            let description = inv.check(text::required(&field("description"), b.description.as_deref(), 300));
+            let description = inv.check(text::required(
+                &field("description"),
+                b.description.as_deref(),
+                300,
+            ));
             let rate_bps = match b.rate_bps {
                 Some(r) if (0..=10_000).contains(&r) => Some(r as u32),
                 Some(_) => {
-                    inv.add(&field("rate_bps"), "range", format!("{} must be between 0 and 10000 basis points (0–100%)", field("rate_bps")));
+                    inv.add(
+                        &field("rate_bps"),
+                        "range",
+                        format!(
+                            "{} must be between 0 and 10000 basis points (0–100%)",
+                            field("rate_bps")
+                        ),
+                    );
                     None
                 }
                 None => None,
             };
             if let (Some(kind), Some(description)) = (kind, description) {
-                benefits.push(Benefit { kind, description, rate_bps });
+                benefits.push(Benefit {
+                    kind,
+                    description,
+                    rate_bps,
+                });
             }
         }
-        inv.finish(|| Some(TierFields { name: name?, rank: rank?, description: description?, benefits }))
+        inv.finish(|| {
+            Some(TierFields {
+                name: name?,
+                rank: rank?,
+                description: description?,
+                benefits,
+            })
+        })
     }
 }
 
@@ -153,28 +191,60 @@ impl Tier {
 
 /// The seed ladder every new program starts with (seed 001, step 2).
 pub fn default_ladder() -> Vec<TierFields> {
-    let b = |kind, description: &str, rate_bps| Benefit { kind, description: description.to_owned(), rate_bps };
+    let b = |kind, description: &str, rate_bps| Benefit {
+        kind,
+        description: description.to_owned(),
+        rate_bps,
+    };
     vec![
         TierFields {
             name: "Registered".into(),
             rank: 1,
-            description: Some("Entry tier: signed agreement, portal access, deal registration.".into()),
+            description: Some(
+                "Entry tier: signed agreement, portal access, deal registration.".into(),
+            ),
             benefits: vec![
                 b(BenefitKind::Margin, "Standard resale margin", Some(1000)),
-                b(BenefitKind::DealRegistration, "Deal registration with 90-day protection", None),
-                b(BenefitKind::Enablement, "Self-paced sales and technical courses", None),
+                b(
+                    BenefitKind::DealRegistration,
+                    "Deal registration with 90-day protection",
+                    None,
+                ),
+                b(
+                    BenefitKind::Enablement,
+                    "Self-paced sales and technical courses",
+                    None,
+                ),
             ],
         },
         TierFields {
             name: "Select".into(),
             rank: 2,
-            description: Some("Proven partners with certified staff and a joint business plan.".into()),
+            description: Some(
+                "Proven partners with certified staff and a joint business plan.".into(),
+            ),
             benefits: vec![
                 b(BenefitKind::Margin, "Improved resale margin", Some(2000)),
-                b(BenefitKind::DealRegistration, "Deal registration with 90-day protection", None),
-                b(BenefitKind::Mdf, "Eligible for market development funds", None),
-                b(BenefitKind::CoMarketing, "Co-branded campaign templates", None),
-                b(BenefitKind::LeadSharing, "Shared leads in covered regions", None),
+                b(
+                    BenefitKind::DealRegistration,
+                    "Deal registration with 90-day protection",
+                    None,
+                ),
+                b(
+                    BenefitKind::Mdf,
+                    "Eligible for market development funds",
+                    None,
+                ),
+                b(
+                    BenefitKind::CoMarketing,
+                    "Co-branded campaign templates",
+                    None,
+                ),
+                b(
+                    BenefitKind::LeadSharing,
+                    "Shared leads in covered regions",
+                    None,
+                ),
             ],
         },
         TierFields {
@@ -183,10 +253,22 @@ pub fn default_ladder() -> Vec<TierFields> {
             description: Some("Strategic partners carrying a sourced-ARR commitment.".into()),
             benefits: vec![
                 b(BenefitKind::Margin, "Top resale margin", Some(3000)),
-                b(BenefitKind::DealRegistration, "Deal registration with 90-day protection", None),
+                b(
+                    BenefitKind::DealRegistration,
+                    "Deal registration with 90-day protection",
+                    None,
+                ),
                 b(BenefitKind::Mdf, "Priority market development funds", None),
-                b(BenefitKind::PartnerManager, "Dedicated partner manager", None),
-                b(BenefitKind::ExecutiveAccess, "Executive sponsor and quarterly business reviews", None),
+                b(
+                    BenefitKind::PartnerManager,
+                    "Dedicated partner manager",
+                    None,
+                ),
+                b(
+                    BenefitKind::ExecutiveAccess,
+                    "Executive sponsor and quarterly business reviews",
+                    None,
+                ),
             ],
         },
     ]
@@ -206,7 +288,13 @@ mod tests {
 
     #[test]
     fn rank_boundaries() {
-        let t = |rank| TierFields::parse(&TierInput { name: Some("T".into()), rank: Some(rank), ..Default::default() });
+        let t = |rank| {
+            TierFields::parse(&TierInput {
+                name: Some("T".into()),
+                rank: Some(rank),
+                ..Default::default()
+            })
+        };
         assert!(t(0).is_err());
         assert!(t(1).is_ok());
         assert!(t(MAX_RANK).is_ok());
@@ -219,8 +307,16 @@ mod tests {
             name: Some("T".into()),
             rank: Some(1),
             benefits: Some(vec![
-                BenefitInput { kind: Some("margin".into()), description: Some("m".into()), rate_bps: Some(10_000) },
-                BenefitInput { kind: Some("cash".into()), description: Some("x".into()), rate_bps: Some(10_001) },
+                BenefitInput {
+                    kind: Some("margin".into()),
+                    description: Some("m".into()),
+                    rate_bps: Some(10_000),
+                },
+                BenefitInput {
+                    kind: Some("cash".into()),
+                    description: Some("x".into()),
+                    rate_bps: Some(10_001),
+                },
             ]),
             ..Default::default()
         };

@@ -79,10 +79,18 @@ pub struct Password(String);
 impl Password {
     pub fn parse(field: &str, raw: &str) -> Result<Self, crate::FieldError> {
         if raw.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(crate::FieldError::new(field, "min_length", format!("{field} must be at least {MIN_PASSWORD_CHARS} characters")));
+            return Err(crate::FieldError::new(
+                field,
+                "min_length",
+                format!("{field} must be at least {MIN_PASSWORD_CHARS} characters"),
+            ));
         }
         if raw.len() > 1024 {
-            return Err(crate::FieldError::new(field, "max_length", format!("{field} must be at most 1024 bytes")));
+            return Err(crate::FieldError::new(
+                field,
+                "max_length",
+                format!("{field} must be at most 1024 bytes"),
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -103,14 +111,31 @@ impl NewUser {
         let mut inv = Invalid::new();
         let email = match input.email.as_deref() {
             Some(raw) => inv.check(Email::parse("email", raw)),
-            None => inv.check(Err(crate::FieldError::new("email", "required", "email is required"))),
+            None => inv.check(Err(crate::FieldError::new(
+                "email",
+                "required",
+                "email is required",
+            ))),
         };
-        let display_name = inv.check(text::required("display_name", input.display_name.as_deref(), 120));
+        let display_name = inv.check(text::required(
+            "display_name",
+            input.display_name.as_deref(),
+            120,
+        ));
         let role = match input.role.as_deref() {
             Some(raw) => inv.check(Role::parse("role", raw)),
-            None => inv.check(Err(crate::FieldError::new("role", "required", "role is required"))),
+            None => inv.check(Err(crate::FieldError::new(
+                "role",
+                "required",
+                "role is required",
+            ))),
         };
-        let partner_id = match input.partner_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let partner_id = match input
+            .partner_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(raw) => inv.check(crate::ids::parse_id("partner_id", raw)).map(Some),
             None => Some(None),
         };
@@ -118,10 +143,14 @@ impl NewUser {
             Some(raw) => inv.check(Password::parse("password", raw)).map(Some),
             None => Some(None),
         };
-        if let (Some(role), Some(partner)) = (role, partner_id.as_ref()) {
-            if !role.is_partner_role() && partner.is_some() {
-                inv.add("partner_id", "staff_without_partner", "vendor staff do not belong to a partner; leave partner_id empty");
-            }
+        if let (Some(role), Some(Some(_))) = (role, partner_id.as_ref())
+            && !role.is_partner_role()
+        {
+            inv.add(
+                "partner_id",
+                "staff_without_partner",
+                "vendor staff do not belong to a partner; leave partner_id empty",
+            );
         }
         inv.finish(|| {
             Some(NewUser {
@@ -156,7 +185,9 @@ impl UserPatch {
     pub fn parse(input: &UserPatchInput) -> Result<Self, Invalid> {
         let mut inv = Invalid::new();
         let display_name = match input.display_name.as_deref() {
-            Some(raw) => inv.check(text::required("display_name", Some(raw), 120)).map(Some),
+            Some(raw) => inv
+                .check(text::required("display_name", Some(raw), 120))
+                .map(Some),
             None => Some(None),
         };
         let role = match input.role.as_deref() {
@@ -167,7 +198,13 @@ impl UserPatch {
             Some(raw) => inv.check(Password::parse("password", raw)).map(Some),
             None => Some(None),
         };
-        inv.finish(|| Some(UserPatch { display_name: display_name?, role: role?, password: password? }))
+        inv.finish(|| {
+            Some(UserPatch {
+                display_name: display_name?,
+                role: role?,
+                password: password?,
+            })
+        })
     }
 }
 
@@ -187,21 +224,39 @@ mod tests {
 
     #[test]
     fn staff_cannot_belong_to_a_partner() {
-        let err = NewUser::parse(&input("admin", Some("ptr_0192f0c4a1b27c3d8e9f001122334455"))).unwrap_err();
+        let err = NewUser::parse(&input(
+            "admin",
+            Some("ptr_0192f0c4a1b27c3d8e9f001122334455"),
+        ))
+        .unwrap_err();
         assert_eq!(err.errors[0].rule, "staff_without_partner");
-        assert!(NewUser::parse(&input("partner_rep", Some("ptr_0192f0c4a1b27c3d8e9f001122334455"))).is_ok());
+        assert!(
+            NewUser::parse(&input(
+                "partner_rep",
+                Some("ptr_0192f0c4a1b27c3d8e9f001122334455")
+            ))
+            .is_ok()
+        );
     }
 
     #[test]
     fn password_length_boundary() {
         assert!(Password::parse("password", &"x".repeat(11)).is_err());
         assert!(Password::parse("password", &"x".repeat(12)).is_ok());
-        assert_eq!(format!("{:?}", Password::parse("p", &"s".repeat(12)).unwrap()), "Password(<redacted>)");
+        assert_eq!(
+            format!("{:?}", Password::parse("p", &"s".repeat(12)).unwrap()),
+            "Password(<redacted>)"
+        );
     }
 
     #[test]
     fn all_errors_are_reported_together() {
-        let err = NewUser::parse(&NewUserInput { email: Some("nope".into()), role: Some("boss".into()), ..Default::default() }).unwrap_err();
+        let err = NewUser::parse(&NewUserInput {
+            email: Some("nope".into()),
+            role: Some("boss".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
         let fields: Vec<&str> = err.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["email", "display_name", "role"]);
     }

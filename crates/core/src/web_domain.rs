@@ -16,7 +16,11 @@ impl WebDomain {
     /// Normalises and validates `raw`, naming `field` in the error.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let bad = |why: &str| {
-            FieldError::new(field, "web_domain", format!("{field} must be a web domain like example.com ({why})"))
+            FieldError::new(
+                field,
+                "web_domain",
+                format!("{field} must be a web domain like example.com ({why})"),
+            )
         };
         let mut s = raw.trim().to_ascii_lowercase();
         if let Some(pos) = s.find("://") {
@@ -52,7 +56,9 @@ impl WebDomain {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if !valid {
                 return Err(bad("each part holds letters, digits and inner hyphens"));
             }
@@ -92,7 +98,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn norm(s: &str) -> String {
-        WebDomain::parse("web_domain", s).map(|d| d.0).unwrap_or_else(|e| format!("ERR {}", e.message))
+        WebDomain::parse("web_domain", s)
+            .map(|d| d.0)
+            .unwrap_or_else(|e| format!("ERR {}", e.message))
     }
 
     #[test]
@@ -118,7 +126,18 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_domain() {
-        for raw in ["", "acme", "http://", "acme..com", "-acme.com", "acme-.com", "acme.c", "10.0.0.1", "acmé.com", "ac me.com"] {
+        for raw in [
+            "",
+            "acme",
+            "http://",
+            "acme..com",
+            "-acme.com",
+            "acme-.com",
+            "acme.c",
+            "10.0.0.1",
+            "acmé.com",
+            "ac me.com",
+        ] {
             assert!(norm(raw).starts_with("ERR"), "{raw} should fail");
         }
     }

@@ -30,11 +30,18 @@ pub(crate) struct AccountRow {
     archived_at: Option<DateTime<Utc>>,
 }
 
-const DOMAIN_TAKEN: UniqueRule = UniqueRule { index: "accounts_domain_live", sqlite_columns: "accounts.web_domain" };
+const DOMAIN_TAKEN: UniqueRule = UniqueRule {
+    index: "accounts_domain_live",
+    sqlite_columns: "accounts.web_domain",
+};
 
 fn map_unique(e: sqlx::Error) -> StoreError {
     if unique_violation(&e, &DOMAIN_TAKEN) {
-        StoreError::conflict("web_domain", "unique", "another account already has this web domain: it is the same company")
+        StoreError::conflict(
+            "web_domain",
+            "unique",
+            "another account already has this web domain: it is the same company",
+        )
     } else {
         e.into()
     }
@@ -44,7 +51,10 @@ impl Entity for Account {
     const KIND: EntityKind = EntityKind::Account;
     const TABLE: &'static str = "accounts";
     const SELECT: &'static str = "SELECT accounts.* FROM accounts accounts WHERE 1 = 1";
-    const SORTS: &'static [(&'static str, &'static str)] = &[("name", "accounts.name"), ("created_at", "accounts.created_at")];
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("name", "accounts.name"),
+        ("created_at", "accounts.created_at"),
+    ];
     type Row = AccountRow;
 
     fn from_row(r: AccountRow) -> Result<Account> {
@@ -107,10 +117,18 @@ async fn check_owner(tx: &mut Tx, owner: Option<&UserId>) -> Result<()> {
         #[allow(dead_code)]
         id: String,
     }
-    let mut q = Sql::new("SELECT id FROM users WHERE partner_id IS NULL AND archived_at IS NULL AND id = ");
+    let mut q =
+        Sql::new("SELECT id FROM users WHERE partner_id IS NULL AND archived_at IS NULL AND id = ");
     q.bind(owner.as_str());
     let found: Option<Staff> = tx.optional(&q).await?;
-    found.map(|_| ()).ok_or_else(|| Invalid::one("direct_owner_id", "staff_user", "direct_owner_id must name a live vendor staff user").into())
+    found.map(|_| ()).ok_or_else(|| {
+        Invalid::one(
+            "direct_owner_id",
+            "staff_user",
+            "direct_owner_id must name a live vendor staff user",
+        )
+        .into()
+    })
 }
 
 fn push_values(q: &mut Sql, f: &AccountFields) {
@@ -139,13 +157,26 @@ impl Store {
         let id: AccountId = new_id();
         let mut tx = self.db.begin_write().await?;
         check_owner(&mut tx, f.direct_owner_id.as_ref()).await?;
-        let mut q = Sql::new("INSERT INTO accounts (id, name, web_domain, country, industry, direct_owner_id, status, created_at, updated_at) VALUES (");
+        let mut q = Sql::new(
+            "INSERT INTO accounts (id, name, web_domain, country, industry, direct_owner_id, status, created_at, updated_at) VALUES (",
+        );
         q.bind(id.as_str()).push(", ");
         push_values(&mut q, &f);
         q.push(", ").bind(now).push(", ").bind(now).push(")");
         tx.execute(&q).await.map_err(map_unique)?;
         let account: Account = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
-        audit::record(&mut tx, now, actor, EntityKind::Account, id.as_str(), AuditAction::Created, None, None::<&()>, Some(&account)).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Account,
+            id.as_str(),
+            AuditAction::Created,
+            None,
+            None::<&()>,
+            Some(&account),
+        )
+        .await?;
         tx.commit().await?;
         Ok(account)
     }
@@ -154,10 +185,19 @@ impl Store {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
-    pub async fn accounts(&self, scope: &Scope, filter: &AccountFilter, page: &PageRequest) -> Result<Page<Account>> {
+    pub async fn accounts(
+        &self,
+        scope: &Scope,
+        filter: &AccountFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Account>> {
         entity::list(self, scope, filter.archived, page, |q| {
             if let Some(needle) = filter.q.as_deref() {
-                entity::push_contains(q, "accounts.name || ' ' || coalesce(accounts.web_domain, '')", needle);
+                entity::push_contains(
+                    q,
+                    "accounts.name || ' ' || coalesce(accounts.web_domain, '')",
+                    needle,
+                );
             }
             if let Some(c) = filter.country {
                 q.push(" AND accounts.country = ").bind(c.as_str());
@@ -166,7 +206,8 @@ impl Store {
                 q.push(" AND accounts.status = ").bind(s.as_str());
             }
             if let Some(i) = filter.industry.as_deref() {
-                q.push(" AND lower(accounts.industry) = ").bind(i.trim().to_lowercase());
+                q.push(" AND lower(accounts.industry) = ")
+                    .bind(i.trim().to_lowercase());
             }
             if let Some(o) = &filter.direct_owner_id {
                 q.push(" AND accounts.direct_owner_id = ").bind(o.as_str());
@@ -175,14 +216,21 @@ impl Store {
         .await
     }
 
-    pub async fn update_account(&self, actor: &Actor, id: &str, patch: AccountInput) -> Result<Account> {
+    pub async fn update_account(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: AccountInput,
+    ) -> Result<Account> {
         let mut tx = self.db.begin_write().await?;
         let before: Account = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WriteAccount)?;
         let f = AccountFields::parse(&before.to_input().overlay(patch))?;
         check_owner(&mut tx, f.direct_owner_id.as_ref()).await?;
         let now = self.now();
-        let mut q = Sql::new("UPDATE accounts SET (name, web_domain, country, industry, direct_owner_id, status, updated_at) = (");
+        let mut q = Sql::new(
+            "UPDATE accounts SET (name, web_domain, country, industry, direct_owner_id, status, updated_at) = (",
+        );
         push_values(&mut q, &f);
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;

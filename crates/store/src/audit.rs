@@ -30,7 +30,9 @@ pub(crate) async fn record(
     let id: AuditEventId = new_id();
     let before = before.map(to_json).transpose()?;
     let after = after.map(to_json).transpose()?;
-    let mut q = Sql::new("INSERT INTO audit_events (id, at, actor_id, actor_name, entity_kind, entity_id, action, partner_id, before_json, after_json) VALUES (");
+    let mut q = Sql::new(
+        "INSERT INTO audit_events (id, at, actor_id, actor_name, entity_kind, entity_id, action, partner_id, before_json, after_json) VALUES (",
+    );
     q.bind(id.as_str())
         .push(", ")
         .bind(at)
@@ -79,8 +81,16 @@ impl EventRow {
             entity_kind: EntityKind::parse("entity_kind", &self.entity_kind).map_err(corrupt)?,
             entity_id: self.entity_id,
             action: AuditAction::parse("action", &self.action).map_err(corrupt)?,
-            before: self.before_json.as_deref().map(|s| json_column("before_json", s)).transpose()?,
-            after: self.after_json.as_deref().map(|s| json_column("after_json", s)).transpose()?,
+            before: self
+                .before_json
+                .as_deref()
+                .map(|s| json_column("before_json", s))
+                .transpose()?,
+            after: self
+                .after_json
+                .as_deref()
+                .map(|s| json_column("after_json", s))
+                .transpose()?,
         })
     }
 }
@@ -105,21 +115,38 @@ struct IdRow {
 impl Store {
     /// The audit trail of one record, newest first by default. The record must be visible
     /// to `scope` (else `NotFound`), and a partner sees only events about its own records.
-    pub async fn audit_trail(&self, scope: &Scope, kind: EntityKind, entity_id: &str, page: &PageRequest) -> Result<Page<AuditEvent>> {
+    pub async fn audit_trail(
+        &self,
+        scope: &Scope,
+        kind: EntityKind,
+        entity_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>> {
         let table = table_of(kind);
-        let mut q = Sql::new(&format!("SELECT {table}.id AS id FROM {table} {table} WHERE {table}.id = "));
+        let mut q = Sql::new(&format!(
+            "SELECT {table}.id AS id FROM {table} {table} WHERE {table}.id = "
+        ));
         q.bind(entity_id);
         scope::restrict(&mut q, scope, kind, table);
         let seen: Option<IdRow> = self.db.read().optional(&q).await?;
         if seen.is_none() {
             return Err(StoreError::NotFound(kind));
         }
-        let mut q = Sql::new("SELECT e.id, e.at, e.actor_id, e.actor_name, e.entity_kind, e.entity_id, e.action, e.before_json, e.after_json FROM audit_events e WHERE e.entity_kind = ");
-        q.bind(kind.as_str()).push(" AND e.entity_id = ").bind(entity_id);
+        let mut q = Sql::new(
+            "SELECT e.id, e.at, e.actor_id, e.actor_name, e.entity_kind, e.entity_id, e.action, e.before_json, e.after_json FROM audit_events e WHERE e.entity_kind = ",
+        );
+        q.bind(kind.as_str())
+            .push(" AND e.entity_id = ")
+            .bind(entity_id);
         scope::restrict_audit(&mut q, scope, "e");
         push_page(&mut q, page, "e.at", "e.id");
         let rows: Vec<EventRow> = self.db.read().all(&q).await?;
-        let events = rows.into_iter().map(EventRow::into_event).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(events, page, |e, _| (SortKey::Time(e.at), e.id.to_string())))
+        let events = rows
+            .into_iter()
+            .map(EventRow::into_event)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(events, page, |e, _| {
+            (SortKey::Time(e.at), e.id.to_string())
+        }))
     }
 }

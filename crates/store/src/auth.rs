@@ -36,8 +36,13 @@ struct PrincipalRow {
 impl PrincipalRow {
     fn into_principal(self) -> Result<Principal> {
         let role = Role::parse("role", &self.role).map_err(|e| StoreError::Corrupt(e.message))?;
-        Principal::new(UserId::from_trusted(self.user_id), self.display_name, role, self.partner_id.map(PartnerId::from_trusted))
-            .ok_or_else(|| StoreError::Corrupt("user role and partner disagree".into()))
+        Principal::new(
+            UserId::from_trusted(self.user_id),
+            self.display_name,
+            role,
+            self.partner_id.map(PartnerId::from_trusted),
+        )
+        .ok_or_else(|| StoreError::Corrupt("user role and partner disagree".into()))
     }
 }
 
@@ -93,14 +98,20 @@ struct AttemptRow {
 impl Store {
     /// Creates an API token for `user_id` and returns it with its secret, which is shown
     /// this once. Users create their own tokens; the system (CLI) may create any.
-    pub async fn create_token(&self, actor: &Actor, user_id: &UserId, input: &NewTokenInput) -> Result<(ApiToken, String)> {
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        user_id: &UserId,
+        input: &NewTokenInput,
+    ) -> Result<(ApiToken, String)> {
         let name = input.parse()?;
-        if let Some(me) = actor.user_id() {
-            if me != user_id {
-                return Err(StoreError::NotFound(EntityKind::User));
-            }
+        if let Some(me) = actor.user_id()
+            && me != user_id
+        {
+            return Err(StoreError::NotFound(EntityKind::User));
         }
-        let user: User = entity::fetch(&mut self.db.read(), &Scope::Vendor, user_id.as_str()).await?;
+        let user: User =
+            entity::fetch(&mut self.db.read(), &Scope::Vendor, user_id.as_str()).await?;
         if user.archived_at.is_some() {
             return Err(StoreError::conflict("user", "live", "the user is archived"));
         }
@@ -108,7 +119,8 @@ impl Store {
         let id: TokenId = new_id();
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let mut q = Sql::new("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (");
+        let mut q =
+            Sql::new("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (");
         q.bind(id.as_str())
             .push(", ")
             .bind(user_id.as_str())
@@ -120,16 +132,37 @@ impl Store {
             .bind(now)
             .push(")");
         tx.execute(&q).await?;
-        let token = ApiToken { id: id.clone(), user_id: user_id.clone(), name, created_at: now, last_used_at: None, revoked_at: None };
-        audit::record(&mut tx, now, actor, EntityKind::ApiToken, id.as_str(), AuditAction::Created, user.partner_id.as_ref(), None::<&()>, Some(&token)).await?;
+        let token = ApiToken {
+            id: id.clone(),
+            user_id: user_id.clone(),
+            name,
+            created_at: now,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::ApiToken,
+            id.as_str(),
+            AuditAction::Created,
+            user.partner_id.as_ref(),
+            None::<&()>,
+            Some(&token),
+        )
+        .await?;
         tx.commit().await?;
         Ok((token, secret))
     }
 
     /// The user's own tokens, newest first.
     pub async fn tokens(&self, user_id: &UserId) -> Result<Vec<ApiToken>> {
-        let mut q = Sql::new("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ");
-        q.bind(user_id.as_str()).push(" ORDER BY created_at DESC, id DESC");
+        let mut q = Sql::new(
+            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ",
+        );
+        q.bind(user_id.as_str())
+            .push(" ORDER BY created_at DESC, id DESC");
         let rows: Vec<TokenRow> = self.db.read().all(&q).await?;
         Ok(rows.into_iter().map(ApiToken::from).collect())
     }
@@ -137,19 +170,45 @@ impl Store {
     /// Revokes one of the actor's own tokens (the system may revoke any).
     pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<ApiToken> {
         let mut tx = self.db.begin_write().await?;
-        let mut q = Sql::new("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = ");
+        let mut q = Sql::new(
+            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = ",
+        );
         q.bind(id);
         if let Some(me) = actor.user_id() {
             q.push(" AND user_id = ").bind(me.as_str());
         }
-        let before: ApiToken = tx.optional::<TokenRow>(&q).await?.ok_or(StoreError::NotFound(EntityKind::ApiToken))?.into();
+        let before: ApiToken = tx
+            .optional::<TokenRow>(&q)
+            .await?
+            .ok_or(StoreError::NotFound(EntityKind::ApiToken))?
+            .into();
         if before.revoked_at.is_some() {
             return Ok(before);
         }
         let now = self.now();
-        tx.execute(Sql::new("UPDATE api_tokens SET revoked_at = ").bind(now).push(" WHERE id = ").bind(id)).await?;
-        let after = ApiToken { revoked_at: Some(now), ..before.clone() };
-        audit::record(&mut tx, now, actor, EntityKind::ApiToken, id, AuditAction::Revoked, actor.partner_id(), Some(&before), Some(&after)).await?;
+        tx.execute(
+            Sql::new("UPDATE api_tokens SET revoked_at = ")
+                .bind(now)
+                .push(" WHERE id = ")
+                .bind(id),
+        )
+        .await?;
+        let after = ApiToken {
+            revoked_at: Some(now),
+            ..before.clone()
+        };
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::ApiToken,
+            id,
+            AuditAction::Revoked,
+            actor.partner_id(),
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -165,28 +224,54 @@ impl Store {
             role: String,
             partner_id: Option<String>,
         }
-        let mut q = Sql::new("SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.display_name, u.role, u.partner_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.revoked_at IS NULL AND t.token_hash = ");
-        q.bind(secret::token_hash(secret)).push(&format!(" AND {ACTIVE_USER}"));
-        let Some(row) = self.db.read().optional::<Row>(&q).await? else { return Ok(None) };
+        let mut q = Sql::new(
+            "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.display_name, u.role, u.partner_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.revoked_at IS NULL AND t.token_hash = ",
+        );
+        q.bind(secret::token_hash(secret))
+            .push(&format!(" AND {ACTIVE_USER}"));
+        let Some(row) = self.db.read().optional::<Row>(&q).await? else {
+            return Ok(None);
+        };
         let now = self.now();
-        if row.last_used_at.is_none_or(|t| now - t > LAST_USED_GRANULARITY) {
+        if row
+            .last_used_at
+            .is_none_or(|t| now - t > LAST_USED_GRANULARITY)
+        {
             let mut tx = self.db.begin_write().await?;
-            tx.execute(Sql::new("UPDATE api_tokens SET last_used_at = ").bind(now).push(" WHERE id = ").bind(row.token_id.as_str())).await?;
+            tx.execute(
+                Sql::new("UPDATE api_tokens SET last_used_at = ")
+                    .bind(now)
+                    .push(" WHERE id = ")
+                    .bind(row.token_id.as_str()),
+            )
+            .await?;
             tx.commit().await?;
         }
-        PrincipalRow { user_id: row.user_id, display_name: row.display_name, role: row.role, partner_id: row.partner_id }
-            .into_principal()
-            .map(Some)
+        PrincipalRow {
+            user_id: row.user_id,
+            display_name: row.display_name,
+            role: row.role,
+            partner_id: row.partner_id,
+        }
+        .into_principal()
+        .map(Some)
     }
 
     /// Checks an e-mail and password, throttled per account and per client address. Every
     /// attempt is recorded; the answer never tells whether the address exists.
     pub async fn login(&self, email: &str, password: &str, client: &str) -> Result<Principal> {
         let now = self.now();
-        let email_key = Email::parse("email", email).map(|e| e.to_string()).unwrap_or_else(|_| email.trim().to_lowercase());
-        let since = now - ThrottlePolicy::PER_ACCOUNT.window.max(ThrottlePolicy::PER_CLIENT.window);
+        let email_key = Email::parse("email", email)
+            .map(|e| e.to_string())
+            .unwrap_or_else(|_| email.trim().to_lowercase());
+        let since = now
+            - ThrottlePolicy::PER_ACCOUNT
+                .window
+                .max(ThrottlePolicy::PER_CLIENT.window);
         let failures = |column: &str, key: &str| {
-            let mut q = Sql::new(&format!("SELECT at FROM login_attempts WHERE outcome = 'failure' AND {column} = "));
+            let mut q = Sql::new(&format!(
+                "SELECT at FROM login_attempts WHERE outcome = 'failure' AND {column} = "
+            ));
             q.bind(key).push(" AND at > ").bind(since);
             q
         };
@@ -200,14 +285,18 @@ impl Store {
             return Err(StoreError::Throttled { retry_at });
         }
 
-        let mut q = Sql::new(&format!("SELECT u.id, u.password_hash, CAST(CASE WHEN {ACTIVE_USER} THEN 1 ELSE 0 END AS BIGINT) AS active FROM users u WHERE u.email = "));
+        let mut q = Sql::new(&format!(
+            "SELECT u.id, u.password_hash, CAST(CASE WHEN {ACTIVE_USER} THEN 1 ELSE 0 END AS BIGINT) AS active FROM users u WHERE u.email = "
+        ));
         q.bind(email_key.as_str());
         let user: Option<LoginRow> = self.db.read().optional(&q).await?;
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let ok = secret::verify_password(password.to_owned(), hash).await? && user.as_ref().is_some_and(|u| u.active == 1);
+        let ok = secret::verify_password(password.to_owned(), hash).await?
+            && user.as_ref().is_some_and(|u| u.active == 1);
 
         let mut tx = self.db.begin_write().await?;
-        let mut q = Sql::new("INSERT INTO login_attempts (id, email, client, outcome, at) VALUES (");
+        let mut q =
+            Sql::new("INSERT INTO login_attempts (id, email, client, outcome, at) VALUES (");
         q.bind(new_id::<TokenId>().as_str())
             .push(", ")
             .bind(email_key.as_str())
@@ -227,7 +316,9 @@ impl Store {
     }
 
     async fn principal_of(&self, user_id: &str) -> Result<Principal> {
-        let mut q = Sql::new(&format!("SELECT u.id AS user_id, u.display_name, u.role, u.partner_id FROM users u WHERE {ACTIVE_USER} AND u.id = "));
+        let mut q = Sql::new(&format!(
+            "SELECT u.id AS user_id, u.display_name, u.role, u.partner_id FROM users u WHERE {ACTIVE_USER} AND u.id = "
+        ));
         q.bind(user_id);
         let row: Option<PrincipalRow> = self.db.read().optional(&q).await?;
         row.ok_or(StoreError::BadCredentials)?.into_principal()
@@ -241,8 +332,11 @@ impl Store {
         let expires_at = now + SESSION_LIFETIME;
         let mut tx = self.db.begin_write().await?;
         // Expired sessions are swept here, where a write happens anyway.
-        tx.execute(Sql::new("DELETE FROM sessions WHERE expires_at < ").bind(now)).await?;
-        let mut q = Sql::new("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (");
+        tx.execute(Sql::new("DELETE FROM sessions WHERE expires_at < ").bind(now))
+            .await?;
+        let mut q = Sql::new(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (",
+        );
         q.bind(secret::token_hash(&cookie))
             .push(", ")
             .bind(user_id.as_str())
@@ -255,7 +349,11 @@ impl Store {
             .push(")");
         tx.execute(&q).await?;
         tx.commit().await?;
-        Ok(NewSession { cookie, csrf, expires_at })
+        Ok(NewSession {
+            cookie,
+            csrf,
+            expires_at,
+        })
     }
 
     /// The session behind a cookie, if live and its user may act.
@@ -268,16 +366,35 @@ impl Store {
             role: String,
             partner_id: Option<String>,
         }
-        let mut q = Sql::new("SELECT s.csrf_token, u.id AS user_id, u.display_name, u.role, u.partner_id FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ");
-        q.bind(secret::token_hash(cookie)).push(" AND s.expires_at > ").bind(self.now()).push(&format!(" AND {ACTIVE_USER}"));
-        let Some(row) = self.db.read().optional::<Row>(&q).await? else { return Ok(None) };
-        let principal = PrincipalRow { user_id: row.user_id, display_name: row.display_name, role: row.role, partner_id: row.partner_id }.into_principal()?;
-        Ok(Some(Session { principal, csrf: row.csrf_token }))
+        let mut q = Sql::new(
+            "SELECT s.csrf_token, u.id AS user_id, u.display_name, u.role, u.partner_id FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ",
+        );
+        q.bind(secret::token_hash(cookie))
+            .push(" AND s.expires_at > ")
+            .bind(self.now())
+            .push(&format!(" AND {ACTIVE_USER}"));
+        let Some(row) = self.db.read().optional::<Row>(&q).await? else {
+            return Ok(None);
+        };
+        let principal = PrincipalRow {
+            user_id: row.user_id,
+            display_name: row.display_name,
+            role: row.role,
+            partner_id: row.partner_id,
+        }
+        .into_principal()?;
+        Ok(Some(Session {
+            principal,
+            csrf: row.csrf_token,
+        }))
     }
 
     pub async fn end_session(&self, cookie: &str) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        tx.execute(Sql::new("DELETE FROM sessions WHERE id_hash = ").bind(secret::token_hash(cookie))).await?;
+        tx.execute(
+            Sql::new("DELETE FROM sessions WHERE id_hash = ").bind(secret::token_hash(cookie)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

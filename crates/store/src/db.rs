@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
 use sqlx::{Arguments, AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 /// Which database a URL names.
@@ -93,7 +96,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Self { text: text.to_owned(), args: Vec::new() }
+        Self {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
     }
 
     /// Appends SQL text. Only ever pass fixed text here; values go through [`Sql::bind`].
@@ -111,7 +117,11 @@ impl Sql {
     }
 
     /// Appends `sep`-separated placeholders for `values`, e.g. for `IN (…)`.
-    pub fn bind_list<T: Into<Arg>>(&mut self, values: impl IntoIterator<Item = T>, sep: &str) -> &mut Self {
+    pub fn bind_list<T: Into<Arg>>(
+        &mut self,
+        values: impl IntoIterator<Item = T>,
+        sep: &str,
+    ) -> &mut Self {
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
                 self.push(sep);
@@ -163,8 +173,14 @@ pub fn sqlite_time(t: &DateTime<Utc>) -> String {
 
 /// A row type both backends can decode (derive `sqlx::FromRow` on it, using only portable
 /// field types: `String`, `i64`, `NaiveDate`, `DateTime<Utc>` and their options).
-pub trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 enum Target<S, P> {
     Sqlite(S),
@@ -175,9 +191,15 @@ enum Target<S, P> {
 /// read the same way inside and outside a transaction.
 pub trait Exec: Send {
     /// All rows.
-    fn all<T: Record>(&mut self, q: &Sql) -> impl Future<Output = Result<Vec<T>, sqlx::Error>> + Send;
+    fn all<T: Record>(
+        &mut self,
+        q: &Sql,
+    ) -> impl Future<Output = Result<Vec<T>, sqlx::Error>> + Send;
     /// At most one row.
-    fn optional<T: Record>(&mut self, q: &Sql) -> impl Future<Output = Result<Option<T>, sqlx::Error>> + Send;
+    fn optional<T: Record>(
+        &mut self,
+        q: &Sql,
+    ) -> impl Future<Output = Result<Option<T>, sqlx::Error>> + Send;
     /// Runs a statement and returns the number of rows it changed.
     fn execute(&mut self, q: &Sql) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 }
@@ -187,22 +209,62 @@ macro_rules! impl_exec {
         impl Exec for $ty {
             async fn all<T: Record>(&mut self, q: &Sql) -> Result<Vec<T>, sqlx::Error> {
                 match $target!(self) {
-                    Target::Sqlite(e) => sqlx::query_as_with::<Sqlite, T, _>(AssertSqlSafe(q.text.clone()), q.sqlite_args()?).fetch_all(e).await,
-                    Target::Postgres(e) => sqlx::query_as_with::<Postgres, T, _>(AssertSqlSafe(q.text.clone()), q.pg_args()?).fetch_all(e).await,
+                    Target::Sqlite(e) => {
+                        sqlx::query_as_with::<Sqlite, T, _>(
+                            AssertSqlSafe(q.text.clone()),
+                            q.sqlite_args()?,
+                        )
+                        .fetch_all(e)
+                        .await
+                    }
+                    Target::Postgres(e) => {
+                        sqlx::query_as_with::<Postgres, T, _>(
+                            AssertSqlSafe(q.text.clone()),
+                            q.pg_args()?,
+                        )
+                        .fetch_all(e)
+                        .await
+                    }
                 }
             }
 
             async fn optional<T: Record>(&mut self, q: &Sql) -> Result<Option<T>, sqlx::Error> {
                 match $target!(self) {
-                    Target::Sqlite(e) => sqlx::query_as_with::<Sqlite, T, _>(AssertSqlSafe(q.text.clone()), q.sqlite_args()?).fetch_optional(e).await,
-                    Target::Postgres(e) => sqlx::query_as_with::<Postgres, T, _>(AssertSqlSafe(q.text.clone()), q.pg_args()?).fetch_optional(e).await,
+                    Target::Sqlite(e) => {
+                        sqlx::query_as_with::<Sqlite, T, _>(
+                            AssertSqlSafe(q.text.clone()),
+                            q.sqlite_args()?,
+                        )
+                        .fetch_optional(e)
+                        .await
+                    }
+                    Target::Postgres(e) => {
+                        sqlx::query_as_with::<Postgres, T, _>(
+                            AssertSqlSafe(q.text.clone()),
+                            q.pg_args()?,
+                        )
+                        .fetch_optional(e)
+                        .await
+                    }
                 }
             }
 
             async fn execute(&mut self, q: &Sql) -> Result<u64, sqlx::Error> {
                 match $target!(self) {
-                    Target::Sqlite(e) => Ok(sqlx::query_with::<Sqlite, _>(AssertSqlSafe(q.text.clone()), q.sqlite_args()?).execute(e).await?.rows_affected()),
-                    Target::Postgres(e) => Ok(sqlx::query_with::<Postgres, _>(AssertSqlSafe(q.text.clone()), q.pg_args()?).execute(e).await?.rows_affected()),
+                    Target::Sqlite(e) => Ok(sqlx::query_with::<Sqlite, _>(
+                        AssertSqlSafe(q.text.clone()),
+                        q.sqlite_args()?,
+                    )
+                    .execute(e)
+                    .await?
+                    .rows_affected()),
+                    Target::Postgres(e) => Ok(sqlx::query_with::<Postgres, _>(
+                        AssertSqlSafe(q.text.clone()),
+                        q.pg_args()?,
+                    )
+                    .execute(e)
+                    .await?
+                    .rows_affected()),
                 }
             }
         }
@@ -261,7 +323,11 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
-                let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .min_connections(1)
+                    .connect_with(opts)
+                    .await?;
                 Ok(Db::Sqlite(pool))
             }
             Some(Backend::Postgres) => {
@@ -318,7 +384,9 @@ pub struct UniqueRule {
 
 /// Whether `err` is a violation of `rule`.
 pub fn unique_violation(err: &sqlx::Error, rule: &UniqueRule) -> bool {
-    let Some(db) = err.as_database_error() else { return false };
+    let Some(db) = err.as_database_error() else {
+        return false;
+    };
     if !db.is_unique_violation() {
         return false;
     }

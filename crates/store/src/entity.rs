@@ -70,7 +70,11 @@ impl Archived {
             "" | "false" => Ok(Archived::Live),
             "true" | "only" => Ok(Archived::Only),
             "all" => Ok(Archived::All),
-            _ => Err(partnerops_core::FieldError::new("archived", "one_of", "archived must be one of: false, true, all")),
+            _ => Err(partnerops_core::FieldError::new(
+                "archived",
+                "one_of",
+                "archived must be one of: false, true, all",
+            )),
         }
     }
 }
@@ -99,14 +103,23 @@ pub(crate) async fn list<E: Entity>(
         .ok_or_else(|| StoreError::Corrupt(format!("unknown sort {}", page.sort)))?;
     push_page(&mut q, page, sort_sql, &format!("{}.id", E::TABLE));
     let rows: Vec<E::Row> = store.db.read().all(&q).await?;
-    let items = rows.into_iter().map(E::from_row).collect::<Result<Vec<E>>>()?;
-    Ok(Page::from_rows(items, page, |e, field| (e.sort_key(field), e.id_str().to_owned())))
+    let items = rows
+        .into_iter()
+        .map(E::from_row)
+        .collect::<Result<Vec<E>>>()?;
+    Ok(Page::from_rows(items, page, |e, field| {
+        (e.sort_key(field), e.id_str().to_owned())
+    }))
 }
 
 /// Appends keyset paging: rows after the cursor, ordered by `sort_sql` then `id_sql`, one
 /// more than the limit so the caller knows whether another page exists.
 pub(crate) fn push_page(q: &mut Sql, page: &PageRequest, sort_sql: &str, id_sql: &str) {
-    let (cmp, dir) = if page.descending { ("<", "DESC") } else { (">", "ASC") };
+    let (cmp, dir) = if page.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
     if let Some(after) = &page.after {
         let key: Arg = match &after.key {
             SortKey::Text(s) => s.clone().into(),
@@ -120,31 +133,57 @@ pub(crate) fn push_page(q: &mut Sql, page: &PageRequest, sort_sql: &str, id_sql:
             .bind(after.id.as_str())
             .push(")");
     }
-    q.push(&format!(" ORDER BY {sort_sql} {dir}, {id_sql} {dir} LIMIT "))
-        .bind(i64::from(page.limit) + 1);
+    q.push(&format!(
+        " ORDER BY {sort_sql} {dir}, {id_sql} {dir} LIMIT "
+    ))
+    .bind(i64::from(page.limit) + 1);
 }
 
 /// Archives (`archive = true`) or restores a record, with its audit event. Archiving an
 /// archived record, or restoring a live one, changes nothing and records nothing.
-pub(crate) async fn set_archived<E: Entity>(store: &Store, actor: &Actor, id: &str, archive: bool) -> Result<E> {
+pub(crate) async fn set_archived<E: Entity>(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    archive: bool,
+) -> Result<E> {
     let mut tx = store.db.begin_write().await?;
     let before: E = fetch(&mut tx, &actor.scope(), id).await?;
     actor.authorize(&before.archive_action())?;
     let now = store.now();
     let mut q = Sql::new(&format!("UPDATE {} SET archived_at = ", E::TABLE));
     let condition = if archive { "IS NULL" } else { "IS NOT NULL" };
-    q.bind(if archive { Some(now) } else { None::<DateTime<Utc>> })
-        .push(", updated_at = ")
-        .bind(now)
-        .push(" WHERE id = ")
-        .bind(id)
-        .push(&format!(" AND archived_at {condition}"));
+    q.bind(if archive {
+        Some(now)
+    } else {
+        None::<DateTime<Utc>>
+    })
+    .push(", updated_at = ")
+    .bind(now)
+    .push(" WHERE id = ")
+    .bind(id)
+    .push(&format!(" AND archived_at {condition}"));
     if tx.execute(&q).await.map_err(E::map_db_error)? == 0 {
         return Ok(before);
     }
     let after: E = fetch(&mut tx, &actor.scope(), id).await?;
-    let action = if archive { AuditAction::Archived } else { AuditAction::Restored };
-    audit::record(&mut tx, now, actor, E::KIND, id, action, after.owner().as_ref(), Some(&before), Some(&after)).await?;
+    let action = if archive {
+        AuditAction::Archived
+    } else {
+        AuditAction::Restored
+    };
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        E::KIND,
+        id,
+        action,
+        after.owner().as_ref(),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -161,6 +200,13 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String> {
 
 /// Appends a case-insensitive "contains" match on `column`, escaping LIKE wildcards.
 pub(crate) fn push_contains(q: &mut Sql, column: &str, needle: &str) {
-    let escaped = needle.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    q.push(&format!(" AND lower({column}) LIKE ")).bind(format!("%{escaped}%")).push(" ESCAPE '\\'");
+    let escaped = needle
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    q.push(&format!(" AND lower({column}) LIKE "))
+        .bind(format!("%{escaped}%"))
+        .push(" ESCAPE '\\'");
 }

@@ -16,7 +16,11 @@ pub enum StoreError {
     Invalid(#[from] Invalid),
     /// The change collides with the current state (a taken domain, a used rank).
     #[error("conflict on {field}: {message}")]
-    Conflict { field: String, rule: String, message: String },
+    Conflict {
+        field: String,
+        rule: String,
+        message: String,
+    },
     #[error("forbidden: {}", .0.message)]
     Forbidden(Denied),
     /// Wrong e-mail or password; deliberately says not which.
@@ -37,7 +41,11 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn conflict(field: &str, rule: &str, message: impl Into<String>) -> Self {
-        StoreError::Conflict { field: field.to_owned(), rule: rule.to_owned(), message: message.into() }
+        StoreError::Conflict {
+            field: field.to_owned(),
+            rule: rule.to_owned(),
+            message: message.into(),
+        }
     }
 }
 

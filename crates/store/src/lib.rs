@@ -44,7 +44,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.db.backend()).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.db.backend())
+            .finish()
     }
 }
 
@@ -59,7 +61,10 @@ impl Store {
     /// Connects without migrating.
     pub async fn connect(url: &str) -> Result<Store> {
         let db = Db::connect(url).await?;
-        Ok(Store { db, clock: Arc::new(Utc::now) })
+        Ok(Store {
+            db,
+            clock: Arc::new(Utc::now),
+        })
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Store {
@@ -90,7 +95,11 @@ impl Store {
             #[allow(dead_code)]
             one: i64,
         }
-        let _: Vec<One> = db::Exec::all(&mut self.db.read(), &db::Sql::new("SELECT CAST(1 AS BIGINT) AS one")).await?;
+        let _: Vec<One> = db::Exec::all(
+            &mut self.db.read(),
+            &db::Sql::new("SELECT CAST(1 AS BIGINT) AS one"),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -26,11 +26,13 @@ const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// An arbitrary constant naming our advisory lock.
-const PG_MIGRATION_LOCK: i64 = 0x7061_7274_6e65_72;
+const PG_MIGRATION_LOCK: i64 = 0x0070_6172_746e_6572;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
-    #[error("migration {version} ({name}) was changed after it was applied; restore it and add a new migration instead")]
+    #[error(
+        "migration {version} ({name}) was changed after it was applied; restore it and add a new migration instead"
+    )]
     Changed { version: i64, name: String },
     #[error("the database has migration {0}, which this build does not know; upgrade partnerops")]
     Newer(i64),
@@ -49,13 +51,22 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
     let mut tx = db.begin_write().await?;
     script(&mut tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)").await?;
     if let Tx::Postgres(_) = tx {
-        tx.execute(Sql::new("SELECT 1 FROM (SELECT pg_advisory_xact_lock(").bind(PG_MIGRATION_LOCK).push(")) AS l")).await?;
+        tx.execute(
+            Sql::new("SELECT 1 FROM (SELECT pg_advisory_xact_lock(")
+                .bind(PG_MIGRATION_LOCK)
+                .push(")) AS l"),
+        )
+        .await?;
     }
-    let applied: Vec<Applied> = tx.all(&Sql::new("SELECT version, checksum FROM schema_migrations ORDER BY version")).await?;
-    if let Some(newest) = applied.last() {
-        if !MIGRATIONS.iter().any(|m| m.version == newest.version) {
-            return Err(MigrateError::Newer(newest.version));
-        }
+    let applied: Vec<Applied> = tx
+        .all(&Sql::new(
+            "SELECT version, checksum FROM schema_migrations ORDER BY version",
+        ))
+        .await?;
+    if let Some(newest) = applied.last()
+        && !MIGRATIONS.iter().any(|m| m.version == newest.version)
+    {
+        return Err(MigrateError::Newer(newest.version));
     }
     let mut now_applied = Vec::new();
     for m in MIGRATIONS {
@@ -66,20 +77,27 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
         let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
         match applied.iter().find(|a| a.version == m.version) {
             Some(a) if a.checksum == checksum => continue,
-            Some(_) => return Err(MigrateError::Changed { version: m.version, name: m.name.to_owned() }),
+            Some(_) => {
+                return Err(MigrateError::Changed {
+                    version: m.version,
+                    name: m.name.to_owned(),
+                });
+            }
             None => {}
         }
         script(&mut tx, sql).await?;
         tx.execute(
-            Sql::new("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (")
-                .bind(m.version)
-                .push(", ")
-                .bind(m.name)
-                .push(", ")
-                .bind(checksum)
-                .push(", ")
-                .bind(chrono::Utc::now().to_rfc3339())
-                .push(")"),
+            Sql::new(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (",
+            )
+            .bind(m.version)
+            .push(", ")
+            .bind(m.name)
+            .push(", ")
+            .bind(checksum)
+            .push(", ")
+            .bind(chrono::Utc::now().to_rfc3339())
+            .push(")"),
         )
         .await?;
         tracing::info!(version = m.version, name = m.name, "applied migration");
@@ -92,7 +110,13 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
 /// Runs a multi-statement script without parameters.
 async fn script(tx: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
     match tx {
-        Tx::Sqlite(t) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut **t).await.map(|_| ()),
-        Tx::Postgres(t) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut **t).await.map(|_| ()),
+        Tx::Sqlite(t) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut **t)
+            .await
+            .map(|_| ()),
+        Tx::Postgres(t) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut **t)
+            .await
+            .map(|_| ()),
     }
 }

@@ -50,7 +50,11 @@ impl Entity for Partner {
     fn from_row(r: PartnerRow) -> Result<Partner> {
         let corrupt = |e: FieldError| StoreError::Corrupt(format!("{}: {}", e.field, e.message));
         let region_names: Vec<String> = json_column("regions", &r.regions)?;
-        let regions = region_names.iter().map(|s| Region::parse("regions", s)).collect::<Result<Vec<_>, _>>().map_err(corrupt)?;
+        let regions = region_names
+            .iter()
+            .map(|s| Region::parse("regions", s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(corrupt)?;
         Ok(Partner {
             id: PartnerId::from_trusted(r.id),
             name: r.name,
@@ -95,11 +99,18 @@ impl Entity for Partner {
     }
 }
 
-const DOMAIN_TAKEN: UniqueRule = UniqueRule { index: "partners_domain_live", sqlite_columns: "partners.web_domain" };
+const DOMAIN_TAKEN: UniqueRule = UniqueRule {
+    index: "partners_domain_live",
+    sqlite_columns: "partners.web_domain",
+};
 
 fn map_unique(e: sqlx::Error) -> StoreError {
     if unique_violation(&e, &DOMAIN_TAKEN) {
-        StoreError::conflict("web_domain", "unique", "another partner already uses this web domain")
+        StoreError::conflict(
+            "web_domain",
+            "unique",
+            "another partner already uses this web domain",
+        )
     } else {
         e.into()
     }
@@ -128,7 +139,8 @@ struct TierRef {
 /// Resolves the tier a partner goes on: the one asked for, which must be a live tier of the
 /// program, or else the program's entry tier (lowest live rank).
 async fn resolve_tier(tx: &mut Tx, program: &ProgramId, wanted: Option<&TierId>) -> Result<TierId> {
-    let mut q = Sql::new("SELECT id, program_id FROM tiers WHERE archived_at IS NULL AND program_id = ");
+    let mut q =
+        Sql::new("SELECT id, program_id FROM tiers WHERE archived_at IS NULL AND program_id = ");
     q.bind(program.as_str());
     match wanted {
         Some(t) => q.push(" AND id = ").bind(t.as_str()),
@@ -137,8 +149,18 @@ async fn resolve_tier(tx: &mut Tx, program: &ProgramId, wanted: Option<&TierId>)
     let found: Option<TierRef> = tx.optional(&q).await?;
     match (found, wanted) {
         (Some(t), _) if t.program_id == program.as_str() => Ok(TierId::from_trusted(t.id)),
-        (_, Some(_)) => Err(Invalid::one("tier_id", "tier_of_program", "tier_id must be a live tier of the partner's program").into()),
-        (_, None) => Err(Invalid::one("program_id", "has_tiers", "the program has no live tiers; add one first").into()),
+        (_, Some(_)) => Err(Invalid::one(
+            "tier_id",
+            "tier_of_program",
+            "tier_id must be a live tier of the partner's program",
+        )
+        .into()),
+        (_, None) => Err(Invalid::one(
+            "program_id",
+            "has_tiers",
+            "the program has no live tiers; add one first",
+        )
+        .into()),
     }
 }
 
@@ -147,7 +169,9 @@ async fn live_program(tx: &mut Tx, id: &ProgramId) -> Result<()> {
     match entity::fetch::<Program>(tx, &Scope::Vendor, id.as_str()).await {
         Ok(p) if p.archived_at.is_none() => Ok(()),
         Ok(_) => Err(Invalid::one("program_id", "live", "the program is archived").into()),
-        Err(StoreError::NotFound(_)) => Err(Invalid::one("program_id", "exists", "program_id names no program").into()),
+        Err(StoreError::NotFound(_)) => {
+            Err(Invalid::one("program_id", "exists", "program_id names no program").into())
+        }
         Err(e) => Err(e),
     }
 }
@@ -189,13 +213,26 @@ impl Store {
         live_program(&mut tx, &f.program_id).await?;
         let tier = resolve_tier(&mut tx, &f.program_id, f.tier_id.as_ref()).await?;
         let id: PartnerId = new_id();
-        let mut q = Sql::new("INSERT INTO partners (id, name, web_domain, partner_type, program_id, tier_id, status, country, regions, verticals, joined_on, created_at, updated_at) VALUES (");
+        let mut q = Sql::new(
+            "INSERT INTO partners (id, name, web_domain, partner_type, program_id, tier_id, status, country, regions, verticals, joined_on, created_at, updated_at) VALUES (",
+        );
         q.bind(id.as_str()).push(", ");
         push_values(&mut q, &f, &tier)?;
         q.push(", ").bind(now).push(", ").bind(now).push(")");
         tx.execute(&q).await.map_err(map_unique)?;
         let partner: Partner = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
-        audit::record(&mut tx, now, actor, EntityKind::Partner, id.as_str(), AuditAction::Created, Some(&id), None::<&()>, Some(&partner)).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Partner,
+            id.as_str(),
+            AuditAction::Created,
+            Some(&id),
+            None::<&()>,
+            Some(&partner),
+        )
+        .await?;
         tx.commit().await?;
         Ok(partner)
     }
@@ -204,7 +241,12 @@ impl Store {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
-    pub async fn partners(&self, scope: &Scope, filter: &PartnerFilter, page: &PageRequest) -> Result<Page<Partner>> {
+    pub async fn partners(
+        &self,
+        scope: &Scope,
+        filter: &PartnerFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Partner>> {
         entity::list(self, scope, filter.archived, page, |q| {
             if let Some(needle) = filter.q.as_deref() {
                 // Name or domain: one LIKE over both keeps the statement simple and indexed scans equal.
@@ -226,7 +268,8 @@ impl Store {
                 q.push(" AND partners.country = ").bind(c.as_str());
             }
             if let Some(r) = filter.region {
-                q.push(" AND partners.regions LIKE ").bind(format!("%\"{}\"%", r.as_str()));
+                q.push(" AND partners.regions LIKE ")
+                    .bind(format!("%\"{}\"%", r.as_str()));
             }
         })
         .await
@@ -236,7 +279,12 @@ impl Store {
     /// the right role) its profile; only vendor staff what the vendor governs. Status moves
     /// follow the lifecycle; a new program without a named tier puts the partner on that
     /// program's entry tier.
-    pub async fn update_partner(&self, actor: &Actor, id: &str, patch: PartnerInput) -> Result<Partner> {
+    pub async fn update_partner(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: PartnerInput,
+    ) -> Result<Partner> {
         let mut tx = self.db.begin_write().await?;
         let before: Partner = entity::fetch(&mut tx, &actor.scope(), id).await?;
         let moves_program = patch.program_id.is_some() && patch.tier_id.is_none();
@@ -248,7 +296,11 @@ impl Store {
         let governed: Vec<&str> = [
             ("partner_type", f.partner_type != before.partner_type),
             ("program_id", f.program_id != before.program_id),
-            ("tier_id", f.tier_id.as_ref().is_some_and(|t| *t != before.tier_id) || (moves_program && f.program_id != before.program_id)),
+            (
+                "tier_id",
+                f.tier_id.as_ref().is_some_and(|t| *t != before.tier_id)
+                    || (moves_program && f.program_id != before.program_id),
+            ),
             ("status", f.status != before.status),
             ("joined_on", f.joined_on != before.joined_on),
         ]
@@ -263,13 +315,18 @@ impl Store {
                 StoreError::Forbidden(d)
             })?;
         }
-        before.status.check_change(f.status).map_err(|e| StoreError::Invalid(Invalid { errors: vec![e] }))?;
+        before
+            .status
+            .check_change(f.status)
+            .map_err(|e| StoreError::Invalid(Invalid { errors: vec![e] }))?;
         if f.program_id != before.program_id {
             live_program(&mut tx, &f.program_id).await?;
         }
         let tier = resolve_tier(&mut tx, &f.program_id, f.tier_id.as_ref()).await?;
         let now = self.now();
-        let mut q = Sql::new("UPDATE partners SET (name, web_domain, partner_type, program_id, tier_id, status, country, regions, verticals, joined_on, updated_at) = (");
+        let mut q = Sql::new(
+            "UPDATE partners SET (name, web_domain, partner_type, program_id, tier_id, status, country, regions, verticals, joined_on, updated_at) = (",
+        );
         push_values(&mut q, &f, &tier)?;
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;

@@ -34,7 +34,10 @@ impl Entity for Program {
     const KIND: EntityKind = EntityKind::Program;
     const TABLE: &'static str = "programs";
     const SELECT: &'static str = "SELECT programs.* FROM programs programs WHERE 1 = 1";
-    const SORTS: &'static [(&'static str, &'static str)] = &[("name", "programs.name"), ("created_at", "programs.created_at")];
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("name", "programs.name"),
+        ("created_at", "programs.created_at"),
+    ];
     type Row = ProgramRow;
 
     fn from_row(r: ProgramRow) -> Result<Program> {
@@ -83,7 +86,10 @@ impl Entity for Program {
     }
 }
 
-const NAME_TAKEN: UniqueRule = UniqueRule { index: "programs_name_live", sqlite_columns: "programs.name" };
+const NAME_TAKEN: UniqueRule = UniqueRule {
+    index: "programs_name_live",
+    sqlite_columns: "programs.name",
+};
 
 /// Filters for a program list.
 #[derive(Clone, Debug, Default)]
@@ -113,13 +119,26 @@ impl Store {
         let now = self.now();
         let id: ProgramId = new_id();
         let mut tx = self.db.begin_write().await?;
-        let mut q = Sql::new("INSERT INTO programs (id, name, kind, description, currency, coverage_gaps, economic_model, partner_value, sourced_arr_target_minor, influenced_arr_target_minor, created_at, updated_at) VALUES (");
+        let mut q = Sql::new(
+            "INSERT INTO programs (id, name, kind, description, currency, coverage_gaps, economic_model, partner_value, sourced_arr_target_minor, influenced_arr_target_minor, created_at, updated_at) VALUES (",
+        );
         q.bind(id.as_str()).push(", ");
         push_values(&mut q, &fields)?;
         q.push(", ").bind(now).push(", ").bind(now).push(")");
         tx.execute(&q).await.map_err(map_unique)?;
         let program: Program = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
-        audit::record(&mut tx, now, actor, EntityKind::Program, id.as_str(), AuditAction::Created, None, None::<&()>, Some(&program)).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Program,
+            id.as_str(),
+            AuditAction::Created,
+            None,
+            None::<&()>,
+            Some(&program),
+        )
+        .await?;
         for tier in default_ladder() {
             tiers::insert(&mut tx, now, actor, &id, &tier).await?;
         }
@@ -131,7 +150,12 @@ impl Store {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
-    pub async fn programs(&self, scope: &Scope, filter: &ProgramFilter, page: &PageRequest) -> Result<Page<Program>> {
+    pub async fn programs(
+        &self,
+        scope: &Scope,
+        filter: &ProgramFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Program>> {
         entity::list(self, scope, filter.archived, page, |q| {
             if let Some(needle) = filter.q.as_deref() {
                 entity::push_contains(q, "programs.name", needle);
@@ -144,13 +168,20 @@ impl Store {
     }
 
     /// Changes the fields `patch` names; the result is validated as a whole.
-    pub async fn update_program(&self, actor: &Actor, id: &str, patch: ProgramInput) -> Result<Program> {
+    pub async fn update_program(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: ProgramInput,
+    ) -> Result<Program> {
         let mut tx = self.db.begin_write().await?;
         let before: Program = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WriteProgram)?;
         let fields = ProgramFields::parse(&before.to_input().overlay(patch))?;
         let now = self.now();
-        let mut q = Sql::new("UPDATE programs SET (name, kind, description, currency, coverage_gaps, economic_model, partner_value, sourced_arr_target_minor, influenced_arr_target_minor, updated_at) = (");
+        let mut q = Sql::new(
+            "UPDATE programs SET (name, kind, description, currency, coverage_gaps, economic_model, partner_value, sourced_arr_target_minor, influenced_arr_target_minor, updated_at) = (",
+        );
         push_values(&mut q, &fields)?;
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;
@@ -190,8 +221,24 @@ fn push_values(q: &mut Sql, f: &ProgramFields) -> Result<()> {
 }
 
 /// Re-reads a record after an update and records the change.
-pub(crate) async fn finish_update<E: Entity>(tx: &mut Tx, now: DateTime<Utc>, actor: &Actor, before: &E) -> Result<E> {
+pub(crate) async fn finish_update<E: Entity>(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    before: &E,
+) -> Result<E> {
     let after: E = entity::fetch(tx, &Scope::Vendor, before.id_str()).await?;
-    audit::record(tx, now, actor, E::KIND, before.id_str(), AuditAction::Updated, after.owner().as_ref(), Some(before), Some(&after)).await?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        E::KIND,
+        before.id_str(),
+        AuditAction::Updated,
+        after.owner().as_ref(),
+        Some(before),
+        Some(&after),
+    )
+    .await?;
     Ok(after)
 }

@@ -13,18 +13,24 @@ use crate::db::Sql;
 /// - audit events about its own records;
 /// - no programs (they hold the vendor's targets) and no accounts (the vendor's customers).
 pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str) {
-    let Scope::Partner(partner) = scope else { return };
+    let Scope::Partner(partner) = scope else {
+        return;
+    };
     match kind {
         EntityKind::Partner => {
-            q.push(&format!(" AND {alias}.id = ")).bind(partner.as_str());
+            q.push(&format!(" AND {alias}.id = "))
+                .bind(partner.as_str());
         }
         EntityKind::User => {
-            q.push(&format!(" AND {alias}.partner_id = ")).bind(partner.as_str());
+            q.push(&format!(" AND {alias}.partner_id = "))
+                .bind(partner.as_str());
         }
         EntityKind::Tier => {
-            q.push(&format!(" AND {alias}.program_id = (SELECT sp.program_id FROM partners sp WHERE sp.id = "))
-                .bind(partner.as_str())
-                .push(")");
+            q.push(&format!(
+                " AND {alias}.program_id = (SELECT sp.program_id FROM partners sp WHERE sp.id = "
+            ))
+            .bind(partner.as_str())
+            .push(")");
         }
         EntityKind::Program | EntityKind::Account | EntityKind::ApiToken => {
             q.push(" AND 1 = 0");
@@ -35,7 +41,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
 /// Limits audit events (aliased `alias`) to those about the partner's own records.
 pub(crate) fn restrict_audit(q: &mut Sql, scope: &Scope, alias: &str) {
     if let Scope::Partner(partner) = scope {
-        q.push(&format!(" AND {alias}.partner_id = ")).bind(partner.as_str());
+        q.push(&format!(" AND {alias}.partner_id = "))
+            .bind(partner.as_str());
     }
 }
 

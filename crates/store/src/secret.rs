@@ -41,7 +41,9 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let stored = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let ok = Argon2::default().verify_password(password.as_bytes(), stored.as_str()).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), stored.as_str())
+            .is_ok();
         Ok(ok && known)
     })
     .await

@@ -30,7 +30,8 @@ impl Entity for Tier {
     const KIND: EntityKind = EntityKind::Tier;
     const TABLE: &'static str = "tiers";
     const SELECT: &'static str = "SELECT tiers.* FROM tiers tiers WHERE 1 = 1";
-    const SORTS: &'static [(&'static str, &'static str)] = &[("rank", "tiers.rank"), ("name", "tiers.name")];
+    const SORTS: &'static [(&'static str, &'static str)] =
+        &[("rank", "tiers.rank"), ("name", "tiers.name")];
     type Row = TierRow;
 
     fn from_row(r: TierRow) -> Result<Tier> {
@@ -71,23 +72,45 @@ impl Entity for Tier {
     }
 }
 
-const RANK_TAKEN: UniqueRule = UniqueRule { index: "tiers_rank_live", sqlite_columns: "tiers.program_id, tiers.rank" };
-const NAME_TAKEN: UniqueRule = UniqueRule { index: "tiers_name_live", sqlite_columns: "tiers.name" };
+const RANK_TAKEN: UniqueRule = UniqueRule {
+    index: "tiers_rank_live",
+    sqlite_columns: "tiers.program_id, tiers.rank",
+};
+const NAME_TAKEN: UniqueRule = UniqueRule {
+    index: "tiers_name_live",
+    sqlite_columns: "tiers.name",
+};
 
 fn map_unique(e: sqlx::Error) -> StoreError {
     if unique_violation(&e, &RANK_TAKEN) {
-        StoreError::conflict("rank", "unique", "another tier of this program already has this rank")
+        StoreError::conflict(
+            "rank",
+            "unique",
+            "another tier of this program already has this rank",
+        )
     } else if unique_violation(&e, &NAME_TAKEN) {
-        StoreError::conflict("name", "unique", "another tier of this program already has this name")
+        StoreError::conflict(
+            "name",
+            "unique",
+            "another tier of this program already has this name",
+        )
     } else {
         e.into()
     }
 }
 
 /// Inserts a tier inside a transaction (used by program creation too).
-pub(crate) async fn insert(tx: &mut Tx, now: DateTime<Utc>, actor: &Actor, program: &ProgramId, f: &TierFields) -> Result<Tier> {
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    program: &ProgramId,
+    f: &TierFields,
+) -> Result<Tier> {
     let id: TierId = new_id();
-    let mut q = Sql::new("INSERT INTO tiers (id, program_id, rank, name, description, benefits, created_at, updated_at) VALUES (");
+    let mut q = Sql::new(
+        "INSERT INTO tiers (id, program_id, rank, name, description, benefits, created_at, updated_at) VALUES (",
+    );
     q.bind(id.as_str())
         .push(", ")
         .bind(program.as_str())
@@ -106,7 +129,18 @@ pub(crate) async fn insert(tx: &mut Tx, now: DateTime<Utc>, actor: &Actor, progr
         .push(")");
     tx.execute(&q).await.map_err(map_unique)?;
     let tier: Tier = entity::fetch(tx, &Scope::Vendor, id.as_str()).await?;
-    audit::record(tx, now, actor, EntityKind::Tier, id.as_str(), AuditAction::Created, None, None::<&()>, Some(&tier)).await?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        EntityKind::Tier,
+        id.as_str(),
+        AuditAction::Created,
+        None,
+        None::<&()>,
+        Some(&tier),
+    )
+    .await?;
     Ok(tier)
 }
 
@@ -116,13 +150,22 @@ impl Store {
     }
 
     /// Adds a tier to a live program.
-    pub async fn create_tier(&self, actor: &Actor, program_id: &str, input: &TierInput) -> Result<Tier> {
+    pub async fn create_tier(
+        &self,
+        actor: &Actor,
+        program_id: &str,
+        input: &TierInput,
+    ) -> Result<Tier> {
         let mut tx = self.db.begin_write().await?;
         // Look the program up before the role rule, so an invisible program is 404 not 403.
         let program: Program = entity::fetch(&mut tx, &actor.scope(), program_id).await?;
         actor.authorize(&Action::WriteProgram)?;
         if program.archived_at.is_some() {
-            return Err(StoreError::conflict("program_id", "archived", "the program is archived; restore it before adding tiers"));
+            return Err(StoreError::conflict(
+                "program_id",
+                "archived",
+                "the program is archived; restore it before adding tiers",
+            ));
         }
         let fields = TierFields::parse(input)?;
         let tier = insert(&mut tx, self.now(), actor, &program.id, &fields).await?;
@@ -136,7 +179,13 @@ impl Store {
 
     /// The tiers of a program as `scope` sees them: vendor staff any program's, a partner
     /// only its own program's. Any other program is `NotFound`, not an empty ladder.
-    pub async fn tiers(&self, scope: &Scope, program_id: &str, archived: Archived, page: &PageRequest) -> Result<Page<Tier>> {
+    pub async fn tiers(
+        &self,
+        scope: &Scope,
+        program_id: &str,
+        archived: Archived,
+        page: &PageRequest,
+    ) -> Result<Page<Tier>> {
         match scope {
             Scope::Vendor => {
                 let _: Program = entity::fetch(&mut self.db.read(), scope, program_id).await?;
@@ -148,7 +197,9 @@ impl Store {
                     id: String,
                 }
                 let mut q = Sql::new("SELECT id FROM partners WHERE id = ");
-                q.bind(partner.as_str()).push(" AND program_id = ").bind(program_id);
+                q.bind(partner.as_str())
+                    .push(" AND program_id = ")
+                    .bind(program_id);
                 let member: Option<Member> = self.db.read().optional(&q).await?;
                 member.ok_or(StoreError::NotFound(EntityKind::Program))?;
             }
@@ -165,7 +216,8 @@ impl Store {
         actor.authorize(&Action::WriteProgram)?;
         let f = TierFields::parse(&before.to_input().overlay(patch))?;
         let now = self.now();
-        let mut q = Sql::new("UPDATE tiers SET (rank, name, description, benefits, updated_at) = (");
+        let mut q =
+            Sql::new("UPDATE tiers SET (rank, name, description, benefits, updated_at) = (");
         q.bind(f.rank)
             .push(", ")
             .bind(f.name.as_str())
@@ -191,11 +243,22 @@ impl Store {
         }
         let tier: Tier = entity::fetch(&mut self.db.read(), &actor.scope(), id).await?;
         actor.authorize(&tier.archive_action())?;
-        let mut q = Sql::new("SELECT COUNT(*) AS n FROM partners WHERE archived_at IS NULL AND tier_id = ");
+        let mut q =
+            Sql::new("SELECT COUNT(*) AS n FROM partners WHERE archived_at IS NULL AND tier_id = ");
         q.bind(id);
-        let n = self.db.read().all::<Count>(&q).await?.first().map_or(0, |c| c.n);
+        let n = self
+            .db
+            .read()
+            .all::<Count>(&q)
+            .await?
+            .first()
+            .map_or(0, |c| c.n);
         if n > 0 {
-            return Err(StoreError::conflict("id", "tier_in_use", format!("{n} live partner(s) are on this tier; move them to another tier first")));
+            return Err(StoreError::conflict(
+                "id",
+                "tier_in_use",
+                format!("{n} live partner(s) are on this tier; move them to another tier first"),
+            ));
         }
         entity::set_archived(self, actor, id, true).await
     }

@@ -27,7 +27,10 @@ pub(crate) struct UserRow {
     archived_at: Option<DateTime<Utc>>,
 }
 
-const EMAIL_TAKEN: UniqueRule = UniqueRule { index: "users_email", sqlite_columns: "users.email" };
+const EMAIL_TAKEN: UniqueRule = UniqueRule {
+    index: "users_email",
+    sqlite_columns: "users.email",
+};
 
 impl Entity for User {
     const KIND: EntityKind = EntityKind::User;
@@ -46,7 +49,8 @@ impl Entity for User {
             id: UserId::from_trusted(r.id),
             email: Email::from_trusted(r.email),
             display_name: r.display_name,
-            role: Role::parse("role", &r.role).map_err(|e: FieldError| StoreError::Corrupt(e.message))?,
+            role: Role::parse("role", &r.role)
+                .map_err(|e: FieldError| StoreError::Corrupt(e.message))?,
             partner_id: r.partner_id.map(PartnerId::from_trusted),
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -63,7 +67,10 @@ impl Entity for User {
     }
 
     fn archive_action(&self) -> Action<'_> {
-        Action::WriteUser { role: self.role, partner: self.partner_id.as_ref() }
+        Action::WriteUser {
+            role: self.role,
+            partner: self.partner_id.as_ref(),
+        }
     }
 
     fn sort_key(&self, field: &str) -> SortKey {
@@ -100,23 +107,47 @@ impl Store {
         if new.role.is_partner_role() {
             match (&scope, &new.partner_id) {
                 (Scope::Partner(own), None) => new.partner_id = Some(own.clone()),
-                (_, None) => return Err(Invalid::one("partner_id", "required", "partner_id is required for partner roles").into()),
+                (_, None) => {
+                    return Err(Invalid::one(
+                        "partner_id",
+                        "required",
+                        "partner_id is required for partner roles",
+                    )
+                    .into());
+                }
                 (_, Some(_)) => {}
             }
         } else if let Scope::Partner(_) = scope {
             // A partner user cannot create staff; say so as a role rule, not a missing record.
-            actor.authorize(&Action::WriteUser { role: new.role, partner: None })?;
+            actor.authorize(&Action::WriteUser {
+                role: new.role,
+                partner: None,
+            })?;
         }
         // The partner must be one the actor can see: another partner's id reads as unknown.
         if let Some(p) = &new.partner_id {
             match entity::fetch::<Partner>(&mut self.db.read(), &scope, p.as_str()).await {
                 Ok(partner) if partner.archived_at.is_none() => {}
-                Ok(_) => return Err(Invalid::one("partner_id", "live", "the partner is archived").into()),
-                Err(StoreError::NotFound(_)) => return Err(Invalid::one("partner_id", "exists", "partner_id names no partner").into()),
+                Ok(_) => {
+                    return Err(
+                        Invalid::one("partner_id", "live", "the partner is archived").into(),
+                    );
+                }
+                Err(StoreError::NotFound(_)) => {
+                    return Err(Invalid::one(
+                        "partner_id",
+                        "exists",
+                        "partner_id names no partner",
+                    )
+                    .into());
+                }
                 Err(e) => return Err(e),
             }
         }
-        actor.authorize(&Action::WriteUser { role: new.role, partner: new.partner_id.as_ref() })?;
+        actor.authorize(&Action::WriteUser {
+            role: new.role,
+            partner: new.partner_id.as_ref(),
+        })?;
         let hash = match &new.password {
             Some(p) => Some(secret::hash_password(p.expose().to_owned()).await?),
             None => None,
@@ -124,7 +155,9 @@ impl Store {
         let now = self.now();
         let id: UserId = new_id();
         let mut tx = self.db.begin_write().await?;
-        let mut q = Sql::new("INSERT INTO users (id, email, display_name, role, partner_id, password_hash, created_at, updated_at) VALUES (");
+        let mut q = Sql::new(
+            "INSERT INTO users (id, email, display_name, role, partner_id, password_hash, created_at, updated_at) VALUES (",
+        );
         q.bind(id.as_str())
             .push(", ")
             .bind(new.email.as_str())
@@ -143,13 +176,28 @@ impl Store {
             .push(")");
         tx.execute(&q).await.map_err(|e| {
             if unique_violation(&e, &EMAIL_TAKEN) {
-                StoreError::conflict("email", "unique", "a user with this e-mail address already exists")
+                StoreError::conflict(
+                    "email",
+                    "unique",
+                    "a user with this e-mail address already exists",
+                )
             } else {
                 e.into()
             }
         })?;
         let user: User = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
-        audit::record(&mut tx, now, actor, EntityKind::User, id.as_str(), AuditAction::Created, user.partner_id.as_ref(), None::<&()>, Some(&user)).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::User,
+            id.as_str(),
+            AuditAction::Created,
+            user.partner_id.as_ref(),
+            None::<&()>,
+            Some(&user),
+        )
+        .await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -167,7 +215,12 @@ impl Store {
         User::from_row(row.ok_or(StoreError::NotFound(EntityKind::User))?)
     }
 
-    pub async fn users(&self, scope: &Scope, filter: &UserFilter, page: &PageRequest) -> Result<Page<User>> {
+    pub async fn users(
+        &self,
+        scope: &Scope,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>> {
         entity::list(self, scope, filter.archived, page, |q| {
             if let Some(needle) = filter.q.as_deref() {
                 entity::push_contains(q, "users.display_name || ' ' || users.email", needle);
@@ -190,20 +243,36 @@ impl Store {
     /// Changes a user. Anyone may change their own name and password; changing someone
     /// else, or any role, needs the role rule for both the old and the new role. A partner
     /// role stays a partner role (the user's partner never changes).
-    pub async fn update_user(&self, actor: &Actor, id: &str, input: &UserPatchInput) -> Result<User> {
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &UserPatchInput,
+    ) -> Result<User> {
         let patch = UserPatch::parse(input)?;
         let mut tx = self.db.begin_write().await?;
         let before: User = entity::fetch(&mut tx, &actor.scope(), id).await?;
         let is_self = actor.user_id() == Some(&before.id);
         let role_changes = patch.role.is_some_and(|r| r != before.role);
         if !is_self || role_changes {
-            actor.authorize(&Action::WriteUser { role: before.role, partner: before.partner_id.as_ref() })?;
+            actor.authorize(&Action::WriteUser {
+                role: before.role,
+                partner: before.partner_id.as_ref(),
+            })?;
         }
         if let Some(new_role) = patch.role.filter(|_| role_changes) {
             if new_role.is_partner_role() != before.role.is_partner_role() {
-                return Err(Invalid::one("role", "same_kind", "a partner user keeps a partner role and staff keep a staff role").into());
+                return Err(Invalid::one(
+                    "role",
+                    "same_kind",
+                    "a partner user keeps a partner role and staff keep a staff role",
+                )
+                .into());
             }
-            actor.authorize(&Action::WriteUser { role: new_role, partner: before.partner_id.as_ref() })?;
+            actor.authorize(&Action::WriteUser {
+                role: new_role,
+                partner: before.partner_id.as_ref(),
+            })?;
         }
         let hash = match &patch.password {
             Some(p) => Some(secret::hash_password(p.expose().to_owned()).await?),
@@ -225,7 +294,8 @@ impl Store {
         tx.execute(&q).await?;
         if hash.is_some() {
             // A new password ends every browser session of the user.
-            tx.execute(Sql::new("DELETE FROM sessions WHERE user_id = ").bind(id)).await?;
+            tx.execute(Sql::new("DELETE FROM sessions WHERE user_id = ").bind(id))
+                .await?;
         }
         let after = finish_update(&mut tx, now, actor, &before).await?;
         tx.commit().await?;
@@ -235,11 +305,16 @@ impl Store {
     /// Archives a user: they can no longer sign in or use their tokens.
     pub async fn archive_user(&self, actor: &Actor, id: &str) -> Result<User> {
         if actor.user_id().map(|u| u.as_str()) == Some(id) {
-            return Err(StoreError::conflict("id", "not_self", "you cannot archive yourself; ask another administrator"));
+            return Err(StoreError::conflict(
+                "id",
+                "not_self",
+                "you cannot archive yourself; ask another administrator",
+            ));
         }
         let user = entity::set_archived::<User>(self, actor, id, true).await?;
         let mut tx = self.db.begin_write().await?;
-        tx.execute(Sql::new("DELETE FROM sessions WHERE user_id = ").bind(id)).await?;
+        tx.execute(Sql::new("DELETE FROM sessions WHERE user_id = ").bind(id))
+            .await?;
         tx.commit().await?;
         Ok(user)
     }

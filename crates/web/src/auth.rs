@@ -32,11 +32,18 @@ impl FromRequestParts<AppState> for ApiUser {
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthenticated)?;
-        let principal = state.store.principal_for_token(token).await?.ok_or(ApiError::Unauthenticated)?;
+        let principal = state
+            .store
+            .principal_for_token(token)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
         tracing::Span::current().record("user", tracing::field::display(&principal.user_id));
         Ok(ApiUser(principal))
     }

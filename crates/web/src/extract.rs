@@ -22,7 +22,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         if !is_json {
-            return Err(Invalid::one("body", "content_type", "send the body as JSON with Content-Type: application/json").into());
+            return Err(Invalid::one(
+                "body",
+                "content_type",
+                "send the body as JSON with Content-Type: application/json",
+            )
+            .into());
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
@@ -34,7 +39,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             let inner = e.into_inner();
             let message = inner.to_string();
             // serde names unknown fields in its message; point the field at the unknown key.
-            let rule = if message.starts_with("unknown field") { "unknown_field" } else { "json" };
+            let rule = if message.starts_with("unknown field") {
+                "unknown_field"
+            } else {
+                "json"
+            };
             Invalid::one(&field, rule, message).into()
         })
     }
@@ -49,6 +58,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let raw = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(raw).map(Query).map_err(|e| Invalid::one("query", "query_string", e.to_string()).into())
+        serde_urlencoded::from_str(raw)
+            .map(Query)
+            .map_err(|e| Invalid::one("query", "query_string", e.to_string()).into())
     }
 }

@@ -44,9 +44,16 @@ pub struct WebOptions {
 /// The whole application: API, UI, health, metrics and static files.
 pub fn app(store: Store, options: WebOptions) -> Router {
     let (api, openapi) = api::router();
-    let state = AppState { store, openapi: Arc::new(openapi), secure_cookies: options.secure_cookies };
+    let state = AppState {
+        store,
+        openapi: Arc::new(openapi),
+        secure_cookies: options.secure_cookies,
+    };
     let header = |name: &'static str, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+        SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
     };
     Router::new()
         .merge(api)
@@ -71,18 +78,35 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes open requests.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, axum::Json<serde_json::Value>) {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": format!("{:?}", state.store.backend()).to_lowercase()}))),
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(
+                serde_json::json!({"status": "ok", "database": format!("{:?}", state.store.backend()).to_lowercase()}),
+            ),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable"})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "unavailable"})),
+            )
         }
     }
 }

@@ -28,13 +28,17 @@ fn handle() -> Option<&'static PrometheusHandle> {
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
     if handle().is_some() {
         let labels = [("method", method), ("route", route), ("status", status)];
         metrics::counter!("http_requests_total", &labels).increment(1);
-        metrics::histogram!("http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+        metrics::histogram!("http_request_duration_seconds", &labels)
+            .record(started.elapsed().as_secs_f64());
     }
     response
 }

@@ -66,35 +66,74 @@ impl ApiError {
                 "Authentication required",
                 "send an API token as `Authorization: Bearer po_…` (create one with `partnerops token create`)",
             ),
-            ApiError::NoRoute => Problem::new(StatusCode::NOT_FOUND, "no-route", "Not found", "no API route matches this method and path"),
+            ApiError::NoRoute => Problem::new(
+                StatusCode::NOT_FOUND,
+                "no-route",
+                "Not found",
+                "no API route matches this method and path",
+            ),
             ApiError::Store(e) => match e {
-                StoreError::NotFound(kind) => {
-                    Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{} not found", kind.label().to_lowercase()))
-                }
+                StoreError::NotFound(kind) => Problem::new(
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    "Not found",
+                    format!("{} not found", kind.label().to_lowercase()),
+                ),
                 StoreError::Invalid(inv) => Problem {
                     errors: inv.errors.clone(),
-                    ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", "Invalid input", inv.summary())
+                    ..Problem::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid-input",
+                        "Invalid input",
+                        inv.summary(),
+                    )
                 },
-                StoreError::Conflict { field, rule, message } => Problem {
+                StoreError::Conflict {
+                    field,
+                    rule,
+                    message,
+                } => Problem {
                     errors: vec![FieldError::new(field, rule, message.clone())],
-                    ..Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", format!("{field}: {message}"))
+                    ..Problem::new(
+                        StatusCode::CONFLICT,
+                        "conflict",
+                        "Conflict",
+                        format!("{field}: {message}"),
+                    )
                 },
                 StoreError::Forbidden(denied) => Problem {
                     rule: Some(denied.rule.to_owned()),
-                    ..Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", denied.message.clone())
+                    ..Problem::new(
+                        StatusCode::FORBIDDEN,
+                        "forbidden",
+                        "Forbidden",
+                        denied.message.clone(),
+                    )
                 },
-                StoreError::BadCredentials => {
-                    Problem::new(StatusCode::UNAUTHORIZED, "bad-credentials", "Wrong credentials", "wrong e-mail address or password")
-                }
+                StoreError::BadCredentials => Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "bad-credentials",
+                    "Wrong credentials",
+                    "wrong e-mail address or password",
+                ),
                 StoreError::Throttled { retry_at } => Problem::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "throttled",
                     "Too many attempts",
-                    format!("too many failed sign-ins; try again after {}", retry_at.format("%H:%M UTC")),
+                    format!(
+                        "too many failed sign-ins; try again after {}",
+                        retry_at.format("%H:%M UTC")
+                    ),
                 ),
-                StoreError::Corrupt(_) | StoreError::Hashing(_) | StoreError::Migrate(_) | StoreError::Db(_) => {
-                    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the server failed; the error is logged")
-                }
+                StoreError::Corrupt(_)
+                | StoreError::Hashing(_)
+                | StoreError::Migrate(_)
+                | StoreError::Db(_) => Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "the server failed; the error is logged",
+                ),
             },
         }
     }
@@ -106,11 +145,17 @@ impl IntoResponse for ApiError {
         if problem.status >= 500 {
             tracing::error!(error = %self, "request failed");
         }
-        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(&problem)).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let ApiError::Unauthenticated = self {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -41,9 +41,19 @@ impl AccountQuery {
         let f = AccountFilter {
             q: self.q.clone().filter(|s| !s.trim().is_empty()),
             country: filter(&mut inv, "country", self.country.as_deref(), Country::parse),
-            status: filter(&mut inv, "status", self.status.as_deref(), AccountStatus::parse),
+            status: filter(
+                &mut inv,
+                "status",
+                self.status.as_deref(),
+                AccountStatus::parse,
+            ),
             industry: self.industry.clone().filter(|s| !s.trim().is_empty()),
-            direct_owner_id: filter(&mut inv, "direct_owner_id", self.direct_owner_id.as_deref(), parse_id),
+            direct_owner_id: filter(
+                &mut inv,
+                "direct_owner_id",
+                self.direct_owner_id.as_deref(),
+                parse_id,
+            ),
             archived: archived_param(&mut inv, self.archived.as_deref()),
         };
         inv.finish(|| Some(f))
@@ -53,7 +63,12 @@ impl AccountQuery {
 /// Lists accounts.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountQuery, PageParams),
     responses((status = 200, body = Page<Account>), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn list(State(s): State<AppState>, who: ApiUser, Query(q): Query<AccountQuery>, Query(p): Query<PageParams>) -> Answer<Page<Account>> {
+pub async fn list(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<AccountQuery>,
+    Query(p): Query<PageParams>,
+) -> Answer<Page<Account>> {
     let (page, f) = both(PageRequest::parse(&p, &Store::account_sorts()), q.parse())?;
     Ok(axum::Json(s.store.accounts(who.scope(), &f, &page).await?))
 }
@@ -61,41 +76,76 @@ pub async fn list(State(s): State<AppState>, who: ApiUser, Query(q): Query<Accou
 /// Creates an account; its web domain is stored normalised and must be unique.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = AccountInput,
     responses((status = 201, body = Account), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn create(State(s): State<AppState>, who: ApiUser, Json(input): Json<AccountInput>) -> Result<(StatusCode, axum::Json<Account>), ApiError> {
-    Ok((StatusCode::CREATED, axum::Json(s.store.create_account(&who.actor(), &input).await?)))
+pub async fn create(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Json(input): Json<AccountInput>,
+) -> Result<(StatusCode, axum::Json<Account>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(s.store.create_account(&who.actor(), &input).await?),
+    ))
 }
 
 /// One account.
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = String, Path)),
     responses((status = 200, body = Account), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn get(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Account> {
+pub async fn get(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Account> {
     Ok(axum::Json(s.store.account(who.scope(), &id).await?))
 }
 
 /// Changes an account.
 #[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = String, Path)), request_body = AccountInput,
     responses((status = 200, body = Account), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn update(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>, Json(input): Json<AccountInput>) -> Answer<Account> {
-    Ok(axum::Json(s.store.update_account(&who.actor(), &id, input).await?))
+pub async fn update(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<AccountInput>,
+) -> Answer<Account> {
+    Ok(axum::Json(
+        s.store.update_account(&who.actor(), &id, input).await?,
+    ))
 }
 
 /// Archives an account.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/archive", tag = "accounts", params(("id" = String, Path)),
     responses((status = 200, body = Account), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn archive(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Account> {
-    Ok(axum::Json(s.store.archive_account(&who.actor(), &id).await?))
+pub async fn archive(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Account> {
+    Ok(axum::Json(
+        s.store.archive_account(&who.actor(), &id).await?,
+    ))
 }
 
 /// Restores an archived account.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/restore", tag = "accounts", params(("id" = String, Path)),
     responses((status = 200, body = Account), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
-pub async fn restore(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Account> {
-    Ok(axum::Json(s.store.restore_account(&who.actor(), &id).await?))
+pub async fn restore(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Account> {
+    Ok(axum::Json(
+        s.store.restore_account(&who.actor(), &id).await?,
+    ))
 }
 
 /// The audit trail of an account.
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/audit", tag = "accounts", params(("id" = String, Path), PageParams),
     responses((status = 200, body = Page<AuditEvent>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn audit(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>, Query(p): AuditQuery) -> Answer<Page<AuditEvent>> {
+pub async fn audit(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Query(p): AuditQuery,
+) -> Answer<Page<AuditEvent>> {
     audit_page(&s, &who, EntityKind::Account, &id, p).await
 }

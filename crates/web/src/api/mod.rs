@@ -54,7 +54,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let components = api.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -107,31 +110,50 @@ pub(crate) fn both<A, B>(a: Result<A, Invalid>, b: Result<B, Invalid>) -> Result
         (Ok(a), Ok(b)) => Ok((a, b)),
         (a, b) => {
             let mut inv = Invalid::new();
-            inv.errors.extend(a.err().map(|e| e.errors).unwrap_or_default());
-            inv.errors.extend(b.err().map(|e| e.errors).unwrap_or_default());
+            inv.errors
+                .extend(a.err().map(|e| e.errors).unwrap_or_default());
+            inv.errors
+                .extend(b.err().map(|e| e.errors).unwrap_or_default());
             Err(inv)
         }
     }
 }
 
 /// Parses an optional filter value, recording a failure in `inv`.
-pub(crate) fn filter<T>(inv: &mut Invalid, field: &str, raw: Option<&str>, parse: impl Fn(&str, &str) -> Result<T, FieldError>) -> Option<T> {
+pub(crate) fn filter<T>(
+    inv: &mut Invalid,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl Fn(&str, &str) -> Result<T, FieldError>,
+) -> Option<T> {
     let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
     inv.check(parse(field, raw))
 }
 
 /// Page of a record's audit trail (newest first unless `sort=at`).
-pub(crate) async fn audit_page(state: &AppState, who: &ApiUser, kind: EntityKind, id: &str, mut params: PageParams) -> Result<axum::Json<Page<AuditEvent>>, ApiError> {
+pub(crate) async fn audit_page(
+    state: &AppState,
+    who: &ApiUser,
+    kind: EntityKind,
+    id: &str,
+    mut params: PageParams,
+) -> Result<axum::Json<Page<AuditEvent>>, ApiError> {
     if params.sort.as_deref().is_none_or(|s| s.trim().is_empty()) {
         params.sort = Some("-at".into());
     }
     let page = PageRequest::parse(&params, AUDIT_SORTS)?;
-    Ok(axum::Json(state.store.audit_trail(who.scope(), kind, id, &page).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .audit_trail(who.scope(), kind, id, &page)
+            .await?,
+    ))
 }
 
 /// Query parameters shared by lists of records that can be archived.
 pub(crate) fn archived_param(inv: &mut Invalid, raw: Option<&str>) -> partnerops_store::Archived {
-    inv.check(partnerops_store::Archived::parse(raw)).unwrap_or_default()
+    inv.check(partnerops_store::Archived::parse(raw))
+        .unwrap_or_default()
 }
 
 /// The audit query (paging only).

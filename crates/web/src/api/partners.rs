@@ -45,8 +45,18 @@ impl PartnerQuery {
             q: self.q.clone().filter(|s| !s.trim().is_empty()),
             program_id: filter(&mut inv, "program_id", self.program_id.as_deref(), parse_id),
             tier_id: filter(&mut inv, "tier_id", self.tier_id.as_deref(), parse_id),
-            partner_type: filter(&mut inv, "partner_type", self.partner_type.as_deref(), PartnerType::parse),
-            status: filter(&mut inv, "status", self.status.as_deref(), PartnerStatus::parse),
+            partner_type: filter(
+                &mut inv,
+                "partner_type",
+                self.partner_type.as_deref(),
+                PartnerType::parse,
+            ),
+            status: filter(
+                &mut inv,
+                "status",
+                self.status.as_deref(),
+                PartnerStatus::parse,
+            ),
             country: filter(&mut inv, "country", self.country.as_deref(), Country::parse),
             region: filter(&mut inv, "region", self.region.as_deref(), Region::parse),
             archived: archived_param(&mut inv, self.archived.as_deref()),
@@ -58,7 +68,12 @@ impl PartnerQuery {
 /// Lists partners (a partner user sees only its own company).
 #[utoipa::path(get, path = "/api/v1/partners", tag = "partners", params(PartnerQuery, PageParams),
     responses((status = 200, body = Page<Partner>), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn list(State(s): State<AppState>, who: ApiUser, Query(q): Query<PartnerQuery>, Query(p): Query<PageParams>) -> Answer<Page<Partner>> {
+pub async fn list(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<PartnerQuery>,
+    Query(p): Query<PageParams>,
+) -> Answer<Page<Partner>> {
     let (page, f) = both(PageRequest::parse(&p, &Store::partner_sorts()), q.parse())?;
     Ok(axum::Json(s.store.partners(who.scope(), &f, &page).await?))
 }
@@ -66,14 +81,25 @@ pub async fn list(State(s): State<AppState>, who: ApiUser, Query(q): Query<Partn
 /// Creates a partner (vendor staff). Without `tier_id` it starts on the program's entry tier.
 #[utoipa::path(post, path = "/api/v1/partners", tag = "partners", request_body = PartnerInput,
     responses((status = 201, body = Partner), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn create(State(s): State<AppState>, who: ApiUser, Json(input): Json<PartnerInput>) -> Result<(StatusCode, axum::Json<Partner>), ApiError> {
-    Ok((StatusCode::CREATED, axum::Json(s.store.create_partner(&who.actor(), &input).await?)))
+pub async fn create(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Json(input): Json<PartnerInput>,
+) -> Result<(StatusCode, axum::Json<Partner>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(s.store.create_partner(&who.actor(), &input).await?),
+    ))
 }
 
 /// One partner.
 #[utoipa::path(get, path = "/api/v1/partners/{id}", tag = "partners", params(("id" = String, Path)),
     responses((status = 200, body = Partner), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn get(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Partner> {
+pub async fn get(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Partner> {
     Ok(axum::Json(s.store.partner(who.scope(), &id).await?))
 }
 
@@ -81,27 +107,51 @@ pub async fn get(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>
 /// regions, verticals); type, program, tier, status and joined date are vendor decisions.
 #[utoipa::path(patch, path = "/api/v1/partners/{id}", tag = "partners", params(("id" = String, Path)), request_body = PartnerInput,
     responses((status = 200, body = Partner), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn update(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>, Json(input): Json<PartnerInput>) -> Answer<Partner> {
-    Ok(axum::Json(s.store.update_partner(&who.actor(), &id, input).await?))
+pub async fn update(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<PartnerInput>,
+) -> Answer<Partner> {
+    Ok(axum::Json(
+        s.store.update_partner(&who.actor(), &id, input).await?,
+    ))
 }
 
 /// Archives a partner: it leaves lists and its users can no longer sign in.
 #[utoipa::path(post, path = "/api/v1/partners/{id}/archive", tag = "partners", params(("id" = String, Path)),
     responses((status = 200, body = Partner), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn archive(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Partner> {
-    Ok(axum::Json(s.store.archive_partner(&who.actor(), &id).await?))
+pub async fn archive(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Partner> {
+    Ok(axum::Json(
+        s.store.archive_partner(&who.actor(), &id).await?,
+    ))
 }
 
 /// Restores an archived partner.
 #[utoipa::path(post, path = "/api/v1/partners/{id}/restore", tag = "partners", params(("id" = String, Path)),
     responses((status = 200, body = Partner), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
-pub async fn restore(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Partner> {
-    Ok(axum::Json(s.store.restore_partner(&who.actor(), &id).await?))
+pub async fn restore(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Partner> {
+    Ok(axum::Json(
+        s.store.restore_partner(&who.actor(), &id).await?,
+    ))
 }
 
 /// The audit trail of a partner.
 #[utoipa::path(get, path = "/api/v1/partners/{id}/audit", tag = "partners", params(("id" = String, Path), PageParams),
     responses((status = 200, body = Page<AuditEvent>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn audit(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>, Query(p): AuditQuery) -> Answer<Page<AuditEvent>> {
+pub async fn audit(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Query(p): AuditQuery,
+) -> Answer<Page<AuditEvent>> {
     audit_page(&s, &who, EntityKind::Partner, &id, p).await
 }

@@ -4,8 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
-use partnerops_core::ids::parse_id;
 use partnerops_core::ids::EntityId;
+use partnerops_core::ids::parse_id;
 use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::user::{ApiToken, NewTokenInput, NewUserInput, Role, User, UserPatchInput};
 use partnerops_store::Store;
@@ -24,7 +24,9 @@ type Answer<T> = Result<axum::Json<T>, ApiError>;
 #[utoipa::path(get, path = "/api/v1/me", tag = "users",
     responses((status = 200, body = User), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn me(State(s): State<AppState>, who: ApiUser) -> Answer<User> {
-    Ok(axum::Json(s.store.user(who.scope(), who.0.user_id.as_str()).await?))
+    Ok(axum::Json(
+        s.store.user(who.scope(), who.0.user_id.as_str()).await?,
+    ))
 }
 
 /// Filters for the user list.
@@ -67,7 +69,12 @@ impl UserQuery {
 /// Lists users (a partner user sees its own partner's users).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery, PageParams),
     responses((status = 200, body = Page<User>), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn list(State(s): State<AppState>, who: ApiUser, Query(q): Query<UserQuery>, Query(p): Query<PageParams>) -> Answer<Page<User>> {
+pub async fn list(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<UserQuery>,
+    Query(p): Query<PageParams>,
+) -> Answer<Page<User>> {
     let (page, f) = both(PageRequest::parse(&p, &Store::user_sorts()), q.parse())?;
     Ok(axum::Json(s.store.users(who.scope(), &f, &page).await?))
 }
@@ -75,8 +82,15 @@ pub async fn list(State(s): State<AppState>, who: ApiUser, Query(q): Query<UserQ
 /// Creates a user. Partner admins create users of their own partner.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserInput,
     responses((status = 201, body = User), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn create(State(s): State<AppState>, who: ApiUser, Json(input): Json<NewUserInput>) -> Result<(StatusCode, axum::Json<User>), ApiError> {
-    Ok((StatusCode::CREATED, axum::Json(s.store.create_user(&who.actor(), &input).await?)))
+pub async fn create(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Json(input): Json<NewUserInput>,
+) -> Result<(StatusCode, axum::Json<User>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(s.store.create_user(&who.actor(), &input).await?),
+    ))
 }
 
 /// One user.
@@ -89,28 +103,48 @@ pub async fn get(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>
 /// Changes a user: anyone their own name and password; roles by those who manage them.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), request_body = UserPatchInput,
     responses((status = 200, body = User), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn update(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>, Json(input): Json<UserPatchInput>) -> Answer<User> {
-    Ok(axum::Json(s.store.update_user(&who.actor(), &id, &input).await?))
+pub async fn update(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<UserPatchInput>,
+) -> Answer<User> {
+    Ok(axum::Json(
+        s.store.update_user(&who.actor(), &id, &input).await?,
+    ))
 }
 
 /// Archives a user: they can no longer sign in or use tokens.
 #[utoipa::path(post, path = "/api/v1/users/{id}/archive", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = User), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
-pub async fn archive(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<User> {
+pub async fn archive(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<User> {
     Ok(axum::Json(s.store.archive_user(&who.actor(), &id).await?))
 }
 
 /// Restores an archived user.
 #[utoipa::path(post, path = "/api/v1/users/{id}/restore", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = User), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn restore(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<User> {
+pub async fn restore(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<User> {
     Ok(axum::Json(s.store.restore_user(&who.actor(), &id).await?))
 }
 
 /// The audit trail of a user.
 #[utoipa::path(get, path = "/api/v1/users/{id}/audit", tag = "users", params(("id" = String, Path), PageParams),
     responses((status = 200, body = Page<AuditEvent>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn audit(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>, Query(p): AuditQuery) -> Answer<Page<AuditEvent>> {
+pub async fn audit(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Query(p): AuditQuery,
+) -> Answer<Page<AuditEvent>> {
     audit_page(&s, &who, EntityKind::User, &id, p).await
 }
 
@@ -132,14 +166,28 @@ pub struct CreatedToken {
 /// Creates an API token for the caller.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenInput,
     responses((status = 201, body = CreatedToken), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn create_token(State(s): State<AppState>, who: ApiUser, Json(input): Json<NewTokenInput>) -> Result<(StatusCode, axum::Json<CreatedToken>), ApiError> {
-    let (token, secret) = s.store.create_token(&who.actor(), &who.0.user_id, &input).await?;
-    Ok((StatusCode::CREATED, axum::Json(CreatedToken { token, secret })))
+pub async fn create_token(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Json(input): Json<NewTokenInput>,
+) -> Result<(StatusCode, axum::Json<CreatedToken>), ApiError> {
+    let (token, secret) = s
+        .store
+        .create_token(&who.actor(), &who.0.user_id, &input)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CreatedToken { token, secret }),
+    ))
 }
 
 /// Revokes one of the caller's tokens; it stops working at once.
 #[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", tag = "tokens", params(("id" = String, Path)),
     responses((status = 200, body = ApiToken), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn revoke_token(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<ApiToken> {
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<ApiToken> {
     Ok(axum::Json(s.store.revoke_token(&who.actor(), &id).await?))
 }

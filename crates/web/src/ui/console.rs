@@ -31,7 +31,10 @@ use crate::api::{AccountQuery, PartnerQuery, UserQuery};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/console", get(|| async { Redirect::to("/console/partners") }))
+        .route(
+            "/console",
+            get(|| async { Redirect::to("/console/partners") }),
+        )
         .route("/console/partners", get(partners).post(create_partner))
         .route("/console/partners/new", get(new_partner))
         .route("/console/partners/{id}", get(partner).post(update_partner))
@@ -47,7 +50,11 @@ pub fn router() -> Router<AppState> {
 
 /// Console pages are for vendor staff only.
 fn staff(user: &UiUser) -> Result<(), UiError> {
-    if user.principal.is_vendor() { Ok(()) } else { Err(UiError::NotFound) }
+    if user.principal.is_vendor() {
+        Ok(())
+    } else {
+        Err(UiError::NotFound)
+    }
 }
 
 fn is_htmx(headers: &HeaderMap) -> bool {
@@ -103,16 +110,36 @@ pub fn audit_rows(events: &[AuditEvent]) -> Vec<AuditRow> {
             changes: changed_fields(e.before.as_ref(), e.after.as_ref())
                 .into_iter()
                 .filter(|c| c.field != "archived_at" || e.action.as_str() != "created")
-                .map(|c| (c.field, show_value(c.before.as_ref()), show_value(c.after.as_ref())))
+                .map(|c| {
+                    (
+                        c.field,
+                        show_value(c.before.as_ref()),
+                        show_value(c.after.as_ref()),
+                    )
+                })
                 .collect(),
         })
         .collect()
 }
 
-async fn trail(state: &AppState, scope: &Scope, kind: EntityKind, id: &str) -> Result<Vec<AuditRow>, UiError> {
-    let page = PageRequest::parse(&PageParams { sort: Some("-at".into()), limit: Some("50".into()), cursor: None }, partnerops_store::audit::SORTS)
-        .map_err(|e| UiError::Store(e.into()))?;
-    Ok(audit_rows(&state.store.audit_trail(scope, kind, id, &page).await?.items))
+async fn trail(
+    state: &AppState,
+    scope: &Scope,
+    kind: EntityKind,
+    id: &str,
+) -> Result<Vec<AuditRow>, UiError> {
+    let page = PageRequest::parse(
+        &PageParams {
+            sort: Some("-at".into()),
+            limit: Some("50".into()),
+            cursor: None,
+        },
+        partnerops_store::audit::SORTS,
+    )
+    .map_err(|e| UiError::Store(e.into()))?;
+    Ok(audit_rows(
+        &state.store.audit_trail(scope, kind, id, &page).await?.items,
+    ))
 }
 
 /// The URL of the next page: the current query with the cursor replaced.
@@ -120,22 +147,45 @@ fn next_url(base: &str, query: &[(&str, Option<&str>)], cursor: Option<&String>)
     let cursor = cursor?;
     let mut parts: Vec<String> = query
         .iter()
-        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={}", url_encode(v))))
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", url_encode(v)))
+        })
         .collect();
     parts.push(format!("cursor={}", url_encode(cursor)));
     Some(format!("{base}?{}", parts.join("&")))
 }
 
 async fn all_programs(state: &AppState) -> Result<Vec<Program>, UiError> {
-    let page = PageRequest::parse(&PageParams { limit: Some("200".into()), ..Default::default() }, &Store::program_sorts())
-        .map_err(|e| UiError::Store(e.into()))?;
-    Ok(state.store.programs(&Scope::Vendor, &ProgramFilter::default(), &page).await?.items)
+    let page = PageRequest::parse(
+        &PageParams {
+            limit: Some("200".into()),
+            ..Default::default()
+        },
+        &Store::program_sorts(),
+    )
+    .map_err(|e| UiError::Store(e.into()))?;
+    Ok(state
+        .store
+        .programs(&Scope::Vendor, &ProgramFilter::default(), &page)
+        .await?
+        .items)
 }
 
 async fn all_tiers(state: &AppState, program_id: &str) -> Result<Vec<Tier>, UiError> {
-    let page = PageRequest::parse(&PageParams { limit: Some("200".into()), ..Default::default() }, &Store::tier_sorts())
-        .map_err(|e| UiError::Store(e.into()))?;
-    Ok(state.store.tiers(&Scope::Vendor, program_id, Archived::Live, &page).await?.items)
+    let page = PageRequest::parse(
+        &PageParams {
+            limit: Some("200".into()),
+            ..Default::default()
+        },
+        &Store::tier_sorts(),
+    )
+    .map_err(|e| UiError::Store(e.into()))?;
+    Ok(state
+        .store
+        .tiers(&Scope::Vendor, program_id, Archived::Live, &page)
+        .await?
+        .items)
 }
 
 // ---------------------------------------------------------------- partners
@@ -160,12 +210,27 @@ struct PartnerRows {
     error: Option<String>,
 }
 
-async fn partners(State(state): State<AppState>, user: UiUser, headers: HeaderMap, Query(q): Query<PartnerQuery>, Query(p): Query<PageParams>) -> Result<Response, UiError> {
+async fn partners(
+    State(state): State<AppState>,
+    user: UiUser,
+    headers: HeaderMap,
+    Query(q): Query<PartnerQuery>,
+    Query(p): Query<PageParams>,
+) -> Result<Response, UiError> {
     staff(&user)?;
     let parsed = crate::api::both(PageRequest::parse(&p, &Store::partner_sorts()), q.parse());
     let (page, error) = match parsed {
-        Ok((req, filter)) => (state.store.partners(&Scope::Vendor, &filter, &req).await?, None),
-        Err(inv) => (Page { items: Vec::new(), next_cursor: None }, Some(inv.summary())),
+        Ok((req, filter)) => (
+            state.store.partners(&Scope::Vendor, &filter, &req).await?,
+            None,
+        ),
+        Err(inv) => (
+            Page {
+                items: Vec::new(),
+                next_cursor: None,
+            },
+            Some(inv.summary()),
+        ),
     };
     let query = [
         ("q", q.q.as_deref()),
@@ -184,7 +249,16 @@ async fn partners(State(state): State<AppState>, user: UiUser, headers: HeaderMa
     for (k, v) in query {
         filters.set(k, v.unwrap_or_default());
     }
-    Ok(PartnersPage { chrome: Chrome::new(&user, "partners"), filters, programs: all_programs(&state).await?, choices: Choices::get(), page, next, error }.into_response())
+    Ok(PartnersPage {
+        chrome: Chrome::new(&user, "partners"),
+        filters,
+        programs: all_programs(&state).await?,
+        choices: Choices::get(),
+        page,
+        next,
+        error,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -200,7 +274,13 @@ async fn new_partner(State(state): State<AppState>, user: UiUser) -> Result<Resp
     staff(&user)?;
     let mut form = FormView::default();
     form.set("status", "onboarding");
-    Ok(NewPartnerPage { chrome: Chrome::new(&user, "partners"), form, programs: all_programs(&state).await?, choices: Choices::get() }.into_response())
+    Ok(NewPartnerPage {
+        chrome: Chrome::new(&user, "partners"),
+        form,
+        programs: all_programs(&state).await?,
+        choices: Choices::get(),
+    }
+    .into_response())
 }
 
 fn partner_input(posted: &Posted, governed: bool) -> PartnerInput {
@@ -210,7 +290,16 @@ fn partner_input(posted: &Posted, governed: bool) -> PartnerInput {
         web_domain: text("web_domain"),
         country: text("country"),
         regions: Some(posted.all("regions")),
-        verticals: Some(posted.get("verticals").unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()),
+        verticals: Some(
+            posted
+                .get("verticals")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
         ..Default::default()
     };
     if governed {
@@ -223,14 +312,30 @@ fn partner_input(posted: &Posted, governed: bool) -> PartnerInput {
     input
 }
 
-async fn create_partner(State(state): State<AppState>, form: SignedForm) -> Result<Response, UiError> {
+async fn create_partner(
+    State(state): State<AppState>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     staff(&form.user)?;
-    match state.store.create_partner(&form.user.actor(), &partner_input(&form.posted, true)).await {
+    match state
+        .store
+        .create_partner(&form.user.actor(), &partner_input(&form.posted, true))
+        .await
+    {
         Ok(p) => Ok(Redirect::to(&format!("/console/partners/{}", p.id)).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
             let view = FormView::from_posted(&form.posted).with_errors(errors);
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, NewPartnerPage { chrome: Chrome::new(&form.user, "partners"), form: view, programs: all_programs(&state).await?, choices: Choices::get() }).into_response())
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                NewPartnerPage {
+                    chrome: Chrome::new(&form.user, "partners"),
+                    form: view,
+                    programs: all_programs(&state).await?,
+                    choices: Choices::get(),
+                },
+            )
+                .into_response())
         }
     }
 }
@@ -258,18 +363,50 @@ fn partner_form(p: &Partner) -> FormView {
     f.set("tier_id", p.tier_id.to_string());
     f.set("status", p.status.as_str());
     f.set("country", p.country.to_string());
-    f.set_all("regions", p.regions.iter().map(|r| r.as_str().to_owned()).collect());
+    f.set_all(
+        "regions",
+        p.regions.iter().map(|r| r.as_str().to_owned()).collect(),
+    );
     f.set("verticals", p.verticals.join(", "));
     f.set("joined_on", p.joined_on.to_string());
     f
 }
 
-async fn partner_page(state: &AppState, user: &UiUser, id: &str, form: Option<FormView>, user_form: Option<FormView>, saved: bool) -> Result<PartnerPage, UiError> {
+async fn partner_page(
+    state: &AppState,
+    user: &UiUser,
+    id: &str,
+    form: Option<FormView>,
+    user_form: Option<FormView>,
+    saved: bool,
+) -> Result<PartnerPage, UiError> {
     let partner = state.store.partner(&Scope::Vendor, id).await?;
-    let program = state.store.program(&Scope::Vendor, partner.program_id.as_str()).await?;
+    let program = state
+        .store
+        .program(&Scope::Vendor, partner.program_id.as_str())
+        .await?;
     let tiers = all_tiers(state, partner.program_id.as_str()).await?;
-    let req = PageRequest::parse(&PageParams { limit: Some("200".into()), ..Default::default() }, &Store::user_sorts()).map_err(|e| UiError::Store(e.into()))?;
-    let users = state.store.users(&Scope::Vendor, &UserFilter { partner_id: Some(partner.id.clone()), archived: Archived::All, ..Default::default() }, &req).await?.items;
+    let req = PageRequest::parse(
+        &PageParams {
+            limit: Some("200".into()),
+            ..Default::default()
+        },
+        &Store::user_sorts(),
+    )
+    .map_err(|e| UiError::Store(e.into()))?;
+    let users = state
+        .store
+        .users(
+            &Scope::Vendor,
+            &UserFilter {
+                partner_id: Some(partner.id.clone()),
+                archived: Archived::All,
+                ..Default::default()
+            },
+            &req,
+        )
+        .await?
+        .items;
     let audit = trail(state, &Scope::Vendor, EntityKind::Partner, id).await?;
     let mut default_user_form = FormView::default();
     default_user_form.set("role", "partner_rep");
@@ -292,14 +429,31 @@ struct Saved {
     saved: Option<String>,
 }
 
-async fn partner(State(state): State<AppState>, user: UiUser, Path(id): Path<String>, Query(s): Query<Saved>) -> Result<Response, UiError> {
+async fn partner(
+    State(state): State<AppState>,
+    user: UiUser,
+    Path(id): Path<String>,
+    Query(s): Query<Saved>,
+) -> Result<Response, UiError> {
     staff(&user)?;
-    Ok(partner_page(&state, &user, &id, None, None, s.saved.is_some()).await?.into_response())
+    Ok(
+        partner_page(&state, &user, &id, None, None, s.saved.is_some())
+            .await?
+            .into_response(),
+    )
 }
 
-async fn update_partner(State(state): State<AppState>, Path(id): Path<String>, form: SignedForm) -> Result<Response, UiError> {
+async fn update_partner(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     staff(&form.user)?;
-    match state.store.update_partner(&form.user.actor(), &id, partner_input(&form.posted, true)).await {
+    match state
+        .store
+        .update_partner(&form.user.actor(), &id, partner_input(&form.posted, true))
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/console/partners/{id}?saved=1")).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
@@ -325,15 +479,27 @@ async fn programs(State(state): State<AppState>, user: UiUser) -> Result<Respons
     staff(&user)?;
     let mut form = FormView::default();
     form.set("currency", "USD");
-    Ok(ProgramsPage { chrome: Chrome::new(&user, "programs"), programs: all_programs(&state).await?, form, choices: Choices::get() }.into_response())
+    Ok(ProgramsPage {
+        chrome: Chrome::new(&user, "programs"),
+        programs: all_programs(&state).await?,
+        form,
+        choices: Choices::get(),
+    }
+    .into_response())
 }
 
 /// A program form as input; amounts are typed in major units of the chosen currency.
 fn program_input(posted: &Posted) -> Result<ProgramInput, Invalid> {
     let currency = posted.get("currency").unwrap_or_else(|| "USD".into());
-    let exponent = Currency::parse("currency", &currency).map(|c| c.exponent()).unwrap_or(2);
+    let exponent = Currency::parse("currency", &currency)
+        .map(|c| c.exponent())
+        .unwrap_or(2);
     let mut inv = Invalid::new();
-    let mut amount = |field: &str| match major_to_minor(&format!("thesis.{field}"), &posted.get(field).unwrap_or_default(), exponent) {
+    let mut amount = |field: &str| match major_to_minor(
+        &format!("thesis.{field}"),
+        &posted.get(field).unwrap_or_default(),
+        exponent,
+    ) {
         Ok(v) => Some(v),
         Err(e) => {
             inv.errors.extend(e.errors);
@@ -358,7 +524,10 @@ fn program_input(posted: &Posted) -> Result<ProgramInput, Invalid> {
     inv.finish(|| Some(input))
 }
 
-async fn create_program(State(state): State<AppState>, form: SignedForm) -> Result<Response, UiError> {
+async fn create_program(
+    State(state): State<AppState>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     staff(&form.user)?;
     let result = match program_input(&form.posted) {
         Ok(input) => state.store.create_program(&form.user.actor(), &input).await,
@@ -368,7 +537,12 @@ async fn create_program(State(state): State<AppState>, form: SignedForm) -> Resu
         Ok(p) => Ok(Redirect::to(&format!("/console/programs/{}", p.id)).into_response()),
         Err(e) => {
             let view = FormView::from_posted(&form.posted).with_errors(field_errors(e)?);
-            let page = ProgramsPage { chrome: Chrome::new(&form.user, "programs"), programs: all_programs(&state).await?, form: view, choices: Choices::get() };
+            let page = ProgramsPage {
+                chrome: Chrome::new(&form.user, "programs"),
+                programs: all_programs(&state).await?,
+                form: view,
+                choices: Choices::get(),
+            };
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -395,19 +569,38 @@ fn program_form(p: &Program) -> FormView {
     f.set("description", p.description.clone().unwrap_or_default());
     f.set("currency", p.currency.as_str());
     f.set("coverage_gaps", p.thesis.coverage_gaps.join("\n"));
-    f.set("economic_model", p.thesis.economic_model.clone().unwrap_or_default());
+    f.set(
+        "economic_model",
+        p.thesis.economic_model.clone().unwrap_or_default(),
+    );
     f.set("partner_value", p.thesis.partner_value.join("\n"));
-    f.set("sourced_arr_target_minor", minor_to_major(p.thesis.sourced_arr_target.amount_minor, exp));
-    f.set("influenced_arr_target_minor", minor_to_major(p.thesis.influenced_arr_target.amount_minor, exp));
+    f.set(
+        "sourced_arr_target_minor",
+        minor_to_major(p.thesis.sourced_arr_target.amount_minor, exp),
+    );
+    f.set(
+        "influenced_arr_target_minor",
+        minor_to_major(p.thesis.influenced_arr_target.amount_minor, exp),
+    );
     f
 }
 
-async fn program_page(state: &AppState, user: &UiUser, id: &str, form: Option<FormView>, tier_form: Option<FormView>, saved: bool) -> Result<ProgramPage, UiError> {
+async fn program_page(
+    state: &AppState,
+    user: &UiUser,
+    id: &str,
+    form: Option<FormView>,
+    tier_form: Option<FormView>,
+    saved: bool,
+) -> Result<ProgramPage, UiError> {
     let program = state.store.program(&Scope::Vendor, id).await?;
     let tiers = all_tiers(state, id).await?;
     let audit = trail(state, &Scope::Vendor, EntityKind::Program, id).await?;
     let mut default_tier_form = FormView::default();
-    default_tier_form.set("rank", (tiers.iter().map(|t| t.rank).max().unwrap_or(0) + 1).to_string());
+    default_tier_form.set(
+        "rank",
+        (tiers.iter().map(|t| t.rank).max().unwrap_or(0) + 1).to_string(),
+    );
     Ok(ProgramPage {
         chrome: Chrome::new(user, "programs"),
         form: form.unwrap_or_else(|| program_form(&program)),
@@ -420,15 +613,33 @@ async fn program_page(state: &AppState, user: &UiUser, id: &str, form: Option<Fo
     })
 }
 
-async fn program(State(state): State<AppState>, user: UiUser, Path(id): Path<String>, Query(s): Query<Saved>) -> Result<Response, UiError> {
+async fn program(
+    State(state): State<AppState>,
+    user: UiUser,
+    Path(id): Path<String>,
+    Query(s): Query<Saved>,
+) -> Result<Response, UiError> {
     staff(&user)?;
-    Ok(program_page(&state, &user, &id, None, None, s.saved.is_some()).await?.into_response())
+    Ok(
+        program_page(&state, &user, &id, None, None, s.saved.is_some())
+            .await?
+            .into_response(),
+    )
 }
 
-async fn update_program(State(state): State<AppState>, Path(id): Path<String>, form: SignedForm) -> Result<Response, UiError> {
+async fn update_program(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     staff(&form.user)?;
     let result = match program_input(&form.posted) {
-        Ok(input) => state.store.update_program(&form.user.actor(), &id, input).await,
+        Ok(input) => {
+            state
+                .store
+                .update_program(&form.user.actor(), &id, input)
+                .await
+        }
         Err(inv) => Err(inv.into()),
     };
     match result {
@@ -441,14 +652,22 @@ async fn update_program(State(state): State<AppState>, Path(id): Path<String>, f
     }
 }
 
-async fn create_tier(State(state): State<AppState>, Path(id): Path<String>, form: SignedForm) -> Result<Response, UiError> {
+async fn create_tier(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     staff(&form.user)?;
     let rank = form.posted.get("rank").unwrap_or_default();
     let benefits: Vec<BenefitInput> = form
         .posted
         .lines("benefits")
         .into_iter()
-        .map(|line| BenefitInput { kind: Some("other".into()), description: Some(line), rate_bps: None })
+        .map(|line| BenefitInput {
+            kind: Some("other".into()),
+            description: Some(line),
+            rate_bps: None,
+        })
         .collect();
     let input = TierInput {
         name: form.posted.get("name"),
@@ -459,7 +678,10 @@ async fn create_tier(State(state): State<AppState>, Path(id): Path<String>, form
     let result = if !rank.trim().is_empty() && input.rank.is_none() {
         Err(Invalid::one("rank", "integer", "rank must be a whole number").into())
     } else {
-        state.store.create_tier(&form.user.actor(), &id, &input).await
+        state
+            .store
+            .create_tier(&form.user.actor(), &id, &input)
+            .await
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/console/programs/{id}#tiers")).into_response()),
@@ -495,29 +717,88 @@ struct AccountRows {
 }
 
 async fn staff_users(state: &AppState) -> Result<Vec<User>, UiError> {
-    let req = PageRequest::parse(&PageParams { limit: Some("200".into()), ..Default::default() }, &Store::user_sorts()).map_err(|e| UiError::Store(e.into()))?;
-    Ok(state.store.users(&Scope::Vendor, &UserFilter { staff: Some(true), ..Default::default() }, &req).await?.items)
+    let req = PageRequest::parse(
+        &PageParams {
+            limit: Some("200".into()),
+            ..Default::default()
+        },
+        &Store::user_sorts(),
+    )
+    .map_err(|e| UiError::Store(e.into()))?;
+    Ok(state
+        .store
+        .users(
+            &Scope::Vendor,
+            &UserFilter {
+                staff: Some(true),
+                ..Default::default()
+            },
+            &req,
+        )
+        .await?
+        .items)
 }
 
-async fn accounts_page(state: &AppState, user: &UiUser, q: &AccountQuery, p: &PageParams, form: FormView) -> Result<AccountsPage, UiError> {
-    let (page, error) = match crate::api::both(PageRequest::parse(p, &Store::account_sorts()), q.parse()) {
-        Ok((req, filter)) => (state.store.accounts(&Scope::Vendor, &filter, &req).await?, None),
-        Err(inv) => (Page { items: Vec::new(), next_cursor: None }, Some(inv.summary())),
-    };
-    let query = [("q", q.q.as_deref()), ("country", q.country.as_deref()), ("status", q.status.as_deref()), ("sort", p.sort.as_deref())];
+async fn accounts_page(
+    state: &AppState,
+    user: &UiUser,
+    q: &AccountQuery,
+    p: &PageParams,
+    form: FormView,
+) -> Result<AccountsPage, UiError> {
+    let (page, error) =
+        match crate::api::both(PageRequest::parse(p, &Store::account_sorts()), q.parse()) {
+            Ok((req, filter)) => (
+                state.store.accounts(&Scope::Vendor, &filter, &req).await?,
+                None,
+            ),
+            Err(inv) => (
+                Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                },
+                Some(inv.summary()),
+            ),
+        };
+    let query = [
+        ("q", q.q.as_deref()),
+        ("country", q.country.as_deref()),
+        ("status", q.status.as_deref()),
+        ("sort", p.sort.as_deref()),
+    ];
     let next = next_url("/console/accounts", &query, page.next_cursor.as_ref());
     let mut filters = FormView::default();
     for (k, v) in query {
         filters.set(k, v.unwrap_or_default());
     }
-    Ok(AccountsPage { chrome: Chrome::new(user, "accounts"), filters, form, choices: Choices::get(), owners: staff_users(state).await?, page, next, error })
+    Ok(AccountsPage {
+        chrome: Chrome::new(user, "accounts"),
+        filters,
+        form,
+        choices: Choices::get(),
+        owners: staff_users(state).await?,
+        page,
+        next,
+        error,
+    })
 }
 
-async fn accounts(State(state): State<AppState>, user: UiUser, headers: HeaderMap, Query(q): Query<AccountQuery>, Query(p): Query<PageParams>) -> Result<Response, UiError> {
+async fn accounts(
+    State(state): State<AppState>,
+    user: UiUser,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+    Query(p): Query<PageParams>,
+) -> Result<Response, UiError> {
     staff(&user)?;
     let page = accounts_page(&state, &user, &q, &p, FormView::default()).await?;
     if is_htmx(&headers) {
-        return Ok(AccountRows { page: page.page, next: page.next, error: page.error }.into_response());
+        return Ok(AccountRows {
+            page: page.page,
+            next: page.next,
+            error: page.error,
+        }
+        .into_response());
     }
     Ok(page.into_response())
 }
@@ -533,13 +814,27 @@ fn account_input(posted: &Posted) -> AccountInput {
     }
 }
 
-async fn create_account(State(state): State<AppState>, form: SignedForm) -> Result<Response, UiError> {
+async fn create_account(
+    State(state): State<AppState>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     staff(&form.user)?;
-    match state.store.create_account(&form.user.actor(), &account_input(&form.posted)).await {
+    match state
+        .store
+        .create_account(&form.user.actor(), &account_input(&form.posted))
+        .await
+    {
         Ok(a) => Ok(Redirect::to(&format!("/console/accounts/{}", a.id)).into_response()),
         Err(e) => {
             let view = FormView::from_posted(&form.posted).with_errors(field_errors(e)?);
-            let page = accounts_page(&state, &form.user, &AccountQuery::default(), &PageParams::default(), view).await?;
+            let page = accounts_page(
+                &state,
+                &form.user,
+                &AccountQuery::default(),
+                &PageParams::default(),
+                view,
+            )
+            .await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -557,15 +852,35 @@ struct AccountPage {
     saved: bool,
 }
 
-async fn account_page(state: &AppState, user: &UiUser, id: &str, form: Option<FormView>, saved: bool) -> Result<AccountPage, UiError> {
+async fn account_page(
+    state: &AppState,
+    user: &UiUser,
+    id: &str,
+    form: Option<FormView>,
+    saved: bool,
+) -> Result<AccountPage, UiError> {
     let account = state.store.account(&Scope::Vendor, id).await?;
     let form = form.unwrap_or_else(|| {
         let mut f = FormView::default();
         f.set("name", account.name.clone());
-        f.set("web_domain", account.web_domain.as_ref().map(|d| d.to_string()).unwrap_or_default());
+        f.set(
+            "web_domain",
+            account
+                .web_domain
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        );
         f.set("country", account.country.to_string());
         f.set("industry", account.industry.clone().unwrap_or_default());
-        f.set("direct_owner_id", account.direct_owner_id.as_ref().map(|u| u.to_string()).unwrap_or_default());
+        f.set(
+            "direct_owner_id",
+            account
+                .direct_owner_id
+                .as_ref()
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+        );
         f.set("status", account.status.as_str());
         f
     });
@@ -580,14 +895,29 @@ async fn account_page(state: &AppState, user: &UiUser, id: &str, form: Option<Fo
     })
 }
 
-async fn account(State(state): State<AppState>, user: UiUser, Path(id): Path<String>, Query(s): Query<Saved>) -> Result<Response, UiError> {
+async fn account(
+    State(state): State<AppState>,
+    user: UiUser,
+    Path(id): Path<String>,
+    Query(s): Query<Saved>,
+) -> Result<Response, UiError> {
     staff(&user)?;
-    Ok(account_page(&state, &user, &id, None, s.saved.is_some()).await?.into_response())
+    Ok(account_page(&state, &user, &id, None, s.saved.is_some())
+        .await?
+        .into_response())
 }
 
-async fn update_account(State(state): State<AppState>, Path(id): Path<String>, form: SignedForm) -> Result<Response, UiError> {
+async fn update_account(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     staff(&form.user)?;
-    match state.store.update_account(&form.user.actor(), &id, account_input(&form.posted)).await {
+    match state
+        .store
+        .update_account(&form.user.actor(), &id, account_input(&form.posted))
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/console/accounts/{id}?saved=1")).into_response()),
         Err(e) => {
             let view = FormView::from_posted(&form.posted).with_errors(field_errors(e)?);
@@ -611,25 +941,60 @@ struct UsersPage {
     error: Option<String>,
 }
 
-async fn users_page(state: &AppState, user: &UiUser, q: &UserQuery, p: &PageParams, form: FormView) -> Result<UsersPage, UiError> {
-    let (page, error) = match crate::api::both(PageRequest::parse(p, &Store::user_sorts()), q.parse()) {
-        Ok((req, filter)) => (state.store.users(&Scope::Vendor, &filter, &req).await?, None),
-        Err(inv) => (Page { items: Vec::new(), next_cursor: None }, Some(inv.summary())),
-    };
-    let query = [("q", q.q.as_deref()), ("staff", q.staff.as_deref()), ("role", q.role.as_deref())];
+async fn users_page(
+    state: &AppState,
+    user: &UiUser,
+    q: &UserQuery,
+    p: &PageParams,
+    form: FormView,
+) -> Result<UsersPage, UiError> {
+    let (page, error) =
+        match crate::api::both(PageRequest::parse(p, &Store::user_sorts()), q.parse()) {
+            Ok((req, filter)) => (
+                state.store.users(&Scope::Vendor, &filter, &req).await?,
+                None,
+            ),
+            Err(inv) => (
+                Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                },
+                Some(inv.summary()),
+            ),
+        };
+    let query = [
+        ("q", q.q.as_deref()),
+        ("staff", q.staff.as_deref()),
+        ("role", q.role.as_deref()),
+    ];
     let next = next_url("/console/users", &query, page.next_cursor.as_ref());
     let mut filters = FormView::default();
     for (k, v) in query {
         filters.set(k, v.unwrap_or_default());
     }
-    Ok(UsersPage { chrome: Chrome::new(user, "users"), filters, form, choices: Choices::get(), page, next, error })
+    Ok(UsersPage {
+        chrome: Chrome::new(user, "users"),
+        filters,
+        form,
+        choices: Choices::get(),
+        page,
+        next,
+        error,
+    })
 }
 
-async fn users(State(state): State<AppState>, user: UiUser, Query(q): Query<UserQuery>, Query(p): Query<PageParams>) -> Result<Response, UiError> {
+async fn users(
+    State(state): State<AppState>,
+    user: UiUser,
+    Query(q): Query<UserQuery>,
+    Query(p): Query<PageParams>,
+) -> Result<Response, UiError> {
     staff(&user)?;
     let mut form = FormView::default();
     form.set("role", "channel_manager");
-    Ok(users_page(&state, &user, &q, &p, form).await?.into_response())
+    Ok(users_page(&state, &user, &q, &p, form)
+        .await?
+        .into_response())
 }
 
 pub fn user_input(posted: &Posted) -> NewUserInput {
@@ -646,15 +1011,38 @@ pub fn user_input(posted: &Posted) -> NewUserInput {
 async fn create_user(State(state): State<AppState>, form: SignedForm) -> Result<Response, UiError> {
     staff(&form.user)?;
     let back = form.posted.get("partner_id").filter(|p| !p.is_empty());
-    match state.store.create_user(&form.user.actor(), &user_input(&form.posted)).await {
-        Ok(_) => Ok(Redirect::to(&back.map_or_else(|| "/console/users".to_owned(), |p| format!("/console/partners/{p}#users"))).into_response()),
+    match state
+        .store
+        .create_user(&form.user.actor(), &user_input(&form.posted))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&back.map_or_else(
+            || "/console/users".to_owned(),
+            |p| format!("/console/partners/{p}#users"),
+        ))
+        .into_response()),
         Err(e) => {
             let mut view = FormView::from_posted(&form.posted).with_errors(field_errors(e)?);
             view.set("password", "");
             let status = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             match back {
-                Some(p) => Ok((status, partner_page(&state, &form.user, &p, None, Some(view), false).await?).into_response()),
-                None => Ok((status, users_page(&state, &form.user, &UserQuery::default(), &PageParams::default(), view).await?).into_response()),
+                Some(p) => Ok((
+                    status,
+                    partner_page(&state, &form.user, &p, None, Some(view), false).await?,
+                )
+                    .into_response()),
+                None => Ok((
+                    status,
+                    users_page(
+                        &state,
+                        &form.user,
+                        &UserQuery::default(),
+                        &PageParams::default(),
+                        view,
+                    )
+                    .await?,
+                )
+                    .into_response()),
             }
         }
     }
@@ -683,15 +1071,34 @@ fn kind_of(path: &str) -> Option<(EntityKind, &'static str)> {
     })
 }
 
-async fn audit_page(State(state): State<AppState>, user: UiUser, Path((kind, id)): Path<(String, String)>) -> Result<Response, UiError> {
+async fn audit_page(
+    State(state): State<AppState>,
+    user: UiUser,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Response, UiError> {
     staff(&user)?;
     let (entity, back) = kind_of(&kind).ok_or(UiError::NotFound)?;
     let rows = trail(&state, &Scope::Vendor, entity, &id).await?;
-    let back = if entity == EntityKind::Tier { back.to_owned() } else { format!("{back}{id}") };
-    Ok(AuditPage { chrome: Chrome::new(&user, "partners"), kind: entity.label(), id, back, rows }.into_response())
+    let back = if entity == EntityKind::Tier {
+        back.to_owned()
+    } else {
+        format!("{back}{id}")
+    };
+    Ok(AuditPage {
+        chrome: Chrome::new(&user, "partners"),
+        kind: entity.label(),
+        id,
+        back,
+        rows,
+    }
+    .into_response())
 }
 
-async fn archive_or_restore(State(state): State<AppState>, Path((kind, id, op)): Path<(String, String, String)>, form: SignedForm) -> Result<Response, UiError> {
+async fn archive_or_restore(
+    State(state): State<AppState>,
+    Path((kind, id, op)): Path<(String, String, String)>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     staff(&form.user)?;
     let (entity, _) = kind_of(&kind).ok_or(UiError::NotFound)?;
     let archive = match op.as_str() {
@@ -702,16 +1109,49 @@ async fn archive_or_restore(State(state): State<AppState>, Path((kind, id, op)):
     let actor = form.user.actor();
     let s = &state.store;
     let back = match (entity, archive) {
-        (EntityKind::Program, true) => s.archive_program(&actor, &id).await.map(|_| format!("/console/programs/{id}")),
-        (EntityKind::Program, false) => s.restore_program(&actor, &id).await.map(|_| format!("/console/programs/{id}")),
-        (EntityKind::Tier, true) => s.archive_tier(&actor, &id).await.map(|t| format!("/console/programs/{}#tiers", t.program_id)),
-        (EntityKind::Tier, false) => s.restore_tier(&actor, &id).await.map(|t| format!("/console/programs/{}#tiers", t.program_id)),
-        (EntityKind::Partner, true) => s.archive_partner(&actor, &id).await.map(|_| format!("/console/partners/{id}")),
-        (EntityKind::Partner, false) => s.restore_partner(&actor, &id).await.map(|_| format!("/console/partners/{id}")),
-        (EntityKind::Account, true) => s.archive_account(&actor, &id).await.map(|_| format!("/console/accounts/{id}")),
-        (EntityKind::Account, false) => s.restore_account(&actor, &id).await.map(|_| format!("/console/accounts/{id}")),
-        (EntityKind::User, true) => s.archive_user(&actor, &id).await.map(|u| u.partner_id.map_or("/console/users?archived=all".to_owned(), |p| format!("/console/partners/{p}#users"))),
-        (EntityKind::User, false) => s.restore_user(&actor, &id).await.map(|u| u.partner_id.map_or("/console/users".to_owned(), |p| format!("/console/partners/{p}#users"))),
+        (EntityKind::Program, true) => s
+            .archive_program(&actor, &id)
+            .await
+            .map(|_| format!("/console/programs/{id}")),
+        (EntityKind::Program, false) => s
+            .restore_program(&actor, &id)
+            .await
+            .map(|_| format!("/console/programs/{id}")),
+        (EntityKind::Tier, true) => s
+            .archive_tier(&actor, &id)
+            .await
+            .map(|t| format!("/console/programs/{}#tiers", t.program_id)),
+        (EntityKind::Tier, false) => s
+            .restore_tier(&actor, &id)
+            .await
+            .map(|t| format!("/console/programs/{}#tiers", t.program_id)),
+        (EntityKind::Partner, true) => s
+            .archive_partner(&actor, &id)
+            .await
+            .map(|_| format!("/console/partners/{id}")),
+        (EntityKind::Partner, false) => s
+            .restore_partner(&actor, &id)
+            .await
+            .map(|_| format!("/console/partners/{id}")),
+        (EntityKind::Account, true) => s
+            .archive_account(&actor, &id)
+            .await
+            .map(|_| format!("/console/accounts/{id}")),
+        (EntityKind::Account, false) => s
+            .restore_account(&actor, &id)
+            .await
+            .map(|_| format!("/console/accounts/{id}")),
+        (EntityKind::User, true) => s.archive_user(&actor, &id).await.map(|u| {
+            u.partner_id
+                .map_or("/console/users?archived=all".to_owned(), |p| {
+                    format!("/console/partners/{p}#users")
+                })
+        }),
+        (EntityKind::User, false) => s.restore_user(&actor, &id).await.map(|u| {
+            u.partner_id.map_or("/console/users".to_owned(), |p| {
+                format!("/console/partners/{p}#users")
+            })
+        }),
         (EntityKind::ApiToken, _) => return Err(UiError::NotFound),
     }?;
     Ok(Redirect::to(&back).into_response())

@@ -15,17 +15,30 @@ pub struct Posted(pub Vec<(String, String)>);
 impl Posted {
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     }
 
     /// Every value of `name`.
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// Lines of a textarea, blanks dropped.
     pub fn lines(&self, name: &str) -> Vec<String> {
-        self.get(name).unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+        self.get(name)
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -42,7 +55,10 @@ impl FormView {
         for (k, v) in &posted.0 {
             values.entry(k.clone()).or_default().push(v.clone());
         }
-        FormView { values, errors: Invalid::new() }
+        FormView {
+            values,
+            errors: Invalid::new(),
+        }
     }
 
     pub fn with_errors(mut self, errors: Invalid) -> FormView {
@@ -60,12 +76,17 @@ impl FormView {
 
     /// The value of a single-valued field.
     pub fn v(&self, name: &str) -> &str {
-        self.values.get(name).and_then(|v| v.first()).map_or("", String::as_str)
+        self.values
+            .get(name)
+            .and_then(|v| v.first())
+            .map_or("", String::as_str)
     }
 
     /// Whether `value` is among the values of `name` (checkboxes, selects).
     pub fn has(&self, name: &str, value: &str) -> bool {
-        self.values.get(name).is_some_and(|v| v.iter().any(|x| x == value))
+        self.values
+            .get(name)
+            .is_some_and(|v| v.iter().any(|x| x == value))
     }
 
     /// The error message for `name`, matching nested names by prefix (`thesis.x` for `x`).
@@ -73,7 +94,11 @@ impl FormView {
         self.errors
             .errors
             .iter()
-            .find(|e| e.field == name || e.field.ends_with(&format!(".{name}")) || e.field.starts_with(&format!("{name}[")))
+            .find(|e| {
+                e.field == name
+                    || e.field.ends_with(&format!(".{name}"))
+                    || e.field.starts_with(&format!("{name}["))
+            })
             .map(|e| e.message.as_str())
     }
 
@@ -82,7 +107,13 @@ impl FormView {
         self.errors
             .errors
             .iter()
-            .filter(|e| !shown.iter().any(|s| e.field == *s || e.field.ends_with(&format!(".{s}")) || e.field.starts_with(&format!("{s}["))))
+            .filter(|e| {
+                !shown.iter().any(|s| {
+                    e.field == *s
+                        || e.field.ends_with(&format!(".{s}"))
+                        || e.field.starts_with(&format!("{s}["))
+                })
+            })
             .map(|e| format!("{}: {}", e.field, e.message))
             .collect()
     }
@@ -92,7 +123,11 @@ impl FormView {
 pub fn field_errors(e: StoreError) -> Result<Invalid, UiError> {
     match e {
         StoreError::Invalid(inv) => Ok(inv),
-        StoreError::Conflict { field, rule, message } => Ok(Invalid::one(&field, &rule, message)),
+        StoreError::Conflict {
+            field,
+            rule,
+            message,
+        } => Ok(Invalid::one(&field, &rule, message)),
         StoreError::Forbidden(d) => Ok(Invalid::one("_", d.rule, d.message)),
         other => Err(UiError::Store(other)),
     }
@@ -103,7 +138,9 @@ pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -113,19 +150,46 @@ pub fn url_encode(s: &str) -> String {
 /// Converts an amount typed in major units ("12,000,000.50") to minor units, for the
 /// currency's number of decimals. Blank is zero.
 pub fn major_to_minor(field: &str, raw: &str, exponent: u32) -> Result<i64, Invalid> {
-    let bad = || Invalid::one(field, "amount", format!("{field} must be an amount like 1200000 or 1,200,000.00"));
-    let cleaned: String = raw.trim().chars().filter(|c| *c != ',' && *c != ' ' && *c != '_').collect();
+    let bad = || {
+        Invalid::one(
+            field,
+            "amount",
+            format!("{field} must be an amount like 1200000 or 1,200,000.00"),
+        )
+    };
+    let cleaned: String = raw
+        .trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != ' ' && *c != '_')
+        .collect();
     if cleaned.is_empty() {
         return Ok(0);
     }
     let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    if whole.is_empty() && frac.is_empty() || frac.len() > exponent as usize || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+    if whole.is_empty() && frac.is_empty()
+        || frac.len() > exponent as usize
+        || !whole
+            .chars()
+            .chain(frac.chars())
+            .all(|c| c.is_ascii_digit())
+    {
         return Err(bad());
     }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
     let frac_padded = format!("{frac:0<width$}", width = exponent as usize);
-    let frac: i64 = if frac_padded.is_empty() { 0 } else { frac_padded.parse().map_err(|_| bad())? };
-    whole.checked_mul(10_i64.pow(exponent)).and_then(|w| w.checked_add(frac)).ok_or_else(bad)
+    let frac: i64 = if frac_padded.is_empty() {
+        0
+    } else {
+        frac_padded.parse().map_err(|_| bad())?
+    };
+    whole
+        .checked_mul(10_i64.pow(exponent))
+        .and_then(|w| w.checked_add(frac))
+        .ok_or_else(bad)
 }
 
 /// Minor units back to a plain major-unit string for an input ("1200000.50").
@@ -134,7 +198,12 @@ pub fn minor_to_major(minor: i64, exponent: u32) -> String {
         return minor.to_string();
     }
     let scale = 10_i64.pow(exponent);
-    format!("{}.{:0width$}", minor / scale, (minor % scale).abs(), width = exponent as usize)
+    format!(
+        "{}.{:0width$}",
+        minor / scale,
+        (minor % scale).abs(),
+        width = exponent as usize
+    )
 }
 
 #[cfg(test)]
@@ -143,7 +212,10 @@ mod tests {
 
     #[test]
     fn amounts_convert_both_ways() {
-        assert_eq!(major_to_minor("t", "12,000,000.50", 2).unwrap(), 1_200_000_050);
+        assert_eq!(
+            major_to_minor("t", "12,000,000.50", 2).unwrap(),
+            1_200_000_050
+        );
         assert_eq!(major_to_minor("t", "7", 2).unwrap(), 700);
         assert_eq!(major_to_minor("t", "", 2).unwrap(), 0);
         assert_eq!(major_to_minor("t", "1000", 0).unwrap(), 1000);
@@ -157,6 +229,9 @@ mod tests {
 
     #[test]
     fn url_encoding_keeps_paths_readable() {
-        assert_eq!(url_encode("/console/partners?q=a b"), "/console/partners%3Fq%3Da%20b");
+        assert_eq!(
+            url_encode("/console/partners?q=a b"),
+            "/console/partners%3Fq%3Da%20b"
+        );
     }
 }

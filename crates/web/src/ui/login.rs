@@ -13,7 +13,9 @@ use serde::Deserialize;
 
 use super::UiError;
 use super::form::Posted;
-use super::session::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, SignedForm, cookie, same_origin, set_cookie};
+use super::session::{
+    LOGIN_CSRF_COOKIE, SESSION_COOKIE, SignedForm, cookie, same_origin, set_cookie,
+};
 use crate::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -38,16 +40,39 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn render(state: &AppState, status: StatusCode, email: String, next: String, error: Option<String>) -> Response {
+fn render(
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    next: String,
+    error: Option<String>,
+) -> Response {
     // The sign-in form has no session yet: its CSRF token is a cookie the form must echo.
     let csrf = secret::random_token("");
-    let page = LoginPage { email, next, csrf: csrf.clone(), error };
-    let cookie = set_cookie(LOGIN_CSRF_COOKIE, &csrf, "/login", 3600, state.secure_cookies);
+    let page = LoginPage {
+        email,
+        next,
+        csrf: csrf.clone(),
+        error,
+    };
+    let cookie = set_cookie(
+        LOGIN_CSRF_COOKIE,
+        &csrf,
+        "/login",
+        3600,
+        state.secure_cookies,
+    );
     (status, [(SET_COOKIE, cookie)], page).into_response()
 }
 
 pub async fn form(State(state): State<AppState>, Query(q): Query<Next>) -> Response {
-    render(&state, StatusCode::OK, String::new(), safe_next(q.next.as_deref()), None)
+    render(
+        &state,
+        StatusCode::OK,
+        String::new(),
+        safe_next(q.next.as_deref()),
+        None,
+    )
 }
 
 pub async fn submit(
@@ -59,33 +84,81 @@ pub async fn submit(
     let posted = Posted(pairs);
     let email = posted.get("email").unwrap_or_default();
     let next = safe_next(posted.get("next").as_deref());
-    let token_ok = cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| Some(c) == posted.get("_csrf"));
+    let token_ok =
+        cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| Some(c) == posted.get("_csrf"));
     if !token_ok || !same_origin(&headers) {
         let msg = "The sign-in form expired. Please try again.".to_owned();
-        return Ok(render(&state, StatusCode::FORBIDDEN, email, next, Some(msg)));
+        return Ok(render(
+            &state,
+            StatusCode::FORBIDDEN,
+            email,
+            next,
+            Some(msg),
+        ));
     }
     let password = posted.get("password").unwrap_or_default();
-    match state.store.login(&email, &password, &peer.ip().to_string()).await {
+    match state
+        .store
+        .login(&email, &password, &peer.ip().to_string())
+        .await
+    {
         Ok(principal) => {
             let session = state.store.create_session(&principal.user_id).await?;
-            let cookie = set_cookie(SESSION_COOKIE, &session.cookie, "/", SESSION_LIFETIME.num_seconds(), state.secure_cookies);
+            let cookie = set_cookie(
+                SESSION_COOKIE,
+                &session.cookie,
+                "/",
+                SESSION_LIFETIME.num_seconds(),
+                state.secure_cookies,
+            );
             let clear = set_cookie(LOGIN_CSRF_COOKIE, "", "/login", 0, state.secure_cookies);
-            let target = if next == "/" { if principal.is_vendor() { "/console/partners".to_owned() } else { "/portal".to_owned() } } else { next };
+            let target = if next == "/" {
+                if principal.is_vendor() {
+                    "/console/partners".to_owned()
+                } else {
+                    "/portal".to_owned()
+                }
+            } else {
+                next
+            };
             let mut response = Redirect::to(&target).into_response();
-            response.headers_mut().append(SET_COOKIE, cookie.parse().map_err(|_| UiError::Csrf)?);
-            response.headers_mut().append(SET_COOKIE, clear.parse().map_err(|_| UiError::Csrf)?);
+            response
+                .headers_mut()
+                .append(SET_COOKIE, cookie.parse().map_err(|_| UiError::Csrf)?);
+            response
+                .headers_mut()
+                .append(SET_COOKIE, clear.parse().map_err(|_| UiError::Csrf)?);
             Ok(response)
         }
-        Err(StoreError::BadCredentials) => Ok(render(&state, StatusCode::UNAUTHORIZED, email, next, Some("Wrong e-mail address or password.".into()))),
+        Err(StoreError::BadCredentials) => Ok(render(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            email,
+            next,
+            Some("Wrong e-mail address or password.".into()),
+        )),
         Err(StoreError::Throttled { retry_at }) => {
-            let msg = format!("Too many failed sign-ins. Try again after {} UTC.", retry_at.format("%H:%M"));
-            Ok(render(&state, StatusCode::TOO_MANY_REQUESTS, email, next, Some(msg)))
+            let msg = format!(
+                "Too many failed sign-ins. Try again after {} UTC.",
+                retry_at.format("%H:%M")
+            );
+            Ok(render(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                email,
+                next,
+                Some(msg),
+            ))
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, form: SignedForm) -> Result<Response, UiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     let _ = form.user;
     if let Some(value) = cookie(&headers, SESSION_COOKIE) {
         state.store.end_session(&value).await?;

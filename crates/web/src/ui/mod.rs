@@ -102,7 +102,11 @@ impl IntoResponse for UiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The server failed; the error is logged.".to_owned())
             }
         };
-        let page = ErrorPage { status: status.as_u16(), title: title.to_owned(), detail };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: title.to_owned(),
+            detail,
+        };
         (status, page).into_response()
     }
 }

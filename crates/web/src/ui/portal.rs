@@ -63,16 +63,29 @@ fn profile_form(p: &Partner) -> FormView {
     f.set("name", p.name.clone());
     f.set("web_domain", p.web_domain.to_string());
     f.set("country", p.country.to_string());
-    f.set_all("regions", p.regions.iter().map(|r| r.as_str().to_owned()).collect());
+    f.set_all(
+        "regions",
+        p.regions.iter().map(|r| r.as_str().to_owned()).collect(),
+    );
     f.set("verticals", p.verticals.join(", "));
     f
 }
 
-async fn home_page(state: &AppState, user: &UiUser, form: Option<FormView>, saved: bool) -> Result<HomePage, UiError> {
+async fn home_page(
+    state: &AppState,
+    user: &UiUser,
+    form: Option<FormView>,
+    saved: bool,
+) -> Result<HomePage, UiError> {
     let partner = own_partner(state, user).await?;
     let scope = partner_scope(user)?;
-    let req = PageRequest::parse(&PageParams::default(), &Store::tier_sorts()).map_err(|e| UiError::Store(e.into()))?;
-    let tiers = state.store.tiers(&scope, partner.program_id.as_str(), Archived::Live, &req).await?.items;
+    let req = PageRequest::parse(&PageParams::default(), &Store::tier_sorts())
+        .map_err(|e| UiError::Store(e.into()))?;
+    let tiers = state
+        .store
+        .tiers(&scope, partner.program_id.as_str(), Archived::Live, &req)
+        .await?
+        .items;
     Ok(HomePage {
         chrome: Chrome::new(user, "company"),
         form: form.unwrap_or_else(|| profile_form(&partner)),
@@ -89,8 +102,14 @@ struct Saved {
     saved: Option<String>,
 }
 
-async fn home(State(state): State<AppState>, user: UiUser, Query(s): Query<Saved>) -> Result<Response, UiError> {
-    Ok(home_page(&state, &user, None, s.saved.is_some()).await?.into_response())
+async fn home(
+    State(state): State<AppState>,
+    user: UiUser,
+    Query(s): Query<Saved>,
+) -> Result<Response, UiError> {
+    Ok(home_page(&state, &user, None, s.saved.is_some())
+        .await?
+        .into_response())
 }
 
 fn profile_input(posted: &Posted) -> partnerops_core::partner::PartnerInput {
@@ -99,18 +118,42 @@ fn profile_input(posted: &Posted) -> partnerops_core::partner::PartnerInput {
         web_domain: posted.get("web_domain"),
         country: posted.get("country"),
         regions: Some(posted.all("regions")),
-        verticals: Some(posted.get("verticals").unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()),
+        verticals: Some(
+            posted
+                .get("verticals")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
         ..Default::default()
     }
 }
 
-async fn update_profile(State(state): State<AppState>, form: SignedForm) -> Result<Response, UiError> {
+async fn update_profile(
+    State(state): State<AppState>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     let partner = own_partner(&state, &form.user).await?;
-    match state.store.update_partner(&form.user.actor(), partner.id.as_str(), profile_input(&form.posted)).await {
+    match state
+        .store
+        .update_partner(
+            &form.user.actor(),
+            partner.id.as_str(),
+            profile_input(&form.posted),
+        )
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/portal?saved=1").into_response()),
         Err(e) => {
             let view = FormView::from_posted(&form.posted).with_errors(field_errors(e)?);
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, home_page(&state, &form.user, Some(view), false).await?).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                home_page(&state, &form.user, Some(view), false).await?,
+            )
+                .into_response())
         }
     }
 }
@@ -125,17 +168,38 @@ struct UsersPage {
     can_manage: bool,
 }
 
-async fn users_page(state: &AppState, user: &UiUser, form: Option<FormView>) -> Result<UsersPage, UiError> {
+async fn users_page(
+    state: &AppState,
+    user: &UiUser,
+    form: Option<FormView>,
+) -> Result<UsersPage, UiError> {
     let partner = own_partner(state, user).await?;
     let scope = partner_scope(user)?;
-    let req = PageRequest::parse(&PageParams { limit: Some("200".into()), ..Default::default() }, &Store::user_sorts()).map_err(|e| UiError::Store(e.into()))?;
-    let users = state.store.users(&scope, &UserFilter::default(), &req).await?.items;
+    let req = PageRequest::parse(
+        &PageParams {
+            limit: Some("200".into()),
+            ..Default::default()
+        },
+        &Store::user_sorts(),
+    )
+    .map_err(|e| UiError::Store(e.into()))?;
+    let users = state
+        .store
+        .users(&scope, &UserFilter::default(), &req)
+        .await?
+        .items;
     let form = form.unwrap_or_else(|| {
         let mut f = FormView::default();
         f.set("role", "partner_rep");
         f
     });
-    Ok(UsersPage { chrome: Chrome::new(user, "users"), partner, users, form, can_manage: user.principal.role == Role::PartnerAdmin })
+    Ok(UsersPage {
+        chrome: Chrome::new(user, "users"),
+        partner,
+        users,
+        form,
+        can_manage: user.principal.role == Role::PartnerAdmin,
+    })
 }
 
 async fn users(State(state): State<AppState>, user: UiUser) -> Result<Response, UiError> {
@@ -152,12 +216,20 @@ async fn create_user(State(state): State<AppState>, form: SignedForm) -> Result<
         Err(e) => {
             let mut view = FormView::from_posted(&form.posted).with_errors(field_errors(e)?);
             view.set("password", "");
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, &form.user, Some(view)).await?).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                users_page(&state, &form.user, Some(view)).await?,
+            )
+                .into_response())
         }
     }
 }
 
-async fn archive_user(State(state): State<AppState>, Path(id): Path<String>, form: SignedForm) -> Result<Response, UiError> {
+async fn archive_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: SignedForm,
+) -> Result<Response, UiError> {
     partner_scope(&form.user)?;
     state.store.archive_user(&form.user.actor(), &id).await?;
     Ok(Redirect::to("/portal/users").into_response())

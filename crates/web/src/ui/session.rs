@@ -46,16 +46,25 @@ pub fn set_cookie(name: &str, value: &str, path: &str, max_age: i64, secure: boo
 }
 
 async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<UiUser>, UiError> {
-    let Some(value) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
+    let Some(value) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     let session = state.store.session(&value).await?;
-    Ok(session.map(|s| UiUser { principal: s.principal, csrf: s.csrf }))
+    Ok(session.map(|s| UiUser {
+        principal: s.principal,
+        csrf: s.csrf,
+    }))
 }
 
 impl FromRequestParts<AppState> for UiUser {
     type Rejection = UiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, UiError> {
-        let here = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        let here = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
         session_of(parts, state).await?.ok_or(UiError::SignIn(here))
     }
 }
@@ -63,7 +72,10 @@ impl FromRequestParts<AppState> for UiUser {
 impl OptionalFromRequestParts<AppState> for UiUser {
     type Rejection = UiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, UiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, UiError> {
         session_of(parts, state).await
     }
 }
@@ -71,8 +83,13 @@ impl OptionalFromRequestParts<AppState> for UiUser {
 /// Whether a state-changing request comes from our own pages: an `Origin` header, when the
 /// browser sends one, must name this host.
 pub fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
-    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
     !host.is_empty() && origin_host == host
 }
@@ -89,12 +106,15 @@ impl FromRequest<AppState> for SignedForm {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, UiError> {
         let (mut parts, body) = req.into_parts();
-        let user = <UiUser as FromRequestParts<AppState>>::from_request_parts(&mut parts, state).await?;
+        let user =
+            <UiUser as FromRequestParts<AppState>>::from_request_parts(&mut parts, state).await?;
         if !same_origin(&parts.headers) {
             return Err(UiError::Csrf);
         }
         let req = Request::from_parts(parts, body);
-        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state).await.map_err(|_| UiError::Csrf)?;
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
+            .await
+            .map_err(|_| UiError::Csrf)?;
         let posted = Posted(pairs);
         if posted.get("_csrf").as_deref() != Some(user.csrf.as_str()) {
             return Err(UiError::Csrf);

@@ -7,7 +7,6 @@
 use std::path::PathBuf;
 
 use partnerops_core::account::{Account, AccountInput};
-use partnerops_core::ids::EntityId;
 use partnerops_core::partner::{Partner, PartnerInput};
 use partnerops_core::program::{Program, ProgramInput};
 use partnerops_core::user::{NewTokenInput, NewUserInput, User};
@@ -62,7 +61,9 @@ pub fn pg_server_url() -> String {
 
 /// `server_url` with its database name replaced by `name`.
 fn with_database(server_url: &str, name: &str) -> String {
-    let (head, query) = server_url.split_once('?').map_or((server_url, None), |(h, q)| (h, Some(q)));
+    let (head, query) = server_url
+        .split_once('?')
+        .map_or((server_url, None), |(h, q)| (h, Some(q)));
     let after_scheme = head.find("://").map_or(0, |i| i + 3);
     let base = match head[after_scheme..].find('/') {
         Some(slash) => &head[..after_scheme + slash],
@@ -89,14 +90,22 @@ pub async fn spawn(db: Db) -> TestApp {
             let mut conn = sqlx::postgres::PgConnection::connect(&server_url).await.unwrap_or_else(|e| {
                 panic!("PostgreSQL is not reachable at {server_url} ({e}). Run ./scripts/test, which brings one up, or set PARTNEROPS_TEST_PG_URL.")
             });
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
             conn.close().await.ok();
-            (with_database(&server_url, &name), Cleanup::Database { server_url, name })
+            (
+                with_database(&server_url, &name),
+                Cleanup::Database { server_url, name },
+            )
         }
     };
     let store = Store::open(&url).await.expect("open store");
     let app = partnerops_web::app(store.clone(), partnerops_web::WebOptions::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -106,7 +115,13 @@ pub async fn spawn(db: Db) -> TestApp {
         .await
         .expect("serve");
     });
-    TestApp { http: Http::new(&format!("http://{addr}")), store, db, shutdown: Some(tx), cleanup }
+    TestApp {
+        http: Http::new(&format!("http://{addr}")),
+        store,
+        db,
+        shutdown: Some(tx),
+        cleanup,
+    }
 }
 
 impl Drop for TestApp {
@@ -124,10 +139,19 @@ impl Drop for TestApp {
                 // Dropping needs async I/O; do it on a thread of its own so Drop can wait.
                 let (server_url, name) = (server_url.clone(), name.clone());
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
                     rt.block_on(async {
-                        if let Ok(mut conn) = sqlx::postgres::PgConnection::connect(&server_url).await {
-                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await;
+                        if let Ok(mut conn) =
+                            sqlx::postgres::PgConnection::connect(&server_url).await
+                        {
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&mut conn)
+                            .await;
                         }
                     });
                 })
@@ -167,7 +191,12 @@ fn sys() -> Actor {
 }
 
 impl TestApp {
-    pub async fn user_with_token(&self, email: &str, role: &str, partner: Option<&Partner>) -> (User, String) {
+    pub async fn user_with_token(
+        &self,
+        email: &str,
+        role: &str,
+        partner: Option<&Partner>,
+    ) -> (User, String) {
         let input = NewUserInput {
             email: Some(email.into()),
             display_name: Some(email.split('@').next().unwrap_or(email).into()),
@@ -176,13 +205,30 @@ impl TestApp {
             password: None,
         };
         let user = self.store.create_user(&sys(), &input).await.expect("user");
-        let (_, token) = self.store.create_token(&sys(), &user.id, &NewTokenInput { name: Some("test".into()) }).await.expect("token");
+        let (_, token) = self
+            .store
+            .create_token(
+                &sys(),
+                &user.id,
+                &NewTokenInput {
+                    name: Some("test".into()),
+                },
+            )
+            .await
+            .expect("token");
         (user, token)
     }
 
     pub async fn program(&self, name: &str) -> Program {
-        let input = ProgramInput { name: Some(name.into()), kind: Some("reseller".into()), ..Default::default() };
-        self.store.create_program(&sys(), &input).await.expect("program")
+        let input = ProgramInput {
+            name: Some(name.into()),
+            kind: Some("reseller".into()),
+            ..Default::default()
+        };
+        self.store
+            .create_program(&sys(), &input)
+            .await
+            .expect("program")
     }
 
     pub async fn partner(&self, name: &str, domain: &str, program: &Program) -> Partner {
@@ -195,42 +241,89 @@ impl TestApp {
             status: Some("active".into()),
             ..Default::default()
         };
-        self.store.create_partner(&sys(), &input).await.expect("partner")
+        self.store
+            .create_partner(&sys(), &input)
+            .await
+            .expect("partner")
     }
 
     async fn side(&self, name: &str, domain: &str, program: &Program) -> Side {
         let partner = self.partner(name, domain, program).await;
-        let (admin, admin_token) = self.user_with_token(&format!("admin@{domain}"), "partner_admin", Some(&partner)).await;
-        let (rep, rep_token) = self.user_with_token(&format!("rep@{domain}"), "partner_rep", Some(&partner)).await;
-        Side { partner, admin, admin_token, rep, rep_token }
+        let (admin, admin_token) = self
+            .user_with_token(&format!("admin@{domain}"), "partner_admin", Some(&partner))
+            .await;
+        let (rep, rep_token) = self
+            .user_with_token(&format!("rep@{domain}"), "partner_rep", Some(&partner))
+            .await;
+        Side {
+            partner,
+            admin,
+            admin_token,
+            rep,
+            rep_token,
+        }
     }
 
     pub async fn world(&self) -> World {
         let program = self.program("Reseller Program").await;
         let other_program = self.program("Referral Program").await;
         let a = self.side("Alpha Systems", "alpha.example", &program).await;
-        let b = self.side("Beta Consulting", "beta.example", &other_program).await;
-        let (admin_user, admin) = self.user_with_token("admin@vendor.example", "admin", None).await;
-        let (_, channel) = self.user_with_token("channel@vendor.example", "channel_manager", None).await;
-        let (sales_user, sales) = self.user_with_token("sales@vendor.example", "direct_sales", None).await;
-        let (_, finance) = self.user_with_token("finance@vendor.example", "marketing_finance", None).await;
+        let b = self
+            .side("Beta Consulting", "beta.example", &other_program)
+            .await;
+        let (admin_user, admin) = self
+            .user_with_token("admin@vendor.example", "admin", None)
+            .await;
+        let (_, channel) = self
+            .user_with_token("channel@vendor.example", "channel_manager", None)
+            .await;
+        let (sales_user, sales) = self
+            .user_with_token("sales@vendor.example", "direct_sales", None)
+            .await;
+        let (_, finance) = self
+            .user_with_token("finance@vendor.example", "marketing_finance", None)
+            .await;
         let account = self
             .store
-            .create_account(&sys(), &AccountInput { name: Some("Globex".into()), web_domain: Some("globex.example".into()), country: Some("US".into()), ..Default::default() })
+            .create_account(
+                &sys(),
+                &AccountInput {
+                    name: Some("Globex".into()),
+                    web_domain: Some("globex.example".into()),
+                    country: Some("US".into()),
+                    ..Default::default()
+                },
+            )
             .await
             .expect("account");
-        World { program, other_program, a, b, admin, admin_user, channel, sales, sales_user, finance, account }
+        World {
+            program,
+            other_program,
+            a,
+            b,
+            admin,
+            admin_user,
+            channel,
+            sales,
+            sales_user,
+            finance,
+            account,
+        }
     }
-}
-
-/// The id text of a typed id (shorthand in URLs).
-pub fn id<T: EntityId>(id: &T) -> &str {
-    id.as_str()
 }
 
 #[test]
 fn database_names_are_replaced_in_urls() {
-    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
-    assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
-    assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgres://h:5432", "x"),
+        "postgres://h:5432/x"
+    );
 }

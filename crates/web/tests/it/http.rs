@@ -25,7 +25,8 @@ pub struct Answer {
 
 impl Answer {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     pub fn text(&self) -> String {
@@ -37,7 +38,17 @@ impl Answer {
         let v = self.json();
         v["errors"]
             .as_array()
-            .map(|errs| errs.iter().map(|e| format!("{}:{}", e["field"].as_str().unwrap_or(""), e["rule"].as_str().unwrap_or(""))).collect())
+            .map(|errs| {
+                errs.iter()
+                    .map(|e| {
+                        format!(
+                            "{}:{}",
+                            e["field"].as_str().unwrap_or(""),
+                            e["rule"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -53,21 +64,35 @@ impl Answer {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 }
 
 impl Http {
     pub fn new(base: &str) -> Http {
-        Http { base: base.trim_end_matches('/').to_owned(), client: Client::builder(TokioExecutor::new()).build_http() }
+        Http {
+            base: base.trim_end_matches('/').to_owned(),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        }
     }
 
     pub fn base(&self) -> &str {
         &self.base
     }
 
-    pub async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Bytes) -> Answer {
-        let mut req = Request::builder().method(method).uri(format!("{}{}", self.base, path));
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Answer {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base, path));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -76,11 +101,21 @@ impl Http {
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.expect("body").to_bytes();
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A JSON API call; `body` is sent when given.
-    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Answer {
         let auth = token.map(|t| format!("Bearer {t}"));
         let mut headers: Vec<(&str, &str)> = Vec::new();
         if let Some(a) = auth.as_deref() {
@@ -110,15 +145,30 @@ impl Http {
 
     /// A browser-like request with a cookie header.
     pub async fn page(&self, path: &str, cookie: &str) -> Answer {
-        self.send(Method::GET, path, &[("cookie", cookie)], Bytes::new()).await
+        self.send(Method::GET, path, &[("cookie", cookie)], Bytes::new())
+            .await
     }
 
     /// A form post with cookies and optional extra headers (e.g. Origin).
-    pub async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)], extra: &[(&str, &str)]) -> Answer {
-        let body: String = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
-        let mut headers = vec![("cookie", cookie), ("content-type", "application/x-www-form-urlencoded")];
+    pub async fn form(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+        extra: &[(&str, &str)],
+    ) -> Answer {
+        let body: String = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut headers = vec![
+            ("cookie", cookie),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ];
         headers.extend_from_slice(extra);
-        self.send(Method::POST, path, &headers, Bytes::from(body)).await
+        self.send(Method::POST, path, &headers, Bytes::from(body))
+            .await
     }
 }
 
@@ -127,7 +177,9 @@ pub fn enc(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

@@ -104,7 +104,9 @@ fn body_for(route: &Route, w: &World) -> Option<Value> {
         return None;
     }
     Some(match (route.target, route.path) {
-        (_, p) if p.ends_with("/archive") || p.ends_with("/restore") || p.ends_with("/revoke") => json!({}),
+        (_, p) if p.ends_with("/archive") || p.ends_with("/restore") || p.ends_with("/revoke") => {
+            json!({})
+        }
         (Target::Program, p) if p.ends_with("/tiers") => json!({"name": "Hijack", "rank": 9}),
         (Target::User, _) => json!({"display_name": "Hijacked"}),
         (Target::None, "/api/v1/programs") => json!({"name": "Hijack", "kind": "reseller"}),
@@ -149,7 +151,11 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     let before = snapshot(&app, &w).await;
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
-        let token = if side_is_admin { &me.admin_token } else { &me.rep_token };
+        let token = if side_is_admin {
+            &me.admin_token
+        } else {
+            &me.rep_token
+        };
         for route in routes() {
             let target_id = match route.target {
                 Target::None => String::new(),
@@ -163,18 +169,40 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
             };
             let path = route.path.replace("{id}", &target_id);
             let body = body_for(&route, &w);
-            let r = app.http.api(route.method.clone(), &path, Some(token), body.as_ref()).await;
-            let what = format!("{} {path} as {}", route.method, if side_is_admin { "partner admin" } else { "partner rep" });
+            let r = app
+                .http
+                .api(route.method.clone(), &path, Some(token), body.as_ref())
+                .await;
+            let what = format!(
+                "{} {path} as {}",
+                route.method,
+                if side_is_admin {
+                    "partner admin"
+                } else {
+                    "partner rep"
+                }
+            );
             match route.expect {
                 Expect::Public => assert_eq!(r.status, StatusCode::OK, "{what}"),
                 Expect::NotFound => {
                     assert_eq!(r.status, StatusCode::NOT_FOUND, "{what}: {}", r.text());
-                    assert_eq!(r.header("content-type").as_deref(), Some("application/problem+json"), "{what}");
+                    assert_eq!(
+                        r.header("content-type").as_deref(),
+                        Some("application/problem+json"),
+                        "{what}"
+                    );
                 }
-                Expect::CreateRefused => assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", r.text()),
+                Expect::CreateRefused => {
+                    assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", r.text())
+                }
                 Expect::CreateOwnOnly => {
                     // Naming another partner reads exactly like naming no partner.
-                    assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::FORBIDDEN, "{what}: {}", r.text());
+                    assert!(
+                        r.status == StatusCode::UNPROCESSABLE_ENTITY
+                            || r.status == StatusCode::FORBIDDEN,
+                        "{what}: {}",
+                        r.text()
+                    );
                     assert!(!r.text().contains("Beta"), "{what} leaks: {}", r.text());
                 }
                 Expect::OwnRowsOnly => {
@@ -184,26 +212,75 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 }
                 Expect::OwnOnly => {
                     assert!(r.status.is_success(), "{what}: {}", r.text());
-                    assert!(!r.text().contains(&w.b.admin.id.to_string()), "{what} shows B's user");
+                    assert!(
+                        !r.text().contains(&w.b.admin.id.to_string()),
+                        "{what} shows B's user"
+                    );
                 }
             }
             // Nothing about B ever appears in an answer to A.
-            assert!(!r.text().contains("Beta Consulting") && !r.text().contains("beta.example"), "{what} leaks B: {}", r.text());
+            assert!(
+                !r.text().contains("Beta Consulting") && !r.text().contains("beta.example"),
+                "{what} leaks B: {}",
+                r.text()
+            );
         }
     }
     // Partner A may read its own program's ladder; the same route for B's program was 404.
-    let own = app.http.get(&format!("/api/v1/programs/{}/tiers", w.program.id), &w.a.rep_token).await;
+    let own = app
+        .http
+        .get(
+            &format!("/api/v1/programs/{}/tiers", w.program.id),
+            &w.a.rep_token,
+        )
+        .await;
     assert_eq!(own.status, StatusCode::OK);
     assert_eq!(own.json()["items"].as_array().unwrap().len(), 3);
-    let own_tier = app.http.get(&format!("/api/v1/tiers/{}", w.a.partner.tier_id), &w.a.rep_token).await;
+    let own_tier = app
+        .http
+        .get(
+            &format!("/api/v1/tiers/{}", w.a.partner.tier_id),
+            &w.a.rep_token,
+        )
+        .await;
     assert_eq!(own_tier.status, StatusCode::OK);
     // Its own partner record and audit trail, yes; but programs stay vendor-only.
-    assert_eq!(app.http.get(&format!("/api/v1/partners/{}", w.a.partner.id), &w.a.rep_token).await.status, StatusCode::OK);
-    assert_eq!(app.http.get(&format!("/api/v1/partners/{}/audit", w.a.partner.id), &w.a.rep_token).await.status, StatusCode::OK);
-    assert_eq!(app.http.get(&format!("/api/v1/programs/{}", w.program.id), &w.a.rep_token).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.http
+            .get(
+                &format!("/api/v1/partners/{}", w.a.partner.id),
+                &w.a.rep_token
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.http
+            .get(
+                &format!("/api/v1/partners/{}/audit", w.a.partner.id),
+                &w.a.rep_token
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.http
+            .get(
+                &format!("/api/v1/programs/{}", w.program.id),
+                &w.a.rep_token
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     let after = snapshot(&app, &w).await;
-    assert_eq!(before, after, "partner A's attempts changed vendor or partner B data");
+    assert_eq!(
+        before, after,
+        "partner A's attempts changed vendor or partner B data"
+    );
 }
 
 fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
@@ -214,7 +291,12 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
         }
         "/api/v1/users" => {
             assert!(!items.is_empty(), "{what}");
-            assert!(items.iter().all(|u| u["partner_id"] == me.partner.id.to_string()), "{what}: {items:?}");
+            assert!(
+                items
+                    .iter()
+                    .all(|u| u["partner_id"] == me.partner.id.to_string()),
+                "{what}: {items:?}"
+            );
         }
         _ => assert!(items.is_empty(), "{what} must show nothing: {items:?}"),
     }

@@ -2,6 +2,9 @@
 //! test, on SQLite and on PostgreSQL, driven over real HTTP (and, for `browser`, through
 //! Chromium). See `harness` for how each test gets its server.
 
+// Test code: a failed expectation should panic with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod harness;
 mod http;
 

@@ -11,7 +11,15 @@ use crate::isolation::routes;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_is_documented_and_covered() {
     let app = spawn(Db::Sqlite).await;
-    let doc = app.http.send(hyper::Method::GET, "/api/v1/openapi.json", &[], Default::default()).await;
+    let doc = app
+        .http
+        .send(
+            hyper::Method::GET,
+            "/api/v1/openapi.json",
+            &[],
+            Default::default(),
+        )
+        .await;
     assert_eq!(doc.status, StatusCode::OK);
     let doc = doc.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
@@ -20,30 +28,66 @@ async fn every_route_is_documented_and_covered() {
         for (method, op) in item.as_object().unwrap() {
             if ["get", "post", "patch", "put", "delete"].contains(&method.as_str()) {
                 documented.insert((method.to_uppercase(), path.clone()));
-                assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} documents its responses");
+                assert!(
+                    op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                    "{method} {path} documents its responses"
+                );
                 if path != "/api/v1/openapi.json" {
-                    assert!(op["security"].is_array(), "{method} {path} documents its authentication");
-                    assert!(op["responses"]["401"].is_object(), "{method} {path} documents 401");
+                    assert!(
+                        op["security"].is_array(),
+                        "{method} {path} documents its authentication"
+                    );
+                    assert!(
+                        op["responses"]["401"].is_object(),
+                        "{method} {path} documents 401"
+                    );
                 }
             }
         }
     }
-    let covered: BTreeSet<(String, String)> = routes().iter().map(|r| (r.method.to_string(), r.path.to_owned())).collect();
+    let covered: BTreeSet<(String, String)> = routes()
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
+        .collect();
     let missing_from_suite: Vec<_> = documented.difference(&covered).collect();
     let missing_from_doc: Vec<_> = covered.difference(&documented).collect();
-    assert!(missing_from_suite.is_empty(), "routes without an isolation check: {missing_from_suite:?}");
-    assert!(missing_from_doc.is_empty(), "routes missing from the OpenAPI document: {missing_from_doc:?}");
+    assert!(
+        missing_from_suite.is_empty(),
+        "routes without an isolation check: {missing_from_suite:?}"
+    );
+    assert!(
+        missing_from_doc.is_empty(),
+        "routes missing from the OpenAPI document: {missing_from_doc:?}"
+    );
 
     // Every documented route is served (not the router's fallback), even unauthenticated.
     for (method, path) in &documented {
         let path = path.replace("{id}", "x");
-        let r = app.http.send(method.parse().unwrap(), &path, &[], Default::default()).await;
-        assert_ne!(r.json()["type"], "https://partnerops.dev/problems/no-route", "{method} {path} is documented but not routed");
+        let r = app
+            .http
+            .send(method.parse().unwrap(), &path, &[], Default::default())
+            .await;
+        assert_ne!(
+            r.json()["type"],
+            "https://partnerops.dev/problems/no-route",
+            "{method} {path} is documented but not routed"
+        );
     }
     // And a route that is not documented is not served.
-    let r = app.http.send(hyper::Method::GET, "/api/v1/secrets", &[], Default::default()).await;
+    let r = app
+        .http
+        .send(
+            hyper::Method::GET,
+            "/api/v1/secrets",
+            &[],
+            Default::default(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["type"], "https://partnerops.dev/problems/no-route");
     // The document is also what the web crate hands out in-process.
-    assert_eq!(partnerops_web::openapi().paths.paths.len(), doc["paths"].as_object().unwrap().len());
+    assert_eq!(
+        partnerops_web::openapi().paths.paths.len(),
+        doc["paths"].as_object().unwrap().len()
+    );
 }

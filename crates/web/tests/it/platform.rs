@@ -8,18 +8,37 @@ use crate::on_both;
 on_both!(health_and_metrics, migrations_are_idempotent);
 
 async fn health_and_metrics(app: TestApp) {
-    let health = app.http.send(hyper::Method::GET, "/healthz", &[], Default::default()).await;
+    let health = app
+        .http
+        .send(hyper::Method::GET, "/healthz", &[], Default::default())
+        .await;
     assert_eq!(health.status, StatusCode::OK);
-    let expected = if app.db == Db::Sqlite { "sqlite" } else { "postgres" };
+    let expected = if app.db == Db::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     assert_eq!(health.json()["database"], expected);
-    let metrics = app.http.send(hyper::Method::GET, "/metrics", &[], Default::default()).await;
+    let metrics = app
+        .http
+        .send(hyper::Method::GET, "/metrics", &[], Default::default())
+        .await;
     assert_eq!(metrics.status, StatusCode::OK);
-    assert!(metrics.text().contains("http_requests_total"), "metrics: {}", metrics.text());
-    assert!(metrics.text().contains("route=\"/healthz\""), "requests are labelled by route template");
+    assert!(
+        metrics.text().contains("http_requests_total"),
+        "metrics: {}",
+        metrics.text()
+    );
+    assert!(
+        metrics.text().contains("route=\"/healthz\""),
+        "requests are labelled by route template"
+    );
 }
 
 async fn migrations_are_idempotent(app: TestApp) {
-    let again = partnerops_store::migrate::migrate(app.store.db()).await.expect("migrate again");
+    let again = partnerops_store::migrate::migrate(app.store.db())
+        .await
+        .expect("migrate again");
     assert!(again.is_empty(), "a second run applies nothing");
 }
 
@@ -35,12 +54,25 @@ async fn sqlite_and_postgres_schemas_match() {
     let pg = crate::harness::spawn(Db::Postgres).await;
     let lite_sql = "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2";
     let pg_sql = "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2";
-    let partnerops_store::Db::Sqlite(lite) = sqlite.store.db() else { panic!("sqlite") };
-    let partnerops_store::Db::Postgres(pool) = pg.store.db() else { panic!("postgres") };
-    let a: Vec<Col> = sqlx::query_as(lite_sql).fetch_all(lite).await.expect("sqlite columns");
-    let b: Vec<Col> = sqlx::query_as(pg_sql).fetch_all(pool).await.expect("pg columns");
+    let partnerops_store::Db::Sqlite(lite) = sqlite.store.db() else {
+        panic!("sqlite")
+    };
+    let partnerops_store::Db::Postgres(pool) = pg.store.db() else {
+        panic!("postgres")
+    };
+    let a: Vec<Col> = sqlx::query_as(lite_sql)
+        .fetch_all(lite)
+        .await
+        .expect("sqlite columns");
+    let b: Vec<Col> = sqlx::query_as(pg_sql)
+        .fetch_all(pool)
+        .await
+        .expect("pg columns");
     let norm = |v: Vec<Col>| {
-        let mut out: Vec<(String, String)> = v.into_iter().map(|c| (c.table_name, c.column_name)).collect();
+        let mut out: Vec<(String, String)> = v
+            .into_iter()
+            .map(|c| (c.table_name, c.column_name))
+            .collect();
         out.sort();
         out
     };
