@@ -11,23 +11,24 @@ use partnerops_core::scope::{Action, Scope};
 use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{FieldError, Invalid};
 
-use crate::db::{Exec, Sql, Tx, UniqueRule, unique_violation};
+use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity};
 use crate::programs::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct AccountRow {
-    id: String,
-    name: String,
-    web_domain: Option<String>,
-    country: String,
-    industry: Option<String>,
-    direct_owner_id: Option<String>,
-    status: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    archived_at: Option<DateTime<Utc>>,
+row! {
+    pub(crate) struct AccountRow {
+        id: String,
+        name: String,
+        web_domain: Option<String>,
+        country: String,
+        industry: Option<String>,
+        direct_owner_id: Option<String>,
+        status: String,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        archived_at: Option<DateTime<Utc>>,
+    }
 }
 
 const DOMAIN_TAKEN: UniqueRule = UniqueRule {
@@ -112,10 +113,11 @@ pub struct AccountFilter {
 /// The direct owner must be a live vendor staff user.
 async fn check_owner(tx: &mut Tx, owner: Option<&UserId>) -> Result<()> {
     let Some(owner) = owner else { return Ok(()) };
-    #[derive(sqlx::FromRow)]
-    struct Staff {
-        #[allow(dead_code)]
-        id: String,
+    row! {
+        struct Staff {
+            #[allow(dead_code)]
+            id: String,
+        }
     }
     let mut q =
         Sql::new("SELECT id FROM users WHERE partner_id IS NULL AND archived_at IS NULL AND id = ");

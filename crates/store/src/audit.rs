@@ -7,7 +7,7 @@ use partnerops_core::page::{Page, PageRequest, SortKey};
 use partnerops_core::scope::Scope;
 use serde::Serialize;
 
-use crate::db::{Exec, Sql, Tx};
+use crate::db::{Exec, Sql, Tx, row};
 use crate::entity::{json_column, push_page, to_json};
 use crate::{Actor, Result, Store, StoreError, new_id, scope};
 
@@ -57,17 +57,18 @@ pub(crate) async fn record(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    id: String,
-    at: DateTime<Utc>,
-    actor_id: Option<String>,
-    actor_name: String,
-    entity_kind: String,
-    entity_id: String,
-    action: String,
-    before_json: Option<String>,
-    after_json: Option<String>,
+row! {
+    struct EventRow {
+        id: String,
+        at: DateTime<Utc>,
+        actor_id: Option<String>,
+        actor_name: String,
+        entity_kind: String,
+        entity_id: String,
+        action: String,
+        before_json: Option<String>,
+        after_json: Option<String>,
+    }
 }
 
 impl EventRow {
@@ -106,10 +107,11 @@ fn table_of(kind: EntityKind) -> &'static str {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct IdRow {
-    #[allow(dead_code)]
-    id: String,
+row! {
+    struct IdRow {
+        #[allow(dead_code)]
+        id: String,
+    }
 }
 
 impl Store {

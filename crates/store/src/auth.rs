@@ -12,7 +12,7 @@ use partnerops_core::scope::{Principal, Scope};
 use partnerops_core::throttle::ThrottlePolicy;
 use partnerops_core::user::{ApiToken, NewTokenInput, Role, User};
 
-use crate::db::{Exec, Sql};
+use crate::db::{Exec, Sql, row};
 use crate::entity;
 use crate::{Actor, Result, Store, StoreError, audit, new_id, secret};
 
@@ -25,12 +25,13 @@ const LAST_USED_GRANULARITY: Duration = Duration::minutes(5);
 /// Users who may act: live, and (for partner users) of a live partner.
 const ACTIVE_USER: &str = "u.archived_at IS NULL AND (u.partner_id IS NULL OR EXISTS (SELECT 1 FROM partners ap WHERE ap.id = u.partner_id AND ap.archived_at IS NULL))";
 
-#[derive(sqlx::FromRow)]
-struct PrincipalRow {
-    user_id: String,
-    display_name: String,
-    role: String,
-    partner_id: Option<String>,
+row! {
+    struct PrincipalRow {
+        user_id: String,
+        display_name: String,
+        role: String,
+        partner_id: Option<String>,
+    }
 }
 
 impl PrincipalRow {
@@ -46,14 +47,15 @@ impl PrincipalRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct TokenRow {
-    id: String,
-    user_id: String,
-    name: String,
-    created_at: DateTime<Utc>,
-    last_used_at: Option<DateTime<Utc>>,
-    revoked_at: Option<DateTime<Utc>>,
+row! {
+    struct TokenRow {
+        id: String,
+        user_id: String,
+        name: String,
+        created_at: DateTime<Utc>,
+        last_used_at: Option<DateTime<Utc>>,
+        revoked_at: Option<DateTime<Utc>>,
+    }
 }
 
 impl From<TokenRow> for ApiToken {
@@ -83,16 +85,18 @@ pub struct Session {
     pub csrf: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct LoginRow {
-    id: String,
-    password_hash: Option<String>,
-    active: i64,
+row! {
+    struct LoginRow {
+        id: String,
+        password_hash: Option<String>,
+        active: i64,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct AttemptRow {
-    at: DateTime<Utc>,
+row! {
+    struct AttemptRow {
+        at: DateTime<Utc>,
+    }
 }
 
 impl Store {
@@ -215,14 +219,15 @@ impl Store {
 
     /// The principal behind a bearer token, if the token is live and its user may act.
     pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            token_id: String,
-            last_used_at: Option<DateTime<Utc>>,
-            user_id: String,
-            display_name: String,
-            role: String,
-            partner_id: Option<String>,
+        row! {
+            struct Row {
+                token_id: String,
+                last_used_at: Option<DateTime<Utc>>,
+                user_id: String,
+                display_name: String,
+                role: String,
+                partner_id: Option<String>,
+            }
         }
         let mut q = Sql::new(
             "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.display_name, u.role, u.partner_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.revoked_at IS NULL AND t.token_hash = ",
@@ -358,13 +363,14 @@ impl Store {
 
     /// The session behind a cookie, if live and its user may act.
     pub async fn session(&self, cookie: &str) -> Result<Option<Session>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            csrf_token: String,
-            user_id: String,
-            display_name: String,
-            role: String,
-            partner_id: Option<String>,
+        row! {
+            struct Row {
+                csrf_token: String,
+                user_id: String,
+                display_name: String,
+                role: String,
+                partner_id: Option<String>,
+            }
         }
         let mut q = Sql::new(
             "SELECT s.csrf_token, u.id AS user_id, u.display_name, u.role, u.partner_id FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ",

@@ -171,8 +171,29 @@ pub fn sqlite_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// A row type both backends can decode (derive `sqlx::FromRow` on it, using only portable
-/// field types: `String`, `i64`, `NaiveDate`, `DateTime<Utc>` and their options).
+/// Declares a row struct and how either backend decodes it, by column name. A declarative
+/// macro rather than sqlx's derive: the derive would compile a second copy of the sqlx
+/// drivers (SQLite's C code included) for the proc macro. Use only portable field types:
+/// `String`, `i64`, `NaiveDate`, `DateTime<Utc>` and their options.
+macro_rules! row {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        $vis struct $name { $($(#[$fmeta])* $fvis $field: $ty),* }
+
+        impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for $name
+        where
+            &'static str: sqlx::ColumnIndex<R>,
+            $($ty: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,)*
+        {
+            fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+                Ok($name { $($field: row.try_get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+pub(crate) use row;
+
+/// A row type both backends can decode (declare it with [`row!`]).
 pub trait Record:
     for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
 {

@@ -90,10 +90,11 @@ impl Store {
 
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> Result<()> {
-        #[derive(sqlx::FromRow)]
-        struct One {
-            #[allow(dead_code)]
-            one: i64,
+        db::row! {
+            struct One {
+                #[allow(dead_code)]
+                one: i64,
+            }
         }
         let _: Vec<One> = db::Exec::all(
             &mut self.db.read(),

@@ -9,7 +9,7 @@
 use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
 
-use crate::db::{Db, Exec, Sql, Tx};
+use crate::db::{Db, Exec, Sql, Tx, row};
 
 struct Migration {
     version: i64,
@@ -40,10 +40,11 @@ pub enum MigrateError {
     Db(#[from] sqlx::Error),
 }
 
-#[derive(sqlx::FromRow)]
-struct Applied {
-    version: i64,
-    checksum: String,
+row! {
+    struct Applied {
+        version: i64,
+        checksum: String,
+    }
 }
 
 /// Applies pending migrations; returns the versions applied now.

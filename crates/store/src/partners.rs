@@ -12,28 +12,29 @@ use partnerops_core::scope::{Action, Scope, authorize};
 use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{FieldError, Invalid};
 
-use crate::db::{Exec, Sql, Tx, UniqueRule, unique_violation};
+use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
 use crate::programs::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct PartnerRow {
-    id: String,
-    name: String,
-    web_domain: String,
-    partner_type: String,
-    program_id: String,
-    tier_id: String,
-    tier_name: String,
-    status: String,
-    country: String,
-    regions: String,
-    verticals: String,
-    joined_on: NaiveDate,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    archived_at: Option<DateTime<Utc>>,
+row! {
+    pub(crate) struct PartnerRow {
+        id: String,
+        name: String,
+        web_domain: String,
+        partner_type: String,
+        program_id: String,
+        tier_id: String,
+        tier_name: String,
+        status: String,
+        country: String,
+        regions: String,
+        verticals: String,
+        joined_on: NaiveDate,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        archived_at: Option<DateTime<Utc>>,
+    }
 }
 
 impl Entity for Partner {
@@ -130,10 +131,11 @@ pub struct PartnerFilter {
     pub archived: Archived,
 }
 
-#[derive(sqlx::FromRow)]
-struct TierRef {
-    id: String,
-    program_id: String,
+row! {
+    struct TierRef {
+        id: String,
+        program_id: String,
+    }
 }
 
 /// Resolves the tier a partner goes on: the one asked for, which must be a live tier of the

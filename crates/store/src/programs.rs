@@ -9,25 +9,26 @@ use partnerops_core::program::{ChannelThesis, Program, ProgramFields, ProgramInp
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::tier::default_ladder;
 
-use crate::db::{Exec, Sql, Tx, UniqueRule, unique_violation};
+use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
 use crate::{Actor, Result, Store, StoreError, audit, new_id, tiers};
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ProgramRow {
-    id: String,
-    name: String,
-    kind: String,
-    description: Option<String>,
-    currency: String,
-    coverage_gaps: String,
-    economic_model: Option<String>,
-    partner_value: String,
-    sourced_arr_target_minor: i64,
-    influenced_arr_target_minor: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    archived_at: Option<DateTime<Utc>>,
+row! {
+    pub(crate) struct ProgramRow {
+        id: String,
+        name: String,
+        kind: String,
+        description: Option<String>,
+        currency: String,
+        coverage_gaps: String,
+        economic_model: Option<String>,
+        partner_value: String,
+        sourced_arr_target_minor: i64,
+        influenced_arr_target_minor: i64,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        archived_at: Option<DateTime<Utc>>,
+    }
 }
 
 impl Entity for Program {

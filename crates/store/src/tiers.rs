@@ -8,22 +8,23 @@ use partnerops_core::program::Program;
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::tier::{Tier, TierFields, TierInput};
 
-use crate::db::{Exec, Sql, Tx, UniqueRule, unique_violation};
+use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
 use crate::programs::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct TierRow {
-    id: String,
-    program_id: String,
-    rank: i64,
-    name: String,
-    description: Option<String>,
-    benefits: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    archived_at: Option<DateTime<Utc>>,
+row! {
+    pub(crate) struct TierRow {
+        id: String,
+        program_id: String,
+        rank: i64,
+        name: String,
+        description: Option<String>,
+        benefits: String,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        archived_at: Option<DateTime<Utc>>,
+    }
 }
 
 impl Entity for Tier {
@@ -191,10 +192,11 @@ impl Store {
                 let _: Program = entity::fetch(&mut self.db.read(), scope, program_id).await?;
             }
             Scope::Partner(partner) => {
-                #[derive(sqlx::FromRow)]
-                struct Member {
-                    #[allow(dead_code)]
-                    id: String,
+                row! {
+                    struct Member {
+                        #[allow(dead_code)]
+                        id: String,
+                    }
                 }
                 let mut q = Sql::new("SELECT id FROM partners WHERE id = ");
                 q.bind(partner.as_str())
@@ -237,9 +239,10 @@ impl Store {
 
     /// Archives a tier. A tier that live partners are on cannot be archived: move them first.
     pub async fn archive_tier(&self, actor: &Actor, id: &str) -> Result<Tier> {
-        #[derive(sqlx::FromRow)]
-        struct Count {
-            n: i64,
+        row! {
+            struct Count {
+                n: i64,
+            }
         }
         let tier: Tier = entity::fetch(&mut self.db.read(), &actor.scope(), id).await?;
         actor.authorize(&tier.archive_action())?;

@@ -10,21 +10,22 @@ use partnerops_core::scope::{Action, Scope};
 use partnerops_core::user::{NewUser, NewUserInput, Role, User, UserPatch, UserPatchInput};
 use partnerops_core::{FieldError, Invalid};
 
-use crate::db::{Exec, Sql, UniqueRule, unique_violation};
+use crate::db::{Exec, Sql, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity};
 use crate::programs::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id, secret};
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
-    id: String,
-    email: String,
-    display_name: String,
-    role: String,
-    partner_id: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    archived_at: Option<DateTime<Utc>>,
+row! {
+    pub(crate) struct UserRow {
+        id: String,
+        email: String,
+        display_name: String,
+        role: String,
+        partner_id: Option<String>,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        archived_at: Option<DateTime<Utc>>,
+    }
 }
 
 const EMAIL_TAKEN: UniqueRule = UniqueRule {

@@ -45,10 +45,17 @@ async fn migrations_are_idempotent(app: TestApp) {
 /// The two migration flavours must describe the same tables and columns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_and_postgres_schemas_match() {
-    #[derive(sqlx::FromRow, Debug)]
-    struct Col {
-        table_name: String,
-        column_name: String,
+    fn columns<R: sqlx::Row>(rows: Vec<R>) -> Vec<(String, String)>
+    where
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        &'static str: sqlx::ColumnIndex<R>,
+    {
+        let mut out: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.get("table_name"), r.get("column_name")))
+            .collect();
+        out.sort();
+        out
     }
     let sqlite = crate::harness::spawn(Db::Sqlite).await;
     let pg = crate::harness::spawn(Db::Postgres).await;
@@ -60,23 +67,18 @@ async fn sqlite_and_postgres_schemas_match() {
     let partnerops_store::Db::Postgres(pool) = pg.store.db() else {
         panic!("postgres")
     };
-    let a: Vec<Col> = sqlx::query_as(lite_sql)
-        .fetch_all(lite)
-        .await
-        .expect("sqlite columns");
-    let b: Vec<Col> = sqlx::query_as(pg_sql)
-        .fetch_all(pool)
-        .await
-        .expect("pg columns");
-    let norm = |v: Vec<Col>| {
-        let mut out: Vec<(String, String)> = v
-            .into_iter()
-            .map(|c| (c.table_name, c.column_name))
-            .collect();
-        out.sort();
-        out
-    };
-    let (a, b) = (norm(a), norm(b));
+    let a = columns(
+        sqlx::query(lite_sql)
+            .fetch_all(lite)
+            .await
+            .expect("sqlite columns"),
+    );
+    let b = columns(
+        sqlx::query(pg_sql)
+            .fetch_all(pool)
+            .await
+            .expect("pg columns"),
+    );
     assert!(a.len() > 50, "schema has its tables");
     assert_eq!(a, b, "SQLite and PostgreSQL schemas differ");
 }
