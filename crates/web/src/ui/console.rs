@@ -92,32 +92,93 @@ pub struct AuditRow {
     pub changes: Vec<(String, String, String)>,
 }
 
+/// A stored value as people read it: lists joined, money formatted, nothing as a dash.
 fn show_value(v: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
     match v {
-        None | Some(serde_json::Value::Null) => "—".to_owned(),
-        Some(serde_json::Value::String(s)) => s.clone(),
+        None | Some(Value::Null) => "—".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) if items.is_empty() => "—".to_owned(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| show_value(Some(i)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(v @ Value::Object(_)) => {
+            match serde_json::from_value::<partnerops_core::money::Money>(v.clone()) {
+                Ok(money) => money.to_string(),
+                Err(_) => v.to_string(),
+            }
+        }
         Some(other) => other.to_string(),
     }
 }
 
+/// Nested objects as dotted fields (`thesis.coverage_gaps`), money kept whole.
+fn flatten(
+    prefix: &str,
+    value: &serde_json::Value,
+    out: &mut serde_json::Map<String, serde_json::Value>,
+) {
+    match value {
+        serde_json::Value::Object(map) if !map.contains_key("amount_minor") => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.clone());
+        }
+    }
+}
+
+fn flat(v: Option<&serde_json::Value>) -> Option<serde_json::Value> {
+    v.map(|v| {
+        let mut out = serde_json::Map::new();
+        flatten("", v, &mut out);
+        serde_json::Value::Object(out)
+    })
+}
+
+/// Fields an audit row never shows: the record's own id and bookkeeping.
+const HIDDEN_FIELDS: &[&str] = &["id", "archived_at"];
+
 pub fn audit_rows(events: &[AuditEvent]) -> Vec<AuditRow> {
     events
         .iter()
-        .map(|e| AuditRow {
-            at: e.at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            actor: e.actor_name.clone(),
-            action: e.action.label(),
-            changes: changed_fields(e.before.as_ref(), e.after.as_ref())
-                .into_iter()
-                .filter(|c| c.field != "archived_at" || e.action.as_str() != "created")
-                .map(|c| {
-                    (
-                        c.field,
-                        show_value(c.before.as_ref()),
-                        show_value(c.after.as_ref()),
-                    )
-                })
-                .collect(),
+        .map(|e| {
+            let created = e.action == partnerops_core::audit::AuditAction::Created;
+            let changes = changed_fields(
+                flat(e.before.as_ref()).as_ref(),
+                flat(e.after.as_ref()).as_ref(),
+            )
+            .into_iter()
+            // On creation, ids and empty fields say nothing a reader needs.
+            .filter(|c| {
+                !HIDDEN_FIELDS.contains(&c.field.as_str()) || (!created && c.field == "archived_at")
+            })
+            .filter(|c| {
+                !created || (!c.field.ends_with("_id") && show_value(c.after.as_ref()) != "—")
+            })
+            .map(|c| {
+                (
+                    c.field.replace('_', " "),
+                    show_value(c.before.as_ref()),
+                    show_value(c.after.as_ref()),
+                )
+            })
+            .collect();
+            AuditRow {
+                at: e.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                actor: e.actor_name.clone(),
+                action: e.action.label(),
+                changes,
+            }
         })
         .collect()
 }
@@ -933,6 +994,8 @@ async fn update_account(
 #[template(path = "console/users.html")]
 struct UsersPage {
     chrome: Chrome,
+    /// Names of the partners the listed users belong to.
+    partner_names: std::collections::HashMap<String, String>,
     filters: FormView,
     form: FormView,
     choices: Choices,
@@ -972,8 +1035,16 @@ async fn users_page(
     for (k, v) in query {
         filters.set(k, v.unwrap_or_default());
     }
+    let mut partner_names = std::collections::HashMap::new();
+    for id in page.items.iter().filter_map(|u| u.partner_id.as_ref()) {
+        if !partner_names.contains_key(id.as_str()) {
+            let partner = state.store.partner(&Scope::Vendor, id.as_str()).await?;
+            partner_names.insert(id.to_string(), partner.name);
+        }
+    }
     Ok(UsersPage {
         chrome: Chrome::new(user, "users"),
+        partner_names,
         filters,
         form,
         choices: Choices::get(),

@@ -89,8 +89,10 @@ impl FormView {
             .is_some_and(|v| v.iter().any(|x| x == value))
     }
 
-    /// The error message for `name`, matching nested names by prefix (`thesis.x` for `x`).
-    pub fn err(&self, name: &str) -> Option<&str> {
+    /// The error message for `name`, matching nested names by prefix (`thesis.x` for `x`),
+    /// worded for a form: the label beside it already names the field, so "web_domain must
+    /// be a web domain …" reads "Must be a web domain …".
+    pub fn err(&self, name: &str) -> Option<String> {
         self.errors
             .errors
             .iter()
@@ -99,7 +101,7 @@ impl FormView {
                     || e.field.ends_with(&format!(".{name}"))
                     || e.field.starts_with(&format!("{name}["))
             })
-            .map(|e| e.message.as_str())
+            .map(|e| beside_field(&e.field, &e.message))
     }
 
     /// Errors no field of the form shows (e.g. about an id), listed above the form.
@@ -116,6 +118,24 @@ impl FormView {
             })
             .map(|e| format!("{}: {}", e.field, e.message))
             .collect()
+    }
+}
+
+/// A field's message without its leading field name, as a sentence.
+fn beside_field(field: &str, message: &str) -> String {
+    let rest = message
+        .strip_prefix(field)
+        .map(str::trim_start)
+        .unwrap_or(message);
+    let rest = if rest.starts_with("is ") {
+        format!("This field {rest}")
+    } else {
+        rest.to_owned()
+    };
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => rest,
     }
 }
 
@@ -225,6 +245,19 @@ mod tests {
         assert!(major_to_minor("t", "abc", 2).is_err());
         assert_eq!(minor_to_major(1_200_000_050, 2), "12000000.50");
         assert_eq!(minor_to_major(1000, 0), "1000");
+    }
+
+    #[test]
+    fn messages_beside_fields_drop_the_field_name() {
+        assert_eq!(
+            beside_field("web_domain", "web_domain must be a web domain"),
+            "Must be a web domain"
+        );
+        assert_eq!(
+            beside_field("name", "name is required"),
+            "This field is required"
+        );
+        assert_eq!(beside_field("thesis.x", "something else"), "Something else");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::AppState;
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
 struct LoginPage {
+    signed_out: bool,
     email: String,
     next: String,
     csrf: String,
@@ -30,6 +31,7 @@ struct LoginPage {
 #[derive(Deserialize)]
 pub struct Next {
     next: Option<String>,
+    signed_out: Option<String>,
 }
 
 /// Only local paths, so the sign-in page cannot be used to bounce users to another site.
@@ -47,9 +49,21 @@ fn render(
     next: String,
     error: Option<String>,
 ) -> Response {
+    render_page(state, status, email, next, error, false)
+}
+
+fn render_page(
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    next: String,
+    error: Option<String>,
+    signed_out: bool,
+) -> Response {
     // The sign-in form has no session yet: its CSRF token is a cookie the form must echo.
     let csrf = secret::random_token("");
     let page = LoginPage {
+        signed_out,
         email,
         next,
         csrf: csrf.clone(),
@@ -66,12 +80,13 @@ fn render(
 }
 
 pub async fn form(State(state): State<AppState>, Query(q): Query<Next>) -> Response {
-    render(
+    render_page(
         &state,
         StatusCode::OK,
         String::new(),
         safe_next(q.next.as_deref()),
         None,
+        q.signed_out.is_some(),
     )
 }
 
@@ -164,5 +179,5 @@ pub async fn logout(
         state.store.end_session(&value).await?;
     }
     let clear = set_cookie(SESSION_COOKIE, "", "/", 0, state.secure_cookies);
-    Ok(([(SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+    Ok(([(SET_COOKIE, clear)], Redirect::to("/login?signed_out=1")).into_response())
 }

@@ -42,6 +42,7 @@ async fn home(user: Option<UiUser>) -> Redirect {
 
 /// The frame around every signed-in page: who is signed in, the navigation, the CSRF token.
 pub struct Chrome {
+    pub user_id: String,
     pub user_name: String,
     pub role_label: &'static str,
     pub vendor: bool,
@@ -53,6 +54,7 @@ pub struct Chrome {
 impl Chrome {
     pub fn new(user: &UiUser, section: &'static str) -> Chrome {
         Chrome {
+            user_id: user.principal.user_id.to_string(),
             user_name: user.principal.display_name.clone(),
             role_label: user.principal.role.label(),
             vendor: user.principal.is_vendor(),

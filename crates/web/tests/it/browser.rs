@@ -66,9 +66,30 @@ fn driver_request(port: u16, method: &str, path: &str, timeout: Duration) -> Opt
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    Some(answer)
+    // chromedriver keeps the connection open despite `Connection: close`: read up to the
+    // end of the body its Content-Length announces.
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&answer);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if answer.len() >= end + 4 + length {
+                break;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&answer).into_owned())
 }
 
 /// The chromedriver process (in a process group of its own, with the Chromium it starts) and
@@ -95,8 +116,8 @@ impl Driver {
         for (what, path) in [("chromium", &chromium), ("chromedriver", &chromedriver)] {
             assert!(
                 path.is_file(),
-                "{what} not found at {} (chromium/chromedriver not found at {} / {}); run ./scripts/test, \
-                 which installs them, or set PARTNEROPS_CHROMIUM / PARTNEROPS_CHROMEDRIVER",
+                "{what} not found at {}: chromium/chromedriver not found at {} and {}; run ./scripts/test, \
+                 which installs them (or point PARTNEROPS_CHROMIUM / PARTNEROPS_CHROMEDRIVER at them)",
                 path.display(),
                 chromium.display(),
                 chromedriver.display(),

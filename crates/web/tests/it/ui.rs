@@ -163,7 +163,7 @@ async fn sign_in_and_forms(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text();
     assert!(
-        html.contains("field-error") && html.contains("web_domain must be a web domain"),
+        html.contains("field-error") && html.contains("Must be a web domain"),
         "{html}"
     );
     assert!(
