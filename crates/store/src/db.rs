@@ -343,7 +343,10 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
+                    .busy_timeout(Duration::from_secs(10))
+                    // sqlx hands rows from its SQLite thread over a channel; room for a whole
+                    // page (200 rows + 1) saves a thread hand-off per row beyond the buffer.
+                    .row_buffer_size(256);
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .min_connections(1)
