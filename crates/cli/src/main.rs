@@ -230,14 +230,7 @@ async fn main() -> Result<()> {
                     password_stdin,
                 },
         } => {
-            let settings = Settings::resolve(
-                &file,
-                db.database_url.as_deref(),
-                None,
-                DEFAULT_DATABASE_URL,
-            )?;
-            init_logging("warn");
-            let store = open(&settings).await?;
+            let store = open_quietly(&file, &db).await?;
             let password = if password_stdin {
                 Some(read_line_stdin()?)
             } else {
@@ -265,14 +258,7 @@ async fn main() -> Result<()> {
         Command::Token {
             command: TokenCommand::Create { db, user, name },
         } => {
-            let settings = Settings::resolve(
-                &file,
-                db.database_url.as_deref(),
-                None,
-                DEFAULT_DATABASE_URL,
-            )?;
-            init_logging("warn");
-            let store = open(&settings).await?;
+            let store = open_quietly(&file, &db).await?;
             let owner = store.user_by_email(&user).await.map_err(explain)?;
             let (_, secret) = store
                 .create_token(
@@ -288,14 +274,7 @@ async fn main() -> Result<()> {
         Command::Token {
             command: TokenCommand::Revoke { db, id },
         } => {
-            let settings = Settings::resolve(
-                &file,
-                db.database_url.as_deref(),
-                None,
-                DEFAULT_DATABASE_URL,
-            )?;
-            init_logging("warn");
-            let store = open(&settings).await?;
+            let store = open_quietly(&file, &db).await?;
             let token = store
                 .revoke_token(&Actor::system("cli"), &id)
                 .await
@@ -304,6 +283,14 @@ async fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// For one-shot commands: the store at the configured database, with only warnings logged
+/// so that stdout stays clean for scripts (`token create` prints only the secret).
+async fn open_quietly(file: &FileConfig, db: &Db) -> Result<Store> {
+    let settings = Settings::resolve(file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+    init_logging("warn");
+    open(&settings).await
 }
 
 /// Connects and migrates.

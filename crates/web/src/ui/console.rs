@@ -217,6 +217,51 @@ fn next_url(base: &str, query: &[(&str, Option<&str>)], cursor: Option<&String>)
     Some(format!("{base}?{}", parts.join("&")))
 }
 
+/// The results part of a list page: a page of rows (or why the filters were refused), the
+/// link to the next page, and the filter values to show again.
+struct Listing<T> {
+    page: Page<T>,
+    next: Option<String>,
+    error: Option<String>,
+    filters: FormView,
+}
+
+impl<T> Listing<T> {
+    /// Runs `fetch` when the query parsed; `query` lists the parameters a next-page link
+    /// and the filter form keep.
+    async fn load<F, Fut>(
+        parsed: Result<(PageRequest, F), Invalid>,
+        base: &str,
+        query: &[(&str, Option<&str>)],
+        fetch: impl FnOnce(PageRequest, F) -> Fut,
+    ) -> Result<Listing<T>, UiError>
+    where
+        Fut: std::future::Future<Output = Result<Page<T>, partnerops_store::StoreError>>,
+    {
+        let (page, error) = match parsed {
+            Ok((req, filter)) => (fetch(req, filter).await?, None),
+            Err(inv) => (
+                Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                },
+                Some(inv.summary()),
+            ),
+        };
+        let next = next_url(base, query, page.next_cursor.as_ref());
+        let mut filters = FormView::default();
+        for (k, v) in query {
+            filters.set(k, v.unwrap_or_default());
+        }
+        Ok(Listing {
+            page,
+            next,
+            error,
+            filters,
+        })
+    }
+}
+
 async fn all_programs(state: &AppState) -> Result<Vec<Program>, UiError> {
     let page = PageRequest::parse(
         &PageParams {
@@ -279,20 +324,6 @@ async fn partners(
     Query(p): Query<PageParams>,
 ) -> Result<Response, UiError> {
     staff(&user)?;
-    let parsed = crate::api::both(PageRequest::parse(&p, &Store::partner_sorts()), q.parse());
-    let (page, error) = match parsed {
-        Ok((req, filter)) => (
-            state.store.partners(&Scope::Vendor, &filter, &req).await?,
-            None,
-        ),
-        Err(inv) => (
-            Page {
-                items: Vec::new(),
-                next_cursor: None,
-            },
-            Some(inv.summary()),
-        ),
-    };
     let query = [
         ("q", q.q.as_deref()),
         ("program_id", q.program_id.as_deref()),
@@ -302,13 +333,19 @@ async fn partners(
         ("region", q.region.as_deref()),
         ("sort", p.sort.as_deref()),
     ];
-    let next = next_url("/console/partners", &query, page.next_cursor.as_ref());
+    let parsed = crate::api::both(PageRequest::parse(&p, &Store::partner_sorts()), q.parse());
+    let Listing {
+        page,
+        next,
+        error,
+        filters,
+    } = Listing::load(parsed, "/console/partners", &query, |req, filter| {
+        let store = state.store.clone();
+        async move { store.partners(&Scope::Vendor, &filter, &req).await }
+    })
+    .await?;
     if is_htmx(&headers) {
         return Ok(PartnerRows { page, next, error }.into_response());
-    }
-    let mut filters = FormView::default();
-    for (k, v) in query {
-        filters.set(k, v.unwrap_or_default());
     }
     Ok(PartnersPage {
         chrome: Chrome::new(&user, "partners"),
@@ -807,31 +844,25 @@ async fn accounts_page(
     p: &PageParams,
     form: FormView,
 ) -> Result<AccountsPage, UiError> {
-    let (page, error) =
-        match crate::api::both(PageRequest::parse(p, &Store::account_sorts()), q.parse()) {
-            Ok((req, filter)) => (
-                state.store.accounts(&Scope::Vendor, &filter, &req).await?,
-                None,
-            ),
-            Err(inv) => (
-                Page {
-                    items: Vec::new(),
-                    next_cursor: None,
-                },
-                Some(inv.summary()),
-            ),
-        };
     let query = [
         ("q", q.q.as_deref()),
         ("country", q.country.as_deref()),
         ("status", q.status.as_deref()),
         ("sort", p.sort.as_deref()),
     ];
-    let next = next_url("/console/accounts", &query, page.next_cursor.as_ref());
-    let mut filters = FormView::default();
-    for (k, v) in query {
-        filters.set(k, v.unwrap_or_default());
-    }
+    let parsed = crate::api::both(PageRequest::parse(p, &Store::account_sorts()), q.parse());
+    let Listing {
+        page,
+        next,
+        error,
+        filters,
+    } = Listing::load(
+        parsed,
+        "/console/accounts",
+        &query,
+        |req, filter| async move { state.store.accounts(&Scope::Vendor, &filter, &req).await },
+    )
+    .await?;
     Ok(AccountsPage {
         chrome: Chrome::new(user, "accounts"),
         filters,
@@ -1011,30 +1042,21 @@ async fn users_page(
     p: &PageParams,
     form: FormView,
 ) -> Result<UsersPage, UiError> {
-    let (page, error) =
-        match crate::api::both(PageRequest::parse(p, &Store::user_sorts()), q.parse()) {
-            Ok((req, filter)) => (
-                state.store.users(&Scope::Vendor, &filter, &req).await?,
-                None,
-            ),
-            Err(inv) => (
-                Page {
-                    items: Vec::new(),
-                    next_cursor: None,
-                },
-                Some(inv.summary()),
-            ),
-        };
     let query = [
         ("q", q.q.as_deref()),
         ("staff", q.staff.as_deref()),
         ("role", q.role.as_deref()),
     ];
-    let next = next_url("/console/users", &query, page.next_cursor.as_ref());
-    let mut filters = FormView::default();
-    for (k, v) in query {
-        filters.set(k, v.unwrap_or_default());
-    }
+    let parsed = crate::api::both(PageRequest::parse(p, &Store::user_sorts()), q.parse());
+    let Listing {
+        page,
+        next,
+        error,
+        filters,
+    } = Listing::load(parsed, "/console/users", &query, |req, filter| async move {
+        state.store.users(&Scope::Vendor, &filter, &req).await
+    })
+    .await?;
     let mut partner_names = std::collections::HashMap::new();
     for id in page.items.iter().filter_map(|u| u.partner_id.as_ref()) {
         if !partner_names.contains_key(id.as_str()) {
