@@ -17,6 +17,7 @@ pub mod money;
 pub mod page;
 pub mod partner;
 pub mod program;
+pub mod registration;
 pub mod scope;
 pub mod throttle;
 pub mod tier;
