@@ -18,6 +18,9 @@ text_enum!(
         Account = "account" / "Account",
         User = "user" / "User",
         ApiToken = "api_token" / "API token",
+        Registration = "registration" / "Registration",
+        Engagement = "engagement_request" / "Engagement request",
+        Conflict = "conflict_case" / "Conflict case",
     }
 );
 
@@ -29,6 +32,7 @@ text_enum!(
         Archived = "archived" / "archived",
         Restored = "restored" / "restored",
         Revoked = "revoked" / "revoked",
+        Decided = "decided" / "decided",
     }
 );
 

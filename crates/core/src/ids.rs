@@ -77,6 +77,22 @@ entity_id!(/// An API token.
     TokenId, "tok");
 entity_id!(/// An audit event.
     AuditEventId, "evt");
+entity_id!(/// A deal registration.
+    RegistrationId, "reg");
+entity_id!(/// An activity logged on a registration or an account.
+    ActivityId, "act");
+entity_id!(/// A direct rep's request to engage a registered account.
+    EngagementId, "eng");
+entity_id!(/// A channel-conflict case.
+    ConflictId, "cfl");
+entity_id!(/// A comment on a conflict case.
+    CommentId, "cmt");
+entity_id!(/// A recorded rule decision.
+    DecisionId, "dec");
+entity_id!(/// A scheduled job.
+    JobId, "job");
+entity_id!(/// A domain event waiting in the outbox.
+    OutboxId, "obx");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

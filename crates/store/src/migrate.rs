@@ -18,12 +18,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "registrations",
+        sqlite: include_str!("../migrations/sqlite/0002_registrations.sql"),
+        postgres: include_str!("../migrations/postgres/0002_registrations.sql"),
+    },
+];
 
 /// An arbitrary constant naming our advisory lock.
 const PG_MIGRATION_LOCK: i64 = 0x0070_6172_746e_6572;

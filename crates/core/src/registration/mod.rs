@@ -9,6 +9,7 @@
 pub mod calendar;
 pub mod matching;
 pub mod policy;
+pub mod record;
 pub mod rules;
 
 use serde::Serialize;
