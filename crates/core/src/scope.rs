@@ -76,6 +76,15 @@ pub enum Action<'a> {
         role: Role,
         partner: Option<&'a PartnerId>,
     },
+    /// Register a deal for this partner, or work one of its registrations (log activity,
+    /// renew, withdraw, close).
+    WorkRegistration(&'a PartnerId),
+    /// Approve or reject a registration, resolve a conflict, set the registration policy.
+    DecideRegistration,
+    /// Ask a partner for consent to engage a registered account; log direct activity.
+    EngageAccount,
+    /// Answer an engagement request to this partner.
+    RespondToEngagement(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -90,10 +99,17 @@ pub struct Denied {
 pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
     use Role::*;
     let allowed = match (who.role, action) {
+        (Admin, Action::RespondToEngagement(_)) => false,
         (Admin, _) => true,
         (ChannelManager, Action::WriteUser { role, .. }) => role.is_partner_role(),
+        // Consent is the partner's to give, never the vendor's.
+        (ChannelManager, Action::RespondToEngagement(_)) => false,
         (ChannelManager, _) => true,
-        (DirectSales, Action::WriteAccount) => true,
+        (DirectSales, Action::WriteAccount | Action::EngageAccount) => true,
+        (
+            PartnerAdmin | PartnerRep,
+            Action::WorkRegistration(p) | Action::RespondToEngagement(p),
+        ) => who.partner_id() == Some(*p),
         (PartnerAdmin, Action::EditPartnerProfile(p)) => who.partner_id() == Some(*p),
         (PartnerAdmin, Action::WriteUser { role, partner }) => {
             role.is_partner_role() && partner.is_some() && who.partner_id() == *partner
@@ -117,6 +133,22 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             ("role.write_staff_user", "manage vendor staff users")
         }
         Action::WriteUser { .. } => ("role.write_partner_user", "manage these partner users"),
+        Action::WorkRegistration(_) => (
+            "role.work_registration",
+            "register or work deals for this partner",
+        ),
+        Action::DecideRegistration => (
+            "role.decide_registration",
+            "approve or reject registrations, resolve conflicts or set the registration policy",
+        ),
+        Action::EngageAccount => (
+            "role.engage_account",
+            "engage registered accounts as direct sales",
+        ),
+        Action::RespondToEngagement(_) => (
+            "role.respond_to_engagement",
+            "answer engagement requests: only the partner holding the account can",
+        ),
     };
     Err(Denied {
         rule,
@@ -261,5 +293,30 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn registration_roles() {
+        let a = pid(1);
+        let b = pid(2);
+        let rep = who(Role::PartnerRep, Some(a.clone()));
+        let cm = who(Role::ChannelManager, None);
+        let sales = who(Role::DirectSales, None);
+        let fin = who(Role::MarketingFinance, None);
+        assert!(authorize(&rep, &Action::WorkRegistration(&a)).is_ok());
+        assert!(authorize(&rep, &Action::WorkRegistration(&b)).is_err());
+        assert!(authorize(&rep, &Action::RespondToEngagement(&a)).is_ok());
+        assert!(authorize(&rep, &Action::DecideRegistration).is_err());
+        assert!(authorize(&cm, &Action::DecideRegistration).is_ok());
+        assert!(
+            authorize(&cm, &Action::WorkRegistration(&a)).is_ok(),
+            "staff register on a partner's behalf"
+        );
+        let err = authorize(&cm, &Action::RespondToEngagement(&a)).unwrap_err();
+        assert_eq!(err.rule, "role.respond_to_engagement");
+        assert!(authorize(&who(Role::Admin, None), &Action::RespondToEngagement(&a)).is_err());
+        assert!(authorize(&sales, &Action::EngageAccount).is_ok());
+        assert!(authorize(&sales, &Action::DecideRegistration).is_err());
+        assert!(authorize(&fin, &Action::EngageAccount).is_err());
     }
 }

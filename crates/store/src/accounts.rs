@@ -7,6 +7,7 @@ use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::country::Country;
 use partnerops_core::ids::{AccountId, EntityId, PartnerId, UserId};
 use partnerops_core::page::{Page, PageRequest, SortKey};
+use partnerops_core::registration::matching;
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{FieldError, Invalid};
@@ -144,7 +145,82 @@ fn push_values(q: &mut Sql, f: &AccountFields) {
         .push(", ")
         .bind(f.direct_owner_id.as_ref().map(|u| u.as_str()))
         .push(", ")
-        .bind(f.status.as_str());
+        .bind(f.status.as_str())
+        .push(", ");
+    push_name_keys(q, &f.name);
+}
+
+/// The matching keys of a company name (`name_key, name_block` columns): normalised, and
+/// its first letters, which are indexed.
+pub(crate) fn push_name_keys(q: &mut Sql, name: &str) {
+    let key = matching::normalize_name(name);
+    let block = matching::blocking_key(&key);
+    q.bind(key).push(", ").bind(block);
+}
+
+/// Inserts an account with its audit event, inside a transaction (used by registration
+/// too, which creates the account a partner describes). A taken domain surfaces as the raw
+/// unique violation, so a caller can tell the race apart.
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    now: chrono::DateTime<Utc>,
+    actor: &Actor,
+    f: &AccountFields,
+) -> Result<Account> {
+    check_owner(tx, f.direct_owner_id.as_ref()).await?;
+    let id: AccountId = new_id();
+    let mut q = Sql::new(
+        "INSERT INTO accounts (id, name, web_domain, country, industry, direct_owner_id, status, name_key, name_block, created_at, updated_at) VALUES (",
+    );
+    q.bind(id.as_str()).push(", ");
+    push_values(&mut q, f);
+    q.push(", ").bind(now).push(", ").bind(now).push(")");
+    tx.execute(&q).await?;
+    let account: Account = entity::fetch(tx, &Scope::Vendor, id.as_str()).await?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        EntityKind::Account,
+        id.as_str(),
+        AuditAction::Created,
+        None,
+        None::<&()>,
+        Some(&account),
+    )
+    .await?;
+    Ok(account)
+}
+
+row! {
+    struct Unkeyed {
+        id: String,
+        name: String,
+    }
+}
+
+/// Fills the matching keys of accounts created before they existed (migration 2), in
+/// batches; a no-op once done.
+pub(crate) async fn backfill_name_keys(db: &crate::Db) -> Result<()> {
+    loop {
+        let rows: Vec<Unkeyed> = db
+            .read()
+            .all(&Sql::new(
+                "SELECT id, name FROM accounts WHERE name_key IS NULL LIMIT 1000",
+            ))
+            .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = db.begin_write().await?;
+        for r in rows {
+            let mut q = Sql::new("UPDATE accounts SET (name_key, name_block) = (");
+            push_name_keys(&mut q, &r.name);
+            q.push(") WHERE id = ").bind(r.id.as_str());
+            tx.execute(&q).await?;
+        }
+        tx.commit().await?;
+    }
 }
 
 impl Store {
@@ -155,30 +231,13 @@ impl Store {
     pub async fn create_account(&self, actor: &Actor, input: &AccountInput) -> Result<Account> {
         actor.authorize(&Action::WriteAccount)?;
         let f = AccountFields::parse(input)?;
-        let now = self.now();
-        let id: AccountId = new_id();
         let mut tx = self.db.begin_write().await?;
-        check_owner(&mut tx, f.direct_owner_id.as_ref()).await?;
-        let mut q = Sql::new(
-            "INSERT INTO accounts (id, name, web_domain, country, industry, direct_owner_id, status, created_at, updated_at) VALUES (",
-        );
-        q.bind(id.as_str()).push(", ");
-        push_values(&mut q, &f);
-        q.push(", ").bind(now).push(", ").bind(now).push(")");
-        tx.execute(&q).await.map_err(map_unique)?;
-        let account: Account = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Account,
-            id.as_str(),
-            AuditAction::Created,
-            None,
-            None::<&()>,
-            Some(&account),
-        )
-        .await?;
+        let account = insert(&mut tx, self.now(), actor, &f)
+            .await
+            .map_err(|e| match e {
+                StoreError::Db(e) => map_unique(e),
+                other => other,
+            })?;
         tx.commit().await?;
         Ok(account)
     }
@@ -231,7 +290,7 @@ impl Store {
         check_owner(&mut tx, f.direct_owner_id.as_ref()).await?;
         let now = self.now();
         let mut q = Sql::new(
-            "UPDATE accounts SET (name, web_domain, country, industry, direct_owner_id, status, updated_at) = (",
+            "UPDATE accounts SET (name, web_domain, country, industry, direct_owner_id, status, name_key, name_block, updated_at) = (",
         );
         push_values(&mut q, &f);
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);

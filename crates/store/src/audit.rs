@@ -104,6 +104,9 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Account => "accounts",
         EntityKind::User => "users",
         EntityKind::ApiToken => "api_tokens",
+        EntityKind::Registration => "registrations",
+        EntityKind::Engagement => "engagement_requests",
+        EntityKind::Conflict => "conflict_cases",
     }
 }
 

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use partnerops_core::Invalid;
 use partnerops_core::audit::EntityKind;
+use partnerops_core::ids::PartnerId;
+use partnerops_core::registration::Decision;
 use partnerops_core::scope::Denied;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +25,12 @@ pub enum StoreError {
     },
     #[error("forbidden: {}", .0.message)]
     Forbidden(Denied),
+    /// A business rule refused the request; the decision names the rule and the reason.
+    #[error("refused by {}: {}", .decision.rule, .decision.reason)]
+    Refused {
+        decision: Decision,
+        partner: PartnerId,
+    },
     /// Wrong e-mail or password; deliberately says not which.
     #[error("wrong e-mail address or password")]
     BadCredentials,

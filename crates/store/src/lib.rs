@@ -16,8 +16,14 @@ pub mod secret;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod conflicts;
+pub mod decisions;
+pub mod engagement;
+pub mod jobs;
 pub mod partners;
+pub mod policies;
 pub mod programs;
+pub mod registrations;
 pub mod tiers;
 pub mod users;
 
@@ -55,6 +61,7 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store> {
         let store = Store::connect(url).await?;
         migrate::migrate(&store.db).await?;
+        accounts::backfill_name_keys(&store.db).await?;
         Ok(store)
     }
 

@@ -10,6 +10,7 @@ use crate::db::Sql;
 /// what `scope` may see. Vendor staff see everything; a partner sees:
 /// - its own partner row, and its own users;
 /// - the tiers of its own program (the ladder it climbs);
+/// - its own registrations, the engagement requests to it and the conflict cases it is in;
 /// - audit events about its own records;
 /// - no programs (they hold the vendor's targets) and no accounts (the vendor's customers).
 pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str) {
@@ -31,6 +32,10 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             ))
             .bind(partner.as_str())
             .push(")");
+        }
+        EntityKind::Registration | EntityKind::Engagement | EntityKind::Conflict => {
+            q.push(&format!(" AND {alias}.partner_id = "))
+                .bind(partner.as_str());
         }
         EntityKind::Program | EntityKind::Account | EntityKind::ApiToken => {
             q.push(" AND 1 = 0");

@@ -110,6 +110,15 @@ impl ApiError {
                         denied.message.clone(),
                     )
                 },
+                StoreError::Refused { decision, .. } => Problem {
+                    rule: Some(decision.rule.clone()),
+                    ..Problem::new(
+                        StatusCode::CONFLICT,
+                        "refused",
+                        "Refused by a rule",
+                        decision.reason.clone(),
+                    )
+                },
                 StoreError::BadCredentials => Problem::new(
                     StatusCode::UNAUTHORIZED,
                     "bad-credentials",

@@ -1245,7 +1245,15 @@ async fn archive_or_restore(
                 format!("/console/partners/{p}#users")
             })
         }),
-        (EntityKind::ApiToken, _) => return Err(UiError::NotFound),
+        (
+            EntityKind::ApiToken
+            | EntityKind::Registration
+            | EntityKind::Engagement
+            | EntityKind::Conflict,
+            _,
+        ) => {
+            return Err(UiError::NotFound);
+        }
     }?;
     Ok(Redirect::to(&back).into_response())
 }

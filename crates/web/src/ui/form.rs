@@ -149,6 +149,9 @@ pub fn field_errors(e: StoreError) -> Result<Invalid, UiError> {
             message,
         } => Ok(Invalid::one(&field, &rule, message)),
         StoreError::Forbidden(d) => Ok(Invalid::one("_", d.rule, d.message)),
+        StoreError::Refused { decision, .. } => {
+            Ok(Invalid::one("_", &decision.rule, decision.reason))
+        }
         other => Err(UiError::Store(other)),
     }
 }

@@ -97,6 +97,7 @@ impl IntoResponse for UiError {
             }
             UiError::Csrf => (StatusCode::FORBIDDEN, "Form expired", "The form was sent without a valid security token. Go back, reload the page and try again.".to_owned()),
             UiError::Store(StoreError::Forbidden(d)) => (StatusCode::FORBIDDEN, "Not allowed", format!("{} (rule {}).", d.message, d.rule)),
+            UiError::Store(StoreError::Refused { decision, .. }) => (StatusCode::CONFLICT, "Refused", format!("{} (rule {}).", decision.reason, decision.rule)),
             UiError::Store(StoreError::Invalid(inv)) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", inv.summary()),
             UiError::Store(StoreError::Conflict { field, message, .. }) => (StatusCode::CONFLICT, "Conflict", format!("{field}: {message}")),
             UiError::Store(e) => {

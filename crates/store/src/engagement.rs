@@ -1,0 +1,294 @@
+//! Engagement requests: a direct rep asks the partner holding an account for consent to
+//! engage it. The partner grants or denies; a partner that missed its follow-up SLA is
+//! overruled at once.
+
+use chrono::{DateTime, Utc};
+use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::ids::{EngagementId, EntityId, PartnerId, RegistrationId, UserId};
+use partnerops_core::page::{Page, PageRequest, SortKey};
+use partnerops_core::registration::record::{EngagementRequest, ReasonInput, Registration};
+use partnerops_core::registration::{Decision, EngagementStatus, rules};
+use partnerops_core::scope::{Action, Scope};
+
+use crate::db::{Exec, Sql, row};
+use crate::decisions::{emit, record as decide};
+use crate::entity::{self, Archived, Entity};
+use crate::registrations::facts;
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policies};
+
+row! {
+    pub(crate) struct EngagementRow {
+        id: String,
+        registration_id: String,
+        partner_id: String,
+        requested_by: String,
+        reason: String,
+        status: String,
+        decided_at: Option<DateTime<Utc>>,
+        decision_reason: Option<String>,
+        created_at: DateTime<Utc>,
+    }
+}
+
+impl Entity for EngagementRequest {
+    const KIND: EntityKind = EntityKind::Engagement;
+    const TABLE: &'static str = "engagement_requests";
+    const SELECT: &'static str = "SELECT engagement_requests.id, engagement_requests.registration_id, engagement_requests.partner_id, engagement_requests.requested_by, engagement_requests.reason, engagement_requests.status, engagement_requests.decided_at, engagement_requests.decision_reason, engagement_requests.created_at FROM engagement_requests engagement_requests WHERE 1 = 1";
+    const SORTS: &'static [(&'static str, &'static str)] =
+        &[("created_at", "engagement_requests.created_at")];
+    type Row = EngagementRow;
+
+    fn from_row(r: EngagementRow) -> Result<EngagementRequest> {
+        Ok(EngagementRequest {
+            id: EngagementId::from_trusted(r.id),
+            registration_id: RegistrationId::from_trusted(r.registration_id),
+            partner_id: PartnerId::from_trusted(r.partner_id),
+            requested_by: UserId::from_trusted(r.requested_by),
+            reason: r.reason,
+            status: EngagementStatus::parse("status", &r.status)
+                .map_err(|e| StoreError::Corrupt(e.message))?,
+            decided_at: r.decided_at,
+            decision_reason: r.decision_reason,
+            created_at: r.created_at,
+        })
+    }
+
+    fn id_str(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn owner(&self) -> Option<PartnerId> {
+        Some(self.partner_id.clone())
+    }
+
+    fn archive_action(&self) -> Action<'_> {
+        Action::DecideRegistration
+    }
+
+    fn sort_key(&self, _field: &str) -> SortKey {
+        SortKey::Time(self.created_at)
+    }
+}
+
+/// Filters for an engagement-request list.
+#[derive(Clone, Debug, Default)]
+pub struct EngagementFilter {
+    pub status: Option<EngagementStatus>,
+    pub registration_id: Option<RegistrationId>,
+}
+
+impl Store {
+    pub fn engagement_sorts() -> Vec<&'static str> {
+        entity::sort_names::<EngagementRequest>()
+    }
+
+    /// A direct rep asks to engage a registered account.
+    pub async fn request_engagement(
+        &self,
+        actor: &Actor,
+        registration_id: &str,
+        input: &ReasonInput,
+    ) -> Result<EngagementRequest> {
+        let reason = input.parse(true)?.unwrap_or_default();
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let reg: Registration = entity::fetch(&mut tx, &actor.scope(), registration_id).await?;
+        actor.authorize(&Action::EngageAccount)?;
+        let requester = actor.user_id().ok_or_else(|| {
+            StoreError::conflict(
+                "requested_by",
+                "user",
+                "an engagement request is made by a user",
+            )
+        })?;
+        if !reg.status.holds_account() {
+            return Err(StoreError::conflict(
+                "registration_id",
+                "registration.status",
+                "the registration no longer holds its account: no consent is needed",
+            ));
+        }
+        let policy = policies::current(&mut tx, reg.program_id.as_str()).await?;
+        let decision = rules::engagement(&facts(&reg), now, &policy);
+        let status = if decision.outcome == "auto_granted" {
+            EngagementStatus::AutoGranted
+        } else {
+            EngagementStatus::Pending
+        };
+        let id: EngagementId = new_id();
+        let mut q = Sql::new(
+            "INSERT INTO engagement_requests (id, registration_id, partner_id, requested_by, reason, status, decided_at, decision_reason, created_at) VALUES (",
+        );
+        q.bind(id.as_str())
+            .push(", ")
+            .bind(reg.id.as_str())
+            .push(", ")
+            .bind(reg.partner_id.as_str())
+            .push(", ")
+            .bind(requester.as_str())
+            .push(", ")
+            .bind(reason.as_str())
+            .push(", ")
+            .bind(status.as_str())
+            .push(", ")
+            .bind((status == EngagementStatus::AutoGranted).then_some(now))
+            .push(", ")
+            .bind((status == EngagementStatus::AutoGranted).then(|| decision.reason.clone()))
+            .push(", ")
+            .bind(now)
+            .push(")");
+        tx.execute(&q).await?;
+        let request: EngagementRequest =
+            entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
+        decide(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Engagement,
+            id.as_str(),
+            Some(&reg.partner_id),
+            &decision,
+            &[id.as_str(), reg.id.as_str(), reg.account_id.as_str()],
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Engagement,
+            id.as_str(),
+            AuditAction::Created,
+            Some(&reg.partner_id),
+            None::<&()>,
+            Some(&request),
+        )
+        .await?;
+        emit(
+            &mut tx,
+            now,
+            "engagement.requested",
+            id.as_str(),
+            Some(&reg.partner_id),
+            &request,
+        )
+        .await?;
+        if status == EngagementStatus::AutoGranted {
+            emit(
+                &mut tx,
+                now,
+                "engagement.granted",
+                id.as_str(),
+                Some(&reg.partner_id),
+                &request,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(request)
+    }
+
+    pub async fn engagement_request(&self, scope: &Scope, id: &str) -> Result<EngagementRequest> {
+        entity::fetch(&mut self.db.read(), scope, id).await
+    }
+
+    pub async fn engagement_requests(
+        &self,
+        scope: &Scope,
+        filter: &EngagementFilter,
+        page: &PageRequest,
+    ) -> Result<Page<EngagementRequest>> {
+        entity::list(self, scope, Archived::All, page, |q| {
+            if let Some(s) = filter.status {
+                q.push(" AND engagement_requests.status = ")
+                    .bind(s.as_str());
+            }
+            if let Some(r) = &filter.registration_id {
+                q.push(" AND engagement_requests.registration_id = ")
+                    .bind(r.as_str());
+            }
+        })
+        .await
+    }
+
+    /// The holding partner grants (`grant = true`) or denies a pending request.
+    pub async fn answer_engagement(
+        &self,
+        actor: &Actor,
+        id: &str,
+        grant: bool,
+        input: &ReasonInput,
+    ) -> Result<EngagementRequest> {
+        let reason = input.parse(!grant)?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let before: EngagementRequest = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::RespondToEngagement(&before.partner_id))?;
+        let status = if grant {
+            EngagementStatus::Granted
+        } else {
+            EngagementStatus::Denied
+        };
+        let why = reason.clone().unwrap_or_else(|| "consent given".into());
+        let mut q = Sql::new("UPDATE engagement_requests SET status = ");
+        q.bind(status.as_str())
+            .push(", decided_at = ")
+            .bind(now)
+            .push(", decided_by = ")
+            .bind(actor.user_id().map(|u| u.as_str()))
+            .push(", decision_reason = ")
+            .bind(why.as_str())
+            .push(" WHERE status = 'pending' AND id = ")
+            .bind(id);
+        if tx.execute(&q).await? == 0 {
+            return Err(StoreError::conflict(
+                "status",
+                "engagement.status",
+                format!(
+                    "the request is already {}",
+                    before.status.label().to_lowercase()
+                ),
+            ));
+        }
+        let after: EngagementRequest = entity::fetch(&mut tx, &Scope::Vendor, id).await?;
+        let rule = if grant {
+            "engagement.granted"
+        } else {
+            "engagement.denied"
+        };
+        let d = Decision::new(
+            rule,
+            status.as_str(),
+            format!(
+                "{} by the partner: {why}",
+                if grant { "granted" } else { "denied" }
+            ),
+            0,
+        );
+        decide(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Engagement,
+            id,
+            Some(&before.partner_id),
+            &d,
+            &[id, before.registration_id.as_str()],
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Engagement,
+            id,
+            AuditAction::Decided,
+            Some(&before.partner_id),
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        emit(&mut tx, now, rule, id, Some(&before.partner_id), &after).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}

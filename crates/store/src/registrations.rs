@@ -1,0 +1,1157 @@
+//! Deal registrations: submit (with account matching and the one-holder rule), the
+//! approval workflow, follow-up activity, renewal, close, and the account's history.
+//!
+//! The one-holder rule is the database's: a partial unique index over pending and approved
+//! registrations, and an insert that does nothing on conflict. Concurrent submissions from
+//! any number of instances therefore produce exactly one holder. State changes are
+//! conditional updates (`… WHERE status = 'pending'`), so two approvers cannot both win.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use partnerops_core::account::{Account, AccountFields, AccountInput};
+use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::ids::{
+    AccountId, ActivityId, EntityId, PartnerId, ProgramId, RegistrationId, UserId,
+};
+use partnerops_core::money::{Currency, Money};
+use partnerops_core::page::{Page, PageRequest, SortKey};
+use partnerops_core::partner::{Partner, PartnerStatus};
+use partnerops_core::program::Program;
+use partnerops_core::registration::matching::{self, AccountMatch, Candidate};
+use partnerops_core::registration::policy::RegistrationPolicy;
+use partnerops_core::registration::record::{
+    AccountRefInput, AccountTarget, Activity, ActivityInput, CloseInput, HoldCheck, ReasonInput,
+    Registration, RegistrationFields, RegistrationInput,
+};
+use partnerops_core::registration::rules::{self, Facts};
+use partnerops_core::registration::{ActivityKind, Decision, RegistrationStatus};
+use partnerops_core::scope::{Action, Scope};
+use partnerops_core::tier::Tier;
+use partnerops_core::web_domain::WebDomain;
+use partnerops_core::{FieldError, Invalid};
+
+use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
+use crate::decisions::{emit, record as decide};
+use crate::entity::{self, Archived, Entity};
+use crate::{Actor, Result, Store, StoreError, audit, conflicts, new_id, policies};
+
+row! {
+    pub(crate) struct RegistrationRow {
+        id: String,
+        program_id: String,
+        partner_id: String,
+        account_id: String,
+        account_name: String,
+        account_domain: Option<String>,
+        status: String,
+        title: String,
+        product: Option<String>,
+        est_arr_minor: i64,
+        currency: String,
+        expected_close_on: Option<NaiveDate>,
+        submitted_at: DateTime<Utc>,
+        approved_at: Option<DateTime<Utc>>,
+        expires_at: Option<DateTime<Utc>>,
+        renewals: i64,
+        last_activity_at: Option<DateTime<Utc>>,
+        sla_due_at: Option<DateTime<Utc>>,
+        sla_missed_at: Option<DateTime<Utc>>,
+        closed_at: Option<DateTime<Utc>>,
+        possible_duplicate_of: Option<String>,
+        policy_version: i64,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+}
+
+impl Entity for Registration {
+    const KIND: EntityKind = EntityKind::Registration;
+    const TABLE: &'static str = "registrations";
+    const SELECT: &'static str = "SELECT registrations.id, registrations.program_id, registrations.partner_id, registrations.account_id, a.name AS account_name, a.web_domain AS account_domain, registrations.status, registrations.title, registrations.product, registrations.est_arr_minor, registrations.currency, registrations.expected_close_on, registrations.submitted_at, registrations.approved_at, registrations.expires_at, registrations.renewals, registrations.last_activity_at, registrations.sla_due_at, registrations.sla_missed_at, registrations.closed_at, registrations.possible_duplicate_of, registrations.policy_version, registrations.created_at, registrations.updated_at FROM registrations registrations JOIN accounts a ON a.id = registrations.account_id WHERE 1 = 1";
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("submitted_at", "registrations.submitted_at"),
+        ("updated_at", "registrations.updated_at"),
+    ];
+    type Row = RegistrationRow;
+
+    fn from_row(r: RegistrationRow) -> Result<Registration> {
+        let corrupt = |e: FieldError| StoreError::Corrupt(format!("{}: {}", e.field, e.message));
+        let currency = Currency::parse("currency", &r.currency).map_err(corrupt)?;
+        Ok(Registration {
+            id: RegistrationId::from_trusted(r.id),
+            program_id: ProgramId::from_trusted(r.program_id),
+            partner_id: PartnerId::from_trusted(r.partner_id),
+            account_id: AccountId::from_trusted(r.account_id),
+            account_name: r.account_name,
+            account_domain: r.account_domain,
+            status: RegistrationStatus::parse("status", &r.status).map_err(corrupt)?,
+            title: r.title,
+            product: r.product,
+            estimated_arr: Money::new(r.est_arr_minor, currency),
+            expected_close_on: r.expected_close_on,
+            submitted_at: r.submitted_at,
+            approved_at: r.approved_at,
+            expires_at: r.expires_at,
+            renewals: r.renewals,
+            last_activity_at: r.last_activity_at,
+            sla_due_at: r.sla_due_at,
+            sla_missed_at: r.sla_missed_at,
+            closed_at: r.closed_at,
+            possible_duplicate_of: r.possible_duplicate_of.map(AccountId::from_trusted),
+            policy_version: r.policy_version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+
+    fn id_str(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn owner(&self) -> Option<PartnerId> {
+        Some(self.partner_id.clone())
+    }
+
+    fn archive_action(&self) -> Action<'_> {
+        // Registrations are never archived; they end (rejected, withdrawn, expired, closed).
+        Action::DecideRegistration
+    }
+
+    fn sort_key(&self, field: &str) -> SortKey {
+        match field {
+            "updated_at" => SortKey::Time(self.updated_at),
+            _ => SortKey::Time(self.submitted_at),
+        }
+    }
+}
+
+/// The facts the rules read, from a registration.
+pub(crate) fn facts(r: &Registration) -> Facts {
+    Facts {
+        status: r.status,
+        approved_at: r.approved_at,
+        expires_at: r.expires_at,
+        renewals: r.renewals,
+        last_activity_at: r.last_activity_at,
+        sla_missed_at: r.sla_missed_at,
+    }
+}
+
+/// Filters for a registration list.
+#[derive(Clone, Debug, Default)]
+pub struct RegistrationFilter {
+    pub status: Option<RegistrationStatus>,
+    pub partner_id: Option<PartnerId>,
+    pub account_id: Option<AccountId>,
+    /// Approved registrations expiring before this time.
+    pub expiring_before: Option<DateTime<Utc>>,
+}
+
+const ACCOUNT_DOMAIN_TAKEN: UniqueRule = UniqueRule {
+    index: "accounts_domain_live",
+    sqlite_columns: "accounts.web_domain",
+};
+
+/// Why a submission could not hold the account (told to the partner without naming the holder).
+fn held_refusal(
+    held_until: Option<DateTime<Utc>>,
+    by_you: bool,
+    policy: &RegistrationPolicy,
+) -> Decision {
+    let reason = match (by_you, held_until) {
+        (true, _) => "you already hold a registration on this account".to_owned(),
+        (false, Some(until)) => format!(
+            "this account is already registered by another partner until {}",
+            until.format("%Y-%m-%d")
+        ),
+        (false, None) => {
+            "this account is already registered by another partner, pending the vendor's approval"
+                .to_owned()
+        }
+    };
+    Decision::new(
+        "registration.account_held",
+        "refused",
+        reason,
+        policy.version,
+    )
+}
+
+row! {
+    struct HolderRow {
+        partner_id: String,
+        expires_at: Option<DateTime<Utc>>,
+    }
+}
+
+/// The registration holding an account, if any.
+async fn holder(x: &mut impl Exec, account_id: &str) -> Result<Option<HolderRow>> {
+    let mut q = Sql::new(
+        "SELECT partner_id, expires_at FROM registrations WHERE status IN ('pending', 'approved') AND account_id = ",
+    );
+    q.bind(account_id);
+    Ok(x.optional(&q).await?)
+}
+
+row! {
+    struct CandidateRow {
+        id: String,
+        name: String,
+        web_domain: Option<String>,
+        country: String,
+    }
+}
+
+/// Accounts a described company could be: the same domain, or names in the same country
+/// that share the indexed first letters of the normalised name.
+async fn candidates(
+    x: &mut impl Exec,
+    name: &str,
+    domain: Option<&WebDomain>,
+    country: &str,
+) -> Result<Vec<Candidate>> {
+    let block = matching::blocking_key(&matching::normalize_name(name));
+    let mut q = Sql::new(
+        "SELECT id, name, web_domain, country FROM accounts WHERE archived_at IS NULL AND ((country = ",
+    );
+    q.bind(country)
+        .push(" AND name_block = ")
+        .bind(block)
+        .push(")");
+    if let Some(d) = domain {
+        q.push(" OR web_domain = ").bind(d.as_str());
+    }
+    q.push(") LIMIT 500");
+    let rows: Vec<CandidateRow> = x.all(&q).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Candidate {
+            id: r.id,
+            name: r.name,
+            web_domain: r.web_domain,
+            country: r.country,
+        })
+        .collect())
+}
+
+/// How a submission's account was found.
+struct ResolvedAccount {
+    id: AccountId,
+    /// A held account whose name is this close; the registration waits for review.
+    possible_duplicate_of: Option<String>,
+    created: bool,
+}
+
+impl Store {
+    pub fn registration_sorts() -> Vec<&'static str> {
+        entity::sort_names::<Registration>()
+    }
+
+    /// Checks an account before registering: held or not and until when (never by whom),
+    /// and whether a held account's name is close enough to send a submission to review.
+    pub async fn check_hold(&self, actor: &Actor, input: &AccountRefInput) -> Result<HoldCheck> {
+        let mut inv = Invalid::new();
+        let parsed = input.parse("", &mut inv);
+        let (name, domain, country) = inv.finish(|| parsed)?;
+        let mut read = self.db.read();
+        let found = candidates(&mut read, &name, domain.as_ref(), country.as_str()).await?;
+        let domain_text = domain.as_ref().map(|d| d.to_string());
+        let mut check = HoldCheck {
+            web_domain: domain_text.clone(),
+            held: false,
+            held_until: None,
+            held_by_you: false,
+            possible_duplicate: None,
+            message: "free: nobody holds this account".into(),
+        };
+        match matching::match_account(domain_text.as_deref(), &name, country.as_str(), &found) {
+            AccountMatch::SameDomain { account_id } => {
+                if let Some(h) = holder(&mut read, &account_id).await? {
+                    check.held = true;
+                    check.held_until = h.expires_at;
+                    check.held_by_you =
+                        actor.partner_id().map(|p| p.as_str()) == Some(h.partner_id.as_str());
+                    check.message = held_refusal(
+                        h.expires_at,
+                        check.held_by_you,
+                        &RegistrationPolicy::default(),
+                    )
+                    .reason;
+                }
+            }
+            AccountMatch::NearName {
+                account_id, name, ..
+            } => {
+                if holder(&mut read, &account_id).await?.is_some() {
+                    check.possible_duplicate = Some(name.clone());
+                    check.message = format!(
+                        "a registered account is named \"{name}\": a submission goes to review as a possible duplicate"
+                    );
+                }
+            }
+            AccountMatch::NoMatch => {}
+        }
+        Ok(check)
+    }
+
+    /// Submits a registration. See the module comment for the one-holder rule; the account
+    /// is matched by domain, then by name (see `core::registration::matching`).
+    pub async fn submit_registration(
+        &self,
+        actor: &Actor,
+        input: &RegistrationInput,
+    ) -> Result<Registration> {
+        let fields = RegistrationFields::parse(input)?;
+        let partner_id = match (actor.scope(), &fields.partner_id) {
+            (Scope::Partner(own), None) => own,
+            (Scope::Partner(own), Some(p)) if *p == own => own,
+            (Scope::Partner(_), Some(_)) => {
+                return Err(Invalid::one(
+                    "partner_id",
+                    "own_partner",
+                    "partner users register for their own company; leave partner_id empty",
+                )
+                .into());
+            }
+            (Scope::Vendor, Some(p)) => p.clone(),
+            (Scope::Vendor, None) => {
+                return Err(Invalid::one(
+                    "partner_id",
+                    "required",
+                    "partner_id is required when vendor staff register on a partner's behalf",
+                )
+                .into());
+            }
+        };
+        actor.authorize(&Action::WorkRegistration(&partner_id))?;
+        // Two first-time submissions of one new domain may race to create the account; the
+        // loser retries once and then finds the winner's account by its domain.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_submit(actor, &partner_id, &fields).await {
+                Err(StoreError::Db(e))
+                    if attempt < 3 && unique_violation(&e, &ACCOUNT_DOMAIN_TAKEN) =>
+                {
+                    continue;
+                }
+                Err(StoreError::Refused { decision, partner }) => {
+                    self.record_refusal(actor, &partner, &decision).await?;
+                    return Err(StoreError::Refused { decision, partner });
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Refusals roll their transaction back, so their decision is recorded on its own.
+    async fn record_refusal(
+        &self,
+        actor: &Actor,
+        partner: &PartnerId,
+        decision: &Decision,
+    ) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        decide(
+            &mut tx,
+            self.now(),
+            actor,
+            EntityKind::Partner,
+            partner.as_str(),
+            Some(partner),
+            decision,
+            &[partner.as_str()],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn try_submit(
+        &self,
+        actor: &Actor,
+        partner_id: &PartnerId,
+        f: &RegistrationFields,
+    ) -> Result<Registration> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let partner: Partner =
+            match entity::fetch(&mut tx, &actor.scope(), partner_id.as_str()).await {
+                Ok(p) => p,
+                Err(StoreError::NotFound(_)) => {
+                    return Err(
+                        Invalid::one("partner_id", "exists", "partner_id names no partner").into(),
+                    );
+                }
+                Err(e) => return Err(e),
+            };
+        if partner.archived_at.is_some()
+            || !matches!(
+                partner.status,
+                PartnerStatus::Active | PartnerStatus::Onboarding
+            )
+        {
+            let d = Decision::new(
+                "registration.partner_not_active",
+                "refused",
+                format!(
+                    "only active or onboarding partners register deals; this partner is {}",
+                    partner.status.label().to_lowercase()
+                ),
+                0,
+            );
+            return Err(StoreError::Refused {
+                decision: d,
+                partner: partner.id,
+            });
+        }
+        let policy = policies::current(&mut tx, partner.program_id.as_str()).await?;
+        let program: Program =
+            entity::fetch(&mut tx, &Scope::Vendor, partner.program_id.as_str()).await?;
+        let currency = f.currency.unwrap_or(program.currency);
+        let account = self
+            .resolve_account(&mut tx, actor, now, &f.account)
+            .await?;
+
+        let id: RegistrationId = new_id();
+        let mut q = Sql::new(
+            "INSERT INTO registrations (id, program_id, partner_id, account_id, status, title, product, est_arr_minor, currency, expected_close_on, submitted_by, submitted_at, renewals, possible_duplicate_of, policy_version, created_at, updated_at) VALUES (",
+        );
+        q.bind(id.as_str())
+            .push(", ")
+            .bind(partner.program_id.as_str())
+            .push(", ")
+            .bind(partner.id.as_str())
+            .push(", ")
+            .bind(account.id.as_str())
+            .push(", 'pending', ")
+            .bind(f.title.as_str())
+            .push(", ")
+            .bind(f.product.as_deref())
+            .push(", ")
+            .bind(f.estimated_arr_minor)
+            .push(", ")
+            .bind(currency.as_str())
+            .push(", ")
+            .bind(f.expected_close_on)
+            .push(", ")
+            .bind(actor.user_id().map(|u| u.as_str()))
+            .push(", ")
+            .bind(now)
+            .push(", 0, ")
+            .bind(account.possible_duplicate_of.as_deref())
+            .push(", ")
+            .bind(policy.version)
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            // The conflict target repeats the partial index's predicate, literally: bound
+            // parameters there are refused by SQLite.
+            .push(") ON CONFLICT (account_id) WHERE status IN ('pending', 'approved') DO NOTHING");
+        if tx.execute(&q).await? == 0 {
+            let h = holder(&mut tx, account.id.as_str()).await?;
+            let by_you = h
+                .as_ref()
+                .is_some_and(|h| h.partner_id == partner.id.as_str());
+            let decision = held_refusal(h.and_then(|h| h.expires_at), by_you, &policy);
+            return Err(StoreError::Refused {
+                decision,
+                partner: partner.id,
+            });
+        }
+        let records = [id.as_str(), account.id.as_str(), partner.id.as_str()];
+        let accepted = Decision::new(
+            "registration.submitted",
+            "pending",
+            format!(
+                "{} holds {} while the registration awaits approval{}",
+                partner.name,
+                if account.created {
+                    "a new account"
+                } else {
+                    "the account"
+                },
+                if account.possible_duplicate_of.is_some() {
+                    "; its name is close to an account another partner holds, so it goes to review as a possible duplicate"
+                } else {
+                    ""
+                }
+            ),
+            policy.version,
+        );
+        decide(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Registration,
+            id.as_str(),
+            Some(&partner.id),
+            &accepted,
+            &records,
+        )
+        .await?;
+
+        // Auto-approval by tier and amount; never for a possible duplicate.
+        if account.possible_duplicate_of.is_none() {
+            let tier: Tier =
+                entity::fetch(&mut tx, &Scope::Vendor, partner.tier_id.as_str()).await?;
+            if let Some(d) =
+                rules::auto_approval(i64::from(tier.rank), f.estimated_arr_minor, &policy)
+            {
+                let (expires_at, _) = rules::approve(now, &policy, "auto");
+                approve_in(
+                    &mut tx,
+                    id.as_str(),
+                    now,
+                    expires_at,
+                    now + chrono::Duration::days(policy.sla_days),
+                )
+                .await?;
+                decide(
+                    &mut tx,
+                    now,
+                    actor,
+                    EntityKind::Registration,
+                    id.as_str(),
+                    Some(&partner.id),
+                    &d,
+                    &records,
+                )
+                .await?;
+            }
+        }
+        let registration: Registration =
+            entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Registration,
+            id.as_str(),
+            AuditAction::Created,
+            Some(&partner.id),
+            None::<&()>,
+            Some(&registration),
+        )
+        .await?;
+        emit(
+            &mut tx,
+            now,
+            "registration.submitted",
+            id.as_str(),
+            Some(&partner.id),
+            &registration,
+        )
+        .await?;
+        if registration.status == RegistrationStatus::Approved {
+            emit(
+                &mut tx,
+                now,
+                "registration.approved",
+                id.as_str(),
+                Some(&partner.id),
+                &registration,
+            )
+            .await?;
+        }
+
+        // Conflicts the system opens: a possible duplicate, or a direct rep already working
+        // the account.
+        if let Some(dup) = &account.possible_duplicate_of {
+            let reason = format!(
+                "possible duplicate: the account's name is close to a held account ({dup})"
+            );
+            let d = Decision::new(
+                "conflict.possible_duplicate",
+                "conflict_opened",
+                reason.clone(),
+                policy.version,
+            );
+            conflicts::open_in(
+                &mut tx,
+                now,
+                actor,
+                &registration,
+                None,
+                &reason,
+                &d,
+                &policy,
+            )
+            .await?;
+        }
+        let last_direct = last_direct_activity(&mut tx, account.id.as_str()).await?;
+        if let Some(d) = rules::direct_engagement_conflict(last_direct, now, &policy) {
+            conflicts::open_in(
+                &mut tx,
+                now,
+                actor,
+                &registration,
+                None,
+                &d.reason.clone(),
+                &d,
+                &policy,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(registration)
+    }
+
+    /// Finds or creates the registration's account.
+    async fn resolve_account(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        target: &AccountTarget,
+    ) -> Result<ResolvedAccount> {
+        let (name, domain, country) = match target {
+            AccountTarget::Existing(id) => {
+                // Partners cannot browse accounts; an id they name is looked up as the vendor
+                // would, and an unknown id reads the same as a wrong one.
+                return match entity::fetch::<Account>(tx, &Scope::Vendor, id.as_str()).await {
+                    Ok(a) if a.archived_at.is_none() => Ok(ResolvedAccount {
+                        id: a.id,
+                        possible_duplicate_of: None,
+                        created: false,
+                    }),
+                    Ok(_) | Err(StoreError::NotFound(_)) => Err(Invalid::one(
+                        "account_id",
+                        "exists",
+                        "account_id names no live account",
+                    )
+                    .into()),
+                    Err(e) => Err(e),
+                };
+            }
+            AccountTarget::Described {
+                name,
+                web_domain,
+                country,
+            } => (name, web_domain, country),
+        };
+        let found = candidates(tx, name, domain.as_ref(), country.as_str()).await?;
+        let mut possible_duplicate_of = None;
+        match matching::match_account(
+            domain.as_ref().map(|d| d.as_str()),
+            name,
+            country.as_str(),
+            &found,
+        ) {
+            AccountMatch::SameDomain { account_id } => {
+                return Ok(ResolvedAccount {
+                    id: AccountId::from_trusted(account_id),
+                    possible_duplicate_of: None,
+                    created: false,
+                });
+            }
+            AccountMatch::NearName { account_id, .. } => {
+                if holder(tx, &account_id).await?.is_some() {
+                    possible_duplicate_of = Some(account_id);
+                }
+            }
+            AccountMatch::NoMatch => {}
+        }
+        let input = AccountInput {
+            name: Some(name.clone()),
+            web_domain: domain.as_ref().map(|d| d.to_string()),
+            country: Some(country.to_string()),
+            ..Default::default()
+        };
+        let fields = AccountFields::parse(&input)?;
+        let account = crate::accounts::insert(tx, now, actor, &fields).await?;
+        Ok(ResolvedAccount {
+            id: account.id,
+            possible_duplicate_of,
+            created: true,
+        })
+    }
+
+    pub async fn registration(&self, scope: &Scope, id: &str) -> Result<Registration> {
+        entity::fetch(&mut self.db.read(), scope, id).await
+    }
+
+    pub async fn registrations(
+        &self,
+        scope: &Scope,
+        filter: &RegistrationFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Registration>> {
+        entity::list(self, scope, Archived::All, page, |q| {
+            if let Some(s) = filter.status {
+                q.push(" AND registrations.status = ").bind(s.as_str());
+            }
+            if let Some(p) = &filter.partner_id {
+                q.push(" AND registrations.partner_id = ").bind(p.as_str());
+            }
+            if let Some(a) = &filter.account_id {
+                q.push(" AND registrations.account_id = ").bind(a.as_str());
+            }
+            if let Some(t) = filter.expiring_before {
+                q.push(" AND registrations.status = 'approved' AND registrations.expires_at < ")
+                    .bind(t);
+            }
+        })
+        .await
+    }
+
+    pub async fn registration_activities(&self, scope: &Scope, id: &str) -> Result<Vec<Activity>> {
+        let _: Registration = entity::fetch(&mut self.db.read(), scope, id).await?;
+        activities(&mut self.db.read(), id).await
+    }
+
+    /// Approves a pending registration (vendor): valid `validity_days` from now.
+    pub async fn approve_registration(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &ReasonInput,
+    ) -> Result<Registration> {
+        let reason = input
+            .parse(false)?
+            .unwrap_or_else(|| "approved by the vendor".into());
+        self.decide_pending(actor, id, true, &reason).await
+    }
+
+    /// Rejects a pending registration (vendor), with a reason; the account is released.
+    pub async fn reject_registration(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &ReasonInput,
+    ) -> Result<Registration> {
+        let reason = input.parse(true)?.unwrap_or_default();
+        self.decide_pending(actor, id, false, &reason).await
+    }
+
+    async fn decide_pending(
+        &self,
+        actor: &Actor,
+        id: &str,
+        approve: bool,
+        reason: &str,
+    ) -> Result<Registration> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::DecideRegistration)?;
+        let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+        let (changed, decision, event) = if approve {
+            let (expires_at, d) = rules::approve(now, &policy, reason);
+            (
+                approve_in(
+                    &mut tx,
+                    id,
+                    now,
+                    expires_at,
+                    now + chrono::Duration::days(policy.sla_days),
+                )
+                .await?,
+                d,
+                "registration.approved",
+            )
+        } else {
+            let mut q = Sql::new("UPDATE registrations SET status = 'rejected', closed_at = ");
+            q.bind(now)
+                .push(", updated_at = ")
+                .bind(now)
+                .push(" WHERE status = 'pending' AND id = ")
+                .bind(id);
+            let d = Decision::new(
+                "registration.rejected",
+                "rejected",
+                format!("rejected: {reason}; the account is released"),
+                policy.version,
+            );
+            (tx.execute(&q).await? == 1, d, "registration.rejected")
+        };
+        if !changed {
+            return Err(not_in_status(&before, "pending"));
+        }
+        let after = self
+            .finish(&mut tx, now, actor, &before, &decision, event)
+            .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Withdraws a pending or approved registration (the partner, or vendor staff).
+    pub async fn withdraw_registration(&self, actor: &Actor, id: &str) -> Result<Registration> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
+        let mut q = Sql::new("UPDATE registrations SET status = 'withdrawn', closed_at = ");
+        q.bind(now)
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE status IN ('pending', 'approved') AND id = ")
+            .bind(id);
+        if tx.execute(&q).await? == 0 {
+            return Err(not_in_status(&before, "pending or approved"));
+        }
+        let d = Decision::new(
+            "registration.withdrawn",
+            "withdrawn",
+            "withdrawn; the account is released",
+            before.policy_version,
+        );
+        let after = self
+            .finish(&mut tx, now, actor, &before, &d, "registration.withdrawn")
+            .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Logs a follow-up activity; it restarts the follow-up SLA (and clears a missed mark).
+    pub async fn log_activity(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &ActivityInput,
+    ) -> Result<Activity> {
+        let now = self.now();
+        let (kind, occurred_at, notes) = input.parse(now)?;
+        let mut tx = self.db.begin_write().await?;
+        let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
+        if !before.status.holds_account() {
+            return Err(not_in_status(&before, "pending or approved"));
+        }
+        let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+        let activity_id: ActivityId = new_id();
+        let mut q = Sql::new(
+            "INSERT INTO registration_activities (id, registration_id, kind, occurred_at, notes, user_id, created_at) VALUES (",
+        );
+        q.bind(activity_id.as_str())
+            .push(", ")
+            .bind(id)
+            .push(", ")
+            .bind(kind.as_str())
+            .push(", ")
+            .bind(occurred_at)
+            .push(", ")
+            .bind(notes.as_deref())
+            .push(", ")
+            .bind(actor.user_id().map(|u| u.as_str()))
+            .push(", ")
+            .bind(now)
+            .push(")");
+        tx.execute(&q).await?;
+        if kind.documents_activity() && before.last_activity_at.is_none_or(|l| occurred_at > l) {
+            let f = Facts {
+                last_activity_at: Some(occurred_at),
+                ..facts(&before)
+            };
+            let due = rules::sla_due(&f, &policy);
+            let mut q = Sql::new("UPDATE registrations SET last_activity_at = ");
+            q.bind(occurred_at)
+                .push(", sla_due_at = ")
+                .bind(due)
+                .push(", sla_missed_at = NULL, updated_at = ")
+                .bind(now)
+                .push(" WHERE id = ")
+                .bind(id);
+            tx.execute(&q).await?;
+            let after: Registration = entity::fetch(&mut tx, &Scope::Vendor, id).await?;
+            audit::record(
+                &mut tx,
+                now,
+                actor,
+                EntityKind::Registration,
+                id,
+                AuditAction::Updated,
+                Some(&before.partner_id),
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Activity {
+            id: activity_id,
+            kind,
+            occurred_at,
+            notes,
+            user_id: actor.user_id().cloned(),
+        })
+    }
+
+    /// Renews an approved registration once, when it has documented activity in the
+    /// current validity period; a refusal names its rule.
+    pub async fn renew_registration(&self, actor: &Actor, id: &str) -> Result<Registration> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
+        let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+        let acts: Vec<(ActivityKind, DateTime<Utc>)> = activities(&mut tx, id)
+            .await?
+            .into_iter()
+            .map(|a| (a.kind, a.occurred_at))
+            .collect();
+        let (until, decision) = match rules::renew(&facts(&before), &acts, now, &policy) {
+            Ok(v) => v,
+            Err(refusal) => {
+                drop(tx);
+                let mut tx = self.db.begin_write().await?;
+                decide(
+                    &mut tx,
+                    now,
+                    actor,
+                    EntityKind::Registration,
+                    id,
+                    Some(&before.partner_id),
+                    &refusal,
+                    &[id],
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(StoreError::Refused {
+                    decision: refusal,
+                    partner: before.partner_id,
+                });
+            }
+        };
+        let mut q = Sql::new("UPDATE registrations SET expires_at = ");
+        q.bind(until)
+            .push(", renewals = renewals + 1, updated_at = ")
+            .bind(now)
+            .push(" WHERE status = 'approved' AND renewals = ")
+            .bind(before.renewals)
+            .push(" AND id = ")
+            .bind(id);
+        if tx.execute(&q).await? == 0 {
+            return Err(not_in_status(&before, "approved and not renewed meanwhile"));
+        }
+        let after = self
+            .finish(
+                &mut tx,
+                now,
+                actor,
+                &before,
+                &decision,
+                "registration.renewed",
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Closes an approved registration as won or lost; the account is released.
+    pub async fn close_registration(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &CloseInput,
+    ) -> Result<Registration> {
+        let won = match input.outcome.as_deref().map(str::trim) {
+            Some("won") => true,
+            Some("lost") => false,
+            _ => {
+                return Err(
+                    Invalid::one("outcome", "one_of", "outcome must be one of: won, lost").into(),
+                );
+            }
+        };
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
+        let status = if won { "won" } else { "lost" };
+        let mut q = Sql::new("UPDATE registrations SET status = ");
+        q.bind(status)
+            .push(", closed_at = ")
+            .bind(now)
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE status = 'approved' AND id = ")
+            .bind(id);
+        if tx.execute(&q).await? == 0 {
+            return Err(not_in_status(&before, "approved"));
+        }
+        let note = input
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        let d = Decision::new(
+            "registration.closed",
+            status,
+            format!("closed {status}{note}; the account is released"),
+            before.policy_version,
+        );
+        let event = if won {
+            "registration.closed_won"
+        } else {
+            "registration.closed_lost"
+        };
+        let after = self.finish(&mut tx, now, actor, &before, &d, event).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Records a state change's decision, audit event and domain event; returns the new state.
+    pub(crate) async fn finish(
+        &self,
+        tx: &mut Tx,
+        now: DateTime<Utc>,
+        actor: &Actor,
+        before: &Registration,
+        decision: &Decision,
+        event: &str,
+    ) -> Result<Registration> {
+        let id = before.id.as_str();
+        let after: Registration = entity::fetch(tx, &Scope::Vendor, id).await?;
+        decide(
+            tx,
+            now,
+            actor,
+            EntityKind::Registration,
+            id,
+            Some(&before.partner_id),
+            decision,
+            &[id, before.account_id.as_str()],
+        )
+        .await?;
+        audit::record(
+            tx,
+            now,
+            actor,
+            EntityKind::Registration,
+            id,
+            AuditAction::Updated,
+            Some(&before.partner_id),
+            Some(before),
+            Some(&after),
+        )
+        .await?;
+        emit(tx, now, event, id, Some(&before.partner_id), &after).await?;
+        Ok(after)
+    }
+
+    /// Logs a direct rep's activity on an account (vendor staff), for the conflict rules.
+    pub async fn log_direct_activity(
+        &self,
+        actor: &Actor,
+        account_id: &str,
+        input: &ActivityInput,
+    ) -> Result<Activity> {
+        let now = self.now();
+        let (kind, occurred_at, notes) = input.parse(now)?;
+        let mut tx = self.db.begin_write().await?;
+        let _: Account = entity::fetch(&mut tx, &actor.scope(), account_id).await?;
+        actor.authorize(&Action::EngageAccount)?;
+        let user = actor.user_id().ok_or_else(|| {
+            Invalid::one("user", "required", "direct activity is logged by a user")
+        })?;
+        let id: ActivityId = new_id();
+        let mut q = Sql::new(
+            "INSERT INTO direct_activities (id, account_id, user_id, kind, occurred_at, notes, created_at) VALUES (",
+        );
+        q.bind(id.as_str())
+            .push(", ")
+            .bind(account_id)
+            .push(", ")
+            .bind(user.as_str())
+            .push(", ")
+            .bind(kind.as_str())
+            .push(", ")
+            .bind(occurred_at)
+            .push(", ")
+            .bind(notes.as_deref())
+            .push(", ")
+            .bind(now)
+            .push(")");
+        tx.execute(&q).await?;
+        tx.commit().await?;
+        Ok(Activity {
+            id,
+            kind,
+            occurred_at,
+            notes,
+            user_id: Some(user.clone()),
+        })
+    }
+}
+
+/// Sets a pending registration approved; false when it was no longer pending.
+async fn approve_in(
+    tx: &mut Tx,
+    id: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    sla_due_at: DateTime<Utc>,
+) -> Result<bool> {
+    let mut q = Sql::new("UPDATE registrations SET status = 'approved', approved_at = ");
+    q.bind(now)
+        .push(", expires_at = ")
+        .bind(expires_at)
+        .push(", sla_due_at = ")
+        .bind(sla_due_at)
+        .push(", updated_at = ")
+        .bind(now)
+        .push(" WHERE status = 'pending' AND id = ")
+        .bind(id);
+    Ok(tx.execute(&q).await? == 1)
+}
+
+fn not_in_status(r: &Registration, wanted: &str) -> StoreError {
+    StoreError::conflict(
+        "status",
+        "registration.status",
+        format!(
+            "the registration is {}, not {wanted}",
+            r.status.label().to_lowercase()
+        ),
+    )
+}
+
+row! {
+    struct ActivityRow {
+        id: String,
+        kind: String,
+        occurred_at: DateTime<Utc>,
+        notes: Option<String>,
+        user_id: Option<String>,
+    }
+}
+
+async fn activities(x: &mut impl Exec, registration_id: &str) -> Result<Vec<Activity>> {
+    let mut q = Sql::new(
+        "SELECT id, kind, occurred_at, notes, user_id FROM registration_activities WHERE registration_id = ",
+    );
+    q.bind(registration_id).push(" ORDER BY occurred_at, id");
+    let rows: Vec<ActivityRow> = x.all(&q).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Activity {
+                id: ActivityId::from_trusted(r.id),
+                kind: ActivityKind::parse("kind", &r.kind)
+                    .map_err(|e| StoreError::Corrupt(e.message))?,
+                occurred_at: r.occurred_at,
+                notes: r.notes,
+                user_id: r.user_id.map(UserId::from_trusted),
+            })
+        })
+        .collect()
+}
+
+row! {
+    struct LastDirect {
+        occurred_at: DateTime<Utc>,
+    }
+}
+
+async fn last_direct_activity(
+    x: &mut impl Exec,
+    account_id: &str,
+) -> Result<Option<DateTime<Utc>>> {
+    let mut q = Sql::new("SELECT occurred_at FROM direct_activities WHERE account_id = ");
+    q.bind(account_id)
+        .push(" ORDER BY occurred_at DESC LIMIT 1");
+    let row: Option<LastDirect> = x.optional(&q).await?;
+    Ok(row.map(|r| r.occurred_at))
+}
