@@ -87,6 +87,24 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Scheduled work (expiry, follow-up SLA, conflict escalation).
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run every job due at a time (default: now) and print what changed. With --as-of the
+    /// rules are applied as of that time, so time-driven rules can be exercised at once.
+    RunDue {
+        #[command(flatten)]
+        db: Db,
+        /// An RFC 3339 time, e.g. 2027-03-01T09:00:00Z.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -271,6 +289,31 @@ async fn main() -> Result<()> {
             println!("{secret}");
             Ok(())
         }
+        Command::Jobs {
+            command: JobsCommand::RunDue { db, as_of },
+        } => {
+            let mut store = open_quietly(&file, &db).await?;
+            if let Some(raw) = as_of {
+                let at = chrono::DateTime::parse_from_rfc3339(&raw)
+                    .with_context(|| {
+                        format!(
+                            "--as-of must be an RFC 3339 time like 2027-03-01T09:00:00Z (got {raw})"
+                        )
+                    })?
+                    .with_timezone(&chrono::Utc);
+                store = store.with_clock(std::sync::Arc::new(move || at));
+            }
+            let report = store.run_due().await.map_err(explain)?;
+            println!(
+                "as of {}: ran {:?}; expired {}, SLA missed {}, escalated {}",
+                store.now().to_rfc3339(),
+                report.ran,
+                report.sweep.expired,
+                report.sweep.sla_missed,
+                report.sweep.escalated
+            );
+            Ok(())
+        }
         Command::Token {
             command: TokenCommand::Revoke { db, id },
         } => {
@@ -311,11 +354,26 @@ async fn serve(store: Store, settings: &Settings) -> Result<()> {
         .await
         .with_context(|| format!("listening on {}", settings.addr))?;
     let local = listener.local_addr()?;
+    tokio::spawn(scheduler(store.clone()));
     tracing::info!(addr = %local, database = %settings.database_url, backend = ?store.backend(), "serving");
     println!("\npartnerops is serving on http://{local}/  (Ctrl-C to stop)");
     partnerops_web::serve(listener, app, shutdown_signal()).await?;
     store.close().await;
     Ok(())
+}
+
+/// Runs due jobs every minute. Every instance runs this; the job table makes each due job
+/// run once across them.
+async fn scheduler(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match store.run_due().await {
+            Ok(report) if !report.ran.is_empty() => tracing::info!(?report, "ran due jobs"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "running due jobs failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

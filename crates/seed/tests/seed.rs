@@ -317,6 +317,9 @@ async fn the_demo_logins_can_sign_in() {
 async fn the_full_demo_program_seeds() {
     let db = TempDb::new().await;
     let report = seed(&db.store, &SeedSpec::demo()).await.unwrap();
-    assert_eq!((report.programs, report.partners, report.accounts), (3, 60, 5000));
+    assert_eq!(
+        (report.programs, report.partners, report.accounts),
+        (3, 60, 5000)
+    );
     assert_eq!(report.logins.len(), 4);
 }

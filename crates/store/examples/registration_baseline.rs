@@ -21,6 +21,10 @@
 //! RAWRESULT backend=sqlite workers=8 tx=12345 seconds=20.000 rate=617.2 p50_us=... p99_us=... max_us=... conflicts=0 errors=0
 //! ```
 //!
+//! `--one-writer` adds an in-process lock around each transaction, so one writer at a time
+//! reaches the database: not part of the baseline, an experiment showing what queueing
+//! writers in the process (instead of in SQLite's busy handler) does to the tail latency.
+//!
 //! `tx` counts committed transactions started within the measured window; latencies are per
 //! transaction, from `BEGIN` to the end of `COMMIT`. The rows it writes stay in the
 //! database (the benchmark runs on a throw-away copy).
@@ -40,7 +44,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Row, SqlitePool};
 
-const USAGE: &str = "usage: registration_baseline --database-url URL [--workers 8] [--duration SECS] [--warmup SECS] [--tag TEXT]";
+const USAGE: &str = "usage: registration_baseline --database-url URL [--workers 8] [--duration SECS] [--warmup SECS] [--tag TEXT] [--one-writer]";
 
 /// Stop a worker after this many failed transactions: something is wrong, not slow.
 const MAX_ERRORS: u64 = 100;
@@ -61,6 +65,9 @@ struct Opts {
     duration: Duration,
     warmup: Duration,
     tag: String,
+    /// Take an in-process lock around each transaction, so one writer at a time reaches
+    /// SQLite (an experiment: what the server would gain by queueing its writers itself).
+    one_writer: bool,
 }
 
 #[derive(Clone)]
@@ -107,6 +114,7 @@ fn parse_args() -> Result<Opts, Error> {
     let mut duration = 20.0f64;
     let mut warmup = 3.0f64;
     let mut tag = None;
+    let mut one_writer = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || {
@@ -119,6 +127,7 @@ fn parse_args() -> Result<Opts, Error> {
             "--duration" => duration = value()?.trim_end_matches('s').parse()?,
             "--warmup" => warmup = value()?.trim_end_matches('s').parse()?,
             "--tag" => tag = Some(value()?),
+            "--one-writer" => one_writer = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -138,6 +147,7 @@ fn parse_args() -> Result<Opts, Error> {
         duration: Duration::from_secs_f64(duration),
         warmup: Duration::from_secs_f64(warmup),
         tag,
+        one_writer,
     })
 }
 
@@ -345,6 +355,7 @@ async fn worker(
     pool: Pool,
     partner: PartnerRef,
     tag: Arc<str>,
+    writer: Option<Arc<tokio::sync::Mutex<()>>>,
     index: usize,
     measure_from: Instant,
     until: Instant,
@@ -359,11 +370,16 @@ async fn worker(
         }
         n += 1;
         let work = Work::new(&mut rng, &tag, index, n);
+        let turn = match &writer {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        };
         let result = match &pool {
             Pool::Sqlite(p) => one_sqlite(p, &partner, &work).await,
             Pool::Postgres(p) => one_postgres(p, &partner, &work).await,
         };
         let elapsed = started.elapsed();
+        drop(turn);
         match result {
             Ok(Outcome::Registered) => {
                 if started >= measure_from {
@@ -401,10 +417,15 @@ async fn run() -> Result<(), Error> {
         return Err("no active partner with a partner admin: seed the database first".into());
     }
     eprintln!(
-        "registration_baseline: {} on {}, {} workers, {:.0}s warm-up, {:.0}s measured, {} active partners",
+        "registration_baseline: {} on {}, {} workers{}, {:.0}s warm-up, {:.0}s measured, {} active partners",
         pool.name(),
         opts.url,
         opts.workers,
+        if opts.one_writer {
+            " (one writer at a time)"
+        } else {
+            ""
+        },
         opts.warmup.as_secs_f64(),
         opts.duration.as_secs_f64(),
         partners.len()
@@ -412,6 +433,9 @@ async fn run() -> Result<(), Error> {
     let tag: Arc<str> = Arc::from(opts.tag.as_str());
     let measure_from = Instant::now() + opts.warmup;
     let until = measure_from + opts.duration;
+    let writer = opts
+        .one_writer
+        .then(|| Arc::new(tokio::sync::Mutex::new(())));
     let mut handles = Vec::with_capacity(opts.workers);
     for i in 0..opts.workers {
         let partner = partners[i % partners.len()].clone();
@@ -419,6 +443,7 @@ async fn run() -> Result<(), Error> {
             pool.clone(),
             partner,
             tag.clone(),
+            writer.clone(),
             i,
             measure_from,
             until,
@@ -447,9 +472,10 @@ async fn run() -> Result<(), Error> {
     all.latencies_us.sort_unstable();
     let tx = all.latencies_us.len();
     println!(
-        "RAWRESULT backend={} workers={} tx={} seconds={:.3} rate={:.1} p50_us={} p99_us={} max_us={} conflicts={} errors={}",
+        "RAWRESULT backend={} workers={} one_writer={} tx={} seconds={:.3} rate={:.1} p50_us={} p99_us={} max_us={} conflicts={} errors={}",
         pool.name(),
         opts.workers,
+        opts.one_writer,
         tx,
         seconds,
         tx as f64 / seconds,

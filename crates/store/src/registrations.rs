@@ -374,16 +374,17 @@ impl Store {
     ) -> Result<Registration> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let partner: Partner =
-            match entity::fetch(&mut tx, &actor.scope(), partner_id.as_str()).await {
-                Ok(p) => p,
-                Err(StoreError::NotFound(_)) => {
-                    return Err(
-                        Invalid::one("partner_id", "exists", "partner_id names no partner").into(),
-                    );
-                }
-                Err(e) => return Err(e),
-            };
+        let partner: Partner = match entity::fetch(&mut tx, &actor.scope(), partner_id.as_str())
+            .await
+        {
+            Ok(p) => p,
+            Err(StoreError::NotFound(_)) => {
+                return Err(
+                    Invalid::one("partner_id", "exists", "partner_id names no partner").into(),
+                );
+            }
+            Err(e) => return Err(e),
+        };
         if partner.archived_at.is_some()
             || !matches!(
                 partner.status,

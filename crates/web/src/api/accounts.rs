@@ -149,3 +149,52 @@ pub async fn audit(
 ) -> Answer<Page<AuditEvent>> {
     audit_page(&s, &who, EntityKind::Account, &id, p).await
 }
+
+/// The registration history of an account (vendor staff).
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/registrations", tag = "accounts", params(("id" = String, Path), PageParams),
+    responses((status = 200, body = Page<partnerops_core::registration::record::Registration>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn registrations(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Query(mut p): Query<PageParams>,
+) -> Answer<Page<partnerops_core::registration::record::Registration>> {
+    let account = s.store.account(who.scope(), &id).await?;
+    if p.sort.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        p.sort = Some("-submitted_at".into());
+    }
+    let page = PageRequest::parse(&p, &Store::registration_sorts())?;
+    let filter = partnerops_store::registrations::RegistrationFilter {
+        account_id: Some(account.id),
+        ..Default::default()
+    };
+    Ok(axum::Json(
+        s.store.registrations(who.scope(), &filter, &page).await?,
+    ))
+}
+
+/// Logs a direct rep's activity on an account; a partner registering it within the
+/// policy's look-back (60 days by default) opens a conflict case.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/direct-activities", tag = "accounts", params(("id" = String, Path)), request_body = partnerops_core::registration::record::ActivityInput,
+    responses((status = 201, body = partnerops_core::registration::record::Activity), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn direct_activity(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<partnerops_core::registration::record::ActivityInput>,
+) -> Result<
+    (
+        StatusCode,
+        axum::Json<partnerops_core::registration::record::Activity>,
+    ),
+    ApiError,
+> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            s.store
+                .log_direct_activity(&who.actor(), &id, &input)
+                .await?,
+        ),
+    ))
+}

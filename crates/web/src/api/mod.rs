@@ -5,6 +5,7 @@
 mod accounts;
 mod partners;
 mod programs;
+mod registrations;
 mod users;
 
 pub(crate) use accounts::AccountQuery;
@@ -44,6 +45,9 @@ use crate::problem::{ApiError, Problem};
         (name = "accounts", description = "End-customer accounts (vendor staff only)"),
         (name = "users", description = "Vendor staff and partner users"),
         (name = "tokens", description = "API tokens of the caller"),
+        (name = "registrations", description = "Deal registrations: one holder per account, approval, activity, renewal"),
+        (name = "engagement", description = "Direct sales asking a partner for consent to engage a registered account"),
+        (name = "conflicts", description = "Channel-conflict cases with their escalation path"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -93,6 +97,39 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::audit))
         .routes(routes!(users::list_tokens, users::create_token))
         .routes(routes!(users::revoke_token))
+        .routes(routes!(
+            programs::registration_policy,
+            programs::set_registration_policy
+        ))
+        .routes(routes!(accounts::registrations))
+        .routes(routes!(accounts::direct_activity))
+        .routes(routes!(registrations::list, registrations::submit))
+        .routes(routes!(registrations::check))
+        .routes(routes!(registrations::get))
+        .routes(routes!(registrations::decisions))
+        .routes(routes!(
+            registrations::activities,
+            registrations::log_activity
+        ))
+        .routes(routes!(registrations::approve))
+        .routes(routes!(registrations::reject))
+        .routes(routes!(registrations::withdraw))
+        .routes(routes!(registrations::renew))
+        .routes(routes!(registrations::close))
+        .routes(routes!(registrations::audit))
+        .routes(routes!(registrations::request_engagement))
+        .routes(routes!(registrations::engagement_requests))
+        .routes(routes!(registrations::engagement_request))
+        .routes(routes!(registrations::grant))
+        .routes(routes!(registrations::deny))
+        .routes(routes!(
+            registrations::conflicts,
+            registrations::open_conflict
+        ))
+        .routes(routes!(registrations::conflict))
+        .routes(routes!(registrations::comments, registrations::comment))
+        .routes(routes!(registrations::resolve))
+        .routes(routes!(registrations::conflict_decisions))
         .split_for_parts();
     let router = router.fallback(|| async { ApiError::NoRoute });
     (router, doc)

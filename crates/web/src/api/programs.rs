@@ -6,6 +6,7 @@ use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
 use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::program::{Program, ProgramInput, ProgramKind};
+use partnerops_core::registration::policy::RegistrationPolicy;
 use partnerops_core::tier::{Tier, TierInput};
 use partnerops_store::Store;
 use partnerops_store::programs::ProgramFilter;
@@ -231,4 +232,35 @@ pub async fn tier_audit(
     Query(p): AuditQuery,
 ) -> Answer<Page<AuditEvent>> {
     audit_page(&s, &who, EntityKind::Tier, &id, p).await
+}
+
+/// The registration policy in force for a program (validity, renewals, SLA, conflict
+/// calendar and escalation path, auto-approval), with its version.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/registration-policy", tag = "programs", params(("id" = String, Path)),
+    responses((status = 200, body = RegistrationPolicy), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn registration_policy(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<RegistrationPolicy> {
+    Ok(axum::Json(
+        s.store.registration_policy(who.scope(), &id).await?,
+    ))
+}
+
+/// Publishes new registration settings as the next policy version; keys left out take the
+/// seed defaults.
+#[utoipa::path(put, path = "/api/v1/programs/{id}/registration-policy", tag = "programs", params(("id" = String, Path)), request_body = RegistrationPolicy,
+    responses((status = 200, body = RegistrationPolicy), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn set_registration_policy(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(policy): Json<RegistrationPolicy>,
+) -> Answer<RegistrationPolicy> {
+    Ok(axum::Json(
+        s.store
+            .set_registration_policy(&who.actor(), &id, policy)
+            .await?,
+    ))
 }
