@@ -1,0 +1,1 @@
+//! Deal registration in Chromium (being written).

@@ -1,0 +1,1 @@
+//! Deal registration through the API (being written).
