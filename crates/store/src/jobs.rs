@@ -72,25 +72,26 @@ impl Store {
 
         let mut report = RunReport::default();
         while let Some(job) = self.claim(now).await? {
-            let result = match job.kind.as_str() {
-                SWEEP => {
-                    let r = self.sweep().await?;
+            let outcome = match job.kind.as_str() {
+                SWEEP => self.sweep().await.map(|r| {
                     report.sweep.expired += r.expired;
                     report.sweep.sla_missed += r.sla_missed;
                     report.sweep.escalated += r.escalated;
                     serde_json::to_string(&r).unwrap_or_default()
-                }
-                other => format!("unknown job kind {other}"),
+                }),
+                other => Ok(format!("unknown job kind {other}")),
+            };
+            // A failed job is marked failed, with its error, rather than left running.
+            let (status, result) = match &outcome {
+                Ok(text) => ("done", text.clone()),
+                Err(e) => ("failed", e.to_string()),
             };
             let mut tx = self.db.begin_write().await?;
-            let mut q = Sql::new("UPDATE jobs SET status = 'done', finished_at = ");
-            q.bind(self.now())
-                .push(", result = ")
-                .bind(result)
-                .push(" WHERE id = ")
-                .bind(job.id.as_str());
+            let mut q = Sql::new("UPDATE jobs SET status = ");
+            q.bind(status).push(", finished_at = ").bind(self.now()).push(", result = ").bind(result).push(" WHERE id = ").bind(job.id.as_str());
             tx.execute(&q).await?;
             tx.commit().await?;
+            outcome?;
             report.ran.push(job.kind);
         }
         Ok(report)
