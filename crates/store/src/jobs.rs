@@ -88,7 +88,13 @@ impl Store {
             };
             let mut tx = self.db.begin_write().await?;
             let mut q = Sql::new("UPDATE jobs SET status = ");
-            q.bind(status).push(", finished_at = ").bind(self.now()).push(", result = ").bind(result).push(" WHERE id = ").bind(job.id.as_str());
+            q.bind(status)
+                .push(", finished_at = ")
+                .bind(self.now())
+                .push(", result = ")
+                .bind(result)
+                .push(" WHERE id = ")
+                .bind(job.id.as_str());
             tx.execute(&q).await?;
             tx.commit().await?;
             outcome?;

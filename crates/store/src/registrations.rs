@@ -279,13 +279,23 @@ impl Store {
                 }
             }
             AccountMatch::NearName {
-                account_id, name, ..
+                account_id,
+                name: candidate,
+                ..
             } => {
                 if holder(&mut read, &account_id).await?.is_some() {
-                    check.possible_duplicate = Some(name.clone());
-                    check.message = format!(
-                        "a registered account is named \"{name}\": a submission goes to review as a possible duplicate"
-                    );
+                    // Vendor staff see the candidate; a partner only learns that a company
+                    // with a very similar name is registered, not which one (that would
+                    // reveal another partner's pipeline).
+                    if actor.partner_id().is_some() {
+                        check.possible_duplicate = Some(name.clone());
+                        check.message = "a company with a very similar name is already registered: a submission goes to review as a possible duplicate".into();
+                    } else {
+                        check.message = format!(
+                            "a registered account is named \"{candidate}\": a submission goes to review as a possible duplicate"
+                        );
+                        check.possible_duplicate = Some(candidate);
+                    }
                 }
             }
             AccountMatch::NoMatch => {}

@@ -133,7 +133,8 @@ pub struct HoldCheck {
     pub held_until: Option<DateTime<Utc>>,
     /// Held by the asking partner itself.
     pub held_by_you: bool,
-    /// A registered account whose name is this close (a submission would go to review).
+    /// Set when a held account's name is this close (a submission would go to review): the
+    /// candidate's name for vendor staff, the name asked about for partners.
     pub possible_duplicate: Option<String>,
     pub message: String,
 }
