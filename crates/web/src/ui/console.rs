@@ -942,6 +942,8 @@ struct AccountPage {
     owners: Vec<User>,
     audit: Vec<AuditRow>,
     saved: bool,
+    /// The account's deal registrations, newest first.
+    registrations: Vec<super::registrations::RegRow>,
 }
 
 async fn account_page(
@@ -980,6 +982,7 @@ async fn account_page(
         chrome: Chrome::new(user, "accounts"),
         audit: trail(state, &Scope::Vendor, EntityKind::Account, id).await?,
         owners: staff_users(state).await?,
+        registrations: super::registrations::account_history(state, id).await?,
         account,
         form,
         choices: Choices::get(),

@@ -9,6 +9,7 @@ mod console;
 mod form;
 mod login;
 mod portal;
+mod registrations;
 mod session;
 
 use askama::Template;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .merge(console::router())
         .merge(portal::router())
+        .merge(registrations::router())
 }
 
 /// `/`: the console for staff, the portal for partners, else sign in.

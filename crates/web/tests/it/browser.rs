@@ -41,7 +41,7 @@ const WAIT: Duration = Duration::from_secs(10);
 /// How long chromedriver may take to answer `/status` after it was started.
 const DRIVER_START: Duration = Duration::from_secs(20);
 
-const VENDOR_ADMIN: &str = "admin@vendor.example";
+pub(crate) const VENDOR_ADMIN: &str = "admin@vendor.example";
 
 // ------------------------------------------------------------------ chromedriver + session
 
@@ -201,14 +201,14 @@ impl Drop for Driver {
 }
 
 /// A headless Chromium session pointed at a test server.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     base: String,
     driver: Driver,
 }
 
 impl Browser {
-    async fn start(app: &TestApp) -> Browser {
+    pub(crate) async fn start(app: &TestApp) -> Browser {
         let mut driver = Driver::start().await;
         let chromium = env_path("PARTNEROPS_CHROMIUM", "/usr/bin/chromium");
         let profile = driver.dir.join("profile");
@@ -250,13 +250,13 @@ impl Browser {
     }
 
     /// Ends the session cleanly (the driver itself is killed when `self` drops).
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         if self.client.clone().close().await.is_ok() {
             self.driver.session = None;
         }
     }
 
-    async fn goto(&self, path: &str) {
+    pub(crate) async fn goto(&self, path: &str) {
         let url = format!("{}{path}", self.base);
         self.client
             .goto(&url)
@@ -264,7 +264,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         self.client
             .current_url()
             .await
@@ -273,7 +273,7 @@ impl Browser {
             .to_owned()
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.client
             .current_url()
             .await
@@ -282,7 +282,7 @@ impl Browser {
     }
 
     /// Waits until the element matching `css` is present.
-    async fn wait_css(&self, css: &str) -> Element {
+    pub(crate) async fn wait_css(&self, css: &str) -> Element {
         match self
             .client
             .wait()
@@ -300,14 +300,14 @@ impl Browser {
     }
 
     /// The element matching `css`, which must be there now.
-    async fn find(&self, css: &str) -> Element {
+    pub(crate) async fn find(&self, css: &str) -> Element {
         match self.client.find(Locator::Css(css)).await {
             Ok(el) => el,
             Err(e) => panic!("no element `{css}` on {}: {e}", self.url().await),
         }
     }
 
-    async fn exists(&self, css: &str) -> bool {
+    pub(crate) async fn exists(&self, css: &str) -> bool {
         !self
             .client
             .find_all(Locator::Css(css))
@@ -317,7 +317,7 @@ impl Browser {
     }
 
     /// Waits until the browser shows the page at `path` (the URL's path, query ignored).
-    async fn wait_path(&self, path: &str) {
+    pub(crate) async fn wait_path(&self, path: &str) {
         eventually(&format!("the browser to be on {path}"), async || {
             let now = self.path().await;
             if now == path {
@@ -331,7 +331,7 @@ impl Browser {
 
     /// The trimmed text of every element matching `css`, read in one go (no stale elements
     /// while htmx swaps the DOM).
-    async fn texts(&self, css: &str) -> Vec<String> {
+    pub(crate) async fn texts(&self, css: &str) -> Vec<String> {
         let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent.trim());";
         let value = self
             .client
@@ -341,11 +341,11 @@ impl Browser {
         serde_json::from_value(value).expect("a list of strings")
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.expect("element text")
     }
 
-    async fn value(&self, css: &str) -> String {
+    pub(crate) async fn value(&self, css: &str) -> String {
         self.find(css)
             .await
             .prop("value")
@@ -354,11 +354,11 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.client.source().await.expect("page source")
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         el.clear()
             .await
@@ -371,7 +371,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot type into `{css}`: {e}"));
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.find(css)
             .await
             .click()
@@ -379,7 +379,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
     }
 
-    async fn select(&self, css: &str, value: &str) {
+    pub(crate) async fn select(&self, css: &str, value: &str) {
         self.find(css)
             .await
             .select_by_value(value)
@@ -388,7 +388,7 @@ impl Browser {
     }
 
     /// Fills in the sign-in form and submits it (the caller waits for where it lands).
-    async fn sign_in(&self, email: &str, password: &str) {
+    pub(crate) async fn sign_in(&self, email: &str, password: &str) {
         self.goto("/login").await;
         self.wait_css("input[name=email]").await;
         self.type_into("input[name=email]", email).await;
@@ -399,7 +399,7 @@ impl Browser {
 
     /// Saves the viewport as `<target>/screenshots/NAME.png` and, when the page is taller,
     /// the whole page as `NAME-full.png`.
-    async fn shot(&self, name: &str) {
+    pub(crate) async fn shot(&self, name: &str) {
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
@@ -456,7 +456,10 @@ fn screenshot_dir() -> PathBuf {
 
 /// Polls `check` until it answers `Ok`, for up to [`WAIT`]; `Err` describes what it saw,
 /// for the failure message.
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Result<T, String>) -> T {
+pub(crate) async fn eventually<T>(
+    what: &str,
+    mut check: impl AsyncFnMut() -> Result<T, String>,
+) -> T {
     let started = Instant::now();
     loop {
         match check().await {
@@ -471,7 +474,7 @@ async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Result<T, Str
 
 // ------------------------------------------------------------------ store helpers
 
-fn first_page(limit: u32, sorts: &[&'static str]) -> PageRequest {
+pub(crate) fn first_page(limit: u32, sorts: &[&'static str]) -> PageRequest {
     PageRequest::parse(
         &PageParams {
             limit: Some(limit.to_string()),
@@ -498,7 +501,7 @@ async fn partners_matching(store: &Store, filter: &PartnerFilter) -> Vec<Partner
     page.items
 }
 
-async fn all_partners(store: &Store) -> Vec<Partner> {
+pub(crate) async fn all_partners(store: &Store) -> Vec<Partner> {
     partners_matching(store, &PartnerFilter::default()).await
 }
 
@@ -527,7 +530,7 @@ async fn users_matching(store: &Store, filter: &UserFilter) -> Vec<User> {
 }
 
 /// A server over a freshly seeded SQLite store (8 partners, 3 programs, demo logins).
-async fn seeded() -> (TestApp, SeedReport) {
+pub(crate) async fn seeded() -> (TestApp, SeedReport) {
     let app = spawn(Db::Sqlite).await;
     let report = partnerops_seed::seed(&app.store, &SeedSpec::small(3))
         .await
