@@ -368,7 +368,7 @@ async fn scheduler(store: Store) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tick.tick().await;
-        match store.run_due().await {
+        match store.run_scheduled().await {
             Ok(report) if !report.ran.is_empty() => tracing::info!(?report, "ran due jobs"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "running due jobs failed"),

@@ -223,6 +223,9 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: EngagementRequest = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::RespondToEngagement(&before.partner_id))?;
+        let registration: Registration =
+            entity::fetch(&mut tx, &Scope::Vendor, before.registration_id.as_str()).await?;
+        let policy = policies::current(&mut tx, registration.program_id.as_str()).await?;
         let status = if grant {
             EngagementStatus::Granted
         } else {
@@ -262,7 +265,7 @@ impl Store {
                 "{} by the partner: {why}",
                 if grant { "granted" } else { "denied" }
             ),
-            0,
+            policy.version,
         );
         decide(
             &mut tx,

@@ -20,8 +20,8 @@ use crate::{Actor, Result, Store, audit, new_id, policies};
 
 /// The sweep applying time-driven registration and conflict rules.
 pub const SWEEP: &str = "registrations.sweep";
-/// How often the sweep is scheduled.
-pub const SWEEP_EVERY: TimeDelta = TimeDelta::minutes(15);
+/// The scheduler's slot: every instance ticks each minute, and one sweep per minute runs.
+pub const SWEEP_EVERY: TimeDelta = TimeDelta::minutes(1);
 
 /// What a sweep changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -52,10 +52,22 @@ row! {
 }
 
 impl Store {
-    /// Schedules the periodic jobs up to now and runs every due job once.
+    /// Runs the sweep as of the store's clock, exactly: the job is keyed on this instant, so
+    /// `partnerops jobs run-due --as-of T` applies the rules as of T even when a scheduled
+    /// run already covered T's minute. Then runs any other due job.
     pub async fn run_due(&self) -> Result<RunReport> {
+        self.schedule_and_run(self.now()).await
+    }
+
+    /// The scheduler's tick: one sweep per minute slot, however many instances tick.
+    pub async fn run_scheduled(&self) -> Result<RunReport> {
         let now = self.now();
-        let slot = now.duration_trunc(SWEEP_EVERY).unwrap_or(now);
+        self.schedule_and_run(now.duration_trunc(SWEEP_EVERY).unwrap_or(now))
+            .await
+    }
+
+    async fn schedule_and_run(&self, slot: DateTime<Utc>) -> Result<RunReport> {
+        let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let id: JobId = new_id();
         let mut q = Sql::new("INSERT INTO jobs (id, kind, run_at, status, created_at) VALUES (");

@@ -29,7 +29,7 @@ pub mod users;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use partnerops_core::ids::{EntityId, PartnerId, UserId};
 use partnerops_core::scope::{Action, Principal, Scope, authorize};
 
@@ -79,8 +79,10 @@ impl Store {
         self
     }
 
+    /// The current time, to the microsecond: both databases keep microseconds, so a time
+    /// handed back to a caller reads back the same.
     pub fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        (self.clock)().trunc_subsecs(6)
     }
 
     pub fn db(&self) -> &Db {

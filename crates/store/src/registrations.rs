@@ -6,7 +6,7 @@
 //! any number of instances therefore produce exactly one holder. State changes are
 //! conditional updates (`… WHERE status = 'pending'`), so two approvers cannot both win.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use partnerops_core::account::{Account, AccountFields, AccountInput};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::ids::{
@@ -283,7 +283,10 @@ impl Store {
                 name: candidate,
                 ..
             } => {
-                if holder(&mut read, &account_id).await?.is_some() {
+                let other_holder = holder(&mut read, &account_id).await?.is_some_and(|h| {
+                    actor.partner_id().map(|p| p.as_str()) != Some(h.partner_id.as_str())
+                });
+                if other_holder {
                     // Vendor staff see the candidate; a partner only learns that a company
                     // with a very similar name is registered, not which one (that would
                     // reveal another partner's pipeline).
@@ -395,6 +398,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
+        let policy = policies::current(&mut tx, partner.program_id.as_str()).await?;
         if partner.archived_at.is_some()
             || !matches!(
                 partner.status,
@@ -408,19 +412,18 @@ impl Store {
                     "only active or onboarding partners register deals; this partner is {}",
                     partner.status.label().to_lowercase()
                 ),
-                0,
+                policy.version,
             );
             return Err(StoreError::Refused {
                 decision: d,
                 partner: partner.id,
             });
         }
-        let policy = policies::current(&mut tx, partner.program_id.as_str()).await?;
         let program: Program =
             entity::fetch(&mut tx, &Scope::Vendor, partner.program_id.as_str()).await?;
         let currency = f.currency.unwrap_or(program.currency);
         let account = self
-            .resolve_account(&mut tx, actor, now, &f.account)
+            .resolve_account(&mut tx, actor, &partner.id, now, &f.account)
             .await?;
 
         let id: RegistrationId = new_id();
@@ -613,6 +616,7 @@ impl Store {
         &self,
         tx: &mut Tx,
         actor: &Actor,
+        partner: &PartnerId,
         now: DateTime<Utc>,
         target: &AccountTarget,
     ) -> Result<ResolvedAccount> {
@@ -657,7 +661,12 @@ impl Store {
                 });
             }
             AccountMatch::NearName { account_id, .. } => {
-                if holder(tx, &account_id).await?.is_some() {
+                // Only another partner's hold makes a near name a possible duplicate; a
+                // partner's own similar account is its own business.
+                if holder(tx, &account_id)
+                    .await?
+                    .is_some_and(|h| h.partner_id != partner.as_str())
+                {
                     possible_duplicate_of = Some(account_id);
                 }
             }
@@ -823,6 +832,8 @@ impl Store {
     ) -> Result<Activity> {
         let now = self.now();
         let (kind, occurred_at, notes) = input.parse(now)?;
+        // Stored to the microsecond; answer with what a later read will show.
+        let occurred_at = occurred_at.trunc_subsecs(6);
         let mut tx = self.db.begin_write().await?;
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
@@ -1052,6 +1063,8 @@ impl Store {
     ) -> Result<Activity> {
         let now = self.now();
         let (kind, occurred_at, notes) = input.parse(now)?;
+        // Stored to the microsecond; answer with what a later read will show.
+        let occurred_at = occurred_at.trunc_subsecs(6);
         let mut tx = self.db.begin_write().await?;
         let _: Account = entity::fetch(&mut tx, &actor.scope(), account_id).await?;
         actor.authorize(&Action::EngageAccount)?;

@@ -88,6 +88,12 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     if a.chars().count() < MIN_FUZZY_CHARS || b.chars().count() < MIN_FUZZY_CHARS {
         return 0.0;
     }
+    // Numbers name different things ("Store 1", "Store 2"; "Unit 4" vs "Unit 14"): a typo
+    // in the letters is forgiven, a different number is not.
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    if digits(a) != digits(b) {
+        return 0.0;
+    }
     strsim::normalized_damerau_levenshtein(a, b)
 }
 
@@ -203,6 +209,11 @@ mod tests {
         assert!(!same("IBM", "IBN"));
         assert!(!same("Globex Health", "Globex Energy"));
         assert!(!same("Blue Peak Consulting", "Red Peak Consulting"));
+        assert!(
+            !same("Acme Store 1", "Acme Store 2"),
+            "different numbers are different companies"
+        );
+        assert!(same("Acme Store 12", "Acme Stroe 12"));
     }
 
     fn cand(id: &str, name: &str, domain: Option<&str>, country: &str) -> Candidate {

@@ -46,8 +46,45 @@ pub struct TestApp {
     pub http: Http,
     pub store: Store,
     pub db: Db,
+    /// The database URL, for further instances over the same database.
+    url: String,
     shutdown: Option<oneshot::Sender<()>>,
     cleanup: Cleanup,
+}
+
+/// Another server over a test's database (a second instance, or one with its own clock).
+/// It stops when dropped; the database stays the [`TestApp`]'s.
+pub struct Instance {
+    pub http: Http,
+    /// The instance's own store (its own pool and clock).
+    pub store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Serves the application over `store` on 127.0.0.1 port 0.
+async fn serve(store: Store) -> (Http, oneshot::Sender<()>) {
+    let app = partnerops_web::app(store, partnerops_web::WebOptions::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        partnerops_web::serve(listener, app, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("serve");
+    });
+    (Http::new(&format!("http://{addr}")), tx)
 }
 
 enum Cleanup {
@@ -102,25 +139,59 @@ pub async fn spawn(db: Db) -> TestApp {
         }
     };
     let store = Store::open(&url).await.expect("open store");
-    let app = partnerops_web::app(store.clone(), partnerops_web::WebOptions::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        partnerops_web::serve(listener, app, async {
-            let _ = rx.await;
-        })
-        .await
-        .expect("serve");
-    });
+    let (http, tx) = serve(store.clone()).await;
     TestApp {
-        http: Http::new(&format!("http://{addr}")),
+        http,
         store,
         db,
+        url,
         shutdown: Some(tx),
         cleanup,
+    }
+}
+
+impl TestApp {
+    /// A second server instance over this test's database, with its own connection pool
+    /// (as a second process would have), on the real clock.
+    pub async fn second_instance(&self) -> Instance {
+        self.instance(None).await
+    }
+
+    /// A server over this test's database whose clock reads `real now + shift`: requests
+    /// to it happen "later" (e.g. an activity logged ten days after approval).
+    pub async fn shifted_instance(&self, shift: chrono::Duration) -> Instance {
+        self.instance(Some(std::sync::Arc::new(move || {
+            chrono::Utc::now() + shift
+        })))
+        .await
+    }
+
+    async fn instance(&self, clock: Option<partnerops_store::Clock>) -> Instance {
+        let mut store = Store::open(&self.url).await.expect("open second store");
+        if let Some(clock) = clock {
+            store = store.with_clock(clock);
+        }
+        let (http, tx) = serve(store.clone()).await;
+        Instance {
+            http,
+            store,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// This test's store with its clock fixed at `at`.
+    pub fn store_as_of(&self, at: chrono::DateTime<chrono::Utc>) -> Store {
+        self.store
+            .clone()
+            .with_clock(std::sync::Arc::new(move || at))
+    }
+
+    /// Runs the due jobs as of `at`, as `partnerops jobs run-due --as-of` does.
+    pub async fn run_due_as_of(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> partnerops_store::jobs::RunReport {
+        self.store_as_of(at).run_due().await.expect("run due jobs")
     }
 }
 

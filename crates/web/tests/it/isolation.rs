@@ -24,6 +24,8 @@ pub enum Expect {
     CreateOwnOnly,
     /// Names a record: another partner's record (and any vendor-only record) is 404.
     NotFound,
+    /// The hold check on another partner's account: held, but not by whom.
+    HeldNotByWhom,
 }
 
 /// Which record an item route names.
@@ -36,6 +38,9 @@ pub enum Target {
     Account,
     User,
     Token,
+    Registration,
+    Engagement,
+    Conflict,
 }
 
 pub struct Route {
@@ -94,16 +99,148 @@ routes!(
     GET "/api/v1/tokens" None OwnOnly,
     POST "/api/v1/tokens" None OwnOnly,
     POST "/api/v1/tokens/{id}/revoke" Token NotFound,
+    GET "/api/v1/programs/{id}/registration-policy" Program NotFound,
+    PUT "/api/v1/programs/{id}/registration-policy" Program NotFound,
+    GET "/api/v1/accounts/{id}/registrations" Account NotFound,
+    POST "/api/v1/accounts/{id}/direct-activities" Account NotFound,
+    GET "/api/v1/registrations" None OwnRowsOnly,
+    POST "/api/v1/registrations" None CreateOwnOnly,
+    POST "/api/v1/registrations/check" None HeldNotByWhom,
+    GET "/api/v1/registrations/{id}" Registration NotFound,
+    GET "/api/v1/registrations/{id}/decisions" Registration NotFound,
+    GET "/api/v1/registrations/{id}/activities" Registration NotFound,
+    POST "/api/v1/registrations/{id}/activities" Registration NotFound,
+    POST "/api/v1/registrations/{id}/approve" Registration NotFound,
+    POST "/api/v1/registrations/{id}/reject" Registration NotFound,
+    POST "/api/v1/registrations/{id}/withdraw" Registration NotFound,
+    POST "/api/v1/registrations/{id}/renew" Registration NotFound,
+    POST "/api/v1/registrations/{id}/close" Registration NotFound,
+    GET "/api/v1/registrations/{id}/audit" Registration NotFound,
+    POST "/api/v1/registrations/{id}/engagement-requests" Registration NotFound,
+    GET "/api/v1/engagement-requests" None OwnRowsOnly,
+    GET "/api/v1/engagement-requests/{id}" Engagement NotFound,
+    POST "/api/v1/engagement-requests/{id}/grant" Engagement NotFound,
+    POST "/api/v1/engagement-requests/{id}/deny" Engagement NotFound,
+    GET "/api/v1/conflicts" None OwnRowsOnly,
+    POST "/api/v1/conflicts" None CreateOwnOnly,
+    GET "/api/v1/conflicts/{id}" Conflict NotFound,
+    GET "/api/v1/conflicts/{id}/comments" Conflict NotFound,
+    POST "/api/v1/conflicts/{id}/comments" Conflict NotFound,
+    POST "/api/v1/conflicts/{id}/resolve" Conflict NotFound,
+    GET "/api/v1/conflicts/{id}/decisions" Conflict NotFound,
 );
+
+/// Deal-registration records of one partner: a registration (approved, with an activity),
+/// an engagement request on it and a conflict case about it (with a comment).
+pub struct Deals {
+    pub registration: String,
+    pub engagement: String,
+    pub conflict: String,
+}
+
+/// Creates `side`'s deal records through the API, on `account` (an existing account id)
+/// or a described company.
+async fn deals(app: &TestApp, w: &World, side: &Side, account: Value) -> Deals {
+    let mut body = json!({"title": "Pipeline deal", "estimated_arr_minor": 1_250_000});
+    match account {
+        Value::String(id) => body["account_id"] = json!(id),
+        described => body["account"] = described,
+    }
+    let r = app
+        .http
+        .post("/api/v1/registrations", &side.rep_token, &body)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let registration = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{registration}/approve"),
+            &w.channel,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{registration}/activities"),
+            &side.rep_token,
+            &json!({"kind": "meeting", "notes": "scoping"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{registration}/engagement-requests"),
+            &w.sales,
+            &json!({"reason": "the customer asked for us"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let engagement = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(
+            "/api/v1/conflicts",
+            &side.admin_token,
+            &json!({"registration_id": registration, "reason": "direct sales approached our contact"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let conflict = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/conflicts/{conflict}/comments"),
+            &side.rep_token,
+            &json!({"body": "we met them first"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    Deals {
+        registration,
+        engagement,
+        conflict,
+    }
+}
 
 on_both!(partner_cannot_reach_other_partners);
 
 /// A valid body for a route, so a refusal is about scope, not about the input.
-fn body_for(route: &Route, w: &World) -> Option<Value> {
+fn body_for(route: &Route, w: &World, theirs: &Deals) -> Option<Value> {
     if route.method == Method::GET {
         return None;
     }
     Some(match (route.target, route.path) {
+        (Target::Registration, p) if p.ends_with("/activities") => json!({"kind": "call"}),
+        (Target::Registration, p) if p.ends_with("/close") => json!({"outcome": "won"}),
+        (Target::Registration | Target::Engagement, p)
+            if p.ends_with("/reject")
+                || p.ends_with("/deny")
+                || p.ends_with("/engagement-requests") =>
+        {
+            json!({"reason": "hijack"})
+        }
+        (Target::Registration | Target::Engagement, _) => json!({}),
+        (Target::Conflict, p) if p.ends_with("/comments") => json!({"body": "hijack"}),
+        (Target::Conflict, p) if p.ends_with("/resolve") => {
+            json!({"outcome": "partner_keeps", "reasoning": "hijack"})
+        }
+        (Target::Program, p) if p.ends_with("/registration-policy") => json!({"sla_days": 1}),
+        (Target::Account, p) if p.ends_with("/direct-activities") => json!({"kind": "call"}),
+        (Target::None, "/api/v1/registrations") => json!({
+            "account": {"name": "Hijack Holdings", "web_domain": "hijack-deal.example", "country": "US"},
+            "title": "On B's behalf", "estimated_arr_minor": 1000,
+            "partner_id": w.b.partner.id.to_string()
+        }),
+        (Target::None, "/api/v1/registrations/check") => {
+            json!({"name": w.account.name, "web_domain": "globex.example", "country": "US"})
+        }
+        (Target::None, "/api/v1/conflicts") => {
+            json!({"registration_id": theirs.registration, "reason": "hijack"})
+        }
         (_, p) if p.ends_with("/archive") || p.ends_with("/restore") || p.ends_with("/revoke") => {
             json!({})
         }
@@ -123,7 +260,7 @@ fn body_for(route: &Route, w: &World) -> Option<Value> {
 }
 
 /// Every record of partner B (and of the vendor) as the vendor sees it.
-async fn snapshot(app: &TestApp, w: &World) -> Vec<Value> {
+async fn snapshot(app: &TestApp, w: &World, theirs: &Deals) -> Vec<Value> {
     let mut out = Vec::new();
     for path in [
         format!("/api/v1/partners/{}", w.b.partner.id),
@@ -133,6 +270,26 @@ async fn snapshot(app: &TestApp, w: &World) -> Vec<Value> {
         format!("/api/v1/programs/{}", w.program.id),
         format!("/api/v1/tiers/{}", w.b.partner.tier_id),
         format!("/api/v1/accounts/{}", w.account.id),
+        format!("/api/v1/accounts/{}/registrations?limit=200", w.account.id),
+        format!("/api/v1/programs/{}/registration-policy", w.program.id),
+        format!(
+            "/api/v1/programs/{}/registration-policy",
+            w.other_program.id
+        ),
+        format!("/api/v1/registrations/{}", theirs.registration),
+        format!("/api/v1/registrations/{}/decisions", theirs.registration),
+        format!("/api/v1/registrations/{}/activities", theirs.registration),
+        format!(
+            "/api/v1/registrations/{}/audit?limit=200",
+            theirs.registration
+        ),
+        format!("/api/v1/engagement-requests/{}", theirs.engagement),
+        format!("/api/v1/conflicts/{}", theirs.conflict),
+        format!("/api/v1/conflicts/{}/comments", theirs.conflict),
+        format!("/api/v1/conflicts/{}/decisions", theirs.conflict),
+        "/api/v1/registrations?limit=200".to_owned(),
+        "/api/v1/engagement-requests?limit=200".to_owned(),
+        "/api/v1/conflicts?limit=200".to_owned(),
         "/api/v1/users?limit=200&archived=all".to_owned(),
         "/api/v1/partners?limit=200&archived=all".to_owned(),
         "/api/v1/programs?limit=200&archived=all".to_owned(),
@@ -148,7 +305,16 @@ async fn snapshot(app: &TestApp, w: &World) -> Vec<Value> {
 async fn partner_cannot_reach_other_partners(app: TestApp) {
     let w = app.world().await;
     let b_token = app.store.tokens(&w.b.admin.id).await.unwrap().remove(0);
-    let before = snapshot(&app, &w).await;
+    // Deal records on both sides: B's on the vendor's account, A's on a company of its own.
+    let theirs = deals(&app, &w, &w.b, json!(w.account.id.to_string())).await;
+    let mine = deals(
+        &app,
+        &w,
+        &w.a,
+        json!({"name": "Initrode", "web_domain": "initrode.example", "country": "DE"}),
+    )
+    .await;
+    let before = snapshot(&app, &w, &theirs).await;
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
         let token = if side_is_admin {
@@ -166,9 +332,12 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Account => w.account.id.to_string(),
                 Target::User => w.b.admin.id.to_string(),
                 Target::Token => b_token.id.to_string(),
+                Target::Registration => theirs.registration.clone(),
+                Target::Engagement => theirs.engagement.clone(),
+                Target::Conflict => theirs.conflict.clone(),
             };
             let path = route.path.replace("{id}", &target_id);
-            let body = body_for(&route, &w);
+            let body = body_for(&route, &w, &theirs);
             let r = app
                 .http
                 .api(route.method.clone(), &path, Some(token), body.as_ref())
@@ -210,6 +379,20 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                     let items = r.json()["items"].as_array().unwrap().clone();
                     own_rows_only(&route, &items, me, &what);
                 }
+                Expect::HeldNotByWhom => {
+                    assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.text());
+                    let v = r.json();
+                    assert_eq!(v["held"], true, "{what}: {v}");
+                    assert_eq!(v["held_by_you"], false, "{what}: {v}");
+                    for secret in [
+                        w.b.partner.id.to_string(),
+                        w.b.admin.id.to_string(),
+                        w.b.rep.id.to_string(),
+                        theirs.registration.clone(),
+                    ] {
+                        assert!(!r.text().contains(&secret), "{what} names B: {v}");
+                    }
+                }
                 Expect::OwnOnly => {
                     assert!(r.status.is_success(), "{what}: {}", r.text());
                     assert!(
@@ -224,6 +407,13 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 "{what} leaks B: {}",
                 r.text()
             );
+            for secret in [&theirs.registration, &theirs.engagement, &theirs.conflict] {
+                assert!(
+                    !r.text().contains(secret.as_str()),
+                    "{what} shows B's {secret}: {}",
+                    r.text()
+                );
+            }
         }
     }
     // Partner A may read its own program's ladder; the same route for B's program was 404.
@@ -276,7 +466,21 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         StatusCode::NOT_FOUND
     );
 
-    let after = snapshot(&app, &w).await;
+    // A's own deal records answer A (the same routes that were 404 for B's).
+    for path in [
+        format!("/api/v1/registrations/{}", mine.registration),
+        format!("/api/v1/registrations/{}/decisions", mine.registration),
+        format!("/api/v1/registrations/{}/activities", mine.registration),
+        format!("/api/v1/engagement-requests/{}", mine.engagement),
+        format!("/api/v1/conflicts/{}", mine.conflict),
+        format!("/api/v1/conflicts/{}/comments", mine.conflict),
+        format!("/api/v1/conflicts/{}/decisions", mine.conflict),
+    ] {
+        let r = app.http.get(&path, &w.a.rep_token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+    }
+
+    let after = snapshot(&app, &w, &theirs).await;
     assert_eq!(
         before, after,
         "partner A's attempts changed vendor or partner B data"
@@ -295,6 +499,15 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
                 items
                     .iter()
                     .all(|u| u["partner_id"] == me.partner.id.to_string()),
+                "{what}: {items:?}"
+            );
+        }
+        "/api/v1/registrations" | "/api/v1/engagement-requests" | "/api/v1/conflicts" => {
+            assert!(!items.is_empty(), "{what} shows the partner's own rows");
+            assert!(
+                items
+                    .iter()
+                    .all(|r| r["partner_id"] == me.partner.id.to_string()),
                 "{what}: {items:?}"
             );
         }
