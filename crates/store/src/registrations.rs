@@ -249,11 +249,14 @@ impl Store {
     /// Checks an account before registering: held or not and until when (never by whom),
     /// and whether a held account's name is close enough to send a submission to review.
     pub async fn check_hold(&self, actor: &Actor, input: &AccountRefInput) -> Result<HoldCheck> {
-        let mut inv = Invalid::new();
-        let parsed = input.parse("", &mut inv);
-        let (name, domain, country) = inv.finish(|| parsed)?;
+        let (name, domain, country) = input.parse_for_check()?;
+        // Without a country, names are not compared: only the domain can match.
+        let (name, country) = match (name, country) {
+            (Some(n), Some(c)) => (n, c.to_string()),
+            _ => (String::new(), String::new()),
+        };
         let mut read = self.db.read();
-        let found = candidates(&mut read, &name, domain.as_ref(), country.as_str()).await?;
+        let found = candidates(&mut read, &name, domain.as_ref(), &country).await?;
         let domain_text = domain.as_ref().map(|d| d.to_string());
         let mut check = HoldCheck {
             web_domain: domain_text.clone(),

@@ -227,6 +227,45 @@ impl AccountRefInput {
     }
 }
 
+impl AccountRefInput {
+    /// Parses what a hold check needs: a web domain alone, or a name with its country (or
+    /// all three). Name matching needs the country; a domain needs nothing else.
+    pub fn parse_for_check(
+        &self,
+    ) -> Result<(Option<String>, Option<WebDomain>, Option<Country>), Invalid> {
+        let mut inv = Invalid::new();
+        let name = inv.check(text::optional("name", self.name.as_deref(), 200));
+        let web_domain = match self
+            .web_domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(raw) => inv.check(WebDomain::parse("web_domain", raw)).map(Some),
+            None => Some(None),
+        };
+        let country = match self
+            .country
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(raw) => inv.check(Country::parse("country", raw)).map(Some),
+            None => Some(None),
+        };
+        if let (Some(None), Some(None) | None) = (&web_domain, &country) {
+            inv.add(
+                "web_domain",
+                "required",
+                "give a web_domain, or a name and a country",
+            );
+        } else if let (Some(None), Some(Some(_)), Some(None)) = (&web_domain, &country, &name) {
+            inv.add("name", "required", "name is required to match by name");
+        }
+        inv.finish(|| Some((name?, web_domain?, country?)))
+    }
+}
+
 impl RegistrationFields {
     pub fn parse(input: &RegistrationInput) -> Result<Self, Invalid> {
         let mut inv = Invalid::new();
@@ -494,6 +533,41 @@ mod tests {
                 "title:required",
                 "estimated_arr_minor:positive"
             ]
+        );
+    }
+
+    #[test]
+    fn a_hold_check_takes_a_domain_alone_or_a_name_with_its_country() {
+        let domain_only = AccountRefInput {
+            web_domain: Some("www.Globex.example".into()),
+            ..Default::default()
+        };
+        let (name, domain, country) = domain_only.parse_for_check().unwrap();
+        assert_eq!(
+            (name, domain.unwrap().as_str().to_owned(), country),
+            (None, "globex.example".to_owned(), None)
+        );
+        let by_name = AccountRefInput {
+            name: Some("Globex".into()),
+            country: Some("US".into()),
+            ..Default::default()
+        };
+        assert!(by_name.parse_for_check().is_ok());
+        assert_eq!(
+            AccountRefInput::default()
+                .parse_for_check()
+                .unwrap_err()
+                .errors[0]
+                .rule,
+            "required"
+        );
+        let no_name = AccountRefInput {
+            country: Some("US".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            no_name.parse_for_check().unwrap_err().errors[0].field,
+            "name"
         );
     }
 

@@ -1894,9 +1894,34 @@ async fn invalid_input_names_its_fields(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.problem_rules(), vec!["web_domain:web_domain"]);
+    let r = app
+        .http
+        .post("/api/v1/registrations/check", &w.a.rep_token, &json!({}))
+        .await;
+    assert_eq!(r.problem_rules(), vec!["web_domain:required"]);
+    let r = app
+        .http
+        .post(
+            "/api/v1/registrations/check",
+            &w.a.rep_token,
+            &json!({"country": "US"}),
+        )
+        .await;
+    assert_eq!(r.problem_rules(), vec!["name:required"]);
+    // A domain alone is enough to check.
+    let r = app
+        .http
+        .post(
+            "/api/v1/registrations/check",
+            &w.a.rep_token,
+            &json!({"web_domain": "https://www.nobody-holds-this.example/"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(
-        r.problem_rules(),
-        vec!["name:required", "web_domain:web_domain", "country:required"]
+        (r.json()["held"].as_bool(), r.json()["web_domain"].as_str()),
+        (Some(false), Some("nobody-holds-this.example"))
     );
     // Unknown records are 404s, whatever their id looks like.
     for path in [
