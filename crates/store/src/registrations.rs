@@ -19,8 +19,8 @@ use partnerops_core::program::Program;
 use partnerops_core::registration::matching::{self, AccountMatch, Candidate};
 use partnerops_core::registration::policy::RegistrationPolicy;
 use partnerops_core::registration::record::{
-    AccountRefInput, AccountTarget, Activity, ActivityInput, CloseInput, HoldCheck, ReasonInput,
-    Registration, RegistrationFields, RegistrationInput,
+    AccountRefInput, AccountTarget, Activity, ActivityInput, CheckTarget, CloseInput, HoldCheck,
+    ReasonInput, Registration, RegistrationFields, RegistrationInput,
 };
 use partnerops_core::registration::rules::{self, Facts};
 use partnerops_core::registration::{ActivityKind, Decision, RegistrationStatus};
@@ -249,7 +249,11 @@ impl Store {
     /// Checks an account before registering: held or not and until when (never by whom),
     /// and whether a held account's name is close enough to send a submission to review.
     pub async fn check_hold(&self, actor: &Actor, input: &AccountRefInput) -> Result<HoldCheck> {
-        let (name, domain, country) = input.parse_for_check()?;
+        let CheckTarget {
+            name,
+            web_domain: domain,
+            country,
+        } = input.parse_for_check()?;
         // Without a country, names are not compared: only the domain can match.
         let (name, country) = match (name, country) {
             (Some(n), Some(c)) => (n, c.to_string()),

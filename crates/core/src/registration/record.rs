@@ -227,12 +227,18 @@ impl AccountRefInput {
     }
 }
 
+/// What a hold check asks about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckTarget {
+    pub name: Option<String>,
+    pub web_domain: Option<WebDomain>,
+    pub country: Option<Country>,
+}
+
 impl AccountRefInput {
     /// Parses what a hold check needs: a web domain alone, or a name with its country (or
     /// all three). Name matching needs the country; a domain needs nothing else.
-    pub fn parse_for_check(
-        &self,
-    ) -> Result<(Option<String>, Option<WebDomain>, Option<Country>), Invalid> {
+    pub fn parse_for_check(&self) -> Result<CheckTarget, Invalid> {
         let mut inv = Invalid::new();
         let name = inv.check(text::optional("name", self.name.as_deref(), 200));
         let web_domain = match self
@@ -262,7 +268,13 @@ impl AccountRefInput {
         } else if let (Some(None), Some(Some(_)), Some(None)) = (&web_domain, &country, &name) {
             inv.add("name", "required", "name is required to match by name");
         }
-        inv.finish(|| Some((name?, web_domain?, country?)))
+        inv.finish(|| {
+            Some(CheckTarget {
+                name: name?,
+                web_domain: web_domain?,
+                country: country?,
+            })
+        })
     }
 }
 
@@ -542,7 +554,11 @@ mod tests {
             web_domain: Some("www.Globex.example".into()),
             ..Default::default()
         };
-        let (name, domain, country) = domain_only.parse_for_check().unwrap();
+        let CheckTarget {
+            name,
+            web_domain: domain,
+            country,
+        } = domain_only.parse_for_check().unwrap();
         assert_eq!(
             (name, domain.unwrap().as_str().to_owned(), country),
             (None, "globex.example".to_owned(), None)
