@@ -176,7 +176,19 @@ pub(crate) async fn insert(
     push_values(&mut q, f);
     q.push(", ").bind(now).push(", ").bind(now).push(")");
     tx.execute(&q).await?;
-    let account: Account = entity::fetch(tx, &Scope::Vendor, id.as_str()).await?;
+    // Exactly what was written; reading it back would cost a round trip per account.
+    let account = Account {
+        id: id.clone(),
+        name: f.name.clone(),
+        web_domain: f.web_domain.clone(),
+        country: f.country,
+        industry: f.industry.clone(),
+        direct_owner_id: f.direct_owner_id.clone(),
+        status: f.status,
+        created_at: now,
+        updated_at: now,
+        archived_at: None,
+    };
     audit::record(
         tx,
         now,

@@ -426,9 +426,14 @@ impl Store {
                 partner: partner.id,
             });
         }
-        let program: Program =
-            entity::fetch(&mut tx, &Scope::Vendor, partner.program_id.as_str()).await?;
-        let currency = f.currency.unwrap_or(program.currency);
+        let currency = match f.currency {
+            Some(c) => c,
+            None => {
+                let program: Program =
+                    entity::fetch(&mut tx, &Scope::Vendor, partner.program_id.as_str()).await?;
+                program.currency
+            }
+        };
         let account = self
             .resolve_account(&mut tx, actor, &partner.id, now, &f.account)
             .await?;
@@ -513,7 +518,7 @@ impl Store {
         .await?;
 
         // Auto-approval by tier and amount; never for a possible duplicate.
-        if account.possible_duplicate_of.is_none() {
+        if account.possible_duplicate_of.is_none() && !policy.auto_approve.is_empty() {
             let tier: Tier =
                 entity::fetch(&mut tx, &Scope::Vendor, partner.tier_id.as_str()).await?;
             if let Some(d) =
@@ -600,7 +605,12 @@ impl Store {
             )
             .await?;
         }
-        let last_direct = last_direct_activity(&mut tx, account.id.as_str()).await?;
+        // An account created just now has no direct activity to look up.
+        let last_direct = if account.created {
+            None
+        } else {
+            last_direct_activity(&mut tx, account.id.as_str()).await?
+        };
         if let Some(d) = rules::direct_engagement_conflict(last_direct, now, &policy) {
             conflicts::open_in(
                 &mut tx,
