@@ -39,14 +39,24 @@ impl Backend {
 /// A pool on one of the two backends.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriterQueue),
     Postgres(PgPool),
 }
+
+/// SQLite takes one writer at a time. Writers of this process wait for their turn here, in
+/// order, instead of in SQLite's busy handler, which sleeps in growing steps and gives the
+/// lock to whoever retries first (a long tail of latency under load). The busy timeout
+/// still covers writers in other processes (the CLI beside a running server).
+pub type WriterQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
 
 /// A transaction on one of the two backends. Dropped without [`Tx::commit`], it rolls back,
 /// so an error half-way through a change leaves nothing behind.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// Holds its turn in the writer queue until it ends.
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -295,7 +305,7 @@ macro_rules! impl_exec {
 macro_rules! pool_target {
     ($s:expr) => {
         match $s.0 {
-            Db::Sqlite(p) => Target::Sqlite(p),
+            Db::Sqlite(p, _) => Target::Sqlite(p),
             Db::Postgres(p) => Target::Postgres(p),
         }
     };
@@ -304,7 +314,7 @@ macro_rules! pool_target {
 macro_rules! tx_target {
     ($s:expr) => {
         match $s {
-            Tx::Sqlite(t) => Target::Sqlite(&mut **t),
+            Tx::Sqlite(t, _) => Target::Sqlite(&mut **t),
             Tx::Postgres(t) => Target::Postgres(&mut **t),
         }
     };
@@ -319,14 +329,14 @@ impl_exec!(Tx, tx_target);
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _turn) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -352,7 +362,7 @@ impl Db {
                     .min_connections(1)
                     .connect_with(opts)
                     .await?;
-                Ok(Db::Sqlite(pool))
+                Ok(Db::Sqlite(pool, WriterQueue::default()))
             }
             Some(Backend::Postgres) => {
                 let pool = PgPoolOptions::new()
@@ -370,7 +380,7 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -386,14 +396,20 @@ impl Db {
     /// syntax and needs nothing special: conditional updates and constraints decide races.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match self {
-            Db::Sqlite(p) => Ok(Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?)),
+            Db::Sqlite(p, queue) => {
+                let turn = queue.clone().lock_owned().await;
+                Ok(Tx::Sqlite(
+                    p.begin_with("BEGIN IMMEDIATE").await?,
+                    Some(turn),
+                ))
+            }
             Db::Postgres(p) => Ok(Tx::Postgres(p.begin().await?)),
         }
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }

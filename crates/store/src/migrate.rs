@@ -80,7 +80,7 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
     let mut now_applied = Vec::new();
     for m in MIGRATIONS {
         let sql = match tx {
-            Tx::Sqlite(_) => m.sqlite,
+            Tx::Sqlite(..) => m.sqlite,
             Tx::Postgres(_) => m.postgres,
         };
         let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
@@ -119,7 +119,7 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
 /// Runs a multi-statement script without parameters.
 async fn script(tx: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
     match tx {
-        Tx::Sqlite(t) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        Tx::Sqlite(t, _) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
             .execute(&mut **t)
             .await
             .map(|_| ()),

@@ -210,17 +210,17 @@ async fn candidates(
     country: &str,
 ) -> Result<Vec<Candidate>> {
     let block = matching::blocking_key(&matching::normalize_name(name));
+    // Two branches, each matching one index (and repeating the partial index's condition):
+    // an OR across them makes SQLite scan every account.
     let mut q = Sql::new(
-        "SELECT id, name, web_domain, country FROM accounts WHERE archived_at IS NULL AND ((country = ",
+        "SELECT id, name, web_domain, country FROM accounts WHERE archived_at IS NULL AND country = ",
     );
-    q.bind(country)
-        .push(" AND name_block = ")
-        .bind(block)
-        .push(")");
+    q.bind(country).push(" AND name_block = ").bind(block);
     if let Some(d) = domain {
-        q.push(" OR web_domain = ").bind(d.as_str());
+        q.push(" UNION SELECT id, name, web_domain, country FROM accounts WHERE archived_at IS NULL AND web_domain IS NOT NULL AND web_domain = ")
+            .bind(d.as_str());
     }
-    q.push(") LIMIT 500");
+    q.push(" LIMIT 500");
     let rows: Vec<CandidateRow> = x.all(&q).await?;
     Ok(rows
         .into_iter()

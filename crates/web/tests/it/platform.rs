@@ -61,7 +61,7 @@ async fn sqlite_and_postgres_schemas_match() {
     let pg = crate::harness::spawn(Db::Postgres).await;
     let lite_sql = "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2";
     let pg_sql = "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2";
-    let partnerops_store::Db::Sqlite(lite) = sqlite.store.db() else {
+    let partnerops_store::Db::Sqlite(lite, _) = sqlite.store.db() else {
         panic!("sqlite")
     };
     let partnerops_store::Db::Postgres(pool) = pg.store.db() else {
