@@ -70,6 +70,7 @@ pub fn router() -> Router<AppState> {
             "/console/registrations/{id}/engagement",
             post(console_request_engagement),
         )
+        .route("/console/engagement", get(engagement_list))
         .route("/console/conflicts", get(conflicts).post(open_conflict))
         .route("/console/conflicts/{id}", get(conflict))
         .route(
@@ -1576,4 +1577,107 @@ mod tests {
             "a domain-only check ignores names"
         );
     }
+}
+
+// ---------------------------------------------------------------- console: engagement
+
+/// One engagement request as the console lists it.
+struct EngagementListRow {
+    registration_id: String,
+    account_name: String,
+    partner_name: String,
+    requested_by: String,
+    reason: String,
+    status: &'static str,
+    status_key: &'static str,
+    requested: String,
+    answer: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "console/engagement.html")]
+struct EngagementPage {
+    chrome: Chrome,
+    pending: Vec<EngagementListRow>,
+    answered: Vec<EngagementListRow>,
+}
+
+/// `GET /console/engagement`: direct sales' requests for consent, awaiting partners first.
+async fn engagement_list(State(state): State<AppState>, user: UiUser) -> Result<Response, UiError> {
+    staff(&user)?;
+    let sorts = Store::engagement_sorts();
+    let mut names = Names::default();
+    let mut users: HashMap<String, String> = HashMap::new();
+    let pending = state
+        .store
+        .engagement_requests(
+            &Scope::Vendor,
+            &EngagementFilter {
+                status: Some(partnerops_core::registration::EngagementStatus::Pending),
+                ..Default::default()
+            },
+            &page_of("created_at", 200, None, &sorts).map_err(internal)?,
+        )
+        .await?;
+    let pending = engagement_rows(&state, &mut names, &mut users, pending.items).await?;
+    let all = state
+        .store
+        .engagement_requests(
+            &Scope::Vendor,
+            &EngagementFilter::default(),
+            &page_of("-created_at", 50, None, &sorts).map_err(internal)?,
+        )
+        .await?;
+    let answered: Vec<EngagementRequest> = all
+        .items
+        .into_iter()
+        .filter(|e| e.status != partnerops_core::registration::EngagementStatus::Pending)
+        .collect();
+    let answered = engagement_rows(&state, &mut names, &mut users, answered).await?;
+    Ok(EngagementPage {
+        chrome: Chrome::new(&user, "registrations"),
+        pending,
+        answered,
+    }
+    .into_response())
+}
+
+/// Rows for engagement requests, naming the account, the holder and the requester.
+async fn engagement_rows(
+    state: &AppState,
+    names: &mut Names,
+    users: &mut HashMap<String, String>,
+    items: Vec<EngagementRequest>,
+) -> Result<Vec<EngagementListRow>, UiError> {
+    let mut out = Vec::new();
+    for e in items {
+        let reg = state
+            .store
+            .registration(&Scope::Vendor, e.registration_id.as_str())
+            .await?;
+        let requester = match users.get(e.requested_by.as_str()) {
+            Some(n) => n.clone(),
+            None => {
+                let n = state
+                    .store
+                    .user(&Scope::Vendor, e.requested_by.as_str())
+                    .await?
+                    .display_name;
+                users.insert(e.requested_by.to_string(), n.clone());
+                n
+            }
+        };
+        out.push(EngagementListRow {
+            registration_id: reg.id.to_string(),
+            account_name: reg.account_name.clone(),
+            partner_name: names.partner(state, reg.partner_id.as_str()).await?,
+            requested_by: requester,
+            reason: e.reason,
+            status: e.status.label(),
+            status_key: e.status.as_str(),
+            requested: e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            answer: e.decision_reason,
+        });
+    }
+    Ok(out)
 }

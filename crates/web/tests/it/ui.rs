@@ -12,7 +12,8 @@ use crate::on_both;
 on_both!(
     sign_in_and_forms,
     login_is_throttled,
-    partner_users_get_404_in_the_console
+    partner_users_get_404_in_the_console,
+    engagement_requests_are_listed_for_staff
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -299,4 +300,65 @@ async fn partner_users_get_404_in_the_console(app: TestApp) {
         .await
         .unwrap();
     assert!(b_admin.archived_at.is_none());
+}
+
+async fn engagement_requests_are_listed_for_staff(app: TestApp) {
+    use partnerops_core::registration::record::{AccountRefInput, ReasonInput, RegistrationInput};
+    use partnerops_core::scope::Principal;
+    use partnerops_core::user::Role;
+
+    let w = app.world().await;
+    let input = RegistrationInput {
+        partner_id: Some(w.a.partner.id.to_string()),
+        account: Some(AccountRefInput {
+            name: Some("Umbrella Corp".into()),
+            web_domain: Some("umbrella.example".into()),
+            country: Some("US".into()),
+        }),
+        title: Some("Vaccine logistics".into()),
+        estimated_arr_minor: Some(1_000_000),
+        ..Default::default()
+    };
+    let reg = app
+        .store
+        .submit_registration(&Actor::system("test"), &input)
+        .await
+        .unwrap();
+    let rep = Principal::new(
+        w.sales_user.id.clone(),
+        "Sam Sales".into(),
+        Role::DirectSales,
+        None,
+    )
+    .unwrap();
+    let ask = ReasonInput {
+        reason: Some("Customer asked for a direct quote".into()),
+    };
+    app.store
+        .request_engagement(&Actor::User(rep), reg.id.to_string().as_str(), &ask)
+        .await
+        .unwrap();
+
+    let (session, _) = vendor_session(&app, &w).await;
+    let page = app.http.page("/console/engagement", &session).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("Umbrella Corp") && html.contains("Customer asked for a direct quote"),
+        "{html}"
+    );
+    assert!(
+        html.contains("held by Alpha Systems") && html.contains("sales"),
+        "names the holder and the requester"
+    );
+
+    set_password(&app, &w.a.admin).await;
+    let (_, partner_session) = sign_in(&app, "admin@alpha.example", PASSWORD).await;
+    assert_eq!(
+        app.http
+            .page("/console/engagement", &partner_session)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }
