@@ -217,8 +217,12 @@ async fn main() -> Result<()> {
                 );
                 let report = partnerops_seed::seed(&store, &spec).await?;
                 println!(
-                    "Seeded {} programs, {} partners, {} accounts, {} users.",
-                    report.programs, report.partners, report.accounts, report.users
+                    "Seeded {} programs, {} partners, {} accounts, {} registrations, {} users.",
+                    report.programs,
+                    report.partners,
+                    report.accounts,
+                    report.registrations,
+                    report.users
                 );
             }
             println!(

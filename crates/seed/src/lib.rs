@@ -20,8 +20,11 @@ use std::time::Instant;
 use partnerops_core::account::AccountInput;
 use partnerops_core::ids::EntityId;
 use partnerops_core::page::{PageParams, PageRequest};
-use partnerops_core::partner::PartnerInput;
+use partnerops_core::partner::{PartnerInput, PartnerStatus};
 use partnerops_core::program::{Program, ProgramInput, ProgramKind, ThesisInput};
+use partnerops_core::registration::record::{
+    AccountRefInput, ActivityInput, CloseInput, ReasonInput, RegistrationInput,
+};
 use partnerops_core::scope::Scope;
 use partnerops_core::user::{NewUserInput, Role};
 use partnerops_store::programs::ProgramFilter;
@@ -77,6 +80,7 @@ pub struct SeedReport {
     pub programs: usize,
     pub partners: usize,
     pub accounts: usize,
+    pub registrations: usize,
     pub users: usize,
     pub logins: Vec<DemoLogin>,
 }
@@ -132,6 +136,7 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
     );
 
     let mut users = staff_ids.len();
+    let mut registering: Vec<String> = Vec::new();
     for p in &plan.partners {
         let program = &programs[p.program.index()];
         let tier_id = program.tiers.get(&p.tier_rank).ok_or_else(|| {
@@ -153,6 +158,9 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
             joined_on: Some(p.joined_on.format("%Y-%m-%d").to_string()),
         };
         let partner = store.create_partner(&actor, &input).await?;
+        if matches!(p.status, PartnerStatus::Active) {
+            registering.push(partner.id.to_string());
+        }
         users += create_users(store, &actor, &p.users, Some(partner.id.to_string()))
             .await?
             .len();
@@ -187,14 +195,112 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: accounts created"
     );
+    let registrations = create_registrations(store, &actor, &plan, &registering).await?;
+    tracing::info!(
+        registrations,
+        elapsed_ms = ms(started),
+        "seed: registrations created"
+    );
     Ok(SeedReport {
         programs: programs.len(),
         partners: plan.partners.len(),
         accounts: plan.accounts.len(),
+        registrations,
         users,
         logins: plan.logins(),
     })
 }
+
+/// Registrations across their lifecycle, so the demo shows the approval queue, held
+/// accounts and decisions: one per 50 accounts (at most 60), spread over the active
+/// partners, each account registered once. Every sixth is left pending, one in six is
+/// rejected, one in six closed won, and the rest approved, some with a logged demo.
+async fn create_registrations(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    partners: &[String],
+) -> Result<usize, StoreError> {
+    if partners.is_empty() {
+        return Ok(0);
+    }
+    let count = (plan.accounts.len() / 50).min(60);
+    let step = (plan.accounts.len() / count.max(1)).max(1);
+    for i in 0..count {
+        let account = &plan.accounts[i * step];
+        let input = RegistrationInput {
+            partner_id: Some(partners[i % partners.len()].clone()),
+            account: Some(AccountRefInput {
+                name: Some(account.name.clone()),
+                web_domain: Some(account.web_domain.clone()),
+                country: Some(account.country.to_owned()),
+            }),
+            title: Some(format!(
+                "{} rollout",
+                DEAL_PRODUCTS[i % DEAL_PRODUCTS.len()]
+            )),
+            product: Some(DEAL_PRODUCTS[i % DEAL_PRODUCTS.len()].to_owned()),
+            estimated_arr_minor: Some(usd(12_000 + (i as i64 % 9) * 7_500)),
+            ..Default::default()
+        };
+        let reg = store.submit_registration(actor, &input).await?;
+        let id = reg.id.to_string();
+        let reason = |r: &str| ReasonInput {
+            reason: Some(r.to_owned()),
+        };
+        match i % 6 {
+            0 => {}
+            1 => {
+                store
+                    .reject_registration(
+                        actor,
+                        &id,
+                        &reason("the customer is already in a direct renewal"),
+                    )
+                    .await?;
+            }
+            2 => {
+                store
+                    .approve_registration(
+                        actor,
+                        &id,
+                        &reason("new logo in the partner's territory"),
+                    )
+                    .await?;
+                let demo = ActivityInput {
+                    kind: Some("demo".into()),
+                    occurred_at: None,
+                    notes: Some("Product demo with the IT team".into()),
+                };
+                store.log_activity(actor, &id, &demo).await?;
+            }
+            3 => {
+                store
+                    .approve_registration(actor, &id, &reason("qualified opportunity"))
+                    .await?;
+                let close = CloseInput {
+                    outcome: Some("won".into()),
+                    reason: Some("signed a two-year order".into()),
+                };
+                store.close_registration(actor, &id, &close).await?;
+            }
+            _ => {
+                store
+                    .approve_registration(actor, &id, &reason("qualified opportunity"))
+                    .await?;
+            }
+        }
+    }
+    Ok(count)
+}
+
+const DEAL_PRODUCTS: &[&str] = &[
+    "Platform",
+    "Analytics",
+    "Security suite",
+    "Data pipeline",
+    "Support plus",
+];
 
 /// A created program and its tier ids by rank.
 struct SeededProgram {
