@@ -16,6 +16,7 @@ pub mod invalid;
 pub mod money;
 pub mod page;
 pub mod partner;
+pub mod partnership;
 pub mod program;
 pub mod registration;
 pub mod scope;

@@ -1,0 +1,17 @@
+//! Partnership architecture (DESIGN §6; seeds 000 and 003): deciding whether a strategic or
+//! technology partnership is real before time goes into it.
+//!
+//! - [`charter`]: mutual goals, value exchange and what each side loses, with the
+//!   skin-in-the-game test ("a handshake, not a partnership"), signatures and amendments;
+//! - [`story`]: the six questions of a partner story and their verdict;
+//! - [`leverage`]: the leverage type and its recommendation;
+//! - [`phases`]: crawl, walk, run, in order, with go/no-go gates;
+//! - [`tree`]: decision trees as data, evaluated with the path taken.
+//!
+//! Every verdict names the answers that caused it.
+
+pub mod charter;
+pub mod leverage;
+pub mod phases;
+pub mod story;
+pub mod tree;
