@@ -11,7 +11,9 @@
 //! Every verdict names the answers that caused it.
 
 pub mod charter;
+pub mod content;
 pub mod leverage;
+pub mod operating_model;
 pub mod phases;
 pub mod story;
 pub mod tree;
