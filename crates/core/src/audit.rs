@@ -21,6 +21,7 @@ text_enum!(
         Registration = "registration" / "Registration",
         Engagement = "engagement_request" / "Engagement request",
         Conflict = "conflict_case" / "Conflict case",
+        Charter = "charter" / "Partnership charter",
     }
 );
 

@@ -89,6 +89,12 @@ entity_id!(/// A comment on a conflict case.
     CommentId, "cmt");
 entity_id!(/// A recorded rule decision.
     DecisionId, "dec");
+entity_id!(/// A partnership charter.
+    CharterId, "chr");
+entity_id!(/// A gate review of a charter's phase.
+    GateReviewId, "gate");
+entity_id!(/// A recorded decision-tree evaluation.
+    EvaluationId, "tev");
 entity_id!(/// A scheduled job.
     JobId, "job");
 entity_id!(/// A domain event waiting in the outbox.

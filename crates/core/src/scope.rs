@@ -85,6 +85,12 @@ pub enum Action<'a> {
     EngageAccount,
     /// Answer an engagement request to this partner.
     RespondToEngagement(&'a PartnerId),
+    /// Draft or edit this partner's charter (both sides write it).
+    WriteCharter(&'a PartnerId),
+    /// Sign this partner's charter: vendor staff for the vendor, the partner's admin for it.
+    SignCharter(&'a PartnerId),
+    /// Open charters, move phases, review gates, end partnerships, adjust decision trees.
+    GovernPartnership,
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -110,7 +116,10 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             PartnerAdmin | PartnerRep,
             Action::WorkRegistration(p) | Action::RespondToEngagement(p),
         ) => who.partner_id() == Some(*p),
-        (PartnerAdmin, Action::EditPartnerProfile(p)) => who.partner_id() == Some(*p),
+        (
+            PartnerAdmin,
+            Action::EditPartnerProfile(p) | Action::WriteCharter(p) | Action::SignCharter(p),
+        ) => who.partner_id() == Some(*p),
         (PartnerAdmin, Action::WriteUser { role, partner }) => {
             role.is_partner_role() && partner.is_some() && who.partner_id() == *partner
         }
@@ -144,6 +153,15 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::EngageAccount => (
             "role.engage_account",
             "engage registered accounts as direct sales",
+        ),
+        Action::WriteCharter(_) => ("role.write_charter", "edit this partnership charter"),
+        Action::SignCharter(_) => (
+            "role.sign_charter",
+            "sign partnership charters: the partner's admin signs for the partner",
+        ),
+        Action::GovernPartnership => (
+            "role.govern_partnership",
+            "open charters, move phases, review gates or end partnerships",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",

@@ -107,6 +107,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Registration => "registrations",
         EntityKind::Engagement => "engagement_requests",
         EntityKind::Conflict => "conflict_cases",
+        EntityKind::Charter => "charters",
     }
 }
 

@@ -21,6 +21,7 @@ pub mod decisions;
 pub mod engagement;
 pub mod jobs;
 pub mod partners;
+pub mod partnerships;
 pub mod policies;
 pub mod programs;
 pub mod registrations;

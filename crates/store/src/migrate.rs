@@ -31,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_registrations.sql"),
         postgres: include_str!("../migrations/postgres/0002_registrations.sql"),
     },
+    Migration {
+        version: 3,
+        name: "partnerships",
+        sqlite: include_str!("../migrations/sqlite/0003_partnerships.sql"),
+        postgres: include_str!("../migrations/postgres/0003_partnerships.sql"),
+    },
 ];
 
 /// An arbitrary constant naming our advisory lock.

@@ -33,7 +33,10 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             .bind(partner.as_str())
             .push(")");
         }
-        EntityKind::Registration | EntityKind::Engagement | EntityKind::Conflict => {
+        EntityKind::Registration
+        | EntityKind::Engagement
+        | EntityKind::Conflict
+        | EntityKind::Charter => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }

@@ -15,5 +15,6 @@ pub mod content;
 pub mod leverage;
 pub mod operating_model;
 pub mod phases;
+pub mod record;
 pub mod story;
 pub mod tree;

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod partners;
+mod partnerships;
 mod programs;
 mod registrations;
 mod users;
@@ -48,6 +49,7 @@ use crate::problem::{ApiError, Problem};
         (name = "registrations", description = "Deal registrations: one holder per account, approval, activity, renewal"),
         (name = "engagement", description = "Direct sales asking a partner for consent to engage a registered account"),
         (name = "conflicts", description = "Channel-conflict cases with their escalation path"),
+        (name = "partnerships", description = "Partnership charters, crawl/walk/run gates, decision trees, the operating model"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -130,6 +132,22 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(registrations::comments, registrations::comment))
         .routes(routes!(registrations::resolve))
         .routes(routes!(registrations::conflict_decisions))
+        .routes(routes!(partnerships::list, partnerships::create))
+        .routes(routes!(partnerships::get, partnerships::update))
+        .routes(routes!(partnerships::sign))
+        .routes(routes!(partnerships::amend))
+        .routes(routes!(partnerships::phase))
+        .routes(routes!(
+            partnerships::gate_reviews,
+            partnerships::review_gate
+        ))
+        .routes(routes!(partnerships::end))
+        .routes(routes!(partnerships::decisions))
+        .routes(routes!(partnerships::audit))
+        .routes(routes!(partnerships::operating_model))
+        .routes(routes!(partnerships::trees))
+        .routes(routes!(partnerships::set_tree))
+        .routes(routes!(partnerships::evaluate))
         .split_for_parts();
     let router = router.fallback(|| async { ApiError::NoRoute });
     (router, doc)

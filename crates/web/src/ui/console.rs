@@ -1252,7 +1252,8 @@ async fn archive_or_restore(
             EntityKind::ApiToken
             | EntityKind::Registration
             | EntityKind::Engagement
-            | EntityKind::Conflict,
+            | EntityKind::Conflict
+            | EntityKind::Charter,
             _,
         ) => {
             return Err(UiError::NotFound);

@@ -41,6 +41,8 @@ pub enum Target {
     Registration,
     Engagement,
     Conflict,
+    Charter,
+    Tree,
 }
 
 pub struct Route {
@@ -128,6 +130,22 @@ routes!(
     POST "/api/v1/conflicts/{id}/comments" Conflict NotFound,
     POST "/api/v1/conflicts/{id}/resolve" Conflict NotFound,
     GET "/api/v1/conflicts/{id}/decisions" Conflict NotFound,
+    GET "/api/v1/charters" None OwnRowsOnly,
+    POST "/api/v1/charters" None CreateRefused,
+    GET "/api/v1/charters/{id}" Charter NotFound,
+    PATCH "/api/v1/charters/{id}" Charter NotFound,
+    POST "/api/v1/charters/{id}/sign" Charter NotFound,
+    POST "/api/v1/charters/{id}/amend" Charter NotFound,
+    POST "/api/v1/charters/{id}/phase" Charter NotFound,
+    GET "/api/v1/charters/{id}/gate-reviews" Charter NotFound,
+    POST "/api/v1/charters/{id}/gate-reviews" Charter NotFound,
+    POST "/api/v1/charters/{id}/end" Charter NotFound,
+    GET "/api/v1/charters/{id}/decisions" Charter NotFound,
+    GET "/api/v1/charters/{id}/audit" Charter NotFound,
+    GET "/api/v1/charters/{id}/operating-model" Charter NotFound,
+    GET "/api/v1/decision-trees" None Public,
+    PUT "/api/v1/decision-trees/{key}" Tree CreateRefused,
+    POST "/api/v1/decision-trees/{key}/evaluate" Tree CreateOwnOnly,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -136,6 +154,7 @@ pub struct Deals {
     pub registration: String,
     pub engagement: String,
     pub conflict: String,
+    pub charter: String,
 }
 
 /// Creates `side`'s deal records through the API, on `account` (an existing account id)
@@ -199,10 +218,22 @@ async fn deals(app: &TestApp, w: &World, side: &Side, account: Value) -> Deals {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = app
+        .http
+        .post(
+            "/api/v1/charters",
+            &w.channel,
+            &json!({"partner_id": side.partner.id.to_string(), "title": format!("{} alliance", side.partner.name),
+                    "content": {"story": {"who_buys": "finance teams"}}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let charter = r.json()["id"].as_str().unwrap().to_owned();
     Deals {
         registration,
         engagement,
         conflict,
+        charter,
     }
 }
 
@@ -214,6 +245,22 @@ fn body_for(route: &Route, w: &World, theirs: &Deals) -> Option<Value> {
         return None;
     }
     Some(match (route.target, route.path) {
+        (Target::Charter, p) if p.ends_with("/phase") => json!({"phase": "crawl"}),
+        (Target::Charter, p) if p.ends_with("/gate-reviews") => {
+            json!({"crawl": {"improvement_bps": 5000, "pilot_customers": ["x"], "would_recommend": true, "can_scale": true}})
+        }
+        (Target::Charter, p) if p.ends_with("/end") => json!({"lessons": "hijack"}),
+        (Target::Charter, p) if p.ends_with("/sign") || p.ends_with("/amend") => json!({}),
+        (Target::Charter, _) => json!({"title": "Hijacked"}),
+        (Target::Tree, p) if p.ends_with("/evaluate") => {
+            json!({"answers": {"core": false}, "charter_id": theirs.charter})
+        }
+        (Target::Tree, _) => {
+            json!({"key": "build_or_partner", "title": "Hijack", "start": "a", "nodes": [{"type": "outcome", "id": "a", "text": "Build"}]})
+        }
+        (Target::None, "/api/v1/charters") => {
+            json!({"partner_id": w.b.partner.id.to_string(), "title": "Hijack"})
+        }
         (Target::Registration, p) if p.ends_with("/activities") => json!({"kind": "call"}),
         (Target::Registration, p) if p.ends_with("/close") => json!({"outcome": "won"}),
         (Target::Registration | Target::Engagement, p)
@@ -287,6 +334,10 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals) -> Vec<Value> {
         format!("/api/v1/conflicts/{}", theirs.conflict),
         format!("/api/v1/conflicts/{}/comments", theirs.conflict),
         format!("/api/v1/conflicts/{}/decisions", theirs.conflict),
+        format!("/api/v1/charters/{}", theirs.charter),
+        format!("/api/v1/charters/{}/decisions", theirs.charter),
+        format!("/api/v1/charters/{}/gate-reviews", theirs.charter),
+        "/api/v1/charters?limit=200".to_owned(),
         "/api/v1/registrations?limit=200".to_owned(),
         "/api/v1/engagement-requests?limit=200".to_owned(),
         "/api/v1/conflicts?limit=200".to_owned(),
@@ -335,8 +386,13 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Registration => theirs.registration.clone(),
                 Target::Engagement => theirs.engagement.clone(),
                 Target::Conflict => theirs.conflict.clone(),
+                Target::Charter => theirs.charter.clone(),
+                Target::Tree => String::new(),
             };
-            let path = route.path.replace("{id}", &target_id);
+            let path = route
+                .path
+                .replace("{id}", &target_id)
+                .replace("{key}", "build_or_partner");
             let body = body_for(&route, &w, &theirs);
             let r = app
                 .http
@@ -502,7 +558,10 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
                 "{what}: {items:?}"
             );
         }
-        "/api/v1/registrations" | "/api/v1/engagement-requests" | "/api/v1/conflicts" => {
+        "/api/v1/registrations"
+        | "/api/v1/engagement-requests"
+        | "/api/v1/conflicts"
+        | "/api/v1/charters" => {
             assert!(!items.is_empty(), "{what} shows the partner's own rows");
             assert!(
                 items
