@@ -361,7 +361,12 @@ impl Store {
             .map_err(|e| Invalid { errors: vec![e] })?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let _: ConflictCase = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        let case: ConflictCase = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        // Partners comment on their own cases; on the vendor side, those who work accounts.
+        match (&case.partner_id, actor.partner_id()) {
+            (Some(p), Some(_)) => actor.authorize(&Action::WorkRegistration(p))?,
+            _ => actor.authorize(&Action::EngageAccount)?,
+        }
         let cid: CommentId = new_id();
         let mut q = Sql::new(
             "INSERT INTO conflict_comments (id, case_id, author_id, author_name, body, created_at) VALUES (",

@@ -334,6 +334,18 @@ impl Tx {
         }
     }
 
+    /// Serialises transactions that use the same `key` until this one ends. PostgreSQL
+    /// takes a transaction-scoped advisory lock; SQLite needs nothing, since its write
+    /// transactions already run one at a time.
+    pub async fn lock_key(&mut self, key: &str) -> Result<(), sqlx::Error> {
+        if let Tx::Postgres(_) = self {
+            let mut q = Sql::new("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(");
+            q.bind(key).push(", 0))) AS l");
+            self.execute(&q).await?;
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Tx::Sqlite(..) => Backend::Sqlite,

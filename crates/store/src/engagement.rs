@@ -226,6 +226,23 @@ impl Store {
         let registration: Registration =
             entity::fetch(&mut tx, &Scope::Vendor, before.registration_id.as_str()).await?;
         let policy = policies::current(&mut tx, registration.program_id.as_str()).await?;
+        if !registration.status.holds_account() {
+            return Err(StoreError::conflict(
+                "registration_id",
+                "registration.status",
+                "the registration no longer holds the account: there is nothing to consent to",
+            ));
+        }
+        // A partner that has missed its follow-up SLA no longer decides: the request is
+        // granted now, whatever was answered, with that reason.
+        if before.status == EngagementStatus::Pending
+            && rules::engagement(&facts(&registration), now, &policy).outcome == "auto_granted"
+        {
+            auto_grant_pending(&mut tx, now, actor, &registration, &policy).await?;
+            let after: EngagementRequest = entity::fetch(&mut tx, &Scope::Vendor, id).await?;
+            tx.commit().await?;
+            return Ok(after);
+        }
         let status = if grant {
             EngagementStatus::Granted
         } else {
@@ -294,4 +311,72 @@ impl Store {
         tx.commit().await?;
         Ok(after)
     }
+}
+
+row! {
+    struct PendingRow {
+        id: String,
+    }
+}
+
+/// Grants every pending request on a registration whose partner missed its follow-up SLA,
+/// each with its decision and events (the sweep calls this when it marks the SLA missed).
+pub(crate) async fn auto_grant_pending(
+    tx: &mut crate::db::Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    reg: &Registration,
+    policy: &partnerops_core::registration::policy::RegistrationPolicy,
+) -> Result<()> {
+    let decision = rules::engagement(&facts(reg), now, policy);
+    let mut q = Sql::new(
+        "SELECT id FROM engagement_requests WHERE status = 'pending' AND registration_id = ",
+    );
+    q.bind(reg.id.as_str());
+    let pending: Vec<PendingRow> = tx.all(&q).await?;
+    for p in pending {
+        let mut u =
+            Sql::new("UPDATE engagement_requests SET status = 'auto_granted', decided_at = ");
+        u.bind(now)
+            .push(", decision_reason = ")
+            .bind(decision.reason.as_str())
+            .push(" WHERE status = 'pending' AND id = ")
+            .bind(p.id.as_str());
+        if tx.execute(&u).await? == 1 {
+            let after: EngagementRequest = entity::fetch(tx, &Scope::Vendor, &p.id).await?;
+            decide(
+                tx,
+                now,
+                actor,
+                EntityKind::Engagement,
+                &p.id,
+                Some(&reg.partner_id),
+                &decision,
+                &[p.id.as_str(), reg.id.as_str()],
+            )
+            .await?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                EntityKind::Engagement,
+                &p.id,
+                AuditAction::Decided,
+                Some(&reg.partner_id),
+                None::<&()>,
+                Some(&after),
+            )
+            .await?;
+            emit(
+                tx,
+                now,
+                "engagement.granted",
+                &p.id,
+                Some(&reg.partner_id),
+                &after,
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

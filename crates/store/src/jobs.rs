@@ -204,6 +204,8 @@ impl Store {
                     "registration.sla_missed",
                 )
                 .await?;
+                crate::engagement::auto_grant_pending(&mut tx, now, &system, &before, &policy)
+                    .await?;
                 tx.commit().await?;
                 report.sla_missed += 1;
             }
@@ -219,6 +221,11 @@ impl Store {
                 Some(r) => {
                     let reg: Registration =
                         entity::fetch(&mut tx, &Scope::Vendor, r.as_str()).await?;
+                    // A case about a registration that has ended is moot: nobody holds the
+                    // account any more, so it does not climb the escalation path.
+                    if !reg.status.holds_account() {
+                        continue;
+                    }
                     policies::current(&mut tx, reg.program_id.as_str()).await?
                 }
                 None => Default::default(),

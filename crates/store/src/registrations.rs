@@ -16,7 +16,7 @@ use partnerops_core::money::{Currency, Money};
 use partnerops_core::page::{Page, PageRequest, SortKey};
 use partnerops_core::partner::{Partner, PartnerStatus};
 use partnerops_core::program::Program;
-use partnerops_core::registration::matching::{self, AccountMatch, Candidate};
+use partnerops_core::registration::matching::{self, Candidate};
 use partnerops_core::registration::policy::RegistrationPolicy;
 use partnerops_core::registration::record::{
     AccountRefInput, AccountTarget, Activity, ActivityInput, CheckTarget, CloseInput, HoldCheck,
@@ -201,36 +201,62 @@ row! {
     }
 }
 
-/// Accounts a described company could be: the same domain, or names in the same country
-/// that share the indexed first letters of the normalised name.
-async fn candidates(
+/// The live account with this web domain, if any: its own query, so no limit on name
+/// candidates can ever hide it.
+async fn domain_hit(x: &mut impl Exec, domain: Option<&WebDomain>) -> Result<Option<Candidate>> {
+    let Some(d) = domain else { return Ok(None) };
+    let mut q = Sql::new(
+        "SELECT id, name, web_domain, country FROM accounts WHERE archived_at IS NULL AND web_domain IS NOT NULL AND web_domain = ",
+    );
+    q.bind(d.as_str());
+    let row: Option<CandidateRow> = x.optional(&q).await?;
+    Ok(row.map(candidate))
+}
+
+/// Accounts in the same country sharing the indexed first letters of the normalised name.
+/// Many share a block in a large book; the cap keeps a lookup cheap, and those held come
+/// first, since a hold is what a near name must not slip past.
+async fn name_candidates(x: &mut impl Exec, name: &str, country: &str) -> Result<Vec<Candidate>> {
+    if name.trim().is_empty() || country.is_empty() {
+        return Ok(Vec::new());
+    }
+    let block = matching::blocking_key(&matching::normalize_name(name));
+    let mut q = Sql::new(
+        "SELECT a.id, a.name, a.web_domain, a.country FROM accounts a WHERE a.archived_at IS NULL AND a.country = ",
+    );
+    q.bind(country)
+        .push(" AND a.name_block = ")
+        .bind(block)
+        .push(" ORDER BY CASE WHEN EXISTS (SELECT 1 FROM registrations r WHERE r.account_id = a.id AND r.status IN ('pending', 'approved')) THEN 0 ELSE 1 END, a.name_key LIMIT 500");
+    let rows: Vec<CandidateRow> = x.all(&q).await?;
+    Ok(rows.into_iter().map(candidate).collect())
+}
+
+fn candidate(r: CandidateRow) -> Candidate {
+    Candidate {
+        id: r.id,
+        name: r.name,
+        web_domain: r.web_domain,
+        country: r.country,
+    }
+}
+
+/// The first near name held by a partner other than `partner` (any partner when `None`).
+async fn held_near_name(
     x: &mut impl Exec,
     name: &str,
-    domain: Option<&WebDomain>,
     country: &str,
-) -> Result<Vec<Candidate>> {
-    let block = matching::blocking_key(&matching::normalize_name(name));
-    // Two branches, each matching one index (and repeating the partial index's condition):
-    // an OR across them makes SQLite scan every account.
-    let mut q = Sql::new(
-        "SELECT id, name, web_domain, country FROM accounts WHERE archived_at IS NULL AND country = ",
-    );
-    q.bind(country).push(" AND name_block = ").bind(block);
-    if let Some(d) = domain {
-        q.push(" UNION SELECT id, name, web_domain, country FROM accounts WHERE archived_at IS NULL AND web_domain IS NOT NULL AND web_domain = ")
-            .bind(d.as_str());
+    partner: Option<&str>,
+) -> Result<Option<(Candidate, HolderRow)>> {
+    let found = name_candidates(x, name, country).await?;
+    for (c, _) in matching::near_names(name, country, &found) {
+        if let Some(h) = holder(x, &c.id).await?
+            && partner != Some(h.partner_id.as_str())
+        {
+            return Ok(Some((c, h)));
+        }
     }
-    q.push(" LIMIT 500");
-    let rows: Vec<CandidateRow> = x.all(&q).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Candidate {
-            id: r.id,
-            name: r.name,
-            web_domain: r.web_domain,
-            country: r.country,
-        })
-        .collect())
+    Ok(None)
 }
 
 /// How a submission's account was found.
@@ -260,7 +286,6 @@ impl Store {
             _ => (String::new(), String::new()),
         };
         let mut read = self.db.read();
-        let found = candidates(&mut read, &name, domain.as_ref(), &country).await?;
         let domain_text = domain.as_ref().map(|d| d.to_string());
         let mut check = HoldCheck {
             web_domain: domain_text.clone(),
@@ -270,45 +295,35 @@ impl Store {
             possible_duplicate: None,
             message: "free: nobody holds this account".into(),
         };
-        match matching::match_account(domain_text.as_deref(), &name, country.as_str(), &found) {
-            AccountMatch::SameDomain { account_id } => {
-                if let Some(h) = holder(&mut read, &account_id).await? {
-                    check.held = true;
-                    check.held_until = h.expires_at;
-                    check.held_by_you =
-                        actor.partner_id().map(|p| p.as_str()) == Some(h.partner_id.as_str());
-                    check.message = held_refusal(
-                        h.expires_at,
-                        check.held_by_you,
-                        &RegistrationPolicy::default(),
-                    )
-                    .reason;
-                }
+        let me = actor.partner_id().map(|p| p.as_str());
+        if let Some(hit) = domain_hit(&mut read, domain.as_ref()).await? {
+            if let Some(h) = holder(&mut read, &hit.id).await? {
+                check.held = true;
+                check.held_until = h.expires_at;
+                check.held_by_you = me == Some(h.partner_id.as_str());
+                check.message = held_refusal(
+                    h.expires_at,
+                    check.held_by_you,
+                    &RegistrationPolicy::default(),
+                )
+                .reason;
             }
-            AccountMatch::NearName {
-                account_id,
-                name: candidate,
-                ..
-            } => {
-                let other_holder = holder(&mut read, &account_id).await?.is_some_and(|h| {
-                    actor.partner_id().map(|p| p.as_str()) != Some(h.partner_id.as_str())
-                });
-                if other_holder {
-                    // Vendor staff see the candidate; a partner only learns that a company
-                    // with a very similar name is registered, not which one (that would
-                    // reveal another partner's pipeline).
-                    if actor.partner_id().is_some() {
-                        check.possible_duplicate = Some(name.clone());
-                        check.message = "a company with a very similar name is already registered: a submission goes to review as a possible duplicate".into();
-                    } else {
-                        check.message = format!(
-                            "a registered account is named \"{candidate}\": a submission goes to review as a possible duplicate"
-                        );
-                        check.possible_duplicate = Some(candidate);
-                    }
-                }
+            return Ok(check);
+        }
+        if let Some((candidate, _)) = held_near_name(&mut read, &name, &country, me).await? {
+            // Vendor staff see the candidate; a partner only learns that a company with a
+            // very similar name is registered, not which one (that would reveal another
+            // partner's pipeline).
+            if me.is_some() {
+                check.possible_duplicate = Some(name.clone());
+                check.message = "a company with a very similar name is already registered: a submission goes to review as a possible duplicate".into();
+            } else {
+                check.message = format!(
+                    "a registered account is named \"{}\": a submission goes to review as a possible duplicate",
+                    candidate.name
+                );
+                check.possible_duplicate = Some(candidate.name);
             }
-            AccountMatch::NoMatch => {}
         }
         Ok(check)
     }
@@ -426,14 +441,19 @@ impl Store {
                 partner: partner.id,
             });
         }
-        let currency = match f.currency {
-            Some(c) => c,
-            None => {
-                let program: Program =
-                    entity::fetch(&mut tx, &Scope::Vendor, partner.program_id.as_str()).await?;
-                program.currency
-            }
+        // The program's currency is needed for the default, and for auto-approval, whose
+        // limits are in it: a registration in another currency is never auto-approved.
+        let program_currency = if f.currency.is_none() || !policy.auto_approve.is_empty() {
+            let program: Program =
+                entity::fetch(&mut tx, &Scope::Vendor, partner.program_id.as_str()).await?;
+            Some(program.currency)
+        } else {
+            None
         };
+        let currency = f
+            .currency
+            .or(program_currency)
+            .unwrap_or(partnerops_core::money::Currency::USD);
         let account = self
             .resolve_account(&mut tx, actor, &partner.id, now, &f.account)
             .await?;
@@ -518,7 +538,10 @@ impl Store {
         .await?;
 
         // Auto-approval by tier and amount; never for a possible duplicate.
-        if account.possible_duplicate_of.is_none() && !policy.auto_approve.is_empty() {
+        if account.possible_duplicate_of.is_none()
+            && !policy.auto_approve.is_empty()
+            && Some(currency) == program_currency
+        {
             let tier: Tier =
                 entity::fetch(&mut tx, &Scope::Vendor, partner.tier_id.as_str()).await?;
             if let Some(d) =
@@ -662,33 +685,24 @@ impl Store {
                 country,
             } => (name, web_domain, country),
         };
-        let found = candidates(tx, name, domain.as_ref(), country.as_str()).await?;
-        let mut possible_duplicate_of = None;
-        match matching::match_account(
-            domain.as_ref().map(|d| d.as_str()),
-            name,
-            country.as_str(),
-            &found,
-        ) {
-            AccountMatch::SameDomain { account_id } => {
-                return Ok(ResolvedAccount {
-                    id: AccountId::from_trusted(account_id),
-                    possible_duplicate_of: None,
-                    created: false,
-                });
-            }
-            AccountMatch::NearName { account_id, .. } => {
-                // Only another partner's hold makes a near name a possible duplicate; a
-                // partner's own similar account is its own business.
-                if holder(tx, &account_id)
-                    .await?
-                    .is_some_and(|h| h.partner_id != partner.as_str())
-                {
-                    possible_duplicate_of = Some(account_id);
-                }
-            }
-            AccountMatch::NoMatch => {}
+        if let Some(hit) = domain_hit(tx, domain.as_ref()).await? {
+            return Ok(ResolvedAccount {
+                id: AccountId::from_trusted(hit.id),
+                possible_duplicate_of: None,
+                created: false,
+            });
         }
+        // Two name-only submissions of one company must not both create it unseen by each
+        // other: serialise matching per (country, name block).
+        let block = matching::blocking_key(&matching::normalize_name(name));
+        tx.lock_key(&format!("account-match:{}:{block}", country.as_str()))
+            .await?;
+        // Only another partner's hold makes a near name a possible duplicate; a partner's
+        // own similar account is its own business.
+        let possible_duplicate_of =
+            held_near_name(tx, name, country.as_str(), Some(partner.as_str()))
+                .await?
+                .map(|(c, _)| c.id);
         let input = AccountInput {
             name: Some(name.clone()),
             web_domain: domain.as_ref().map(|d| d.to_string()),
@@ -818,11 +832,16 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
+        lapsed(&before, now)?;
         let mut q = Sql::new("UPDATE registrations SET status = 'withdrawn', closed_at = ");
         q.bind(now)
             .push(", updated_at = ")
             .bind(now)
-            .push(" WHERE status IN ('pending', 'approved') AND id = ")
+            .push(
+                " WHERE status IN ('pending', 'approved') AND (expires_at IS NULL OR expires_at > ",
+            )
+            .bind(now)
+            .push(") AND id = ")
             .bind(id);
         if tx.execute(&q).await? == 0 {
             return Err(not_in_status(&before, "pending or approved"));
@@ -997,6 +1016,7 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
+        lapsed(&before, now)?;
         let status = if won { "won" } else { "lost" };
         let mut q = Sql::new("UPDATE registrations SET status = ");
         q.bind(status)
@@ -1004,7 +1024,9 @@ impl Store {
             .bind(now)
             .push(", updated_at = ")
             .bind(now)
-            .push(" WHERE status = 'approved' AND id = ")
+            .push(" WHERE status = 'approved' AND expires_at > ")
+            .bind(now)
+            .push(" AND id = ")
             .bind(id);
         if tx.execute(&q).await? == 0 {
             return Err(not_in_status(&before, "approved"));
@@ -1137,6 +1159,24 @@ async fn approve_in(
         .push(" WHERE status = 'pending' AND id = ")
         .bind(id);
     Ok(tx.execute(&q).await? == 1)
+}
+
+/// An approved registration past its expiry no longer holds the account, even before the
+/// sweep has marked it expired: it can be neither closed nor withdrawn.
+fn lapsed(r: &Registration, now: DateTime<Utc>) -> Result<()> {
+    match r.expires_at {
+        Some(e) if r.status == RegistrationStatus::Approved && now >= e => {
+            Err(StoreError::conflict(
+                "status",
+                "registration.expired",
+                format!(
+                    "the registration expired on {}; it no longer holds the account",
+                    e.format("%Y-%m-%d")
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn not_in_status(r: &Registration, wanted: &str) -> StoreError {

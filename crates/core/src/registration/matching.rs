@@ -154,6 +154,22 @@ pub fn match_account(
         })
 }
 
+/// Every candidate in the same country whose name is at least [`NEAR_MATCH`] alike, best
+/// first: a caller looking for a hold must look past a closer candidate nobody holds.
+pub fn near_names(name: &str, country: &str, candidates: &[Candidate]) -> Vec<(Candidate, u32)> {
+    let key = normalize_name(name);
+    let mut out: Vec<(Candidate, f64)> = candidates
+        .iter()
+        .filter(|c| c.country == country)
+        .map(|c| (c.clone(), similarity(&key, &normalize_name(&c.name))))
+        .filter(|(_, score)| *score >= NEAR_MATCH)
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out.into_iter()
+        .map(|(c, s)| (c, (s * 100.0).round() as u32))
+        .collect()
+}
+
 /// The first characters of a normalised name, which the store indexes to find candidates
 /// without reading every account.
 pub fn blocking_key(normalized: &str) -> String {
@@ -253,6 +269,35 @@ mod tests {
             AccountMatch::NoMatch,
             "other country"
         );
+    }
+
+    #[test]
+    fn every_near_name_is_listed_best_first() {
+        let existing = vec![
+            Candidate {
+                id: "a".into(),
+                name: "Initech Systems".into(),
+                web_domain: None,
+                country: "US".into(),
+            },
+            Candidate {
+                id: "b".into(),
+                name: "Initech Sytems".into(),
+                web_domain: None,
+                country: "US".into(),
+            },
+            Candidate {
+                id: "c".into(),
+                name: "Initech Logistics".into(),
+                web_domain: None,
+                country: "US".into(),
+            },
+        ];
+        let ids: Vec<String> = near_names("Initech Systems Inc", "US", &existing)
+            .into_iter()
+            .map(|(c, _)| c.id)
+            .collect();
+        assert_eq!(ids, vec!["a", "b"]);
     }
 
     proptest! {

@@ -144,6 +144,15 @@ pub fn renew(
             ));
         }
     };
+    if let Some(missed) = f.sla_missed_at {
+        return Err(refuse(
+            "registration.renew_sla_missed",
+            format!(
+                "the follow-up SLA was missed on {}: log a follow-up activity before renewing",
+                day(missed)
+            ),
+        ));
+    }
     if f.renewals >= policy.max_renewals {
         return Err(refuse(
             "registration.renewal_limit",
@@ -381,6 +390,22 @@ mod tests {
         assert!(
             renew(&f, &old_period, t0() + Duration::days(170), &two).is_err(),
             "activity from the first period does not renew the second"
+        );
+    }
+
+    #[test]
+    fn no_renewal_while_the_sla_is_missed() {
+        let p = RegistrationPolicy::default();
+        let f = Facts {
+            sla_missed_at: Some(t0() + Duration::days(20)),
+            ..approved(t0())
+        };
+        let act = [(ActivityKind::Call, t0() + Duration::days(1))];
+        assert_eq!(
+            renew(&f, &act, t0() + Duration::days(80), &p)
+                .unwrap_err()
+                .rule,
+            "registration.renew_sla_missed"
         );
     }
 
