@@ -915,7 +915,35 @@ async fn end_in(tx: &mut Tx, now: DateTime<Utc>, id: &str, lessons: &str) -> Res
     Ok(())
 }
 
+row! {
+    struct EnteredRow {
+        entered_at: Option<DateTime<Utc>>,
+    }
+}
+
+/// The latest review of `phase`'s gate since the phase was last entered: a review from
+/// before a restart of Crawl does not count again.
 async fn last_gate(x: &mut impl Exec, id: &str, phase: Phase) -> Result<Option<GateReview>> {
+    let mut q = Sql::new(
+        "SELECT MAX(at) AS entered_at FROM decisions WHERE entity_kind = 'charter' AND entity_id = ",
+    );
+    q.bind(id)
+        .push(" AND ((rule = 'charter.phase_entered' AND outcome = ")
+        .bind(phase.as_str())
+        .push(")");
+    if phase == Phase::Crawl {
+        q.push(" OR (rule = 'charter.gate_reviewed' AND outcome = 'restart_crawl')");
+    }
+    q.push(")");
+    let since = x
+        .optional::<EnteredRow>(&q)
+        .await?
+        .and_then(|r| r.entered_at);
+    let review = last_gate_review(x, id, phase).await?;
+    Ok(review.filter(|g| since.is_none_or(|t| g.at >= t)))
+}
+
+async fn last_gate_review(x: &mut impl Exec, id: &str, phase: Phase) -> Result<Option<GateReview>> {
     let mut q = Sql::new(
         "SELECT id, phase, passed, missed, decision, path, reviewer_name, at FROM gate_reviews WHERE charter_id = ",
     );

@@ -40,6 +40,7 @@ text_enum!(
 /// One thing a side gives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Commitment {
     pub side: Side,
     pub kind: CommitmentKind,
@@ -49,6 +50,7 @@ pub struct Commitment {
 /// What each side gives, and what each loses if the partnership fails.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct ValueExchange {
     pub commitments: Vec<Commitment>,
     /// What we lose if it fails; blank means nothing.

@@ -29,6 +29,7 @@ text_enum!(
 /// answer to "If we don't do this partnership, what happens to you?"
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Leverage {
     pub kind: LeverageType,
     pub evidence: String,

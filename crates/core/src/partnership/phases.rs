@@ -27,6 +27,7 @@ text_enum!(
 /// The go/no-go thresholds (seed defaults: 20% improvement after Crawl, 70% adoption after Walk).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     pub crawl_improvement_bps: i64,
     pub walk_adoption_bps: i64,
@@ -44,6 +45,7 @@ impl Default for Thresholds {
 /// What the Crawl pilot measured.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct CrawlResult {
     /// Improvement on the stated metric, in basis points.
     pub improvement_bps: i64,
@@ -56,6 +58,7 @@ pub struct CrawlResult {
 /// What the Walk phase measured.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct WalkResult {
     /// Share of invited customers who adopted, in basis points.
     pub adoption_bps: i64,
@@ -66,6 +69,7 @@ pub struct WalkResult {
 /// Whether Run may start.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct RunReadiness {
     pub vendor_committed: bool,
     pub partner_committed: bool,

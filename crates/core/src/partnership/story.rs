@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The six answers, in the seed's order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PartnerStory {
     /// Who buys because this integration exists?
     pub who_buys: String,
