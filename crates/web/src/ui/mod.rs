@@ -5,6 +5,7 @@
 //! carries the session's CSRF token and must come from our own origin, and cookies are
 //! `HttpOnly` and `SameSite=Lax`.
 
+mod charters;
 mod console;
 mod form;
 mod login;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(console::router())
         .merge(portal::router())
         .merge(registrations::router())
+        .merge(charters::router())
 }
 
 /// `/`: the console for staff, the portal for partners, else sign in.
