@@ -11,6 +11,7 @@ mod http;
 mod accounts;
 mod auth;
 mod browser;
+mod browser_charters;
 mod browser_registrations;
 mod charters;
 mod isolation;
