@@ -299,12 +299,10 @@ impl Browser {
         }
     }
 
-    /// The element matching `css`, which must be there now.
+    /// The element matching `css`, waiting for it: after a form post the next page may
+    /// still be loading, and failing at once made the tests depend on the machine's speed.
     pub(crate) async fn find(&self, css: &str) -> Element {
-        match self.client.find(Locator::Css(css)).await {
-            Ok(el) => el,
-            Err(e) => panic!("no element `{css}` on {}: {e}", self.url().await),
-        }
+        self.wait_css(css).await
     }
 
     pub(crate) async fn exists(&self, css: &str) -> bool {

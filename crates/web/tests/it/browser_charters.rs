@@ -5,7 +5,7 @@ use partnerops_core::partnership::record::CharterInput;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Actor;
 
-use crate::browser::{Browser, VENDOR_ADMIN, all_partners, seeded};
+use crate::browser::{Browser, VENDOR_ADMIN, all_partners, eventually, seeded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vendor_works_a_charter_and_a_tree() {
@@ -25,6 +25,8 @@ async fn vendor_works_a_charter_and_a_tree() {
         .expect("a charter");
     let b = Browser::start(&app).await;
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
+    // Signing in redirects to the partners list; arrive there before going elsewhere.
+    b.wait_path("/console/partners").await;
     b.goto(&format!("/console/charters/{}", charter.id)).await;
     b.wait_css("#charter-title").await;
     let skin = b.text("#verdict-skin").await.to_lowercase();
@@ -37,10 +39,31 @@ async fn vendor_works_a_charter_and_a_tree() {
     b.shot("charter-01-draft").await;
 
     b.click("#sign").await;
-    b.wait_css("#charter-title").await;
+    // The page reloads with a notice once signed; then the next phase can be entered.
+    eventually("the signed charter page", async || {
+        let url = b.url().await;
+        if url.contains("done=sign") {
+            Ok(url)
+        } else {
+            Err(url)
+        }
+    })
+    .await;
+    b.wait_css("#enter-phase").await;
     b.click("#enter-phase").await;
-    b.wait_css("#charter-title").await;
-    assert_eq!(b.text("#charter-phase").await, "Crawl");
+    eventually("the charter to be in Crawl", async || {
+        let phase = if b.exists("#charter-phase").await {
+            b.text("#charter-phase").await
+        } else {
+            String::new()
+        };
+        if phase == "Crawl" {
+            Ok(phase)
+        } else {
+            Err(phase)
+        }
+    })
+    .await;
     b.shot("charter-02-crawl").await;
 
     b.goto(&format!("/console/charters/{}/operating-model", charter.id))
