@@ -908,9 +908,22 @@ impl Store {
                 .bind(due)
                 .push(", sla_missed_at = NULL, updated_at = ")
                 .bind(now)
-                .push(" WHERE id = ")
+                // Only forwards: a concurrent, newer activity must not be overwritten.
+                .push(" WHERE status IN ('pending', 'approved') AND (last_activity_at IS NULL OR last_activity_at < ")
+                .bind(occurred_at)
+                .push(") AND id = ")
                 .bind(id);
-            tx.execute(&q).await?;
+            if tx.execute(&q).await? == 0 {
+                // A newer activity was logged meanwhile; this one is recorded, the clock stays.
+                tx.commit().await?;
+                return Ok(Activity {
+                    id: activity_id,
+                    kind,
+                    occurred_at,
+                    notes,
+                    user_id: actor.user_id().cloned(),
+                });
+            }
             let after: Registration = entity::fetch(&mut tx, &Scope::Vendor, id).await?;
             audit::record(
                 &mut tx,
