@@ -69,14 +69,6 @@ impl Invalid {
         value().ok_or_else(|| Invalid::one("_", "internal", "input could not be assembled"))
     }
 
-    /// The message for `field`, if that field failed (used beside form inputs).
-    pub fn message_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
-
     pub fn summary(&self) -> String {
         self.errors
             .iter()

@@ -126,21 +126,6 @@ impl Sql {
         self
     }
 
-    /// Appends `sep`-separated placeholders for `values`, e.g. for `IN (…)`.
-    pub fn bind_list<T: Into<Arg>>(
-        &mut self,
-        values: impl IntoIterator<Item = T>,
-        sep: &str,
-    ) -> &mut Self {
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.push(sep);
-            }
-            self.bind(v);
-        }
-        self
-    }
-
     pub fn text(&self) -> &str {
         &self.text
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::email::Email;
-use partnerops_core::ids::{EntityId, PartnerId, UserId, parse_id};
+use partnerops_core::ids::{EntityId, PartnerId, UserId};
 use partnerops_core::page::{Page, PageRequest, SortKey};
 use partnerops_core::partner::Partner;
 use partnerops_core::scope::{Action, Scope};
@@ -323,9 +323,4 @@ impl Store {
     pub async fn restore_user(&self, actor: &Actor, id: &str) -> Result<User> {
         entity::set_archived(self, actor, id, false).await
     }
-}
-
-/// Parses a user id from a path or flag.
-pub fn parse_user_id(raw: &str) -> Result<UserId> {
-    parse_id("id", raw).map_err(|e| Invalid { errors: vec![e] }.into())
 }
