@@ -22,6 +22,7 @@ text_enum!(
         Engagement = "engagement_request" / "Engagement request",
         Conflict = "conflict_case" / "Conflict case",
         Charter = "charter" / "Partnership charter",
+        DecisionTree = "decision_tree" / "Decision tree",
     }
 );
 

@@ -108,6 +108,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Engagement => "engagement_requests",
         EntityKind::Conflict => "conflict_cases",
         EntityKind::Charter => "charters",
+        EntityKind::DecisionTree => "decision_trees",
     }
 }
 

@@ -734,7 +734,7 @@ impl Store {
     pub async fn set_decision_tree(&self, actor: &Actor, key: &str, tree: &Tree) -> Result<Tree> {
         actor.authorize(&Action::GovernPartnership)?;
         if !tree::builtin().iter().any(|t| t.key == key) {
-            return Err(StoreError::NotFound(EntityKind::Charter));
+            return Err(StoreError::NotFound(EntityKind::DecisionTree));
         }
         if tree.key != key {
             return Err(invalid(FieldError::new(

@@ -40,7 +40,10 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
-        EntityKind::Program | EntityKind::Account | EntityKind::ApiToken => {
+        EntityKind::Program
+        | EntityKind::Account
+        | EntityKind::ApiToken
+        | EntityKind::DecisionTree => {
             q.push(" AND 1 = 0");
         }
     }
