@@ -578,7 +578,13 @@ async fn registrations_are_worked_and_conflicts_resolved() {
     b.type_into("#activity-form input[name=notes]", "Demo for the CFO")
         .await;
     b.click("#activity-form button[type=submit]").await;
-    b.wait_css(".notice").await;
+    // The grant's notice is still on screen until the post's page arrives: wait for this one.
+    wait_text(
+        &b,
+        ".notice",
+        "Activity logged: the follow-up clock restarts.",
+    )
+    .await;
     assert!(b.text("#activity-table").await.contains("Demo for the CFO"));
     b.click("#renew-form button[type=submit]").await;
     wait_text(&b, ".notice", "Renewed.").await;
