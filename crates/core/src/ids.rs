@@ -99,6 +99,16 @@ entity_id!(/// A scheduled job.
     JobId, "job");
 entity_id!(/// A domain event waiting in the outbox.
     OutboxId, "obx");
+entity_id!(/// A prospective partner's application to a program.
+    ApplicationId, "app");
+entity_id!(/// A draft of a program policy, shared for comment before it is published.
+    PolicyDraftId, "pdr");
+entity_id!(/// A comment on a policy draft.
+    DraftCommentId, "pdc");
+entity_id!(/// A meeting of a program's partner advisory council.
+    MeetingId, "mtg");
+entity_id!(/// An invitation for a new user to set a password.
+    InvitationId, "inv");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -1,0 +1,236 @@
+//! Applications from prospective partners, and the profile the fit score reads: what an
+//! applicant tells us about itself, kept on the partner after approval as its attributes at
+//! joining, so later applicants are scored against how earlier partners turned out.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::country::Country;
+use crate::email::Email;
+use crate::ids::{ApplicationId, PartnerId, ProgramId};
+use crate::invalid::text;
+use crate::partner::PartnerType;
+use crate::web_domain::WebDomain;
+use crate::{FieldError, Invalid, text_enum};
+
+use super::fit::FitScore;
+
+/// What the fit score knows about a company: its attributes when it applied (or joined).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Profile {
+    pub partner_type: PartnerType,
+    /// Number of employees.
+    pub employees: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub countries: Vec<Country>,
+    pub verticals: Vec<String>,
+    /// Other vendors the company already sells or builds for.
+    pub vendor_relationships: Vec<String>,
+    /// Customers the company has in the program's target segment.
+    pub target_customers: i64,
+    /// Staff holding a relevant certification.
+    pub certified_staff: i64,
+}
+
+text_enum!(
+    /// Where an application is.
+    ApplicationStatus {
+        Submitted = "submitted" / "Submitted",
+        Approved = "approved" / "Approved",
+        Declined = "declined" / "Declined",
+    }
+);
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Application {
+    pub id: ApplicationId,
+    pub program_id: ProgramId,
+    pub company: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "acme.com"))]
+    pub web_domain: WebDomain,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "DE"))]
+    pub country: Country,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub profile: Profile,
+    pub status: ApplicationStatus,
+    /// The fit score when the application arrived (re-scored on demand).
+    pub fit: FitScore,
+    /// The partner created on approval.
+    pub partner_id: Option<PartnerId>,
+    pub decision_note: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// Raw application input from the public form or the API.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationInput {
+    pub program_id: Option<String>,
+    pub company: Option<String>,
+    pub web_domain: Option<String>,
+    pub partner_type: Option<String>,
+    /// Headquarters country (ISO 3166 alpha-2).
+    pub country: Option<String>,
+    pub employees: Option<i64>,
+    /// Countries the company sells in (ISO 3166 alpha-2).
+    pub countries: Option<Vec<String>>,
+    pub verticals: Option<Vec<String>>,
+    pub vendor_relationships: Option<Vec<String>>,
+    pub target_customers: Option<i64>,
+    pub certified_staff: Option<i64>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+/// A parsed application, ready to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApplicationFields {
+    pub program_id: ProgramId,
+    pub company: String,
+    pub web_domain: WebDomain,
+    pub country: Country,
+    pub contact_name: String,
+    pub contact_email: Email,
+    pub profile: Profile,
+}
+
+fn count(inv: &mut Invalid, field: &str, raw: Option<i64>, max: i64) -> Option<i64> {
+    match raw {
+        None => inv.check(Err(FieldError::new(
+            field,
+            "required",
+            format!("{field} is required"),
+        ))),
+        Some(n) if (0..=max).contains(&n) => Some(n),
+        Some(n) => inv.check(Err(FieldError::new(
+            field,
+            "range",
+            format!("{field} must be between 0 and {max} (got {n})"),
+        ))),
+    }
+}
+
+impl ApplicationFields {
+    pub fn parse(input: &ApplicationInput) -> Result<Self, Invalid> {
+        use crate::ids::parse_id;
+        let mut inv = Invalid::new();
+        let program_id = match input.program_id.as_deref() {
+            Some(raw) => inv.check(parse_id("program_id", raw)),
+            None => inv.check(Err(FieldError::new(
+                "program_id",
+                "required",
+                "program_id is required",
+            ))),
+        };
+        let company = inv.check(text::required("company", input.company.as_deref(), 160));
+        let web_domain = match input.web_domain.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => inv.check(WebDomain::parse("web_domain", raw)),
+            _ => inv.check(Err(FieldError::new(
+                "web_domain",
+                "required",
+                "web_domain is required",
+            ))),
+        };
+        let partner_type = match input.partner_type.as_deref() {
+            Some(raw) => inv.check(PartnerType::parse("partner_type", raw)),
+            None => inv.check(Err(FieldError::new(
+                "partner_type",
+                "required",
+                "partner_type is required",
+            ))),
+        };
+        let country = match input.country.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => inv.check(Country::parse("country", raw)),
+            _ => inv.check(Err(FieldError::new(
+                "country",
+                "required",
+                "country is required",
+            ))),
+        };
+        let employees = count(&mut inv, "employees", input.employees, 10_000_000);
+        let mut countries = Vec::new();
+        for raw in input.countries.as_deref().unwrap_or_default() {
+            if raw.trim().is_empty() {
+                continue;
+            }
+            if let Some(c) = inv.check(Country::parse("countries", raw))
+                && !countries.contains(&c)
+            {
+                countries.push(c);
+            }
+        }
+        if countries.len() > 250 {
+            inv.add(
+                "countries",
+                "max_items",
+                "countries may list at most 250 items",
+            );
+        }
+        let verticals = inv.check(text::labels(
+            "verticals",
+            input.verticals.as_deref().unwrap_or_default(),
+            20,
+            60,
+        ));
+        let vendor_relationships = inv.check(text::labels(
+            "vendor_relationships",
+            input.vendor_relationships.as_deref().unwrap_or_default(),
+            50,
+            80,
+        ));
+        let target_customers = count(
+            &mut inv,
+            "target_customers",
+            input.target_customers,
+            10_000_000,
+        );
+        let certified_staff = count(
+            &mut inv,
+            "certified_staff",
+            input.certified_staff,
+            1_000_000,
+        );
+        let contact_name = inv.check(text::required(
+            "contact_name",
+            input.contact_name.as_deref(),
+            120,
+        ));
+        let contact_email = match input.contact_email.as_deref() {
+            Some(raw) => inv.check(Email::parse("contact_email", raw)),
+            None => inv.check(Err(FieldError::new(
+                "contact_email",
+                "required",
+                "contact_email is required",
+            ))),
+        };
+        inv.finish(|| {
+            let mut countries = countries;
+            let country = country?;
+            if countries.is_empty() {
+                countries.push(country);
+            }
+            Some(ApplicationFields {
+                program_id: program_id?,
+                company: company?,
+                web_domain: web_domain?,
+                country,
+                contact_name: contact_name?,
+                contact_email: contact_email?,
+                profile: Profile {
+                    partner_type: partner_type?,
+                    employees: employees?,
+                    countries,
+                    verticals: verticals?,
+                    vendor_relationships: vendor_relationships?,
+                    target_customers: target_customers?,
+                    certified_staff: certified_staff?,
+                },
+            })
+        })
+    }
+}
