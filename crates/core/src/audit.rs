@@ -23,6 +23,10 @@ text_enum!(
         Conflict = "conflict_case" / "Conflict case",
         Charter = "charter" / "Partnership charter",
         DecisionTree = "decision_tree" / "Decision tree",
+        Policy = "program_policy" / "Program policy",
+        PolicyDraft = "policy_draft" / "Policy draft",
+        Application = "application" / "Application",
+        Council = "advisory_council" / "Advisory council",
     }
 );
 

@@ -109,6 +109,8 @@ entity_id!(/// A meeting of a program's partner advisory council.
     MeetingId, "mtg");
 entity_id!(/// An invitation for a new user to set a password.
     InvitationId, "inv");
+entity_id!(/// A partner's move from one tier to another.
+    TierChangeId, "tch");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

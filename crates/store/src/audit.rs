@@ -109,6 +109,9 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Conflict => "conflict_cases",
         EntityKind::Charter => "charters",
         EntityKind::DecisionTree => "decision_trees",
+        EntityKind::Policy | EntityKind::Council => "programs",
+        EntityKind::PolicyDraft => "policy_drafts",
+        EntityKind::Application => "applications",
     }
 }
 

@@ -16,12 +16,15 @@ use crate::db::{Backend, Exec, Sql, row};
 use crate::decisions::{emit, record as decide};
 use crate::entity::{self, Entity};
 use crate::registrations::facts;
+use crate::tiering::{TIERING, TieringReport};
 use crate::{Actor, Result, Store, audit, new_id, policies};
 
 /// The sweep applying time-driven registration and conflict rules.
 pub const SWEEP: &str = "registrations.sweep";
 /// The scheduler's slot: every instance ticks each minute, and one sweep per minute runs.
 pub const SWEEP_EVERY: TimeDelta = TimeDelta::minutes(1);
+/// Tier evaluation (with the annual review on its day) runs once per day.
+pub const TIERING_EVERY: TimeDelta = TimeDelta::days(1);
 
 /// What a sweep changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -36,6 +39,7 @@ pub struct SweepReport {
 pub struct RunReport {
     pub ran: Vec<String>,
     pub sweep: SweepReport,
+    pub tiering: TieringReport,
 }
 
 row! {
@@ -68,18 +72,23 @@ impl Store {
 
     async fn schedule_and_run(&self, slot: DateTime<Utc>) -> Result<RunReport> {
         let now = self.now();
+        // Tiering runs once a day: its slot is the day's midnight (UTC).
+        let day = now.duration_trunc(TIERING_EVERY).unwrap_or(now);
         let mut tx = self.db.begin_write().await?;
-        let id: JobId = new_id();
-        let mut q = Sql::new("INSERT INTO jobs (id, kind, run_at, status, created_at) VALUES (");
-        q.bind(id.as_str())
-            .push(", ")
-            .bind(SWEEP)
-            .push(", ")
-            .bind(slot)
-            .push(", 'pending', ")
-            .bind(now)
-            .push(") ON CONFLICT (kind, run_at) DO NOTHING");
-        tx.execute(&q).await?;
+        for (kind, at) in [(SWEEP, slot), (TIERING, day)] {
+            let id: JobId = new_id();
+            let mut q =
+                Sql::new("INSERT INTO jobs (id, kind, run_at, status, created_at) VALUES (");
+            q.bind(id.as_str())
+                .push(", ")
+                .bind(kind)
+                .push(", ")
+                .bind(at)
+                .push(", 'pending', ")
+                .bind(now)
+                .push(") ON CONFLICT (kind, run_at) DO NOTHING");
+            tx.execute(&q).await?;
+        }
         tx.commit().await?;
 
         let mut report = RunReport::default();
@@ -90,6 +99,11 @@ impl Store {
                     report.sweep.sla_missed += r.sla_missed;
                     report.sweep.escalated += r.escalated;
                     serde_json::to_string(&r).unwrap_or_default()
+                }),
+                TIERING => self.evaluate_tiers().await.map(|r| {
+                    let text = serde_json::to_string(&r).unwrap_or_default();
+                    report.tiering = r;
+                    text
                 }),
                 other => Ok(format!("unknown job kind {other}")),
             };

@@ -14,17 +14,22 @@ mod scope;
 pub mod secret;
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod conflicts;
+pub mod council;
 pub mod decisions;
 pub mod engagement;
+mod history;
 pub mod jobs;
+pub mod onboarding;
 pub mod partners;
 pub mod partnerships;
 pub mod policies;
 pub mod programs;
 pub mod registrations;
+pub mod tiering;
 pub mod tiers;
 pub mod users;
 
@@ -162,7 +167,7 @@ impl Actor {
         }
     }
 
-    fn audit_name(&self) -> String {
+    pub(crate) fn audit_name(&self) -> String {
         match self {
             Actor::User(p) => p.display_name.clone(),
             Actor::System(label) => format!("system ({label})"),

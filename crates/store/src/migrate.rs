@@ -37,6 +37,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_partnerships.sql"),
         postgres: include_str!("../migrations/postgres/0003_partnerships.sql"),
     },
+    Migration {
+        version: 4,
+        name: "lifecycle",
+        sqlite: include_str!("../migrations/sqlite/0004_lifecycle.sql"),
+        postgres: include_str!("../migrations/postgres/0004_lifecycle.sql"),
+    },
 ];
 
 /// An arbitrary constant naming our advisory lock.

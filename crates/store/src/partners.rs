@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::country::{Country, Region};
 use partnerops_core::ids::{EntityId, PartnerId, ProgramId, TierId};
+use partnerops_core::lifecycle::application::Profile;
 use partnerops_core::page::{Page, PageRequest, SortKey};
 use partnerops_core::partner::{Partner, PartnerFields, PartnerInput, PartnerStatus, PartnerType};
 use partnerops_core::program::Program;
@@ -202,6 +203,46 @@ fn push_values(q: &mut Sql, f: &PartnerFields, tier: &TierId) -> Result<()> {
     Ok(())
 }
 
+/// Inserts a partner inside a transaction; `profile` is what it told us when it applied.
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    f: &PartnerFields,
+    profile: Option<&Profile>,
+) -> Result<Partner> {
+    live_program(tx, &f.program_id).await?;
+    let tier = resolve_tier(tx, &f.program_id, f.tier_id.as_ref()).await?;
+    let id: PartnerId = new_id();
+    let mut q = Sql::new(
+        "INSERT INTO partners (id, name, web_domain, partner_type, program_id, tier_id, status, country, regions, verticals, joined_on, profile, created_at, updated_at) VALUES (",
+    );
+    q.bind(id.as_str()).push(", ");
+    push_values(&mut q, f, &tier)?;
+    q.push(", ")
+        .bind(profile.map(to_json).transpose()?)
+        .push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now)
+        .push(")");
+    tx.execute(&q).await.map_err(map_unique)?;
+    let partner: Partner = entity::fetch(tx, &Scope::Vendor, id.as_str()).await?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        EntityKind::Partner,
+        id.as_str(),
+        AuditAction::Created,
+        Some(&id),
+        None::<&()>,
+        Some(&partner),
+    )
+    .await?;
+    Ok(partner)
+}
+
 impl Store {
     pub fn partner_sorts() -> Vec<&'static str> {
         entity::sort_names::<Partner>()
@@ -212,29 +253,7 @@ impl Store {
         let now = self.now();
         let f = PartnerFields::parse(input, now.date_naive())?;
         let mut tx = self.db.begin_write().await?;
-        live_program(&mut tx, &f.program_id).await?;
-        let tier = resolve_tier(&mut tx, &f.program_id, f.tier_id.as_ref()).await?;
-        let id: PartnerId = new_id();
-        let mut q = Sql::new(
-            "INSERT INTO partners (id, name, web_domain, partner_type, program_id, tier_id, status, country, regions, verticals, joined_on, created_at, updated_at) VALUES (",
-        );
-        q.bind(id.as_str()).push(", ");
-        push_values(&mut q, &f, &tier)?;
-        q.push(", ").bind(now).push(", ").bind(now).push(")");
-        tx.execute(&q).await.map_err(map_unique)?;
-        let partner: Partner = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Partner,
-            id.as_str(),
-            AuditAction::Created,
-            Some(&id),
-            None::<&()>,
-            Some(&partner),
-        )
-        .await?;
+        let partner = insert(&mut tx, now, actor, &f, None).await?;
         tx.commit().await?;
         Ok(partner)
     }

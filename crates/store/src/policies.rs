@@ -1,32 +1,40 @@
-//! Each program's registration policy: versioned rows; the newest applies. A program
-//! without a stored policy uses the seed defaults (version 1).
+//! Program policies: published versions of each program's policy document (the newest
+//! applies), their history and differences, drafts shared with the advisory council, and the
+//! what-if replay of a draft. A program that never published uses the seed defaults laid over
+//! its own ladder, as version 1.
 
 use chrono::{DateTime, Utc};
 use partnerops_core::Invalid;
+use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::ids::{DraftCommentId, EntityId, PartnerId, PolicyDraftId};
+use partnerops_core::invalid::text;
+use partnerops_core::policy::diff;
+use partnerops_core::policy::record::{
+    DraftComment, DraftStatus, PolicyDiff, PolicyDraft, PolicyVersion,
+};
+use partnerops_core::policy::simulate::{self, SimulationReport};
+use partnerops_core::policy::{ProgramPolicy, TierRule};
 use partnerops_core::program::Program;
 use partnerops_core::registration::policy::RegistrationPolicy;
 use partnerops_core::scope::{Action, Scope};
+use partnerops_core::tier::{Tier, TierFields};
 
-use crate::db::{Exec, Sql, row};
+use crate::db::{Exec, Sql, Tx, row};
 use crate::entity::{self, json_column, to_json};
-use crate::{Actor, Result, Store, StoreError};
+use crate::{Actor, Result, Store, StoreError, audit, decisions, history, new_id, tiers};
 
 row! {
-    struct PolicyRow {
+    struct RegistrationRow {
         version: i64,
         registration: String,
-        #[allow(dead_code)]
-        created_at: DateTime<Utc>,
     }
 }
 
-/// The newest registration policy of a program.
+/// The newest registration rules of a program (what the registration rules read).
 pub(crate) async fn current(x: &mut impl Exec, program_id: &str) -> Result<RegistrationPolicy> {
-    let mut q = Sql::new(
-        "SELECT version, registration, created_at FROM program_policies WHERE program_id = ",
-    );
+    let mut q = Sql::new("SELECT version, registration FROM program_policies WHERE program_id = ");
     q.bind(program_id).push(" ORDER BY version DESC LIMIT 1");
-    let row: Option<PolicyRow> = x.optional(&q).await?;
+    let row: Option<RegistrationRow> = x.optional(&q).await?;
     match row {
         Some(r) => {
             let mut policy: RegistrationPolicy = json_column("registration", &r.registration)?;
@@ -37,45 +45,724 @@ pub(crate) async fn current(x: &mut impl Exec, program_id: &str) -> Result<Regis
     }
 }
 
+row! {
+    struct VersionRow {
+        version: i64,
+        registration: String,
+        document: Option<String>,
+        author_name: Option<String>,
+        change_note: Option<String>,
+        created_at: DateTime<Utc>,
+    }
+}
+
+const VERSION_COLUMNS: &str = "SELECT version, registration, document, author_name, change_note, created_at FROM program_policies WHERE program_id = ";
+
+/// The policy the seed defaults give a program with this ladder (its version 1).
+async fn default_policy(x: &mut impl Exec, program_id: &str) -> Result<ProgramPolicy> {
+    let mut q = Sql::new(
+        "SELECT tiers.* FROM tiers tiers WHERE tiers.archived_at IS NULL AND tiers.program_id = ",
+    );
+    q.bind(program_id).push(" ORDER BY tiers.rank");
+    let rows: Vec<tiers::TierRow> = x.all(&q).await?;
+    let ladder = rows
+        .into_iter()
+        .map(|r| {
+            use crate::entity::Entity;
+            let t = Tier::from_row(r)?;
+            Ok((t.name, t.description, t.benefits))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ProgramPolicy::default_for_ladder(&ladder))
+}
+
+fn version_from_row(
+    program_id: &str,
+    r: VersionRow,
+    fallback: &ProgramPolicy,
+) -> Result<PolicyVersion> {
+    let mut registration: RegistrationPolicy = json_column("registration", &r.registration)?;
+    registration.version = r.version;
+    let policy = match &r.document {
+        Some(text) => ProgramPolicy::from_toml(text)
+            .map_err(|e| StoreError::Corrupt(format!("policy document: {}", e.summary())))?,
+        // A version published before documents existed: its registration rules, seed rest.
+        None => ProgramPolicy {
+            registration: registration.clone(),
+            ..fallback.clone()
+        },
+    };
+    let policy = ProgramPolicy {
+        registration,
+        ..policy
+    };
+    Ok(PolicyVersion {
+        program_id: program_id.to_owned(),
+        version: r.version,
+        document: policy.to_toml(),
+        warnings: policy.warnings(),
+        policy,
+        author_name: r.author_name.unwrap_or_else(|| "system".into()),
+        change_note: r.change_note.unwrap_or_default(),
+        published_at: Some(r.created_at),
+    })
+}
+
+/// The policy in force for a program, with its version.
+pub(crate) async fn current_version(x: &mut impl Exec, program_id: &str) -> Result<PolicyVersion> {
+    let mut q = Sql::new(VERSION_COLUMNS);
+    q.bind(program_id).push(" ORDER BY version DESC LIMIT 1");
+    let row: Option<VersionRow> = x.optional(&q).await?;
+    let fallback = default_policy(x, program_id).await?;
+    match row {
+        Some(r) => version_from_row(program_id, r, &fallback),
+        None => {
+            let mut policy = fallback;
+            policy.registration.version = 1;
+            Ok(PolicyVersion {
+                program_id: program_id.to_owned(),
+                version: 1,
+                document: policy.to_toml(),
+                warnings: policy.warnings(),
+                policy,
+                author_name: "seed defaults".into(),
+                change_note: "The seed's rules; nothing published yet.".into(),
+                published_at: None,
+            })
+        }
+    }
+}
+
+row! {
+    struct DraftRow {
+        id: String,
+        program_id: String,
+        base_version: i64,
+        document: String,
+        note: String,
+        status: String,
+        author_name: String,
+        published_version: Option<i64>,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+}
+
+row! {
+    struct CommentRow {
+        id: String,
+        partner_id: Option<String>,
+        author_name: String,
+        body: String,
+        created_at: DateTime<Utc>,
+    }
+}
+
+/// Checks a change note: required, one paragraph at most.
+fn change_note(raw: &str) -> Result<String> {
+    Ok(text::required("change_note", Some(raw), 2000).map_err(|e| Invalid { errors: vec![e] })?)
+}
+
+/// Parses a document, or says which key is wrong.
+fn parse(document: &str) -> Result<ProgramPolicy> {
+    Ok(ProgramPolicy::from_toml(document)?)
+}
+
+/// Brings the tier records in line with the published ladder, by rank: names, descriptions
+/// and benefits follow the policy; new rungs are created; rungs the policy dropped are
+/// archived, unless partners still hold them.
+async fn sync_ladder(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    program: &Program,
+    ladder: &[TierRule],
+) -> Result<()> {
+    let mut q = Sql::new(
+        "SELECT tiers.* FROM tiers tiers WHERE tiers.archived_at IS NULL AND tiers.program_id = ",
+    );
+    q.bind(program.id.as_str()).push(" ORDER BY tiers.rank");
+    let rows: Vec<tiers::TierRow> = tx.all(&q).await?;
+    let existing = rows
+        .into_iter()
+        .map(|r| {
+            use crate::entity::Entity;
+            Tier::from_row(r)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // Move every rung out of the way first, so renames and reorders cannot collide on the
+    // (program, name) and rank uniqueness while the ladder is rewritten.
+    for t in &existing {
+        let mut u = Sql::new("UPDATE tiers SET name = ");
+        u.bind(format!("{} ~{}", t.name, t.id.as_str()))
+            .push(" WHERE id = ")
+            .bind(t.id.as_str());
+        tx.execute(&u).await?;
+    }
+    for (i, rule) in ladder.iter().enumerate() {
+        let rank = i as i32 + 1;
+        let fields = TierFields {
+            name: rule.name.clone(),
+            rank,
+            description: rule.description.clone(),
+            benefits: rule.benefits.clone(),
+        };
+        match existing.iter().find(|t| t.rank == rank) {
+            Some(before) => {
+                let mut u = Sql::new("UPDATE tiers SET name = ");
+                u.bind(fields.name.as_str())
+                    .push(", description = ")
+                    .bind(fields.description.as_deref())
+                    .push(", benefits = ")
+                    .bind(to_json(&fields.benefits)?)
+                    .push(", updated_at = ")
+                    .bind(now)
+                    .push(" WHERE id = ")
+                    .bind(before.id.as_str());
+                tx.execute(&u).await?;
+                crate::programs::finish_update(tx, now, actor, before).await?;
+            }
+            None => {
+                tiers::insert(tx, now, actor, &program.id, &fields).await?;
+            }
+        }
+    }
+    for t in existing.iter().filter(|t| t.rank as usize > ladder.len()) {
+        row! {
+            struct Held {
+                n: i64,
+            }
+        }
+        let mut c =
+            Sql::new("SELECT COUNT(*) AS n FROM partners WHERE archived_at IS NULL AND tier_id = ");
+        c.bind(t.id.as_str());
+        let held = tx.optional::<Held>(&c).await?.map_or(0, |h| h.n);
+        if held > 0 {
+            return Err(Invalid::one(
+                &format!("tiers[{}]", t.rank - 1),
+                "tier_in_use",
+                format!(
+                    "the ladder drops {} (rank {}), but {} partners hold it; move them to another tier first",
+                    t.name, t.rank, held
+                ),
+            )
+            .into());
+        }
+        let mut u = Sql::new("UPDATE tiers SET name = ");
+        u.bind(t.name.as_str())
+            .push(", archived_at = ")
+            .bind(now)
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(t.id.as_str());
+        tx.execute(&u).await?;
+        crate::programs::finish_update(tx, now, actor, t).await?;
+    }
+    Ok(())
+}
+
+/// Publishes `policy` as the program's next version, inside `tx`.
+async fn publish_in(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    program: &Program,
+    policy: ProgramPolicy,
+    note: &str,
+) -> Result<PolicyVersion> {
+    let before = current_version(tx, program.id.as_str()).await?;
+    let version = before.version + 1;
+    let registration = RegistrationPolicy {
+        version,
+        ..policy.registration.clone()
+    };
+    let document = policy.to_toml();
+    let mut q = Sql::new(
+        "INSERT INTO program_policies (program_id, version, registration, document, author_name, change_note, created_at) VALUES (",
+    );
+    q.bind(program.id.as_str())
+        .push(", ")
+        .bind(version)
+        .push(", ")
+        .bind(to_json(&registration)?)
+        .push(", ")
+        .bind(document.as_str())
+        .push(", ")
+        .bind(actor.audit_name())
+        .push(", ")
+        .bind(note)
+        .push(", ")
+        .bind(now)
+        .push(")");
+    tx.execute(&q).await?;
+    sync_ladder(tx, now, actor, program, &policy.tiers).await?;
+    let published = current_version(tx, program.id.as_str()).await?;
+    let changes = diff::diff(&before.policy, &published.policy);
+    audit::record(
+        tx,
+        now,
+        actor,
+        EntityKind::Policy,
+        program.id.as_str(),
+        AuditAction::Updated,
+        None,
+        Some(&serde_json::json!({ "version": before.version })),
+        Some(&serde_json::json!({ "version": version, "change_note": note, "changes": changes })),
+    )
+    .await?;
+    decisions::emit(
+        tx,
+        now,
+        "policy.published",
+        program.id.as_str(),
+        None,
+        &serde_json::json!({ "program_id": program.id, "version": version }),
+    )
+    .await?;
+    Ok(published)
+}
+
 impl Store {
-    /// The registration policy in force for a program (vendor staff).
+    /// The policy in force for a program (vendor staff).
+    pub async fn program_policy(&self, scope: &Scope, program_id: &str) -> Result<PolicyVersion> {
+        let mut r = self.db.read();
+        let _: Program = entity::fetch(&mut r, scope, program_id).await?;
+        current_version(&mut r, program_id).await
+    }
+
+    /// Every published version, newest first.
+    pub async fn policy_history(
+        &self,
+        scope: &Scope,
+        program_id: &str,
+    ) -> Result<Vec<PolicyVersion>> {
+        let mut r = self.db.read();
+        let _: Program = entity::fetch(&mut r, scope, program_id).await?;
+        let fallback = default_policy(&mut r, program_id).await?;
+        let mut q = Sql::new(VERSION_COLUMNS);
+        q.bind(program_id).push(" ORDER BY version DESC");
+        let rows: Vec<VersionRow> = r.all(&q).await?;
+        if rows.is_empty() {
+            return Ok(vec![current_version(&mut r, program_id).await?]);
+        }
+        rows.into_iter()
+            .map(|row| version_from_row(program_id, row, &fallback))
+            .collect()
+    }
+
+    /// One version (1 is the seed defaults when nothing was published as 1).
+    pub async fn policy_version(
+        &self,
+        scope: &Scope,
+        program_id: &str,
+        version: i64,
+    ) -> Result<PolicyVersion> {
+        self.policy_history(scope, program_id)
+            .await?
+            .into_iter()
+            .find(|v| v.version == version)
+            .ok_or(StoreError::NotFound(EntityKind::Policy))
+    }
+
+    /// What changed from one version to another.
+    pub async fn policy_diff(
+        &self,
+        scope: &Scope,
+        program_id: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<PolicyDiff> {
+        let history = self.policy_history(scope, program_id).await?;
+        let find = |v: i64| {
+            history
+                .iter()
+                .find(|p| p.version == v)
+                .ok_or(StoreError::NotFound(EntityKind::Policy))
+        };
+        let changes = diff::diff(&find(from)?.policy, &find(to)?.policy);
+        Ok(PolicyDiff {
+            from_version: from,
+            to_version: to,
+            text: diff::render(&changes),
+            changes,
+        })
+    }
+
+    /// Checks a document without storing anything: the parsed policy's warnings, or why
+    /// it is invalid.
+    pub fn validate_policy(document: &str) -> Result<Vec<String>> {
+        Ok(parse(document)?.warnings())
+    }
+
+    /// Publishes a policy document as the program's next version.
+    pub async fn publish_policy(
+        &self,
+        actor: &Actor,
+        program_id: &str,
+        document: &str,
+        note: &str,
+    ) -> Result<PolicyVersion> {
+        let mut tx = self.db.begin_write().await?;
+        let program: Program = entity::fetch(&mut tx, &actor.scope(), program_id).await?;
+        actor.authorize(&Action::WriteProgram)?;
+        let policy = parse(document)?;
+        let note = change_note(note)?;
+        let published = publish_in(&mut tx, self.now(), actor, &program, policy, &note).await?;
+        tx.commit().await?;
+        Ok(published)
+    }
+
+    /// The registration rules in force for a program (vendor staff).
     pub async fn registration_policy(
         &self,
         scope: &Scope,
         program_id: &str,
     ) -> Result<RegistrationPolicy> {
-        let _: Program = entity::fetch(&mut self.db.read(), scope, program_id).await?;
-        current(&mut self.db.read(), program_id).await
+        Ok(self
+            .program_policy(scope, program_id)
+            .await?
+            .policy
+            .registration)
     }
 
-    /// Publishes new registration settings for a program as the next policy version.
+    /// Publishes new registration rules as the next policy version (the rest unchanged).
     pub async fn set_registration_policy(
         &self,
         actor: &Actor,
         program_id: &str,
-        policy: RegistrationPolicy,
+        registration: RegistrationPolicy,
     ) -> Result<RegistrationPolicy> {
         let mut tx = self.db.begin_write().await?;
-        let _: Program = entity::fetch(&mut tx, &actor.scope(), program_id).await?;
+        let program: Program = entity::fetch(&mut tx, &actor.scope(), program_id).await?;
         actor.authorize(&Action::DecideRegistration)?;
-        policy
-            .validate()
-            .map_err(|inv: Invalid| StoreError::Invalid(inv))?;
-        let version = current(&mut tx, program_id).await?.version + 1;
-        let stored = RegistrationPolicy { version, ..policy };
+        registration.validate().map_err(|inv: Invalid| {
+            StoreError::Invalid(Invalid {
+                errors: inv
+                    .errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = format!("registration.{}", e.field);
+                        e
+                    })
+                    .collect(),
+            })
+        })?;
+        let mut policy = current_version(&mut tx, program_id).await?.policy;
+        policy.registration = registration;
+        let published = publish_in(
+            &mut tx,
+            self.now(),
+            actor,
+            &program,
+            policy,
+            "Registration rules changed",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(published.policy.registration)
+    }
+
+    /// Replays the program's recorded history under `document` and lists every outcome
+    /// that would change against the policy in force. Writes nothing.
+    pub async fn simulate_policy(
+        &self,
+        scope: &Scope,
+        program_id: &str,
+        document: &str,
+    ) -> Result<SimulationReport> {
+        let draft = parse(document)?;
+        let mut r = self.db.read();
+        let _: Program = entity::fetch(&mut r, scope, program_id).await?;
+        let current = current_version(&mut r, program_id).await?.policy;
+        let as_of = self.now();
+        let history = history::load(&mut r, program_id, as_of).await?;
+        Ok(simulate::simulate(&history, &current, &draft, as_of))
+    }
+
+    // ---- drafts and the advisory council's comments ----
+
+    /// Saves a draft of the next version (validated; not yet in force).
+    pub async fn create_policy_draft(
+        &self,
+        actor: &Actor,
+        program_id: &str,
+        document: &str,
+        note: &str,
+    ) -> Result<PolicyDraft> {
+        let mut tx = self.db.begin_write().await?;
+        let _: Program = entity::fetch(&mut tx, &actor.scope(), program_id).await?;
+        actor.authorize(&Action::WriteProgram)?;
+        parse(document)?;
+        let note = change_note(note)?;
+        let base = current_version(&mut tx, program_id).await?.version;
+        let now = self.now();
+        let id: PolicyDraftId = new_id();
         let mut q = Sql::new(
-            "INSERT INTO program_policies (program_id, version, registration, created_at) VALUES (",
+            "INSERT INTO policy_drafts (id, program_id, base_version, document, note, status, author_name, created_at, updated_at) VALUES (",
         );
-        q.bind(program_id)
+        q.bind(id.as_str())
             .push(", ")
-            .bind(version)
+            .bind(program_id)
             .push(", ")
-            .bind(to_json(&stored)?)
+            .bind(base)
             .push(", ")
-            .bind(self.now())
+            .bind(document)
+            .push(", ")
+            .bind(note.as_str())
+            .push(", 'draft', ")
+            .bind(actor.audit_name())
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
             .push(")");
         tx.execute(&q).await?;
+        let draft = draft_in(&mut tx, &Scope::Vendor, id.as_str()).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::PolicyDraft,
+            id.as_str(),
+            AuditAction::Created,
+            None,
+            None::<&()>,
+            Some(&draft),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(stored)
+        Ok(draft)
     }
+
+    /// The drafts of a program: staff see all; a council member sees the shared ones.
+    pub async fn policy_drafts(&self, scope: &Scope, program_id: &str) -> Result<Vec<PolicyDraft>> {
+        let mut r = self.db.read();
+        let mut q = Sql::new("SELECT id FROM policy_drafts d WHERE d.program_id = ");
+        q.bind(program_id);
+        restrict_drafts(&mut q, scope);
+        q.push(" ORDER BY d.created_at DESC");
+        row! {
+            struct IdRow {
+                id: String,
+            }
+        }
+        let ids: Vec<IdRow> = r.all(&q).await?;
+        let mut out = Vec::new();
+        for row in ids {
+            out.push(draft_in(&mut r, scope, &row.id).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn policy_draft(&self, scope: &Scope, id: &str) -> Result<PolicyDraft> {
+        draft_in(&mut self.db.read(), scope, id).await
+    }
+
+    /// Moves a draft on: share it with the council, publish it, or discard it.
+    pub async fn set_draft_status(
+        &self,
+        actor: &Actor,
+        id: &str,
+        to: DraftStatus,
+    ) -> Result<PolicyDraft> {
+        let mut tx = self.db.begin_write().await?;
+        let before = draft_in(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::WriteProgram)?;
+        let allowed = matches!(
+            (before.status, to),
+            (
+                DraftStatus::Draft,
+                DraftStatus::Shared | DraftStatus::Published | DraftStatus::Discarded
+            ) | (
+                DraftStatus::Shared,
+                DraftStatus::Published | DraftStatus::Discarded
+            )
+        );
+        if !allowed {
+            return Err(StoreError::conflict(
+                "status",
+                "status_transition",
+                format!(
+                    "a {} draft cannot become {}",
+                    before.status.label().to_lowercase(),
+                    to.label().to_lowercase()
+                ),
+            ));
+        }
+        let now = self.now();
+        let mut published_version = None;
+        if to == DraftStatus::Published {
+            let program: Program =
+                entity::fetch(&mut tx, &Scope::Vendor, &before.program_id).await?;
+            let current = current_version(&mut tx, &before.program_id).await?.version;
+            if current != before.base_version {
+                return Err(StoreError::conflict(
+                    "base_version",
+                    "stale_draft",
+                    format!(
+                        "the draft was written against version {} but version {current} is in force now; review the differences and save a new draft",
+                        before.base_version
+                    ),
+                ));
+            }
+            let policy = parse(&before.document)?;
+            let note = format!("{} (draft {})", before.note, before.id);
+            published_version = Some(
+                publish_in(&mut tx, now, actor, &program, policy, &note)
+                    .await?
+                    .version,
+            );
+        }
+        let mut u = Sql::new("UPDATE policy_drafts SET status = ");
+        u.bind(to.as_str())
+            .push(", published_version = ")
+            .bind(published_version)
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(id);
+        tx.execute(&u).await?;
+        let after = draft_in(&mut tx, &Scope::Vendor, id).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::PolicyDraft,
+            id,
+            AuditAction::Updated,
+            None,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// A comment on a shared draft, by vendor staff or the admin of a council member.
+    pub async fn comment_on_draft(
+        &self,
+        actor: &Actor,
+        id: &str,
+        body: &str,
+    ) -> Result<PolicyDraft> {
+        let mut tx = self.db.begin_write().await?;
+        let draft = draft_in(&mut tx, &actor.scope(), id).await?;
+        if let Some(partner) = actor.partner_id() {
+            actor.authorize(&Action::EditPartnerProfile(partner))?;
+        }
+        if draft.status != DraftStatus::Shared && draft.status != DraftStatus::Draft {
+            return Err(StoreError::conflict(
+                "status",
+                "closed",
+                "comments close when a draft is published or discarded",
+            ));
+        }
+        let body =
+            text::required("body", Some(body), 4000).map_err(|e| Invalid { errors: vec![e] })?;
+        let now = self.now();
+        let cid: DraftCommentId = new_id();
+        let mut q = Sql::new(
+            "INSERT INTO policy_draft_comments (id, draft_id, partner_id, author_id, author_name, body, created_at) VALUES (",
+        );
+        q.bind(cid.as_str())
+            .push(", ")
+            .bind(id)
+            .push(", ")
+            .bind(actor.partner_id().map(|p| p.as_str()))
+            .push(", ")
+            .bind(actor.user_id().map(|u| u.as_str()))
+            .push(", ")
+            .bind(actor.audit_name())
+            .push(", ")
+            .bind(body.as_str())
+            .push(", ")
+            .bind(now)
+            .push(")");
+        tx.execute(&q).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::PolicyDraft,
+            id,
+            AuditAction::Updated,
+            actor.partner_id(),
+            None::<&()>,
+            Some(&serde_json::json!({ "comment": body })),
+        )
+        .await?;
+        let after = draft_in(&mut tx, &actor.scope(), id).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
+
+/// A partner sees the drafts of its own program that are shared with the council, and only
+/// while it sits on the council.
+fn restrict_drafts(q: &mut Sql, scope: &Scope) {
+    if let Scope::Partner(p) = scope {
+        q.push(" AND d.status = 'shared' AND EXISTS (SELECT 1 FROM council_members cm WHERE cm.program_id = d.program_id AND cm.partner_id = ")
+            .bind(p.as_str())
+            .push(")");
+    }
+}
+
+async fn draft_in(x: &mut impl Exec, scope: &Scope, id: &str) -> Result<PolicyDraft> {
+    let mut q = Sql::new(
+        "SELECT d.id, d.program_id, d.base_version, d.document, d.note, d.status, d.author_name, d.published_version, d.created_at, d.updated_at FROM policy_drafts d WHERE d.id = ",
+    );
+    q.bind(id);
+    restrict_drafts(&mut q, scope);
+    let r: DraftRow = x
+        .optional(&q)
+        .await?
+        .ok_or(StoreError::NotFound(EntityKind::PolicyDraft))?;
+    let mut c = Sql::new(
+        "SELECT id, partner_id, author_name, body, created_at FROM policy_draft_comments WHERE draft_id = ",
+    );
+    c.bind(id).push(" ORDER BY created_at, id");
+    let comments: Vec<CommentRow> = x.all(&c).await?;
+    let base = {
+        let mut q = Sql::new(VERSION_COLUMNS);
+        q.bind(r.program_id.as_str())
+            .push(" AND version = ")
+            .bind(r.base_version);
+        let row: Option<VersionRow> = x.optional(&q).await?;
+        let fallback = default_policy(x, &r.program_id).await?;
+        match row {
+            Some(row) => version_from_row(&r.program_id, row, &fallback)?.policy,
+            None => fallback,
+        }
+    };
+    let (changes, warnings) = match ProgramPolicy::from_toml(&r.document) {
+        Ok(p) => (diff::diff(&base, &p), p.warnings()),
+        Err(e) => (Vec::new(), vec![e.summary()]),
+    };
+    Ok(PolicyDraft {
+        id: PolicyDraftId::from_trusted(r.id),
+        program_id: r.program_id,
+        base_version: r.base_version,
+        document: r.document,
+        note: r.note,
+        status: DraftStatus::parse("status", &r.status)
+            .map_err(|e| StoreError::Corrupt(e.message))?,
+        author_name: r.author_name,
+        published_version: r.published_version,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        changes,
+        warnings,
+        comments: comments
+            .into_iter()
+            .map(|c| DraftComment {
+                id: DraftCommentId::from_trusted(c.id),
+                partner_id: c.partner_id.map(PartnerId::from_trusted),
+                author_name: c.author_name,
+                body: c.body,
+                created_at: c.created_at,
+            })
+            .collect(),
+    })
 }

@@ -11,6 +11,8 @@ use crate::db::Sql;
 /// - its own partner row, and its own users;
 /// - the tiers of its own program (the ladder it climbs);
 /// - its own registrations, the engagement requests to it and the conflict cases it is in;
+/// - the application it joined through;
+/// - no policies or drafts here (council members read shared drafts through `policies`);
 /// - audit events about its own records;
 /// - no programs (they hold the vendor's targets) and no accounts (the vendor's customers).
 pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str) {
@@ -36,14 +38,18 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         EntityKind::Registration
         | EntityKind::Engagement
         | EntityKind::Conflict
-        | EntityKind::Charter => {
+        | EntityKind::Charter
+        | EntityKind::Application => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
         EntityKind::Program
         | EntityKind::Account
         | EntityKind::ApiToken
-        | EntityKind::DecisionTree => {
+        | EntityKind::DecisionTree
+        | EntityKind::Policy
+        | EntityKind::PolicyDraft
+        | EntityKind::Council => {
             q.push(" AND 1 = 0");
         }
     }

@@ -10,7 +10,7 @@ use partnerops_core::scope::{Action, Scope};
 use partnerops_core::user::{NewUser, NewUserInput, Role, User, UserPatch, UserPatchInput};
 use partnerops_core::{FieldError, Invalid};
 
-use crate::db::{Exec, Sql, UniqueRule, row, unique_violation};
+use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity};
 use crate::programs::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id, secret};
@@ -95,6 +95,61 @@ pub struct UserFilter {
     pub archived: Archived,
 }
 
+/// Inserts a user inside a transaction (its password already hashed, if it has one).
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    new: &NewUser,
+    hash: Option<String>,
+) -> Result<User> {
+    let id: UserId = new_id();
+    let mut q = Sql::new(
+        "INSERT INTO users (id, email, display_name, role, partner_id, password_hash, created_at, updated_at) VALUES (",
+    );
+    q.bind(id.as_str())
+        .push(", ")
+        .bind(new.email.as_str())
+        .push(", ")
+        .bind(new.display_name.as_str())
+        .push(", ")
+        .bind(new.role.as_str())
+        .push(", ")
+        .bind(new.partner_id.as_ref().map(|p| p.as_str()))
+        .push(", ")
+        .bind(hash)
+        .push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now)
+        .push(")");
+    tx.execute(&q).await.map_err(|e| {
+        if unique_violation(&e, &EMAIL_TAKEN) {
+            StoreError::conflict(
+                "email",
+                "unique",
+                "a user with this e-mail address already exists",
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    let user: User = entity::fetch(tx, &Scope::Vendor, id.as_str()).await?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        EntityKind::User,
+        id.as_str(),
+        AuditAction::Created,
+        user.partner_id.as_ref(),
+        None::<&()>,
+        Some(&user),
+    )
+    .await?;
+    Ok(user)
+}
+
 impl Store {
     pub fn user_sorts() -> Vec<&'static str> {
         entity::sort_names::<User>()
@@ -153,52 +208,8 @@ impl Store {
             Some(p) => Some(secret::hash_password(p.expose().to_owned()).await?),
             None => None,
         };
-        let now = self.now();
-        let id: UserId = new_id();
         let mut tx = self.db.begin_write().await?;
-        let mut q = Sql::new(
-            "INSERT INTO users (id, email, display_name, role, partner_id, password_hash, created_at, updated_at) VALUES (",
-        );
-        q.bind(id.as_str())
-            .push(", ")
-            .bind(new.email.as_str())
-            .push(", ")
-            .bind(new.display_name.as_str())
-            .push(", ")
-            .bind(new.role.as_str())
-            .push(", ")
-            .bind(new.partner_id.as_ref().map(|p| p.as_str()))
-            .push(", ")
-            .bind(hash)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(")");
-        tx.execute(&q).await.map_err(|e| {
-            if unique_violation(&e, &EMAIL_TAKEN) {
-                StoreError::conflict(
-                    "email",
-                    "unique",
-                    "a user with this e-mail address already exists",
-                )
-            } else {
-                e.into()
-            }
-        })?;
-        let user: User = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::User,
-            id.as_str(),
-            AuditAction::Created,
-            user.partner_id.as_ref(),
-            None::<&()>,
-            Some(&user),
-        )
-        .await?;
+        let user = insert(&mut tx, self.now(), actor, &new, hash).await?;
         tx.commit().await?;
         Ok(user)
     }

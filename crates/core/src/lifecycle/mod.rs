@@ -5,4 +5,5 @@
 pub mod application;
 pub mod fit;
 pub mod onboarding;
+pub mod record;
 pub mod tiering;

@@ -7,6 +7,7 @@
 //! wrong and what is allowed for every problem, so a bad draft never gets published.
 
 pub mod diff;
+pub mod record;
 pub mod simulate;
 mod validate;
 

@@ -1,0 +1,382 @@
+//! Automated tiering from live data: each day every partner of every live program is
+//! evaluated (sunset rule, annual review on its day, upgrades when earned). A tier move is
+//! a recorded decision naming the criteria met and missed, an audit event, a tier-change
+//! row and an outbox event; an evaluation that moves nothing records a decision only when
+//! its outcome differs from the partner's last one, so the decision log stays readable.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::ids::{EntityId, PartnerId, TierChangeId};
+use partnerops_core::lifecycle::record::TierStanding;
+use partnerops_core::lifecycle::tiering::{
+    self, EvaluationContext, PartnerMetrics, TierDecision, TierRule,
+};
+use partnerops_core::partner::Partner;
+use partnerops_core::policy::ProgramPolicy;
+use partnerops_core::registration::Decision;
+use partnerops_core::scope::Scope;
+use serde::Serialize;
+
+use crate::db::{Exec, Sql, row};
+use crate::decisions::{emit, record as decide};
+use crate::entity;
+use crate::policies::current_version;
+use crate::{Actor, Result, Store, audit, new_id};
+
+/// The daily job evaluating every partner's tier.
+pub const TIERING: &str = "partners.tiering";
+
+/// What a tiering run changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TieringReport {
+    pub evaluated: usize,
+    pub upgraded: usize,
+    pub downgraded: usize,
+    pub sunset: usize,
+    /// Annual reviews that ran: program id and review date.
+    pub reviews: Vec<(String, NaiveDate)>,
+}
+
+row! {
+    struct MetricRow {
+        partner_id: String,
+        sourced_arr: i64,
+        registrations: i64,
+        last_submitted: Option<DateTime<Utc>>,
+    }
+}
+
+row! {
+    struct MemberRow {
+        id: String,
+        joined_on: NaiveDate,
+        rank: i64,
+        tier_fingerprint: Option<String>,
+    }
+}
+
+row! {
+    struct ProgramRow {
+        id: String,
+        created_at: DateTime<Utc>,
+    }
+}
+
+row! {
+    struct RankRow {
+        id: String,
+        rank: i64,
+    }
+}
+
+/// Live metrics of a program's partners (or one partner) as of `as_of`: sourced ARR of won
+/// registrations closed and registrations submitted in the trailing 12 months, and the
+/// latest submission. Metrics the system does not record yet stay `None`.
+pub(crate) async fn metrics(
+    x: &mut impl Exec,
+    program_id: &str,
+    partner: Option<&str>,
+    as_of: DateTime<Utc>,
+) -> Result<HashMap<String, (PartnerMetrics, Option<NaiveDate>)>> {
+    let from = as_of.checked_sub_months(Months::new(12)).unwrap_or(as_of);
+    let mut q =
+        Sql::new("SELECT partner_id, CAST(COALESCE(SUM(CASE WHEN status = 'won' AND closed_at > ");
+    q.bind(from)
+        .push(" AND closed_at <= ")
+        .bind(as_of)
+        .push(" THEN est_arr_minor ELSE 0 END), 0) AS BIGINT) AS sourced_arr, CAST(COALESCE(SUM(CASE WHEN submitted_at > ")
+        .bind(from)
+        .push(" AND status NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END), 0) AS BIGINT) AS registrations, MAX(submitted_at) AS last_submitted FROM registrations WHERE program_id = ")
+        .bind(program_id)
+        .push(" AND submitted_at <= ")
+        .bind(as_of);
+    if let Some(p) = partner {
+        q.push(" AND partner_id = ").bind(p);
+    }
+    q.push(" GROUP BY partner_id");
+    let rows: Vec<MetricRow> = x.all(&q).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.partner_id,
+                (
+                    PartnerMetrics {
+                        sourced_arr_minor: r.sourced_arr,
+                        registrations: r.registrations,
+                        certified_individuals: None,
+                        jbp_in_place: None,
+                        psat: None,
+                    },
+                    r.last_submitted.map(|t| t.date_naive()),
+                ),
+            )
+        })
+        .collect())
+}
+
+/// A short fingerprint of an evaluation's outcome: the rule, the target rank and which
+/// criteria were met. A new decision is stored when it changes.
+fn fingerprint(d: &TierDecision) -> String {
+    let mut s = format!("{}:{}", d.rule.as_str(), d.to_rank);
+    for check in &d.checks {
+        s.push('|');
+        for c in &check.criteria {
+            s.push(if c.met { '1' } else { '0' });
+        }
+    }
+    s
+}
+
+/// The criteria of the tiers around the partner, met and missed, for the decision's reason.
+fn criteria_summary(d: &TierDecision, policy: &ProgramPolicy) -> String {
+    let rank = d.to_rank.max(d.from_rank);
+    let mut parts = Vec::new();
+    for check in d.checks.iter().filter(|c| c.rank <= rank + 1 && c.rank > 1) {
+        let items: Vec<String> = check
+            .criteria
+            .iter()
+            .map(|c| {
+                let mark = if c.met { "met" } else { "missed" };
+                let note = c
+                    .note
+                    .as_deref()
+                    .map(|n| format!(", {n}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} of ≥ {} ({mark}{note})",
+                    c.metric.as_str(),
+                    c.actual,
+                    c.at_least
+                )
+            })
+            .collect();
+        parts.push(format!("{}: {}", check.name, items.join("; ")));
+    }
+    let _ = policy;
+    parts.join(". ")
+}
+
+impl Store {
+    /// Evaluates every partner of every live program as of the store's clock; runs each
+    /// program's annual review when its review day has come and it has not run yet.
+    pub async fn evaluate_tiers(&self) -> Result<TieringReport> {
+        let now = self.now();
+        let today = now.date_naive();
+        let system = Actor::system("tiering");
+        let mut report = TieringReport::default();
+        let programs: Vec<ProgramRow> = self
+            .db
+            .read()
+            .all(&Sql::new(
+                "SELECT id, created_at FROM programs WHERE archived_at IS NULL ORDER BY id",
+            ))
+            .await?;
+        for program in programs {
+            let mut r = self.db.read();
+            let pv = current_version(&mut r, &program.id).await?;
+            let policy = &pv.policy;
+            // The review due: the latest review day on or before today, after the program
+            // started, not yet run.
+            let review = match tiering::last_review_on_or_before(policy, today) {
+                Some(day) if day >= program.created_at.date_naive() => {
+                    row! {
+                        struct Ran {
+                            #[allow(dead_code)]
+                            ran_at: DateTime<Utc>,
+                        }
+                    }
+                    let mut q = Sql::new("SELECT ran_at FROM annual_reviews WHERE program_id = ");
+                    q.bind(program.id.as_str())
+                        .push(" AND review_on = ")
+                        .bind(day);
+                    r.optional::<Ran>(&q).await?.is_none().then_some(day)
+                }
+                _ => None,
+            };
+            let all_metrics = metrics(&mut r, &program.id, None, now).await?;
+            let mut q = Sql::new(
+                "SELECT p.id, p.joined_on, t.rank, p.tier_fingerprint FROM partners p JOIN tiers t ON t.id = p.tier_id WHERE p.archived_at IS NULL AND p.status IN ('onboarding', 'active') AND p.program_id = ",
+            );
+            q.bind(program.id.as_str()).push(" ORDER BY p.id");
+            let members: Vec<MemberRow> = r.all(&q).await?;
+            let mut q =
+                Sql::new("SELECT id, rank FROM tiers WHERE archived_at IS NULL AND program_id = ");
+            q.bind(program.id.as_str());
+            let ranks: HashMap<i64, String> = r
+                .all::<RankRow>(&q)
+                .await?
+                .into_iter()
+                .map(|t| (t.rank, t.id))
+                .collect();
+            drop(r);
+            let mut downgraded = 0i64;
+            for m in members {
+                let (partner_metrics, last) = all_metrics.get(&m.id).cloned().unwrap_or_default();
+                let ctx = EvaluationContext {
+                    as_of: today,
+                    joined_on: m.joined_on,
+                    last_registration_on: last,
+                    annual_review: review.is_some(),
+                };
+                let decision = tiering::evaluate(policy, m.rank, &partner_metrics, &ctx);
+                report.evaluated += 1;
+                let print = fingerprint(&decision);
+                let moved = decision.to_rank != m.rank;
+                if !moved && m.tier_fingerprint.as_deref() == Some(print.as_str()) {
+                    continue;
+                }
+                let mut tx = self.db.begin_write().await?;
+                let partner_id = PartnerId::from_trusted(m.id.clone());
+                let before: Partner = entity::fetch(&mut tx, &Scope::Vendor, &m.id).await?;
+                let mut u = Sql::new("UPDATE partners SET tier_fingerprint = ");
+                u.bind(print.as_str());
+                if moved && let Some(tier_id) = ranks.get(&decision.to_rank) {
+                    u.push(", tier_id = ")
+                        .bind(tier_id.as_str())
+                        .push(", updated_at = ")
+                        .bind(now);
+                }
+                u.push(" WHERE id = ").bind(m.id.as_str());
+                tx.execute(&u).await?;
+                let from_name = policy
+                    .tiers
+                    .get((decision.from_rank - 1) as usize)
+                    .map(|t| t.name.as_str())
+                    .unwrap_or("?");
+                let to_name = policy
+                    .tiers
+                    .get((decision.to_rank - 1) as usize)
+                    .map(|t| t.name.as_str())
+                    .unwrap_or("?");
+                let outcome = if moved {
+                    format!("{from_name} → {to_name}")
+                } else {
+                    format!("stays {to_name}")
+                };
+                let reason = format!(
+                    "{} {}",
+                    decision.reason,
+                    criteria_summary(&decision, policy)
+                )
+                .trim()
+                .to_owned();
+                let d = Decision::new(decision.rule.as_str(), &outcome, reason, pv.version);
+                let cited: Vec<&str> = ranks
+                    .get(&decision.to_rank)
+                    .map(|t| vec![m.id.as_str(), t.as_str()])
+                    .unwrap_or_else(|| vec![m.id.as_str()]);
+                decide(
+                    &mut tx,
+                    now,
+                    &system,
+                    EntityKind::Partner,
+                    &m.id,
+                    Some(&partner_id),
+                    &d,
+                    &cited,
+                )
+                .await?;
+                if moved {
+                    let change_id: TierChangeId = new_id();
+                    let mut q = Sql::new(
+                        "INSERT INTO tier_changes (id, partner_id, at, from_rank, to_rank, rule, policy_version) VALUES (",
+                    );
+                    q.bind(change_id.as_str())
+                        .push(", ")
+                        .bind(m.id.as_str())
+                        .push(", ")
+                        .bind(now)
+                        .push(", ")
+                        .bind(decision.from_rank)
+                        .push(", ")
+                        .bind(decision.to_rank)
+                        .push(", ")
+                        .bind(decision.rule.as_str())
+                        .push(", ")
+                        .bind(pv.version)
+                        .push(")");
+                    tx.execute(&q).await?;
+                    let after: Partner = entity::fetch(&mut tx, &Scope::Vendor, &m.id).await?;
+                    audit::record(
+                        &mut tx,
+                        now,
+                        &system,
+                        EntityKind::Partner,
+                        &m.id,
+                        AuditAction::Updated,
+                        Some(&partner_id),
+                        Some(&before),
+                        Some(&after),
+                    )
+                    .await?;
+                    emit(&mut tx, now, "partner.tier_changed", &m.id, Some(&partner_id), &serde_json::json!({
+                        "partner_id": m.id, "rule": decision.rule.as_str(), "from_rank": decision.from_rank, "to_rank": decision.to_rank, "policy_version": pv.version,
+                    })).await?;
+                    match decision.rule {
+                        TierRule::Upgrade => report.upgraded += 1,
+                        TierRule::Sunset => report.sunset += 1,
+                        _ => {
+                            report.downgraded += 1;
+                            downgraded += 1;
+                        }
+                    }
+                }
+                tx.commit().await?;
+            }
+            if let Some(day) = review {
+                let mut tx = self.db.begin_write().await?;
+                let mut q = Sql::new(
+                    "INSERT INTO annual_reviews (program_id, review_on, ran_at, downgraded) VALUES (",
+                );
+                q.bind(program.id.as_str())
+                    .push(", ")
+                    .bind(day)
+                    .push(", ")
+                    .bind(now)
+                    .push(", ")
+                    .bind(downgraded)
+                    .push(") ON CONFLICT (program_id, review_on) DO NOTHING");
+                tx.execute(&q).await?;
+                tx.commit().await?;
+                report.reviews.push((program.id.clone(), day));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Where a partner stands now and what the next tier needs (the partner itself, or staff).
+    pub async fn tier_standing(&self, scope: &Scope, partner_id: &str) -> Result<TierStanding> {
+        let mut r = self.db.read();
+        let partner: Partner = entity::fetch(&mut r, scope, partner_id).await?;
+        let pv = current_version(&mut r, partner.program_id.as_str()).await?;
+        let now = self.now();
+        let m = metrics(&mut r, partner.program_id.as_str(), Some(partner_id), now).await?;
+        let metrics = m
+            .get(partner_id)
+            .map(|(m, _)| m.clone())
+            .unwrap_or_default();
+        row! {
+            struct Rank {
+                rank: i64,
+            }
+        }
+        let mut q = Sql::new("SELECT rank FROM tiers WHERE id = ");
+        q.bind(partner.tier_id.as_str());
+        let rank = r.optional::<Rank>(&q).await?.map_or(1, |t| t.rank);
+        let checks = tiering::qualify(&pv.policy, &metrics);
+        let next_tier = tiering::next_tier_gap(&checks, rank).cloned();
+        Ok(TierStanding {
+            partner_id: partner.id,
+            tier_rank: rank,
+            tier_name: partner.tier_name,
+            policy_version: pv.version,
+            as_of: now,
+            metrics,
+            checks,
+            next_tier,
+        })
+    }
+}
