@@ -399,6 +399,8 @@ impl ProgramPolicy {
                 }
             })
             .collect();
+        let rungs = policy.tiers.len() as i64;
+        policy.fit.productive_tier_rank = policy.fit.productive_tier_rank.min(rungs);
         policy
     }
 

@@ -3,6 +3,7 @@
 //! document are built from the same declarations and cannot drift apart.
 
 mod accounts;
+mod lifecycle;
 mod partners;
 mod partnerships;
 mod programs;
@@ -50,6 +51,9 @@ use crate::problem::{ApiError, Problem};
         (name = "engagement", description = "Direct sales asking a partner for consent to engage a registered account"),
         (name = "conflicts", description = "Channel-conflict cases with their escalation path"),
         (name = "partnerships", description = "Partnership charters, crawl/walk/run gates, decision trees, the operating model"),
+        (name = "policy", description = "Program policy documents: versions, differences, drafts for the advisory council, what-if replay"),
+        (name = "lifecycle", description = "Applications with their fit score, invitations, onboarding, tier standing, activation"),
+        (name = "governance", description = "Partner advisory council and the first cohort"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -148,6 +152,34 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(partnerships::trees))
         .routes(routes!(partnerships::set_tree))
         .routes(routes!(partnerships::evaluate))
+        .routes(routes!(lifecycle::policy, lifecycle::publish))
+        .routes(routes!(lifecycle::versions))
+        .routes(routes!(lifecycle::version))
+        .routes(routes!(lifecycle::diff))
+        .routes(routes!(lifecycle::simulate))
+        .routes(routes!(lifecycle::validate))
+        .routes(routes!(lifecycle::drafts, lifecycle::create_draft))
+        .routes(routes!(lifecycle::draft))
+        .routes(routes!(lifecycle::share_draft))
+        .routes(routes!(lifecycle::publish_draft))
+        .routes(routes!(lifecycle::discard_draft))
+        .routes(routes!(lifecycle::comment_draft))
+        .routes(routes!(lifecycle::applications, lifecycle::apply))
+        .routes(routes!(lifecycle::application))
+        .routes(routes!(lifecycle::rescore))
+        .routes(routes!(lifecycle::approve))
+        .routes(routes!(lifecycle::decline))
+        .routes(routes!(lifecycle::accept_invitation))
+        .routes(routes!(lifecycle::onboarding))
+        .routes(routes!(lifecycle::tick))
+        .routes(routes!(lifecycle::tier_standing))
+        .routes(routes!(lifecycle::partner_decisions))
+        .routes(routes!(lifecycle::activation))
+        .routes(routes!(lifecycle::council))
+        .routes(routes!(lifecycle::add_member, lifecycle::remove_member))
+        .routes(routes!(lifecycle::record_meeting))
+        .routes(routes!(lifecycle::cohort))
+        .routes(routes!(lifecycle::launch))
         .split_for_parts();
     let router = router.fallback(|| async { ApiError::NoRoute });
     (router, doc)
