@@ -49,7 +49,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Console pages are for vendor staff only.
-fn staff(user: &UiUser) -> Result<(), UiError> {
+pub(super) fn staff(user: &UiUser) -> Result<(), UiError> {
     if user.principal.is_vendor() {
         Ok(())
     } else {

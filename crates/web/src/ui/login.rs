@@ -32,6 +32,8 @@ struct LoginPage {
 pub struct Next {
     next: Option<String>,
     signed_out: Option<String>,
+    /// Prefills the address (after an invitation was accepted).
+    email: Option<String>,
 }
 
 /// Only local paths, so the sign-in page cannot be used to bounce users to another site.
@@ -83,7 +85,7 @@ pub async fn form(State(state): State<AppState>, Query(q): Query<Next>) -> Respo
     render_page(
         &state,
         StatusCode::OK,
-        String::new(),
+        q.email.unwrap_or_default(),
         safe_next(q.next.as_deref()),
         None,
         q.signed_out.is_some(),

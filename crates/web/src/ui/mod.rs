@@ -8,6 +8,7 @@
 mod charters;
 mod console;
 mod form;
+mod lifecycle;
 mod login;
 mod portal;
 mod registrations;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(portal::router())
         .merge(registrations::router())
         .merge(charters::router())
+        .merge(lifecycle::router())
 }
 
 /// `/`: the console for staff, the portal for partners, else sign in.

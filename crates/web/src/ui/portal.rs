@@ -33,14 +33,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The partner scope of a portal user; staff have no portal.
-fn partner_scope(user: &UiUser) -> Result<Scope, UiError> {
+pub(super) fn partner_scope(user: &UiUser) -> Result<Scope, UiError> {
     match &user.principal.scope {
         Scope::Partner(_) => Ok(user.principal.scope.clone()),
         Scope::Vendor => Err(UiError::NotFound),
     }
 }
 
-async fn own_partner(state: &AppState, user: &UiUser) -> Result<Partner, UiError> {
+pub(super) async fn own_partner(state: &AppState, user: &UiUser) -> Result<Partner, UiError> {
     let scope = partner_scope(user)?;
     let id = user.principal.partner_id().ok_or(UiError::NotFound)?;
     Ok(state.store.partner(&scope, id.as_str()).await?)
