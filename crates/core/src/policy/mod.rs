@@ -62,7 +62,7 @@ text_enum!(
     /// A measure of a partner that tier criteria compare against. Evaluated from live data;
     /// a metric the system does not record yet evaluates as zero, with that reason.
     Metric {
-        SourcedArr = "sourced_arr" / "Sourced ARR, trailing 12 months (minor units)",
+        SourcedArr = "sourced_arr" / "Sourced ARR, trailing 12 months",
         Registrations = "registrations" / "Deal registrations, trailing 12 months",
         CertifiedIndividuals = "certified_individuals" / "Certified individuals",
         JbpInPlace = "jbp_in_place" / "Joint business plan in place (1 = yes)",
