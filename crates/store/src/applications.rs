@@ -3,6 +3,8 @@
 //! partners), and approval creates the partner, invites its admin and starts onboarding, in
 //! one transaction.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::ids::{ApplicationId, EntityId, InvitationId, PartnerId, ProgramId};
@@ -132,20 +134,32 @@ pub(crate) async fn fit_model(
     );
     q.bind(program_id);
     let won: Vec<WonRow> = x.all(&q).await?;
+    // Group once: a program can have thousands of partners and a million registrations.
+    let mut reached: HashMap<&str, Vec<(NaiveDate, i64)>> = HashMap::new();
+    for r in &ranks {
+        reached
+            .entry(r.partner_id.as_str())
+            .or_default()
+            .push((r.at.date_naive(), r.to_rank));
+    }
+    let mut deals: HashMap<&str, Vec<(NaiveDate, i64)>> = HashMap::new();
+    for w in &won {
+        deals
+            .entry(w.partner_id.as_str())
+            .or_default()
+            .push((w.closed_at.date_naive(), w.est_arr_minor));
+    }
     let mut samples = Vec::new();
     for p in partners {
-        let reached: Vec<(NaiveDate, i64)> = ranks
-            .iter()
-            .filter(|r| r.partner_id == p.id)
-            .map(|r| (r.at.date_naive(), r.to_rank))
-            .collect();
-        let deals: Vec<(NaiveDate, i64)> = won
-            .iter()
-            .filter(|w| w.partner_id == p.id)
-            .map(|w| (w.closed_at.date_naive(), w.est_arr_minor))
-            .collect();
-        if let Some(productive) = fit::productive(&policy.fit, p.joined_on, today, &reached, &deals)
-        {
+        let reached = reached
+            .get(p.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let deals = deals
+            .get(p.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if let Some(productive) = fit::productive(&policy.fit, p.joined_on, today, reached, deals) {
             let profile: Profile = json_column("profile", &p.profile)?;
             samples.push(Labelled {
                 profile,
