@@ -108,6 +108,22 @@ fn version_from_row(
     })
 }
 
+/// Version 1 of a program that never stored one: the seed defaults over its ladder.
+fn seed_version(program_id: &str, fallback: ProgramPolicy) -> PolicyVersion {
+    let mut policy = fallback;
+    policy.registration.version = 1;
+    PolicyVersion {
+        program_id: program_id.to_owned(),
+        version: 1,
+        document: policy.to_toml(),
+        warnings: policy.warnings(),
+        policy,
+        author_name: "seed defaults".into(),
+        change_note: "The seed's rules; nothing published yet.".into(),
+        published_at: None,
+    }
+}
+
 /// The policy in force for a program, with its version.
 pub(crate) async fn current_version(x: &mut impl Exec, program_id: &str) -> Result<PolicyVersion> {
     let mut q = Sql::new(VERSION_COLUMNS);
@@ -116,20 +132,7 @@ pub(crate) async fn current_version(x: &mut impl Exec, program_id: &str) -> Resu
     let fallback = default_policy(x, program_id).await?;
     match row {
         Some(r) => version_from_row(program_id, r, &fallback),
-        None => {
-            let mut policy = fallback;
-            policy.registration.version = 1;
-            Ok(PolicyVersion {
-                program_id: program_id.to_owned(),
-                version: 1,
-                document: policy.to_toml(),
-                warnings: policy.warnings(),
-                policy,
-                author_name: "seed defaults".into(),
-                change_note: "The seed's rules; nothing published yet.".into(),
-                published_at: None,
-            })
-        }
+        None => Ok(seed_version(program_id, fallback)),
     }
 }
 
@@ -262,6 +265,36 @@ async fn sync_ladder(
     Ok(())
 }
 
+/// Stores `policy` as version `policy.registration.version` of the program.
+async fn insert_version(
+    tx: &mut Tx,
+    program: &Program,
+    policy: &ProgramPolicy,
+    author: &str,
+    note: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let mut q = Sql::new(
+        "INSERT INTO program_policies (program_id, version, registration, document, author_name, change_note, created_at) VALUES (",
+    );
+    q.bind(program.id.as_str())
+        .push(", ")
+        .bind(policy.registration.version)
+        .push(", ")
+        .bind(to_json(&policy.registration)?)
+        .push(", ")
+        .bind(policy.to_toml())
+        .push(", ")
+        .bind(author)
+        .push(", ")
+        .bind(note)
+        .push(", ")
+        .bind(at)
+        .push(")");
+    tx.execute(&q).await?;
+    Ok(())
+}
+
 /// Publishes `policy` as the program's next version, inside `tx`.
 async fn publish_in(
     tx: &mut Tx,
@@ -272,30 +305,29 @@ async fn publish_in(
     note: &str,
 ) -> Result<PolicyVersion> {
     let before = current_version(tx, program.id.as_str()).await?;
+    if before.published_at.is_none() {
+        // The first publish: keep the seed defaults it replaces as version 1 (they are
+        // read from the ladder, which is about to follow the new document), so the history,
+        // the differences and drafts written against version 1 still show them.
+        insert_version(
+            tx,
+            program,
+            &before.policy,
+            &before.author_name,
+            &before.change_note,
+            program.created_at,
+        )
+        .await?;
+    }
     let version = before.version + 1;
-    let registration = RegistrationPolicy {
-        version,
-        ..policy.registration.clone()
+    let policy = ProgramPolicy {
+        registration: RegistrationPolicy {
+            version,
+            ..policy.registration
+        },
+        ..policy
     };
-    let document = policy.to_toml();
-    let mut q = Sql::new(
-        "INSERT INTO program_policies (program_id, version, registration, document, author_name, change_note, created_at) VALUES (",
-    );
-    q.bind(program.id.as_str())
-        .push(", ")
-        .bind(version)
-        .push(", ")
-        .bind(to_json(&registration)?)
-        .push(", ")
-        .bind(document.as_str())
-        .push(", ")
-        .bind(actor.audit_name())
-        .push(", ")
-        .bind(note)
-        .push(", ")
-        .bind(now)
-        .push(")");
-    tx.execute(&q).await?;
+    insert_version(tx, program, &policy, &actor.audit_name(), note, now).await?;
     sync_ladder(tx, now, actor, program, &policy.tiers).await?;
     let published = current_version(tx, program.id.as_str()).await?;
     let changes = diff::diff(&before.policy, &published.policy);
@@ -343,12 +375,17 @@ impl Store {
         let mut q = Sql::new(VERSION_COLUMNS);
         q.bind(program_id).push(" ORDER BY version DESC");
         let rows: Vec<VersionRow> = r.all(&q).await?;
-        if rows.is_empty() {
-            return Ok(vec![current_version(&mut r, program_id).await?]);
-        }
-        rows.into_iter()
+        let stored_first = rows.iter().any(|row| row.version == 1);
+        let mut history = rows
+            .into_iter()
             .map(|row| version_from_row(program_id, row, &fallback))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        if !stored_first {
+            // Published before version 1 was stored with the first publish: the seed
+            // defaults over the ladder, as they applied then.
+            history.push(seed_version(program_id, fallback));
+        }
+        Ok(history)
     }
 
     /// One version (1 is the seed defaults when nothing was published as 1).
@@ -436,20 +473,28 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let program: Program = entity::fetch(&mut tx, &actor.scope(), program_id).await?;
         actor.authorize(&Action::DecideRegistration)?;
-        registration.validate().map_err(|inv: Invalid| {
+        let mut policy = current_version(&mut tx, program_id).await?.policy;
+        policy.registration = registration;
+        // The whole document must stay valid (auto-approval ranks must exist on the
+        // ladder, say), or it could not be read back. Keys are named as this route's body
+        // names them: `validity_days`, not `registration.validity_days`.
+        policy.validate().map_err(|inv: Invalid| {
             StoreError::Invalid(Invalid {
                 errors: inv
                     .errors
                     .into_iter()
                     .map(|mut e| {
-                        e.field = format!("registration.{}", e.field);
+                        if let Some(key) = e.field.strip_prefix("registration.") {
+                            e.field = key.to_owned();
+                        }
+                        if let Some(text) = e.message.strip_prefix("registration.") {
+                            e.message = text.to_owned();
+                        }
                         e
                     })
                     .collect(),
             })
         })?;
-        let mut policy = current_version(&mut tx, program_id).await?.policy;
-        policy.registration = registration;
         let published = publish_in(
             &mut tx,
             self.now(),
@@ -538,6 +583,11 @@ impl Store {
     /// The drafts of a program: staff see all; a council member sees the shared ones.
     pub async fn policy_drafts(&self, scope: &Scope, program_id: &str) -> Result<Vec<PolicyDraft>> {
         let mut r = self.db.read();
+        if matches!(scope, Scope::Vendor) {
+            // Staff name a program that exists (a partner, who sees no programs, gets the
+            // shared drafts of its council or none).
+            let _: Program = entity::fetch(&mut r, scope, program_id).await?;
+        }
         let mut q = Sql::new("SELECT id FROM policy_drafts d WHERE d.program_id = ");
         q.bind(program_id);
         restrict_drafts(&mut q, scope);

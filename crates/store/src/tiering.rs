@@ -219,7 +219,9 @@ impl Store {
                     as_of: today,
                     joined_on: m.joined_on,
                     last_registration_on: last,
-                    annual_review: review.is_some(),
+                    // A review run late does not judge partners that joined after its day
+                    // (as the what-if replay does not).
+                    annual_review: review.is_some_and(|day| m.joined_on <= day),
                 };
                 let decision = tiering::evaluate(policy, m.rank, &partner_metrics, &ctx);
                 report.evaluated += 1;

@@ -6,6 +6,8 @@
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use partnerops_core::policy::ProgramPolicy;
+
 use crate::harness::{Side, TestApp, World};
 use crate::on_both;
 
@@ -26,6 +28,12 @@ pub enum Expect {
     NotFound,
     /// The hold check on another partner's account: held, but not by whom.
     HeldNotByWhom,
+    /// A public form (no sign-in): a partner user's submission is taken like anyone's,
+    /// joined to no partner.
+    PublicForm,
+    /// A public route whose credential is a one-time token in the body: a made-up token is
+    /// refused as invalid, naming nobody.
+    TokenOnly,
 }
 
 /// Which record an item route names.
@@ -43,6 +51,8 @@ pub enum Target {
     Conflict,
     Charter,
     Tree,
+    Application,
+    Draft,
 }
 
 pub struct Route {
@@ -146,6 +156,38 @@ routes!(
     GET "/api/v1/decision-trees" None Public,
     PUT "/api/v1/decision-trees/{key}" Tree CreateRefused,
     POST "/api/v1/decision-trees/{key}/evaluate" Tree CreateOwnOnly,
+    GET "/api/v1/programs/{id}/policy" Program NotFound,
+    PUT "/api/v1/programs/{id}/policy" Program NotFound,
+    GET "/api/v1/programs/{id}/policy/versions" Program NotFound,
+    GET "/api/v1/programs/{id}/policy/versions/{version}" Program NotFound,
+    GET "/api/v1/programs/{id}/policy/diff" Program NotFound,
+    POST "/api/v1/programs/{id}/policy/simulate" Program NotFound,
+    POST "/api/v1/policy/validate" None Public,
+    GET "/api/v1/programs/{id}/policy/drafts" Program OwnRowsOnly,
+    POST "/api/v1/programs/{id}/policy/drafts" Program NotFound,
+    GET "/api/v1/policy-drafts/{id}" Draft NotFound,
+    POST "/api/v1/policy-drafts/{id}/share" Draft NotFound,
+    POST "/api/v1/policy-drafts/{id}/publish" Draft NotFound,
+    POST "/api/v1/policy-drafts/{id}/discard" Draft NotFound,
+    POST "/api/v1/policy-drafts/{id}/comments" Draft NotFound,
+    GET "/api/v1/applications" None OwnRowsOnly,
+    POST "/api/v1/applications" None PublicForm,
+    GET "/api/v1/applications/{id}" Application NotFound,
+    POST "/api/v1/applications/{id}/rescore" Application NotFound,
+    POST "/api/v1/applications/{id}/approve" Application NotFound,
+    POST "/api/v1/applications/{id}/decline" Application NotFound,
+    POST "/api/v1/invitations/accept" None TokenOnly,
+    GET "/api/v1/partners/{id}/onboarding" Partner NotFound,
+    POST "/api/v1/partners/{id}/onboarding/{key}" Partner NotFound,
+    GET "/api/v1/partners/{id}/tier-standing" Partner NotFound,
+    GET "/api/v1/partners/{id}/decisions" Partner NotFound,
+    GET "/api/v1/programs/{id}/activation" Program NotFound,
+    GET "/api/v1/programs/{id}/council" Program NotFound,
+    PUT "/api/v1/programs/{id}/council/members/{partner_id}" Program NotFound,
+    DELETE "/api/v1/programs/{id}/council/members/{partner_id}" Program NotFound,
+    POST "/api/v1/programs/{id}/council/meetings" Program NotFound,
+    GET "/api/v1/programs/{id}/cohort" Program NotFound,
+    POST "/api/v1/programs/{id}/launch" Program NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -237,14 +279,144 @@ async fn deals(app: &TestApp, w: &World, side: &Side, account: Value) -> Deals {
     }
 }
 
+/// Lifecycle records on B's side: an application waiting for a decision (no partner's), a
+/// draft of B's program shared with its council (B sits on it, and commented), B's
+/// onboarding tick and a council meeting.
+pub struct Governed {
+    pub application: String,
+    pub draft: String,
+}
+
+async fn governed(app: &TestApp, w: &World) -> Governed {
+    let other = w.other_program.id.to_string();
+    let r = app
+        .http
+        .api(
+            Method::POST,
+            "/api/v1/applications",
+            None,
+            Some(&json!({
+                "program_id": other, "company": "Waiting Co", "web_domain": "waiting.example",
+                "partner_type": "reseller", "country": "FR", "employees": 40, "countries": ["FR"],
+                "verticals": [], "vendor_relationships": [], "target_customers": 3,
+                "certified_staff": 1, "contact_name": "Wendy", "contact_email": "wendy@waiting.example"
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let application = r.json()["id"].as_str().unwrap().to_owned();
+    let mut doc = ProgramPolicy::seed_default();
+    doc.registration.sla_days = 7;
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/programs/{other}/policy/drafts"),
+            &w.admin,
+            &json!({"document": doc.to_toml(), "change_note": "Faster follow-up"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let draft = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .api(
+            Method::PUT,
+            &format!(
+                "/api/v1/programs/{other}/council/members/{}",
+                w.b.partner.id
+            ),
+            Some(&w.admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/policy-drafts/{draft}/share"),
+            &w.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/policy-drafts/{draft}/comments"),
+            &w.b.admin_token,
+            &json!({"body": "Seven days is tight for Beta Consulting"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // B sees its council's draft (A, below, must not).
+    let r = app
+        .http
+        .get(
+            &format!("/api/v1/programs/{other}/policy/drafts"),
+            &w.b.admin_token,
+        )
+        .await;
+    assert_eq!(r.json().as_array().unwrap().len(), 1, "{}", r.text());
+    let r = app
+        .http
+        .post(
+            &format!(
+                "/api/v1/partners/{}/onboarding/agreement_signed",
+                w.b.partner.id
+            ),
+            &w.b.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/programs/{other}/council/meetings"),
+            &w.admin,
+            &json!({"held_on": "2026-01-10", "notes": "Beta Consulting council notes"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    Governed { application, draft }
+}
+
 on_both!(partner_cannot_reach_other_partners);
 
 /// A valid body for a route, so a refusal is about scope, not about the input.
-fn body_for(route: &Route, w: &World, theirs: &Deals) -> Option<Value> {
-    if route.method == Method::GET {
+fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Value> {
+    if route.method == Method::GET || route.method == Method::DELETE {
         return None;
     }
+    let policy = ProgramPolicy::seed_default().to_toml();
     Some(match (route.target, route.path) {
+        (Target::Program, p) if p.ends_with("/policy") || p.ends_with("/policy/drafts") => {
+            json!({"document": policy, "change_note": "hijack"})
+        }
+        (_, p) if p.ends_with("/policy/simulate") || p.ends_with("/policy/validate") => {
+            json!({"document": policy})
+        }
+        (Target::Draft, p) if p.ends_with("/comments") => json!({"body": "hijack"}),
+        (Target::Draft, _) => json!({}),
+        (Target::Application, p) if p.ends_with("/rescore") => json!({}),
+        (Target::Application, _) => json!({"note": "hijack"}),
+        (Target::None, "/api/v1/applications") => json!({
+            "program_id": w.other_program.id.to_string(), "company": format!("Applicant of {caller}"),
+            "web_domain": format!("{caller}-applicant.example"), "partner_type": "msp", "country": "DE",
+            "employees": 10, "countries": ["DE"], "verticals": [], "vendor_relationships": [],
+            "target_customers": 1, "certified_staff": 0, "contact_name": "Applicant",
+            "contact_email": format!("contact@{caller}-applicant.example")
+        }),
+        (Target::None, "/api/v1/invitations/accept") => {
+            json!({"token": "inv_guessed0000000000000000", "password": "a long enough password"})
+        }
+        (Target::Partner, p) if p.contains("/onboarding/") => json!({"done": true}),
+        (Target::Program, p) if p.ends_with("/council/meetings") => {
+            json!({"held_on": "2026-01-01", "notes": "hijack"})
+        }
+        (Target::Program, p) if p.ends_with("/launch") => {
+            json!({"partner_ids": [w.a.partner.id.to_string()]})
+        }
         (Target::Charter, p) if p.ends_with("/phase") => json!({"phase": "crawl"}),
         (Target::Charter, p) if p.ends_with("/gate-reviews") => {
             json!({"crawl": {"improvement_bps": 5000, "pilot_customers": ["x"], "would_recommend": true, "can_scale": true}})
@@ -307,7 +479,7 @@ fn body_for(route: &Route, w: &World, theirs: &Deals) -> Option<Value> {
 }
 
 /// Every record of partner B (and of the vendor) as the vendor sees it.
-async fn snapshot(app: &TestApp, w: &World, theirs: &Deals) -> Vec<Value> {
+async fn snapshot(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> Vec<Value> {
     let mut out = Vec::new();
     for path in [
         format!("/api/v1/partners/{}", w.b.partner.id),
@@ -337,6 +509,20 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals) -> Vec<Value> {
         format!("/api/v1/charters/{}", theirs.charter),
         format!("/api/v1/charters/{}/decisions", theirs.charter),
         format!("/api/v1/charters/{}/gate-reviews", theirs.charter),
+        format!("/api/v1/programs/{}/policy", w.other_program.id),
+        format!("/api/v1/programs/{}/policy/versions", w.other_program.id),
+        format!("/api/v1/programs/{}/policy/drafts", w.other_program.id),
+        format!("/api/v1/programs/{}/policy", w.program.id),
+        format!("/api/v1/policy-drafts/{}", gov.draft),
+        format!("/api/v1/applications/{}", gov.application),
+        "/api/v1/applications?status=approved".to_owned(),
+        format!("/api/v1/partners/{}/onboarding", w.b.partner.id),
+        format!("/api/v1/partners/{}/decisions", w.b.partner.id),
+        format!("/api/v1/programs/{}/council", w.other_program.id),
+        format!("/api/v1/programs/{}/cohort", w.other_program.id),
+        format!("/api/v1/programs/{}/activation", w.other_program.id),
+        format!("/api/v1/programs/{}/council", w.program.id),
+        format!("/api/v1/programs/{}/cohort", w.program.id),
         "/api/v1/charters?limit=200".to_owned(),
         "/api/v1/registrations?limit=200".to_owned(),
         "/api/v1/engagement-requests?limit=200".to_owned(),
@@ -365,7 +551,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         json!({"name": "Initrode", "web_domain": "initrode.example", "country": "DE"}),
     )
     .await;
-    let before = snapshot(&app, &w, &theirs).await;
+    let gov = governed(&app, &w).await;
+    let before = snapshot(&app, &w, &theirs, &gov).await;
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
         let token = if side_is_admin {
@@ -388,12 +575,23 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Conflict => theirs.conflict.clone(),
                 Target::Charter => theirs.charter.clone(),
                 Target::Tree => String::new(),
+                Target::Application => gov.application.clone(),
+                Target::Draft => gov.draft.clone(),
             };
+            let key = if route.path.contains("/onboarding/") {
+                "agreement_signed"
+            } else {
+                "build_or_partner"
+            };
+            let caller = if side_is_admin { "admin" } else { "rep" };
+            // A seat for the caller's own company on the other program's council.
             let path = route
                 .path
                 .replace("{id}", &target_id)
-                .replace("{key}", "build_or_partner");
-            let body = body_for(&route, &w, &theirs);
+                .replace("{key}", key)
+                .replace("{version}", "1")
+                .replace("{partner_id}", &me.partner.id.to_string());
+            let body = body_for(&route, &w, &theirs, caller);
             let r = app
                 .http
                 .api(route.method.clone(), &path, Some(token), body.as_ref())
@@ -432,8 +630,29 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 }
                 Expect::OwnRowsOnly => {
                     assert_eq!(r.status, StatusCode::OK, "{what}");
-                    let items = r.json()["items"].as_array().unwrap().clone();
+                    // A page of `items`, or (the lifecycle lists) a plain array.
+                    let v = r.json();
+                    let items = v
+                        .as_array()
+                        .or_else(|| v["items"].as_array())
+                        .unwrap()
+                        .clone();
                     own_rows_only(&route, &items, me, &what);
+                }
+                Expect::PublicForm => {
+                    assert_eq!(r.status, StatusCode::CREATED, "{what}: {}", r.text());
+                    let v = r.json();
+                    assert_eq!(v["status"], "submitted", "{what}: {v}");
+                    assert!(v["partner_id"].is_null(), "{what}: {v}");
+                }
+                Expect::TokenOnly => {
+                    assert_eq!(
+                        r.status,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "{what}: {}",
+                        r.text()
+                    );
+                    assert_eq!(r.problem_rules(), vec!["token:invitation"], "{what}");
                 }
                 Expect::HeldNotByWhom => {
                     assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.text());
@@ -463,7 +682,13 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 "{what} leaks B: {}",
                 r.text()
             );
-            for secret in [&theirs.registration, &theirs.engagement, &theirs.conflict] {
+            for secret in [
+                &theirs.registration,
+                &theirs.engagement,
+                &theirs.conflict,
+                &gov.application,
+                &gov.draft,
+            ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
                     "{what} shows B's {secret}: {}",
@@ -536,7 +761,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
     }
 
-    let after = snapshot(&app, &w, &theirs).await;
+    let after = snapshot(&app, &w, &theirs, &gov).await;
     assert_eq!(
         before, after,
         "partner A's attempts changed vendor or partner B data"
