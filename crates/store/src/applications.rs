@@ -282,6 +282,8 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before = fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::GovernPartner)?;
+        // A decided application keeps the score its decision was based on.
+        open(&before)?;
         let model = fit_model(&mut tx, before.program_id.as_str(), self.now().date_naive()).await?;
         let score = model.score(&before.profile);
         let mut u = Sql::new("UPDATE applications SET fit = ");
@@ -492,9 +494,6 @@ impl Store {
     pub async fn accept_invitation(&self, token: &str, password: &str) -> Result<User> {
         let password = partnerops_core::user::Password::parse("password", password)
             .map_err(|e| Invalid { errors: vec![e] })?;
-        let hash = secret::hash_password(password.expose().to_owned()).await?;
-        let now = self.now();
-        let mut tx = self.db.begin_write().await?;
         row! {
             struct InvitationRow {
                 id: String,
@@ -503,29 +502,42 @@ impl Store {
                 used_at: Option<DateTime<Utc>>,
             }
         }
-        let mut q = Sql::new(
-            "SELECT id, user_id, expires_at, used_at FROM invitations WHERE token_hash = ",
-        );
-        q.bind(secret::token_hash(token.trim()));
-        let inv: InvitationRow = tx.optional(&q).await?.ok_or_else(|| {
-            Invalid::one("token", "invitation", "this invitation link is not valid")
-        })?;
-        if inv.used_at.is_some() {
-            return Err(Invalid::one(
-                "token",
-                "invitation_used",
-                "this invitation link was already used; sign in with your password",
-            )
-            .into());
-        }
-        if inv.expires_at <= now {
-            return Err(Invalid::one(
-                "token",
-                "invitation_expired",
-                "this invitation link has expired; ask the channel team for a new one",
-            )
-            .into());
-        }
+        let find = || {
+            let mut q = Sql::new(
+                "SELECT id, user_id, expires_at, used_at FROM invitations WHERE token_hash = ",
+            );
+            q.bind(secret::token_hash(token.trim()));
+            q
+        };
+        let now = self.now();
+        let check = |inv: Option<InvitationRow>| -> Result<InvitationRow> {
+            let inv = inv.ok_or_else(|| {
+                Invalid::one("token", "invitation", "this invitation link is not valid")
+            })?;
+            if inv.used_at.is_some() {
+                return Err(Invalid::one(
+                    "token",
+                    "invitation_used",
+                    "this invitation link was already used; sign in with your password",
+                )
+                .into());
+            }
+            if inv.expires_at <= now {
+                return Err(Invalid::one(
+                    "token",
+                    "invitation_expired",
+                    "this invitation link has expired; ask the channel team for a new one",
+                )
+                .into());
+            }
+            Ok(inv)
+        };
+        // The token is checked before the (deliberately slow) hashing, so bogus links
+        // cost nothing; and again inside the write, so a link is used once.
+        check(self.db.read().optional(&find()).await?)?;
+        let hash = secret::hash_password(password.expose().to_owned()).await?;
+        let mut tx = self.db.begin_write().await?;
+        let inv = check(tx.optional(&find()).await?)?;
         let mut u = Sql::new("UPDATE users SET password_hash = ");
         u.bind(hash)
             .push(", updated_at = ")

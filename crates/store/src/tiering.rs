@@ -179,20 +179,23 @@ impl Store {
             let pv = current_version(&mut r, &program.id).await?;
             let policy = &pv.policy;
             // The review due: the latest review day on or before today, after the program
-            // started, not yet run.
+            // started. It is claimed before any partner is judged, so a run that fails
+            // half-way never reviews (and downgrades) anyone a second time.
             let review = match tiering::last_review_on_or_before(policy, today) {
                 Some(day) if day >= program.created_at.date_naive() => {
-                    row! {
-                        struct Ran {
-                            #[allow(dead_code)]
-                            ran_at: DateTime<Utc>,
-                        }
-                    }
-                    let mut q = Sql::new("SELECT ran_at FROM annual_reviews WHERE program_id = ");
+                    let mut tx = self.db.begin_write().await?;
+                    let mut q = Sql::new(
+                        "INSERT INTO annual_reviews (program_id, review_on, ran_at, downgraded) VALUES (",
+                    );
                     q.bind(program.id.as_str())
-                        .push(" AND review_on = ")
-                        .bind(day);
-                    r.optional::<Ran>(&q).await?.is_none().then_some(day)
+                        .push(", ")
+                        .bind(day)
+                        .push(", ")
+                        .bind(now)
+                        .push(", 0) ON CONFLICT (program_id, review_on) DO NOTHING");
+                    let claimed = tx.execute(&q).await? == 1;
+                    tx.commit().await?;
+                    claimed.then_some(day)
                 }
                 _ => None,
             };
@@ -330,17 +333,12 @@ impl Store {
             }
             if let Some(day) = review {
                 let mut tx = self.db.begin_write().await?;
-                let mut q = Sql::new(
-                    "INSERT INTO annual_reviews (program_id, review_on, ran_at, downgraded) VALUES (",
-                );
-                q.bind(program.id.as_str())
-                    .push(", ")
-                    .bind(day)
-                    .push(", ")
-                    .bind(now)
-                    .push(", ")
-                    .bind(downgraded)
-                    .push(") ON CONFLICT (program_id, review_on) DO NOTHING");
+                let mut q = Sql::new("UPDATE annual_reviews SET downgraded = ");
+                q.bind(downgraded)
+                    .push(" WHERE program_id = ")
+                    .bind(program.id.as_str())
+                    .push(" AND review_on = ")
+                    .bind(day);
                 tx.execute(&q).await?;
                 tx.commit().await?;
                 report.reviews.push((program.id.clone(), day));
