@@ -3,9 +3,11 @@
 //! calls the same store functions the API uses.
 
 mod config;
+mod policy;
 
 use std::io::BufRead;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
@@ -92,6 +94,94 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Program policy documents: validate, show, compare, publish, simulate; the fit model.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+/// A program, by id or by exact name.
+#[derive(Args, Clone)]
+struct ProgramArg {
+    /// The program: its id (prg_…) or its exact name, ignoring case.
+    #[arg(long)]
+    program: String,
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Check a policy document without a database: prints `FILE: valid` and any warnings,
+    /// or every problem as `FILE: KEY: message` and exits non-zero.
+    Validate {
+        /// The TOML document.
+        file: PathBuf,
+    },
+    /// Print the document of the version in force (or of --version) with a header comment.
+    Show {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        program: ProgramArg,
+        /// A published version number.
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// List the published versions, newest first.
+    History {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        program: ProgramArg,
+    },
+    /// What changed between two versions (default: the one before the version in force,
+    /// and the version in force).
+    Diff {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        program: ProgramArg,
+        #[arg(long)]
+        from: Option<i64>,
+        #[arg(long)]
+        to: Option<i64>,
+    },
+    /// Publish a document as the program's next version.
+    Publish {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        program: ProgramArg,
+        /// The TOML document.
+        file: PathBuf,
+        /// Why the policy changes (kept with the version).
+        #[arg(long)]
+        note: String,
+    },
+    /// Replay the program's recorded history under a draft and list every outcome that
+    /// would change against the policy in force. Writes nothing.
+    Simulate {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        program: ProgramArg,
+        /// The draft TOML document.
+        file: PathBuf,
+        /// Replay as of this RFC 3339 time, e.g. 2027-03-01T09:00:00Z (default: now).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the fit model applications to the program are scored with: method, reason,
+    /// labelled partners and held-out AUC.
+    Fit {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        program: ProgramArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,7 +243,19 @@ enum TokenCommand {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        // The command printed what was wrong already.
+        Err(e) if e.is::<policy::Reported>() => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("Error: {e:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
     let cli = Cli::parse();
     let file = FileConfig::load(cli.config.as_deref())?;
     match cli.command {
@@ -296,17 +398,7 @@ async fn main() -> Result<()> {
         Command::Jobs {
             command: JobsCommand::RunDue { db, as_of },
         } => {
-            let mut store = open_quietly(&file, &db).await?;
-            if let Some(raw) = as_of {
-                let at = chrono::DateTime::parse_from_rfc3339(&raw)
-                    .with_context(|| {
-                        format!(
-                            "--as-of must be an RFC 3339 time like 2027-03-01T09:00:00Z (got {raw})"
-                        )
-                    })?
-                    .with_timezone(&chrono::Utc);
-                store = store.with_clock(std::sync::Arc::new(move || at));
-            }
+            let store = with_as_of(open_quietly(&file, &db).await?, as_of)?;
             let report = store.run_due().await.map_err(explain)?;
             println!(
                 "as of {}: ran {:?}; expired {}, SLA missed {}, escalated {}",
@@ -318,6 +410,7 @@ async fn main() -> Result<()> {
             );
             Ok(())
         }
+        Command::Policy { command } => run_policy(&file, command).await,
         Command::Token {
             command: TokenCommand::Revoke { db, id },
         } => {
@@ -330,6 +423,76 @@ async fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn run_policy(file: &FileConfig, command: PolicyCommand) -> Result<()> {
+    match command {
+        PolicyCommand::Validate { file } => policy::validate(&file),
+        PolicyCommand::Show {
+            db,
+            program,
+            version,
+        } => {
+            let store = open_quietly(file, &db).await?;
+            let program = policy::resolve_program(&store, &program.program).await?;
+            policy::show(&store, &program, version).await
+        }
+        PolicyCommand::History { db, program } => {
+            let store = open_quietly(file, &db).await?;
+            let program = policy::resolve_program(&store, &program.program).await?;
+            policy::history(&store, &program).await
+        }
+        PolicyCommand::Diff {
+            db,
+            program,
+            from,
+            to,
+        } => {
+            let store = open_quietly(file, &db).await?;
+            let program = policy::resolve_program(&store, &program.program).await?;
+            policy::diff(&store, &program, from, to).await
+        }
+        PolicyCommand::Publish {
+            db,
+            program,
+            file: document,
+            note,
+        } => {
+            let store = open_quietly(file, &db).await?;
+            let program = policy::resolve_program(&store, &program.program).await?;
+            policy::publish(&store, &program, &document, &note).await
+        }
+        PolicyCommand::Simulate {
+            db,
+            program,
+            file: document,
+            as_of,
+            json,
+        } => {
+            let store = with_as_of(open_quietly(file, &db).await?, as_of)?;
+            let program = policy::resolve_program(&store, &program.program).await?;
+            policy::simulate(&store, &program, &document, json).await
+        }
+        PolicyCommand::Fit { db, program } => {
+            let store = open_quietly(file, &db).await?;
+            let program = policy::resolve_program(&store, &program.program).await?;
+            policy::fit(&store, &program).await
+        }
+    }
+}
+
+/// The store with its clock fixed at `--as-of`, if given, so time-driven rules are applied
+/// as of that time.
+fn with_as_of(store: Store, as_of: Option<String>) -> Result<Store> {
+    let Some(raw) = as_of else {
+        return Ok(store);
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(&raw)
+        .with_context(|| {
+            format!("--as-of must be an RFC 3339 time like 2027-03-01T09:00:00Z (got {raw})")
+        })?
+        .with_timezone(&chrono::Utc);
+    Ok(store.with_clock(std::sync::Arc::new(move || at)))
 }
 
 /// For one-shot commands: the store at the configured database, with only warnings logged

@@ -10,15 +10,28 @@
 //! write the plan. What must not: HTTP, SQL, or business rules. Every record goes through
 //! the store's public API as `Actor::system("seed")`, so it is validated and audited exactly
 //! like a record an operator creates; a rule the seed needs belongs in the core or store.
+//! Past events go through the same API with the store's clock set to when they happened
+//! (deals registered, won and lost in earlier years; the council's meeting).
+//!
+//! One exception (module `history`): a partner's joining profile and its past tier moves.
+//! The store records them only as they happen (an approved application keeps the profile,
+//! the daily tiering job writes a tier move), so a program with years of history is written
+//! with the store's SQL builder, row for row what those would have written. The fit model
+//! learns from exactly these rows, so the demo's application queue is scored by a model
+//! trained on its own partners.
 
+mod history;
 mod plan;
 mod words;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use partnerops_core::account::AccountInput;
 use partnerops_core::ids::EntityId;
+use partnerops_core::lifecycle::application::ApplicationInput;
 use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::partner::{PartnerInput, PartnerStatus};
 use partnerops_core::program::{Program, ProgramInput, ProgramKind, ThesisInput};
@@ -137,6 +150,7 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
 
     let mut users = staff_ids.len();
     let mut registering: Vec<String> = Vec::new();
+    let mut partner_ids: Vec<String> = Vec::with_capacity(plan.partners.len());
     for p in &plan.partners {
         let program = &programs[p.program.index()];
         let tier_id = program.tiers.get(&p.tier_rank).ok_or_else(|| {
@@ -158,9 +172,11 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
             joined_on: Some(p.joined_on.format("%Y-%m-%d").to_string()),
         };
         let partner = store.create_partner(&actor, &input).await?;
+        history::record_joining(store, partner.id.as_str(), p).await?;
         if matches!(p.status, PartnerStatus::Active) {
             registering.push(partner.id.to_string());
         }
+        partner_ids.push(partner.id.to_string());
         users += create_users(store, &actor, &p.users, Some(partner.id.to_string()))
             .await?
             .len();
@@ -195,11 +211,25 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: accounts created"
     );
-    let registrations = create_registrations(store, &actor, &plan, &registering).await?;
+    let past = create_past_deals(store, &actor, &plan, &partner_ids).await?;
+    tracing::info!(
+        registrations = past,
+        elapsed_ms = ms(started),
+        "seed: past registrations created"
+    );
+    let registrations = past + create_registrations(store, &actor, &plan, &registering).await?;
     tracing::info!(
         registrations,
         elapsed_ms = ms(started),
         "seed: registrations created"
+    );
+    create_council(store, &actor, &plan, &programs, &partner_ids).await?;
+    let applications = create_applications(store, &plan, &programs).await?;
+    tracing::info!(
+        applications,
+        council = plan.council.len(),
+        elapsed_ms = ms(started),
+        "seed: advisory council and application queue created"
     );
     Ok(SeedReport {
         programs: programs.len(),
@@ -224,10 +254,10 @@ async fn create_registrations(
     if partners.is_empty() {
         return Ok(0);
     }
-    let count = (plan.accounts.len() / 50).min(60);
-    let step = (plan.accounts.len() / count.max(1)).max(1);
-    for i in 0..count {
-        let account = &plan.accounts[i * step];
+    let live = plan::live_registration_accounts(plan.accounts.len());
+    let count = live.len();
+    for (i, &a) in live.iter().enumerate() {
+        let account = &plan.accounts[a];
         let input = RegistrationInput {
             partner_id: Some(partners[i % partners.len()].clone()),
             account: Some(AccountRefInput {
@@ -292,6 +322,147 @@ async fn create_registrations(
         }
     }
     Ok(count)
+}
+
+/// The store with its clock stopped at `at`: what it writes then is dated `at`.
+fn store_at(store: &Store, at: DateTime<Utc>) -> Store {
+    store.clone().with_clock(Arc::new(move || at))
+}
+
+/// The partners' past deals (see [`plan::DealPlan`]): each submitted, approved, worked and
+/// closed through the store at the time it happened.
+async fn create_past_deals(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    partner_ids: &[String],
+) -> Result<usize, StoreError> {
+    for d in &plan.deals {
+        let account = &plan.accounts[d.account];
+        let input = RegistrationInput {
+            partner_id: Some(partner_ids[d.partner].clone()),
+            account: Some(AccountRefInput {
+                name: Some(account.name.clone()),
+                web_domain: Some(account.web_domain.clone()),
+                country: Some(account.country.to_owned()),
+            }),
+            title: Some(format!("{} for {}", d.product, account.name)),
+            product: Some(d.product.to_owned()),
+            estimated_arr_minor: Some(d.amount_minor),
+            ..Default::default()
+        };
+        let reg = store_at(store, d.submitted_at)
+            .submit_registration(actor, &input)
+            .await?;
+        let id = reg.id.to_string();
+        store_at(store, d.approved_at)
+            .approve_registration(
+                actor,
+                &id,
+                &ReasonInput {
+                    reason: Some("qualified opportunity".to_owned()),
+                },
+            )
+            .await?;
+        let activity = ActivityInput {
+            kind: Some(if d.won { "demo" } else { "meeting" }.into()),
+            occurred_at: None,
+            notes: Some(if d.won {
+                "Product demo with the buying committee".into()
+            } else {
+                "Discovery meeting with the customer".into()
+            }),
+        };
+        store_at(store, d.activity_at)
+            .log_activity(actor, &id, &activity)
+            .await?;
+        let close = CloseInput {
+            outcome: Some(if d.won { "won" } else { "lost" }.into()),
+            reason: Some(
+                if d.won {
+                    "signed an annual order"
+                } else {
+                    "the customer chose a competitor"
+                }
+                .into(),
+            ),
+        };
+        store_at(store, d.closed_at)
+            .close_registration(actor, &id, &close)
+            .await?;
+    }
+    Ok(plan.deals.len())
+}
+
+/// Seats the planned partners on the reseller program's advisory council, with the notes of
+/// its last meeting.
+async fn create_council(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    programs: &[SeededProgram],
+    partner_ids: &[String],
+) -> Result<(), StoreError> {
+    if plan.council.is_empty() {
+        return Ok(());
+    }
+    let program = &programs[ProgramSlot::Reseller.index()].id;
+    let held_on = plan::council_meeting_day();
+    let seated = store_at(store, plan::at(held_on - chrono::Duration::days(90), 9));
+    for &i in &plan.council {
+        seated
+            .set_council_member(actor, program, &partner_ids[i], true)
+            .await?;
+    }
+    store_at(store, plan::at(held_on + chrono::Duration::days(1), 9))
+        .record_council_meeting(
+            actor,
+            program,
+            &held_on.format("%Y-%m-%d").to_string(),
+            "Quarterly advisory council. Reviewed the Select criteria and the deal-registration \
+             rules. Members asked for longer protection on public-sector deals (sales cycles \
+             run past 90 days) and for notice of the annual tier review a month ahead. \
+             Follow-up: the channel team drafts a policy change for the council to comment on.",
+        )
+        .await?;
+    Ok(())
+}
+
+/// Submits the planned applications to the reseller program, each scored on arrival by the
+/// fit model trained on the partners written before.
+async fn create_applications(
+    store: &Store,
+    plan: &Plan,
+    programs: &[SeededProgram],
+) -> Result<usize, StoreError> {
+    let program = &programs[ProgramSlot::Reseller.index()].id;
+    for a in &plan.applicants {
+        let input = ApplicationInput {
+            program_id: Some(program.clone()),
+            company: Some(a.company.clone()),
+            web_domain: Some(a.web_domain.clone()),
+            partner_type: Some(a.partner_type.as_str().to_owned()),
+            country: Some(a.country.to_owned()),
+            employees: Some(a.profile.employees),
+            countries: Some(
+                a.profile
+                    .countries
+                    .iter()
+                    .map(|c| (*c).to_owned())
+                    .collect(),
+            ),
+            verticals: Some(a.verticals.clone()),
+            vendor_relationships: Some(a.profile.vendor_relationships.clone()),
+            target_customers: Some(a.profile.target_customers),
+            certified_staff: Some(a.profile.certified_staff),
+            contact_name: Some(a.contact_name.clone()),
+            contact_email: Some(a.contact_email.clone()),
+        };
+        store_at(store, a.submitted_at)
+            .submit_application(&input)
+            .await?;
+    }
+    Ok(plan.applicants.len())
 }
 
 const DEAL_PRODUCTS: &[&str] = &[

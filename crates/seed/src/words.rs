@@ -373,3 +373,28 @@ pub(crate) const LAST_NAMES: &[&str] = &[
     "Evans", "Ferreira", "Gupta", "Hughes", "Iyer", "Kim", "Larsen", "Moreau", "Nguyen",
     "Oliveira", "Park", "Quintero",
 ];
+
+/// Other (fictional) vendors a partner already sells or builds for: its profile's
+/// `vendor_relationships`.
+pub(crate) const VENDORS: &[&str] = &[
+    "Altocloud",
+    "Brightlayer",
+    "Corvana",
+    "Datafjord",
+    "Everpine",
+    "Fluxgrid",
+    "Greyhaven",
+    "Helixware",
+    "Ionspire",
+    "Jadeport",
+    "Kestrel Systems",
+    "Lumora",
+    "Meridata",
+    "Nimbly",
+    "Orbitrail",
+    "Pathwise",
+    "Quillon",
+    "Rivetics",
+    "Sablecore",
+    "Tidewell",
+];

@@ -7,12 +7,15 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use partnerops_core::lifecycle::application::ApplicationStatus;
+use partnerops_core::lifecycle::fit::FitMethod;
 use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::partner::{Partner, PartnerType};
 use partnerops_core::scope::Scope;
 use partnerops_core::user::Role;
 use partnerops_seed::{DEMO_PASSWORD, SeedSpec, demo_logins, is_seeded, seed};
 use partnerops_store::accounts::AccountFilter;
+use partnerops_store::applications::ApplicationFilter;
 use partnerops_store::partners::PartnerFilter;
 use partnerops_store::programs::ProgramFilter;
 use partnerops_store::users::UserFilter;
@@ -322,4 +325,45 @@ async fn the_full_demo_program_seeds() {
         (3, 60, 5000)
     );
     assert_eq!(report.logins.len(), 4);
+
+    // The reseller program's history teaches its fit model. As of a fixed day (the labels
+    // depend on it: a partner's first year must be over, or it must have climbed).
+    let store = &db.store;
+    let programs = all!(
+        store,
+        programs,
+        ProgramFilter::default(),
+        Store::program_sorts()
+    );
+    let reseller = programs
+        .iter()
+        .find(|p| p.name == "Reseller Program")
+        .unwrap()
+        .id
+        .to_string();
+    let day = chrono::DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let then = store.clone().with_clock(std::sync::Arc::new(move || day));
+    let model = then
+        .fit_model_report(&Scope::Vendor, &reseller)
+        .await
+        .unwrap();
+    assert_eq!(model.method, FitMethod::Model, "{}", model.reason);
+    assert!(model.labelled >= 20, "{}", model.reason);
+    assert!(model.auc.unwrap() >= 0.7, "{}", model.reason);
+
+    // Applications wait in the queue, scored by that model; the council has met.
+    let queue = store
+        .applications(&Scope::Vendor, &ApplicationFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(queue.len(), 3);
+    for a in &queue {
+        assert_eq!(a.status, ApplicationStatus::Submitted);
+        assert_eq!(a.fit.method, FitMethod::Model, "{}", a.fit.reason);
+    }
+    let council = store.council(&Scope::Vendor, &reseller).await.unwrap();
+    assert_eq!((council.members.len(), council.meetings.len()), (3, 1));
+    assert!(council.warnings.is_empty(), "{:?}", council.warnings);
 }

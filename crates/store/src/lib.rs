@@ -21,6 +21,7 @@ pub mod conflicts;
 pub mod council;
 pub mod decisions;
 pub mod engagement;
+pub mod fit_report;
 mod history;
 pub mod jobs;
 pub mod onboarding;

@@ -214,7 +214,6 @@ impl Store {
                 .into_iter()
                 .map(|t| (t.rank, t.id))
                 .collect();
-            drop(r);
             let mut downgraded = 0i64;
             for m in members {
                 let (partner_metrics, last) = all_metrics.get(&m.id).cloned().unwrap_or_default();

@@ -1,0 +1,246 @@
+//! `partnerops policy …` end to end: the binary against a freshly seeded SQLite file.
+
+// A failed unwrap here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use partnerops_core::policy::ProgramPolicy;
+
+/// A temporary directory, removed on drop.
+struct Temp(PathBuf);
+
+impl Temp {
+    fn new() -> Temp {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "partnerops-cli-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Temp(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.0.join("cli.db").display())
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the binary in `dir` with no `PARTNEROPS_*` settings from the environment.
+fn run(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerops"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("PARTNEROPS_DATABASE_URL")
+        .env_remove("PARTNEROPS_CONFIG")
+        .env_remove("PARTNEROPS_ADDR")
+        .env("RUST_LOG", "warn");
+    cmd.output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A run that must succeed; its standard output.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = run(dir, args);
+    assert!(
+        o.status.success(),
+        "partnerops {args:?} failed:\n{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+#[test]
+fn validate_names_every_problem_by_key() {
+    let t = Temp::new();
+    let good = t.write("good.toml", &ProgramPolicy::seed_default().to_toml());
+    let out = ok(&t.0, &["policy", "validate", good.to_str().unwrap()]);
+    assert_eq!(
+        out.lines().next(),
+        Some(format!("{}: valid", good.display()).as_str())
+    );
+
+    // Negative days and a ladder whose Select asks more than Premier.
+    let mut policy = ProgramPolicy::seed_default();
+    policy.registration.validity_days = -5;
+    policy.tiers[1].criteria[0].at_least = 90_000_000;
+    let bad = t.write("bad.toml", &policy.to_toml());
+    let o = run(&t.0, &["policy", "validate", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    let prefix = format!("{}: ", bad.display());
+    assert!(
+        err.lines().all(|l| l.starts_with(&prefix)),
+        "every line names the file:\n{err}"
+    );
+    assert!(
+        err.contains(&format!("{prefix}registration.validity_days: ")),
+        "{err}"
+    );
+    assert!(err.contains("tiers out of order"), "{err}");
+
+    // An unknown metric: where it is, and what is allowed.
+    let text = ProgramPolicy::seed_default().to_toml().replacen(
+        "metric = \"registrations\"",
+        "metric = \"nps\"",
+        1,
+    );
+    let bad = t.write("metric.toml", &text);
+    let o = run(&t.0, &["policy", "validate", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!("{}: line ", bad.display())),
+        "{err}"
+    );
+    assert!(err.contains("nps") && err.contains("sourced_arr"), "{err}");
+}
+
+#[test]
+fn policies_are_shown_published_compared_and_simulated() {
+    let t = Temp::new();
+    let url = t.url();
+    let db = ["--database-url", url.as_str()];
+    ok(
+        &t.0,
+        &[
+            "demo",
+            "--no-serve",
+            "--partners",
+            "8",
+            "--accounts",
+            "40",
+            db[0],
+            db[1],
+        ],
+    );
+    let program = ["--program", "reseller program"];
+    let with = |args: &[&str]| -> Vec<String> {
+        args.iter()
+            .chain(&db)
+            .chain(&program)
+            .map(|s| (*s).to_owned())
+            .collect()
+    };
+    let call = |args: &[&str]| {
+        let args = with(args);
+        ok(&t.0, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+
+    let shown = call(&["policy", "show"]);
+    assert!(shown.starts_with("# Reseller Program (prg_"), "{shown}");
+    assert!(shown.contains("policy version 1 (in force)"), "{shown}");
+    // The header is comments: what follows parses as the document in force.
+    let current = ProgramPolicy::from_toml(&shown).unwrap();
+    assert_eq!(call(&["policy", "history"]).lines().count(), 2);
+
+    // A draft raising the Select quota: simulated (nothing written), then published.
+    let mut draft = current.clone();
+    draft.tiers[1].annual_quota_minor *= 3;
+    let file = t.write("draft.toml", &draft.to_toml());
+    let file = file.to_str().unwrap();
+    let sim = call(&["policy", "simulate", file]);
+    assert!(sim.contains("Totals: "), "{sim}");
+    assert!(sim.contains("nothing was written"), "{sim}");
+    let json = call(&[
+        "policy",
+        "simulate",
+        file,
+        "--json",
+        "--as-of",
+        "2027-02-01T09:00:00Z",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["as_of"], "2027-02-01T09:00:00Z");
+    assert!(report["totals"]["partners"].as_u64().unwrap() > 0, "{json}");
+    assert_eq!(
+        call(&["policy", "history"]).lines().count(),
+        2,
+        "simulating publishes nothing"
+    );
+
+    let published = call(&[
+        "policy",
+        "publish",
+        file,
+        "--note",
+        "Raise the Select quota",
+    ]);
+    assert!(published.contains("policy version 2"), "{published}");
+    assert!(
+        published.contains("~ tiers[1].annual_quota_minor: "),
+        "{published}"
+    );
+    let history = call(&["policy", "history"]);
+    assert!(
+        history.lines().nth(1).unwrap().starts_with("v2 "),
+        "{history}"
+    );
+    assert!(history.contains("Raise the Select quota"), "{history}");
+    let diff = call(&["policy", "diff"]);
+    assert!(diff.contains("version 1 → 2"), "{diff}");
+    let back = call(&["policy", "diff", "--from", "2", "--to", "1"]);
+    assert!(back.contains("version 2 → 1"), "{back}");
+    let v1 = call(&["policy", "show", "--version", "1"]);
+    assert_eq!(ProgramPolicy::from_toml(&v1).unwrap(), current);
+
+    // An invalid document is refused with its key, and nothing is published.
+    let bad = t.write(
+        "bad.toml",
+        &draft.to_toml().replace("sla_days = 14", "sla_days = -1"),
+    );
+    let args = with(&[
+        "policy",
+        "publish",
+        bad.to_str().unwrap(),
+        "--note",
+        "broken",
+    ]);
+    let o = run(&t.0, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("registration.sla_days: "),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(call(&["policy", "history"]).lines().count(), 3);
+
+    // The small seed has too few partners for a model: the rule-based score, said why.
+    let fit = call(&["policy", "fit"]);
+    assert!(fit.contains("method:        rules"), "{fit}");
+    assert!(fit.contains("labelled:"), "{fit}");
+
+    // An unknown program lists the ones there are.
+    let args: Vec<&str> = vec!["policy", "fit", db[0], db[1], "--program", "Nope"];
+    let o = run(&t.0, &args);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("Reseller Program (prg_"),
+        "{}",
+        stderr(&o)
+    );
+}
