@@ -657,6 +657,9 @@ struct ProgramPage {
     choices: Choices,
     audit: Vec<AuditRow>,
     saved: bool,
+    council: partnerops_core::lifecycle::record::Council,
+    cohort: partnerops_core::lifecycle::record::Cohort,
+    activation: partnerops_core::lifecycle::record::ActivationReport,
 }
 
 fn program_form(p: &Program) -> FormView {
@@ -694,6 +697,9 @@ async fn program_page(
     let program = state.store.program(&Scope::Vendor, id).await?;
     let tiers = all_tiers(state, id).await?;
     let audit = trail(state, &Scope::Vendor, EntityKind::Program, id).await?;
+    let council = state.store.council(&Scope::Vendor, id).await?;
+    let cohort = state.store.cohort(&Scope::Vendor, id).await?;
+    let activation = state.store.activation_report(&Scope::Vendor, id).await?;
     let mut default_tier_form = FormView::default();
     default_tier_form.set(
         "rank",
@@ -708,6 +714,9 @@ async fn program_page(
         choices: Choices::get(),
         audit,
         saved,
+        council,
+        cohort,
+        activation,
     })
 }
 

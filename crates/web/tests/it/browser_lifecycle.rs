@@ -256,6 +256,10 @@ async fn channel_team_edits_checks_simulates_and_publishes_the_policy() {
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
     b.wait_path("/console/partners").await;
     b.goto(&format!("/console/programs/{}", program.id)).await;
+    let cohorts = b.texts("#activation-cohorts tbody tr").await;
+    assert!(!cohorts.is_empty(), "activation by joining cohort is shown");
+    assert!(b.exists("#council").await, "the advisory council is shown");
+    b.shot("lifecycle-10-program-governance").await;
     b.click("#policy-link").await;
     b.wait_css("#policy-form").await;
     assert_eq!(b.text("#policy-version").await.trim(), "version 1");
