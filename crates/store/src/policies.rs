@@ -521,7 +521,7 @@ impl Store {
         let _: Program = entity::fetch(&mut r, scope, program_id).await?;
         let current = current_version(&mut r, program_id).await?.policy;
         let as_of = self.now();
-        let history = history::load(&mut r, program_id, as_of).await?;
+        let history = history::load(&mut r, self.backend(), program_id, as_of).await?;
         Ok(simulate::simulate(&history, &current, &draft, as_of))
     }
 
