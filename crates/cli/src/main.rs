@@ -408,6 +408,24 @@ async fn run() -> Result<()> {
                 report.sweep.sla_missed,
                 report.sweep.escalated
             );
+            let t = &report.tiering;
+            if report
+                .ran
+                .iter()
+                .any(|k| k == partnerops_store::tiering::TIERING)
+            {
+                println!(
+                    "tiering: evaluated {}, upgraded {}, downgraded {}, sunset {}{}",
+                    t.evaluated,
+                    t.upgraded,
+                    t.downgraded,
+                    t.sunset,
+                    t.reviews
+                        .iter()
+                        .map(|(program, day)| format!("; annual review {day} of {program}"))
+                        .collect::<String>()
+                );
+            }
             Ok(())
         }
         Command::Policy { command } => run_policy(&file, command).await,
