@@ -590,7 +590,7 @@ impl Store {
         }
         let mut q = Sql::new("SELECT id FROM policy_drafts d WHERE d.program_id = ");
         q.bind(program_id);
-        restrict_drafts(&mut q, scope);
+        crate::scope::restrict_drafts(&mut q, scope, "d");
         q.push(" ORDER BY d.created_at DESC");
         row! {
             struct IdRow {
@@ -749,22 +749,12 @@ impl Store {
     }
 }
 
-/// A partner sees the drafts of its own program that are shared with the council, and only
-/// while it sits on the council.
-fn restrict_drafts(q: &mut Sql, scope: &Scope) {
-    if let Scope::Partner(p) = scope {
-        q.push(" AND d.status = 'shared' AND EXISTS (SELECT 1 FROM council_members cm WHERE cm.program_id = d.program_id AND cm.partner_id = ")
-            .bind(p.as_str())
-            .push(")");
-    }
-}
-
 async fn draft_in(x: &mut impl Exec, scope: &Scope, id: &str) -> Result<PolicyDraft> {
     let mut q = Sql::new(
         "SELECT d.id, d.program_id, d.base_version, d.document, d.note, d.status, d.author_name, d.published_version, d.created_at, d.updated_at FROM policy_drafts d WHERE d.id = ",
     );
     q.bind(id);
-    restrict_drafts(&mut q, scope);
+    crate::scope::restrict_drafts(&mut q, scope, "d");
     let r: DraftRow = x
         .optional(&q)
         .await?

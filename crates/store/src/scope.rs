@@ -55,6 +55,18 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
     }
 }
 
+/// Limits policy drafts (aliased `alias`): a partner sees the drafts of its own program that
+/// are shared with the advisory council, and only while it sits on the council.
+pub(crate) fn restrict_drafts(q: &mut Sql, scope: &Scope, alias: &str) {
+    if let Scope::Partner(p) = scope {
+        q.push(&format!(
+            " AND {alias}.status = 'shared' AND EXISTS (SELECT 1 FROM council_members cm WHERE cm.program_id = {alias}.program_id AND cm.partner_id = "
+        ))
+        .bind(p.as_str())
+        .push(")");
+    }
+}
+
 /// Limits audit events (aliased `alias`) to those about the partner's own records.
 pub(crate) fn restrict_audit(q: &mut Sql, scope: &Scope, alias: &str) {
     if let Scope::Partner(partner) = scope {
