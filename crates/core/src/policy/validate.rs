@@ -672,6 +672,25 @@ pub(super) fn warnings(policy: &ProgramPolicy) -> Vec<String> {
         }
     }
     let g = &policy.governance;
+    // A partner downgraded at the review keeps at most (1 - threshold) of the quota of the
+    // tier it left; if that still meets the tier's sourced-ARR criterion, the next daily
+    // evaluation would upgrade it straight back.
+    let kept = 1.0 - g.downgrade_quota_miss_percent / 100.0;
+    for (i, tier) in policy.tiers.iter().enumerate().skip(1) {
+        let floor = (tier.annual_quota_minor as f64 * kept).floor() as i64;
+        if let Some(c) = tier
+            .criteria
+            .iter()
+            .find(|c| c.metric == super::Metric::SourcedArr && tier.annual_quota_minor > 0)
+            && c.at_least < floor
+        {
+            out.push(format!(
+                "tiers[{i}] ({}): its sourced_arr criterion ({}) is below what a partner                  downgraded at the annual review may still bring ({floor}), so such a partner                  would be upgraded again the next day; raise the criterion or lower the quota",
+                tier_name(tier, i),
+                c.at_least
+            ));
+        }
+    }
     if g.downgrade_quota_miss_percent != 30.0 {
         out.push(format!(
             "governance.downgrade_quota_miss_percent: the seed moves a partner down one tier \
@@ -1297,6 +1316,22 @@ mod tests {
             assert!(e.message.starts_with(&e.field), "{}", e.message);
             assert!(e.message.contains("between"), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn warns_when_a_review_downgrade_would_be_undone_the_next_day() {
+        let mut p = ProgramPolicy::seed_default();
+        assert!(p.warnings().is_empty());
+        // Select: quota 100,000.00; a partner downgraded keeps up to 70,000.00.
+        p.tiers[1].criteria[0].at_least = 6_000_000;
+        let w = p.warnings();
+        assert!(
+            w.iter()
+                .any(|w| w.contains("tiers[1]") && w.contains("upgraded again")),
+            "{w:?}"
+        );
+        p.tiers[1].criteria[0].at_least = 7_000_000;
+        assert!(p.warnings().is_empty(), "at the floor no warning");
     }
 
     #[test]
