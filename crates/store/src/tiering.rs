@@ -88,7 +88,7 @@ pub(crate) async fn metrics(
         .bind(as_of)
         .push(" THEN est_arr_minor ELSE 0 END), 0) AS BIGINT) AS sourced_arr, CAST(COALESCE(SUM(CASE WHEN submitted_at > ")
         .bind(from)
-        .push(" AND status NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END), 0) AS BIGINT) AS registrations, MAX(submitted_at) AS last_submitted FROM registrations WHERE program_id = ")
+        .push(" AND status NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END), 0) AS BIGINT) AS registrations, MAX(CASE WHEN status NOT IN ('rejected', 'withdrawn') THEN submitted_at END) AS last_submitted FROM registrations WHERE program_id = ")
         .bind(program_id)
         .push(" AND submitted_at <= ")
         .bind(as_of);

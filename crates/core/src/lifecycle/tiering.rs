@@ -132,7 +132,7 @@ pub struct TierDecision {
 pub struct EvaluationContext {
     pub as_of: NaiveDate,
     pub joined_on: NaiveDate,
-    /// Submission date of the partner's latest registration, if any.
+    /// Submission date of the partner's latest registered deal (not rejected or withdrawn).
     pub last_registration_on: Option<NaiveDate>,
     /// Whether this evaluation is the annual review.
     pub annual_review: bool,

@@ -173,9 +173,11 @@ pub fn simulate(
             _ => None,
         };
         for (a, w) in agg.iter_mut().zip(&windows) {
-            if submitted < w.hi {
+            // Rejected and withdrawn registrations are not registered deals: they neither
+            // count nor keep a partner from the sunset rule.
+            if counts && submitted < w.hi {
                 a.last = a.last.max(submitted);
-                if counts && submitted >= w.lo {
+                if submitted >= w.lo {
                     a.count += 1;
                 }
             }
@@ -1083,6 +1085,25 @@ mod tests {
                 report.totals.upgrades
             ),
             (1, 1, 0)
+        );
+    }
+
+    #[test]
+    fn a_rejected_registration_does_not_keep_a_partner_from_the_sunset() {
+        let mut rejected = reg("r", 0, t(2026, 2, 1));
+        rejected.status = RegistrationStatus::Rejected;
+        let history = History {
+            partners: vec![partner("quiet", 2)],
+            registrations: vec![reg("q", 0, t(2025, 6, 1)), rejected],
+        };
+        let current = ProgramPolicy::seed_default();
+        let mut draft = current.clone();
+        draft.governance.sunset_months = 6;
+        let report = simulate(&history, &current, &draft, as_of());
+        assert_eq!(
+            kinds(&report),
+            vec![("quiet".to_owned(), ChangeKind::Sunset)],
+            "only the 2025-06-01 deal counts"
         );
     }
 
