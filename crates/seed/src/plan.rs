@@ -1147,8 +1147,9 @@ mod tests {
         assert!(auc >= 0.7, "held-out AUC {auc:.3}: {}", model.reason);
     }
 
+    /// The outcome noise keeps the demo learnable for any seed, not just the default one
+    /// (it also prints the figures used to tune it).
     #[test]
-    #[ignore = "prints the fit model's AUC over many seeds, for tuning the outcome noise"]
     fn fit_auc_over_seeds() {
         use partnerops_core::lifecycle::fit::train;
         use partnerops_core::policy::FitPolicy;
@@ -1182,6 +1183,15 @@ mod tests {
         }
         aucs.sort_by(f64::total_cmp);
         println!("median {:.3}, min {:.3}", aucs[aucs.len() / 2], aucs[0]);
+        assert!(
+            aucs.len() >= 35,
+            "the model trains for nearly every seed: {aucs:?}"
+        );
+        assert!(
+            aucs[aucs.len() / 2] >= 0.75,
+            "median AUC over seeds: {aucs:?}"
+        );
+        assert!(aucs[0] >= 0.6, "worst AUC over seeds: {aucs:?}");
         let demo = Plan::new(&SeedSpec::demo());
         for days in [0, 20, 60, 120, 240, 365] {
             let samples = labelled(
