@@ -56,6 +56,18 @@ async fn program_partner(
     }
 }
 
+/// When the program was launched with its first cohort, if it was.
+async fn launched_on(x: &mut impl Exec, program_id: &str) -> Result<Option<NaiveDate>> {
+    row! {
+        struct Launch {
+            launched_on: Option<NaiveDate>,
+        }
+    }
+    let mut q = Sql::new("SELECT launched_on FROM programs WHERE id = ");
+    q.bind(program_id);
+    Ok(x.optional::<Launch>(&q).await?.and_then(|l| l.launched_on))
+}
+
 fn size_warning(what: &str, n: i64, min: i64, max: i64) -> Option<String> {
     (n < min || n > max)
         .then(|| format!("{what} has {n} partners; the policy asks for {min} to {max}"))
@@ -223,14 +235,7 @@ impl Store {
         let mut r = self.db.read();
         let program: Program = entity::fetch(&mut r, scope, program_id).await?;
         let policy = current_version(&mut r, program_id).await?.policy;
-        row! {
-            struct Launch {
-                launched_on: Option<NaiveDate>,
-            }
-        }
-        let mut q = Sql::new("SELECT launched_on FROM programs WHERE id = ");
-        q.bind(program_id);
-        let launched_on = r.optional::<Launch>(&q).await?.and_then(|l| l.launched_on);
+        let launched_on = launched_on(&mut r, program_id).await?;
         row! {
             struct Id {
                 id: String,
@@ -286,14 +291,7 @@ impl Store {
             }
             .into());
         }
-        row! {
-            struct Launch {
-                launched_on: Option<NaiveDate>,
-            }
-        }
-        let mut q = Sql::new("SELECT launched_on FROM programs WHERE id = ");
-        q.bind(program_id);
-        if let Some(day) = tx.optional::<Launch>(&q).await?.and_then(|l| l.launched_on) {
+        if let Some(day) = launched_on(&mut tx, program_id).await? {
             return Err(StoreError::conflict(
                 "program_id",
                 "launched",

@@ -59,27 +59,43 @@ row! {
 const VERSION_COLUMNS: &str = "SELECT version, registration, document, author_name, change_note, created_at FROM program_policies WHERE program_id = ";
 
 /// The policy the seed defaults give a program with this ladder (its version 1).
-async fn default_policy(x: &mut impl Exec, program_id: &str) -> Result<ProgramPolicy> {
+/// The live rungs of a program's ladder, entry tier first.
+async fn live_ladder(x: &mut impl Exec, program_id: &str) -> Result<Vec<Tier>> {
+    use crate::entity::Entity;
     let mut q = Sql::new(
         "SELECT tiers.* FROM tiers tiers WHERE tiers.archived_at IS NULL AND tiers.program_id = ",
     );
     q.bind(program_id).push(" ORDER BY tiers.rank");
     let rows: Vec<tiers::TierRow> = x.all(&q).await?;
-    let ladder = rows
+    rows.into_iter().map(Tier::from_row).collect()
+}
+
+async fn default_policy(x: &mut impl Exec, program_id: &str) -> Result<ProgramPolicy> {
+    let ladder: Vec<_> = live_ladder(x, program_id)
+        .await?
         .into_iter()
-        .map(|r| {
-            use crate::entity::Entity;
-            let t = Tier::from_row(r)?;
-            Ok((t.name, t.description, t.benefits))
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .map(|t| (t.name, t.description, t.benefits))
+        .collect();
     Ok(ProgramPolicy::default_for_ladder(&ladder))
+}
+
+/// The seed defaults over the ladder, read only when `row` needs them (no stored version,
+/// or one stored before documents existed), so the usual read is a single query.
+async fn fallback_for(
+    x: &mut impl Exec,
+    program_id: &str,
+    row: Option<&VersionRow>,
+) -> Result<Option<ProgramPolicy>> {
+    match row {
+        Some(r) if r.document.is_some() => Ok(None),
+        _ => Ok(Some(default_policy(x, program_id).await?)),
+    }
 }
 
 fn version_from_row(
     program_id: &str,
     r: VersionRow,
-    fallback: &ProgramPolicy,
+    fallback: Option<&ProgramPolicy>,
 ) -> Result<PolicyVersion> {
     let mut registration: RegistrationPolicy = json_column("registration", &r.registration)?;
     registration.version = r.version;
@@ -89,7 +105,9 @@ fn version_from_row(
         // A version published before documents existed: its registration rules, seed rest.
         None => ProgramPolicy {
             registration: registration.clone(),
-            ..fallback.clone()
+            ..fallback
+                .cloned()
+                .unwrap_or_else(ProgramPolicy::seed_default)
         },
     };
     let policy = ProgramPolicy {
@@ -129,10 +147,13 @@ pub(crate) async fn current_version(x: &mut impl Exec, program_id: &str) -> Resu
     let mut q = Sql::new(VERSION_COLUMNS);
     q.bind(program_id).push(" ORDER BY version DESC LIMIT 1");
     let row: Option<VersionRow> = x.optional(&q).await?;
-    let fallback = default_policy(x, program_id).await?;
+    let fallback = fallback_for(x, program_id, row.as_ref()).await?;
     match row {
-        Some(r) => version_from_row(program_id, r, &fallback),
-        None => Ok(seed_version(program_id, fallback)),
+        Some(r) => version_from_row(program_id, r, fallback.as_ref()),
+        None => Ok(seed_version(
+            program_id,
+            fallback.unwrap_or_else(ProgramPolicy::seed_default),
+        )),
     }
 }
 
@@ -181,18 +202,7 @@ async fn sync_ladder(
     program: &Program,
     ladder: &[TierRule],
 ) -> Result<()> {
-    let mut q = Sql::new(
-        "SELECT tiers.* FROM tiers tiers WHERE tiers.archived_at IS NULL AND tiers.program_id = ",
-    );
-    q.bind(program.id.as_str()).push(" ORDER BY tiers.rank");
-    let rows: Vec<tiers::TierRow> = tx.all(&q).await?;
-    let existing = rows
-        .into_iter()
-        .map(|r| {
-            use crate::entity::Entity;
-            Tier::from_row(r)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let existing = live_ladder(tx, program.id.as_str()).await?;
     // Move every rung out of the way first, so renames and reorders cannot collide on the
     // (program, name) and rank uniqueness while the ladder is rewritten.
     for t in &existing {
@@ -378,7 +388,7 @@ impl Store {
         let stored_first = rows.iter().any(|row| row.version == 1);
         let mut history = rows
             .into_iter()
-            .map(|row| version_from_row(program_id, row, &fallback))
+            .map(|row| version_from_row(program_id, row, Some(&fallback)))
             .collect::<Result<Vec<_>>>()?;
         if !stored_first {
             // Published before version 1 was stored with the first publish: the seed
@@ -770,10 +780,10 @@ async fn draft_in(x: &mut impl Exec, scope: &Scope, id: &str) -> Result<PolicyDr
             .push(" AND version = ")
             .bind(r.base_version);
         let row: Option<VersionRow> = x.optional(&q).await?;
-        let fallback = default_policy(x, &r.program_id).await?;
+        let fallback = fallback_for(x, &r.program_id, row.as_ref()).await?;
         match row {
-            Some(row) => version_from_row(&r.program_id, row, &fallback)?.policy,
-            None => fallback,
+            Some(row) => version_from_row(&r.program_id, row, fallback.as_ref())?.policy,
+            None => fallback.unwrap_or_else(ProgramPolicy::seed_default),
         }
     };
     let (changes, warnings) = match ProgramPolicy::from_toml(&r.document) {

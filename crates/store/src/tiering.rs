@@ -14,7 +14,6 @@ use partnerops_core::lifecycle::tiering::{
     self, EvaluationContext, PartnerMetrics, TierDecision, TierRule,
 };
 use partnerops_core::partner::Partner;
-use partnerops_core::policy::ProgramPolicy;
 use partnerops_core::registration::Decision;
 use partnerops_core::scope::Scope;
 use serde::Serialize;
@@ -131,7 +130,7 @@ fn fingerprint(d: &TierDecision) -> String {
 }
 
 /// The criteria of the tiers around the partner, met and missed, for the decision's reason.
-fn criteria_summary(d: &TierDecision, policy: &ProgramPolicy) -> String {
+fn criteria_summary(d: &TierDecision) -> String {
     let rank = d.to_rank.max(d.from_rank);
     let mut parts = Vec::new();
     for check in d.checks.iter().filter(|c| c.rank <= rank + 1 && c.rank > 1) {
@@ -155,7 +154,6 @@ fn criteria_summary(d: &TierDecision, policy: &ProgramPolicy) -> String {
             .collect();
         parts.push(format!("{}: {}", check.name, items.join("; ")));
     }
-    let _ = policy;
     parts.join(". ")
 }
 
@@ -260,13 +258,9 @@ impl Store {
                 } else {
                     format!("stays {to_name}")
                 };
-                let reason = format!(
-                    "{} {}",
-                    decision.reason,
-                    criteria_summary(&decision, policy)
-                )
-                .trim()
-                .to_owned();
+                let reason = format!("{} {}", decision.reason, criteria_summary(&decision))
+                    .trim()
+                    .to_owned();
                 let d = Decision::new(decision.rule.as_str(), &outcome, reason, pv.version);
                 let cited: Vec<&str> = ranks
                     .get(&decision.to_rank)
