@@ -1,27 +1,30 @@
 //! The one integration test binary: the real server on port 0 with a fresh database per
-//! test, on SQLite and on PostgreSQL, driven over real HTTP (and, for `browser`, through
-//! Chromium). See `harness` for how each test gets its server.
+//! test, on SQLite and on PostgreSQL, driven over real HTTP (and, in each capability's
+//! `browser.rs`, through Chromium). See `harness` for how each test gets its server.
+//!
+//! Tests live in one folder per capability, named as in the code (`registration`,
+//! `partnership`, ...): `api.rs` (and sub-topics) over the JSON API, `ui.rs` over the web UI
+//! with plain HTTP, `browser.rs` in Chromium. Shared support: `harness` (servers and seeded
+//! worlds), `http` (the client), `session` (UI sign-in without a browser), `browser`
+//! (Chromium).
 
 // Test code: a failed expectation should panic with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod harness;
 mod http;
+mod session;
 
-mod accounts;
+mod account;
 mod auth;
-mod browser;
-mod browser_charters;
-mod browser_lifecycle;
-mod browser_registrations;
-mod charters;
 mod isolation;
 mod lifecycle;
 mod openapi;
-mod partners;
+mod partner;
+mod partnership;
 mod platform;
-mod programs;
-mod registrations;
-mod review_fixes;
-mod ui;
-mod users;
+mod policy;
+mod program;
+mod registration;
+mod user;

@@ -1,5 +1,5 @@
 //! Tenant isolation: a partner's users can neither see nor change another partner's data,
-//! through any route. Every API route is listed in [`ROUTES`] with what a partner user must
+//! through any API route. Every API route is listed in [`routes`] with what a partner user must
 //! get; `openapi::every_route_is_documented_and_covered` fails when a route is added to the
 //! API without being listed here (and so without an isolation check).
 
@@ -201,7 +201,7 @@ pub struct Deals {
 
 /// Creates `side`'s deal records through the API, on `account` (an existing account id)
 /// or a described company.
-async fn deals(app: &TestApp, w: &World, side: &Side, account: Value) -> Deals {
+pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value) -> Deals {
     let mut body = json!({"title": "Pipeline deal", "estimated_arr_minor": 1_250_000});
     match account {
         Value::String(id) => body["account_id"] = json!(id),
@@ -287,7 +287,7 @@ pub struct Governed {
     pub draft: String,
 }
 
-async fn governed(app: &TestApp, w: &World) -> Governed {
+pub(crate) async fn governed(app: &TestApp, w: &World) -> Governed {
     let other = w.other_program.id.to_string();
     let r = app
         .http

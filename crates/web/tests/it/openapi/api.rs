@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use hyper::StatusCode;
 
 use crate::harness::{Db, spawn};
-use crate::isolation::{Expect, routes};
+use crate::isolation::api::{Expect, routes};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_is_documented_and_covered() {

@@ -1,0 +1,3 @@
+//! Accounts (the customer companies deals are registered on).
+
+mod api;

@@ -1,0 +1,5 @@
+//! Authentication: API tokens, sign-in to the web UI with its CSRF checks, and throttling.
+
+mod api;
+mod browser;
+mod ui;

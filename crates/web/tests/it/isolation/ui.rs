@@ -1,0 +1,463 @@
+//! Tenant isolation in the web UI, built from the router. Every (method, path) that
+//! `ui_routes()` returns has a row in [`rows`] saying how its path parameters are filled
+//! from a two-partner world (partner B's records, partner A's session) and what partner A
+//! must get. A route without a row fails the test ("add a row for ..."), and so does a row
+//! whose route is gone. Also here: the older hand-picked console checks.
+
+use std::collections::BTreeSet;
+
+use axum::http::Method;
+use hyper::StatusCode;
+use partnerops_core::user::UserPatchInput;
+use partnerops_store::Actor;
+use serde_json::{Value, json};
+
+use super::api::{Deals, Governed, Target, deals, governed};
+// CONTRACT: after the web-layout merge, replace this import with
+// `use partnerops_web::ui_routes;` and delete `ui_routes_standin.rs` (and its `mod` line).
+use super::ui_routes_standin::ui_routes;
+use crate::harness::{TestApp, World};
+use crate::http::Answer;
+use crate::on_both;
+use crate::session::*;
+
+on_both!(
+    every_ui_route_keeps_partners_apart,
+    partner_users_get_404_in_the_console,
+);
+
+/// What partner A's signed-in session must get from a UI route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// The vendor console: 404, or a redirect to the portal, to sign-in or to another console
+    /// route (itself checked by its own row); nothing of the page either way.
+    StaffOnly,
+    /// A portal route naming one of B's records: 404.
+    NotFound,
+    /// A portal page or form about A's own company: served, showing nothing of B.
+    OwnOnly,
+    /// Public and sign-in routes: answered to anyone, showing nothing of B.
+    Public,
+}
+
+/// One UI route: how to fill its path and what partner A must get.
+struct Row {
+    method: Method,
+    path: &'static str,
+    /// Which of B's (or the vendor's) records fills `{id}`.
+    id: Target,
+    /// The other path parameters, by name.
+    params: &'static [(&'static str, &'static str)],
+    expect: Expect,
+}
+
+macro_rules! rows {
+    ($($method:ident $path:literal $id:ident [$($k:literal = $v:literal),*] $expect:ident),* $(,)?) => {
+        fn rows() -> Vec<Row> {
+            vec![$(Row {
+                method: Method::$method,
+                path: $path,
+                id: Target::$id,
+                params: &[$(($k, $v)),*],
+                expect: Expect::$expect,
+            }),*]
+        }
+    };
+}
+
+rows!(
+    // Public and sign-in.
+    GET "/" None [] Public,
+    GET "/login" None [] Public,
+    POST "/login" None [] Public,
+    POST "/logout" None [] Public,
+    GET "/apply" None [] Public,
+    POST "/apply" None [] Public,
+    GET "/invite/{token}" None ["token" = "inv_guessed0000000000000000"] Public,
+    POST "/invite/{token}" None ["token" = "inv_guessed0000000000000000"] Public,
+    // Console: partners, programs, accounts, users, audit, archive.
+    GET "/console" None [] StaffOnly,
+    GET "/console/partners" None [] StaffOnly,
+    POST "/console/partners" None [] StaffOnly,
+    GET "/console/partners/new" None [] StaffOnly,
+    GET "/console/partners/{id}" Partner [] StaffOnly,
+    POST "/console/partners/{id}" Partner [] StaffOnly,
+    GET "/console/programs" None [] StaffOnly,
+    POST "/console/programs" None [] StaffOnly,
+    GET "/console/programs/{id}" Program [] StaffOnly,
+    POST "/console/programs/{id}" Program [] StaffOnly,
+    POST "/console/programs/{id}/tiers" Program [] StaffOnly,
+    GET "/console/programs/{id}/policy" Program [] StaffOnly,
+    POST "/console/programs/{id}/policy" Program [] StaffOnly,
+    GET "/console/accounts" None [] StaffOnly,
+    POST "/console/accounts" None [] StaffOnly,
+    GET "/console/accounts/{id}" Account [] StaffOnly,
+    POST "/console/accounts/{id}" Account [] StaffOnly,
+    GET "/console/users" None [] StaffOnly,
+    POST "/console/users" None [] StaffOnly,
+    GET "/console/audit/{kind}/{id}" Partner ["kind" = "partners"] StaffOnly,
+    POST "/console/{kind}/{id}/{op}" Partner ["kind" = "partners", "op" = "archive"] StaffOnly,
+    // Console: registrations, engagement, conflicts.
+    GET "/console/registrations" None [] StaffOnly,
+    GET "/console/registrations/{id}" Registration [] StaffOnly,
+    POST "/console/registrations/{id}/approve" Registration [] StaffOnly,
+    POST "/console/registrations/{id}/reject" Registration [] StaffOnly,
+    POST "/console/registrations/{id}/engagement" Registration [] StaffOnly,
+    GET "/console/engagement" None [] StaffOnly,
+    GET "/console/conflicts" None [] StaffOnly,
+    POST "/console/conflicts" None [] StaffOnly,
+    GET "/console/conflicts/{id}" Conflict [] StaffOnly,
+    POST "/console/conflicts/{id}/comments" Conflict [] StaffOnly,
+    POST "/console/conflicts/{id}/resolve" Conflict [] StaffOnly,
+    // Console: charters and decision trees.
+    GET "/console/charters" None [] StaffOnly,
+    POST "/console/charters" None [] StaffOnly,
+    GET "/console/charters/{id}" Charter [] StaffOnly,
+    GET "/console/charters/{id}/operating-model" Charter [] StaffOnly,
+    GET "/console/charters/{id}/operating-model.md" Charter [] StaffOnly,
+    POST "/console/charters/{id}/{action}" Charter ["action" = "sign"] StaffOnly,
+    GET "/console/trees" None [] StaffOnly,
+    POST "/console/trees/{key}" None ["key" = "build_or_partner"] StaffOnly,
+    // Console: applications.
+    GET "/console/applications" None [] StaffOnly,
+    GET "/console/applications/{id}" Application [] StaffOnly,
+    POST "/console/applications/{id}/approve" Application [] StaffOnly,
+    POST "/console/applications/{id}/decline" Application [] StaffOnly,
+    // Portal: A's own company.
+    GET "/portal" None [] OwnOnly,
+    POST "/portal/profile" None [] OwnOnly,
+    GET "/portal/users" None [] OwnOnly,
+    POST "/portal/users" None [] OwnOnly,
+    GET "/portal/registrations" None [] OwnOnly,
+    POST "/portal/registrations" None [] OwnOnly,
+    POST "/portal/registrations/check" None [] OwnOnly,
+    GET "/portal/charters" None [] OwnOnly,
+    GET "/portal/onboarding" None [] OwnOnly,
+    POST "/portal/onboarding/{key}" None ["key" = "agreement_signed"] OwnOnly,
+    // Portal: B's records.
+    POST "/portal/users/{id}/archive" User [] NotFound,
+    GET "/portal/registrations/{id}" Registration [] NotFound,
+    POST "/portal/registrations/{id}/activities" Registration [] NotFound,
+    POST "/portal/registrations/{id}/renew" Registration [] NotFound,
+    POST "/portal/registrations/{id}/withdraw" Registration [] NotFound,
+    POST "/portal/registrations/{id}/close" Registration [] NotFound,
+    POST "/portal/engagement/{id}/{answer}" Engagement ["answer" = "grant"] NotFound,
+    GET "/portal/charters/{id}" Charter [] NotFound,
+    GET "/portal/charters/{id}/operating-model" Charter [] NotFound,
+    GET "/portal/charters/{id}/operating-model.md" Charter [] NotFound,
+    POST "/portal/charters/{id}/{action}" Charter ["action" = "sign"] NotFound,
+);
+
+/// The rows against the router: every served route has a row and every row a route.
+fn table_matches_the_router() -> Vec<Row> {
+    let served: BTreeSet<(String, &'static str)> = ui_routes()
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), p))
+        .collect();
+    let rows = rows();
+    let listed: BTreeSet<(String, &'static str)> =
+        rows.iter().map(|r| (r.method.to_string(), r.path)).collect();
+    assert_eq!(listed.len(), rows.len(), "a route has two rows");
+    let missing: Vec<String> = served
+        .difference(&listed)
+        .map(|(m, p)| format!("add a row for {m} {p}"))
+        .collect();
+    let stale: Vec<String> = listed
+        .difference(&served)
+        .map(|(m, p)| format!("remove the row for {m} {p}: the router no longer serves it"))
+        .collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "the UI isolation table does not match ui_routes():\n{}",
+        missing
+            .iter()
+            .chain(&stale)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    rows
+}
+
+/// Form fields for a POST: the session's CSRF token and plausible values for every form of
+/// the UI, so an answer is about who asks, not about the input. None names B in plain text
+/// (a form shown again with its values must not be mistaken for a leak).
+fn fields<'a>(csrf: &'a str, ids: &'a [String; 2]) -> Vec<(&'a str, &'a str)> {
+    let [b_partner, other_program] = ids;
+    vec![
+        ("_csrf", csrf),
+        ("name", "Hijacked"),
+        ("title", "Hijacked"),
+        ("web_domain", "hijack.example"),
+        ("partner_type", "reseller"),
+        ("kind", "call"),
+        ("country", "DE"),
+        ("status", "active"),
+        ("program_id", other_program),
+        ("partner_id", b_partner),
+        ("account_name", "Hijack Holdings"),
+        ("account_web_domain", "hijack-deal.example"),
+        ("account_country", "US"),
+        ("estimated_arr", "1000"),
+        ("email", "spy@hijack.example"),
+        ("display_name", "Spy"),
+        ("role", "partner_rep"),
+        ("reason", "hijack"),
+        ("reasoning", "hijack"),
+        ("body", "hijack"),
+        ("notes", "hijack"),
+        ("note", "hijack"),
+        ("outcome", "won"),
+        ("lessons", "hijack"),
+        ("phase", "crawl"),
+        ("rank", "9"),
+        ("done", "true"),
+        ("action", "publish"),
+        ("change_note", "hijack"),
+        ("document", "[registration]\nsla_days = 1\n"),
+        ("password", "a long enough password"),
+        ("next", "/"),
+    ]
+}
+
+/// B's records (and the vendor's) as the vendor reads them through the API, with their
+/// audit trails: what partner A's requests must leave as they were. Lists of everything
+/// are left out on purpose: A's own portal forms may add A's rows to them.
+async fn b_records(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> Vec<Value> {
+    let mut out = Vec::new();
+    for path in [
+        format!("/api/v1/partners/{}", w.b.partner.id),
+        format!("/api/v1/partners/{}/audit?limit=200", w.b.partner.id),
+        format!("/api/v1/partners/{}/onboarding", w.b.partner.id),
+        format!("/api/v1/partners/{}/decisions", w.b.partner.id),
+        format!("/api/v1/users/{}", w.b.admin.id),
+        format!("/api/v1/users/{}/audit?limit=200", w.b.admin.id),
+        format!("/api/v1/users/{}", w.b.rep.id),
+        format!("/api/v1/programs/{}", w.other_program.id),
+        format!("/api/v1/programs/{}/audit?limit=200", w.other_program.id),
+        format!("/api/v1/programs/{}/tiers", w.other_program.id),
+        format!("/api/v1/programs/{}/policy", w.other_program.id),
+        format!("/api/v1/programs/{}/policy/versions", w.other_program.id),
+        format!("/api/v1/programs/{}/policy/drafts", w.other_program.id),
+        format!("/api/v1/programs/{}/council", w.other_program.id),
+        format!("/api/v1/programs/{}", w.program.id),
+        format!("/api/v1/programs/{}/policy", w.program.id),
+        format!("/api/v1/accounts/{}", w.account.id),
+        format!("/api/v1/accounts/{}/audit?limit=200", w.account.id),
+        format!("/api/v1/accounts/{}/registrations?limit=200", w.account.id),
+        format!("/api/v1/registrations/{}", theirs.registration),
+        format!("/api/v1/registrations/{}/audit?limit=200", theirs.registration),
+        format!("/api/v1/registrations/{}/decisions", theirs.registration),
+        format!("/api/v1/registrations/{}/activities", theirs.registration),
+        format!("/api/v1/engagement-requests/{}", theirs.engagement),
+        format!("/api/v1/conflicts/{}", theirs.conflict),
+        format!("/api/v1/conflicts/{}/comments", theirs.conflict),
+        format!("/api/v1/conflicts/{}/decisions", theirs.conflict),
+        format!("/api/v1/charters/{}", theirs.charter),
+        format!("/api/v1/charters/{}/audit?limit=200", theirs.charter),
+        format!("/api/v1/charters/{}/decisions", theirs.charter),
+        format!("/api/v1/charters/{}/gate-reviews", theirs.charter),
+        format!("/api/v1/policy-drafts/{}", gov.draft),
+        format!("/api/v1/applications/{}", gov.application),
+    ] {
+        let r = app.http.get(&path, &w.admin).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+        out.push(r.json());
+    }
+    out
+}
+
+/// Signs in as `user` (given a password first) and returns the session cookie and the CSRF
+/// token of the portal's first form.
+async fn partner_session(app: &TestApp, user: &partnerops_core::user::User) -> (String, String) {
+    set_password(app, user).await;
+    let (status, session) = sign_in(app, user.email.as_str(), PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "sign in as {}", user.email);
+    let portal = app.http.page("/portal", &session).await;
+    assert_eq!(portal.status, StatusCode::OK, "{}", portal.text());
+    (session, csrf_of(&portal.text()))
+}
+
+async fn every_ui_route_keeps_partners_apart(app: TestApp) {
+    // First the table against the router: a route without a row fails before any request.
+    let rows = table_matches_the_router();
+    let w = app.world().await;
+    let theirs = deals(&app, &w, &w.b, json!(w.account.id.to_string())).await;
+    // A's own records, so its portal pages have rows of their own to show.
+    let _mine = deals(
+        &app,
+        &w,
+        &w.a,
+        json!({"name": "Initrode", "web_domain": "initrode.example", "country": "DE"}),
+    )
+    .await;
+    let gov = governed(&app, &w).await;
+    let before = b_records(&app, &w, &theirs, &gov).await;
+
+    // Nothing of B (nor the vendor-only application) may appear in an answer to A.
+    let secrets: Vec<String> = vec![
+        "Beta Consulting".into(),
+        "beta.example".into(),
+        "Waiting Co".into(),
+        "waiting.example".into(),
+        w.b.partner.id.to_string(),
+        w.b.admin.id.to_string(),
+        w.b.rep.id.to_string(),
+        theirs.registration.clone(),
+        theirs.engagement.clone(),
+        theirs.conflict.clone(),
+        theirs.charter.clone(),
+        gov.application.clone(),
+        gov.draft.clone(),
+    ];
+    let ids = [w.b.partner.id.to_string(), w.other_program.id.to_string()];
+    for user in [&w.a.admin, &w.a.rep] {
+        let (session, csrf) = partner_session(&app, user).await;
+        for row in &rows {
+            let id = match row.id {
+                Target::None | Target::Tree => String::new(),
+                Target::Program => w.other_program.id.to_string(),
+                Target::Tier => w.b.partner.tier_id.to_string(),
+                Target::Partner => w.b.partner.id.to_string(),
+                Target::Account => w.account.id.to_string(),
+                Target::User => w.b.admin.id.to_string(),
+                Target::Registration => theirs.registration.clone(),
+                Target::Engagement => theirs.engagement.clone(),
+                Target::Conflict => theirs.conflict.clone(),
+                Target::Charter => theirs.charter.clone(),
+                Target::Application => gov.application.clone(),
+                Target::Draft => gov.draft.clone(),
+                Target::Token => panic!("no UI route names a token: {}", row.path),
+            };
+            let mut path = row.path.replace("{id}", &id);
+            for (name, value) in row.params {
+                path = path.replace(&format!("{{{name}}}"), value);
+            }
+            assert!(!path.contains('{'), "fill every parameter of {}", row.path);
+            let what = format!("{} {path} as {}", row.method, user.email);
+            let r: Answer = if row.method == Method::GET {
+                app.http.page(&path, &session).await
+            } else if row.path == "/logout" {
+                // Signing out would end the session the other rows use: use one of its own.
+                let (other, other_csrf) = partner_session(&app, user).await;
+                app.http
+                    .form(&path, &other, &fields(&other_csrf, &ids), &[])
+                    .await
+            } else {
+                assert_eq!(row.method, Method::POST, "{what}: only GET and POST are checked");
+                app.http
+                    .form(&path, &session, &fields(&csrf, &ids), &[])
+                    .await
+            };
+            let location = r.header("location").unwrap_or_default();
+            match row.expect {
+                Expect::StaffOnly => {
+                    let redirected = r.status.is_redirection()
+                        && (location.starts_with("/portal")
+                            || location.starts_with("/login")
+                            || rows.iter().any(|o| {
+                                o.method == Method::GET
+                                    && o.expect == Expect::StaffOnly
+                                    && o.path == location
+                            }));
+                    assert!(
+                        r.status == StatusCode::NOT_FOUND || redirected,
+                        "{what}: a partner must get 404 from the console, got {} (location {location:?}): {}",
+                        r.status,
+                        r.text()
+                    );
+                }
+                Expect::NotFound => assert_eq!(
+                    r.status,
+                    StatusCode::NOT_FOUND,
+                    "{what}: another partner's record must be 404: {}",
+                    r.text()
+                ),
+                Expect::OwnOnly | Expect::Public => assert!(
+                    !r.status.is_server_error(),
+                    "{what}: {} {}",
+                    r.status,
+                    r.text()
+                ),
+            }
+            let text = r.text();
+            for secret in &secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{what} shows B's {secret}: {text}"
+                );
+            }
+            assert!(
+                !location.contains(&theirs.registration) && !location.contains(&theirs.charter),
+                "{what} redirects into B's records: {location}"
+            );
+        }
+    }
+    let after = b_records(&app, &w, &theirs, &gov).await;
+    assert_eq!(before, after, "partner A's requests changed B's or the vendor's records");
+}
+
+async fn partner_users_get_404_in_the_console(app: TestApp) {
+    let w = app.world().await;
+    set_password(&app, &w.a.admin).await;
+    let (status, session) = sign_in(&app, "admin@alpha.example", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let portal = app.http.page("/portal", &session).await;
+    assert_eq!(portal.status, StatusCode::OK);
+    let html = portal.text();
+    assert!(html.contains("Alpha Systems") && !html.contains("Beta Consulting"));
+    let csrf = csrf_of(&html);
+    let users = app.http.page("/portal/users", &session).await.text();
+    assert!(users.contains("rep@alpha.example") && !users.contains("beta.example"));
+
+    let b = w.b.partner.id.to_string();
+    for path in [
+        "/console/partners".to_owned(),
+        format!("/console/partners/{b}"),
+        "/console/partners/new".to_owned(),
+        "/console/programs".to_owned(),
+        format!("/console/programs/{}", w.other_program.id),
+        "/console/accounts".to_owned(),
+        format!("/console/accounts/{}", w.account.id),
+        "/console/users".to_owned(),
+        format!("/console/audit/partners/{b}"),
+    ] {
+        let r = app.http.page(&path, &session).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "GET {path}");
+        assert!(!r.text().contains("Beta Consulting"), "GET {path} leaks");
+    }
+    for path in [
+        format!("/console/partners/{b}"),
+        format!("/console/partners/{b}/archive"),
+        format!("/console/users/{}/archive", w.b.admin.id),
+        format!("/portal/users/{}/archive", w.b.admin.id),
+        format!("/console/programs/{}/tiers", w.other_program.id),
+    ] {
+        let r = app
+            .http
+            .form(
+                &path,
+                &session,
+                &[("_csrf", &csrf), ("name", "Hijacked")],
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "POST {path}: {}", r.text());
+    }
+    let b_now = app
+        .store
+        .partner(&partnerops_core::scope::Scope::Vendor, &b)
+        .await
+        .unwrap();
+    assert_eq!(b_now.name, "Beta Consulting");
+    assert!(b_now.archived_at.is_none());
+    let b_admin = app
+        .store
+        .user(
+            &partnerops_core::scope::Scope::Vendor,
+            w.b.admin.id.to_string().as_str(),
+        )
+        .await
+        .unwrap();
+    assert!(b_admin.archived_at.is_none());
+}

@@ -1,0 +1,3 @@
+//! The OpenAPI document against the API router.
+
+mod api;

@@ -1,0 +1,3 @@
+//! The platform: health, metrics, migrations and the schema on both backends.
+
+mod api;

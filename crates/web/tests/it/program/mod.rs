@@ -1,0 +1,3 @@
+//! Programs and their tier ladders.
+
+mod api;

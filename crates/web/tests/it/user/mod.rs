@@ -1,0 +1,3 @@
+//! Users: who may create whom, self-service and archiving.
+
+mod api;
