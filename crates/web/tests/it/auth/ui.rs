@@ -2,17 +2,12 @@
 //! origin checks on forms. (Chromium-driven tests are in `browser.rs`.)
 
 use hyper::StatusCode;
-use partnerops_core::user::UserPatchInput;
-use partnerops_store::Actor;
 
-use crate::harness::{TestApp, World};
+use crate::harness::TestApp;
 use crate::on_both;
 use crate::session::*;
 
-on_both!(
-    sign_in_and_forms,
-    login_is_throttled,
-);
+on_both!(sign_in_and_forms, login_is_throttled,);
 
 async fn sign_in_and_forms(app: TestApp) {
     let w = app.world().await;

@@ -8,8 +8,6 @@ use std::collections::BTreeSet;
 
 use axum::http::Method;
 use hyper::StatusCode;
-use partnerops_core::user::UserPatchInput;
-use partnerops_store::Actor;
 use serde_json::{Value, json};
 
 use super::api::{Deals, Governed, Target, deals, governed};
@@ -155,8 +153,10 @@ fn table_matches_the_router() -> Vec<Row> {
         .map(|(m, p)| (m.to_string(), p))
         .collect();
     let rows = rows();
-    let listed: BTreeSet<(String, &'static str)> =
-        rows.iter().map(|r| (r.method.to_string(), r.path)).collect();
+    let listed: BTreeSet<(String, &'static str)> = rows
+        .iter()
+        .map(|r| (r.method.to_string(), r.path))
+        .collect();
     assert_eq!(listed.len(), rows.len(), "a route has two rows");
     let missing: Vec<String> = served
         .difference(&listed)
@@ -246,7 +246,10 @@ async fn b_records(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> 
         format!("/api/v1/accounts/{}/audit?limit=200", w.account.id),
         format!("/api/v1/accounts/{}/registrations?limit=200", w.account.id),
         format!("/api/v1/registrations/{}", theirs.registration),
-        format!("/api/v1/registrations/{}/audit?limit=200", theirs.registration),
+        format!(
+            "/api/v1/registrations/{}/audit?limit=200",
+            theirs.registration
+        ),
         format!("/api/v1/registrations/{}/decisions", theirs.registration),
         format!("/api/v1/registrations/{}/activities", theirs.registration),
         format!("/api/v1/engagement-requests/{}", theirs.engagement),
@@ -344,7 +347,11 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                     .form(&path, &other, &fields(&other_csrf, &ids), &[])
                     .await
             } else {
-                assert_eq!(row.method, Method::POST, "{what}: only GET and POST are checked");
+                assert_eq!(
+                    row.method,
+                    Method::POST,
+                    "{what}: only GET and POST are checked"
+                );
                 app.http
                     .form(&path, &session, &fields(&csrf, &ids), &[])
                     .await
@@ -394,7 +401,10 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         }
     }
     let after = b_records(&app, &w, &theirs, &gov).await;
-    assert_eq!(before, after, "partner A's requests changed B's or the vendor's records");
+    assert_eq!(
+        before, after,
+        "partner A's requests changed B's or the vendor's records"
+    );
 }
 
 async fn partner_users_get_404_in_the_console(app: TestApp) {

@@ -1,22 +1,15 @@
 //! From application to active partner through the API: the public application form with its
 //! fit score, approval, the invitation and onboarding up to activation.
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc};
+use chrono::{Duration, Utc};
 use hyper::{Method, StatusCode};
-use partnerops_core::policy::{Criterion, Metric, ProgramPolicy};
-use partnerops_core::scope::Scope;
-use partnerops_core::user::NewTokenInput;
-use partnerops_store::Actor;
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, World};
-use crate::http::{Answer, Http};
-use crate::on_both;
 use super::*;
+use crate::harness::TestApp;
+use crate::on_both;
 
-on_both!(
-    apply_score_approve_onboard_activate,
-);
+on_both!(apply_score_approve_onboard_activate,);
 
 // ---------------------------------------------------------------------------------------
 // 1. Apply → score → approve → invitation → onboarding → activation

@@ -1,21 +1,15 @@
 //! Policy drafts with the partner advisory council, and the program's first cohort.
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc};
+use chrono::{Duration, Months, Utc};
 use hyper::{Method, StatusCode};
-use partnerops_core::policy::{Criterion, Metric, ProgramPolicy};
-use partnerops_core::scope::Scope;
-use partnerops_core::user::NewTokenInput;
-use partnerops_store::Actor;
-use serde_json::{Value, json};
+use partnerops_core::policy::ProgramPolicy;
+use serde_json::json;
 
-use crate::harness::{TestApp, World};
-use crate::http::{Answer, Http};
-use crate::on_both;
 use super::*;
+use crate::harness::TestApp;
+use crate::on_both;
 
-on_both!(
-    drafts_council_and_first_cohort,
-);
+on_both!(drafts_council_and_first_cohort,);
 
 // ---------------------------------------------------------------------------------------
 // 4. Drafts shared with the advisory council, meetings, the first cohort

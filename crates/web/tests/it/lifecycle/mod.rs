@@ -7,7 +7,7 @@ mod tiering;
 
 // The helpers below are shared with `policy`, whose tests drive the same programs.
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use hyper::{Method, StatusCode};
 use partnerops_core::policy::{Criterion, Metric, ProgramPolicy};
 use partnerops_core::scope::Scope;
@@ -138,7 +138,13 @@ pub(crate) async fn put_policy(app: &TestApp, token: &str, program: &str, body: 
 }
 
 /// Publishes a document and expects it in force.
-pub(crate) async fn publish(app: &TestApp, token: &str, program: &str, doc: &str, note: &str) -> Value {
+pub(crate) async fn publish(
+    app: &TestApp,
+    token: &str,
+    program: &str,
+    doc: &str,
+    note: &str,
+) -> Value {
     let r = put_policy(
         app,
         token,
@@ -161,7 +167,13 @@ pub(crate) async fn policy_of(app: &TestApp, token: &str, program: &str) -> Valu
 
 /// A registration for `partner` on a described company, submitted by vendor staff on the
 /// partner's behalf and approved, through `http` (whose clock dates it).
-pub(crate) async fn approved_deal(http: &Http, w: &World, partner: &str, company: &str, arr: i64) -> String {
+pub(crate) async fn approved_deal(
+    http: &Http,
+    w: &World,
+    partner: &str,
+    company: &str,
+    arr: i64,
+) -> String {
     let domain = format!("{}.example", company.to_lowercase().replace(' ', "-"));
     let r = http
         .post(
@@ -189,7 +201,13 @@ pub(crate) async fn approved_deal(http: &Http, w: &World, partner: &str, company
 }
 
 /// As [`approved_deal`], then closed won.
-pub(crate) async fn won_deal(http: &Http, w: &World, partner: &str, company: &str, arr: i64) -> String {
+pub(crate) async fn won_deal(
+    http: &Http,
+    w: &World,
+    partner: &str,
+    company: &str,
+    arr: i64,
+) -> String {
     let reg = approved_deal(http, w, partner, company, arr).await;
     let r = http
         .post(

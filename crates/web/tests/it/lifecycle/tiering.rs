@@ -1,18 +1,14 @@
 //! Tiering through the API: re-evaluation on live data, the annual review and the sunset rule,
 //! driven by `run_due` as of a time.
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc};
-use hyper::{Method, StatusCode};
-use partnerops_core::policy::{Criterion, Metric, ProgramPolicy};
+use chrono::{Duration, Months, Utc};
+use hyper::StatusCode;
 use partnerops_core::scope::Scope;
-use partnerops_core::user::NewTokenInput;
-use partnerops_store::Actor;
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, World};
-use crate::http::{Answer, Http};
-use crate::on_both;
 use super::*;
+use crate::harness::TestApp;
+use crate::on_both;
 
 on_both!(
     tiers_follow_live_data_the_annual_review_and_the_sunset_rule,

@@ -3,29 +3,10 @@
 //!
 //! Screenshots go to `<target>/screenshots/vendor-*.png` and `form-*.png` (see `browser`).
 
-use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::Locator;
 use partnerops_core::ids::EntityId;
-use partnerops_core::page::{PageParams, PageRequest};
-use partnerops_core::partner::Partner;
-use partnerops_core::program::Program;
-use partnerops_core::scope::Scope;
-use partnerops_core::user::{Role, User};
-use partnerops_seed::{DEMO_PASSWORD, SeedReport, SeedSpec};
-use partnerops_store::Store;
+use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::partners::PartnerFilter;
-use partnerops_store::programs::ProgramFilter;
-use partnerops_store::users::UserFilter;
-use serde_json::json;
 
 use crate::browser::*;
 

@@ -1,18 +1,14 @@
 //! Program policy through the API: publishing, diffing and the version history of the policy
 //! document, and the what-if replay, which writes nothing.
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use hyper::{Method, StatusCode};
-use partnerops_core::policy::{Criterion, Metric, ProgramPolicy};
-use partnerops_core::scope::Scope;
-use partnerops_core::user::NewTokenInput;
-use partnerops_store::Actor;
+use partnerops_core::policy::ProgramPolicy;
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, World};
-use crate::http::{Answer, Http};
-use crate::on_both;
 use crate::lifecycle::*;
+use crate::on_both;
 
 on_both!(
     policy_publish_diff_and_history,

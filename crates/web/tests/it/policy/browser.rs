@@ -3,12 +3,9 @@
 //!
 //! Screenshots go to `<target>/screenshots/lifecycle-*.png` (see `browser`).
 
-use partnerops_core::ids::EntityId;
-use partnerops_core::lifecycle::application::ApplicationStatus;
 use partnerops_core::scope::Scope;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Store;
-use partnerops_store::applications::ApplicationFilter;
 use partnerops_store::programs::ProgramFilter;
 
 use crate::browser::{Browser, VENDOR_ADMIN, first_page, seeded};

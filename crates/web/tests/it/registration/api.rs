@@ -5,14 +5,13 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use hyper::{Method, StatusCode};
+use chrono::{Duration, Utc};
+use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, World};
-use crate::http::{Answer, Http};
-use crate::on_both;
 use super::*;
+use crate::harness::TestApp;
+use crate::on_both;
 
 on_both!(
     lifecycle_driven_by_time,

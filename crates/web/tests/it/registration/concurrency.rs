@@ -1,16 +1,14 @@
 //! Races: 50 submissions for one account on one and on two instances, concurrent decisions
 //! on one record, and due-job sweeps on two instances: each has exactly one winner.
 
-use std::collections::HashSet;
-
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use hyper::{Method, StatusCode};
+use chrono::{Duration, Utc};
+use hyper::StatusCode;
 use serde_json::{Value, json};
 
+use super::*;
 use crate::harness::{TestApp, World};
 use crate::http::{Answer, Http};
 use crate::on_both;
-use super::*;
 
 on_both!(
     fifty_concurrent_submissions_for_one_account,

@@ -1,16 +1,13 @@
 //! Conflict cases: opening, commenting and resolving, escalation on the program calendar
 //! (weekends and holidays), direct activity on an account and cases opened by the vendor.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use hyper::{Method, StatusCode};
-use serde_json::{Value, json};
+use hyper::StatusCode;
+use serde_json::json;
 
-use crate::harness::{TestApp, World};
-use crate::http::{Answer, Http};
-use crate::on_both;
 use super::*;
+use crate::harness::TestApp;
+use crate::on_both;
 
 on_both!(
     conflict_escalates_across_a_weekend_and_a_holiday,

@@ -1,20 +1,15 @@
 //! The follow-up SLA and engagement requests: direct sales asking to join a partner's deal,
 //! the partner's answer, and the grant when the SLA is missed.
 
-use std::collections::HashSet;
+use chrono::Duration;
+use hyper::StatusCode;
+use serde_json::json;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use hyper::{Method, StatusCode};
-use serde_json::{Value, json};
-
-use crate::harness::{TestApp, World};
-use crate::http::{Answer, Http};
-use crate::on_both;
 use super::*;
+use crate::harness::TestApp;
+use crate::on_both;
 
-on_both!(
-    follow_up_sla_and_engagement,
-);
+on_both!(follow_up_sla_and_engagement,);
 
 // ---------------------------------------------------------------------------------------
 // 2. Follow-up SLA and engagement requests.

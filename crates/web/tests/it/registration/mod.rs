@@ -8,15 +8,12 @@ mod engagement;
 mod regressions;
 mod ui;
 
-use std::collections::HashSet;
-
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Duration, Utc};
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, World};
 use crate::http::{Answer, Http};
-use crate::on_both;
 
 // ---------------------------------------------------------------------------------------
 // Helpers

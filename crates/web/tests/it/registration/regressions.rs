@@ -11,7 +11,6 @@ use partnerops_store::{Actor, StoreError};
 
 use crate::harness::{TestApp, World};
 use crate::on_both;
-use super::*;
 
 on_both!(
     an_expired_registration_cannot_be_closed_or_withdrawn,

@@ -2,11 +2,10 @@
 //! and countdowns that read the store's clock, not the wall clock.
 
 use hyper::StatusCode;
-use partnerops_core::user::UserPatchInput;
 use partnerops_store::Actor;
 use serde_json::json;
 
-use crate::harness::{TestApp, World};
+use crate::harness::TestApp;
 use crate::on_both;
 use crate::session::*;
 
@@ -125,7 +124,10 @@ async fn countdowns_follow_the_store_clock(app: TestApp) {
             .with_timezone(&chrono::Utc)
     };
     let validity = (at("expires_at") - at("approved_at")).num_days();
-    assert!(validity > 31, "the default validity is longer than the shift");
+    assert!(
+        validity > 31,
+        "the default validity is longer than the shift"
+    );
     // Approved a moment ago: on the wall clock `validity - 1` whole days are left; on a
     // store clock 30 days ahead, `validity - 31`.
     let store_clock = format!("{} days", validity - 31);
@@ -136,7 +138,10 @@ async fn countdowns_follow_the_store_clock(app: TestApp) {
     set_password(&app, &w.a.admin).await;
     // Sessions are signed in on the shifted server, so they are fresh on its clock.
     for (email, path) in [
-        ("admin@vendor.example", format!("/console/registrations/{reg}")),
+        (
+            "admin@vendor.example",
+            format!("/console/registrations/{reg}"),
+        ),
         ("admin@vendor.example", "/console/registrations".to_owned()),
         ("admin@alpha.example", "/portal/registrations".to_owned()),
     ] {
@@ -145,7 +150,10 @@ async fn countdowns_follow_the_store_clock(app: TestApp) {
         let page = later.http.page(&path, &session).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text());
         let html = page.text();
-        assert!(html.contains("Umbrella Corp"), "{path} lists the registration");
+        assert!(
+            html.contains("Umbrella Corp"),
+            "{path} lists the registration"
+        );
         assert!(
             html.contains(&store_clock) && !html.contains(&wall_clock),
             "{path} as {email}: the countdown must read {store_clock:?} (store clock), not {wall_clock:?} (wall clock): {html}"
