@@ -270,10 +270,9 @@ async fn b_records(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> 
     out
 }
 
-/// Signs in as `user` (given a password first) and returns the session cookie and the CSRF
-/// token of the portal's first form.
+/// Signs in as `user` (whose password is [`PASSWORD`]) and returns the session cookie and
+/// the CSRF token of the portal's first form.
 async fn partner_session(app: &TestApp, user: &partnerops_core::user::User) -> (String, String) {
-    set_password(app, user).await;
     let (status, session) = sign_in(app, user.email.as_str(), PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "sign in as {}", user.email);
     let portal = app.http.page("/portal", &session).await;
@@ -315,6 +314,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     ];
     let ids = [w.b.partner.id.to_string(), w.other_program.id.to_string()];
     for user in [&w.a.admin, &w.a.rep] {
+        // Setting a password ends the user's sessions: set it once, before signing in.
+        set_password(&app, user).await;
         let (session, csrf) = partner_session(&app, user).await;
         for row in &rows {
             let id = match row.id {
@@ -397,6 +398,15 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
             assert!(
                 !location.contains(&theirs.registration) && !location.contains(&theirs.charter),
                 "{what} redirects into B's records: {location}"
+            );
+            // The session must still be signed in, or a later "redirect to sign-in" would
+            // pass for the wrong reason.
+            let still = app.http.page("/portal", &session).await;
+            assert_eq!(
+                still.status,
+                StatusCode::OK,
+                "after {what} ({}) the session is no longer signed in",
+                r.status
             );
         }
     }
