@@ -10,6 +10,7 @@ pub mod db;
 mod entity;
 pub mod error;
 pub mod migrate;
+pub mod schema;
 mod scope;
 pub mod secret;
 

@@ -18,6 +18,11 @@ struct Migration {
     postgres: &'static str,
 }
 
+/// Every migration, in order. A migration is identified by its version and the checksum of
+/// its text; the name is informational (recorded when applied, never compared), so files
+/// and names follow the capability they serve and can be renamed without touching
+/// databases that applied them. The text of an applied migration is frozen, comments
+/// included: the headers of 0002 and 0003 still name the files as they were first called.
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -27,21 +32,27 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        name: "registrations",
-        sqlite: include_str!("../migrations/sqlite/0002_registrations.sql"),
-        postgres: include_str!("../migrations/postgres/0002_registrations.sql"),
+        name: "registration",
+        sqlite: include_str!("../migrations/sqlite/0002_registration.sql"),
+        postgres: include_str!("../migrations/postgres/0002_registration.sql"),
     },
     Migration {
         version: 3,
-        name: "partnerships",
-        sqlite: include_str!("../migrations/sqlite/0003_partnerships.sql"),
-        postgres: include_str!("../migrations/postgres/0003_partnerships.sql"),
+        name: "partnership",
+        sqlite: include_str!("../migrations/sqlite/0003_partnership.sql"),
+        postgres: include_str!("../migrations/postgres/0003_partnership.sql"),
     },
     Migration {
         version: 4,
         name: "lifecycle",
         sqlite: include_str!("../migrations/sqlite/0004_lifecycle.sql"),
         postgres: include_str!("../migrations/postgres/0004_lifecycle.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "indexes",
+        sqlite: include_str!("../migrations/sqlite/0005_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0005_indexes.sql"),
     },
 ];
 
