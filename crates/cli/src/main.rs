@@ -3,9 +3,10 @@
 //! calls the same store functions the API uses.
 
 mod config;
+mod jobs;
 mod policy;
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,7 +17,9 @@ use partnerops_seed::SeedSpec;
 use partnerops_store::{Actor, Store};
 use partnerops_web::WebOptions;
 
-use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_DEMO_DATABASE_URL, FileConfig, Settings};
+use crate::config::{
+    DEFAULT_DATABASE_URL, DEFAULT_DEMO_DATABASE_URL, FileConfig, Overrides, Settings,
+};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +47,12 @@ struct Listen {
     /// Address to listen on, HOST:PORT.
     #[arg(long, env = "PARTNEROPS_ADDR")]
     addr: Option<String>,
+    /// Serve Prometheus /metrics on this separate address, HOST:PORT (off unless set).
+    #[arg(long, env = "PARTNEROPS_METRICS_ADDR")]
+    metrics_addr: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For names the client: IPs or CIDRs, comma-separated.
+    #[arg(long, env = "PARTNEROPS_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Subcommand)]
@@ -203,21 +212,28 @@ enum UserCommand {
     Create {
         #[command(flatten)]
         db: Db,
-        #[arg(long)]
-        email: String,
-        /// Display name.
-        #[arg(long)]
-        name: String,
-        /// admin, channel_manager, direct_sales, marketing_finance, partner_admin or partner_rep.
-        #[arg(long)]
-        role: String,
-        /// The partner of a partner user.
-        #[arg(long)]
-        partner_id: Option<String>,
+        #[command(flatten)]
+        new: NewUserArgs,
         /// Read a password (one line) from standard input.
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+/// The new user's fields.
+#[derive(Args)]
+struct NewUserArgs {
+    #[arg(long)]
+    email: String,
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// admin, channel_manager, direct_sales, marketing_finance, partner_admin or partner_rep.
+    #[arg(long)]
+    role: String,
+    /// The partner of a partner user.
+    #[arg(long)]
+    partner_id: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -259,36 +275,8 @@ async fn run() -> Result<()> {
     let cli = Cli::parse();
     let file = FileConfig::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Serve { db, listen } => {
-            let settings = Settings::resolve(
-                &file,
-                db.database_url.as_deref(),
-                listen.addr.as_deref(),
-                DEFAULT_DATABASE_URL,
-            )?;
-            init_logging(&settings.log);
-            let store = open(&settings).await?;
-            serve(store, &settings).await
-        }
-        Command::Migrate { db } => {
-            let settings = Settings::resolve(
-                &file,
-                db.database_url.as_deref(),
-                None,
-                DEFAULT_DATABASE_URL,
-            )?;
-            init_logging(&settings.log);
-            let store = Store::connect(settings.database_url.expose())
-                .await
-                .with_context(|| format!("connecting to {}", settings.database_url))?;
-            let applied = partnerops_store::migrate::migrate(store.db()).await?;
-            println!(
-                "{} migration(s) applied to {}",
-                applied.len(),
-                settings.database_url
-            );
-            Ok(())
-        }
+        Command::Serve { db, listen } => cmd_serve(&file, &db, &listen).await,
+        Command::Migrate { db } => cmd_migrate(&file, &db).await,
         Command::Demo {
             db,
             listen,
@@ -297,150 +285,188 @@ async fn run() -> Result<()> {
             accounts,
             no_serve,
         } => {
-            let settings = Settings::resolve(
-                &file,
-                db.database_url.as_deref(),
-                listen.addr.as_deref(),
-                DEFAULT_DEMO_DATABASE_URL,
-            )?;
-            init_logging(&settings.log);
-            let store = open(&settings).await?;
             let spec = SeedSpec {
                 seed,
                 partners,
                 accounts,
             };
-            if partnerops_seed::is_seeded(&store).await? {
-                println!("Reusing the demo data already in {}", settings.database_url);
-            } else {
-                println!(
-                    "Seeding {partners} partners and {accounts} accounts into {} …",
-                    settings.database_url
-                );
-                let report = partnerops_seed::seed(&store, &spec).await?;
-                println!(
-                    "Seeded {} programs, {} partners, {} accounts, {} registrations, {} users.",
-                    report.programs,
-                    report.partners,
-                    report.accounts,
-                    report.registrations,
-                    report.users
-                );
-            }
-            println!(
-                "\nDemo logins (password for all: {}):",
-                partnerops_seed::DEMO_PASSWORD
-            );
-            for login in partnerops_seed::demo_logins(&spec) {
-                let whose = login
-                    .partner_name
-                    .map(|p| format!(" at {p}"))
-                    .unwrap_or_default();
-                println!("  {:<40} {}{}", login.email, login.role.label(), whose);
-            }
-            if no_serve {
-                return Ok(());
-            }
-            serve(store, &settings).await
+            cmd_demo(&file, &db, &listen, &spec, no_serve).await
         }
         Command::User {
             command:
                 UserCommand::Create {
                     db,
-                    email,
-                    name,
-                    role,
-                    partner_id,
+                    new,
                     password_stdin,
                 },
-        } => {
-            let store = open_quietly(&file, &db).await?;
-            let password = if password_stdin {
-                Some(read_line_stdin()?)
-            } else {
-                None
-            };
-            let input = NewUserInput {
-                email: Some(email),
-                display_name: Some(name),
-                role: Some(role),
-                partner_id,
-                password,
-            };
-            let user = store
-                .create_user(&Actor::system("cli"), &input)
-                .await
-                .map_err(explain)?;
-            println!(
-                "created user {} ({}, {})",
-                user.id,
-                user.email,
-                user.role.label()
-            );
-            Ok(())
-        }
+        } => cmd_user_create(&file, &db, new, password_stdin).await,
         Command::Token {
             command: TokenCommand::Create { db, user, name },
-        } => {
-            let store = open_quietly(&file, &db).await?;
-            let owner = store.user_by_email(&user).await.map_err(explain)?;
-            let (_, secret) = store
-                .create_token(
-                    &Actor::system("cli"),
-                    &owner.id,
-                    &NewTokenInput { name: Some(name) },
-                )
-                .await
-                .map_err(explain)?;
-            println!("{secret}");
-            Ok(())
-        }
-        Command::Jobs {
-            command: JobsCommand::RunDue { db, as_of },
-        } => {
-            let store = with_as_of(open_quietly(&file, &db).await?, as_of)?;
-            let report = store.run_due().await.map_err(explain)?;
-            println!(
-                "as of {}: ran {:?}; expired {}, SLA missed {}, escalated {}",
-                store.now().to_rfc3339(),
-                report.ran,
-                report.sweep.expired,
-                report.sweep.sla_missed,
-                report.sweep.escalated
-            );
-            let t = &report.tiering;
-            if report
-                .ran
-                .iter()
-                .any(|k| k == partnerops_store::tiering::TIERING)
-            {
-                println!(
-                    "tiering: evaluated {}, upgraded {}, downgraded {}, sunset {}{}",
-                    t.evaluated,
-                    t.upgraded,
-                    t.downgraded,
-                    t.sunset,
-                    t.reviews
-                        .iter()
-                        .map(|(program, day)| format!("; annual review {day} of {program}"))
-                        .collect::<String>()
-                );
-            }
-            Ok(())
-        }
-        Command::Policy { command } => run_policy(&file, command).await,
+        } => cmd_token_create(&file, &db, &user, name).await,
         Command::Token {
             command: TokenCommand::Revoke { db, id },
-        } => {
-            let store = open_quietly(&file, &db).await?;
-            let token = store
-                .revoke_token(&Actor::system("cli"), &id)
-                .await
-                .map_err(explain)?;
-            println!("revoked token {} ({})", token.id, token.name);
-            Ok(())
-        }
+        } => cmd_token_revoke(&file, &db, &id).await,
+        Command::Jobs {
+            command: JobsCommand::RunDue { db, as_of },
+        } => cmd_run_due(&file, &db, as_of).await,
+        Command::Policy { command } => run_policy(&file, command).await,
     }
+}
+
+/// The settings of a command that serves: database, listeners and proxies.
+fn serving_settings(
+    file: &FileConfig,
+    db: &Db,
+    listen: &Listen,
+    default_db: &str,
+) -> Result<Settings> {
+    Settings::resolve(
+        file,
+        &Overrides {
+            database_url: db.database_url.as_deref(),
+            addr: listen.addr.as_deref(),
+            metrics_addr: listen.metrics_addr.as_deref(),
+            trusted_proxies: listen.trusted_proxies.as_deref(),
+        },
+        default_db,
+    )
+}
+
+async fn cmd_serve(file: &FileConfig, db: &Db, listen: &Listen) -> Result<()> {
+    let settings = serving_settings(file, db, listen, DEFAULT_DATABASE_URL)?;
+    init_logging(&settings.log);
+    let store = open(&settings).await?;
+    serve(store, &settings).await
+}
+
+async fn cmd_migrate(file: &FileConfig, db: &Db) -> Result<()> {
+    let overrides = Overrides {
+        database_url: db.database_url.as_deref(),
+        ..Overrides::default()
+    };
+    let settings = Settings::resolve(file, &overrides, DEFAULT_DATABASE_URL)?;
+    init_logging(&settings.log);
+    let store = Store::connect(settings.database_url.expose())
+        .await
+        .with_context(|| format!("connecting to {}", settings.database_url))?;
+    let applied = partnerops_store::migrate::migrate(store.db()).await?;
+    println!(
+        "{} migration(s) applied to {}",
+        applied.len(),
+        settings.database_url
+    );
+    Ok(())
+}
+
+async fn cmd_demo(
+    file: &FileConfig,
+    db: &Db,
+    listen: &Listen,
+    spec: &SeedSpec,
+    no_serve: bool,
+) -> Result<()> {
+    let settings = serving_settings(file, db, listen, DEFAULT_DEMO_DATABASE_URL)?;
+    init_logging(&settings.log);
+    let store = open(&settings).await?;
+    if partnerops_seed::is_seeded(&store).await? {
+        println!("Reusing the demo data already in {}", settings.database_url);
+    } else {
+        println!(
+            "Seeding {} partners and {} accounts into {} …",
+            spec.partners, spec.accounts, settings.database_url
+        );
+        let report = partnerops_seed::seed(&store, spec).await?;
+        println!(
+            "Seeded {} programs, {} partners, {} accounts, {} registrations, {} users.",
+            report.programs, report.partners, report.accounts, report.registrations, report.users
+        );
+    }
+    print_demo_logins(spec);
+    if no_serve {
+        return Ok(());
+    }
+    serve(store, &settings).await
+}
+
+fn print_demo_logins(spec: &SeedSpec) {
+    println!(
+        "\nDemo logins (password for all: {}):",
+        partnerops_seed::DEMO_PASSWORD
+    );
+    for login in partnerops_seed::demo_logins(spec) {
+        let whose = login
+            .partner_name
+            .map(|p| format!(" at {p}"))
+            .unwrap_or_default();
+        println!("  {:<40} {}{}", login.email, login.role.label(), whose);
+    }
+}
+
+async fn cmd_user_create(
+    file: &FileConfig,
+    db: &Db,
+    new: NewUserArgs,
+    password_stdin: bool,
+) -> Result<()> {
+    let store = open_quietly(file, db).await?;
+    let password = if password_stdin {
+        Some(read_line_stdin()?)
+    } else {
+        None
+    };
+    let input = NewUserInput {
+        email: Some(new.email),
+        display_name: Some(new.name),
+        role: Some(new.role),
+        partner_id: new.partner_id,
+        password,
+    };
+    let user = store
+        .create_user(&Actor::system("cli"), &input)
+        .await
+        .map_err(explain)?;
+    println!(
+        "created user {} ({}, {})",
+        user.id,
+        user.email,
+        user.role.label()
+    );
+    Ok(())
+}
+
+async fn cmd_token_create(file: &FileConfig, db: &Db, user: &str, name: String) -> Result<()> {
+    let store = open_quietly(file, db).await?;
+    let owner = store.user_by_email(user).await.map_err(explain)?;
+    let (_, secret) = store
+        .create_token(
+            &Actor::system("cli"),
+            &owner.id,
+            &NewTokenInput { name: Some(name) },
+        )
+        .await
+        .map_err(explain)?;
+    println!("{secret}");
+    Ok(())
+}
+
+async fn cmd_token_revoke(file: &FileConfig, db: &Db, id: &str) -> Result<()> {
+    let store = open_quietly(file, db).await?;
+    let token = store
+        .revoke_token(&Actor::system("cli"), id)
+        .await
+        .map_err(explain)?;
+    println!("revoked token {} ({})", token.id, token.name);
+    Ok(())
+}
+
+async fn cmd_run_due(file: &FileConfig, db: &Db, as_of: Option<String>) -> Result<()> {
+    let store = with_as_of(open_quietly(file, db).await?, as_of)?;
+    let report = store.run_due().await.map_err(explain)?;
+    println!("as of {}:", store.now().to_rfc3339());
+    for line in jobs::summary(&report) {
+        println!("  {line}");
+    }
+    Ok(())
 }
 
 async fn run_policy(file: &FileConfig, command: PolicyCommand) -> Result<()> {
@@ -516,7 +542,11 @@ fn with_as_of(store: Store, as_of: Option<String>) -> Result<Store> {
 /// For one-shot commands: the store at the configured database, with only warnings logged
 /// so that stdout stays clean for scripts (`token create` prints only the secret).
 async fn open_quietly(file: &FileConfig, db: &Db) -> Result<Store> {
-    let settings = Settings::resolve(file, db.database_url.as_deref(), None, DEFAULT_DATABASE_URL)?;
+    let overrides = Overrides {
+        database_url: db.database_url.as_deref(),
+        ..Overrides::default()
+    };
+    let settings = Settings::resolve(file, &overrides, DEFAULT_DATABASE_URL)?;
     init_logging("warn");
     open(&settings).await
 }
@@ -533,18 +563,42 @@ async fn serve(store: Store, settings: &Settings) -> Result<()> {
         store.clone(),
         WebOptions {
             secure_cookies: settings.secure_cookies,
+            trusted_proxies: settings.trusted_proxies.clone(),
         },
     );
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("listening on {}", settings.addr))?;
     let local = listener.local_addr()?;
+    let metrics = match settings.metrics_addr {
+        Some(addr) => Some(serve_metrics(addr).await?),
+        None => None,
+    };
     tokio::spawn(scheduler(store.clone()));
     tracing::info!(addr = %local, database = %settings.database_url, backend = ?store.backend(), "serving");
     println!("\npartnerops is serving on http://{local}/  (Ctrl-C to stop)");
     partnerops_web::serve(listener, app, shutdown_signal()).await?;
+    // Scrapes need no graceful finish: the metrics listener stops with the application.
+    if let Some(task) = metrics {
+        task.abort();
+    }
     store.close().await;
     Ok(())
+}
+
+/// Binds the metrics listener, which serves only `/metrics`, and serves it in the background.
+async fn serve_metrics(addr: std::net::SocketAddr) -> Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening for metrics on {addr}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(addr = %local, "serving metrics");
+    Ok(tokio::spawn(async move {
+        let app = partnerops_web::metrics_app();
+        if let Err(e) = partnerops_web::serve(listener, app, std::future::pending()).await {
+            tracing::error!(error = %e, "metrics listener failed");
+        }
+    }))
 }
 
 /// Runs due jobs every minute. Every instance runs this; the job table makes each due job
@@ -554,7 +608,11 @@ async fn scheduler(store: Store) {
     loop {
         tick.tick().await;
         match store.run_scheduled().await {
-            Ok(report) if !report.ran.is_empty() => tracing::info!(?report, "ran due jobs"),
+            Ok(report) if !report.ran.is_empty() => {
+                for line in jobs::summary(&report) {
+                    tracing::info!("due jobs: {line}");
+                }
+            }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "running due jobs failed"),
         }
@@ -583,12 +641,16 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Logs go to standard error, coloured only when that is a terminal (and `NO_COLOR` is not
+/// set), so `partnerops demo > log 2>&1` writes plain text without escape codes.
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .try_init();
 }
 

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::country::Country;
-use crate::ids::{AccountId, UserId, parse_id};
-use crate::invalid::text;
-use crate::web_domain::WebDomain;
+use crate::kernel::country::Country;
+use crate::kernel::ids::{AccountId, UserId, parse_id};
+use crate::kernel::invalid::text;
+use crate::kernel::web_domain::WebDomain;
 use crate::{FieldError, Invalid, text_enum};
 
 text_enum!(

@@ -6,25 +6,32 @@
 //! async. Callers pass the current time and generated ids in. Everything here is unit- and
 //! property-tested without a database; the store and HTTP layers depend on this crate, never
 //! the other way round.
+//!
+//! Layout, from the bottom up:
+//!
+//! - [`kernel`]: shared value types and cross-cutting rules (ids, money, country, e-mail,
+//!   web domain, validation failures, paging, scope, throttling, client address, audit);
+//! - [`account`], [`partner`], [`user`]: the foundation records every capability refers to;
+//! - [`program`] (with [`program::tier`]): programs and their tier ladders;
+//! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
+//!   [`policy`].
+//!
+//! Stable paths: the kernel modules and `tier` are re-exported at the crate root
+//! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
+//! those root paths are the ones other crates use; they stay when files move inside the core.
 
 pub mod account;
-pub mod audit;
-pub mod country;
-pub mod email;
-pub mod ids;
-pub mod invalid;
+pub mod kernel;
 pub mod lifecycle;
-pub mod money;
-pub mod page;
 pub mod partner;
 pub mod partnership;
 pub mod policy;
 pub mod program;
 pub mod registration;
-pub mod scope;
-pub mod throttle;
-pub mod tier;
 pub mod user;
-pub mod web_domain;
 
-pub use invalid::{FieldError, Invalid};
+pub use kernel::invalid::{FieldError, Invalid};
+pub use kernel::{
+    audit, client_addr, country, email, ids, invalid, money, page, scope, throttle, web_domain,
+};
+pub use program::tier;

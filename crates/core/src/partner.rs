@@ -4,10 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::country::{Country, Region, parse_regions};
-use crate::ids::{EntityId, ProgramId, TierId, parse_id};
-use crate::invalid::text;
-use crate::web_domain::WebDomain;
+use crate::kernel::country::{Country, Region, parse_regions};
+use crate::kernel::ids::{EntityId, ProgramId, TierId, parse_id};
+use crate::kernel::invalid::text;
+use crate::kernel::web_domain::WebDomain;
 use crate::{FieldError, Invalid, text_enum};
 
 text_enum!(
@@ -68,7 +68,7 @@ impl PartnerStatus {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Partner {
-    pub id: crate::ids::PartnerId,
+    pub id: crate::kernel::ids::PartnerId,
     pub name: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "acme.com"))]
     pub web_domain: WebDomain,

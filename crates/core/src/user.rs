@@ -1,12 +1,12 @@
 //! Users: vendor staff and partner users. A partner user belongs to exactly one partner;
-//! staff belong to none. Their role decides what they may do (see [`crate::scope`]).
+//! staff belong to none. Their role decides what they may do (see [`crate::kernel::scope`]).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::email::Email;
-use crate::ids::{PartnerId, UserId};
-use crate::invalid::text;
+use crate::kernel::email::Email;
+use crate::kernel::ids::{PartnerId, UserId};
+use crate::kernel::invalid::text;
 use crate::{Invalid, text_enum};
 
 text_enum!(
@@ -136,7 +136,9 @@ impl NewUser {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            Some(raw) => inv.check(crate::ids::parse_id("partner_id", raw)).map(Some),
+            Some(raw) => inv
+                .check(crate::kernel::ids::parse_id("partner_id", raw))
+                .map(Some),
             None => Some(None),
         };
         let password = match input.password.as_deref().filter(|s| !s.is_empty()) {
@@ -266,7 +268,7 @@ mod tests {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
-    pub id: crate::ids::TokenId,
+    pub id: crate::kernel::ids::TokenId,
     pub user_id: UserId,
     pub name: String,
     pub created_at: DateTime<Utc>,

@@ -2,7 +2,11 @@
 //! (see `ui::session`). Either way the handler receives a principal whose scope the store
 //! then applies.
 
-use axum::extract::FromRequestParts;
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderName;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use partnerops_core::scope::{Principal, Scope};
@@ -48,3 +52,31 @@ impl FromRequestParts<AppState> for ApiUser {
         Ok(ApiUser(principal))
     }
 }
+
+/// Where a request comes from: the peer address, or behind a trusted reverse proxy the
+/// client it names in `X-Forwarded-For` (the rule is `partnerops_core::client_addr`). Login
+/// throttling keys on this, so users behind one proxy do not share one lock.
+pub struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        // Served without connection info (an in-process test of the router): no peer known.
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all(X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Ok(ClientAddr(
+            state.trusted_proxies.client_addr(peer, &forwarded),
+        ))
+    }
+}
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");

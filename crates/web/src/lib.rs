@@ -1,5 +1,6 @@
 //! The partnerops HTTP layer: the JSON API under `/api/v1` (with its OpenAPI document), the
-//! server-rendered web UI (vendor console and partner portal), health and metrics.
+//! server-rendered web UI (vendor console and partner portal), health, and metrics (on their
+//! own listener).
 //!
 //! Handlers here translate between HTTP and the store: they authenticate the caller, parse
 //! input into domain types (through `partnerops-core`), call one store function with the
@@ -11,6 +12,7 @@ mod auth;
 mod extract;
 mod metrics;
 mod problem;
+mod request_id;
 mod static_files;
 mod ui;
 
@@ -20,6 +22,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::routing::get;
+use partnerops_core::client_addr::TrustedProxies;
 use partnerops_store::Store;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -32,6 +35,8 @@ pub struct AppState {
     pub store: Store,
     openapi: Arc<utoipa::openapi::OpenApi>,
     secure_cookies: bool,
+    /// Whose `X-Forwarded-For` names the client (see `auth::ClientAddr`).
+    trusted_proxies: Arc<TrustedProxies>,
 }
 
 /// Settings of the HTTP layer.
@@ -39,15 +44,20 @@ pub struct AppState {
 pub struct WebOptions {
     /// Mark cookies `Secure` (set when served behind HTTPS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed for the client address (login
+    /// throttling); empty: the peer address is the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
-/// The whole application: API, UI, health, metrics and static files.
+/// The whole application: API, UI, health and static files. Metrics are not here: they are
+/// served by [`metrics_app`] on a listener of their own.
 pub fn app(store: Store, options: WebOptions) -> Router {
     let (api, openapi) = api::router();
     let state = AppState {
         store,
         openapi: Arc::new(openapi),
         secure_cookies: options.secure_cookies,
+        trusted_proxies: Arc::new(options.trusted_proxies),
     };
     let header = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(
@@ -59,17 +69,24 @@ pub fn app(store: Store, options: WebOptions) -> Router {
         .merge(api)
         .merge(ui::router())
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics::render))
         .route("/static/{file}", get(static_files::serve))
         .with_state(state)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), user = tracing::field::Empty)
+            tracing::info_span!("request", request_id = %request_id::of(req), method = %req.method(), path = %req.uri().path(), user = tracing::field::Empty)
         }))
+        // Outside the trace layer, so the span sees the id.
+        .layer(axum::middleware::from_fn(request_id::assign))
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("x-frame-options", "DENY"))
         .layer(header("referrer-policy", "same-origin"))
         .layer(header("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"))
+}
+
+/// Only `/metrics` (Prometheus text), for the separate metrics listener: metrics are not
+/// public, so they are never served by [`app`].
+pub fn metrics_app() -> Router {
+    Router::new().route("/metrics", get(metrics::render))
 }
 
 /// The OpenAPI document, for tools and tests.

@@ -5,12 +5,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::country::Country;
-use crate::email::Email;
-use crate::ids::{ApplicationId, PartnerId, ProgramId};
-use crate::invalid::text;
+use crate::kernel::country::Country;
+use crate::kernel::email::Email;
+use crate::kernel::ids::{ApplicationId, PartnerId, ProgramId};
+use crate::kernel::invalid::text;
+use crate::kernel::web_domain::WebDomain;
 use crate::partner::PartnerType;
-use crate::web_domain::WebDomain;
 use crate::{FieldError, Invalid, text_enum};
 
 use super::fit::FitScore;
@@ -115,62 +115,82 @@ fn count(inv: &mut Invalid, field: &str, raw: Option<i64>, max: i64) -> Option<i
     }
 }
 
+/// A required field parsed with `parse`; missing is a `required` error.
+fn required<T>(
+    inv: &mut Invalid,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str, &str) -> Result<T, FieldError>,
+) -> Option<T> {
+    match raw {
+        Some(raw) => inv.check(parse(field, raw)),
+        None => inv.check(Err(FieldError::new(
+            field,
+            "required",
+            format!("{field} is required"),
+        ))),
+    }
+}
+
+/// The trimmed text, or `None` when it is missing or blank.
+fn non_blank(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The countries covered: blanks skipped, duplicates dropped, at most 250.
+fn parse_countries(inv: &mut Invalid, raw: &[String]) -> Vec<Country> {
+    let mut countries = Vec::new();
+    for raw in raw {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        if let Some(c) = inv.check(Country::parse("countries", raw))
+            && !countries.contains(&c)
+        {
+            countries.push(c);
+        }
+    }
+    if countries.len() > 250 {
+        inv.add(
+            "countries",
+            "max_items",
+            "countries may list at most 250 items",
+        );
+    }
+    countries
+}
+
 impl ApplicationFields {
     pub fn parse(input: &ApplicationInput) -> Result<Self, Invalid> {
-        use crate::ids::parse_id;
+        use crate::kernel::ids::parse_id;
         let mut inv = Invalid::new();
-        let program_id = match input.program_id.as_deref() {
-            Some(raw) => inv.check(parse_id("program_id", raw)),
-            None => inv.check(Err(FieldError::new(
-                "program_id",
-                "required",
-                "program_id is required",
-            ))),
-        };
+        let program_id = required(
+            &mut inv,
+            "program_id",
+            input.program_id.as_deref(),
+            parse_id,
+        );
         let company = inv.check(text::required("company", input.company.as_deref(), 160));
-        let web_domain = match input.web_domain.as_deref().map(str::trim) {
-            Some(raw) if !raw.is_empty() => inv.check(WebDomain::parse("web_domain", raw)),
-            _ => inv.check(Err(FieldError::new(
-                "web_domain",
-                "required",
-                "web_domain is required",
-            ))),
-        };
-        let partner_type = match input.partner_type.as_deref() {
-            Some(raw) => inv.check(PartnerType::parse("partner_type", raw)),
-            None => inv.check(Err(FieldError::new(
-                "partner_type",
-                "required",
-                "partner_type is required",
-            ))),
-        };
-        let country = match input.country.as_deref().map(str::trim) {
-            Some(raw) if !raw.is_empty() => inv.check(Country::parse("country", raw)),
-            _ => inv.check(Err(FieldError::new(
-                "country",
-                "required",
-                "country is required",
-            ))),
-        };
+        let web_domain = required(
+            &mut inv,
+            "web_domain",
+            non_blank(input.web_domain.as_deref()),
+            WebDomain::parse,
+        );
+        let partner_type = required(
+            &mut inv,
+            "partner_type",
+            input.partner_type.as_deref(),
+            PartnerType::parse,
+        );
+        let country = required(
+            &mut inv,
+            "country",
+            non_blank(input.country.as_deref()),
+            Country::parse,
+        );
         let employees = count(&mut inv, "employees", input.employees, 10_000_000);
-        let mut countries = Vec::new();
-        for raw in input.countries.as_deref().unwrap_or_default() {
-            if raw.trim().is_empty() {
-                continue;
-            }
-            if let Some(c) = inv.check(Country::parse("countries", raw))
-                && !countries.contains(&c)
-            {
-                countries.push(c);
-            }
-        }
-        if countries.len() > 250 {
-            inv.add(
-                "countries",
-                "max_items",
-                "countries may list at most 250 items",
-            );
-        }
+        let countries = parse_countries(&mut inv, input.countries.as_deref().unwrap_or_default());
         let verticals = inv.check(text::labels(
             "verticals",
             input.verticals.as_deref().unwrap_or_default(),
@@ -200,14 +220,12 @@ impl ApplicationFields {
             input.contact_name.as_deref(),
             120,
         ));
-        let contact_email = match input.contact_email.as_deref() {
-            Some(raw) => inv.check(Email::parse("contact_email", raw)),
-            None => inv.check(Err(FieldError::new(
-                "contact_email",
-                "required",
-                "contact_email is required",
-            ))),
-        };
+        let contact_email = required(
+            &mut inv,
+            "contact_email",
+            input.contact_email.as_deref(),
+            Email::parse,
+        );
         inv.finish(|| {
             let mut countries = countries;
             let country = country?;

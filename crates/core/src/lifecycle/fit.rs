@@ -660,7 +660,7 @@ pub fn productive(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::country::Country;
+    use crate::kernel::country::Country;
     use crate::partner::PartnerType;
 
     fn date(s: &str) -> NaiveDate {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::application::Application;
 use super::onboarding::{Activation, ChecklistItem, CohortActivation};
 use super::tiering::{PartnerMetrics, TierCheck};
-use crate::ids::{MeetingId, PartnerId, ProgramId, UserId};
+use crate::kernel::ids::{MeetingId, PartnerId, ProgramId, UserId};
 use crate::partner::Partner;
 
 /// Where a partner stands on the ladder, from live data, and what the next tier needs.

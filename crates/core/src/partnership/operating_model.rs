@@ -69,6 +69,22 @@ pub fn render_markdown(
     deal_rules: &[String],
 ) -> String {
     let mut out = String::new();
+    verdicts_section(&mut out, title, partner_name, version, c);
+    plan_sections(&mut out, c, deal_rules);
+    story_section(&mut out, c);
+    value_exchange_section(&mut out, c);
+    phase_plan_section(&mut out, c);
+    out
+}
+
+/// The title and the charter's verdicts (skin in the game, story, leverage).
+fn verdicts_section(
+    out: &mut String,
+    title: &str,
+    partner_name: &str,
+    version: i64,
+    c: &CharterContent,
+) {
     let v = c.verdicts();
     let _ = writeln!(out, "# Operating model: {title}\n");
     let _ = writeln!(
@@ -88,19 +104,24 @@ pub fn render_markdown(
             l.reason
         );
     }
+}
+
+/// The operating plan: customer profile, buyers and users, offer, route, deal ownership,
+/// scorecard and cadence.
+fn plan_sections(out: &mut String, c: &CharterContent, deal_rules: &[String]) {
     let p = &c.operating_plan;
     let _ = writeln!(out, "\n## Ideal customer profile of the joint motion\n");
-    text(&mut out, &p.ideal_customer);
+    text(out, &p.ideal_customer);
     let _ = writeln!(out, "\n## Buyer and user map\n\n### Buyers\n");
-    list(&mut out, &p.buyers);
+    list(out, &p.buyers);
     let _ = writeln!(out, "\n### Users\n");
-    list(&mut out, &p.users);
+    list(out, &p.users);
     let _ = writeln!(out, "\n## Packaged offer\n");
-    text(&mut out, &p.packaged_offer);
+    text(out, &p.packaged_offer);
     let _ = writeln!(out, "\n## Resale or referral path\n");
-    text(&mut out, &p.route);
+    text(out, &p.route);
     let _ = writeln!(out, "\n## Deal ownership rules\n");
-    list(&mut out, deal_rules);
+    list(out, deal_rules);
     let _ = writeln!(out, "\n## Partner scorecard\n");
     if p.scorecard.is_empty() {
         let _ = writeln!(out, "{MISSING}");
@@ -111,7 +132,10 @@ pub fn render_markdown(
         }
     }
     let _ = writeln!(out, "\n## 30-day operating cadence\n");
-    list(&mut out, &p.cadence_30_days);
+    list(out, &p.cadence_30_days);
+}
+
+fn story_section(out: &mut String, c: &CharterContent) {
     let _ = writeln!(out, "\n## The six answers of the partner story\n");
     for (field, question) in QUESTIONS {
         let answer = match *field {
@@ -123,9 +147,13 @@ pub fn render_markdown(
             _ => &c.story.after_launch,
         };
         let _ = writeln!(out, "**{question}**  ");
-        text(&mut out, answer);
+        text(out, answer);
         let _ = writeln!(out);
     }
+}
+
+/// What each side gives, and what each loses if the partnership fails.
+fn value_exchange_section(out: &mut String, c: &CharterContent) {
     let _ = writeln!(out, "## Value exchange\n");
     for side in Side::ALL {
         let _ = writeln!(out, "### {} give\n", side.label());
@@ -136,7 +164,7 @@ pub fn render_markdown(
             .filter(|x| x.side == *side)
             .map(|x| format!("{}: {}", x.kind.label(), x.description))
             .collect();
-        list(&mut out, &gives);
+        list(out, &gives);
         let loses = if *side == Side::Vendor {
             &c.value_exchange.vendor_loses
         } else {
@@ -153,6 +181,10 @@ pub fn render_markdown(
             }
         );
     }
+}
+
+/// The phases with their deliverables and metrics, then the go/no-go gates.
+fn phase_plan_section(out: &mut String, c: &CharterContent) {
     let _ = writeln!(out, "## Phase plan\n");
     if c.timeline.is_empty() {
         let _ = writeln!(out, "{MISSING}");
@@ -164,9 +196,9 @@ pub fn render_markdown(
             _ => "dates not set".to_owned(),
         };
         let _ = writeln!(out, "### {} ({dates})\n\nDeliverables:\n", ph.phase.label());
-        list(&mut out, &ph.deliverables);
+        list(out, &ph.deliverables);
         let _ = writeln!(out, "\nMetrics:\n");
-        list(&mut out, &ph.metrics);
+        list(out, &ph.metrics);
         let _ = writeln!(out);
     }
     let _ = writeln!(
@@ -177,7 +209,6 @@ pub fn render_markdown(
         c.thresholds.walk_adoption_bps / 100,
         c.thresholds.walk_adoption_bps % 100
     );
-    out
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::content::{CharterContent, Verdicts};
 use super::phases::{CrawlResult, GateDecision, Phase, RunReadiness, WalkResult};
 use super::tree::Step;
-use crate::ids::{CharterId, GateReviewId, PartnerId};
+use crate::kernel::ids::{CharterId, GateReviewId, PartnerId};
 use crate::text_enum;
 
 text_enum!(

@@ -199,108 +199,128 @@ fn o(id: &str, text: &str) -> Node {
 /// The seed's decision trees (seed 003), which a program may adjust.
 pub fn builtin() -> Vec<Tree> {
     vec![
-        Tree {
-            key: "build_or_partner".into(),
-            title: "Should we build or partner?".into(),
-            start: "core".into(),
-            nodes: vec![
-                q(
-                    "core",
-                    "Is this capability core to our product differentiation?",
-                    "build",
-                    "delay",
-                ),
-                q(
-                    "delay",
-                    "Would building this delay our roadmap by more than 6 months?",
-                    "partner",
-                    "credible",
-                ),
-                q(
-                    "credible",
-                    "Is there a credible partner who needs us too?",
-                    "partner",
-                    "build",
-                ),
-                o("build", "Build it yourself"),
-                o("partner", "Partner"),
-            ],
-        },
-        Tree {
-            key: "partner_tier".into(),
-            title: "Which partnership tier?".into(),
-            start: "engineering".into(),
-            nodes: vec![
-                q(
-                    "engineering",
-                    "Does the partner have engineering resources to self-serve?",
-                    "integration",
-                    "marquee",
-                ),
-                q(
-                    "marquee",
-                    "Is this a marquee logo that shifts our positioning?",
-                    "strategic",
-                    "partnership",
-                ),
-                o(
-                    "integration",
-                    "Integration (self-serve): start here, evaluate for Partnership after 6 months",
-                ),
-                o("partnership", "Partnership (joint development)"),
-                o("strategic", "Strategic (co-development)"),
-            ],
-        },
-        Tree {
-            key: "continue_partnership".into(),
-            title: "Should we continue this partnership?".into(),
-            start: "crawl".into(),
-            nodes: vec![
-                q(
-                    "crawl",
-                    "Did the Crawl phase meet its success criteria?",
-                    "walk",
-                    "end",
-                ),
-                q(
-                    "walk",
-                    "Did the Walk phase meet its success criteria?",
-                    "run",
-                    "restart",
-                ),
-                o("end", "End the partnership and record what was learned"),
-                o(
-                    "restart",
-                    "End the partnership, or restart Crawl with changes",
-                ),
-                o("run", "Move to the Run phase"),
-            ],
-        },
-        Tree {
-            key: "open_or_curated".into(),
-            title: "Open or curated directory?".into(),
-            start: "brand".into(),
-            nodes: vec![
-                q(
-                    "brand",
-                    "Is brand-damage risk high if low-quality partners join (regulated, security-critical)?",
-                    "curated",
-                    "review",
-                ),
-                q(
-                    "review",
-                    "Can you scale human review (dozens of partners rather than thousands)?",
-                    "curated",
-                    "open",
-                ),
-                o("curated", "Curated: review before publication"),
-                o(
-                    "open",
-                    "Open: publish freely, curate through discovery, trust signals and moderation",
-                ),
-            ],
-        },
+        build_or_partner(),
+        partner_tier(),
+        continue_partnership(),
+        open_or_curated(),
     ]
+}
+
+/// Should we build or partner?
+fn build_or_partner() -> Tree {
+    Tree {
+        key: "build_or_partner".into(),
+        title: "Should we build or partner?".into(),
+        start: "core".into(),
+        nodes: vec![
+            q(
+                "core",
+                "Is this capability core to our product differentiation?",
+                "build",
+                "delay",
+            ),
+            q(
+                "delay",
+                "Would building this delay our roadmap by more than 6 months?",
+                "partner",
+                "credible",
+            ),
+            q(
+                "credible",
+                "Is there a credible partner who needs us too?",
+                "partner",
+                "build",
+            ),
+            o("build", "Build it yourself"),
+            o("partner", "Partner"),
+        ],
+    }
+}
+
+/// Which partnership tier?
+fn partner_tier() -> Tree {
+    Tree {
+        key: "partner_tier".into(),
+        title: "Which partnership tier?".into(),
+        start: "engineering".into(),
+        nodes: vec![
+            q(
+                "engineering",
+                "Does the partner have engineering resources to self-serve?",
+                "integration",
+                "marquee",
+            ),
+            q(
+                "marquee",
+                "Is this a marquee logo that shifts our positioning?",
+                "strategic",
+                "partnership",
+            ),
+            o(
+                "integration",
+                "Integration (self-serve): start here, evaluate for Partnership after 6 months",
+            ),
+            o("partnership", "Partnership (joint development)"),
+            o("strategic", "Strategic (co-development)"),
+        ],
+    }
+}
+
+/// Should we continue this partnership?
+fn continue_partnership() -> Tree {
+    Tree {
+        key: "continue_partnership".into(),
+        title: "Should we continue this partnership?".into(),
+        start: "crawl".into(),
+        nodes: vec![
+            q(
+                "crawl",
+                "Did the Crawl phase meet its success criteria?",
+                "walk",
+                "end",
+            ),
+            q(
+                "walk",
+                "Did the Walk phase meet its success criteria?",
+                "run",
+                "restart",
+            ),
+            o("end", "End the partnership and record what was learned"),
+            o(
+                "restart",
+                "End the partnership, or restart Crawl with changes",
+            ),
+            o("run", "Move to the Run phase"),
+        ],
+    }
+}
+
+/// Open or curated directory?
+fn open_or_curated() -> Tree {
+    Tree {
+        key: "open_or_curated".into(),
+        title: "Open or curated directory?".into(),
+        start: "brand".into(),
+        nodes: vec![
+            q(
+                "brand",
+                "Is brand-damage risk high if low-quality partners join (regulated, security-critical)?",
+                "curated",
+                "review",
+            ),
+            q(
+                "review",
+                "Can you scale human review (dozens of partners rather than thousands)?",
+                "curated",
+                "open",
+            ),
+            o("curated", "Curated: review before publication"),
+            o(
+                "open",
+                "Open: publish freely, curate through discovery, trust signals and moderation",
+            ),
+        ],
+    }
 }
 
 #[cfg(test)]

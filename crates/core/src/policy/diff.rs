@@ -309,7 +309,7 @@ fn write_inline(s: &mut String, node: &Node) {
 mod tests {
     use super::*;
     use crate::policy::{Criterion, Metric, TierRule};
-    use crate::tier::{Benefit, BenefitKind};
+    use crate::program::tier::{Benefit, BenefitKind};
 
     fn keys(changes: &[Change]) -> Vec<&str> {
         changes.iter().map(|c| c.key.as_str()).collect()

@@ -14,8 +14,8 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 use crate::partner::PartnerType;
+use crate::program::tier::{Benefit, BenefitKind};
 use crate::registration::policy::RegistrationPolicy;
-use crate::tier::{Benefit, BenefitKind};
 use crate::{Invalid, text_enum};
 
 /// One program's rules. `version` is not part of the document: the store assigns it.

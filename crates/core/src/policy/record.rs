@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::ProgramPolicy;
 use super::diff::Change;
-use crate::ids::{DraftCommentId, PartnerId, PolicyDraftId};
+use crate::kernel::ids::{DraftCommentId, PartnerId, PolicyDraftId};
 use crate::text_enum;
 
 /// One published version of a program's policy.

@@ -123,204 +123,21 @@ pub fn simulate(
     draft: &ProgramPolicy,
     as_of: DateTime<Utc>,
 ) -> SimulationReport {
-    let as_of_us = as_of.timestamp_micros();
-    let today = as_of.date_naive();
-
-    // The days whose trailing-12-month metrics are needed: today and each policy's latest
-    // review (often the same day, then measured once).
-    let review_c = tiering::last_review_on_or_before(current, today);
-    let review_d = tiering::last_review_on_or_before(draft, today);
-    let mut windows = vec![Window::new(today, as_of_us)];
-    let mut point = |day: Option<NaiveDate>| -> Option<usize> {
-        let day = day?;
-        Some(match windows.iter().position(|w| w.day == day) {
-            Some(i) => i,
-            None => {
-                windows.push(Window::new(day, as_of_us));
-                windows.len() - 1
-            }
-        })
-    };
-    let point_c = point(review_c);
-    let point_d = point(review_d);
-
-    let rules_c = RegRules::new(current);
-    let rules_d = RegRules::new(draft);
-    let expiry_differs = rules_c.validity_us != rules_d.validity_us
-        || rules_c.renewal_us != rules_d.renewal_us
-        || rules_c.max_renewals != rules_d.max_renewals;
-    let sla_differs = rules_c.sla_us != rules_d.sla_us;
-
-    // One sequential pass over the registrations: per-partner metrics for every window,
-    // and the registration outcomes that differ (formatted only then).
-    let n = history.partners.len();
-    let mut aggs = vec![[Agg::EMPTY; MAX_WINDOWS]; n];
-    let mut reg_changes: Vec<RegChange> = Vec::new();
-    let mut examined = 0usize;
-    for (ri, r) in history.registrations.iter().enumerate() {
-        let p = r.partner as usize;
-        let Some(agg) = aggs.get_mut(p) else {
-            continue;
-        };
-        examined += 1;
-        let submitted = r.submitted_at.timestamp_micros();
-        let counts = !matches!(
-            r.status,
-            RegistrationStatus::Rejected | RegistrationStatus::Withdrawn
-        );
-        let won_at = match (r.status, r.closed_at) {
-            (RegistrationStatus::Won, Some(c)) => Some(c.timestamp_micros()),
-            _ => None,
-        };
-        for (a, w) in agg.iter_mut().zip(&windows) {
-            // Rejected and withdrawn registrations are not registered deals: they neither
-            // count nor keep a partner from the sunset rule.
-            if counts && submitted < w.hi {
-                a.last = a.last.max(submitted);
-                if submitted >= w.lo {
-                    a.count += 1;
-                }
-            }
-            if let Some(c) = won_at
-                && c >= w.lo
-                && c < w.hi
-            {
-                a.arr += i128::from(r.amount_minor);
-            }
-        }
-        if !(expiry_differs || sla_differs) {
-            continue;
-        }
-        let Some(approved) = r.approved_at.map(|t| t.timestamp_micros()) else {
-            continue;
-        };
-        if approved > as_of_us {
-            continue;
-        }
-        // The registration's life ends when it closed, or now while it is open.
-        let end = r
-            .closed_at
-            .map_or(as_of_us, |c| c.timestamp_micros())
-            .min(as_of_us);
-        if expiry_differs {
-            let exp_c = rules_c.expires(approved, r.renewals);
-            let exp_d = rules_d.expires(approved, r.renewals);
-            let (lapsed_c, lapsed_d) = (end >= exp_c, end >= exp_d);
-            if lapsed_c != lapsed_d {
-                let change =
-                    expiry_change(r, &rules_d, exp_c, exp_d, lapsed_c, lapsed_d, end, as_of_us);
-                reg_changes.push(RegChange::new(ri, r, submitted, change));
-            }
-        }
-        if sla_differs {
-            let (miss_c, miss_d) =
-                sla_misses(approved, &r.activities, end, rules_c.sla_us, rules_d.sla_us);
-            if miss_c != miss_d {
-                let change = sla_change(r, &rules_d, miss_c, miss_d);
-                reg_changes.push(RegChange::new(ri, r, submitted, change));
-            }
-        }
-    }
-    // Grouped by partner; within one, by submission, id and kind: independent of input order.
-    reg_changes.sort_unstable_by(|a, b| {
-        (a.partner, a.submitted, a.id(history), a.kind_order).cmp(&(
-            b.partner,
-            b.submitted,
-            b.id(history),
-            b.kind_order,
-        ))
-    });
+    let plan = Plan::new(current, draft, as_of);
+    let replay = replay_registrations(history, &plan);
 
     let mut totals = Totals {
-        partners: n,
-        registrations: examined,
+        partners: history.partners.len(),
+        registrations: replay.examined,
         ..Totals::default()
     };
     let mut changes = Vec::new();
-    let mut next_reg = reg_changes.into_iter().peekable();
-    for (pi, (partner, agg)) in history.partners.iter().zip(&aggs).enumerate() {
+    let mut next_reg = replay.reg_changes.into_iter().peekable();
+    for (pi, (partner, agg)) in history.partners.iter().zip(&replay.aggs).enumerate() {
+        let view = PartnerView { partner, agg };
         let mut list = Vec::new();
-        let metrics_at = |w: usize| PartnerMetrics {
-            sourced_arr_minor: clamp_i64(agg[w].arr),
-            registrations: agg[w].count,
-            certified_individuals: partner.certified_individuals,
-            jbp_in_place: partner.jbp_in_place,
-            psat: partner.psat,
-        };
-        let ctx_at = |w: usize, day: NaiveDate, annual_review: bool| EvaluationContext {
-            as_of: day,
-            joined_on: partner.joined_on,
-            last_registration_on: (agg[w].last != i64::MIN)
-                .then(|| DateTime::from_timestamp_micros(agg[w].last))
-                .flatten()
-                .map(|t| t.date_naive()),
-            annual_review,
-        };
-
-        // The tier as of today.
-        let (m, ctx) = (metrics_at(0), ctx_at(0, today, false));
-        let tier_c = tiering::decide(current, partner.tier_rank, &m, &ctx);
-        let tier_d = tiering::decide(draft, partner.tier_rank, &m, &ctx);
-        if tier_c.to_rank != tier_d.to_rank {
-            let sunset = tier_c.rule == TierRule::Sunset || tier_d.rule == TierRule::Sunset;
-            let reason = tiering::evaluate(draft, partner.tier_rank, &m, &ctx).reason;
-            list.push(OutcomeChange {
-                kind: if sunset {
-                    ChangeKind::Sunset
-                } else {
-                    ChangeKind::Tier
-                },
-                registration_id: None,
-                current: tier_label(current, &tier_c),
-                draft: tier_label(draft, &tier_d),
-                reason,
-            });
-            if tier_d.to_rank > tier_c.to_rank {
-                totals.upgrades += 1;
-            } else {
-                totals.tier_downs += 1;
-            }
-            if sunset {
-                totals.sunsets += 1;
-            }
-        }
-
-        // The latest annual review under each policy.
-        let review = |policy: &ProgramPolicy, day: Option<NaiveDate>, w: Option<usize>| {
-            let (day, w) = (day?, w?);
-            if partner.joined_on > day {
-                return Some(Review::JoinedAfter(day));
-            }
-            let (m, ctx) = (metrics_at(w), ctx_at(w, day, true));
-            let outcome = tiering::decide(policy, partner.tier_rank, &m, &ctx);
-            Some(Review::Held {
-                day,
-                outcome,
-                m,
-                ctx,
-            })
-        };
-        let rev_c = review(current, review_c, point_c);
-        let rev_d = review(draft, review_d, point_d);
-        let rank_after = |review: &Option<Review>| match review {
-            Some(Review::Held { outcome, .. }) => outcome.to_rank,
-            _ => partner.tier_rank,
-        };
-        // A downgrade on one side only, unless the other side lands on the same tier by
-        // another rule (a sunset at the review, say).
-        if (is_downgrade(&rev_c) || is_downgrade(&rev_d))
-            && rank_after(&rev_c) != rank_after(&rev_d)
-        {
-            totals.downgrades += 1;
-            list.push(OutcomeChange {
-                kind: ChangeKind::Downgrade,
-                registration_id: None,
-                current: review_label(current, &rev_c),
-                draft: review_label(draft, &rev_d),
-                reason: review_reason(draft, &rev_c, &rev_d, partner.tier_rank),
-            });
-        }
-
+        list.extend(tier_change(&plan, &view, &mut totals));
+        list.extend(review_change(&plan, &view, &mut totals));
         while let Some(rc) = next_reg.next_if(|rc| rc.partner == pi) {
             match rc.change.kind {
                 ChangeKind::Expiry => totals.expiries += 1,
@@ -342,6 +159,308 @@ pub fn simulate(
         changes,
         totals,
     }
+}
+
+/// What the two policies and `as_of` fix before any record is read: the windows to
+/// measure, each policy's latest review, and whether registration outcomes can differ.
+struct Plan<'p> {
+    current: &'p ProgramPolicy,
+    draft: &'p ProgramPolicy,
+    as_of_us: i64,
+    today: NaiveDate,
+    /// Window 0 is today; the reviews' windows follow (shared when on the same day).
+    windows: Vec<Window>,
+    review_c: Option<NaiveDate>,
+    review_d: Option<NaiveDate>,
+    point_c: Option<usize>,
+    point_d: Option<usize>,
+    rules_c: RegRules,
+    rules_d: RegRules,
+    expiry_differs: bool,
+    sla_differs: bool,
+}
+
+impl<'p> Plan<'p> {
+    fn new(current: &'p ProgramPolicy, draft: &'p ProgramPolicy, as_of: DateTime<Utc>) -> Self {
+        let as_of_us = as_of.timestamp_micros();
+        let today = as_of.date_naive();
+
+        // The days whose trailing-12-month metrics are needed: today and each policy's
+        // latest review (often the same day, then measured once).
+        let review_c = tiering::last_review_on_or_before(current, today);
+        let review_d = tiering::last_review_on_or_before(draft, today);
+        let mut windows = vec![Window::new(today, as_of_us)];
+        let mut point = |day: Option<NaiveDate>| -> Option<usize> {
+            let day = day?;
+            Some(match windows.iter().position(|w| w.day == day) {
+                Some(i) => i,
+                None => {
+                    windows.push(Window::new(day, as_of_us));
+                    windows.len() - 1
+                }
+            })
+        };
+        let point_c = point(review_c);
+        let point_d = point(review_d);
+
+        let rules_c = RegRules::new(current);
+        let rules_d = RegRules::new(draft);
+        let expiry_differs = rules_c.validity_us != rules_d.validity_us
+            || rules_c.renewal_us != rules_d.renewal_us
+            || rules_c.max_renewals != rules_d.max_renewals;
+        let sla_differs = rules_c.sla_us != rules_d.sla_us;
+        Plan {
+            current,
+            draft,
+            as_of_us,
+            today,
+            windows,
+            review_c,
+            review_d,
+            point_c,
+            point_d,
+            rules_c,
+            rules_d,
+            expiry_differs,
+            sla_differs,
+        }
+    }
+}
+
+/// The result of the one pass over the registrations.
+struct Replay {
+    /// Per partner (as indexed in the history), its measures in each window of the plan.
+    aggs: Vec<[Agg; MAX_WINDOWS]>,
+    /// Registration outcomes that differ, grouped by partner.
+    reg_changes: Vec<RegChange>,
+    /// Registrations whose partner is in the history.
+    examined: usize,
+}
+
+/// One sequential pass over the registrations: per-partner metrics for every window, and
+/// the registration outcomes that differ (formatted only then).
+fn replay_registrations(history: &History, plan: &Plan<'_>) -> Replay {
+    let mut aggs = vec![[Agg::EMPTY; MAX_WINDOWS]; history.partners.len()];
+    let mut reg_changes: Vec<RegChange> = Vec::new();
+    let mut examined = 0usize;
+    for (ri, r) in history.registrations.iter().enumerate() {
+        let Some(agg) = aggs.get_mut(r.partner as usize) else {
+            continue;
+        };
+        examined += 1;
+        accumulate(agg, &plan.windows, r);
+        if plan.expiry_differs || plan.sla_differs {
+            registration_changes(plan, ri, r, &mut reg_changes);
+        }
+    }
+    // Grouped by partner; within one, by submission, id and kind: independent of input order.
+    reg_changes.sort_unstable_by(|a, b| {
+        (a.partner, a.submitted, a.id(history), a.kind_order).cmp(&(
+            b.partner,
+            b.submitted,
+            b.id(history),
+            b.kind_order,
+        ))
+    });
+    Replay {
+        aggs,
+        reg_changes,
+        examined,
+    }
+}
+
+/// Adds one registration to its partner's measures in each window.
+fn accumulate(agg: &mut [Agg; MAX_WINDOWS], windows: &[Window], r: &RegistrationHistory) {
+    let submitted = r.submitted_at.timestamp_micros();
+    let counts = !matches!(
+        r.status,
+        RegistrationStatus::Rejected | RegistrationStatus::Withdrawn
+    );
+    let won_at = match (r.status, r.closed_at) {
+        (RegistrationStatus::Won, Some(c)) => Some(c.timestamp_micros()),
+        _ => None,
+    };
+    for (a, w) in agg.iter_mut().zip(windows) {
+        // Rejected and withdrawn registrations are not registered deals: they neither
+        // count nor keep a partner from the sunset rule.
+        if counts && submitted < w.hi {
+            a.last = a.last.max(submitted);
+            if submitted >= w.lo {
+                a.count += 1;
+            }
+        }
+        if let Some(c) = won_at
+            && c >= w.lo
+            && c < w.hi
+        {
+            a.arr += i128::from(r.amount_minor);
+        }
+    }
+}
+
+/// The expiry and SLA outcomes of one approved registration that differ between the
+/// policies, appended to `out`.
+fn registration_changes(
+    plan: &Plan<'_>,
+    ri: usize,
+    r: &RegistrationHistory,
+    out: &mut Vec<RegChange>,
+) {
+    let Some(approved) = r.approved_at.map(|t| t.timestamp_micros()) else {
+        return;
+    };
+    if approved > plan.as_of_us {
+        return;
+    }
+    let submitted = r.submitted_at.timestamp_micros();
+    // The registration's life ends when it closed, or now while it is open.
+    let end = r
+        .closed_at
+        .map_or(plan.as_of_us, |c| c.timestamp_micros())
+        .min(plan.as_of_us);
+    let (rules_c, rules_d) = (&plan.rules_c, &plan.rules_d);
+    if plan.expiry_differs {
+        let exp_c = rules_c.expires(approved, r.renewals);
+        let exp_d = rules_d.expires(approved, r.renewals);
+        let (lapsed_c, lapsed_d) = (end >= exp_c, end >= exp_d);
+        if lapsed_c != lapsed_d {
+            let change = expiry_change(
+                r,
+                rules_d,
+                exp_c,
+                exp_d,
+                lapsed_c,
+                lapsed_d,
+                end,
+                plan.as_of_us,
+            );
+            out.push(RegChange::new(ri, r, submitted, change));
+        }
+    }
+    if plan.sla_differs {
+        let (miss_c, miss_d) =
+            sla_misses(approved, &r.activities, end, rules_c.sla_us, rules_d.sla_us);
+        if miss_c != miss_d {
+            let change = sla_change(r, rules_d, miss_c, miss_d);
+            out.push(RegChange::new(ri, r, submitted, change));
+        }
+    }
+}
+
+/// One partner with its measures, as the tier and review rules read them.
+struct PartnerView<'a> {
+    partner: &'a PartnerHistory,
+    agg: &'a [Agg; MAX_WINDOWS],
+}
+
+impl PartnerView<'_> {
+    fn metrics_at(&self, w: usize) -> PartnerMetrics {
+        PartnerMetrics {
+            sourced_arr_minor: clamp_i64(self.agg[w].arr),
+            registrations: self.agg[w].count,
+            certified_individuals: self.partner.certified_individuals,
+            jbp_in_place: self.partner.jbp_in_place,
+            psat: self.partner.psat,
+        }
+    }
+
+    fn ctx_at(&self, w: usize, day: NaiveDate, annual_review: bool) -> EvaluationContext {
+        EvaluationContext {
+            as_of: day,
+            joined_on: self.partner.joined_on,
+            last_registration_on: (self.agg[w].last != i64::MIN)
+                .then(|| DateTime::from_timestamp_micros(self.agg[w].last))
+                .flatten()
+                .map(|t| t.date_naive()),
+            annual_review,
+        }
+    }
+
+    /// The partner's latest annual review under one policy, on `day` measured in window `w`.
+    fn review(
+        &self,
+        policy: &ProgramPolicy,
+        day: Option<NaiveDate>,
+        w: Option<usize>,
+    ) -> Option<Review> {
+        let (day, w) = (day?, w?);
+        if self.partner.joined_on > day {
+            return Some(Review::JoinedAfter(day));
+        }
+        let (m, ctx) = (self.metrics_at(w), self.ctx_at(w, day, true));
+        let outcome = tiering::decide(policy, self.partner.tier_rank, &m, &ctx);
+        Some(Review::Held {
+            day,
+            outcome,
+            m,
+            ctx,
+        })
+    }
+}
+
+/// The partner's tier as of today, when the policies disagree on it.
+fn tier_change(
+    plan: &Plan<'_>,
+    view: &PartnerView<'_>,
+    totals: &mut Totals,
+) -> Option<OutcomeChange> {
+    let rank = view.partner.tier_rank;
+    let (m, ctx) = (view.metrics_at(0), view.ctx_at(0, plan.today, false));
+    let tier_c = tiering::decide(plan.current, rank, &m, &ctx);
+    let tier_d = tiering::decide(plan.draft, rank, &m, &ctx);
+    if tier_c.to_rank == tier_d.to_rank {
+        return None;
+    }
+    let sunset = tier_c.rule == TierRule::Sunset || tier_d.rule == TierRule::Sunset;
+    let reason = tiering::evaluate(plan.draft, rank, &m, &ctx).reason;
+    if tier_d.to_rank > tier_c.to_rank {
+        totals.upgrades += 1;
+    } else {
+        totals.tier_downs += 1;
+    }
+    if sunset {
+        totals.sunsets += 1;
+    }
+    Some(OutcomeChange {
+        kind: if sunset {
+            ChangeKind::Sunset
+        } else {
+            ChangeKind::Tier
+        },
+        registration_id: None,
+        current: tier_label(plan.current, &tier_c),
+        draft: tier_label(plan.draft, &tier_d),
+        reason,
+    })
+}
+
+/// The latest annual review under each policy, when one downgrades and the other does not
+/// land on the same tier.
+fn review_change(
+    plan: &Plan<'_>,
+    view: &PartnerView<'_>,
+    totals: &mut Totals,
+) -> Option<OutcomeChange> {
+    let rank = view.partner.tier_rank;
+    let rev_c = view.review(plan.current, plan.review_c, plan.point_c);
+    let rev_d = view.review(plan.draft, plan.review_d, plan.point_d);
+    let rank_after = |review: &Option<Review>| match review {
+        Some(Review::Held { outcome, .. }) => outcome.to_rank,
+        _ => rank,
+    };
+    // A downgrade on one side only, unless the other side lands on the same tier by
+    // another rule (a sunset at the review, say).
+    if !(is_downgrade(&rev_c) || is_downgrade(&rev_d)) || rank_after(&rev_c) == rank_after(&rev_d) {
+        return None;
+    }
+    totals.downgrades += 1;
+    Some(OutcomeChange {
+        kind: ChangeKind::Downgrade,
+        registration_id: None,
+        current: review_label(plan.current, &rev_c),
+        draft: review_label(plan.draft, &rev_d),
+        reason: review_reason(plan.draft, &rev_c, &rev_d, rank),
+    })
 }
 
 const DAY_US: i64 = 86_400_000_000;

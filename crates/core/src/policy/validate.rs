@@ -5,11 +5,14 @@
 
 use chrono::NaiveDate;
 
-use super::{AGREEMENT_SIGNED, Metric, ProgramPolicy, TierRule};
+use super::{
+    AGREEMENT_SIGNED, Criterion, Metric, OnboardingItemRule, OnboardingTemplate, ProgramPolicy,
+    TierRule,
+};
 use crate::Invalid;
 
 /// Most rungs a ladder may have (the tier records allow ranks 1..=20).
-pub const MAX_TIERS: usize = crate::tier::MAX_RANK as usize;
+pub const MAX_TIERS: usize = crate::program::tier::MAX_RANK as usize;
 /// Longest tier name, in characters.
 pub const MAX_TIER_NAME_CHARS: usize = 60;
 /// Longest tier description, in characters (as for tier records).
@@ -79,9 +82,16 @@ fn tiers(policy: &ProgramPolicy, inv: &mut Invalid) {
 }
 
 fn tier_fields(policy: &ProgramPolicy, i: usize, tier: &TierRule, inv: &mut Invalid) {
-    let at = |key: &str| format!("tiers[{i}].{key}");
+    tier_name_rules(policy, i, tier, inv);
+    tier_description(i, tier, inv);
+    tier_criteria(policy, i, tier, inv);
+    tier_quota(policy, i, tier, inv);
+    tier_benefits(i, tier, inv);
+}
 
-    // Name: required, bounded, unique ignoring case.
+/// Name: required, bounded, unique ignoring case.
+fn tier_name_rules(policy: &ProgramPolicy, i: usize, tier: &TierRule, inv: &mut Invalid) {
+    let at = |key: &str| format!("tiers[{i}].{key}");
     let name = tier.name.trim();
     if name.is_empty() {
         inv.add(
@@ -128,7 +138,10 @@ fn tier_fields(policy: &ProgramPolicy, i: usize, tier: &TierRule, inv: &mut Inva
             );
         }
     }
+}
 
+fn tier_description(i: usize, tier: &TierRule, inv: &mut Invalid) {
+    let at = |key: &str| format!("tiers[{i}].{key}");
     if let Some(description) = &tier.description {
         let chars = description.trim().chars().count();
         if chars > MAX_TIER_DESCRIPTION_CHARS {
@@ -142,8 +155,12 @@ fn tier_fields(policy: &ProgramPolicy, i: usize, tier: &TierRule, inv: &mut Inva
             );
         }
     }
+}
 
-    // Criteria.
+/// Criteria: none on the entry tier; each metric once, in range, and no lower than the
+/// nearest lower tier asking the same metric.
+fn tier_criteria(policy: &ProgramPolicy, i: usize, tier: &TierRule, inv: &mut Invalid) {
+    let at = |key: &str| format!("tiers[{i}].{key}");
     if i == 0 && !tier.criteria.is_empty() {
         inv.add(
             &at("criteria"),
@@ -158,80 +175,94 @@ fn tier_fields(policy: &ProgramPolicy, i: usize, tier: &TierRule, inv: &mut Inva
         );
     }
     for (j, c) in tier.criteria.iter().enumerate() {
-        let key = format!("tiers[{i}].criteria[{j}]");
-        if tier.criteria[..j].iter().any(|o| o.metric == c.metric) {
+        criterion(policy, i, tier, j, c, inv);
+    }
+}
+
+fn criterion(
+    policy: &ProgramPolicy,
+    i: usize,
+    tier: &TierRule,
+    j: usize,
+    c: &Criterion,
+    inv: &mut Invalid,
+) {
+    let key = format!("tiers[{i}].criteria[{j}]");
+    if tier.criteria[..j].iter().any(|o| o.metric == c.metric) {
+        inv.add(
+            &format!("{key}.metric"),
+            "unique",
+            format!(
+                "{key}.metric {} appears more than once in {}; each metric may appear once \
+                 per tier",
+                c.metric,
+                tier_label(tier, i)
+            ),
+        );
+    }
+    if c.at_least < 0 {
+        inv.add(
+            &format!("{key}.at_least"),
+            "non_negative",
+            format!(
+                "{key}.at_least must not be negative (got {}); use 0 or more",
+                c.at_least
+            ),
+        );
+        return;
+    }
+    match c.metric {
+        Metric::JbpInPlace if c.at_least > 1 => inv.add(
+            &format!("{key}.at_least"),
+            "range",
+            format!(
+                "{key}.at_least for jbp_in_place must be 0 or 1 (got {}); use 1 to require \
+                 a joint business plan",
+                c.at_least
+            ),
+        ),
+        Metric::Psat if c.at_least > 100 => inv.add(
+            &format!("{key}.at_least"),
+            "range",
+            format!(
+                "{key}.at_least for psat must be between 0 and 100 (got {})",
+                c.at_least
+            ),
+        ),
+        _ => {}
+    }
+    // Order: the nearest lower tier (above the entry tier) asking the same metric must
+    // not ask more.
+    if i >= 2 {
+        let below = (1..i).rev().find_map(|k| {
+            policy.tiers[k]
+                .criteria
+                .iter()
+                .find(|o| o.metric == c.metric)
+                .map(|o| (k, o.at_least))
+        });
+        if let Some((k, lower)) = below
+            && c.at_least < lower
+        {
             inv.add(
-                &format!("{key}.metric"),
-                "unique",
+                &format!("{key}.at_least"),
+                "tier_order",
                 format!(
-                    "{key}.metric {} appears more than once in {}; each metric may appear once \
-                     per tier",
+                    "tiers out of order: {} asks {} ≥ {} but {} below it asks ≥ {lower}; \
+                     a higher tier must ask at least as much as the tiers below it",
+                    tier_label(tier, i),
                     c.metric,
-                    tier_label(tier, i)
+                    c.at_least,
+                    tier_name(&policy.tiers[k], k),
                 ),
             );
-        }
-        if c.at_least < 0 {
-            inv.add(
-                &format!("{key}.at_least"),
-                "non_negative",
-                format!(
-                    "{key}.at_least must not be negative (got {}); use 0 or more",
-                    c.at_least
-                ),
-            );
-            continue;
-        }
-        match c.metric {
-            Metric::JbpInPlace if c.at_least > 1 => inv.add(
-                &format!("{key}.at_least"),
-                "range",
-                format!(
-                    "{key}.at_least for jbp_in_place must be 0 or 1 (got {}); use 1 to require \
-                     a joint business plan",
-                    c.at_least
-                ),
-            ),
-            Metric::Psat if c.at_least > 100 => inv.add(
-                &format!("{key}.at_least"),
-                "range",
-                format!(
-                    "{key}.at_least for psat must be between 0 and 100 (got {})",
-                    c.at_least
-                ),
-            ),
-            _ => {}
-        }
-        // Order: the nearest lower tier (above the entry tier) asking the same metric must
-        // not ask more.
-        if i >= 2 {
-            let below = (1..i).rev().find_map(|k| {
-                policy.tiers[k]
-                    .criteria
-                    .iter()
-                    .find(|o| o.metric == c.metric)
-                    .map(|o| (k, o.at_least))
-            });
-            if let Some((k, lower)) = below
-                && c.at_least < lower
-            {
-                inv.add(
-                    &format!("{key}.at_least"),
-                    "tier_order",
-                    format!(
-                        "tiers out of order: {} asks {} ≥ {} but {} below it asks ≥ {lower}; \
-                         a higher tier must ask at least as much as the tiers below it",
-                        tier_label(tier, i),
-                        c.metric,
-                        c.at_least,
-                        tier_name(&policy.tiers[k], k),
-                    ),
-                );
-            }
         }
     }
+}
 
-    // Quota.
+/// Quota: not negative, and at least the quota of the tier below.
+fn tier_quota(policy: &ProgramPolicy, i: usize, tier: &TierRule, inv: &mut Invalid) {
+    let at = |key: &str| format!("tiers[{i}].{key}");
     if tier.annual_quota_minor < 0 {
         inv.add(
             &at("annual_quota_minor"),
@@ -260,8 +291,11 @@ fn tier_fields(policy: &ProgramPolicy, i: usize, tier: &TierRule, inv: &mut Inva
             );
         }
     }
+}
 
-    // Benefits.
+/// Benefits: bounded in number, each described, rates within 0–100%.
+fn tier_benefits(i: usize, tier: &TierRule, inv: &mut Invalid) {
+    let at = |key: &str| format!("tiers[{i}].{key}");
     if tier.benefits.len() > MAX_BENEFITS {
         inv.add(
             &at("benefits"),
@@ -550,6 +584,14 @@ fn onboarding(policy: &ProgramPolicy, inv: &mut Invalid) {
         );
         return;
     }
+    onboarding_catch_all(templates, inv);
+    for (i, t) in templates.iter().enumerate() {
+        onboarding_template(templates, i, t, inv);
+    }
+}
+
+/// Exactly one template leaves `partner_types` empty.
+fn onboarding_catch_all(templates: &[OnboardingTemplate], inv: &mut Invalid) {
     let catch_alls: Vec<usize> = templates
         .iter()
         .enumerate()
@@ -578,85 +620,103 @@ fn onboarding(policy: &ProgramPolicy, inv: &mut Invalid) {
             }
         }
     }
-    for (i, t) in templates.iter().enumerate() {
-        let tkey = format!("onboarding.templates[{i}]");
-        for (j, pt) in t.partner_types.iter().enumerate() {
-            let earlier = templates[..i]
-                .iter()
-                .position(|o| o.partner_types.contains(pt))
-                .map(|o| format!("onboarding.templates[{o}]"))
-                .or_else(|| t.partner_types[..j].contains(pt).then(|| tkey.clone()));
-            if let Some(earlier) = earlier {
-                inv.add(
-                    &format!("{tkey}.partner_types[{j}]"),
-                    "unique",
-                    format!(
-                        "{tkey}.partner_types[{j}] {pt} is already listed in {earlier}; each \
-                         partner type may appear in one template only"
-                    ),
-                );
-            }
-        }
-        if t.items.is_empty() {
+}
+
+/// One template: each partner type in one template only, and at least one item.
+fn onboarding_template(
+    templates: &[OnboardingTemplate],
+    i: usize,
+    t: &OnboardingTemplate,
+    inv: &mut Invalid,
+) {
+    let tkey = format!("onboarding.templates[{i}]");
+    for (j, pt) in t.partner_types.iter().enumerate() {
+        let earlier = templates[..i]
+            .iter()
+            .position(|o| o.partner_types.contains(pt))
+            .map(|o| format!("onboarding.templates[{o}]"))
+            .or_else(|| t.partner_types[..j].contains(pt).then(|| tkey.clone()));
+        if let Some(earlier) = earlier {
             inv.add(
-                &format!("{tkey}.items"),
-                "required",
-                format!("{tkey}.items must list at least one checklist item"),
+                &format!("{tkey}.partner_types[{j}]"),
+                "unique",
+                format!(
+                    "{tkey}.partner_types[{j}] {pt} is already listed in {earlier}; each \
+                     partner type may appear in one template only"
+                ),
             );
         }
-        for (k, item) in t.items.iter().enumerate() {
-            let ikey = format!("{tkey}.items[{k}]");
-            if item.key.is_empty() {
-                inv.add(
-                    &format!("{ikey}.key"),
-                    "required",
-                    format!(
-                        "{ikey}.key is required; use snake_case letters, digits and _ (e.g. \
-                         \"{AGREEMENT_SIGNED}\")"
-                    ),
-                );
-            } else if !is_snake_case(&item.key) {
-                inv.add(
-                    &format!("{ikey}.key"),
-                    "snake_case",
-                    format!(
-                        "{ikey}.key must be snake_case: lowercase letters a-z, digits 0-9 and \
-                         _ only (got \"{}\")",
-                        item.key
-                    ),
-                );
-            } else if let Some(o) = t.items[..k].iter().position(|o| o.key == item.key) {
-                inv.add(
-                    &format!("{ikey}.key"),
-                    "unique",
-                    format!(
-                        "{ikey}.key \"{}\" repeats {tkey}.items[{o}].key; each item in a \
-                         template needs its own key",
-                        item.key
-                    ),
-                );
-            }
-            let label = item.label.trim();
-            if label.is_empty() {
-                inv.add(
-                    &format!("{ikey}.label"),
-                    "required",
-                    format!(
-                        "{ikey}.label is required; say what must be done in 1 to \
-                         {MAX_ITEM_LABEL_CHARS} characters"
-                    ),
-                );
-            } else if label.chars().count() > MAX_ITEM_LABEL_CHARS {
-                inv.add(
-                    &format!("{ikey}.label"),
-                    "max_length",
-                    format!(
-                        "{ikey}.label must be at most {MAX_ITEM_LABEL_CHARS} characters (got {})",
-                        label.chars().count()
-                    ),
-                );
-            }
-        }
+    }
+    if t.items.is_empty() {
+        inv.add(
+            &format!("{tkey}.items"),
+            "required",
+            format!("{tkey}.items must list at least one checklist item"),
+        );
+    }
+    for (k, item) in t.items.iter().enumerate() {
+        onboarding_item(&tkey, t, k, item, inv);
+    }
+}
+
+/// One checklist item: a unique snake_case key and a bounded label.
+fn onboarding_item(
+    tkey: &str,
+    t: &OnboardingTemplate,
+    k: usize,
+    item: &OnboardingItemRule,
+    inv: &mut Invalid,
+) {
+    let ikey = format!("{tkey}.items[{k}]");
+    if item.key.is_empty() {
+        inv.add(
+            &format!("{ikey}.key"),
+            "required",
+            format!(
+                "{ikey}.key is required; use snake_case letters, digits and _ (e.g. \
+                 \"{AGREEMENT_SIGNED}\")"
+            ),
+        );
+    } else if !is_snake_case(&item.key) {
+        inv.add(
+            &format!("{ikey}.key"),
+            "snake_case",
+            format!(
+                "{ikey}.key must be snake_case: lowercase letters a-z, digits 0-9 and \
+                 _ only (got \"{}\")",
+                item.key
+            ),
+        );
+    } else if let Some(o) = t.items[..k].iter().position(|o| o.key == item.key) {
+        inv.add(
+            &format!("{ikey}.key"),
+            "unique",
+            format!(
+                "{ikey}.key \"{}\" repeats {tkey}.items[{o}].key; each item in a \
+                 template needs its own key",
+                item.key
+            ),
+        );
+    }
+    let label = item.label.trim();
+    if label.is_empty() {
+        inv.add(
+            &format!("{ikey}.label"),
+            "required",
+            format!(
+                "{ikey}.label is required; say what must be done in 1 to \
+                 {MAX_ITEM_LABEL_CHARS} characters"
+            ),
+        );
+    } else if label.chars().count() > MAX_ITEM_LABEL_CHARS {
+        inv.add(
+            &format!("{ikey}.label"),
+            "max_length",
+            format!(
+                "{ikey}.label must be at most {MAX_ITEM_LABEL_CHARS} characters (got {})",
+                label.chars().count()
+            ),
+        );
     }
 }
 
@@ -737,7 +797,7 @@ mod tests {
     use super::*;
     use crate::partner::PartnerType;
     use crate::policy::{Criterion, OnboardingItemRule, OnboardingTemplate};
-    use crate::tier::{Benefit, BenefitKind};
+    use crate::program::tier::{Benefit, BenefitKind};
 
     fn seed() -> ProgramPolicy {
         ProgramPolicy::seed_default()

@@ -8,15 +8,15 @@ use super::{
     ActivityKind, ConflictOpener, ConflictOutcome, ConflictStatus, EngagementStatus,
     RegistrationStatus,
 };
-use crate::country::Country;
-use crate::ids::{
+use crate::kernel::country::Country;
+use crate::kernel::ids::{
     AccountId, ActivityId, ConflictId, DecisionId, EngagementId, PartnerId, ProgramId,
     RegistrationId, UserId, parse_id,
 };
-use crate::invalid::text;
-use crate::money::{Currency, Money};
+use crate::kernel::invalid::text;
+use crate::kernel::money::{Currency, Money};
+use crate::kernel::web_domain::WebDomain;
 use crate::partner::parse_date;
-use crate::web_domain::WebDomain;
 use crate::{FieldError, Invalid};
 
 #[derive(Clone, Debug, Serialize)]
@@ -115,7 +115,7 @@ pub struct ConflictCase {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConflictComment {
-    pub id: crate::ids::CommentId,
+    pub id: crate::kernel::ids::CommentId,
     pub author_name: String,
     pub body: String,
     pub created_at: DateTime<Utc>,

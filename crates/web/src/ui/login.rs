@@ -1,10 +1,8 @@
 //! Sign-in and sign-out.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,6 +15,7 @@ use super::session::{
     LOGIN_CSRF_COOKIE, SESSION_COOKIE, SignedForm, cookie, same_origin, set_cookie,
 };
 use crate::AppState;
+use crate::auth::ClientAddr;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
@@ -94,7 +93,7 @@ pub async fn form(State(state): State<AppState>, Query(q): Query<Next>) -> Respo
 
 pub async fn submit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
@@ -116,7 +115,7 @@ pub async fn submit(
     let password = posted.get("password").unwrap_or_default();
     match state
         .store
-        .login(&email, &password, &peer.ip().to_string())
+        .login(&email, &password, &client.to_string())
         .await
     {
         Ok(principal) => {

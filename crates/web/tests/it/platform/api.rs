@@ -19,8 +19,20 @@ async fn health_and_metrics(app: TestApp) {
         "postgres"
     };
     assert_eq!(health.json()["database"], expected);
-    let metrics = app
+    // Metrics are not public: the application answers 404, the metrics listener serves them.
+    let public = app
         .http
+        .send(hyper::Method::GET, "/metrics", &[], Default::default())
+        .await;
+    assert_eq!(public.status, StatusCode::NOT_FOUND);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metrics_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(partnerops_web::serve(
+        listener,
+        partnerops_web::metrics_app(),
+        std::future::pending(),
+    ));
+    let metrics = crate::http::Http::new(&metrics_url)
         .send(hyper::Method::GET, "/metrics", &[], Default::default())
         .await;
     assert_eq!(metrics.status, StatusCode::OK);

@@ -1,3 +1,4 @@
 //! The platform: health, metrics, migrations and the schema on both backends.
 
 mod api;
+mod proxy;

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ProgramId, TierId};
-use crate::invalid::text;
+use crate::kernel::ids::{ProgramId, TierId};
+use crate::kernel::invalid::text;
 use crate::{FieldError, Invalid, text_enum};
 
 text_enum!(

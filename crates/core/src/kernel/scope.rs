@@ -5,7 +5,7 @@
 //! partner's rows, so the answer is 404, not 403); the role decides which changes are
 //! allowed ([`authorize`]), answered with 403 and the rule.
 
-use crate::ids::{PartnerId, UserId};
+use crate::kernel::ids::{PartnerId, UserId};
 use crate::user::Role;
 
 /// The tenant boundary a request runs under.
@@ -177,7 +177,7 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::EntityId;
+    use crate::kernel::ids::EntityId;
 
     fn pid(n: u8) -> PartnerId {
         PartnerId::from_parts(&format!("{n:032x}"))

@@ -1,14 +1,21 @@
-//! Programs and their channel thesis. A vendor can run several programs (reseller,
+//! Programs and their tier ladders. A vendor can run several programs (reseller,
 //! referral, technology, ...); each says why it exists before any partner is recruited:
 //! the coverage gaps partners fill, what partners get, and the sourced and influenced ARR
-//! that justify the investment (seed 001, step 1).
+//! that justify the investment (seed 001, step 1). [`tier`] holds each program's ordered
+//! ladder and its benefits.
+//!
+//! The records and their parsing live here; the rules that move partners between tiers
+//! live in [`crate::lifecycle::tiering`] and the program's settings in [`crate::policy`].
+//! No I/O, no async, no clock: timestamps come in from the caller.
+
+pub mod tier;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ProgramId;
-use crate::invalid::text;
-use crate::money::{Currency, Money};
+use crate::kernel::ids::ProgramId;
+use crate::kernel::invalid::text;
+use crate::kernel::money::{Currency, Money};
 use crate::{FieldError, Invalid, text_enum};
 
 text_enum!(

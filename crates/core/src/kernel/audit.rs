@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ids::{AuditEventId, UserId};
+use crate::kernel::ids::{AuditEventId, UserId};
 use crate::text_enum;
 
 text_enum!(
