@@ -74,8 +74,16 @@ impl Modify for BearerAuth {
 
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(openapi_json))
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    let (router, doc) =
+        policy_and_lifecycle(deals_and_partnerships(records(api))).split_for_parts();
+    let router = router.fallback(|| async { ApiError::NoRoute });
+    (router, doc)
+}
+
+/// The document itself, the caller, programs and tiers, partners, accounts, users and tokens.
+fn records(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(openapi_json))
         .routes(routes!(user::me))
         .routes(routes!(program::list, program::create))
         .routes(routes!(program::get, program::update))
@@ -104,53 +112,61 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(user::audit))
         .routes(routes!(user::list_tokens, user::create_token))
         .routes(routes!(user::revoke_token))
-        .routes(routes!(
-            policy::registration_policy,
-            policy::set_registration_policy
-        ))
-        .routes(routes!(account::registrations))
-        .routes(routes!(account::direct_activity))
-        .routes(routes!(registration::list, registration::submit))
-        .routes(routes!(registration::check))
-        .routes(routes!(registration::get))
-        .routes(routes!(registration::decisions))
-        .routes(routes!(
-            registration::activities,
-            registration::log_activity
-        ))
-        .routes(routes!(registration::approve))
-        .routes(routes!(registration::reject))
-        .routes(routes!(registration::withdraw))
-        .routes(routes!(registration::renew))
-        .routes(routes!(registration::close))
-        .routes(routes!(registration::audit))
-        .routes(routes!(registration::request_engagement))
-        .routes(routes!(registration::engagement_requests))
-        .routes(routes!(registration::engagement_request))
-        .routes(routes!(registration::grant))
-        .routes(routes!(registration::deny))
-        .routes(routes!(
-            registration::conflicts,
-            registration::open_conflict
-        ))
-        .routes(routes!(registration::conflict))
-        .routes(routes!(registration::comments, registration::comment))
-        .routes(routes!(registration::resolve))
-        .routes(routes!(registration::conflict_decisions))
-        .routes(routes!(partnership::list, partnership::create))
-        .routes(routes!(partnership::get, partnership::update))
-        .routes(routes!(partnership::sign))
-        .routes(routes!(partnership::amend))
-        .routes(routes!(partnership::phase))
-        .routes(routes!(partnership::gate_reviews, partnership::review_gate))
-        .routes(routes!(partnership::end))
-        .routes(routes!(partnership::decisions))
-        .routes(routes!(partnership::audit))
-        .routes(routes!(partnership::operating_model))
-        .routes(routes!(partnership::trees))
-        .routes(routes!(partnership::set_tree))
-        .routes(routes!(partnership::evaluate))
-        .routes(routes!(policy::policy, policy::publish))
+}
+
+/// Registration settings, deal registrations, engagement, conflicts, and partnership charters.
+fn deals_and_partnerships(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(
+        policy::registration_policy,
+        policy::set_registration_policy
+    ))
+    .routes(routes!(account::registrations))
+    .routes(routes!(account::direct_activity))
+    .routes(routes!(registration::list, registration::submit))
+    .routes(routes!(registration::check))
+    .routes(routes!(registration::get))
+    .routes(routes!(registration::decisions))
+    .routes(routes!(
+        registration::activities,
+        registration::log_activity
+    ))
+    .routes(routes!(registration::approve))
+    .routes(routes!(registration::reject))
+    .routes(routes!(registration::withdraw))
+    .routes(routes!(registration::renew))
+    .routes(routes!(registration::close))
+    .routes(routes!(registration::audit))
+    .routes(routes!(registration::request_engagement))
+    .routes(routes!(registration::engagement_requests))
+    .routes(routes!(registration::engagement_request))
+    .routes(routes!(registration::grant))
+    .routes(routes!(registration::deny))
+    .routes(routes!(
+        registration::conflicts,
+        registration::open_conflict
+    ))
+    .routes(routes!(registration::conflict))
+    .routes(routes!(registration::comments, registration::comment))
+    .routes(routes!(registration::resolve))
+    .routes(routes!(registration::conflict_decisions))
+    .routes(routes!(partnership::list, partnership::create))
+    .routes(routes!(partnership::get, partnership::update))
+    .routes(routes!(partnership::sign))
+    .routes(routes!(partnership::amend))
+    .routes(routes!(partnership::phase))
+    .routes(routes!(partnership::gate_reviews, partnership::review_gate))
+    .routes(routes!(partnership::end))
+    .routes(routes!(partnership::decisions))
+    .routes(routes!(partnership::audit))
+    .routes(routes!(partnership::operating_model))
+    .routes(routes!(partnership::trees))
+    .routes(routes!(partnership::set_tree))
+    .routes(routes!(partnership::evaluate))
+}
+
+/// Program policy and drafts, then applications, onboarding, tiering and governance.
+fn policy_and_lifecycle(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(policy::policy, policy::publish))
         .routes(routes!(policy::versions))
         .routes(routes!(policy::version))
         .routes(routes!(policy::diff))
@@ -178,9 +194,6 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(lifecycle::record_meeting))
         .routes(routes!(lifecycle::cohort))
         .routes(routes!(lifecycle::launch))
-        .split_for_parts();
-    let router = router.fallback(|| async { ApiError::NoRoute });
-    (router, doc)
 }
 
 /// This document.

@@ -297,6 +297,58 @@ struct Failure {
     errors: Invalid,
 }
 
+/// The forms of a charter page: filled from the charter, or, for the one whose submit
+/// failed, with what was posted, its errors beside the fields and the rest as alerts.
+struct CharterForms {
+    edit: FormView,
+    gate: FormView,
+    end: FormView,
+    failed: &'static str,
+    alerts: Vec<String>,
+}
+
+impl CharterForms {
+    fn of(c: &Charter, failure: Option<Failure>) -> CharterForms {
+        let mut forms = CharterForms {
+            edit: edit_form(c),
+            gate: gate_form(c),
+            end: FormView::default(),
+            failed: "",
+            alerts: Vec::new(),
+        };
+        let Some(mut f) = failure else {
+            return forms;
+        };
+        if f.form == "edit" {
+            f.errors = edit_errors(f.errors, &f.posted);
+        }
+        let view = FormView::from_posted(&f.posted).with_errors(f.errors.clone());
+        match f.form {
+            "edit" => forms.edit = view,
+            "gate" => forms.gate = view,
+            "end" => forms.end = view,
+            _ => {}
+        }
+        // Errors shown beside a field of the form are not repeated above it.
+        let edit_shown = edit_fields();
+        let shown: &[&str] = match f.form {
+            "edit" => &edit_shown,
+            "gate" => &["improvement", "adoption", "lessons"],
+            "end" => &["lessons"],
+            _ => &[],
+        };
+        let mut rest = f.errors;
+        rest.errors.retain(|e| {
+            !shown
+                .iter()
+                .any(|s| e.field == *s || e.field.ends_with(&format!(".{s}")))
+        });
+        forms.failed = f.form;
+        forms.alerts = messages(&rest);
+        forms
+    }
+}
+
 async fn charter_page(
     state: &AppState,
     side: Visitor<'_>,
@@ -334,39 +386,7 @@ async fn charter_page(
             actor: d.actor_name,
         })
         .collect();
-    let mut edit = edit_form(&c);
-    let mut gate = gate_form(&c);
-    let mut end = FormView::default();
-    let (failed, alerts) = match failure {
-        Some(mut f) => {
-            if f.form == "edit" {
-                f.errors = edit_errors(f.errors, &f.posted);
-            }
-            let view = FormView::from_posted(&f.posted).with_errors(f.errors.clone());
-            match f.form {
-                "edit" => edit = view,
-                "gate" => gate = view,
-                "end" => end = view,
-                _ => {}
-            }
-            // Errors shown beside a field of the form are not repeated above it.
-            let edit_shown = edit_fields();
-            let shown: &[&str] = match f.form {
-                "edit" => &edit_shown,
-                "gate" => &["improvement", "adoption", "lessons"],
-                "end" => &["lessons"],
-                _ => &[],
-            };
-            let mut rest = f.errors.clone();
-            rest.errors.retain(|e| {
-                !shown
-                    .iter()
-                    .any(|s| e.field == *s || e.field.ends_with(&format!(".{s}")))
-            });
-            (f.form, messages(&rest))
-        }
-        None => ("", Vec::new()),
-    };
+    let forms = CharterForms::of(&c, failure);
     let we_signed = match side {
         Visitor::Console(_) => c.vendor_signed_at.is_some(),
         Visitor::Portal(_) => c.partner_signed_at.is_some(),
@@ -390,11 +410,11 @@ async fn charter_page(
         timeline_fields: Phase::ALL.iter().map(|p| phase_fields(*p)).collect(),
         c,
         notice,
-        failed,
-        alerts,
-        edit,
-        gate,
-        end,
+        failed: forms.failed,
+        alerts: forms.alerts,
+        edit: forms.edit,
+        gate: forms.gate,
+        end: forms.end,
         reviews,
         decisions,
     })
