@@ -243,3 +243,49 @@ pub(crate) async fn finish_update<E: Entity>(
     .await?;
     Ok(after)
 }
+
+/// Narrow reads for pages that show one fact about a program to someone who may not read
+/// the program itself: a partner's portal (its program's currency) and the public
+/// application form (which programs exist). They return only what those pages show.
+impl Store {
+    /// The currency of the program the partner of `scope` belongs to, so a partner can type
+    /// amounts in it. `NotFound` for the vendor scope (staff read whole programs) or when the
+    /// partner is unknown.
+    pub async fn program_currency_for(&self, scope: &Scope) -> Result<Currency> {
+        row! {
+            struct CurrencyRow {
+                currency: String,
+            }
+        }
+        let Scope::Partner(partner_id) = scope else {
+            return Err(StoreError::NotFound(EntityKind::Program));
+        };
+        let mut q = Sql::new(
+            "SELECT programs.currency FROM programs programs \
+             JOIN partners partners ON partners.program_id = programs.id \
+             WHERE partners.id = ",
+        );
+        q.bind(partner_id.as_str());
+        let found: Option<CurrencyRow> = self.db.read().optional(&q).await?;
+        let row = found.ok_or(StoreError::NotFound(EntityKind::Program))?;
+        Currency::parse("currency", &row.currency)
+            .map_err(|e| StoreError::Invalid(partnerops_core::Invalid { errors: vec![e] }))
+    }
+
+    /// The live programs an applicant may apply to, as (id, name) by name: what the public
+    /// application form lists, and nothing more. Needs no principal; at most 200.
+    pub async fn open_programs_for_application(&self) -> Result<Vec<(String, String)>> {
+        row! {
+            struct OpenProgramRow {
+                id: String,
+                name: String,
+            }
+        }
+        let q = Sql::new(
+            "SELECT programs.id, programs.name FROM programs programs \
+             WHERE programs.archived_at IS NULL ORDER BY programs.name, programs.id LIMIT 200",
+        );
+        let rows: Vec<OpenProgramRow> = self.db.read().all(&q).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
+    }
+}

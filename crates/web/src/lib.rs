@@ -89,6 +89,14 @@ pub fn metrics_app() -> Router {
     Router::new().route("/metrics", get(metrics::render))
 }
 
+/// Every (method, path template) the web UI serves, path templates as registered with axum
+/// (`/console/partners/{id}`): sign-in, console, portal and public pages. The API, health,
+/// metrics and static files are not included. Built from the same table as the UI router,
+/// so the two cannot differ.
+pub fn ui_routes() -> Vec<(axum::http::Method, &'static str)> {
+    ui::route_list()
+}
+
 /// The OpenAPI document, for tools and tests.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api::router().1

@@ -2,17 +2,18 @@
 //! (`#[utoipa::path]`) and registered only through `routes!`, so the router and the
 //! document are built from the same declarations and cannot drift apart.
 
-mod accounts;
+mod account;
 mod lifecycle;
-mod partners;
-mod partnerships;
-mod programs;
-mod registrations;
-mod users;
+mod partner;
+mod partnership;
+mod policy;
+mod program;
+mod registration;
+mod user;
 
-pub(crate) use accounts::AccountQuery;
-pub(crate) use partners::PartnerQuery;
-pub(crate) use users::UserQuery;
+pub(crate) use account::AccountQuery;
+pub(crate) use partner::PartnerQuery;
+pub(crate) use user::UserQuery;
 
 use axum::Router;
 use axum::extract::State;
@@ -73,97 +74,110 @@ impl Modify for BearerAuth {
 
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(openapi_json))
-        .routes(routes!(users::me))
-        .routes(routes!(programs::list, programs::create))
-        .routes(routes!(programs::get, programs::update))
-        .routes(routes!(programs::archive))
-        .routes(routes!(programs::restore))
-        .routes(routes!(programs::audit))
-        .routes(routes!(programs::list_tiers, programs::create_tier))
-        .routes(routes!(programs::get_tier, programs::update_tier))
-        .routes(routes!(programs::archive_tier))
-        .routes(routes!(programs::restore_tier))
-        .routes(routes!(programs::tier_audit))
-        .routes(routes!(partners::list, partners::create))
-        .routes(routes!(partners::get, partners::update))
-        .routes(routes!(partners::archive))
-        .routes(routes!(partners::restore))
-        .routes(routes!(partners::audit))
-        .routes(routes!(accounts::list, accounts::create))
-        .routes(routes!(accounts::get, accounts::update))
-        .routes(routes!(accounts::archive))
-        .routes(routes!(accounts::restore))
-        .routes(routes!(accounts::audit))
-        .routes(routes!(users::list, users::create))
-        .routes(routes!(users::get, users::update))
-        .routes(routes!(users::archive))
-        .routes(routes!(users::restore))
-        .routes(routes!(users::audit))
-        .routes(routes!(users::list_tokens, users::create_token))
-        .routes(routes!(users::revoke_token))
-        .routes(routes!(
-            programs::registration_policy,
-            programs::set_registration_policy
-        ))
-        .routes(routes!(accounts::registrations))
-        .routes(routes!(accounts::direct_activity))
-        .routes(routes!(registrations::list, registrations::submit))
-        .routes(routes!(registrations::check))
-        .routes(routes!(registrations::get))
-        .routes(routes!(registrations::decisions))
-        .routes(routes!(
-            registrations::activities,
-            registrations::log_activity
-        ))
-        .routes(routes!(registrations::approve))
-        .routes(routes!(registrations::reject))
-        .routes(routes!(registrations::withdraw))
-        .routes(routes!(registrations::renew))
-        .routes(routes!(registrations::close))
-        .routes(routes!(registrations::audit))
-        .routes(routes!(registrations::request_engagement))
-        .routes(routes!(registrations::engagement_requests))
-        .routes(routes!(registrations::engagement_request))
-        .routes(routes!(registrations::grant))
-        .routes(routes!(registrations::deny))
-        .routes(routes!(
-            registrations::conflicts,
-            registrations::open_conflict
-        ))
-        .routes(routes!(registrations::conflict))
-        .routes(routes!(registrations::comments, registrations::comment))
-        .routes(routes!(registrations::resolve))
-        .routes(routes!(registrations::conflict_decisions))
-        .routes(routes!(partnerships::list, partnerships::create))
-        .routes(routes!(partnerships::get, partnerships::update))
-        .routes(routes!(partnerships::sign))
-        .routes(routes!(partnerships::amend))
-        .routes(routes!(partnerships::phase))
-        .routes(routes!(
-            partnerships::gate_reviews,
-            partnerships::review_gate
-        ))
-        .routes(routes!(partnerships::end))
-        .routes(routes!(partnerships::decisions))
-        .routes(routes!(partnerships::audit))
-        .routes(routes!(partnerships::operating_model))
-        .routes(routes!(partnerships::trees))
-        .routes(routes!(partnerships::set_tree))
-        .routes(routes!(partnerships::evaluate))
-        .routes(routes!(lifecycle::policy, lifecycle::publish))
-        .routes(routes!(lifecycle::versions))
-        .routes(routes!(lifecycle::version))
-        .routes(routes!(lifecycle::diff))
-        .routes(routes!(lifecycle::simulate))
-        .routes(routes!(lifecycle::validate))
-        .routes(routes!(lifecycle::drafts, lifecycle::create_draft))
-        .routes(routes!(lifecycle::draft))
-        .routes(routes!(lifecycle::share_draft))
-        .routes(routes!(lifecycle::publish_draft))
-        .routes(routes!(lifecycle::discard_draft))
-        .routes(routes!(lifecycle::comment_draft))
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    let (router, doc) =
+        policy_and_lifecycle(deals_and_partnerships(records(api))).split_for_parts();
+    let router = router.fallback(|| async { ApiError::NoRoute });
+    (router, doc)
+}
+
+/// The document itself, the caller, programs and tiers, partners, accounts, users and tokens.
+fn records(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(openapi_json))
+        .routes(routes!(user::me))
+        .routes(routes!(program::list, program::create))
+        .routes(routes!(program::get, program::update))
+        .routes(routes!(program::archive))
+        .routes(routes!(program::restore))
+        .routes(routes!(program::audit))
+        .routes(routes!(program::list_tiers, program::create_tier))
+        .routes(routes!(program::get_tier, program::update_tier))
+        .routes(routes!(program::archive_tier))
+        .routes(routes!(program::restore_tier))
+        .routes(routes!(program::tier_audit))
+        .routes(routes!(partner::list, partner::create))
+        .routes(routes!(partner::get, partner::update))
+        .routes(routes!(partner::archive))
+        .routes(routes!(partner::restore))
+        .routes(routes!(partner::audit))
+        .routes(routes!(account::list, account::create))
+        .routes(routes!(account::get, account::update))
+        .routes(routes!(account::archive))
+        .routes(routes!(account::restore))
+        .routes(routes!(account::audit))
+        .routes(routes!(user::list, user::create))
+        .routes(routes!(user::get, user::update))
+        .routes(routes!(user::archive))
+        .routes(routes!(user::restore))
+        .routes(routes!(user::audit))
+        .routes(routes!(user::list_tokens, user::create_token))
+        .routes(routes!(user::revoke_token))
+}
+
+/// Registration settings, deal registrations, engagement, conflicts, and partnership charters.
+fn deals_and_partnerships(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(
+        policy::registration_policy,
+        policy::set_registration_policy
+    ))
+    .routes(routes!(account::registrations))
+    .routes(routes!(account::direct_activity))
+    .routes(routes!(registration::list, registration::submit))
+    .routes(routes!(registration::check))
+    .routes(routes!(registration::get))
+    .routes(routes!(registration::decisions))
+    .routes(routes!(
+        registration::activities,
+        registration::log_activity
+    ))
+    .routes(routes!(registration::approve))
+    .routes(routes!(registration::reject))
+    .routes(routes!(registration::withdraw))
+    .routes(routes!(registration::renew))
+    .routes(routes!(registration::close))
+    .routes(routes!(registration::audit))
+    .routes(routes!(registration::request_engagement))
+    .routes(routes!(registration::engagement_requests))
+    .routes(routes!(registration::engagement_request))
+    .routes(routes!(registration::grant))
+    .routes(routes!(registration::deny))
+    .routes(routes!(
+        registration::conflicts,
+        registration::open_conflict
+    ))
+    .routes(routes!(registration::conflict))
+    .routes(routes!(registration::comments, registration::comment))
+    .routes(routes!(registration::resolve))
+    .routes(routes!(registration::conflict_decisions))
+    .routes(routes!(partnership::list, partnership::create))
+    .routes(routes!(partnership::get, partnership::update))
+    .routes(routes!(partnership::sign))
+    .routes(routes!(partnership::amend))
+    .routes(routes!(partnership::phase))
+    .routes(routes!(partnership::gate_reviews, partnership::review_gate))
+    .routes(routes!(partnership::end))
+    .routes(routes!(partnership::decisions))
+    .routes(routes!(partnership::audit))
+    .routes(routes!(partnership::operating_model))
+    .routes(routes!(partnership::trees))
+    .routes(routes!(partnership::set_tree))
+    .routes(routes!(partnership::evaluate))
+}
+
+/// Program policy and drafts, then applications, onboarding, tiering and governance.
+fn policy_and_lifecycle(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(policy::policy, policy::publish))
+        .routes(routes!(policy::versions))
+        .routes(routes!(policy::version))
+        .routes(routes!(policy::diff))
+        .routes(routes!(policy::simulate))
+        .routes(routes!(policy::validate))
+        .routes(routes!(policy::drafts, policy::create_draft))
+        .routes(routes!(policy::draft))
+        .routes(routes!(policy::share_draft))
+        .routes(routes!(policy::publish_draft))
+        .routes(routes!(policy::discard_draft))
+        .routes(routes!(policy::comment_draft))
         .routes(routes!(lifecycle::applications, lifecycle::apply))
         .routes(routes!(lifecycle::application))
         .routes(routes!(lifecycle::rescore))
@@ -180,9 +194,6 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(lifecycle::record_meeting))
         .routes(routes!(lifecycle::cohort))
         .routes(routes!(lifecycle::launch))
-        .split_for_parts();
-    let router = router.fallback(|| async { ApiError::NoRoute });
-    (router, doc)
 }
 
 /// This document.

@@ -6,6 +6,12 @@ use std::collections::HashMap;
 use partnerops_core::Invalid;
 use partnerops_store::StoreError;
 
+use partnerops_core::account::AccountStatus;
+use partnerops_core::country::Region;
+use partnerops_core::partner::{PartnerStatus, PartnerType};
+use partnerops_core::program::ProgramKind;
+use partnerops_core::user::Role;
+
 use super::UiError;
 
 /// Posted form fields, in order, names possibly repeated.
@@ -227,6 +233,35 @@ pub fn minor_to_major(minor: i64, exponent: u32) -> String {
         (minor % scale).abs(),
         width = exponent as usize
     )
+}
+
+/// Choices for selects, so templates never hard-code the closed sets.
+pub struct Choices {
+    pub partner_types: &'static [PartnerType],
+    pub statuses: &'static [PartnerStatus],
+    pub regions: &'static [Region],
+    pub account_statuses: &'static [AccountStatus],
+    pub program_kinds: &'static [ProgramKind],
+    pub roles: &'static [Role],
+}
+
+impl Choices {
+    pub fn get() -> Choices {
+        Choices {
+            partner_types: PartnerType::ALL,
+            statuses: PartnerStatus::ALL,
+            regions: Region::ALL,
+            account_statuses: AccountStatus::ALL,
+            program_kinds: ProgramKind::ALL,
+            roles: Role::ALL,
+        }
+    }
+}
+
+/// The `?saved=1` a page is redirected to after a successful save, to show a notice.
+#[derive(serde::Deserialize)]
+pub struct Saved {
+    pub saved: Option<String>,
 }
 
 #[cfg(test)]

@@ -4,37 +4,106 @@
 //! Browser sessions live in the store (a random cookie, kept only as a hash), every form
 //! carries the session's CSRF token and must come from our own origin, and cookies are
 //! `HttpOnly` and `SameSite=Lax`.
+//!
+//! One folder per capability (`partner`, `program`, `policy`, `account`, `user`,
+//! `registration`, `partnership`, `lifecycle`, `auth`, `audit`), each with its `console`
+//! (staff), `portal` (partner users) and `public` pages as it needs them; templates follow
+//! the same layout under `templates/<capability>/`. Shared here: the route table, the page
+//! frame (`Chrome`) and `UiError`; in `form`, `list`, `session`, `guard` and `markdown` the
+//! other shared pieces. Business rules and SQL do not belong anywhere under `ui`.
 
-mod charters;
-mod console;
+mod account;
+mod audit;
+mod auth;
 mod form;
+mod guard;
 mod lifecycle;
-mod login;
-mod portal;
-mod registrations;
+mod list;
+mod markdown;
+mod partner;
+mod partnership;
+mod policy;
+mod program;
+mod registration;
 mod session;
+mod user;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::http::StatusCode;
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::MethodRouter;
 use partnerops_store::StoreError;
 
 use crate::AppState;
 pub use session::UiUser;
 
+/// The UI router and the list of what it serves, built together so they cannot differ.
+pub(crate) struct Routes {
+    router: Router<AppState>,
+    list: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    /// `GET path`, recorded.
+    pub fn get<H, T>(self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, axum::routing::get(handler))
+    }
+
+    /// `POST path`, recorded.
+    pub fn post<H, T>(self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, axum::routing::post(handler))
+    }
+
+    fn add(mut self, method: Method, path: &'static str, route: MethodRouter<AppState>) -> Routes {
+        self.list.push((method, path));
+        // axum merges the methods of one path registered in several calls.
+        self.router = self.router.route(path, route);
+        self
+    }
+}
+
+/// Every UI route, capability by capability.
+pub(crate) fn routes() -> Routes {
+    let r = Routes {
+        router: Router::new(),
+        list: Vec::new(),
+    };
+    let r = r
+        .get("/", home)
+        .get("/login", auth::form)
+        .post("/login", auth::submit)
+        .post("/logout", auth::logout)
+        .get("/console", || async { Redirect::to("/console/partners") });
+    let r = partner::routes(r);
+    let r = program::routes(r);
+    let r = policy::routes(r);
+    let r = account::routes(r);
+    let r = user::routes(r);
+    let r = audit::routes(r);
+    let r = registration::routes(r);
+    let r = partnership::routes(r);
+    lifecycle::routes(r)
+}
+
+/// The UI router.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .merge(console::router())
-        .merge(portal::router())
-        .merge(registrations::router())
-        .merge(charters::router())
-        .merge(lifecycle::router())
+    routes().router
+}
+
+/// Every (method, path template) the UI router serves.
+pub fn route_list() -> Vec<(Method, &'static str)> {
+    routes().list
 }
 
 /// `/`: the console for staff, the portal for partners, else sign in.

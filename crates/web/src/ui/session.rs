@@ -1,4 +1,6 @@
-//! Browser sessions and CSRF protection.
+//! Browser sessions and CSRF protection: the session cookie, the signed-in `UiUser`, and
+//! `SignedForm`, the only way a UI route accepts a posted form. Who may open which page is
+//! `guard`'s business, not this module's.
 
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::HeaderMap;
@@ -9,6 +11,7 @@ use partnerops_store::Actor;
 
 use super::UiError;
 use super::form::Posted;
+use super::guard::Guard;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "po_session";
@@ -94,14 +97,15 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     !host.is_empty() && origin_host == host
 }
 
-/// A posted form from a signed-in user, with its CSRF token and origin checked. Every
+/// A posted form from a signed-in user, with its CSRF token and origin checked, then the
+/// user admitted by guard `U` (`Staff`, `PartnerUser`, or any signed-in `UiUser`). Every
 /// state-changing UI route takes this, so none can skip the check.
-pub struct SignedForm {
-    pub user: UiUser,
+pub struct SignedForm<U = UiUser> {
+    pub user: U,
     pub posted: Posted,
 }
 
-impl FromRequest<AppState> for SignedForm {
+impl<U: Guard> FromRequest<AppState> for SignedForm<U> {
     type Rejection = UiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, UiError> {
@@ -119,6 +123,9 @@ impl FromRequest<AppState> for SignedForm {
         if posted.get("_csrf").as_deref() != Some(user.csrf.as_str()) {
             return Err(UiError::Csrf);
         }
-        Ok(SignedForm { user, posted })
+        Ok(SignedForm {
+            user: U::admit(user)?,
+            posted,
+        })
     }
 }

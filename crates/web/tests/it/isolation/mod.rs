@@ -3,4 +3,3 @@
 pub mod api;
 mod browser;
 mod ui;
-mod ui_routes_standin;

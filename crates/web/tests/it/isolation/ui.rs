@@ -11,13 +11,11 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use super::api::{Deals, Governed, Target, deals, governed};
-// CONTRACT: after the web-layout merge, replace this import with
-// `use partnerops_web::ui_routes;` and delete `ui_routes_standin.rs` (and its `mod` line).
-use super::ui_routes_standin::ui_routes;
 use crate::harness::{TestApp, World};
 use crate::http::Answer;
 use crate::on_both;
 use crate::session::*;
+use partnerops_web::ui_routes;
 
 on_both!(
     every_ui_route_keeps_partners_apart,

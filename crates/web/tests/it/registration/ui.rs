@@ -11,26 +11,7 @@ use crate::session::*;
 
 on_both!(engagement_requests_are_listed_for_staff);
 
-// Fails until the web-layout branch is merged: the UI still reads `Utc::now()` for the
-// countdowns. Written by hand rather than with `on_both!` so it can carry `#[ignore]`.
-mod countdowns_follow_the_store_clock {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "needs web-layout merge"]
-    async fn sqlite() {
-        super::countdowns_follow_the_store_clock(
-            crate::harness::spawn(crate::harness::Db::Sqlite).await,
-        )
-        .await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "needs web-layout merge"]
-    async fn postgres() {
-        super::countdowns_follow_the_store_clock(
-            crate::harness::spawn(crate::harness::Db::Postgres).await,
-        )
-        .await
-    }
-}
+on_both!(countdowns_follow_the_store_clock);
 
 async fn engagement_requests_are_listed_for_staff(app: TestApp) {
     use partnerops_core::registration::record::{AccountRefInput, ReasonInput, RegistrationInput};

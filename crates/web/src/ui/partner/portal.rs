@@ -1,0 +1,129 @@
+//! The portal's home: the partner's own company profile (editable by its admin) and its
+//! program's tier ladder. Partner users only (`PartnerUser`); staff pages for partners live
+//! in `console`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use partnerops_core::ids::EntityId;
+use partnerops_core::page::{PageParams, PageRequest};
+use partnerops_core::partner::Partner;
+use partnerops_core::tier::Tier;
+use partnerops_core::user::Role;
+use partnerops_store::{Archived, Store};
+
+use crate::AppState;
+use crate::ui::form::{Choices, FormView, Posted, Saved, field_errors};
+use crate::ui::guard::PartnerUser;
+use crate::ui::partner::own_partner;
+use crate::ui::session::SignedForm;
+use crate::ui::{Chrome, UiError};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partner/portal/home.html")]
+struct HomePage {
+    chrome: Chrome,
+    partner: Partner,
+    tiers: Vec<Tier>,
+    form: FormView,
+    choices: Choices,
+    can_edit: bool,
+    saved: bool,
+}
+
+fn profile_form(p: &Partner) -> FormView {
+    let mut f = FormView::default();
+    f.set("name", p.name.clone());
+    f.set("web_domain", p.web_domain.to_string());
+    f.set("country", p.country.to_string());
+    f.set_all(
+        "regions",
+        p.regions.iter().map(|r| r.as_str().to_owned()).collect(),
+    );
+    f.set("verticals", p.verticals.join(", "));
+    f
+}
+
+async fn home_page(
+    state: &AppState,
+    user: &PartnerUser,
+    form: Option<FormView>,
+    saved: bool,
+) -> Result<HomePage, UiError> {
+    let partner = own_partner(state, user).await?;
+    let scope = user.scope();
+    let req = PageRequest::parse(&PageParams::default(), &Store::tier_sorts())
+        .map_err(|e| UiError::Store(e.into()))?;
+    let tiers = state
+        .store
+        .tiers(scope, partner.program_id.as_str(), Archived::Live, &req)
+        .await?
+        .items;
+    Ok(HomePage {
+        chrome: Chrome::new(user, "company"),
+        form: form.unwrap_or_else(|| profile_form(&partner)),
+        partner,
+        tiers,
+        choices: Choices::get(),
+        can_edit: user.principal.role == Role::PartnerAdmin,
+        saved,
+    })
+}
+
+pub(super) async fn home(
+    State(state): State<AppState>,
+    user: PartnerUser,
+    Query(s): Query<Saved>,
+) -> Result<Response, UiError> {
+    Ok(home_page(&state, &user, None, s.saved.is_some())
+        .await?
+        .into_response())
+}
+
+fn profile_input(posted: &Posted) -> partnerops_core::partner::PartnerInput {
+    partnerops_core::partner::PartnerInput {
+        name: posted.get("name"),
+        web_domain: posted.get("web_domain"),
+        country: posted.get("country"),
+        regions: Some(posted.all("regions")),
+        verticals: Some(
+            posted
+                .get("verticals")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+pub(super) async fn update_profile(
+    State(state): State<AppState>,
+    form: SignedForm<PartnerUser>,
+) -> Result<Response, UiError> {
+    let partner = own_partner(&state, &form.user).await?;
+    match state
+        .store
+        .update_partner(
+            &form.user.actor(),
+            partner.id.as_str(),
+            profile_input(&form.posted),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/portal?saved=1").into_response()),
+        Err(e) => {
+            let view = FormView::from_posted(&form.posted).with_errors(field_errors(e)?);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                home_page(&state, &form.user, Some(view), false).await?,
+            )
+                .into_response())
+        }
+    }
+}
