@@ -13,26 +13,23 @@ pub mod migrate;
 mod scope;
 pub mod secret;
 
-pub mod accounts;
-pub mod applications;
+// Shared bookkeeping every capability writes through.
 pub mod audit;
-pub mod auth;
-pub mod conflicts;
-pub mod council;
-pub mod decisions;
-pub mod engagement;
-pub mod fit_report;
-mod history;
+pub mod decision;
 pub mod jobs;
-pub mod onboarding;
-pub mod partners;
-pub mod partnerships;
-pub mod policies;
-pub mod programs;
-pub mod registrations;
-pub mod tiering;
-pub mod tiers;
-pub mod users;
+
+// Foundation records.
+pub mod account;
+pub mod auth;
+pub mod partner;
+pub mod user;
+
+// Capabilities, one folder each, named as in `partnerops-core`.
+pub mod lifecycle;
+pub mod partnership;
+pub mod policy;
+pub mod program;
+pub mod registration;
 
 use std::sync::Arc;
 
@@ -68,7 +65,7 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store> {
         let store = Store::connect(url).await?;
         migrate::migrate(&store.db).await?;
-        accounts::backfill_name_keys(&store.db).await?;
+        account::backfill_name_keys(&store.db).await?;
         Ok(store)
     }
 
@@ -175,3 +172,15 @@ impl Actor {
         }
     }
 }
+
+// INTEGRATION SHIM: the module paths other crates used before the capability folders.
+// Removed once web, cli and seed are moved over (same change set).
+pub use account as accounts;
+pub use lifecycle::application as applications;
+pub use lifecycle::tiering;
+pub use partner as partners;
+pub use program as programs;
+pub use registration as registrations;
+pub use registration::conflict as conflicts;
+pub use registration::engagement;
+pub use user as users;

@@ -13,11 +13,11 @@ use partnerops_core::scope::Scope;
 use serde::Serialize;
 
 use crate::db::{Backend, Exec, Sql, row};
-use crate::decisions::{emit, record as decide};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, Entity};
-use crate::registrations::facts;
-use crate::tiering::{TIERING, TieringReport};
-use crate::{Actor, Result, Store, audit, new_id, policies};
+use crate::lifecycle::tiering::{TIERING, TieringReport};
+use crate::registration::facts;
+use crate::{Actor, Result, Store, audit, new_id, policy};
 
 /// The sweep applying time-driven registration and conflict rules.
 pub const SWEEP: &str = "registrations.sweep";
@@ -165,7 +165,7 @@ impl Store {
         for row in self.db.read().all::<IdRow>(&q).await? {
             let mut tx = self.db.begin_write().await?;
             let before: Registration = entity::fetch(&mut tx, &Scope::Vendor, &row.id).await?;
-            let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+            let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
             let Some(decision) = rules::check_expiry(&facts(&before), now, &policy) else {
                 continue;
             };
@@ -198,7 +198,7 @@ impl Store {
         for row in self.db.read().all::<IdRow>(&q).await? {
             let mut tx = self.db.begin_write().await?;
             let before: Registration = entity::fetch(&mut tx, &Scope::Vendor, &row.id).await?;
-            let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+            let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
             let Some(decision) = rules::check_sla(&facts(&before), now, &policy) else {
                 continue;
             };
@@ -218,8 +218,10 @@ impl Store {
                     "registration.sla_missed",
                 )
                 .await?;
-                crate::engagement::auto_grant_pending(&mut tx, now, &system, &before, &policy)
-                    .await?;
+                crate::registration::engagement::auto_grant_pending(
+                    &mut tx, now, &system, &before, &policy,
+                )
+                .await?;
                 tx.commit().await?;
                 report.sla_missed += 1;
             }
@@ -240,7 +242,7 @@ impl Store {
                     if !reg.status.holds_account() {
                         continue;
                     }
-                    policies::current(&mut tx, reg.program_id.as_str()).await?
+                    policy::current(&mut tx, reg.program_id.as_str()).await?
                 }
                 None => Default::default(),
             };

@@ -19,9 +19,9 @@ use partnerops_core::scope::Scope;
 use serde::Serialize;
 
 use crate::db::{Exec, Sql, row};
-use crate::decisions::{emit, record as decide};
+use crate::decision::{emit, record as decide};
 use crate::entity;
-use crate::policies::current_version;
+use crate::policy::current_version;
 use crate::{Actor, Result, Store, audit, new_id};
 
 /// The daily job evaluating every partner's tier.

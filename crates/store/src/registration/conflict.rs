@@ -21,9 +21,9 @@ use partnerops_core::registration::{
 use partnerops_core::scope::{Action, Scope};
 
 use crate::db::{Exec, Sql, Tx, row};
-use crate::decisions::{emit, record as decide};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
-use crate::{Actor, Result, Store, StoreError, audit, new_id, policies};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
 row! {
     pub(crate) struct ConflictRow {
@@ -304,7 +304,7 @@ impl Store {
             _ => actor.authorize(&Action::EngageAccount)?,
         }
         let policy = match &registration {
-            Some(r) => policies::current(&mut tx, r.program_id.as_str()).await?,
+            Some(r) => policy::current(&mut tx, r.program_id.as_str()).await?,
             None => RegistrationPolicy::default(),
         };
         let d = Decision::new(

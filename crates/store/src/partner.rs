@@ -15,7 +15,7 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
-use crate::programs::finish_update;
+use crate::program::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 row! {

@@ -1,5 +1,7 @@
 //! Programs: create (with the default tier ladder), read, change, list, archive.
 
+pub mod tier;
+
 use chrono::{DateTime, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::ids::{EntityId, PartnerId, ProgramId};
@@ -11,7 +13,7 @@ use partnerops_core::tier::default_ladder;
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
-use crate::{Actor, Result, Store, StoreError, audit, new_id, tiers};
+use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 row! {
     pub(crate) struct ProgramRow {
@@ -141,7 +143,7 @@ impl Store {
         )
         .await?;
         for tier in default_ladder() {
-            tiers::insert(&mut tx, now, actor, &id, &tier).await?;
+            tier::insert(&mut tx, now, actor, &id, &tier).await?;
         }
         tx.commit().await?;
         Ok(program)

@@ -6,6 +6,9 @@
 //! any number of instances therefore produce exactly one holder. State changes are
 //! conditional updates (`… WHERE status = 'pending'`), so two approvers cannot both win.
 
+pub mod conflict;
+pub mod engagement;
+
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use partnerops_core::account::{Account, AccountFields, AccountInput};
 use partnerops_core::audit::{AuditAction, EntityKind};
@@ -30,9 +33,9 @@ use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
-use crate::decisions::{emit, record as decide};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
-use crate::{Actor, Result, Store, StoreError, audit, conflicts, new_id, policies};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
 row! {
     pub(crate) struct RegistrationRow {
@@ -420,7 +423,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        let policy = policies::current(&mut tx, partner.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, partner.program_id.as_str()).await?;
         if partner.archived_at.is_some()
             || !matches!(
                 partner.status,
@@ -616,7 +619,7 @@ impl Store {
                 reason.clone(),
                 policy.version,
             );
-            conflicts::open_in(
+            conflict::open_in(
                 &mut tx,
                 now,
                 actor,
@@ -635,7 +638,7 @@ impl Store {
             last_direct_activity(&mut tx, account.id.as_str()).await?
         };
         if let Some(d) = rules::direct_engagement_conflict(last_direct, now, &policy) {
-            conflicts::open_in(
+            conflict::open_in(
                 &mut tx,
                 now,
                 actor,
@@ -710,7 +713,7 @@ impl Store {
             ..Default::default()
         };
         let fields = AccountFields::parse(&input)?;
-        let account = crate::accounts::insert(tx, now, actor, &fields).await?;
+        let account = crate::account::insert(tx, now, actor, &fields).await?;
         Ok(ResolvedAccount {
             id: account.id,
             possible_duplicate_of,
@@ -786,7 +789,7 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::DecideRegistration)?;
-        let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
         let (changed, decision, event) = if approve {
             let (expires_at, d) = rules::approve(now, &policy, reason);
             (
@@ -876,7 +879,7 @@ impl Store {
         if !before.status.holds_account() {
             return Err(not_in_status(&before, "pending or approved"));
         }
-        let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
         let activity_id: ActivityId = new_id();
         let mut q = Sql::new(
             "INSERT INTO registration_activities (id, registration_id, kind, occurred_at, notes, user_id, created_at) VALUES (",
@@ -955,7 +958,7 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
-        let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
         let acts: Vec<(ActivityKind, DateTime<Utc>)> = activities(&mut tx, id)
             .await?
             .into_iter()

@@ -11,10 +11,10 @@ use partnerops_core::registration::{Decision, EngagementStatus, rules};
 use partnerops_core::scope::{Action, Scope};
 
 use crate::db::{Exec, Sql, row};
-use crate::decisions::{emit, record as decide};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
-use crate::registrations::facts;
-use crate::{Actor, Result, Store, StoreError, audit, new_id, policies};
+use crate::registration::facts;
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
 row! {
     pub(crate) struct EngagementRow {
@@ -108,7 +108,7 @@ impl Store {
                 "the registration no longer holds its account: no consent is needed",
             ));
         }
-        let policy = policies::current(&mut tx, reg.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, reg.program_id.as_str()).await?;
         let decision = rules::engagement(&facts(&reg), now, &policy);
         let status = if decision.outcome == "auto_granted" {
             EngagementStatus::AutoGranted
@@ -225,7 +225,7 @@ impl Store {
         actor.authorize(&Action::RespondToEngagement(&before.partner_id))?;
         let registration: Registration =
             entity::fetch(&mut tx, &Scope::Vendor, before.registration_id.as_str()).await?;
-        let policy = policies::current(&mut tx, registration.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, registration.program_id.as_str()).await?;
         if !registration.status.holds_account() {
             return Err(StoreError::conflict(
                 "registration_id",

@@ -24,9 +24,9 @@ use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, Tx, row};
-use crate::decisions::{emit, record as decide};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
-use crate::{Actor, Result, Store, StoreError, audit, new_id, policies};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
 row! {
     pub(crate) struct CharterRow {
@@ -825,7 +825,7 @@ impl Store {
             charter.partner_id.as_str(),
         )
         .await?;
-        let policy = policies::current(&mut self.db.read(), partner.program_id.as_str()).await?;
+        let policy = policy::current(&mut self.db.read(), partner.program_id.as_str()).await?;
         Ok(render_markdown(
             &charter.title,
             &charter.partner_name,

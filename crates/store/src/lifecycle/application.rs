@@ -23,10 +23,10 @@ use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{Invalid, country::Country, email::Email};
 
 use crate::db::{Exec, Sql, UniqueRule, row, unique_violation};
-use crate::decisions::{emit, record as decide};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, json_column, to_json};
-use crate::policies::current_version;
-use crate::{Actor, Result, Store, StoreError, audit, new_id, partners, secret, users};
+use crate::policy::current_version;
+use crate::{Actor, Result, Store, StoreError, audit, new_id, partner, secret, user};
 
 /// How long an invitation link stays valid.
 pub const INVITATION_LIFETIME: TimeDelta = TimeDelta::days(14);
@@ -320,7 +320,7 @@ impl Store {
             verticals: before.profile.verticals.clone(),
             joined_on: now.date_naive(),
         };
-        let partner = partners::insert(&mut tx, now, actor, &fields, Some(&before.profile))
+        let partner = partner::insert(&mut tx, now, actor, &fields, Some(&before.profile))
             .await
             .map_err(|e| match e {
                 StoreError::Conflict { .. } => StoreError::conflict(
@@ -332,7 +332,7 @@ impl Store {
             })?;
         let email = Email::parse("contact_email", &before.contact_email)
             .map_err(|e| Invalid { errors: vec![e] })?;
-        let admin: User = users::insert(
+        let admin: User = user::insert(
             &mut tx,
             now,
             actor,

@@ -19,7 +19,7 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, row};
 use crate::entity;
-use crate::policies::current_version;
+use crate::policy::current_version;
 use crate::{Actor, Result, Store, audit};
 
 row! {

@@ -3,6 +3,8 @@
 //! what-if replay of a draft. A program that never published uses the seed defaults laid over
 //! its own ladder, as version 1.
 
+mod history;
+
 use chrono::{DateTime, Utc};
 use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditAction, EntityKind};
@@ -21,7 +23,7 @@ use partnerops_core::tier::{Tier, TierFields};
 
 use crate::db::{Exec, Sql, Tx, row};
 use crate::entity::{self, json_column, to_json};
-use crate::{Actor, Result, Store, StoreError, audit, decisions, history, new_id, tiers};
+use crate::{Actor, Result, Store, StoreError, audit, decision, new_id, program::tier};
 
 row! {
     struct RegistrationRow {
@@ -66,7 +68,7 @@ async fn live_ladder(x: &mut impl Exec, program_id: &str) -> Result<Vec<Tier>> {
         "SELECT tiers.* FROM tiers tiers WHERE tiers.archived_at IS NULL AND tiers.program_id = ",
     );
     q.bind(program_id).push(" ORDER BY tiers.rank");
-    let rows: Vec<tiers::TierRow> = x.all(&q).await?;
+    let rows: Vec<tier::TierRow> = x.all(&q).await?;
     rows.into_iter().map(Tier::from_row).collect()
 }
 
@@ -233,10 +235,10 @@ async fn sync_ladder(
                     .push(" WHERE id = ")
                     .bind(before.id.as_str());
                 tx.execute(&u).await?;
-                crate::programs::finish_update(tx, now, actor, before).await?;
+                crate::program::finish_update(tx, now, actor, before).await?;
             }
             None => {
-                tiers::insert(tx, now, actor, &program.id, &fields).await?;
+                tier::insert(tx, now, actor, &program.id, &fields).await?;
             }
         }
     }
@@ -270,7 +272,7 @@ async fn sync_ladder(
             .push(" WHERE id = ")
             .bind(t.id.as_str());
         tx.execute(&u).await?;
-        crate::programs::finish_update(tx, now, actor, t).await?;
+        crate::program::finish_update(tx, now, actor, t).await?;
     }
     Ok(())
 }
@@ -353,7 +355,7 @@ async fn publish_in(
         Some(&serde_json::json!({ "version": version, "change_note": note, "changes": changes })),
     )
     .await?;
-    decisions::emit(
+    decision::emit(
         tx,
         now,
         "policy.published",

@@ -1,0 +1,10 @@
+//! Partner lifecycle in the store: applications and their fit score, invitations, onboarding
+//! checklists, the daily tiering job with the annual review and the sunset rule, the advisory
+//! council and the first cohort. The rules themselves live in `partnerops_core::lifecycle`;
+//! nothing here decides, it reads the facts, calls the core and writes what it decided.
+
+pub mod application;
+pub mod council;
+pub mod fit;
+pub mod onboarding;
+pub mod tiering;
