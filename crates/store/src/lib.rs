@@ -6,7 +6,8 @@
 //! event in the same transaction. Business rules are not decided here: they come from
 //! `partnerops-core`, which this crate calls with data it has read. No HTTP, no HTML.
 
-pub mod db;
+mod change;
+pub(crate) mod db;
 mod entity;
 pub mod error;
 pub mod migrate;
@@ -64,9 +65,16 @@ impl Store {
     /// Connects to `url` and applies pending migrations.
     pub async fn open(url: &str) -> Result<Store> {
         let store = Store::connect(url).await?;
-        migrate::migrate(&store.db).await?;
+        store.migrate().await?;
         account::backfill_name_keys(&store.db).await?;
         Ok(store)
+    }
+
+    /// Applies pending migrations (`partnerops migrate`); returns the versions applied now,
+    /// none when the schema is current. Safe when several instances start at once.
+    #[tracing::instrument(skip_all)]
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        Ok(migrate::migrate(&self.db).await?)
     }
 
     /// Connects without migrating.
@@ -89,10 +97,6 @@ impl Store {
         (self.clock)().trunc_subsecs(6)
     }
 
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
     pub fn backend(&self) -> Backend {
         self.db.backend()
     }
@@ -102,6 +106,7 @@ impl Store {
     }
 
     /// A cheap round trip, for health checks.
+    #[tracing::instrument(skip_all)]
     pub async fn ping(&self) -> Result<()> {
         db::row! {
             struct One {
@@ -184,3 +189,12 @@ pub use registration as registrations;
 pub use registration::conflict as conflicts;
 pub use registration::engagement;
 pub use user as users;
+
+impl Store {
+    /// INTEGRATION SHIM: the raw pool, only for the platform test's schema comparison until
+    /// `schema::describe` replaces it. Nothing else outside the store may use it.
+    #[doc(hidden)]
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}

@@ -15,7 +15,6 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
-use crate::program::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 row! {
@@ -351,7 +350,14 @@ impl Store {
         push_values(&mut q, &f, &tier)?;
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;
-        let after = finish_update(&mut tx, now, actor, &before).await?;
+        let after = crate::change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            crate::change::Change::updated(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -12,7 +12,6 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity};
-use crate::program::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id, secret};
 
 row! {
@@ -309,7 +308,14 @@ impl Store {
             tx.execute(Sql::new("DELETE FROM sessions WHERE user_id = ").bind(id))
                 .await?;
         }
-        let after = finish_update(&mut tx, now, actor, &before).await?;
+        let after = crate::change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            crate::change::Change::updated(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -1,45 +1,188 @@
 //! Scheduled work from a job table every instance shares. A periodic job gets one row per
 //! slot (`UNIQUE (kind, run_at)`), so however many instances schedule it, it exists once; a
-//! due row is claimed by one instance (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the write
-//! lock on SQLite) and runs once. The work itself — expiry, SLA marks, escalation — reads
-//! the store's clock, so `partnerops jobs run-due --as-of T` applies the rules as of T.
+//! due row is claimed by one instance (see `db::dialect::claim_due_job`) and runs once.
+//!
+//! The jobs themselves live with their capability and register themselves: each capability
+//! lists its [`Job`]s in one `jobs()` function (`registration::jobs()`,
+//! `lifecycle::jobs()`), and [`registry`] chains those lists, so adding periodic work never
+//! edits the runner. The work reads the store's clock, so `partnerops jobs run-due --as-of
+//! T` applies the rules as of T. What a job does is not here.
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use partnerops_core::audit::{AuditAction, EntityKind};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, DurationRound, NaiveTime, TimeDelta, Utc};
 use partnerops_core::ids::{EntityId, JobId};
-use partnerops_core::registration::record::{ConflictCase, Registration};
-use partnerops_core::registration::rules;
-use partnerops_core::scope::Scope;
 use serde::Serialize;
 
-use crate::db::{Backend, Exec, Sql, row};
-use crate::decision::{emit, record as decide};
-use crate::entity::{self, Entity};
-use crate::lifecycle::tiering::{TIERING, TieringReport};
-use crate::registration::facts;
-use crate::{Actor, Result, Store, audit, new_id, policy};
+use crate::db::{Exec, Sql, dialect, row};
+use crate::{Result, Store, lifecycle, new_id, registration};
 
-/// The sweep applying time-driven registration and conflict rules.
-pub const SWEEP: &str = "registrations.sweep";
-/// The scheduler's slot: every instance ticks each minute, and one sweep per minute runs.
-pub const SWEEP_EVERY: TimeDelta = TimeDelta::minutes(1);
-/// Tier evaluation (with the annual review on its day) runs once per day.
-pub const TIERING_EVERY: TimeDelta = TimeDelta::days(1);
-
-/// What a sweep changed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct SweepReport {
-    pub expired: usize,
-    pub sla_missed: usize,
-    pub escalated: usize,
+/// When a job is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schedule {
+    /// Once per slot of this length (the scheduler's tick truncated to it). On demand
+    /// ([`Store::run_due`]) the slot is the exact instant instead, so the job applies its
+    /// rules as of that instant even when a scheduled run already covered its slot.
+    Every(TimeDelta),
+    /// Once a day, at this time of day (UTC), on demand as well as scheduled.
+    DailyAt(NaiveTime),
 }
 
-/// What a `run_due` did.
-#[derive(Clone, Debug, Default, Serialize)]
+impl Schedule {
+    /// The slot a run at `now` belongs to; `on_demand` for [`Store::run_due`].
+    pub fn slot(self, now: DateTime<Utc>, on_demand: bool) -> DateTime<Utc> {
+        match self {
+            Schedule::Every(_) if on_demand => now,
+            Schedule::Every(every) => now.duration_trunc(every).unwrap_or(now),
+            Schedule::DailyAt(time) => {
+                let today = now.date_naive().and_time(time).and_utc();
+                if today <= now {
+                    today
+                } else {
+                    today - TimeDelta::days(1)
+                }
+            }
+        }
+    }
+}
+
+/// A job's run, boxed so jobs of different types sit in one registry.
+pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<JobReport>> + Send + 'a>>;
+
+/// A kind of periodic work.
+pub trait Job: Send + Sync {
+    /// The kind stored in the job table, e.g. `registrations.sweep`. Never change it: rows
+    /// already scheduled carry it.
+    fn kind(&self) -> &'static str;
+    /// When it is due.
+    fn schedule(&self) -> Schedule;
+    /// Does the work as of `now` (the store's clock).
+    fn run<'a>(&'a self, store: &'a Store, now: DateTime<Utc>) -> JobFuture<'a>;
+}
+
+/// Every job of every capability.
+pub fn registry() -> Vec<Box<dyn Job>> {
+    registration::jobs()
+        .into_iter()
+        .chain(lifecycle::jobs())
+        .collect()
+}
+
+/// One figure of a report: a readable label and a count, e.g. `expired 2`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Figure {
+    pub label: String,
+    pub count: u64,
+}
+
+/// What one job run did: figures, and notes for what is not a count (e.g. which annual
+/// reviews ran).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct JobReport {
+    pub figures: Vec<Figure>,
+    pub notes: Vec<String>,
+}
+
+impl JobReport {
+    /// Adds a figure.
+    pub fn figure(mut self, label: &str, count: usize) -> Self {
+        self.figures.push(Figure {
+            label: label.to_owned(),
+            count: count as u64,
+        });
+        self
+    }
+
+    /// Adds a note.
+    pub fn note(mut self, note: String) -> Self {
+        self.notes.push(note);
+        self
+    }
+
+    /// The count labelled `label` (0 when absent).
+    pub fn count(&self, label: &str) -> u64 {
+        self.figures
+            .iter()
+            .filter(|f| f.label == label)
+            .map(|f| f.count)
+            .sum()
+    }
+}
+
+impl fmt::Display for JobReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let figures: Vec<String> = self
+            .figures
+            .iter()
+            .map(|x| format!("{} {}", x.label, x.count))
+            .collect();
+        write!(f, "{}", figures.join(", "))?;
+        for note in &self.notes {
+            write!(f, "; {note}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One job that ran.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JobRun {
+    pub kind: String,
+    pub report: JobReport,
+}
+
+/// What a `run_due` did: the jobs that ran, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RunReport {
-    pub ran: Vec<String>,
-    pub sweep: SweepReport,
-    pub tiering: TieringReport,
+    pub runs: Vec<JobRun>,
+}
+
+impl RunReport {
+    /// Whether nothing ran.
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// Whether a job of `kind` ran.
+    pub fn ran(&self, kind: &str) -> bool {
+        self.runs.iter().any(|r| r.kind == kind)
+    }
+
+    /// The figure `label` of the jobs of `kind`, summed over their runs.
+    pub fn count(&self, kind: &str, label: &str) -> u64 {
+        self.runs
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.report.count(label))
+            .sum()
+    }
+
+    /// The notes of the jobs of `kind`.
+    pub fn notes(&self, kind: &str) -> Vec<&str> {
+        self.runs
+            .iter()
+            .filter(|r| r.kind == kind)
+            .flat_map(|r| r.report.notes.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+/// One line per job that ran: `kind: figures; notes`, or "no job was due".
+impl fmt::Display for RunReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.runs.is_empty() {
+            return write!(f, "no job was due");
+        }
+        for (i, run) in self.runs.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {}", run.kind, run.report)?;
+        }
+        Ok(())
+    }
 }
 
 row! {
@@ -49,257 +192,94 @@ row! {
     }
 }
 
-row! {
-    struct IdRow {
-        id: String,
-    }
-}
-
 impl Store {
-    /// Runs the sweep as of the store's clock, exactly: the job is keyed on this instant, so
-    /// `partnerops jobs run-due --as-of T` applies the rules as of T even when a scheduled
-    /// run already covered T's minute. Then runs any other due job.
+    /// Runs every due job as of the store's clock. Jobs scheduled [`Schedule::Every`] are
+    /// keyed on this exact instant, so `partnerops jobs run-due --as-of T` applies their
+    /// rules as of T even when a scheduled run already covered T's slot.
+    #[tracing::instrument(skip_all)]
     pub async fn run_due(&self) -> Result<RunReport> {
-        self.schedule_and_run(self.now()).await
+        self.schedule_and_run(true).await
     }
 
-    /// The scheduler's tick: one sweep per minute slot, however many instances tick.
+    /// The scheduler's tick: one run per job and slot, however many instances tick.
+    #[tracing::instrument(skip_all)]
     pub async fn run_scheduled(&self) -> Result<RunReport> {
-        let now = self.now();
-        self.schedule_and_run(now.duration_trunc(SWEEP_EVERY).unwrap_or(now))
-            .await
+        self.schedule_and_run(false).await
     }
 
-    async fn schedule_and_run(&self, slot: DateTime<Utc>) -> Result<RunReport> {
+    async fn schedule_and_run(&self, on_demand: bool) -> Result<RunReport> {
         let now = self.now();
-        // Tiering runs once a day: its slot is the day's midnight (UTC).
-        let day = now.duration_trunc(TIERING_EVERY).unwrap_or(now);
+        let jobs = registry();
+        self.schedule(&jobs, now, on_demand).await?;
+        let mut report = RunReport::default();
+        while let Some(row) = self.claim(now).await? {
+            let job = jobs.iter().find(|j| j.kind() == row.kind);
+            let outcome = match job {
+                Some(job) => job.run(self, self.now()).await,
+                None => Ok(JobReport::default().note(format!("unknown job kind {}", row.kind))),
+            };
+            self.finish_job(&row, &outcome).await?;
+            report.runs.push(JobRun {
+                kind: row.kind,
+                report: outcome?,
+            });
+        }
+        Ok(report)
+    }
+
+    /// Inserts this run's slot of every job; a slot already scheduled stays as it is.
+    async fn schedule(
+        &self,
+        jobs: &[Box<dyn Job>],
+        now: DateTime<Utc>,
+        on_demand: bool,
+    ) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        for (kind, at) in [(SWEEP, slot), (TIERING, day)] {
+        for job in jobs {
             let id: JobId = new_id();
             let mut q =
                 Sql::new("INSERT INTO jobs (id, kind, run_at, status, created_at) VALUES (");
             q.bind(id.as_str())
                 .push(", ")
-                .bind(kind)
+                .bind(job.kind())
                 .push(", ")
-                .bind(at)
+                .bind(job.schedule().slot(now, on_demand))
                 .push(", 'pending', ")
                 .bind(now)
                 .push(") ON CONFLICT (kind, run_at) DO NOTHING");
             tx.execute(&q).await?;
         }
         tx.commit().await?;
-
-        let mut report = RunReport::default();
-        while let Some(job) = self.claim(now).await? {
-            let outcome = match job.kind.as_str() {
-                SWEEP => self.sweep().await.map(|r| {
-                    report.sweep.expired += r.expired;
-                    report.sweep.sla_missed += r.sla_missed;
-                    report.sweep.escalated += r.escalated;
-                    serde_json::to_string(&r).unwrap_or_default()
-                }),
-                TIERING => self.evaluate_tiers().await.map(|r| {
-                    let text = serde_json::to_string(&r).unwrap_or_default();
-                    report.tiering = r;
-                    text
-                }),
-                other => Ok(format!("unknown job kind {other}")),
-            };
-            // A failed job is marked failed, with its error, rather than left running.
-            let (status, result) = match &outcome {
-                Ok(text) => ("done", text.clone()),
-                Err(e) => ("failed", e.to_string()),
-            };
-            let mut tx = self.db.begin_write().await?;
-            let mut q = Sql::new("UPDATE jobs SET status = ");
-            q.bind(status)
-                .push(", finished_at = ")
-                .bind(self.now())
-                .push(", result = ")
-                .bind(result)
-                .push(" WHERE id = ")
-                .bind(job.id.as_str());
-            tx.execute(&q).await?;
-            tx.commit().await?;
-            outcome?;
-            report.ran.push(job.kind);
-        }
-        Ok(report)
+        Ok(())
     }
 
     /// Claims one due job for this instance.
     async fn claim(&self, now: DateTime<Utc>) -> Result<Option<JobRow>> {
         let mut tx = self.db.begin_write().await?;
-        // The one statement that differs by backend: PostgreSQL lets other instances skip
-        // the row this one locks; SQLite's write lock already serialises claims.
-        let lock = match self.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let mut q = Sql::new("UPDATE jobs SET status = 'running', started_at = ");
-        q.bind(now)
-            .push(" WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= ")
-            .bind(now)
-            .push(&format!(
-                " ORDER BY run_at LIMIT 1{lock}) RETURNING id, kind"
-            ));
+        let q = dialect::claim_due_job(tx.backend(), now);
         let job: Option<JobRow> = tx.optional(&q).await?;
         tx.commit().await?;
         Ok(job)
     }
 
-    /// Applies the time-driven rules as of the store's clock: expiry, missed follow-up SLAs,
-    /// escalation of overdue conflict cases. Each change is its own transaction and a
-    /// conditional update, so a sweep running twice changes nothing the second time.
-    pub async fn sweep(&self) -> Result<SweepReport> {
-        let now = self.now();
-        let system = Actor::system("scheduler");
-        let mut report = SweepReport::default();
-
-        // Expiry: approved registrations past their expiry time.
-        let mut q =
-            Sql::new("SELECT id FROM registrations WHERE status = 'approved' AND expires_at <= ");
-        q.bind(now);
-        for row in self.db.read().all::<IdRow>(&q).await? {
-            let mut tx = self.db.begin_write().await?;
-            let before: Registration = entity::fetch(&mut tx, &Scope::Vendor, &row.id).await?;
-            let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
-            let Some(decision) = rules::check_expiry(&facts(&before), now, &policy) else {
-                continue;
-            };
-            let mut u = Sql::new("UPDATE registrations SET status = 'expired', closed_at = ");
-            u.bind(now)
-                .push(", updated_at = ")
-                .bind(now)
-                .push(" WHERE status = 'approved' AND id = ")
-                .bind(row.id.as_str());
-            if tx.execute(&u).await? == 1 {
-                self.finish(
-                    &mut tx,
-                    now,
-                    &system,
-                    &before,
-                    &decision,
-                    "registration.expired",
-                )
-                .await?;
-                tx.commit().await?;
-                report.expired += 1;
-            }
-        }
-
-        // Follow-up SLA: approved, not yet marked, due time passed.
-        let mut q = Sql::new(
-            "SELECT id FROM registrations WHERE status = 'approved' AND sla_missed_at IS NULL AND sla_due_at < ",
-        );
-        q.bind(now);
-        for row in self.db.read().all::<IdRow>(&q).await? {
-            let mut tx = self.db.begin_write().await?;
-            let before: Registration = entity::fetch(&mut tx, &Scope::Vendor, &row.id).await?;
-            let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
-            let Some(decision) = rules::check_sla(&facts(&before), now, &policy) else {
-                continue;
-            };
-            let mut u = Sql::new("UPDATE registrations SET sla_missed_at = ");
-            u.bind(now)
-                .push(", updated_at = ")
-                .bind(now)
-                .push(" WHERE sla_missed_at IS NULL AND status = 'approved' AND id = ")
-                .bind(row.id.as_str());
-            if tx.execute(&u).await? == 1 {
-                self.finish(
-                    &mut tx,
-                    now,
-                    &system,
-                    &before,
-                    &decision,
-                    "registration.sla_missed",
-                )
-                .await?;
-                crate::registration::engagement::auto_grant_pending(
-                    &mut tx, now, &system, &before, &policy,
-                )
-                .await?;
-                tx.commit().await?;
-                report.sla_missed += 1;
-            }
-        }
-
-        // Escalation: open cases past their deadline move up a level.
-        let mut q = Sql::new("SELECT id FROM conflict_cases WHERE status = 'open' AND due_at < ");
-        q.bind(now);
-        for row in self.db.read().all::<IdRow>(&q).await? {
-            let mut tx = self.db.begin_write().await?;
-            let before: ConflictCase = entity::fetch(&mut tx, &Scope::Vendor, &row.id).await?;
-            let policy = match before.registration_id.as_ref() {
-                Some(r) => {
-                    let reg: Registration =
-                        entity::fetch(&mut tx, &Scope::Vendor, r.as_str()).await?;
-                    // A case about a registration that has ended is moot: nobody holds the
-                    // account any more, so it does not climb the escalation path.
-                    if !reg.status.holds_account() {
-                        continue;
-                    }
-                    policy::current(&mut tx, reg.program_id.as_str()).await?
-                }
-                None => Default::default(),
-            };
-            let Some((level, due, decision)) =
-                rules::escalation(before.level, before.due_at, now, &policy)
-            else {
-                continue;
-            };
-            let mut u = Sql::new("UPDATE conflict_cases SET level = ");
-            u.bind(level)
-                .push(", due_at = ")
-                .bind(due)
-                .push(", updated_at = ")
-                .bind(now)
-                .push(" WHERE status = 'open' AND level = ")
-                .bind(before.level)
-                .push(" AND id = ")
-                .bind(row.id.as_str());
-            if tx.execute(&u).await? == 1 {
-                let after: ConflictCase = entity::fetch(&mut tx, &Scope::Vendor, &row.id).await?;
-                let id = before.id.as_str();
-                decide(
-                    &mut tx,
-                    now,
-                    &system,
-                    EntityKind::Conflict,
-                    id,
-                    before.owner().as_ref(),
-                    &decision,
-                    &[id, before.account_id.as_str()],
-                )
-                .await?;
-                audit::record(
-                    &mut tx,
-                    now,
-                    &system,
-                    EntityKind::Conflict,
-                    id,
-                    AuditAction::Updated,
-                    before.owner().as_ref(),
-                    Some(&before),
-                    Some(&after),
-                )
-                .await?;
-                emit(
-                    &mut tx,
-                    now,
-                    "conflict.escalated",
-                    id,
-                    before.owner().as_ref(),
-                    &after,
-                )
-                .await?;
-                tx.commit().await?;
-                report.escalated += 1;
-            }
-        }
-        Ok(report)
+    /// Marks a claimed job done, with its report, or failed, with its error, rather than
+    /// leaving it running.
+    async fn finish_job(&self, job: &JobRow, outcome: &Result<JobReport>) -> Result<()> {
+        let (status, result) = match outcome {
+            Ok(report) => ("done", serde_json::to_string(report).unwrap_or_default()),
+            Err(e) => ("failed", e.to_string()),
+        };
+        let mut tx = self.db.begin_write().await?;
+        let mut q = Sql::new("UPDATE jobs SET status = ");
+        q.bind(status)
+            .push(", finished_at = ")
+            .bind(self.now())
+            .push(", result = ")
+            .bind(result)
+            .push(" WHERE id = ")
+            .bind(job.id.as_str());
+        tx.execute(&q).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

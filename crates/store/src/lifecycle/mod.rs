@@ -8,3 +8,8 @@ pub mod council;
 pub mod fit;
 pub mod onboarding;
 pub mod tiering;
+
+/// The lifecycle capability's periodic jobs (see [`crate::jobs`]).
+pub(crate) fn jobs() -> Vec<Box<dyn crate::jobs::Job>> {
+    vec![Box::new(tiering::Tiering)]
+}

@@ -20,7 +20,7 @@ use partnerops_core::{FieldError, Invalid};
 use crate::db::{Exec, Sql, row};
 use crate::entity;
 use crate::policy::current_version;
-use crate::{Actor, Result, Store, audit};
+use crate::{Actor, Result, Store, audit, scope};
 
 row! {
     struct TickRow {
@@ -41,11 +41,11 @@ row! {
     }
 }
 
-/// What the system knows happened, per partner of a program (or one partner).
+/// What the system knows happened, per partner of a program that `scope` sees.
 async fn signals(
     x: &mut impl Exec,
     program_id: &str,
-    partner: Option<&str>,
+    scope: &Scope,
 ) -> Result<HashMap<String, SignalRow>> {
     let mut q = Sql::new(
         "SELECT p.id AS partner_id, \
@@ -58,9 +58,7 @@ async fn signals(
          FROM partners p WHERE p.program_id = ",
     );
     q.bind(program_id);
-    if let Some(p) = partner {
-        q.push(" AND p.id = ").bind(p);
-    }
+    scope::restrict(&mut q, scope, EntityKind::Partner, "p");
     let rows: Vec<SignalRow> = x.all(&q).await?;
     Ok(rows
         .into_iter()
@@ -68,14 +66,13 @@ async fn signals(
         .collect())
 }
 
-async fn ticks(x: &mut impl Exec, program_id: &str, partner: Option<&str>) -> Result<Vec<TickRow>> {
+/// People's ticks, for the partners of a program that `scope` sees.
+async fn ticks(x: &mut impl Exec, program_id: &str, scope: &Scope) -> Result<Vec<TickRow>> {
     let mut q = Sql::new(
         "SELECT t.partner_id, t.item_key, t.done_at, t.done_by FROM onboarding_ticks t JOIN partners p ON p.id = t.partner_id WHERE p.program_id = ",
     );
     q.bind(program_id);
-    if let Some(p) = partner {
-        q.push(" AND p.id = ").bind(p);
-    }
+    scope::restrict(&mut q, scope, EntityKind::Partner, "p");
     Ok(x.all(&q).await?)
 }
 
@@ -143,8 +140,10 @@ impl Store {
             .onboarding
             .template_for(partner.partner_type)
             .to_vec();
-        let ticks = ticks(&mut r, partner.program_id.as_str(), Some(partner_id)).await?;
-        let signals = signals(&mut r, partner.program_id.as_str(), Some(partner_id)).await?;
+        // The partner's own checklist: what the partner itself sees.
+        let own = Scope::Partner(partner.id.clone());
+        let ticks = ticks(&mut r, partner.program_id.as_str(), &own).await?;
+        let signals = signals(&mut r, partner.program_id.as_str(), &own).await?;
         let refs: Vec<&TickRow> = ticks.iter().collect();
         Ok(build(&partner, &template, &refs, signals.get(partner_id)))
     }
@@ -248,8 +247,8 @@ impl Store {
         );
         q.bind(program_id).push(" ORDER BY joined_on, name");
         let partners: Vec<P> = r.all(&q).await?;
-        let ticks = ticks(&mut r, program_id, None).await?;
-        let signals = signals(&mut r, program_id, None).await?;
+        let ticks = ticks(&mut r, program_id, scope).await?;
+        let signals = signals(&mut r, program_id, scope).await?;
         let mut rows = Vec::new();
         for p in partners {
             let signed_at = ticks

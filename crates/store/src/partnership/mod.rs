@@ -23,8 +23,9 @@ use partnerops_core::registration::Decision;
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
 
+use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, row};
-use crate::decision::{emit, record as decide};
+use crate::decision::record as decide;
 use crate::entity::{self, Archived, Entity, json_column, to_json};
 use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
@@ -298,9 +299,14 @@ impl Store {
                 .bind(id),
         )
         .await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.updated")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.updated"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -341,9 +347,14 @@ impl Store {
                 .bind(id),
         )
         .await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.signed")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.signed"),
+        )
+        .await?;
         if after.locked {
             let d = Decision::new(
                 "charter.signed",
@@ -401,9 +412,14 @@ impl Store {
             ));
         }
         insert_version(&mut tx, id, next, &before.content, now).await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.amended")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.amended"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -432,23 +448,15 @@ impl Store {
         if let Err(why) = phases::may_enter(before.phase, phase, before.ever_signed, gate_passed) {
             let d = Decision::new("charter.phase_refused", "refused", why, before.version);
             drop(tx);
-            let mut tx = self.db.begin_write().await?;
-            decide(
-                &mut tx,
-                now,
+            return Err(change::refuse(
+                self,
                 actor,
-                EntityKind::Charter,
-                id,
-                Some(&before.partner_id),
-                &d,
+                (EntityKind::Charter, id),
+                before.partner_id,
+                d,
                 &[id],
             )
-            .await?;
-            tx.commit().await?;
-            return Err(StoreError::Refused {
-                decision: d,
-                partner: before.partner_id,
-            });
+            .await);
         }
         let mut q = Sql::new("UPDATE charters SET phase = ");
         q.bind(phase.as_str())
@@ -484,9 +492,14 @@ impl Store {
             &[id],
         )
         .await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.phase_entered")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.phase_entered"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -663,8 +676,14 @@ impl Store {
                 end_in(&mut tx, now, id, lessons.unwrap_or_default()).await?;
             }
         }
-        self.charter_changed(&mut tx, now, actor, &charter, "charter.gate_reviewed")
-            .await?;
+        change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &charter,
+            Change::updated().event("charter.gate_reviewed"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(GateReview {
             id: review_id,
@@ -714,9 +733,14 @@ impl Store {
             &[id],
         )
         .await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.ended")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.ended"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -833,33 +857,6 @@ impl Store {
             &charter.content,
             &deal_ownership_rules(&policy),
         ))
-    }
-
-    /// Re-reads a charter after a change and records the audit and domain events.
-    async fn charter_changed(
-        &self,
-        tx: &mut Tx,
-        now: DateTime<Utc>,
-        actor: &Actor,
-        before: &Charter,
-        event: &str,
-    ) -> Result<Charter> {
-        let id = before.id.as_str();
-        let after: Charter = entity::fetch(tx, &Scope::Vendor, id).await?;
-        audit::record(
-            tx,
-            now,
-            actor,
-            EntityKind::Charter,
-            id,
-            AuditAction::Updated,
-            Some(&before.partner_id),
-            Some(before),
-            Some(&after),
-        )
-        .await?;
-        emit(tx, now, event, id, Some(&before.partner_id), &after).await?;
-        Ok(after)
     }
 }
 

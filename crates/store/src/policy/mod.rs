@@ -235,7 +235,14 @@ async fn sync_ladder(
                     .push(" WHERE id = ")
                     .bind(before.id.as_str());
                 tx.execute(&u).await?;
-                crate::program::finish_update(tx, now, actor, before).await?;
+                crate::change::after_change(
+                    tx,
+                    now,
+                    actor,
+                    before,
+                    crate::change::Change::updated(),
+                )
+                .await?;
             }
             None => {
                 tier::insert(tx, now, actor, &program.id, &fields).await?;
@@ -272,7 +279,7 @@ async fn sync_ladder(
             .push(" WHERE id = ")
             .bind(t.id.as_str());
         tx.execute(&u).await?;
-        crate::program::finish_update(tx, now, actor, t).await?;
+        crate::change::after_change(tx, now, actor, t, crate::change::Change::updated()).await?;
     }
     Ok(())
 }

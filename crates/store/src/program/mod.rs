@@ -11,7 +11,7 @@ use partnerops_core::program::{ChannelThesis, Program, ProgramFields, ProgramInp
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::tier::default_ladder;
 
-use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
+use crate::db::{Exec, Sql, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
@@ -188,7 +188,14 @@ impl Store {
         push_values(&mut q, &fields)?;
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;
-        let after = finish_update(&mut tx, now, actor, &before).await?;
+        let after = crate::change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            crate::change::Change::updated(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -221,27 +228,4 @@ fn push_values(q: &mut Sql, f: &ProgramFields) -> Result<()> {
         .push(", ")
         .bind(f.thesis.influenced_arr_target.amount_minor);
     Ok(())
-}
-
-/// Re-reads a record after an update and records the change.
-pub(crate) async fn finish_update<E: Entity>(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    before: &E,
-) -> Result<E> {
-    let after: E = entity::fetch(tx, &Scope::Vendor, before.id_str()).await?;
-    audit::record(
-        tx,
-        now,
-        actor,
-        E::KIND,
-        before.id_str(),
-        AuditAction::Updated,
-        after.owner().as_ref(),
-        Some(before),
-        Some(&after),
-    )
-    .await?;
-    Ok(after)
 }

@@ -20,6 +20,7 @@ use partnerops_core::registration::{
 };
 use partnerops_core::scope::{Action, Scope};
 
+use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, row};
 use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
@@ -442,45 +443,17 @@ impl Store {
                 "the case is already resolved",
             ));
         }
-        let after: ConflictCase = entity::fetch(&mut tx, &Scope::Vendor, id).await?;
         let d = Decision::new(
             "conflict.resolved",
             outcome.as_str(),
             format!("{}: {reasoning}", outcome.label()),
             before.policy_version,
         );
-        decide(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Conflict,
-            id,
-            before.partner_id.as_ref(),
-            &d,
-            &[id, before.account_id.as_str()],
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Conflict,
-            id,
-            AuditAction::Updated,
-            before.partner_id.as_ref(),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        emit(
-            &mut tx,
-            now,
-            "conflict.resolved",
-            id,
-            before.partner_id.as_ref(),
-            &after,
-        )
-        .await?;
+        let records = [id, before.account_id.as_str()];
+        let done = Change::updated()
+            .decided(&d, &records)
+            .event("conflict.resolved");
+        let after: ConflictCase = change::after_change(&mut tx, now, actor, &before, done).await?;
         tx.commit().await?;
         Ok(after)
     }

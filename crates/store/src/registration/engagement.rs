@@ -10,6 +10,7 @@ use partnerops_core::registration::record::{EngagementRequest, ReasonInput, Regi
 use partnerops_core::registration::{Decision, EngagementStatus, rules};
 use partnerops_core::scope::{Action, Scope};
 
+use crate::change::{self, Change};
 use crate::db::{Exec, Sql, row};
 use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
@@ -269,7 +270,6 @@ impl Store {
                 ),
             ));
         }
-        let after: EngagementRequest = entity::fetch(&mut tx, &Scope::Vendor, id).await?;
         let rule = if grant {
             "engagement.granted"
         } else {
@@ -284,30 +284,13 @@ impl Store {
             ),
             policy.version,
         );
-        decide(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Engagement,
-            id,
-            Some(&before.partner_id),
-            &d,
-            &[id, before.registration_id.as_str()],
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Engagement,
-            id,
-            AuditAction::Decided,
-            Some(&before.partner_id),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        emit(&mut tx, now, rule, id, Some(&before.partner_id), &after).await?;
+        let records = [id, before.registration_id.as_str()];
+        let done = Change::updated()
+            .audited_as(AuditAction::Decided)
+            .decided(&d, &records)
+            .event(rule);
+        let after: EngagementRequest =
+            change::after_change(&mut tx, now, actor, &before, done).await?;
         tx.commit().await?;
         Ok(after)
     }

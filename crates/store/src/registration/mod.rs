@@ -8,6 +8,12 @@
 
 pub mod conflict;
 pub mod engagement;
+pub mod sweep;
+
+/// The registration capability's periodic jobs (see [`crate::jobs`]).
+pub(crate) fn jobs() -> Vec<Box<dyn crate::jobs::Job>> {
+    vec![Box::new(sweep::Sweep)]
+}
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use partnerops_core::account::{Account, AccountFields, AccountInput};
@@ -32,6 +38,7 @@ use partnerops_core::tier::Tier;
 use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{FieldError, Invalid};
 
+use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
@@ -388,20 +395,20 @@ impl Store {
         partner: &PartnerId,
         decision: &Decision,
     ) -> Result<()> {
-        let mut tx = self.db.begin_write().await?;
-        decide(
-            &mut tx,
-            self.now(),
+        let id = partner.as_str();
+        match change::refuse(
+            self,
             actor,
-            EntityKind::Partner,
-            partner.as_str(),
-            Some(partner),
-            decision,
-            &[partner.as_str()],
+            (EntityKind::Partner, id),
+            partner.clone(),
+            decision.clone(),
+            &[id],
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
+        {
+            StoreError::Refused { .. } => Ok(()),
+            e => Err(e),
+        }
     }
 
     async fn try_submit(
@@ -968,23 +975,15 @@ impl Store {
             Ok(v) => v,
             Err(refusal) => {
                 drop(tx);
-                let mut tx = self.db.begin_write().await?;
-                decide(
-                    &mut tx,
-                    now,
+                return Err(change::refuse(
+                    self,
                     actor,
-                    EntityKind::Registration,
-                    id,
-                    Some(&before.partner_id),
-                    &refusal,
+                    (EntityKind::Registration, id),
+                    before.partner_id,
+                    refusal,
                     &[id],
                 )
-                .await?;
-                tx.commit().await?;
-                return Err(StoreError::Refused {
-                    decision: refusal,
-                    partner: before.partner_id,
-                });
+                .await);
             }
         };
         let mut q = Sql::new("UPDATE registrations SET expires_at = ");
@@ -1070,7 +1069,8 @@ impl Store {
         Ok(after)
     }
 
-    /// Records a state change's decision, audit event and domain event; returns the new state.
+    /// Records a state change's decision (citing the registration and its account), audit
+    /// event and domain event; returns the new state.
     pub(crate) async fn finish(
         &self,
         tx: &mut Tx,
@@ -1080,33 +1080,9 @@ impl Store {
         decision: &Decision,
         event: &str,
     ) -> Result<Registration> {
-        let id = before.id.as_str();
-        let after: Registration = entity::fetch(tx, &Scope::Vendor, id).await?;
-        decide(
-            tx,
-            now,
-            actor,
-            EntityKind::Registration,
-            id,
-            Some(&before.partner_id),
-            decision,
-            &[id, before.account_id.as_str()],
-        )
-        .await?;
-        audit::record(
-            tx,
-            now,
-            actor,
-            EntityKind::Registration,
-            id,
-            AuditAction::Updated,
-            Some(&before.partner_id),
-            Some(before),
-            Some(&after),
-        )
-        .await?;
-        emit(tx, now, event, id, Some(&before.partner_id), &after).await?;
-        Ok(after)
+        let records = [before.id.as_str(), before.account_id.as_str()];
+        let done = Change::updated().decided(decision, &records).event(event);
+        change::after_change(tx, now, actor, before, done).await
     }
 
     /// Logs a direct rep's activity on an account (vendor staff), for the conflict rules.
