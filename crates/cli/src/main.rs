@@ -281,7 +281,7 @@ async fn run() -> Result<()> {
             let store = Store::connect(settings.database_url.expose())
                 .await
                 .with_context(|| format!("connecting to {}", settings.database_url))?;
-            let applied = partnerops_store::migrate::migrate(store.db()).await?;
+            let applied = store.migrate().await?;
             println!(
                 "{} migration(s) applied to {}",
                 applied.len(),
@@ -383,7 +383,10 @@ async fn run() -> Result<()> {
             command: TokenCommand::Create { db, user, name },
         } => {
             let store = open_quietly(&file, &db).await?;
-            let owner = store.user_by_email(&user).await.map_err(explain)?;
+            let owner = store
+                .user_by_email(&partnerops_core::scope::Scope::Vendor, &user)
+                .await
+                .map_err(explain)?;
             let (_, secret) = store
                 .create_token(
                     &Actor::system("cli"),
@@ -400,32 +403,8 @@ async fn run() -> Result<()> {
         } => {
             let store = with_as_of(open_quietly(&file, &db).await?, as_of)?;
             let report = store.run_due().await.map_err(explain)?;
-            println!(
-                "as of {}: ran {:?}; expired {}, SLA missed {}, escalated {}",
-                store.now().to_rfc3339(),
-                report.ran,
-                report.sweep.expired,
-                report.sweep.sla_missed,
-                report.sweep.escalated
-            );
-            let t = &report.tiering;
-            if report
-                .ran
-                .iter()
-                .any(|k| k == partnerops_store::tiering::TIERING)
-            {
-                println!(
-                    "tiering: evaluated {}, upgraded {}, downgraded {}, sunset {}{}",
-                    t.evaluated,
-                    t.upgraded,
-                    t.downgraded,
-                    t.sunset,
-                    t.reviews
-                        .iter()
-                        .map(|(program, day)| format!("; annual review {day} of {program}"))
-                        .collect::<String>()
-                );
-            }
+            println!("as of {}:", store.now().to_rfc3339());
+            println!("{report}");
             Ok(())
         }
         Command::Policy { command } => run_policy(&file, command).await,
@@ -554,7 +533,7 @@ async fn scheduler(store: Store) {
     loop {
         tick.tick().await;
         match store.run_scheduled().await {
-            Ok(report) if !report.ran.is_empty() => tracing::info!(?report, "ran due jobs"),
+            Ok(report) if !report.is_empty() => tracing::info!(%report, "ran due jobs"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "running due jobs failed"),
         }

@@ -12,7 +12,7 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity};
-use crate::{Actor, Result, Store, StoreError, audit, new_id, secret};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, scope, secret};
 
 row! {
     pub(crate) struct UserRow {
@@ -217,11 +217,14 @@ impl Store {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
-    /// Looks a user up by e-mail address (vendor scope; for the CLI).
-    pub async fn user_by_email(&self, email: &str) -> Result<User> {
+    /// Looks a user up by e-mail address, as `scope` sees users (the CLI passes vendor
+    /// scope; a partner finds only its own users). Sign-in does not come here.
+    #[tracing::instrument(skip_all)]
+    pub async fn user_by_email(&self, scope: &Scope, email: &str) -> Result<User> {
         let email = Email::parse("email", email).map_err(|e| Invalid { errors: vec![e] })?;
         let mut q = Sql::new(User::SELECT);
         q.push(" AND users.email = ").bind(email.as_str());
+        scope::restrict(&mut q, scope, EntityKind::User, User::TABLE);
         let row: Option<UserRow> = self.db.read().optional(&q).await?;
         User::from_row(row.ok_or(StoreError::NotFound(EntityKind::User))?)
     }

@@ -7,6 +7,7 @@ pub mod application;
 pub mod council;
 pub mod fit;
 pub mod onboarding;
+pub mod past;
 pub mod tiering;
 
 /// The lifecycle capability's periodic jobs (see [`crate::jobs`]).

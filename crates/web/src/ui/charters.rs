@@ -1441,11 +1441,11 @@ async fn trees_page(
     user: &UiUser,
     current: Option<TreeView>,
 ) -> Result<TreesPage, UiError> {
-    Where::Console.scope(user)?;
+    let scope = Where::Console.scope(user)?;
     let mut current = current;
     let trees = state
         .store
-        .decision_trees()
+        .decision_trees(&scope)
         .await?
         .iter()
         .map(|t| match current.take_if(|c| c.key == t.key) {
@@ -1468,10 +1468,10 @@ async fn tree_step(
     Path(key): Path<String>,
     SignedForm { user, posted }: SignedForm,
 ) -> Result<Response, UiError> {
-    Where::Console.scope(&user)?;
+    let scope = Where::Console.scope(&user)?;
     let tree = state
         .store
-        .decision_trees()
+        .decision_trees(&scope)
         .await?
         .into_iter()
         .find(|t| t.key == key)

@@ -10,6 +10,7 @@ use partnerops_core::policy::{Criterion, Metric, ProgramPolicy};
 use partnerops_core::scope::Scope;
 use partnerops_core::user::NewTokenInput;
 use partnerops_store::Actor;
+use partnerops_store::lifecycle::tiering::review_note;
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, World};
@@ -920,15 +921,20 @@ async fn tiers_follow_live_data_the_annual_review_and_the_sunset_rule(app: TestA
     );
 
     let report = app.run_due_as_of(Utc::now()).await;
-    assert!(
-        report.ran.contains(&"partners.tiering".to_owned()),
+    assert!(report.ran("partners.tiering"), "{report:?}");
+    assert_eq!(
+        report.count("partners.tiering", "upgraded"),
+        1,
         "{report:?}"
     );
-    assert_eq!(report.tiering.upgraded, 1, "{report:?}");
-    assert_eq!(report.tiering.sunset, 1, "{report:?}");
-    assert_eq!(report.tiering.downgraded, 0, "{report:?}");
+    assert_eq!(report.count("partners.tiering", "sunset"), 1, "{report:?}");
+    assert_eq!(
+        report.count("partners.tiering", "downgraded"),
+        0,
+        "{report:?}"
+    );
     assert!(
-        report.tiering.reviews.is_empty(),
+        report.notes("partners.tiering").is_empty(),
         "no review day since the program started: {report:?}"
     );
 
@@ -1041,12 +1047,15 @@ async fn tiers_follow_live_data_the_annual_review_and_the_sunset_rule(app: TestA
     let report = app.run_due_as_of(review_day).await;
     assert!(
         report
-            .tiering
-            .reviews
-            .contains(&(program.clone(), review_on)),
+            .notes("partners.tiering")
+            .contains(&review_note(&program, review_on).as_str()),
         "{report:?}"
     );
-    assert_eq!(report.tiering.downgraded, 1, "{report:?}");
+    assert_eq!(
+        report.count("partners.tiering", "downgraded"),
+        1,
+        "{report:?}"
+    );
     assert_eq!(
         partner(&app, &w.admin, &gamma_id).await["tier_name"],
         "Registered"
@@ -1072,10 +1081,7 @@ async fn tiers_follow_live_data_the_annual_review_and_the_sunset_rule(app: TestA
     // The same day again: the day's job already ran, and a second evaluation does not review
     // (nor downgrade) again.
     let report = app.run_due_as_of(review_day + Duration::hours(6)).await;
-    assert!(
-        !report.ran.contains(&"partners.tiering".to_owned()),
-        "{report:?}"
-    );
+    assert!(!report.ran("partners.tiering"), "{report:?}");
     let again = app
         .store_as_of(review_day + Duration::hours(7))
         .evaluate_tiers()
@@ -1145,12 +1151,15 @@ async fn a_late_review_judges_only_partners_that_existed_on_its_day(app: TestApp
         .await;
     assert!(
         report
-            .tiering
-            .reviews
-            .contains(&(program.clone(), review_on)),
+            .notes("partners.tiering")
+            .contains(&review_note(&program, review_on).as_str()),
         "{report:?}"
     );
-    assert_eq!(report.tiering.downgraded, 1, "{report:?}");
+    assert_eq!(
+        report.count("partners.tiering", "downgraded"),
+        1,
+        "{report:?}"
+    );
     assert_eq!(
         partner(&app, &w.admin, &early).await["tier_name"],
         "Registered"
@@ -2014,7 +2023,11 @@ async fn simulation_reports_changes_and_writes_nothing(app: TestApp) {
     let won = won_deal(&app.http, &w, &a, "Won Corp", 150_000).await;
     let open = approved_deal(&app.http, &w, &a, "Open Corp", 40_000).await;
     let report = app.run_due_as_of(Utc::now()).await;
-    assert_eq!(report.tiering.upgraded, 1, "{report:?}");
+    assert_eq!(
+        report.count("partners.tiering", "upgraded"),
+        1,
+        "{report:?}"
+    );
     assert_eq!(partner(&app, &w.admin, &a).await["tier_name"], "Select");
 
     // The replay, as of five days after the review day (30 days from now).

@@ -131,7 +131,7 @@ async fn full_decisions(http: &Http, token: &str, path: &str) -> Vec<Value> {
 /// The outbox's event kinds about one record, oldest first.
 async fn events_of(app: &TestApp, entity: &str) -> Vec<String> {
     app.store
-        .pending_events(10_000)
+        .pending_events(&partnerops_core::scope::Scope::Vendor, 10_000)
         .await
         .unwrap()
         .into_iter()
@@ -299,11 +299,11 @@ async fn lifecycle_driven_by_time(app: TestApp) {
 
     // The day before the 90th day ends it is still approved...
     let r = app.run_due_as_of(expires_at - Duration::seconds(1)).await;
-    assert_eq!(r.sweep.expired, 0);
+    assert_eq!(r.count("registrations.sweep", "expired"), 0);
     assert_eq!(get(&app, &w.admin, &rid).await["status"], "approved");
     // ...and at the end of it, expired, and the account is free.
     let r = app.run_due_as_of(expires_at).await;
-    assert_eq!(r.sweep.expired, 1, "{r:?}");
+    assert_eq!(r.count("registrations.sweep", "expired"), 1, "{r:?}");
     let expired = get(&app, &w.a.rep_token, &rid).await;
     assert_eq!(expired["status"], "expired");
     assert_eq!(ts(&expired["closed_at"]), expires_at);
@@ -316,7 +316,12 @@ async fn lifecycle_driven_by_time(app: TestApp) {
         "{last}"
     );
     // A second sweep at the same moment changes nothing.
-    assert_eq!(app.run_due_as_of(expires_at).await.sweep.expired, 0);
+    assert_eq!(
+        app.run_due_as_of(expires_at)
+            .await
+            .count("registrations.sweep", "expired"),
+        0
+    );
 
     let free = app
         .http
@@ -639,11 +644,11 @@ async fn follow_up_sla_and_engagement(app: TestApp) {
 
     // Day 14 after approval: on time. Day 15: missed (the other one had an activity).
     let r = app.run_due_as_of(t1 + Duration::days(14)).await;
-    assert_eq!(r.sweep.sla_missed, 0, "{r:?}");
+    assert_eq!(r.count("registrations.sweep", "SLA missed"), 0, "{r:?}");
     assert!(get(&app, &w.a.rep_token, &r1).await["sla_missed_at"].is_null());
     let day15 = t1 + Duration::days(15);
     let r = app.run_due_as_of(day15).await;
-    assert_eq!(r.sweep.sla_missed, 1, "{r:?}");
+    assert_eq!(r.count("registrations.sweep", "SLA missed"), 1, "{r:?}");
     let one = get(&app, &w.a.rep_token, &r1).await;
     assert_eq!(ts(&one["sla_missed_at"]), day15);
     assert_eq!(one["status"], "approved", "a missed SLA keeps the hold");
@@ -886,8 +891,7 @@ async fn renewal_once_with_documented_activity(app: TestApp) {
     assert_eq!(
         app.run_due_as_of(expires_at + Duration::minutes(1))
             .await
-            .sweep
-            .expired,
+            .count("registrations.sweep", "expired"),
         0
     );
     assert_eq!(get(&app, &w.admin, &rid).await["status"], "approved");
@@ -1018,13 +1022,13 @@ async fn conflict_escalates_across_a_weekend_and_a_holiday(app: TestApp) {
 
     // Not late a minute before the deadline; a level up a minute after it.
     let r = app.run_due_as_of(due - Duration::minutes(1)).await;
-    assert_eq!(r.sweep.escalated, 0);
+    assert_eq!(r.count("registrations.sweep", "escalated"), 0);
     let path = format!("/api/v1/conflicts/{cid}");
     let before = app.http.get(&path, &w.channel).await.json();
     assert_eq!(before["level"], 0);
     let late = due + Duration::minutes(1);
     let r = app.run_due_as_of(late).await;
-    assert_eq!(r.sweep.escalated, 1, "{r:?}");
+    assert_eq!(r.count("registrations.sweep", "escalated"), 1, "{r:?}");
     let after = app.http.get(&path, &w.a.admin_token).await;
     assert_eq!(after.status, StatusCode::OK);
     let after = after.json();
@@ -1150,8 +1154,7 @@ async fn conflict_escalates_across_a_weekend_and_a_holiday(app: TestApp) {
     assert_eq!(
         app.run_due_as_of(late + Duration::days(30))
             .await
-            .sweep
-            .escalated,
+            .count("registrations.sweep", "escalated"),
         0
     );
     let mut events = events_of(&app, &cid).await;
@@ -1960,12 +1963,12 @@ async fn as_of_runs_apply_the_rules_as_of_that_time(app: TestApp) {
         expires_at - Duration::minutes(1)
     };
     let r = app.run_due_as_of(before).await;
-    assert_eq!(r.sweep.expired, 0);
+    assert_eq!(r.count("registrations.sweep", "expired"), 0);
     assert_eq!(get(&app, &w.admin, &rid).await["status"], "approved");
     let r = app.run_due_as_of(expires_at).await;
     assert_eq!(
         (
-            r.sweep.expired,
+            r.count("registrations.sweep", "expired"),
             get(&app, &w.admin, &rid).await["status"].clone()
         ),
         (1, json!("expired")),
@@ -2194,9 +2197,11 @@ async fn sweeps_on_two_instances_change_each_record_once(app: TestApp) {
         );
         let (a, b) = (a.unwrap(), b.unwrap());
         let (sla, escalated, expired) = (
-            a.sweep.sla_missed + b.sweep.sla_missed,
-            a.sweep.escalated + b.sweep.escalated,
-            a.sweep.expired + b.sweep.expired,
+            a.count("registrations.sweep", "SLA missed")
+                + b.count("registrations.sweep", "SLA missed"),
+            a.count("registrations.sweep", "escalated")
+                + b.count("registrations.sweep", "escalated"),
+            a.count("registrations.sweep", "expired") + b.count("registrations.sweep", "expired"),
         );
         match field {
             "sla" => assert_eq!((sla, escalated, expired), (6, 6, 0), "{a:?} {b:?}"),
