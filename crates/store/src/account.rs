@@ -239,6 +239,7 @@ impl Store {
         entity::sort_names::<Account>()
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_account(&self, actor: &Actor, input: &AccountInput) -> Result<Account> {
         actor.authorize(&Action::WriteAccount)?;
         let f = AccountFields::parse(input)?;
@@ -253,10 +254,12 @@ impl Store {
         Ok(account)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn account(&self, scope: &Scope, id: &str) -> Result<Account> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn accounts(
         &self,
         scope: &Scope,
@@ -288,6 +291,7 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_account(
         &self,
         actor: &Actor,
@@ -318,10 +322,12 @@ impl Store {
         Ok(after)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_account(&self, actor: &Actor, id: &str) -> Result<Account> {
         entity::set_archived(self, actor, id, true).await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_account(&self, actor: &Actor, id: &str) -> Result<Account> {
         entity::set_archived(self, actor, id, false).await
     }

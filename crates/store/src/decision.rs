@@ -122,6 +122,7 @@ row! {
 impl Store {
     /// The decisions about one record, oldest first. A partner sees only decisions about
     /// its own records; the caller has already checked the record is visible.
+    #[tracing::instrument(skip_all, fields(entity_id = %entity_id))]
     pub async fn decisions(
         &self,
         scope: &Scope,

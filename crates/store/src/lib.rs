@@ -63,6 +63,7 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Connects to `url` and applies pending migrations.
+    #[tracing::instrument(skip_all)]
     pub async fn open(url: &str) -> Result<Store> {
         let store = Store::connect(url).await?;
         store.migrate().await?;
@@ -78,6 +79,7 @@ impl Store {
     }
 
     /// Connects without migrating.
+    #[tracing::instrument(skip_all)]
     pub async fn connect(url: &str) -> Result<Store> {
         let db = Db::connect(url).await?;
         Ok(Store {
@@ -101,6 +103,7 @@ impl Store {
         self.db.backend()
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn close(&self) {
         self.db.close().await;
     }

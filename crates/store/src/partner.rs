@@ -247,6 +247,7 @@ impl Store {
         entity::sort_names::<Partner>()
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_partner(&self, actor: &Actor, input: &PartnerInput) -> Result<Partner> {
         actor.authorize(&Action::GovernPartner)?;
         let now = self.now();
@@ -257,10 +258,12 @@ impl Store {
         Ok(partner)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn partner(&self, scope: &Scope, id: &str) -> Result<Partner> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn partners(
         &self,
         scope: &Scope,
@@ -299,6 +302,7 @@ impl Store {
     /// the right role) its profile; only vendor staff what the vendor governs. Status moves
     /// follow the lifecycle; a new program without a named tier puts the partner on that
     /// program's entry tier.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_partner(
         &self,
         actor: &Actor,
@@ -362,10 +366,12 @@ impl Store {
         Ok(after)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_partner(&self, actor: &Actor, id: &str) -> Result<Partner> {
         entity::set_archived(self, actor, id, true).await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_partner(&self, actor: &Actor, id: &str) -> Result<Partner> {
         entity::set_archived(self, actor, id, false).await
     }

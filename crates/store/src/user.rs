@@ -156,6 +156,7 @@ impl Store {
 
     /// Creates a user. A partner admin creates users in its own partner only; vendor staff
     /// name the partner for partner roles.
+    #[tracing::instrument(skip_all)]
     pub async fn create_user(&self, actor: &Actor, input: &NewUserInput) -> Result<User> {
         let mut new = NewUser::parse(input)?;
         let scope = actor.scope();
@@ -213,6 +214,7 @@ impl Store {
         Ok(user)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn user(&self, scope: &Scope, id: &str) -> Result<User> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
@@ -229,6 +231,7 @@ impl Store {
         User::from_row(row.ok_or(StoreError::NotFound(EntityKind::User))?)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn users(
         &self,
         scope: &Scope,
@@ -257,6 +260,7 @@ impl Store {
     /// Changes a user. Anyone may change their own name and password; changing someone
     /// else, or any role, needs the role rule for both the old and the new role. A partner
     /// role stays a partner role (the user's partner never changes).
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_user(
         &self,
         actor: &Actor,
@@ -324,6 +328,7 @@ impl Store {
     }
 
     /// Archives a user: they can no longer sign in or use their tokens.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_user(&self, actor: &Actor, id: &str) -> Result<User> {
         if actor.user_id().map(|u| u.as_str()) == Some(id) {
             return Err(StoreError::conflict(
@@ -340,6 +345,7 @@ impl Store {
         Ok(user)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_user(&self, actor: &Actor, id: &str) -> Result<User> {
         entity::set_archived(self, actor, id, false).await
     }

@@ -130,6 +130,7 @@ fn build(
 
 impl Store {
     /// A partner's checklist and activation time (the partner itself, or staff).
+    #[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
     pub async fn onboarding(&self, scope: &Scope, partner_id: &str) -> Result<Onboarding> {
         let mut r = self.db.read();
         let partner: Partner = entity::fetch(&mut r, scope, partner_id).await?;
@@ -149,6 +150,7 @@ impl Store {
     }
 
     /// Ticks (or unticks) an item people tick: staff, or the partner's admin for its own.
+    #[tracing::instrument(skip_all, fields(partner_id = %partner_id, key = %key))]
     pub async fn tick_onboarding(
         &self,
         actor: &Actor,
@@ -227,6 +229,7 @@ impl Store {
     }
 
     /// Activation time of every live partner of a program, and its distribution per cohort.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn activation_report(
         &self,
         scope: &Scope,

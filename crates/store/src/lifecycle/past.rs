@@ -26,7 +26,7 @@ impl Store {
     /// Demo data only: stores a just-created partner's joining profile and its past tier
     /// moves, in one transaction, as decided under the program's first policy version.
     #[doc(hidden)]
-    #[tracing::instrument(skip_all, fields(partner_id))]
+    #[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
     pub async fn load_partner_past(
         &self,
         partner_id: &str,

@@ -442,7 +442,7 @@ impl Store {
     }
 
     /// Where a partner stands now and what the next tier needs (the partner itself, or staff).
-    #[tracing::instrument(skip_all, fields(partner_id))]
+    #[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
     pub async fn tier_standing(&self, scope: &Scope, partner_id: &str) -> Result<TierStanding> {
         let mut r = self.db.read();
         let partner: Partner = entity::fetch(&mut r, scope, partner_id).await?;

@@ -13,7 +13,7 @@ use partnerops_core::partner::Partner;
 use partnerops_core::partnership::charter::{Signatures, edit_allowed};
 use partnerops_core::partnership::content::CharterContent;
 use partnerops_core::partnership::operating_model::{deal_ownership_rules, render_markdown};
-use partnerops_core::partnership::phases::{self, GateDecision, Phase};
+use partnerops_core::partnership::phases::{self, GateDecision, GateOutcome, Phase};
 use partnerops_core::partnership::record::{
     Charter, CharterInput, CharterPatch, CharterStatus, EndInput, GateInput, GateReview,
     PhaseInput, TreeAnswers,
@@ -157,6 +157,7 @@ impl Store {
     }
 
     /// Opens a charter for a partner (vendor staff); it starts as an unsigned draft, version 1.
+    #[tracing::instrument(skip_all)]
     pub async fn create_charter(&self, actor: &Actor, input: &CharterInput) -> Result<Charter> {
         actor.authorize(&Action::GovernPartnership)?;
         let mut inv = Invalid::new();
@@ -223,10 +224,12 @@ impl Store {
         Ok(charter)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn charter(&self, scope: &Scope, id: &str) -> Result<Charter> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn charters(
         &self,
         scope: &Scope,
@@ -243,6 +246,7 @@ impl Store {
 
     /// Edits the current version while it is not signed by both sides; a signed version is
     /// changed only by an amendment.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_charter(
         &self,
         actor: &Actor,
@@ -313,6 +317,7 @@ impl Store {
 
     /// Signs the current version for the actor's side: vendor staff for the vendor, the
     /// partner's admin for the partner. Both signatures lock the version.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn sign_charter(&self, actor: &Actor, id: &str) -> Result<Charter> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -382,6 +387,7 @@ impl Store {
     }
 
     /// Starts an amendment: the next version, a copy of the signed one, unsigned.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn amend_charter(&self, actor: &Actor, id: &str) -> Result<Charter> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -426,6 +432,7 @@ impl Store {
 
     /// Enters the next phase: in order, one at a time; past Crawl only with a charter both
     /// sides signed and the previous gate passed.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn enter_phase(
         &self,
         actor: &Actor,
@@ -507,6 +514,7 @@ impl Store {
     /// Reviews the current phase's gate with measured values. Passing says go; failing
     /// follows the "continue this partnership?" tree: a failed Crawl ends the partnership,
     /// a failed Walk restarts Crawl (or ends, if asked). Ending needs the lessons learned.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn review_gate(
         &self,
         actor: &Actor,
@@ -518,65 +526,7 @@ impl Store {
         let charter: Charter = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::GovernPartnership)?;
         ensure_active(&charter)?;
-        let t = &charter.content.thresholds;
-        let (phase, outcome, measured) = match charter.phase {
-            Some(Phase::Crawl) => {
-                let r = input.crawl.clone().ok_or_else(|| {
-                    invalid(FieldError::new(
-                        "crawl",
-                        "required",
-                        "the Crawl gate needs the crawl measurements",
-                    ))
-                })?;
-                (Phase::Crawl, phases::crawl_gate(&r, t), to_json(&r)?)
-            }
-            Some(Phase::Walk) => {
-                let r = input.walk.clone().ok_or_else(|| {
-                    invalid(FieldError::new(
-                        "walk",
-                        "required",
-                        "the Walk gate needs the walk measurements",
-                    ))
-                })?;
-                let walk = phases::walk_gate(&r, t);
-                let run = input.run.clone().unwrap_or_default();
-                let crawl_passed = last_gate(&mut tx, id, Phase::Crawl)
-                    .await?
-                    .is_some_and(|g| g.passed);
-                let mut outcome = phases::run_gate(crawl_passed, walk.passed, &run);
-                if !walk.passed {
-                    outcome.missed = walk
-                        .missed
-                        .into_iter()
-                        .chain(
-                            outcome
-                                .missed
-                                .into_iter()
-                                .filter(|m| !m.contains("Walk gate")),
-                        )
-                        .collect();
-                }
-                (
-                    Phase::Walk,
-                    outcome,
-                    to_json(&serde_json::json!({"walk": r, "run": run}))?,
-                )
-            }
-            Some(Phase::Run) => {
-                return Err(StoreError::conflict(
-                    "phase",
-                    "charter.no_gate",
-                    "Run has no gate; review it in the quarterly business review",
-                ));
-            }
-            None => {
-                return Err(StoreError::conflict(
-                    "phase",
-                    "charter.not_started",
-                    "enter Crawl before reviewing a gate",
-                ));
-            }
-        };
+        let (phase, outcome, measured) = measure_gate(&mut tx, &charter, input).await?;
         // The continue-partnership tree, answered by the gate results.
         let tree = tree_of(&mut tx, "continue_partnership").await?;
         let mut answers = HashMap::new();
@@ -585,31 +535,7 @@ impl Store {
             answers.insert("walk".to_owned(), outcome.passed);
         }
         let evaluation = tree.evaluate(&answers);
-        let decision = match (outcome.passed, phase, input.if_walk_fails.as_deref()) {
-            (true, _, _) => GateDecision::Go,
-            (false, Phase::Walk, Some("end")) => GateDecision::End,
-            (false, Phase::Walk, None | Some("restart_crawl")) => GateDecision::RestartCrawl,
-            (false, Phase::Walk, Some(_)) => {
-                return Err(invalid(FieldError::new(
-                    "if_walk_fails",
-                    "one_of",
-                    "if_walk_fails must be one of: restart_crawl, end",
-                )));
-            }
-            (false, _, _) => GateDecision::End,
-        };
-        let lessons = input
-            .lessons
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty());
-        if decision == GateDecision::End && lessons.is_none() {
-            return Err(invalid(FieldError::new(
-                "lessons",
-                "required",
-                "ending a partnership records what was learned: lessons is required",
-            )));
-        }
+        let (decision, lessons) = gate_decision(outcome.passed, phase, input)?;
         let review_id: GateReviewId = new_id();
         let mut q = Sql::new(
             "INSERT INTO gate_reviews (id, charter_id, phase, measured, passed, missed, decision, path, reviewer_name, at) VALUES (",
@@ -635,21 +561,7 @@ impl Store {
             .bind(now)
             .push(")");
         tx.execute(&q).await?;
-        let reason = if outcome.passed {
-            format!("{} gate passed", phase.label())
-        } else {
-            format!(
-                "{} gate missed: {}",
-                phase.label(),
-                outcome.missed.join("; ")
-            )
-        };
-        let d = Decision::new(
-            "charter.gate_reviewed",
-            decision.as_str(),
-            format!("{reason}; decision: {}", decision.label()),
-            charter.version,
-        );
+        let d = gate_decision_record(phase, &outcome, decision, charter.version);
         decide(
             &mut tx,
             now,
@@ -661,21 +573,7 @@ impl Store {
             &[id, review_id.as_str()],
         )
         .await?;
-        match decision {
-            GateDecision::Go => {}
-            GateDecision::RestartCrawl => {
-                tx.execute(
-                    Sql::new("UPDATE charters SET phase = 'crawl', updated_at = ")
-                        .bind(now)
-                        .push(" WHERE id = ")
-                        .bind(id),
-                )
-                .await?;
-            }
-            GateDecision::End => {
-                end_in(&mut tx, now, id, lessons.unwrap_or_default()).await?;
-            }
-        }
+        apply_gate_decision(&mut tx, now, id, decision, lessons).await?;
         change::after_change(
             &mut tx,
             now,
@@ -697,6 +595,7 @@ impl Store {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn gate_reviews(&self, scope: &Scope, id: &str) -> Result<Vec<GateReview>> {
         let _: Charter = entity::fetch(&mut self.db.read(), scope, id).await?;
         let mut q = Sql::new(
@@ -708,6 +607,7 @@ impl Store {
     }
 
     /// Ends a partnership, recording what was learned.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn end_charter(&self, actor: &Actor, id: &str, input: &EndInput) -> Result<Charter> {
         let lessons = text::required("lessons", input.lessons.as_deref(), 4000).map_err(invalid)?;
         let now = self.now();
@@ -758,6 +658,7 @@ impl Store {
     }
 
     /// Replaces a tree's questions for this installation (vendor), after validation.
+    #[tracing::instrument(skip_all, fields(key = %key))]
     pub async fn set_decision_tree(&self, actor: &Actor, key: &str, tree: &Tree) -> Result<Tree> {
         actor.authorize(&Action::GovernPartnership)?;
         if !tree::builtin().iter().any(|t| t.key == key) {
@@ -782,6 +683,7 @@ impl Store {
 
     /// Evaluates a tree with the answers given so far and records the evaluation (about a
     /// charter when one is named). Returns the path and the outcome or the next question.
+    #[tracing::instrument(skip_all, fields(key = %key))]
     pub async fn evaluate_tree(
         &self,
         actor: &Actor,
@@ -844,6 +746,7 @@ impl Store {
     }
 
     /// The operating-model document of a charter, in Markdown.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn operating_model(&self, scope: &Scope, id: &str) -> Result<String> {
         let charter: Charter = entity::fetch(&mut self.db.read(), scope, id).await?;
         let partner: Partner = entity::fetch(
@@ -861,6 +764,155 @@ impl Store {
             &deal_ownership_rules(&policy),
         ))
     }
+}
+
+/// The gate of the charter's current phase, judged on the measurements in `input`: the
+/// phase, the outcome and the measurements as stored.
+async fn measure_gate(
+    tx: &mut Tx,
+    charter: &Charter,
+    input: &GateInput,
+) -> Result<(Phase, GateOutcome, String)> {
+    let t = &charter.content.thresholds;
+    match charter.phase {
+        Some(Phase::Crawl) => {
+            let r = input.crawl.clone().ok_or_else(|| {
+                invalid(FieldError::new(
+                    "crawl",
+                    "required",
+                    "the Crawl gate needs the crawl measurements",
+                ))
+            })?;
+            Ok((Phase::Crawl, phases::crawl_gate(&r, t), to_json(&r)?))
+        }
+        Some(Phase::Walk) => {
+            let r = input.walk.clone().ok_or_else(|| {
+                invalid(FieldError::new(
+                    "walk",
+                    "required",
+                    "the Walk gate needs the walk measurements",
+                ))
+            })?;
+            let walk = phases::walk_gate(&r, t);
+            let run = input.run.clone().unwrap_or_default();
+            let crawl_passed = last_gate(tx, charter.id.as_str(), Phase::Crawl)
+                .await?
+                .is_some_and(|g| g.passed);
+            let mut outcome = phases::run_gate(crawl_passed, walk.passed, &run);
+            if !walk.passed {
+                outcome.missed = walk
+                    .missed
+                    .into_iter()
+                    .chain(
+                        outcome
+                            .missed
+                            .into_iter()
+                            .filter(|m| !m.contains("Walk gate")),
+                    )
+                    .collect();
+            }
+            Ok((
+                Phase::Walk,
+                outcome,
+                to_json(&serde_json::json!({"walk": r, "run": run}))?,
+            ))
+        }
+        Some(Phase::Run) => Err(StoreError::conflict(
+            "phase",
+            "charter.no_gate",
+            "Run has no gate; review it in the quarterly business review",
+        )),
+        None => Err(StoreError::conflict(
+            "phase",
+            "charter.not_started",
+            "enter Crawl before reviewing a gate",
+        )),
+    }
+}
+
+/// What a gate review decides, and the lessons learned (required when it ends the
+/// partnership).
+fn gate_decision(
+    passed: bool,
+    phase: Phase,
+    input: &GateInput,
+) -> Result<(GateDecision, Option<&str>)> {
+    let decision = match (passed, phase, input.if_walk_fails.as_deref()) {
+        (true, _, _) => GateDecision::Go,
+        (false, Phase::Walk, Some("end")) => GateDecision::End,
+        (false, Phase::Walk, None | Some("restart_crawl")) => GateDecision::RestartCrawl,
+        (false, Phase::Walk, Some(_)) => {
+            return Err(invalid(FieldError::new(
+                "if_walk_fails",
+                "one_of",
+                "if_walk_fails must be one of: restart_crawl, end",
+            )));
+        }
+        (false, _, _) => GateDecision::End,
+    };
+    let lessons = input
+        .lessons
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    if decision == GateDecision::End && lessons.is_none() {
+        return Err(invalid(FieldError::new(
+            "lessons",
+            "required",
+            "ending a partnership records what was learned: lessons is required",
+        )));
+    }
+    Ok((decision, lessons))
+}
+
+/// The recorded decision of a gate review.
+fn gate_decision_record(
+    phase: Phase,
+    outcome: &GateOutcome,
+    decision: GateDecision,
+    version: i64,
+) -> Decision {
+    let reason = if outcome.passed {
+        format!("{} gate passed", phase.label())
+    } else {
+        format!(
+            "{} gate missed: {}",
+            phase.label(),
+            outcome.missed.join("; ")
+        )
+    };
+    Decision::new(
+        "charter.gate_reviewed",
+        decision.as_str(),
+        format!("{reason}; decision: {}", decision.label()),
+        version,
+    )
+}
+
+/// Carries out a gate decision: nothing for go, back to Crawl, or the end.
+async fn apply_gate_decision(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    id: &str,
+    decision: GateDecision,
+    lessons: Option<&str>,
+) -> Result<()> {
+    match decision {
+        GateDecision::Go => {}
+        GateDecision::RestartCrawl => {
+            tx.execute(
+                Sql::new("UPDATE charters SET phase = 'crawl', updated_at = ")
+                    .bind(now)
+                    .push(" WHERE id = ")
+                    .bind(id),
+            )
+            .await?;
+        }
+        GateDecision::End => {
+            end_in(tx, now, id, lessons.unwrap_or_default()).await?;
+        }
+    }
+    Ok(())
 }
 
 fn ensure_active(c: &Charter) -> Result<()> {

@@ -41,6 +41,44 @@ fn number(field: &str) -> Result<i64> {
         .map_err(|_| StoreError::Corrupt(format!("history number {field:?}")))
 }
 
+/// One packed registration (`partner|id|status|submitted|approved|closed|amount|renewals`),
+/// or `None` when its partner is not in `index` (archived).
+fn unpack_registration(
+    item: &str,
+    index: &HashMap<&str, u32>,
+) -> Result<Option<RegistrationHistory>> {
+    let f: Vec<&str> = item.split('|').collect();
+    let [
+        partner,
+        id,
+        status,
+        submitted,
+        approved,
+        closed,
+        amount,
+        renewals,
+    ] = f[..]
+    else {
+        return Err(StoreError::Corrupt(format!("history row {item:?}")));
+    };
+    let Some(&partner) = index.get(partner) else {
+        return Ok(None);
+    };
+    let status =
+        RegistrationStatus::parse("status", status).map_err(|e| StoreError::Corrupt(e.message))?;
+    Ok(Some(RegistrationHistory {
+        id: id.to_owned(),
+        partner,
+        status,
+        submitted_at: time(submitted)?.unwrap_or_default(),
+        approved_at: time(approved)?,
+        closed_at: time(closed)?,
+        amount_minor: number(amount)?,
+        renewals: number(renewals)?,
+        activities: Vec::new(),
+    }))
+}
+
 /// The live partners of a program and every registration they submitted up to `as_of`.
 pub(crate) async fn load(
     x: &mut impl Exec,
@@ -83,38 +121,11 @@ pub(crate) async fn load(
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for row in x.all::<PackedRow>(&q).await? {
         for item in row.packed.split(';') {
-            let f: Vec<&str> = item.split('|').collect();
-            let [
-                partner,
-                id,
-                status,
-                submitted,
-                approved,
-                closed,
-                amount,
-                renewals,
-            ] = f[..]
-            else {
-                return Err(StoreError::Corrupt(format!("history row {item:?}")));
-            };
             // Registrations of archived partners are not part of the live program.
-            let Some(&partner) = index.get(partner) else {
-                continue;
-            };
-            let status = RegistrationStatus::parse("status", status)
-                .map_err(|e| StoreError::Corrupt(e.message))?;
-            by_id.insert(id.to_owned(), registrations.len());
-            registrations.push(RegistrationHistory {
-                id: id.to_owned(),
-                partner,
-                status,
-                submitted_at: time(submitted)?.unwrap_or_default(),
-                approved_at: time(approved)?,
-                closed_at: time(closed)?,
-                amount_minor: number(amount)?,
-                renewals: number(renewals)?,
-                activities: Vec::new(),
-            });
+            if let Some(r) = unpack_registration(item, &index)? {
+                by_id.insert(r.id.clone(), registrations.len());
+                registrations.push(r);
+            }
         }
     }
 

@@ -376,6 +376,7 @@ async fn publish_in(
 
 impl Store {
     /// The policy in force for a program (vendor staff).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn program_policy(&self, scope: &Scope, program_id: &str) -> Result<PolicyVersion> {
         let mut r = self.db.read();
         let _: Program = entity::fetch(&mut r, scope, program_id).await?;
@@ -383,6 +384,7 @@ impl Store {
     }
 
     /// Every published version, newest first.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn policy_history(
         &self,
         scope: &Scope,
@@ -408,6 +410,7 @@ impl Store {
     }
 
     /// One version (1 is the seed defaults when nothing was published as 1).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn policy_version(
         &self,
         scope: &Scope,
@@ -422,6 +425,7 @@ impl Store {
     }
 
     /// What changed from one version to another.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn policy_diff(
         &self,
         scope: &Scope,
@@ -452,6 +456,7 @@ impl Store {
     }
 
     /// Publishes a policy document as the program's next version.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn publish_policy(
         &self,
         actor: &Actor,
@@ -470,6 +475,7 @@ impl Store {
     }
 
     /// The registration rules in force for a program (vendor staff).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn registration_policy(
         &self,
         scope: &Scope,
@@ -483,6 +489,7 @@ impl Store {
     }
 
     /// Publishes new registration rules as the next policy version (the rest unchanged).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn set_registration_policy(
         &self,
         actor: &Actor,
@@ -529,6 +536,7 @@ impl Store {
 
     /// Replays the program's recorded history under `document` and lists every outcome
     /// that would change against the policy in force. Writes nothing.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn simulate_policy(
         &self,
         scope: &Scope,
@@ -547,6 +555,7 @@ impl Store {
     // ---- drafts and the advisory council's comments ----
 
     /// Saves a draft of the next version (validated; not yet in force).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn create_policy_draft(
         &self,
         actor: &Actor,
@@ -600,6 +609,7 @@ impl Store {
     }
 
     /// The drafts of a program: staff see all; a council member sees the shared ones.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn policy_drafts(&self, scope: &Scope, program_id: &str) -> Result<Vec<PolicyDraft>> {
         let mut r = self.db.read();
         if matches!(scope, Scope::Vendor) {
@@ -624,11 +634,13 @@ impl Store {
         Ok(out)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn policy_draft(&self, scope: &Scope, id: &str) -> Result<PolicyDraft> {
         draft_in(&mut self.db.read(), scope, id).await
     }
 
     /// Moves a draft on: share it with the council, publish it, or discard it.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn set_draft_status(
         &self,
         actor: &Actor,
@@ -710,6 +722,7 @@ impl Store {
     }
 
     /// A comment on a shared draft, by vendor staff or the admin of a council member.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn comment_on_draft(
         &self,
         actor: &Actor,

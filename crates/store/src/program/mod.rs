@@ -116,6 +116,7 @@ impl Store {
     }
 
     /// Creates a program and its default tier ladder (Registered, Select, Premier).
+    #[tracing::instrument(skip_all)]
     pub async fn create_program(&self, actor: &Actor, input: &ProgramInput) -> Result<Program> {
         actor.authorize(&Action::WriteProgram)?;
         let fields = ProgramFields::parse(input)?;
@@ -149,10 +150,12 @@ impl Store {
         Ok(program)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn program(&self, scope: &Scope, id: &str) -> Result<Program> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn programs(
         &self,
         scope: &Scope,
@@ -171,6 +174,7 @@ impl Store {
     }
 
     /// Changes the fields `patch` names; the result is validated as a whole.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_program(
         &self,
         actor: &Actor,
@@ -200,10 +204,12 @@ impl Store {
         Ok(after)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_program(&self, actor: &Actor, id: &str) -> Result<Program> {
         entity::set_archived(self, actor, id, true).await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_program(&self, actor: &Actor, id: &str) -> Result<Program> {
         entity::set_archived(self, actor, id, false).await
     }

@@ -242,6 +242,7 @@ impl Store {
 
     /// Opens a case: a partner about its own registration, direct sales or a channel
     /// manager about a registration or an account.
+    #[tracing::instrument(skip_all)]
     pub async fn open_conflict(
         &self,
         actor: &Actor,
@@ -331,10 +332,12 @@ impl Store {
         Ok(case)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn conflict(&self, scope: &Scope, id: &str) -> Result<ConflictCase> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn conflicts(
         &self,
         scope: &Scope,
@@ -352,6 +355,7 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn comment_on_conflict(
         &self,
         actor: &Actor,
@@ -394,6 +398,7 @@ impl Store {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn conflict_comments(&self, scope: &Scope, id: &str) -> Result<Vec<ConflictComment>> {
         let _: ConflictCase = entity::fetch(&mut self.db.read(), scope, id).await?;
         let mut q = Sql::new(
@@ -413,6 +418,7 @@ impl Store {
     }
 
     /// Resolves an open case (vendor): who keeps the account, and why.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn resolve_conflict(
         &self,
         actor: &Actor,

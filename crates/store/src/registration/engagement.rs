@@ -11,7 +11,7 @@ use partnerops_core::registration::{Decision, EngagementStatus, rules};
 use partnerops_core::scope::{Action, Scope};
 
 use crate::change::{self, Change};
-use crate::db::{Exec, Sql, row};
+use crate::db::{Exec, Sql, Tx, row};
 use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
 use crate::registration::facts;
@@ -78,12 +78,50 @@ pub struct EngagementFilter {
     pub registration_id: Option<RegistrationId>,
 }
 
+/// Inserts an engagement request on `reg`; an auto-granted one is decided at once.
+async fn insert_request(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    reg: &Registration,
+    requester: &str,
+    reason: &str,
+    status: EngagementStatus,
+    decision: &Decision,
+) -> Result<EngagementId> {
+    let id: EngagementId = new_id();
+    let granted = status == EngagementStatus::AutoGranted;
+    let mut q = Sql::new(
+        "INSERT INTO engagement_requests (id, registration_id, partner_id, requested_by, reason, status, decided_at, decision_reason, created_at) VALUES (",
+    );
+    q.bind(id.as_str())
+        .push(", ")
+        .bind(reg.id.as_str())
+        .push(", ")
+        .bind(reg.partner_id.as_str())
+        .push(", ")
+        .bind(requester)
+        .push(", ")
+        .bind(reason)
+        .push(", ")
+        .bind(status.as_str())
+        .push(", ")
+        .bind(granted.then_some(now))
+        .push(", ")
+        .bind(granted.then(|| decision.reason.clone()))
+        .push(", ")
+        .bind(now)
+        .push(")");
+    tx.execute(&q).await?;
+    Ok(id)
+}
+
 impl Store {
     pub fn engagement_sorts() -> Vec<&'static str> {
         entity::sort_names::<EngagementRequest>()
     }
 
     /// A direct rep asks to engage a registered account.
+    #[tracing::instrument(skip_all, fields(registration_id = %registration_id))]
     pub async fn request_engagement(
         &self,
         actor: &Actor,
@@ -116,29 +154,16 @@ impl Store {
         } else {
             EngagementStatus::Pending
         };
-        let id: EngagementId = new_id();
-        let mut q = Sql::new(
-            "INSERT INTO engagement_requests (id, registration_id, partner_id, requested_by, reason, status, decided_at, decision_reason, created_at) VALUES (",
-        );
-        q.bind(id.as_str())
-            .push(", ")
-            .bind(reg.id.as_str())
-            .push(", ")
-            .bind(reg.partner_id.as_str())
-            .push(", ")
-            .bind(requester.as_str())
-            .push(", ")
-            .bind(reason.as_str())
-            .push(", ")
-            .bind(status.as_str())
-            .push(", ")
-            .bind((status == EngagementStatus::AutoGranted).then_some(now))
-            .push(", ")
-            .bind((status == EngagementStatus::AutoGranted).then(|| decision.reason.clone()))
-            .push(", ")
-            .bind(now)
-            .push(")");
-        tx.execute(&q).await?;
+        let id = insert_request(
+            &mut tx,
+            now,
+            &reg,
+            requester.as_str(),
+            &reason,
+            status,
+            &decision,
+        )
+        .await?;
         let request: EngagementRequest =
             entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
         decide(
@@ -188,10 +213,12 @@ impl Store {
         Ok(request)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn engagement_request(&self, scope: &Scope, id: &str) -> Result<EngagementRequest> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn engagement_requests(
         &self,
         scope: &Scope,
@@ -212,6 +239,7 @@ impl Store {
     }
 
     /// The holding partner grants (`grant = true`) or denies a pending request.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn answer_engagement(
         &self,
         actor: &Actor,

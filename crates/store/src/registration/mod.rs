@@ -284,6 +284,7 @@ impl Store {
 
     /// Checks an account before registering: held or not and until when (never by whom),
     /// and whether a held account's name is close enough to send a submission to review.
+    #[tracing::instrument(skip_all)]
     pub async fn check_hold(&self, actor: &Actor, input: &AccountRefInput) -> Result<HoldCheck> {
         let CheckTarget {
             name,
@@ -340,6 +341,7 @@ impl Store {
 
     /// Submits a registration. See the module comment for the one-holder rule; the account
     /// is matched by domain, then by name (see `core::registration::matching`).
+    #[tracing::instrument(skip_all)]
     pub async fn submit_registration(
         &self,
         actor: &Actor,
@@ -728,10 +730,12 @@ impl Store {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn registration(&self, scope: &Scope, id: &str) -> Result<Registration> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn registrations(
         &self,
         scope: &Scope,
@@ -756,12 +760,14 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn registration_activities(&self, scope: &Scope, id: &str) -> Result<Vec<Activity>> {
         let _: Registration = entity::fetch(&mut self.db.read(), scope, id).await?;
         activities(&mut self.db.read(), id).await
     }
 
     /// Approves a pending registration (vendor): valid `validity_days` from now.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn approve_registration(
         &self,
         actor: &Actor,
@@ -775,6 +781,7 @@ impl Store {
     }
 
     /// Rejects a pending registration (vendor), with a reason; the account is released.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn reject_registration(
         &self,
         actor: &Actor,
@@ -837,6 +844,7 @@ impl Store {
     }
 
     /// Withdraws a pending or approved registration (the partner, or vendor staff).
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn withdraw_registration(&self, actor: &Actor, id: &str) -> Result<Registration> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -870,6 +878,7 @@ impl Store {
     }
 
     /// Logs a follow-up activity; it restarts the follow-up SLA (and clears a missed mark).
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn log_activity(
         &self,
         actor: &Actor,
@@ -960,6 +969,7 @@ impl Store {
 
     /// Renews an approved registration once, when it has documented activity in the
     /// current validity period; a refusal names its rule.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn renew_registration(&self, actor: &Actor, id: &str) -> Result<Registration> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -1012,6 +1022,7 @@ impl Store {
     }
 
     /// Closes an approved registration as won or lost; the account is released.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn close_registration(
         &self,
         actor: &Actor,
@@ -1086,6 +1097,7 @@ impl Store {
     }
 
     /// Logs a direct rep's activity on an account (vendor staff), for the conflict rules.
+    #[tracing::instrument(skip_all, fields(account_id = %account_id))]
     pub async fn log_direct_activity(
         &self,
         actor: &Actor,
