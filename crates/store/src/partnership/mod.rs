@@ -1,6 +1,8 @@
 //! Partnership charters: versioned content both sides write, signatures that lock a
 //! version, amendments, crawl/walk/run phases with gate reviews, decision trees and the
 //! operating-model document. The rules are `core::partnership`'s; this is their storage.
+//! Not here: deciding whether a phase or gate passes (`core::partnership::phases`), or the
+//! decision/audit/outbox plumbing every change ends with (`change`).
 
 use std::collections::HashMap;
 

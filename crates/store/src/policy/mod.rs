@@ -1,7 +1,8 @@
 //! Program policies: published versions of each program's policy document (the newest
 //! applies), their history and differences, drafts shared with the advisory council, and the
 //! what-if replay of a draft. A program that never published uses the seed defaults laid over
-//! its own ladder, as version 1.
+//! its own ladder, as version 1. Not here: validating or diffing a policy document
+//! (`core::policy`), or SQL spelled per backend (the history load asks `db::dialect`).
 
 mod history;
 

@@ -1,4 +1,6 @@
-//! Programs: create (with the default tier ladder), read, change, list, archive.
+//! Programs and their tier ladders (`tier.rs`): create (with the default ladder), read,
+//! change, list, archive. Not here: a program's policy document (`policy`) or the partners
+//! on it (`partner`); programs are vendor-only, so partner scopes never see them.
 
 pub mod tier;
 

@@ -5,6 +5,10 @@
 //! registrations, and an insert that does nothing on conflict. Concurrent submissions from
 //! any number of instances therefore produce exactly one holder. State changes are
 //! conditional updates (`… WHERE status = 'pending'`), so two approvers cannot both win.
+//!
+//! Beside it: conflict cases, engagement requests and the time-driven sweep job
+//! (`sweep.rs`). Not here: the rules themselves (`core::registration`), SQL that differs by
+//! backend (`db::dialect`), or the decision/audit/outbox plumbing (`change`).
 
 pub mod conflict;
 pub mod engagement;
