@@ -283,3 +283,58 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveTime, TimeDelta, TimeZone, Utc};
+
+    use super::{JobReport, JobRun, RunReport, Schedule};
+
+    #[test]
+    fn slots() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 4, 10, 17, 42).unwrap();
+        let minute = Schedule::Every(TimeDelta::minutes(1));
+        assert_eq!(
+            minute.slot(now, false),
+            Utc.with_ymd_and_hms(2026, 3, 4, 10, 17, 0).unwrap()
+        );
+        assert_eq!(minute.slot(now, true), now, "on demand: the exact instant");
+        let midnight = Schedule::DailyAt(NaiveTime::MIN);
+        let day = Utc.with_ymd_and_hms(2026, 3, 4, 0, 0, 0).unwrap();
+        assert_eq!(midnight.slot(now, false), day);
+        assert_eq!(midnight.slot(now, true), day);
+        let noon = Schedule::DailyAt(NaiveTime::from_hms_opt(12, 0, 0).unwrap());
+        assert_eq!(
+            noon.slot(now, false),
+            Utc.with_ymd_and_hms(2026, 3, 3, 12, 0, 0).unwrap(),
+            "before today's time: yesterday's slot"
+        );
+    }
+
+    #[test]
+    fn reports_read_as_lines() {
+        let report = RunReport {
+            runs: vec![
+                JobRun {
+                    kind: "registrations.sweep".to_owned(),
+                    report: JobReport::default()
+                        .figure("expired", 2)
+                        .figure("escalated", 0),
+                },
+                JobRun {
+                    kind: "partners.tiering".to_owned(),
+                    report: JobReport::default()
+                        .figure("upgraded", 1)
+                        .note("annual review 2026-01-15 of prg_x".to_owned()),
+                },
+            ],
+        };
+        assert_eq!(
+            report.to_string(),
+            "registrations.sweep: expired 2, escalated 0\npartners.tiering: upgraded 1; annual review 2026-01-15 of prg_x"
+        );
+        assert_eq!(report.count("registrations.sweep", "expired"), 2);
+        assert!(report.ran("partners.tiering"));
+        assert_eq!(RunReport::default().to_string(), "no job was due");
+    }
+}
