@@ -3,7 +3,6 @@
 //! calls the same store functions the API uses.
 
 mod config;
-mod jobs;
 mod policy;
 
 use std::io::{BufRead, IsTerminal};
@@ -349,7 +348,7 @@ async fn cmd_migrate(file: &FileConfig, db: &Db) -> Result<()> {
     let store = Store::connect(settings.database_url.expose())
         .await
         .with_context(|| format!("connecting to {}", settings.database_url))?;
-    let applied = partnerops_store::migrate::migrate(store.db()).await?;
+    let applied = store.migrate().await?;
     println!(
         "{} migration(s) applied to {}",
         applied.len(),
@@ -436,7 +435,10 @@ async fn cmd_user_create(
 
 async fn cmd_token_create(file: &FileConfig, db: &Db, user: &str, name: String) -> Result<()> {
     let store = open_quietly(file, db).await?;
-    let owner = store.user_by_email(user).await.map_err(explain)?;
+    let owner = store
+        .user_by_email(&partnerops_core::scope::Scope::Vendor, user)
+        .await
+        .map_err(explain)?;
     let (_, secret) = store
         .create_token(
             &Actor::system("cli"),
@@ -463,7 +465,7 @@ async fn cmd_run_due(file: &FileConfig, db: &Db, as_of: Option<String>) -> Resul
     let store = with_as_of(open_quietly(file, db).await?, as_of)?;
     let report = store.run_due().await.map_err(explain)?;
     println!("as of {}:", store.now().to_rfc3339());
-    for line in jobs::summary(&report) {
+    for line in report.to_string().lines() {
         println!("  {line}");
     }
     Ok(())
@@ -608,9 +610,9 @@ async fn scheduler(store: Store) {
     loop {
         tick.tick().await;
         match store.run_scheduled().await {
-            Ok(report) if !report.ran.is_empty() => {
-                for line in jobs::summary(&report) {
-                    tracing::info!("due jobs: {line}");
+            Ok(report) if !report.is_empty() => {
+                for run in &report.runs {
+                    tracing::info!("due job {}: {}", run.kind, run.report);
                 }
             }
             Ok(_) => {}

@@ -8,7 +8,7 @@
 //! - SQLite: `BEGIN IMMEDIATE`; `INSERT` the account; `SELECT` the account's holding
 //!   registration (`status IN ('pending', 'approved')`, the partial unique index
 //!   `registrations_one_holder`); `INSERT` the registration; `COMMIT`. The connection
-//!   options are the server's (`store::db::Db::connect`): WAL, `synchronous=NORMAL`, foreign
+//!   options are the server's (the store's `db::connect`): WAL, `synchronous=NORMAL`, foreign
 //!   keys on, a 10 s busy timeout, a pool of 8, so both sides get the same durability.
 //! - PostgreSQL: `BEGIN`; `INSERT` the account; `INSERT` the registration
 //!   `ON CONFLICT (account_id) WHERE status IN ('pending', 'approved') DO NOTHING`; `COMMIT`
@@ -158,7 +158,7 @@ fn now_nanos() -> u128 {
         .unwrap_or_default()
 }
 
-/// The same pool the server opens (`partnerops_store::db::Db::connect`), sized to the workers.
+/// The same pool the server opens (the store's `db::connect`), sized to the workers.
 async fn connect(url: &str, workers: usize) -> Result<Pool, Error> {
     let size = u32::try_from(workers)?;
     if url.starts_with("sqlite:") {

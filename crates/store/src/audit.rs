@@ -125,6 +125,7 @@ row! {
 impl Store {
     /// The audit trail of one record, newest first by default. The record must be visible
     /// to `scope` (else `NotFound`), and a partner sees only events about its own records.
+    #[tracing::instrument(skip_all, fields(entity_id = %entity_id))]
     pub async fn audit_trail(
         &self,
         scope: &Scope,

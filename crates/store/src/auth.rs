@@ -102,6 +102,7 @@ row! {
 impl Store {
     /// Creates an API token for `user_id` and returns it with its secret, which is shown
     /// this once. Users create their own tokens; the system (CLI) may create any.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn create_token(
         &self,
         actor: &Actor,
@@ -161,6 +162,7 @@ impl Store {
     }
 
     /// The user's own tokens, newest first.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn tokens(&self, user_id: &UserId) -> Result<Vec<ApiToken>> {
         let mut q = Sql::new(
             "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ",
@@ -172,6 +174,7 @@ impl Store {
     }
 
     /// Revokes one of the actor's own tokens (the system may revoke any).
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<ApiToken> {
         let mut tx = self.db.begin_write().await?;
         let mut q = Sql::new(
@@ -218,6 +221,7 @@ impl Store {
     }
 
     /// The principal behind a bearer token, if the token is live and its user may act.
+    #[tracing::instrument(skip_all)]
     pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>> {
         row! {
             struct Row {
@@ -264,6 +268,7 @@ impl Store {
 
     /// Checks an e-mail and password, throttled per account and per client address. Every
     /// attempt is recorded; the answer never tells whether the address exists.
+    #[tracing::instrument(skip_all)]
     pub async fn login(&self, email: &str, password: &str, client: &str) -> Result<Principal> {
         let now = self.now();
         let email_key = Email::parse("email", email)
@@ -330,6 +335,7 @@ impl Store {
     }
 
     /// Starts a browser session for a signed-in user.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn create_session(&self, user_id: &UserId) -> Result<NewSession> {
         let cookie = secret::random_token("");
         let csrf = secret::random_token("");
@@ -362,6 +368,7 @@ impl Store {
     }
 
     /// The session behind a cookie, if live and its user may act.
+    #[tracing::instrument(skip_all)]
     pub async fn session(&self, cookie: &str) -> Result<Option<Session>> {
         row! {
             struct Row {
@@ -395,6 +402,7 @@ impl Store {
         }))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn end_session(&self, cookie: &str) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
         tx.execute(

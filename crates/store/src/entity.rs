@@ -88,9 +88,31 @@ pub(crate) async fn list<E: Entity>(
     page: &PageRequest,
     filter: impl FnOnce(&mut Sql),
 ) -> Result<Page<E>> {
+    let q = list_sql::<E>(scope, archived, page, filter)?;
+    let rows: Vec<E::Row> = store.db.read().all(&q).await?;
+    let items = rows
+        .into_iter()
+        .map(E::from_row)
+        .collect::<Result<Vec<E>>>()?;
+    Ok(Page::from_rows(items, page, |e, field| {
+        (e.sort_key(field), e.id_str().to_owned())
+    }))
+}
+
+/// The statement of [`list`]. The caller's conditions (each appended as ` AND …`) are
+/// wrapped in parentheses after the scope's, so a condition with `OR` cannot widen what the
+/// scope lets through.
+fn list_sql<E: Entity>(
+    scope: &Scope,
+    archived: Archived,
+    page: &PageRequest,
+    filter: impl FnOnce(&mut Sql),
+) -> Result<Sql> {
     let mut q = Sql::new(E::SELECT);
     scope::restrict(&mut q, scope, E::KIND, E::TABLE);
+    q.push(" AND (1 = 1");
     filter(&mut q);
+    q.push(")");
     match archived {
         Archived::Live => q.push(&format!(" AND {}.archived_at IS NULL", E::TABLE)),
         Archived::Only => q.push(&format!(" AND {}.archived_at IS NOT NULL", E::TABLE)),
@@ -102,14 +124,7 @@ pub(crate) async fn list<E: Entity>(
         .map(|(_, sql)| *sql)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown sort {}", page.sort)))?;
     push_page(&mut q, page, sort_sql, &format!("{}.id", E::TABLE));
-    let rows: Vec<E::Row> = store.db.read().all(&q).await?;
-    let items = rows
-        .into_iter()
-        .map(E::from_row)
-        .collect::<Result<Vec<E>>>()?;
-    Ok(Page::from_rows(items, page, |e, field| {
-        (e.sort_key(field), e.id_str().to_owned())
-    }))
+    Ok(q)
 }
 
 /// Appends keyset paging: rows after the cursor, ordered by `sort_sql` then `id_sql`, one
@@ -209,4 +224,35 @@ pub(crate) fn push_contains(q: &mut Sql, column: &str, needle: &str) {
     q.push(&format!(" AND lower({column}) LIKE "))
         .bind(format!("%{escaped}%"))
         .push(" ESCAPE '\\'");
+}
+
+#[cfg(test)]
+mod tests {
+    use partnerops_core::ids::{EntityId, PartnerId};
+    use partnerops_core::page::{PageParams, PageRequest};
+    use partnerops_core::registration::record::Registration;
+    use partnerops_core::scope::Scope;
+
+    use super::{Archived, list_sql, sort_names};
+
+    /// A caller's filter with `OR` stays inside its parentheses: the partner condition
+    /// still applies to every row, whichever side of the `OR` matches.
+    #[test]
+    fn a_filter_with_or_cannot_widen_the_scope() {
+        let scope = Scope::Partner(PartnerId::from_trusted("prt_a".to_owned()));
+        let page =
+            PageRequest::parse(&PageParams::default(), &sort_names::<Registration>()).unwrap();
+        let q = list_sql::<Registration>(&scope, Archived::All, &page, |q| {
+            q.push(" AND registrations.status = 'approved' OR 1 = 1");
+        })
+        .unwrap();
+        let text = q.text();
+        let scoped = text.find("registrations.partner_id = $1").unwrap();
+        let filter = text
+            .find(" AND (1 = 1 AND registrations.status = 'approved' OR 1 = 1)")
+            .unwrap();
+        assert!(scoped < filter, "{text}");
+        // Nothing else in the statement carries an OR.
+        assert_eq!(text.matches(" OR ").count(), 1, "{text}");
+    }
 }

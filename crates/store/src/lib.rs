@@ -6,7 +6,8 @@
 //! event in the same transaction. Business rules are not decided here: they come from
 //! `partnerops-core`, which this crate calls with data it has read. No HTTP, no HTML.
 
-pub mod db;
+mod change;
+pub(crate) mod db;
 mod entity;
 pub mod error;
 pub mod migrate;
@@ -14,26 +15,23 @@ pub mod schema;
 mod scope;
 pub mod secret;
 
-pub mod accounts;
-pub mod applications;
+// Shared bookkeeping every capability writes through.
 pub mod audit;
-pub mod auth;
-pub mod conflicts;
-pub mod council;
-pub mod decisions;
-pub mod engagement;
-pub mod fit_report;
-mod history;
+pub mod decision;
 pub mod jobs;
-pub mod onboarding;
-pub mod partners;
-pub mod partnerships;
-pub mod policies;
-pub mod programs;
-pub mod registrations;
-pub mod tiering;
-pub mod tiers;
-pub mod users;
+
+// Foundation records.
+pub mod account;
+pub mod auth;
+pub mod partner;
+pub mod user;
+
+// Capabilities, one folder each, named as in `partnerops-core`.
+pub mod lifecycle;
+pub mod partnership;
+pub mod policy;
+pub mod program;
+pub mod registration;
 
 use std::sync::Arc;
 
@@ -41,7 +39,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use partnerops_core::ids::{EntityId, PartnerId, UserId};
 use partnerops_core::scope::{Action, Principal, Scope, authorize};
 
-pub use db::{Backend, Db};
+pub use db::Backend;
+use db::Db;
 pub use entity::Archived;
 pub use error::{Result, StoreError};
 
@@ -66,14 +65,23 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Connects to `url` and applies pending migrations.
+    #[tracing::instrument(skip_all)]
     pub async fn open(url: &str) -> Result<Store> {
         let store = Store::connect(url).await?;
-        migrate::migrate(&store.db).await?;
-        accounts::backfill_name_keys(&store.db).await?;
+        store.migrate().await?;
+        account::backfill_name_keys(&store.db).await?;
         Ok(store)
     }
 
+    /// Applies pending migrations (`partnerops migrate`); returns the versions applied now,
+    /// none when the schema is current. Safe when several instances start at once.
+    #[tracing::instrument(skip_all)]
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        Ok(migrate::migrate(&self.db).await?)
+    }
+
     /// Connects without migrating.
+    #[tracing::instrument(skip_all)]
     pub async fn connect(url: &str) -> Result<Store> {
         let db = Db::connect(url).await?;
         Ok(Store {
@@ -93,19 +101,17 @@ impl Store {
         (self.clock)().trunc_subsecs(6)
     }
 
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
     pub fn backend(&self) -> Backend {
         self.db.backend()
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn close(&self) {
         self.db.close().await;
     }
 
     /// A cheap round trip, for health checks.
+    #[tracing::instrument(skip_all)]
     pub async fn ping(&self) -> Result<()> {
         db::row! {
             struct One {
@@ -176,3 +182,15 @@ impl Actor {
         }
     }
 }
+
+// INTEGRATION SHIM: the module paths other crates used before the capability folders.
+// Removed once web, cli and seed are moved over (same change set).
+pub use account as accounts;
+pub use lifecycle::application as applications;
+pub use lifecycle::tiering;
+pub use partner as partners;
+pub use program as programs;
+pub use registration as registrations;
+pub use registration::conflict as conflicts;
+pub use registration::engagement;
+pub use user as users;

@@ -7,9 +7,8 @@
 //! PostgreSQL takes an advisory lock, SQLite its write lock.
 
 use sha2::{Digest, Sha256};
-use sqlx::AssertSqlSafe;
 
-use crate::db::{Db, Exec, Sql, Tx, row};
+use crate::db::{Db, Exec, Sql, dialect, row};
 
 struct Migration {
     version: i64,
@@ -56,9 +55,6 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// An arbitrary constant naming our advisory lock.
-const PG_MIGRATION_LOCK: i64 = 0x0070_6172_746e_6572;
-
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     #[error(
@@ -78,18 +74,12 @@ row! {
     }
 }
 
-/// Applies pending migrations; returns the versions applied now.
-pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
+/// Applies pending migrations; returns the versions applied now. Outside the store, call
+/// [`crate::Store::migrate`].
+pub(crate) async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
     let mut tx = db.begin_write().await?;
-    script(&mut tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)").await?;
-    if let Tx::Postgres(_) = tx {
-        tx.execute(
-            Sql::new("SELECT 1 FROM (SELECT pg_advisory_xact_lock(")
-                .bind(PG_MIGRATION_LOCK)
-                .push(")) AS l"),
-        )
-        .await?;
-    }
+    dialect::run_script(&mut tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)").await?;
+    dialect::lock_migrations(&mut tx).await?;
     let applied: Vec<Applied> = tx
         .all(&Sql::new(
             "SELECT version, checksum FROM schema_migrations ORDER BY version",
@@ -102,10 +92,7 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
     }
     let mut now_applied = Vec::new();
     for m in MIGRATIONS {
-        let sql = match tx {
-            Tx::Sqlite(..) => m.sqlite,
-            Tx::Postgres(_) => m.postgres,
-        };
+        let sql = dialect::per_backend(tx.backend(), m.sqlite, m.postgres);
         let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
         match applied.iter().find(|a| a.version == m.version) {
             Some(a) if a.checksum == checksum => continue,
@@ -117,7 +104,7 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
             }
             None => {}
         }
-        script(&mut tx, sql).await?;
+        dialect::run_script(&mut tx, sql).await?;
         tx.execute(
             Sql::new(
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (",
@@ -137,18 +124,4 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
     }
     tx.commit().await?;
     Ok(now_applied)
-}
-
-/// Runs a multi-statement script without parameters.
-async fn script(tx: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
-    match tx {
-        Tx::Sqlite(t, _) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-            .execute(&mut **t)
-            .await
-            .map(|_| ()),
-        Tx::Postgres(t) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-            .execute(&mut **t)
-            .await
-            .map(|_| ()),
-    }
 }

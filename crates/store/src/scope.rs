@@ -75,4 +75,12 @@ pub(crate) fn restrict_audit(q: &mut Sql, scope: &Scope, alias: &str) {
     }
 }
 
+/// Limits outbox events (aliased `alias`) to those about the partner's own records.
+pub(crate) fn restrict_events(q: &mut Sql, scope: &Scope, alias: &str) {
+    if let Scope::Partner(partner) = scope {
+        q.push(&format!(" AND {alias}.partner_id = "))
+            .bind(partner.as_str());
+    }
+}
+
 use partnerops_core::ids::EntityId;

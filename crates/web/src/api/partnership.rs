@@ -216,8 +216,8 @@ pub async fn operating_model(
 /// The decision trees in force (built-in, or as this installation adjusted them).
 #[utoipa::path(get, path = "/api/v1/decision-trees", tag = "partnerships",
     responses((status = 200, body = Vec<Tree>), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn trees(State(s): State<AppState>, _who: ApiUser) -> Answer<Vec<Tree>> {
-    Ok(axum::Json(s.store.decision_trees().await?))
+pub async fn trees(State(s): State<AppState>, who: ApiUser) -> Answer<Vec<Tree>> {
+    Ok(axum::Json(s.store.decision_trees(who.scope()).await?))
 }
 
 /// Replaces a tree's questions (vendor staff); the tree is validated (unique ids, every

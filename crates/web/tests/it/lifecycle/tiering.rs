@@ -87,15 +87,20 @@ async fn tiers_follow_live_data_the_annual_review_and_the_sunset_rule(app: TestA
     );
 
     let report = app.run_due_as_of(Utc::now()).await;
-    assert!(
-        report.ran.contains(&"partners.tiering".to_owned()),
+    assert!(report.ran("partners.tiering"), "{report:?}");
+    assert_eq!(
+        report.count("partners.tiering", "upgraded"),
+        1,
         "{report:?}"
     );
-    assert_eq!(report.tiering.upgraded, 1, "{report:?}");
-    assert_eq!(report.tiering.sunset, 1, "{report:?}");
-    assert_eq!(report.tiering.downgraded, 0, "{report:?}");
+    assert_eq!(report.count("partners.tiering", "sunset"), 1, "{report:?}");
+    assert_eq!(
+        report.count("partners.tiering", "downgraded"),
+        0,
+        "{report:?}"
+    );
     assert!(
-        report.tiering.reviews.is_empty(),
+        report.notes("partners.tiering").is_empty(),
         "no review day since the program started: {report:?}"
     );
 
@@ -207,13 +212,16 @@ async fn tiers_follow_live_data_the_annual_review_and_the_sunset_rule(app: TestA
     let review_day = at(review_on, 9);
     let report = app.run_due_as_of(review_day).await;
     assert!(
-        report
-            .tiering
-            .reviews
-            .contains(&(program.clone(), review_on)),
+        report.notes("partners.tiering").contains(
+            &partnerops_store::lifecycle::tiering::review_note(&program, review_on).as_str()
+        ),
         "{report:?}"
     );
-    assert_eq!(report.tiering.downgraded, 1, "{report:?}");
+    assert_eq!(
+        report.count("partners.tiering", "downgraded"),
+        1,
+        "{report:?}"
+    );
     assert_eq!(
         partner(&app, &w.admin, &gamma_id).await["tier_name"],
         "Registered"
@@ -239,10 +247,7 @@ async fn tiers_follow_live_data_the_annual_review_and_the_sunset_rule(app: TestA
     // The same day again: the day's job already ran, and a second evaluation does not review
     // (nor downgrade) again.
     let report = app.run_due_as_of(review_day + Duration::hours(6)).await;
-    assert!(
-        !report.ran.contains(&"partners.tiering".to_owned()),
-        "{report:?}"
-    );
+    assert!(!report.ran("partners.tiering"), "{report:?}");
     let again = app
         .store_as_of(review_day + Duration::hours(7))
         .evaluate_tiers()
@@ -311,13 +316,16 @@ async fn a_late_review_judges_only_partners_that_existed_on_its_day(app: TestApp
         .run_due_as_of(at(review_on + Duration::days(5), 8))
         .await;
     assert!(
-        report
-            .tiering
-            .reviews
-            .contains(&(program.clone(), review_on)),
+        report.notes("partners.tiering").contains(
+            &partnerops_store::lifecycle::tiering::review_note(&program, review_on).as_str()
+        ),
         "{report:?}"
     );
-    assert_eq!(report.tiering.downgraded, 1, "{report:?}");
+    assert_eq!(
+        report.count("partners.tiering", "downgraded"),
+        1,
+        "{report:?}"
+    );
     assert_eq!(
         partner(&app, &w.admin, &early).await["tier_name"],
         "Registered"

@@ -48,9 +48,7 @@ async fn health_and_metrics(app: TestApp) {
 }
 
 async fn migrations_are_idempotent(app: TestApp) {
-    let again = partnerops_store::migrate::migrate(app.store.db())
-        .await
-        .expect("migrate again");
+    let again = app.store.migrate().await.expect("migrate again");
     assert!(again.is_empty(), "a second run applies nothing");
 }
 

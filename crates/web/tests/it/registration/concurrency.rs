@@ -334,9 +334,11 @@ async fn sweeps_on_two_instances_change_each_record_once(app: TestApp) {
         );
         let (a, b) = (a.unwrap(), b.unwrap());
         let (sla, escalated, expired) = (
-            a.sweep.sla_missed + b.sweep.sla_missed,
-            a.sweep.escalated + b.sweep.escalated,
-            a.sweep.expired + b.sweep.expired,
+            a.count("registrations.sweep", "SLA missed")
+                + b.count("registrations.sweep", "SLA missed"),
+            a.count("registrations.sweep", "escalated")
+                + b.count("registrations.sweep", "escalated"),
+            a.count("registrations.sweep", "expired") + b.count("registrations.sweep", "expired"),
         );
         match field {
             "sla" => assert_eq!((sla, escalated, expired), (6, 6, 0), "{a:?} {b:?}"),

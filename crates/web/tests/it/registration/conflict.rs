@@ -110,13 +110,13 @@ async fn conflict_escalates_across_a_weekend_and_a_holiday(app: TestApp) {
 
     // Not late a minute before the deadline; a level up a minute after it.
     let r = app.run_due_as_of(due - Duration::minutes(1)).await;
-    assert_eq!(r.sweep.escalated, 0);
+    assert_eq!(r.count("registrations.sweep", "escalated"), 0);
     let path = format!("/api/v1/conflicts/{cid}");
     let before = app.http.get(&path, &w.channel).await.json();
     assert_eq!(before["level"], 0);
     let late = due + Duration::minutes(1);
     let r = app.run_due_as_of(late).await;
-    assert_eq!(r.sweep.escalated, 1, "{r:?}");
+    assert_eq!(r.count("registrations.sweep", "escalated"), 1, "{r:?}");
     let after = app.http.get(&path, &w.a.admin_token).await;
     assert_eq!(after.status, StatusCode::OK);
     let after = after.json();
@@ -242,8 +242,7 @@ async fn conflict_escalates_across_a_weekend_and_a_holiday(app: TestApp) {
     assert_eq!(
         app.run_due_as_of(late + Duration::days(30))
             .await
-            .sweep
-            .escalated,
+            .count("registrations.sweep", "escalated"),
         0
     );
     let mut events = events_of(&app, &cid).await;

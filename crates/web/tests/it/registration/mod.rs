@@ -114,7 +114,7 @@ async fn full_decisions(http: &Http, token: &str, path: &str) -> Vec<Value> {
 /// The outbox's event kinds about one record, oldest first.
 async fn events_of(app: &TestApp, entity: &str) -> Vec<String> {
     app.store
-        .pending_events(10_000)
+        .pending_events(&partnerops_core::scope::Scope::Vendor, 10_000)
         .await
         .unwrap()
         .into_iter()

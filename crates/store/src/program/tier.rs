@@ -10,7 +10,6 @@ use partnerops_core::tier::{Tier, TierFields, TierInput};
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
-use crate::programs::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 row! {
@@ -151,6 +150,7 @@ impl Store {
     }
 
     /// Adds a tier to a live program.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn create_tier(
         &self,
         actor: &Actor,
@@ -174,12 +174,14 @@ impl Store {
         Ok(tier)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn tier(&self, scope: &Scope, id: &str) -> Result<Tier> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
     /// The tiers of a program as `scope` sees them: vendor staff any program's, a partner
     /// only its own program's. Any other program is `NotFound`, not an empty ladder.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn tiers(
         &self,
         scope: &Scope,
@@ -212,6 +214,7 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_tier(&self, actor: &Actor, id: &str, patch: TierInput) -> Result<Tier> {
         let mut tx = self.db.begin_write().await?;
         let before: Tier = entity::fetch(&mut tx, &actor.scope(), id).await?;
@@ -232,12 +235,20 @@ impl Store {
             .push(") WHERE id = ")
             .bind(id);
         tx.execute(&q).await.map_err(map_unique)?;
-        let after = finish_update(&mut tx, now, actor, &before).await?;
+        let after = crate::change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            crate::change::Change::updated(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
     /// Archives a tier. A tier that live partners are on cannot be archived: move them first.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_tier(&self, actor: &Actor, id: &str) -> Result<Tier> {
         row! {
             struct Count {
@@ -266,6 +277,7 @@ impl Store {
         entity::set_archived(self, actor, id, true).await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_tier(&self, actor: &Actor, id: &str) -> Result<Tier> {
         entity::set_archived(self, actor, id, false).await
     }

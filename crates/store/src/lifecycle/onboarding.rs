@@ -19,8 +19,8 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, row};
 use crate::entity;
-use crate::policies::current_version;
-use crate::{Actor, Result, Store, audit};
+use crate::policy::current_version;
+use crate::{Actor, Result, Store, audit, scope};
 
 row! {
     struct TickRow {
@@ -41,11 +41,11 @@ row! {
     }
 }
 
-/// What the system knows happened, per partner of a program (or one partner).
+/// What the system knows happened, per partner of a program that `scope` sees.
 async fn signals(
     x: &mut impl Exec,
     program_id: &str,
-    partner: Option<&str>,
+    scope: &Scope,
 ) -> Result<HashMap<String, SignalRow>> {
     let mut q = Sql::new(
         "SELECT p.id AS partner_id, \
@@ -58,9 +58,7 @@ async fn signals(
          FROM partners p WHERE p.program_id = ",
     );
     q.bind(program_id);
-    if let Some(p) = partner {
-        q.push(" AND p.id = ").bind(p);
-    }
+    scope::restrict(&mut q, scope, EntityKind::Partner, "p");
     let rows: Vec<SignalRow> = x.all(&q).await?;
     Ok(rows
         .into_iter()
@@ -68,14 +66,13 @@ async fn signals(
         .collect())
 }
 
-async fn ticks(x: &mut impl Exec, program_id: &str, partner: Option<&str>) -> Result<Vec<TickRow>> {
+/// People's ticks, for the partners of a program that `scope` sees.
+async fn ticks(x: &mut impl Exec, program_id: &str, scope: &Scope) -> Result<Vec<TickRow>> {
     let mut q = Sql::new(
         "SELECT t.partner_id, t.item_key, t.done_at, t.done_by FROM onboarding_ticks t JOIN partners p ON p.id = t.partner_id WHERE p.program_id = ",
     );
     q.bind(program_id);
-    if let Some(p) = partner {
-        q.push(" AND p.id = ").bind(p);
-    }
+    scope::restrict(&mut q, scope, EntityKind::Partner, "p");
     Ok(x.all(&q).await?)
 }
 
@@ -133,6 +130,7 @@ fn build(
 
 impl Store {
     /// A partner's checklist and activation time (the partner itself, or staff).
+    #[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
     pub async fn onboarding(&self, scope: &Scope, partner_id: &str) -> Result<Onboarding> {
         let mut r = self.db.read();
         let partner: Partner = entity::fetch(&mut r, scope, partner_id).await?;
@@ -143,13 +141,16 @@ impl Store {
             .onboarding
             .template_for(partner.partner_type)
             .to_vec();
-        let ticks = ticks(&mut r, partner.program_id.as_str(), Some(partner_id)).await?;
-        let signals = signals(&mut r, partner.program_id.as_str(), Some(partner_id)).await?;
+        // The partner's own checklist: what the partner itself sees.
+        let own = Scope::Partner(partner.id.clone());
+        let ticks = ticks(&mut r, partner.program_id.as_str(), &own).await?;
+        let signals = signals(&mut r, partner.program_id.as_str(), &own).await?;
         let refs: Vec<&TickRow> = ticks.iter().collect();
         Ok(build(&partner, &template, &refs, signals.get(partner_id)))
     }
 
     /// Ticks (or unticks) an item people tick: staff, or the partner's admin for its own.
+    #[tracing::instrument(skip_all, fields(partner_id = %partner_id, key = %key))]
     pub async fn tick_onboarding(
         &self,
         actor: &Actor,
@@ -228,6 +229,7 @@ impl Store {
     }
 
     /// Activation time of every live partner of a program, and its distribution per cohort.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn activation_report(
         &self,
         scope: &Scope,
@@ -248,8 +250,8 @@ impl Store {
         );
         q.bind(program_id).push(" ORDER BY joined_on, name");
         let partners: Vec<P> = r.all(&q).await?;
-        let ticks = ticks(&mut r, program_id, None).await?;
-        let signals = signals(&mut r, program_id, None).await?;
+        let ticks = ticks(&mut r, program_id, scope).await?;
+        let signals = signals(&mut r, program_id, scope).await?;
         let mut rows = Vec::new();
         for p in partners {
             let signed_at = ticks

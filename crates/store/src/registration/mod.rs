@@ -5,6 +5,19 @@
 //! registrations, and an insert that does nothing on conflict. Concurrent submissions from
 //! any number of instances therefore produce exactly one holder. State changes are
 //! conditional updates (`… WHERE status = 'pending'`), so two approvers cannot both win.
+//!
+//! Beside it: conflict cases, engagement requests and the time-driven sweep job
+//! (`sweep.rs`). Not here: the rules themselves (`core::registration`), SQL that differs by
+//! backend (`db::dialect`), or the decision/audit/outbox plumbing (`change`).
+
+pub mod conflict;
+pub mod engagement;
+pub mod sweep;
+
+/// The registration capability's periodic jobs (see [`crate::jobs`]).
+pub(crate) fn jobs() -> Vec<Box<dyn crate::jobs::Job>> {
+    vec![Box::new(sweep::Sweep)]
+}
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use partnerops_core::account::{Account, AccountFields, AccountInput};
@@ -29,10 +42,11 @@ use partnerops_core::tier::Tier;
 use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{FieldError, Invalid};
 
+use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
-use crate::decisions::{emit, record as decide};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
-use crate::{Actor, Result, Store, StoreError, audit, conflicts, new_id, policies};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
 row! {
     pub(crate) struct RegistrationRow {
@@ -274,6 +288,7 @@ impl Store {
 
     /// Checks an account before registering: held or not and until when (never by whom),
     /// and whether a held account's name is close enough to send a submission to review.
+    #[tracing::instrument(skip_all)]
     pub async fn check_hold(&self, actor: &Actor, input: &AccountRefInput) -> Result<HoldCheck> {
         let CheckTarget {
             name,
@@ -330,6 +345,7 @@ impl Store {
 
     /// Submits a registration. See the module comment for the one-holder rule; the account
     /// is matched by domain, then by name (see `core::registration::matching`).
+    #[tracing::instrument(skip_all)]
     pub async fn submit_registration(
         &self,
         actor: &Actor,
@@ -385,20 +401,20 @@ impl Store {
         partner: &PartnerId,
         decision: &Decision,
     ) -> Result<()> {
-        let mut tx = self.db.begin_write().await?;
-        decide(
-            &mut tx,
-            self.now(),
+        let id = partner.as_str();
+        match change::refuse(
+            self,
             actor,
-            EntityKind::Partner,
-            partner.as_str(),
-            Some(partner),
-            decision,
-            &[partner.as_str()],
+            (EntityKind::Partner, id),
+            partner.clone(),
+            decision.clone(),
+            &[id],
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
+        {
+            StoreError::Refused { .. } => Ok(()),
+            e => Err(e),
+        }
     }
 
     async fn try_submit(
@@ -420,7 +436,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        let policy = policies::current(&mut tx, partner.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, partner.program_id.as_str()).await?;
         if partner.archived_at.is_some()
             || !matches!(
                 partner.status,
@@ -616,7 +632,7 @@ impl Store {
                 reason.clone(),
                 policy.version,
             );
-            conflicts::open_in(
+            conflict::open_in(
                 &mut tx,
                 now,
                 actor,
@@ -635,7 +651,7 @@ impl Store {
             last_direct_activity(&mut tx, account.id.as_str()).await?
         };
         if let Some(d) = rules::direct_engagement_conflict(last_direct, now, &policy) {
-            conflicts::open_in(
+            conflict::open_in(
                 &mut tx,
                 now,
                 actor,
@@ -710,7 +726,7 @@ impl Store {
             ..Default::default()
         };
         let fields = AccountFields::parse(&input)?;
-        let account = crate::accounts::insert(tx, now, actor, &fields).await?;
+        let account = crate::account::insert(tx, now, actor, &fields).await?;
         Ok(ResolvedAccount {
             id: account.id,
             possible_duplicate_of,
@@ -718,10 +734,12 @@ impl Store {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn registration(&self, scope: &Scope, id: &str) -> Result<Registration> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn registrations(
         &self,
         scope: &Scope,
@@ -746,12 +764,14 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn registration_activities(&self, scope: &Scope, id: &str) -> Result<Vec<Activity>> {
         let _: Registration = entity::fetch(&mut self.db.read(), scope, id).await?;
         activities(&mut self.db.read(), id).await
     }
 
     /// Approves a pending registration (vendor): valid `validity_days` from now.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn approve_registration(
         &self,
         actor: &Actor,
@@ -765,6 +785,7 @@ impl Store {
     }
 
     /// Rejects a pending registration (vendor), with a reason; the account is released.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn reject_registration(
         &self,
         actor: &Actor,
@@ -786,7 +807,7 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::DecideRegistration)?;
-        let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
         let (changed, decision, event) = if approve {
             let (expires_at, d) = rules::approve(now, &policy, reason);
             (
@@ -827,6 +848,7 @@ impl Store {
     }
 
     /// Withdraws a pending or approved registration (the partner, or vendor staff).
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn withdraw_registration(&self, actor: &Actor, id: &str) -> Result<Registration> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -860,6 +882,7 @@ impl Store {
     }
 
     /// Logs a follow-up activity; it restarts the follow-up SLA (and clears a missed mark).
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn log_activity(
         &self,
         actor: &Actor,
@@ -876,7 +899,7 @@ impl Store {
         if !before.status.holds_account() {
             return Err(not_in_status(&before, "pending or approved"));
         }
-        let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
         let activity_id: ActivityId = new_id();
         let mut q = Sql::new(
             "INSERT INTO registration_activities (id, registration_id, kind, occurred_at, notes, user_id, created_at) VALUES (",
@@ -950,12 +973,13 @@ impl Store {
 
     /// Renews an approved registration once, when it has documented activity in the
     /// current validity period; a refusal names its rule.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn renew_registration(&self, actor: &Actor, id: &str) -> Result<Registration> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
-        let policy = policies::current(&mut tx, before.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
         let acts: Vec<(ActivityKind, DateTime<Utc>)> = activities(&mut tx, id)
             .await?
             .into_iter()
@@ -965,23 +989,15 @@ impl Store {
             Ok(v) => v,
             Err(refusal) => {
                 drop(tx);
-                let mut tx = self.db.begin_write().await?;
-                decide(
-                    &mut tx,
-                    now,
+                return Err(change::refuse(
+                    self,
                     actor,
-                    EntityKind::Registration,
-                    id,
-                    Some(&before.partner_id),
-                    &refusal,
+                    (EntityKind::Registration, id),
+                    before.partner_id,
+                    refusal,
                     &[id],
                 )
-                .await?;
-                tx.commit().await?;
-                return Err(StoreError::Refused {
-                    decision: refusal,
-                    partner: before.partner_id,
-                });
+                .await);
             }
         };
         let mut q = Sql::new("UPDATE registrations SET expires_at = ");
@@ -1010,6 +1026,7 @@ impl Store {
     }
 
     /// Closes an approved registration as won or lost; the account is released.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn close_registration(
         &self,
         actor: &Actor,
@@ -1067,7 +1084,8 @@ impl Store {
         Ok(after)
     }
 
-    /// Records a state change's decision, audit event and domain event; returns the new state.
+    /// Records a state change's decision (citing the registration and its account), audit
+    /// event and domain event; returns the new state.
     pub(crate) async fn finish(
         &self,
         tx: &mut Tx,
@@ -1077,36 +1095,13 @@ impl Store {
         decision: &Decision,
         event: &str,
     ) -> Result<Registration> {
-        let id = before.id.as_str();
-        let after: Registration = entity::fetch(tx, &Scope::Vendor, id).await?;
-        decide(
-            tx,
-            now,
-            actor,
-            EntityKind::Registration,
-            id,
-            Some(&before.partner_id),
-            decision,
-            &[id, before.account_id.as_str()],
-        )
-        .await?;
-        audit::record(
-            tx,
-            now,
-            actor,
-            EntityKind::Registration,
-            id,
-            AuditAction::Updated,
-            Some(&before.partner_id),
-            Some(before),
-            Some(&after),
-        )
-        .await?;
-        emit(tx, now, event, id, Some(&before.partner_id), &after).await?;
-        Ok(after)
+        let records = [before.id.as_str(), before.account_id.as_str()];
+        let done = Change::updated().decided(decision, &records).event(event);
+        change::after_change(tx, now, actor, before, done).await
     }
 
     /// Logs a direct rep's activity on an account (vendor staff), for the conflict rules.
+    #[tracing::instrument(skip_all, fields(account_id = %account_id))]
     pub async fn log_direct_activity(
         &self,
         actor: &Actor,

@@ -122,6 +122,7 @@ row! {
 impl Store {
     /// The decisions about one record, oldest first. A partner sees only decisions about
     /// its own records; the caller has already checked the record is visible.
+    #[tracing::instrument(skip_all, fields(entity_id = %entity_id))]
     pub async fn decisions(
         &self,
         scope: &Scope,
@@ -155,12 +156,15 @@ impl Store {
             .collect()
     }
 
-    /// Undelivered domain events, oldest first (vendor-side: for the deliverer and tests).
-    pub async fn pending_events(&self, limit: i64) -> Result<Vec<OutboxEvent>> {
+    /// Undelivered domain events, oldest first: every event for vendor scope (the
+    /// deliverer, tests), only the partner's own events for a partner scope (its webhooks).
+    #[tracing::instrument(skip_all)]
+    pub async fn pending_events(&self, scope: &Scope, limit: i64) -> Result<Vec<OutboxEvent>> {
         let mut q = Sql::new(
-            "SELECT kind, entity_id, partner_id, payload, created_at FROM outbox_events WHERE delivered_at IS NULL ORDER BY created_at, id LIMIT ",
+            "SELECT o.kind, o.entity_id, o.partner_id, o.payload, o.created_at FROM outbox_events o WHERE o.delivered_at IS NULL",
         );
-        q.bind(limit);
+        scope::restrict_events(&mut q, scope, "o");
+        q.push(" ORDER BY o.created_at, o.id LIMIT ").bind(limit);
         let rows: Vec<OutboxRow> = self.db.read().all(&q).await?;
         rows.into_iter()
             .map(|r| {

@@ -10,11 +10,12 @@ use partnerops_core::registration::record::{EngagementRequest, ReasonInput, Regi
 use partnerops_core::registration::{Decision, EngagementStatus, rules};
 use partnerops_core::scope::{Action, Scope};
 
-use crate::db::{Exec, Sql, row};
-use crate::decisions::{emit, record as decide};
+use crate::change::{self, Change};
+use crate::db::{Exec, Sql, Tx, row};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
-use crate::registrations::facts;
-use crate::{Actor, Result, Store, StoreError, audit, new_id, policies};
+use crate::registration::facts;
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
 row! {
     pub(crate) struct EngagementRow {
@@ -77,12 +78,50 @@ pub struct EngagementFilter {
     pub registration_id: Option<RegistrationId>,
 }
 
+/// Inserts an engagement request on `reg`; an auto-granted one is decided at once.
+async fn insert_request(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    reg: &Registration,
+    requester: &str,
+    reason: &str,
+    status: EngagementStatus,
+    decision: &Decision,
+) -> Result<EngagementId> {
+    let id: EngagementId = new_id();
+    let granted = status == EngagementStatus::AutoGranted;
+    let mut q = Sql::new(
+        "INSERT INTO engagement_requests (id, registration_id, partner_id, requested_by, reason, status, decided_at, decision_reason, created_at) VALUES (",
+    );
+    q.bind(id.as_str())
+        .push(", ")
+        .bind(reg.id.as_str())
+        .push(", ")
+        .bind(reg.partner_id.as_str())
+        .push(", ")
+        .bind(requester)
+        .push(", ")
+        .bind(reason)
+        .push(", ")
+        .bind(status.as_str())
+        .push(", ")
+        .bind(granted.then_some(now))
+        .push(", ")
+        .bind(granted.then(|| decision.reason.clone()))
+        .push(", ")
+        .bind(now)
+        .push(")");
+    tx.execute(&q).await?;
+    Ok(id)
+}
+
 impl Store {
     pub fn engagement_sorts() -> Vec<&'static str> {
         entity::sort_names::<EngagementRequest>()
     }
 
     /// A direct rep asks to engage a registered account.
+    #[tracing::instrument(skip_all, fields(registration_id = %registration_id))]
     pub async fn request_engagement(
         &self,
         actor: &Actor,
@@ -108,36 +147,23 @@ impl Store {
                 "the registration no longer holds its account: no consent is needed",
             ));
         }
-        let policy = policies::current(&mut tx, reg.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, reg.program_id.as_str()).await?;
         let decision = rules::engagement(&facts(&reg), now, &policy);
         let status = if decision.outcome == "auto_granted" {
             EngagementStatus::AutoGranted
         } else {
             EngagementStatus::Pending
         };
-        let id: EngagementId = new_id();
-        let mut q = Sql::new(
-            "INSERT INTO engagement_requests (id, registration_id, partner_id, requested_by, reason, status, decided_at, decision_reason, created_at) VALUES (",
-        );
-        q.bind(id.as_str())
-            .push(", ")
-            .bind(reg.id.as_str())
-            .push(", ")
-            .bind(reg.partner_id.as_str())
-            .push(", ")
-            .bind(requester.as_str())
-            .push(", ")
-            .bind(reason.as_str())
-            .push(", ")
-            .bind(status.as_str())
-            .push(", ")
-            .bind((status == EngagementStatus::AutoGranted).then_some(now))
-            .push(", ")
-            .bind((status == EngagementStatus::AutoGranted).then(|| decision.reason.clone()))
-            .push(", ")
-            .bind(now)
-            .push(")");
-        tx.execute(&q).await?;
+        let id = insert_request(
+            &mut tx,
+            now,
+            &reg,
+            requester.as_str(),
+            &reason,
+            status,
+            &decision,
+        )
+        .await?;
         let request: EngagementRequest =
             entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
         decide(
@@ -187,10 +213,12 @@ impl Store {
         Ok(request)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn engagement_request(&self, scope: &Scope, id: &str) -> Result<EngagementRequest> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn engagement_requests(
         &self,
         scope: &Scope,
@@ -211,6 +239,7 @@ impl Store {
     }
 
     /// The holding partner grants (`grant = true`) or denies a pending request.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn answer_engagement(
         &self,
         actor: &Actor,
@@ -225,7 +254,7 @@ impl Store {
         actor.authorize(&Action::RespondToEngagement(&before.partner_id))?;
         let registration: Registration =
             entity::fetch(&mut tx, &Scope::Vendor, before.registration_id.as_str()).await?;
-        let policy = policies::current(&mut tx, registration.program_id.as_str()).await?;
+        let policy = policy::current(&mut tx, registration.program_id.as_str()).await?;
         if !registration.status.holds_account() {
             return Err(StoreError::conflict(
                 "registration_id",
@@ -269,7 +298,6 @@ impl Store {
                 ),
             ));
         }
-        let after: EngagementRequest = entity::fetch(&mut tx, &Scope::Vendor, id).await?;
         let rule = if grant {
             "engagement.granted"
         } else {
@@ -284,30 +312,13 @@ impl Store {
             ),
             policy.version,
         );
-        decide(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Engagement,
-            id,
-            Some(&before.partner_id),
-            &d,
-            &[id, before.registration_id.as_str()],
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Engagement,
-            id,
-            AuditAction::Decided,
-            Some(&before.partner_id),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        emit(&mut tx, now, rule, id, Some(&before.partner_id), &after).await?;
+        let records = [id, before.registration_id.as_str()];
+        let done = Change::updated()
+            .audited_as(AuditAction::Decided)
+            .decided(&d, &records)
+            .event(rule);
+        let after: EngagementRequest =
+            change::after_change(&mut tx, now, actor, &before, done).await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -5,14 +5,15 @@ use partnerops_core::lifecycle::fit::FitModel;
 use partnerops_core::program::Program;
 use partnerops_core::scope::Scope;
 
-use crate::{Result, Store, applications, entity};
+use crate::{Result, Store, entity, lifecycle::application};
 
 impl Store {
     /// The program's fit model as of the store's clock: its method, why that method, how
     /// many labelled partners it learnt from and its held-out AUC. Writes nothing.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn fit_model_report(&self, scope: &Scope, program_id: &str) -> Result<FitModel> {
         let mut r = self.db.read();
         let _: Program = entity::fetch(&mut r, scope, program_id).await?;
-        applications::fit_model(&mut r, program_id, self.now().date_naive()).await
+        application::fit_model(&mut r, program_id, self.now().date_naive()).await
     }
 }

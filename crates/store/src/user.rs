@@ -12,8 +12,7 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity};
-use crate::programs::finish_update;
-use crate::{Actor, Result, Store, StoreError, audit, new_id, secret};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, scope, secret};
 
 row! {
     pub(crate) struct UserRow {
@@ -157,6 +156,7 @@ impl Store {
 
     /// Creates a user. A partner admin creates users in its own partner only; vendor staff
     /// name the partner for partner roles.
+    #[tracing::instrument(skip_all)]
     pub async fn create_user(&self, actor: &Actor, input: &NewUserInput) -> Result<User> {
         let mut new = NewUser::parse(input)?;
         let scope = actor.scope();
@@ -214,19 +214,24 @@ impl Store {
         Ok(user)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn user(&self, scope: &Scope, id: &str) -> Result<User> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
-    /// Looks a user up by e-mail address (vendor scope; for the CLI).
-    pub async fn user_by_email(&self, email: &str) -> Result<User> {
+    /// Looks a user up by e-mail address, as `scope` sees users (the CLI passes vendor
+    /// scope; a partner finds only its own users). Sign-in does not come here.
+    #[tracing::instrument(skip_all)]
+    pub async fn user_by_email(&self, scope: &Scope, email: &str) -> Result<User> {
         let email = Email::parse("email", email).map_err(|e| Invalid { errors: vec![e] })?;
         let mut q = Sql::new(User::SELECT);
         q.push(" AND users.email = ").bind(email.as_str());
+        scope::restrict(&mut q, scope, EntityKind::User, User::TABLE);
         let row: Option<UserRow> = self.db.read().optional(&q).await?;
         User::from_row(row.ok_or(StoreError::NotFound(EntityKind::User))?)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn users(
         &self,
         scope: &Scope,
@@ -255,6 +260,7 @@ impl Store {
     /// Changes a user. Anyone may change their own name and password; changing someone
     /// else, or any role, needs the role rule for both the old and the new role. A partner
     /// role stays a partner role (the user's partner never changes).
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_user(
         &self,
         actor: &Actor,
@@ -309,12 +315,20 @@ impl Store {
             tx.execute(Sql::new("DELETE FROM sessions WHERE user_id = ").bind(id))
                 .await?;
         }
-        let after = finish_update(&mut tx, now, actor, &before).await?;
+        let after = crate::change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            crate::change::Change::updated(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
     /// Archives a user: they can no longer sign in or use their tokens.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_user(&self, actor: &Actor, id: &str) -> Result<User> {
         if actor.user_id().map(|u| u.as_str()) == Some(id) {
             return Err(StoreError::conflict(
@@ -331,6 +345,7 @@ impl Store {
         Ok(user)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_user(&self, actor: &Actor, id: &str) -> Result<User> {
         entity::set_archived(self, actor, id, false).await
     }

@@ -14,7 +14,7 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, row};
 use crate::entity;
-use crate::policies::current_version;
+use crate::policy::current_version;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 row! {
@@ -75,6 +75,7 @@ fn size_warning(what: &str, n: i64, min: i64, max: i64) -> Option<String> {
 
 impl Store {
     /// The council of a program (staff), with size warnings and when the next meeting is due.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn council(&self, scope: &Scope, program_id: &str) -> Result<Council> {
         let mut r = self.db.read();
         let program: Program = entity::fetch(&mut r, scope, program_id).await?;
@@ -128,6 +129,7 @@ impl Store {
     }
 
     /// Adds (or removes) a partner of the program to the council.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id, partner_id = %partner_id))]
     pub async fn set_council_member(
         &self,
         actor: &Actor,
@@ -173,6 +175,7 @@ impl Store {
     }
 
     /// Records a council meeting with its notes.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn record_council_meeting(
         &self,
         actor: &Actor,
@@ -231,6 +234,7 @@ impl Store {
     }
 
     /// The program's first cohort (staff).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn cohort(&self, scope: &Scope, program_id: &str) -> Result<Cohort> {
         let mut r = self.db.read();
         let program: Program = entity::fetch(&mut r, scope, program_id).await?;
@@ -271,6 +275,7 @@ impl Store {
 
     /// Launches a program with its first cohort (once); warns when the cohort's size is
     /// outside the policy's range (the seed: 5 to 10).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn launch_program(
         &self,
         actor: &Actor,

@@ -1,7 +1,10 @@
 //! Program policies: published versions of each program's policy document (the newest
 //! applies), their history and differences, drafts shared with the advisory council, and the
 //! what-if replay of a draft. A program that never published uses the seed defaults laid over
-//! its own ladder, as version 1.
+//! its own ladder, as version 1. Not here: validating or diffing a policy document
+//! (`core::policy`), or SQL spelled per backend (the history load asks `db::dialect`).
+
+mod history;
 
 use chrono::{DateTime, Utc};
 use partnerops_core::Invalid;
@@ -21,7 +24,7 @@ use partnerops_core::tier::{Tier, TierFields};
 
 use crate::db::{Exec, Sql, Tx, row};
 use crate::entity::{self, json_column, to_json};
-use crate::{Actor, Result, Store, StoreError, audit, decisions, history, new_id, tiers};
+use crate::{Actor, Result, Store, StoreError, audit, decision, new_id, program::tier};
 
 row! {
     struct RegistrationRow {
@@ -66,7 +69,7 @@ async fn live_ladder(x: &mut impl Exec, program_id: &str) -> Result<Vec<Tier>> {
         "SELECT tiers.* FROM tiers tiers WHERE tiers.archived_at IS NULL AND tiers.program_id = ",
     );
     q.bind(program_id).push(" ORDER BY tiers.rank");
-    let rows: Vec<tiers::TierRow> = x.all(&q).await?;
+    let rows: Vec<tier::TierRow> = x.all(&q).await?;
     rows.into_iter().map(Tier::from_row).collect()
 }
 
@@ -233,10 +236,17 @@ async fn sync_ladder(
                     .push(" WHERE id = ")
                     .bind(before.id.as_str());
                 tx.execute(&u).await?;
-                crate::programs::finish_update(tx, now, actor, before).await?;
+                crate::change::after_change(
+                    tx,
+                    now,
+                    actor,
+                    before,
+                    crate::change::Change::updated(),
+                )
+                .await?;
             }
             None => {
-                tiers::insert(tx, now, actor, &program.id, &fields).await?;
+                tier::insert(tx, now, actor, &program.id, &fields).await?;
             }
         }
     }
@@ -270,7 +280,7 @@ async fn sync_ladder(
             .push(" WHERE id = ")
             .bind(t.id.as_str());
         tx.execute(&u).await?;
-        crate::programs::finish_update(tx, now, actor, t).await?;
+        crate::change::after_change(tx, now, actor, t, crate::change::Change::updated()).await?;
     }
     Ok(())
 }
@@ -353,7 +363,7 @@ async fn publish_in(
         Some(&serde_json::json!({ "version": version, "change_note": note, "changes": changes })),
     )
     .await?;
-    decisions::emit(
+    decision::emit(
         tx,
         now,
         "policy.published",
@@ -367,6 +377,7 @@ async fn publish_in(
 
 impl Store {
     /// The policy in force for a program (vendor staff).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn program_policy(&self, scope: &Scope, program_id: &str) -> Result<PolicyVersion> {
         let mut r = self.db.read();
         let _: Program = entity::fetch(&mut r, scope, program_id).await?;
@@ -374,6 +385,7 @@ impl Store {
     }
 
     /// Every published version, newest first.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn policy_history(
         &self,
         scope: &Scope,
@@ -399,6 +411,7 @@ impl Store {
     }
 
     /// One version (1 is the seed defaults when nothing was published as 1).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn policy_version(
         &self,
         scope: &Scope,
@@ -413,6 +426,7 @@ impl Store {
     }
 
     /// What changed from one version to another.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn policy_diff(
         &self,
         scope: &Scope,
@@ -443,6 +457,7 @@ impl Store {
     }
 
     /// Publishes a policy document as the program's next version.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn publish_policy(
         &self,
         actor: &Actor,
@@ -461,6 +476,7 @@ impl Store {
     }
 
     /// The registration rules in force for a program (vendor staff).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn registration_policy(
         &self,
         scope: &Scope,
@@ -474,6 +490,7 @@ impl Store {
     }
 
     /// Publishes new registration rules as the next policy version (the rest unchanged).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn set_registration_policy(
         &self,
         actor: &Actor,
@@ -520,6 +537,7 @@ impl Store {
 
     /// Replays the program's recorded history under `document` and lists every outcome
     /// that would change against the policy in force. Writes nothing.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn simulate_policy(
         &self,
         scope: &Scope,
@@ -538,6 +556,7 @@ impl Store {
     // ---- drafts and the advisory council's comments ----
 
     /// Saves a draft of the next version (validated; not yet in force).
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn create_policy_draft(
         &self,
         actor: &Actor,
@@ -591,6 +610,7 @@ impl Store {
     }
 
     /// The drafts of a program: staff see all; a council member sees the shared ones.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
     pub async fn policy_drafts(&self, scope: &Scope, program_id: &str) -> Result<Vec<PolicyDraft>> {
         let mut r = self.db.read();
         if matches!(scope, Scope::Vendor) {
@@ -615,11 +635,13 @@ impl Store {
         Ok(out)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn policy_draft(&self, scope: &Scope, id: &str) -> Result<PolicyDraft> {
         draft_in(&mut self.db.read(), scope, id).await
     }
 
     /// Moves a draft on: share it with the council, publish it, or discard it.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn set_draft_status(
         &self,
         actor: &Actor,
@@ -701,6 +723,7 @@ impl Store {
     }
 
     /// A comment on a shared draft, by vendor staff or the admin of a council member.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn comment_on_draft(
         &self,
         actor: &Actor,

@@ -1,4 +1,8 @@
-//! Programs: create (with the default tier ladder), read, change, list, archive.
+//! Programs and their tier ladders (`tier.rs`): create (with the default ladder), read,
+//! change, list, archive. Not here: a program's policy document (`policy`) or the partners
+//! on it (`partner`); programs are vendor-only, so partner scopes never see them.
+
+pub mod tier;
 
 use chrono::{DateTime, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
@@ -9,9 +13,9 @@ use partnerops_core::program::{ChannelThesis, Program, ProgramFields, ProgramInp
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::tier::default_ladder;
 
-use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
+use crate::db::{Exec, Sql, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
-use crate::{Actor, Result, Store, StoreError, audit, new_id, tiers};
+use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 row! {
     pub(crate) struct ProgramRow {
@@ -114,6 +118,7 @@ impl Store {
     }
 
     /// Creates a program and its default tier ladder (Registered, Select, Premier).
+    #[tracing::instrument(skip_all)]
     pub async fn create_program(&self, actor: &Actor, input: &ProgramInput) -> Result<Program> {
         actor.authorize(&Action::WriteProgram)?;
         let fields = ProgramFields::parse(input)?;
@@ -141,16 +146,18 @@ impl Store {
         )
         .await?;
         for tier in default_ladder() {
-            tiers::insert(&mut tx, now, actor, &id, &tier).await?;
+            tier::insert(&mut tx, now, actor, &id, &tier).await?;
         }
         tx.commit().await?;
         Ok(program)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn program(&self, scope: &Scope, id: &str) -> Result<Program> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn programs(
         &self,
         scope: &Scope,
@@ -169,6 +176,7 @@ impl Store {
     }
 
     /// Changes the fields `patch` names; the result is validated as a whole.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_program(
         &self,
         actor: &Actor,
@@ -186,15 +194,24 @@ impl Store {
         push_values(&mut q, &fields)?;
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;
-        let after = finish_update(&mut tx, now, actor, &before).await?;
+        let after = crate::change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            crate::change::Change::updated(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_program(&self, actor: &Actor, id: &str) -> Result<Program> {
         entity::set_archived(self, actor, id, true).await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_program(&self, actor: &Actor, id: &str) -> Result<Program> {
         entity::set_archived(self, actor, id, false).await
     }
@@ -220,30 +237,6 @@ fn push_values(q: &mut Sql, f: &ProgramFields) -> Result<()> {
         .bind(f.thesis.influenced_arr_target.amount_minor);
     Ok(())
 }
-
-/// Re-reads a record after an update and records the change.
-pub(crate) async fn finish_update<E: Entity>(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    before: &E,
-) -> Result<E> {
-    let after: E = entity::fetch(tx, &Scope::Vendor, before.id_str()).await?;
-    audit::record(
-        tx,
-        now,
-        actor,
-        E::KIND,
-        before.id_str(),
-        AuditAction::Updated,
-        after.owner().as_ref(),
-        Some(before),
-        Some(&after),
-    )
-    .await?;
-    Ok(after)
-}
-
 /// Narrow reads for pages that show one fact about a program to someone who may not read
 /// the program itself: a partner's portal (its program's currency) and the public
 /// application form (which programs exist). They return only what those pages show.

@@ -14,7 +14,6 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity};
-use crate::programs::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 row! {
@@ -213,7 +212,7 @@ row! {
 
 /// Fills the matching keys of accounts created before they existed (migration 2), in
 /// batches; a no-op once done.
-pub(crate) async fn backfill_name_keys(db: &crate::Db) -> Result<()> {
+pub(crate) async fn backfill_name_keys(db: &crate::db::Db) -> Result<()> {
     loop {
         let rows: Vec<Unkeyed> = db
             .read()
@@ -240,6 +239,7 @@ impl Store {
         entity::sort_names::<Account>()
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_account(&self, actor: &Actor, input: &AccountInput) -> Result<Account> {
         actor.authorize(&Action::WriteAccount)?;
         let f = AccountFields::parse(input)?;
@@ -254,10 +254,12 @@ impl Store {
         Ok(account)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn account(&self, scope: &Scope, id: &str) -> Result<Account> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn accounts(
         &self,
         scope: &Scope,
@@ -289,6 +291,7 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_account(
         &self,
         actor: &Actor,
@@ -307,15 +310,24 @@ impl Store {
         push_values(&mut q, &f);
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;
-        let after = finish_update(&mut tx, now, actor, &before).await?;
+        let after = crate::change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            crate::change::Change::updated(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_account(&self, actor: &Actor, id: &str) -> Result<Account> {
         entity::set_archived(self, actor, id, true).await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_account(&self, actor: &Actor, id: &str) -> Result<Account> {
         entity::set_archived(self, actor, id, false).await
     }

@@ -1,6 +1,8 @@
 //! Partnership charters: versioned content both sides write, signatures that lock a
 //! version, amendments, crawl/walk/run phases with gate reviews, decision trees and the
 //! operating-model document. The rules are `core::partnership`'s; this is their storage.
+//! Not here: deciding whether a phase or gate passes (`core::partnership::phases`), or the
+//! decision/audit/outbox plumbing every change ends with (`change`).
 
 use std::collections::HashMap;
 
@@ -13,7 +15,7 @@ use partnerops_core::partner::Partner;
 use partnerops_core::partnership::charter::{Signatures, edit_allowed};
 use partnerops_core::partnership::content::CharterContent;
 use partnerops_core::partnership::operating_model::{deal_ownership_rules, render_markdown};
-use partnerops_core::partnership::phases::{self, GateDecision, Phase};
+use partnerops_core::partnership::phases::{self, GateDecision, GateOutcome, Phase};
 use partnerops_core::partnership::record::{
     Charter, CharterInput, CharterPatch, CharterStatus, EndInput, GateInput, GateReview,
     PhaseInput, TreeAnswers,
@@ -23,10 +25,11 @@ use partnerops_core::registration::Decision;
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
 
+use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, row};
-use crate::decisions::{emit, record as decide};
+use crate::decision::record as decide;
 use crate::entity::{self, Archived, Entity, json_column, to_json};
-use crate::{Actor, Result, Store, StoreError, audit, new_id, policies};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
 row! {
     pub(crate) struct CharterRow {
@@ -156,6 +159,7 @@ impl Store {
     }
 
     /// Opens a charter for a partner (vendor staff); it starts as an unsigned draft, version 1.
+    #[tracing::instrument(skip_all)]
     pub async fn create_charter(&self, actor: &Actor, input: &CharterInput) -> Result<Charter> {
         actor.authorize(&Action::GovernPartnership)?;
         let mut inv = Invalid::new();
@@ -222,10 +226,12 @@ impl Store {
         Ok(charter)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn charter(&self, scope: &Scope, id: &str) -> Result<Charter> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn charters(
         &self,
         scope: &Scope,
@@ -242,6 +248,7 @@ impl Store {
 
     /// Edits the current version while it is not signed by both sides; a signed version is
     /// changed only by an amendment.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_charter(
         &self,
         actor: &Actor,
@@ -298,15 +305,21 @@ impl Store {
                 .bind(id),
         )
         .await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.updated")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.updated"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
     /// Signs the current version for the actor's side: vendor staff for the vendor, the
     /// partner's admin for the partner. Both signatures lock the version.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn sign_charter(&self, actor: &Actor, id: &str) -> Result<Charter> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -341,9 +354,14 @@ impl Store {
                 .bind(id),
         )
         .await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.signed")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.signed"),
+        )
+        .await?;
         if after.locked {
             let d = Decision::new(
                 "charter.signed",
@@ -371,6 +389,7 @@ impl Store {
     }
 
     /// Starts an amendment: the next version, a copy of the signed one, unsigned.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn amend_charter(&self, actor: &Actor, id: &str) -> Result<Charter> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -401,15 +420,21 @@ impl Store {
             ));
         }
         insert_version(&mut tx, id, next, &before.content, now).await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.amended")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.amended"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
     /// Enters the next phase: in order, one at a time; past Crawl only with a charter both
     /// sides signed and the previous gate passed.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn enter_phase(
         &self,
         actor: &Actor,
@@ -432,23 +457,15 @@ impl Store {
         if let Err(why) = phases::may_enter(before.phase, phase, before.ever_signed, gate_passed) {
             let d = Decision::new("charter.phase_refused", "refused", why, before.version);
             drop(tx);
-            let mut tx = self.db.begin_write().await?;
-            decide(
-                &mut tx,
-                now,
+            return Err(change::refuse(
+                self,
                 actor,
-                EntityKind::Charter,
-                id,
-                Some(&before.partner_id),
-                &d,
+                (EntityKind::Charter, id),
+                before.partner_id,
+                d,
                 &[id],
             )
-            .await?;
-            tx.commit().await?;
-            return Err(StoreError::Refused {
-                decision: d,
-                partner: before.partner_id,
-            });
+            .await);
         }
         let mut q = Sql::new("UPDATE charters SET phase = ");
         q.bind(phase.as_str())
@@ -484,9 +501,14 @@ impl Store {
             &[id],
         )
         .await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.phase_entered")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.phase_entered"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -494,6 +516,7 @@ impl Store {
     /// Reviews the current phase's gate with measured values. Passing says go; failing
     /// follows the "continue this partnership?" tree: a failed Crawl ends the partnership,
     /// a failed Walk restarts Crawl (or ends, if asked). Ending needs the lessons learned.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn review_gate(
         &self,
         actor: &Actor,
@@ -505,65 +528,7 @@ impl Store {
         let charter: Charter = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::GovernPartnership)?;
         ensure_active(&charter)?;
-        let t = &charter.content.thresholds;
-        let (phase, outcome, measured) = match charter.phase {
-            Some(Phase::Crawl) => {
-                let r = input.crawl.clone().ok_or_else(|| {
-                    invalid(FieldError::new(
-                        "crawl",
-                        "required",
-                        "the Crawl gate needs the crawl measurements",
-                    ))
-                })?;
-                (Phase::Crawl, phases::crawl_gate(&r, t), to_json(&r)?)
-            }
-            Some(Phase::Walk) => {
-                let r = input.walk.clone().ok_or_else(|| {
-                    invalid(FieldError::new(
-                        "walk",
-                        "required",
-                        "the Walk gate needs the walk measurements",
-                    ))
-                })?;
-                let walk = phases::walk_gate(&r, t);
-                let run = input.run.clone().unwrap_or_default();
-                let crawl_passed = last_gate(&mut tx, id, Phase::Crawl)
-                    .await?
-                    .is_some_and(|g| g.passed);
-                let mut outcome = phases::run_gate(crawl_passed, walk.passed, &run);
-                if !walk.passed {
-                    outcome.missed = walk
-                        .missed
-                        .into_iter()
-                        .chain(
-                            outcome
-                                .missed
-                                .into_iter()
-                                .filter(|m| !m.contains("Walk gate")),
-                        )
-                        .collect();
-                }
-                (
-                    Phase::Walk,
-                    outcome,
-                    to_json(&serde_json::json!({"walk": r, "run": run}))?,
-                )
-            }
-            Some(Phase::Run) => {
-                return Err(StoreError::conflict(
-                    "phase",
-                    "charter.no_gate",
-                    "Run has no gate; review it in the quarterly business review",
-                ));
-            }
-            None => {
-                return Err(StoreError::conflict(
-                    "phase",
-                    "charter.not_started",
-                    "enter Crawl before reviewing a gate",
-                ));
-            }
-        };
+        let (phase, outcome, measured) = measure_gate(&mut tx, &charter, input).await?;
         // The continue-partnership tree, answered by the gate results.
         let tree = tree_of(&mut tx, "continue_partnership").await?;
         let mut answers = HashMap::new();
@@ -572,31 +537,7 @@ impl Store {
             answers.insert("walk".to_owned(), outcome.passed);
         }
         let evaluation = tree.evaluate(&answers);
-        let decision = match (outcome.passed, phase, input.if_walk_fails.as_deref()) {
-            (true, _, _) => GateDecision::Go,
-            (false, Phase::Walk, Some("end")) => GateDecision::End,
-            (false, Phase::Walk, None | Some("restart_crawl")) => GateDecision::RestartCrawl,
-            (false, Phase::Walk, Some(_)) => {
-                return Err(invalid(FieldError::new(
-                    "if_walk_fails",
-                    "one_of",
-                    "if_walk_fails must be one of: restart_crawl, end",
-                )));
-            }
-            (false, _, _) => GateDecision::End,
-        };
-        let lessons = input
-            .lessons
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty());
-        if decision == GateDecision::End && lessons.is_none() {
-            return Err(invalid(FieldError::new(
-                "lessons",
-                "required",
-                "ending a partnership records what was learned: lessons is required",
-            )));
-        }
+        let (decision, lessons) = gate_decision(outcome.passed, phase, input)?;
         let review_id: GateReviewId = new_id();
         let mut q = Sql::new(
             "INSERT INTO gate_reviews (id, charter_id, phase, measured, passed, missed, decision, path, reviewer_name, at) VALUES (",
@@ -622,21 +563,7 @@ impl Store {
             .bind(now)
             .push(")");
         tx.execute(&q).await?;
-        let reason = if outcome.passed {
-            format!("{} gate passed", phase.label())
-        } else {
-            format!(
-                "{} gate missed: {}",
-                phase.label(),
-                outcome.missed.join("; ")
-            )
-        };
-        let d = Decision::new(
-            "charter.gate_reviewed",
-            decision.as_str(),
-            format!("{reason}; decision: {}", decision.label()),
-            charter.version,
-        );
+        let d = gate_decision_record(phase, &outcome, decision, charter.version);
         decide(
             &mut tx,
             now,
@@ -648,23 +575,15 @@ impl Store {
             &[id, review_id.as_str()],
         )
         .await?;
-        match decision {
-            GateDecision::Go => {}
-            GateDecision::RestartCrawl => {
-                tx.execute(
-                    Sql::new("UPDATE charters SET phase = 'crawl', updated_at = ")
-                        .bind(now)
-                        .push(" WHERE id = ")
-                        .bind(id),
-                )
-                .await?;
-            }
-            GateDecision::End => {
-                end_in(&mut tx, now, id, lessons.unwrap_or_default()).await?;
-            }
-        }
-        self.charter_changed(&mut tx, now, actor, &charter, "charter.gate_reviewed")
-            .await?;
+        apply_gate_decision(&mut tx, now, id, decision, lessons).await?;
+        change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &charter,
+            Change::updated().event("charter.gate_reviewed"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(GateReview {
             id: review_id,
@@ -678,6 +597,7 @@ impl Store {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn gate_reviews(&self, scope: &Scope, id: &str) -> Result<Vec<GateReview>> {
         let _: Charter = entity::fetch(&mut self.db.read(), scope, id).await?;
         let mut q = Sql::new(
@@ -689,6 +609,7 @@ impl Store {
     }
 
     /// Ends a partnership, recording what was learned.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn end_charter(&self, actor: &Actor, id: &str, input: &EndInput) -> Result<Charter> {
         let lessons = text::required("lessons", input.lessons.as_deref(), 4000).map_err(invalid)?;
         let now = self.now();
@@ -714,15 +635,23 @@ impl Store {
             &[id],
         )
         .await?;
-        let after = self
-            .charter_changed(&mut tx, now, actor, &before, "charter.ended")
-            .await?;
+        let after = change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            Change::updated().event("charter.ended"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
-    /// The decision trees in force: stored ones over the built-in ones.
-    pub async fn decision_trees(&self) -> Result<Vec<Tree>> {
+    /// The decision trees in force: stored ones over the built-in ones. Every scope sees
+    /// them (they are the installation's questions and hold no partner's data); the scope
+    /// is taken so that a reach of a partner goes through one signature like every other.
+    #[tracing::instrument(skip_all)]
+    pub async fn decision_trees(&self, _scope: &Scope) -> Result<Vec<Tree>> {
         let mut out = Vec::new();
         for builtin in tree::builtin() {
             out.push(tree_of(&mut self.db.read(), &builtin.key).await?);
@@ -731,6 +660,7 @@ impl Store {
     }
 
     /// Replaces a tree's questions for this installation (vendor), after validation.
+    #[tracing::instrument(skip_all, fields(key = %key))]
     pub async fn set_decision_tree(&self, actor: &Actor, key: &str, tree: &Tree) -> Result<Tree> {
         actor.authorize(&Action::GovernPartnership)?;
         if !tree::builtin().iter().any(|t| t.key == key) {
@@ -755,6 +685,7 @@ impl Store {
 
     /// Evaluates a tree with the answers given so far and records the evaluation (about a
     /// charter when one is named). Returns the path and the outcome or the next question.
+    #[tracing::instrument(skip_all, fields(key = %key))]
     pub async fn evaluate_tree(
         &self,
         actor: &Actor,
@@ -817,6 +748,7 @@ impl Store {
     }
 
     /// The operating-model document of a charter, in Markdown.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn operating_model(&self, scope: &Scope, id: &str) -> Result<String> {
         let charter: Charter = entity::fetch(&mut self.db.read(), scope, id).await?;
         let partner: Partner = entity::fetch(
@@ -825,7 +757,7 @@ impl Store {
             charter.partner_id.as_str(),
         )
         .await?;
-        let policy = policies::current(&mut self.db.read(), partner.program_id.as_str()).await?;
+        let policy = policy::current(&mut self.db.read(), partner.program_id.as_str()).await?;
         Ok(render_markdown(
             &charter.title,
             &charter.partner_name,
@@ -834,33 +766,155 @@ impl Store {
             &deal_ownership_rules(&policy),
         ))
     }
+}
 
-    /// Re-reads a charter after a change and records the audit and domain events.
-    async fn charter_changed(
-        &self,
-        tx: &mut Tx,
-        now: DateTime<Utc>,
-        actor: &Actor,
-        before: &Charter,
-        event: &str,
-    ) -> Result<Charter> {
-        let id = before.id.as_str();
-        let after: Charter = entity::fetch(tx, &Scope::Vendor, id).await?;
-        audit::record(
-            tx,
-            now,
-            actor,
-            EntityKind::Charter,
-            id,
-            AuditAction::Updated,
-            Some(&before.partner_id),
-            Some(before),
-            Some(&after),
-        )
-        .await?;
-        emit(tx, now, event, id, Some(&before.partner_id), &after).await?;
-        Ok(after)
+/// The gate of the charter's current phase, judged on the measurements in `input`: the
+/// phase, the outcome and the measurements as stored.
+async fn measure_gate(
+    tx: &mut Tx,
+    charter: &Charter,
+    input: &GateInput,
+) -> Result<(Phase, GateOutcome, String)> {
+    let t = &charter.content.thresholds;
+    match charter.phase {
+        Some(Phase::Crawl) => {
+            let r = input.crawl.clone().ok_or_else(|| {
+                invalid(FieldError::new(
+                    "crawl",
+                    "required",
+                    "the Crawl gate needs the crawl measurements",
+                ))
+            })?;
+            Ok((Phase::Crawl, phases::crawl_gate(&r, t), to_json(&r)?))
+        }
+        Some(Phase::Walk) => {
+            let r = input.walk.clone().ok_or_else(|| {
+                invalid(FieldError::new(
+                    "walk",
+                    "required",
+                    "the Walk gate needs the walk measurements",
+                ))
+            })?;
+            let walk = phases::walk_gate(&r, t);
+            let run = input.run.clone().unwrap_or_default();
+            let crawl_passed = last_gate(tx, charter.id.as_str(), Phase::Crawl)
+                .await?
+                .is_some_and(|g| g.passed);
+            let mut outcome = phases::run_gate(crawl_passed, walk.passed, &run);
+            if !walk.passed {
+                outcome.missed = walk
+                    .missed
+                    .into_iter()
+                    .chain(
+                        outcome
+                            .missed
+                            .into_iter()
+                            .filter(|m| !m.contains("Walk gate")),
+                    )
+                    .collect();
+            }
+            Ok((
+                Phase::Walk,
+                outcome,
+                to_json(&serde_json::json!({"walk": r, "run": run}))?,
+            ))
+        }
+        Some(Phase::Run) => Err(StoreError::conflict(
+            "phase",
+            "charter.no_gate",
+            "Run has no gate; review it in the quarterly business review",
+        )),
+        None => Err(StoreError::conflict(
+            "phase",
+            "charter.not_started",
+            "enter Crawl before reviewing a gate",
+        )),
     }
+}
+
+/// What a gate review decides, and the lessons learned (required when it ends the
+/// partnership).
+fn gate_decision(
+    passed: bool,
+    phase: Phase,
+    input: &GateInput,
+) -> Result<(GateDecision, Option<&str>)> {
+    let decision = match (passed, phase, input.if_walk_fails.as_deref()) {
+        (true, _, _) => GateDecision::Go,
+        (false, Phase::Walk, Some("end")) => GateDecision::End,
+        (false, Phase::Walk, None | Some("restart_crawl")) => GateDecision::RestartCrawl,
+        (false, Phase::Walk, Some(_)) => {
+            return Err(invalid(FieldError::new(
+                "if_walk_fails",
+                "one_of",
+                "if_walk_fails must be one of: restart_crawl, end",
+            )));
+        }
+        (false, _, _) => GateDecision::End,
+    };
+    let lessons = input
+        .lessons
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    if decision == GateDecision::End && lessons.is_none() {
+        return Err(invalid(FieldError::new(
+            "lessons",
+            "required",
+            "ending a partnership records what was learned: lessons is required",
+        )));
+    }
+    Ok((decision, lessons))
+}
+
+/// The recorded decision of a gate review.
+fn gate_decision_record(
+    phase: Phase,
+    outcome: &GateOutcome,
+    decision: GateDecision,
+    version: i64,
+) -> Decision {
+    let reason = if outcome.passed {
+        format!("{} gate passed", phase.label())
+    } else {
+        format!(
+            "{} gate missed: {}",
+            phase.label(),
+            outcome.missed.join("; ")
+        )
+    };
+    Decision::new(
+        "charter.gate_reviewed",
+        decision.as_str(),
+        format!("{reason}; decision: {}", decision.label()),
+        version,
+    )
+}
+
+/// Carries out a gate decision: nothing for go, back to Crawl, or the end.
+async fn apply_gate_decision(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    id: &str,
+    decision: GateDecision,
+    lessons: Option<&str>,
+) -> Result<()> {
+    match decision {
+        GateDecision::Go => {}
+        GateDecision::RestartCrawl => {
+            tx.execute(
+                Sql::new("UPDATE charters SET phase = 'crawl', updated_at = ")
+                    .bind(now)
+                    .push(" WHERE id = ")
+                    .bind(id),
+            )
+            .await?;
+        }
+        GateDecision::End => {
+            end_in(tx, now, id, lessons.unwrap_or_default()).await?;
+        }
+    }
+    Ok(())
 }
 
 fn ensure_active(c: &Charter) -> Result<()> {

@@ -15,7 +15,6 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
-use crate::programs::finish_update;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 row! {
@@ -248,6 +247,7 @@ impl Store {
         entity::sort_names::<Partner>()
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_partner(&self, actor: &Actor, input: &PartnerInput) -> Result<Partner> {
         actor.authorize(&Action::GovernPartner)?;
         let now = self.now();
@@ -258,10 +258,12 @@ impl Store {
         Ok(partner)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn partner(&self, scope: &Scope, id: &str) -> Result<Partner> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn partners(
         &self,
         scope: &Scope,
@@ -300,6 +302,7 @@ impl Store {
     /// the right role) its profile; only vendor staff what the vendor governs. Status moves
     /// follow the lifecycle; a new program without a named tier puts the partner on that
     /// program's entry tier.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn update_partner(
         &self,
         actor: &Actor,
@@ -351,15 +354,24 @@ impl Store {
         push_values(&mut q, &f, &tier)?;
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;
-        let after = finish_update(&mut tx, now, actor, &before).await?;
+        let after = crate::change::after_change(
+            &mut tx,
+            now,
+            actor,
+            &before,
+            crate::change::Change::updated(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_partner(&self, actor: &Actor, id: &str) -> Result<Partner> {
         entity::set_archived(self, actor, id, true).await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_partner(&self, actor: &Actor, id: &str) -> Result<Partner> {
         entity::set_archived(self, actor, id, false).await
     }

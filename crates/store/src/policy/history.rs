@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use partnerops_core::policy::simulate::{History, PartnerHistory, RegistrationHistory};
 use partnerops_core::registration::RegistrationStatus;
 
+use crate::db::dialect::{chunk_key, format_timestamp, string_agg};
 use crate::db::{Backend, Exec, Sql, row};
 use crate::{Result, StoreError};
 
@@ -25,25 +26,6 @@ row! {
     }
 }
 
-/// A timestamp column as RFC 3339 text for `backend` (SQLite already stores it so).
-fn rfc3339(backend: Backend, column: &str) -> String {
-    match backend {
-        Backend::Sqlite => format!("COALESCE({column}, '')"),
-        Backend::Postgres => format!(
-            "COALESCE(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
-        ),
-    }
-}
-
-/// What rows are packed by: a few hundred consecutive rows on SQLite (no sort needed), a
-/// hash bucket of the id on PostgreSQL (a hash aggregate).
-fn chunk(backend: Backend, alias: &str, id: &str) -> String {
-    match backend {
-        Backend::Sqlite => format!("{alias}.rowid / 256"),
-        Backend::Postgres => format!("abs(hashtext({alias}.{id})) % 4096"),
-    }
-}
-
 fn time(field: &str) -> Result<Option<DateTime<Utc>>> {
     if field.is_empty() {
         return Ok(None);
@@ -57,6 +39,44 @@ fn number(field: &str) -> Result<i64> {
     field
         .parse()
         .map_err(|_| StoreError::Corrupt(format!("history number {field:?}")))
+}
+
+/// One packed registration (`partner|id|status|submitted|approved|closed|amount|renewals`),
+/// or `None` when its partner is not in `index` (archived).
+fn unpack_registration(
+    item: &str,
+    index: &HashMap<&str, u32>,
+) -> Result<Option<RegistrationHistory>> {
+    let f: Vec<&str> = item.split('|').collect();
+    let [
+        partner,
+        id,
+        status,
+        submitted,
+        approved,
+        closed,
+        amount,
+        renewals,
+    ] = f[..]
+    else {
+        return Err(StoreError::Corrupt(format!("history row {item:?}")));
+    };
+    let Some(&partner) = index.get(partner) else {
+        return Ok(None);
+    };
+    let status =
+        RegistrationStatus::parse("status", status).map_err(|e| StoreError::Corrupt(e.message))?;
+    Ok(Some(RegistrationHistory {
+        id: id.to_owned(),
+        partner,
+        status,
+        submitted_at: time(submitted)?.unwrap_or_default(),
+        approved_at: time(approved)?,
+        closed_at: time(closed)?,
+        amount_minor: number(amount)?,
+        renewals: number(renewals)?,
+        activities: Vec::new(),
+    }))
 }
 
 /// The live partners of a program and every registration they submitted up to `as_of`.
@@ -80,67 +100,50 @@ pub(crate) async fn load(
     // A million registrations cross the driver as a few thousand rows: each packs a few
     // hundred records (`partner|id|status|submitted|approved|closed|amount|renewals`), so
     // the per-row cost of the driver is paid rarely.
-    let agg = match backend {
-        Backend::Sqlite => "group_concat",
-        Backend::Postgres => "string_agg",
-    };
+    let packed = string_agg(
+        backend,
+        &format!(
+            "r.partner_id || '|' || r.id || '|' || r.status || '|' || {} || '|' || {} || '|' || {} || '|' || CAST(r.est_arr_minor AS TEXT) || '|' || CAST(r.renewals AS TEXT)",
+            format_timestamp(backend, "r.submitted_at"),
+            format_timestamp(backend, "r.approved_at"),
+            format_timestamp(backend, "r.closed_at"),
+        ),
+        "';'",
+    );
     let mut q = Sql::new(&format!(
-        "SELECT {agg}(r.partner_id || '|' || r.id || '|' || r.status || '|' || {} || '|' || {} || '|' || {} || '|' || CAST(r.est_arr_minor AS TEXT) || '|' || CAST(r.renewals AS TEXT), ';') AS packed FROM registrations r WHERE r.program_id = ",
-        rfc3339(backend, "r.submitted_at"),
-        rfc3339(backend, "r.approved_at"),
-        rfc3339(backend, "r.closed_at"),
+        "SELECT {packed} AS packed FROM registrations r WHERE r.program_id = "
     ));
     q.bind(program_id)
         .push(" AND r.submitted_at <= ")
         .bind(as_of)
-        .push(&format!(" GROUP BY {}", chunk(backend, "r", "id")));
+        .push(&format!(" GROUP BY {}", chunk_key(backend, "r", "id")));
     let mut registrations = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for row in x.all::<PackedRow>(&q).await? {
         for item in row.packed.split(';') {
-            let f: Vec<&str> = item.split('|').collect();
-            let [
-                partner,
-                id,
-                status,
-                submitted,
-                approved,
-                closed,
-                amount,
-                renewals,
-            ] = f[..]
-            else {
-                return Err(StoreError::Corrupt(format!("history row {item:?}")));
-            };
             // Registrations of archived partners are not part of the live program.
-            let Some(&partner) = index.get(partner) else {
-                continue;
-            };
-            let status = RegistrationStatus::parse("status", status)
-                .map_err(|e| StoreError::Corrupt(e.message))?;
-            by_id.insert(id.to_owned(), registrations.len());
-            registrations.push(RegistrationHistory {
-                id: id.to_owned(),
-                partner,
-                status,
-                submitted_at: time(submitted)?.unwrap_or_default(),
-                approved_at: time(approved)?,
-                closed_at: time(closed)?,
-                amount_minor: number(amount)?,
-                renewals: number(renewals)?,
-                activities: Vec::new(),
-            });
+            if let Some(r) = unpack_registration(item, &index)? {
+                by_id.insert(r.id.clone(), registrations.len());
+                registrations.push(r);
+            }
         }
     }
 
     // Activities, packed the same way; those of other programs' registrations are skipped
     // here rather than joined away in SQL.
+    let packed = string_agg(
+        backend,
+        &format!(
+            "a.registration_id || '|' || {}",
+            format_timestamp(backend, "a.occurred_at")
+        ),
+        "';'",
+    );
     let mut q = Sql::new(&format!(
-        "SELECT {agg}(a.registration_id || '|' || {}, ';') AS packed FROM registration_activities a WHERE a.occurred_at <= ",
-        rfc3339(backend, "a.occurred_at"),
+        "SELECT {packed} AS packed FROM registration_activities a WHERE a.occurred_at <= "
     ));
     q.bind(as_of)
-        .push(&format!(" GROUP BY {}", chunk(backend, "a", "id")));
+        .push(&format!(" GROUP BY {}", chunk_key(backend, "a", "id")));
     for row in x.all::<PackedRow>(&q).await? {
         for item in row.packed.split(';') {
             let Some((registration, at)) = item.split_once('|') else {

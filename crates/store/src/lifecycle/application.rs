@@ -14,7 +14,7 @@ use partnerops_core::lifecycle::application::{
 };
 use partnerops_core::lifecycle::fit::{self, FitModel, Labelled};
 use partnerops_core::lifecycle::record::Approval;
-use partnerops_core::partner::{PartnerFields, PartnerStatus};
+use partnerops_core::partner::{Partner, PartnerFields, PartnerStatus};
 use partnerops_core::program::Program;
 use partnerops_core::registration::Decision;
 use partnerops_core::scope::{Action, Scope};
@@ -22,11 +22,11 @@ use partnerops_core::user::{NewUser, Role, User};
 use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{Invalid, country::Country, email::Email};
 
-use crate::db::{Exec, Sql, UniqueRule, row, unique_violation};
-use crate::decisions::{emit, record as decide};
+use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, json_column, to_json};
-use crate::policies::current_version;
-use crate::{Actor, Result, Store, StoreError, audit, new_id, partners, secret, users};
+use crate::policy::current_version;
+use crate::{Actor, Result, Store, StoreError, audit, new_id, partner, secret, user};
 
 /// How long an invitation link stays valid.
 pub const INVITATION_LIFETIME: TimeDelta = TimeDelta::days(14);
@@ -177,8 +177,103 @@ pub struct ApplicationFilter {
     pub status: Option<ApplicationStatus>,
 }
 
+/// Creates the partner an approved application admits and its administrator.
+async fn admit(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    before: &Application,
+) -> Result<(Partner, User)> {
+    let fields = PartnerFields {
+        name: before.company.clone(),
+        web_domain: before.web_domain.clone(),
+        partner_type: before.profile.partner_type,
+        program_id: before.program_id.clone(),
+        tier_id: None,
+        status: PartnerStatus::Onboarding,
+        country: before.country,
+        regions: Vec::new(),
+        verticals: before.profile.verticals.clone(),
+        joined_on: now.date_naive(),
+    };
+    let partner = partner::insert(tx, now, actor, &fields, Some(&before.profile))
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { .. } => StoreError::conflict(
+                "web_domain",
+                "unique",
+                "a partner with this web domain already exists",
+            ),
+            e => e,
+        })?;
+    let email = Email::parse("contact_email", &before.contact_email)
+        .map_err(|e| Invalid { errors: vec![e] })?;
+    let admin: User = user::insert(
+        tx,
+        now,
+        actor,
+        &NewUser {
+            email,
+            display_name: before.contact_name.clone(),
+            role: Role::PartnerAdmin,
+            partner_id: Some(partner.id.clone()),
+            password: None,
+        },
+        None,
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict { .. } => StoreError::conflict(
+            "contact_email",
+            "unique",
+            "a user with the contact's e-mail address already exists",
+        ),
+        e => e,
+    })?;
+    Ok((partner, admin))
+}
+
+/// Invites a new administrator: the token to hand over, and when it expires.
+async fn invite(tx: &mut Tx, now: DateTime<Utc>, admin: &User) -> Result<(String, DateTime<Utc>)> {
+    let token = secret::random_token("inv_");
+    let expires_at = now + INVITATION_LIFETIME;
+    let inv_id: InvitationId = new_id();
+    let mut q = Sql::new(
+        "INSERT INTO invitations (id, user_id, token_hash, expires_at, created_at) VALUES (",
+    );
+    q.bind(inv_id.as_str())
+        .push(", ")
+        .bind(admin.id.as_str())
+        .push(", ")
+        .bind(secret::token_hash(&token))
+        .push(", ")
+        .bind(expires_at)
+        .push(", ")
+        .bind(now)
+        .push(")");
+    tx.execute(&q).await?;
+    Ok((token, expires_at))
+}
+
+/// The recorded decision of an approval.
+fn approval_decision(actor: &Actor, before: &Application, note: Option<&str>, pv: i64) -> Decision {
+    Decision::new(
+        "application.approve",
+        "approved",
+        format!(
+            "Approved by {} with fit score {} ({}){}",
+            actor.audit_name(),
+            before.fit.score,
+            before.fit.reason,
+            note.map(|n| format!(": {n}")).unwrap_or_default()
+        ),
+        pv,
+    )
+}
+
 impl Store {
     /// Takes an application from the public form or the API, scored on arrival.
+    #[tracing::instrument(skip_all)]
     pub async fn submit_application(&self, input: &ApplicationInput) -> Result<Application> {
         let f = ApplicationFields::parse(input)?;
         let now = self.now();
@@ -254,11 +349,13 @@ impl Store {
         Ok(app)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn application(&self, scope: &Scope, id: &str) -> Result<Application> {
         fetch(&mut self.db.read(), scope, id).await
     }
 
     /// The queue, newest first (staff: all; a partner: the one it joined through).
+    #[tracing::instrument(skip_all)]
     pub async fn applications(
         &self,
         scope: &Scope,
@@ -278,6 +375,7 @@ impl Store {
     }
 
     /// Scores an application again with the model trained on today's partners.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn rescore_application(&self, actor: &Actor, id: &str) -> Result<Application> {
         let mut tx = self.db.begin_write().await?;
         let before = fetch(&mut tx, &actor.scope(), id).await?;
@@ -296,6 +394,7 @@ impl Store {
 
     /// Approves an application: creates the partner (onboarding, entry tier, its profile
     /// kept for the fit model), invites its admin with a one-time link, records the decision.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn approve_application(
         &self,
         actor: &Actor,
@@ -308,69 +407,8 @@ impl Store {
         actor.authorize(&Action::GovernPartner)?;
         open(&before)?;
         let note = text::optional("note", note, 2000).map_err(|e| Invalid { errors: vec![e] })?;
-        let fields = PartnerFields {
-            name: before.company.clone(),
-            web_domain: before.web_domain.clone(),
-            partner_type: before.profile.partner_type,
-            program_id: before.program_id.clone(),
-            tier_id: None,
-            status: PartnerStatus::Onboarding,
-            country: before.country,
-            regions: Vec::new(),
-            verticals: before.profile.verticals.clone(),
-            joined_on: now.date_naive(),
-        };
-        let partner = partners::insert(&mut tx, now, actor, &fields, Some(&before.profile))
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict { .. } => StoreError::conflict(
-                    "web_domain",
-                    "unique",
-                    "a partner with this web domain already exists",
-                ),
-                e => e,
-            })?;
-        let email = Email::parse("contact_email", &before.contact_email)
-            .map_err(|e| Invalid { errors: vec![e] })?;
-        let admin: User = users::insert(
-            &mut tx,
-            now,
-            actor,
-            &NewUser {
-                email,
-                display_name: before.contact_name.clone(),
-                role: Role::PartnerAdmin,
-                partner_id: Some(partner.id.clone()),
-                password: None,
-            },
-            None,
-        )
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict { .. } => StoreError::conflict(
-                "contact_email",
-                "unique",
-                "a user with the contact's e-mail address already exists",
-            ),
-            e => e,
-        })?;
-        let token = secret::random_token("inv_");
-        let expires_at = now + INVITATION_LIFETIME;
-        let inv_id: InvitationId = new_id();
-        let mut q = Sql::new(
-            "INSERT INTO invitations (id, user_id, token_hash, expires_at, created_at) VALUES (",
-        );
-        q.bind(inv_id.as_str())
-            .push(", ")
-            .bind(admin.id.as_str())
-            .push(", ")
-            .bind(secret::token_hash(&token))
-            .push(", ")
-            .bind(expires_at)
-            .push(", ")
-            .bind(now)
-            .push(")");
-        tx.execute(&q).await?;
+        let (partner, admin) = admit(&mut tx, now, actor, &before).await?;
+        let (token, expires_at) = invite(&mut tx, now, &admin).await?;
         let mut u = Sql::new("UPDATE applications SET status = 'approved', partner_id = ");
         u.bind(partner.id.as_str())
             .push(", decision_note = ")
@@ -384,20 +422,7 @@ impl Store {
         let pv = current_version(&mut tx, before.program_id.as_str())
             .await?
             .version;
-        let decision = Decision::new(
-            "application.approve",
-            "approved",
-            format!(
-                "Approved by {} with fit score {} ({}){}",
-                actor.audit_name(),
-                before.fit.score,
-                before.fit.reason,
-                note.as_deref()
-                    .map(|n| format!(": {n}"))
-                    .unwrap_or_default()
-            ),
-            pv,
-        );
+        let decision = approval_decision(actor, &before, note.as_deref(), pv);
         decide(
             &mut tx,
             now,
@@ -433,6 +458,7 @@ impl Store {
     }
 
     /// Declines an application, with the reason the applicant is told.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn decline_application(
         &self,
         actor: &Actor,
@@ -491,6 +517,7 @@ impl Store {
     }
 
     /// Sets an invited user's password from the one-time link; the link then stops working.
+    #[tracing::instrument(skip_all)]
     pub async fn accept_invitation(&self, token: &str, password: &str) -> Result<User> {
         let password = partnerops_core::user::Password::parse("password", password)
             .map_err(|e| Invalid { errors: vec![e] })?;

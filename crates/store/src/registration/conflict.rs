@@ -20,10 +20,11 @@ use partnerops_core::registration::{
 };
 use partnerops_core::scope::{Action, Scope};
 
+use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, row};
-use crate::decisions::{emit, record as decide};
+use crate::decision::{emit, record as decide};
 use crate::entity::{self, Archived, Entity};
-use crate::{Actor, Result, Store, StoreError, audit, new_id, policies};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
 row! {
     pub(crate) struct ConflictRow {
@@ -241,6 +242,7 @@ impl Store {
 
     /// Opens a case: a partner about its own registration, direct sales or a channel
     /// manager about a registration or an account.
+    #[tracing::instrument(skip_all)]
     pub async fn open_conflict(
         &self,
         actor: &Actor,
@@ -304,7 +306,7 @@ impl Store {
             _ => actor.authorize(&Action::EngageAccount)?,
         }
         let policy = match &registration {
-            Some(r) => policies::current(&mut tx, r.program_id.as_str()).await?,
+            Some(r) => policy::current(&mut tx, r.program_id.as_str()).await?,
             None => RegistrationPolicy::default(),
         };
         let d = Decision::new(
@@ -330,10 +332,12 @@ impl Store {
         Ok(case)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn conflict(&self, scope: &Scope, id: &str) -> Result<ConflictCase> {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn conflicts(
         &self,
         scope: &Scope,
@@ -351,6 +355,7 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn comment_on_conflict(
         &self,
         actor: &Actor,
@@ -393,6 +398,7 @@ impl Store {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn conflict_comments(&self, scope: &Scope, id: &str) -> Result<Vec<ConflictComment>> {
         let _: ConflictCase = entity::fetch(&mut self.db.read(), scope, id).await?;
         let mut q = Sql::new(
@@ -412,6 +418,7 @@ impl Store {
     }
 
     /// Resolves an open case (vendor): who keeps the account, and why.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn resolve_conflict(
         &self,
         actor: &Actor,
@@ -442,45 +449,17 @@ impl Store {
                 "the case is already resolved",
             ));
         }
-        let after: ConflictCase = entity::fetch(&mut tx, &Scope::Vendor, id).await?;
         let d = Decision::new(
             "conflict.resolved",
             outcome.as_str(),
             format!("{}: {reasoning}", outcome.label()),
             before.policy_version,
         );
-        decide(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Conflict,
-            id,
-            before.partner_id.as_ref(),
-            &d,
-            &[id, before.account_id.as_str()],
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Conflict,
-            id,
-            AuditAction::Updated,
-            before.partner_id.as_ref(),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        emit(
-            &mut tx,
-            now,
-            "conflict.resolved",
-            id,
-            before.partner_id.as_ref(),
-            &after,
-        )
-        .await?;
+        let records = [id, before.account_id.as_str()];
+        let done = Change::updated()
+            .decided(&d, &records)
+            .event("conflict.resolved");
+        let after: ConflictCase = change::after_change(&mut tx, now, actor, &before, done).await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -1,0 +1,233 @@
+//! Every difference between SQLite and PostgreSQL, named. The rest of the store writes one
+//! portable statement and calls a function here where the two backends differ: how a
+//! connection is opened, how a write transaction begins, how values are bound, how locks
+//! are taken, how a unique violation names its rule, how a script runs, and the few SQL
+//! functions whose spelling differs. Nothing outside `db/` matches on the backend.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::postgres::{PgArguments, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Arguments, AssertSqlSafe};
+
+use super::exec::Exec;
+use super::sql::{Arg, Sql};
+use super::{Backend, Db, Tx, WriterQueue};
+
+// --- Connections and transactions ---------------------------------------------------------
+
+/// Opens a SQLite pool. The file is created when missing, with WAL journaling so readers do
+/// not wait for writers.
+pub(super) async fn connect_sqlite(url: &str) -> Result<Db, sqlx::Error> {
+    let opts = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        // sqlx hands rows from its SQLite thread over a channel; room for a whole page
+        // (200 rows + 1) saves a thread hand-off per row beyond the buffer.
+        .row_buffer_size(256);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(1)
+        .connect_with(opts)
+        .await?;
+    Ok(Db::Sqlite(pool, WriterQueue::default()))
+}
+
+/// Opens a PostgreSQL pool.
+pub(super) async fn connect_postgres(url: &str) -> Result<Db, sqlx::Error> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await?;
+    Ok(Db::Postgres(pool))
+}
+
+/// Begins a transaction that will write. SQLite must take its write lock up front
+/// (`BEGIN IMMEDIATE`): a transaction that reads first and upgrades later fails with
+/// "database is locked" under concurrency instead of waiting. PostgreSQL rejects that
+/// syntax and needs nothing special: conditional updates and constraints decide races.
+pub(super) async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
+    match db {
+        Db::Sqlite(p, queue) => {
+            let turn = queue.clone().lock_owned().await;
+            Ok(Tx::Sqlite(
+                p.begin_with("BEGIN IMMEDIATE").await?,
+                Some(turn),
+            ))
+        }
+        Db::Postgres(p) => Ok(Tx::Postgres(p.begin().await?)),
+    }
+}
+
+/// Serialises transactions that use the same `key` until this one ends. PostgreSQL takes a
+/// transaction-scoped advisory lock; SQLite needs nothing, since its write transactions
+/// already run one at a time.
+pub(super) async fn lock_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(_) = tx {
+        let mut q = Sql::new("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(");
+        q.bind(key).push(", 0))) AS l");
+        tx.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// An arbitrary constant naming the migrations' advisory lock.
+const PG_MIGRATION_LOCK: i64 = 0x0070_6172_746e_6572;
+
+/// Makes instances that migrate at once take turns: PostgreSQL takes an advisory lock for
+/// the transaction; SQLite's write lock (taken by [`begin_write`]) already does it.
+pub async fn lock_migrations(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(_) = tx {
+        tx.execute(
+            Sql::new("SELECT 1 FROM (SELECT pg_advisory_xact_lock(")
+                .bind(PG_MIGRATION_LOCK)
+                .push(")) AS l"),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Runs a multi-statement script without parameters (a migration).
+pub async fn run_script(tx: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
+    match tx {
+        Tx::Sqlite(t, _) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut **t)
+            .await
+            .map(|_| ()),
+        Tx::Postgres(t) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut **t)
+            .await
+            .map(|_| ()),
+    }
+}
+
+/// The one of two texts written per backend (a migration) that `backend` runs.
+pub fn per_backend<'a>(backend: Backend, sqlite: &'a str, postgres: &'a str) -> &'a str {
+    match backend {
+        Backend::Sqlite => sqlite,
+        Backend::Postgres => postgres,
+    }
+}
+
+// --- Binding values -----------------------------------------------------------------------
+
+/// The text form of a timestamp in SQLite.
+pub fn sqlite_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The values of `q` for SQLite.
+pub(super) fn sqlite_args(q: &Sql) -> Result<SqliteArguments, sqlx::Error> {
+    let mut out = SqliteArguments::default();
+    for a in q.args() {
+        let r = match a {
+            Arg::Text(v) => out.add(v.clone()),
+            Arg::Int(v) => out.add(*v),
+            Arg::Date(v) => out.add(*v),
+            // SQLite keeps timestamps as text; one fixed-width UTC format keeps them
+            // comparable as strings (`ORDER BY`, `<`, cursors).
+            Arg::Time(v) => out.add(v.map(|t| sqlite_time(&t))),
+        };
+        r.map_err(sqlx::Error::Encode)?;
+    }
+    Ok(out)
+}
+
+/// The values of `q` for PostgreSQL.
+pub(super) fn postgres_args(q: &Sql) -> Result<PgArguments, sqlx::Error> {
+    let mut out = PgArguments::default();
+    for a in q.args() {
+        let r = match a {
+            Arg::Text(v) => out.add(v.clone()),
+            Arg::Int(v) => out.add(*v),
+            Arg::Date(v) => out.add(*v),
+            Arg::Time(v) => out.add(*v),
+        };
+        r.map_err(sqlx::Error::Encode)?;
+    }
+    Ok(out)
+}
+
+// --- SQL spelled differently --------------------------------------------------------------
+
+/// A timestamp column as RFC 3339 text, `''` when NULL (SQLite already stores it so).
+pub fn format_timestamp(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("COALESCE({column}, '')"),
+        Backend::Postgres => format!(
+            "COALESCE(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
+        ),
+    }
+}
+
+/// The aggregate concatenating `expr` with `sep` (a SQL string literal, quotes included).
+pub fn string_agg(backend: Backend, expr: &str, sep: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("group_concat({expr}, {sep})"),
+        Backend::Postgres => format!("string_agg({expr}, {sep})"),
+    }
+}
+
+/// A key grouping rows of `alias` into chunks of a few hundred, cheaply: consecutive rows
+/// on SQLite (its `rowid`, no sort needed), a hash bucket of the `id` column on PostgreSQL
+/// (a hash aggregate).
+pub fn chunk_key(backend: Backend, alias: &str, id: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("{alias}.rowid / 256"),
+        Backend::Postgres => format!("abs(hashtext({alias}.{id})) % 4096"),
+    }
+}
+
+/// The statement claiming the oldest pending job due at `now`, returning its `id` and
+/// `kind`. PostgreSQL lets other instances skip the
+/// row this one locks (`FOR UPDATE SKIP LOCKED`); SQLite's write lock already serialises
+/// claims.
+pub fn claim_due_job(backend: Backend, now: DateTime<Utc>) -> Sql {
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let mut q = Sql::new("UPDATE jobs SET status = 'running', started_at = ");
+    q.bind(now)
+        .push(" WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= ")
+        .bind(now)
+        .push(&format!(
+            " ORDER BY run_at LIMIT 1{lock}) RETURNING id, kind"
+        ));
+    q
+}
+
+// --- Errors -------------------------------------------------------------------------------
+
+/// A uniqueness rule as each backend reports its violation: PostgreSQL names the index,
+/// SQLite names the indexed columns (or the index, for expression indexes).
+pub struct UniqueRule {
+    pub index: &'static str,
+    pub sqlite_columns: &'static str,
+}
+
+/// Whether `err` is a violation of `rule`.
+pub fn unique_violation(err: &sqlx::Error, rule: &UniqueRule) -> bool {
+    let Some(db) = err.as_database_error() else {
+        return false;
+    };
+    if !db.is_unique_violation() {
+        return false;
+    }
+    match db.constraint() {
+        Some(name) => name == rule.index,
+        None => {
+            let msg = db.message();
+            msg.contains(&format!("index '{}'", rule.index)) || msg.ends_with(rule.sqlite_columns)
+        }
+    }
+}

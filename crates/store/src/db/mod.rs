@@ -1,0 +1,121 @@
+//! The two backends behind one query path.
+//!
+//! Statements are written once as portable SQL with `$1, $2, …` placeholders (both SQLite and
+//! PostgreSQL accept them) and built with [`Sql`] ([`sql`]); [`Db`] and [`Tx`] run them on
+//! whichever native pool was chosen at start-up, through [`Exec`] ([`exec`]). Every place
+//! where the backends differ is a named function in [`dialect`]; code outside this folder
+//! never matches on the backend. Repository code (what is stored, who may see it) does not
+//! live here.
+
+pub mod dialect;
+mod exec;
+mod sql;
+
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+pub use dialect::{UniqueRule, unique_violation};
+pub use exec::{Exec, Read};
+pub(crate) use sql::row;
+pub use sql::{Arg, Record, Sql};
+
+/// Which database a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// A pool on one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool, WriterQueue),
+    Postgres(PgPool),
+}
+
+/// SQLite takes one writer at a time. Writers of this process wait for their turn here, in
+/// order, instead of in SQLite's busy handler, which sleeps in growing steps and gives the
+/// lock to whoever retries first (a long tail of latency under load). The busy timeout
+/// still covers writers in other processes (the CLI beside a running server).
+pub type WriterQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+/// A transaction on one of the two backends. Dropped without [`Tx::commit`], it rolls back,
+/// so an error half-way through a change leaves nothing behind.
+pub enum Tx {
+    /// Holds its turn in the writer queue until it ends.
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t, _turn) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+
+    /// Serialises transactions that use the same `key` until this one ends (see
+    /// [`dialect`] for how each backend does it).
+    pub async fn lock_key(&mut self, key: &str) -> Result<(), sqlx::Error> {
+        dialect::lock_key(self, key).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(..) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+impl Db {
+    /// Opens a pool for `url` (`sqlite://path` or `postgres://…`).
+    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        match Backend::of_url(url) {
+            Some(Backend::Sqlite) => dialect::connect_sqlite(url).await,
+            Some(Backend::Postgres) => dialect::connect_postgres(url).await,
+            None => Err(sqlx::Error::Configuration(
+                "database URL must start with sqlite:// or postgres://".into(),
+            )),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(..) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Reads outside a transaction.
+    pub fn read(&self) -> Read<'_> {
+        Read(self)
+    }
+
+    /// Begins a transaction that will write (see [`dialect`] for what differs).
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        dialect::begin_write(self).await
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p, _) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}

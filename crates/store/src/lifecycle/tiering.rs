@@ -1,0 +1,479 @@
+//! Automated tiering from live data: each day every partner of every live program is
+//! evaluated (sunset rule, annual review on its day, upgrades when earned). A tier move is
+//! a recorded decision naming the criteria met and missed, an audit event, a tier-change
+//! row and an outbox event; an evaluation that moves nothing records a decision only when
+//! its outcome differs from the partner's last one, so the decision log stays readable.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::ids::{EntityId, PartnerId, TierChangeId};
+use partnerops_core::lifecycle::record::TierStanding;
+use partnerops_core::lifecycle::tiering::{
+    self, EvaluationContext, PartnerMetrics, TierDecision, TierRule,
+};
+use partnerops_core::partner::Partner;
+use partnerops_core::policy::ProgramPolicy;
+use partnerops_core::policy::record::PolicyVersion;
+use partnerops_core::registration::Decision;
+use partnerops_core::scope::Scope;
+use serde::Serialize;
+
+use crate::db::{Exec, Sql, row};
+use crate::decision::{emit, record as decide};
+use crate::entity;
+use crate::jobs::{Job, JobFuture, JobReport, Schedule};
+use crate::policy::current_version;
+use crate::scope;
+use crate::{Actor, Result, Store, audit, new_id};
+
+/// The daily job evaluating every partner's tier.
+pub const TIERING: &str = "partners.tiering";
+
+/// Tiering as a job: daily at midnight (UTC).
+pub(crate) struct Tiering;
+
+impl Job for Tiering {
+    fn kind(&self) -> &'static str {
+        TIERING
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule::DailyAt(chrono::NaiveTime::MIN)
+    }
+
+    fn run<'a>(&'a self, store: &'a Store, now: DateTime<Utc>) -> JobFuture<'a> {
+        Box::pin(async move { Ok(store.evaluate_tiers_at(now).await?.into()) })
+    }
+}
+
+/// The job report's note for an annual review of `program_id` on `day`.
+pub fn review_note(program_id: &str, day: NaiveDate) -> String {
+    format!("annual review {day} of {program_id}")
+}
+
+impl From<TieringReport> for JobReport {
+    fn from(r: TieringReport) -> JobReport {
+        let mut report = JobReport::default()
+            .figure("evaluated", r.evaluated)
+            .figure("upgraded", r.upgraded)
+            .figure("downgraded", r.downgraded)
+            .figure("sunset", r.sunset);
+        for (program, day) in &r.reviews {
+            report = report.note(review_note(program, *day));
+        }
+        report
+    }
+}
+
+/// What a tiering run changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TieringReport {
+    pub evaluated: usize,
+    pub upgraded: usize,
+    pub downgraded: usize,
+    pub sunset: usize,
+    /// Annual reviews that ran: program id and review date.
+    pub reviews: Vec<(String, NaiveDate)>,
+}
+
+row! {
+    struct MetricRow {
+        partner_id: String,
+        sourced_arr: i64,
+        registrations: i64,
+        last_submitted: Option<DateTime<Utc>>,
+    }
+}
+
+row! {
+    struct MemberRow {
+        id: String,
+        joined_on: NaiveDate,
+        rank: i64,
+        tier_fingerprint: Option<String>,
+    }
+}
+
+row! {
+    struct ProgramRow {
+        id: String,
+        created_at: DateTime<Utc>,
+    }
+}
+
+row! {
+    struct RankRow {
+        id: String,
+        rank: i64,
+    }
+}
+
+/// Live metrics of a program's partners that `scope` sees as of `as_of`: sourced ARR of won
+/// registrations closed and registrations submitted in the trailing 12 months, and the
+/// latest submission. Metrics the system does not record yet stay `None`.
+pub(crate) async fn metrics(
+    x: &mut impl Exec,
+    program_id: &str,
+    scope: &Scope,
+    as_of: DateTime<Utc>,
+) -> Result<HashMap<String, (PartnerMetrics, Option<NaiveDate>)>> {
+    let from = as_of.checked_sub_months(Months::new(12)).unwrap_or(as_of);
+    let mut q = Sql::new(
+        "SELECT r.partner_id, CAST(COALESCE(SUM(CASE WHEN r.status = 'won' AND r.closed_at > ",
+    );
+    q.bind(from)
+        .push(" AND r.closed_at <= ")
+        .bind(as_of)
+        .push(" THEN r.est_arr_minor ELSE 0 END), 0) AS BIGINT) AS sourced_arr, CAST(COALESCE(SUM(CASE WHEN r.submitted_at > ")
+        .bind(from)
+        .push(" AND r.status NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END), 0) AS BIGINT) AS registrations, MAX(CASE WHEN r.status NOT IN ('rejected', 'withdrawn') THEN r.submitted_at END) AS last_submitted FROM registrations r WHERE r.program_id = ")
+        .bind(program_id)
+        .push(" AND r.submitted_at <= ")
+        .bind(as_of);
+    scope::restrict(&mut q, scope, EntityKind::Registration, "r");
+    q.push(" GROUP BY r.partner_id");
+    let rows: Vec<MetricRow> = x.all(&q).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.partner_id,
+                (
+                    PartnerMetrics {
+                        sourced_arr_minor: r.sourced_arr,
+                        registrations: r.registrations,
+                        certified_individuals: None,
+                        jbp_in_place: None,
+                        psat: None,
+                    },
+                    r.last_submitted.map(|t| t.date_naive()),
+                ),
+            )
+        })
+        .collect())
+}
+
+/// A short fingerprint of an evaluation's outcome: the rule, the target rank and which
+/// criteria were met. A new decision is stored when it changes.
+fn fingerprint(d: &TierDecision) -> String {
+    let mut s = format!("{}:{}", d.rule.as_str(), d.to_rank);
+    for check in &d.checks {
+        s.push('|');
+        for c in &check.criteria {
+            s.push(if c.met { '1' } else { '0' });
+        }
+    }
+    s
+}
+
+/// The criteria of the tiers around the partner, met and missed, for the decision's reason.
+fn criteria_summary(d: &TierDecision) -> String {
+    let rank = d.to_rank.max(d.from_rank);
+    let mut parts = Vec::new();
+    for check in d.checks.iter().filter(|c| c.rank <= rank + 1 && c.rank > 1) {
+        let items: Vec<String> = check
+            .criteria
+            .iter()
+            .map(|c| {
+                let mark = if c.met { "met" } else { "missed" };
+                let note = c
+                    .note
+                    .as_deref()
+                    .map(|n| format!(", {n}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} of ≥ {} ({mark}{note})",
+                    c.metric.as_str(),
+                    c.actual,
+                    c.at_least
+                )
+            })
+            .collect();
+        parts.push(format!("{}: {}", check.name, items.join("; ")));
+    }
+    parts.join(". ")
+}
+
+/// The recorded decision of a tier evaluation: from and to which tier, and the criteria.
+fn tier_decision_record(
+    policy: &ProgramPolicy,
+    version: i64,
+    decision: &TierDecision,
+    moved: bool,
+) -> Decision {
+    let name = |rank: i64| {
+        policy
+            .tiers
+            .get((rank - 1) as usize)
+            .map(|t| t.name.as_str())
+            .unwrap_or("?")
+    };
+    let outcome = if moved {
+        format!("{} → {}", name(decision.from_rank), name(decision.to_rank))
+    } else {
+        format!("stays {}", name(decision.to_rank))
+    };
+    let reason = format!("{} {}", decision.reason, criteria_summary(decision))
+        .trim()
+        .to_owned();
+    Decision::new(decision.rule.as_str(), &outcome, reason, version)
+}
+
+/// The tiers of a program by rank (their ids), for moving partners between them.
+type Ranks = HashMap<i64, String>;
+
+impl Store {
+    /// Evaluates every partner of every live program as of the store's clock; runs each
+    /// program's annual review when its review day has come and it has not run yet.
+    #[tracing::instrument(skip_all)]
+    pub async fn evaluate_tiers(&self) -> Result<TieringReport> {
+        self.evaluate_tiers_at(self.now()).await
+    }
+
+    async fn evaluate_tiers_at(&self, now: DateTime<Utc>) -> Result<TieringReport> {
+        let mut report = TieringReport::default();
+        let programs: Vec<ProgramRow> = self
+            .db
+            .read()
+            .all(&Sql::new(
+                "SELECT id, created_at FROM programs WHERE archived_at IS NULL ORDER BY id",
+            ))
+            .await?;
+        for program in programs {
+            self.evaluate_program(&program, now, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    /// Evaluates the members of one program, with its annual review when one is due.
+    async fn evaluate_program(
+        &self,
+        program: &ProgramRow,
+        now: DateTime<Utc>,
+        report: &mut TieringReport,
+    ) -> Result<()> {
+        let today = now.date_naive();
+        let mut r = self.db.read();
+        let pv = current_version(&mut r, &program.id).await?;
+        let review = self.claim_annual_review(program, &pv.policy, now).await?;
+        let all_metrics = metrics(&mut r, &program.id, &Scope::Vendor, now).await?;
+        let mut q = Sql::new(
+            "SELECT p.id, p.joined_on, t.rank, p.tier_fingerprint FROM partners p JOIN tiers t ON t.id = p.tier_id WHERE p.archived_at IS NULL AND p.status IN ('onboarding', 'active') AND p.program_id = ",
+        );
+        q.bind(program.id.as_str()).push(" ORDER BY p.id");
+        let members: Vec<MemberRow> = r.all(&q).await?;
+        let mut q =
+            Sql::new("SELECT id, rank FROM tiers WHERE archived_at IS NULL AND program_id = ");
+        q.bind(program.id.as_str());
+        let ranks: Ranks = r
+            .all::<RankRow>(&q)
+            .await?
+            .into_iter()
+            .map(|t| (t.rank, t.id))
+            .collect();
+        let mut downgraded = 0i64;
+        for m in members {
+            let (partner_metrics, last) = all_metrics.get(&m.id).cloned().unwrap_or_default();
+            let ctx = EvaluationContext {
+                as_of: today,
+                joined_on: m.joined_on,
+                last_registration_on: last,
+                // A review run late does not judge partners that joined after its day
+                // (as the what-if replay does not).
+                annual_review: review.is_some_and(|day| m.joined_on <= day),
+            };
+            let decision = tiering::evaluate(&pv.policy, m.rank, &partner_metrics, &ctx);
+            report.evaluated += 1;
+            let print = fingerprint(&decision);
+            let moved = decision.to_rank != m.rank;
+            if !moved && m.tier_fingerprint.as_deref() == Some(print.as_str()) {
+                continue;
+            }
+            self.apply_tier_decision(now, &pv, &ranks, &m, &decision, &print)
+                .await?;
+            if moved {
+                match decision.rule {
+                    TierRule::Upgrade => report.upgraded += 1,
+                    TierRule::Sunset => report.sunset += 1,
+                    _ => {
+                        report.downgraded += 1;
+                        downgraded += 1;
+                    }
+                }
+            }
+        }
+        if let Some(day) = review {
+            self.close_annual_review(program, day, downgraded).await?;
+            report.reviews.push((program.id.clone(), day));
+        }
+        Ok(())
+    }
+
+    /// The review due: the latest review day on or before today, after the program
+    /// started, unless it ran already. It is claimed before any partner is judged, so a run
+    /// that fails half-way never reviews (and downgrades) anyone a second time.
+    async fn claim_annual_review(
+        &self,
+        program: &ProgramRow,
+        policy: &ProgramPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Option<NaiveDate>> {
+        let day = match tiering::last_review_on_or_before(policy, now.date_naive()) {
+            Some(day) if day >= program.created_at.date_naive() => day,
+            _ => return Ok(None),
+        };
+        let mut tx = self.db.begin_write().await?;
+        let mut q = Sql::new(
+            "INSERT INTO annual_reviews (program_id, review_on, ran_at, downgraded) VALUES (",
+        );
+        q.bind(program.id.as_str())
+            .push(", ")
+            .bind(day)
+            .push(", ")
+            .bind(now)
+            .push(", 0) ON CONFLICT (program_id, review_on) DO NOTHING");
+        let claimed = tx.execute(&q).await? == 1;
+        tx.commit().await?;
+        Ok(claimed.then_some(day))
+    }
+
+    /// Records how many partners a finished annual review moved down.
+    async fn close_annual_review(
+        &self,
+        program: &ProgramRow,
+        day: NaiveDate,
+        downgraded: i64,
+    ) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        let mut q = Sql::new("UPDATE annual_reviews SET downgraded = ");
+        q.bind(downgraded)
+            .push(" WHERE program_id = ")
+            .bind(program.id.as_str())
+            .push(" AND review_on = ")
+            .bind(day);
+        tx.execute(&q).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores one partner's evaluation: its fingerprint, the decision, and when the tier
+    /// moves, the move itself (tier, tier-change row, audit and outbox events).
+    async fn apply_tier_decision(
+        &self,
+        now: DateTime<Utc>,
+        pv: &PolicyVersion,
+        ranks: &Ranks,
+        m: &MemberRow,
+        decision: &TierDecision,
+        print: &str,
+    ) -> Result<()> {
+        let system = Actor::system("tiering");
+        let moved = decision.to_rank != m.rank;
+        let mut tx = self.db.begin_write().await?;
+        let partner_id = PartnerId::from_trusted(m.id.clone());
+        let before: Partner = entity::fetch(&mut tx, &Scope::Vendor, &m.id).await?;
+        let mut u = Sql::new("UPDATE partners SET tier_fingerprint = ");
+        u.bind(print);
+        if moved && let Some(tier_id) = ranks.get(&decision.to_rank) {
+            u.push(", tier_id = ")
+                .bind(tier_id.as_str())
+                .push(", updated_at = ")
+                .bind(now);
+        }
+        u.push(" WHERE id = ").bind(m.id.as_str());
+        tx.execute(&u).await?;
+        let d = tier_decision_record(&pv.policy, pv.version, decision, moved);
+        let cited: Vec<&str> = ranks
+            .get(&decision.to_rank)
+            .map(|t| vec![m.id.as_str(), t.as_str()])
+            .unwrap_or_else(|| vec![m.id.as_str()]);
+        decide(
+            &mut tx,
+            now,
+            &system,
+            EntityKind::Partner,
+            &m.id,
+            Some(&partner_id),
+            &d,
+            &cited,
+        )
+        .await?;
+        if moved {
+            let change_id: TierChangeId = new_id();
+            let mut q = Sql::new(
+                "INSERT INTO tier_changes (id, partner_id, at, from_rank, to_rank, rule, policy_version) VALUES (",
+            );
+            q.bind(change_id.as_str())
+                .push(", ")
+                .bind(m.id.as_str())
+                .push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(decision.from_rank)
+                .push(", ")
+                .bind(decision.to_rank)
+                .push(", ")
+                .bind(decision.rule.as_str())
+                .push(", ")
+                .bind(pv.version)
+                .push(")");
+            tx.execute(&q).await?;
+            let after: Partner = entity::fetch(&mut tx, &Scope::Vendor, &m.id).await?;
+            audit::record(
+                &mut tx,
+                now,
+                &system,
+                EntityKind::Partner,
+                &m.id,
+                AuditAction::Updated,
+                Some(&partner_id),
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            emit(&mut tx, now, "partner.tier_changed", &m.id, Some(&partner_id), &serde_json::json!({
+                "partner_id": m.id, "rule": decision.rule.as_str(), "from_rank": decision.from_rank, "to_rank": decision.to_rank, "policy_version": pv.version,
+            })).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Where a partner stands now and what the next tier needs (the partner itself, or staff).
+    #[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
+    pub async fn tier_standing(&self, scope: &Scope, partner_id: &str) -> Result<TierStanding> {
+        let mut r = self.db.read();
+        let partner: Partner = entity::fetch(&mut r, scope, partner_id).await?;
+        let pv = current_version(&mut r, partner.program_id.as_str()).await?;
+        let now = self.now();
+        // The partner's own figures: what the partner itself sees.
+        let own = Scope::Partner(partner.id.clone());
+        let m = metrics(&mut r, partner.program_id.as_str(), &own, now).await?;
+        let metrics = m
+            .get(partner_id)
+            .map(|(m, _)| m.clone())
+            .unwrap_or_default();
+        row! {
+            struct Rank {
+                rank: i64,
+            }
+        }
+        let mut q = Sql::new("SELECT rank FROM tiers WHERE id = ");
+        q.bind(partner.tier_id.as_str());
+        let rank = r.optional::<Rank>(&q).await?.map_or(1, |t| t.rank);
+        let checks = tiering::qualify(&pv.policy, &metrics);
+        let next_tier = tiering::next_tier_gap(&checks, rank).cloned();
+        Ok(TierStanding {
+            partner_id: partner.id,
+            tier_rank: rank,
+            tier_name: partner.tier_name,
+            policy_version: pv.version,
+            as_of: now,
+            metrics,
+            checks,
+            next_tier,
+        })
+    }
+}
