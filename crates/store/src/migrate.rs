@@ -43,6 +43,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_lifecycle.sql"),
         postgres: include_str!("../migrations/postgres/0004_lifecycle.sql"),
     },
+    Migration {
+        version: 6,
+        name: "account_merge",
+        sqlite: include_str!("../migrations/sqlite/0006_account_merge.sql"),
+        postgres: include_str!("../migrations/postgres/0006_account_merge.sql"),
+    },
 ];
 
 /// An arbitrary constant naming our advisory lock.
