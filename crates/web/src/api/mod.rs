@@ -2,6 +2,7 @@
 //! (`#[utoipa::path]`) and registered only through `routes!`, so the router and the
 //! document are built from the same declarations and cannot drift apart.
 
+mod account_review;
 mod accounts;
 mod lifecycle;
 mod partners;
@@ -109,6 +110,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(accounts::registrations))
         .routes(routes!(accounts::direct_activity))
+        .routes(routes!(account_review::merge))
+        .routes(routes!(account_review::distinct))
         .routes(routes!(registrations::list, registrations::submit))
         .routes(routes!(registrations::check))
         .routes(routes!(registrations::get))

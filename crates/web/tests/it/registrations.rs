@@ -1212,7 +1212,8 @@ async fn direct_activity_and_vendor_cases(app: TestApp) {
     let reg = registered(
         &app,
         &w.a.rep_token,
-        &json!({"account_id": account, "title": "Globex expansion", "estimated_arr_minor": 10_000}),
+        // Described by its domain: a partner names by id only accounts it registered.
+        &described("Globex", Some("globex.example"), "US", 10_000),
     )
     .await;
     let rid = id(&reg);
@@ -1331,7 +1332,7 @@ async fn direct_activity_and_vendor_cases(app: TestApp) {
         .post(
             "/api/v1/registrations",
             &w.b.rep_token,
-            &json!({"account_id": account, "title": "Globex later", "estimated_arr_minor": 10_000}),
+            &described("Globex", Some("globex.example"), "US", 10_000),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -1412,7 +1413,13 @@ async fn near_duplicate_names_go_to_review(app: TestApp) {
     names_nobody(&dup.text(), &w, &id(&held));
     let dup = dup.json();
     let did = id(&dup);
-    assert_eq!(dup["possible_duplicate_of"], held_account.as_str());
+    // The partner never receives the other partner's account id; vendor staff see it.
+    assert!(dup["possible_duplicate_of"].is_null(), "{dup}");
+    assert_eq!(dup["in_duplicate_review"], true);
+    assert_eq!(
+        get(&app, &w.channel, &id(&dup)).await["possible_duplicate_of"],
+        held_account.as_str()
+    );
     assert_ne!(dup["account_id"], held_account.as_str(), "a new account");
     assert_eq!(
         dup["status"], "pending",
