@@ -21,6 +21,7 @@ mod openapi;
 mod partners;
 mod platform;
 mod programs;
+mod registration_review;
 mod registrations;
 mod review_fixes;
 mod ui;
