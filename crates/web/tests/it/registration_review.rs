@@ -418,7 +418,7 @@ async fn merge_moves_everything_and_leaves_a_trail_on_both(app: TestApp) {
         .post(&merge_path, &w.channel, &json!({"into": into}))
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text());
-    assert_eq!(refused.json()["rule"], "account.merge_both_held");
+    assert_eq!(refused.problem_rules(), vec!["into:account.merge_both_held"]);
     let same = ok(&app, &w.channel, &format!("/api/v1/registrations/{rid}"))
         .await
         .json();
