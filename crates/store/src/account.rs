@@ -169,8 +169,11 @@ fn push_values(q: &mut Sql, f: &AccountFields) {
 }
 
 /// The name an account without a web domain is identified by (`exact_name_key`); NULL for
-/// an account with a domain, which the domain identifies.
-pub(crate) fn exact_name_key(f: &AccountFields) -> Option<String> {
+/// an account with a domain, which the domain identifies. Only registration claims it (it
+/// creates accounts from partners' descriptions, which must not repeat a company); vendor
+/// staff may keep two same-named accounts without a domain (two corner shops), and a
+/// name-only registration then reuses the oldest.
+fn exact_name_key(f: &AccountFields) -> Option<String> {
     f.web_domain
         .is_none()
         .then(|| matching::normalize_name(&f.name))
@@ -226,7 +229,11 @@ async fn insert_with(
     q.bind(id.as_str()).push(", ");
     push_values(&mut q, f);
     q.push(", ")
-        .bind(exact_name_key(f))
+        .bind(if yield_on_name {
+            exact_name_key(f)
+        } else {
+            None
+        })
         .push(", ")
         .bind(now)
         .push(", ")
@@ -366,9 +373,8 @@ impl Store {
         let f = AccountFields::parse(&before.to_input().overlay(patch))?;
         check_owner(&mut tx, f.direct_owner_id.as_ref()).await?;
         let now = self.now();
-        // The name key changes only with what identifies the account (name, domain,
-        // country): an older duplicate that never got the key keeps none until merged, so
-        // unrelated edits of it are not refused.
+        // A change of what identifies the account (name, domain, country) releases the
+        // name it claimed; other edits keep it.
         let same_identity = matching::normalize_name(&before.name)
             == matching::normalize_name(&f.name)
             && before.web_domain == f.web_domain
@@ -381,7 +387,7 @@ impl Store {
         if same_identity {
             q.push("exact_name_key");
         } else {
-            q.bind(exact_name_key(&f));
+            q.push("NULL");
         }
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;

@@ -2,10 +2,11 @@
 -- in step with migrations/sqlite/0006_account_merge.sql (same tables, columns and index names).
 
 -- An account without a web domain is identified by its normalised name in its country:
--- exact_name_key holds that name for exactly those accounts, and a partial unique index
--- makes "one live account per name and country" the database's rule, so concurrent
--- name-only registrations of one company (from any number of instances) create it once.
--- Accounts with a domain leave it NULL (the domain identifies them).
+-- exact_name_key claims that name, and a partial unique index makes one claim per live
+-- name and country the database's rule, so concurrent name-only registrations of one
+-- company (from any number of instances) create it once. Registration claims the name of
+-- the accounts it creates; accounts with a domain (the domain identifies them) and those
+-- vendor staff create by hand leave it NULL.
 ALTER TABLE accounts ADD COLUMN exact_name_key TEXT;
 -- A merged account is archived and points at the account that absorbed it.
 ALTER TABLE accounts ADD COLUMN merged_into TEXT REFERENCES accounts (id);
