@@ -34,6 +34,9 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
+    /// Set when a reviewer merged this account into another (same company): this one is
+    /// archived and everything it had moved there.
+    pub merged_into: Option<AccountId>,
 }
 
 /// Raw account input (create, or a change laid over the record).

@@ -1,5 +1,8 @@
-//! End-customer accounts, kept by vendor staff. Partners see none of them (deal
-//! registration will show a partner the accounts it registered).
+//! End-customer accounts, kept by vendor staff: create, change, archive, and the identity
+//! keys matching uses (normalised name, its block, and the exact name that identifies an
+//! account without a web domain). Partners see none of them through this module; a partner
+//! learns of the accounts it registered through its registrations. Merging and the
+//! duplicate review live in `registration::review`.
 
 use chrono::{DateTime, Utc};
 use partnerops_core::account::{Account, AccountFields, AccountInput, AccountStatus};
@@ -28,6 +31,7 @@ row! {
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
         archived_at: Option<DateTime<Utc>>,
+        merged_into: Option<String>,
     }
 }
 
@@ -36,12 +40,25 @@ const DOMAIN_TAKEN: UniqueRule = UniqueRule {
     sqlite_columns: "accounts.web_domain",
 };
 
+/// One live account per normalised name and country among accounts without a web domain
+/// (migration 6): the name is what identifies them.
+pub(crate) const NAME_TAKEN: UniqueRule = UniqueRule {
+    index: "accounts_name_live",
+    sqlite_columns: "accounts.country, accounts.exact_name_key",
+};
+
 fn map_unique(e: sqlx::Error) -> StoreError {
     if unique_violation(&e, &DOMAIN_TAKEN) {
         StoreError::conflict(
             "web_domain",
             "unique",
             "another account already has this web domain: it is the same company",
+        )
+    } else if unique_violation(&e, &NAME_TAKEN) {
+        StoreError::conflict(
+            "name",
+            "unique",
+            "another account without a web domain has this name in this country: it is the same company (give a web domain, or merge them)",
         )
     } else {
         e.into()
@@ -71,6 +88,7 @@ impl Entity for Account {
             created_at: r.created_at,
             updated_at: r.updated_at,
             archived_at: r.archived_at,
+            merged_into: r.merged_into.map(AccountId::from_trusted),
         })
     }
 
@@ -149,6 +167,17 @@ fn push_values(q: &mut Sql, f: &AccountFields) {
     push_name_keys(q, &f.name);
 }
 
+/// The name an account without a web domain is identified by (`exact_name_key`); NULL for
+/// an account with a domain, which the domain identifies. Only registration claims it (it
+/// creates accounts from partners' descriptions, which must not repeat a company); vendor
+/// staff may keep two same-named accounts without a domain (two corner shops), and a
+/// name-only registration then reuses the oldest.
+fn exact_name_key(f: &AccountFields) -> Option<String> {
+    f.web_domain
+        .is_none()
+        .then(|| matching::normalize_name(&f.name))
+}
+
 /// The matching keys of a company name (`name_key, name_block` columns): normalised, and
 /// its first letters, which are indexed.
 pub(crate) fn push_name_keys(q: &mut Sql, name: &str) {
@@ -166,15 +195,57 @@ pub(crate) async fn insert(
     actor: &Actor,
     f: &AccountFields,
 ) -> Result<Account> {
+    insert_with(tx, now, actor, f, false)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("an account insert wrote nothing".into()))
+}
+
+/// Inserts an account unless a live account without a domain already has its normalised
+/// name in its country: then nothing is written and `None` is answered, so the caller can
+/// read the winner (a name-only registration reuses it). Race-free through the partial
+/// unique index `accounts_name_live`.
+pub(crate) async fn insert_unless_name_taken(
+    tx: &mut Tx,
+    now: chrono::DateTime<Utc>,
+    actor: &Actor,
+    f: &AccountFields,
+) -> Result<Option<Account>> {
+    insert_with(tx, now, actor, f, true).await
+}
+
+async fn insert_with(
+    tx: &mut Tx,
+    now: chrono::DateTime<Utc>,
+    actor: &Actor,
+    f: &AccountFields,
+    yield_on_name: bool,
+) -> Result<Option<Account>> {
     check_owner(tx, f.direct_owner_id.as_ref()).await?;
     let id: AccountId = new_id();
     let mut q = Sql::new(
-        "INSERT INTO accounts (id, name, web_domain, country, industry, direct_owner_id, status, name_key, name_block, created_at, updated_at) VALUES (",
+        "INSERT INTO accounts (id, name, web_domain, country, industry, direct_owner_id, status, name_key, name_block, exact_name_key, created_at, updated_at) VALUES (",
     );
     q.bind(id.as_str()).push(", ");
     push_values(&mut q, f);
-    q.push(", ").bind(now).push(", ").bind(now).push(")");
-    tx.execute(&q).await?;
+    q.push(", ")
+        .bind(if yield_on_name {
+            exact_name_key(f)
+        } else {
+            None
+        })
+        .push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now)
+        .push(")");
+    if yield_on_name {
+        // The conflict target repeats the partial index's predicate literally (SQLite
+        // refuses bound parameters there).
+        q.push(" ON CONFLICT (country, exact_name_key) WHERE archived_at IS NULL AND exact_name_key IS NOT NULL DO NOTHING");
+    }
+    if tx.execute(&q).await? == 0 {
+        return Ok(None);
+    }
     // Exactly what was written; reading it back would cost a round trip per account.
     let account = Account {
         id: id.clone(),
@@ -187,6 +258,7 @@ pub(crate) async fn insert(
         created_at: now,
         updated_at: now,
         archived_at: None,
+        merged_into: None,
     };
     audit::record(
         tx,
@@ -200,7 +272,7 @@ pub(crate) async fn insert(
         Some(&account),
     )
     .await?;
-    Ok(account)
+    Ok(Some(account))
 }
 
 row! {
@@ -304,10 +376,22 @@ impl Store {
         let f = AccountFields::parse(&before.to_input().overlay(patch))?;
         check_owner(&mut tx, f.direct_owner_id.as_ref()).await?;
         let now = self.now();
+        // A change of what identifies the account (name, domain, country) releases the
+        // name it claimed; other edits keep it.
+        let same_identity = matching::normalize_name(&before.name)
+            == matching::normalize_name(&f.name)
+            && before.web_domain == f.web_domain
+            && before.country == f.country;
         let mut q = Sql::new(
-            "UPDATE accounts SET (name, web_domain, country, industry, direct_owner_id, status, name_key, name_block, updated_at) = (",
+            "UPDATE accounts SET (name, web_domain, country, industry, direct_owner_id, status, name_key, name_block, exact_name_key, updated_at) = (",
         );
         push_values(&mut q, &f);
+        q.push(", ");
+        if same_identity {
+            q.push("exact_name_key");
+        } else {
+            q.push("NULL");
+        }
         q.push(", ").bind(now).push(") WHERE id = ").bind(id);
         tx.execute(&q).await.map_err(map_unique)?;
         let after = crate::change::after_change(
@@ -327,8 +411,18 @@ impl Store {
         entity::set_archived(self, actor, id, true).await
     }
 
+    /// Restores an archived account; a merged one stays merged (its records live on in the
+    /// account it was merged into).
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_account(&self, actor: &Actor, id: &str) -> Result<Account> {
+        let account: Account = entity::fetch(&mut self.db.read(), &actor.scope(), id).await?;
+        if let Some(into) = &account.merged_into {
+            return Err(StoreError::conflict(
+                "id",
+                "account.merged",
+                format!("this account was merged into {into}; it cannot be restored"),
+            ));
+        }
         entity::set_archived(self, actor, id, false).await
     }
 }

@@ -152,10 +152,23 @@ impl Store {
         scope::restrict_audit(&mut q, scope, "e");
         push_page(&mut q, page, "e.at", "e.id");
         let rows: Vec<EventRow> = self.db.read().all(&q).await?;
-        let events = rows
+        let mut events = rows
             .into_iter()
             .map(EventRow::into_event)
             .collect::<Result<Vec<_>>>()?;
+        // A registration's snapshots name the account it may duplicate, which is another
+        // partner's: a partner reads them without it.
+        if let (Scope::Partner(_), EntityKind::Registration) = (scope, kind) {
+            for e in &mut events {
+                for snapshot in [e.before.as_mut(), e.after.as_mut()].into_iter().flatten() {
+                    if let Some(fields) = snapshot.as_object_mut() {
+                        for f in partnerops_core::registration::record::VENDOR_ONLY_FIELDS {
+                            fields.remove(*f);
+                        }
+                    }
+                }
+            }
+        }
         Ok(Page::from_rows(events, page, |e, _| {
             (SortKey::Time(e.at), e.id.to_string())
         }))

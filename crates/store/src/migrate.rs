@@ -53,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0005_indexes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "account_merge",
+        sqlite: include_str!("../migrations/sqlite/0006_account_merge.sql"),
+        postgres: include_str!("../migrations/postgres/0006_account_merge.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,10 +1,13 @@
 //! Is this the same company? Account matching for deal registration.
 //!
-//! An exact hit on the normalised web domain is the same account. Without one, company
-//! names are normalised (accents, case, punctuation, legal suffixes such as Inc, GmbH, Ltd,
-//! S.A.) and compared within the same country by edit distance, which forgives a typo
-//! ("Initech Sytems") but not a different company that shares a first word ("Northwind
-//! Traders" and "Northwind Logistics"), as a prefix-weighted measure would.
+//! An exact hit on the normalised web domain is the same account. Without a domain, an
+//! exact hit on the normalised name (accents, case, punctuation, legal suffixes such as Inc,
+//! GmbH, Ltd, S.A. dropped) in the same country is the same account too. Anything else is
+//! compared within the same country by edit distance, which forgives a typo ("Initech
+//! Sytems") but not a different company that shares a first word ("Northwind Traders" and
+//! "Northwind Logistics"), as a prefix-weighted measure would: such a near name is only a
+//! question for a reviewer, never the same account by itself. No I/O here: the store reads
+//! the candidates and applies the outcome.
 
 use serde::Serialize;
 
@@ -113,6 +116,9 @@ pub struct Candidate {
 pub enum AccountMatch {
     /// The same web domain: it is this account.
     SameDomain { account_id: String },
+    /// No domain given, and exactly this normalised name in the same country: it is this
+    /// account.
+    SameName { account_id: String },
     /// No domain hit, but a name this close in the same country.
     NearName {
         account_id: String,
@@ -123,8 +129,10 @@ pub enum AccountMatch {
     NoMatch,
 }
 
-/// Matches a new account (normalised domain if any, name, country) against candidates; the
-/// best near name wins when there is no domain hit.
+/// Matches a new account (normalised domain if any, name, country) against candidates: a
+/// domain hit, else (only when no domain is given) an exact normalised name in the same
+/// country, else the best near name. With a domain, the domain alone says which company it
+/// is: an equal name under another domain is only near (a reviewer decides).
 pub fn match_account(
     domain: Option<&str>,
     name: &str,
@@ -141,6 +149,22 @@ pub fn match_account(
         };
     }
     let key = normalize_name(name);
+    if domain.is_none() {
+        let exact = candidates
+            .iter()
+            .filter(|c| c.country == country && normalize_name(&c.name) == key);
+        // Prefer an account without a domain: it is the one the name identifies uniquely
+        // (the store's unique index covers exactly those).
+        if let Some(hit) = exact
+            .clone()
+            .find(|c| c.web_domain.is_none())
+            .or_else(|| exact.clone().next())
+        {
+            return AccountMatch::SameName {
+                account_id: hit.id.clone(),
+            };
+        }
+    }
     candidates
         .iter()
         .filter(|c| c.country == country)
@@ -167,6 +191,22 @@ pub fn near_names(name: &str, country: &str, candidates: &[Candidate]) -> Vec<(C
     out.sort_by(|a, b| b.1.total_cmp(&a.1));
     out.into_iter()
         .map(|(c, s)| (c, (s * 100.0).round() as u32))
+        .collect()
+}
+
+/// The near names a registration on `account` must be reviewed against: every near name
+/// except the account itself and the accounts a reviewer declared different companies
+/// from it (`distinct_from`), best first.
+pub fn names_to_review(
+    account: &str,
+    name: &str,
+    country: &str,
+    candidates: &[Candidate],
+    distinct_from: &[String],
+) -> Vec<(Candidate, u32)> {
+    near_names(name, country, candidates)
+        .into_iter()
+        .filter(|(c, _)| c.id != account && !distinct_from.contains(&c.id))
         .collect()
 }
 
@@ -298,6 +338,100 @@ mod tests {
             .map(|(c, _)| c.id)
             .collect();
         assert_eq!(ids, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn an_exact_normalised_name_in_the_same_country_is_the_same_account() {
+        let existing = vec![
+            cand("seq", "Sequoia Seq Holdout GmbH", None, "DE"),
+            cand("sg", "Sequoia GmbH", None, "DE"),
+        ];
+        for spelling in [
+            "Sequoia Seq Holdout GmbH",
+            "SEQUOIA SEQ HOLDOUT",
+            "Sequoia-Seq Holdout G.m.b.H.",
+            "sequoia seq holdout gmbh.",
+        ] {
+            assert_eq!(
+                match_account(None, spelling, "DE", &existing),
+                AccountMatch::SameName {
+                    account_id: "seq".into()
+                },
+                "{spelling}"
+            );
+        }
+        assert_eq!(
+            match_account(None, "Sequoia AG", "DE", &existing),
+            AccountMatch::SameName {
+                account_id: "sg".into()
+            },
+            "the legal form is dropped: GmbH and AG name the same company"
+        );
+        assert_eq!(
+            match_account(None, "Sequoia Seq Holdout GmbH", "AT", &existing),
+            AccountMatch::NoMatch,
+            "the same name in another country is another account"
+        );
+    }
+
+    #[test]
+    fn a_near_name_is_never_the_same_account() {
+        let existing = vec![cand("seq", "Sequoia Seq Holdout GmbH", None, "DE")];
+        match match_account(None, "Sequoia Seq Holdut", "DE", &existing) {
+            AccountMatch::NearName { account_id, .. } => assert_eq!(account_id, "seq"),
+            other => panic!("a typo is only near: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn with_a_domain_an_equal_name_is_only_near() {
+        let existing = vec![cand("a1", "Hooli", Some("hooli.example"), "US")];
+        assert!(matches!(
+            match_account(Some("hooli.example"), "Hooli", "US", &existing),
+            AccountMatch::SameDomain { .. }
+        ));
+        assert!(matches!(
+            match_account(Some("hooli.de"), "Hooli", "US", &existing),
+            AccountMatch::NearName { score_pct: 100, .. }
+        ));
+        assert_eq!(
+            match_account(None, "Hooli Inc.", "US", &existing),
+            AccountMatch::SameName {
+                account_id: "a1".into()
+            },
+            "a name-only registration finds the account that has a domain"
+        );
+    }
+
+    #[test]
+    fn an_exact_match_prefers_the_account_without_a_domain() {
+        let existing = vec![
+            cand("with", "Acme Widgets", Some("acme.example"), "US"),
+            cand("without", "ACME Widgets Inc", None, "US"),
+        ];
+        assert_eq!(
+            match_account(None, "Acme Widgets", "US", &existing),
+            AccountMatch::SameName {
+                account_id: "without".into()
+            }
+        );
+    }
+
+    #[test]
+    fn review_skips_the_account_itself_and_pairs_declared_different() {
+        let existing = vec![
+            cand("self", "Initech Sytems", None, "US"),
+            cand("held", "Initech Systems", None, "US"),
+            cand("other", "Initech Systemz", None, "US"),
+        ];
+        let ids = |distinct: &[String]| -> Vec<String> {
+            names_to_review("self", "Initech Sytems", "US", &existing, distinct)
+                .into_iter()
+                .map(|(c, _)| c.id)
+                .collect()
+        };
+        assert_eq!(ids(&[]), vec!["held", "other"]);
+        assert_eq!(ids(&["held".to_owned()]), vec!["other"]);
     }
 
     proptest! {

@@ -3,13 +3,14 @@
 //! A registration holds an account for one partner while it is pending or approved. The
 //! rules here decide, from data the store reads, what happens to it: approval and expiry,
 //! renewal, the follow-up SLA, direct-sales engagement, conflict deadlines and escalation,
-//! and whether a new account is the same company as an existing one. Every outcome is a
+//! whether a new account is the same company as an existing one, and the duplicate review. Every outcome is a
 //! [`Decision`] naming the rule that fired and why, so people and the audit trail can read it.
 
 pub mod calendar;
 pub mod matching;
 pub mod policy;
 pub mod record;
+pub mod review;
 pub mod rules;
 
 use serde::Serialize;

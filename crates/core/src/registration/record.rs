@@ -15,6 +15,7 @@ use crate::kernel::ids::{
 };
 use crate::kernel::invalid::text;
 use crate::kernel::money::{Currency, Money};
+use crate::kernel::scope::Scope;
 use crate::kernel::web_domain::WebDomain;
 use crate::partner::parse_date;
 use crate::{FieldError, Invalid};
@@ -42,11 +43,31 @@ pub struct Registration {
     pub sla_due_at: Option<DateTime<Utc>>,
     pub sla_missed_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
-    /// A held account whose name is this close: the registration waits for review.
+    /// A held account whose name is this close: the registration waits for review. Vendor
+    /// staff only: it is another partner's account, so a partner always reads `null` here
+    /// (see [`Registration::seen_by`]) and learns only `in_duplicate_review`.
     pub possible_duplicate_of: Option<AccountId>,
+    /// Whether the registration waits for a duplicate review (its name is close to an
+    /// account another partner holds); shown to the partner too, without naming the account.
+    pub in_duplicate_review: bool,
     pub policy_version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Registration fields only vendor staff may read (they name other partners' accounts):
+/// blanked for partners in the registration and in the snapshots of its audit trail.
+pub const VENDOR_ONLY_FIELDS: &[&str] = &["possible_duplicate_of"];
+
+impl Registration {
+    /// The registration as `scope` may read it: a partner never receives the id of an account
+    /// it holds no registration on, so `possible_duplicate_of` is blanked for partners.
+    pub fn seen_by(mut self, scope: &Scope) -> Registration {
+        if let Scope::Partner(_) = scope {
+            self.possible_duplicate_of = None;
+        }
+        self
+    }
 }
 
 /// A rule decision as stored: about which record, under which policy, which records it cites.

@@ -12,6 +12,7 @@
 
 pub mod conflict;
 pub mod engagement;
+pub mod review;
 pub mod sweep;
 
 /// The registration capability's periodic jobs (see [`crate::jobs`]).
@@ -110,6 +111,7 @@ impl Entity for Registration {
             sla_due_at: r.sla_due_at,
             sla_missed_at: r.sla_missed_at,
             closed_at: r.closed_at,
+            in_duplicate_review: r.possible_duplicate_of.is_some(),
             possible_duplicate_of: r.possible_duplicate_of.map(AccountId::from_trusted),
             policy_version: r.policy_version,
             created_at: r.created_at,
@@ -273,6 +275,82 @@ async fn held_near_name(
     Ok(None)
 }
 
+/// Live accounts in `country` whose normalised name is exactly `name`'s, the one holding
+/// the name's unique key first: its own query, so no cap on block candidates can hide it.
+async fn exact_name_hits(x: &mut impl Exec, name: &str, country: &str) -> Result<Vec<Candidate>> {
+    let mut q = Sql::new(
+        "SELECT id, name, web_domain, country FROM accounts WHERE archived_at IS NULL AND country = ",
+    );
+    q.bind(country)
+        .push(" AND name_key = ")
+        .bind(matching::normalize_name(name))
+        .push(
+            " ORDER BY CASE WHEN exact_name_key IS NULL THEN 1 ELSE 0 END, created_at, id LIMIT 20",
+        );
+    let rows: Vec<CandidateRow> = x.all(&q).await?;
+    Ok(rows.into_iter().map(candidate).collect())
+}
+
+row! {
+    struct PairRow {
+        id: String,
+    }
+}
+
+/// The accounts a reviewer declared different companies from `account`.
+pub(crate) async fn distinct_from(x: &mut impl Exec, account: &str) -> Result<Vec<String>> {
+    let mut q = Sql::new("SELECT account_b AS id FROM account_distinct_pairs WHERE account_a = ");
+    q.bind(account)
+        .push(" UNION SELECT account_a AS id FROM account_distinct_pairs WHERE account_b = ")
+        .bind(account);
+    let rows: Vec<PairRow> = x.all(&q).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The first near name held by a partner other than `partner`, for a registration on
+/// `account`: the account itself and accounts declared different from it are skipped.
+async fn held_near_account(
+    x: &mut impl Exec,
+    account: &str,
+    name: &str,
+    country: &str,
+    partner: &str,
+) -> Result<Option<String>> {
+    let found = name_candidates(x, name, country).await?;
+    let distinct = distinct_from(x, account).await?;
+    for (c, _) in matching::names_to_review(account, name, country, &found, &distinct) {
+        if let Some(h) = holder(x, &c.id).await?
+            && h.partner_id != partner
+        {
+            return Ok(Some(c.id));
+        }
+    }
+    Ok(None)
+}
+
+row! {
+    struct SeenRow {
+        #[allow(dead_code)]
+        account_id: String,
+    }
+}
+
+/// Whether `partner` has (or had) a registration on `account`: the accounts a partner may
+/// name by id.
+async fn partner_knows_account(
+    x: &mut impl Exec,
+    partner: &PartnerId,
+    account: &str,
+) -> Result<bool> {
+    let mut q = Sql::new("SELECT account_id FROM registrations WHERE partner_id = ");
+    q.bind(partner.as_str())
+        .push(" AND account_id = ")
+        .bind(account)
+        .push(" LIMIT 1");
+    let row: Option<SeenRow> = x.optional(&q).await?;
+    Ok(row.is_some())
+}
+
 /// How a submission's account was found.
 struct ResolvedAccount {
     id: AccountId,
@@ -389,7 +467,7 @@ impl Store {
                     self.record_refusal(actor, &partner, &decision).await?;
                     return Err(StoreError::Refused { decision, partner });
                 }
-                other => return other,
+                other => return other.map(|r| r.seen_by(&actor.scope())),
             }
         }
     }
@@ -622,10 +700,10 @@ impl Store {
 
         // Conflicts the system opens: a possible duplicate, or a direct rep already working
         // the account.
-        if let Some(dup) = &account.possible_duplicate_of {
-            let reason = format!(
-                "possible duplicate: the account's name is close to a held account ({dup})"
-            );
+        if account.possible_duplicate_of.is_some() {
+            // The case is the partner's to read: it never names the other account (vendor
+            // staff find it on the registration's `possible_duplicate_of`).
+            let reason = "possible duplicate: the account's name is close to an account another partner holds".to_owned();
             let d = Decision::new(
                 "conflict.possible_duplicate",
                 "conflict_opened",
@@ -667,7 +745,10 @@ impl Store {
         Ok(registration)
     }
 
-    /// Finds or creates the registration's account.
+    /// Finds or creates the registration's account: by id (only an account the caller can
+    /// see), else by web domain, else (no domain) by exact normalised name and country,
+    /// else a new account. Only another partner's hold on a near name (never an exact one,
+    /// which is the same account) sends the registration to review.
     async fn resolve_account(
         &self,
         tx: &mut Tx,
@@ -678,20 +759,25 @@ impl Store {
     ) -> Result<ResolvedAccount> {
         let (name, domain, country) = match target {
             AccountTarget::Existing(id) => {
-                // Partners cannot browse accounts; an id they name is looked up as the vendor
-                // would, and an unknown id reads the same as a wrong one.
+                // Partners cannot browse accounts: a partner may name only an account it has
+                // (or had) a registration on. Any other id reads as unknown, the same answer
+                // as a missing one, so a partner can neither probe for accounts nor learn
+                // until when another partner holds one.
+                let unknown = || -> StoreError {
+                    Invalid::one("account_id", "exists", "account_id names no live account").into()
+                };
+                if let Scope::Partner(own) = actor.scope()
+                    && !partner_knows_account(tx, &own, id.as_str()).await?
+                {
+                    return Err(unknown());
+                }
                 return match entity::fetch::<Account>(tx, &Scope::Vendor, id.as_str()).await {
                     Ok(a) if a.archived_at.is_none() => Ok(ResolvedAccount {
                         id: a.id,
                         possible_duplicate_of: None,
                         created: false,
                     }),
-                    Ok(_) | Err(StoreError::NotFound(_)) => Err(Invalid::one(
-                        "account_id",
-                        "exists",
-                        "account_id names no live account",
-                    )
-                    .into()),
+                    Ok(_) | Err(StoreError::NotFound(_)) => Err(unknown()),
                     Err(e) => Err(e),
                 };
             }
@@ -709,34 +795,69 @@ impl Store {
             });
         }
         // Two name-only submissions of one company must not both create it unseen by each
-        // other: serialise matching per (country, name block).
+        // other: serialise matching per (country, name block). The unique index on the
+        // exact name is the guarantee; the lock keeps the loser from a wasted insert.
         let block = matching::blocking_key(&matching::normalize_name(name));
         tx.lock_key(&format!("account-match:{}:{block}", country.as_str()))
             .await?;
-        // Only another partner's hold makes a near name a possible duplicate; a partner's
-        // own similar account is its own business.
-        let possible_duplicate_of =
-            held_near_name(tx, name, country.as_str(), Some(partner.as_str()))
-                .await?
-                .map(|(c, _)| c.id);
-        let input = AccountInput {
-            name: Some(name.clone()),
-            web_domain: domain.as_ref().map(|d| d.to_string()),
-            country: Some(country.to_string()),
-            ..Default::default()
+        let country_text = country.as_str();
+        let mut candidates = if domain.is_none() {
+            exact_name_hits(tx, name, country_text).await?
+        } else {
+            Vec::new()
         };
-        let fields = AccountFields::parse(&input)?;
-        let account = crate::account::insert(tx, now, actor, &fields).await?;
+        let matched = matching::match_account(
+            domain.as_ref().map(|d| d.as_str()),
+            name,
+            country_text,
+            &candidates,
+        );
+        let (account_id, created) = if let matching::AccountMatch::SameName { account_id } = matched
+        {
+            (account_id, false)
+        } else {
+            let input = AccountInput {
+                name: Some(name.clone()),
+                web_domain: domain.as_ref().map(|d| d.to_string()),
+                country: Some(country.to_string()),
+                ..Default::default()
+            };
+            let fields = AccountFields::parse(&input)?;
+            match crate::account::insert_unless_name_taken(tx, now, actor, &fields).await? {
+                Some(account) => (account.id.to_string(), true),
+                None => {
+                    // Another transaction created the name meanwhile (it committed, or we
+                    // would still be waiting on its index entry): it is this account.
+                    candidates = exact_name_hits(tx, name, country_text).await?;
+                    match matching::match_account(None, name, country_text, &candidates) {
+                        matching::AccountMatch::SameName { account_id } => (account_id, false),
+                        _ => {
+                            return Err(StoreError::conflict(
+                                "account.name",
+                                "unique",
+                                "an account with this name was changed meanwhile; submit again",
+                            ));
+                        }
+                    }
+                }
+            }
+        };
+        // Only another partner's hold makes a near name a possible duplicate; a partner's
+        // own similar account is its own business, and a pair a reviewer declared different
+        // is never flagged again.
+        let possible_duplicate_of =
+            held_near_account(tx, &account_id, name, country_text, partner.as_str()).await?;
         Ok(ResolvedAccount {
-            id: account.id,
+            id: AccountId::from_trusted(account_id),
             possible_duplicate_of,
-            created: true,
+            created,
         })
     }
 
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn registration(&self, scope: &Scope, id: &str) -> Result<Registration> {
-        entity::fetch(&mut self.db.read(), scope, id).await
+        let r: Registration = entity::fetch(&mut self.db.read(), scope, id).await?;
+        Ok(r.seen_by(scope))
     }
 
     #[tracing::instrument(skip_all)]
@@ -762,6 +883,14 @@ impl Store {
             }
         })
         .await
+        .map(|mut page| {
+            page.items = page
+                .items
+                .into_iter()
+                .map(|r: Registration| r.seen_by(scope))
+                .collect();
+            page
+        })
     }
 
     #[tracing::instrument(skip_all, fields(id = %id))]
@@ -844,7 +973,7 @@ impl Store {
             .finish(&mut tx, now, actor, &before, &decision, event)
             .await?;
         tx.commit().await?;
-        Ok(after)
+        Ok(after.seen_by(&actor.scope()))
     }
 
     /// Withdraws a pending or approved registration (the partner, or vendor staff).
@@ -878,7 +1007,7 @@ impl Store {
             .finish(&mut tx, now, actor, &before, &d, "registration.withdrawn")
             .await?;
         tx.commit().await?;
-        Ok(after)
+        Ok(after.seen_by(&actor.scope()))
     }
 
     /// Logs a follow-up activity; it restarts the follow-up SLA (and clears a missed mark).
@@ -1022,7 +1151,7 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
-        Ok(after)
+        Ok(after.seen_by(&actor.scope()))
     }
 
     /// Closes an approved registration as won or lost; the account is released.
@@ -1081,7 +1210,7 @@ impl Store {
         };
         let after = self.finish(&mut tx, now, actor, &before, &d, event).await?;
         tx.commit().await?;
-        Ok(after)
+        Ok(after.seen_by(&actor.scope()))
     }
 
     /// Records a state change's decision (citing the registration and its account), audit

@@ -122,6 +122,8 @@ fn deals_and_partnerships(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState>
     ))
     .routes(routes!(account::registrations))
     .routes(routes!(account::direct_activity))
+    .routes(routes!(account::merge))
+    .routes(routes!(account::distinct))
     .routes(routes!(registration::list, registration::submit))
     .routes(routes!(registration::check))
     .routes(routes!(registration::get))

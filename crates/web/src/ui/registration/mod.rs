@@ -284,7 +284,7 @@ impl RegRow {
             sla_due: sla_due.map(day),
             sla_missed: approved && (r.sla_missed_at.is_some() || sla_due.is_some_and(|d| d < now)),
             closed: r.closed_at.map(day),
-            duplicate: r.possible_duplicate_of.is_some(),
+            duplicate: r.in_duplicate_review,
             renewals: r.renewals,
         }
     }

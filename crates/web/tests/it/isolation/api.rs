@@ -115,6 +115,8 @@ routes!(
     PUT "/api/v1/programs/{id}/registration-policy" Program NotFound,
     GET "/api/v1/accounts/{id}/registrations" Account NotFound,
     POST "/api/v1/accounts/{id}/direct-activities" Account NotFound,
+    POST "/api/v1/accounts/{id}/merge" Account NotFound,
+    POST "/api/v1/accounts/{id}/distinct" Account NotFound,
     GET "/api/v1/registrations" None OwnRowsOnly,
     POST "/api/v1/registrations" None CreateOwnOnly,
     POST "/api/v1/registrations/check" None HeldNotByWhom,
@@ -449,6 +451,10 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
         }
         (Target::Program, p) if p.ends_with("/registration-policy") => json!({"sla_days": 1}),
         (Target::Account, p) if p.ends_with("/direct-activities") => json!({"kind": "call"}),
+        (Target::Account, p) if p.ends_with("/merge") => json!({"into": w.account.id.to_string()}),
+        (Target::Account, p) if p.ends_with("/distinct") => {
+            json!({"from": w.account.id.to_string()})
+        }
         (Target::None, "/api/v1/registrations") => json!({
             "account": {"name": "Hijack Holdings", "web_domain": "hijack-deal.example", "country": "US"},
             "title": "On B's behalf", "estimated_arr_minor": 1000,
@@ -543,7 +549,14 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     let w = app.world().await;
     let b_token = app.store.tokens(&w.b.admin.id).await.unwrap().remove(0);
     // Deal records on both sides: B's on the vendor's account, A's on a company of its own.
-    let theirs = deals(&app, &w, &w.b, json!(w.account.id.to_string())).await;
+    // (Described by its domain: a partner may name by id only an account it registered.)
+    let theirs = deals(
+        &app,
+        &w,
+        &w.b,
+        json!({"name": "Globex", "web_domain": "globex.example", "country": "US"}),
+    )
+    .await;
     let mine = deals(
         &app,
         &w,

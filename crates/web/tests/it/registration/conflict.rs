@@ -303,7 +303,8 @@ async fn direct_activity_and_vendor_cases(app: TestApp) {
     let reg = registered(
         &app,
         &w.a.rep_token,
-        &json!({"account_id": account, "title": "Globex expansion", "estimated_arr_minor": 10_000}),
+        // Described by its domain: a partner names by id only accounts it registered.
+        &described("Globex", Some("globex.example"), "US", 10_000),
     )
     .await;
     let rid = id(&reg);
@@ -422,7 +423,7 @@ async fn direct_activity_and_vendor_cases(app: TestApp) {
         .post(
             "/api/v1/registrations",
             &w.b.rep_token,
-            &json!({"account_id": account, "title": "Globex later", "estimated_arr_minor": 10_000}),
+            &described("Globex", Some("globex.example"), "US", 10_000),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());

@@ -6,6 +6,7 @@ mod concurrency;
 mod conflict;
 mod engagement;
 mod regressions;
+mod review;
 mod ui;
 
 use chrono::{DateTime, Duration, Utc};
