@@ -19,7 +19,7 @@ use partnerops_core::policy::record::PolicyVersion;
 use partnerops_core::policy::simulate::{ChangeKind, SimulationReport};
 use partnerops_core::program::Program;
 use partnerops_core::scope::Scope;
-use partnerops_store::programs::ProgramFilter;
+use partnerops_store::program::ProgramFilter;
 use partnerops_store::{Actor, Archived, Store, StoreError};
 
 /// The command already printed what was wrong; only the exit status is left to set.

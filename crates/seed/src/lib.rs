@@ -40,7 +40,7 @@ use partnerops_core::registration::record::{
 };
 use partnerops_core::scope::Scope;
 use partnerops_core::user::{NewUserInput, Role};
-use partnerops_store::programs::ProgramFilter;
+use partnerops_store::program::ProgramFilter;
 use partnerops_store::{Actor, Archived, Store, StoreError};
 use tokio::task::JoinSet;
 

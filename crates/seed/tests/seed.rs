@@ -14,11 +14,11 @@ use partnerops_core::partner::{Partner, PartnerType};
 use partnerops_core::scope::Scope;
 use partnerops_core::user::Role;
 use partnerops_seed::{DEMO_PASSWORD, SeedSpec, demo_logins, is_seeded, seed};
-use partnerops_store::accounts::AccountFilter;
-use partnerops_store::applications::ApplicationFilter;
-use partnerops_store::partners::PartnerFilter;
-use partnerops_store::programs::ProgramFilter;
-use partnerops_store::users::UserFilter;
+use partnerops_store::account::AccountFilter;
+use partnerops_store::lifecycle::application::ApplicationFilter;
+use partnerops_store::partner::PartnerFilter;
+use partnerops_store::program::ProgramFilter;
+use partnerops_store::user::UserFilter;
 use partnerops_store::{Archived, Store, StoreError};
 
 /// A fresh SQLite file in its own temporary directory, removed on drop.

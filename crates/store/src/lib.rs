@@ -182,15 +182,3 @@ impl Actor {
         }
     }
 }
-
-// INTEGRATION SHIM: the module paths other crates used before the capability folders.
-// Removed once web, cli and seed are moved over (same change set).
-pub use account as accounts;
-pub use lifecycle::application as applications;
-pub use lifecycle::tiering;
-pub use partner as partners;
-pub use program as programs;
-pub use registration as registrations;
-pub use registration::conflict as conflicts;
-pub use registration::engagement;
-pub use user as users;

@@ -12,7 +12,7 @@ use partnerops_core::ids::parse_id;
 use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::registration::review::{DistinctInput, MergeInput};
 use partnerops_store::Store;
-use partnerops_store::accounts::AccountFilter;
+use partnerops_store::account::AccountFilter;
 use serde::Deserialize;
 
 use super::{AuditQuery, archived_param, audit_page, both, filter};
@@ -167,7 +167,7 @@ pub async fn registrations(
         p.sort = Some("-submitted_at".into());
     }
     let page = PageRequest::parse(&p, &Store::registration_sorts())?;
-    let filter = partnerops_store::registrations::RegistrationFilter {
+    let filter = partnerops_store::registration::RegistrationFilter {
         account_id: Some(account.id),
         ..Default::default()
     };

@@ -12,7 +12,7 @@ use partnerops_core::lifecycle::record::{
 };
 use partnerops_core::registration::record::DecisionRecord;
 use partnerops_core::user::User;
-use partnerops_store::applications::ApplicationFilter;
+use partnerops_store::lifecycle::application::ApplicationFilter;
 use serde::Deserialize;
 
 use super::filter;

@@ -9,7 +9,7 @@ use partnerops_core::ids::parse_id;
 use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::partner::{Partner, PartnerInput, PartnerStatus, PartnerType};
 use partnerops_store::Store;
-use partnerops_store::partners::PartnerFilter;
+use partnerops_store::partner::PartnerFilter;
 use serde::Deserialize;
 
 use super::{AuditQuery, archived_param, audit_page, both, filter};

@@ -8,7 +8,7 @@ use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::program::{Program, ProgramInput, ProgramKind};
 use partnerops_core::tier::{Tier, TierInput};
 use partnerops_store::Store;
-use partnerops_store::programs::ProgramFilter;
+use partnerops_store::program::ProgramFilter;
 use serde::Deserialize;
 
 use super::{AuditQuery, archived_param, audit_page, both, filter};

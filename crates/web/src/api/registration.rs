@@ -14,9 +14,9 @@ use partnerops_core::registration::record::{
 };
 use partnerops_core::registration::{ConflictStatus, EngagementStatus, RegistrationStatus};
 use partnerops_store::Store;
-use partnerops_store::conflicts::ConflictFilter;
-use partnerops_store::engagement::EngagementFilter;
-use partnerops_store::registrations::RegistrationFilter;
+use partnerops_store::registration::RegistrationFilter;
+use partnerops_store::registration::conflict::ConflictFilter;
+use partnerops_store::registration::engagement::EngagementFilter;
 use serde::Deserialize;
 
 use super::{AuditQuery, audit_page, both, filter};

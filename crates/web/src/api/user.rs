@@ -9,7 +9,7 @@ use partnerops_core::ids::parse_id;
 use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::user::{ApiToken, NewTokenInput, NewUserInput, Role, User, UserPatchInput};
 use partnerops_store::Store;
-use partnerops_store::users::UserFilter;
+use partnerops_store::user::UserFilter;
 use serde::{Deserialize, Serialize};
 
 use super::{AuditQuery, archived_param, audit_page, both, filter};

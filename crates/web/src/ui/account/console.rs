@@ -24,7 +24,7 @@ use partnerops_core::audit::EntityKind;
 use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::user::User;
 use partnerops_store::Store;
-use partnerops_store::users::UserFilter;
+use partnerops_store::user::UserFilter;
 
 // ---------------------------------------------------------------- accounts
 

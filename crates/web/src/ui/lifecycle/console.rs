@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::Invalid;
 use partnerops_core::ids::EntityId;
 use partnerops_core::lifecycle::application::{Application, ApplicationStatus};
-use partnerops_store::applications::ApplicationFilter;
+use partnerops_store::lifecycle::application::ApplicationFilter;
 use serde::Deserialize;
 
 // ---- the console's application queue ----

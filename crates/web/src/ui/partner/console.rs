@@ -28,7 +28,7 @@ use partnerops_core::partner::{Partner, PartnerInput};
 use partnerops_core::program::Program;
 use partnerops_core::tier::Tier;
 use partnerops_core::user::User;
-use partnerops_store::users::UserFilter;
+use partnerops_store::user::UserFilter;
 use partnerops_store::{Archived, Store};
 
 // ---------------------------------------------------------------- partners

@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::partnership::record::{CharterInput, TreeAnswers};
 use partnerops_core::partnership::tree::{Evaluation, Node, Step, Tree};
 use partnerops_store::Store;
-use partnerops_store::partners::PartnerFilter;
+use partnerops_store::partner::PartnerFilter;
 use std::collections::HashMap;
 
 // ---------------------------------------------------------------- lists

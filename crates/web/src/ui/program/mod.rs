@@ -8,7 +8,7 @@ mod console;
 use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::program::Program;
 use partnerops_core::tier::Tier;
-use partnerops_store::programs::ProgramFilter;
+use partnerops_store::program::ProgramFilter;
 use partnerops_store::{Archived, Store};
 
 use super::guard::Staff;

@@ -33,7 +33,7 @@ use partnerops_core::registration::record::{
 use partnerops_core::registration::{ConflictOutcome, ConflictStatus};
 use partnerops_core::scope::{Action, authorize};
 use partnerops_store::Store;
-use partnerops_store::conflicts::ConflictFilter;
+use partnerops_store::registration::conflict::ConflictFilter;
 
 // ---------------------------------------------------------------- console: conflicts
 

@@ -36,9 +36,9 @@ use partnerops_core::registration::record::{
 };
 use partnerops_core::registration::{ConflictStatus, RegistrationStatus};
 use partnerops_core::scope::{Action, authorize};
-use partnerops_store::conflicts::ConflictFilter;
-use partnerops_store::engagement::EngagementFilter;
-use partnerops_store::registrations::RegistrationFilter;
+use partnerops_store::registration::RegistrationFilter;
+use partnerops_store::registration::conflict::ConflictFilter;
+use partnerops_store::registration::engagement::EngagementFilter;
 use partnerops_store::{Store, StoreError};
 use std::collections::HashMap;
 

@@ -18,7 +18,7 @@ use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::registration::RegistrationStatus;
 use partnerops_core::registration::record::{DecisionRecord, EngagementRequest, Registration};
 use partnerops_core::scope::Scope;
-use partnerops_store::engagement::EngagementFilter;
+use partnerops_store::registration::engagement::EngagementFilter;
 use partnerops_store::{Store, StoreError};
 use std::collections::HashMap;
 

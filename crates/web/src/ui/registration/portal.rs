@@ -36,7 +36,7 @@ use partnerops_core::registration::record::{
     ReasonInput, Registration, RegistrationFields, RegistrationInput,
 };
 use partnerops_core::scope::{Action, authorize};
-use partnerops_store::registrations::RegistrationFilter;
+use partnerops_store::registration::RegistrationFilter;
 use partnerops_store::{Store, StoreError};
 
 // ---------------------------------------------------------------- portal: list and submit

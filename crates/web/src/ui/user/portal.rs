@@ -10,7 +10,7 @@ use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::partner::Partner;
 use partnerops_core::user::{Role, User};
 use partnerops_store::Store;
-use partnerops_store::users::UserFilter;
+use partnerops_store::user::UserFilter;
 
 use crate::AppState;
 use crate::ui::form::{FormView, field_errors};

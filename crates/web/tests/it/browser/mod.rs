@@ -30,9 +30,9 @@ use partnerops_core::scope::Scope;
 use partnerops_core::user::User;
 use partnerops_seed::{SeedReport, SeedSpec};
 use partnerops_store::Store;
-use partnerops_store::partners::PartnerFilter;
-use partnerops_store::programs::ProgramFilter;
-use partnerops_store::users::UserFilter;
+use partnerops_store::partner::PartnerFilter;
+use partnerops_store::program::ProgramFilter;
+use partnerops_store::user::UserFilter;
 use serde_json::json;
 
 use crate::harness::{Db, TestApp, spawn};

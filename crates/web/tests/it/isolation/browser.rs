@@ -7,7 +7,7 @@ use partnerops_core::ids::EntityId;
 use partnerops_core::partner::Partner;
 use partnerops_core::scope::Scope;
 use partnerops_core::user::{Role, User};
-use partnerops_store::users::UserFilter;
+use partnerops_store::user::UserFilter;
 
 use crate::browser::*;
 

@@ -10,8 +10,8 @@ use partnerops_core::lifecycle::application::ApplicationStatus;
 use partnerops_core::scope::Scope;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Store;
-use partnerops_store::applications::ApplicationFilter;
-use partnerops_store::programs::ProgramFilter;
+use partnerops_store::lifecycle::application::ApplicationFilter;
+use partnerops_store::program::ProgramFilter;
 
 use crate::browser::{Browser, VENDOR_ADMIN, first_page, seeded};
 

@@ -6,7 +6,7 @@
 use fantoccini::Locator;
 use partnerops_core::ids::EntityId;
 use partnerops_seed::DEMO_PASSWORD;
-use partnerops_store::partners::PartnerFilter;
+use partnerops_store::partner::PartnerFilter;
 
 use crate::browser::*;
 

@@ -12,7 +12,7 @@ use partnerops_core::scope::Scope;
 use partnerops_core::user::Role;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Actor;
-use partnerops_store::registrations::RegistrationFilter;
+use partnerops_store::registration::RegistrationFilter;
 
 use crate::browser::{Browser, VENDOR_ADMIN, all_partners, eventually, seeded};
 
