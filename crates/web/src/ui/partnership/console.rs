@@ -207,7 +207,7 @@ async fn trees_page(
     let mut current = current;
     let trees = state
         .store
-        .decision_trees(&user.scope())
+        .decision_trees(user.scope())
         .await?
         .iter()
         .map(|t| match current.take_if(|c| c.key == t.key) {
@@ -235,7 +235,7 @@ pub(super) async fn tree_step(
 ) -> Result<Response, UiError> {
     let tree = state
         .store
-        .decision_trees(&user.scope())
+        .decision_trees(user.scope())
         .await?
         .into_iter()
         .find(|t| t.key == key)
