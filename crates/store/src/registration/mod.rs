@@ -23,6 +23,7 @@ pub(crate) fn jobs() -> Vec<Box<dyn crate::jobs::Job>> {
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use partnerops_core::account::{Account, AccountFields, AccountInput};
 use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::country::Country;
 use partnerops_core::ids::{
     AccountId, ActivityId, EntityId, PartnerId, ProgramId, RegistrationId, UserId,
 };
@@ -351,6 +352,362 @@ async fn partner_knows_account(
     Ok(row.is_some())
 }
 
+/// The partner a submission is for, read under the caller's scope, and its program's
+/// registration policy. Refused unless the partner is active or onboarding.
+async fn submitting_partner(
+    tx: &mut Tx,
+    actor: &Actor,
+    partner_id: &PartnerId,
+) -> Result<(Partner, RegistrationPolicy)> {
+    let partner: Partner = match entity::fetch(tx, &actor.scope(), partner_id.as_str()).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound(_)) => {
+            return Err(Invalid::one("partner_id", "exists", "partner_id names no partner").into());
+        }
+        Err(e) => return Err(e),
+    };
+    let policy = policy::current(tx, partner.program_id.as_str()).await?;
+    if partner.archived_at.is_some()
+        || !matches!(
+            partner.status,
+            PartnerStatus::Active | PartnerStatus::Onboarding
+        )
+    {
+        let d = Decision::new(
+            "registration.partner_not_active",
+            "refused",
+            format!(
+                "only active or onboarding partners register deals; this partner is {}",
+                partner.status.label().to_lowercase()
+            ),
+            policy.version,
+        );
+        return Err(StoreError::Refused {
+            decision: d,
+            partner: partner.id,
+        });
+    }
+    Ok((partner, policy))
+}
+
+/// The program's currency, when it is needed: for the default, and for auto-approval, whose
+/// limits are in it (a registration in another currency is never auto-approved).
+async fn program_currency(
+    tx: &mut Tx,
+    partner: &Partner,
+    f: &RegistrationFields,
+    policy: &RegistrationPolicy,
+) -> Result<Option<Currency>> {
+    if f.currency.is_some() && policy.auto_approve.is_empty() {
+        return Ok(None);
+    }
+    let program: Program = entity::fetch(tx, &Scope::Vendor, partner.program_id.as_str()).await?;
+    Ok(Some(program.currency))
+}
+
+/// A submission being written: what every step after the account is resolved needs.
+struct Pending<'a> {
+    id: RegistrationId,
+    partner: &'a Partner,
+    account: &'a ResolvedAccount,
+    policy: &'a RegistrationPolicy,
+    now: DateTime<Utc>,
+}
+
+impl Pending<'_> {
+    /// The ids every decision of the submission cites.
+    fn records(&self) -> [&str; 3] {
+        [
+            self.id.as_str(),
+            self.account.id.as_str(),
+            self.partner.id.as_str(),
+        ]
+    }
+
+    /// Inserts the pending registration, which takes the account's hold; when another
+    /// registration holds it, nothing is inserted and the refusal says until when.
+    async fn insert(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        f: &RegistrationFields,
+        currency: Currency,
+    ) -> Result<()> {
+        let now = self.now;
+        let mut q = Sql::new(
+            "INSERT INTO registrations (id, program_id, partner_id, account_id, status, title, product, est_arr_minor, currency, expected_close_on, submitted_by, submitted_at, renewals, possible_duplicate_of, policy_version, created_at, updated_at) VALUES (",
+        );
+        q.bind(self.id.as_str())
+            .push(", ")
+            .bind(self.partner.program_id.as_str())
+            .push(", ")
+            .bind(self.partner.id.as_str())
+            .push(", ")
+            .bind(self.account.id.as_str())
+            .push(", 'pending', ")
+            .bind(f.title.as_str())
+            .push(", ")
+            .bind(f.product.as_deref())
+            .push(", ")
+            .bind(f.estimated_arr_minor)
+            .push(", ")
+            .bind(currency.as_str())
+            .push(", ")
+            .bind(f.expected_close_on)
+            .push(", ")
+            .bind(actor.user_id().map(|u| u.as_str()))
+            .push(", ")
+            .bind(now)
+            .push(", 0, ")
+            .bind(self.account.possible_duplicate_of.as_deref())
+            .push(", ")
+            .bind(self.policy.version)
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            // The conflict target repeats the partial index's predicate, literally: bound
+            // parameters there are refused by SQLite.
+            .push(") ON CONFLICT (account_id) WHERE status IN ('pending', 'approved') DO NOTHING");
+        if tx.execute(&q).await? > 0 {
+            return Ok(());
+        }
+        let h = holder(tx, self.account.id.as_str()).await?;
+        let by_you = h
+            .as_ref()
+            .is_some_and(|h| h.partner_id == self.partner.id.as_str());
+        Err(StoreError::Refused {
+            decision: held_refusal(h.and_then(|h| h.expires_at), by_you, self.policy),
+            partner: self.partner.id.clone(),
+        })
+    }
+
+    /// The decision that the partner holds the account while the registration awaits
+    /// approval (or review, for a possible duplicate).
+    async fn record_submitted(&self, tx: &mut Tx, actor: &Actor) -> Result<()> {
+        let accepted = Decision::new(
+            "registration.submitted",
+            "pending",
+            format!(
+                "{} holds {} while the registration awaits approval{}",
+                self.partner.name,
+                if self.account.created {
+                    "a new account"
+                } else {
+                    "the account"
+                },
+                if self.account.possible_duplicate_of.is_some() {
+                    "; its name is close to an account another partner holds, so it goes to review as a possible duplicate"
+                } else {
+                    ""
+                }
+            ),
+            self.policy.version,
+        );
+        decide(
+            tx,
+            self.now,
+            actor,
+            EntityKind::Registration,
+            self.id.as_str(),
+            Some(&self.partner.id),
+            &accepted,
+            &self.records(),
+        )
+        .await
+    }
+
+    /// Approves at once when the partner's tier and the amount meet the policy's
+    /// auto-approval rule.
+    async fn auto_approve(&self, tx: &mut Tx, actor: &Actor, f: &RegistrationFields) -> Result<()> {
+        let tier: Tier = entity::fetch(tx, &Scope::Vendor, self.partner.tier_id.as_str()).await?;
+        let Some(d) =
+            rules::auto_approval(i64::from(tier.rank), f.estimated_arr_minor, self.policy)
+        else {
+            return Ok(());
+        };
+        let now = self.now;
+        let (expires_at, _) = rules::approve(now, self.policy, "auto");
+        approve_in(
+            tx,
+            self.id.as_str(),
+            now,
+            expires_at,
+            now + chrono::Duration::days(self.policy.sla_days),
+        )
+        .await?;
+        decide(
+            tx,
+            now,
+            actor,
+            EntityKind::Registration,
+            self.id.as_str(),
+            Some(&self.partner.id),
+            &d,
+            &self.records(),
+        )
+        .await
+    }
+
+    /// Reads the registration back, audits its creation and emits its events.
+    async fn announce(&self, tx: &mut Tx, actor: &Actor) -> Result<Registration> {
+        let id = self.id.as_str();
+        let partner = Some(&self.partner.id);
+        let registration: Registration = entity::fetch(tx, &Scope::Vendor, id).await?;
+        audit::record(
+            tx,
+            self.now,
+            actor,
+            EntityKind::Registration,
+            id,
+            AuditAction::Created,
+            partner,
+            None::<&()>,
+            Some(&registration),
+        )
+        .await?;
+        emit(
+            tx,
+            self.now,
+            "registration.submitted",
+            id,
+            partner,
+            &registration,
+        )
+        .await?;
+        if registration.status == RegistrationStatus::Approved {
+            emit(
+                tx,
+                self.now,
+                "registration.approved",
+                id,
+                partner,
+                &registration,
+            )
+            .await?;
+        }
+        Ok(registration)
+    }
+
+    /// The conflict cases the system opens: a possible duplicate, or a direct rep already
+    /// working the account.
+    async fn open_system_conflicts(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        registration: &Registration,
+    ) -> Result<()> {
+        let (now, policy) = (self.now, self.policy);
+        if self.account.possible_duplicate_of.is_some() {
+            // The case is the partner's to read: it never names the other account (vendor
+            // staff find it on the registration's `possible_duplicate_of`).
+            let reason = "possible duplicate: the account's name is close to an account another partner holds".to_owned();
+            let d = Decision::new(
+                "conflict.possible_duplicate",
+                "conflict_opened",
+                reason.clone(),
+                policy.version,
+            );
+            conflict::open_in(tx, now, actor, registration, None, &reason, &d, policy).await?;
+        }
+        // An account created just now has no direct activity to look up.
+        let last_direct = if self.account.created {
+            None
+        } else {
+            last_direct_activity(tx, self.account.id.as_str()).await?
+        };
+        if let Some(d) = rules::direct_engagement_conflict(last_direct, now, policy) {
+            conflict::open_in(
+                tx,
+                now,
+                actor,
+                registration,
+                None,
+                &d.reason.clone(),
+                &d,
+                policy,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// An account named by id. Partners cannot browse accounts: a partner may name only an
+/// account it has (or had) a registration on. Any other id reads as unknown, the same answer
+/// as a missing one, so a partner can neither probe for accounts nor learn until when another
+/// partner holds one.
+async fn existing_account(tx: &mut Tx, actor: &Actor, id: &AccountId) -> Result<ResolvedAccount> {
+    let unknown = || -> StoreError {
+        Invalid::one("account_id", "exists", "account_id names no live account").into()
+    };
+    if let Scope::Partner(own) = actor.scope()
+        && !partner_knows_account(tx, &own, id.as_str()).await?
+    {
+        return Err(unknown());
+    }
+    match entity::fetch::<Account>(tx, &Scope::Vendor, id.as_str()).await {
+        Ok(a) if a.archived_at.is_none() => Ok(ResolvedAccount {
+            id: a.id,
+            possible_duplicate_of: None,
+            created: false,
+        }),
+        Ok(_) | Err(StoreError::NotFound(_)) => Err(unknown()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The account with this exact normalised name in this country (when no domain is given),
+/// else a new one; `true` when created. A concurrent creation of the same name is caught by
+/// the unique index on the exact name, and the winner's account is used.
+async fn account_by_name(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    name: &str,
+    domain: Option<&WebDomain>,
+    country: &Country,
+) -> Result<(String, bool)> {
+    let country_text = country.as_str();
+    let mut candidates = if domain.is_none() {
+        exact_name_hits(tx, name, country_text).await?
+    } else {
+        Vec::new()
+    };
+    let matched =
+        matching::match_account(domain.map(|d| d.as_str()), name, country_text, &candidates);
+    let found = if let matching::AccountMatch::SameName { account_id } = matched {
+        (account_id, false)
+    } else {
+        let input = AccountInput {
+            name: Some(name.to_owned()),
+            web_domain: domain.map(|d| d.to_string()),
+            country: Some(country.to_string()),
+            ..Default::default()
+        };
+        let fields = AccountFields::parse(&input)?;
+        match crate::account::insert_unless_name_taken(tx, now, actor, &fields).await? {
+            Some(account) => (account.id.to_string(), true),
+            None => {
+                // Another transaction created the name meanwhile (it committed, or we
+                // would still be waiting on its index entry): it is this account.
+                candidates = exact_name_hits(tx, name, country_text).await?;
+                match matching::match_account(None, name, country_text, &candidates) {
+                    matching::AccountMatch::SameName { account_id } => (account_id, false),
+                    _ => {
+                        return Err(StoreError::conflict(
+                            "account.name",
+                            "unique",
+                            "an account with this name was changed meanwhile; submit again",
+                        ));
+                    }
+                }
+            }
+        }
+    };
+    Ok(found)
+}
+
 /// How a submission's account was found.
 struct ResolvedAccount {
     id: AccountId,
@@ -495,6 +852,10 @@ impl Store {
         }
     }
 
+    /// One attempt at a submission, in one transaction: the partner may register, the
+    /// account is found or created, the insert takes the hold (or is refused because
+    /// another registration holds the account), then the decisions, audit, events and any
+    /// conflict cases the system opens.
     async fn try_submit(
         &self,
         actor: &Actor,
@@ -503,47 +864,8 @@ impl Store {
     ) -> Result<Registration> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let partner: Partner = match entity::fetch(&mut tx, &actor.scope(), partner_id.as_str())
-            .await
-        {
-            Ok(p) => p,
-            Err(StoreError::NotFound(_)) => {
-                return Err(
-                    Invalid::one("partner_id", "exists", "partner_id names no partner").into(),
-                );
-            }
-            Err(e) => return Err(e),
-        };
-        let policy = policy::current(&mut tx, partner.program_id.as_str()).await?;
-        if partner.archived_at.is_some()
-            || !matches!(
-                partner.status,
-                PartnerStatus::Active | PartnerStatus::Onboarding
-            )
-        {
-            let d = Decision::new(
-                "registration.partner_not_active",
-                "refused",
-                format!(
-                    "only active or onboarding partners register deals; this partner is {}",
-                    partner.status.label().to_lowercase()
-                ),
-                policy.version,
-            );
-            return Err(StoreError::Refused {
-                decision: d,
-                partner: partner.id,
-            });
-        }
-        // The program's currency is needed for the default, and for auto-approval, whose
-        // limits are in it: a registration in another currency is never auto-approved.
-        let program_currency = if f.currency.is_none() || !policy.auto_approve.is_empty() {
-            let program: Program =
-                entity::fetch(&mut tx, &Scope::Vendor, partner.program_id.as_str()).await?;
-            Some(program.currency)
-        } else {
-            None
-        };
+        let (partner, policy) = submitting_partner(&mut tx, actor, partner_id).await?;
+        let program_currency = program_currency(&mut tx, &partner, f, &policy).await?;
         let currency = f
             .currency
             .or(program_currency)
@@ -551,196 +873,26 @@ impl Store {
         let account = self
             .resolve_account(&mut tx, actor, &partner.id, now, &f.account)
             .await?;
-
-        let id: RegistrationId = new_id();
-        let mut q = Sql::new(
-            "INSERT INTO registrations (id, program_id, partner_id, account_id, status, title, product, est_arr_minor, currency, expected_close_on, submitted_by, submitted_at, renewals, possible_duplicate_of, policy_version, created_at, updated_at) VALUES (",
-        );
-        q.bind(id.as_str())
-            .push(", ")
-            .bind(partner.program_id.as_str())
-            .push(", ")
-            .bind(partner.id.as_str())
-            .push(", ")
-            .bind(account.id.as_str())
-            .push(", 'pending', ")
-            .bind(f.title.as_str())
-            .push(", ")
-            .bind(f.product.as_deref())
-            .push(", ")
-            .bind(f.estimated_arr_minor)
-            .push(", ")
-            .bind(currency.as_str())
-            .push(", ")
-            .bind(f.expected_close_on)
-            .push(", ")
-            .bind(actor.user_id().map(|u| u.as_str()))
-            .push(", ")
-            .bind(now)
-            .push(", 0, ")
-            .bind(account.possible_duplicate_of.as_deref())
-            .push(", ")
-            .bind(policy.version)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            // The conflict target repeats the partial index's predicate, literally: bound
-            // parameters there are refused by SQLite.
-            .push(") ON CONFLICT (account_id) WHERE status IN ('pending', 'approved') DO NOTHING");
-        if tx.execute(&q).await? == 0 {
-            let h = holder(&mut tx, account.id.as_str()).await?;
-            let by_you = h
-                .as_ref()
-                .is_some_and(|h| h.partner_id == partner.id.as_str());
-            let decision = held_refusal(h.and_then(|h| h.expires_at), by_you, &policy);
-            return Err(StoreError::Refused {
-                decision,
-                partner: partner.id,
-            });
-        }
-        let records = [id.as_str(), account.id.as_str(), partner.id.as_str()];
-        let accepted = Decision::new(
-            "registration.submitted",
-            "pending",
-            format!(
-                "{} holds {} while the registration awaits approval{}",
-                partner.name,
-                if account.created {
-                    "a new account"
-                } else {
-                    "the account"
-                },
-                if account.possible_duplicate_of.is_some() {
-                    "; its name is close to an account another partner holds, so it goes to review as a possible duplicate"
-                } else {
-                    ""
-                }
-            ),
-            policy.version,
-        );
-        decide(
-            &mut tx,
+        let pending = Pending {
+            id: new_id(),
+            partner: &partner,
+            account: &account,
+            policy: &policy,
             now,
-            actor,
-            EntityKind::Registration,
-            id.as_str(),
-            Some(&partner.id),
-            &accepted,
-            &records,
-        )
-        .await?;
-
+        };
+        pending.insert(&mut tx, actor, f, currency).await?;
+        pending.record_submitted(&mut tx, actor).await?;
         // Auto-approval by tier and amount; never for a possible duplicate.
         if account.possible_duplicate_of.is_none()
             && !policy.auto_approve.is_empty()
             && Some(currency) == program_currency
         {
-            let tier: Tier =
-                entity::fetch(&mut tx, &Scope::Vendor, partner.tier_id.as_str()).await?;
-            if let Some(d) =
-                rules::auto_approval(i64::from(tier.rank), f.estimated_arr_minor, &policy)
-            {
-                let (expires_at, _) = rules::approve(now, &policy, "auto");
-                approve_in(
-                    &mut tx,
-                    id.as_str(),
-                    now,
-                    expires_at,
-                    now + chrono::Duration::days(policy.sla_days),
-                )
-                .await?;
-                decide(
-                    &mut tx,
-                    now,
-                    actor,
-                    EntityKind::Registration,
-                    id.as_str(),
-                    Some(&partner.id),
-                    &d,
-                    &records,
-                )
-                .await?;
-            }
+            pending.auto_approve(&mut tx, actor, f).await?;
         }
-        let registration: Registration =
-            entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Registration,
-            id.as_str(),
-            AuditAction::Created,
-            Some(&partner.id),
-            None::<&()>,
-            Some(&registration),
-        )
-        .await?;
-        emit(
-            &mut tx,
-            now,
-            "registration.submitted",
-            id.as_str(),
-            Some(&partner.id),
-            &registration,
-        )
-        .await?;
-        if registration.status == RegistrationStatus::Approved {
-            emit(
-                &mut tx,
-                now,
-                "registration.approved",
-                id.as_str(),
-                Some(&partner.id),
-                &registration,
-            )
+        let registration = pending.announce(&mut tx, actor).await?;
+        pending
+            .open_system_conflicts(&mut tx, actor, &registration)
             .await?;
-        }
-
-        // Conflicts the system opens: a possible duplicate, or a direct rep already working
-        // the account.
-        if account.possible_duplicate_of.is_some() {
-            // The case is the partner's to read: it never names the other account (vendor
-            // staff find it on the registration's `possible_duplicate_of`).
-            let reason = "possible duplicate: the account's name is close to an account another partner holds".to_owned();
-            let d = Decision::new(
-                "conflict.possible_duplicate",
-                "conflict_opened",
-                reason.clone(),
-                policy.version,
-            );
-            conflict::open_in(
-                &mut tx,
-                now,
-                actor,
-                &registration,
-                None,
-                &reason,
-                &d,
-                &policy,
-            )
-            .await?;
-        }
-        // An account created just now has no direct activity to look up.
-        let last_direct = if account.created {
-            None
-        } else {
-            last_direct_activity(&mut tx, account.id.as_str()).await?
-        };
-        if let Some(d) = rules::direct_engagement_conflict(last_direct, now, &policy) {
-            conflict::open_in(
-                &mut tx,
-                now,
-                actor,
-                &registration,
-                None,
-                &d.reason.clone(),
-                &d,
-                &policy,
-            )
-            .await?;
-        }
         tx.commit().await?;
         Ok(registration)
     }
@@ -758,29 +910,7 @@ impl Store {
         target: &AccountTarget,
     ) -> Result<ResolvedAccount> {
         let (name, domain, country) = match target {
-            AccountTarget::Existing(id) => {
-                // Partners cannot browse accounts: a partner may name only an account it has
-                // (or had) a registration on. Any other id reads as unknown, the same answer
-                // as a missing one, so a partner can neither probe for accounts nor learn
-                // until when another partner holds one.
-                let unknown = || -> StoreError {
-                    Invalid::one("account_id", "exists", "account_id names no live account").into()
-                };
-                if let Scope::Partner(own) = actor.scope()
-                    && !partner_knows_account(tx, &own, id.as_str()).await?
-                {
-                    return Err(unknown());
-                }
-                return match entity::fetch::<Account>(tx, &Scope::Vendor, id.as_str()).await {
-                    Ok(a) if a.archived_at.is_none() => Ok(ResolvedAccount {
-                        id: a.id,
-                        possible_duplicate_of: None,
-                        created: false,
-                    }),
-                    Ok(_) | Err(StoreError::NotFound(_)) => Err(unknown()),
-                    Err(e) => Err(e),
-                };
-            }
+            AccountTarget::Existing(id) => return existing_account(tx, actor, id).await,
             AccountTarget::Described {
                 name,
                 web_domain,
@@ -801,47 +931,8 @@ impl Store {
         tx.lock_key(&format!("account-match:{}:{block}", country.as_str()))
             .await?;
         let country_text = country.as_str();
-        let mut candidates = if domain.is_none() {
-            exact_name_hits(tx, name, country_text).await?
-        } else {
-            Vec::new()
-        };
-        let matched = matching::match_account(
-            domain.as_ref().map(|d| d.as_str()),
-            name,
-            country_text,
-            &candidates,
-        );
-        let (account_id, created) = if let matching::AccountMatch::SameName { account_id } = matched
-        {
-            (account_id, false)
-        } else {
-            let input = AccountInput {
-                name: Some(name.clone()),
-                web_domain: domain.as_ref().map(|d| d.to_string()),
-                country: Some(country.to_string()),
-                ..Default::default()
-            };
-            let fields = AccountFields::parse(&input)?;
-            match crate::account::insert_unless_name_taken(tx, now, actor, &fields).await? {
-                Some(account) => (account.id.to_string(), true),
-                None => {
-                    // Another transaction created the name meanwhile (it committed, or we
-                    // would still be waiting on its index entry): it is this account.
-                    candidates = exact_name_hits(tx, name, country_text).await?;
-                    match matching::match_account(None, name, country_text, &candidates) {
-                        matching::AccountMatch::SameName { account_id } => (account_id, false),
-                        _ => {
-                            return Err(StoreError::conflict(
-                                "account.name",
-                                "unique",
-                                "an account with this name was changed meanwhile; submit again",
-                            ));
-                        }
-                    }
-                }
-            }
-        };
+        let (account_id, created) =
+            account_by_name(tx, actor, now, name, domain.as_ref(), country).await?;
         // Only another partner's hold makes a near name a possible duplicate; a partner's
         // own similar account is its own business, and a pair a reviewer declared different
         // is never flagged again.

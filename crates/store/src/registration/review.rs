@@ -4,6 +4,7 @@
 //! accounts. Matching itself lives in the submit path (`registration::resolve_account`);
 //! the rules and their reasons in `core::registration::review`.
 
+use chrono::{DateTime, Utc};
 use partnerops_core::Invalid;
 use partnerops_core::account::Account;
 use partnerops_core::audit::{AuditAction, EntityKind};
@@ -155,134 +156,16 @@ impl Store {
             return Err(StoreError::conflict("into", &refusal.rule, refusal.reason));
         }
 
-        let touched = registration_ids(&mut tx, |q| {
-            q.push("account_id = ")
-                .bind(from_id)
-                .push(" OR possible_duplicate_of = ")
-                .bind(from_id);
-        })
-        .await?;
-        let before = snapshots(&mut tx, &touched).await?;
-        let mut counts = MergeCounts::default();
-        let mut q = Sql::new("UPDATE registrations SET account_id = ");
-        q.bind(into_id)
-            .push(", updated_at = ")
-            .bind(now)
-            .push(" WHERE account_id = ")
-            .bind(from_id);
-        // The one-holder index settles a race with a submission on the surviving account.
-        counts.registrations = tx.execute(&q).await.map_err(|e| {
-            if unique_violation(&e, &ONE_HOLDER) {
-                let d = review::merge_refusal(true, true);
-                StoreError::conflict(
-                    "into",
-                    "account.merge_both_held",
-                    d.map(|d| d.reason).unwrap_or_default(),
-                )
-            } else {
-                e.into()
-            }
-        })?;
-        // A registration flagged against the merged account now either sits on the same
-        // account (the question is answered) or is flagged against the survivor.
-        let mut q =
-            Sql::new("UPDATE registrations SET possible_duplicate_of = NULL, updated_at = ");
-        q.bind(now)
-            .push(" WHERE account_id = ")
-            .bind(into_id)
-            .push(" AND (possible_duplicate_of = ")
-            .bind(from_id)
-            .push(" OR possible_duplicate_of = ")
-            .bind(into_id)
-            .push(")");
-        tx.execute(&q).await?;
-        let mut q = Sql::new("UPDATE registrations SET possible_duplicate_of = ");
-        q.bind(into_id)
-            .push(", updated_at = ")
-            .bind(now)
-            .push(" WHERE possible_duplicate_of = ")
-            .bind(from_id);
-        tx.execute(&q).await?;
-        for (table, counter) in [
-            ("direct_activities", &mut counts.direct_activities),
-            ("conflict_cases", &mut counts.conflicts),
-        ] {
-            let mut q = Sql::new(&format!("UPDATE {table} SET account_id = "));
-            q.bind(into_id).push(" WHERE account_id = ").bind(from_id);
-            *counter = tx.execute(&q).await?;
-        }
-        for (table, counter) in [
-            ("decisions", &mut counts.decisions),
-            ("audit_events", &mut counts.audit_events),
-        ] {
-            let mut q = Sql::new(&format!("UPDATE {table} SET entity_id = "));
-            q.bind(into_id)
-                .push(" WHERE entity_kind = 'account' AND entity_id = ")
-                .bind(from_id);
-            *counter = tx.execute(&q).await?;
-        }
-        // Pairs declared different concern the merged account, which no longer matches.
-        let mut q = Sql::new("DELETE FROM account_distinct_pairs WHERE account_a = ");
-        q.bind(from_id).push(" OR account_b = ").bind(from_id);
-        tx.execute(&q).await?;
-        let mut q = Sql::new("UPDATE accounts SET archived_at = ");
-        q.bind(now)
-            .push(", merged_into = ")
-            .bind(into_id)
-            .push(", updated_at = ")
-            .bind(now)
-            .push(" WHERE archived_at IS NULL AND id = ")
-            .bind(from_id);
-        if tx.execute(&q).await? == 0 {
-            return Err(StoreError::conflict(
-                "id",
-                "account.archived",
-                "this account was archived meanwhile",
-            ));
-        }
+        let (before, moved) = move_registrations(&mut tx, now, from_id, into_id).await?;
+        let counts = move_history(&mut tx, now, from_id, into_id, moved).await?;
         audit_registrations(&mut tx, now, actor, &before).await?;
-
-        let decision = review::merged(
-            (from_id, &from.name),
-            (into_id, &into.name),
+        record_merge(
+            &mut tx,
+            now,
+            actor,
+            (&from, &into),
             &counts,
             note.as_deref(),
-        );
-        let records = [from_id, into_id];
-        let merged: Account = entity::fetch(&mut tx, &Scope::Vendor, from_id).await?;
-        let merged_json =
-            serde_json::to_value(&merged).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        note_on_account(
-            &mut tx,
-            now,
-            actor,
-            from_id,
-            AuditAction::Archived,
-            Some(&from),
-            &merged_json,
-            &decision,
-            &records,
-        )
-        .await?;
-        note_on_account(
-            &mut tx,
-            now,
-            actor,
-            into_id,
-            AuditAction::Decided,
-            None,
-            &json!({"merged_from": from_id, "decision": decision}),
-            &decision,
-            &records,
-        )
-        .await?;
-        emit(
-            &mut tx,
-            now,
-            "account.merged",
-            into_id,
-            None,
-            &json!({"merged": from_id, "into": into_id}),
         )
         .await?;
         let survivor: Account = entity::fetch(&mut tx, &Scope::Vendor, into_id).await?;
@@ -368,4 +251,172 @@ impl Store {
         tx.commit().await?;
         Ok(this)
     }
+}
+
+/// Moves the registrations on `from` to `into` and repoints the duplicate flags that named
+/// `from`; answers the registrations touched as they were before (for their audit events) and
+/// how many moved.
+async fn move_registrations(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    from_id: &str,
+    into_id: &str,
+) -> Result<(Vec<Registration>, u64)> {
+    let touched = registration_ids(tx, |q| {
+        q.push("account_id = ")
+            .bind(from_id)
+            .push(" OR possible_duplicate_of = ")
+            .bind(from_id);
+    })
+    .await?;
+    let before = snapshots(tx, &touched).await?;
+    let mut q = Sql::new("UPDATE registrations SET account_id = ");
+    q.bind(into_id)
+        .push(", updated_at = ")
+        .bind(now)
+        .push(" WHERE account_id = ")
+        .bind(from_id);
+    // The one-holder index settles a race with a submission on the surviving account.
+    let moved = tx.execute(&q).await.map_err(|e| {
+        if unique_violation(&e, &ONE_HOLDER) {
+            let d = review::merge_refusal(true, true);
+            StoreError::conflict(
+                "into",
+                "account.merge_both_held",
+                d.map(|d| d.reason).unwrap_or_default(),
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    // A registration flagged against the merged account now either sits on the same
+    // account (the question is answered) or is flagged against the survivor.
+    let mut q = Sql::new("UPDATE registrations SET possible_duplicate_of = NULL, updated_at = ");
+    q.bind(now)
+        .push(" WHERE account_id = ")
+        .bind(into_id)
+        .push(" AND (possible_duplicate_of = ")
+        .bind(from_id)
+        .push(" OR possible_duplicate_of = ")
+        .bind(into_id)
+        .push(")");
+    tx.execute(&q).await?;
+    let mut q = Sql::new("UPDATE registrations SET possible_duplicate_of = ");
+    q.bind(into_id)
+        .push(", updated_at = ")
+        .bind(now)
+        .push(" WHERE possible_duplicate_of = ")
+        .bind(from_id);
+    tx.execute(&q).await?;
+    Ok((before, moved))
+}
+
+/// Moves direct activities, conflict cases, and the account's decisions and audit history
+/// to `into`, forgets the pairs declared different that named `from`, and archives `from`
+/// with its pointer.
+async fn move_history(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    from_id: &str,
+    into_id: &str,
+    registrations: u64,
+) -> Result<MergeCounts> {
+    let mut counts = MergeCounts {
+        registrations,
+        ..MergeCounts::default()
+    };
+    for (table, counter) in [
+        ("direct_activities", &mut counts.direct_activities),
+        ("conflict_cases", &mut counts.conflicts),
+    ] {
+        let mut q = Sql::new(&format!("UPDATE {table} SET account_id = "));
+        q.bind(into_id).push(" WHERE account_id = ").bind(from_id);
+        *counter = tx.execute(&q).await?;
+    }
+    for (table, counter) in [
+        ("decisions", &mut counts.decisions),
+        ("audit_events", &mut counts.audit_events),
+    ] {
+        let mut q = Sql::new(&format!("UPDATE {table} SET entity_id = "));
+        q.bind(into_id)
+            .push(" WHERE entity_kind = 'account' AND entity_id = ")
+            .bind(from_id);
+        *counter = tx.execute(&q).await?;
+    }
+    // Pairs declared different concern the merged account, which no longer matches.
+    let mut q = Sql::new("DELETE FROM account_distinct_pairs WHERE account_a = ");
+    q.bind(from_id).push(" OR account_b = ").bind(from_id);
+    tx.execute(&q).await?;
+    let mut q = Sql::new("UPDATE accounts SET archived_at = ");
+    q.bind(now)
+        .push(", merged_into = ")
+        .bind(into_id)
+        .push(", updated_at = ")
+        .bind(now)
+        .push(" WHERE archived_at IS NULL AND id = ")
+        .bind(from_id);
+    if tx.execute(&q).await? == 0 {
+        return Err(StoreError::conflict(
+            "id",
+            "account.archived",
+            "this account was archived meanwhile",
+        ));
+    }
+    Ok(counts)
+}
+
+/// The merge's decision and audit event on both accounts, and its outbox event.
+async fn record_merge(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    (from, into): (&Account, &Account),
+    counts: &MergeCounts,
+    note: Option<&str>,
+) -> Result<()> {
+    let (from_id, into_id) = (from.id.as_str(), into.id.as_str());
+    let decision = review::merged(
+        (from_id, &from.name),
+        (into_id, &into.name),
+        counts,
+        note,
+    );
+    let records = [from_id, into_id];
+    let merged: Account = entity::fetch(tx, &Scope::Vendor, from_id).await?;
+    let merged_json =
+        serde_json::to_value(&merged).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    note_on_account(
+        tx,
+        now,
+        actor,
+        from_id,
+        AuditAction::Archived,
+        Some(from),
+        &merged_json,
+        &decision,
+        &records,
+    )
+    .await?;
+    note_on_account(
+        tx,
+        now,
+        actor,
+        into_id,
+        AuditAction::Decided,
+        None,
+        &json!({"merged_from": from_id, "decision": decision}),
+        &decision,
+        &records,
+    )
+    .await?;
+    emit(
+        tx,
+        now,
+        "account.merged",
+        into_id,
+        None,
+        &json!({"merged": from_id, "into": into_id}),
+    )
+    .await?;
+    Ok(())
 }

@@ -282,7 +282,15 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     // First the table against the router: a route without a row fails before any request.
     let rows = table_matches_the_router();
     let w = app.world().await;
-    let theirs = deals(&app, &w, &w.b, json!(w.account.id.to_string())).await;
+    // B's deal on the vendor's account, described by its domain (a partner may name by id
+    // only an account it registered).
+    let theirs = deals(
+        &app,
+        &w,
+        &w.b,
+        json!({"name": "Globex", "web_domain": "globex.example", "country": "US"}),
+    )
+    .await;
     // A's own records, so its portal pages have rows of their own to show.
     let _mine = deals(
         &app,
