@@ -490,23 +490,14 @@ impl Store {
             format!("entered {}", phase.label()),
             before.version,
         );
-        decide(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Charter,
-            id,
-            Some(&before.partner_id),
-            &d,
-            &[id],
-        )
-        .await?;
         let after = change::after_change(
             &mut tx,
             now,
             actor,
             &before,
-            Change::updated().event("charter.phase_entered"),
+            Change::updated()
+                .decided(&d, &[id])
+                .event("charter.phase_entered"),
         )
         .await?;
         tx.commit().await?;
@@ -624,23 +615,12 @@ impl Store {
             format!("partnership ended; learned: {lessons}"),
             before.version,
         );
-        decide(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Charter,
-            id,
-            Some(&before.partner_id),
-            &d,
-            &[id],
-        )
-        .await?;
         let after = change::after_change(
             &mut tx,
             now,
             actor,
             &before,
-            Change::updated().event("charter.ended"),
+            Change::updated().decided(&d, &[id]).event("charter.ended"),
         )
         .await?;
         tx.commit().await?;

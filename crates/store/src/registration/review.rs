@@ -375,12 +375,7 @@ async fn record_merge(
     note: Option<&str>,
 ) -> Result<()> {
     let (from_id, into_id) = (from.id.as_str(), into.id.as_str());
-    let decision = review::merged(
-        (from_id, &from.name),
-        (into_id, &into.name),
-        counts,
-        note,
-    );
+    let decision = review::merged((from_id, &from.name), (into_id, &into.name), counts, note);
     let records = [from_id, into_id];
     let merged: Account = entity::fetch(tx, &Scope::Vendor, from_id).await?;
     let merged_json =
