@@ -286,7 +286,15 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     // First the table against the router: a route without a row fails before any request.
     let rows = table_matches_the_router();
     let w = app.world().await;
-    let theirs = deals(&app, &w, &w.b, json!(w.account.id.to_string())).await;
+    // B's deal on a company it describes (a partner may name by id only an account it
+    // registered, so not the vendor's account).
+    let theirs = deals(
+        &app,
+        &w,
+        &w.b,
+        json!({"name": "Globex", "web_domain": "globex.example", "country": "US"}),
+    )
+    .await;
     // A's own records, so its portal pages have rows of their own to show.
     let _mine = deals(
         &app,
@@ -304,6 +312,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         "beta.example".into(),
         "Waiting Co".into(),
         "waiting.example".into(),
+        "Globex".into(),
+        "globex.example".into(),
         w.b.partner.id.to_string(),
         w.b.admin.id.to_string(),
         w.b.rep.id.to_string(),
