@@ -701,6 +701,21 @@ async fn a_possible_duplicate_is_answered_on_the_registration_page() {
     assert_eq!(b.text("#distinct").await, "Different companies");
     b.shot("registration-review-01-duplicate").await;
 
+    // Both accounts are held: after the confirmation, the refusal reads on the page.
+    b.click("#merge").await;
+    eventually("the merge confirmation", async || {
+        b.client.accept_alert().await.map_err(|e| e.to_string())
+    })
+    .await;
+    b.wait_css("#merge-error").await;
+    let refusal = b.text("#merge-error").await;
+    assert!(
+        refusal.starts_with("Both accounts hold an active registration"),
+        "the refusal says why: {refusal:?}"
+    );
+    assert!(b.exists("#duplicate-warning").await, "still flagged");
+    b.shot("registration-review-02-refused").await;
+
     b.type_into(
         "#distinct-form input[name=reason]",
         "Different register numbers",
@@ -713,6 +728,6 @@ async fn a_possible_duplicate_is_answered_on_the_registration_page() {
         "the notice says what happened"
     );
     assert!(!b.exists("#duplicate-warning").await, "the flag is cleared");
-    b.shot("registration-review-02-distinct").await;
+    b.shot("registration-review-03-distinct").await;
     b.close().await;
 }
