@@ -1,5 +1,6 @@
 //! The console's account pages: the filtered account list with the new-account form, and
-//! one account with its owner, registrations and audit trail. Staff only; partners never
+//! one account with its owner, registrations, decisions (the duplicate review's answers)
+//! and audit trail, and where a merged account went. Staff only; partners never
 //! see accounts here (their deals live in `ui::registration`).
 
 use crate::AppState;
@@ -12,6 +13,7 @@ use crate::ui::form::{FormView, Posted, field_errors};
 use crate::ui::guard::Staff;
 use crate::ui::list::Listing;
 use crate::ui::list::is_htmx;
+use crate::ui::registration::{DecisionView, decisions};
 use crate::ui::session::SignedForm;
 use crate::ui::{Chrome, UiError};
 use askama::Template;
@@ -21,6 +23,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::account::{Account, AccountInput};
 use partnerops_core::audit::EntityKind;
+use partnerops_core::ids::EntityId;
 use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::user::User;
 use partnerops_store::Store;
@@ -177,6 +180,10 @@ struct AccountPage {
     saved: bool,
     /// The account's deal registrations, newest first.
     registrations: Vec<crate::ui::registration::RegRow>,
+    /// Rule decisions about the account (merges, "different companies"), oldest first.
+    decisions: Vec<DecisionView>,
+    /// The surviving account of a merge: id and name.
+    merged_into: Option<(String, String)>,
 }
 
 async fn account_page(
@@ -211,8 +218,17 @@ async fn account_page(
         f.set("status", account.status.as_str());
         f
     });
+    let merged_into = match &account.merged_into {
+        Some(into) => {
+            let survivor = state.store.account(user.scope(), into.as_str()).await?;
+            Some((survivor.id.to_string(), survivor.name))
+        }
+        None => None,
+    };
     Ok(AccountPage {
         chrome: Chrome::new(user, "accounts"),
+        decisions: decisions(state, user.scope(), EntityKind::Account, id).await?,
+        merged_into,
         audit: trail(state, user.scope(), EntityKind::Account, id).await?,
         owners: staff_users(state, user).await?,
         registrations: crate::ui::registration::account_history(state, user, id).await?,

@@ -1,5 +1,6 @@
 //! The console's deal registration pages: the approval queue and every registration, one
-//! registration with approve/reject, engagement requests and conflict cases, an account's
+//! registration with approve/reject, the duplicate review ("same company: merge" or
+//! "different companies"), engagement requests and conflict cases, an account's
 //! registration history, and the list of engagement requests. Staff only (`Staff`). Conflict
 //! case pages live in `conflict`; the partner's pages in `portal`.
 
@@ -34,6 +35,7 @@ use partnerops_core::ids::EntityId;
 use partnerops_core::registration::record::{
     Activity, ConflictCase, EngagementRequest, ReasonInput, Registration,
 };
+use partnerops_core::registration::review::{DistinctInput, MergeInput};
 use partnerops_core::registration::{ConflictStatus, RegistrationStatus};
 use partnerops_core::scope::{Action, authorize};
 use partnerops_store::registration::RegistrationFilter;
@@ -176,6 +178,8 @@ pub(super) struct ConsoleForms {
     reject: FormView,
     engage: FormView,
     conflict: FormView,
+    merge: FormView,
+    distinct: FormView,
 }
 
 #[derive(Clone, Copy)]
@@ -184,6 +188,8 @@ pub(super) enum ConsoleForm {
     Reject,
     Engage,
     Conflict,
+    Merge,
+    Distinct,
 }
 
 impl ConsoleForms {
@@ -194,6 +200,8 @@ impl ConsoleForms {
             ConsoleForm::Reject => &mut f.reject,
             ConsoleForm::Engage => &mut f.engage,
             ConsoleForm::Conflict => &mut f.conflict,
+            ConsoleForm::Merge => &mut f.merge,
+            ConsoleForm::Distinct => &mut f.distinct,
         } = view;
         f
     }
@@ -410,6 +418,86 @@ pub(super) async fn console_request_engagement(
         .request_engagement(&form.user.actor(), &id, &reason_of(&form.posted))
         .await;
     console_after(&state, &form, &id, result, ConsoleForm::Engage, "requested").await
+}
+
+// ---------------------------------------------------------------- console: duplicate review
+
+/// The account a review form names (`field`, a hidden field holding the account the page
+/// showed as the possible duplicate), checked against the registration as it is now: a
+/// page loaded before another reviewer's answer must not merge into an account the
+/// reviewer never saw.
+fn reviewed_account(
+    reg: &Registration,
+    posted: &Posted,
+    field: &str,
+) -> Result<String, StoreError> {
+    let shown = trimmed(posted, field);
+    match (&reg.possible_duplicate_of, shown) {
+        (Some(current), Some(shown)) if current.as_str() == shown => Ok(shown),
+        _ => Err(StoreError::conflict(
+            field,
+            "registration.duplicate_changed",
+            "this registration is no longer flagged as a possible duplicate of that account; \
+             review the page again",
+        )),
+    }
+}
+
+/// `POST /console/registrations/{id}/merge`: "same company": this registration's account
+/// is merged into the account it may duplicate (the store refuses with
+/// `account.merge_both_held` while both hold an active registration).
+pub(super) async fn console_merge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: SignedForm<Staff>,
+) -> Result<Response, UiError> {
+    let reg = state.store.registration(form.user.scope(), &id).await?;
+    let result = match reviewed_account(&reg, &form.posted, "into") {
+        Ok(into) => {
+            let input = MergeInput {
+                into: Some(into),
+                reason: trimmed(&form.posted, "reason"),
+            };
+            state
+                .store
+                .merge_accounts(&form.user.actor(), reg.account_id.as_str(), &input)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    console_after(&state, &form, &id, result, ConsoleForm::Merge, "merged").await
+}
+
+/// `POST /console/registrations/{id}/distinct`: "different companies": this
+/// registration's account and the one it may duplicate are never flagged again.
+pub(super) async fn console_distinct(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: SignedForm<Staff>,
+) -> Result<Response, UiError> {
+    let reg = state.store.registration(form.user.scope(), &id).await?;
+    let result = match reviewed_account(&reg, &form.posted, "from") {
+        Ok(from) => {
+            let input = DistinctInput {
+                from: Some(from),
+                reason: trimmed(&form.posted, "reason"),
+            };
+            state
+                .store
+                .mark_accounts_distinct(&form.user.actor(), reg.account_id.as_str(), &input)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    console_after(
+        &state,
+        &form,
+        &id,
+        result,
+        ConsoleForm::Distinct,
+        "distinct",
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- console: account history

@@ -58,6 +58,11 @@ pub(super) fn routes(r: Routes) -> Routes {
             "/console/registrations/{id}/engagement",
             console::console_request_engagement,
         )
+        .post("/console/registrations/{id}/merge", console::console_merge)
+        .post(
+            "/console/registrations/{id}/distinct",
+            console::console_distinct,
+        )
         .get("/console/engagement", console::engagement_list)
         .get("/console/conflicts", conflict::conflicts)
         .post("/console/conflicts", conflict::open_conflict)
@@ -290,7 +295,8 @@ impl RegRow {
     }
 }
 
-async fn decisions(
+/// The rule decisions about a record, as shown (the registration and account pages).
+pub(crate) async fn decisions(
     state: &AppState,
     scope: &Scope,
     kind: EntityKind,
@@ -349,6 +355,12 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "requested" => "Engagement requested: the partner is asked for consent.",
         "commented" => "Comment added.",
         "resolved" => "Resolved.",
+        "merged" => {
+            "Merged: this registration's account is now the surviving account, with all its history."
+        }
+        "distinct" => {
+            "Marked as different companies: the two accounts are not flagged as duplicates again."
+        }
         _ => return None,
     })
 }

@@ -99,6 +99,8 @@ rows!(
     POST "/console/registrations/{id}/approve" Registration [] StaffOnly,
     POST "/console/registrations/{id}/reject" Registration [] StaffOnly,
     POST "/console/registrations/{id}/engagement" Registration [] StaffOnly,
+    POST "/console/registrations/{id}/merge" Registration [] StaffOnly,
+    POST "/console/registrations/{id}/distinct" Registration [] StaffOnly,
     GET "/console/engagement" None [] StaffOnly,
     GET "/console/conflicts" None [] StaffOnly,
     POST "/console/conflicts" None [] StaffOnly,
@@ -180,8 +182,8 @@ fn table_matches_the_router() -> Vec<Row> {
 /// Form fields for a POST: the session's CSRF token and plausible values for every form of
 /// the UI, so an answer is about who asks, not about the input. None names B in plain text
 /// (a form shown again with its values must not be mistaken for a leak).
-fn fields<'a>(csrf: &'a str, ids: &'a [String; 2]) -> Vec<(&'a str, &'a str)> {
-    let [b_partner, other_program] = ids;
+fn fields<'a>(csrf: &'a str, ids: &'a [String; 3]) -> Vec<(&'a str, &'a str)> {
+    let [b_partner, other_program, account] = ids;
     vec![
         ("_csrf", csrf),
         ("name", "Hijacked"),
@@ -193,6 +195,8 @@ fn fields<'a>(csrf: &'a str, ids: &'a [String; 2]) -> Vec<(&'a str, &'a str)> {
         ("status", "active"),
         ("program_id", other_program),
         ("partner_id", b_partner),
+        ("into", account),
+        ("from", account),
         ("account_name", "Hijack Holdings"),
         ("account_web_domain", "hijack-deal.example"),
         ("account_country", "US"),
@@ -282,8 +286,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     // First the table against the router: a route without a row fails before any request.
     let rows = table_matches_the_router();
     let w = app.world().await;
-    // B's deal on the vendor's account, described by its domain (a partner may name by id
-    // only an account it registered).
+    // B's deal on a company it describes (a partner may name by id only an account it
+    // registered, so not the vendor's account).
     let theirs = deals(
         &app,
         &w,
@@ -308,6 +312,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         "beta.example".into(),
         "Waiting Co".into(),
         "waiting.example".into(),
+        "Globex".into(),
+        "globex.example".into(),
         w.b.partner.id.to_string(),
         w.b.admin.id.to_string(),
         w.b.rep.id.to_string(),
@@ -318,7 +324,11 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         gov.application.clone(),
         gov.draft.clone(),
     ];
-    let ids = [w.b.partner.id.to_string(), w.other_program.id.to_string()];
+    let ids = [
+        w.b.partner.id.to_string(),
+        w.other_program.id.to_string(),
+        w.account.id.to_string(),
+    ];
     for user in [&w.a.admin, &w.a.rep] {
         // Setting a password ends the user's sessions: set it once, before signing in.
         set_password(&app, user).await;

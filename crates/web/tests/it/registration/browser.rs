@@ -635,3 +635,99 @@ async fn registrations_are_worked_and_conflicts_resolved() {
     b.shot("registration-27-partner-list").await;
     b.close().await;
 }
+
+/// Registers `name` (US, no web domain) for `partner` through the store, as the system.
+async fn registered_by_name(
+    app: &crate::harness::TestApp,
+    partner: &Partner,
+    name: &str,
+) -> partnerops_core::registration::record::Registration {
+    app.store
+        .submit_registration(
+            &Actor::system("test"),
+            &RegistrationInput {
+                partner_id: Some(partner.id.to_string()),
+                account: Some(AccountRefInput {
+                    name: Some(name.into()),
+                    web_domain: None,
+                    country: Some("US".into()),
+                }),
+                title: Some(format!("{name} rollout")),
+                estimated_arr_minor: Some(1_200_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("submit a registration")
+}
+
+/// The duplicate review on the console registration page: the warning shows both answers
+/// to vendor staff who decide registrations, and "different companies" clears it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_possible_duplicate_is_answered_on_the_registration_page() {
+    let (app, _report) = seeded().await;
+    let partners = all_partners(&app.store).await;
+    let mut eligible = partners.iter().filter(|p| may_register(p));
+    let holder = eligible
+        .next()
+        .expect("a partner that may register")
+        .clone();
+    let other = eligible
+        .find(|p| !holder.name.contains(&p.name) && !p.name.contains(&holder.name))
+        .expect("another partner that may register")
+        .clone();
+    let held = registered_by_name(&app, &holder, "Quillfeather Logistics").await;
+    let dup = registered_by_name(&app, &other, "Quilfeather Logistics Inc.").await;
+    assert_eq!(
+        dup.possible_duplicate_of.as_ref(),
+        Some(&held.account_id),
+        "the near name is flagged"
+    );
+
+    let b = Browser::start(&app).await;
+    b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
+    b.wait_path("/console/partners").await;
+    b.goto(&format!("/console/registrations/{}", dup.id)).await;
+    b.wait_css("#merge-form").await;
+    let warning = b.text("#duplicate-warning").await;
+    assert!(
+        warning.contains("Quillfeather Logistics"),
+        "the warning names the other account: {warning:?}"
+    );
+    assert_eq!(
+        b.text("#merge").await,
+        "Same company: merge Quilfeather Logistics Inc. into Quillfeather Logistics"
+    );
+    assert_eq!(b.text("#distinct").await, "Different companies");
+    b.shot("registration-review-01-duplicate").await;
+
+    // Both accounts are held: after the confirmation, the refusal reads on the page.
+    b.click("#merge").await;
+    eventually("the merge confirmation", async || {
+        b.client.accept_alert().await.map_err(|e| e.to_string())
+    })
+    .await;
+    b.wait_css("#merge-error").await;
+    let refusal = b.text("#merge-error").await;
+    assert!(
+        refusal.starts_with("Both accounts hold an active registration"),
+        "the refusal says why: {refusal:?}"
+    );
+    assert!(b.exists("#duplicate-warning").await, "still flagged");
+    b.shot("registration-review-02-refused").await;
+
+    b.type_into(
+        "#distinct-form input[name=reason]",
+        "Different register numbers",
+    )
+    .await;
+    b.click("#distinct").await;
+    b.wait_css("p.notice").await;
+    assert!(
+        b.text("p.notice").await.contains("different companies"),
+        "the notice says what happened"
+    );
+    assert!(!b.exists("#duplicate-warning").await, "the flag is cleared");
+    b.shot("registration-review-03-distinct").await;
+    b.close().await;
+}

@@ -7,6 +7,7 @@ mod conflict;
 mod engagement;
 mod regressions;
 mod review;
+mod review_ui;
 mod ui;
 
 use chrono::{DateTime, Duration, Utc};
