@@ -286,8 +286,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     // First the table against the router: a route without a row fails before any request.
     let rows = table_matches_the_router();
     let w = app.world().await;
-    // B's deal on a company it describes (a partner may name by id only an account it
-    // registered, so not the vendor's account).
+    // B's deal on the vendor's account, described by its domain (a partner may name by id
+    // only an account it registered).
     let theirs = deals(
         &app,
         &w,
