@@ -1,4 +1,5 @@
-//! The platform: health, metrics, migrations and the schema on both backends.
+//! The platform: health, metrics, request ids, client addresses behind proxies, migrations
+//! and the schema on both backends.
 
 mod api;
 mod proxy;
