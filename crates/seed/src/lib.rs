@@ -148,39 +148,9 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         "seed: vendor staff created"
     );
 
-    let mut users = staff_ids.len();
-    let mut registering: Vec<String> = Vec::new();
-    let mut partner_ids: Vec<String> = Vec::with_capacity(plan.partners.len());
-    for p in &plan.partners {
-        let program = &programs[p.program.index()];
-        let tier_id = program.tiers.get(&p.tier_rank).ok_or_else(|| {
-            StoreError::Corrupt(format!(
-                "program {} has no tier of rank {}",
-                program.id, p.tier_rank
-            ))
-        })?;
-        let input = PartnerInput {
-            name: Some(p.name.clone()),
-            web_domain: Some(p.web_domain.clone()),
-            partner_type: Some(p.partner_type.as_str().to_owned()),
-            program_id: Some(program.id.clone()),
-            tier_id: Some(tier_id.clone()),
-            status: Some(p.status.as_str().to_owned()),
-            country: Some(p.country.to_owned()),
-            regions: Some(p.regions.iter().map(|r| r.as_str().to_owned()).collect()),
-            verticals: Some(p.verticals.clone()),
-            joined_on: Some(p.joined_on.format("%Y-%m-%d").to_string()),
-        };
-        let partner = store.create_partner(&actor, &input).await?;
-        history::record_joining(store, partner.id.as_str(), p).await?;
-        if matches!(p.status, PartnerStatus::Active) {
-            registering.push(partner.id.to_string());
-        }
-        partner_ids.push(partner.id.to_string());
-        users += create_users(store, &actor, &p.users, Some(partner.id.to_string()))
-            .await?
-            .len();
-    }
+    let created = create_partners(store, &actor, &plan, &programs).await?;
+    let users = staff_ids.len() + created.users;
+    let (registering, partner_ids) = (created.registering, created.ids);
     tracing::info!(
         partners = plan.partners.len(),
         users,
@@ -188,23 +158,7 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         "seed: partners and partner users created"
     );
 
-    let sales_ids: Vec<String> = plan
-        .sales_reps()
-        .iter()
-        .filter_map(|email| staff_ids.get(*email).cloned())
-        .collect();
-    let inputs: Vec<AccountInput> = plan
-        .accounts
-        .iter()
-        .map(|a| AccountInput {
-            name: Some(a.name.clone()),
-            web_domain: Some(a.web_domain.clone()),
-            country: Some(a.country.to_owned()),
-            industry: Some(a.industry.to_owned()),
-            direct_owner_id: a.owner.and_then(|i| sales_ids.get(i).cloned()),
-            status: Some(a.status.as_str().to_owned()),
-        })
-        .collect();
+    let inputs = account_inputs(&plan, &staff_ids);
     create_accounts(store, &actor, inputs).await?;
     tracing::info!(
         accounts = plan.accounts.len(),
@@ -239,6 +193,81 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         users,
         logins: plan.logins(),
     })
+}
+
+/// What creating the plan's partners made: their ids, the active ones that register deals,
+/// and how many partner users.
+struct CreatedPartners {
+    ids: Vec<String>,
+    registering: Vec<String>,
+    users: usize,
+}
+
+/// The plan's partners, each with its joining history and its users.
+async fn create_partners(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    programs: &[SeededProgram],
+) -> Result<CreatedPartners, StoreError> {
+    let mut users = 0;
+    let mut registering: Vec<String> = Vec::new();
+    let mut partner_ids: Vec<String> = Vec::with_capacity(plan.partners.len());
+    for p in &plan.partners {
+        let program = &programs[p.program.index()];
+        let tier_id = program.tiers.get(&p.tier_rank).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "program {} has no tier of rank {}",
+                program.id, p.tier_rank
+            ))
+        })?;
+        let input = PartnerInput {
+            name: Some(p.name.clone()),
+            web_domain: Some(p.web_domain.clone()),
+            partner_type: Some(p.partner_type.as_str().to_owned()),
+            program_id: Some(program.id.clone()),
+            tier_id: Some(tier_id.clone()),
+            status: Some(p.status.as_str().to_owned()),
+            country: Some(p.country.to_owned()),
+            regions: Some(p.regions.iter().map(|r| r.as_str().to_owned()).collect()),
+            verticals: Some(p.verticals.clone()),
+            joined_on: Some(p.joined_on.format("%Y-%m-%d").to_string()),
+        };
+        let partner = store.create_partner(actor, &input).await?;
+        history::record_joining(store, partner.id.as_str(), p).await?;
+        if matches!(p.status, PartnerStatus::Active) {
+            registering.push(partner.id.to_string());
+        }
+        partner_ids.push(partner.id.to_string());
+        users += create_users(store, actor, &p.users, Some(partner.id.to_string()))
+            .await?
+            .len();
+    }
+    Ok(CreatedPartners {
+        ids: partner_ids,
+        registering,
+        users,
+    })
+}
+
+/// The plan's accounts as inputs, owned by the demo's direct sales reps.
+fn account_inputs(plan: &Plan, staff_ids: &HashMap<String, String>) -> Vec<AccountInput> {
+    let sales_ids: Vec<String> = plan
+        .sales_reps()
+        .iter()
+        .filter_map(|email| staff_ids.get(*email).cloned())
+        .collect();
+    plan.accounts
+        .iter()
+        .map(|a| AccountInput {
+            name: Some(a.name.clone()),
+            web_domain: Some(a.web_domain.clone()),
+            country: Some(a.country.to_owned()),
+            industry: Some(a.industry.to_owned()),
+            direct_owner_id: a.owner.and_then(|i| sales_ids.get(i).cloned()),
+            status: Some(a.status.as_str().to_owned()),
+        })
+        .collect()
 }
 
 /// Registrations across their lifecycle, so the demo shows the approval queue, held

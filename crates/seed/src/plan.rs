@@ -375,55 +375,10 @@ fn plan_partners(
     n: usize,
     taken: &mut Taken,
 ) -> Vec<PartnerPlan> {
-    // Most partners resell; below three partners every one goes to the reseller program.
-    let mut programs = if n >= 3 {
-        quota(
-            rng,
-            n,
-            &[
-                (ProgramSlot::Reseller, 65),
-                (ProgramSlot::Referral, 20),
-                (ProgramSlot::Technology, 15),
-            ],
-        )
-    } else {
-        vec![ProgramSlot::Reseller; n]
-    };
-    front(&mut programs, |p| *p == ProgramSlot::Reseller);
-
-    let mut statuses = quota(
-        rng,
-        n,
-        &[
-            (PartnerStatus::Active, 71),
-            (PartnerStatus::Onboarding, 15),
-            (PartnerStatus::Applicant, 5),
-            (PartnerStatus::Suspended, 4),
-            (PartnerStatus::Sunset, 5),
-        ],
-    );
-    front(&mut statuses, |s| *s == PartnerStatus::Active);
-
-    // Only partners that have proven themselves climb: applicants, onboarding and sunset
-    // partners sit on the entry tier. Among the rest the ladder is a pyramid.
-    let climbers: Vec<usize> = (0..n)
-        .filter(|&i| {
-            matches!(
-                statuses[i],
-                PartnerStatus::Active | PartnerStatus::Suspended
-            )
-        })
-        .collect();
-    let mut climber_ranks = quota(rng, climbers.len(), &[(1, 45), (2, 35), (3, 20)]);
-    // The first partner is the demo partner: active, and above the entry tier.
-    front(&mut climber_ranks, |r| *r >= 2);
-    if let Some(r) = climber_ranks.first_mut() {
-        *r = (*r).max(2);
-    }
-    let mut ranks = vec![1; n];
-    for (&i, &r) in climbers.iter().zip(&climber_ranks) {
-        ranks[i] = r;
-    }
+    // The draws happen in this order, so a seed always plans the same partners.
+    let programs = draw_programs(rng, n);
+    let statuses = draw_statuses(rng, n);
+    let (ranks, climbers) = draw_ranks(rng, &statuses);
 
     // The first partners each get a different country so that even a small seed is spread
     // across the map; the rest follow the weights.
@@ -448,17 +403,7 @@ fn plan_partners(
         };
         let (name, web_domain) = partner_name(rng, partner_type, country, taken);
         let status = statuses[i];
-        let days_ago = match status {
-            PartnerStatus::Applicant => rng.random_range(0..45),
-            PartnerStatus::Onboarding => rng.random_range(20..150),
-            // A sunset partner went a year without a deal after its active years: it joined
-            // two to three years ago (the same draw, mapped onto that range).
-            PartnerStatus::Sunset => {
-                let d: i64 = rng.random_range(150..3 * 365);
-                2 * 365 + (d - 150) * 365 / (3 * 365 - 150)
-            }
-            _ => rng.random_range(150..3 * 365),
-        };
+        let days_ago = joined_days_ago(rng, status);
         let reps = if i == 0 {
             1 + rng.random_range(0..2)
         } else {
@@ -484,6 +429,84 @@ fn plan_partners(
     }
     assign_outcomes(outcomes, &mut out, &climbers);
     out
+}
+
+/// Each partner's program: most resell; below three partners every one goes to the
+/// reseller program. Resellers come first.
+fn draw_programs(rng: &mut StdRng, n: usize) -> Vec<ProgramSlot> {
+    let mut programs = if n >= 3 {
+        quota(
+            rng,
+            n,
+            &[
+                (ProgramSlot::Reseller, 65),
+                (ProgramSlot::Referral, 20),
+                (ProgramSlot::Technology, 15),
+            ],
+        )
+    } else {
+        vec![ProgramSlot::Reseller; n]
+    };
+    front(&mut programs, |p| *p == ProgramSlot::Reseller);
+    programs
+}
+
+/// Each partner's lifecycle status, active ones first.
+fn draw_statuses(rng: &mut StdRng, n: usize) -> Vec<PartnerStatus> {
+    let mut statuses = quota(
+        rng,
+        n,
+        &[
+            (PartnerStatus::Active, 71),
+            (PartnerStatus::Onboarding, 15),
+            (PartnerStatus::Applicant, 5),
+            (PartnerStatus::Suspended, 4),
+            (PartnerStatus::Sunset, 5),
+        ],
+    );
+    front(&mut statuses, |s| *s == PartnerStatus::Active);
+    statuses
+}
+
+/// Each partner's tier rank, and which partners may climb. Only partners that have proven
+/// themselves climb: applicants, onboarding and sunset partners sit on the entry tier.
+/// Among the rest the ladder is a pyramid, and the first partner (the demo partner) is
+/// above the entry tier.
+fn draw_ranks(rng: &mut StdRng, statuses: &[PartnerStatus]) -> (Vec<i32>, Vec<usize>) {
+    let n = statuses.len();
+    let climbers: Vec<usize> = (0..n)
+        .filter(|&i| {
+            matches!(
+                statuses[i],
+                PartnerStatus::Active | PartnerStatus::Suspended
+            )
+        })
+        .collect();
+    let mut climber_ranks = quota(rng, climbers.len(), &[(1, 45), (2, 35), (3, 20)]);
+    front(&mut climber_ranks, |r| *r >= 2);
+    if let Some(r) = climber_ranks.first_mut() {
+        *r = (*r).max(2);
+    }
+    let mut ranks = vec![1; n];
+    for (&i, &r) in climbers.iter().zip(&climber_ranks) {
+        ranks[i] = r;
+    }
+    (ranks, climbers)
+}
+
+/// How long ago a partner of `status` joined, in days.
+fn joined_days_ago(rng: &mut StdRng, status: PartnerStatus) -> i64 {
+    match status {
+        PartnerStatus::Applicant => rng.random_range(0..45),
+        PartnerStatus::Onboarding => rng.random_range(20..150),
+        // A sunset partner went a year without a deal after its active years: it joined
+        // two to three years ago (the same draw, mapped onto that range).
+        PartnerStatus::Sunset => {
+            let d: i64 = rng.random_range(150..3 * 365);
+            2 * 365 + (d - 150) * 365 / (3 * 365 - 150)
+        }
+        _ => rng.random_range(150..3 * 365),
+    }
 }
 
 /// One draw of a standard normal variable (Box–Muller).
