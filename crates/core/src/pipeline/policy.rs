@@ -168,6 +168,8 @@ impl PipelinePolicy {
                     ),
                 );
             } else if let Some(prev) = i.checked_sub(1).map(|p| &self.stages[p])
+                // An out-of-range neighbour has its own error; comparing with it would repeat it.
+                && prev.probability_bp <= WON_PROBABILITY_BP
                 && s.probability_bp < prev.probability_bp
             {
                 inv.add(
@@ -290,5 +292,198 @@ fn stage_key(stages: &[StageRule], i: usize, s: &StageRule, key: &str, inv: &mut
                 s.key
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::ProgramPolicy;
+
+    fn errors(p: &PipelinePolicy) -> Vec<(String, String)> {
+        match p.validate() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.errors.into_iter().map(|e| (e.field, e.rule)).collect(),
+        }
+    }
+
+    fn pair(field: &str, rule: &str) -> (String, String) {
+        (field.to_owned(), rule.to_owned())
+    }
+
+    #[test]
+    fn seed_stages_are_the_repeatable_path_in_order() {
+        let p = PipelinePolicy::default();
+        let stages: Vec<(&str, u32)> = p
+            .stages
+            .iter()
+            .map(|s| (s.key.as_str(), s.probability_bp))
+            .collect();
+        assert_eq!(
+            stages,
+            [
+                ("target_account", 500),
+                ("first_conversation", 1500),
+                ("commercial_offer", 4000),
+                ("handoff", 7000)
+            ]
+        );
+        assert_eq!(p.validate(), Ok(()));
+        assert!(p.warnings().is_empty());
+        assert_eq!(p.lost_reason(" No Budget "), Some("no budget"));
+        assert_eq!(p.lost_reason("bad luck"), None);
+    }
+
+    #[test]
+    fn documents_without_the_section_get_the_seed_pipeline() {
+        let text = "[[tiers]]\nname = \"Registered\"\n\n[fit]\nproductive_tier_rank = 1\n";
+        let p = ProgramPolicy::from_toml(text).unwrap();
+        assert_eq!(p.pipeline, PipelinePolicy::default());
+        // An empty section is the seed's too (every key defaults).
+        let p = ProgramPolicy::from_toml(&format!("{text}\n[pipeline]\n")).unwrap();
+        assert_eq!(p.pipeline, PipelinePolicy::default());
+    }
+
+    #[test]
+    fn the_section_round_trips_and_unknown_keys_are_refused() {
+        let mut p = ProgramPolicy::seed_default();
+        p.pipeline.stages.insert(
+            2,
+            StageRule {
+                key: "proof_of_value".into(),
+                label: "Proof of value".into(),
+                probability_bp: 2500,
+            },
+        );
+        let text = p.to_toml();
+        assert!(text.contains("[pipeline]"), "{text}");
+        assert_eq!(ProgramPolicy::from_toml(&text).unwrap(), p);
+        let bad = text.replacen("probability_bp = 500", "probability = 500", 1);
+        let e = ProgramPolicy::from_toml(&bad).unwrap_err();
+        assert_eq!(e.errors[0].rule, "toml");
+        assert!(e.errors[0].message.contains("probability"), "{e:?}");
+    }
+
+    #[test]
+    fn at_least_one_open_stage_and_one_lost_reason() {
+        let p = PipelinePolicy {
+            stages: Vec::new(),
+            lost_reasons: Vec::new(),
+        };
+        assert_eq!(
+            errors(&p),
+            [
+                pair("pipeline.stages", "required"),
+                pair("pipeline.lost_reasons", "required")
+            ]
+        );
+    }
+
+    #[test]
+    fn stage_keys_are_snake_case_unique_and_not_closing_stages() {
+        let mut p = PipelinePolicy::default();
+        p.stages[0].key = "Target Account".into();
+        p.stages[1].key = "won".into();
+        p.stages[2].key = "handoff".into();
+        p.stages[3].label = " ".into();
+        assert_eq!(
+            errors(&p),
+            [
+                pair("pipeline.stages[0].key", "snake_case"),
+                pair("pipeline.stages[1].key", "reserved"),
+                pair("pipeline.stages[3].key", "unique"),
+                pair("pipeline.stages[3].label", "required"),
+            ]
+        );
+    }
+
+    #[test]
+    fn probability_bounds_are_inclusive() {
+        let mut p = PipelinePolicy::default();
+        p.stages[0].probability_bp = 0;
+        p.stages[3].probability_bp = 10_000;
+        assert_eq!(errors(&p), []);
+        p.stages[3].probability_bp = 10_001;
+        let e = p.validate().unwrap_err();
+        assert_eq!(
+            (e.errors[0].field.as_str(), e.errors[0].rule.as_str()),
+            ("pipeline.stages[3].probability_bp", "range")
+        );
+        assert!(e.errors[0].message.contains("10001"), "{e:?}");
+    }
+
+    #[test]
+    fn probabilities_must_not_decrease_along_the_path() {
+        let mut p = PipelinePolicy::default();
+        // Equal neighbours are allowed.
+        p.stages[2].probability_bp = 1500;
+        assert_eq!(errors(&p), []);
+        p.stages[2].probability_bp = 1499;
+        let e = p.validate().unwrap_err();
+        assert_eq!(
+            (e.errors[0].field.as_str(), e.errors[0].rule.as_str()),
+            ("pipeline.stages[2].probability_bp", "non_decreasing")
+        );
+        assert!(
+            e.errors[0]
+                .message
+                .contains("pipeline.stages[1].probability_bp (1500)"),
+            "{}",
+            e.errors[0].message
+        );
+    }
+
+    #[test]
+    fn lost_reasons_are_unique_ignoring_case_and_bounded() {
+        let mut p = PipelinePolicy::default();
+        p.lost_reasons.push("No Budget".into());
+        p.lost_reasons.push("".into());
+        p.lost_reasons.push("x".repeat(MAX_LOST_REASON_CHARS + 1));
+        assert_eq!(
+            errors(&p),
+            [
+                pair("pipeline.lost_reasons[5]", "unique"),
+                pair("pipeline.lost_reasons[6]", "required"),
+                pair("pipeline.lost_reasons[7]", "max_length"),
+            ]
+        );
+    }
+
+    #[test]
+    fn program_validation_and_warnings_include_the_section() {
+        let mut p = ProgramPolicy::seed_default();
+        p.pipeline.stages[1].probability_bp = 20_000;
+        let e = p.validate().unwrap_err();
+        assert_eq!(e.errors.len(), 1, "{e:?}");
+        assert_eq!(e.errors[0].field, "pipeline.stages[1].probability_bp");
+        let mut p = ProgramPolicy::seed_default();
+        p.pipeline.lost_reasons.retain(|r| r != "other");
+        assert_eq!(p.validate(), Ok(()));
+        assert!(
+            p.warnings()
+                .iter()
+                .any(|w| w.starts_with("pipeline.lost_reasons")),
+            "{:?}",
+            p.warnings()
+        );
+    }
+
+    #[test]
+    fn diff_names_pipeline_keys() {
+        let before = ProgramPolicy::seed_default();
+        let mut after = before.clone();
+        after.pipeline.stages[2].probability_bp = 4500;
+        after.pipeline.lost_reasons.push("price".into());
+        let changes = crate::policy::diff::diff(&before, &after);
+        let keys: Vec<&str> = changes.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "pipeline.stages[2].probability_bp",
+                "pipeline.lost_reasons[5]"
+            ]
+        );
+        assert_eq!(changes[0].before.as_deref(), Some("4000"));
+        assert_eq!(changes[0].after.as_deref(), Some("4500"));
     }
 }
