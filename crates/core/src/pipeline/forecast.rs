@@ -130,3 +130,142 @@ pub fn forecast(opps: &[ForecastItem], policy: &PipelinePolicy) -> Forecast {
         unknown_stage,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn usd() -> Currency {
+        Currency::USD
+    }
+
+    fn eur() -> Currency {
+        Currency::parse("c", "EUR").unwrap()
+    }
+
+    fn item(stage: &str, amount: i64, currency: Currency, y: i32, m: u32, d: u32) -> ForecastItem {
+        ForecastItem {
+            stage: Stage::from(stage.to_owned()),
+            amount: Money::new(amount, currency),
+            expected_close_on: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        }
+    }
+
+    #[test]
+    fn weighted_amounts_round_half_to_even() {
+        assert_eq!(weighted_minor(10_000, 4000), 4000);
+        // 1 × 5000 bp = 0.5 → 0 (even); 3 × 5000 bp = 1.5 → 2 (even).
+        assert_eq!(weighted_minor(1, 5000), 0);
+        assert_eq!(weighted_minor(3, 5000), 2);
+        // 0.51 → 1; 0.49 → 0.
+        assert_eq!(weighted_minor(1, 5100), 1);
+        assert_eq!(weighted_minor(1, 4900), 0);
+        assert_eq!(weighted_minor(i64::MAX, 10_000), i64::MAX);
+        assert_eq!(weighted_minor(i64::MAX, 0), 0);
+        assert_eq!(div_round_half_even(-5, 10), 0);
+        assert_eq!(div_round_half_even(-15, 10), -2);
+    }
+
+    #[test]
+    fn months_split_at_month_ends_and_currencies_never_mix() {
+        let p = PipelinePolicy::default();
+        let opps = [
+            item("handoff", 100_000, usd(), 2026, 1, 31),
+            item("commercial_offer", 50_000, usd(), 2026, 2, 1),
+            item("target_account", 20_000, eur(), 2026, 1, 1),
+            item("first_conversation", 10_000, usd(), 2026, 1, 15),
+            // Closed deals are actuals, not forecast.
+            item("won", 999_999, usd(), 2026, 1, 20),
+            item("lost", 999_999, usd(), 2026, 1, 20),
+            // A stage the policy no longer lists is reported, not guessed.
+            item("discovery", 1_000, usd(), 2026, 1, 20),
+        ];
+        let f = forecast(&opps, &p);
+        let rows: Vec<(String, &str, usize, i64, i64)> = f
+            .months
+            .iter()
+            .map(|t| {
+                (
+                    t.month.to_string(),
+                    t.currency.as_str(),
+                    t.count,
+                    t.amount_minor,
+                    t.weighted_minor,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("2026-01".to_owned(), "EUR", 1, 20_000, 1_000),
+                ("2026-01".to_owned(), "USD", 2, 110_000, 70_000 + 1_500),
+                ("2026-02".to_owned(), "USD", 1, 50_000, 20_000),
+            ]
+        );
+        assert_eq!(f.unknown_stage, [(6, "discovery".to_owned())]);
+    }
+
+    #[test]
+    fn december_and_january_are_different_years() {
+        let p = PipelinePolicy::default();
+        let f = forecast(
+            &[
+                item("handoff", 10, usd(), 2026, 12, 31),
+                item("handoff", 10, usd(), 2027, 1, 1),
+            ],
+            &p,
+        );
+        let months: Vec<String> = f.months.iter().map(|t| t.month.to_string()).collect();
+        assert_eq!(months, ["2026-12", "2027-01"]);
+    }
+
+    fn arb_item() -> impl Strategy<Value = ForecastItem> {
+        (
+            prop::sample::select(vec![
+                "target_account",
+                "first_conversation",
+                "commercial_offer",
+                "handoff",
+                "won",
+                "lost",
+            ]),
+            0_i64..1_000_000_000_000,
+            prop::bool::ANY,
+            0_i64..800,
+        )
+            .prop_map(|(stage, amount, in_usd, day)| ForecastItem {
+                stage: Stage::from(stage.to_owned()),
+                amount: Money::new(amount, if in_usd { usd() } else { eur() }),
+                expected_close_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+                    + chrono::Duration::days(day),
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn month_totals_sum_to_the_per_opportunity_weighted_amounts(
+            opps in prop::collection::vec(arb_item(), 0..60)
+        ) {
+            let p = PipelinePolicy::default();
+            let f = forecast(&opps, &p);
+            for currency in [usd(), eur()] {
+                let from_months: i64 = f.months.iter()
+                    .filter(|t| t.currency == currency)
+                    .map(|t| t.weighted_minor)
+                    .sum();
+                let one_by_one: i64 = opps.iter()
+                    .filter(|o| !o.stage.is_closed() && o.amount.currency == currency)
+                    .map(|o| weighted_minor(o.amount.amount_minor, o.stage.probability_bp(&p).unwrap()))
+                    .sum();
+                prop_assert_eq!(from_months, one_by_one);
+            }
+            let counted: usize = f.months.iter().map(|t| t.count).sum();
+            prop_assert_eq!(counted, opps.iter().filter(|o| !o.stage.is_closed()).count());
+            // Weighting never grows an amount.
+            for t in &f.months {
+                prop_assert!(t.weighted_minor <= t.amount_minor);
+            }
+        }
+    }
+}

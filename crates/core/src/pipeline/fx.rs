@@ -179,3 +179,176 @@ pub fn parse_rate(field: &str, raw: &str) -> Result<i64, FieldError> {
     }
     Ok(rate)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn c(code: &str) -> Currency {
+        Currency::parse("c", code).unwrap()
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn rate(from: &str, to: &str, on: NaiveDate, rate_e8: i64) -> Rate {
+        Rate {
+            from: c(from),
+            to: c(to),
+            effective_on: on,
+            rate_e8,
+        }
+    }
+
+    fn table() -> Rates {
+        Rates::new(vec![
+            rate("EUR", "USD", d(2026, 2, 1), 110_000_000),
+            rate("EUR", "USD", d(2026, 1, 1), 108_500_000),
+            rate("USD", "JPY", d(2026, 1, 1), 15_012_345_678),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn the_rate_in_force_is_the_latest_on_or_before_the_date() {
+        let t = table();
+        let (eur, usd) = (c("EUR"), c("USD"));
+        // Exactly on the effective day the new rate applies; the day before, the old one.
+        assert_eq!(t.rate_on(eur, usd, d(2026, 2, 1)), Ok(110_000_000));
+        assert_eq!(t.rate_on(eur, usd, d(2026, 1, 31)), Ok(108_500_000));
+        assert_eq!(t.rate_on(eur, usd, d(2030, 1, 1)), Ok(110_000_000));
+        assert_eq!(t.rate_on(eur, usd, d(2026, 1, 1)), Ok(108_500_000));
+        let e = t.rate_on(eur, usd, d(2025, 12, 31)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no EUR→USD rate is effective on or before 2025-12-31"
+        );
+        // No inverse is derived.
+        assert!(matches!(
+            t.rate_on(usd, eur, d(2026, 3, 1)),
+            Err(FxError::NoRate { .. })
+        ));
+        // The same currency needs no table.
+        assert_eq!(
+            Rates::default().rate_on(usd, usd, d(1999, 1, 1)),
+            Ok(RATE_SCALE)
+        );
+    }
+
+    #[test]
+    fn conversion_scales_minor_units_and_rounds_half_to_even() {
+        let t = table();
+        let eur = |m| Money::new(m, c("EUR"));
+        // EUR 1,000.00 at 1.085 = USD 1,085.00.
+        assert_eq!(
+            t.convert(eur(100_000), c("USD"), d(2026, 1, 15)),
+            Ok(Money::new(108_500, c("USD")))
+        );
+        // EUR 0.10 at 1.085 = 0.1085 → USD 0.11; EUR 0.02 at 1.10 = 0.022 → 0.02.
+        assert_eq!(
+            t.convert(eur(10), c("USD"), d(2026, 1, 15))
+                .unwrap()
+                .amount_minor,
+            11
+        );
+        assert_eq!(
+            t.convert(eur(2), c("USD"), d(2026, 2, 1))
+                .unwrap()
+                .amount_minor,
+            2
+        );
+        // Ties go to even: 0.05 at 1.1 = 0.055 is not a tie; 0.05 at 1.0 is exact. A tie:
+        // 1 cent at 0.5 = 0.5 cent → 0; 3 cents at 0.5 = 1.5 → 2.
+        assert_eq!(
+            convert_at(Money::new(1, c("USD")), c("EUR"), 50_000_000)
+                .unwrap()
+                .amount_minor,
+            0
+        );
+        assert_eq!(
+            convert_at(Money::new(3, c("USD")), c("EUR"), 50_000_000)
+                .unwrap()
+                .amount_minor,
+            2
+        );
+        // USD (2 decimals) to JPY (0 decimals): USD 10.00 at 150.12345678 = JPY 1,501.
+        assert_eq!(
+            t.convert(Money::new(1_000, c("USD")), c("JPY"), d(2026, 1, 1)),
+            Ok(Money::new(1_501, c("JPY")))
+        );
+        // JPY to USD the other way: 1,000 JPY at 0.0066 = USD 6.60.
+        assert_eq!(
+            convert_at(Money::new(1_000, c("JPY")), c("USD"), 660_000),
+            Ok(Money::new(660, c("USD")))
+        );
+        assert!(matches!(
+            convert_at(Money::new(i64::MAX, c("USD")), c("EUR"), 200_000_000),
+            Err(FxError::Overflow { .. })
+        ));
+    }
+
+    #[test]
+    fn the_table_refuses_bad_rates_naming_the_row() {
+        let e = Rates::new(vec![
+            rate("EUR", "USD", d(2026, 1, 1), 0),
+            rate("USD", "USD", d(2026, 1, 1), RATE_SCALE),
+            rate("EUR", "USD", d(2026, 1, 1), 1),
+        ])
+        .unwrap_err();
+        let got: Vec<(&str, &str)> = e
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.rule.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("rates[0].rate", "positive"),
+                ("rates[1].to", "different_currency"),
+                ("rates[2].effective_on", "unique"),
+            ]
+        );
+    }
+
+    #[test]
+    fn decimal_rates_parse_to_fixed_point() {
+        assert_eq!(parse_rate("rate", "1.085"), Ok(108_500_000));
+        assert_eq!(parse_rate("rate", " 150.12345678 "), Ok(15_012_345_678));
+        assert_eq!(parse_rate("rate", "2"), Ok(200_000_000));
+        assert_eq!(parse_rate("rate", "0.00000001"), Ok(1));
+        for bad in [
+            "",
+            "0",
+            "0.0",
+            "-1.2",
+            "1.123456789",
+            "1e3",
+            ".5",
+            "1.2.3",
+            "abc",
+        ] {
+            let e = parse_rate("rate", bad).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.rule.as_str()),
+                ("rate", "decimal_rate"),
+                "{bad}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn converting_to_the_same_currency_is_the_identity(
+            amount in any::<i64>(),
+            code in prop::sample::select(vec!["USD", "EUR", "JPY", "GBP"]),
+            days in 0_i64..20_000,
+        ) {
+            let money = Money::new(amount, c(code));
+            let date = d(1990, 1, 1) + chrono::Duration::days(days);
+            prop_assert_eq!(table().convert(money, c(code), date), Ok(money));
+            prop_assert_eq!(convert_at(money, c(code), RATE_SCALE), Ok(money));
+        }
+    }
+}

@@ -373,3 +373,168 @@ fn parse_route(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> OpportunityInput {
+        OpportunityInput {
+            account_id: Some(format!("acc_{}", "a".repeat(32))),
+            title: Some(" Platform rollout ".into()),
+            amount_minor: Some(12_000_000),
+            currency: Some("usd".into()),
+            expected_close_on: Some("2026-06-30".into()),
+            stage: None,
+            source: Some("partner_sourced".into()),
+            route: Some("resale".into()),
+            partner_id: Some(format!("ptr_{}", "b".repeat(32))),
+            ..OpportunityInput::default()
+        }
+    }
+
+    fn parse(i: &OpportunityInput) -> Result<OpportunityFields, Invalid> {
+        OpportunityFields::parse(i, &PipelinePolicy::default())
+    }
+
+    fn errors(i: &OpportunityInput) -> Vec<(String, String)> {
+        parse(i)
+            .unwrap_err()
+            .errors
+            .into_iter()
+            .map(|e| (e.field, e.rule))
+            .collect()
+    }
+
+    fn pair(field: &str, rule: &str) -> (String, String) {
+        (field.to_owned(), rule.to_owned())
+    }
+
+    #[test]
+    fn a_partner_sourced_resale_parses_and_starts_at_the_first_stage() {
+        let f = parse(&input()).unwrap();
+        assert_eq!(f.title, "Platform rollout");
+        assert_eq!(f.amount, Money::new(12_000_000, Currency::USD));
+        assert_eq!(f.stage, Stage::Open("target_account".into()));
+        assert_eq!(f.source, OpportunitySource::PartnerSourced);
+        assert_eq!(f.route, Some(Route::Resale));
+        assert_eq!(f.next_step, None);
+    }
+
+    #[test]
+    fn every_missing_field_is_named() {
+        let i = OpportunityInput {
+            stage: Some("won".into()),
+            ..OpportunityInput::default()
+        };
+        assert_eq!(
+            errors(&i),
+            [
+                pair("account_id", "required"),
+                pair("title", "required"),
+                pair("amount_minor", "required"),
+                pair("currency", "required"),
+                pair("expected_close_on", "required"),
+                pair("stage", "open_stage"),
+                pair("source", "required"),
+            ]
+        );
+    }
+
+    #[test]
+    fn amount_may_be_zero_but_not_negative() {
+        let mut i = input();
+        i.amount_minor = Some(0);
+        assert!(parse(&i).is_ok());
+        i.amount_minor = Some(-1);
+        assert_eq!(errors(&i), [pair("amount_minor", "non_negative")]);
+    }
+
+    #[test]
+    fn the_stage_must_be_an_open_stage_of_the_policy() {
+        let mut i = input();
+        i.stage = Some("handoff".into());
+        assert_eq!(parse(&i).unwrap().stage, Stage::Open("handoff".into()));
+        i.stage = Some("lost".into());
+        let e = parse(&i).unwrap_err();
+        assert_eq!(e.errors[0].rule, "open_stage");
+        assert!(
+            e.errors[0]
+                .message
+                .contains("target_account, first_conversation"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_partner_is_required_unless_direct_and_refused_when_direct() {
+        let mut i = input();
+        i.partner_id = None;
+        assert_eq!(errors(&i), [pair("partner_id", "required")]);
+        i.source = Some("partner_influenced".into());
+        assert_eq!(errors(&i), [pair("partner_id", "required")]);
+        let mut i = input();
+        i.source = Some("direct".into());
+        assert_eq!(errors(&i), [pair("partner_id", "not_with_direct")]);
+        i.partner_id = None;
+        i.route = None;
+        let f = parse(&i).unwrap();
+        assert_eq!((f.source, f.route), (OpportunitySource::Direct, None));
+    }
+
+    #[test]
+    fn routes_and_marketplaces() {
+        let mut i = input();
+        i.route = None;
+        assert_eq!(errors(&i), [pair("route", "required")]);
+        i.route = Some("cloud_marketplace".into());
+        assert_eq!(errors(&i), [pair("marketplace", "required")]);
+        i.marketplace = Some("google_cloud".into());
+        assert_eq!(
+            parse(&i).unwrap().route,
+            Some(Route::CloudMarketplace(Marketplace::GoogleCloud))
+        );
+        i.marketplace = Some("other".into());
+        assert_eq!(errors(&i), [pair("marketplace_name", "required")]);
+        i.marketplace_name = Some("Oracle Cloud Marketplace".into());
+        let route = parse(&i).unwrap().route.unwrap();
+        assert_eq!(route.kind(), RouteKind::CloudMarketplace);
+        assert_eq!(
+            serde_json::to_value(&route).unwrap(),
+            serde_json::json!({"cloud_marketplace": {"other": "Oracle Cloud Marketplace"}})
+        );
+        i.marketplace = Some("ibm".into());
+        assert_eq!(errors(&i), [pair("marketplace", "one_of")]);
+        i.marketplace = Some("aws".into());
+        assert_eq!(errors(&i), [pair("marketplace_name", "only_with_other")]);
+        let mut i = input();
+        i.route = Some("co_sell".into());
+        i.marketplace = Some("aws".into());
+        assert_eq!(
+            errors(&i),
+            [pair("marketplace", "only_with_cloud_marketplace")]
+        );
+        i.route = Some("distribution".into());
+        assert_eq!(errors(&i), [pair("route", "one_of")]);
+        assert_eq!(
+            serde_json::to_value(Route::CoSell).unwrap(),
+            serde_json::json!("co_sell")
+        );
+    }
+
+    #[test]
+    fn next_step_is_bounded_and_ids_are_checked() {
+        let mut i = input();
+        i.next_step = Some("x".repeat(MAX_NEXT_STEP_CHARS + 1));
+        i.vendor_owner_id = Some(format!("ptr_{}", "b".repeat(32)));
+        i.expected_close_on = Some("2026-02-30".into());
+        assert_eq!(
+            errors(&i),
+            [
+                pair("expected_close_on", "date"),
+                pair("vendor_owner_id", "id"),
+                pair("next_step", "max_length"),
+            ]
+        );
+    }
+}

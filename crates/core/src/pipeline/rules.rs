@@ -278,3 +278,233 @@ pub fn cycle_time_per_stage(history: &[StageChange], now: DateTime<Utc>) -> Vec<
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::ids::EntityId;
+    use chrono::TimeZone;
+
+    fn policy() -> ProgramPolicy {
+        let mut p = ProgramPolicy::seed_default();
+        p.registration.version = 7;
+        p
+    }
+
+    fn open(key: &str) -> Stage {
+        Stage::Open(key.to_owned())
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+    }
+
+    fn actor() -> UserId {
+        UserId::from_trusted("usr_1".into())
+    }
+
+    #[test]
+    fn moves_between_open_stages_in_either_direction() {
+        let p = policy();
+        let (s, d) = move_stage(&open("target_account"), "commercial_offer", &p).unwrap();
+        assert_eq!(s, open("commercial_offer"));
+        assert_eq!(
+            (d.rule.as_str(), d.outcome.as_str()),
+            ("opportunity.stage_moved", "moved")
+        );
+        assert_eq!(d.policy_version, 7);
+        assert!(
+            d.reason
+                .starts_with("moved forward from Target account (target_account, 5%)"),
+            "{}",
+            d.reason
+        );
+        let (s, d) = move_stage(&open("handoff"), " first_conversation ", &p).unwrap();
+        assert_eq!(s, open("first_conversation"));
+        assert!(
+            d.reason.starts_with("moved back from Handoff"),
+            "{}",
+            d.reason
+        );
+        assert!(
+            d.reason
+                .ends_with("First conversation (first_conversation, 15%)"),
+            "{}",
+            d.reason
+        );
+    }
+
+    #[test]
+    fn a_move_names_unknown_stages_same_stage_and_closing() {
+        let p = policy();
+        let e = move_stage(&open("handoff"), "negotiation", &p).unwrap_err();
+        assert_eq!(
+            (e.rule.as_str(), e.outcome.as_str()),
+            ("opportunity.unknown_stage", "refused")
+        );
+        assert!(
+            e.reason
+                .contains("target_account, first_conversation, commercial_offer, handoff"),
+            "{}",
+            e.reason
+        );
+        let e = move_stage(&open("handoff"), "handoff", &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.same_stage");
+        let e = move_stage(&open("handoff"), "won", &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.close_not_a_move");
+    }
+
+    #[test]
+    fn nothing_moves_after_close() {
+        let p = policy();
+        for closed in [Stage::Won, Stage::Lost] {
+            let e = move_stage(&closed, "handoff", &p).unwrap_err();
+            assert_eq!(e.rule, "opportunity.closed");
+            let e = close_won(&closed, Some(date(2026, 3, 1)), date(2026, 3, 2), &p).unwrap_err();
+            assert_eq!(e.rule, "opportunity.closed");
+            let e = close_lost(
+                &closed,
+                Some(date(2026, 3, 1)),
+                Some("timing"),
+                date(2026, 3, 2),
+                &p,
+            )
+            .unwrap_err();
+            assert_eq!(e.rule, "opportunity.closed");
+        }
+    }
+
+    #[test]
+    fn closing_needs_a_close_date_not_after_today() {
+        let p = policy();
+        let today = date(2026, 1, 31);
+        let e = close_won(&open("handoff"), None, today, &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.close_date_required");
+        let e = close_won(&open("handoff"), Some(date(2026, 2, 1)), today, &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.close_date_future");
+        let (s, d, dec) = close_won(&open("handoff"), Some(today), today, &p).unwrap();
+        assert_eq!((s, d), (Stage::Won, today));
+        assert_eq!(
+            (dec.rule.as_str(), dec.outcome.as_str()),
+            ("opportunity.closed_won", "won")
+        );
+        let e = close_lost(&open("handoff"), None, Some("timing"), today, &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.close_date_required");
+    }
+
+    #[test]
+    fn a_lost_reason_must_be_in_the_list() {
+        let p = policy();
+        let today = date(2026, 3, 2);
+        let close = Some(date(2026, 3, 1));
+        let e = close_lost(&open("commercial_offer"), close, None, today, &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.lost_reason_required");
+        let e = close_lost(&open("commercial_offer"), close, Some("  "), today, &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.lost_reason_required");
+        let e = close_lost(
+            &open("commercial_offer"),
+            close,
+            Some("bad luck"),
+            today,
+            &p,
+        )
+        .unwrap_err();
+        assert_eq!(e.rule, "opportunity.lost_reason_unknown");
+        assert!(
+            e.reason.contains("no budget; lost to competitor"),
+            "{}",
+            e.reason
+        );
+        let (s, _, reason, dec) = close_lost(
+            &open("commercial_offer"),
+            close,
+            Some("Lost To Competitor"),
+            today,
+            &p,
+        )
+        .unwrap();
+        assert_eq!((s, reason.as_str()), (Stage::Lost, "lost to competitor"));
+        assert_eq!(dec.rule, "opportunity.closed_lost");
+        assert!(
+            dec.reason.ends_with(": lost to competitor"),
+            "{}",
+            dec.reason
+        );
+    }
+
+    #[test]
+    fn reopening_is_explicit_and_needs_a_reason() {
+        let p = policy();
+        let e = reopen(&open("handoff"), "handoff", Some("why"), &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.not_closed");
+        let e = reopen(&Stage::Lost, "handoff", None, &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.reopen_reason_required");
+        let e = reopen(&Stage::Lost, "handoff", Some(" \t"), &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.reopen_reason_required");
+        let long = "x".repeat(MAX_REOPEN_REASON_CHARS + 1);
+        let e = reopen(&Stage::Won, "handoff", Some(&long), &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.reopen_reason_too_long");
+        let e = reopen(&Stage::Won, "lost", Some("customer came back"), &p).unwrap_err();
+        assert_eq!(e.rule, "opportunity.close_not_a_move");
+        let (s, d) = reopen(&Stage::Lost, "commercial_offer", Some("budget found"), &p).unwrap();
+        assert_eq!(s, open("commercial_offer"));
+        assert_eq!(
+            (d.rule.as_str(), d.outcome.as_str()),
+            ("opportunity.reopened", "reopened")
+        );
+        assert!(d.reason.ends_with(": budget found"), "{}", d.reason);
+    }
+
+    #[test]
+    fn stage_history_round_trips_as_text_keys() {
+        let c = StageChange {
+            from: None,
+            to: Stage::Won,
+            at: at(1, 9),
+            actor_id: actor(),
+        };
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains("\"from\":null,\"to\":\"won\""), "{json}");
+        assert_eq!(serde_json::from_str::<StageChange>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn cycle_time_sums_repeat_visits_and_stops_at_close() {
+        let ch = |from: Option<&str>, to: &str, t: DateTime<Utc>| StageChange {
+            from: from.map(|f| Stage::from(f.to_owned())),
+            to: Stage::from(to.to_owned()),
+            at: t,
+            actor_id: actor(),
+        };
+        // Given out of order on purpose: the history is sorted by time.
+        let history = vec![
+            ch(Some("first_conversation"), "target_account", at(3, 0)),
+            ch(None, "target_account", at(1, 0)),
+            ch(Some("target_account"), "first_conversation", at(2, 0)),
+            ch(Some("target_account"), "first_conversation", at(5, 0)),
+            ch(Some("first_conversation"), "won", at(6, 12)),
+        ];
+        let times = cycle_time_per_stage(&history, at(20, 0));
+        assert_eq!(
+            times,
+            [
+                (open("target_account"), Duration::days(3)),
+                (
+                    open("first_conversation"),
+                    Duration::days(2) + Duration::hours(12)
+                ),
+            ]
+        );
+        // Still open: the current stage counts until now.
+        let times = cycle_time_per_stage(&history[..4], at(7, 0));
+        assert_eq!(times[1], (open("first_conversation"), Duration::days(3)));
+        // Now before the last change (clock skew) counts as zero, never negative.
+        let times = cycle_time_per_stage(&history[1..2], at(1, 0) - Duration::hours(1));
+        assert_eq!(times, [(open("target_account"), Duration::zero())]);
+        assert!(cycle_time_per_stage(&[], at(1, 0)).is_empty());
+    }
+}
