@@ -293,6 +293,21 @@ fn parse_route(
     };
     let marketplace_raw = present(input.marketplace.as_deref());
     let name_raw = present(input.marketplace_name.as_deref());
+    // A route other than a cloud marketplace takes no marketplace.
+    let mut plain = |route: Route| {
+        if marketplace_raw.is_some() || name_raw.is_some() {
+            inv.add(
+                "marketplace",
+                "only_with_cloud_marketplace",
+                format!(
+                    "marketplace is only given with route cloud_marketplace (route is {})",
+                    route.kind()
+                ),
+            );
+            return None;
+        }
+        Some(Some(route))
+    };
     match kind {
         None => {
             if let Some(s) = source.filter(|s| *s != OpportunitySource::Direct) {
@@ -354,23 +369,9 @@ fn parse_route(
             }
             Some(Some(Route::CloudMarketplace(marketplace)))
         }
-        Some(other) => {
-            if marketplace_raw.is_some() || name_raw.is_some() {
-                inv.add(
-                    "marketplace",
-                    "only_with_cloud_marketplace",
-                    format!(
-                        "marketplace is only given with route cloud_marketplace (route is {other})"
-                    ),
-                );
-                return None;
-            }
-            Some(Some(match other {
-                RouteKind::Resale => Route::Resale,
-                RouteKind::Referral => Route::Referral,
-                _ => Route::CoSell,
-            }))
-        }
+        Some(RouteKind::Resale) => plain(Route::Resale),
+        Some(RouteKind::Referral) => plain(Route::Referral),
+        Some(RouteKind::CoSell) => plain(Route::CoSell),
     }
 }
 
