@@ -105,15 +105,7 @@ impl Rates {
     /// The `from`→`to` rate in force on `date` (× 10^8): the latest effective on or before
     /// it. The same currency is always [`RATE_SCALE`] (1.0).
     pub fn rate_on(&self, from: Currency, to: Currency, date: NaiveDate) -> Result<i64, FxError> {
-        if from == to {
-            return Ok(RATE_SCALE);
-        }
-        self.rates
-            .iter()
-            .filter(|r| r.from == from && r.to == to && r.effective_on <= date)
-            .max_by_key(|r| r.effective_on)
-            .map(|r| r.rate_e8)
-            .ok_or(FxError::NoRate { from, to, date })
+        self.rate_at_close(from, to, date).map(|r| r.rate_e8)
     }
 
     /// `money` in `to` at the rate in force on `date`, rounded half to even to a minor unit.
@@ -124,6 +116,67 @@ impl Rates {
         }
         let rate = self.rate_on(money.currency, to, date)?;
         convert_at(money, to, rate)
+    }
+}
+
+/// What an opportunity stores when it closes: the rate in force on the close date, from its
+/// currency to the program's reporting currency, with the date that rate took effect (so a
+/// report can say which row of the table it used). Later edits to the table never change it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateAtClose {
+    pub from: Currency,
+    pub to: Currency,
+    pub close_on: NaiveDate,
+    /// × 10^8; [`RATE_SCALE`] when both currencies are the same.
+    pub rate_e8: i64,
+    /// When the rate used took effect; `None` for the same currency (no table row).
+    pub effective_on: Option<NaiveDate>,
+}
+
+impl RateAtClose {
+    /// `amount` (in `from`) at this rate.
+    pub fn convert(&self, amount: Money) -> Result<Money, FxError> {
+        if amount.currency == self.to {
+            return Ok(amount);
+        }
+        convert_at(amount, self.to, self.rate_e8)
+    }
+}
+
+impl Rates {
+    /// The rate to store on an opportunity closing on `close_on` in `from`, reported in `to`.
+    pub fn rate_at_close(
+        &self,
+        from: Currency,
+        to: Currency,
+        close_on: NaiveDate,
+    ) -> Result<RateAtClose, FxError> {
+        if from == to {
+            return Ok(RateAtClose {
+                from,
+                to,
+                close_on,
+                rate_e8: RATE_SCALE,
+                effective_on: None,
+            });
+        }
+        let row = self
+            .rates
+            .iter()
+            .filter(|r| r.from == from && r.to == to && r.effective_on <= close_on)
+            .max_by_key(|r| r.effective_on)
+            .ok_or(FxError::NoRate {
+                from,
+                to,
+                date: close_on,
+            })?;
+        Ok(RateAtClose {
+            from,
+            to,
+            close_on,
+            rate_e8: row.rate_e8,
+            effective_on: Some(row.effective_on),
+        })
     }
 }
 
@@ -286,6 +339,33 @@ mod tests {
         assert!(matches!(
             convert_at(Money::new(i64::MAX, c("USD")), c("EUR"), 200_000_000),
             Err(FxError::Overflow { .. })
+        ));
+    }
+
+    #[test]
+    fn the_rate_at_close_names_the_row_it_used_and_does_not_drift() {
+        let mut rows = vec![rate("EUR", "USD", d(2026, 1, 1), 108_500_000)];
+        let t = Rates::new(rows.clone()).unwrap();
+        let at_close = t.rate_at_close(c("EUR"), c("USD"), d(2026, 1, 31)).unwrap();
+        assert_eq!(at_close.rate_e8, 108_500_000);
+        assert_eq!(at_close.effective_on, Some(d(2026, 1, 1)));
+        // A later rate (even one back-dated after the close was recorded) leaves the stored
+        // value alone: the opportunity converts with what it stored.
+        rows.push(rate("EUR", "USD", d(2026, 1, 15), 120_000_000));
+        let later = Rates::new(rows).unwrap();
+        assert_eq!(
+            later.rate_on(c("EUR"), c("USD"), d(2026, 1, 31)),
+            Ok(120_000_000)
+        );
+        assert_eq!(
+            at_close.convert(Money::new(100_000, c("EUR"))),
+            Ok(Money::new(108_500, c("USD")))
+        );
+        let same = t.rate_at_close(c("USD"), c("USD"), d(2026, 1, 31)).unwrap();
+        assert_eq!((same.rate_e8, same.effective_on), (RATE_SCALE, None));
+        assert!(matches!(
+            t.rate_at_close(c("EUR"), c("USD"), d(2025, 12, 31)),
+            Err(FxError::NoRate { .. })
         ));
     }
 
