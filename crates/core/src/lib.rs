@@ -14,7 +14,7 @@
 //! - [`account`], [`partner`], [`user`]: the foundation records every capability refers to;
 //! - [`program`] (with [`program::tier`]): programs and their tier ladders;
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
-//!   [`policy`].
+//!   [`policy`], [`pipeline`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
@@ -25,6 +25,7 @@ pub mod kernel;
 pub mod lifecycle;
 pub mod partner;
 pub mod partnership;
+pub mod pipeline;
 pub mod policy;
 pub mod program;
 pub mod registration;

@@ -1,6 +1,7 @@
 //! A program's policy: every rule of the program as one TOML document (tier ladder with
 //! criteria, quotas and benefits; deal-registration rules; governance; cohort and council
-//! sizes; fit-score settings; onboarding checklists). The seed values are the defaults.
+//! sizes; fit-score settings; onboarding checklists; pipeline stages and lost reasons). The
+//! seed values are the defaults.
 //!
 //! The store keeps published versions; decisions record the version they used. Parsing is
 //! strict (unknown keys are errors) and [`ProgramPolicy::validate`] names the key, what is
@@ -14,6 +15,7 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 use crate::partner::PartnerType;
+use crate::pipeline::policy::PipelinePolicy;
 use crate::program::tier::{Benefit, BenefitKind};
 use crate::registration::policy::RegistrationPolicy;
 use crate::{Invalid, text_enum};
@@ -37,6 +39,10 @@ pub struct ProgramPolicy {
     pub fit: FitPolicy,
     #[serde(default)]
     pub onboarding: OnboardingPolicy,
+    /// Pipeline stages and lost reasons; documents written before the section existed get
+    /// the seed's.
+    #[serde(default)]
+    pub pipeline: PipelinePolicy,
 }
 
 /// One rung of the ladder.
@@ -373,6 +379,7 @@ impl ProgramPolicy {
             council: CouncilRule::default(),
             fit: FitPolicy::default(),
             onboarding: OnboardingPolicy::default(),
+            pipeline: PipelinePolicy::default(),
         }
     }
 
@@ -445,6 +452,12 @@ impl ProgramPolicy {
     /// Every rule the document breaks, each naming its key.
     pub fn validate(&self) -> Result<(), Invalid> {
         validate::validate(self)
+    }
+
+    /// The published version of this policy, which decisions record. The store stamps it on
+    /// the registration section (the only place the document carries it).
+    pub fn version(&self) -> i64 {
+        self.registration.version
     }
 
     /// The entry tier (validation guarantees the ladder is not empty).

@@ -33,6 +33,9 @@ pub(super) fn validate(policy: &ProgramPolicy) -> Result<(), Invalid> {
     council(policy, &mut inv);
     fit(policy, &mut inv);
     onboarding(policy, &mut inv);
+    if let Err(e) = policy.pipeline.validate() {
+        inv.errors.extend(e.errors);
+    }
     inv.finish(|| Some(()))
 }
 
@@ -789,6 +792,7 @@ pub(super) fn warnings(policy: &ProgramPolicy) -> Vec<String> {
             ));
         }
     }
+    out.extend(policy.pipeline.warnings());
     out
 }
 
