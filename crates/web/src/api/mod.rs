@@ -75,10 +75,43 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, doc) =
+    let (router, mut doc) =
         policy_and_lifecycle(deals_and_partnerships(records(api))).split_for_parts();
+    problem_content_type(&mut doc);
     let router = router.fallback(|| async { ApiError::NoRoute });
     (router, doc)
+}
+
+/// Documents every error answer (status 400 and up) with the content type it is sent
+/// with, `application/problem+json` (see `ApiError::into_response`). The paths declare
+/// `body = Problem`, which utoipa files under `application/json`; this is the one place
+/// that corrects it, so no path can forget.
+fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for op in ops.into_iter().flatten() {
+            for (status, response) in &mut op.responses.responses {
+                let is_error = status.parse::<u16>().is_ok_and(|s| s >= 400);
+                if let (true, RefOr::T(response)) = (is_error, response)
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response
+                        .content
+                        .insert("application/problem+json".to_owned(), content);
+                }
+            }
+        }
+    }
 }
 
 /// The document itself, the caller, programs and tiers, partners, accounts, users and tokens.

@@ -1,6 +1,6 @@
 //! `/api/v1/charters` and `/api/v1/decision-trees`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use partnerops_core::audit::{AuditEvent, EntityKind};
@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::{AuditQuery, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;

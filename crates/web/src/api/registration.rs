@@ -1,6 +1,6 @@
 //! `/api/v1/registrations`, `/api/v1/engagement-requests`, `/api/v1/conflicts`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use partnerops_core::Invalid;
@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::{AuditQuery, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
