@@ -348,6 +348,10 @@ fn fill(template: &str, args: &[&str]) -> String {
     out
 }
 
+/// One API call of the conformance test: token, method, path template, the template's
+/// arguments and the body.
+type Call<'a> = (Option<&'a str>, Method, &'a str, Vec<&'a str>, Option<Value>);
+
 async fn answers_match_the_documented_schemas(app: TestApp) {
     let doc = document();
     let w = app.world().await;
@@ -378,7 +382,7 @@ async fn answers_match_the_documented_schemas(app: TestApp) {
     let vendor = w.admin.as_str();
     let partner_admin = w.a.admin_token.as_str();
     // (token, method, template, path arguments, body)
-    let calls: Vec<(Option<&str>, Method, &str, Vec<&str>, Option<Value>)> = vec![
+    let calls: Vec<Call> = vec![
         (Some(vendor), Method::GET, "/api/v1/me", vec![], None),
         (Some(partner_admin), Method::GET, "/api/v1/me", vec![], None),
         (Some(vendor), Method::GET, "/api/v1/programs", vec![], None),
