@@ -121,7 +121,7 @@ pub struct DiffQuery {
 
 /// What changed between two versions, key by key.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/policy/diff", tag = "policy", params(("id" = String, Path), DiffQuery),
-    responses((status = 200, body = PolicyDiff), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = PolicyDiff), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn diff(
     State(s): State<AppState>,
     who: ApiUser,
@@ -168,7 +168,7 @@ pub async fn validate(_who: ApiUser, Json(input): Json<PolicyInput>) -> Answer<V
 
 /// Drafts of a program's next policy (staff: all; council members: those shared with them).
 #[utoipa::path(get, path = "/api/v1/programs/{id}/policy/drafts", tag = "policy", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<PolicyDraft>), (status = 401, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<PolicyDraft>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn drafts(
     State(s): State<AppState>,
     who: ApiUser,

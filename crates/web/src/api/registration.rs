@@ -319,7 +319,7 @@ pub async fn engagement_request(
 
 /// The holding partner grants a pending engagement request.
 #[utoipa::path(post, path = "/api/v1/engagement-requests/{id}/grant", tag = "engagement", params(("id" = String, Path)), request_body = ReasonInput,
-    responses((status = 200, body = EngagementRequest), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = EngagementRequest), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn grant(
     State(s): State<AppState>,
     who: ApiUser,

@@ -778,3 +778,25 @@ async fn a_path_parameter_that_does_not_parse_is_a_problem_document() {
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
     assert_eq!(r.json()["errors"][0]["field"], "version");
 }
+
+#[test]
+fn answers_the_extractors_can_give_are_documented() {
+    // A path parameter that does not parse is a 404 (`extract::Path`); a query string or
+    // a body that does not parse is a 422 (`extract::Query`, `extract::Json`).
+    let doc = document();
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let takes = |place: &str| params.iter().any(|p| p["in"] == place);
+            let responses = &op["responses"];
+            if takes("path") && responses["404"].is_null() {
+                missing.push(format!("{method} {path}: 404"));
+            }
+            if (takes("query") || !op["requestBody"].is_null()) && responses["422"].is_null() {
+                missing.push(format!("{method} {path}: 422"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented answers: {missing:#?}");
+}
