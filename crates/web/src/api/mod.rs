@@ -78,8 +78,50 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) =
         policy_and_lifecycle(deals_and_partnerships(records(api))).split_for_parts();
     problem_content_type(&mut doc);
+    patch_bodies_require_nothing(&mut doc);
     let router = router.fallback(|| async { ApiError::NoRoute });
     (router, doc)
+}
+
+/// A PATCH lays its body over the current record (`ProgramInput::overlay` and the like), so
+/// no field of it is required, while a create with the same input type requires some. Each
+/// PATCH whose body type documents required fields gets a copy of it named `<Type>Patch`
+/// with none, so one input type serves both without the document claiming either wrongly.
+fn patch_bodies_require_nothing(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Ref, Schema};
+    const PREFIX: &str = "#/components/schemas/";
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for item in doc.paths.paths.values_mut() {
+        let Some(RefOr::T(body)) = item.patch.as_mut().and_then(|op| op.request_body.as_mut())
+        else {
+            continue;
+        };
+        for content in body.content.values_mut() {
+            let RefOr::T(content) = content else { continue };
+            let Some(RefOr::Ref(r)) = content.schema.as_mut() else {
+                continue;
+            };
+            let Some(name) = r.ref_location.strip_prefix(PREFIX).map(str::to_owned) else {
+                continue;
+            };
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get(&name) else {
+                continue;
+            };
+            if object.required.is_empty() {
+                continue;
+            }
+            let mut optional = object.clone();
+            optional.required.clear();
+            let patch = format!("{name}Patch");
+            components
+                .schemas
+                .insert(patch.clone(), RefOr::T(Schema::Object(optional)));
+            *r = Ref::from_schema_name(patch);
+        }
+    }
 }
 
 /// Documents every error answer (status 400 and up) with the content type it is sent

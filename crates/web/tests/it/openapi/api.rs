@@ -350,7 +350,13 @@ fn fill(template: &str, args: &[&str]) -> String {
 
 /// One API call of the conformance test: token, method, path template, the template's
 /// arguments and the body.
-type Call<'a> = (Option<&'a str>, Method, &'a str, Vec<&'a str>, Option<Value>);
+type Call<'a> = (
+    Option<&'a str>,
+    Method,
+    &'a str,
+    Vec<&'a str>,
+    Option<Value>,
+);
 
 async fn answers_match_the_documented_schemas(app: TestApp) {
     let doc = document();
@@ -799,4 +805,22 @@ fn answers_the_extractors_can_give_are_documented() {
         }
     }
     assert!(missing.is_empty(), "undocumented answers: {missing:#?}");
+}
+
+#[test]
+fn a_patch_body_requires_nothing() {
+    // `ProgramInput` requires a name and a kind to create, none to change.
+    let doc = document();
+    let op = &doc["paths"]["/api/v1/programs/{id}"]["patch"];
+    let schema = &op["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+    let name = schema.as_str().unwrap().rsplit('/').next().unwrap();
+    let patch = &doc["components"]["schemas"][name];
+    assert!(patch["properties"]["name"].is_object(), "{patch}");
+    assert!(
+        patch["required"].as_array().is_none_or(|r| r.is_empty()),
+        "{patch}"
+    );
+    let create = &doc["paths"]["/api/v1/programs"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    assert_eq!(create, "#/components/schemas/ProgramInput");
 }
