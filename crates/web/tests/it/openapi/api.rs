@@ -115,6 +115,58 @@ fn document() -> Value {
     serde_json::to_value(partnerops_web::openapi()).unwrap()
 }
 
+/// The documented path template a concrete path answers to: the one whose segments all
+/// match, literal segments preferred over placeholders (`/registrations/check` before
+/// `/registrations/{id}`).
+fn template_of<'d>(doc: &'d Value, path: &str) -> Option<&'d str> {
+    let path = path.split('?').next().unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').collect();
+    doc["paths"]
+        .as_object()?
+        .keys()
+        .filter_map(|t| {
+            let ts: Vec<&str> = t.split('/').collect();
+            if ts.len() != segments.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (a, b) in ts.iter().zip(&segments) {
+                if a.starts_with('{') {
+                    continue;
+                }
+                if a != b {
+                    return None;
+                }
+                literal += 1;
+            }
+            Some((literal, t.as_str()))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, t)| t)
+}
+
+/// Asserts that an answer of the API conforms to the document (see [`conformance`]).
+/// Answers of paths the document does not describe (no such route) are not checked.
+pub fn assert_conforms(method: &Method, path: &str, answer: &crate::http::Answer) {
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    if !path.starts_with("/api/v1/") {
+        return;
+    }
+    let doc = DOC.get_or_init(document);
+    let Some(template) = template_of(doc, path) else {
+        return;
+    };
+    if doc["paths"][template][method.as_str().to_lowercase()].is_null() {
+        return;
+    }
+    let failures = conformance(doc, method, template, answer);
+    assert!(
+        failures.is_empty(),
+        "{method} {path}: the answer breaks the OpenAPI document:\n{}",
+        failures.join("\n")
+    );
+}
+
 /// Asserts that the document's schema named `T::name()` is a string enum listing exactly
 /// the serde spellings of `values`.
 fn assert_wire_enum<T: utoipa::ToSchema + serde::Serialize>(doc: &Value, values: &[T]) {
@@ -823,4 +875,22 @@ fn a_patch_body_requires_nothing() {
     let create = &doc["paths"]["/api/v1/programs"]["post"]["requestBody"]["content"]["application/json"]
         ["schema"]["$ref"];
     assert_eq!(create, "#/components/schemas/ProgramInput");
+}
+
+#[test]
+fn every_api_answer_is_checked_against_its_template() {
+    // `Http::api` checks each answer against the operation `template_of` finds.
+    let doc = document();
+    for (path, template) in [
+        ("/api/v1/registrations/check", "/api/v1/registrations/check"),
+        ("/api/v1/registrations/reg_1", "/api/v1/registrations/{id}"),
+        (
+            "/api/v1/programs/prg_1/policy/versions/2?x=1",
+            "/api/v1/programs/{id}/policy/versions/{version}",
+        ),
+        ("/api/v1/programs?kind=reseller", "/api/v1/programs"),
+    ] {
+        assert_eq!(template_of(&doc, path), Some(template), "{path}");
+    }
+    assert_eq!(template_of(&doc, "/api/v1/secrets/x/y/z"), None);
 }
