@@ -282,6 +282,7 @@ pub struct ApiToken {
 #[serde(deny_unknown_fields)]
 pub struct NewTokenInput {
     /// What the token is for, e.g. "CRM sync".
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub name: Option<String>,
 }
 

@@ -1,10 +1,15 @@
 //! Extractors whose rejections are problem documents naming the field, instead of axum's
-//! plain-text defaults.
+//! plain-text defaults. Every API handler takes its body, query and path through these,
+//! never through axum's own extractors.
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use partnerops_core::Invalid;
 use serde::de::DeserializeOwned;
+
+use partnerops_core::FieldError;
 
 use crate::problem::ApiError;
 
@@ -61,5 +66,49 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         serde_urlencoded::from_str(raw)
             .map(Query)
             .map_err(|e| Invalid::one("query", "query_string", e.to_string()).into())
+    }
+}
+
+/// Path parameters. A value that does not parse (an id out of range, text where a number
+/// belongs) is answered with a `404` problem document naming the parameter: no resource
+/// has such an address.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(rejection) => {
+                // The rejection names a parameter by key or by position; positions are
+                // turned back into names from the raw parameters.
+                let names: Vec<String> = RawPathParams::from_request_parts(parts, state)
+                    .await
+                    .map(|raw| raw.iter().map(|(k, _)| k.to_owned()).collect())
+                    .unwrap_or_default();
+                let first = || names.first().cloned().unwrap_or_else(|| "path".to_owned());
+                let (field, message) = match &rejection {
+                    PathRejection::FailedToDeserializePathParams(e) => {
+                        let field = match e.kind() {
+                            ErrorKind::ParseErrorAtKey { key, .. }
+                            | ErrorKind::InvalidUtf8InPathParam { key }
+                            | ErrorKind::DeserializeError { key, .. } => key.clone(),
+                            ErrorKind::ParseErrorAtIndex { index, .. } => {
+                                names.get(*index).cloned().unwrap_or_else(first)
+                            }
+                            _ => first(),
+                        };
+                        (field, e.body_text())
+                    }
+                    other => (first(), other.body_text()),
+                };
+                Err(ApiError::BadPath(FieldError::new(
+                    &field,
+                    "path_parameter",
+                    format!("{field}: {message}"),
+                )))
+            }
+        }
     }
 }

@@ -36,6 +36,9 @@ pub enum ApiError {
     Unauthenticated,
     #[error("no such route")]
     NoRoute,
+    /// A path parameter that does not parse: no resource has that address.
+    #[error("bad path parameter")]
+    BadPath(FieldError),
 }
 
 impl From<Invalid> for ApiError {
@@ -72,6 +75,15 @@ impl ApiError {
                 "Not found",
                 "no API route matches this method and path",
             ),
+            ApiError::BadPath(e) => Problem {
+                errors: vec![e.clone()],
+                ..Problem::new(
+                    StatusCode::NOT_FOUND,
+                    "bad-path-parameter",
+                    "Not found",
+                    e.message.clone(),
+                )
+            },
             ApiError::Store(e) => match e {
                 StoreError::NotFound(kind) => Problem::new(
                     StatusCode::NOT_FOUND,

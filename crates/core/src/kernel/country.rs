@@ -76,10 +76,9 @@ impl fmt::Debug for Country {
 /// the API, the database and the UI all spell them the same way.
 #[macro_export]
 macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal / $label:literal),+ $(,)? }) => {
-        $(#[$doc])*
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal / $label:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
         }
@@ -112,6 +111,25 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        // Written by hand rather than derived: the derive does not see the variants'
+        // `#[serde(rename = $text)]` when it comes through this macro, and documented the
+        // Rust spelling (`Admin`) while the wire carries `admin`. The values here are
+        // `as_str`, the same literals serde renames to.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let description: Vec<&str> = [$($doc),*].iter().map(|l: &&str| l.trim()).collect();
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some(description.join("\n")).filter(|d| !d.is_empty()))
+                    .enum_values(Some(Self::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 

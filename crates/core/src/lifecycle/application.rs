@@ -70,20 +70,33 @@ pub struct Application {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationInput {
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub program_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub company: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub web_domain: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub partner_type: Option<String>,
     /// Headquarters country (ISO 3166 alpha-2).
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub country: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub employees: Option<i64>,
     /// Countries the company sells in (ISO 3166 alpha-2).
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub countries: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub verticals: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub vendor_relationships: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub target_customers: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub certified_staff: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub contact_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub contact_email: Option<String>,
 }
 

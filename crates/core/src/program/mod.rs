@@ -64,11 +64,16 @@ pub struct Program {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProgramInput {
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub kind: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub description: Option<String>,
     /// ISO 4217 code the program's targets are in; default USD.
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub currency: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub thesis: Option<ThesisInput>,
 }
 

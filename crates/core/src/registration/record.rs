@@ -166,8 +166,11 @@ pub struct HoldCheck {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccountRefInput {
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub web_domain: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub country: Option<String>,
 }
 

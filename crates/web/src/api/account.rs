@@ -2,7 +2,7 @@
 //! manager's answers to a duplicate review: merge ("same company") and distinct ("different
 //! companies"). The rules and the moves are the store's.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use partnerops_core::Invalid;
 use partnerops_core::account::{Account, AccountInput, AccountStatus};
@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::{AuditQuery, archived_param, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;

@@ -2,7 +2,7 @@
 //! standing of a partner) and governance (council, first cohort, activation report). Policy
 //! documents and drafts live in `policy`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use partnerops_core::Invalid;
 use partnerops_core::audit::EntityKind;
@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::filter;
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;

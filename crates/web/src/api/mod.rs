@@ -75,10 +75,85 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, doc) =
+    let (router, mut doc) =
         policy_and_lifecycle(deals_and_partnerships(records(api))).split_for_parts();
+    problem_content_type(&mut doc);
+    patch_bodies_require_nothing(&mut doc);
     let router = router.fallback(|| async { ApiError::NoRoute });
     (router, doc)
+}
+
+/// A PATCH lays its body over the current record (`ProgramInput::overlay` and the like), so
+/// no field of it is required, while a create with the same input type requires some. Each
+/// PATCH whose body type documents required fields gets a copy of it named `<Type>Patch`
+/// with none, so one input type serves both without the document claiming either wrongly.
+fn patch_bodies_require_nothing(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Ref, Schema};
+    const PREFIX: &str = "#/components/schemas/";
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for item in doc.paths.paths.values_mut() {
+        let Some(RefOr::T(body)) = item.patch.as_mut().and_then(|op| op.request_body.as_mut())
+        else {
+            continue;
+        };
+        for content in body.content.values_mut() {
+            let RefOr::T(content) = content else { continue };
+            let Some(RefOr::Ref(r)) = content.schema.as_mut() else {
+                continue;
+            };
+            let Some(name) = r.ref_location.strip_prefix(PREFIX).map(str::to_owned) else {
+                continue;
+            };
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get(&name) else {
+                continue;
+            };
+            if object.required.is_empty() {
+                continue;
+            }
+            let mut optional = object.clone();
+            optional.required.clear();
+            let patch = format!("{name}Patch");
+            components
+                .schemas
+                .insert(patch.clone(), RefOr::T(Schema::Object(optional)));
+            *r = Ref::from_schema_name(patch);
+        }
+    }
+}
+
+/// Documents every error answer (status 400 and up) with the content type it is sent
+/// with, `application/problem+json` (see `ApiError::into_response`). The paths declare
+/// `body = Problem`, which utoipa files under `application/json`; this is the one place
+/// that corrects it, so no path can forget.
+fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for op in ops.into_iter().flatten() {
+            for (status, response) in &mut op.responses.responses {
+                let is_error = status.parse::<u16>().is_ok_and(|s| s >= 400);
+                if let (true, RefOr::T(response)) = (is_error, response)
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response
+                        .content
+                        .insert("application/problem+json".to_owned(), content);
+                }
+            }
+        }
+    }
 }
 
 /// The document itself, the caller, programs and tiers, partners, accounts, users and tokens.

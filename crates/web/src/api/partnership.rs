@@ -1,6 +1,6 @@
 //! `/api/v1/charters` and `/api/v1/decision-trees`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use partnerops_core::audit::{AuditEvent, EntityKind};
@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::{AuditQuery, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -238,7 +238,7 @@ pub async fn set_tree(
 /// Evaluates a tree with the answers so far (question id → yes/no) and records it: the
 /// path taken and the outcome, or the next question to answer.
 #[utoipa::path(post, path = "/api/v1/decision-trees/{key}/evaluate", tag = "partnerships", params(("key" = String, Path)), request_body = TreeAnswers,
-    responses((status = 200, body = Evaluation), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Evaluation), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn evaluate(
     State(s): State<AppState>,
     who: ApiUser,

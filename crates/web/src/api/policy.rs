@@ -4,7 +4,7 @@
 //! registration settings published as policy versions
 //! (`/api/v1/programs/{id}/registration-policy`). Applications, onboarding and governance
 //! live in `lifecycle`; programs and tiers themselves in `program`.
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use partnerops_core::Invalid;
 use partnerops_core::policy::record::{DraftStatus, PolicyDiff, PolicyDraft, PolicyVersion};
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -26,8 +26,10 @@ type Created<T> = Result<(StatusCode, axum::Json<T>), ApiError>;
 #[serde(deny_unknown_fields)]
 pub struct PolicyInput {
     /// The whole policy as TOML.
+    #[schema(required = true, nullable = false)]
     pub document: Option<String>,
     /// Why it changes (required to publish or draft).
+    #[schema(nullable = false)]
     pub change_note: Option<String>,
 }
 
@@ -119,7 +121,7 @@ pub struct DiffQuery {
 
 /// What changed between two versions, key by key.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/policy/diff", tag = "policy", params(("id" = String, Path), DiffQuery),
-    responses((status = 200, body = PolicyDiff), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = PolicyDiff), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn diff(
     State(s): State<AppState>,
     who: ApiUser,
@@ -166,7 +168,7 @@ pub async fn validate(_who: ApiUser, Json(input): Json<PolicyInput>) -> Answer<V
 
 /// Drafts of a program's next policy (staff: all; council members: those shared with them).
 #[utoipa::path(get, path = "/api/v1/programs/{id}/policy/drafts", tag = "policy", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<PolicyDraft>), (status = 401, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<PolicyDraft>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn drafts(
     State(s): State<AppState>,
     who: ApiUser,

@@ -1,6 +1,6 @@
 //! `/api/v1/programs` and `/api/v1/tiers`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::{AuditQuery, archived_param, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;

@@ -1,6 +1,6 @@
 //! `/api/v1/registrations`, `/api/v1/engagement-requests`, `/api/v1/conflicts`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use partnerops_core::Invalid;
@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::{AuditQuery, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -319,7 +319,7 @@ pub async fn engagement_request(
 
 /// The holding partner grants a pending engagement request.
 #[utoipa::path(post, path = "/api/v1/engagement-requests/{id}/grant", tag = "engagement", params(("id" = String, Path)), request_body = ReasonInput,
-    responses((status = 200, body = EngagementRequest), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = EngagementRequest), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn grant(
     State(s): State<AppState>,
     who: ApiUser,

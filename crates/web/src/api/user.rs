@@ -1,6 +1,6 @@
 //! `/api/v1/me`, `/api/v1/users` and `/api/v1/tokens`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{AuditQuery, archived_param, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;

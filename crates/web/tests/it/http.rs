@@ -128,7 +128,10 @@ impl Http {
             }
             None => Bytes::new(),
         };
-        self.send(method, path, &headers, bytes).await
+        let answer = self.send(method.clone(), path, &headers, bytes).await;
+        // Every answer of the API test suite is checked against the OpenAPI document.
+        crate::openapi::api::assert_conforms(&method, path, &answer);
+        answer
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {

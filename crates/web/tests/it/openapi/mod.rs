@@ -1,3 +1,3 @@
 //! The OpenAPI document against the API router.
 
-mod api;
+pub mod api;
