@@ -36,6 +36,9 @@ pub enum ApiError {
     Unauthenticated,
     #[error("no such route")]
     NoRoute,
+    /// The path is an API route, but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// A path parameter that does not parse: no resource has that address.
     #[error("bad path parameter")]
     BadPath(FieldError),
@@ -74,6 +77,12 @@ impl ApiError {
                 "no-route",
                 "Not found",
                 "no API route matches this method and path",
+            ),
+            ApiError::MethodNotAllowed => Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                "this API route does not answer this method; the OpenAPI document lists the methods of each route",
             ),
             ApiError::BadPath(e) => Problem {
                 errors: vec![e.clone()],

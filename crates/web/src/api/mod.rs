@@ -79,7 +79,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         policy_and_lifecycle(deals_and_partnerships(records(api))).split_for_parts();
     problem_content_type(&mut doc);
     patch_bodies_require_nothing(&mut doc);
-    let router = router.fallback(|| async { ApiError::NoRoute });
+    // axum's own answers for an unknown route or a wrong method are plain text: ours are
+    // problem documents like every other API error.
+    let router = router
+        .fallback(|| async { ApiError::NoRoute })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
     (router, doc)
 }
 

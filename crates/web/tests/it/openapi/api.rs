@@ -837,6 +837,32 @@ async fn a_path_parameter_that_does_not_parse_is_a_problem_document() {
     assert_eq!(r.json()["errors"][0]["field"], "version");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_method_is_a_problem_document() {
+    let app = spawn(Db::Sqlite).await;
+    let w = app.world().await;
+    let auth = format!("Bearer {}", w.admin);
+    // `/api/v1/programs` answers GET and POST, not DELETE.
+    let r = app
+        .http
+        .send(
+            hyper::Method::DELETE,
+            "/api/v1/programs",
+            &[("authorization", auth.as_str())],
+            Default::default(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{}", r.text());
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/problem+json")
+    );
+    assert_eq!(
+        r.json()["type"],
+        "https://partnerops.dev/problems/method-not-allowed"
+    );
+}
+
 #[test]
 fn answers_the_extractors_can_give_are_documented() {
     // A path parameter that does not parse is a 404 (`extract::Path`); a query string or
