@@ -156,13 +156,14 @@ impl Store {
             .into_iter()
             .map(EventRow::into_event)
             .collect::<Result<Vec<_>>>()?;
-        // A registration's snapshots name the account it may duplicate, which is another
-        // partner's: a partner reads them without it.
-        if let (Scope::Partner(_), EntityKind::Registration) = (scope, kind) {
+        // Snapshots carry every field of the record; a partner reads them without the
+        // fields that name other partners' records.
+        if let Scope::Partner(_) = scope {
+            let hidden = kind.vendor_only_fields();
             for e in &mut events {
                 for snapshot in [e.before.as_mut(), e.after.as_mut()].into_iter().flatten() {
                     if let Some(fields) = snapshot.as_object_mut() {
-                        for f in partnerops_core::registration::record::VENDOR_ONLY_FIELDS {
+                        for f in hidden {
                             fields.remove(*f);
                         }
                     }

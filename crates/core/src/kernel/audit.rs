@@ -30,6 +30,19 @@ text_enum!(
     }
 );
 
+impl EntityKind {
+    /// Fields of this kind's records that only vendor staff may read, because they name
+    /// another partner's records (a registration's `possible_duplicate_of` is an account
+    /// another partner holds). Blanked for partners wherever a record's JSON reaches them:
+    /// the record itself and the snapshots in its audit trail.
+    pub fn vendor_only_fields(self) -> &'static [&'static str] {
+        match self {
+            EntityKind::Registration => &["possible_duplicate_of"],
+            _ => &[],
+        }
+    }
+}
+
 text_enum!(
     /// What happened to the record.
     AuditAction {

@@ -55,13 +55,10 @@ pub struct Registration {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Registration fields only vendor staff may read (they name other partners' accounts):
-/// blanked for partners in the registration and in the snapshots of its audit trail.
-pub const VENDOR_ONLY_FIELDS: &[&str] = &["possible_duplicate_of"];
-
 impl Registration {
     /// The registration as `scope` may read it: a partner never receives the id of an account
-    /// it holds no registration on, so `possible_duplicate_of` is blanked for partners.
+    /// it holds no registration on, so `possible_duplicate_of` is blanked for partners (the
+    /// same field `EntityKind::vendor_only_fields` names for the audit trail).
     pub fn seen_by(mut self, scope: &Scope) -> Registration {
         if let Scope::Partner(_) = scope {
             self.possible_duplicate_of = None;

@@ -250,15 +250,15 @@ impl Store {
                 currency: String,
             }
         }
-        let Scope::Partner(partner_id) = scope else {
+        if !matches!(scope, Scope::Partner(_)) {
             return Err(StoreError::NotFound(EntityKind::Program));
-        };
+        }
+        // Through the partner's own scope: the partner row it may read, and that row's program.
         let mut q = Sql::new(
             "SELECT programs.currency FROM programs programs \
-             JOIN partners partners ON partners.program_id = programs.id \
-             WHERE partners.id = ",
+             JOIN partners partners ON partners.program_id = programs.id WHERE 1 = 1",
         );
-        q.bind(partner_id.as_str());
+        crate::scope::restrict(&mut q, scope, EntityKind::Partner, "partners");
         let found: Option<CurrencyRow> = self.db.read().optional(&q).await?;
         let row = found.ok_or(StoreError::NotFound(EntityKind::Program))?;
         Currency::parse("currency", &row.currency)
