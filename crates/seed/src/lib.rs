@@ -38,6 +38,7 @@ use partnerops_core::program::{Program, ProgramInput, ProgramKind, ThesisInput};
 use partnerops_core::registration::record::{
     AccountRefInput, ActivityInput, CloseInput, ReasonInput, RegistrationInput,
 };
+use partnerops_core::registration::review::{DistinctInput, MergeInput};
 use partnerops_core::scope::Scope;
 use partnerops_core::user::{NewUserInput, Role};
 use partnerops_store::program::ProgramFilter;
@@ -171,7 +172,9 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: past registrations created"
     );
-    let registrations = past + create_registrations(store, &actor, &plan, &registering).await?;
+    let (live, held) = create_registrations(store, &actor, &plan, &registering).await?;
+    let reviews = create_duplicate_reviews(store, &actor, &held, &registering).await?;
+    let registrations = past + live + reviews;
     tracing::info!(
         registrations,
         elapsed_ms = ms(started),
@@ -279,10 +282,11 @@ async fn create_registrations(
     actor: &Actor,
     plan: &Plan,
     partners: &[String],
-) -> Result<usize, StoreError> {
+) -> Result<(usize, Vec<Held>), StoreError> {
     if partners.is_empty() {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
+    let mut held = Vec::new();
     let live = plan::live_registration_accounts(plan.accounts.len());
     let count = live.len();
     for (i, &a) in live.iter().enumerate() {
@@ -304,6 +308,14 @@ async fn create_registrations(
         };
         let reg = store.submit_registration(actor, &input).await?;
         let id = reg.id.to_string();
+        if matches!(i % 6, 0 | 2 | 4 | 5) {
+            held.push(Held {
+                holder: i % partners.len(),
+                account_id: reg.account_id.to_string(),
+                name: account.name.clone(),
+                country: account.country.to_owned(),
+            });
+        }
         let reason = |r: &str| ReasonInput {
             reason: Some(r.to_owned()),
         };
@@ -350,7 +362,96 @@ async fn create_registrations(
             }
         }
     }
-    Ok(count)
+    Ok((count, held))
+}
+
+/// An account a live registration holds, for the duplicate reviews.
+struct Held {
+    /// The holding partner's index among the registering partners.
+    holder: usize,
+    account_id: String,
+    name: String,
+    country: String,
+}
+
+/// The duplicate review, filled: another partner registers a near spelling of three held
+/// accounts by name only, so each waits for review with a system conflict case. The first
+/// is left for a channel manager; the second is answered "different companies"; the third
+/// is rejected and its account merged into the held one. Only when the demo has enough live
+/// registrations (small test seeds get none).
+async fn create_duplicate_reviews(
+    store: &Store,
+    actor: &Actor,
+    held: &[Held],
+    partners: &[String],
+) -> Result<usize, StoreError> {
+    if partners.len() < 2 || held.len() < 6 {
+        return Ok(0);
+    }
+    let near: Vec<(&Held, String)> = held
+        .iter()
+        .filter_map(|h| near_spelling(&h.name).map(|n| (h, n)))
+        .take(3)
+        .collect();
+    for (k, (h, name)) in near.iter().enumerate() {
+        let input = RegistrationInput {
+            partner_id: Some(partners[(h.holder + 1) % partners.len()].clone()),
+            account: Some(AccountRefInput {
+                name: Some(name.clone()),
+                web_domain: None,
+                country: Some(h.country.clone()),
+            }),
+            title: Some(format!("{name} platform rollout")),
+            product: Some(DEAL_PRODUCTS[k % DEAL_PRODUCTS.len()].to_owned()),
+            estimated_arr_minor: Some(usd(18_000)),
+            ..Default::default()
+        };
+        let reg = store.submit_registration(actor, &input).await?;
+        let account_id = reg.account_id.to_string();
+        match k {
+            0 => {}
+            1 => {
+                let answer = DistinctInput {
+                    from: Some(h.account_id.clone()),
+                    reason: Some("different legal entities, checked with the partner".into()),
+                };
+                store
+                    .mark_accounts_distinct(actor, &account_id, &answer)
+                    .await?;
+            }
+            _ => {
+                let reason = ReasonInput {
+                    reason: Some(format!(
+                        "{} is already registered by another partner",
+                        h.name
+                    )),
+                };
+                store
+                    .reject_registration(actor, reg.id.as_str(), &reason)
+                    .await?;
+                let answer = MergeInput {
+                    into: Some(h.account_id.clone()),
+                    reason: Some("same company, a spelling variant".into()),
+                };
+                store.merge_accounts(actor, &account_id, &answer).await?;
+            }
+        }
+    }
+    Ok(near.len())
+}
+
+/// A spelling variant close enough to be a near match but not the same normalised name: a
+/// letter doubled after the matching block (the first four letters).
+fn near_spelling(name: &str) -> Option<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let at = 5;
+    let c = *chars.get(at)?;
+    if chars.len() < 8 || !c.is_alphabetic() {
+        return None;
+    }
+    let mut out: String = chars[..=at].iter().collect();
+    out.extend(&chars[at..]);
+    Some(out)
 }
 
 /// The store with its clock stopped at `at`: what it writes then is dated `at`.
