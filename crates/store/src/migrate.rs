@@ -59,6 +59,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_account_merge.sql"),
         postgres: include_str!("../migrations/postgres/0006_account_merge.sql"),
     },
+    Migration {
+        version: 7,
+        name: "pipeline",
+        sqlite: include_str!("../migrations/sqlite/0007_pipeline.sql"),
+        postgres: include_str!("../migrations/postgres/0007_pipeline.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -27,6 +27,9 @@ text_enum!(
         PolicyDraft = "policy_draft" / "Policy draft",
         Application = "application" / "Application",
         Council = "advisory_council" / "Advisory council",
+        Opportunity = "opportunity" / "Opportunity",
+        Touchpoint = "touchpoint" / "Touchpoint",
+        FxRate = "fx_rate" / "Currency rate",
     }
 );
 

@@ -111,6 +111,12 @@ entity_id!(/// An invitation for a new user to set a password.
     InvitationId, "inv");
 entity_id!(/// A partner's move from one tier to another.
     TierChangeId, "tch");
+entity_id!(/// An opportunity in the pipeline.
+    OpportunityId, "opp");
+entity_id!(/// One recorded stage change of an opportunity.
+    StageChangeId, "stc");
+entity_id!(/// A partner's recorded influence on an opportunity.
+    TouchpointId, "tpt");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

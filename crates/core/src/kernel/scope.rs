@@ -91,6 +91,14 @@ pub enum Action<'a> {
     SignCharter(&'a PartnerId),
     /// Open charters, move phases, review gates, end partnerships, adjust decision trees.
     GovernPartnership,
+    /// Create any opportunity, edit or reopen one, log touchpoints for any partner (vendor
+    /// staff who sell: admins, channel managers, direct sales).
+    WorkPipeline,
+    /// Work an opportunity this partner brought (edit, move, close) or log this partner's
+    /// touchpoints: the partner's own users, and vendor staff who sell.
+    WorkOpportunity(&'a PartnerId),
+    /// Edit or import the dated currency-rate table (admins, channel managers, finance).
+    WriteFxRates,
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -111,10 +119,19 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         // Consent is the partner's to give, never the vendor's.
         (ChannelManager, Action::RespondToEngagement(_)) => false,
         (ChannelManager, _) => true,
-        (DirectSales, Action::WriteAccount | Action::EngageAccount) => true,
+        (
+            DirectSales,
+            Action::WriteAccount
+            | Action::EngageAccount
+            | Action::WorkPipeline
+            | Action::WorkOpportunity(_),
+        ) => true,
+        (MarketingFinance, Action::WriteFxRates) => true,
         (
             PartnerAdmin | PartnerRep,
-            Action::WorkRegistration(p) | Action::RespondToEngagement(p),
+            Action::WorkRegistration(p)
+            | Action::RespondToEngagement(p)
+            | Action::WorkOpportunity(p),
         ) => who.partner_id() == Some(*p),
         (
             PartnerAdmin,
@@ -163,6 +180,15 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             "role.govern_partnership",
             "open charters, move phases, review gates or end partnerships",
         ),
+        Action::WorkPipeline => (
+            "role.work_pipeline",
+            "create, edit or reopen opportunities for any partner",
+        ),
+        Action::WorkOpportunity(_) => (
+            "role.work_opportunity",
+            "work this opportunity: only the partner that brought it, and vendor staff who sell",
+        ),
+        Action::WriteFxRates => ("role.write_fx_rates", "change the currency-rate table"),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",
             "answer engagement requests: only the partner holding the account can",
@@ -336,5 +362,28 @@ mod tests {
         assert!(authorize(&sales, &Action::EngageAccount).is_ok());
         assert!(authorize(&sales, &Action::DecideRegistration).is_err());
         assert!(authorize(&fin, &Action::EngageAccount).is_err());
+    }
+
+    #[test]
+    fn pipeline_roles() {
+        let a = pid(1);
+        let b = pid(2);
+        let rep = who(Role::PartnerRep, Some(a.clone()));
+        let admin_b = who(Role::PartnerAdmin, Some(b.clone()));
+        let sales = who(Role::DirectSales, None);
+        let fin = who(Role::MarketingFinance, None);
+        let cm = who(Role::ChannelManager, None);
+        assert!(authorize(&rep, &Action::WorkOpportunity(&a)).is_ok());
+        let err = authorize(&admin_b, &Action::WorkOpportunity(&a)).unwrap_err();
+        assert_eq!(err.rule, "role.work_opportunity");
+        assert!(authorize(&rep, &Action::WorkPipeline).is_err());
+        assert!(authorize(&rep, &Action::WriteFxRates).is_err());
+        assert!(authorize(&sales, &Action::WorkPipeline).is_ok());
+        assert!(authorize(&sales, &Action::WorkOpportunity(&a)).is_ok());
+        assert!(authorize(&sales, &Action::WriteFxRates).is_err());
+        assert!(authorize(&fin, &Action::WriteFxRates).is_ok());
+        assert!(authorize(&fin, &Action::WorkPipeline).is_err());
+        assert!(authorize(&cm, &Action::WorkPipeline).is_ok());
+        assert!(authorize(&cm, &Action::WriteFxRates).is_ok());
     }
 }

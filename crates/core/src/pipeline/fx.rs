@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::forecast::div_round_half_even;
 use crate::kernel::money::{Currency, Money};
+use crate::partner::parse_date;
 use crate::{FieldError, Invalid};
 
 /// Scale of a fixed-point rate: 10^8.
@@ -119,10 +120,162 @@ impl Rates {
     }
 }
 
+/// One row of the rate table as shown, with the decimal spelling of its rate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FxRate {
+    pub from: Currency,
+    pub to: Currency,
+    pub effective_on: NaiveDate,
+    /// Decimal, e.g. `1.085`.
+    pub rate: String,
+    pub rate_e8: i64,
+    pub updated_by_name: String,
+}
+
+/// Raw input for one rate (a form, the API, or one CSV row with the header
+/// `from,to,effective_on,rate`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FxRateInput {
+    /// ISO 4217.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub from: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub to: Option<String>,
+    /// `YYYY-MM-DD`: the rate applies from this day until a later one takes over.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub effective_on: Option<String>,
+    /// One unit of `from` in units of `to`, decimal with at most 8 decimals.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub rate: Option<String>,
+}
+
+impl FxRateInput {
+    /// Parses one rate; `prefix` goes before each field name (`rows[3].` for a CSV row).
+    pub fn parse(&self, prefix: &str) -> Result<Rate, Invalid> {
+        let mut inv = Invalid::new();
+        let field = |name: &str, raw: &Option<String>| {
+            let f = format!("{prefix}{name}");
+            match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(v) => Ok((f, v.to_owned())),
+                None => Err(FieldError::new(&f, "required", format!("{f} is required"))),
+            }
+        };
+        let from = field("from", &self.from).and_then(|(f, v)| Currency::parse(&f, &v));
+        let to = field("to", &self.to).and_then(|(f, v)| Currency::parse(&f, &v));
+        let on = field("effective_on", &self.effective_on).and_then(|(f, v)| parse_date(&f, &v));
+        let rate = field("rate", &self.rate).and_then(|(f, v)| parse_rate(&f, &v));
+        let (from, to, on, rate) = (
+            inv.check(from),
+            inv.check(to),
+            inv.check(on),
+            inv.check(rate),
+        );
+        if let (Some(a), Some(b)) = (from, to)
+            && a == b
+        {
+            inv.add(
+                &format!("{prefix}to"),
+                "different_currency",
+                format!("{prefix}to must differ from {prefix}from (a currency converts to itself at 1)"),
+            );
+        }
+        inv.finish(|| {
+            Some(Rate {
+                from: from?,
+                to: to?,
+                effective_on: on?,
+                rate_e8: rate?,
+            })
+        })
+    }
+}
+
+/// Parses a rate table in CSV with the header `from,to,effective_on,rate` (any column
+/// order, extra columns refused). Every problem names its row (`rows[N]`, counting data
+/// rows from 1, as a spreadsheet user reads them after the header) and the field; one bad
+/// row refuses the whole file, so an import is all or nothing.
+pub fn parse_rates_csv(text: &str) -> Result<Vec<Rate>, Invalid> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| Invalid::one("file", "csv", format!("the file is not CSV: {e}")))?
+        .clone();
+    let expected = ["from", "to", "effective_on", "rate"];
+    let mut columns = [usize::MAX; 4];
+    for (i, h) in headers.iter().enumerate() {
+        match expected.iter().position(|e| e.eq_ignore_ascii_case(h)) {
+            Some(j) => columns[j] = i,
+            None => {
+                return Err(Invalid::one(
+                    "file",
+                    "csv_header",
+                    format!(
+                        "unknown column \"{h}\"; the header must be: from,to,effective_on,rate"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(j) = columns.iter().position(|c| *c == usize::MAX) {
+        return Err(Invalid::one(
+            "file",
+            "csv_header",
+            format!(
+                "the column \"{}\" is missing; the header must be: from,to,effective_on,rate",
+                expected[j]
+            ),
+        ));
+    }
+    let mut inv = Invalid::new();
+    let mut rates = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let prefix = format!("rows[{}].", n + 1);
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                inv.add(&format!("rows[{}]", n + 1), "csv", format!("row {}: {e}", n + 1));
+                continue;
+            }
+        };
+        let cell = |j: usize| record.get(columns[j]).map(str::to_owned);
+        let input = FxRateInput {
+            from: cell(0),
+            to: cell(1),
+            effective_on: cell(2),
+            rate: cell(3),
+        };
+        match input.parse(&prefix) {
+            Ok(r) => rates.push(r),
+            Err(e) => inv.errors.extend(e.errors),
+        }
+    }
+    if rates.is_empty() && inv.errors.is_empty() {
+        inv.add("file", "csv_empty", "the file has no rows after the header");
+    }
+    inv.finish(|| Some(rates))
+}
+
+/// The decimal spelling of a fixed-point rate, without trailing zeros (`1.085`).
+pub fn format_rate(rate_e8: i64) -> String {
+    let whole = rate_e8 / RATE_SCALE;
+    let frac = rate_e8 % RATE_SCALE;
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let digits = format!("{frac:08}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
 /// What an opportunity stores when it closes: the rate in force on the close date, from its
 /// currency to the program's reporting currency, with the date that rate took effect (so a
 /// report can say which row of the table it used). Later edits to the table never change it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RateAtClose {
     pub from: Currency,
     pub to: Currency,
@@ -252,6 +405,46 @@ mod tests {
             to: c(to),
             effective_on: on,
             rate_e8,
+        }
+    }
+
+    #[test]
+    fn csv_import_is_all_or_nothing_and_names_rows() {
+        let ok = parse_rates_csv("rate,from,to,effective_on\n1.085,EUR,USD,2026-01-01\n0.79,USD,GBP,2026-01-01\n")
+            .unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[0].rate_e8, 108_500_000);
+        assert_eq!(ok[1].to, c("GBP"));
+        let e = parse_rates_csv(
+            "from,to,effective_on,rate\nEUR,USD,2026-01-01,1.1\nEUR,EUR,2026-13-01,-2\n",
+        )
+        .unwrap_err();
+        let got: Vec<(&str, &str)> = e
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.rule.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("rows[2].effective_on", "date"),
+                ("rows[2].rate", "decimal_rate"),
+                ("rows[2].to", "different_currency"),
+            ]
+        );
+        let e = parse_rates_csv("from,to,day,rate\n").unwrap_err();
+        assert_eq!(e.errors[0].rule, "csv_header");
+        let e = parse_rates_csv("from,to,effective_on,rate\n").unwrap_err();
+        assert_eq!(e.errors[0].rule, "csv_empty");
+    }
+
+    #[test]
+    fn rates_print_without_trailing_zeros() {
+        assert_eq!(format_rate(108_500_000), "1.085");
+        assert_eq!(format_rate(RATE_SCALE), "1");
+        assert_eq!(format_rate(912_345), "0.00912345");
+        for raw in ["1.085", "0.00912345", "150.5"] {
+            assert_eq!(format_rate(parse_rate("r", raw).unwrap()), raw);
         }
     }
 

@@ -1,13 +1,17 @@
-//! Opportunities as input arrives: the source and route vocabularies and the parsing of a new
-//! opportunity, with every problem naming its field and rule. Stored records and their views
-//! come with the store slice; nothing here reads data.
+//! Opportunities: the source and route vocabularies, the parsing of a new opportunity and of
+//! a change to one (every problem naming its field and rule), the record as the API shows
+//! it, and its stage history. Nothing here reads data.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Stage;
+use super::fx::RateAtClose;
 use super::policy::PipelinePolicy;
-use crate::kernel::ids::{AccountId, PartnerId, UserId, parse_id};
+use crate::kernel::ids::{
+    AccountId, OpportunityId, PartnerId, ProgramId, RegistrationId, StageChangeId, UserId,
+    parse_id,
+};
 use crate::kernel::invalid::text;
 use crate::kernel::money::{Currency, Money};
 use crate::partner::parse_date;
@@ -39,6 +43,16 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// The cloud marketplace's kind, as stored and filtered (`other` carries a name apart).
+    MarketplaceKind {
+        Aws = "aws" / "AWS Marketplace",
+        Azure = "azure" / "Microsoft Azure Marketplace",
+        GoogleCloud = "google_cloud" / "Google Cloud Marketplace",
+        Other = "other" / "Other marketplace",
+    }
+);
+
 /// The cloud marketplace a deal transacts through. Wire: `"aws"`, `"azure"`,
 /// `"google_cloud"`, or `{"other": "<name>"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,6 +72,23 @@ impl Marketplace {
             Marketplace::Azure => "azure",
             Marketplace::GoogleCloud => "google_cloud",
             Marketplace::Other(_) => "other",
+        }
+    }
+
+    pub fn kind(&self) -> MarketplaceKind {
+        match self {
+            Marketplace::Aws => MarketplaceKind::Aws,
+            Marketplace::Azure => MarketplaceKind::Azure,
+            Marketplace::GoogleCloud => MarketplaceKind::GoogleCloud,
+            Marketplace::Other(_) => MarketplaceKind::Other,
+        }
+    }
+
+    /// The name of an "other" marketplace.
+    pub fn other_name(&self) -> Option<&str> {
+        match self {
+            Marketplace::Other(name) => Some(name),
+            _ => None,
         }
     }
 
@@ -107,6 +138,9 @@ impl Route {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpportunityInput {
+    /// The program; taken from the partner when one is given, required for a direct deal
+    /// when the vendor runs more than one program.
+    pub program_id: Option<String>,
     pub account_id: Option<String>,
     pub title: Option<String>,
     /// Annual recurring revenue in minor units (0 or more).
@@ -135,6 +169,7 @@ pub struct OpportunityInput {
 /// A new opportunity, parsed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpportunityFields {
+    pub program_id: Option<ProgramId>,
     pub account_id: AccountId,
     pub title: String,
     pub amount: Money,
@@ -147,6 +182,243 @@ pub struct OpportunityFields {
     pub vendor_owner_id: Option<UserId>,
     pub partner_owner_id: Option<UserId>,
     pub next_step: Option<String>,
+}
+
+/// An opportunity as the API and the pages show it. The route is flat (`route`,
+/// `marketplace`, `marketplace_name`) so a list can be filtered by each part.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Opportunity {
+    pub id: OpportunityId,
+    pub program_id: ProgramId,
+    pub account_id: AccountId,
+    pub account_name: String,
+    /// The partner that brought the deal (absent for direct deals). Partners that only
+    /// influenced it are on its touchpoints.
+    pub partner_id: Option<PartnerId>,
+    pub partner_name: Option<String>,
+    /// The registration this opportunity came from, if any (linked both ways).
+    pub registration_id: Option<RegistrationId>,
+    pub title: String,
+    /// Annual recurring revenue.
+    pub amount: Money,
+    pub expected_close_on: NaiveDate,
+    /// An open stage key of the program's policy, or `won` / `lost`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub stage: Stage,
+    /// Win probability set when the opportunity entered its stage (the stage's default in
+    /// the policy of that moment), in basis points.
+    pub probability_bp: u32,
+    /// `amount × probability`, rounded half to even to a minor unit.
+    pub weighted_minor: i64,
+    pub stage_entered_at: DateTime<Utc>,
+    pub source: OpportunitySource,
+    pub route: Option<RouteKind>,
+    pub marketplace: Option<MarketplaceKind>,
+    pub marketplace_name: Option<String>,
+    pub vendor_owner_id: Option<UserId>,
+    pub partner_owner_id: Option<UserId>,
+    pub next_step: Option<String>,
+    pub closed_on: Option<NaiveDate>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub lost_reason: Option<String>,
+    /// The rate in force on the close date, into the program's currency; kept so reports
+    /// never drift with later rates.
+    pub rate_at_close: Option<RateAtClose>,
+    /// The amount in the program's currency at that rate.
+    pub amount_at_close: Option<Money>,
+    pub policy_version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Opportunity {
+    /// The route as one value, rebuilt from its flat parts.
+    pub fn full_route(&self) -> Option<Route> {
+        let kind = self.route?;
+        Some(match kind {
+            RouteKind::Resale => Route::Resale,
+            RouteKind::Referral => Route::Referral,
+            RouteKind::CoSell => Route::CoSell,
+            RouteKind::CloudMarketplace => Route::CloudMarketplace(match self.marketplace? {
+                MarketplaceKind::Aws => Marketplace::Aws,
+                MarketplaceKind::Azure => Marketplace::Azure,
+                MarketplaceKind::GoogleCloud => Marketplace::GoogleCloud,
+                MarketplaceKind::Other => {
+                    Marketplace::Other(self.marketplace_name.clone().unwrap_or_default())
+                }
+            }),
+        })
+    }
+
+    /// The input that would create this opportunity as it is now; a change is laid over it
+    /// ([`OpportunityPatch::overlay`]) and parsed by the same rules as a create.
+    pub fn as_input(&self) -> OpportunityInput {
+        let route = self.full_route();
+        let marketplace = route.as_ref().and_then(Route::marketplace);
+        OpportunityInput {
+            program_id: Some(self.program_id.to_string()),
+            account_id: Some(self.account_id.to_string()),
+            title: Some(self.title.clone()),
+            amount_minor: Some(self.amount.amount_minor),
+            currency: Some(self.amount.currency.as_str().to_owned()),
+            expected_close_on: Some(self.expected_close_on.to_string()),
+            stage: match &self.stage {
+                Stage::Open(k) => Some(k.clone()),
+                _ => None,
+            },
+            source: Some(self.source.as_str().to_owned()),
+            route: self.route.map(|r| r.as_str().to_owned()),
+            marketplace: marketplace.map(|m| m.as_str().to_owned()),
+            marketplace_name: marketplace.and_then(|m| m.other_name().map(str::to_owned)),
+            partner_id: self.partner_id.as_ref().map(ToString::to_string),
+            vendor_owner_id: self.vendor_owner_id.as_ref().map(ToString::to_string),
+            partner_owner_id: self.partner_owner_id.as_ref().map(ToString::to_string),
+            next_step: self.next_step.clone(),
+        }
+    }
+}
+
+/// A change to an open opportunity: only the fields given change; an empty string clears an
+/// optional one. The stage moves with its own action, and the source and the partner are
+/// fixed at creation (a partner that helped later is recorded with a touchpoint).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpportunityPatch {
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub title: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub amount_minor: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub currency: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub expected_close_on: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub route: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub marketplace: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub marketplace_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub vendor_owner_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub partner_owner_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub next_step: Option<String>,
+}
+
+impl OpportunityPatch {
+    /// `current` with the given fields replaced. Changing the route drops a marketplace that
+    /// the new route does not take, unless the patch gives one.
+    pub fn overlay(&self, mut current: OpportunityInput) -> OpportunityInput {
+        fn set(slot: &mut Option<String>, new: &Option<String>) {
+            if let Some(v) = new {
+                *slot = Some(v.clone());
+            }
+        }
+        set(&mut current.title, &self.title);
+        if let Some(a) = self.amount_minor {
+            current.amount_minor = Some(a);
+        }
+        set(&mut current.currency, &self.currency);
+        set(&mut current.expected_close_on, &self.expected_close_on);
+        if self.route.is_some() {
+            current.marketplace = None;
+            current.marketplace_name = None;
+        }
+        set(&mut current.route, &self.route);
+        if self.marketplace.is_some() {
+            current.marketplace_name = None;
+        }
+        set(&mut current.marketplace, &self.marketplace);
+        set(&mut current.marketplace_name, &self.marketplace_name);
+        set(&mut current.vendor_owner_id, &self.vendor_owner_id);
+        set(&mut current.partner_owner_id, &self.partner_owner_id);
+        set(&mut current.next_step, &self.next_step);
+        current
+    }
+}
+
+/// Moving to another open stage.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MoveInput {
+    /// An open stage key of the program's policy.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub stage: Option<String>,
+}
+
+/// Closing won or lost.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CloseOpportunityInput {
+    /// `won` or `lost`.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub outcome: Option<String>,
+    /// The day the deal was won or lost, `YYYY-MM-DD`, not after today.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub close_on: Option<String>,
+    /// With `lost`: one of the program's lost reasons.
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub lost_reason: Option<String>,
+}
+
+text_enum!(
+    /// How an opportunity closes.
+    CloseOutcome {
+        Won = "won" / "Won",
+        Lost = "lost" / "Lost",
+    }
+);
+
+impl CloseOpportunityInput {
+    /// The outcome and close date; the lost reason and the date's rules are the stage
+    /// rules' (they answer with a decision).
+    pub fn parse(&self) -> Result<(CloseOutcome, Option<NaiveDate>), Invalid> {
+        let mut inv = Invalid::new();
+        let outcome = match present(self.outcome.as_deref()) {
+            Some(raw) => inv.check(CloseOutcome::parse("outcome", raw)),
+            None => inv.check(Err(required("outcome"))),
+        };
+        let close_on = match present(self.close_on.as_deref()) {
+            Some(raw) => inv.check(parse_date("close_on", raw)).map(Some),
+            None => Some(None),
+        };
+        inv.finish(|| Some((outcome?, close_on?)))
+    }
+}
+
+/// Reopening a closed opportunity.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReopenInput {
+    /// The open stage it goes back to.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub stage: Option<String>,
+    /// Why; kept in the audit trail.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub reason: Option<String>,
+}
+
+/// One entry of an opportunity's stage history, as shown.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StageHistoryEntry {
+    pub id: StageChangeId,
+    /// Absent for the entry that created the opportunity.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub from_stage: Option<Stage>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub to_stage: Stage,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    /// The decision's sentence (`moved forward from …`).
+    pub reason: String,
 }
 
 fn present(raw: Option<&str>) -> Option<&str> {
@@ -172,6 +444,8 @@ impl OpportunityFields {
     /// Parses input against the program's pipeline policy (for the stage).
     pub fn parse(input: &OpportunityInput, policy: &PipelinePolicy) -> Result<Self, Invalid> {
         let mut inv = Invalid::new();
+        let program_id =
+            optional_id::<ProgramId>(&mut inv, "program_id", input.program_id.as_deref());
         let account_id = match present(input.account_id.as_deref()) {
             Some(raw) => inv.check(parse_id::<AccountId>("account_id", raw)),
             None => inv.check(Err(required("account_id"))),
@@ -237,6 +511,7 @@ impl OpportunityFields {
         ));
         inv.finish(|| {
             Some(OpportunityFields {
+                program_id: program_id?,
                 account_id: account_id?,
                 title: title?,
                 amount: Money::new(amount_minor?, currency?),
@@ -537,5 +812,68 @@ mod tests {
                 pair("next_step", "max_length"),
             ]
         );
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_it_gives_and_drops_a_stale_marketplace() {
+        let mut current = input();
+        current.route = Some("cloud_marketplace".into());
+        current.marketplace = Some("other".into());
+        current.marketplace_name = Some("Oracle".into());
+        current.next_step = Some("call".into());
+        let patch = OpportunityPatch {
+            route: Some("co_sell".into()),
+            amount_minor: Some(5),
+            ..OpportunityPatch::default()
+        };
+        let f = parse(&patch.overlay(current.clone())).unwrap();
+        assert_eq!(f.route, Some(Route::CoSell));
+        assert_eq!(f.amount.amount_minor, 5);
+        assert_eq!(f.next_step.as_deref(), Some("call"));
+        let patch = OpportunityPatch {
+            marketplace: Some("aws".into()),
+            ..OpportunityPatch::default()
+        };
+        let f = parse(&patch.overlay(current.clone())).unwrap();
+        assert_eq!(f.route, Some(Route::CloudMarketplace(Marketplace::Aws)));
+        let clear = OpportunityPatch {
+            next_step: Some(String::new()),
+            ..OpportunityPatch::default()
+        };
+        assert_eq!(parse(&clear.overlay(current)).unwrap().next_step, None);
+    }
+
+    #[test]
+    fn close_input_names_outcome_and_date() {
+        let ok = CloseOpportunityInput {
+            outcome: Some("won".into()),
+            close_on: Some("2026-02-28".into()),
+            lost_reason: None,
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(ok.0, CloseOutcome::Won);
+        assert_eq!(ok.1, NaiveDate::from_ymd_opt(2026, 2, 28));
+        let e = CloseOpportunityInput {
+            outcome: Some("tie".into()),
+            close_on: Some("2026-02-29".into()),
+            lost_reason: None,
+        }
+        .parse()
+        .unwrap_err();
+        let got: Vec<(&str, &str)> = e
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.rule.as_str()))
+            .collect();
+        assert_eq!(got, [("outcome", "one_of"), ("close_on", "date")]);
+        // No date is the stage rule's refusal (it answers with a decision), not a parse error.
+        let none = CloseOpportunityInput {
+            outcome: Some("lost".into()),
+            ..CloseOpportunityInput::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(none, (CloseOutcome::Lost, None));
     }
 }

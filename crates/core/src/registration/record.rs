@@ -10,8 +10,8 @@ use super::{
 };
 use crate::kernel::country::Country;
 use crate::kernel::ids::{
-    AccountId, ActivityId, ConflictId, DecisionId, EngagementId, PartnerId, ProgramId,
-    RegistrationId, UserId, parse_id,
+    AccountId, ActivityId, ConflictId, DecisionId, EngagementId, OpportunityId, PartnerId,
+    ProgramId, RegistrationId, UserId, parse_id,
 };
 use crate::kernel::invalid::text;
 use crate::kernel::money::{Currency, Money};
@@ -50,6 +50,8 @@ pub struct Registration {
     /// Whether the registration waits for a duplicate review (its name is close to an
     /// account another partner holds); shown to the partner too, without naming the account.
     pub in_duplicate_review: bool,
+    /// The opportunity the approval opened (linked both ways); closing it closes this.
+    pub opportunity_id: Option<OpportunityId>,
     pub policy_version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

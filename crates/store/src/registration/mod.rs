@@ -25,7 +25,7 @@ use partnerops_core::account::{Account, AccountFields, AccountInput};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::country::Country;
 use partnerops_core::ids::{
-    AccountId, ActivityId, EntityId, PartnerId, ProgramId, RegistrationId, UserId,
+    AccountId, ActivityId, EntityId, OpportunityId, PartnerId, ProgramId, RegistrationId, UserId,
 };
 use partnerops_core::money::{Currency, Money};
 use partnerops_core::page::{Page, PageRequest, SortKey};
@@ -73,6 +73,7 @@ row! {
         sla_missed_at: Option<DateTime<Utc>>,
         closed_at: Option<DateTime<Utc>>,
         possible_duplicate_of: Option<String>,
+        opportunity_id: Option<String>,
         policy_version: i64,
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
@@ -82,7 +83,7 @@ row! {
 impl Entity for Registration {
     const KIND: EntityKind = EntityKind::Registration;
     const TABLE: &'static str = "registrations";
-    const SELECT: &'static str = "SELECT registrations.id, registrations.program_id, registrations.partner_id, registrations.account_id, a.name AS account_name, a.web_domain AS account_domain, registrations.status, registrations.title, registrations.product, registrations.est_arr_minor, registrations.currency, registrations.expected_close_on, registrations.submitted_at, registrations.approved_at, registrations.expires_at, registrations.renewals, registrations.last_activity_at, registrations.sla_due_at, registrations.sla_missed_at, registrations.closed_at, registrations.possible_duplicate_of, registrations.policy_version, registrations.created_at, registrations.updated_at FROM registrations registrations JOIN accounts a ON a.id = registrations.account_id WHERE 1 = 1";
+    const SELECT: &'static str = "SELECT registrations.id, registrations.program_id, registrations.partner_id, registrations.account_id, a.name AS account_name, a.web_domain AS account_domain, registrations.status, registrations.title, registrations.product, registrations.est_arr_minor, registrations.currency, registrations.expected_close_on, registrations.submitted_at, registrations.approved_at, registrations.expires_at, registrations.renewals, registrations.last_activity_at, registrations.sla_due_at, registrations.sla_missed_at, registrations.closed_at, registrations.possible_duplicate_of, registrations.opportunity_id, registrations.policy_version, registrations.created_at, registrations.updated_at FROM registrations registrations JOIN accounts a ON a.id = registrations.account_id WHERE 1 = 1";
     const SORTS: &'static [(&'static str, &'static str)] = &[
         ("submitted_at", "registrations.submitted_at"),
         ("updated_at", "registrations.updated_at"),
@@ -114,6 +115,7 @@ impl Entity for Registration {
             closed_at: r.closed_at,
             in_duplicate_review: r.possible_duplicate_of.is_some(),
             possible_duplicate_of: r.possible_duplicate_of.map(AccountId::from_trusted),
+            opportunity_id: r.opportunity_id.map(OpportunityId::from_trusted),
             policy_version: r.policy_version,
             created_at: r.created_at,
             updated_at: r.updated_at,

@@ -1,0 +1,109 @@
+-- The pipeline: opportunities, their stage history, the partners on them, touchpoints and
+-- the dated currency-rate table. SQLite flavour; keep in step with
+-- migrations/postgres/0007_pipeline.sql (same tables, columns and index names).
+
+CREATE TABLE opportunities (
+    id TEXT PRIMARY KEY,
+    program_id TEXT NOT NULL REFERENCES programs (id),
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    -- The partner that brought the deal; NULL for a direct deal.
+    partner_id TEXT REFERENCES partners (id),
+    registration_id TEXT REFERENCES registrations (id),
+    title TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    expected_close_on TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    -- Set when the opportunity enters a stage (that stage's default in the policy of the
+    -- moment) with the weighted amount rounded once, so the forecast is a plain sum.
+    probability_bp INTEGER NOT NULL,
+    weighted_minor INTEGER NOT NULL,
+    stage_entered_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    route TEXT,
+    marketplace TEXT,
+    marketplace_name TEXT,
+    vendor_owner_id TEXT REFERENCES users (id),
+    partner_owner_id TEXT REFERENCES users (id),
+    next_step TEXT,
+    closed_on TEXT,
+    closed_at TEXT,
+    lost_reason TEXT,
+    -- The rate in force on the close date into the program's currency, kept for good.
+    close_rate_to TEXT,
+    close_rate_e8 INTEGER,
+    close_rate_effective_on TEXT,
+    amount_at_close_minor INTEGER,
+    policy_version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+-- One opportunity per registration.
+CREATE UNIQUE INDEX opportunities_registration ON opportunities (registration_id)
+    WHERE registration_id IS NOT NULL;
+CREATE INDEX opportunities_program_stage ON opportunities (program_id, stage, expected_close_on);
+CREATE INDEX opportunities_partner ON opportunities (partner_id, stage);
+CREATE INDEX opportunities_account ON opportunities (account_id);
+CREATE INDEX opportunities_vendor_owner ON opportunities (vendor_owner_id);
+CREATE INDEX opportunities_partner_owner ON opportunities (partner_owner_id);
+CREATE INDEX opportunities_updated ON opportunities (updated_at);
+CREATE INDEX opportunities_close ON opportunities (expected_close_on);
+
+-- The partners on an opportunity: the one that brought it, and those whose touchpoints
+-- influenced it. A partner sees exactly the opportunities it is on.
+CREATE TABLE opportunity_partners (
+    opportunity_id TEXT NOT NULL REFERENCES opportunities (id),
+    partner_id TEXT NOT NULL REFERENCES partners (id),
+    role TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (opportunity_id, partner_id)
+);
+CREATE INDEX opportunity_partners_partner ON opportunity_partners (partner_id, opportunity_id);
+
+-- Every stage change with time and actor, for cycle time per stage.
+CREATE TABLE opportunity_stage_changes (
+    id TEXT PRIMARY KEY,
+    opportunity_id TEXT NOT NULL REFERENCES opportunities (id),
+    from_stage TEXT,
+    to_stage TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor_id TEXT REFERENCES users (id),
+    actor_name TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX opportunity_stage_changes_opportunity ON opportunity_stage_changes (opportunity_id, at);
+CREATE INDEX opportunity_stage_changes_actor ON opportunity_stage_changes (actor_id);
+
+-- Partner influence on an opportunity, the input of attribution.
+CREATE TABLE touchpoints (
+    id TEXT PRIMARY KEY,
+    opportunity_id TEXT NOT NULL REFERENCES opportunities (id),
+    partner_id TEXT NOT NULL REFERENCES partners (id),
+    kind TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    notes TEXT,
+    logged_by TEXT REFERENCES users (id),
+    logged_by_name TEXT NOT NULL,
+    -- 1 when logged after the opportunity closed: kept, not counted.
+    late INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX touchpoints_opportunity ON touchpoints (opportunity_id, occurred_at);
+CREATE INDEX touchpoints_partner ON touchpoints (partner_id, occurred_at);
+CREATE INDEX touchpoints_logged_by ON touchpoints (logged_by);
+
+-- Currency rates by day: a rate applies from effective_on until a later one takes over.
+CREATE TABLE fx_rates (
+    from_currency TEXT NOT NULL,
+    to_currency TEXT NOT NULL,
+    effective_on TEXT NOT NULL,
+    rate_e8 INTEGER NOT NULL,
+    updated_by_name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (from_currency, to_currency, effective_on)
+);
+
+-- The registration's side of the link.
+ALTER TABLE registrations ADD COLUMN opportunity_id TEXT REFERENCES opportunities (id);
+CREATE INDEX registrations_opportunity ON registrations (opportunity_id);
