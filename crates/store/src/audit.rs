@@ -112,6 +112,9 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Policy | EntityKind::Council => "programs",
         EntityKind::PolicyDraft => "policy_drafts",
         EntityKind::Application => "applications",
+        EntityKind::Opportunity => "opportunities",
+        EntityKind::Touchpoint => "touchpoints",
+        EntityKind::FxRate => "fx_rates",
     }
 }
 

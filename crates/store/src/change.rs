@@ -106,7 +106,7 @@ pub(crate) async fn refuse(
     store: &Store,
     actor: &Actor,
     (kind, id): (EntityKind, &str),
-    partner: PartnerId,
+    partner: Option<PartnerId>,
     decision: Decision,
     records: &[&str],
 ) -> StoreError {
@@ -118,7 +118,7 @@ pub(crate) async fn refuse(
             actor,
             kind,
             id,
-            Some(&partner),
+            partner.as_ref(),
             &decision,
             records,
         )

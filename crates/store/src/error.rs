@@ -29,7 +29,8 @@ pub enum StoreError {
     #[error("refused by {}: {}", .decision.rule, .decision.reason)]
     Refused {
         decision: Decision,
-        partner: PartnerId,
+        /// The partner the refused record belongs to (none for a direct deal).
+        partner: Option<PartnerId>,
     },
     /// Wrong e-mail or password; deliberately says not which.
     #[error("wrong e-mail address or password")]

@@ -29,6 +29,7 @@ pub mod user;
 // Capabilities, one folder each, named as in `partnerops-core`.
 pub mod lifecycle;
 pub mod partnership;
+pub mod pipeline;
 pub mod policy;
 pub mod program;
 pub mod registration;

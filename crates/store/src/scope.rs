@@ -13,8 +13,11 @@ use crate::db::Sql;
 /// - its own registrations, the engagement requests to it and the conflict cases it is in;
 /// - the application it joined through;
 /// - no policies or drafts here (council members read shared drafts through `policies`);
+/// - the opportunities it is on (it brought the deal, or logged a touchpoint on it), and
+///   its own touchpoints only (never another partner's influence on the same deal);
 /// - audit events about its own records;
-/// - no programs (they hold the vendor's targets) and no accounts (the vendor's customers).
+/// - no programs (they hold the vendor's targets), no accounts (the vendor's customers) and
+///   no currency rates.
 pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str) {
     let Scope::Partner(partner) = scope else {
         return;
@@ -43,7 +46,19 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
+        EntityKind::Opportunity => {
+            q.push(&format!(
+                " AND {alias}.id IN (SELECT sop.opportunity_id FROM opportunity_partners sop WHERE sop.partner_id = "
+            ))
+            .bind(partner.as_str())
+            .push(")");
+        }
+        EntityKind::Touchpoint => {
+            q.push(&format!(" AND {alias}.partner_id = "))
+                .bind(partner.as_str());
+        }
         EntityKind::Program
+        | EntityKind::FxRate
         | EntityKind::Account
         | EntityKind::ApiToken
         | EntityKind::DecisionTree

@@ -24,6 +24,12 @@ pub struct Invalid {
     pub errors: Vec<FieldError>,
 }
 
+impl From<FieldError> for Invalid {
+    fn from(e: FieldError) -> Self {
+        Invalid { errors: vec![e] }
+    }
+}
+
 impl Invalid {
     pub fn new() -> Self {
         Self::default()

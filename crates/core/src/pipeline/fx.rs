@@ -250,14 +250,46 @@ pub fn parse_rates_csv(text: &str) -> Result<Vec<Rate>, Invalid> {
             rate: cell(3),
         };
         match input.parse(&prefix) {
-            Ok(r) => rates.push(r),
+            Ok(r) => {
+                let earlier = rates.iter().position(|(_, o): &(usize, Rate)| {
+                    o.from == r.from && o.to == r.to && o.effective_on == r.effective_on
+                });
+                if let Some(i) = earlier {
+                    inv.add(
+                        &format!("{prefix}effective_on"),
+                        "unique",
+                        format!(
+                            "row {} repeats the {}→{} rate effective {} of row {}",
+                            n + 1,
+                            r.from,
+                            r.to,
+                            r.effective_on,
+                            rates[i].0
+                        ),
+                    );
+                } else {
+                    rates.push((n + 1, r));
+                }
+            }
             Err(e) => inv.errors.extend(e.errors),
         }
     }
     if rates.is_empty() && inv.errors.is_empty() {
         inv.add("file", "csv_empty", "the file has no rows after the header");
     }
-    inv.finish(|| Some(rates))
+    inv.finish(|| Some(rates.into_iter().map(|(_, r)| r).collect()))
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RateImport {
+    /// Rows that added a rate.
+    pub added: u64,
+    /// Rows that replaced the rate of an existing (pair, day).
+    pub replaced: u64,
+    /// Rows equal to what the table held.
+    pub unchanged: u64,
 }
 
 /// The decimal spelling of a fixed-point rate, without trailing zeros (`1.085`).
@@ -432,6 +464,10 @@ mod tests {
                 ("rows[2].to", "different_currency"),
             ]
         );
+        let e = parse_rates_csv("from,to,effective_on,rate\nEUR,USD,2026-01-01,1.1\nEUR,USD,2026-01-01,1.2\n")
+            .unwrap_err();
+        assert_eq!(e.errors[0].field, "rows[2].effective_on");
+        assert_eq!(e.errors[0].rule, "unique");
         let e = parse_rates_csv("from,to,day,rate\n").unwrap_err();
         assert_eq!(e.errors[0].rule, "csv_header");
         let e = parse_rates_csv("from,to,effective_on,rate\n").unwrap_err();

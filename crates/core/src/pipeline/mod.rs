@@ -9,6 +9,7 @@
 //! HTTP, a clock (every rule takes its time as a parameter), floats for money (amounts are
 //! integer minor units, rates fixed-point), or cross-currency sums without a dated rate.
 
+pub mod board;
 pub mod forecast;
 pub mod fx;
 pub mod policy;

@@ -93,7 +93,9 @@ CREATE INDEX touchpoints_partner ON touchpoints (partner_id, occurred_at);
 CREATE INDEX touchpoints_logged_by ON touchpoints (logged_by);
 
 -- Currency rates by day: a rate applies from effective_on until a later one takes over.
+-- The id is the pair and the day (`EUR-USD-2026-01-01`), so each exists once.
 CREATE TABLE fx_rates (
+    id TEXT PRIMARY KEY,
     from_currency TEXT NOT NULL,
     to_currency TEXT NOT NULL,
     effective_on DATE NOT NULL,
@@ -101,7 +103,7 @@ CREATE TABLE fx_rates (
     updated_by_name TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (from_currency, to_currency, effective_on)
+    UNIQUE (from_currency, to_currency, effective_on)
 );
 
 -- The registration's side of the link.

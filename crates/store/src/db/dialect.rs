@@ -169,6 +169,14 @@ pub fn format_timestamp(backend: Backend, column: &str) -> String {
     }
 }
 
+/// A date column's month as `YYYY-MM` text (SQLite stores dates as `YYYY-MM-DD` text).
+pub fn month_of(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("substr({column}, 1, 7)"),
+        Backend::Postgres => format!("to_char({column}, 'YYYY-MM')"),
+    }
+}
+
 /// The aggregate concatenating `expr` with `sep` (a SQL string literal, quotes included).
 pub fn string_agg(backend: Backend, expr: &str, sep: &str) -> String {
     match backend {

@@ -461,7 +461,7 @@ impl Store {
                 self,
                 actor,
                 (EntityKind::Charter, id),
-                before.partner_id,
+                Some(before.partner_id),
                 d,
                 &[id],
             )

@@ -386,7 +386,7 @@ async fn submitting_partner(
         );
         return Err(StoreError::Refused {
             decision: d,
-            partner: partner.id,
+            partner: Some(partner.id),
         });
     }
     Ok((partner, policy))
@@ -480,7 +480,7 @@ impl Pending<'_> {
             .is_some_and(|h| h.partner_id == self.partner.id.as_str());
         Err(StoreError::Refused {
             decision: held_refusal(h.and_then(|h| h.expires_at), by_you, self.policy),
-            partner: self.partner.id.clone(),
+            partner: Some(self.partner.id.clone()),
         })
     }
 
@@ -532,6 +532,7 @@ impl Pending<'_> {
         let (expires_at, _) = rules::approve(now, self.policy, "auto");
         approve_in(
             tx,
+            actor,
             self.id.as_str(),
             now,
             expires_at,
@@ -822,9 +823,15 @@ impl Store {
                 {
                     continue;
                 }
-                Err(StoreError::Refused { decision, partner }) => {
+                Err(StoreError::Refused {
+                    decision,
+                    partner: Some(partner),
+                }) => {
                     self.record_refusal(actor, &partner, &decision).await?;
-                    return Err(StoreError::Refused { decision, partner });
+                    return Err(StoreError::Refused {
+                        decision,
+                        partner: Some(partner),
+                    });
                 }
                 other => return other.map(|r| r.seen_by(&actor.scope())),
             }
@@ -843,7 +850,7 @@ impl Store {
             self,
             actor,
             (EntityKind::Partner, id),
-            partner.clone(),
+            Some(partner.clone()),
             decision.clone(),
             &[id],
         )
@@ -1035,6 +1042,7 @@ impl Store {
             (
                 approve_in(
                     &mut tx,
+                    actor,
                     id,
                     now,
                     expires_at,
@@ -1215,7 +1223,7 @@ impl Store {
                     self,
                     actor,
                     (EntityKind::Registration, id),
-                    before.partner_id,
+                    Some(before.partner_id),
                     refusal,
                     &[id],
                 )
@@ -1269,6 +1277,59 @@ impl Store {
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
         lapsed(&before, now)?;
+        if let Some(opp) = &before.opportunity_id {
+            return Err(StoreError::conflict(
+                "opportunity_id",
+                "registration.closes_with_opportunity",
+                format!(
+                    "this registration closes with its opportunity {opp}: close the opportunity \
+                     won or lost, and the registration closes with it"
+                ),
+            ));
+        }
+        let note = input
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let after = self
+            .close_in(&mut tx, now, actor, &before, won, note)
+            .await?;
+        tx.commit().await?;
+        Ok(after.seen_by(&actor.scope()))
+    }
+
+    /// Closes the registration of an opportunity that just closed, in its transaction, when
+    /// the registration still holds the account (approved and not lapsed); otherwise it has
+    /// already ended on its own terms and stays as it is.
+    pub(crate) async fn close_linked_registration(
+        &self,
+        tx: &mut Tx,
+        now: DateTime<Utc>,
+        actor: &Actor,
+        id: &str,
+        won: bool,
+        why: &str,
+    ) -> Result<()> {
+        let before: Registration = entity::fetch(tx, &Scope::Vendor, id).await?;
+        if before.status != RegistrationStatus::Approved || lapsed(&before, now).is_err() {
+            return Ok(());
+        }
+        self.close_in(tx, now, actor, &before, won, Some(why)).await?;
+        Ok(())
+    }
+
+    /// Sets an approved registration won or lost, with its decision and events.
+    async fn close_in(
+        &self,
+        tx: &mut Tx,
+        now: DateTime<Utc>,
+        actor: &Actor,
+        before: &Registration,
+        won: bool,
+        note: Option<&str>,
+    ) -> Result<Registration> {
+        let id = before.id.as_str();
         let status = if won { "won" } else { "lost" };
         let mut q = Sql::new("UPDATE registrations SET status = ");
         q.bind(status)
@@ -1281,15 +1342,9 @@ impl Store {
             .push(" AND id = ")
             .bind(id);
         if tx.execute(&q).await? == 0 {
-            return Err(not_in_status(&before, "approved"));
+            return Err(not_in_status(before, "approved"));
         }
-        let note = input
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|r| format!(": {r}"))
-            .unwrap_or_default();
+        let note = note.map(|r| format!(": {r}")).unwrap_or_default();
         let d = Decision::new(
             "registration.closed",
             status,
@@ -1301,9 +1356,7 @@ impl Store {
         } else {
             "registration.closed_lost"
         };
-        let after = self.finish(&mut tx, now, actor, &before, &d, event).await?;
-        tx.commit().await?;
-        Ok(after.seen_by(&actor.scope()))
+        self.finish(tx, now, actor, before, &d, event).await
     }
 
     /// Records a state change's decision (citing the registration and its account), audit
@@ -1370,9 +1423,11 @@ impl Store {
     }
 }
 
-/// Sets a pending registration approved; false when it was no longer pending.
+/// Sets a pending registration approved and opens its opportunity; false when it was no
+/// longer pending.
 async fn approve_in(
     tx: &mut Tx,
+    actor: &Actor,
     id: &str,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
@@ -1388,7 +1443,11 @@ async fn approve_in(
         .bind(now)
         .push(" WHERE status = 'pending' AND id = ")
         .bind(id);
-    Ok(tx.execute(&q).await? == 1)
+    if tx.execute(&q).await? != 1 {
+        return Ok(false);
+    }
+    crate::pipeline::open_from_registration(tx, now, actor, id).await?;
+    Ok(true)
 }
 
 /// An approved registration past its expiry no longer holds the account, even before the

@@ -1,0 +1,179 @@
+//! The board (open stages left to right, then won and lost, with money per column) and the
+//! weighted forecast per expected-close month, both in the program's currency. The database
+//! sums by stage or month and currency; `core::pipeline::board` converts and lays out.
+
+use partnerops_core::audit::EntityKind;
+use partnerops_core::ids::{EntityId, ProgramId};
+use partnerops_core::money::Currency;
+use partnerops_core::page::{PageParams, PageRequest};
+use partnerops_core::pipeline::board::{self, Board, BoardColumn, Forecast, Sum};
+use partnerops_core::pipeline::record::Opportunity;
+use partnerops_core::scope::Scope;
+use partnerops_core::{FieldError, Invalid};
+
+use super::fx::all_rates;
+use super::{OpportunityFilter, program_policy};
+use crate::db::dialect::month_of;
+use crate::db::{Exec, Sql, row};
+use crate::{Result, Store, StoreError, scope};
+
+/// Cards shown per board column.
+pub const CARDS_PER_COLUMN: u32 = 8;
+
+row! {
+    struct SumRow {
+        key: String,
+        currency: String,
+        n: i64,
+        amount_minor: i64,
+        weighted_minor: i64,
+    }
+}
+
+row! {
+    struct ProgramRow {
+        id: String,
+        currency: String,
+    }
+}
+
+impl Store {
+    /// The program a board or forecast is about: the filter's, the partner's own, or the
+    /// vendor's only live program.
+    async fn report_program(
+        &self,
+        scope: &Scope,
+        filter: &OpportunityFilter,
+    ) -> Result<(ProgramId, Currency)> {
+        let mut q = Sql::new("SELECT id, currency FROM programs WHERE archived_at IS NULL");
+        match (scope, &filter.program_id) {
+            (Scope::Partner(p), _) => {
+                q.push(" AND id = (SELECT program_id FROM partners WHERE id = ")
+                    .bind(p.as_str())
+                    .push(")");
+            }
+            (Scope::Vendor, Some(id)) => {
+                q.push(" AND id = ").bind(id.as_str());
+            }
+            (Scope::Vendor, None) => {}
+        }
+        q.push(" ORDER BY id LIMIT 2");
+        let rows: Vec<ProgramRow> = self.db.read().all(&q).await?;
+        match rows.as_slice() {
+            [only] => {
+                let currency = Currency::parse("currency", &only.currency)
+                    .map_err(|e: FieldError| StoreError::Corrupt(e.message))?;
+                Ok((ProgramId::from_trusted(only.id.clone()), currency))
+            }
+            [] if filter.program_id.is_some() => Err(StoreError::NotFound(EntityKind::Program)),
+            _ => Err(Invalid::one(
+                "program_id",
+                "required",
+                "program_id is required: the board and forecast are per program",
+            )
+            .into()),
+        }
+    }
+
+    /// Sums of the opportunities `scope` sees under `filter`, grouped by `key_sql` and
+    /// currency.
+    async fn sums(&self, scope: &Scope, filter: &OpportunityFilter, key_sql: &str) -> Result<Vec<Sum>> {
+        let join = if filter.q.is_some() {
+            " JOIN accounts a ON a.id = opportunities.account_id"
+        } else {
+            ""
+        };
+        let mut q = Sql::new(&format!(
+            "SELECT {key_sql} AS key, opportunities.currency AS currency, COUNT(*) AS n, CAST(SUM(opportunities.amount_minor) AS BIGINT) AS amount_minor, CAST(SUM(opportunities.weighted_minor) AS BIGINT) AS weighted_minor FROM opportunities opportunities{join} WHERE 1 = 1"
+        ));
+        scope::restrict(&mut q, scope, EntityKind::Opportunity, "opportunities");
+        q.push(" AND (1 = 1");
+        filter.push(&mut q);
+        q.push(&format!(") GROUP BY {key_sql}, opportunities.currency"));
+        let rows: Vec<SumRow> = self.db.read().all(&q).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Sum {
+                    key: r.key,
+                    currency: Currency::parse("currency", &r.currency)
+                        .map_err(|e| StoreError::Corrupt(e.message))?,
+                    count: r.n,
+                    amount_minor: r.amount_minor,
+                    weighted_minor: r.weighted_minor,
+                })
+            })
+            .collect()
+    }
+
+    /// The board of one program as `scope` sees it, totals converted at today's rates.
+    #[tracing::instrument(skip_all)]
+    pub async fn pipeline_board(&self, scope: &Scope, filter: &OpportunityFilter) -> Result<Board> {
+        let (program_id, currency) = self.report_program(scope, filter).await?;
+        let filter = OpportunityFilter {
+            program_id: Some(program_id.clone()),
+            stage: None,
+            ..filter.clone()
+        };
+        let today = self.now().date_naive();
+        let policy = program_policy(&mut self.db.read(), program_id.as_str()).await?;
+        let rates = all_rates(&mut self.db.read()).await?;
+        let sums = self.sums(scope, &filter, "opportunities.stage").await?;
+        let columns = board::columns(&sums, &policy.pipeline, &rates, currency, today);
+        let mut out = Vec::with_capacity(columns.len());
+        for column in columns {
+            let cards = if column.totals.count == 0 {
+                Vec::new()
+            } else {
+                self.cards(scope, &filter, &column.stage).await?
+            };
+            out.push(BoardColumn { column, cards });
+        }
+        Ok(Board {
+            program_id,
+            currency,
+            as_of: today,
+            columns: out,
+        })
+    }
+
+    /// The first cards of a column: soonest expected close first.
+    async fn cards(&self, scope: &Scope, filter: &OpportunityFilter, stage: &str) -> Result<Vec<Opportunity>> {
+        let params = PageParams {
+            limit: Some(CARDS_PER_COLUMN.to_string()),
+            sort: Some("expected_close_on".into()),
+            ..PageParams::default()
+        };
+        let page = PageRequest::parse(&params, &Store::opportunity_sorts())
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let filter = OpportunityFilter {
+            stage: Some(stage.to_owned()),
+            ..filter.clone()
+        };
+        Ok(self.opportunities(scope, &filter, &page).await?.items)
+    }
+
+    /// The weighted forecast of the open opportunities per expected-close month.
+    #[tracing::instrument(skip_all)]
+    pub async fn pipeline_forecast(
+        &self,
+        scope: &Scope,
+        filter: &OpportunityFilter,
+    ) -> Result<Forecast> {
+        let (program_id, currency) = self.report_program(scope, filter).await?;
+        let filter = OpportunityFilter {
+            program_id: Some(program_id.clone()),
+            stage: Some("open".into()),
+            ..filter.clone()
+        };
+        let today = self.now().date_naive();
+        let rates = all_rates(&mut self.db.read()).await?;
+        let month = month_of(self.backend(), "opportunities.expected_close_on");
+        let sums = self.sums(scope, &filter, &month).await?;
+        Ok(Forecast {
+            program_id,
+            currency,
+            as_of: today,
+            months: board::months(&sums, &rates, currency, today),
+        })
+    }
+}
