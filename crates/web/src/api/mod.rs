@@ -6,6 +6,7 @@ mod account;
 mod lifecycle;
 mod partner;
 mod partnership;
+mod pipeline;
 mod policy;
 mod program;
 mod registration;
@@ -55,6 +56,7 @@ use crate::problem::{ApiError, Problem};
         (name = "policy", description = "Program policy documents: versions, differences, drafts for the advisory council, what-if replay"),
         (name = "lifecycle", description = "Applications with their fit score, invitations, onboarding, tier standing, activation"),
         (name = "governance", description = "Partner advisory council and the first cohort"),
+        (name = "pipeline", description = "Opportunities, their stages and touchpoints, the board, the forecast and the dated currency-rate table"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -76,7 +78,8 @@ impl Modify for BearerAuth {
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
     let (router, mut doc) =
-        policy_and_lifecycle(deals_and_partnerships(records(api))).split_for_parts();
+        pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api))))
+            .split_for_parts();
     problem_content_type(&mut doc);
     patch_bodies_require_nothing(&mut doc);
     // axum's own answers for an unknown route or a wrong method are plain text: ours are
@@ -275,6 +278,22 @@ fn policy_and_lifecycle(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::record_meeting))
         .routes(routes!(lifecycle::cohort))
         .routes(routes!(lifecycle::launch))
+}
+
+/// Opportunities, touchpoints, the board and forecast, currency rates.
+fn pipeline_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(pipeline::list, pipeline::create))
+        .routes(routes!(pipeline::get, pipeline::update))
+        .routes(routes!(pipeline::move_stage))
+        .routes(routes!(pipeline::close))
+        .routes(routes!(pipeline::reopen))
+        .routes(routes!(pipeline::history))
+        .routes(routes!(pipeline::touchpoints, pipeline::log_touchpoint))
+        .routes(routes!(pipeline::audit))
+        .routes(routes!(pipeline::board))
+        .routes(routes!(pipeline::forecast))
+        .routes(routes!(pipeline::fx_rates, pipeline::set_fx_rate))
+        .routes(routes!(pipeline::import_fx_rates))
 }
 
 /// This document.

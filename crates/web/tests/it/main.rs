@@ -23,6 +23,7 @@ mod lifecycle;
 mod openapi;
 mod partner;
 mod partnership;
+mod pipeline;
 mod platform;
 mod policy;
 mod program;

@@ -1,0 +1,580 @@
+//! The pipeline through the API, on both databases: a registration becomes a
+//! partner-sourced opportunity and closing it closes the registration; the stage rules with
+//! their refusals; touchpoints and who sees them; the rate stored at close; the board and
+//! the forecast; bad input named by field.
+
+use chrono::Utc;
+use hyper::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, World};
+use crate::http::Answer;
+use crate::on_both;
+
+on_both!(
+    a_registration_becomes_an_opportunity_and_closes_with_it,
+    touchpoints_put_partners_on_the_deal_and_stay_their_own,
+    the_rate_of_the_close_date_is_kept,
+    board_forecast_and_filters,
+    bad_input_is_named,
+);
+
+const OPPS: &str = "/api/v1/opportunities";
+
+fn ok(r: &Answer) -> Value {
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
+fn created(r: &Answer) -> Value {
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()
+}
+
+fn rule(r: &Answer, status: StatusCode) -> String {
+    assert_eq!(r.status, status, "{}", r.text());
+    r.json()["rule"].as_str().unwrap_or_default().to_owned()
+}
+
+fn invalid(r: &Answer) -> Vec<String> {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    r.problem_rules()
+}
+
+fn s(v: &Value, key: &str) -> String {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {key}: {v}"))
+        .to_owned()
+}
+
+fn today() -> String {
+    Utc::now().date_naive().to_string()
+}
+
+fn opp(id: &str, what: &str) -> String {
+    if what.is_empty() {
+        format!("{OPPS}/{id}")
+    } else {
+        format!("{OPPS}/{id}/{what}")
+    }
+}
+
+/// Partner A registers a deal and the channel manager approves it; returns the registration.
+async fn approved_registration(app: &TestApp, w: &World, name: &str, arr: i64) -> Value {
+    let r = app
+        .http
+        .post(
+            "/api/v1/registrations",
+            &w.a.rep_token,
+            &json!({"account": {"name": name, "web_domain": format!("{}.example", name.to_lowercase()), "country": "US"},
+                    "title": format!("{name} rollout"), "estimated_arr_minor": arr, "expected_close_on": "2027-03-31"}),
+        )
+        .await;
+    let reg = created(&r);
+    let id = s(&reg, "id");
+    ok(&app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{id}/approve"),
+            &w.channel,
+            &json!({}),
+        )
+        .await)
+}
+
+/// A direct or partner opportunity created by vendor staff.
+async fn new_opp(app: &TestApp, w: &World, body: Value) -> Value {
+    let mut b = json!({"program_id": w.program.id.to_string(), "account_id": w.account.id.to_string(), "title": "Globex platform",
+                       "amount_minor": 10_000_00, "currency": "USD", "expected_close_on": "2027-02-15"});
+    for (k, v) in body.as_object().unwrap() {
+        b[k] = v.clone();
+    }
+    created(&app.http.post(OPPS, &w.channel, &b).await)
+}
+
+async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) {
+    let w = app.world().await;
+    let reg = approved_registration(&app, &w, "Initech", 48_000_00).await;
+    let oid = s(&reg, "opportunity_id");
+    let o = ok(&app.http.get(&opp(&oid, ""), &w.a.rep_token).await);
+    assert_eq!(o["source"], "partner_sourced");
+    assert_eq!(o["route"], "resale");
+    assert_eq!(o["stage"], "target_account");
+    assert_eq!(o["registration_id"], reg["id"]);
+    assert_eq!(o["partner_id"], w.a.partner.id.to_string());
+    assert_eq!(o["partner_owner_id"], w.a.rep.id.to_string());
+    assert_eq!(o["amount"]["amount_minor"], 48_000_00);
+    assert_eq!(o["expected_close_on"], "2027-03-31");
+    assert_eq!(o["probability_bp"], 500);
+    assert_eq!(o["weighted_minor"], 2_400_00);
+    // Another partner cannot see it: the same 404 as an id that does not exist.
+    assert_eq!(
+        app.http.get(&opp(&oid, ""), &w.b.admin_token).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The partner works its deal: a move forward, then closing needs a date.
+    let moved = ok(&app
+        .http
+        .post(&opp(&oid, "stage"), &w.a.rep_token, &json!({"stage": "commercial_offer"}))
+        .await);
+    assert_eq!(moved["stage"], "commercial_offer");
+    assert_eq!(moved["weighted_minor"], 19_200_00);
+    let same = app
+        .http
+        .post(&opp(&oid, "stage"), &w.a.rep_token, &json!({"stage": "commercial_offer"}))
+        .await;
+    assert_eq!(rule(&same, StatusCode::CONFLICT), "opportunity.same_stage");
+    let won_as_move = app
+        .http
+        .post(&opp(&oid, "stage"), &w.a.rep_token, &json!({"stage": "won"}))
+        .await;
+    assert_eq!(
+        rule(&won_as_move, StatusCode::CONFLICT),
+        "opportunity.close_not_a_move"
+    );
+    let no_date = app
+        .http
+        .post(&opp(&oid, "close"), &w.a.rep_token, &json!({"outcome": "won"}))
+        .await;
+    assert_eq!(
+        rule(&no_date, StatusCode::CONFLICT),
+        "opportunity.close_date_required"
+    );
+    let tomorrow = (Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let future = app
+        .http
+        .post(
+            &opp(&oid, "close"),
+            &w.a.rep_token,
+            &json!({"outcome": "won", "close_on": tomorrow}),
+        )
+        .await;
+    assert_eq!(
+        rule(&future, StatusCode::CONFLICT),
+        "opportunity.close_date_future"
+    );
+    // Registration and opportunity close together: the registration refuses on its own.
+    let reg_close = app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{}/close", s(&reg, "id")),
+            &w.a.rep_token,
+            &json!({"outcome": "won"}),
+        )
+        .await;
+    assert_eq!(reg_close.status, StatusCode::CONFLICT, "{}", reg_close.text());
+    assert_eq!(
+        reg_close.problem_rules(),
+        ["opportunity_id:registration.closes_with_opportunity"]
+    );
+    let won = ok(&app
+        .http
+        .post(
+            &opp(&oid, "close"),
+            &w.a.rep_token,
+            &json!({"outcome": "won", "close_on": today()}),
+        )
+        .await);
+    assert_eq!(won["stage"], "won");
+    assert_eq!(won["closed_on"], today());
+    assert_eq!(won["weighted_minor"], 48_000_00);
+    assert_eq!(won["rate_at_close"]["rate_e8"], 100_000_000);
+    assert_eq!(won["amount_at_close"]["amount_minor"], 48_000_00);
+    let reg_after = ok(&app
+        .http
+        .get(&format!("/api/v1/registrations/{}", s(&reg, "id")), &w.a.rep_token)
+        .await);
+    assert_eq!(reg_after["status"], "won");
+
+    // Closed means closed: no move, no edit; reopening is the vendor's, with a reason.
+    let moved_after = app
+        .http
+        .post(&opp(&oid, "stage"), &w.a.rep_token, &json!({"stage": "handoff"}))
+        .await;
+    assert_eq!(rule(&moved_after, StatusCode::CONFLICT), "opportunity.closed");
+    let edit = app
+        .http
+        .patch(&opp(&oid, ""), &w.a.rep_token, &json!({"next_step": "x"}))
+        .await;
+    assert_eq!(edit.status, StatusCode::CONFLICT, "{}", edit.text());
+    let by_partner = app
+        .http
+        .post(
+            &opp(&oid, "reopen"),
+            &w.a.admin_token,
+            &json!({"stage": "handoff", "reason": "customer came back"}),
+        )
+        .await;
+    assert_eq!(rule(&by_partner, StatusCode::FORBIDDEN), "role.work_pipeline");
+    let no_reason = app
+        .http
+        .post(&opp(&oid, "reopen"), &w.channel, &json!({"stage": "handoff"}))
+        .await;
+    assert_eq!(
+        rule(&no_reason, StatusCode::CONFLICT),
+        "opportunity.reopen_reason_required"
+    );
+    let reopened = ok(&app
+        .http
+        .post(
+            &opp(&oid, "reopen"),
+            &w.channel,
+            &json!({"stage": "handoff", "reason": "the signature bounced"}),
+        )
+        .await);
+    assert_eq!(reopened["stage"], "handoff");
+    assert!(reopened["closed_on"].is_null() && reopened["rate_at_close"].is_null());
+    let unknown_reason = app
+        .http
+        .post(
+            &opp(&oid, "close"),
+            &w.a.rep_token,
+            &json!({"outcome": "lost", "close_on": today(), "lost_reason": "bad weather"}),
+        )
+        .await;
+    assert_eq!(
+        rule(&unknown_reason, StatusCode::CONFLICT),
+        "opportunity.lost_reason_unknown"
+    );
+    let lost = ok(&app
+        .http
+        .post(
+            &opp(&oid, "close"),
+            &w.a.rep_token,
+            &json!({"outcome": "lost", "close_on": today(), "lost_reason": "No Budget"}),
+        )
+        .await);
+    assert_eq!(lost["lost_reason"], "no budget", "the listed spelling is kept");
+    assert_eq!(lost["weighted_minor"], 0);
+
+    // Every change is in the history with its actor, and in the audit trail.
+    let history = ok(&app.http.get(&opp(&oid, "history"), &w.a.rep_token).await);
+    let stages: Vec<(&str, &str)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["from_stage"].as_str().unwrap_or("-"), h["to_stage"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("-", "target_account"),
+            ("target_account", "commercial_offer"),
+            ("commercial_offer", "won"),
+            ("won", "handoff"),
+            ("handoff", "lost"),
+        ]
+    );
+    assert_eq!(history[1]["actor_name"], "rep");
+    assert!(s(&history[3], "reason").contains("the signature bounced"));
+    let audit = ok(&app.http.get(&opp(&oid, "audit"), &w.channel).await);
+    assert!(audit["items"].as_array().unwrap().len() >= 5, "{audit}");
+}
+
+async fn touchpoints_put_partners_on_the_deal_and_stay_their_own(app: TestApp) {
+    let w = app.world().await;
+    let gamma = app.partner("Gamma Services", "gamma.example", &w.program).await;
+    let (_, gamma_token) = app
+        .user_with_token("rep@gamma.example", "partner_rep", Some(&gamma))
+        .await;
+    let o = new_opp(
+        &app,
+        &w,
+        json!({"source": "partner_sourced", "route": "co_sell", "partner_id": w.a.partner.id.to_string()}),
+    )
+    .await;
+    let oid = s(&o, "id");
+    assert_eq!(
+        app.http.get(&opp(&oid, ""), &gamma_token).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Vendor staff log Gamma's influence: Gamma is now on the deal.
+    let t = created(
+        &app.http
+            .post(
+                &opp(&oid, "touchpoints"),
+                &w.channel,
+                &json!({"partner_id": gamma.id.to_string(), "kind": "technical_validation", "notes": "ran the PoC"}),
+            )
+            .await,
+    );
+    assert_eq!(t["late"], false);
+    assert_eq!(t["logged_by_name"], "channel");
+    ok(&app.http.get(&opp(&oid, ""), &gamma_token).await);
+    // Partner A logs its own; naming another partner is refused.
+    created(
+        &app.http
+            .post(&opp(&oid, "touchpoints"), &w.a.rep_token, &json!({"kind": "demo"}))
+            .await,
+    );
+    let other = app
+        .http
+        .post(
+            &opp(&oid, "touchpoints"),
+            &w.a.rep_token,
+            &json!({"kind": "demo", "partner_id": gamma.id.to_string()}),
+        )
+        .await;
+    assert_eq!(invalid(&other), ["partner_id:own_partner"]);
+    // Each partner sees its own touchpoints only; the vendor sees both.
+    let kinds = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| s(t, "kind"))
+            .collect()
+    };
+    assert_eq!(
+        kinds(ok(&app.http.get(&opp(&oid, "touchpoints"), &gamma_token).await)),
+        ["technical_validation"]
+    );
+    assert_eq!(
+        kinds(ok(&app.http.get(&opp(&oid, "touchpoints"), &w.a.rep_token).await)),
+        ["demo"]
+    );
+    assert_eq!(
+        ok(&app.http.get(&opp(&oid, "touchpoints"), &w.channel).await)
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Gamma sees the deal but may not work it: it did not bring it.
+    let gamma_move = app
+        .http
+        .post(&opp(&oid, "stage"), &gamma_token, &json!({"stage": "handoff"}))
+        .await;
+    assert_eq!(rule(&gamma_move, StatusCode::FORBIDDEN), "role.work_opportunity");
+    // A partner of another program cannot be put on the deal.
+    let b = app
+        .http
+        .post(
+            &opp(&oid, "touchpoints"),
+            &w.channel,
+            &json!({"partner_id": w.b.partner.id.to_string(), "kind": "event"}),
+        )
+        .await;
+    assert_eq!(invalid(&b), ["partner_id:other_program"]);
+    // After the close a touchpoint is kept but late, even when dated before.
+    ok(&app
+        .http
+        .post(
+            &opp(&oid, "close"),
+            &w.channel,
+            &json!({"outcome": "won", "close_on": today()}),
+        )
+        .await);
+    let late = created(
+        &app.http
+            .post(
+                &opp(&oid, "touchpoints"),
+                &gamma_token,
+                &json!({"kind": "referral", "occurred_at": "2026-01-05T10:00:00Z"}),
+            )
+            .await,
+    );
+    assert_eq!(late["late"], true);
+}
+
+async fn the_rate_of_the_close_date_is_kept(app: TestApp) {
+    let w = app.world().await;
+    let o = new_opp(&app, &w, json!({"source": "direct", "currency": "EUR", "amount_minor": 1_000_00})).await;
+    let oid = s(&o, "id");
+    let close = json!({"outcome": "won", "close_on": "2026-06-15"});
+    let no_rate = app.http.post(&opp(&oid, "close"), &w.sales, &close).await;
+    assert_eq!(no_rate.status, StatusCode::CONFLICT, "{}", no_rate.text());
+    assert_eq!(no_rate.problem_rules(), ["close_on:fx.no_rate"]);
+    // Rates come from a CSV file; a bad row refuses the whole file.
+    let bad = app
+        .http
+        .send(
+            hyper::Method::POST,
+            "/api/v1/fx-rates/import",
+            &[("authorization", &format!("Bearer {}", w.finance)), ("content-type", "text/csv")],
+            "from,to,effective_on,rate\nEUR,USD,2026-06-01,1.10\nEUR,USD,2026-07-01,abc\n".into(),
+        )
+        .await;
+    assert_eq!(invalid(&bad), ["rows[2].rate:decimal_rate"]);
+    assert_eq!(ok(&app.http.get("/api/v1/fx-rates", &w.admin).await), json!([]));
+    let import = |token: String, body: &'static str| {
+        let http = &app.http;
+        async move {
+            http.send(
+                hyper::Method::POST,
+                "/api/v1/fx-rates/import",
+                &[("authorization", &format!("Bearer {token}")), ("content-type", "text/csv")],
+                body.into(),
+            )
+            .await
+        }
+    };
+    let csv = "from,to,effective_on,rate\nEUR,USD,2026-06-01,1.10\nEUR,USD,2026-07-01,1.20\n";
+    let by_partner = import(w.a.admin_token.clone(), csv).await;
+    assert_eq!(by_partner.status, StatusCode::FORBIDDEN);
+    let done = ok(&import(w.finance.clone(), csv).await);
+    assert_eq!(done, json!({"added": 2, "replaced": 0, "unchanged": 0}));
+    let won = ok(&app.http.post(&opp(&oid, "close"), &w.sales, &close).await);
+    assert_eq!(won["rate_at_close"]["rate_e8"], 110_000_000);
+    assert_eq!(won["rate_at_close"]["effective_on"], "2026-06-01");
+    assert_eq!(won["amount_at_close"], json!({"amount_minor": 1_100_00, "currency": "USD"}));
+    // A later correction of the table does not change the closed deal.
+    ok(&app
+        .http
+        .post(
+            "/api/v1/fx-rates",
+            &w.finance,
+            &json!({"from": "EUR", "to": "USD", "effective_on": "2026-06-01", "rate": "1.5"}),
+        )
+        .await);
+    let again = ok(&app.http.get(&opp(&oid, ""), &w.channel).await);
+    assert_eq!(again["amount_at_close"]["amount_minor"], 1_100_00);
+    let rates = ok(&app.http.get("/api/v1/fx-rates", &w.admin).await);
+    assert_eq!(rates[0]["effective_on"], "2026-07-01", "newest first");
+    assert_eq!(rates[1]["rate"], "1.5");
+    assert_eq!(ok(&app.http.get("/api/v1/fx-rates", &w.a.rep_token).await), json!([]));
+}
+
+async fn board_forecast_and_filters(app: TestApp) {
+    let w = app.world().await;
+    ok(&app
+        .http
+        .post(
+            "/api/v1/fx-rates",
+            &w.finance,
+            &json!({"from": "EUR", "to": "USD", "effective_on": "2026-01-01", "rate": "1.1"}),
+        )
+        .await);
+    let a = w.a.partner.id.to_string();
+    let direct = json!({"source": "direct", "expected_close_on": "2027-01-20", "amount_minor": 100_00});
+    new_opp(&app, &w, direct).await;
+    let handoff = new_opp(
+        &app,
+        &w,
+        json!({"source": "partner_sourced", "route": "resale", "partner_id": a, "stage": "handoff",
+               "currency": "EUR", "amount_minor": 200_00, "expected_close_on": "2027-01-05"}),
+    )
+    .await;
+    new_opp(
+        &app,
+        &w,
+        json!({"source": "partner_influenced", "route": "cloud_marketplace", "marketplace": "aws",
+               "partner_id": a, "stage": "handoff", "amount_minor": 300_00, "expected_close_on": "2027-02-01"}),
+    )
+    .await;
+    let q = format!("?program_id={}", w.program.id);
+    let board = ok(&app.http.get(&format!("/api/v1/pipeline/board{q}"), &w.channel).await);
+    assert_eq!(board["currency"], "USD");
+    let cols = board["columns"].as_array().unwrap();
+    let col = |key: &str| cols.iter().find(|c| c["stage"] == key).unwrap().clone();
+    assert_eq!(cols.len(), 6);
+    assert_eq!(col("handoff")["totals"]["count"], 2);
+    // 200.00 EUR at 1.1 = 220.00 USD, plus 300.00 USD.
+    assert_eq!(col("handoff")["totals"]["amount"]["amount_minor"], 520_00);
+    assert_eq!(col("handoff")["totals"]["weighted"]["amount_minor"], 364_00);
+    assert_eq!(col("handoff")["cards"][0]["id"], handoff["id"], "soonest close first");
+    assert_eq!(col("target_account")["totals"]["count"], 1);
+    assert_eq!(col("won")["totals"]["count"], 0);
+    // The partner's board shows what it is on.
+    let pboard = ok(&app.http.get("/api/v1/pipeline/board", &w.a.rep_token).await);
+    let pcount: i64 = pboard["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["totals"]["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(pcount, 2);
+    let forecast = ok(&app.http.get(&format!("/api/v1/pipeline/forecast{q}"), &w.channel).await);
+    let months: Vec<(String, i64)> = forecast["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (s(m, "month"), m["totals"]["weighted"]["amount_minor"].as_i64().unwrap()))
+        .collect();
+    // January: 5% of 100.00 + 70% of 220.00; February: 70% of 300.00.
+    assert_eq!(months, [("2027-01".to_owned(), 159_00), ("2027-02".to_owned(), 210_00)]);
+    // Filters.
+    let count = |path: String, token: String| {
+        let http = &app.http;
+        async move { ok(&http.get(&path, &token).await)["items"].as_array().unwrap().len() }
+    };
+    assert_eq!(count(format!("{OPPS}?route=cloud_marketplace"), w.channel.clone()).await, 1);
+    assert_eq!(count(format!("{OPPS}?source=direct"), w.channel.clone()).await, 1);
+    assert_eq!(count(format!("{OPPS}?close_month=2027-01"), w.channel.clone()).await, 2);
+    assert_eq!(count(format!("{OPPS}?stage=handoff&partner_id={a}"), w.channel.clone()).await, 2);
+    assert_eq!(count(format!("{OPPS}?q=globex&sort=-amount_minor"), w.channel.clone()).await, 3);
+    assert_eq!(count(OPPS.to_owned(), w.a.rep_token.clone()).await, 2);
+    assert_eq!(count(OPPS.to_owned(), w.b.rep_token.clone()).await, 0);
+    let bad = app
+        .http
+        .get(&format!("{OPPS}?close_month=2027-13&route=barter"), &w.channel)
+        .await;
+    assert_eq!(invalid(&bad), ["route:one_of", "close_month:month"]);
+    // With two programs, the vendor's board must name one.
+    let unnamed = app.http.get("/api/v1/pipeline/board", &w.channel).await;
+    assert_eq!(invalid(&unnamed), ["program_id:required"]);
+}
+
+async fn bad_input_is_named(app: TestApp) {
+    let w = app.world().await;
+    let r = app.http.post(OPPS, &w.channel, &json!({"stage": "won"})).await;
+    assert_eq!(
+        invalid(&r),
+        [
+            "program_id:required",
+        ]
+    );
+    let r = app
+        .http
+        .post(OPPS, &w.channel, &json!({"program_id": w.program.id.to_string(), "stage": "won", "amount_minor": -1}))
+        .await;
+    assert_eq!(
+        invalid(&r),
+        [
+            "account_id:required",
+            "title:required",
+            "amount_minor:non_negative",
+            "currency:required",
+            "expected_close_on:required",
+            "stage:open_stage",
+            "source:required",
+        ]
+    );
+    let r = app
+        .http
+        .post(
+            OPPS,
+            &w.channel,
+            &json!({"account_id": w.account.id.to_string(), "title": "x", "amount_minor": 1, "currency": "USD",
+                    "expected_close_on": "2027-01-01", "source": "partner_sourced", "route": "resale",
+                    "partner_id": w.a.partner.id.to_string(), "partner_owner_id": w.b.rep.id.to_string(),
+                    "vendor_owner_id": w.a.rep.id.to_string()}),
+        )
+        .await;
+    assert_eq!(invalid(&r), ["vendor_owner_id:not_found", "partner_owner_id:not_found"]);
+    let by_partner = app
+        .http
+        .post(OPPS, &w.a.admin_token, &json!({"title": "x"}))
+        .await;
+    assert_eq!(rule(&by_partner, StatusCode::FORBIDDEN), "role.work_pipeline");
+    let o = new_opp(&app, &w, json!({"source": "direct", "vendor_owner_id": w.sales_user.id.to_string()})).await;
+    let oid = s(&o, "id");
+    let patched = ok(&app
+        .http
+        .patch(&opp(&oid, ""), &w.sales, &json!({"amount_minor": 20_000_00, "next_step": "Send the order form"}))
+        .await);
+    assert_eq!(patched["amount"]["amount_minor"], 20_000_00);
+    assert_eq!(patched["weighted_minor"], 1_000_00);
+    assert_eq!(patched["vendor_owner_id"], w.sales_user.id.to_string());
+    let bad_patch = app
+        .http
+        .patch(&opp(&oid, ""), &w.sales, &json!({"expected_close_on": "soon", "route": "barter"}))
+        .await;
+    assert_eq!(invalid(&bad_patch), ["expected_close_on:date", "route:one_of"]);
+    let unknown = app
+        .http
+        .patch(&opp(&oid, ""), &w.sales, &json!({"stage": "handoff"}))
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown.text());
+}

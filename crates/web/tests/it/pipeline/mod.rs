@@ -1,0 +1,4 @@
+//! The pipeline (issue 10): opportunities from registrations and by hand, stage moves,
+//! closing with the rate of the day, reopening, touchpoints, the board and the forecast.
+
+mod api;
