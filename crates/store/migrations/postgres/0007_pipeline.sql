@@ -38,9 +38,8 @@ CREATE TABLE opportunities (
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
--- One opportunity per registration.
-CREATE UNIQUE INDEX opportunities_registration ON opportunities (registration_id)
-    WHERE registration_id IS NOT NULL;
+-- One opportunity per registration (NULLs, opportunities without one, never collide).
+CREATE UNIQUE INDEX opportunities_registration ON opportunities (registration_id);
 CREATE INDEX opportunities_program_stage ON opportunities (program_id, stage, expected_close_on);
 CREATE INDEX opportunities_partner ON opportunities (partner_id, stage);
 CREATE INDEX opportunities_account ON opportunities (account_id);

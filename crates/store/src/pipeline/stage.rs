@@ -14,6 +14,7 @@ use partnerops_core::pipeline::record::{
     CloseOpportunityInput, CloseOutcome, MoveInput, Opportunity, ReopenInput,
 };
 use partnerops_core::pipeline::rules;
+use partnerops_core::policy::ProgramPolicy;
 use partnerops_core::registration::Decision;
 use partnerops_core::scope::Action;
 
@@ -34,6 +35,14 @@ async fn refused(store: &Store, actor: &Actor, o: &Opportunity, d: Decision) -> 
         &[id],
     )
     .await
+}
+
+/// A close the stage rules allowed.
+struct Closed {
+    stage: Stage,
+    close_on: chrono::NaiveDate,
+    lost_reason: Option<String>,
+    decision: Decision,
 }
 
 fn changed_meanwhile() -> StoreError {
@@ -226,15 +235,100 @@ impl Store {
                 return Err(refused(self, actor, &before, d).await);
             }
         };
-        let (rate, amount_at_close) = rate_at_close(&mut tx, &before, close_on).await?;
-        let bp = stage.probability_bp(&policy.pipeline).unwrap_or(0);
-        set_stage(&mut tx, now, &before, &stage, bp).await?;
+        let closed = Closed {
+            stage,
+            close_on,
+            lost_reason,
+            decision,
+        };
+        let after = self
+            .apply_close(&mut tx, now, actor, &before, closed, &policy)
+            .await?;
+        if let Some(registration_id) = &before.registration_id {
+            let won = outcome == CloseOutcome::Won;
+            let why = after.lost_reason.as_deref().map_or_else(
+                || format!("its opportunity {} closed won", before.id),
+                |r| format!("its opportunity {} closed lost: {r}", before.id),
+            );
+            self.close_linked_registration(&mut tx, now, actor, registration_id.as_str(), won, &why)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Closes the open opportunity of a registration that was just closed, today, in its
+    /// transaction: won, or lost with the registration's reason when the program lists it
+    /// (else the program's `other`, else its first reason; the registration's own words
+    /// stay in its decision). A closed opportunity stays as it is.
+    pub(crate) async fn close_for_registration(
+        &self,
+        tx: &mut Tx,
+        now: DateTime<Utc>,
+        actor: &Actor,
+        id: &str,
+        won: bool,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let before: Opportunity = entity::fetch(tx, &partnerops_core::scope::Scope::Vendor, id).await?;
+        if before.stage.is_closed() {
+            return Ok(());
+        }
+        let policy = program_policy(tx, before.program_id.as_str()).await?;
+        let today = now.date_naive();
+        let ruled = if won {
+            rules::close_won(&before.stage, Some(today), today, &policy)
+                .map(|(stage, close_on, decision)| (stage, close_on, None, decision))
+        } else {
+            let lists = &policy.pipeline;
+            let listed = reason
+                .and_then(|r| lists.lost_reason(r))
+                .or_else(|| lists.lost_reason("other"))
+                .or(lists.lost_reasons.first().map(String::as_str))
+                .map(str::to_owned);
+            rules::close_lost(&before.stage, Some(today), listed.as_deref(), today, &policy)
+                .map(|(stage, close_on, r, decision)| (stage, close_on, Some(r), decision))
+        };
+        let (stage, close_on, lost_reason, mut decision) = ruled.map_err(|d| {
+            StoreError::conflict("stage", &d.rule, d.reason)
+        })?;
+        decision.reason = format!(
+            "{} (its registration {} was closed)",
+            decision.reason,
+            before.registration_id.as_ref().map_or("", |r| r.as_str())
+        );
+        let closed = Closed {
+            stage,
+            close_on,
+            lost_reason,
+            decision,
+        };
+        self.apply_close(tx, now, actor, &before, closed, &policy)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes a close the rules allowed: stage, close date, reason, the rate in force on the
+    /// close date, the history entry, the decision and events.
+    async fn apply_close(
+        &self,
+        tx: &mut Tx,
+        now: DateTime<Utc>,
+        actor: &Actor,
+        before: &Opportunity,
+        c: Closed,
+        policy: &ProgramPolicy,
+    ) -> Result<Opportunity> {
+        let id = before.id.as_str();
+        let (rate, amount_at_close) = rate_at_close(tx, before, c.close_on).await?;
+        let bp = c.stage.probability_bp(&policy.pipeline).unwrap_or(0);
+        set_stage(tx, now, before, &c.stage, bp).await?;
         let mut q = Sql::new("UPDATE opportunities SET closed_on = ");
-        q.bind(close_on)
+        q.bind(c.close_on)
             .push(", closed_at = ")
             .bind(now)
             .push(", lost_reason = ")
-            .bind(lost_reason.as_deref())
+            .bind(c.lost_reason.as_deref())
             .push(", close_rate_to = ")
             .bind(rate.to.as_str())
             .push(", close_rate_e8 = ")
@@ -247,33 +341,22 @@ impl Store {
             .bind(id);
         tx.execute(&q).await?;
         record_stage_change(
-            &mut tx,
+            tx,
             now,
             actor,
             id,
             Some(&before.stage),
-            &stage,
-            &decision.reason,
+            &c.stage,
+            &c.decision.reason,
         )
         .await?;
-        if let Some(registration_id) = &before.registration_id {
-            let won = outcome == CloseOutcome::Won;
-            let why = lost_reason.as_deref().map_or_else(
-                || format!("its opportunity {} closed {}", before.id, stage.as_str()),
-                |r| format!("its opportunity {} closed lost: {r}", before.id),
-            );
-            self.close_linked_registration(&mut tx, now, actor, registration_id.as_str(), won, &why)
-                .await?;
-        }
-        let event = match outcome {
-            CloseOutcome::Won => "opportunity.closed_won",
-            CloseOutcome::Lost => "opportunity.closed_lost",
+        let event = if c.stage == Stage::Won {
+            "opportunity.closed_won"
+        } else {
+            "opportunity.closed_lost"
         };
-        let after = self
-            .finish_opportunity(&mut tx, now, actor, &before, &decision, event)
-            .await?;
-        tx.commit().await?;
-        Ok(after)
+        self.finish_opportunity(tx, now, actor, before, &c.decision, event)
+            .await
     }
 
     /// Reopens a closed opportunity into an open stage, with a reason (vendor staff who

@@ -1255,7 +1255,8 @@ impl Store {
         Ok(after.seen_by(&actor.scope()))
     }
 
-    /// Closes an approved registration as won or lost; the account is released.
+    /// Closes an approved registration as won or lost; the account is released, and its
+    /// open opportunity closes with it.
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn close_registration(
         &self,
@@ -1277,16 +1278,6 @@ impl Store {
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WorkRegistration(&before.partner_id))?;
         lapsed(&before, now)?;
-        if let Some(opp) = &before.opportunity_id {
-            return Err(StoreError::conflict(
-                "opportunity_id",
-                "registration.closes_with_opportunity",
-                format!(
-                    "this registration closes with its opportunity {opp}: close the opportunity \
-                     won or lost, and the registration closes with it"
-                ),
-            ));
-        }
         let note = input
             .reason
             .as_deref()
@@ -1295,6 +1286,11 @@ impl Store {
         let after = self
             .close_in(&mut tx, now, actor, &before, won, note)
             .await?;
+        // Linked both ways: the registration's open opportunity closes with it.
+        if let Some(opp) = &before.opportunity_id {
+            self.close_for_registration(&mut tx, now, actor, opp.as_str(), won, note)
+                .await?;
+        }
         tx.commit().await?;
         Ok(after.seen_by(&actor.scope()))
     }

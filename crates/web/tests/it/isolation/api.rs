@@ -53,6 +53,7 @@ pub enum Target {
     Tree,
     Application,
     Draft,
+    Opportunity,
 }
 
 pub struct Route {
@@ -190,12 +191,30 @@ routes!(
     POST "/api/v1/programs/{id}/council/meetings" Program NotFound,
     GET "/api/v1/programs/{id}/cohort" Program NotFound,
     POST "/api/v1/programs/{id}/launch" Program NotFound,
+    GET "/api/v1/opportunities" None OwnRowsOnly,
+    POST "/api/v1/opportunities" None CreateRefused,
+    GET "/api/v1/opportunities/{id}" Opportunity NotFound,
+    PATCH "/api/v1/opportunities/{id}" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/stage" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/close" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/reopen" Opportunity NotFound,
+    GET "/api/v1/opportunities/{id}/history" Opportunity NotFound,
+    GET "/api/v1/opportunities/{id}/touchpoints" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/touchpoints" Opportunity NotFound,
+    GET "/api/v1/opportunities/{id}/audit" Opportunity NotFound,
+    GET "/api/v1/pipeline/board" None OwnOnly,
+    GET "/api/v1/pipeline/forecast" None OwnOnly,
+    GET "/api/v1/fx-rates" None OwnRowsOnly,
+    POST "/api/v1/fx-rates" None CreateRefused,
+    POST "/api/v1/fx-rates/import" None CreateRefused,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
 /// an engagement request on it and a conflict case about it (with a comment).
 pub struct Deals {
     pub registration: String,
+    /// The opportunity the registration's approval opened.
+    pub opportunity: String,
     pub engagement: String,
     pub conflict: String,
     pub charter: String,
@@ -224,6 +243,17 @@ pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value)
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let opportunity = r.json()["opportunity_id"].as_str().unwrap().to_owned();
+    // A touchpoint of the partner's own on it.
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/opportunities/{opportunity}/touchpoints"),
+            &side.rep_token,
+            &json!({"kind": "demo", "notes": "demo for the buying committee"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let r = app
         .http
         .post(
@@ -275,6 +305,7 @@ pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value)
     let charter = r.json()["id"].as_str().unwrap().to_owned();
     Deals {
         registration,
+        opportunity,
         engagement,
         conflict,
         charter,
@@ -435,6 +466,23 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
         (Target::None, "/api/v1/charters") => {
             json!({"partner_id": w.b.partner.id.to_string(), "title": "Hijack"})
         }
+        (Target::Opportunity, p) if p.ends_with("/stage") => json!({"stage": "handoff"}),
+        (Target::Opportunity, p) if p.ends_with("/close") => {
+            json!({"outcome": "lost", "close_on": "2026-01-01", "lost_reason": "other"})
+        }
+        (Target::Opportunity, p) if p.ends_with("/reopen") => {
+            json!({"stage": "handoff", "reason": "hijack"})
+        }
+        (Target::Opportunity, p) if p.ends_with("/touchpoints") => json!({"kind": "demo"}),
+        (Target::Opportunity, _) => json!({"title": "Hijacked"}),
+        (Target::None, "/api/v1/opportunities") => json!({
+            "account_id": w.account.id.to_string(), "title": "Hijack", "amount_minor": 1,
+            "currency": "USD", "expected_close_on": "2027-01-01", "source": "partner_sourced",
+            "route": "resale", "partner_id": w.b.partner.id.to_string()
+        }),
+        (Target::None, "/api/v1/fx-rates") => {
+            json!({"from": "EUR", "to": "USD", "effective_on": "2026-01-01", "rate": "9"})
+        }
         (Target::Registration, p) if p.ends_with("/activities") => json!({"kind": "call"}),
         (Target::Registration, p) if p.ends_with("/close") => json!({"outcome": "won"}),
         (Target::Registration | Target::Engagement, p)
@@ -502,6 +550,10 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> V
             w.other_program.id
         ),
         format!("/api/v1/registrations/{}", theirs.registration),
+        format!("/api/v1/opportunities/{}", theirs.opportunity),
+        format!("/api/v1/opportunities/{}/history", theirs.opportunity),
+        format!("/api/v1/opportunities/{}/touchpoints", theirs.opportunity),
+        "/api/v1/fx-rates".to_owned(),
         format!("/api/v1/registrations/{}/decisions", theirs.registration),
         format!("/api/v1/registrations/{}/activities", theirs.registration),
         format!(
@@ -590,6 +642,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Tree => String::new(),
                 Target::Application => gov.application.clone(),
                 Target::Draft => gov.draft.clone(),
+                Target::Opportunity => theirs.opportunity.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -697,6 +750,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
             );
             for secret in [
                 &theirs.registration,
+                &theirs.opportunity,
                 &theirs.engagement,
                 &theirs.conflict,
                 &gov.application,
@@ -763,6 +817,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     // A's own deal records answer A (the same routes that were 404 for B's).
     for path in [
         format!("/api/v1/registrations/{}", mine.registration),
+        format!("/api/v1/opportunities/{}", mine.opportunity),
+        format!("/api/v1/opportunities/{}/touchpoints", mine.opportunity),
         format!("/api/v1/registrations/{}/decisions", mine.registration),
         format!("/api/v1/registrations/{}/activities", mine.registration),
         format!("/api/v1/engagement-requests/{}", mine.engagement),
@@ -797,6 +853,7 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
             );
         }
         "/api/v1/registrations"
+        | "/api/v1/opportunities"
         | "/api/v1/engagement-requests"
         | "/api/v1/conflicts"
         | "/api/v1/charters" => {

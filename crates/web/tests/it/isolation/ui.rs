@@ -318,6 +318,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         w.b.admin.id.to_string(),
         w.b.rep.id.to_string(),
         theirs.registration.clone(),
+        theirs.opportunity.clone(),
         theirs.engagement.clone(),
         theirs.conflict.clone(),
         theirs.charter.clone(),
@@ -347,6 +348,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Charter => theirs.charter.clone(),
                 Target::Application => gov.application.clone(),
                 Target::Draft => gov.draft.clone(),
+                Target::Opportunity => theirs.opportunity.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);

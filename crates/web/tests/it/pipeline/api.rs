@@ -17,6 +17,7 @@ on_both!(
     the_rate_of_the_close_date_is_kept,
     board_forecast_and_filters,
     bad_input_is_named,
+    closing_the_registration_closes_the_opportunity,
 );
 
 const OPPS: &str = "/api/v1/opportunities";
@@ -154,20 +155,6 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
     assert_eq!(
         rule(&future, StatusCode::CONFLICT),
         "opportunity.close_date_future"
-    );
-    // Registration and opportunity close together: the registration refuses on its own.
-    let reg_close = app
-        .http
-        .post(
-            &format!("/api/v1/registrations/{}/close", s(&reg, "id")),
-            &w.a.rep_token,
-            &json!({"outcome": "won"}),
-        )
-        .await;
-    assert_eq!(reg_close.status, StatusCode::CONFLICT, "{}", reg_close.text());
-    assert_eq!(
-        reg_close.problem_rules(),
-        ["opportunity_id:registration.closes_with_opportunity"]
     );
     let won = ok(&app
         .http
@@ -577,4 +564,39 @@ async fn bad_input_is_named(app: TestApp) {
         .patch(&opp(&oid, ""), &w.sales, &json!({"stage": "handoff"}))
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown.text());
+}
+
+/// Closing the registration closes its opportunity too (linked both ways): lost, with the
+/// program's listed reason when the words match, else `other`.
+async fn closing_the_registration_closes_the_opportunity(app: TestApp) {
+    let w = app.world().await;
+    let reg = approved_registration(&app, &w, "Umbrella", 12_000_00).await;
+    let rid = s(&reg, "id");
+    let oid = s(&reg, "opportunity_id");
+    ok(&app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{rid}/close"),
+            &w.a.rep_token,
+            &json!({"outcome": "lost", "reason": "they froze all spending"}),
+        )
+        .await);
+    let o = ok(&app.http.get(&opp(&oid, ""), &w.a.rep_token).await);
+    assert_eq!(o["stage"], "lost");
+    assert_eq!(o["lost_reason"], "other");
+    assert_eq!(o["closed_on"], today());
+    let history = ok(&app.http.get(&opp(&oid, "history"), &w.channel).await);
+    assert!(s(&history[1], "reason").contains(&rid), "{history}");
+    let reg2 = approved_registration(&app, &w, "Soylent", 5_000_00).await;
+    ok(&app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{}/close", s(&reg2, "id")),
+            &w.a.rep_token,
+            &json!({"outcome": "won"}),
+        )
+        .await);
+    let o2 = ok(&app.http.get(&opp(&s(&reg2, "opportunity_id"), ""), &w.a.rep_token).await);
+    assert_eq!(o2["stage"], "won");
+    assert_eq!(o2["amount_at_close"]["amount_minor"], 5_000_00);
 }
