@@ -23,6 +23,7 @@ use partnerops_core::money::{Currency, Money};
 use partnerops_core::page::{Page, PageRequest, SortKey};
 use partnerops_core::pipeline::Stage;
 use partnerops_core::pipeline::forecast::{Month, weighted_minor};
+use partnerops_core::pipeline::policy::PipelinePolicy;
 use partnerops_core::pipeline::fx::RateAtClose;
 use partnerops_core::pipeline::record::{
     MarketplaceKind, Opportunity, OpportunityFields, OpportunityInput, OpportunityPatch,
@@ -625,6 +626,12 @@ pub(crate) async fn open_from_registration(
 impl Store {
     pub fn opportunity_sorts() -> Vec<&'static str> {
         entity::sort_names::<Opportunity>()
+    }
+
+    /// The stages and lost reasons in force for a program. Not secret: every partner of the
+    /// program works its deals along them.
+    pub async fn pipeline_policy(&self, program_id: &str) -> Result<PipelinePolicy> {
+        Ok(program_policy(&mut self.db.read(), program_id).await?.pipeline)
     }
 
     /// Creates an opportunity (vendor staff who sell).

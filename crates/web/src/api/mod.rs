@@ -14,6 +14,7 @@ mod user;
 
 pub(crate) use account::AccountQuery;
 pub(crate) use partner::PartnerQuery;
+pub(crate) use pipeline::OpportunityQuery;
 pub(crate) use user::UserQuery;
 
 use axum::Router;

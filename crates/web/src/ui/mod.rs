@@ -6,7 +6,7 @@
 //! `HttpOnly` and `SameSite=Lax`.
 //!
 //! One folder per capability (`partner`, `program`, `policy`, `account`, `user`,
-//! `registration`, `partnership`, `lifecycle`, `auth`, `audit`), each with its `console`
+//! `registration`, `partnership`, `pipeline`, `lifecycle`, `auth`, `audit`), each with its `console`
 //! (staff), `portal` (partner users) and `public` pages as it needs them; templates follow
 //! the same layout under `templates/<capability>/`. Shared here: the route table, the page
 //! frame (`Chrome`) and `UiError`; in `form`, `list`, `session`, `guard` and `markdown` the
@@ -22,6 +22,7 @@ mod list;
 mod markdown;
 mod partner;
 mod partnership;
+mod pipeline;
 mod policy;
 mod program;
 mod registration;
@@ -93,6 +94,7 @@ pub(crate) fn routes() -> Routes {
     let r = audit::routes(r);
     let r = registration::routes(r);
     let r = partnership::routes(r);
+    let r = pipeline::routes(r);
     lifecycle::routes(r)
 }
 

@@ -116,6 +116,16 @@ rows!(
     POST "/console/charters/{id}/{action}" Charter ["action" = "sign"] StaffOnly,
     GET "/console/trees" None [] StaffOnly,
     POST "/console/trees/{key}" None ["key" = "build_or_partner"] StaffOnly,
+    // Console: pipeline.
+    GET "/console/pipeline" None [] StaffOnly,
+    POST "/console/pipeline" None [] StaffOnly,
+    GET "/console/pipeline/board" None [] StaffOnly,
+    GET "/console/pipeline/forecast" None [] StaffOnly,
+    GET "/console/opportunities/{id}" Opportunity [] StaffOnly,
+    POST "/console/opportunities/{id}/{action}" Opportunity ["action" = "stage"] StaffOnly,
+    GET "/console/fx-rates" None [] StaffOnly,
+    POST "/console/fx-rates" None [] StaffOnly,
+    POST "/console/fx-rates/import" None [] StaffOnly,
     // Console: applications.
     GET "/console/applications" None [] StaffOnly,
     GET "/console/applications/{id}" Application [] StaffOnly,
@@ -127,6 +137,7 @@ rows!(
     GET "/portal/users" None [] OwnOnly,
     POST "/portal/users" None [] OwnOnly,
     GET "/portal/registrations" None [] OwnOnly,
+    GET "/portal/opportunities" None [] OwnOnly,
     POST "/portal/registrations" None [] OwnOnly,
     POST "/portal/registrations/check" None [] OwnOnly,
     GET "/portal/charters" None [] OwnOnly,
@@ -135,6 +146,8 @@ rows!(
     // Portal: B's records.
     POST "/portal/users/{id}/archive" User [] NotFound,
     GET "/portal/registrations/{id}" Registration [] NotFound,
+    GET "/portal/opportunities/{id}" Opportunity [] NotFound,
+    POST "/portal/opportunities/{id}/{action}" Opportunity ["action" = "touchpoints"] NotFound,
     POST "/portal/registrations/{id}/activities" Registration [] NotFound,
     POST "/portal/registrations/{id}/renew" Registration [] NotFound,
     POST "/portal/registrations/{id}/withdraw" Registration [] NotFound,
@@ -274,13 +287,6 @@ async fn b_records(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> 
 
 /// Signs in as `user` (whose password is [`PASSWORD`]) and returns the session cookie and
 /// the CSRF token of the portal's first form.
-async fn partner_session(app: &TestApp, user: &partnerops_core::user::User) -> (String, String) {
-    let (status, session) = sign_in(app, user.email.as_str(), PASSWORD).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "sign in as {}", user.email);
-    let portal = app.http.page("/portal", &session).await;
-    assert_eq!(portal.status, StatusCode::OK, "{}", portal.text());
-    (session, csrf_of(&portal.text()))
-}
 
 async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     // First the table against the router: a route without a row fails before any request.
