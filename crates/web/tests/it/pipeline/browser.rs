@@ -1,0 +1,137 @@
+//! The pipeline in Chromium: a partner rep works its deal (moves it, logs a touchpoint), and
+//! a channel manager opens the board, the forecast and the deal.
+//!
+//! Screenshots go to `<target>/screenshots/pipeline-*.png` (see `browser`).
+
+use partnerops_core::ids::EntityId;
+use partnerops_core::partner::PartnerStatus;
+use partnerops_core::registration::record::{AccountRefInput, ReasonInput, RegistrationInput};
+use partnerops_core::user::Role;
+use partnerops_seed::DEMO_PASSWORD;
+use partnerops_store::Actor;
+
+use crate::browser::{Browser, VENDOR_ADMIN, all_partners, eventually, seeded};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_rep_and_the_vendor_work_one_deal() {
+    let (app, report) = seeded().await;
+    let partners = all_partners(&app.store).await;
+    let (login, partner) = report
+        .logins
+        .iter()
+        .filter(|l| l.role == Role::PartnerAdmin)
+        .find_map(|l| {
+            let p = partners
+                .iter()
+                .find(|p| Some(p.name.as_str()) == l.partner_name.as_deref())?;
+            (p.status == PartnerStatus::Active).then(|| (l.clone(), p.clone()))
+        })
+        .expect("an admin of an active partner");
+    let system = Actor::system("test");
+    let reg = app
+        .store
+        .submit_registration(
+            &system,
+            &RegistrationInput {
+                partner_id: Some(partner.id.to_string()),
+                account: Some(AccountRefInput {
+                    name: Some("Vandelay Industries".into()),
+                    web_domain: Some("vandelay.example".into()),
+                    country: Some("US".into()),
+                }),
+                title: Some("Vandelay import platform".into()),
+                estimated_arr_minor: Some(64_000_00),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a registration");
+    let reg = app
+        .store
+        .approve_registration(
+            &system,
+            reg.id.as_str(),
+            &ReasonInput {
+                reason: Some("new logo".into()),
+            },
+        )
+        .await
+        .expect("approved");
+    let opp = reg.opportunity_id.expect("the approval opened an opportunity");
+
+    let b = Browser::start(&app).await;
+    b.sign_in(&login.email, DEMO_PASSWORD).await;
+    b.wait_path("/portal").await;
+    b.goto("/portal/opportunities").await;
+    b.wait_css("#open-table").await;
+    b.shot("pipeline-01-portal-list").await;
+    b.click(&format!("#open-table tr[data-id='{opp}'] a")).await;
+    b.wait_css("#stage-form").await;
+    b.select("#stage-form select[name=stage]", "commercial_offer")
+        .await;
+    b.click("#stage-form button[type=submit]").await;
+    eventually("the stage to read Commercial offer", async || {
+        let stage = b.text("#opportunity-stage").await;
+        if stage == "Commercial offer" {
+            Ok(stage)
+        } else {
+            Err(stage)
+        }
+    })
+    .await;
+    b.type_into("#touchpoint-form input[name=notes]", "Demo for the CFO and the IT lead")
+        .await;
+    b.select("#touchpoint-form select[name=kind]", "demo").await;
+    b.click("#touchpoint-form button[type=submit]").await;
+    eventually("the touchpoint in the table", async || {
+        let rows = b.texts("#touchpoint-table tbody tr").await.join(" ");
+        if rows.contains("Demo for the CFO") {
+            Ok(rows)
+        } else {
+            Err(rows)
+        }
+    })
+    .await;
+    b.shot("pipeline-02-portal-deal").await;
+    b.click("#logout").await;
+
+    b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
+    b.wait_path("/console/partners").await;
+    b.goto(&format!(
+        "/console/pipeline/board?program_id={}",
+        partner.program_id
+    ))
+    .await;
+    b.wait_css("#board").await;
+    let column = b
+        .text(".board-col[data-stage='commercial_offer'] header")
+        .await;
+    assert!(column.contains("Commercial offer"), "{column}");
+    assert!(
+        b.source().await.contains("Vandelay import platform"),
+        "the deal is a card on the board"
+    );
+    b.shot("pipeline-03-board").await;
+    b.goto(&format!(
+        "/console/pipeline/forecast?program_id={}",
+        partner.program_id
+    ))
+    .await;
+    b.wait_css("#forecast-table").await;
+    b.shot("pipeline-04-forecast").await;
+    b.goto(&format!("/console/opportunities/{opp}")).await;
+    b.wait_css("#close-form").await;
+    b.click("#close-form button[type=submit]").await;
+    eventually("the deal to be won", async || {
+        let stage = b.text("#opportunity-stage").await;
+        if stage == "Closed won" {
+            Ok(stage)
+        } else {
+            Err(stage)
+        }
+    })
+    .await;
+    assert!(b.exists("#reopen-form").await);
+    b.shot("pipeline-05-console-won").await;
+    b.close().await;
+}
