@@ -65,6 +65,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_pipeline.sql"),
         postgres: include_str!("../migrations/postgres/0007_pipeline.sql"),
     },
+    // 0008 is the notifications' (landing from its own branch).
+    Migration {
+        version: 9,
+        name: "deal_rooms",
+        sqlite: include_str!("../migrations/sqlite/0009_deal_rooms.sql"),
+        postgres: include_str!("../migrations/postgres/0009_deal_rooms.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -57,8 +57,12 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
+        // Room notes and tasks are read through their room (`pipeline::room`), which checks
+        // membership; their audit trails are the vendor's.
         EntityKind::Program
         | EntityKind::FxRate
+        | EntityKind::RoomNote
+        | EntityKind::RoomTask
         | EntityKind::Account
         | EntityKind::ApiToken
         | EntityKind::DecisionTree

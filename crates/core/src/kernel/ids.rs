@@ -117,6 +117,10 @@ entity_id!(/// One recorded stage change of an opportunity.
     StageChangeId, "stc");
 entity_id!(/// A partner's recorded influence on an opportunity.
     TouchpointId, "tpt");
+entity_id!(/// A note in an opportunity's deal room.
+    RoomNoteId, "rnt");
+entity_id!(/// A task in an opportunity's deal room.
+    RoomTaskId, "rtk");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -10,6 +10,7 @@
 
 pub mod board;
 pub mod fx;
+pub mod room;
 pub mod stage;
 pub mod touchpoint;
 
@@ -465,6 +466,10 @@ async fn insert(
     tx.execute(&q).await?;
     if let Some(p) = &f.partner_id {
         add_partner(tx, now, &id, p, "sourced").await?;
+    }
+    // The owners on both sides start in the deal room.
+    for owner in [&f.vendor_owner_id, &f.partner_owner_id].into_iter().flatten() {
+        room::add_member(tx, now, actor, id.as_str(), owner).await?;
     }
     let reason = format!(
         "created at {} ({})",

@@ -295,6 +295,13 @@ fn pipeline_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(pipeline::forecast))
         .routes(routes!(pipeline::fx_rates, pipeline::set_fx_rate))
         .routes(routes!(pipeline::import_fx_rates))
+        .routes(routes!(pipeline::room))
+        .routes(routes!(pipeline::add_member))
+        .routes(routes!(pipeline::remove_member))
+        .routes(routes!(pipeline::post_note))
+        .routes(routes!(pipeline::add_task))
+        .routes(routes!(pipeline::update_task))
+        .routes(routes!(pipeline::set_field))
 }
 
 /// This document.

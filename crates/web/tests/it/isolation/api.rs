@@ -54,6 +54,7 @@ pub enum Target {
     Application,
     Draft,
     Opportunity,
+    RoomTask,
 }
 
 pub struct Route {
@@ -207,6 +208,13 @@ routes!(
     GET "/api/v1/fx-rates" None OwnRowsOnly,
     POST "/api/v1/fx-rates" None CreateRefused,
     POST "/api/v1/fx-rates/import" None CreateRefused,
+    GET "/api/v1/opportunities/{id}/room" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/room/members" Opportunity NotFound,
+    DELETE "/api/v1/opportunities/{id}/room/members/{user_id}" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/room/notes" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/room/tasks" Opportunity NotFound,
+    PATCH "/api/v1/room-tasks/{id}" RoomTask NotFound,
+    PUT "/api/v1/opportunities/{id}/room/fields/{key}" Opportunity NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -215,6 +223,8 @@ pub struct Deals {
     pub registration: String,
     /// The opportunity the registration's approval opened.
     pub opportunity: String,
+    /// A task in that opportunity's deal room.
+    pub room_task: String,
     pub engagement: String,
     pub conflict: String,
     pub charter: String,
@@ -254,6 +264,32 @@ pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value)
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // In its deal room: a shared note, a private one and a task.
+    let name = &side.partner.name;
+    for (body, visibility) in [
+        (format!("{name}: shared plan for the deal"), "everyone"),
+        (format!("{name} private: our margin floor"), "our_side"),
+    ] {
+        let r = app
+            .http
+            .post(
+                &format!("/api/v1/opportunities/{opportunity}/room/notes"),
+                &side.rep_token,
+                &json!({"body": body, "visibility": visibility}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/opportunities/{opportunity}/room/tasks"),
+            &side.rep_token,
+            &json!({"title": "Security questionnaire", "due_on": "2027-01-15"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let room_task = r.json()["id"].as_str().unwrap().to_owned();
     let r = app
         .http
         .post(
@@ -306,6 +342,7 @@ pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value)
     Deals {
         registration,
         opportunity,
+        room_task,
         engagement,
         conflict,
         charter,
@@ -474,6 +511,13 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
             json!({"stage": "handoff", "reason": "hijack"})
         }
         (Target::Opportunity, p) if p.ends_with("/touchpoints") => json!({"kind": "demo"}),
+        (Target::Opportunity, p) if p.ends_with("/room/members") => {
+            json!({"user_id": w.a.admin.id.to_string()})
+        }
+        (Target::Opportunity, p) if p.ends_with("/room/notes") => json!({"body": "hijack"}),
+        (Target::Opportunity, p) if p.ends_with("/room/tasks") => json!({"title": "hijack"}),
+        (Target::Opportunity, p) if p.contains("/room/fields/") => json!({"value": "hijack"}),
+        (Target::RoomTask, _) => json!({"status": "cancelled"}),
         (Target::Opportunity, _) => json!({"title": "Hijacked"}),
         (Target::None, "/api/v1/opportunities") => json!({
             "account_id": w.account.id.to_string(), "title": "Hijack", "amount_minor": 1,
@@ -553,6 +597,7 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> V
         format!("/api/v1/opportunities/{}", theirs.opportunity),
         format!("/api/v1/opportunities/{}/history", theirs.opportunity),
         format!("/api/v1/opportunities/{}/touchpoints", theirs.opportunity),
+        format!("/api/v1/opportunities/{}/room", theirs.opportunity),
         "/api/v1/fx-rates".to_owned(),
         format!("/api/v1/registrations/{}/decisions", theirs.registration),
         format!("/api/v1/registrations/{}/activities", theirs.registration),
@@ -643,6 +688,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Application => gov.application.clone(),
                 Target::Draft => gov.draft.clone(),
                 Target::Opportunity => theirs.opportunity.clone(),
+                Target::RoomTask => theirs.room_task.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -656,6 +702,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 .replace("{id}", &target_id)
                 .replace("{key}", key)
                 .replace("{version}", "1")
+                .replace("{user_id}", &w.b.rep.id.to_string())
                 .replace("{partner_id}", &me.partner.id.to_string());
             let body = body_for(&route, &w, &theirs, caller);
             let r = app
@@ -751,6 +798,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
             for secret in [
                 &theirs.registration,
                 &theirs.opportunity,
+                &theirs.room_task,
                 &theirs.engagement,
                 &theirs.conflict,
                 &gov.application,

@@ -325,6 +325,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         w.b.rep.id.to_string(),
         theirs.registration.clone(),
         theirs.opportunity.clone(),
+        theirs.room_task.clone(),
         theirs.engagement.clone(),
         theirs.conflict.clone(),
         theirs.charter.clone(),
@@ -355,6 +356,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Application => gov.application.clone(),
                 Target::Draft => gov.draft.clone(),
                 Target::Opportunity => theirs.opportunity.clone(),
+                Target::RoomTask => theirs.room_task.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
