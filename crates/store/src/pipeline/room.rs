@@ -222,6 +222,15 @@ async fn check_candidate(tx: &mut Tx, actor: &Actor, o: &Opportunity, user: &Use
 }
 
 impl Store {
+    /// Whether the caller may enter the room of an opportunity it can see.
+    pub async fn may_enter_room(&self, actor: &Actor, opportunity_id: &str) -> Result<bool> {
+        match access(&mut self.db.read(), actor, opportunity_id).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The room of an opportunity as the caller sees it.
     #[tracing::instrument(skip_all, fields(id = %opportunity_id))]
     pub async fn room(&self, actor: &Actor, opportunity_id: &str) -> Result<Room> {
@@ -339,7 +348,7 @@ impl Store {
                     at: done,
                     kind: TimelineKind::Task,
                     actor_name: t.owner_name.clone(),
-                    text: format!("{} {}", t.status.label().to_lowercase(), t.title),
+                    text: format!("{}: {}", t.status.label(), t.title),
                 });
             }
         }

@@ -576,3 +576,31 @@ pub(super) async fn import_fx_rates(
         }
     }
 }
+
+/// `GET /console/opportunities/{id}/room`.
+pub(super) async fn room(
+    State(state): State<AppState>,
+    user: Staff,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Response, UiError> {
+    let page = super::room::room_page(
+        &state,
+        &user,
+        "/console",
+        &id,
+        ("", FormView::default()),
+        d.done.as_deref(),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+/// `POST /console/opportunities/{id}/room/{action}`.
+pub(super) async fn room_act(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    form: SignedForm<Staff>,
+) -> Result<Response, UiError> {
+    super::room::after(&state, &form.user, "/console", &id, &action, &form.posted).await
+}

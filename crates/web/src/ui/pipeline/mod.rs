@@ -6,6 +6,7 @@
 
 mod console;
 mod portal;
+mod room;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -39,12 +40,16 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/console/pipeline/forecast", console::forecast)
         .get("/console/opportunities/{id}", console::opportunity)
         .post("/console/opportunities/{id}/{action}", console::act)
+        .get("/console/opportunities/{id}/room", console::room)
+        .post("/console/opportunities/{id}/room/{action}", console::room_act)
         .get("/console/fx-rates", console::fx_rates)
         .post("/console/fx-rates", console::set_fx_rate)
         .post("/console/fx-rates/import", console::import_fx_rates)
         .get("/portal/opportunities", portal::list)
         .get("/portal/opportunities/{id}", portal::opportunity)
         .post("/portal/opportunities/{id}/{action}", portal::act)
+        .get("/portal/opportunities/{id}/room", portal::room)
+        .post("/portal/opportunities/{id}/room/{action}", portal::room_act)
 }
 
 /// An opportunity as a row of a list or a card of the board.
@@ -169,6 +174,8 @@ pub struct OpportunityPage {
     partners: Vec<PartnerChoice>,
     can_work: bool,
     can_reopen: bool,
+    /// Whether the deal room is open to the viewer (a partner user: as a member).
+    in_room: bool,
     /// The form that failed (its action name) and what it showed.
     failed: &'static str,
     form: FormView,
@@ -247,6 +254,7 @@ pub(super) async fn opportunity_page(
     };
     let can_work = authorize(&user.principal, &work).is_ok();
     let can_reopen = authorize(&user.principal, &Action::WorkPipeline).is_ok();
+    let in_room = store.may_enter_room(&user.actor(), id).await?;
     let registration_href = o
         .registration_id
         .as_ref()
@@ -277,6 +285,7 @@ pub(super) async fn opportunity_page(
         partners,
         can_work,
         can_reopen,
+        in_room,
         failed: failed_action,
         form,
         amount_major: minor_to_major(o.amount.amount_minor, exponent),
@@ -315,7 +324,7 @@ async fn program_partners(state: &AppState, o: &Opportunity) -> Result<Vec<Partn
         .collect())
 }
 
-fn trimmed(posted: &Posted, name: &str) -> Option<String> {
+pub(super) fn trimmed(posted: &Posted, name: &str) -> Option<String> {
     posted
         .get(name)
         .map(|s| s.trim().to_owned())

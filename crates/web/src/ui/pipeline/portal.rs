@@ -132,3 +132,31 @@ pub(super) async fn act(
     let scope = form.user.scope().clone();
     after_action(&state, &form.user, &scope, "/portal", &id, &action, &form.posted).await
 }
+
+/// `GET /portal/opportunities/{id}/room`.
+pub(super) async fn room(
+    State(state): State<AppState>,
+    user: PartnerUser,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Response, UiError> {
+    let page = super::room::room_page(
+        &state,
+        &user,
+        "/portal",
+        &id,
+        ("", FormView::default()),
+        d.done.as_deref(),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+/// `POST /portal/opportunities/{id}/room/{action}`.
+pub(super) async fn room_act(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    form: SignedForm<PartnerUser>,
+) -> Result<Response, UiError> {
+    super::room::after(&state, &form.user, "/portal", &id, &action, &form.posted).await
+}

@@ -5,6 +5,8 @@
 
 use partnerops_core::ids::EntityId;
 use partnerops_core::partner::PartnerStatus;
+use partnerops_core::pipeline::room::MemberInput;
+use partnerops_core::scope::Scope;
 use partnerops_core::registration::record::{AccountRefInput, ReasonInput, RegistrationInput};
 use partnerops_core::user::Role;
 use partnerops_seed::DEMO_PASSWORD;
@@ -58,6 +60,22 @@ async fn a_partner_rep_and_the_vendor_work_one_deal() {
         .await
         .expect("approved");
     let opp = reg.opportunity_id.expect("the approval opened an opportunity");
+    // The system registered the deal, so nobody of the partner is in its room yet.
+    let me = app
+        .store
+        .user_by_email(&Scope::Vendor, &login.email)
+        .await
+        .expect("the login's user");
+    app.store
+        .add_room_member(
+            &system,
+            opp.as_str(),
+            &MemberInput {
+                user_id: Some(me.id.to_string()),
+            },
+        )
+        .await
+        .expect("a member");
 
     let b = Browser::start(&app).await;
     b.sign_in(&login.email, DEMO_PASSWORD).await;
@@ -93,6 +111,37 @@ async fn a_partner_rep_and_the_vendor_work_one_deal() {
     })
     .await;
     b.shot("pipeline-02-portal-deal").await;
+    // In the deal room: a note for everyone, and a task for the rep itself.
+    b.click("#room-link").await;
+    b.wait_css("#note-form").await;
+    b.type_into(
+        "#note-form textarea[name=body]",
+        "The CFO wants **two references** in logistics before the offer.",
+    )
+    .await;
+    b.click("#note-form button[type=submit]").await;
+    eventually("the note in the room", async || {
+        let notes = b.texts("#notes .note-body").await.join(" ");
+        if notes.contains("two references") {
+            Ok(notes)
+        } else {
+            Err(notes)
+        }
+    })
+    .await;
+    b.type_into("#task-form input[name=title]", "Line up two logistics references")
+        .await;
+    b.click("#task-form button[type=submit]").await;
+    eventually("the task in the room", async || {
+        let tasks = b.texts("#task-table tr").await.join(" ");
+        if tasks.contains("logistics references") {
+            Ok(tasks)
+        } else {
+            Err(tasks)
+        }
+    })
+    .await;
+    b.shot("pipeline-06-portal-room").await;
     b.click("#logout").await;
 
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
@@ -119,6 +168,21 @@ async fn a_partner_rep_and_the_vendor_work_one_deal() {
     .await;
     b.wait_css("#forecast-table").await;
     b.shot("pipeline-04-forecast").await;
+    // The vendor reads the partner's note and ticks the task off in the room.
+    b.goto(&format!("/console/opportunities/{opp}/room")).await;
+    b.wait_css("#notes").await;
+    assert!(b.text("#notes").await.contains("two references"));
+    b.click("#task-table button[type=submit]").await;
+    eventually("the task to be done", async || {
+        let tasks = b.texts("#task-table tr").await.join(" ");
+        if tasks.contains("Done") {
+            Ok(tasks)
+        } else {
+            Err(tasks)
+        }
+    })
+    .await;
+    b.shot("pipeline-07-console-room").await;
     b.goto(&format!("/console/opportunities/{opp}")).await;
     b.wait_css("#close-form").await;
     b.click("#close-form button[type=submit]").await;
