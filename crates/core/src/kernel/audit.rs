@@ -32,6 +32,7 @@ text_enum!(
         FxRate = "fx_rate" / "Currency rate",
         RoomNote = "room_note" / "Deal room note",
         RoomTask = "room_task" / "Deal room task",
+        BusinessPlan = "business_plan" / "Joint business plan",
     }
 );
 

@@ -121,6 +121,10 @@ entity_id!(/// A note in an opportunity's deal room.
     RoomNoteId, "rnt");
 entity_id!(/// A task in an opportunity's deal room.
     RoomTaskId, "rtk");
+entity_id!(/// A joint business plan of a partner for a period.
+    BusinessPlanId, "jbp");
+entity_id!(/// A recorded review of a joint business plan.
+    PlanReviewId, "jbr");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {
