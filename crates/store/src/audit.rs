@@ -117,6 +117,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::FxRate => "fx_rates",
         EntityKind::RoomNote => "room_notes",
         EntityKind::RoomTask => "room_tasks",
+        EntityKind::BusinessPlan => "business_plans",
     }
 }
 

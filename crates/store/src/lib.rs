@@ -22,6 +22,7 @@ pub mod jobs;
 
 // Foundation records.
 pub mod account;
+pub mod business_plan;
 pub mod auth;
 pub mod partner;
 pub mod user;

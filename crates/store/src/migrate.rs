@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_deal_rooms.sql"),
         postgres: include_str!("../migrations/postgres/0009_deal_rooms.sql"),
     },
+    Migration {
+        version: 10,
+        name: "business_plans",
+        sqlite: include_str!("../migrations/sqlite/0010_business_plans.sql"),
+        postgres: include_str!("../migrations/postgres/0010_business_plans.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use crate::db::Sql;
 /// - its own partner row, and its own users;
 /// - the tiers of its own program (the ladder it climbs);
 /// - its own registrations, the engagement requests to it and the conflict cases it is in;
-/// - the application it joined through;
+/// - the application it joined through, and its own joint business plans;
 /// - no policies or drafts here (council members read shared drafts through `policies`);
 /// - the opportunities it is on (it brought the deal, or logged a touchpoint on it), and
 ///   its own touchpoints only (never another partner's influence on the same deal);
@@ -42,6 +42,7 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Engagement
         | EntityKind::Conflict
         | EntityKind::Charter
+        | EntityKind::BusinessPlan
         | EntityKind::Application => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());

@@ -13,8 +13,10 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::record::{CommitmentKind, PlanContent, quarter_end, quarter_start};
+use super::record::{PlanActivityKind, PlanContent, quarter_end, quarter_start};
 use crate::kernel::ids::AccountId;
+use crate::pipeline::touchpoint::TouchpointKind;
+use crate::registration::ActivityKind;
 use crate::text_enum;
 
 /// The live facts a plan is measured against, amounts in the plan's currency.
@@ -25,7 +27,7 @@ pub struct Facts {
     /// Open partner-sourced deals: expected close and amount.
     pub open: Vec<(NaiveDate, i64)>,
     /// Selling activities logged, by day and kind.
-    pub activities: Vec<(NaiveDate, CommitmentKind)>,
+    pub activities: Vec<(NaiveDate, PlanActivityKind)>,
     pub touched_accounts: BTreeSet<AccountId>,
     pub accounts_with_opportunity: BTreeSet<AccountId>,
 }
@@ -67,7 +69,7 @@ pub struct QuarterAttainment {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityAttainment {
     pub quarter: u8,
-    pub kind: CommitmentKind,
+    pub kind: PlanActivityKind,
     pub committed: u32,
     pub done: u32,
 }
@@ -95,6 +97,28 @@ pub struct Attainment {
     pub drifting: bool,
     /// Won over the whole plan against the sum of its milestones, basis points.
     pub total_attainment_bp: Option<i64>,
+}
+
+/// The commitment a partner touchpoint counts towards: an introduction opens a discovery
+/// conversation; a demo or technical validation is a demo; the rest are influence, not
+/// selling activity the plan counts.
+pub fn commitment_of_touchpoint(kind: TouchpointKind) -> Option<PlanActivityKind> {
+    match kind {
+        TouchpointKind::Introduction => Some(PlanActivityKind::DiscoveryCall),
+        TouchpointKind::Demo | TouchpointKind::TechnicalValidation => Some(PlanActivityKind::Demo),
+        _ => None,
+    }
+}
+
+/// The commitment a registration's follow-up activity counts towards (a note counts for
+/// none).
+pub fn commitment_of_activity(kind: ActivityKind) -> Option<PlanActivityKind> {
+    match kind {
+        ActivityKind::Call | ActivityKind::Meeting => Some(PlanActivityKind::DiscoveryCall),
+        ActivityKind::Demo => Some(PlanActivityKind::Demo),
+        ActivityKind::Proposal => Some(PlanActivityKind::Proposal),
+        ActivityKind::Note => None,
+    }
 }
 
 fn in_quarter(d: NaiveDate, start: NaiveDate, end: NaiveDate) -> bool {
@@ -236,7 +260,7 @@ mod tests {
             }],
             activities: vec![ActivityCommitment {
                 quarter: 1,
-                kind: CommitmentKind::Demo,
+                kind: PlanActivityKind::Demo,
                 count: 3,
             }],
             ..PlanContent::default()
@@ -278,9 +302,9 @@ mod tests {
             won: vec![(d(2027, 3, 31), 50_000), (d(2027, 4, 1), 7_000)],
             open: vec![(d(2027, 2, 1), 30_000)],
             activities: vec![
-                (d(2027, 1, 5), CommitmentKind::Demo),
-                (d(2027, 4, 5), CommitmentKind::Demo),
-                (d(2027, 1, 6), CommitmentKind::Proposal),
+                (d(2027, 1, 5), PlanActivityKind::Demo),
+                (d(2027, 4, 5), PlanActivityKind::Demo),
+                (d(2027, 1, 6), PlanActivityKind::Proposal),
             ],
             ..Facts::default()
         };
@@ -293,6 +317,20 @@ mod tests {
         assert_eq!(a.quarters[1].state, QuarterState::OnPace, "no milestone: nothing to fall behind");
         assert_eq!(a.activities[0].done, 1);
         assert_eq!(a.total_attainment_bp, Some(5_700));
+    }
+
+    #[test]
+    fn selling_activity_counts_towards_its_commitment() {
+        assert_eq!(
+            commitment_of_touchpoint(TouchpointKind::TechnicalValidation),
+            Some(PlanActivityKind::Demo)
+        );
+        assert_eq!(commitment_of_touchpoint(TouchpointKind::Event), None);
+        assert_eq!(
+            commitment_of_activity(ActivityKind::Meeting),
+            Some(PlanActivityKind::DiscoveryCall)
+        );
+        assert_eq!(commitment_of_activity(ActivityKind::Note), None);
     }
 
     #[test]

@@ -31,7 +31,7 @@ text_enum!(
 
 text_enum!(
     /// Selling activities a partner commits to per quarter.
-    CommitmentKind {
+    PlanActivityKind {
         DiscoveryCall = "discovery_call" / "Discovery calls",
         Demo = "demo" / "Demos",
         Proposal = "proposal" / "Proposals",
@@ -71,7 +71,7 @@ pub struct Milestone {
 #[serde(deny_unknown_fields)]
 pub struct ActivityCommitment {
     pub quarter: u8,
-    pub kind: CommitmentKind,
+    pub kind: PlanActivityKind,
     pub count: u32,
 }
 
@@ -367,7 +367,7 @@ pub fn diff(before: &PlanContent, after: &PlanContent) -> Vec<String> {
         if x != y {
             out.push(format!("Q{q} sourced-ARR milestone {x} → {y} (minor units)"));
         }
-        for kind in CommitmentKind::ALL {
+        for kind in PlanActivityKind::ALL {
             let count = |c: &PlanContent| {
                 c.activities
                     .iter()
@@ -583,7 +583,7 @@ mod tests {
         after.milestones[0].sourced_arr_minor = 150;
         after.activities.push(ActivityCommitment {
             quarter: 2,
-            kind: CommitmentKind::Demo,
+            kind: PlanActivityKind::Demo,
             count: 6,
         });
         let changes = diff(&before, &after);

@@ -3,6 +3,7 @@
 //! document are built from the same declarations and cannot drift apart.
 
 mod account;
+mod business_plan;
 mod lifecycle;
 mod partner;
 mod partnership;
@@ -57,6 +58,7 @@ use crate::problem::{ApiError, Problem};
         (name = "policy", description = "Program policy documents: versions, differences, drafts for the advisory council, what-if replay"),
         (name = "lifecycle", description = "Applications with their fit score, invitations, onboarding, tier standing, activation"),
         (name = "governance", description = "Partner advisory council and the first cohort"),
+        (name = "business plans", description = "Joint business plans: named accounts, quarterly milestones, commitments, signatures, versions, attainment and drift, reviews"),
         (name = "pipeline", description = "Opportunities, their stages and touchpoints, the board, the forecast and the dated currency-rate table"),
         (name = "meta", description = "The API itself")
     )
@@ -302,6 +304,16 @@ fn pipeline_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(pipeline::add_task))
         .routes(routes!(pipeline::update_task))
         .routes(routes!(pipeline::set_field))
+        .routes(routes!(business_plan::list, business_plan::create))
+        .routes(routes!(business_plan::get, business_plan::update))
+        .routes(routes!(business_plan::sign))
+        .routes(routes!(business_plan::amend))
+        .routes(routes!(business_plan::versions))
+        .routes(routes!(business_plan::diff))
+        .routes(routes!(business_plan::attainment))
+        .routes(routes!(business_plan::reviews, business_plan::record_review))
+        .routes(routes!(business_plan::reviews_due))
+        .routes(routes!(business_plan::audit))
 }
 
 /// This document.

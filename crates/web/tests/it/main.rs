@@ -18,6 +18,7 @@ mod session;
 
 mod account;
 mod auth;
+mod business_plan;
 mod isolation;
 mod lifecycle;
 mod openapi;

@@ -55,6 +55,7 @@ pub enum Target {
     Draft,
     Opportunity,
     RoomTask,
+    BusinessPlan,
 }
 
 pub struct Route {
@@ -215,6 +216,19 @@ routes!(
     POST "/api/v1/opportunities/{id}/room/tasks" Opportunity NotFound,
     PATCH "/api/v1/room-tasks/{id}" RoomTask NotFound,
     PUT "/api/v1/opportunities/{id}/room/fields/{key}" Opportunity NotFound,
+    GET "/api/v1/business-plans" None OwnRowsOnly,
+    POST "/api/v1/business-plans" None CreateOwnOnly,
+    GET "/api/v1/business-plans/{id}" BusinessPlan NotFound,
+    PATCH "/api/v1/business-plans/{id}" BusinessPlan NotFound,
+    POST "/api/v1/business-plans/{id}/sign" BusinessPlan NotFound,
+    POST "/api/v1/business-plans/{id}/amend" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/versions" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/diff" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/attainment" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/reviews" BusinessPlan NotFound,
+    POST "/api/v1/business-plans/{id}/reviews" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/reviews-due" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/audit" BusinessPlan NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -225,6 +239,8 @@ pub struct Deals {
     pub opportunity: String,
     /// A task in that opportunity's deal room.
     pub room_task: String,
+    /// The partner's joint business plan.
+    pub business_plan: String,
     pub engagement: String,
     pub conflict: String,
     pub charter: String,
@@ -339,7 +355,20 @@ pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value)
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let charter = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(
+            "/api/v1/business-plans",
+            &w.channel,
+            &json!({"partner_id": side.partner.id.to_string(), "title": format!("{} FY plan", side.partner.name),
+                    "period_start": "2027-01-01",
+                    "content": {"milestones": [{"quarter": 1, "sourced_arr_minor": 5_000_000}]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let business_plan = r.json()["id"].as_str().unwrap().to_owned();
     Deals {
+        business_plan,
         registration,
         opportunity,
         room_task,
@@ -518,6 +547,17 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
         (Target::Opportunity, p) if p.ends_with("/room/tasks") => json!({"title": "hijack"}),
         (Target::Opportunity, p) if p.contains("/room/fields/") => json!({"value": "hijack"}),
         (Target::RoomTask, _) => json!({"status": "cancelled"}),
+        (Target::BusinessPlan, p) if p.ends_with("/reviews") => json!({
+            "kind": "monthly_pipeline_review", "held_on": "2026-01-01", "attendees": ["hijack"]
+        }),
+        (Target::BusinessPlan, p) if p.ends_with("/amend") => {
+            json!({"change_note": "hijack", "title": "Hijacked"})
+        }
+        (Target::BusinessPlan, p) if p.ends_with("/sign") => json!({}),
+        (Target::BusinessPlan, _) => json!({"title": "Hijacked"}),
+        (Target::None, "/api/v1/business-plans") => json!({
+            "partner_id": w.b.partner.id.to_string(), "title": "Hijack", "period_start": "2027-01-01"
+        }),
         (Target::Opportunity, _) => json!({"title": "Hijacked"}),
         (Target::None, "/api/v1/opportunities") => json!({
             "account_id": w.account.id.to_string(), "title": "Hijack", "amount_minor": 1,
@@ -598,6 +638,7 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> V
         format!("/api/v1/opportunities/{}/history", theirs.opportunity),
         format!("/api/v1/opportunities/{}/touchpoints", theirs.opportunity),
         format!("/api/v1/opportunities/{}/room", theirs.opportunity),
+        format!("/api/v1/business-plans/{}", theirs.business_plan),
         "/api/v1/fx-rates".to_owned(),
         format!("/api/v1/registrations/{}/decisions", theirs.registration),
         format!("/api/v1/registrations/{}/activities", theirs.registration),
@@ -689,6 +730,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Draft => gov.draft.clone(),
                 Target::Opportunity => theirs.opportunity.clone(),
                 Target::RoomTask => theirs.room_task.clone(),
+                Target::BusinessPlan => theirs.business_plan.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -799,6 +841,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &theirs.registration,
                 &theirs.opportunity,
                 &theirs.room_task,
+                &theirs.business_plan,
                 &theirs.engagement,
                 &theirs.conflict,
                 &gov.application,
@@ -902,6 +945,7 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
         }
         "/api/v1/registrations"
         | "/api/v1/opportunities"
+        | "/api/v1/business-plans"
         | "/api/v1/engagement-requests"
         | "/api/v1/conflicts"
         | "/api/v1/charters" => {

@@ -330,6 +330,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         theirs.registration.clone(),
         theirs.opportunity.clone(),
         theirs.room_task.clone(),
+        theirs.business_plan.clone(),
         theirs.engagement.clone(),
         theirs.conflict.clone(),
         theirs.charter.clone(),
@@ -361,6 +362,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Draft => gov.draft.clone(),
                 Target::Opportunity => theirs.opportunity.clone(),
                 Target::RoomTask => theirs.room_task.clone(),
+                Target::BusinessPlan => theirs.business_plan.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
