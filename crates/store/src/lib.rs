@@ -22,8 +22,8 @@ pub mod jobs;
 
 // Foundation records.
 pub mod account;
-pub mod business_plan;
 pub mod auth;
+pub mod business_plan;
 pub mod partner;
 pub mod user;
 

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::record::{PlanActivityKind, PlanContent, quarter_end, quarter_start};
 use crate::kernel::ids::AccountId;
+use crate::kernel::money::{Currency, Money};
 use crate::pipeline::touchpoint::TouchpointKind;
 use crate::registration::ActivityKind;
 use crate::text_enum;
@@ -129,6 +130,7 @@ fn in_quarter(d: NaiveDate, start: NaiveDate, end: NaiveDate) -> bool {
 fn quarter(
     content: &PlanContent,
     period_start: NaiveDate,
+    currency: Currency,
     q: u8,
     today: NaiveDate,
     threshold_bp: u32,
@@ -161,7 +163,11 @@ fn quarter(
     } else if milestone > 0 && won >= milestone {
         QuarterState::Met
     } else if today > end {
-        if milestone > 0 { QuarterState::Missed } else { QuarterState::Met }
+        if milestone > 0 {
+            QuarterState::Missed
+        } else {
+            QuarterState::Met
+        }
     } else if behind {
         QuarterState::Drifting
     } else {
@@ -169,7 +175,10 @@ fn quarter(
     };
     let drift_reason = (state == QuarterState::Drifting || (state == QuarterState::Missed && behind)).then(|| {
         format!(
-            "Q{q}: {won} won against a milestone of {milestone}; {elapsed} of {total_days} days gone, so the pace is {pace}, and {won} is below {}% of it",
+            "Q{q}: {} won against a milestone of {}; {elapsed} of {total_days} days gone, so the pace is {}, and the won amount is below {}% of it",
+            Money::new(won, currency),
+            Money::new(milestone, currency),
+            Money::new(pace, currency),
             threshold_bp / 100
         )
     });
@@ -191,12 +200,23 @@ fn quarter(
 pub fn attainment(
     content: &PlanContent,
     period_start: NaiveDate,
+    currency: Currency,
     today: NaiveDate,
     threshold_bp: u32,
     facts: &Facts,
 ) -> Attainment {
     let quarters: Vec<QuarterAttainment> = (1..=4)
-        .map(|q| quarter(content, period_start, q, today, threshold_bp, facts))
+        .map(|q| {
+            quarter(
+                content,
+                period_start,
+                currency,
+                q,
+                today,
+                threshold_bp,
+                facts,
+            )
+        })
         .collect();
     let activities = content
         .activities
@@ -277,22 +297,61 @@ mod tests {
         };
         // After 45 of 90 days, the pace is 45,000 of 90,000; 70% of it is 31,500.
         let today = d(2027, 2, 14);
-        let at = |won: i64| attainment(&plan(90_000), start, today, 7_000, &facts(won));
+        let at = |won: i64| {
+            attainment(
+                &plan(90_000),
+                start,
+                Currency::USD,
+                today,
+                7_000,
+                &facts(won),
+            )
+        };
         let edge = at(31_500);
         assert_eq!(edge.quarters[0].pace_minor, 45_000);
-        assert_eq!(edge.quarters[0].state, QuarterState::OnPace, "exactly 70% is not drift");
+        assert_eq!(
+            edge.quarters[0].state,
+            QuarterState::OnPace,
+            "exactly 70% is not drift"
+        );
         let below = at(31_499);
         assert_eq!(below.quarters[0].state, QuarterState::Drifting);
         assert!(below.drifting);
         let why = below.quarters[0].drift_reason.clone().unwrap();
-        assert!(why.contains("45 of 90 days") && why.contains("below 70%"), "{why}");
+        assert!(
+            why.contains("45 of 90 days") && why.contains("below 70%"),
+            "{why}"
+        );
+        assert!(
+            why.contains("USD 315.00 won against a milestone of USD 900.00"),
+            "{why}"
+        );
         // The first day of a quarter asks for 1/90 of the milestone already.
-        let first = attainment(&plan(90_000), start, start, 7_000, &Facts::default());
+        let first = attainment(
+            &plan(90_000),
+            start,
+            Currency::USD,
+            start,
+            7_000,
+            &Facts::default(),
+        );
         assert_eq!(first.quarters[0].pace_minor, 1_000);
         assert_eq!(first.quarters[0].state, QuarterState::Drifting);
         // Quarters not started never drift; the day before the plan nothing does.
-        let before = attainment(&plan(90_000), start, d(2026, 12, 31), 7_000, &Facts::default());
-        assert!(before.quarters.iter().all(|q| q.state == QuarterState::NotStarted));
+        let before = attainment(
+            &plan(90_000),
+            start,
+            Currency::USD,
+            d(2026, 12, 31),
+            7_000,
+            &Facts::default(),
+        );
+        assert!(
+            before
+                .quarters
+                .iter()
+                .all(|q| q.state == QuarterState::NotStarted)
+        );
     }
 
     #[test]
@@ -308,13 +367,24 @@ mod tests {
             ],
             ..Facts::default()
         };
-        let a = attainment(&plan(100_000), start, d(2027, 5, 1), 7_000, &facts);
+        let a = attainment(
+            &plan(100_000),
+            start,
+            Currency::USD,
+            d(2027, 5, 1),
+            7_000,
+            &facts,
+        );
         assert_eq!(a.quarters[0].won_minor, 50_000);
         assert_eq!(a.quarters[1].won_minor, 7_000);
         assert_eq!(a.quarters[0].pipeline_minor, 30_000);
         assert_eq!(a.quarters[0].attainment_bp, Some(5_000));
         assert_eq!(a.quarters[0].state, QuarterState::Missed);
-        assert_eq!(a.quarters[1].state, QuarterState::OnPace, "no milestone: nothing to fall behind");
+        assert_eq!(
+            a.quarters[1].state,
+            QuarterState::OnPace,
+            "no milestone: nothing to fall behind"
+        );
         assert_eq!(a.activities[0].done, 1);
         assert_eq!(a.total_attainment_bp, Some(5_700));
     }
@@ -348,7 +418,14 @@ mod tests {
             accounts_with_opportunity: [x.clone()].into(),
             ..Facts::default()
         };
-        let a = attainment(&content, d(2027, 1, 1), d(2027, 1, 2), 7_000, &facts);
+        let a = attainment(
+            &content,
+            d(2027, 1, 1),
+            Currency::USD,
+            d(2027, 1, 2),
+            7_000,
+            &facts,
+        );
         assert!(a.accounts[0].touched && a.accounts[0].has_opportunity);
         assert!(!a.accounts[1].touched && !a.accounts[1].has_opportunity);
         assert_eq!(a.total_attainment_bp, None);

@@ -38,7 +38,8 @@ pub fn reviews_due(
         return Vec::new();
     }
     let covered = |kind: ReviewKind, from: NaiveDate, to: NaiveDate| {
-        held.iter().any(|(k, d)| *k == kind && *d >= from && *d <= to)
+        held.iter()
+            .any(|(k, d)| *k == kind && *d >= from && *d <= to)
     };
     let mut out = Vec::new();
     if content.cadence.monthly_pipeline_review {

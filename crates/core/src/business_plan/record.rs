@@ -123,7 +123,9 @@ pub fn quarter_start(start: NaiveDate, q: u8) -> NaiveDate {
 
 /// The last day of quarter `q`.
 pub fn quarter_end(start: NaiveDate, q: u8) -> NaiveDate {
-    quarter_start(start, q + 1).pred_opt().unwrap_or(NaiveDate::MAX)
+    quarter_start(start, q + 1)
+        .pred_opt()
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// The last day of a plan (four quarters).
@@ -205,7 +207,9 @@ impl PlanContent {
                 inv.add(
                     &format!("marketing[{i}].on"),
                     "in_period",
-                    format!("marketing[{i}].on must fall in the plan's period, {period_start} to {end}"),
+                    format!(
+                        "marketing[{i}].on must fall in the plan's period, {period_start} to {end}"
+                    ),
                 );
             }
         }
@@ -287,7 +291,12 @@ pub fn parse_period_start(field: &str, raw: &str) -> Result<NaiveDate, FieldErro
 impl PlanInput {
     pub fn parse(&self) -> Result<PlanFields, Invalid> {
         let mut inv = Invalid::new();
-        let partner_id = match self.partner_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let partner_id = match self
+            .partner_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(raw) => inv.check(parse_id::<PartnerId>("partner_id", raw)),
             None => inv.check(Err(FieldError::new(
                 "partner_id",
@@ -300,7 +309,12 @@ impl PlanInput {
             self.title.as_deref(),
             MAX_TITLE_CHARS,
         ));
-        let period_start = match self.period_start.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let period_start = match self
+            .period_start
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(raw) => inv.check(parse_period_start("period_start", raw)),
             None => inv.check(Err(FieldError::new(
                 "period_start",
@@ -354,8 +368,16 @@ pub struct PlanVersion {
 /// What changed between two versions, one sentence per change.
 pub fn diff(before: &PlanContent, after: &PlanContent) -> Vec<String> {
     let mut out = Vec::new();
-    let b: BTreeSet<&str> = before.target_account_ids.iter().map(|a| a.as_str()).collect();
-    let a: BTreeSet<&str> = after.target_account_ids.iter().map(|a| a.as_str()).collect();
+    let b: BTreeSet<&str> = before
+        .target_account_ids
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    let a: BTreeSet<&str> = after
+        .target_account_ids
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
     for added in a.difference(&b) {
         out.push(format!("target account {added} added"));
     }
@@ -365,7 +387,9 @@ pub fn diff(before: &PlanContent, after: &PlanContent) -> Vec<String> {
     for q in 1..=4u8 {
         let (x, y) = (before.milestone(q), after.milestone(q));
         if x != y {
-            out.push(format!("Q{q} sourced-ARR milestone {x} → {y} (minor units)"));
+            out.push(format!(
+                "Q{q} sourced-ARR milestone {x} → {y} (minor units)"
+            ));
         }
         for kind in PlanActivityKind::ALL {
             let count = |c: &PlanContent| {
@@ -382,12 +406,22 @@ pub fn diff(before: &PlanContent, after: &PlanContent) -> Vec<String> {
     }
     for m in &after.marketing {
         if !before.marketing.contains(m) {
-            out.push(format!("marketing added: {} \"{}\" on {}", m.kind.label(), m.title, m.on));
+            out.push(format!(
+                "marketing added: {} \"{}\" on {}",
+                m.kind.label(),
+                m.title,
+                m.on
+            ));
         }
     }
     for m in &before.marketing {
         if !after.marketing.contains(m) {
-            out.push(format!("marketing removed: {} \"{}\" on {}", m.kind.label(), m.title, m.on));
+            out.push(format!(
+                "marketing removed: {} \"{}\" on {}",
+                m.kind.label(),
+                m.title,
+                m.on
+            ));
         }
     }
     if before.cadence != after.cadence {
@@ -453,11 +487,21 @@ pub struct ReviewFields {
 impl ReviewInput {
     pub fn parse(&self, today: NaiveDate) -> Result<ReviewFields, Invalid> {
         let mut inv = Invalid::new();
-        let kind = match self.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let kind = match self
+            .kind
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(raw) => inv.check(ReviewKind::parse("kind", raw)),
             None => inv.check(Err(FieldError::new("kind", "required", "kind is required"))),
         };
-        let held_on = match self.held_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let held_on = match self
+            .held_on
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(raw) => match inv.check(parse_date("held_on", raw)) {
                 Some(d) if d > today => inv.check(Err(FieldError::new(
                     "held_on",
@@ -481,7 +525,11 @@ impl ReviewInput {
         };
         let attendees = lines(&self.attendees);
         if attendees.is_empty() {
-            inv.add("attendees", "required", "a review has attendees from both sides");
+            inv.add(
+                "attendees",
+                "required",
+                "a review has attendees from both sides",
+            );
         }
         let notes = inv
             .check(text::optional("notes", self.notes.as_deref(), 10_000))
@@ -526,9 +574,18 @@ mod tests {
         let c = PlanContent {
             target_account_ids: vec![acc(1), acc(1)],
             milestones: vec![
-                Milestone { quarter: 1, sourced_arr_minor: 10 },
-                Milestone { quarter: 1, sourced_arr_minor: 20 },
-                Milestone { quarter: 5, sourced_arr_minor: -1 },
+                Milestone {
+                    quarter: 1,
+                    sourced_arr_minor: 10,
+                },
+                Milestone {
+                    quarter: 1,
+                    sourced_arr_minor: 20,
+                },
+                Milestone {
+                    quarter: 5,
+                    sourced_arr_minor: -1,
+                },
             ],
             activities: vec![],
             marketing: vec![MarketingCommitment {
@@ -575,7 +632,10 @@ mod tests {
     fn the_diff_says_what_changed() {
         let before = PlanContent {
             target_account_ids: vec![acc(1)],
-            milestones: vec![Milestone { quarter: 1, sourced_arr_minor: 100 }],
+            milestones: vec![Milestone {
+                quarter: 1,
+                sourced_arr_minor: 100,
+            }],
             ..PlanContent::default()
         };
         let mut after = before.clone();
@@ -609,6 +669,9 @@ mod tests {
             .iter()
             .map(|e| (e.field.as_str(), e.rule.as_str()))
             .collect();
-        assert_eq!(got, [("held_on", "not_in_future"), ("attendees", "required")]);
+        assert_eq!(
+            got,
+            [("held_on", "not_in_future"), ("attendees", "required")]
+        );
     }
 }

@@ -80,9 +80,7 @@ pub fn mentions<'a>(body: &str, members: &'a [RoomMember]) -> Vec<&'a RoomMember
             continue;
         };
         let addr = addr.trim_end_matches(['.', ':', '!', '?']);
-        if let Some(m) = members
-            .iter()
-            .find(|m| m.email.eq_ignore_ascii_case(addr))
+        if let Some(m) = members.iter().find(|m| m.email.eq_ignore_ascii_case(addr))
             && !out.iter().any(|o| o.user_id == m.user_id)
         {
             out.push(m);
@@ -210,11 +208,7 @@ pub struct NoteInput {
 impl NoteInput {
     pub fn parse(&self) -> Result<(String, NoteVisibility), Invalid> {
         let mut inv = Invalid::new();
-        let body = inv.check(text::required(
-            "body",
-            self.body.as_deref(),
-            MAX_NOTE_CHARS,
-        ));
+        let body = inv.check(text::required("body", self.body.as_deref(), MAX_NOTE_CHARS));
         let visibility = match present(&self.visibility) {
             Some(raw) => inv.check(NoteVisibility::parse("visibility", raw)),
             None => Some(NoteVisibility::Everyone),
@@ -459,6 +453,13 @@ mod tests {
         assert_eq!(parse_field_key("budget_owner").unwrap(), "budget_owner");
         assert!(parse_field_key("Budget Owner").is_err());
         assert!(parse_field_key("9lives").is_err());
-        assert_eq!(FieldInput { value: Some(" ".into()) }.parse().unwrap(), None);
+        assert_eq!(
+            FieldInput {
+                value: Some(" ".into())
+            }
+            .parse()
+            .unwrap(),
+            None
+        );
     }
 }

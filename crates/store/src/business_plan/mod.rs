@@ -276,23 +276,31 @@ impl Store {
 
     /// Creates a draft plan for a partner (channel staff, or the partner's own users).
     #[tracing::instrument(skip_all)]
-    pub async fn create_business_plan(&self, actor: &Actor, input: &PlanInput) -> Result<BusinessPlan> {
+    pub async fn create_business_plan(
+        &self,
+        actor: &Actor,
+        input: &PlanInput,
+    ) -> Result<BusinessPlan> {
         let f = input.parse()?;
         actor.authorize(&Action::WritePlan(&f.partner_id))?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         // A partner names only itself; another partner reads as one that does not exist.
-        let mut q = Sql::new("SELECT p.program_id, g.currency FROM partners p JOIN programs g ON g.id = p.program_id WHERE p.archived_at IS NULL AND p.id = ");
+        let mut q = Sql::new(
+            "SELECT p.program_id, g.currency FROM partners p JOIN programs g ON g.id = p.program_id WHERE p.archived_at IS NULL AND p.id = ",
+        );
         q.bind(f.partner_id.as_str());
         let partner: Option<PartnerProgram> = tx.optional(&q).await?;
         let partner = match (partner, actor.partner_id()) {
             (Some(p), None) => p,
             (Some(p), Some(own)) if own == &f.partner_id => p,
             _ => {
-                return Err(
-                    Invalid::one("partner_id", "not_found", "partner_id names no live partner")
-                        .into(),
-                );
+                return Err(Invalid::one(
+                    "partner_id",
+                    "not_found",
+                    "partner_id names no live partner",
+                )
+                .into());
             }
         };
         check_accounts(&mut tx, actor, &f.content).await?;
@@ -319,7 +327,16 @@ impl Store {
             .bind(now)
             .push(")");
         tx.execute(&q).await.map_err(BusinessPlan::map_db_error)?;
-        insert_version(&mut tx, now, actor, id.as_str(), 1, &f.content, "first draft").await?;
+        insert_version(
+            &mut tx,
+            now,
+            actor,
+            id.as_str(),
+            1,
+            &f.content,
+            "first draft",
+        )
+        .await?;
         let plan: BusinessPlan = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
         audit::record(
             &mut tx,
@@ -333,7 +350,15 @@ impl Store {
             Some(&plan),
         )
         .await?;
-        emit(&mut tx, now, "business_plan.created", id.as_str(), Some(&plan.partner_id), &plan).await?;
+        emit(
+            &mut tx,
+            now,
+            "business_plan.created",
+            id.as_str(),
+            Some(&plan.partner_id),
+            &plan,
+        )
+        .await?;
         tx.commit().await?;
         Ok(plan)
     }
@@ -422,7 +447,10 @@ impl Store {
             .map_err(Invalid::from)?,
             None => before.title.clone(),
         };
-        let content = change.content.clone().unwrap_or_else(|| before.content.clone());
+        let content = change
+            .content
+            .clone()
+            .unwrap_or_else(|| before.content.clone());
         content.check(before.period_start)?;
         check_accounts(tx, actor, &content).await?;
         Ok((title, content))
@@ -456,7 +484,9 @@ impl Store {
             .push(" WHERE status = 'draft' AND id = ")
             .bind(id);
         tx.execute(&q).await?;
-        let mut q = Sql::new("UPDATE business_plans SET status = 'agreed' WHERE partner_signed_at IS NOT NULL AND vendor_signed_at IS NOT NULL AND id = ");
+        let mut q = Sql::new(
+            "UPDATE business_plans SET status = 'agreed' WHERE partner_signed_at IS NOT NULL AND vendor_signed_at IS NOT NULL AND id = ",
+        );
         q.bind(id);
         let agreed = tx.execute(&q).await? == 1;
         let (outcome, reason, event) = if agreed {
@@ -539,7 +569,11 @@ impl Store {
             "amended",
             format!(
                 "version {version}: {note} ({})",
-                if changes.is_empty() { "no change to the content".to_owned() } else { changes.join("; ") }
+                if changes.is_empty() {
+                    "no change to the content".to_owned()
+                } else {
+                    changes.join("; ")
+                }
             ),
             version,
         );
@@ -549,7 +583,9 @@ impl Store {
             now,
             actor,
             &before,
-            Change::updated().decided(&d, &records).event("business_plan.amended"),
+            Change::updated()
+                .decided(&d, &records)
+                .event("business_plan.amended"),
         )
         .await?;
         tx.commit().await?;
@@ -558,7 +594,11 @@ impl Store {
 
     /// Every version, oldest first.
     #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn business_plan_versions(&self, scope: &Scope, id: &str) -> Result<Vec<PlanVersion>> {
+    pub async fn business_plan_versions(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Vec<PlanVersion>> {
         let mut read = self.db.read();
         let _: BusinessPlan = entity::fetch(&mut read, scope, id).await?;
         let mut q = Sql::new(
@@ -597,7 +637,10 @@ impl Store {
                     StoreError::from(Invalid::one(
                         field,
                         "version",
-                        format!("{field} names no version of this plan (1 to {})", versions.len()),
+                        format!(
+                            "{field} names no version of this plan (1 to {})",
+                            versions.len()
+                        ),
                     ))
                 })
         };
@@ -620,6 +663,7 @@ impl Store {
         Ok(attainment::attainment(
             &plan.content,
             plan.period_start,
+            plan.currency,
             today,
             threshold,
             &facts,
@@ -802,7 +846,15 @@ impl Store {
             Some(&review),
         )
         .await?;
-        emit(&mut tx, now, "business_plan.reviewed", id, Some(&plan.partner_id), &review).await?;
+        emit(
+            &mut tx,
+            now,
+            "business_plan.reviewed",
+            id,
+            Some(&plan.partner_id),
+            &review,
+        )
+        .await?;
         tx.commit().await?;
         Ok(review)
     }

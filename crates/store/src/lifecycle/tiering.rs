@@ -321,10 +321,8 @@ impl Store {
             .collect();
         let mut downgraded = 0i64;
         for m in members {
-            let (partner_metrics, last) = all_metrics
-                .get(&m.id)
-                .cloned()
-                .unwrap_or_else(no_activity);
+            let (partner_metrics, last) =
+                all_metrics.get(&m.id).cloned().unwrap_or_else(no_activity);
             let ctx = EvaluationContext {
                 as_of: today,
                 joined_on: m.joined_on,

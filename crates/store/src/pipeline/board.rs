@@ -77,7 +77,12 @@ impl Store {
 
     /// Sums of the opportunities `scope` sees under `filter`, grouped by `key_sql` and
     /// currency.
-    async fn sums(&self, scope: &Scope, filter: &OpportunityFilter, key_sql: &str) -> Result<Vec<Sum>> {
+    async fn sums(
+        &self,
+        scope: &Scope,
+        filter: &OpportunityFilter,
+        key_sql: &str,
+    ) -> Result<Vec<Sum>> {
         let join = if filter.q.is_some() {
             " JOIN accounts a ON a.id = opportunities.account_id"
         } else {
@@ -138,11 +143,23 @@ impl Store {
 
     /// The first cards of a column: soonest expected close first in an open stage, the
     /// latest closed first in won and lost.
-    async fn cards(&self, scope: &Scope, filter: &OpportunityFilter, stage: &str) -> Result<Vec<Opportunity>> {
+    async fn cards(
+        &self,
+        scope: &Scope,
+        filter: &OpportunityFilter,
+        stage: &str,
+    ) -> Result<Vec<Opportunity>> {
         let closed = partnerops_core::pipeline::Stage::from(stage.to_owned()).is_closed();
         let params = PageParams {
             limit: Some(CARDS_PER_COLUMN.to_string()),
-            sort: Some(if closed { "-updated_at" } else { "expected_close_on" }.into()),
+            sort: Some(
+                if closed {
+                    "-updated_at"
+                } else {
+                    "expected_close_on"
+                }
+                .into(),
+            ),
             ..PageParams::default()
         };
         let page = PageRequest::parse(&params, &Store::opportunity_sorts())

@@ -24,8 +24,8 @@ use partnerops_core::money::{Currency, Money};
 use partnerops_core::page::{Page, PageRequest, SortKey};
 use partnerops_core::pipeline::Stage;
 use partnerops_core::pipeline::forecast::{Month, weighted_minor};
-use partnerops_core::pipeline::policy::PipelinePolicy;
 use partnerops_core::pipeline::fx::RateAtClose;
+use partnerops_core::pipeline::policy::PipelinePolicy;
 use partnerops_core::pipeline::record::{
     MarketplaceKind, Opportunity, OpportunityFields, OpportunityInput, OpportunityPatch,
     OpportunitySource, Route, RouteKind, StageHistoryEntry,
@@ -314,14 +314,23 @@ row! {
 /// else the vendor's only live program. Read before parsing, since the stage is checked
 /// against that program's policy.
 async fn resolve_program(tx: &mut Tx, input: &OpportunityInput) -> Result<ProgramId> {
-    let given = |raw: &Option<String>| raw.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let given = |raw: &Option<String>| {
+        raw.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     if let Some(raw) = given(&input.partner_id) {
         let partner = parse_id::<PartnerId>("partner_id", &raw).map_err(Invalid::from)?;
         let mut q = Sql::new("SELECT program_id FROM partners WHERE archived_at IS NULL AND id = ");
         q.bind(partner.as_str());
         let row: Option<ProgramOfPartner> = tx.optional(&q).await?;
         let row = row.ok_or_else(|| {
-            Invalid::one("partner_id", "not_found", "partner_id names no live partner")
+            Invalid::one(
+                "partner_id",
+                "not_found",
+                "partner_id names no live partner",
+            )
         })?;
         if let Some(p) = given(&input.program_id)
             && p != row.program_id
@@ -342,7 +351,12 @@ async fn resolve_program(tx: &mut Tx, input: &OpportunityInput) -> Result<Progra
         let found: Option<IdRow> = tx.optional(&q).await?;
         return match found {
             Some(_) => Ok(program),
-            None => Err(Invalid::one("program_id", "not_found", "program_id names no live program").into()),
+            None => Err(Invalid::one(
+                "program_id",
+                "not_found",
+                "program_id names no live program",
+            )
+            .into()),
         };
     }
     let q = Sql::new("SELECT id FROM programs WHERE archived_at IS NULL ORDER BY id LIMIT 2");
@@ -366,11 +380,19 @@ async fn check_references(tx: &mut Tx, f: &OpportunityFields) -> Result<()> {
     q.bind(f.account_id.as_str());
     let account: Option<IdRow> = tx.optional(&q).await?;
     if account.is_none() {
-        inv.add("account_id", "not_found", "account_id names no live account");
+        inv.add(
+            "account_id",
+            "not_found",
+            "account_id names no live account",
+        );
     }
     let owners = [
         ("vendor_owner_id", &f.vendor_owner_id, None),
-        ("partner_owner_id", &f.partner_owner_id, f.partner_id.as_ref()),
+        (
+            "partner_owner_id",
+            &f.partner_owner_id,
+            f.partner_id.as_ref(),
+        ),
     ];
     for (field, user, partner) in owners {
         let Some(user) = user else { continue };
@@ -468,7 +490,10 @@ async fn insert(
         add_partner(tx, now, &id, p, "sourced").await?;
     }
     // The owners on both sides start in the deal room.
-    for owner in [&f.vendor_owner_id, &f.partner_owner_id].into_iter().flatten() {
+    for owner in [&f.vendor_owner_id, &f.partner_owner_id]
+        .into_iter()
+        .flatten()
+    {
         room::add_member(tx, now, actor, id.as_str(), owner).await?;
     }
     let reason = format!(
@@ -557,7 +582,15 @@ async fn announce(
         Some(&o),
     )
     .await?;
-    emit(tx, now, "opportunity.created", id.as_str(), o.partner_id.as_ref(), &o).await?;
+    emit(
+        tx,
+        now,
+        "opportunity.created",
+        id.as_str(),
+        o.partner_id.as_ref(),
+        &o,
+    )
+    .await?;
     Ok(o)
 }
 
@@ -621,9 +654,20 @@ pub(crate) async fn open_from_registration(
         next_step: None,
     };
     let program = ProgramId::from_trusted(r.program_id);
-    let id = insert(tx, now, actor, &program, &fields, Some(registration_id), &policy).await?;
+    let id = insert(
+        tx,
+        now,
+        actor,
+        &program,
+        &fields,
+        Some(registration_id),
+        &policy,
+    )
+    .await?;
     let mut q = Sql::new("UPDATE registrations SET opportunity_id = ");
-    q.bind(id.as_str()).push(" WHERE id = ").bind(registration_id);
+    q.bind(id.as_str())
+        .push(" WHERE id = ")
+        .bind(registration_id);
     tx.execute(&q).await?;
     announce(tx, now, actor, &id).await
 }
@@ -636,7 +680,9 @@ impl Store {
     /// The stages and lost reasons in force for a program. Not secret: every partner of the
     /// program works its deals along them.
     pub async fn pipeline_policy(&self, program_id: &str) -> Result<PipelinePolicy> {
-        Ok(program_policy(&mut self.db.read(), program_id).await?.pipeline)
+        Ok(program_policy(&mut self.db.read(), program_id)
+            .await?
+            .pipeline)
     }
 
     /// Creates an opportunity (vendor staff who sell).

@@ -8,9 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
-use partnerops_core::ids::{
-    EntityId, OpportunityId, PartnerId, RoomNoteId, RoomTaskId, UserId,
-};
+use partnerops_core::ids::{EntityId, OpportunityId, PartnerId, RoomNoteId, RoomTaskId, UserId};
 use partnerops_core::pipeline::record::Opportunity;
 use partnerops_core::pipeline::room::{
     FieldInput, MemberInput, NoteInput, NoteVisibility, Room, RoomField, RoomMember, RoomNote,
@@ -241,7 +239,8 @@ impl Store {
         let mut q = Sql::new(
             "SELECT id, opportunity_id, author_id, author_name, author_partner_id, visibility, body, created_at FROM room_notes WHERE opportunity_id = ",
         );
-        q.bind(opportunity_id).push(" ORDER BY created_at DESC, id DESC");
+        q.bind(opportunity_id)
+            .push(" ORDER BY created_at DESC, id DESC");
         let notes: Vec<RoomNote> = read
             .all::<NoteRow>(&q)
             .await?
@@ -254,7 +253,9 @@ impl Store {
         let mut q = Sql::new(TASK_SELECT);
         q.push(" AND t.opportunity_id = ")
             .bind(opportunity_id)
-            .push(" ORDER BY CASE WHEN t.status = 'open' THEN 0 ELSE 1 END, t.due_on, t.created_at");
+            .push(
+                " ORDER BY CASE WHEN t.status = 'open' THEN 0 ELSE 1 END, t.due_on, t.created_at",
+            );
         let tasks = read
             .all::<TaskRow>(&q)
             .await?
@@ -320,7 +321,11 @@ impl Store {
                 "{} by {}{}",
                 t.kind.label(),
                 t.partner_name,
-                if t.late { " (late: after the close)" } else { "" }
+                if t.late {
+                    " (late: after the close)"
+                } else {
+                    ""
+                }
             ),
         }));
         out.extend(notes.iter().map(|n| TimelineEntry {
@@ -407,9 +412,7 @@ impl Store {
         let user = UserId::from_trusted(user_id.to_owned());
         check_candidate(&mut tx, actor, &o, &user).await?;
         let mut q = Sql::new("DELETE FROM room_members WHERE opportunity_id = ");
-        q.bind(opportunity_id)
-            .push(" AND user_id = ")
-            .bind(user_id);
+        q.bind(opportunity_id).push(" AND user_id = ").bind(user_id);
         tx.execute(&q).await?;
         let list = members(&mut tx, opportunity_id).await?;
         tx.commit().await?;
@@ -658,7 +661,15 @@ impl Store {
                 .iter()
                 .find(|m| m.user_id == after.owner_id)
                 .and_then(|m| m.partner_id.clone());
-            emit(&mut tx, now, "room.task_assigned", task_id, partner.as_ref(), &after).await?;
+            emit(
+                &mut tx,
+                now,
+                "room.task_assigned",
+                task_id,
+                partner.as_ref(),
+                &after,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(after)
@@ -681,10 +692,11 @@ impl Store {
         may_write(actor)?;
         match value {
             Some(v) => {
-                let mut q = Sql::new(
-                    "SELECT COUNT(*) AS n FROM room_fields WHERE opportunity_id = ",
-                );
-                q.bind(opportunity_id).push(" AND key <> ").bind(key.as_str());
+                let mut q =
+                    Sql::new("SELECT COUNT(*) AS n FROM room_fields WHERE opportunity_id = ");
+                q.bind(opportunity_id)
+                    .push(" AND key <> ")
+                    .bind(key.as_str());
                 row! { struct Count { n: i64 } }
                 let count: Count = tx.optional(&q).await?.unwrap_or(Count { n: 0 });
                 if count.n >= partnerops_core::pipeline::room::MAX_FIELDS as i64 {
@@ -715,7 +727,9 @@ impl Store {
             }
             None => {
                 let mut q = Sql::new("DELETE FROM room_fields WHERE opportunity_id = ");
-                q.bind(opportunity_id).push(" AND key = ").bind(key.as_str());
+                q.bind(opportunity_id)
+                    .push(" AND key = ")
+                    .bind(key.as_str());
                 tx.execute(&q).await?;
             }
         }

@@ -51,7 +51,9 @@ pub async fn list(
         PageRequest::parse(&p, &Store::business_plan_sorts()),
         inv.finish(|| Some(f)),
     )?;
-    Ok(axum::Json(s.store.business_plans(who.scope(), &f, &page).await?))
+    Ok(axum::Json(
+        s.store.business_plans(who.scope(), &f, &page).await?,
+    ))
 }
 
 /// Drafts a plan for a partner (channel staff, or the partner's own users for itself).
@@ -71,7 +73,11 @@ pub async fn create(
 /// One plan with its current version.
 #[utoipa::path(get, path = "/api/v1/business-plans/{id}", tag = "business plans", params(("id" = String, Path)),
     responses((status = 200, body = BusinessPlan), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn get(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<BusinessPlan> {
+pub async fn get(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<BusinessPlan> {
     Ok(axum::Json(s.store.business_plan(who.scope(), &id).await?))
 }
 
@@ -85,7 +91,9 @@ pub async fn update(
     Json(change): Json<PlanChange>,
 ) -> Answer<BusinessPlan> {
     Ok(axum::Json(
-        s.store.update_business_plan(&who.actor(), &id, &change).await?,
+        s.store
+            .update_business_plan(&who.actor(), &id, &change)
+            .await?,
     ))
 }
 
@@ -93,8 +101,14 @@ pub async fn update(
 /// partner. Both signatures make the version agreed.
 #[utoipa::path(post, path = "/api/v1/business-plans/{id}/sign", tag = "business plans", params(("id" = String, Path)),
     responses((status = 200, body = BusinessPlan), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
-pub async fn sign(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<BusinessPlan> {
-    Ok(axum::Json(s.store.sign_business_plan(&who.actor(), &id).await?))
+pub async fn sign(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<BusinessPlan> {
+    Ok(axum::Json(
+        s.store.sign_business_plan(&who.actor(), &id).await?,
+    ))
 }
 
 /// Amends an agreed plan: a new version with a change note, signed again by both sides.
@@ -107,15 +121,23 @@ pub async fn amend(
     Json(change): Json<PlanChange>,
 ) -> Answer<BusinessPlan> {
     Ok(axum::Json(
-        s.store.amend_business_plan(&who.actor(), &id, &change).await?,
+        s.store
+            .amend_business_plan(&who.actor(), &id, &change)
+            .await?,
     ))
 }
 
 /// Every version of the plan, oldest first.
 #[utoipa::path(get, path = "/api/v1/business-plans/{id}/versions", tag = "business plans", params(("id" = String, Path)),
     responses((status = 200, body = Vec<PlanVersion>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn versions(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Vec<PlanVersion>> {
-    Ok(axum::Json(s.store.business_plan_versions(who.scope(), &id).await?))
+pub async fn versions(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Vec<PlanVersion>> {
+    Ok(axum::Json(
+        s.store.business_plan_versions(who.scope(), &id).await?,
+    ))
 }
 
 /// The two versions to compare.
@@ -133,7 +155,13 @@ fn version_number(field: &str, raw: &str) -> Result<i64, FieldError> {
         .parse::<i64>()
         .ok()
         .filter(|v| *v >= 1)
-        .ok_or_else(|| FieldError::new(field, "version", format!("{field} must be a version number (1 or more)")))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "version",
+                format!("{field} must be a version number (1 or more)"),
+            )
+        })
 }
 
 /// What changed between two versions, one sentence per change.
@@ -154,7 +182,9 @@ pub async fn diff(
         None => s.store.business_plan(who.scope(), &id).await?.version,
     };
     Ok(axum::Json(
-        s.store.business_plan_diff(who.scope(), &id, from, to).await?,
+        s.store
+            .business_plan_diff(who.scope(), &id, from, to)
+            .await?,
     ))
 }
 
@@ -162,7 +192,11 @@ pub async fn diff(
 /// milestone with drift, activities against commitments, target accounts covered.
 #[utoipa::path(get, path = "/api/v1/business-plans/{id}/attainment", tag = "business plans", params(("id" = String, Path)),
     responses((status = 200, body = Attainment), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn attainment(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Attainment> {
+pub async fn attainment(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Attainment> {
     Ok(axum::Json(
         s.store.business_plan_attainment(who.scope(), &id).await?,
     ))
@@ -171,7 +205,11 @@ pub async fn attainment(State(s): State<AppState>, who: ApiUser, Path(id): Path<
 /// The recorded reviews, newest first.
 #[utoipa::path(get, path = "/api/v1/business-plans/{id}/reviews", tag = "business plans", params(("id" = String, Path)),
     responses((status = 200, body = Vec<PlanReview>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn reviews(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Vec<PlanReview>> {
+pub async fn reviews(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Vec<PlanReview>> {
     Ok(axum::Json(s.store.plan_reviews(who.scope(), &id).await?))
 }
 
@@ -186,15 +224,25 @@ pub async fn record_review(
 ) -> Result<(StatusCode, axum::Json<PlanReview>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        axum::Json(s.store.record_plan_review(&who.actor(), &id, &input).await?),
+        axum::Json(
+            s.store
+                .record_plan_review(&who.actor(), &id, &input)
+                .await?,
+        ),
     ))
 }
 
 /// The next review of each kind the plan's cadence asks for, overdue when missed.
 #[utoipa::path(get, path = "/api/v1/business-plans/{id}/reviews-due", tag = "business plans", params(("id" = String, Path)),
     responses((status = 200, body = Vec<ReviewDue>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn reviews_due(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Vec<ReviewDue>> {
-    Ok(axum::Json(s.store.plan_reviews_due(who.scope(), &id).await?))
+pub async fn reviews_due(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Vec<ReviewDue>> {
+    Ok(axum::Json(
+        s.store.plan_reviews_due(who.scope(), &id).await?,
+    ))
 }
 
 /// The audit trail of a plan.

@@ -311,7 +311,10 @@ fn pipeline_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(business_plan::versions))
         .routes(routes!(business_plan::diff))
         .routes(routes!(business_plan::attainment))
-        .routes(routes!(business_plan::reviews, business_plan::record_review))
+        .routes(routes!(
+            business_plan::reviews,
+            business_plan::record_review
+        ))
         .routes(routes!(business_plan::reviews_due))
         .routes(routes!(business_plan::audit))
 }

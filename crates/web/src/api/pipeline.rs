@@ -13,8 +13,8 @@ use partnerops_core::pipeline::record::{
     OpportunitySource, ReopenInput, RouteKind, StageHistoryEntry,
 };
 use partnerops_core::pipeline::room::{
-    FieldInput, MemberInput, NoteInput, Room, RoomField, RoomMember, RoomNote, RoomTask,
-    TaskInput, TaskPatch,
+    FieldInput, MemberInput, NoteInput, Room, RoomField, RoomMember, RoomNote, RoomTask, TaskInput,
+    TaskPatch,
 };
 use partnerops_core::pipeline::touchpoint::{Touchpoint, TouchpointInput};
 use partnerops_core::{FieldError, Invalid};
@@ -54,7 +54,13 @@ pub struct OpportunityQuery {
 
 /// `YYYY-MM` as a month.
 pub(crate) fn parse_month(field: &str, raw: &str) -> Result<Month, FieldError> {
-    let bad = || FieldError::new(field, "month", format!("{field} must be a month as YYYY-MM"));
+    let bad = || {
+        FieldError::new(
+            field,
+            "month",
+            format!("{field} must be a month as YYYY-MM"),
+        )
+    };
     let (y, m) = raw.trim().split_once('-').ok_or_else(bad)?;
     let (year, month): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     if y.len() != 4 || m.len() != 2 || !(1..=12).contains(&month) {
@@ -111,8 +117,13 @@ pub async fn list(
     Query(q): Query<OpportunityQuery>,
     Query(p): Query<PageParams>,
 ) -> Answer<Page<Opportunity>> {
-    let (page, f) = both(PageRequest::parse(&p, &Store::opportunity_sorts()), q.parse())?;
-    Ok(axum::Json(s.store.opportunities(who.scope(), &f, &page).await?))
+    let (page, f) = both(
+        PageRequest::parse(&p, &Store::opportunity_sorts()),
+        q.parse(),
+    )?;
+    Ok(axum::Json(
+        s.store.opportunities(who.scope(), &f, &page).await?,
+    ))
 }
 
 /// Creates an opportunity (vendor staff who sell). Partners bring theirs by registering the
@@ -151,7 +162,9 @@ pub async fn update(
     Json(patch): Json<OpportunityPatch>,
 ) -> Answer<Opportunity> {
     Ok(axum::Json(
-        s.store.update_opportunity(&who.actor(), &id, &patch).await?,
+        s.store
+            .update_opportunity(&who.actor(), &id, &patch)
+            .await?,
     ))
 }
 
@@ -194,7 +207,9 @@ pub async fn reopen(
     Json(input): Json<ReopenInput>,
 ) -> Answer<Opportunity> {
     Ok(axum::Json(
-        s.store.reopen_opportunity(&who.actor(), &id, &input).await?,
+        s.store
+            .reopen_opportunity(&who.actor(), &id, &input)
+            .await?,
     ))
 }
 
@@ -206,7 +221,9 @@ pub async fn history(
     who: ApiUser,
     Path(id): Path<String>,
 ) -> Answer<Vec<StageHistoryEntry>> {
-    Ok(axum::Json(s.store.opportunity_history(who.scope(), &id).await?))
+    Ok(axum::Json(
+        s.store.opportunity_history(who.scope(), &id).await?,
+    ))
 }
 
 /// The touchpoints of an opportunity (a partner: its own).
@@ -271,7 +288,9 @@ pub async fn forecast(
     Query(q): Query<OpportunityQuery>,
 ) -> Answer<Forecast> {
     let f = q.parse()?;
-    Ok(axum::Json(s.store.pipeline_forecast(who.scope(), &f).await?))
+    Ok(axum::Json(
+        s.store.pipeline_forecast(who.scope(), &f).await?,
+    ))
 }
 
 /// The currency-rate table (vendor staff; a partner gets an empty list).
@@ -302,7 +321,9 @@ pub async fn import_fx_rates(
     who: ApiUser,
     body: String,
 ) -> Answer<RateImport> {
-    Ok(axum::Json(s.store.import_fx_rates(&who.actor(), &body).await?))
+    Ok(axum::Json(
+        s.store.import_fx_rates(&who.actor(), &body).await?,
+    ))
 }
 
 /// The deal room as the caller sees it: members, notes it may read, tasks, shared fields and
@@ -323,7 +344,9 @@ pub async fn add_member(
     Path(id): Path<String>,
     Json(input): Json<MemberInput>,
 ) -> Answer<Vec<RoomMember>> {
-    Ok(axum::Json(s.store.add_room_member(&who.actor(), &id, &input).await?))
+    Ok(axum::Json(
+        s.store.add_room_member(&who.actor(), &id, &input).await?,
+    ))
 }
 
 /// Takes a member out of the room.
@@ -335,7 +358,9 @@ pub async fn remove_member(
     Path((id, user_id)): Path<(String, String)>,
 ) -> Answer<Vec<RoomMember>> {
     Ok(axum::Json(
-        s.store.remove_room_member(&who.actor(), &id, &user_id).await?,
+        s.store
+            .remove_room_member(&who.actor(), &id, &user_id)
+            .await?,
     ))
 }
 
@@ -394,6 +419,8 @@ pub async fn set_field(
     Json(input): Json<FieldInput>,
 ) -> Answer<Vec<RoomField>> {
     Ok(axum::Json(
-        s.store.set_room_field(&who.actor(), &id, &key, &input).await?,
+        s.store
+            .set_room_field(&who.actor(), &id, &key, &input)
+            .await?,
     ))
 }

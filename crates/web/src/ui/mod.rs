@@ -15,6 +15,7 @@
 mod account;
 mod audit;
 mod auth;
+mod business_plan;
 mod form;
 mod guard;
 mod lifecycle;
@@ -95,6 +96,7 @@ pub(crate) fn routes() -> Routes {
     let r = registration::routes(r);
     let r = partnership::routes(r);
     let r = pipeline::routes(r);
+    let r = business_plan::routes(r);
     lifecycle::routes(r)
 }
 

@@ -125,12 +125,19 @@ async fn list_page(
     );
     let (rows, next, error) = match (filter_q.parse(), page) {
         (Ok(filter), Ok(page)) => {
-            let listed = state.store.opportunities(user.scope(), &filter, &page).await?;
+            let listed = state
+                .store
+                .opportunities(user.scope(), &filter, &page)
+                .await?;
             let policy = match &program {
                 Some(p) => state.store.pipeline_policy(p.id.as_str()).await?,
                 None => Default::default(),
             };
-            let rows = listed.items.iter().map(|o| OppRow::new(o, &policy)).collect();
+            let rows = listed
+                .items
+                .iter()
+                .map(|o| OppRow::new(o, &policy))
+                .collect();
             let next = listed.next_cursor.map(|c| {
                 let mut query = url_of(&filter_q);
                 query.push_str(&format!("&cursor={}", crate::ui::form::url_encode(&c)));
@@ -140,8 +147,10 @@ async fn list_page(
         }
         (f, p) => {
             let mut inv = Invalid::new();
-            inv.errors.extend(f.err().map(|e| e.errors).unwrap_or_default());
-            inv.errors.extend(p.err().map(|e| e.errors).unwrap_or_default());
+            inv.errors
+                .extend(f.err().map(|e| e.errors).unwrap_or_default());
+            inv.errors
+                .extend(p.err().map(|e| e.errors).unwrap_or_default());
             (Vec::new(), None, Some(inv.summary()))
         }
     };
@@ -282,7 +291,10 @@ struct BoardPage {
     error: Option<String>,
 }
 
-fn columns_of(board: &Board, policy: &partnerops_core::pipeline::policy::PipelinePolicy) -> Vec<ColumnView> {
+fn columns_of(
+    board: &Board,
+    policy: &partnerops_core::pipeline::policy::PipelinePolicy,
+) -> Vec<ColumnView> {
     board
         .columns
         .iter()
@@ -349,8 +361,7 @@ pub(super) async fn board(
                 total += c.column.totals.amount.amount_minor;
                 weighted += c.column.totals.weighted.amount_minor;
             }
-            page.open_total =
-                partnerops_core::money::Money::new(total, board.currency).to_string();
+            page.open_total = partnerops_core::money::Money::new(total, board.currency).to_string();
             page.open_weighted =
                 partnerops_core::money::Money::new(weighted, board.currency).to_string();
             page.columns = columns_of(&board, &policy);
@@ -474,7 +485,16 @@ pub(super) async fn act(
     form: SignedForm<Staff>,
 ) -> Result<Response, UiError> {
     let scope = form.user.scope().clone();
-    after_action(&state, &form.user, &scope, "/console", &id, &action, &form.posted).await
+    after_action(
+        &state,
+        &form.user,
+        &scope,
+        "/console",
+        &id,
+        &action,
+        &form.posted,
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::Invalid;
 use partnerops_core::ids::EntityId;
 use partnerops_core::money::{Currency, Money};
+use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::pipeline::Stage;
 use partnerops_core::pipeline::fx::format_rate;
 use partnerops_core::pipeline::policy::PipelinePolicy;
@@ -24,7 +25,6 @@ use partnerops_core::pipeline::record::{
 };
 use partnerops_core::pipeline::touchpoint::{Touchpoint, TouchpointInput, TouchpointKind};
 use partnerops_core::scope::{Action, Scope, authorize};
-use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_store::partner::PartnerFilter;
 use partnerops_store::{Store, StoreError};
 
@@ -41,7 +41,10 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/console/opportunities/{id}", console::opportunity)
         .post("/console/opportunities/{id}/{action}", console::act)
         .get("/console/opportunities/{id}/room", console::room)
-        .post("/console/opportunities/{id}/room/{action}", console::room_act)
+        .post(
+            "/console/opportunities/{id}/room/{action}",
+            console::room_act,
+        )
         .get("/console/fx-rates", console::fx_rates)
         .post("/console/fx-rates", console::set_fx_rate)
         .post("/console/fx-rates/import", console::import_fx_rates)
@@ -86,7 +89,10 @@ impl OppRow {
             id: o.id.to_string(),
             title: o.title.clone(),
             account: o.account_name.clone(),
-            partner: o.partner_name.clone().unwrap_or_else(|| "Direct".to_owned()),
+            partner: o
+                .partner_name
+                .clone()
+                .unwrap_or_else(|| "Direct".to_owned()),
             stage: o.stage.as_str().to_owned(),
             stage_label: o.stage.label(policy).to_owned(),
             closed: o.stage.is_closed(),
@@ -297,7 +303,10 @@ pub(super) async fn opportunity_page(
 
 /// The live partners of the opportunity's program (the first 200 by name), for the
 /// console's touchpoint form.
-async fn program_partners(state: &AppState, o: &Opportunity) -> Result<Vec<PartnerChoice>, UiError> {
+async fn program_partners(
+    state: &AppState,
+    o: &Opportunity,
+) -> Result<Vec<PartnerChoice>, UiError> {
     let filter = PartnerFilter {
         program_id: Some(o.program_id.clone()),
         ..PartnerFilter::default()
@@ -430,7 +439,9 @@ pub(super) async fn after_action(
     posted: &Posted,
 ) -> Result<Response, UiError> {
     match run_action(state, user, id, action, posted).await {
-        Ok(Some(done)) => Ok(Redirect::to(&format!("{base}/opportunities/{id}?done={done}")).into_response()),
+        Ok(Some(done)) => {
+            Ok(Redirect::to(&format!("{base}/opportunities/{id}?done={done}")).into_response())
+        }
         Ok(None) => Err(UiError::NotFound),
         Err(e) => {
             let status = match &e {

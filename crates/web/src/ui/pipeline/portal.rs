@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use partnerops_core::Invalid;
 use std::collections::HashMap;
 
+use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::pipeline::policy::PipelinePolicy;
 use partnerops_core::pipeline::record::Opportunity;
-use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_store::Store;
 use partnerops_store::pipeline::OpportunityFilter;
 
@@ -61,7 +61,10 @@ pub(super) async fn list(
                 stage: Some("open".into()),
                 ..OpportunityFilter::default()
             },
-            &page("expected_close_on", q.cursor.clone().filter(|c| !c.is_empty()))?,
+            &page(
+                "expected_close_on",
+                q.cursor.clone().filter(|c| !c.is_empty()),
+            )?,
         )
         .await?;
     let closed = store
@@ -130,7 +133,16 @@ pub(super) async fn act(
     form: SignedForm<PartnerUser>,
 ) -> Result<Response, UiError> {
     let scope = form.user.scope().clone();
-    after_action(&state, &form.user, &scope, "/portal", &id, &action, &form.posted).await
+    after_action(
+        &state,
+        &form.user,
+        &scope,
+        "/portal",
+        &id,
+        &action,
+        &form.posted,
+    )
+    .await
 }
 
 /// `GET /portal/opportunities/{id}/room`.

@@ -117,7 +117,14 @@ pub(super) async fn room_page(
     let today = store.now().date_naive();
     let minute = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
     Ok(RoomPage {
-        chrome: Chrome::new(user, if base == "/console" { "pipeline" } else { "opportunities" }),
+        chrome: Chrome::new(
+            user,
+            if base == "/console" {
+                "pipeline"
+            } else {
+                "opportunities"
+            },
+        ),
         base,
         id: id.to_owned(),
         title: o.title,
@@ -220,7 +227,9 @@ async fn run(
             };
             let room = store.room(&actor, id).await?;
             if !room.tasks.iter().any(|t| t.id.as_str() == task) {
-                return Err(StoreError::NotFound(partnerops_core::audit::EntityKind::RoomTask));
+                return Err(StoreError::NotFound(
+                    partnerops_core::audit::EntityKind::RoomTask,
+                ));
             }
             store.update_room_task(&actor, &task, &patch).await?;
             "task_status"
@@ -266,9 +275,9 @@ pub(super) async fn after(
     posted: &Posted,
 ) -> Result<Response, UiError> {
     match run(state, user, id, action, posted).await {
-        Ok(Some(done)) => {
-            Ok(Redirect::to(&format!("{base}/opportunities/{id}/room?done={done}")).into_response())
-        }
+        Ok(Some(done)) => Ok(
+            Redirect::to(&format!("{base}/opportunities/{id}/room?done={done}")).into_response(),
+        ),
         Ok(None) => Err(UiError::NotFound),
         Err(StoreError::NotFound(k)) => Err(UiError::Store(StoreError::NotFound(k))),
         Err(e) => {

@@ -66,20 +66,52 @@ async fn both_sides_sign_and_amendments_are_versions(app: TestApp) {
     )
     .await;
     let pid = id(&p);
-    assert_eq!((p["status"].as_str(), p["version"].as_i64()), (Some("draft"), Some(1)));
+    assert_eq!(
+        (p["status"].as_str(), p["version"].as_i64()),
+        (Some("draft"), Some(1))
+    );
     // B cannot see it; A's rep may write but not sign.
-    assert_eq!(app.http.get(&format!("{PLANS}/{pid}"), &w.b.admin_token).await.status, StatusCode::NOT_FOUND);
-    let rep_sign = app.http.post(&format!("{PLANS}/{pid}/sign"), &w.a.rep_token, &json!({})).await;
+    assert_eq!(
+        app.http
+            .get(&format!("{PLANS}/{pid}"), &w.b.admin_token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let rep_sign = app
+        .http
+        .post(&format!("{PLANS}/{pid}/sign"), &w.a.rep_token, &json!({}))
+        .await;
     assert_eq!(rep_sign.status, StatusCode::FORBIDDEN);
-    let signed = ok(&app.http.post(&format!("{PLANS}/{pid}/sign"), &w.a.admin_token, &json!({})).await);
+    let signed = ok(&app
+        .http
+        .post(&format!("{PLANS}/{pid}/sign"), &w.a.admin_token, &json!({}))
+        .await);
     assert_eq!(signed["status"], "draft");
     assert!(!signed["partner_signed_at"].is_null());
-    let agreed = ok(&app.http.post(&format!("{PLANS}/{pid}/sign"), &w.channel, &json!({})).await);
+    let agreed = ok(&app
+        .http
+        .post(&format!("{PLANS}/{pid}/sign"), &w.channel, &json!({}))
+        .await);
     assert_eq!(agreed["status"], "agreed");
     // Agreed: no edit in place; an amendment needs a note and makes version 2.
-    let edit = app.http.patch(&format!("{PLANS}/{pid}"), &w.channel, &json!({"title": "x"})).await;
+    let edit = app
+        .http
+        .patch(
+            &format!("{PLANS}/{pid}"),
+            &w.channel,
+            &json!({"title": "x"}),
+        )
+        .await;
     assert_eq!(edit.status, StatusCode::CONFLICT);
-    let no_note = app.http.post(&format!("{PLANS}/{pid}/amend"), &w.channel, &json!({"title": "x"})).await;
+    let no_note = app
+        .http
+        .post(
+            &format!("{PLANS}/{pid}/amend"),
+            &w.channel,
+            &json!({"title": "x"}),
+        )
+        .await;
     assert_eq!(invalid(&no_note), ["change_note:required"]);
     let amended = ok(&app
         .http
@@ -92,17 +124,40 @@ async fn both_sides_sign_and_amendments_are_versions(app: TestApp) {
                                 "activities": [{"quarter": 1, "kind": "demo", "count": 6}]}}),
         )
         .await);
-    assert_eq!((amended["status"].as_str(), amended["version"].as_i64()), (Some("draft"), Some(2)));
-    assert!(amended["vendor_signed_at"].is_null(), "an amendment is signed again");
-    let versions = ok(&app.http.get(&format!("{PLANS}/{pid}/versions"), &w.a.rep_token).await);
+    assert_eq!(
+        (amended["status"].as_str(), amended["version"].as_i64()),
+        (Some("draft"), Some(2))
+    );
+    assert!(
+        amended["vendor_signed_at"].is_null(),
+        "an amendment is signed again"
+    );
+    let versions = ok(&app
+        .http
+        .get(&format!("{PLANS}/{pid}/versions"), &w.a.rep_token)
+        .await);
     assert_eq!(versions.as_array().unwrap().len(), 2);
     assert_eq!(versions[1]["change_note"], "Bigger Q1 after the roadshow");
-    let diff = ok(&app.http.get(&format!("{PLANS}/{pid}/diff?from=1&to=2"), &w.a.rep_token).await);
+    let diff = ok(&app
+        .http
+        .get(&format!("{PLANS}/{pid}/diff?from=1&to=2"), &w.a.rep_token)
+        .await);
     let text = diff.to_string();
-    assert!(text.contains("removed") && text.contains("10000000 → 15000000") && text.contains("demos 4 → 6"), "{text}");
-    let bad = app.http.get(&format!("{PLANS}/{pid}/diff?from=0&to=9"), &w.channel).await;
+    assert!(
+        text.contains("removed")
+            && text.contains("10000000 → 15000000")
+            && text.contains("demos 4 → 6"),
+        "{text}"
+    );
+    let bad = app
+        .http
+        .get(&format!("{PLANS}/{pid}/diff?from=0&to=9"), &w.channel)
+        .await;
     assert_eq!(invalid(&bad), ["from:version"]);
-    let missing = app.http.get(&format!("{PLANS}/{pid}/diff?from=1&to=9"), &w.channel).await;
+    let missing = app
+        .http
+        .get(&format!("{PLANS}/{pid}/diff?from=1&to=9"), &w.channel)
+        .await;
     assert_eq!(invalid(&missing), ["to:version"]);
     // One plan per partner and period; bad content is named by item.
     let twice = app
@@ -131,7 +186,10 @@ async fn both_sides_sign_and_amendments_are_versions(app: TestApp) {
         )
         .await;
     assert_eq!(invalid(&by_partner), ["target_account_ids[0]:not_found"]);
-    let audit = ok(&app.http.get(&format!("{PLANS}/{pid}/audit"), &w.a.rep_token).await);
+    let audit = ok(&app
+        .http
+        .get(&format!("{PLANS}/{pid}/audit"), &w.a.rep_token)
+        .await);
     assert!(audit["items"].as_array().unwrap().len() >= 4);
 }
 
@@ -148,14 +206,33 @@ async fn attainment_and_drift_come_from_live_data(app: TestApp) {
         )
         .await;
     let rid = id(&created(&r));
-    let reg = ok(&app.http.post(&format!("/api/v1/registrations/{rid}/approve"), &w.channel, &json!({})).await);
+    let reg = ok(&app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{rid}/approve"),
+            &w.channel,
+            &json!({}),
+        )
+        .await);
     let oid = reg["opportunity_id"].as_str().unwrap().to_owned();
     let account = reg["account_id"].as_str().unwrap().to_owned();
-    created(&app.http.post(&format!("/api/v1/opportunities/{oid}/touchpoints"), &w.a.rep_token, &json!({"kind": "demo"})).await);
+    created(
+        &app.http
+            .post(
+                &format!("/api/v1/opportunities/{oid}/touchpoints"),
+                &w.a.rep_token,
+                &json!({"kind": "demo"}),
+            )
+            .await,
+    );
     let today = Utc::now().date_naive().to_string();
     ok(&app
         .http
-        .post(&format!("/api/v1/opportunities/{oid}/close"), &w.a.rep_token, &json!({"outcome": "won", "close_on": today}))
+        .post(
+            &format!("/api/v1/opportunities/{oid}/close"),
+            &w.a.rep_token,
+            &json!({"outcome": "won", "close_on": today}),
+        )
         .await);
     // A second, open deal in pipeline.
     let r = app
@@ -169,7 +246,14 @@ async fn attainment_and_drift_come_from_live_data(app: TestApp) {
         )
         .await;
     let rid2 = id(&created(&r));
-    ok(&app.http.post(&format!("/api/v1/registrations/{rid2}/approve"), &w.channel, &json!({})).await);
+    ok(&app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{rid2}/approve"),
+            &w.channel,
+            &json!({}),
+        )
+        .await);
     let p = plan(
         &app,
         &w,
@@ -178,13 +262,19 @@ async fn attainment_and_drift_come_from_live_data(app: TestApp) {
                "activities": [{"quarter": 1, "kind": "demo", "count": 2}]}),
     )
     .await;
-    let a = ok(&app.http.get(&format!("{PLANS}/{}/attainment", id(&p)), &w.a.rep_token).await);
+    let a = ok(&app
+        .http
+        .get(&format!("{PLANS}/{}/attainment", id(&p)), &w.a.rep_token)
+        .await);
     let q1 = &a["quarters"][0];
     assert_eq!(q1["won_minor"], 40_000_00);
     assert_eq!(q1["pipeline_minor"], 25_000_00);
     assert_eq!(q1["state"], "met");
     assert_eq!(a["activities"][0]["done"], 1);
-    assert_eq!(a["accounts"][0], json!({"account_id": account, "touched": true, "has_opportunity": true}));
+    assert_eq!(
+        a["accounts"][0],
+        json!({"account_id": account, "touched": true, "has_opportunity": true})
+    );
     assert_eq!(a["accounts"][1]["touched"], false);
     assert_eq!(a["drifting"], false);
     // A far bigger milestone: the quarter drifts, with the numbers behind it.
@@ -196,10 +286,18 @@ async fn attainment_and_drift_come_from_live_data(app: TestApp) {
         &w.channel,
         &json!({"content": {"target_account_ids": [], "milestones": [{"quarter": 1, "sourced_arr_minor": 10_000_000_000_i64}]}}),
     ).await);
-    let a = ok(&app.http.get(&format!("{PLANS}/{pid}/attainment"), &w.channel).await);
+    let a = ok(&app
+        .http
+        .get(&format!("{PLANS}/{pid}/attainment"), &w.channel)
+        .await);
     assert_eq!(a["quarters"][0]["state"], "drifting");
     assert_eq!(a["drifting"], true);
-    assert!(a["quarters"][0]["drift_reason"].as_str().unwrap().contains("below 70%"));
+    assert!(
+        a["quarters"][0]["drift_reason"]
+            .as_str()
+            .unwrap()
+            .contains("below 70%")
+    );
 }
 
 /// A plan of A's for another period (no content).
@@ -230,22 +328,44 @@ async fn reviews_and_the_tier_metric(app: TestApp) {
             .collect()
     };
     let before = jbp(&standing(w.a.admin_token.clone()).await);
-    assert!(!before.is_empty() && before.iter().all(|(a, noted)| *a == 0 && !noted), "{before:?}");
+    assert!(
+        !before.is_empty() && before.iter().all(|(a, noted)| *a == 0 && !noted),
+        "{before:?}"
+    );
     let p = plan(&app, &w, json!({})).await;
     let pid = id(&p);
-    ok(&app.http.post(&format!("{PLANS}/{pid}/sign"), &w.a.admin_token, &json!({})).await);
-    ok(&app.http.post(&format!("{PLANS}/{pid}/sign"), &w.admin, &json!({})).await);
+    ok(&app
+        .http
+        .post(&format!("{PLANS}/{pid}/sign"), &w.a.admin_token, &json!({}))
+        .await);
+    ok(&app
+        .http
+        .post(&format!("{PLANS}/{pid}/sign"), &w.admin, &json!({}))
+        .await);
     let now = standing(w.a.admin_token.clone()).await;
     let after = jbp(&now);
-    assert!(!after.is_empty() && after.iter().all(|(a, _)| *a == 1), "{after:?} {now}");
+    assert!(
+        !after.is_empty() && after.iter().all(|(a, _)| *a == 1),
+        "{after:?} {now}"
+    );
     // Reviews: named errors, then one recorded; the cadence's next review moves on.
-    let due = ok(&app.http.get(&format!("{PLANS}/{pid}/reviews-due"), &w.a.rep_token).await);
+    let due = ok(&app
+        .http
+        .get(&format!("{PLANS}/{pid}/reviews-due"), &w.a.rep_token)
+        .await);
     assert_eq!(due[0]["kind"], "monthly_pipeline_review");
     let bad = app
         .http
-        .post(&format!("{PLANS}/{pid}/reviews"), &w.a.rep_token, &json!({"kind": "weekly", "held_on": "2999-01-01"}))
+        .post(
+            &format!("{PLANS}/{pid}/reviews"),
+            &w.a.rep_token,
+            &json!({"kind": "weekly", "held_on": "2999-01-01"}),
+        )
         .await;
-    assert_eq!(invalid(&bad), ["kind:one_of", "held_on:not_in_future", "attendees:required"]);
+    assert_eq!(
+        invalid(&bad),
+        ["kind:one_of", "held_on:not_in_future", "attendees:required"]
+    );
     let review = created(
         &app.http
             .post(
@@ -258,7 +378,22 @@ async fn reviews_and_the_tier_metric(app: TestApp) {
             .await,
     );
     assert_eq!(review["next_steps"][0], "Cory: intro to Globex");
-    let due = ok(&app.http.get(&format!("{PLANS}/{pid}/reviews-due"), &w.a.rep_token).await);
-    assert!(due.as_array().unwrap().iter().all(|d| d["kind"] != "monthly_pipeline_review"), "{due}");
-    assert_eq!(app.http.get(&format!("{PLANS}/{pid}/reviews"), &w.b.rep_token).await.status, StatusCode::NOT_FOUND);
+    let due = ok(&app
+        .http
+        .get(&format!("{PLANS}/{pid}/reviews-due"), &w.a.rep_token)
+        .await);
+    assert!(
+        due.as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["kind"] != "monthly_pipeline_review"),
+        "{due}"
+    );
+    assert_eq!(
+        app.http
+            .get(&format!("{PLANS}/{pid}/reviews"), &w.b.rep_token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

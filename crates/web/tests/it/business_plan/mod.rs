@@ -3,3 +3,4 @@
 //! in place counts for the tier criteria.
 
 mod api;
+mod ui;

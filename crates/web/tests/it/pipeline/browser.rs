@@ -3,11 +3,12 @@
 //!
 //! Screenshots go to `<target>/screenshots/pipeline-*.png` (see `browser`).
 
+use partnerops_core::business_plan::record::{Milestone, PlanContent, PlanInput};
 use partnerops_core::ids::EntityId;
 use partnerops_core::partner::PartnerStatus;
 use partnerops_core::pipeline::room::MemberInput;
-use partnerops_core::scope::Scope;
 use partnerops_core::registration::record::{AccountRefInput, ReasonInput, RegistrationInput};
+use partnerops_core::scope::Scope;
 use partnerops_core::user::Role;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Actor;
@@ -59,7 +60,9 @@ async fn a_partner_rep_and_the_vendor_work_one_deal() {
         )
         .await
         .expect("approved");
-    let opp = reg.opportunity_id.expect("the approval opened an opportunity");
+    let opp = reg
+        .opportunity_id
+        .expect("the approval opened an opportunity");
     // The system registered the deal, so nobody of the partner is in its room yet.
     let me = app
         .store
@@ -97,8 +100,11 @@ async fn a_partner_rep_and_the_vendor_work_one_deal() {
         }
     })
     .await;
-    b.type_into("#touchpoint-form input[name=notes]", "Demo for the CFO and the IT lead")
-        .await;
+    b.type_into(
+        "#touchpoint-form input[name=notes]",
+        "Demo for the CFO and the IT lead",
+    )
+    .await;
     b.select("#touchpoint-form select[name=kind]", "demo").await;
     b.click("#touchpoint-form button[type=submit]").await;
     eventually("the touchpoint in the table", async || {
@@ -129,8 +135,11 @@ async fn a_partner_rep_and_the_vendor_work_one_deal() {
         }
     })
     .await;
-    b.type_into("#task-form input[name=title]", "Line up two logistics references")
-        .await;
+    b.type_into(
+        "#task-form input[name=title]",
+        "Line up two logistics references",
+    )
+    .await;
     b.click("#task-form button[type=submit]").await;
     eventually("the task in the room", async || {
         let tasks = b.texts("#task-table tr").await.join(" ");
@@ -168,6 +177,37 @@ async fn a_partner_rep_and_the_vendor_work_one_deal() {
     .await;
     b.wait_css("#forecast-table").await;
     b.shot("pipeline-04-forecast").await;
+    // The partner's plan for this quarter asks for far more than it has won: it drifts.
+    let start = {
+        use chrono::Datelike;
+        let t = chrono::Utc::now().date_naive();
+        format!("{:04}-{:02}-01", t.year(), t.month())
+    };
+    let plan = app
+        .store
+        .create_business_plan(
+            &system,
+            &PlanInput {
+                partner_id: Some(partner.id.to_string()),
+                title: Some(format!("{} joint plan", partner.name)),
+                period_start: Some(start),
+                content: Some(PlanContent {
+                    milestones: vec![Milestone {
+                        quarter: 1,
+                        sourced_arr_minor: 5_000_000_00,
+                    }],
+                    ..PlanContent::default()
+                }),
+            },
+        )
+        .await
+        .expect("a plan");
+    b.goto(&format!("/console/business-plans/{}", plan.id))
+        .await;
+    b.wait_css("#quarter-table").await;
+    assert!(b.exists("#drift-badge").await, "the plan drifts");
+    assert!(b.text("#quarter-table").await.contains("below 70%"));
+    b.shot("pipeline-08-business-plan").await;
     // The vendor reads the partner's note and ticks the task off in the room.
     b.goto(&format!("/console/opportunities/{opp}/room")).await;
     b.wait_css("#notes").await;

@@ -25,28 +25,49 @@ async fn console_and_portal_pages(app: TestApp) {
     let rid = r.json()["id"].as_str().unwrap().to_owned();
     let approved = app
         .http
-        .post(&format!("/api/v1/registrations/{rid}/approve"), &w.channel, &json!({}))
+        .post(
+            &format!("/api/v1/registrations/{rid}/approve"),
+            &w.channel,
+            &json!({}),
+        )
         .await;
-    let oid = approved.json()["opportunity_id"].as_str().unwrap().to_owned();
+    let oid = approved.json()["opportunity_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let (session, csrf) = vendor_session(&app, &w).await;
     let program = format!("program_id={}", w.program.id);
-    let list = app.http.page(&format!("/console/pipeline?{program}"), &session).await;
+    let list = app
+        .http
+        .page(&format!("/console/pipeline?{program}"), &session)
+        .await;
     assert_eq!(list.status, StatusCode::OK);
-    assert!(list.text().contains("Initech TPS rollout"), "{}", list.text());
+    assert!(
+        list.text().contains("Initech TPS rollout"),
+        "{}",
+        list.text()
+    );
     let board = app
         .http
         .page(&format!("/console/pipeline/board?{program}"), &session)
         .await;
     assert_eq!(board.status, StatusCode::OK);
     let html = board.text();
-    assert!(html.contains("Target account") && html.contains("USD 48,000.00"), "{html}");
+    assert!(
+        html.contains("Target account") && html.contains("USD 48,000.00"),
+        "{html}"
+    );
     let forecast = app
         .http
         .page(&format!("/console/pipeline/forecast?{program}"), &session)
         .await;
     assert_eq!(forecast.status, StatusCode::OK);
-    assert!(forecast.text().contains("USD 2,400.00"), "5% of 48,000: {}", forecast.text());
+    assert!(
+        forecast.text().contains("USD 2,400.00"),
+        "5% of 48,000: {}",
+        forecast.text()
+    );
     let bad = app
         .http
         .page("/console/pipeline?close_month=someday", &session)
@@ -57,7 +78,12 @@ async fn console_and_portal_pages(app: TestApp) {
     let page = format!("/console/opportunities/{oid}");
     let moved = app
         .http
-        .form(&format!("{page}/stage"), &session, &[("_csrf", &csrf), ("stage", "handoff")], &[])
+        .form(
+            &format!("{page}/stage"),
+            &session,
+            &[("_csrf", &csrf), ("stage", "handoff")],
+            &[],
+        )
         .await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.text());
     let shown = app.http.page(&format!("{page}?done=stage"), &session).await;
@@ -67,7 +93,11 @@ async fn console_and_portal_pages(app: TestApp) {
         .form(
             &format!("{page}/close"),
             &session,
-            &[("_csrf", &csrf), ("outcome", "lost"), ("close_on", "2026-01-01")],
+            &[
+                ("_csrf", &csrf),
+                ("outcome", "lost"),
+                ("close_on", "2026-01-01"),
+            ],
             &[],
         )
         .await;
@@ -83,7 +113,13 @@ async fn console_and_portal_pages(app: TestApp) {
         .form(
             "/console/fx-rates",
             &session,
-            &[("_csrf", &csrf), ("from", "EUR"), ("to", "USD"), ("effective_on", "2026-01-01"), ("rate", "1.0850")],
+            &[
+                ("_csrf", &csrf),
+                ("from", "EUR"),
+                ("to", "USD"),
+                ("effective_on", "2026-01-01"),
+                ("rate", "1.0850"),
+            ],
             &[],
         )
         .await;
@@ -95,7 +131,10 @@ async fn console_and_portal_pages(app: TestApp) {
         .form(
             "/console/fx-rates/import",
             &session,
-            &[("_csrf", &csrf), ("csv", "from,to,effective_on,rate\nGBP,USD,2026-01-01,x\n")],
+            &[
+                ("_csrf", &csrf),
+                ("csv", "from,to,effective_on,rate\nGBP,USD,2026-01-01,x\n"),
+            ],
             &[],
         )
         .await;
@@ -114,7 +153,11 @@ async fn console_and_portal_pages(app: TestApp) {
         .form(
             &format!("{ppage}/touchpoints"),
             &psession,
-            &[("_csrf", &pcsrf), ("kind", "demo"), ("notes", "Demo for the CFO")],
+            &[
+                ("_csrf", &pcsrf),
+                ("kind", "demo"),
+                ("notes", "Demo for the CFO"),
+            ],
             &[],
         )
         .await;
@@ -124,7 +167,12 @@ async fn console_and_portal_pages(app: TestApp) {
     assert!(!shown.text().contains("reopen-form"));
     let unknown = app
         .http
-        .form(&format!("{ppage}/explode"), &psession, &[("_csrf", &pcsrf)], &[])
+        .form(
+            &format!("{ppage}/explode"),
+            &psession,
+            &[("_csrf", &pcsrf)],
+            &[],
+        )
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
