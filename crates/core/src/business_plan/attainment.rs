@@ -323,7 +323,7 @@ mod tests {
             "{why}"
         );
         assert!(
-            why.contains("USD 315.00 won against a milestone of USD 900.00"),
+            why.contains("USD 314.99 won against a milestone of USD 900.00"),
             "{why}"
         );
         // The first day of a quarter asks for 1/90 of the milestone already.
