@@ -27,8 +27,8 @@ use partnerops_store::{Actor, Store, StoreError};
 use rand::RngExt;
 use rand::rngs::StdRng;
 
-use crate::{DEAL_PRODUCTS, store_at};
 use crate::plan::{AccountPlan, PartnerPlan, ProgramSlot, at, base_date, last_day, pick, weighted};
+use crate::{DEAL_PRODUCTS, store_at};
 
 /// How many months of rates the table holds before the demo's base month.
 const FX_MONTHS: u32 = 18;
@@ -140,8 +140,7 @@ pub(crate) fn plan_fx(rng: &mut StdRng) -> Vec<FxMonth> {
 /// The first day of the month `months` after (or before) the month of `day`.
 fn first_of_month(day: NaiveDate, months: i32) -> NaiveDate {
     let index = day.year() * 12 + day.month0() as i32 + months;
-    NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
-        .unwrap_or(day)
+    NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1).unwrap_or(day)
 }
 
 /// The currency a customer in `country` buys in.
@@ -353,8 +352,10 @@ pub(crate) fn plan_pipeline(
             Outcome::Open(usize::MAX) => draw_outcome(rng, days_ago, &mut closed),
             o => o,
         };
-        let created_at = at(last_day() - Duration::days(days_ago), 9 + rng.random_range(0..8))
-            + Duration::minutes(rng.random_range(0..60));
+        let created_at = at(
+            last_day() - Duration::days(days_ago),
+            9 + rng.random_range(0..8),
+        ) + Duration::minutes(rng.random_range(0..60));
         let (moves, close) = timeline(rng, &stages, outcome, created_at, limit);
         let current = match outcome {
             Outcome::Open(k) => k,
@@ -401,10 +402,9 @@ pub(crate) fn plan_pipeline(
             let first = match route {
                 Some(RouteKind::Referral) => TouchpointKind::Referral,
                 Some(RouteKind::CloudMarketplace) => TouchpointKind::MarketplaceListing,
-                _ if source == OpportunitySource::PartnerInfluenced => *pick(
-                    rng,
-                    &[TouchpointKind::Event, TouchpointKind::CampaignLead],
-                ),
+                _ if source == OpportunitySource::PartnerInfluenced => {
+                    *pick(rng, &[TouchpointKind::Event, TouchpointKind::CampaignLead])
+                }
                 _ => TouchpointKind::Introduction,
             };
             let t = created_at + Duration::minutes(rng.random_range(30..=2 * 24 * 60));
@@ -415,7 +415,13 @@ pub(crate) fn plan_pipeline(
             }
             if current >= 2 && rng.random_range(0..100) < 40 {
                 let t = moves.get(1).map_or(t, |(m, _)| *m) + Duration::hours(30);
-                push_touch(&mut touchpoints, p, TouchpointKind::TechnicalValidation, t, end);
+                push_touch(
+                    &mut touchpoints,
+                    p,
+                    TouchpointKind::TechnicalValidation,
+                    t,
+                    end,
+                );
             }
         }
         // A second partner of the program influenced some deals.
@@ -561,7 +567,11 @@ fn timeline(
         // Open: the last move some days before the end of the past.
         (room - rng.random_range(2..=40) * 24 * 60).max(room / 2)
     };
-    let scale = if total > 0 { end as f64 / total as f64 } else { 1.0 };
+    let scale = if total > 0 {
+        end as f64 / total as f64
+    } else {
+        1.0
+    };
     let scale = if closes { scale.min(1.0) } else { scale };
     let times: Vec<DateTime<Utc>> = offsets
         .iter()
@@ -609,9 +619,13 @@ fn touch_notes(kind: TouchpointKind) -> &'static str {
     match kind {
         TouchpointKind::Introduction => "Introduced us to the customer's IT director",
         TouchpointKind::Demo => "Ran the product demo with the buying committee",
-        TouchpointKind::TechnicalValidation => "Led the technical validation in the customer's environment",
+        TouchpointKind::TechnicalValidation => {
+            "Led the technical validation in the customer's environment"
+        }
         TouchpointKind::Referral => "Referred the customer after an advisory engagement",
-        TouchpointKind::MarketplaceListing => "Customer found us through the partner's marketplace listing",
+        TouchpointKind::MarketplaceListing => {
+            "Customer found us through the partner's marketplace listing"
+        }
         TouchpointKind::Event => "Customer attended the partner's roundtable event",
         TouchpointKind::CampaignLead => "Lead from the partner's co-branded campaign",
     }
@@ -665,9 +679,13 @@ pub(crate) async fn create_pipeline(
     let user = |email: &Option<String>| email.as_ref().and_then(|e| ids.users.get(e)).cloned();
     for o in plan {
         let account = &accounts[o.account];
-        let account_id = ids.accounts.get(&account.web_domain).cloned().ok_or_else(|| {
-            StoreError::Corrupt(format!("seed: no account for {}", account.web_domain))
-        })?;
+        let account_id = ids
+            .accounts
+            .get(&account.web_domain)
+            .cloned()
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("seed: no account for {}", account.web_domain))
+            })?;
         let input = OpportunityInput {
             program_id: Some(ids.programs[o.program.index()].clone()),
             account_id: Some(account_id),
@@ -858,17 +876,26 @@ mod tests {
                 }
             }
         }
-        println!("{columns:?}; {old_closed} of {old} older than 90 days closed, {won} won; {late} late, {influencers} by influencers");
+        println!(
+            "{columns:?}; {old_closed} of {old} older than 90 days closed, {won} won; {late} late, {influencers} by influencers"
+        );
         assert_eq!(columns.len(), 6, "{columns:?}");
         assert!(columns.values().all(|&n| n >= 8), "{columns:?}");
         let share = old_closed as f64 / old as f64;
         assert!((0.4..0.6).contains(&share), "{old_closed} of {old} closed");
         let won_share = won as f64 / old_closed as f64;
-        assert!((0.3..0.46).contains(&won_share), "{won} won of {old_closed}");
+        assert!(
+            (0.3..0.46).contains(&won_share),
+            "{won} won of {old_closed}"
+        );
         assert_eq!(routes.len(), 5, "{routes:?}"); // four routes and none
         assert_eq!(markets.len(), 3);
         assert_eq!(sources.len(), 3);
-        assert!(["USD", "EUR", "GBP", "CHF"].iter().all(|c| currencies.contains(c)));
+        assert!(
+            ["USD", "EUR", "GBP", "CHF"]
+                .iter()
+                .all(|c| currencies.contains(c))
+        );
         assert_eq!(kinds.len(), TouchpointKind::ALL.len(), "{kinds:?}");
         assert!(late >= 3 && influencers >= 10, "{late} late, {influencers}");
         // The demo partner has a pipeline of its own.
@@ -885,7 +912,10 @@ mod tests {
                 .iter()
                 .map(|o| match &o.close {
                     Some(c) => if c.won { "won" } else { "lost" }.to_owned(),
-                    None => o.moves.last().map_or("first".to_owned(), |(_, s)| s.clone()),
+                    None => o
+                        .moves
+                        .last()
+                        .map_or("first".to_owned(), |(_, s)| s.clone()),
                 })
                 .collect();
             assert_eq!(ends.len(), 6, "seed {seed}: {ends:?}");
