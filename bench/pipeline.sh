@@ -434,10 +434,10 @@ row() { printf '| %-10s | %-58s | %9s | %7s | %7s | %7s | %8s | %6s | %-7s |\n' 
 label() {
     case "$1" in
     ME) echo "baseline GET /api/v1/me" ;;
-    BOARD) echo "GET /api/v1/pipeline/board?program_id=…" ;;
-    PARTNER) echo "GET /api/v1/opportunities?stage=…&partner_id=…&limit=50" ;;
-    MONTH) echo "GET /api/v1/opportunities?close_month=…&limit=50" ;;
-    PAGE2) echo "GET /api/v1/opportunities?close_month=…&limit=50&cursor=…" ;;
+    BOARD) echo "GET /api/v1/pipeline/board?program_id=..." ;;
+    PARTNER) echo "GET /api/v1/opportunities?stage=...&partner_id=...&limit=50" ;;
+    MONTH) echo "GET /api/v1/opportunities?close_month=...&limit=50" ;;
+    PAGE2) echo "GET /api/v1/opportunities?close_month=...&limit=50&cursor=..." ;;
     esac
 }
 

@@ -45,6 +45,8 @@ CREATE OR REPLACE FUNCTION pg_temp.hex(v bigint, width int) RETURNS text
     LANGUAGE sql IMMUTABLE AS $$ SELECT lpad(to_hex(v), width, '0') $$;
 CREATE OR REPLACE FUNCTION pg_temp.ts(ms bigint) RETURNS timestamptz
     LANGUAGE sql IMMUTABLE AS $$ SELECT to_timestamp(ms / 1000) $$;
+CREATE OR REPLACE FUNCTION pg_temp.day(ms bigint) RETURNS date
+    LANGUAGE sql IMMUTABLE AS $$ SELECT (to_timestamp(ms / 1000) AT TIME ZONE 'UTC')::date $$;
 
 INSERT INTO partners (id, name, web_domain, partner_type, program_id, tier_id, status, country,
                       regions, verticals, joined_on, created_at, updated_at, archived_at,
@@ -54,7 +56,7 @@ SELECT 'ptr_' || pg_temp.hex(p.now_ms - 94608000000, 12) || pg_temp.hex(k, 20),
        'bench-partner-' || lpad(k::text, 5, '0') || '.example',
        CASE bp.slot WHEN 0 THEN 'reseller' WHEN 1 THEN 'referral' ELSE 'technology' END,
        bp.id, bp.tier_id, 'active', 'US', '["north_america"]', '[]',
-       pg_temp.ts(p.now_ms - 94608000000)::date,
+       pg_temp.day(p.now_ms - 94608000000),
        pg_temp.ts(p.now_ms - 94608000000),
        pg_temp.ts(p.now_ms - 94608000000),
        NULL, NULL, NULL, 0
@@ -93,7 +95,7 @@ d AS (
            500000 + ((h / 16) % 200) * 100000 AS amount,
            CASE (h / 4096) % 20 WHEN 0 THEN 'EUR' WHEN 1 THEN 'EUR' WHEN 2 THEN 'GBP' WHEN 3 THEN 'CHF' ELSE 'USD' END AS currency,
            least(created_ms + 86400000 * (30 + (h / 65536) % 121), now_ms - 86400000) AS closed_ms,
-           now_ms + 86400000 * ((h / 65536) % 180 - 30) AS expect_ms
+           now_ms + 86400000 * ((h / 65536) % 210 - 30) AS expect_ms
     FROM h
 )
 SELECT i, h, created_ms, now_ms, amount, currency,
@@ -117,7 +119,7 @@ SELECT i, h, created_ms, now_ms, amount, currency,
 FROM d;
 
 INSERT INTO opportunities (id, program_id, account_id, partner_id, registration_id, title,
-                           amount_minor, currency, expected_close_on, stage, probability_bp,
+                           amount_minor, currency, expected_close_on, expected_close_month, stage, probability_bp,
                            weighted_minor, stage_entered_at, source, route, marketplace,
                            marketplace_name, vendor_owner_id, partner_owner_id, next_step,
                            closed_on, closed_at, lost_reason, close_rate_to, close_rate_e8,
@@ -133,7 +135,8 @@ SELECT o.id,
             WHEN 2 THEN 'Security suite pilot' WHEN 3 THEN 'Data pipeline migration'
             ELSE 'Support plus upgrade' END,
        o.amount, o.currency,
-       pg_temp.ts(o.expect_ms)::date,
+       pg_temp.day(o.expect_ms),
+       to_char(pg_temp.day(o.expect_ms), 'YYYYMM')::bigint,
        o.stage, o.bp, o.amount * o.bp / 10000,
        pg_temp.ts(o.updated_ms),
        CASE WHEN o.pk IS NULL THEN 'direct' WHEN o.i % 4 = 3 THEN 'partner_influenced' ELSE 'partner_sourced' END,
@@ -146,7 +149,7 @@ SELECT o.id,
        s.id,
        NULL,
        CASE WHEN o.closed_ms IS NULL THEN 'Send the commercial offer and pricing' END,
-       pg_temp.ts(o.closed_ms)::date,
+       pg_temp.day(o.closed_ms),
        pg_temp.ts(o.closed_ms),
        CASE WHEN o.stage = 'lost' THEN CASE o.h % 5 WHEN 0 THEN 'no budget' WHEN 1 THEN 'lost to competitor'
             WHEN 2 THEN 'no decision' WHEN 3 THEN 'timing' ELSE 'other' END END,
@@ -154,7 +157,7 @@ SELECT o.id,
        CASE WHEN o.closed_ms IS NOT NULL THEN o.rate_e8 END,
        CASE WHEN o.closed_ms IS NOT NULL AND o.currency <> 'USD'
             THEN (SELECT max(r.effective_on) FROM fx_rates r WHERE r.from_currency = o.currency
-                  AND r.to_currency = 'USD' AND r.effective_on <= pg_temp.ts(o.closed_ms)::date) END,
+                  AND r.to_currency = 'USD' AND r.effective_on <= pg_temp.day(o.closed_ms)) END,
        CASE WHEN o.closed_ms IS NOT NULL THEN o.amount * o.rate_e8 / 100000000 END,
        1,
        pg_temp.ts(o.created_ms),
@@ -163,6 +166,12 @@ FROM bench_opp o
 JOIN bench_programs bp ON bp.slot = o.slot
 JOIN bench_staff s ON s.k = o.i % (SELECT count(*) FROM bench_staff)
 ORDER BY o.i;
+
+-- The board's totals, as the store keeps them (the demo's deals included).
+DELETE FROM pipeline_totals;
+INSERT INTO pipeline_totals (program_id, stage, currency, n, amount_minor, weighted_minor)
+SELECT program_id, stage, currency, count(*), sum(amount_minor), sum(weighted_minor)
+FROM opportunities GROUP BY program_id, stage, currency;
 
 INSERT INTO opportunity_partners (opportunity_id, partner_id, role, created_at)
 SELECT o.id, 'ptr_' || pg_temp.hex(o.now_ms - 94608000000, 12) || pg_temp.hex(o.pk, 20), 'sourced',
@@ -201,9 +210,11 @@ ANALYZE accounts;
 ANALYZE opportunities;
 ANALYZE opportunity_partners;
 ANALYZE touchpoints;
+ANALYZE pipeline_totals;
 
 SELECT 'PREFILL partners=' || (SELECT count(*) FROM partners)
     || ' accounts=' || (SELECT count(*) FROM accounts)
     || ' opportunities=' || (SELECT count(*) FROM opportunities)
     || ' touchpoints=' || (SELECT count(*) FROM touchpoints)
-    || ' opportunity_partners=' || (SELECT count(*) FROM opportunity_partners);
+    || ' opportunity_partners=' || (SELECT count(*) FROM opportunity_partners)
+    || ' totals=' || (SELECT sum(n) FROM pipeline_totals);

@@ -17,9 +17,11 @@
 --   1-2 partner-sourced, 3 partner-influenced (partner: a hash of i); stage from a hash:
 --   12% target account, 10% first conversation, 8% commercial offer, 5% handoff, 24% won,
 --   41% lost; amount USD 5,000-204,000, 10% EUR, 5% GBP, 5% CHF; open deals expect to
---   close between a month ago and five months ahead, closed ones closed 30-150 days after
+--   close between a month ago and six months ahead, closed ones closed 30-150 days after
 --   creation (not after yesterday) with the rate at close; probability and weighted amount
 --   as the store computes them (the amounts make the rounding exact);
+--   expected_close_month is the expected close's YYYYMM, as the store writes it;
+-- * pipeline_totals: rebuilt from the opportunities (the board's kept sums);
 -- * opportunity_partners: 'sourced' for the partner that brought it, 'influencer' for the
 --   second partner (same program) of every direct deal and of two in five partner deals;
 -- * touchpoints: :touchpoints per opportunity, by its partner, the last one (or all, for a
@@ -135,7 +137,7 @@ d AS (
            500000 + ((h / 16) % 200) * 100000 AS amount,
            CASE (h / 4096) % 20 WHEN 0 THEN 'EUR' WHEN 1 THEN 'EUR' WHEN 2 THEN 'GBP' WHEN 3 THEN 'CHF' ELSE 'USD' END AS currency,
            min(created_ms + 86400000 * (30 + (h / 65536) % 121), now_ms - 86400000) AS closed_ms,
-           now_ms + 86400000 * ((h / 65536) % 180 - 30) AS expect_ms
+           now_ms + 86400000 * ((h / 65536) % 210 - 30) AS expect_ms
     FROM h
 )
 SELECT i, h, created_ms, now_ms, amount, currency,
@@ -159,7 +161,7 @@ SELECT i, h, created_ms, now_ms, amount, currency,
 FROM d;
 
 INSERT INTO opportunities (id, program_id, account_id, partner_id, registration_id, title,
-                           amount_minor, currency, expected_close_on, stage, probability_bp,
+                           amount_minor, currency, expected_close_on, expected_close_month, stage, probability_bp,
                            weighted_minor, stage_entered_at, source, route, marketplace,
                            marketplace_name, vendor_owner_id, partner_owner_id, next_step,
                            closed_on, closed_at, lost_reason, close_rate_to, close_rate_e8,
@@ -176,6 +178,7 @@ SELECT o.id,
             ELSE 'Support plus upgrade' END,
        o.amount, o.currency,
        date(o.expect_ms / 1000, 'unixepoch'),
+       CAST(strftime('%Y%m', o.expect_ms / 1000, 'unixepoch') AS INTEGER),
        o.stage, o.bp, o.amount * o.bp / 10000,
        strftime('%Y-%m-%dT%H:%M:%S.000000Z', o.updated_ms / 1000, 'unixepoch'),
        CASE WHEN o.pk IS NULL THEN 'direct' WHEN o.i % 4 = 3 THEN 'partner_influenced' ELSE 'partner_sourced' END,
@@ -204,6 +207,12 @@ SELECT o.id,
 FROM bench_opp o
 JOIN bench_programs bp ON bp.slot = o.slot
 ORDER BY o.i;
+
+-- The board's totals, as the store keeps them (the demo's deals included).
+DELETE FROM pipeline_totals;
+INSERT INTO pipeline_totals (program_id, stage, currency, n, amount_minor, weighted_minor)
+SELECT program_id, stage, currency, count(*), sum(amount_minor), sum(weighted_minor)
+FROM opportunities GROUP BY program_id, stage, currency;
 
 INSERT INTO opportunity_partners (opportunity_id, partner_id, role, created_at)
 SELECT o.id, 'ptr_' || printf('%012x', o.now_ms - 94608000000) || printf('%020x', o.pk), 'sourced',
@@ -250,4 +259,5 @@ SELECT 'PREFILL partners=' || (SELECT count(*) FROM partners)
     || ' accounts=' || (SELECT count(*) FROM accounts)
     || ' opportunities=' || (SELECT count(*) FROM opportunities)
     || ' touchpoints=' || (SELECT count(*) FROM touchpoints)
-    || ' opportunity_partners=' || (SELECT count(*) FROM opportunity_partners);
+    || ' opportunity_partners=' || (SELECT count(*) FROM opportunity_partners)
+    || ' totals=' || (SELECT sum(n) FROM pipeline_totals);
