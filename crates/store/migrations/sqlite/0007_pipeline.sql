@@ -43,7 +43,9 @@ CREATE TABLE opportunities (
 );
 -- One opportunity per registration (NULLs, opportunities without one, never collide).
 CREATE UNIQUE INDEX opportunities_registration ON opportunities (registration_id);
-CREATE INDEX opportunities_program_stage ON opportunities (program_id, stage, expected_close_on);
+-- With id last, a board column's first cards (soonest close, then id) are the index's first
+-- entries instead of a sort of every deal that closes on the same day.
+CREATE INDEX opportunities_program_stage ON opportunities (program_id, stage, expected_close_on, id);
 CREATE INDEX opportunities_partner ON opportunities (partner_id, stage);
 CREATE INDEX opportunities_account ON opportunities (account_id);
 CREATE INDEX opportunities_vendor_owner ON opportunities (vendor_owner_id);
