@@ -376,8 +376,16 @@ async fn cmd_demo(
         );
         let report = partnerops_seed::seed(&store, spec).await?;
         println!(
-            "Seeded {} programs, {} partners, {} accounts, {} registrations, {} users.",
-            report.programs, report.partners, report.accounts, report.registrations, report.users
+            "Seeded {} programs, {} partners, {} accounts, {} registrations, {} opportunities \
+             with {} touchpoints, {} currency rates, {} users.",
+            report.programs,
+            report.partners,
+            report.accounts,
+            report.registrations,
+            report.opportunities,
+            report.touchpoints,
+            report.fx_rates,
+            report.users
         );
     }
     print_demo_logins(spec);

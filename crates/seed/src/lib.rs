@@ -21,6 +21,7 @@
 //! trained on its own partners.
 
 mod history;
+mod pipeline;
 mod plan;
 mod words;
 
@@ -96,6 +97,12 @@ pub struct SeedReport {
     pub accounts: usize,
     pub registrations: usize,
     pub users: usize,
+    /// Opportunities seeded with their history (besides those the approved registrations
+    /// opened), and the touchpoints logged on them.
+    pub opportunities: usize,
+    pub touchpoints: usize,
+    /// Rows of the currency-rate table.
+    pub fx_rates: usize,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -152,6 +159,8 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
     let created = create_partners(store, &actor, &plan, &programs).await?;
     let users = staff_ids.len() + created.users;
     let (registering, partner_ids) = (created.registering, created.ids);
+    let mut user_ids = staff_ids.clone();
+    user_ids.extend(created.user_ids);
     tracing::info!(
         partners = plan.partners.len(),
         users,
@@ -160,7 +169,7 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
     );
 
     let inputs = account_inputs(&plan, &staff_ids);
-    create_accounts(store, &actor, inputs).await?;
+    let account_ids = create_accounts(store, &actor, inputs).await?;
     tracing::info!(
         accounts = plan.accounts.len(),
         elapsed_ms = ms(started),
@@ -180,6 +189,22 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: registrations created"
     );
+    let fx_rates = pipeline::create_fx_rates(store, &actor, &plan.fx).await?;
+    let ids = pipeline::Ids {
+        programs: programs.iter().map(|p| p.id.clone()).collect(),
+        partners: &partner_ids,
+        accounts: &account_ids,
+        users: &user_ids,
+    };
+    let written =
+        pipeline::create_pipeline(store, &actor, &plan.pipeline, &plan.accounts, &ids).await?;
+    tracing::info!(
+        fx_rates,
+        opportunities = written.opportunities,
+        touchpoints = written.touchpoints,
+        elapsed_ms = ms(started),
+        "seed: currency rates and pipeline created"
+    );
     create_council(store, &actor, &plan, &programs, &partner_ids).await?;
     let applications = create_applications(store, &plan, &programs).await?;
     tracing::info!(
@@ -194,6 +219,9 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         accounts: plan.accounts.len(),
         registrations,
         users,
+        opportunities: written.opportunities,
+        touchpoints: written.touchpoints,
+        fx_rates,
         logins: plan.logins(),
     })
 }
@@ -204,6 +232,8 @@ struct CreatedPartners {
     ids: Vec<String>,
     registering: Vec<String>,
     users: usize,
+    /// The partner users' ids by e-mail.
+    user_ids: HashMap<String, String>,
 }
 
 /// The plan's partners, each with its joining history and its users.
@@ -214,6 +244,7 @@ async fn create_partners(
     programs: &[SeededProgram],
 ) -> Result<CreatedPartners, StoreError> {
     let mut users = 0;
+    let mut user_ids = HashMap::new();
     let mut registering: Vec<String> = Vec::new();
     let mut partner_ids: Vec<String> = Vec::with_capacity(plan.partners.len());
     for p in &plan.partners {
@@ -242,14 +273,15 @@ async fn create_partners(
             registering.push(partner.id.to_string());
         }
         partner_ids.push(partner.id.to_string());
-        users += create_users(store, actor, &p.users, Some(partner.id.to_string()))
-            .await?
-            .len();
+        let created = create_users(store, actor, &p.users, Some(partner.id.to_string())).await?;
+        users += created.len();
+        user_ids.extend(created);
     }
     Ok(CreatedPartners {
         ids: partner_ids,
         registering,
         users,
+        user_ids,
     })
 }
 
@@ -455,7 +487,7 @@ fn near_spelling(name: &str) -> Option<String> {
 }
 
 /// The store with its clock stopped at `at`: what it writes then is dated `at`.
-fn store_at(store: &Store, at: DateTime<Utc>) -> Store {
+pub(crate) fn store_at(store: &Store, at: DateTime<Utc>) -> Store {
     store.clone().with_clock(Arc::new(move || at))
 }
 
@@ -512,7 +544,9 @@ async fn create_past_deals(
                 if d.won {
                     "signed an annual order"
                 } else {
-                    "the customer chose a competitor"
+                    // Listed in the program's lost reasons, so the opportunity the
+                    // registration opened closes with it too.
+                    "lost to competitor"
                 }
                 .into(),
             ),
@@ -757,13 +791,14 @@ async fn create_users(
     Ok(ids)
 }
 
-/// Writes accounts with [`ACCOUNT_WRITERS`] concurrent tasks, each taking every n-th input.
-/// The inputs are fixed before, so the content does not depend on the interleaving.
+/// Writes accounts with [`ACCOUNT_WRITERS`] concurrent tasks, each taking every n-th input,
+/// and returns their ids by web domain. The inputs are fixed before, so the content does not
+/// depend on the interleaving.
 async fn create_accounts(
     store: &Store,
     actor: &Actor,
     inputs: Vec<AccountInput>,
-) -> Result<(), StoreError> {
+) -> Result<HashMap<String, String>, StoreError> {
     let mut lanes: Vec<Vec<AccountInput>> = vec![Vec::new(); ACCOUNT_WRITERS];
     for (i, input) in inputs.into_iter().enumerate() {
         lanes[i % ACCOUNT_WRITERS].push(input);
@@ -772,17 +807,22 @@ async fn create_accounts(
     for lane in lanes {
         let (store, actor) = (store.clone(), actor.clone());
         set.spawn(async move {
+            let mut ids = Vec::with_capacity(lane.len());
             for input in &lane {
-                store.create_account(&actor, input).await?;
+                let account = store.create_account(&actor, input).await?;
+                if let Some(domain) = &account.web_domain {
+                    ids.push((domain.to_string(), account.id.to_string()));
+                }
             }
-            Ok::<(), StoreError>(())
+            Ok::<_, StoreError>(ids)
         });
     }
     // Dropping the set on the first error aborts the other lanes.
+    let mut ids = HashMap::new();
     while let Some(joined) = set.join_next().await {
-        joined.map_err(join_error)??;
+        ids.extend(joined.map_err(join_error)??);
     }
-    Ok(())
+    Ok(ids)
 }
 
 fn ms(since: Instant) -> u64 {

@@ -14,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 
+use crate::pipeline::{FxMonth, OpportunityPlan, plan_fx, plan_pipeline};
 use crate::words::{
     ACCOUNT_STEMS, ACCOUNT_SUFFIXES, COUNTRIES, CountryInfo, FIRST_NAMES, INDUSTRY_WEIGHTS,
     LAST_NAMES, PARTNER_STEMS, VENDORS, VERTICALS, partner_suffixes,
@@ -26,6 +27,7 @@ use crate::{DEAL_PRODUCTS, DEMO_PASSWORD, DemoLogin, SeedSpec};
 const OUTCOME_SALT: u64 = 0x0f17_5c0e_0001;
 const DEAL_SALT: u64 = 0x0f17_5c0e_0002;
 const APPLICANT_SALT: u64 = 0x0f17_5c0e_0003;
+const PIPELINE_SALT: u64 = 0x0f17_5c0e_0004;
 
 /// How much of a partner's outcome its profile does not explain: the standard deviation of
 /// the noise added to the (unit-variance) profile signal before partners are ranked. With
@@ -183,6 +185,11 @@ pub(crate) struct Plan {
     pub applicants: Vec<ApplicantPlan>,
     /// The reseller program's advisory council: indexes into `partners`.
     pub council: Vec<usize>,
+    /// The currency-rate table, month by month.
+    pub fx: Vec<FxMonth>,
+    /// Opportunities with their history, on accounts no past deal or live registration
+    /// uses.
+    pub pipeline: Vec<OpportunityPlan>,
 }
 
 impl Plan {
@@ -205,13 +212,40 @@ impl Plan {
             &mut taken,
         );
         let council = council(&partners);
+        let staff = staff();
+        let mut pipeline_rng = StdRng::seed_from_u64(spec.seed ^ PIPELINE_SALT);
+        let fx = plan_fx(&mut pipeline_rng);
+        let used: HashSet<usize> = deals
+            .iter()
+            .map(|d| d.account)
+            .chain(live_registration_accounts(accounts.len()))
+            .collect();
+        let sales_reps: Vec<String> = staff
+            .iter()
+            .filter(|u| u.role == Role::DirectSales)
+            .map(|u| u.email.clone())
+            .collect();
+        let channel = staff
+            .iter()
+            .find(|u| u.role == Role::ChannelManager)
+            .map_or_else(String::new, |u| u.email.clone());
+        let pipeline = plan_pipeline(
+            &mut pipeline_rng,
+            &partners,
+            &accounts,
+            &used,
+            &sales_reps,
+            &channel,
+        );
         Plan {
-            staff: staff(),
+            staff,
             partners,
             accounts,
             deals,
             applicants,
             council,
+            fx,
+            pipeline,
         }
     }
 
@@ -321,12 +355,12 @@ fn domain_label(name: &str) -> String {
         .collect()
 }
 
-fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+pub(crate) fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
 
 /// Draws an index with probability proportional to its weight (weights must not all be 0).
-fn weighted(rng: &mut StdRng, weights: impl Iterator<Item = u32> + Clone) -> usize {
+pub(crate) fn weighted(rng: &mut StdRng, weights: impl Iterator<Item = u32> + Clone) -> usize {
     let total: u32 = weights.clone().sum();
     let mut x = rng.random_range(0..total.max(1));
     for (i, w) in weights.enumerate() {
@@ -663,7 +697,7 @@ pub(crate) fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
 }
 
 /// The last day anything in the past of the demo happens on.
-fn last_day() -> NaiveDate {
+pub(crate) fn last_day() -> NaiveDate {
     base_date() - Duration::days(7)
 }
 

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use partnerops_core::ids::{EntityId, ProgramId};
 use partnerops_core::lifecycle::application::ApplicationStatus;
 use partnerops_core::lifecycle::fit::FitMethod;
 use partnerops_core::page::{PageParams, PageRequest};
@@ -17,6 +18,7 @@ use partnerops_seed::{DEMO_PASSWORD, SeedSpec, demo_logins, is_seeded, seed};
 use partnerops_store::account::AccountFilter;
 use partnerops_store::lifecycle::application::ApplicationFilter;
 use partnerops_store::partner::PartnerFilter;
+use partnerops_store::pipeline::OpportunityFilter;
 use partnerops_store::program::ProgramFilter;
 use partnerops_store::user::UserFilter;
 use partnerops_store::{Archived, Store, StoreError};
@@ -83,6 +85,31 @@ macro_rules! all {
     }};
 }
 
+/// Every opportunity as what the seed decides about it (not ids or times of the run).
+async fn opportunities(store: &Store) -> Vec<(String, String, i64, String, String, String)> {
+    let list = all!(
+        store,
+        opportunities,
+        OpportunityFilter::default(),
+        Store::opportunity_sorts()
+    );
+    let mut out: Vec<_> = list
+        .into_iter()
+        .map(|o| {
+            (
+                o.account_name,
+                o.title,
+                o.amount.amount_minor,
+                o.amount.currency.to_string(),
+                o.stage.to_string(),
+                o.source.as_str().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 async fn partners(store: &Store) -> Vec<Partner> {
     all!(
         store,
@@ -95,7 +122,7 @@ async fn partners(store: &Store) -> Vec<Partner> {
 #[tokio::test]
 async fn the_same_spec_gives_the_same_program() {
     let (a, b) = (TempDb::new().await, TempDb::new().await);
-    seed(&a.store, &SeedSpec::small(7)).await.unwrap();
+    let report = seed(&a.store, &SeedSpec::small(7)).await.unwrap();
     seed(&b.store, &SeedSpec::small(7)).await.unwrap();
 
     let summary = |ps: Vec<Partner>| {
@@ -157,6 +184,14 @@ async fn the_same_spec_gives_the_same_program() {
         }
     };
     assert_eq!(emails(&a.store).await, emails(&b.store).await);
+
+    // The pipeline too: a handful of deals, ending in every column of the board.
+    assert_eq!(report.opportunities, 8);
+    let oa = opportunities(&a.store).await;
+    assert!(oa.len() >= report.opportunities, "{}", oa.len());
+    assert_eq!(oa, opportunities(&b.store).await);
+    let stages: HashSet<&str> = oa.iter().map(|o| o.4.as_str()).collect();
+    assert_eq!(stages.len(), 6, "{stages:?}");
 
     // Another seed is another program.
     let c = TempDb::new().await;
@@ -366,4 +401,37 @@ async fn the_full_demo_program_seeds() {
     let council = store.council(&Scope::Vendor, &reseller).await.unwrap();
     assert_eq!((council.members.len(), council.meetings.len()), (3, 1));
     assert!(council.warnings.is_empty(), "{:?}", council.warnings);
+
+    // The pipeline: every column of the reseller board filled, open deals in several
+    // forecast months, the rate table monthly for 18 months back.
+    assert_eq!(
+        (report.opportunities, report.fx_rates),
+        (180, 76),
+        "{report:?}"
+    );
+    assert!(report.touchpoints >= 200, "{}", report.touchpoints);
+    let filter = OpportunityFilter {
+        program_id: Some(ProgramId::from_trusted(reseller.clone())),
+        ..Default::default()
+    };
+    let board = store.pipeline_board(&Scope::Vendor, &filter).await.unwrap();
+    assert_eq!(board.columns.len(), 6);
+    for c in &board.columns {
+        assert!(c.column.totals.count >= 5, "{:?}", c.column);
+        assert!(c.column.totals.unconverted.is_empty(), "{:?}", c.column);
+        assert!(!c.cards.is_empty());
+    }
+    let currencies: HashSet<String> = board
+        .columns
+        .iter()
+        .flat_map(|c| c.column.totals.by_currency.iter())
+        .map(|m| m.currency.to_string())
+        .collect();
+    assert!(currencies.len() >= 4, "{currencies:?}");
+    let forecast = store
+        .pipeline_forecast(&Scope::Vendor, &filter)
+        .await
+        .unwrap();
+    assert!(forecast.months.len() >= 5, "{:?}", forecast.months);
+    assert_eq!(store.fx_rates(&Scope::Vendor).await.unwrap().len(), 76);
 }

@@ -1,5 +1,5 @@
--- The pipeline: opportunities, their stage history, the partners on them, touchpoints and
--- the dated currency-rate table. SQLite flavour; keep in step with
+-- The pipeline: opportunities, their stage history, the partners on them, the board's
+-- totals, touchpoints and the dated currency-rate table. SQLite flavour; keep in step with
 -- migrations/postgres/0007_pipeline.sql (same tables, columns and index names).
 
 CREATE TABLE opportunities (
@@ -13,6 +13,9 @@ CREATE TABLE opportunities (
     amount_minor INTEGER NOT NULL,
     currency TEXT NOT NULL,
     expected_close_on TEXT NOT NULL,
+    -- The month of expected_close_on as YYYYMM, so the list filtered by close month reads
+    -- its index in the list's order (a date range would sort the whole month).
+    expected_close_month INTEGER NOT NULL,
     stage TEXT NOT NULL,
     -- Set when the opportunity enters a stage (that stage's default in the policy of the
     -- moment) with the weighted amount rounded once, so the forecast is a plain sum.
@@ -40,13 +43,29 @@ CREATE TABLE opportunities (
 );
 -- One opportunity per registration (NULLs, opportunities without one, never collide).
 CREATE UNIQUE INDEX opportunities_registration ON opportunities (registration_id);
-CREATE INDEX opportunities_program_stage ON opportunities (program_id, stage, expected_close_on);
+-- With id last, a board column's first cards (soonest close, then id) are the index's first
+-- entries instead of a sort of every deal that closes on the same day.
+CREATE INDEX opportunities_program_stage ON opportunities (program_id, stage, expected_close_on, id);
 CREATE INDEX opportunities_partner ON opportunities (partner_id, stage);
 CREATE INDEX opportunities_account ON opportunities (account_id);
 CREATE INDEX opportunities_vendor_owner ON opportunities (vendor_owner_id);
 CREATE INDEX opportunities_partner_owner ON opportunities (partner_owner_id);
 CREATE INDEX opportunities_updated ON opportunities (updated_at);
 CREATE INDEX opportunities_close ON opportunities (expected_close_on);
+CREATE INDEX opportunities_close_month ON opportunities (expected_close_month, updated_at, id);
+
+-- The board's sums per program, stage and currency, kept in the transaction of every change
+-- to an opportunity's program, stage, currency or amounts, so the board of a program with a
+-- million deals reads a few rows instead of summing them all.
+CREATE TABLE pipeline_totals (
+    program_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    weighted_minor INTEGER NOT NULL,
+    PRIMARY KEY (program_id, stage, currency)
+);
 
 -- The partners on an opportunity: the one that brought it, and those whose touchpoints
 -- influenced it. A partner sees exactly the opportunities it is on.

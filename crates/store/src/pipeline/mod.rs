@@ -14,7 +14,7 @@ pub mod room;
 pub mod stage;
 pub mod touchpoint;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::ids::{
     AccountId, EntityId, OpportunityId, PartnerId, ProgramId, RegistrationId, StageChangeId,
@@ -35,6 +35,7 @@ use partnerops_core::registration::Decision;
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
 
+use self::board::Share;
 use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, row};
 use crate::decision::emit;
@@ -232,11 +233,10 @@ impl OpportunityFilter {
             q.push(" AND opportunities.account_id = ").bind(a.as_str());
         }
         if let Some(m) = self.close_month {
-            let (first, next) = month_bounds(m);
-            q.push(" AND opportunities.expected_close_on >= ")
-                .bind(first)
-                .push(" AND opportunities.expected_close_on < ")
-                .bind(next);
+            // The stored month, not a date range: its index (with updated_at, id) serves
+            // the list's default order, so a page reads its rows instead of a sorted month.
+            q.push(" AND opportunities.expected_close_month = ")
+                .bind(month_number(m));
         }
         if let Some(words) = self.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
             let escaped = words
@@ -252,18 +252,40 @@ impl OpportunityFilter {
                 .push(" ESCAPE '\\')");
         }
     }
+
+
+    /// Whether the filter narrows nothing but the program (the board can read its totals).
+    pub(crate) fn is_program_only(&self) -> bool {
+        let OpportunityFilter {
+            program_id: _,
+            stage,
+            source,
+            route,
+            partner_id,
+            owner_id,
+            account_id,
+            close_month,
+            q,
+        } = self;
+        stage.is_none()
+            && source.is_none()
+            && route.is_none()
+            && partner_id.is_none()
+            && owner_id.is_none()
+            && account_id.is_none()
+            && close_month.is_none()
+            && q.is_none()
+    }
 }
 
-/// The first day of `m` and of the month after.
-pub(crate) fn month_bounds(m: Month) -> (NaiveDate, NaiveDate) {
-    let first = NaiveDate::from_ymd_opt(m.year, m.month, 1).unwrap_or(NaiveDate::MIN);
-    let next = if m.month == 12 {
-        NaiveDate::from_ymd_opt(m.year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(m.year, m.month + 1, 1)
-    }
-    .unwrap_or(NaiveDate::MAX);
-    (first, next)
+/// A month as stored in `expected_close_month`: YYYYMM.
+pub(crate) fn month_number(m: Month) -> i64 {
+    i64::from(m.year) * 100 + i64::from(m.month)
+}
+
+/// The month of a day as stored in `expected_close_month`.
+pub(crate) fn month_of_day(d: NaiveDate) -> i64 {
+    i64::from(d.year()) * 100 + i64::from(d.month())
 }
 
 row! {
@@ -437,7 +459,7 @@ async fn insert(
     let route = f.route.as_ref();
     let marketplace = route.and_then(|r| r.marketplace());
     let mut q = Sql::new(
-        "INSERT INTO opportunities (id, program_id, account_id, partner_id, registration_id, title, amount_minor, currency, expected_close_on, stage, probability_bp, weighted_minor, stage_entered_at, source, route, marketplace, marketplace_name, vendor_owner_id, partner_owner_id, next_step, policy_version, created_at, updated_at) VALUES (",
+        "INSERT INTO opportunities (id, program_id, account_id, partner_id, registration_id, title, amount_minor, currency, expected_close_on, expected_close_month, stage, probability_bp, weighted_minor, stage_entered_at, source, route, marketplace, marketplace_name, vendor_owner_id, partner_owner_id, next_step, policy_version, created_at, updated_at) VALUES (",
     );
     q.bind(id.as_str())
         .push(", ")
@@ -456,6 +478,8 @@ async fn insert(
         .bind(f.amount.currency.as_str())
         .push(", ")
         .bind(f.expected_close_on)
+        .push(", ")
+        .bind(month_of_day(f.expected_close_on))
         .push(", ")
         .bind(f.stage.as_str())
         .push(", ")
@@ -486,6 +510,13 @@ async fn insert(
         .bind(now)
         .push(")");
     tx.execute(&q).await?;
+    let share = Share {
+        stage: f.stage.as_str(),
+        currency: f.amount.currency.as_str(),
+        amount_minor: f.amount.amount_minor,
+        weighted_minor: weighted,
+    };
+    board::move_share(tx, program_id.as_str(), None, Some(share)).await?;
     if let Some(p) = &f.partner_id {
         add_partner(tx, now, &id, p, "sourced").await?;
     }
@@ -755,6 +786,8 @@ impl Store {
             .bind(weighted)
             .push(", expected_close_on = ")
             .bind(f.expected_close_on)
+            .push(", expected_close_month = ")
+            .bind(month_of_day(f.expected_close_on))
             .push(", route = ")
             .bind(route.map(|r| r.kind().as_str()))
             .push(", marketplace = ")
@@ -778,6 +811,18 @@ impl Store {
                 "the opportunity closed meanwhile; reopen it first",
             ));
         }
+        board::move_share(
+            &mut tx,
+            before.program_id.as_str(),
+            Some(Share::of(&before)),
+            Some(Share {
+                stage: before.stage.as_str(),
+                currency: f.amount.currency.as_str(),
+                amount_minor: f.amount.amount_minor,
+                weighted_minor: weighted,
+            }),
+        )
+        .await?;
         let after = change::after_change(
             &mut tx,
             now,

@@ -18,6 +18,7 @@ use partnerops_core::policy::ProgramPolicy;
 use partnerops_core::registration::Decision;
 use partnerops_core::scope::Action;
 
+use super::board::{self, Share};
 use super::{program_policy, record_stage_change, work_action};
 use crate::db::{Exec, Sql, Tx, row};
 use crate::entity;
@@ -61,12 +62,13 @@ async fn set_stage(
     to: &Stage,
     probability_bp: u32,
 ) -> Result<()> {
+    let weighted = weighted_minor(o.amount.amount_minor, probability_bp);
     let mut q = Sql::new("UPDATE opportunities SET stage = ");
     q.bind(to.as_str())
         .push(", probability_bp = ")
         .bind(i64::from(probability_bp))
         .push(", weighted_minor = ")
-        .bind(weighted_minor(o.amount.amount_minor, probability_bp))
+        .bind(weighted)
         .push(", stage_entered_at = ")
         .bind(now)
         .push(", updated_at = ")
@@ -78,7 +80,12 @@ async fn set_stage(
     if tx.execute(&q).await? == 0 {
         return Err(changed_meanwhile());
     }
-    Ok(())
+    let after = Share {
+        stage: to.as_str(),
+        weighted_minor: weighted,
+        ..Share::of(o)
+    };
+    board::move_share(tx, o.program_id.as_str(), Some(Share::of(o)), Some(after)).await
 }
 
 row! {

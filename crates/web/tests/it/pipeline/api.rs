@@ -3,6 +3,8 @@
 //! their refusals; touchpoints and who sees them; the rate stored at close; the board and
 //! the forecast; bad input named by field.
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -630,6 +632,52 @@ async fn board_forecast_and_filters(app: TestApp) {
     // With two programs, the vendor's board must name one.
     let unnamed = app.http.get("/api/v1/pipeline/board", &w.channel).await;
     assert_eq!(invalid(&unnamed), ["program_id:required"]);
+    // A whole program's board reads the totals the store keeps: they follow moves, edits,
+    // closes and reopens exactly (compared with the rows listed).
+    let hid = s(&handoff, "id");
+    let path = |what: &str| format!("{OPPS}/{hid}{what}");
+    ok(&app.http.post(&path("/stage"), &w.channel, &json!({"stage": "commercial_offer"})).await);
+    ok(&app.http.patch(&path(""), &w.channel, &json!({"amount_minor": 250_00, "currency": "USD"})).await);
+    let lost = json!({"outcome": "lost", "close_on": "2026-06-01", "lost_reason": "timing"});
+    ok(&app.http.post(&path("/close"), &w.channel, &lost).await);
+    let back = json!({"stage": "handoff", "reason": "the customer came back"});
+    ok(&app.http.post(&path("/reopen"), &w.channel, &back).await);
+    ok(&app.http.post(&path("/close"), &w.channel, &json!({"outcome": "won", "close_on": "2026-07-01"})).await);
+    let board = ok(&app.http.get(&format!("/api/v1/pipeline/board{q}"), &w.channel).await);
+    let listed = ok(&app.http.get(&format!("{OPPS}{q}&limit=200"), &w.channel).await);
+    let mut expected: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    for o in listed["items"].as_array().unwrap() {
+        let e = expected
+            .entry((s(o, "stage"), s(&o["amount"], "currency")))
+            .or_default();
+        e.0 += 1;
+        e.1 += o["amount"]["amount_minor"].as_i64().unwrap();
+    }
+    let mut kept: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    for c in board["columns"].as_array().unwrap() {
+        let per_currency = c["totals"]["by_currency"].as_array().unwrap();
+        let n = c["totals"]["count"].as_i64().unwrap();
+        let listed_n: i64 = expected
+            .iter()
+            .filter(|((stage, _), _)| *stage == s(c, "stage"))
+            .map(|(_, (n, _))| n)
+            .sum();
+        assert_eq!(n, listed_n, "{c}");
+        for m in per_currency {
+            let n = expected
+                .get(&(s(c, "stage"), s(m, "currency")))
+                .map_or(0, |e| e.0);
+            kept.insert(
+                (s(c, "stage"), s(m, "currency")),
+                (n, m["amount_minor"].as_i64().unwrap()),
+            );
+        }
+    }
+    assert_eq!(kept, expected);
+    assert_eq!(
+        kept.get(&("won".to_owned(), "USD".to_owned())),
+        Some(&(1, 250_00))
+    );
 }
 
 async fn bad_input_is_named(app: TestApp) {
