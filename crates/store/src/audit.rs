@@ -112,6 +112,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Policy | EntityKind::Council => "programs",
         EntityKind::PolicyDraft => "policy_drafts",
         EntityKind::Application => "applications",
+        EntityKind::Notification => "notifications",
     }
 }
 

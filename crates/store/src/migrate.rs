@@ -59,6 +59,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_account_merge.sql"),
         postgres: include_str!("../migrations/postgres/0006_account_merge.sql"),
     },
+    Migration {
+        version: 8,
+        name: "notification",
+        sqlite: include_str!("../migrations/sqlite/0008_notification.sql"),
+        postgres: include_str!("../migrations/postgres/0008_notification.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

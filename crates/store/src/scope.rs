@@ -14,7 +14,9 @@ use crate::db::Sql;
 /// - the application it joined through;
 /// - no policies or drafts here (council members read shared drafts through `policies`);
 /// - audit events about its own records;
-/// - no programs (they hold the vendor's targets) and no accounts (the vendor's customers).
+/// - no programs (they hold the vendor's targets) and no accounts (the vendor's customers);
+/// - no notifications here: each is its recipient's alone, and `store::notification` reads
+///   them by the caller's own user id, for staff as for partners.
 pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str) {
     let Scope::Partner(partner) = scope else {
         return;
@@ -49,7 +51,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::DecisionTree
         | EntityKind::Policy
         | EntityKind::PolicyDraft
-        | EntityKind::Council => {
+        | EntityKind::Council
+        | EntityKind::Notification => {
             q.push(" AND 1 = 0");
         }
     }

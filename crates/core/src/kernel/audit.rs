@@ -27,6 +27,7 @@ text_enum!(
         PolicyDraft = "policy_draft" / "Policy draft",
         Application = "application" / "Application",
         Council = "advisory_council" / "Advisory council",
+        Notification = "notification" / "Notification",
     }
 );
 

@@ -111,6 +111,10 @@ entity_id!(/// An invitation for a new user to set a password.
     InvitationId, "inv");
 entity_id!(/// A partner's move from one tier to another.
     TierChangeId, "tch");
+entity_id!(/// A notification to one user.
+    NotificationId, "ntf");
+entity_id!(/// An e-mail to send (one notification's, or one user's daily digest).
+    EmailDeliveryId, "eml");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {
