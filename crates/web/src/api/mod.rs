@@ -4,6 +4,7 @@
 
 mod account;
 mod lifecycle;
+mod notification;
 mod partner;
 mod partnership;
 mod policy;
@@ -55,6 +56,7 @@ use crate::problem::{ApiError, Problem};
         (name = "policy", description = "Program policy documents: versions, differences, drafts for the advisory council, what-if replay"),
         (name = "lifecycle", description = "Applications with their fit score, invitations, onboarding, tier standing, activation"),
         (name = "governance", description = "Partner advisory council and the first cohort"),
+        (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -76,7 +78,8 @@ impl Modify for BearerAuth {
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
     let (router, mut doc) =
-        policy_and_lifecycle(deals_and_partnerships(records(api))).split_for_parts();
+        notifications(policy_and_lifecycle(deals_and_partnerships(records(api))))
+            .split_for_parts();
     problem_content_type(&mut doc);
     patch_bodies_require_nothing(&mut doc);
     // axum's own answers for an unknown route or a wrong method are plain text: ours are
@@ -275,6 +278,16 @@ fn policy_and_lifecycle(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::record_meeting))
         .routes(routes!(lifecycle::cohort))
         .routes(routes!(lifecycle::launch))
+}
+
+/// The caller's notifications and e-mail choices.
+fn notifications(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(notification::list))
+        .routes(routes!(notification::read))
+        .routes(routes!(
+            notification::preferences,
+            notification::set_preferences
+        ))
 }
 
 /// This document.
