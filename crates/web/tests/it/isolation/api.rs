@@ -53,6 +53,7 @@ pub enum Target {
     Tree,
     Application,
     Draft,
+    Notification,
 }
 
 pub struct Route {
@@ -190,6 +191,10 @@ routes!(
     POST "/api/v1/programs/{id}/council/meetings" Program NotFound,
     GET "/api/v1/programs/{id}/cohort" Program NotFound,
     POST "/api/v1/programs/{id}/launch" Program NotFound,
+    GET "/api/v1/notifications" None OwnRowsOnly,
+    POST "/api/v1/notifications/{id}/read" Notification NotFound,
+    GET "/api/v1/notification-preferences" None OwnOnly,
+    PUT "/api/v1/notification-preferences" None OwnOnly,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -283,10 +288,13 @@ pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value)
 
 /// Lifecycle records on B's side: an application waiting for a decision (no partner's), a
 /// draft of B's program shared with its council (B sits on it, and commented), B's
-/// onboarding tick and a council meeting.
+/// onboarding tick and a council meeting. Then the notify job, so both partners' users
+/// have notifications of their deals.
 pub struct Governed {
     pub application: String,
     pub draft: String,
+    /// A notification of B's admin (the notify job has run over everything above).
+    pub notification: String,
 }
 
 pub(crate) async fn governed(app: &TestApp, w: &World) -> Governed {
@@ -380,7 +388,20 @@ pub(crate) async fn governed(app: &TestApp, w: &World) -> Governed {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    Governed { application, draft }
+    app.store.notify().await.expect("notify");
+    let r = app
+        .http
+        .get("/api/v1/notifications", &w.b.admin_token)
+        .await;
+    let notification = r.json()["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("B's admin has a notification: {}", r.text()))
+        .to_owned();
+    Governed {
+        application,
+        draft,
+        notification,
+    }
 }
 
 on_both!(partner_cannot_reach_other_partners);
@@ -480,6 +501,9 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
             json!({"email": "spy@beta.example", "display_name": "Spy", "role": "partner_rep", "partner_id": w.b.partner.id.to_string()})
         }
         (Target::None, "/api/v1/tokens") => json!({"name": "mine"}),
+        (Target::None, "/api/v1/notification-preferences") => {
+            json!({"registration_decision": "daily_digest"})
+        }
         _ => json!({"name": "Hijacked"}),
     })
 }
@@ -590,6 +614,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Tree => String::new(),
                 Target::Application => gov.application.clone(),
                 Target::Draft => gov.draft.clone(),
+                Target::Notification => gov.notification.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -701,6 +726,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &theirs.conflict,
                 &gov.application,
                 &gov.draft,
+                &gov.notification,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -779,6 +805,29 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         before, after,
         "partner A's attempts changed vendor or partner B data"
     );
+    // B's notifications and choices are as they were.
+    let b_inbox = app.http.get("/api/v1/notifications", &w.b.admin_token).await.json();
+    assert!(
+        b_inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["read_at"].is_null()),
+        "{b_inbox}"
+    );
+    let b_choices = app
+        .http
+        .get("/api/v1/notification-preferences", &w.b.admin_token)
+        .await
+        .json();
+    assert!(
+        b_choices
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["is_default"] == true),
+        "{b_choices}"
+    );
 }
 
 fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
@@ -805,6 +854,16 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
                 items
                     .iter()
                     .all(|r| r["partner_id"] == me.partner.id.to_string()),
+                "{what}: {items:?}"
+            );
+        }
+        "/api/v1/notifications" => {
+            // The caller's own: about A's deal, pointing into the portal.
+            assert!(!items.is_empty(), "{what} shows the caller's own notifications");
+            assert!(
+                items
+                    .iter()
+                    .all(|n| n["link"].as_str().unwrap().starts_with("/portal/")),
                 "{what}: {items:?}"
             );
         }

@@ -121,6 +121,11 @@ rows!(
     GET "/console/applications/{id}" Application [] StaffOnly,
     POST "/console/applications/{id}/approve" Application [] StaffOnly,
     POST "/console/applications/{id}/decline" Application [] StaffOnly,
+    // Console: the staff user's own notifications.
+    GET "/console/notifications" None [] StaffOnly,
+    POST "/console/notifications/read-all" None [] StaffOnly,
+    POST "/console/notifications/preferences" None [] StaffOnly,
+    POST "/console/notifications/{id}/read" Notification [] StaffOnly,
     // Portal: A's own company.
     GET "/portal" None [] OwnOnly,
     POST "/portal/profile" None [] OwnOnly,
@@ -132,6 +137,9 @@ rows!(
     GET "/portal/charters" None [] OwnOnly,
     GET "/portal/onboarding" None [] OwnOnly,
     POST "/portal/onboarding/{key}" None ["key" = "agreement_signed"] OwnOnly,
+    GET "/portal/notifications" None [] OwnOnly,
+    POST "/portal/notifications/read-all" None [] OwnOnly,
+    POST "/portal/notifications/preferences" None [] OwnOnly,
     // Portal: B's records.
     POST "/portal/users/{id}/archive" User [] NotFound,
     GET "/portal/registrations/{id}" Registration [] NotFound,
@@ -144,6 +152,7 @@ rows!(
     GET "/portal/charters/{id}/operating-model" Charter [] NotFound,
     GET "/portal/charters/{id}/operating-model.md" Charter [] NotFound,
     POST "/portal/charters/{id}/{action}" Charter ["action" = "sign"] NotFound,
+    POST "/portal/notifications/{id}/read" Notification [] NotFound,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -323,6 +332,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         theirs.charter.clone(),
         gov.application.clone(),
         gov.draft.clone(),
+        gov.notification.clone(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -347,6 +357,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Charter => theirs.charter.clone(),
                 Target::Application => gov.application.clone(),
                 Target::Draft => gov.draft.clone(),
+                Target::Notification => gov.notification.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
