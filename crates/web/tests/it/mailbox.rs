@@ -24,7 +24,8 @@ pub struct Mail {
     pub subject: String,
     /// The whole message as received (headers and body).
     pub raw: String,
-    /// The body after the blank line that ends the headers.
+    /// The body after the blank line that ends the headers, decoded when it was sent
+    /// quoted-printable (long lines are).
     pub body: String,
 }
 
@@ -121,6 +122,11 @@ fn parse(raw: &str) -> Mail {
             .unwrap_or_default()
             .to_owned()
     };
+    let body = if header("Content-Transfer-Encoding").eq_ignore_ascii_case("quoted-printable") {
+        quoted_printable(body)
+    } else {
+        body.to_owned()
+    };
     Mail {
         to: header("X-Envelope-To")
             .split(", ")
@@ -128,7 +134,33 @@ fn parse(raw: &str) -> Mail {
             .map(str::to_owned)
             .collect(),
         subject: header("Subject"),
-        body: body.to_owned(),
+        body,
         raw: raw.clone(),
     }
+}
+
+/// Decodes a quoted-printable body: soft line breaks (`=` at a line's end) joined, `=XX`
+/// turned back into the byte.
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -10,7 +10,7 @@ use axum::http::Method;
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::api::{Deals, Governed, Target, deals, governed};
+use super::api::{Deals, Governed, Target, b_notification, deals, governed};
 use crate::harness::{TestApp, World};
 use crate::http::Answer;
 use crate::on_both;
@@ -313,6 +313,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     )
     .await;
     let gov = governed(&app, &w).await;
+    let their_notification = b_notification(&app, &w).await;
     let before = b_records(&app, &w, &theirs, &gov).await;
 
     // Nothing of B (nor the vendor-only application) may appear in an answer to A.
@@ -332,7 +333,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         theirs.charter.clone(),
         gov.application.clone(),
         gov.draft.clone(),
-        gov.notification.clone(),
+        their_notification.clone(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -357,7 +358,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Charter => theirs.charter.clone(),
                 Target::Application => gov.application.clone(),
                 Target::Draft => gov.draft.clone(),
-                Target::Notification => gov.notification.clone(),
+                Target::Notification => their_notification.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);

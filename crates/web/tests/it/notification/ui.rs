@@ -36,7 +36,7 @@ async fn the_portal_and_console_pages_list_mark_read_and_save_choices(app: TestA
     let html = page.text();
     assert!(html.contains("Registration approved: Initrode rollout"), "{html}");
     assert!(html.contains(r#"<mark class="unread-count">1</mark>"#), "{html}");
-    assert!(!html.contains("Umbrella") && !html.contains("Conflict case"));
+    assert!(!html.contains("Umbrella") && !html.contains("Conflict case opened"));
     let home = app.http.page("/portal", &session).await.text();
     assert!(home.contains(r#"<mark class="unread-count">1</mark>"#));
 
