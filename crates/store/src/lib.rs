@@ -106,6 +106,11 @@ impl Store {
         self
     }
 
+    /// Where notification e-mails go and which address their links use.
+    pub fn notify_settings(&self) -> &notification::mail::NotifySettings {
+        &self.notify
+    }
+
     /// The current time, to the microsecond: both databases keep microseconds, so a time
     /// handed back to a caller reads back the same.
     pub fn now(&self) -> DateTime<Utc> {
