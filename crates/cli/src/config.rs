@@ -395,10 +395,14 @@ mod tests {
             "[smtp]\nhost = 'smtp.vendor.example'\nusername = 'prm'\npassword = 'file-s3cret'\nsender = 'partnerops <prm@vendor.example>'\npublic_url = 'https://prm.vendor.example'",
         )
         .unwrap();
-        let s = Settings::resolve_with_env(&file, &Overrides::default(), DEFAULT_DATABASE_URL, no_env)
-            .unwrap();
+        let s =
+            Settings::resolve_with_env(&file, &Overrides::default(), DEFAULT_DATABASE_URL, no_env)
+                .unwrap();
         let smtp = s.notify.smtp.as_ref().unwrap();
-        assert_eq!((smtp.host.as_str(), smtp.port, smtp.tls), ("smtp.vendor.example", 587, TlsMode::StartTls));
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port, smtp.tls),
+            ("smtp.vendor.example", 587, TlsMode::StartTls)
+        );
         assert_eq!(s.notify.public_url, "https://prm.vendor.example");
         let shown = format!("{s:?} {file:?}");
         assert!(!shown.contains("file-s3cret"), "{shown}");
@@ -438,7 +442,13 @@ mod tests {
                 .to_string()
         };
         assert!(resolve("[smtp]\nhost = 'h'", &no_env).contains("smtp.sender"));
-        assert!(resolve("[smtp]\nhost = 'h'\nsender = 'x@y.example'\ntls = 'ssl'", &no_env).contains("smtp.tls"));
+        assert!(
+            resolve(
+                "[smtp]\nhost = 'h'\nsender = 'x@y.example'\ntls = 'ssl'",
+                &no_env
+            )
+            .contains("smtp.tls")
+        );
         assert!(resolve("[smtp]\npublic_url = 'prm.example'", &no_env).contains("smtp.public_url"));
         let bad_port = |k: &str| (k == "PARTNEROPS_SMTP_PORT").then(|| "many".to_owned());
         assert!(resolve("", &bad_port).contains("PARTNEROPS_SMTP_PORT"));

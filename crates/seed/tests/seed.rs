@@ -268,7 +268,11 @@ async fn have_notifications(store: &Store, logins: &[&DemoLogin]) {
             .notifications(&principal, false, &page(&["created_at"], None))
             .await
             .unwrap();
-        assert!(!inbox.items.is_empty(), "{} has no notifications", login.email);
+        assert!(
+            !inbox.items.is_empty(),
+            "{} has no notifications",
+            login.email
+        );
         let mails = store.email_deliveries(&principal.user_id).await.unwrap();
         assert!(
             mails.iter().all(|m| m.status == "skipped"),

@@ -53,9 +53,9 @@ impl NotificationKind {
     /// worth knowing today but not this minute.
     pub fn default_delivery(self) -> Delivery {
         match self {
-            NotificationKind::JbpDrift | NotificationKind::ReviewDue | NotificationKind::TaskDue => {
-                Delivery::DailyDigest
-            }
+            NotificationKind::JbpDrift
+            | NotificationKind::ReviewDue
+            | NotificationKind::TaskDue => Delivery::DailyDigest,
             _ => Delivery::Immediately,
         }
     }
@@ -164,7 +164,10 @@ mod tests {
             Delivery::Immediately
         );
         assert_eq!(p.delivery(NotificationKind::Mention), Delivery::Immediately);
-        assert_eq!(p.delivery(NotificationKind::JbpDrift), Delivery::DailyDigest);
+        assert_eq!(
+            p.delivery(NotificationKind::JbpDrift),
+            Delivery::DailyDigest
+        );
         assert_eq!(p.delivery(NotificationKind::TaskDue), Delivery::DailyDigest);
         assert!(p.all().iter().all(|x| x.is_default));
         assert_eq!(p.all().len(), NotificationKind::ALL.len());
@@ -178,7 +181,10 @@ mod tests {
             ("retired_kind", Delivery::Off),
         ]);
         assert_eq!(p.delivery(NotificationKind::SlaWarning), Delivery::Off);
-        assert_eq!(p.delivery(NotificationKind::JbpDrift), Delivery::Immediately);
+        assert_eq!(
+            p.delivery(NotificationKind::JbpDrift),
+            Delivery::Immediately
+        );
         let all = p.all();
         let warning = all
             .iter()

@@ -157,12 +157,16 @@ pub fn message(event: &EventView<'_>, side: Side) -> Message {
             if event.kind == "conflict.opened" {
                 (
                     format!("Conflict case opened ({level})"),
-                    format!("A channel-conflict case was opened: {reason} It is due for resolution by {due}."),
+                    format!(
+                        "A channel-conflict case was opened: {reason} It is due for resolution by {due}."
+                    ),
                 )
             } else {
                 (
                     format!("Conflict case escalated to {level}"),
-                    format!("A channel-conflict case was not resolved in time and moved to {level}: {reason} It is now due by {due}."),
+                    format!(
+                        "A channel-conflict case was not resolved in time and moved to {level}: {reason} It is now due by {due}."
+                    ),
                 )
             }
         }
@@ -229,7 +233,11 @@ pub struct DigestItem {
 /// The daily digest of `day`: one e-mail listing each notification with its link.
 pub fn digest_mail(day: NaiveDate, items: &[DigestItem], public_url: &str, side: Side) -> MailText {
     let n = items.len();
-    let noun = if n == 1 { "notification" } else { "notifications" };
+    let noun = if n == 1 {
+        "notification"
+    } else {
+        "notifications"
+    };
     let lines: Vec<String> = items
         .iter()
         .map(|i| format!("- {}\n  {}{}", i.title, base(public_url), i.link))
@@ -287,7 +295,11 @@ mod tests {
         let staff = message(&view("registration.sla_missed", REG, &p), Side::Console);
         assert_eq!(staff.link, format!("/console/registrations/{REG}"));
         let warn = message(&view("registration.sla_warning", REG, &p), Side::Portal);
-        assert!(warn.body.contains("by 2026-12-16 10:00 UTC"), "{}", warn.body);
+        assert!(
+            warn.body.contains("by 2026-12-16 10:00 UTC"),
+            "{}",
+            warn.body
+        );
     }
 
     /// Only the named fields are read: a vendor-only field or any other text in the payload
@@ -315,7 +327,10 @@ mod tests {
     #[test]
     fn links_use_only_ids_that_parse() {
         let p = json!({"title": "x", "registration_id": "../../console/users"});
-        let m = message(&view("registration.approved", "not-an-id", &p), Side::Portal);
+        let m = message(
+            &view("registration.approved", "not-an-id", &p),
+            Side::Portal,
+        );
         assert_eq!(m.link, "/portal/notifications");
         let e = message(&view("engagement.requested", "eng_x", &p), Side::Portal);
         assert_eq!(e.link, "/portal/notifications");
@@ -324,10 +339,17 @@ mod tests {
         assert_eq!(e.link, format!("/portal/registrations/{REG}"));
         assert!(e.body.contains("Customer called us"));
         let c = message(
-            &view("conflict.escalated", "cfl_0192f0c4a1b27c3d8e9f001122334455", &good),
+            &view(
+                "conflict.escalated",
+                "cfl_0192f0c4a1b27c3d8e9f001122334455",
+                &good,
+            ),
             Side::Console,
         );
-        assert_eq!(c.link, "/console/conflicts/cfl_0192f0c4a1b27c3d8e9f001122334455");
+        assert_eq!(
+            c.link,
+            "/console/conflicts/cfl_0192f0c4a1b27c3d8e9f001122334455"
+        );
         // Events of records without a page yet link to the notification list.
         let r = message(&view("room.task_due", "tsk_1", &good), Side::Console);
         assert_eq!(r.link, "/console/notifications");
@@ -354,14 +376,21 @@ mod tests {
         let p = registration();
         let m = message(&view("registration.approved", REG, &p), Side::Portal);
         let mail = mail(&m, "http://127.0.0.1:8080/", Side::Portal);
-        assert_eq!(mail.subject, "[partnerops] Registration approved: Globex renewal");
+        assert_eq!(
+            mail.subject,
+            "[partnerops] Registration approved: Globex renewal"
+        );
         assert!(
-            mail.body
-                .contains(&format!("Open: http://127.0.0.1:8080/portal/registrations/{REG}")),
+            mail.body.contains(&format!(
+                "Open: http://127.0.0.1:8080/portal/registrations/{REG}"
+            )),
             "{}",
             mail.body
         );
-        assert!(mail.body.contains("http://127.0.0.1:8080/portal/notifications"));
+        assert!(
+            mail.body
+                .contains("http://127.0.0.1:8080/portal/notifications")
+        );
     }
 
     #[test]
@@ -378,9 +407,19 @@ mod tests {
             },
         ];
         let mail = digest_mail(day, &items, "https://prm.example", Side::Console);
-        assert_eq!(mail.subject, "[partnerops] Daily digest 2026-12-03: 2 notifications");
-        assert!(mail.body.contains("- Joint business plan drift\n  https://prm.example/console/notifications"));
-        assert!(mail.body.contains("- Reviews due\n  https://prm.example/console/partners"));
+        assert_eq!(
+            mail.subject,
+            "[partnerops] Daily digest 2026-12-03: 2 notifications"
+        );
+        assert!(
+            mail.body.contains(
+                "- Joint business plan drift\n  https://prm.example/console/notifications"
+            )
+        );
+        assert!(
+            mail.body
+                .contains("- Reviews due\n  https://prm.example/console/partners")
+        );
         let one = digest_mail(day, &items[..1], "https://prm.example", Side::Console);
         assert!(one.subject.ends_with("1 notification"));
     }

@@ -97,7 +97,11 @@ const ROUTES: &[(&str, NotificationKind, Audience)] = &[
         TO_CHANNEL,
     ),
     ("jbp.drift", NotificationKind::JbpDrift, TO_PLAN_OWNERS),
-    ("jbp.review_due", NotificationKind::ReviewDue, TO_PLAN_OWNERS),
+    (
+        "jbp.review_due",
+        NotificationKind::ReviewDue,
+        TO_PLAN_OWNERS,
+    ),
     (
         "room.task_assigned",
         NotificationKind::TaskAssigned,
@@ -139,10 +143,11 @@ pub fn recipients<'a>(
         let is_named = named == Some(&c.user_id);
         let qualifies = match &c.partner_id {
             Some(own) => {
-                event_partner == Some(own)
-                    && (is_named || audience.partner_roles.contains(&c.role))
+                event_partner == Some(own) && (is_named || audience.partner_roles.contains(&c.role))
             }
-            None => !c.role.is_partner_role() && (is_named || audience.vendor_roles.contains(&c.role)),
+            None => {
+                !c.role.is_partner_role() && (is_named || audience.vendor_roles.contains(&c.role))
+            }
         };
         if qualifies && !out.iter().any(|o| o.user_id == c.user_id) {
             out.push(c);

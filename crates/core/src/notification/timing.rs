@@ -125,8 +125,14 @@ mod tests {
             after_failure(MAX_ATTEMPTS - 1, now, false),
             AfterFailure::RetryAt(now + TimeDelta::hours(6))
         );
-        assert_eq!(after_failure(MAX_ATTEMPTS, now, false), AfterFailure::GiveUp);
-        assert_eq!(after_failure(MAX_ATTEMPTS + 3, now, false), AfterFailure::GiveUp);
+        assert_eq!(
+            after_failure(MAX_ATTEMPTS, now, false),
+            AfterFailure::GiveUp
+        );
+        assert_eq!(
+            after_failure(MAX_ATTEMPTS + 3, now, false),
+            AfterFailure::GiveUp
+        );
         assert_eq!(MAX_ATTEMPTS, 6);
     }
 

@@ -353,7 +353,10 @@ mod tests {
         let f = approved(t0());
         let due = t0() + Duration::days(14);
         let window = due - Duration::days(SLA_WARNING_DAYS);
-        assert_eq!(sla_warning(&f, window - Duration::seconds(1), &p, None), None);
+        assert_eq!(
+            sla_warning(&f, window - Duration::seconds(1), &p, None),
+            None
+        );
         assert_eq!(sla_warning(&f, window, &p, None), Some(due));
         assert_eq!(sla_warning(&f, due, &p, None), Some(due), "still on time");
         assert_eq!(sla_warning(&f, due + Duration::seconds(1), &p, None), None);

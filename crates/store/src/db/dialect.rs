@@ -217,11 +217,7 @@ pub fn claim_due_job(backend: Backend, now: DateTime<Utc>) -> Sql {
 /// instance whose lease ran out (it stopped mid-send). Counts the attempt and returns the
 /// delivery's `id`, `recipient`, `subject`, `body` and `attempts`. The outer condition
 /// repeats the inner one, so a row another instance claimed meanwhile is never taken.
-pub fn claim_due_delivery(
-    backend: Backend,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-) -> Sql {
+pub fn claim_due_delivery(backend: Backend, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Sql {
     let due = |q: &mut Sql| {
         q.push("((status = 'pending' AND next_attempt_at <= ")
             .bind(now)

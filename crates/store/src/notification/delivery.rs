@@ -185,7 +185,10 @@ impl Store {
                     error: e.clone(),
                     permanent: false,
                 }),
-                Some(Ok(m)) => Some(m.send(&claimed.recipient, &claimed.subject, &claimed.body).await),
+                Some(Ok(m)) => Some(
+                    m.send(&claimed.recipient, &claimed.subject, &claimed.body)
+                        .await,
+                ),
             };
             self.record_attempt(&claimed, outcome, now, &mut report)
                 .await?;

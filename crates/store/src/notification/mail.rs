@@ -208,10 +208,13 @@ mod tests {
     #[test]
     fn the_password_is_never_shown() {
         let s = settings();
-        let shown = format!("{s:?} {:?}", NotifySettings {
-            public_url: "https://prm.example".into(),
-            smtp: Some(s.clone()),
-        });
+        let shown = format!(
+            "{s:?} {:?}",
+            NotifySettings {
+                public_url: "https://prm.example".into(),
+                smtp: Some(s.clone()),
+            }
+        );
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("SmtpPassword(****)"));
     }
@@ -228,7 +231,12 @@ mod tests {
             password: None,
             ..settings()
         };
-        assert!(half_credentials.check().unwrap_err().contains("smtp.username"));
+        assert!(
+            half_credentials
+                .check()
+                .unwrap_err()
+                .contains("smtp.username")
+        );
         assert_eq!(TlsMode::parse(" STARTTLS "), Some(TlsMode::StartTls));
         assert_eq!(TlsMode::parse("ssl"), None);
     }

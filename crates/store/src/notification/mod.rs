@@ -94,8 +94,8 @@ pub(crate) async fn preferences_of(x: &mut impl Exec, user: &UserId) -> Result<P
     let rows: Vec<PreferenceRow> = x.all(&q).await?;
     let mut chosen = Vec::new();
     for r in &rows {
-        let delivery = Delivery::parse("delivery", &r.delivery)
-            .map_err(|e| StoreError::Corrupt(e.message))?;
+        let delivery =
+            Delivery::parse("delivery", &r.delivery).map_err(|e| StoreError::Corrupt(e.message))?;
         chosen.push((r.kind.as_str(), delivery));
     }
     Ok(Preferences::from_chosen(chosen))

@@ -180,7 +180,12 @@ impl Store {
             entity_id: &event.entity_id,
             payload: &payload,
         };
-        for user in recipients(&route.audience, event_partner.as_ref(), named.as_ref(), &candidates) {
+        for user in recipients(
+            &route.audience,
+            event_partner.as_ref(),
+            named.as_ref(),
+            &candidates,
+        ) {
             let side = match user.partner_id {
                 Some(_) => Side::Portal,
                 None => Side::Console,

@@ -78,8 +78,7 @@ impl Modify for BearerAuth {
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
     let (router, mut doc) =
-        notifications(policy_and_lifecycle(deals_and_partnerships(records(api))))
-            .split_for_parts();
+        notifications(policy_and_lifecycle(deals_and_partnerships(records(api)))).split_for_parts();
     problem_content_type(&mut doc);
     patch_bodies_require_nothing(&mut doc);
     // axum's own answers for an unknown route or a wrong method are plain text: ours are

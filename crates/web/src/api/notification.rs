@@ -54,7 +54,9 @@ pub async fn list(
         p.sort = Some("-created_at".into());
     }
     let (page, unread) = both(PageRequest::parse(&p, SORTS), q.parse())?;
-    Ok(axum::Json(s.store.notifications(&who.0, unread, &page).await?))
+    Ok(axum::Json(
+        s.store.notifications(&who.0, unread, &page).await?,
+    ))
 }
 
 /// Marks one of the caller's notifications read.
@@ -65,7 +67,9 @@ pub async fn read(
     who: ApiUser,
     Path(id): Path<String>,
 ) -> Answer<Notification> {
-    Ok(axum::Json(s.store.mark_notification_read(&who.0, &id).await?))
+    Ok(axum::Json(
+        s.store.mark_notification_read(&who.0, &id).await?,
+    ))
 }
 
 /// The caller's e-mail choice for every notification kind: `immediately`, `daily_digest`

@@ -141,7 +141,10 @@ async fn read(
     id: &str,
     posted: &Posted,
 ) -> Result<Response, UiError> {
-    let n = state.store.mark_notification_read(&user.principal, id).await?;
+    let n = state
+        .store
+        .mark_notification_read(&user.principal, id)
+        .await?;
     let to = if posted.get("go").is_some() {
         n.link
     } else {

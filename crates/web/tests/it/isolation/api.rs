@@ -805,7 +805,11 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         "partner A's attempts changed vendor or partner B data"
     );
     // B's notifications and choices are as they were.
-    let b_inbox = app.http.get("/api/v1/notifications", &w.b.admin_token).await.json();
+    let b_inbox = app
+        .http
+        .get("/api/v1/notifications", &w.b.admin_token)
+        .await
+        .json();
     assert!(
         b_inbox["items"]
             .as_array()
@@ -858,7 +862,10 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
         }
         "/api/v1/notifications" => {
             // The caller's own: about A's deal, pointing into the portal.
-            assert!(!items.is_empty(), "{what} shows the caller's own notifications");
+            assert!(
+                !items.is_empty(),
+                "{what} shows the caller's own notifications"
+            );
             assert!(
                 items
                     .iter()

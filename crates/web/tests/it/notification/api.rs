@@ -34,7 +34,11 @@ async fn an_approval_reaches_the_partners_users_in_the_app_and_by_mail(app: Test
         4,
         "{report}"
     );
-    assert_eq!(report.count("notifications.send_mail", "sent"), 4, "{report}");
+    assert_eq!(
+        report.count("notifications.send_mail", "sent"),
+        4,
+        "{report}"
+    );
 
     // In the app: A's admin and rep, each once, linking to the portal page.
     for token in [&w.a.admin_token, &w.a.rep_token] {
@@ -67,7 +71,10 @@ async fn an_approval_reaches_the_partners_users_in_the_app_and_by_mail(app: Test
             m.subject,
             "[partnerops] Registration approved: Initrode rollout"
         );
-        assert!(m.raw.contains(&format!("From: partnerops <{}>", mailbox.sender)));
+        assert!(
+            m.raw
+                .contains(&format!("From: partnerops <{}>", mailbox.sender))
+        );
         assert!(m.body.contains(&format!("Open: {link}")), "{}", m.body);
         for other in ["Beta Consulting", "beta.example", "Umbrella"] {
             assert!(
@@ -91,7 +98,11 @@ async fn an_approval_reaches_the_partners_users_in_the_app_and_by_mail(app: Test
     assert_eq!(sent.len(), 1);
     assert_eq!((sent[0].status.as_str(), sent[0].attempts), ("sent", 1));
     assert!(
-        sent[0].server_reply.as_deref().unwrap_or("").starts_with("250"),
+        sent[0]
+            .server_reply
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("250"),
         "{:?}",
         sent[0].server_reply
     );
@@ -115,7 +126,11 @@ async fn each_user_reads_and_marks_only_their_own(app: TestApp) {
     for token in [&w.a.rep_token, &w.b.rep_token, &w.admin] {
         let r = app
             .http
-            .post(&format!("/api/v1/notifications/{theirs}/read"), token, &json!({}))
+            .post(
+                &format!("/api/v1/notifications/{theirs}/read"),
+                token,
+                &json!({}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
         assert_eq!(
@@ -176,7 +191,11 @@ async fn each_user_reads_and_marks_only_their_own(app: TestApp) {
     assert_eq!(bad.problem_rules(), vec!["unread:one_of"]);
     let bad_id = app
         .http
-        .post("/api/v1/notifications/not-an-id/read", &w.a.admin_token, &json!({}))
+        .post(
+            "/api/v1/notifications/not-an-id/read",
+            &w.a.admin_token,
+            &json!({}),
+        )
         .await;
     assert_eq!(bad_id.status, StatusCode::NOT_FOUND);
 
@@ -188,7 +207,10 @@ async fn each_user_reads_and_marks_only_their_own(app: TestApp) {
         .get("/api/v1/notifications?limit=1", &w.a.admin_token)
         .await
         .json();
-    assert_eq!(page["items"][0]["title"], "Registration approved: Hooli rollout");
+    assert_eq!(
+        page["items"][0]["title"],
+        "Registration approved: Hooli rollout"
+    );
     let cursor = page["next_cursor"].as_str().unwrap();
     let next = app
         .http
@@ -223,7 +245,10 @@ async fn choices_are_per_user_and_off_sends_no_mail(app: TestApp) {
             .cloned()
             .unwrap()
     };
-    assert_eq!(of(&defaults, "registration_decision")["delivery"], "immediately");
+    assert_eq!(
+        of(&defaults, "registration_decision")["delivery"],
+        "immediately"
+    );
     assert_eq!(of(&defaults, "jbp_drift")["delivery"], "daily_digest");
     assert_eq!(of(&defaults, "mention")["is_default"], true);
     assert_eq!(defaults.as_array().unwrap().len(), 10);
@@ -255,7 +280,12 @@ async fn choices_are_per_user_and_off_sends_no_mail(app: TestApp) {
     assert_eq!(not_a_map.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // A's admin turns decision e-mails off; the rep keeps the default.
-    let saved = choose(&app, &w.a.admin_token, json!({"registration_decision": "off"})).await;
+    let saved = choose(
+        &app,
+        &w.a.admin_token,
+        json!({"registration_decision": "off"}),
+    )
+    .await;
     assert_eq!(of(&saved, "registration_decision")["delivery"], "off");
     assert_eq!(of(&saved, "registration_decision")["is_default"], false);
     let rep = app
@@ -311,10 +341,17 @@ async fn sla_warnings_come_three_days_ahead_once(app: TestApp) {
     let on_time = jobs_at(&app, due - Duration::days(3) + Duration::minutes(1), &none).await;
     assert_eq!(on_time.count("registrations.sweep", "SLA warnings"), 1);
     let later = jobs_at(&app, due - Duration::days(1), &none).await;
-    assert_eq!(later.count("registrations.sweep", "SLA warnings"), 0, "once");
+    assert_eq!(
+        later.count("registrations.sweep", "SLA warnings"),
+        0,
+        "once"
+    );
 
     let items = inbox(&app, &w.a.rep_token).await;
-    let warning: Vec<_> = items.iter().filter(|n| n["kind"] == "sla_warning").collect();
+    let warning: Vec<_> = items
+        .iter()
+        .filter(|n| n["kind"] == "sla_warning")
+        .collect();
     assert_eq!(warning.len(), 1, "{items:?}");
     assert_eq!(warning[0]["title"], "Follow-up due soon: Initrode rollout");
     assert!(

@@ -54,7 +54,11 @@ async fn a_daily_digest_is_one_mail_listing_every_item(app: TestApp) {
         .and_time(NaiveTime::from_hms_opt(7, 0, 0).unwrap())
         .and_utc();
     let before = jobs_at(&app, digest_time - Duration::minutes(1), &settings).await;
-    assert_eq!(before.count("notifications.digest", "digests"), 0, "{before}");
+    assert_eq!(
+        before.count("notifications.digest", "digests"),
+        0,
+        "{before}"
+    );
     assert!(mailbox.to("admin@alpha.example").is_empty());
     let at = jobs_at(&app, digest_time + Duration::minutes(1), &settings).await;
     assert_eq!(at.count("notifications.digest", "digests"), 1, "{at}");
@@ -97,8 +101,18 @@ async fn two_instances_send_each_mail_once(app: TestApp) {
     let settings = mailbox.settings(app.http.base());
     // Names far apart, so none is held for duplicate review.
     for company in [
-        "Initrode", "Hooli", "Vandelay", "Soylent", "Wonka", "Stark", "Wayne", "Tyrell",
-        "Cyberdyne", "Gringotts", "Monsters", "Oscorp",
+        "Initrode",
+        "Hooli",
+        "Vandelay",
+        "Soylent",
+        "Wonka",
+        "Stark",
+        "Wayne",
+        "Tyrell",
+        "Cyberdyne",
+        "Gringotts",
+        "Monsters",
+        "Oscorp",
     ] {
         approved(&app, &w, &w.a, company).await;
     }
@@ -163,25 +177,47 @@ async fn a_refused_mail_is_retried_then_fails_with_the_servers_answer(app: TestA
     let settings = mailbox.settings(app.http.base());
     // The sink refuses these recipients: for now (451), and for good (550).
     let (busy, _) = app
-        .user_with_token("busy@reject-temp.example", "partner_rep", Some(&w.a.partner))
+        .user_with_token(
+            "busy@reject-temp.example",
+            "partner_rep",
+            Some(&w.a.partner),
+        )
         .await;
     let (gone, _) = app
-        .user_with_token("gone@reject-perm.example", "partner_rep", Some(&w.a.partner))
+        .user_with_token(
+            "gone@reject-perm.example",
+            "partner_rep",
+            Some(&w.a.partner),
+        )
         .await;
     approved(&app, &w, &w.a, "Initrode").await;
     // The store keeps microseconds.
     let start = Utc::now().trunc_subsecs(6);
     let first = jobs_at(&app, start, &settings).await;
     assert_eq!(first.count("notifications.send_mail", "sent"), 2, "{first}");
-    assert_eq!(first.count("notifications.send_mail", "retrying"), 1, "{first}");
-    assert_eq!(first.count("notifications.send_mail", "failed"), 1, "{first}");
+    assert_eq!(
+        first.count("notifications.send_mail", "retrying"),
+        1,
+        "{first}"
+    );
+    assert_eq!(
+        first.count("notifications.send_mail", "failed"),
+        1,
+        "{first}"
+    );
 
     // A permanent refusal fails at once, with the server's answer.
     let gone_mail = unsent(&app, &gone).await;
     assert_eq!(gone_mail.len(), 1);
-    assert_eq!((gone_mail[0].status.as_str(), gone_mail[0].attempts), ("failed", 1));
+    assert_eq!(
+        (gone_mail[0].status.as_str(), gone_mail[0].attempts),
+        ("failed", 1)
+    );
     let answer = gone_mail[0].last_error.as_deref().unwrap_or_default();
-    assert!(answer.contains("550") && answer.contains("No such user here"), "{answer}");
+    assert!(
+        answer.contains("550") && answer.contains("No such user here"),
+        "{answer}"
+    );
 
     // A transient one is retried on the schedule: not before its time, then at it.
     let mut at = start;
@@ -191,7 +227,10 @@ async fn a_refused_mail_is_retried_then_fails_with_the_servers_answer(app: TestA
         assert_eq!(mail.attempts, attempt as i64 + 1);
         assert_eq!(mail.next_attempt_at, at + *delay);
         let answer = mail.last_error.as_deref().unwrap_or_default();
-        assert!(answer.contains("451") && answer.contains("temporarily unavailable"), "{answer}");
+        assert!(
+            answer.contains("451") && answer.contains("temporarily unavailable"),
+            "{answer}"
+        );
         let early = app
             .store_as_of(at + *delay - Duration::seconds(1))
             .with_notify(settings.clone())
@@ -207,7 +246,10 @@ async fn a_refused_mail_is_retried_then_fails_with_the_servers_answer(app: TestA
             .unwrap();
     }
     let mail = &unsent(&app, &busy).await[0];
-    assert_eq!((mail.status.as_str(), mail.attempts), ("failed", MAX_ATTEMPTS));
+    assert_eq!(
+        (mail.status.as_str(), mail.attempts),
+        ("failed", MAX_ATTEMPTS)
+    );
     assert!(
         mail.last_error
             .as_deref()
@@ -237,7 +279,11 @@ async fn an_unreachable_server_is_retried_on_the_schedule(app: TestApp) {
     let start = Utc::now().trunc_subsecs(6);
     let down = mailbox.unreachable(app.http.base());
     let first = jobs_at(&app, start, &down).await;
-    assert_eq!(first.count("notifications.send_mail", "retrying"), 2, "{first}");
+    assert_eq!(
+        first.count("notifications.send_mail", "retrying"),
+        2,
+        "{first}"
+    );
     let mail = &unsent(&app, &w.a.rep).await[0];
     assert_eq!((mail.status.as_str(), mail.attempts), ("pending", 1));
     assert_eq!(mail.next_attempt_at, start + RETRY_DELAYS[0]);

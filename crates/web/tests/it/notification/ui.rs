@@ -34,8 +34,14 @@ async fn the_portal_and_console_pages_list_mark_read_and_save_choices(app: TestA
     let page = app.http.page("/portal/notifications", &session).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     let html = page.text();
-    assert!(html.contains("Registration approved: Initrode rollout"), "{html}");
-    assert!(html.contains(r#"<mark class="unread-count">1</mark>"#), "{html}");
+    assert!(
+        html.contains("Registration approved: Initrode rollout"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<mark class="unread-count">1</mark>"#),
+        "{html}"
+    );
     assert!(!html.contains("Umbrella") && !html.contains("Conflict case opened"));
     let home = app.http.page("/portal", &session).await.text();
     assert!(home.contains(r#"<mark class="unread-count">1</mark>"#));
@@ -60,7 +66,11 @@ async fn the_portal_and_console_pages_list_mark_read_and_save_choices(app: TestA
         open.header("location").as_deref(),
         Some(format!("/portal/registrations/{rid}").as_str())
     );
-    let after = app.http.page("/portal/notifications", &session).await.text();
+    let after = app
+        .http
+        .page("/portal/notifications", &session)
+        .await
+        .text();
     assert!(!after.contains("unread-count"), "{after}");
     assert!(!inbox(&app, &w.a.rep_token).await[0]["read_at"].is_null());
 
@@ -74,7 +84,12 @@ async fn the_portal_and_console_pages_list_mark_read_and_save_choices(app: TestA
             &[],
         )
         .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text());
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad.text()
+    );
     assert!(
         bad.text().contains(r#"id="registration_decision-error""#),
         "{}",
@@ -120,11 +135,17 @@ async fn the_portal_and_console_pages_list_mark_read_and_save_choices(app: TestA
         .await
         .text();
     assert!(shown.contains(r#"id="saved""#));
-    assert!(shown.contains(r#"<option value="off" selected>"#), "{shown}");
+    assert!(
+        shown.contains(r#"<option value="off" selected>"#),
+        "{shown}"
+    );
 
     // Each side has its own page: the console is not the rep's, the portal not staff's.
     assert_eq!(
-        app.http.page("/console/notifications", &session).await.status,
+        app.http
+            .page("/console/notifications", &session)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     let (staff, staff_csrf) = vendor_session(&app, &w).await;
@@ -137,7 +158,10 @@ async fn the_portal_and_console_pages_list_mark_read_and_save_choices(app: TestA
     let html = console.text();
     assert!(html.contains("Conflict case opened"), "{html}");
     assert!(html.contains("/console/conflicts/cfl_"), "{html}");
-    assert!(html.contains(r#"<mark class="unread-count">1</mark>"#), "{html}");
+    assert!(
+        html.contains(r#"<mark class="unread-count">1</mark>"#),
+        "{html}"
+    );
     let all = app
         .http
         .form(
