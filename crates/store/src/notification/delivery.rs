@@ -16,7 +16,7 @@ use partnerops_core::notification::timing::{self, AfterFailure};
 use serde::Serialize;
 
 use super::mail::{Mailer, Sent};
-use super::notify::{MailRow, NO_SMTP, Queued, queue_mail};
+use super::notify::{MailRow, Queued, queue_mail};
 use crate::db::{Exec, Sql, dialect, row};
 use crate::jobs::{Job, JobFuture, JobReport, Schedule};
 use crate::{Result, Store};
@@ -38,8 +38,6 @@ pub struct DeliveryReport {
     pub retrying: usize,
     /// Deliveries given up.
     pub failed: usize,
-    /// Deliveries found without an SMTP server to send them to.
-    pub skipped: usize,
 }
 
 impl From<DeliveryReport> for JobReport {
@@ -48,7 +46,6 @@ impl From<DeliveryReport> for JobReport {
             .figure("sent", r.sent)
             .figure("retrying", r.retrying)
             .figure("failed", r.failed)
-            .figure("skipped", r.skipped)
     }
 }
 
@@ -175,20 +172,30 @@ impl Store {
 
     async fn send_mail_at(&self, now: DateTime<Utc>) -> Result<DeliveryReport> {
         let mut report = DeliveryReport::default();
+        // Without an SMTP server this instance leaves pending e-mails alone: another
+        // instance (or this one, configured again) sends them. E-mails are marked skipped
+        // only when they are queued without one.
+        let Some(smtp) = &self.notify.smtp else {
+            return Ok(report);
+        };
         // A transport that cannot be made (a bad sender) fails every attempt the same way,
         // which the retry schedule then records.
-        let mailer = self.notify.smtp.as_ref().map(Mailer::new);
+        let mailer = Mailer::new(smtp);
         while let Some(claimed) = self.claim_delivery(now).await? {
             let outcome = match &mailer {
-                None => None,
-                Some(Err(e)) => Some(Sent::Refused {
+                Err(e) => Sent::Refused {
                     error: e.clone(),
                     permanent: false,
-                }),
-                Some(Ok(m)) => Some(
-                    m.send(&claimed.recipient, &claimed.subject, &claimed.body)
-                        .await,
-                ),
+                },
+                Ok(m) => {
+                    m.send(
+                        &claimed.id,
+                        &claimed.recipient,
+                        &claimed.subject,
+                        &claimed.body,
+                    )
+                    .await
+                }
             };
             self.record_attempt(&claimed, outcome, now, &mut report)
                 .await?;
@@ -204,22 +211,17 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Records an attempt's outcome (`None`: no SMTP server to try) on a delivery this
-    /// instance still holds.
+    /// Records an attempt's outcome on a delivery this instance still holds.
     async fn record_attempt(
         &self,
         claimed: &Claimed,
-        outcome: Option<Sent>,
+        outcome: Sent,
         now: DateTime<Utc>,
         report: &mut DeliveryReport,
     ) -> Result<()> {
         let mut q = Sql::new("UPDATE email_deliveries SET claimed_until = NULL, status = ");
         match outcome {
-            None => {
-                q.bind("skipped").push(", last_error = ").bind(NO_SMTP);
-                report.skipped += 1;
-            }
-            Some(Sent::Accepted { reply }) => {
+            Sent::Accepted { reply } => {
                 q.bind("sent")
                     .push(", sent_at = ")
                     .bind(now)
@@ -227,7 +229,7 @@ impl Store {
                     .bind(reply);
                 report.sent += 1;
             }
-            Some(Sent::Refused { error, permanent }) => {
+            Sent::Refused { error, permanent } => {
                 tracing::warn!(delivery = %claimed.id, attempts = claimed.attempts, error = %error, "e-mail not accepted");
                 match timing::after_failure(claimed.attempts, now, permanent) {
                     AfterFailure::RetryAt(at) => {

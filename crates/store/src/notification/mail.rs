@@ -146,8 +146,10 @@ impl Mailer {
         })
     }
 
-    /// Sends one plain-text message to `to`.
-    pub(crate) async fn send(&self, to: &str, subject: &str, body: &str) -> Sent {
+    /// Sends one plain-text message to `to`. Its Message-ID is made from `delivery` (the
+    /// delivery's id), so a retry after a cut-off conversation carries the same id and the
+    /// receiving side can tell it is the same message.
+    pub(crate) async fn send(&self, delivery: &str, to: &str, subject: &str, body: &str) -> Sent {
         let recipient: Mailbox = match to.parse() {
             Ok(m) => m,
             Err(e) => {
@@ -158,6 +160,7 @@ impl Mailer {
             }
         };
         let message = Message::builder()
+            .message_id(Some(format!("<{delivery}@{}>", self.sender.email.domain())))
             .from(self.sender.clone())
             .to(recipient)
             .subject(subject)

@@ -89,7 +89,7 @@ row! {
 }
 
 /// Why a skipped e-mail was not sent.
-pub(crate) const NO_SMTP: &str = "skipped: no SMTP configured";
+const NO_SMTP: &str = "skipped: no SMTP configured";
 
 impl Store {
     /// Turns every event not yet handled into notifications, as of the store's clock.

@@ -75,6 +75,7 @@ async fn an_approval_reaches_the_partners_users_in_the_app_and_by_mail(app: Test
             m.raw
                 .contains(&format!("From: partnerops <{}>", mailbox.sender))
         );
+        assert!(m.raw.contains("Message-ID: <eml_"), "{}", m.raw);
         assert!(m.body.contains(&format!("Open: {link}")), "{}", m.body);
         for other in ["Beta Consulting", "beta.example", "Umbrella"] {
             assert!(

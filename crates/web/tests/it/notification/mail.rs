@@ -289,6 +289,16 @@ async fn an_unreachable_server_is_retried_on_the_schedule(app: TestApp) {
     assert_eq!(mail.next_attempt_at, start + RETRY_DELAYS[0]);
     assert!(mail.last_error.is_some(), "{mail:?}");
     assert!(mail.server_reply.is_none(), "no server answered");
+    // An instance without SMTP settings (say, an operator's `jobs run-due` without the
+    // variables) leaves the e-mail for one that has them.
+    let idle = app
+        .store_as_of(start + RETRY_DELAYS[0])
+        .send_mail()
+        .await
+        .unwrap();
+    assert_eq!(idle.sent + idle.retrying + idle.failed, 0);
+    let mail = &unsent(&app, &w.a.rep).await[0];
+    assert_eq!((mail.status.as_str(), mail.attempts), ("pending", 1));
     // The server is back: the retry goes out.
     let settings = mailbox.settings(app.http.base());
     let retry = app
