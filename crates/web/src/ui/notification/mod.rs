@@ -72,6 +72,8 @@ struct NotificationsPage {
     /// `/console/notifications` or `/portal/notifications`.
     base: &'static str,
     rows: Vec<Row>,
+    /// Whether any row shown is unread (the "Mark all read" button).
+    any_unread: bool,
     next: Option<String>,
     preferences: Vec<Preference>,
     deliveries: &'static [Delivery],
@@ -120,6 +122,7 @@ async fn show(
     Ok(NotificationsPage {
         chrome: Chrome::new(user, "notifications"),
         base,
+        any_unread: listed.items.iter().any(|n| n.read_at.is_none()),
         rows: listed.items.iter().map(Row::new).collect(),
         next: listed
             .next_cursor

@@ -2,9 +2,10 @@
 //! real SMTP server (`crate::mailbox`), on both databases. `api.rs`: who is notified of
 //! what, the caller's own list and choices; `mail.rs`: immediate e-mails, the daily
 //! digest, two instances sending each e-mail once, retries after SMTP failures; `ui.rs`:
-//! the console and portal pages.
+//! the console and portal pages; `browser.rs`: the portal page in Chromium.
 
 mod api;
+mod browser;
 mod mail;
 mod ui;
 
