@@ -80,6 +80,30 @@ fn when(payload: &Value, name: &str) -> Option<String> {
     Some(at.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
+/// An opportunity id as deal-room events carry it (`opp_…`), parsed like every id. The
+/// pipeline's own `OpportunityId` takes its place where both are merged.
+struct OpportunityRef(String);
+
+impl EntityId for OpportunityRef {
+    const PREFIX: &'static str = "opp";
+    fn from_trusted(s: String) -> Self {
+        OpportunityRef(s)
+    }
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The deal room of an opportunity on `side`, when `raw` is an opportunity id.
+fn room_path(side: Side, raw: Option<&str>) -> Option<String> {
+    let id = OpportunityRef::parse(raw?)?;
+    Some(format!(
+        "{}/opportunities/{}/room",
+        side.root(),
+        id.as_str()
+    ))
+}
+
 /// A registration path on `side`, when `raw` is a registration id.
 fn registration_path(side: Side, raw: Option<&str>) -> Option<String> {
     let id = RegistrationId::parse(raw?)?;
@@ -101,6 +125,10 @@ fn link(event: &EventView<'_>, side: Side) -> String {
         ("conflict", Side::Portal) => registration_path(
             side,
             event.payload.get("registration_id").and_then(Value::as_str),
+        ),
+        ("room", _) => room_path(
+            side,
+            event.payload.get("opportunity_id").and_then(Value::as_str),
         ),
         _ => None,
     };
@@ -167,6 +195,31 @@ pub fn message(event: &EventView<'_>, side: Side) -> Message {
                     format!(
                         "A channel-conflict case was not resolved in time and moved to {level}: {reason} It is now due by {due}."
                     ),
+                )
+            }
+        }
+        "room.mention" => (
+            format!(
+                "{} mentioned you: {}",
+                field(p, "author_name").unwrap_or_else(|| "Someone".to_owned()),
+                field(p, "opportunity_title").unwrap_or_else(|| "a deal room".to_owned())
+            ),
+            "You were mentioned in a note of the deal room. Open the room to read it.".to_owned(),
+        ),
+        "room.task_assigned" | "room.task_due" => {
+            let task = field(p, "title").unwrap_or_else(|| "a task".to_owned());
+            let due = field(p, "due_on")
+                .map(|d| format!(", due on {d}"))
+                .unwrap_or_default();
+            if event.kind == "room.task_assigned" {
+                (
+                    format!("Task assigned to you: {task}"),
+                    format!("A deal-room task is yours{due}."),
+                )
+            } else {
+                (
+                    format!("Task due: {task}"),
+                    format!("Your deal-room task \"{task}\" is due{due}."),
                 )
             }
         }
@@ -350,10 +403,31 @@ mod tests {
             c.link,
             "/console/conflicts/cfl_0192f0c4a1b27c3d8e9f001122334455"
         );
-        // Events of records without a page yet link to the notification list.
-        let r = message(&view("room.task_due", "tsk_1", &good), Side::Console);
+        // Deal-room events link to the room; events of records without a page yet, or
+        // without a usable id, to the notification list.
+        let task = json!({"opportunity_id": "opp_0192f0c4a1b27c3d8e9f001122334455",
+            "title": "Send the pricing", "due_on": "2026-12-09", "owner_id": "usr_x"});
+        let r = message(&view("room.task_assigned", "rtk_1", &task), Side::Portal);
+        assert_eq!(
+            r.link,
+            "/portal/opportunities/opp_0192f0c4a1b27c3d8e9f001122334455/room"
+        );
+        assert_eq!(r.title, "Task assigned to you: Send the pricing");
+        assert_eq!(r.body, "A deal-room task is yours, due on 2026-12-09.");
+        let r = message(&view("room.task_due", "rtk_1", &good), Side::Console);
         assert_eq!(r.link, "/console/notifications");
-        assert_eq!(r.title, "Tasks due");
+        assert_eq!(r.title, "Task due: a task");
+        let mention = json!({"opportunity_id": "opp_0192f0c4a1b27c3d8e9f001122334455",
+            "opportunity_title": "Globex expansion", "author_name": "Casey", "user_id": "usr_x"});
+        let m = message(&view("room.mention", "rnt_1", &mention), Side::Console);
+        assert_eq!(m.title, "Casey mentioned you: Globex expansion");
+        assert_eq!(
+            m.link,
+            "/console/opportunities/opp_0192f0c4a1b27c3d8e9f001122334455/room"
+        );
+        let d = message(&view("jbp.drift", "jbp_1", &good), Side::Console);
+        assert_eq!(d.link, "/console/notifications");
+        assert_eq!(d.title, "Joint business plan drift");
     }
 
     #[test]

@@ -51,11 +51,17 @@ const TO_PLAN_OWNERS: Audience = Audience {
     vendor_roles: CHANNEL_TEAM,
     named_user: None,
 };
-/// Deal-room events name the user concerned in the payload's `user_id`.
-const TO_NAMED_USER: Audience = Audience {
+/// A mention names the member mentioned (`user_id`)...
+const TO_MENTIONED: Audience = Audience {
     partner_roles: &[],
     vendor_roles: &[],
     named_user: Some("user_id"),
+};
+/// ...and a task event carries the task, whose `owner_id` is the member it is for.
+const TO_TASK_OWNER: Audience = Audience {
+    partner_roles: &[],
+    vendor_roles: &[],
+    named_user: Some("owner_id"),
 };
 
 /// Every event kind that notifies someone. Events not listed (a submission, a renewal)
@@ -105,10 +111,10 @@ const ROUTES: &[(&str, NotificationKind, Audience)] = &[
     (
         "room.task_assigned",
         NotificationKind::TaskAssigned,
-        TO_NAMED_USER,
+        TO_TASK_OWNER,
     ),
-    ("room.task_due", NotificationKind::TaskDue, TO_NAMED_USER),
-    ("room.mention", NotificationKind::Mention, TO_NAMED_USER),
+    ("room.task_due", NotificationKind::TaskDue, TO_TASK_OWNER),
+    ("room.mention", NotificationKind::Mention, TO_MENTIONED),
 ];
 
 /// The notification an outbox event of `event_kind` becomes, if any.
@@ -202,6 +208,10 @@ mod tests {
             route("room.mention").unwrap().audience.named_user,
             Some("user_id")
         );
+        assert_eq!(
+            route("room.task_assigned").unwrap().audience.named_user,
+            Some("owner_id")
+        );
         assert_eq!(route("registration.submitted"), None);
         assert_eq!(route("registration.approved.extra"), None);
         assert_eq!(route(""), None);
@@ -244,18 +254,18 @@ mod tests {
         let all = people();
         let a = PartnerId::from_trusted("ptr_a".to_owned());
         let b_rep = UserId::from_trusted("usr_b_rep".to_owned());
-        assert!(recipients(&TO_NAMED_USER, Some(&a), Some(&b_rep), &all).is_empty());
+        assert!(recipients(&TO_MENTIONED, Some(&a), Some(&b_rep), &all).is_empty());
         let a_rep = UserId::from_trusted("usr_a_rep".to_owned());
         assert_eq!(
-            ids(&recipients(&TO_NAMED_USER, Some(&a), Some(&a_rep), &all)),
+            ids(&recipients(&TO_MENTIONED, Some(&a), Some(&a_rep), &all)),
             vec!["usr_a_rep"]
         );
         let sales = UserId::from_trusted("usr_sales".to_owned());
         assert_eq!(
-            ids(&recipients(&TO_NAMED_USER, Some(&a), Some(&sales), &all)),
+            ids(&recipients(&TO_MENTIONED, Some(&a), Some(&sales), &all)),
             vec!["usr_sales"]
         );
-        assert!(recipients(&TO_NAMED_USER, Some(&a), None, &all).is_empty());
+        assert!(recipients(&TO_MENTIONED, Some(&a), None, &all).is_empty());
     }
 
     /// One notification per (event, user): a user listed twice, or both named and in the
