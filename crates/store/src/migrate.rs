@@ -65,7 +65,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_pipeline.sql"),
         postgres: include_str!("../migrations/postgres/0007_pipeline.sql"),
     },
-    // 0008 is the notifications' (landing from its own branch).
+    Migration {
+        version: 8,
+        name: "notification",
+        sqlite: include_str!("../migrations/sqlite/0008_notification.sql"),
+        postgres: include_str!("../migrations/postgres/0008_notification.sql"),
+    },
     Migration {
         version: 9,
         name: "deal_rooms",

@@ -17,7 +17,9 @@ use crate::db::Sql;
 ///   its own touchpoints only (never another partner's influence on the same deal);
 /// - audit events about its own records;
 /// - no programs (they hold the vendor's targets), no accounts (the vendor's customers) and
-///   no currency rates.
+///   no currency rates;
+/// - no notifications here: each is its recipient's alone, and `store::notification` reads
+///   them by the caller's own user id, for staff as for partners.
 pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str) {
     let Scope::Partner(partner) = scope else {
         return;
@@ -69,7 +71,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::DecisionTree
         | EntityKind::Policy
         | EntityKind::PolicyDraft
-        | EntityKind::Council => {
+        | EntityKind::Council
+        | EntityKind::Notification => {
             q.push(" AND 1 = 0");
         }
     }

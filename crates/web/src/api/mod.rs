@@ -5,6 +5,7 @@
 mod account;
 mod business_plan;
 mod lifecycle;
+mod notification;
 mod partner;
 mod partnership;
 mod pipeline;
@@ -60,6 +61,7 @@ use crate::problem::{ApiError, Problem};
         (name = "governance", description = "Partner advisory council and the first cohort"),
         (name = "business plans", description = "Joint business plans: named accounts, quarterly milestones, commitments, signatures, versions, attainment and drift, reviews"),
         (name = "pipeline", description = "Opportunities, their stages and touchpoints, the board, the forecast and the dated currency-rate table"),
+        (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -80,9 +82,10 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) =
-        pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api))))
-            .split_for_parts();
+    let (router, mut doc) = notifications(pipeline_routes(policy_and_lifecycle(
+        deals_and_partnerships(records(api)),
+    )))
+    .split_for_parts();
     problem_content_type(&mut doc);
     patch_bodies_require_nothing(&mut doc);
     // axum's own answers for an unknown route or a wrong method are plain text: ours are
@@ -317,6 +320,16 @@ fn pipeline_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(business_plan::reviews_due))
         .routes(routes!(business_plan::audit))
+}
+
+/// The caller's notifications and e-mail choices.
+fn notifications(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(notification::list))
+        .routes(routes!(notification::read))
+        .routes(routes!(
+            notification::preferences,
+            notification::set_preferences
+        ))
 }
 
 /// This document.

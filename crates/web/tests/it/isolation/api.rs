@@ -56,6 +56,7 @@ pub enum Target {
     Opportunity,
     RoomTask,
     BusinessPlan,
+    Notification,
 }
 
 pub struct Route {
@@ -229,6 +230,10 @@ routes!(
     POST "/api/v1/business-plans/{id}/reviews" BusinessPlan NotFound,
     GET "/api/v1/business-plans/{id}/reviews-due" BusinessPlan NotFound,
     GET "/api/v1/business-plans/{id}/audit" BusinessPlan NotFound,
+    GET "/api/v1/notifications" None OwnRowsOnly,
+    POST "/api/v1/notifications/{id}/read" Notification NotFound,
+    GET "/api/v1/notification-preferences" None OwnOnly,
+    PUT "/api/v1/notification-preferences" None OwnOnly,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -480,6 +485,20 @@ pub(crate) async fn governed(app: &TestApp, w: &World) -> Governed {
     Governed { application, draft }
 }
 
+/// Runs the notify job over everything written so far, so each partner's users have
+/// notifications of their deals, and returns one of B's admin's.
+pub(crate) async fn b_notification(app: &TestApp, w: &World) -> String {
+    app.store.notify().await.expect("notify");
+    let r = app
+        .http
+        .get("/api/v1/notifications", &w.b.admin_token)
+        .await;
+    r.json()["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("B's admin has a notification: {}", r.text()))
+        .to_owned()
+}
+
 on_both!(partner_cannot_reach_other_partners);
 
 /// A valid body for a route, so a refusal is about scope, not about the input.
@@ -612,6 +631,9 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
             json!({"email": "spy@beta.example", "display_name": "Spy", "role": "partner_rep", "partner_id": w.b.partner.id.to_string()})
         }
         (Target::None, "/api/v1/tokens") => json!({"name": "mine"}),
+        (Target::None, "/api/v1/notification-preferences") => {
+            json!({"registration_decision": "daily_digest"})
+        }
         _ => json!({"name": "Hijacked"}),
     })
 }
@@ -703,6 +725,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     )
     .await;
     let gov = governed(&app, &w).await;
+    let their_notification = b_notification(&app, &w).await;
     let before = snapshot(&app, &w, &theirs, &gov).await;
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
@@ -731,6 +754,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Opportunity => theirs.opportunity.clone(),
                 Target::RoomTask => theirs.room_task.clone(),
                 Target::BusinessPlan => theirs.business_plan.clone(),
+                Target::Notification => their_notification.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -846,6 +870,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &theirs.conflict,
                 &gov.application,
                 &gov.draft,
+                &their_notification,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -926,6 +951,33 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         before, after,
         "partner A's attempts changed vendor or partner B data"
     );
+    // B's notifications and choices are as they were.
+    let b_inbox = app
+        .http
+        .get("/api/v1/notifications", &w.b.admin_token)
+        .await
+        .json();
+    assert!(
+        b_inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["read_at"].is_null()),
+        "{b_inbox}"
+    );
+    let b_choices = app
+        .http
+        .get("/api/v1/notification-preferences", &w.b.admin_token)
+        .await
+        .json();
+    assert!(
+        b_choices
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["is_default"] == true),
+        "{b_choices}"
+    );
 }
 
 fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
@@ -954,6 +1006,19 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
                 items
                     .iter()
                     .all(|r| r["partner_id"] == me.partner.id.to_string()),
+                "{what}: {items:?}"
+            );
+        }
+        "/api/v1/notifications" => {
+            // The caller's own: about A's deal, pointing into the portal.
+            assert!(
+                !items.is_empty(),
+                "{what} shows the caller's own notifications"
+            );
+            assert!(
+                items
+                    .iter()
+                    .all(|n| n["link"].as_str().unwrap().starts_with("/portal/")),
                 "{what}: {items:?}"
             );
         }

@@ -10,7 +10,7 @@ use axum::http::Method;
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::api::{Deals, Governed, Target, deals, governed};
+use super::api::{Deals, Governed, Target, b_notification, deals, governed};
 use crate::harness::{TestApp, World};
 use crate::http::Answer;
 use crate::on_both;
@@ -137,6 +137,11 @@ rows!(
     GET "/console/applications/{id}" Application [] StaffOnly,
     POST "/console/applications/{id}/approve" Application [] StaffOnly,
     POST "/console/applications/{id}/decline" Application [] StaffOnly,
+    // Console: the staff user's own notifications.
+    GET "/console/notifications" None [] StaffOnly,
+    POST "/console/notifications/read-all" None [] StaffOnly,
+    POST "/console/notifications/preferences" None [] StaffOnly,
+    POST "/console/notifications/{id}/read" Notification [] StaffOnly,
     // Portal: A's own company.
     GET "/portal" None [] OwnOnly,
     POST "/portal/profile" None [] OwnOnly,
@@ -150,6 +155,9 @@ rows!(
     GET "/portal/charters" None [] OwnOnly,
     GET "/portal/onboarding" None [] OwnOnly,
     POST "/portal/onboarding/{key}" None ["key" = "agreement_signed"] OwnOnly,
+    GET "/portal/notifications" None [] OwnOnly,
+    POST "/portal/notifications/read-all" None [] OwnOnly,
+    POST "/portal/notifications/preferences" None [] OwnOnly,
     // Portal: B's records.
     POST "/portal/users/{id}/archive" User [] NotFound,
     GET "/portal/registrations/{id}" Registration [] NotFound,
@@ -168,6 +176,7 @@ rows!(
     GET "/portal/charters/{id}/operating-model" Charter [] NotFound,
     GET "/portal/charters/{id}/operating-model.md" Charter [] NotFound,
     POST "/portal/charters/{id}/{action}" Charter ["action" = "sign"] NotFound,
+    POST "/portal/notifications/{id}/read" Notification [] NotFound,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -321,6 +330,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     )
     .await;
     let gov = governed(&app, &w).await;
+    let their_notification = b_notification(&app, &w).await;
     let before = b_records(&app, &w, &theirs, &gov).await;
 
     // Nothing of B (nor the vendor-only application) may appear in an answer to A.
@@ -343,6 +353,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         theirs.charter.clone(),
         gov.application.clone(),
         gov.draft.clone(),
+        their_notification.clone(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -370,6 +381,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Opportunity => theirs.opportunity.clone(),
                 Target::RoomTask => theirs.room_task.clone(),
                 Target::BusinessPlan => theirs.business_plan.clone(),
+                Target::Notification => their_notification.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
