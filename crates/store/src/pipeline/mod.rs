@@ -253,7 +253,6 @@ impl OpportunityFilter {
         }
     }
 
-
     /// Whether the filter narrows nothing but the program (the board can read its totals).
     pub(crate) fn is_program_only(&self) -> bool {
         let OpportunityFilter {

@@ -636,15 +636,42 @@ async fn board_forecast_and_filters(app: TestApp) {
     // closes and reopens exactly (compared with the rows listed).
     let hid = s(&handoff, "id");
     let path = |what: &str| format!("{OPPS}/{hid}{what}");
-    ok(&app.http.post(&path("/stage"), &w.channel, &json!({"stage": "commercial_offer"})).await);
-    ok(&app.http.patch(&path(""), &w.channel, &json!({"amount_minor": 250_00, "currency": "USD"})).await);
+    ok(&app
+        .http
+        .post(
+            &path("/stage"),
+            &w.channel,
+            &json!({"stage": "commercial_offer"}),
+        )
+        .await);
+    ok(&app
+        .http
+        .patch(
+            &path(""),
+            &w.channel,
+            &json!({"amount_minor": 250_00, "currency": "USD"}),
+        )
+        .await);
     let lost = json!({"outcome": "lost", "close_on": "2026-06-01", "lost_reason": "timing"});
     ok(&app.http.post(&path("/close"), &w.channel, &lost).await);
     let back = json!({"stage": "handoff", "reason": "the customer came back"});
     ok(&app.http.post(&path("/reopen"), &w.channel, &back).await);
-    ok(&app.http.post(&path("/close"), &w.channel, &json!({"outcome": "won", "close_on": "2026-07-01"})).await);
-    let board = ok(&app.http.get(&format!("/api/v1/pipeline/board{q}"), &w.channel).await);
-    let listed = ok(&app.http.get(&format!("{OPPS}{q}&limit=200"), &w.channel).await);
+    ok(&app
+        .http
+        .post(
+            &path("/close"),
+            &w.channel,
+            &json!({"outcome": "won", "close_on": "2026-07-01"}),
+        )
+        .await);
+    let board = ok(&app
+        .http
+        .get(&format!("/api/v1/pipeline/board{q}"), &w.channel)
+        .await);
+    let listed = ok(&app
+        .http
+        .get(&format!("{OPPS}{q}&limit=200"), &w.channel)
+        .await);
     let mut expected: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
     for o in listed["items"].as_array().unwrap() {
         let e = expected
