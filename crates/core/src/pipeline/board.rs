@@ -25,10 +25,10 @@ pub struct Sum {
     pub weighted_minor: i64,
 }
 
-/// Totals in the reporting currency, with what could not be converted.
+/// MoneyTotals in the reporting currency, with what could not be converted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Totals {
+pub struct MoneyTotals {
     pub count: i64,
     /// Sum of amounts that could be converted, in the reporting currency.
     pub amount: Money,
@@ -41,9 +41,9 @@ pub struct Totals {
     pub unconverted: Vec<Currency>,
 }
 
-impl Totals {
-    fn new(report: Currency) -> Totals {
-        Totals {
+impl MoneyTotals {
+    fn new(report: Currency) -> MoneyTotals {
+        MoneyTotals {
             count: 0,
             amount: Money::new(0, report),
             weighted: Money::new(0, report),
@@ -87,7 +87,7 @@ pub struct Column {
     /// The stage's probability in the policy; absent for a stage the policy no longer
     /// lists (its opportunities keep the probability they entered with).
     pub probability_bp: Option<u32>,
-    pub totals: Totals,
+    pub totals: MoneyTotals,
 }
 
 /// Board columns: the policy's open stages in order, then stages only old opportunities
@@ -111,7 +111,7 @@ pub fn columns(
     keys.into_iter()
         .map(|key| {
             let stage = Stage::from(key.clone());
-            let mut totals = Totals::new(report);
+            let mut totals = MoneyTotals::new(report);
             for s in sums.iter().filter(|s| s.key == key) {
                 totals.add(s, rates, today);
             }
@@ -162,7 +162,7 @@ pub struct Forecast {
 pub struct ForecastMonth {
     /// `YYYY-MM`.
     pub month: String,
-    pub totals: Totals,
+    pub totals: MoneyTotals,
 }
 
 /// The forecast per expected-close month (open opportunities), months in order.
@@ -177,7 +177,7 @@ pub fn months(
     keys.dedup();
     keys.into_iter()
         .map(|month| {
-            let mut totals = Totals::new(report);
+            let mut totals = MoneyTotals::new(report);
             for s in sums.iter().filter(|s| s.key == month) {
                 totals.add(s, rates, today);
             }
@@ -190,6 +190,8 @@ pub fn months(
 }
 
 #[cfg(test)]
+// Amounts are written major_minor (1_000_00 is 1,000.00), as people read money.
+#[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
     use crate::pipeline::fx::Rate;

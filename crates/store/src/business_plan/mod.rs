@@ -657,7 +657,6 @@ impl Store {
             .policy
             .business_plan
             .drift_threshold_bp;
-        drop(read);
         let today = self.now().date_naive();
         let facts = self.plan_facts(&plan, today).await?;
         Ok(attainment::attainment(

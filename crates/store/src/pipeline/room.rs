@@ -277,7 +277,6 @@ impl Store {
                 updated_at: r.updated_at,
             })
             .collect();
-        drop(read);
         let timeline = self.timeline(actor, &o, &notes, &tasks).await?;
         Ok(Room {
             opportunity_id: o.id,
@@ -373,7 +372,7 @@ impl Store {
                 },
             }));
         }
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|e| std::cmp::Reverse(e.at));
         Ok(out)
     }
 

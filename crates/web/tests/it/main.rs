@@ -10,6 +10,8 @@
 
 // Test code: a failed expectation should panic with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Amounts are written major_minor (48_000_00 is 48,000.00), as people read money.
+#![allow(clippy::inconsistent_digit_grouping)]
 
 mod browser;
 mod harness;
