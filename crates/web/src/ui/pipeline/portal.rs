@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use partnerops_core::Invalid;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::pipeline::policy::PipelinePolicy;
@@ -80,10 +81,9 @@ pub(super) async fn list(
     // A partner is in one program, but rows name their own: read each program's stages once.
     let mut policies: HashMap<String, PipelinePolicy> = HashMap::new();
     for o in open.items.iter().chain(closed.items.iter()) {
-        let program = o.program_id.to_string();
-        if !policies.contains_key(&program) {
-            let p = store.pipeline_policy(&program).await?;
-            policies.insert(program, p);
+        if let Entry::Vacant(slot) = policies.entry(o.program_id.to_string()) {
+            let p = store.pipeline_policy(slot.key()).await?;
+            slot.insert(p);
         }
     }
     let view = |items: &[Opportunity]| -> Vec<OppRow> {

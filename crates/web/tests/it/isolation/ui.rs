@@ -305,9 +305,6 @@ async fn b_records(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> 
     out
 }
 
-/// Signs in as `user` (whose password is [`PASSWORD`]) and returns the session cookie and
-/// the CSRF token of the portal's first form.
-
 async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     // First the table against the router: a route without a row fails before any request.
     let rows = table_matches_the_router();
