@@ -162,7 +162,12 @@ impl Store {
 
     /// Sums of the opportunities `scope` sees under `filter`, grouped by `key_sql` and
     /// currency.
-    async fn sums(&self, scope: &Scope, filter: &OpportunityFilter, key_sql: &str) -> Result<Vec<Sum>> {
+    async fn sums(
+        &self,
+        scope: &Scope,
+        filter: &OpportunityFilter,
+        key_sql: &str,
+    ) -> Result<Vec<Sum>> {
         let join = if filter.q.is_some() {
             " JOIN accounts a ON a.id = opportunities.account_id"
         } else {
@@ -247,7 +252,12 @@ impl Store {
     }
 
     /// The first cards of a column: soonest expected close first.
-    async fn cards(&self, scope: &Scope, filter: &OpportunityFilter, stage: &str) -> Result<Vec<Opportunity>> {
+    async fn cards(
+        &self,
+        scope: &Scope,
+        filter: &OpportunityFilter,
+        stage: &str,
+    ) -> Result<Vec<Opportunity>> {
         let params = PageParams {
             limit: Some(CARDS_PER_COLUMN.to_string()),
             sort: Some("expected_close_on".into()),

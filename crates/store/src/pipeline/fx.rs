@@ -79,7 +79,11 @@ async fn upsert(
         .bind(rate.to.as_str())
         .push(" AND effective_on = ")
         .bind(rate.effective_on);
-    let before: Option<FxRate> = tx.optional::<RateRow>(&q).await?.map(from_row).transpose()?;
+    let before: Option<FxRate> = tx
+        .optional::<RateRow>(&q)
+        .await?
+        .map(from_row)
+        .transpose()?;
     if before.as_ref().is_some_and(|b| b.rate_e8 == rate.rate_e8) {
         return Ok(None);
     }

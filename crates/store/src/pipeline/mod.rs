@@ -251,7 +251,6 @@ impl OpportunityFilter {
         }
     }
 
-
     /// Whether the filter narrows nothing but the program (the board can read its totals).
     pub(crate) fn is_program_only(&self) -> bool {
         let OpportunityFilter {
@@ -334,14 +333,23 @@ row! {
 /// else the vendor's only live program. Read before parsing, since the stage is checked
 /// against that program's policy.
 async fn resolve_program(tx: &mut Tx, input: &OpportunityInput) -> Result<ProgramId> {
-    let given = |raw: &Option<String>| raw.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let given = |raw: &Option<String>| {
+        raw.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     if let Some(raw) = given(&input.partner_id) {
         let partner = parse_id::<PartnerId>("partner_id", &raw).map_err(Invalid::from)?;
         let mut q = Sql::new("SELECT program_id FROM partners WHERE archived_at IS NULL AND id = ");
         q.bind(partner.as_str());
         let row: Option<ProgramOfPartner> = tx.optional(&q).await?;
         let row = row.ok_or_else(|| {
-            Invalid::one("partner_id", "not_found", "partner_id names no live partner")
+            Invalid::one(
+                "partner_id",
+                "not_found",
+                "partner_id names no live partner",
+            )
         })?;
         if let Some(p) = given(&input.program_id)
             && p != row.program_id
@@ -362,7 +370,12 @@ async fn resolve_program(tx: &mut Tx, input: &OpportunityInput) -> Result<Progra
         let found: Option<IdRow> = tx.optional(&q).await?;
         return match found {
             Some(_) => Ok(program),
-            None => Err(Invalid::one("program_id", "not_found", "program_id names no live program").into()),
+            None => Err(Invalid::one(
+                "program_id",
+                "not_found",
+                "program_id names no live program",
+            )
+            .into()),
         };
     }
     let q = Sql::new("SELECT id FROM programs WHERE archived_at IS NULL ORDER BY id LIMIT 2");
@@ -386,11 +399,19 @@ async fn check_references(tx: &mut Tx, f: &OpportunityFields) -> Result<()> {
     q.bind(f.account_id.as_str());
     let account: Option<IdRow> = tx.optional(&q).await?;
     if account.is_none() {
-        inv.add("account_id", "not_found", "account_id names no live account");
+        inv.add(
+            "account_id",
+            "not_found",
+            "account_id names no live account",
+        );
     }
     let owners = [
         ("vendor_owner_id", &f.vendor_owner_id, None),
-        ("partner_owner_id", &f.partner_owner_id, f.partner_id.as_ref()),
+        (
+            "partner_owner_id",
+            &f.partner_owner_id,
+            f.partner_id.as_ref(),
+        ),
     ];
     for (field, user, partner) in owners {
         let Some(user) = user else { continue };
@@ -582,7 +603,15 @@ async fn announce(
         Some(&o),
     )
     .await?;
-    emit(tx, now, "opportunity.created", id.as_str(), o.partner_id.as_ref(), &o).await?;
+    emit(
+        tx,
+        now,
+        "opportunity.created",
+        id.as_str(),
+        o.partner_id.as_ref(),
+        &o,
+    )
+    .await?;
     Ok(o)
 }
 
@@ -646,9 +675,20 @@ pub(crate) async fn open_from_registration(
         next_step: None,
     };
     let program = ProgramId::from_trusted(r.program_id);
-    let id = insert(tx, now, actor, &program, &fields, Some(registration_id), &policy).await?;
+    let id = insert(
+        tx,
+        now,
+        actor,
+        &program,
+        &fields,
+        Some(registration_id),
+        &policy,
+    )
+    .await?;
     let mut q = Sql::new("UPDATE registrations SET opportunity_id = ");
-    q.bind(id.as_str()).push(" WHERE id = ").bind(registration_id);
+    q.bind(id.as_str())
+        .push(" WHERE id = ")
+        .bind(registration_id);
     tx.execute(&q).await?;
     announce(tx, now, actor, &id).await
 }

@@ -153,9 +153,9 @@ async fn rate_at_close(
             effective_on: Some(row.effective_on),
         }
     };
-    let amount = rate.convert(o.amount).map_err(|e| {
-        StoreError::conflict("amount_minor", "fx.overflow", e.to_string())
-    })?;
+    let amount = rate
+        .convert(o.amount)
+        .map_err(|e| StoreError::conflict("amount_minor", "fx.overflow", e.to_string()))?;
     Ok((rate, amount))
 }
 
@@ -201,7 +201,14 @@ impl Store {
         )
         .await?;
         let after = self
-            .finish_opportunity(&mut tx, now, actor, &before, &decision, "opportunity.stage_moved")
+            .finish_opportunity(
+                &mut tx,
+                now,
+                actor,
+                &before,
+                &decision,
+                "opportunity.stage_moved",
+            )
             .await?;
         tx.commit().await?;
         Ok(after)
@@ -257,8 +264,15 @@ impl Store {
                 || format!("its opportunity {} closed won", before.id),
                 |r| format!("its opportunity {} closed lost: {r}", before.id),
             );
-            self.close_linked_registration(&mut tx, now, actor, registration_id.as_str(), won, &why)
-                .await?;
+            self.close_linked_registration(
+                &mut tx,
+                now,
+                actor,
+                registration_id.as_str(),
+                won,
+                &why,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(after)
@@ -277,7 +291,8 @@ impl Store {
         won: bool,
         reason: Option<&str>,
     ) -> Result<()> {
-        let before: Opportunity = entity::fetch(tx, &partnerops_core::scope::Scope::Vendor, id).await?;
+        let before: Opportunity =
+            entity::fetch(tx, &partnerops_core::scope::Scope::Vendor, id).await?;
         if before.stage.is_closed() {
             return Ok(());
         }
@@ -293,12 +308,17 @@ impl Store {
                 .or_else(|| lists.lost_reason("other"))
                 .or(lists.lost_reasons.first().map(String::as_str))
                 .map(str::to_owned);
-            rules::close_lost(&before.stage, Some(today), listed.as_deref(), today, &policy)
-                .map(|(stage, close_on, r, decision)| (stage, close_on, Some(r), decision))
+            rules::close_lost(
+                &before.stage,
+                Some(today),
+                listed.as_deref(),
+                today,
+                &policy,
+            )
+            .map(|(stage, close_on, r, decision)| (stage, close_on, Some(r), decision))
         };
-        let (stage, close_on, lost_reason, mut decision) = ruled.map_err(|d| {
-            StoreError::conflict("stage", &d.rule, d.reason)
-        })?;
+        let (stage, close_on, lost_reason, mut decision) =
+            ruled.map_err(|d| StoreError::conflict("stage", &d.rule, d.reason))?;
         decision.reason = format!(
             "{} (its registration {} was closed)",
             decision.reason,
@@ -407,7 +427,14 @@ impl Store {
         )
         .await?;
         let after = self
-            .finish_opportunity(&mut tx, now, actor, &before, &decision, "opportunity.reopened")
+            .finish_opportunity(
+                &mut tx,
+                now,
+                actor,
+                &before,
+                &decision,
+                "opportunity.reopened",
+            )
             .await?;
         tx.commit().await?;
         Ok(after)

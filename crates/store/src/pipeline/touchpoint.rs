@@ -111,10 +111,12 @@ impl Store {
                 .into());
             }
             None => {
-                return Err(
-                    Invalid::one("partner_id", "not_found", "partner_id names no live partner")
-                        .into(),
-                );
+                return Err(Invalid::one(
+                    "partner_id",
+                    "not_found",
+                    "partner_id names no live partner",
+                )
+                .into());
             }
         }
         let late = is_late_when_logged(f.occurred_at, now, o.closed_at);
@@ -168,7 +170,15 @@ impl Store {
             Some(&t),
         )
         .await?;
-        emit(&mut tx, now, "touchpoint.logged", id.as_str(), Some(&partner), &t).await?;
+        emit(
+            &mut tx,
+            now,
+            "touchpoint.logged",
+            id.as_str(),
+            Some(&partner),
+            &t,
+        )
+        .await?;
         tx.commit().await?;
         Ok(t)
     }
@@ -176,7 +186,11 @@ impl Store {
     /// The touchpoints of an opportunity as `scope` sees them (a partner: its own), in the
     /// order they happened.
     #[tracing::instrument(skip_all, fields(id = %opportunity_id))]
-    pub async fn touchpoints(&self, scope: &Scope, opportunity_id: &str) -> Result<Vec<Touchpoint>> {
+    pub async fn touchpoints(
+        &self,
+        scope: &Scope,
+        opportunity_id: &str,
+    ) -> Result<Vec<Touchpoint>> {
         let mut read = self.db.read();
         let _: Opportunity = entity::fetch(&mut read, scope, opportunity_id).await?;
         let mut q = Sql::new(SELECT);

@@ -120,18 +120,30 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
     // The partner works its deal: a move forward, then closing needs a date.
     let moved = ok(&app
         .http
-        .post(&opp(&oid, "stage"), &w.a.rep_token, &json!({"stage": "commercial_offer"}))
+        .post(
+            &opp(&oid, "stage"),
+            &w.a.rep_token,
+            &json!({"stage": "commercial_offer"}),
+        )
         .await);
     assert_eq!(moved["stage"], "commercial_offer");
     assert_eq!(moved["weighted_minor"], 19_200_00);
     let same = app
         .http
-        .post(&opp(&oid, "stage"), &w.a.rep_token, &json!({"stage": "commercial_offer"}))
+        .post(
+            &opp(&oid, "stage"),
+            &w.a.rep_token,
+            &json!({"stage": "commercial_offer"}),
+        )
         .await;
     assert_eq!(rule(&same, StatusCode::CONFLICT), "opportunity.same_stage");
     let won_as_move = app
         .http
-        .post(&opp(&oid, "stage"), &w.a.rep_token, &json!({"stage": "won"}))
+        .post(
+            &opp(&oid, "stage"),
+            &w.a.rep_token,
+            &json!({"stage": "won"}),
+        )
         .await;
     assert_eq!(
         rule(&won_as_move, StatusCode::CONFLICT),
@@ -139,7 +151,11 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
     );
     let no_date = app
         .http
-        .post(&opp(&oid, "close"), &w.a.rep_token, &json!({"outcome": "won"}))
+        .post(
+            &opp(&oid, "close"),
+            &w.a.rep_token,
+            &json!({"outcome": "won"}),
+        )
         .await;
     assert_eq!(
         rule(&no_date, StatusCode::CONFLICT),
@@ -173,16 +189,26 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
     assert_eq!(won["amount_at_close"]["amount_minor"], 48_000_00);
     let reg_after = ok(&app
         .http
-        .get(&format!("/api/v1/registrations/{}", s(&reg, "id")), &w.a.rep_token)
+        .get(
+            &format!("/api/v1/registrations/{}", s(&reg, "id")),
+            &w.a.rep_token,
+        )
         .await);
     assert_eq!(reg_after["status"], "won");
 
     // Closed means closed: no move, no edit; reopening is the vendor's, with a reason.
     let moved_after = app
         .http
-        .post(&opp(&oid, "stage"), &w.a.rep_token, &json!({"stage": "handoff"}))
+        .post(
+            &opp(&oid, "stage"),
+            &w.a.rep_token,
+            &json!({"stage": "handoff"}),
+        )
         .await;
-    assert_eq!(rule(&moved_after, StatusCode::CONFLICT), "opportunity.closed");
+    assert_eq!(
+        rule(&moved_after, StatusCode::CONFLICT),
+        "opportunity.closed"
+    );
     let edit = app
         .http
         .patch(&opp(&oid, ""), &w.a.rep_token, &json!({"next_step": "x"}))
@@ -196,10 +222,17 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
             &json!({"stage": "handoff", "reason": "customer came back"}),
         )
         .await;
-    assert_eq!(rule(&by_partner, StatusCode::FORBIDDEN), "role.work_pipeline");
+    assert_eq!(
+        rule(&by_partner, StatusCode::FORBIDDEN),
+        "role.work_pipeline"
+    );
     let no_reason = app
         .http
-        .post(&opp(&oid, "reopen"), &w.channel, &json!({"stage": "handoff"}))
+        .post(
+            &opp(&oid, "reopen"),
+            &w.channel,
+            &json!({"stage": "handoff"}),
+        )
         .await;
     assert_eq!(
         rule(&no_reason, StatusCode::CONFLICT),
@@ -235,7 +268,10 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
             &json!({"outcome": "lost", "close_on": today(), "lost_reason": "No Budget"}),
         )
         .await);
-    assert_eq!(lost["lost_reason"], "no budget", "the listed spelling is kept");
+    assert_eq!(
+        lost["lost_reason"], "no budget",
+        "the listed spelling is kept"
+    );
     assert_eq!(lost["weighted_minor"], 0);
 
     // Every change is in the history with its actor, and in the audit trail.
@@ -244,7 +280,12 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| (h["from_stage"].as_str().unwrap_or("-"), h["to_stage"].as_str().unwrap()))
+        .map(|h| {
+            (
+                h["from_stage"].as_str().unwrap_or("-"),
+                h["to_stage"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         stages,
@@ -264,7 +305,9 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
 
 async fn touchpoints_put_partners_on_the_deal_and_stay_their_own(app: TestApp) {
     let w = app.world().await;
-    let gamma = app.partner("Gamma Services", "gamma.example", &w.program).await;
+    let gamma = app
+        .partner("Gamma Services", "gamma.example", &w.program)
+        .await;
     let (_, gamma_token) = app
         .user_with_token("rep@gamma.example", "partner_rep", Some(&gamma))
         .await;
@@ -295,7 +338,11 @@ async fn touchpoints_put_partners_on_the_deal_and_stay_their_own(app: TestApp) {
     // Partner A logs its own; naming another partner is refused.
     created(
         &app.http
-            .post(&opp(&oid, "touchpoints"), &w.a.rep_token, &json!({"kind": "demo"}))
+            .post(
+                &opp(&oid, "touchpoints"),
+                &w.a.rep_token,
+                &json!({"kind": "demo"}),
+            )
             .await,
     );
     let other = app
@@ -308,19 +355,20 @@ async fn touchpoints_put_partners_on_the_deal_and_stay_their_own(app: TestApp) {
         .await;
     assert_eq!(invalid(&other), ["partner_id:own_partner"]);
     // Each partner sees its own touchpoints only; the vendor sees both.
-    let kinds = |v: Value| -> Vec<String> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|t| s(t, "kind"))
-            .collect()
-    };
+    let kinds =
+        |v: Value| -> Vec<String> { v.as_array().unwrap().iter().map(|t| s(t, "kind")).collect() };
     assert_eq!(
-        kinds(ok(&app.http.get(&opp(&oid, "touchpoints"), &gamma_token).await)),
+        kinds(ok(&app
+            .http
+            .get(&opp(&oid, "touchpoints"), &gamma_token)
+            .await)),
         ["technical_validation"]
     );
     assert_eq!(
-        kinds(ok(&app.http.get(&opp(&oid, "touchpoints"), &w.a.rep_token).await)),
+        kinds(ok(&app
+            .http
+            .get(&opp(&oid, "touchpoints"), &w.a.rep_token)
+            .await)),
         ["demo"]
     );
     assert_eq!(
@@ -333,9 +381,16 @@ async fn touchpoints_put_partners_on_the_deal_and_stay_their_own(app: TestApp) {
     // Gamma sees the deal but may not work it: it did not bring it.
     let gamma_move = app
         .http
-        .post(&opp(&oid, "stage"), &gamma_token, &json!({"stage": "handoff"}))
+        .post(
+            &opp(&oid, "stage"),
+            &gamma_token,
+            &json!({"stage": "handoff"}),
+        )
         .await;
-    assert_eq!(rule(&gamma_move, StatusCode::FORBIDDEN), "role.work_opportunity");
+    assert_eq!(
+        rule(&gamma_move, StatusCode::FORBIDDEN),
+        "role.work_opportunity"
+    );
     // A partner of another program cannot be put on the deal.
     let b = app
         .http
@@ -369,7 +424,12 @@ async fn touchpoints_put_partners_on_the_deal_and_stay_their_own(app: TestApp) {
 
 async fn the_rate_of_the_close_date_is_kept(app: TestApp) {
     let w = app.world().await;
-    let o = new_opp(&app, &w, json!({"source": "direct", "currency": "EUR", "amount_minor": 1_000_00})).await;
+    let o = new_opp(
+        &app,
+        &w,
+        json!({"source": "direct", "currency": "EUR", "amount_minor": 1_000_00}),
+    )
+    .await;
     let oid = s(&o, "id");
     let close = json!({"outcome": "won", "close_on": "2026-06-15"});
     let no_rate = app.http.post(&opp(&oid, "close"), &w.sales, &close).await;
@@ -381,19 +441,28 @@ async fn the_rate_of_the_close_date_is_kept(app: TestApp) {
         .send(
             hyper::Method::POST,
             "/api/v1/fx-rates/import",
-            &[("authorization", &format!("Bearer {}", w.finance)), ("content-type", "text/csv")],
+            &[
+                ("authorization", &format!("Bearer {}", w.finance)),
+                ("content-type", "text/csv"),
+            ],
             "from,to,effective_on,rate\nEUR,USD,2026-06-01,1.10\nEUR,USD,2026-07-01,abc\n".into(),
         )
         .await;
     assert_eq!(invalid(&bad), ["rows[2].rate:decimal_rate"]);
-    assert_eq!(ok(&app.http.get("/api/v1/fx-rates", &w.admin).await), json!([]));
+    assert_eq!(
+        ok(&app.http.get("/api/v1/fx-rates", &w.admin).await),
+        json!([])
+    );
     let import = |token: String, body: &'static str| {
         let http = &app.http;
         async move {
             http.send(
                 hyper::Method::POST,
                 "/api/v1/fx-rates/import",
-                &[("authorization", &format!("Bearer {token}")), ("content-type", "text/csv")],
+                &[
+                    ("authorization", &format!("Bearer {token}")),
+                    ("content-type", "text/csv"),
+                ],
                 body.into(),
             )
             .await
@@ -407,7 +476,10 @@ async fn the_rate_of_the_close_date_is_kept(app: TestApp) {
     let won = ok(&app.http.post(&opp(&oid, "close"), &w.sales, &close).await);
     assert_eq!(won["rate_at_close"]["rate_e8"], 110_000_000);
     assert_eq!(won["rate_at_close"]["effective_on"], "2026-06-01");
-    assert_eq!(won["amount_at_close"], json!({"amount_minor": 1_100_00, "currency": "USD"}));
+    assert_eq!(
+        won["amount_at_close"],
+        json!({"amount_minor": 1_100_00, "currency": "USD"})
+    );
     // A later correction of the table does not change the closed deal.
     ok(&app
         .http
@@ -422,7 +494,10 @@ async fn the_rate_of_the_close_date_is_kept(app: TestApp) {
     let rates = ok(&app.http.get("/api/v1/fx-rates", &w.admin).await);
     assert_eq!(rates[0]["effective_on"], "2026-07-01", "newest first");
     assert_eq!(rates[1]["rate"], "1.5");
-    assert_eq!(ok(&app.http.get("/api/v1/fx-rates", &w.a.rep_token).await), json!([]));
+    assert_eq!(
+        ok(&app.http.get("/api/v1/fx-rates", &w.a.rep_token).await),
+        json!([])
+    );
 }
 
 async fn board_forecast_and_filters(app: TestApp) {
@@ -436,7 +511,8 @@ async fn board_forecast_and_filters(app: TestApp) {
         )
         .await);
     let a = w.a.partner.id.to_string();
-    let direct = json!({"source": "direct", "expected_close_on": "2027-01-20", "amount_minor": 100_00});
+    let direct =
+        json!({"source": "direct", "expected_close_on": "2027-01-20", "amount_minor": 100_00});
     new_opp(&app, &w, direct).await;
     let handoff = new_opp(
         &app,
@@ -453,7 +529,10 @@ async fn board_forecast_and_filters(app: TestApp) {
     )
     .await;
     let q = format!("?program_id={}", w.program.id);
-    let board = ok(&app.http.get(&format!("/api/v1/pipeline/board{q}"), &w.channel).await);
+    let board = ok(&app
+        .http
+        .get(&format!("/api/v1/pipeline/board{q}"), &w.channel)
+        .await);
     assert_eq!(board["currency"], "USD");
     let cols = board["columns"].as_array().unwrap();
     let col = |key: &str| cols.iter().find(|c| c["stage"] == key).unwrap().clone();
@@ -462,7 +541,11 @@ async fn board_forecast_and_filters(app: TestApp) {
     // 200.00 EUR at 1.1 = 220.00 USD, plus 300.00 USD.
     assert_eq!(col("handoff")["totals"]["amount"]["amount_minor"], 520_00);
     assert_eq!(col("handoff")["totals"]["weighted"]["amount_minor"], 364_00);
-    assert_eq!(col("handoff")["cards"][0]["id"], handoff["id"], "soonest close first");
+    assert_eq!(
+        col("handoff")["cards"][0]["id"],
+        handoff["id"],
+        "soonest close first"
+    );
     assert_eq!(col("target_account")["totals"]["count"], 1);
     assert_eq!(col("won")["totals"]["count"], 0);
     // The partner's board shows what it is on.
@@ -474,30 +557,75 @@ async fn board_forecast_and_filters(app: TestApp) {
         .map(|c| c["totals"]["count"].as_i64().unwrap())
         .sum();
     assert_eq!(pcount, 2);
-    let forecast = ok(&app.http.get(&format!("/api/v1/pipeline/forecast{q}"), &w.channel).await);
+    let forecast = ok(&app
+        .http
+        .get(&format!("/api/v1/pipeline/forecast{q}"), &w.channel)
+        .await);
     let months: Vec<(String, i64)> = forecast["months"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (s(m, "month"), m["totals"]["weighted"]["amount_minor"].as_i64().unwrap()))
+        .map(|m| {
+            (
+                s(m, "month"),
+                m["totals"]["weighted"]["amount_minor"].as_i64().unwrap(),
+            )
+        })
         .collect();
     // January: 5% of 100.00 + 70% of 220.00; February: 70% of 300.00.
-    assert_eq!(months, [("2027-01".to_owned(), 159_00), ("2027-02".to_owned(), 210_00)]);
+    assert_eq!(
+        months,
+        [
+            ("2027-01".to_owned(), 159_00),
+            ("2027-02".to_owned(), 210_00)
+        ]
+    );
     // Filters.
     let count = |path: String, token: String| {
         let http = &app.http;
-        async move { ok(&http.get(&path, &token).await)["items"].as_array().unwrap().len() }
+        async move {
+            ok(&http.get(&path, &token).await)["items"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
     };
-    assert_eq!(count(format!("{OPPS}?route=cloud_marketplace"), w.channel.clone()).await, 1);
-    assert_eq!(count(format!("{OPPS}?source=direct"), w.channel.clone()).await, 1);
-    assert_eq!(count(format!("{OPPS}?close_month=2027-01"), w.channel.clone()).await, 2);
-    assert_eq!(count(format!("{OPPS}?stage=handoff&partner_id={a}"), w.channel.clone()).await, 2);
-    assert_eq!(count(format!("{OPPS}?q=globex&sort=-amount_minor"), w.channel.clone()).await, 3);
+    assert_eq!(
+        count(format!("{OPPS}?route=cloud_marketplace"), w.channel.clone()).await,
+        1
+    );
+    assert_eq!(
+        count(format!("{OPPS}?source=direct"), w.channel.clone()).await,
+        1
+    );
+    assert_eq!(
+        count(format!("{OPPS}?close_month=2027-01"), w.channel.clone()).await,
+        2
+    );
+    assert_eq!(
+        count(
+            format!("{OPPS}?stage=handoff&partner_id={a}"),
+            w.channel.clone()
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            format!("{OPPS}?q=globex&sort=-amount_minor"),
+            w.channel.clone()
+        )
+        .await,
+        3
+    );
     assert_eq!(count(OPPS.to_owned(), w.a.rep_token.clone()).await, 2);
     assert_eq!(count(OPPS.to_owned(), w.b.rep_token.clone()).await, 0);
     let bad = app
         .http
-        .get(&format!("{OPPS}?close_month=2027-13&route=barter"), &w.channel)
+        .get(
+            &format!("{OPPS}?close_month=2027-13&route=barter"),
+            &w.channel,
+        )
         .await;
     assert_eq!(invalid(&bad), ["route:one_of", "close_month:month"]);
     // With two programs, the vendor's board must name one.
@@ -507,15 +635,42 @@ async fn board_forecast_and_filters(app: TestApp) {
     // closes and reopens exactly (compared with the rows listed).
     let hid = s(&handoff, "id");
     let path = |what: &str| format!("{OPPS}/{hid}{what}");
-    ok(&app.http.post(&path("/stage"), &w.channel, &json!({"stage": "commercial_offer"})).await);
-    ok(&app.http.patch(&path(""), &w.channel, &json!({"amount_minor": 250_00, "currency": "USD"})).await);
+    ok(&app
+        .http
+        .post(
+            &path("/stage"),
+            &w.channel,
+            &json!({"stage": "commercial_offer"}),
+        )
+        .await);
+    ok(&app
+        .http
+        .patch(
+            &path(""),
+            &w.channel,
+            &json!({"amount_minor": 250_00, "currency": "USD"}),
+        )
+        .await);
     let lost = json!({"outcome": "lost", "close_on": "2026-06-01", "lost_reason": "timing"});
     ok(&app.http.post(&path("/close"), &w.channel, &lost).await);
     let back = json!({"stage": "handoff", "reason": "the customer came back"});
     ok(&app.http.post(&path("/reopen"), &w.channel, &back).await);
-    ok(&app.http.post(&path("/close"), &w.channel, &json!({"outcome": "won", "close_on": "2026-07-01"})).await);
-    let board = ok(&app.http.get(&format!("/api/v1/pipeline/board{q}"), &w.channel).await);
-    let listed = ok(&app.http.get(&format!("{OPPS}{q}&limit=200"), &w.channel).await);
+    ok(&app
+        .http
+        .post(
+            &path("/close"),
+            &w.channel,
+            &json!({"outcome": "won", "close_on": "2026-07-01"}),
+        )
+        .await);
+    let board = ok(&app
+        .http
+        .get(&format!("/api/v1/pipeline/board{q}"), &w.channel)
+        .await);
+    let listed = ok(&app
+        .http
+        .get(&format!("{OPPS}{q}&limit=200"), &w.channel)
+        .await);
     let mut expected: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
     for o in listed["items"].as_array().unwrap() {
         let e = expected
@@ -553,16 +708,18 @@ async fn board_forecast_and_filters(app: TestApp) {
 
 async fn bad_input_is_named(app: TestApp) {
     let w = app.world().await;
-    let r = app.http.post(OPPS, &w.channel, &json!({"stage": "won"})).await;
-    assert_eq!(
-        invalid(&r),
-        [
-            "program_id:required",
-        ]
-    );
     let r = app
         .http
-        .post(OPPS, &w.channel, &json!({"program_id": w.program.id.to_string(), "stage": "won", "amount_minor": -1}))
+        .post(OPPS, &w.channel, &json!({"stage": "won"}))
+        .await;
+    assert_eq!(invalid(&r), ["program_id:required",]);
+    let r = app
+        .http
+        .post(
+            OPPS,
+            &w.channel,
+            &json!({"program_id": w.program.id.to_string(), "stage": "won", "amount_minor": -1}),
+        )
         .await;
     assert_eq!(
         invalid(&r),
@@ -587,31 +744,58 @@ async fn bad_input_is_named(app: TestApp) {
                     "vendor_owner_id": w.a.rep.id.to_string()}),
         )
         .await;
-    assert_eq!(invalid(&r), ["vendor_owner_id:not_found", "partner_owner_id:not_found"]);
+    assert_eq!(
+        invalid(&r),
+        ["vendor_owner_id:not_found", "partner_owner_id:not_found"]
+    );
     let by_partner = app
         .http
         .post(OPPS, &w.a.admin_token, &json!({"title": "x"}))
         .await;
-    assert_eq!(rule(&by_partner, StatusCode::FORBIDDEN), "role.work_pipeline");
-    let o = new_opp(&app, &w, json!({"source": "direct", "vendor_owner_id": w.sales_user.id.to_string()})).await;
+    assert_eq!(
+        rule(&by_partner, StatusCode::FORBIDDEN),
+        "role.work_pipeline"
+    );
+    let o = new_opp(
+        &app,
+        &w,
+        json!({"source": "direct", "vendor_owner_id": w.sales_user.id.to_string()}),
+    )
+    .await;
     let oid = s(&o, "id");
     let patched = ok(&app
         .http
-        .patch(&opp(&oid, ""), &w.sales, &json!({"amount_minor": 20_000_00, "next_step": "Send the order form"}))
+        .patch(
+            &opp(&oid, ""),
+            &w.sales,
+            &json!({"amount_minor": 20_000_00, "next_step": "Send the order form"}),
+        )
         .await);
     assert_eq!(patched["amount"]["amount_minor"], 20_000_00);
     assert_eq!(patched["weighted_minor"], 1_000_00);
     assert_eq!(patched["vendor_owner_id"], w.sales_user.id.to_string());
     let bad_patch = app
         .http
-        .patch(&opp(&oid, ""), &w.sales, &json!({"expected_close_on": "soon", "route": "barter"}))
+        .patch(
+            &opp(&oid, ""),
+            &w.sales,
+            &json!({"expected_close_on": "soon", "route": "barter"}),
+        )
         .await;
-    assert_eq!(invalid(&bad_patch), ["expected_close_on:date", "route:one_of"]);
+    assert_eq!(
+        invalid(&bad_patch),
+        ["expected_close_on:date", "route:one_of"]
+    );
     let unknown = app
         .http
         .patch(&opp(&oid, ""), &w.sales, &json!({"stage": "handoff"}))
         .await;
-    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown.text());
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.text()
+    );
 }
 
 /// Closing the registration closes its opportunity too (linked both ways): lost, with the
@@ -644,7 +828,10 @@ async fn closing_the_registration_closes_the_opportunity(app: TestApp) {
             &json!({"outcome": "won"}),
         )
         .await);
-    let o2 = ok(&app.http.get(&opp(&s(&reg2, "opportunity_id"), ""), &w.a.rep_token).await);
+    let o2 = ok(&app
+        .http
+        .get(&opp(&s(&reg2, "opportunity_id"), ""), &w.a.rep_token)
+        .await);
     assert_eq!(o2["stage"], "won");
     assert_eq!(o2["amount_at_close"]["amount_minor"], 5_000_00);
 }
