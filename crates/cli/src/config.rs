@@ -1,6 +1,7 @@
 //! Settings, layered: built-in defaults, then a TOML file, then `PARTNEROPS_*` environment
 //! variables, then command-line flags (clap reads the variables and flags together, flags
-//! winning). The database URL may hold a password, so it is never printed whole.
+//! winning). The database URL may hold a password, so it is never printed whole; the SMTP
+//! password is never printed at all.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -8,6 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use partnerops_core::client_addr::TrustedProxies;
+use partnerops_store::notification::mail::{NotifySettings, SmtpPassword, SmtpSettings, TlsMode};
 use serde::Deserialize;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -27,6 +29,98 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<String>>,
     pub secure_cookies: Option<bool>,
     pub log: Option<String>,
+    /// Where notification e-mails go; without `host`, e-mails are recorded as skipped.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// The `[smtp]` section, and the `PARTNEROPS_SMTP_*` variables laid over it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: Option<String>,
+    /// Default: 25 without TLS, 587 with STARTTLS, 465 with TLS.
+    pub port: Option<u16>,
+    /// `none`, `starttls` (default) or `tls`.
+    pub tls: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<SmtpPassword>,
+    /// The From address: `partnerops <prm@vendor.example>`.
+    pub sender: Option<String>,
+    /// The address people reach partnerops at, for links in e-mails (default: `http://`
+    /// and the listen address).
+    pub public_url: Option<String>,
+}
+
+impl SmtpConfig {
+    /// `file` with every `PARTNEROPS_SMTP_<KEY>` that `var` finds laid over it.
+    pub fn with_env(
+        file: Option<&SmtpConfig>,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<SmtpConfig> {
+        let env = |key: &str| var(&format!("PARTNEROPS_SMTP_{key}")).filter(|v| !v.is_empty());
+        let port = match env("PORT") {
+            Some(raw) => Some(raw.trim().parse::<u16>().with_context(|| {
+                format!("PARTNEROPS_SMTP_PORT must be a port number (got {raw})")
+            })?),
+            None => file.and_then(|f| f.port),
+        };
+        let text = |key: &str, from_file: Option<&String>| env(key).or_else(|| from_file.cloned());
+        Ok(SmtpConfig {
+            host: text("HOST", file.and_then(|f| f.host.as_ref())),
+            port,
+            tls: text("TLS", file.and_then(|f| f.tls.as_ref())),
+            username: text("USERNAME", file.and_then(|f| f.username.as_ref())),
+            password: env("PASSWORD")
+                .map(SmtpPassword::new)
+                .or_else(|| file.and_then(|f| f.password.clone())),
+            sender: text("SENDER", file.and_then(|f| f.sender.as_ref())),
+            public_url: text("PUBLIC_URL", file.and_then(|f| f.public_url.as_ref())),
+        })
+    }
+
+    /// The notification settings: SMTP when a host is set, and the public address.
+    pub fn resolve(&self, addr: SocketAddr) -> Result<NotifySettings> {
+        let public_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("smtp.public_url must start with http:// or https:// (got {public_url})");
+        }
+        let Some(host) = self.host.clone().filter(|h| !h.trim().is_empty()) else {
+            return Ok(NotifySettings {
+                public_url,
+                smtp: None,
+            });
+        };
+        let tls = match self.tls.as_deref() {
+            None => TlsMode::StartTls,
+            Some(raw) => TlsMode::parse(raw).with_context(|| {
+                format!("smtp.tls must be one of {} (got {raw})", TlsMode::NAMES)
+            })?,
+        };
+        let port = self.port.unwrap_or(match tls {
+            TlsMode::None => 25,
+            TlsMode::StartTls => 587,
+            TlsMode::Tls => 465,
+        });
+        let Some(sender) = self.sender.clone() else {
+            bail!("smtp.sender is required when smtp.host is set (the From address of e-mails)");
+        };
+        let smtp = SmtpSettings {
+            host,
+            port,
+            tls,
+            username: self.username.clone(),
+            password: self.password.clone(),
+            sender,
+        };
+        smtp.check().map_err(|e| anyhow::anyhow!(e))?;
+        Ok(NotifySettings {
+            public_url,
+            smtp: Some(smtp),
+        })
+    }
 }
 
 impl FileConfig {
@@ -115,6 +209,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     pub secure_cookies: bool,
     pub log: String,
+    /// Notification e-mail: the SMTP server (if any) and the public address for links.
+    pub notify: NotifySettings,
 }
 
 impl Settings {
@@ -123,6 +219,16 @@ impl Settings {
         file: &FileConfig,
         overrides: &Overrides<'_>,
         default_db: &str,
+    ) -> Result<Settings> {
+        Settings::resolve_with_env(file, overrides, default_db, |k| std::env::var(k).ok())
+    }
+
+    /// [`Settings::resolve`] reading environment variables through `var`.
+    pub fn resolve_with_env(
+        file: &FileConfig,
+        overrides: &Overrides<'_>,
+        default_db: &str,
+        var: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings> {
         let db = overrides
             .database_url
@@ -148,7 +254,9 @@ impl Settings {
         let trusted_proxies =
             TrustedProxies::parse("trusted_proxies", proxies.iter().map(String::as_str))
                 .map_err(|e| anyhow::anyhow!("--trusted-proxies: {}", e.message))?;
+        let notify = SmtpConfig::with_env(file.smtp.as_ref(), var)?.resolve(addr)?;
         Ok(Settings {
+            notify,
             database_url: DatabaseUrl::parse(db)?,
             addr,
             metrics_addr,
@@ -275,6 +383,76 @@ mod tests {
         };
         let err = Settings::resolve(&file, &flags, DEFAULT_DATABASE_URL).unwrap_err();
         assert!(err.to_string().contains("10.0.0.0/99"), "{err}");
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn smtp_comes_from_the_file_and_the_environment_and_its_password_is_never_shown() {
+        let file: FileConfig = toml::from_str(
+            "[smtp]\nhost = 'smtp.vendor.example'\nusername = 'prm'\npassword = 'file-s3cret'\nsender = 'partnerops <prm@vendor.example>'\npublic_url = 'https://prm.vendor.example'",
+        )
+        .unwrap();
+        let s =
+            Settings::resolve_with_env(&file, &Overrides::default(), DEFAULT_DATABASE_URL, no_env)
+                .unwrap();
+        let smtp = s.notify.smtp.as_ref().unwrap();
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port, smtp.tls),
+            ("smtp.vendor.example", 587, TlsMode::StartTls)
+        );
+        assert_eq!(s.notify.public_url, "https://prm.vendor.example");
+        let shown = format!("{s:?} {file:?}");
+        assert!(!shown.contains("file-s3cret"), "{shown}");
+
+        let env = |k: &str| match k {
+            "PARTNEROPS_SMTP_PORT" => Some("2525".to_owned()),
+            "PARTNEROPS_SMTP_TLS" => Some("none".to_owned()),
+            "PARTNEROPS_SMTP_PASSWORD" => Some("env-s3cret".to_owned()),
+            _ => None,
+        };
+        let s = Settings::resolve_with_env(&file, &Overrides::default(), DEFAULT_DATABASE_URL, env)
+            .unwrap();
+        let smtp = s.notify.smtp.as_ref().unwrap();
+        assert_eq!((smtp.port, smtp.tls), (2525, TlsMode::None));
+        assert!(!format!("{s:?}").contains("env-s3cret"));
+    }
+
+    #[test]
+    fn without_a_host_there_is_no_smtp_and_links_use_the_listen_address() {
+        let s = Settings::resolve_with_env(
+            &FileConfig::default(),
+            &Overrides::default(),
+            DEFAULT_DATABASE_URL,
+            no_env,
+        )
+        .unwrap();
+        assert!(s.notify.smtp.is_none());
+        assert_eq!(s.notify.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bad_smtp_settings_name_the_key() {
+        let resolve = |toml_text: &str, env: &dyn Fn(&str) -> Option<String>| {
+            let file: FileConfig = toml::from_str(toml_text).unwrap();
+            Settings::resolve_with_env(&file, &Overrides::default(), DEFAULT_DATABASE_URL, env)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(resolve("[smtp]\nhost = 'h'", &no_env).contains("smtp.sender"));
+        assert!(
+            resolve(
+                "[smtp]\nhost = 'h'\nsender = 'x@y.example'\ntls = 'ssl'",
+                &no_env
+            )
+            .contains("smtp.tls")
+        );
+        assert!(resolve("[smtp]\npublic_url = 'prm.example'", &no_env).contains("smtp.public_url"));
+        let bad_port = |k: &str| (k == "PARTNEROPS_SMTP_PORT").then(|| "many".to_owned());
+        assert!(resolve("", &bad_port).contains("PARTNEROPS_SMTP_PORT"));
+        assert!(toml::from_str::<FileConfig>("[smtp]\nhots = 'h'").is_err());
     }
 
     #[test]

@@ -97,7 +97,7 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Scheduled work (expiry, follow-up SLA, conflict escalation).
+    /// Scheduled work (expiry, follow-up SLA, conflict escalation, notifications and e-mail).
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
@@ -561,11 +561,12 @@ async fn open_quietly(file: &FileConfig, db: &Db) -> Result<Store> {
     open(&settings).await
 }
 
-/// Connects and migrates.
+/// Connects and migrates; notifications use the configured SMTP server and public address.
 async fn open(settings: &Settings) -> Result<Store> {
-    Store::open(settings.database_url.expose())
+    let store = Store::open(settings.database_url.expose())
         .await
-        .with_context(|| format!("opening database {}", settings.database_url))
+        .with_context(|| format!("opening database {}", settings.database_url))?;
+    Ok(store.with_notify(settings.notify.clone()))
 }
 
 async fn serve(store: Store, settings: &Settings) -> Result<()> {

@@ -14,15 +14,17 @@
 //! - [`account`], [`partner`], [`user`]: the foundation records every capability refers to;
 //! - [`program`] (with [`program::tier`]): programs and their tier ladders;
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
-//!   [`policy`], [`pipeline`].
+//!   [`policy`], [`pipeline`], [`business_plan`], [`notification`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
 //! those root paths are the ones other crates use; they stay when files move inside the core.
 
 pub mod account;
+pub mod business_plan;
 pub mod kernel;
 pub mod lifecycle;
+pub mod notification;
 pub mod partner;
 pub mod partnership;
 pub mod pipeline;

@@ -13,6 +13,9 @@
 //! Past events go through the same API with the store's clock set to when they happened
 //! (deals registered, won and lost in earlier years; the council's meeting).
 //!
+//! Last, the notify job turns the live deals' decisions into notifications for the demo
+//! users (their e-mails are recorded as skipped, never sent).
+//!
 //! One exception (module `history`): a partner's joining profile and its past tier moves.
 //! The store records them only as they happen (an approved application keeps the profile,
 //! the daily tiering job writes a tier move), so a program with years of history is written
@@ -42,6 +45,7 @@ use partnerops_core::registration::record::{
 use partnerops_core::registration::review::{DistinctInput, MergeInput};
 use partnerops_core::scope::Scope;
 use partnerops_core::user::{NewUserInput, Role};
+use partnerops_store::notification::mail::NotifySettings;
 use partnerops_store::program::ProgramFilter;
 use partnerops_store::{Actor, Archived, Store, StoreError};
 use tokio::task::JoinSet;
@@ -213,6 +217,12 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: advisory council and application queue created"
     );
+    let notified = notify_quietly(store).await?;
+    tracing::info!(
+        notifications = notified,
+        elapsed_ms = ms(started),
+        "seed: notifications of the live deals written"
+    );
     Ok(SeedReport {
         programs: programs.len(),
         partners: plan.partners.len(),
@@ -224,6 +234,19 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         fx_rates,
         logins: plan.logins(),
     })
+}
+
+/// Turns what the seed just did (decisions on the live deals, duplicate reviews' conflict
+/// cases) into notifications, so the demo users' notification pages show something. The
+/// back-dated history is too old to announce (`core::notification::timing::STALE_AFTER`).
+/// Their e-mails are recorded as skipped even when SMTP is configured: the demo's
+/// addresses are made up, and nobody should receive them.
+async fn notify_quietly(store: &Store) -> Result<usize, StoreError> {
+    let quiet = store.clone().with_notify(NotifySettings {
+        smtp: None,
+        ..store.notify_settings().clone()
+    });
+    Ok(quiet.notify().await?.notifications)
 }
 
 /// What creating the plan's partners made: their ids, the active ones that register deals,

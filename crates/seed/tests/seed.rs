@@ -14,7 +14,7 @@ use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::partner::{Partner, PartnerType};
 use partnerops_core::scope::Scope;
 use partnerops_core::user::Role;
-use partnerops_seed::{DEMO_PASSWORD, SeedSpec, demo_logins, is_seeded, seed};
+use partnerops_seed::{DEMO_PASSWORD, DemoLogin, SeedSpec, demo_logins, is_seeded, seed};
 use partnerops_store::account::AccountFilter;
 use partnerops_store::lifecycle::application::ApplicationFilter;
 use partnerops_store::partner::PartnerFilter;
@@ -292,6 +292,31 @@ async fn the_report_matches_the_store_and_covers_every_type_and_tier() {
     assert!(in_reseller > ps.len() / 2, "{in_reseller}");
 }
 
+/// Each login has notifications to show, none of them e-mailed.
+async fn have_notifications(store: &Store, logins: &[&DemoLogin]) {
+    for login in logins {
+        let principal = store
+            .login(&login.email, &login.password, "test")
+            .await
+            .unwrap();
+        let inbox = store
+            .notifications(&principal, false, &page(&["created_at"], None))
+            .await
+            .unwrap();
+        assert!(
+            !inbox.items.is_empty(),
+            "{} has no notifications",
+            login.email
+        );
+        let mails = store.email_deliveries(&principal.user_id).await.unwrap();
+        assert!(
+            mails.iter().all(|m| m.status == "skipped"),
+            "{}: {mails:?}",
+            login.email
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_demo_logins_can_sign_in() {
     let db = TempDb::new().await;
@@ -360,6 +385,8 @@ async fn the_full_demo_program_seeds() {
         (3, 60, 5000)
     );
     assert_eq!(report.logins.len(), 4);
+    // Every demo login, staff too, finds notifications on first start.
+    have_notifications(&db.store, &report.logins.iter().collect::<Vec<_>>()).await;
 
     // The reseller program's history teaches its fit model. As of a fixed day (the labels
     // depend on it: a partner's first year must be over, or it must have climbed).

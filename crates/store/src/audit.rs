@@ -115,6 +115,10 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Opportunity => "opportunities",
         EntityKind::Touchpoint => "touchpoints",
         EntityKind::FxRate => "fx_rates",
+        EntityKind::RoomNote => "room_notes",
+        EntityKind::RoomTask => "room_tasks",
+        EntityKind::BusinessPlan => "business_plans",
+        EntityKind::Notification => "notifications",
     }
 }
 

@@ -23,11 +23,13 @@ pub mod jobs;
 // Foundation records.
 pub mod account;
 pub mod auth;
+pub mod business_plan;
 pub mod partner;
 pub mod user;
 
 // Capabilities, one folder each, named as in `partnerops-core`.
 pub mod lifecycle;
+pub mod notification;
 pub mod partnership;
 pub mod pipeline;
 pub mod policy;
@@ -49,11 +51,13 @@ pub use error::{Result, StoreError};
 /// instant (`--as-of`) and tests need not wait.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
-/// The store: a pool on one backend and a clock.
+/// The store: a pool on one backend, a clock, and where notifications go (the SMTP server
+/// and the public address their links use).
 #[derive(Clone)]
 pub struct Store {
     db: Db,
     clock: Clock,
+    notify: Arc<notification::mail::NotifySettings>,
 }
 
 impl std::fmt::Debug for Store {
@@ -88,12 +92,25 @@ impl Store {
         Ok(Store {
             db,
             clock: Arc::new(Utc::now),
+            notify: Arc::default(),
         })
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Store {
         self.clock = clock;
         self
+    }
+
+    /// Where notification e-mails go and which address their links use (default: no SMTP
+    /// server, so e-mails are recorded as skipped).
+    pub fn with_notify(mut self, settings: notification::mail::NotifySettings) -> Store {
+        self.notify = Arc::new(settings);
+        self
+    }
+
+    /// Where notification e-mails go and which address their links use.
+    pub fn notify_settings(&self) -> &notification::mail::NotifySettings {
+        &self.notify
     }
 
     /// The current time, to the microsecond: both databases keep microseconds, so a time

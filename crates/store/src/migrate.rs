@@ -65,6 +65,24 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_pipeline.sql"),
         postgres: include_str!("../migrations/postgres/0007_pipeline.sql"),
     },
+    Migration {
+        version: 8,
+        name: "notification",
+        sqlite: include_str!("../migrations/sqlite/0008_notification.sql"),
+        postgres: include_str!("../migrations/postgres/0008_notification.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "deal_rooms",
+        sqlite: include_str!("../migrations/sqlite/0009_deal_rooms.sql"),
+        postgres: include_str!("../migrations/postgres/0009_deal_rooms.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "business_plans",
+        sqlite: include_str!("../migrations/sqlite/0010_business_plans.sql"),
+        postgres: include_str!("../migrations/postgres/0010_business_plans.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

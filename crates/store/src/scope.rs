@@ -11,13 +11,15 @@ use crate::db::Sql;
 /// - its own partner row, and its own users;
 /// - the tiers of its own program (the ladder it climbs);
 /// - its own registrations, the engagement requests to it and the conflict cases it is in;
-/// - the application it joined through;
+/// - the application it joined through, and its own joint business plans;
 /// - no policies or drafts here (council members read shared drafts through `policies`);
 /// - the opportunities it is on (it brought the deal, or logged a touchpoint on it), and
 ///   its own touchpoints only (never another partner's influence on the same deal);
 /// - audit events about its own records;
 /// - no programs (they hold the vendor's targets), no accounts (the vendor's customers) and
-///   no currency rates.
+///   no currency rates;
+/// - no notifications here: each is its recipient's alone, and `store::notification` reads
+///   them by the caller's own user id, for staff as for partners.
 pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str) {
     let Scope::Partner(partner) = scope else {
         return;
@@ -42,6 +44,7 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Engagement
         | EntityKind::Conflict
         | EntityKind::Charter
+        | EntityKind::BusinessPlan
         | EntityKind::Application => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
@@ -57,14 +60,19 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
+        // Room notes and tasks are read through their room (`pipeline::room`), which checks
+        // membership; their audit trails are the vendor's.
         EntityKind::Program
         | EntityKind::FxRate
+        | EntityKind::RoomNote
+        | EntityKind::RoomTask
         | EntityKind::Account
         | EntityKind::ApiToken
         | EntityKind::DecisionTree
         | EntityKind::Policy
         | EntityKind::PolicyDraft
-        | EntityKind::Council => {
+        | EntityKind::Council
+        | EntityKind::Notification => {
             q.push(" AND 1 = 0");
         }
     }

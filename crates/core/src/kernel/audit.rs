@@ -30,6 +30,10 @@ text_enum!(
         Opportunity = "opportunity" / "Opportunity",
         Touchpoint = "touchpoint" / "Touchpoint",
         FxRate = "fx_rate" / "Currency rate",
+        RoomNote = "room_note" / "Deal room note",
+        RoomTask = "room_task" / "Deal room task",
+        BusinessPlan = "business_plan" / "Joint business plan",
+        Notification = "notification" / "Notification",
     }
 );
 

@@ -117,6 +117,18 @@ entity_id!(/// One recorded stage change of an opportunity.
     StageChangeId, "stc");
 entity_id!(/// A partner's recorded influence on an opportunity.
     TouchpointId, "tpt");
+entity_id!(/// A note in an opportunity's deal room.
+    RoomNoteId, "rnt");
+entity_id!(/// A task in an opportunity's deal room.
+    RoomTaskId, "rtk");
+entity_id!(/// A joint business plan of a partner for a period.
+    BusinessPlanId, "jbp");
+entity_id!(/// A recorded review of a joint business plan.
+    PlanReviewId, "jbr");
+entity_id!(/// A notification to one user.
+    NotificationId, "ntf");
+entity_id!(/// An e-mail to send (one notification's, or one user's daily digest).
+    EmailDeliveryId, "eml");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

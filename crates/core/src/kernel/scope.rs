@@ -99,6 +99,11 @@ pub enum Action<'a> {
     WorkOpportunity(&'a PartnerId),
     /// Edit or import the dated currency-rate table (admins, channel managers, finance).
     WriteFxRates,
+    /// Draft, amend or review this partner's joint business plan (both sides write it).
+    WritePlan(&'a PartnerId),
+    /// Sign this partner's business plan: channel staff for the vendor, the partner's admin
+    /// for the partner.
+    SignPlan(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -135,8 +140,13 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         ) => who.partner_id() == Some(*p),
         (
             PartnerAdmin,
-            Action::EditPartnerProfile(p) | Action::WriteCharter(p) | Action::SignCharter(p),
+            Action::EditPartnerProfile(p)
+            | Action::WriteCharter(p)
+            | Action::SignCharter(p)
+            | Action::WritePlan(p)
+            | Action::SignPlan(p),
         ) => who.partner_id() == Some(*p),
+        (PartnerRep, Action::WritePlan(p)) => who.partner_id() == Some(*p),
         (PartnerAdmin, Action::WriteUser { role, partner }) => {
             role.is_partner_role() && partner.is_some() && who.partner_id() == *partner
         }
@@ -189,6 +199,11 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             "work this opportunity: only the partner that brought it, and vendor staff who sell",
         ),
         Action::WriteFxRates => ("role.write_fx_rates", "change the currency-rate table"),
+        Action::WritePlan(_) => ("role.write_plan", "edit this joint business plan"),
+        Action::SignPlan(_) => (
+            "role.sign_plan",
+            "sign joint business plans: the partner's admin signs for the partner",
+        ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",
             "answer engagement requests: only the partner holding the account can",
@@ -385,5 +400,25 @@ mod tests {
         assert!(authorize(&fin, &Action::WorkPipeline).is_err());
         assert!(authorize(&cm, &Action::WorkPipeline).is_ok());
         assert!(authorize(&cm, &Action::WriteFxRates).is_ok());
+    }
+
+    #[test]
+    fn plan_roles() {
+        let a = pid(1);
+        let b = pid(2);
+        let rep = who(Role::PartnerRep, Some(a.clone()));
+        let admin = who(Role::PartnerAdmin, Some(a.clone()));
+        let cm = who(Role::ChannelManager, None);
+        let sales = who(Role::DirectSales, None);
+        assert!(authorize(&rep, &Action::WritePlan(&a)).is_ok());
+        assert!(authorize(&rep, &Action::WritePlan(&b)).is_err());
+        assert_eq!(
+            authorize(&rep, &Action::SignPlan(&a)).unwrap_err().rule,
+            "role.sign_plan"
+        );
+        assert!(authorize(&admin, &Action::SignPlan(&a)).is_ok());
+        assert!(authorize(&admin, &Action::SignPlan(&b)).is_err());
+        assert!(authorize(&cm, &Action::SignPlan(&a)).is_ok());
+        assert!(authorize(&sales, &Action::WritePlan(&a)).is_err());
     }
 }

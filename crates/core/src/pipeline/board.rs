@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::Stage;
 use super::fx::Rates;
+use super::policy::{LOST, PipelinePolicy, WON};
 use super::record::Opportunity;
 use crate::kernel::ids::ProgramId;
-use super::policy::{LOST, PipelinePolicy, WON};
 use crate::kernel::money::{Currency, Money};
 
 /// Opportunities of one stage (or month) in one currency, summed by the store.
@@ -166,7 +166,12 @@ pub struct ForecastMonth {
 }
 
 /// The forecast per expected-close month (open opportunities), months in order.
-pub fn months(sums: &[Sum], rates: &Rates, report: Currency, today: NaiveDate) -> Vec<ForecastMonth> {
+pub fn months(
+    sums: &[Sum],
+    rates: &Rates,
+    report: Currency,
+    today: NaiveDate,
+) -> Vec<ForecastMonth> {
     let mut keys: Vec<&str> = sums.iter().map(|s| s.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();

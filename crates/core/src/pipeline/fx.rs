@@ -179,7 +179,9 @@ impl FxRateInput {
             inv.add(
                 &format!("{prefix}to"),
                 "different_currency",
-                format!("{prefix}to must differ from {prefix}from (a currency converts to itself at 1)"),
+                format!(
+                    "{prefix}to must differ from {prefix}from (a currency converts to itself at 1)"
+                ),
             );
         }
         inv.finish(|| {
@@ -238,7 +240,11 @@ pub fn parse_rates_csv(text: &str) -> Result<Vec<Rate>, Invalid> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                inv.add(&format!("rows[{}]", n + 1), "csv", format!("row {}: {e}", n + 1));
+                inv.add(
+                    &format!("rows[{}]", n + 1),
+                    "csv",
+                    format!("row {}: {e}", n + 1),
+                );
                 continue;
             }
         };
@@ -442,8 +448,10 @@ mod tests {
 
     #[test]
     fn csv_import_is_all_or_nothing_and_names_rows() {
-        let ok = parse_rates_csv("rate,from,to,effective_on\n1.085,EUR,USD,2026-01-01\n0.79,USD,GBP,2026-01-01\n")
-            .unwrap();
+        let ok = parse_rates_csv(
+            "rate,from,to,effective_on\n1.085,EUR,USD,2026-01-01\n0.79,USD,GBP,2026-01-01\n",
+        )
+        .unwrap();
         assert_eq!(ok.len(), 2);
         assert_eq!(ok[0].rate_e8, 108_500_000);
         assert_eq!(ok[1].to, c("GBP"));
@@ -464,8 +472,10 @@ mod tests {
                 ("rows[2].to", "different_currency"),
             ]
         );
-        let e = parse_rates_csv("from,to,effective_on,rate\nEUR,USD,2026-01-01,1.1\nEUR,USD,2026-01-01,1.2\n")
-            .unwrap_err();
+        let e = parse_rates_csv(
+            "from,to,effective_on,rate\nEUR,USD,2026-01-01,1.1\nEUR,USD,2026-01-01,1.2\n",
+        )
+        .unwrap_err();
         assert_eq!(e.errors[0].field, "rows[2].effective_on");
         assert_eq!(e.errors[0].rule, "unique");
         let e = parse_rates_csv("from,to,day,rate\n").unwrap_err();

@@ -14,6 +14,7 @@ pub mod forecast;
 pub mod fx;
 pub mod policy;
 pub mod record;
+pub mod room;
 pub mod rules;
 pub mod touchpoint;
 

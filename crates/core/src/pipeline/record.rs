@@ -9,8 +9,7 @@ use super::Stage;
 use super::fx::RateAtClose;
 use super::policy::PipelinePolicy;
 use crate::kernel::ids::{
-    AccountId, OpportunityId, PartnerId, ProgramId, RegistrationId, StageChangeId, UserId,
-    parse_id,
+    AccountId, OpportunityId, PartnerId, ProgramId, RegistrationId, StageChangeId, UserId, parse_id,
 };
 use crate::kernel::invalid::text;
 use crate::kernel::money::{Currency, Money};

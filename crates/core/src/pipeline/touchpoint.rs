@@ -65,16 +65,14 @@ impl TouchpointInput {
                 .map(str::to_owned)
         };
         let partner_id = match present(&self.partner_id) {
-            Some(raw) => inv.check(parse_id::<PartnerId>("partner_id", &raw)).map(Some),
+            Some(raw) => inv
+                .check(parse_id::<PartnerId>("partner_id", &raw))
+                .map(Some),
             None => Some(None),
         };
         let kind = match present(&self.kind) {
             Some(raw) => inv.check(TouchpointKind::parse("kind", &raw)),
-            None => inv.check(Err(FieldError::new(
-                "kind",
-                "required",
-                "kind is required",
-            ))),
+            None => inv.check(Err(FieldError::new("kind", "required", "kind is required"))),
         };
         let occurred_at = match present(&self.occurred_at) {
             None => Some(now),
@@ -169,7 +167,11 @@ mod tests {
             closed + Duration::seconds(1),
             Some(closed)
         ));
-        assert!(!is_late_when_logged(before, closed + Duration::days(9), None));
+        assert!(!is_late_when_logged(
+            before,
+            closed + Duration::days(9),
+            None
+        ));
     }
 
     #[test]
@@ -181,7 +183,10 @@ mod tests {
         }
         .parse(now)
         .unwrap();
-        assert_eq!((ok.kind, ok.occurred_at, ok.partner_id), (TouchpointKind::Demo, now, None));
+        assert_eq!(
+            (ok.kind, ok.occurred_at, ok.partner_id),
+            (TouchpointKind::Demo, now, None)
+        );
         let bad = TouchpointInput {
             partner_id: Some("acc_x".into()),
             kind: None,
@@ -211,7 +216,10 @@ mod tests {
         }
         .parse(now)
         .unwrap();
-        assert_eq!(at_now.occurred_at, now, "an offset is converted, and now is allowed");
+        assert_eq!(
+            at_now.occurred_at, now,
+            "an offset is converted, and now is allowed"
+        );
     }
 
     #[test]

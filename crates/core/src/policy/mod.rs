@@ -43,6 +43,9 @@ pub struct ProgramPolicy {
     /// the seed's.
     #[serde(default)]
     pub pipeline: PipelinePolicy,
+    /// Joint business plans: the drift threshold.
+    #[serde(default)]
+    pub business_plan: crate::business_plan::BusinessPlanPolicy,
 }
 
 /// One rung of the ladder.
@@ -380,6 +383,7 @@ impl ProgramPolicy {
             fit: FitPolicy::default(),
             onboarding: OnboardingPolicy::default(),
             pipeline: PipelinePolicy::default(),
+            business_plan: Default::default(),
         }
     }
 

@@ -36,6 +36,9 @@ pub(super) fn validate(policy: &ProgramPolicy) -> Result<(), Invalid> {
     if let Err(e) = policy.pipeline.validate() {
         inv.errors.extend(e.errors);
     }
+    if let Err(e) = policy.business_plan.validate() {
+        inv.errors.extend(e.errors);
+    }
     inv.finish(|| Some(()))
 }
 

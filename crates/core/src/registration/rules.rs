@@ -100,6 +100,27 @@ pub fn check_sla(f: &Facts, now: DateTime<Utc>, policy: &RegistrationPolicy) -> 
     })
 }
 
+/// How many days before the follow-up SLA is due the partner is warned.
+pub const SLA_WARNING_DAYS: i64 = 3;
+
+/// The follow-up due time to warn the partner about at `now`, if a warning is due: the SLA
+/// is due within [`SLA_WARNING_DAYS`] and not yet missed, and no warning was given for this
+/// due time (`warned_for`). A logged activity moves the due time, so each SLA period gets
+/// its own warning.
+pub fn sla_warning(
+    f: &Facts,
+    now: DateTime<Utc>,
+    policy: &RegistrationPolicy,
+    warned_for: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    if f.sla_missed_at.is_some() {
+        return None;
+    }
+    let due = sla_due(f, policy)?;
+    let in_window = now <= due && now >= due - Duration::days(SLA_WARNING_DAYS);
+    (in_window && warned_for != Some(due)).then_some(due)
+}
+
 /// Expiry, checked at `now`: an approved registration lapses at its expiry time.
 pub fn check_expiry(
     f: &Facts,
@@ -324,6 +345,45 @@ mod tests {
         let d = check_expiry(&f, day_91, &p).unwrap();
         assert_eq!(d.rule, "registration.expired");
         assert_eq!(d.policy_version, 1);
+    }
+
+    #[test]
+    fn sla_warning_from_3_days_before_once_per_due_time() {
+        let p = RegistrationPolicy::default();
+        let f = approved(t0());
+        let due = t0() + Duration::days(14);
+        let window = due - Duration::days(SLA_WARNING_DAYS);
+        assert_eq!(
+            sla_warning(&f, window - Duration::seconds(1), &p, None),
+            None
+        );
+        assert_eq!(sla_warning(&f, window, &p, None), Some(due));
+        assert_eq!(sla_warning(&f, due, &p, None), Some(due), "still on time");
+        assert_eq!(sla_warning(&f, due + Duration::seconds(1), &p, None), None);
+        // Warned once for this due time: not again.
+        assert_eq!(sla_warning(&f, window, &p, Some(due)), None);
+        // An activity moves the due time: the new period gets its own warning.
+        let later = Facts {
+            last_activity_at: Some(t0() + Duration::days(10)),
+            ..f.clone()
+        };
+        let new_due = t0() + Duration::days(24);
+        assert_eq!(sla_warning(&later, window, &p, Some(due)), None);
+        assert_eq!(
+            sla_warning(&later, new_due - Duration::days(2), &p, Some(due)),
+            Some(new_due)
+        );
+        // Missed, or not approved: no warning.
+        let missed = Facts {
+            sla_missed_at: Some(due),
+            ..f.clone()
+        };
+        assert_eq!(sla_warning(&missed, window, &p, None), None);
+        let pending = Facts {
+            status: RegistrationStatus::Pending,
+            ..f
+        };
+        assert_eq!(sla_warning(&pending, window, &p, None), None);
     }
 
     #[test]

@@ -195,22 +195,56 @@ pub fn chunk_key(backend: Backend, alias: &str, id: &str) -> String {
     }
 }
 
-/// The statement claiming the oldest pending job due at `now`, returning its `id` and
-/// `kind`. PostgreSQL lets other instances skip the
-/// row this one locks (`FOR UPDATE SKIP LOCKED`); SQLite's write lock already serialises
-/// claims.
-pub fn claim_due_job(backend: Backend, now: DateTime<Utc>) -> Sql {
-    let lock = match backend {
+/// The end of a `SELECT` that picks a row to claim: PostgreSQL lets other instances skip
+/// the row this one locks (`FOR UPDATE SKIP LOCKED`); SQLite's write lock already
+/// serialises claims.
+fn skip_locked(backend: Backend) -> &'static str {
+    match backend {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
-    };
+    }
+}
+
+/// The statement claiming the oldest pending job due at `now`, returning its `id` and
+/// `kind`. Jobs of one slot (an on-demand run schedules them all at one instant) run in
+/// the order they were scheduled, the registry's: their ids are UUIDv7s made in that order.
+pub fn claim_due_job(backend: Backend, now: DateTime<Utc>) -> Sql {
+    let lock = skip_locked(backend);
     let mut q = Sql::new("UPDATE jobs SET status = 'running', started_at = ");
     q.bind(now)
         .push(" WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= ")
         .bind(now)
         .push(&format!(
-            " ORDER BY run_at LIMIT 1{lock}) RETURNING id, kind"
+            " ORDER BY run_at, id LIMIT 1{lock}) RETURNING id, kind"
         ));
+    q
+}
+
+/// The statement claiming the e-mail delivery due first at `now` for this instance until
+/// `lease_until`: a pending delivery whose time has come, or one left `sending` by an
+/// instance whose lease ran out (it stopped mid-send). Counts the attempt and returns the
+/// delivery's `id`, `recipient`, `subject`, `body` and `attempts`. The outer condition
+/// repeats the inner one, so a row another instance claimed meanwhile is never taken.
+pub fn claim_due_delivery(backend: Backend, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Sql {
+    let due = |q: &mut Sql| {
+        q.push("((status = 'pending' AND next_attempt_at <= ")
+            .bind(now)
+            .push(") OR (status = 'sending' AND claimed_until < ")
+            .bind(now)
+            .push("))");
+    };
+    let mut q = Sql::new(
+        "UPDATE email_deliveries SET status = 'sending', attempts = attempts + 1, claimed_until = ",
+    );
+    q.bind(lease_until)
+        .push(" WHERE id = (SELECT id FROM email_deliveries WHERE ");
+    due(&mut q);
+    q.push(&format!(
+        " ORDER BY next_attempt_at, id LIMIT 1{}) AND ",
+        skip_locked(backend)
+    ));
+    due(&mut q);
+    q.push(" RETURNING id, recipient, subject, body, attempts");
     q
 }
 

@@ -4,8 +4,8 @@
 //!
 //! The jobs themselves live with their capability and register themselves: each capability
 //! lists its [`Job`]s in one `jobs()` function (`registration::jobs()`,
-//! `lifecycle::jobs()`), and [`registry`] chains those lists, so adding periodic work never
-//! edits the runner. The work reads the store's clock, so `partnerops jobs run-due --as-of
+//! `lifecycle::jobs()`, `notification::jobs()`), and [`registry`] chains those lists, so
+//! adding periodic work never edits the runner. The work reads the store's clock, so `partnerops jobs run-due --as-of
 //! T` applies the rules as of T. What a job does is not here.
 
 use std::fmt;
@@ -17,7 +17,7 @@ use partnerops_core::ids::{EntityId, JobId};
 use serde::Serialize;
 
 use crate::db::{Exec, Sql, dialect, row};
-use crate::{Result, Store, lifecycle, new_id, registration};
+use crate::{Result, Store, lifecycle, new_id, notification, registration};
 
 /// When a job is due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,11 +62,13 @@ pub trait Job: Send + Sync {
     fn run<'a>(&'a self, store: &'a Store, now: DateTime<Utc>) -> JobFuture<'a>;
 }
 
-/// Every job of every capability.
+/// Every job of every capability. Jobs due in the same slot run in this order, so
+/// notifications come last: they announce what the other jobs just did.
 pub fn registry() -> Vec<Box<dyn Job>> {
     registration::jobs()
         .into_iter()
         .chain(lifecycle::jobs())
+        .chain(notification::jobs())
         .collect()
 }
 

@@ -135,9 +135,11 @@ pub(crate) async fn metrics(
     scope::restrict(&mut q, scope, EntityKind::Registration, "r");
     q.push(" GROUP BY r.partner_id");
     let rows: Vec<MetricRow> = x.all(&q).await?;
-    Ok(rows
+    let in_place = plans_in_place(x, program_id, scope, as_of.date_naive()).await?;
+    let mut out: HashMap<String, (PartnerMetrics, Option<NaiveDate>)> = rows
         .into_iter()
         .map(|r| {
+            let jbp = in_place.contains(&r.partner_id);
             (
                 r.partner_id,
                 (
@@ -145,14 +147,58 @@ pub(crate) async fn metrics(
                         sourced_arr_minor: r.sourced_arr,
                         registrations: r.registrations,
                         certified_individuals: None,
-                        jbp_in_place: None,
+                        jbp_in_place: Some(jbp),
                         psat: None,
                     },
                     r.last_submitted.map(|t| t.date_naive()),
                 ),
             )
         })
-        .collect())
+        .collect();
+    for partner in in_place {
+        out.entry(partner).or_insert_with(|| {
+            let (mut m, last) = no_activity();
+            m.jbp_in_place = Some(true);
+            (m, last)
+        });
+    }
+    Ok(out)
+}
+
+/// The metrics of a partner with no registrations and no plan in place.
+pub(crate) fn no_activity() -> (PartnerMetrics, Option<NaiveDate>) {
+    (
+        PartnerMetrics {
+            jbp_in_place: Some(false),
+            ..PartnerMetrics::default()
+        },
+        None,
+    )
+}
+
+row! {
+    struct PlanPartner {
+        partner_id: String,
+    }
+}
+
+/// Partners of a program with an agreed joint business plan whose four quarters cover `day`.
+async fn plans_in_place(
+    x: &mut impl Exec,
+    program_id: &str,
+    scope: &Scope,
+    day: NaiveDate,
+) -> Result<std::collections::HashSet<String>> {
+    let earliest = day.checked_sub_months(Months::new(12)).unwrap_or(day);
+    let mut q = Sql::new("SELECT b.partner_id FROM business_plans b WHERE b.program_id = ");
+    q.bind(program_id)
+        .push(" AND b.status = 'agreed' AND b.period_start <= ")
+        .bind(day)
+        .push(" AND b.period_start > ")
+        .bind(earliest);
+    scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
+    let rows: Vec<PlanPartner> = x.all(&q).await?;
+    Ok(rows.into_iter().map(|r| r.partner_id).collect())
 }
 
 /// A short fingerprint of an evaluation's outcome: the rule, the target rank and which
@@ -275,7 +321,8 @@ impl Store {
             .collect();
         let mut downgraded = 0i64;
         for m in members {
-            let (partner_metrics, last) = all_metrics.get(&m.id).cloned().unwrap_or_default();
+            let (partner_metrics, last) =
+                all_metrics.get(&m.id).cloned().unwrap_or_else(no_activity);
             let ctx = EvaluationContext {
                 as_of: today,
                 joined_on: m.joined_on,
@@ -454,7 +501,7 @@ impl Store {
         let metrics = m
             .get(partner_id)
             .map(|(m, _)| m.clone())
-            .unwrap_or_default();
+            .unwrap_or_else(|| no_activity().0);
         row! {
             struct Rank {
                 rank: i64,

@@ -251,16 +251,25 @@ impl Store {
         })
     }
 
-    /// The first cards of a column: soonest expected close first.
+    /// The first cards of a column: soonest expected close first in an open stage, the
+    /// latest closed first in won and lost.
     async fn cards(
         &self,
         scope: &Scope,
         filter: &OpportunityFilter,
         stage: &str,
     ) -> Result<Vec<Opportunity>> {
+        let closed = partnerops_core::pipeline::Stage::from(stage.to_owned()).is_closed();
         let params = PageParams {
             limit: Some(CARDS_PER_COLUMN.to_string()),
-            sort: Some("expected_close_on".into()),
+            sort: Some(
+                if closed {
+                    "-updated_at"
+                } else {
+                    "expected_close_on"
+                }
+                .into(),
+            ),
             ..PageParams::default()
         };
         let page = PageRequest::parse(&params, &Store::opportunity_sorts())

@@ -10,6 +10,7 @@
 
 pub mod board;
 pub mod fx;
+pub mod room;
 pub mod stage;
 pub mod touchpoint;
 
@@ -24,6 +25,7 @@ use partnerops_core::page::{Page, PageRequest, SortKey};
 use partnerops_core::pipeline::Stage;
 use partnerops_core::pipeline::forecast::{Month, weighted_minor};
 use partnerops_core::pipeline::fx::RateAtClose;
+use partnerops_core::pipeline::policy::PipelinePolicy;
 use partnerops_core::pipeline::record::{
     MarketplaceKind, Opportunity, OpportunityFields, OpportunityInput, OpportunityPatch,
     OpportunitySource, Route, RouteKind, StageHistoryEntry,
@@ -517,6 +519,13 @@ async fn insert(
     if let Some(p) = &f.partner_id {
         add_partner(tx, now, &id, p, "sourced").await?;
     }
+    // The owners on both sides start in the deal room.
+    for owner in [&f.vendor_owner_id, &f.partner_owner_id]
+        .into_iter()
+        .flatten()
+    {
+        room::add_member(tx, now, actor, id.as_str(), owner).await?;
+    }
     let reason = format!(
         "created at {} ({})",
         f.stage.label(&policy.pipeline),
@@ -696,6 +705,14 @@ pub(crate) async fn open_from_registration(
 impl Store {
     pub fn opportunity_sorts() -> Vec<&'static str> {
         entity::sort_names::<Opportunity>()
+    }
+
+    /// The stages and lost reasons in force for a program. Not secret: every partner of the
+    /// program works its deals along them.
+    pub async fn pipeline_policy(&self, program_id: &str) -> Result<PipelinePolicy> {
+        Ok(program_policy(&mut self.db.read(), program_id)
+            .await?
+            .pipeline)
     }
 
     /// Creates an opportunity (vendor staff who sell).

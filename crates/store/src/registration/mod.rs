@@ -1311,7 +1311,8 @@ impl Store {
         if before.status != RegistrationStatus::Approved || lapsed(&before, now).is_err() {
             return Ok(());
         }
-        self.close_in(tx, now, actor, &before, won, Some(why)).await?;
+        self.close_in(tx, now, actor, &before, won, Some(why))
+            .await?;
         Ok(())
     }
 

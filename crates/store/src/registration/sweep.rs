@@ -1,5 +1,6 @@
-//! The registration sweep: the time-driven registration and conflict rules (expiry, missed
-//! follow-up SLAs, escalation of overdue conflict cases), run every minute as a [`Job`].
+//! The registration sweep: the time-driven registration and conflict rules (expiry,
+//! warnings before a follow-up SLA is due, missed follow-up SLAs, escalation of overdue
+//! conflict cases), run every minute as a [`Job`].
 //! Each change is its own transaction and a conditional update, so a sweep running twice
 //! changes nothing the second time. The rules themselves are `core::registration::rules`.
 
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 use crate::change::{self, Change};
 use crate::db::{Exec, Sql, row};
+use crate::decision::emit;
 use crate::entity;
 use crate::jobs::{Job, JobFuture, JobReport, Schedule};
 use crate::registration::facts;
@@ -24,6 +26,7 @@ pub const SWEEP: &str = "registrations.sweep";
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
     pub expired: usize,
+    pub sla_warned: usize,
     pub sla_missed: usize,
     pub escalated: usize,
 }
@@ -32,6 +35,7 @@ impl From<SweepReport> for JobReport {
     fn from(r: SweepReport) -> JobReport {
         JobReport::default()
             .figure("expired", r.expired)
+            .figure("SLA warnings", r.sla_warned)
             .figure("SLA missed", r.sla_missed)
             .figure("escalated", r.escalated)
     }
@@ -60,6 +64,13 @@ row! {
     }
 }
 
+row! {
+    struct WarnRow {
+        id: String,
+        sla_warned_for: Option<DateTime<Utc>>,
+    }
+}
+
 impl Store {
     /// Applies the time-driven rules as of the store's clock.
     #[tracing::instrument(skip_all)]
@@ -71,6 +82,7 @@ impl Store {
         let system = Actor::system("scheduler");
         Ok(SweepReport {
             expired: self.expire_registrations(now, &system).await?,
+            sla_warned: self.warn_slas_due_soon(now).await?,
             sla_missed: self.mark_missed_slas(now, &system).await?,
             escalated: self.escalate_overdue_cases(now, &system).await?,
         })
@@ -116,6 +128,52 @@ impl Store {
             }
         }
         Ok(expired)
+    }
+
+    /// Follow-up SLA warning: approved, not missed, due within the warning window, and not
+    /// yet warned for this due time. Puts `registration.sla_warning` in the outbox (the
+    /// partner's users are notified from there) and remembers the due time it warned for,
+    /// with a conditional update so two sweeps warn once. The registration itself does not
+    /// change, so there is no audit event. Returns how many were warned.
+    async fn warn_slas_due_soon(&self, now: DateTime<Utc>) -> Result<usize> {
+        let mut q = Sql::new(
+            "SELECT id, sla_warned_for FROM registrations WHERE status = 'approved' AND sla_missed_at IS NULL AND sla_due_at >= ",
+        );
+        q.bind(now)
+            .push(" AND sla_due_at <= ")
+            .bind(now + TimeDelta::days(rules::SLA_WARNING_DAYS));
+        let rows: Vec<WarnRow> = self.db.read().all(&q).await?;
+        let mut warned = 0;
+        for row in rows {
+            let mut tx = self.db.begin_write().await?;
+            let reg: Registration = entity::fetch(&mut tx, &Scope::Vendor, &row.id).await?;
+            let policy = policy::current(&mut tx, reg.program_id.as_str()).await?;
+            let Some(due) = rules::sla_warning(&facts(&reg), now, &policy, row.sla_warned_for)
+            else {
+                continue;
+            };
+            let mut u = Sql::new("UPDATE registrations SET sla_warned_for = ");
+            u.bind(due)
+                .push(" WHERE id = ")
+                .bind(row.id.as_str())
+                .push(" AND (sla_warned_for IS NULL OR sla_warned_for <> ")
+                .bind(due)
+                .push(")");
+            if tx.execute(&u).await? == 1 {
+                emit(
+                    &mut tx,
+                    now,
+                    "registration.sla_warning",
+                    reg.id.as_str(),
+                    Some(&reg.partner_id),
+                    &reg,
+                )
+                .await?;
+                tx.commit().await?;
+                warned += 1;
+            }
+        }
+        Ok(warned)
     }
 
     /// Follow-up SLA: approved, not yet marked, due time passed; pending engagement

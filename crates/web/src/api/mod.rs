@@ -3,7 +3,9 @@
 //! document are built from the same declarations and cannot drift apart.
 
 mod account;
+mod business_plan;
 mod lifecycle;
+mod notification;
 mod partner;
 mod partnership;
 mod pipeline;
@@ -14,6 +16,7 @@ mod user;
 
 pub(crate) use account::AccountQuery;
 pub(crate) use partner::PartnerQuery;
+pub(crate) use pipeline::OpportunityQuery;
 pub(crate) use user::UserQuery;
 
 use axum::Router;
@@ -56,7 +59,9 @@ use crate::problem::{ApiError, Problem};
         (name = "policy", description = "Program policy documents: versions, differences, drafts for the advisory council, what-if replay"),
         (name = "lifecycle", description = "Applications with their fit score, invitations, onboarding, tier standing, activation"),
         (name = "governance", description = "Partner advisory council and the first cohort"),
+        (name = "business plans", description = "Joint business plans: named accounts, quarterly milestones, commitments, signatures, versions, attainment and drift, reviews"),
         (name = "pipeline", description = "Opportunities, their stages and touchpoints, the board, the forecast and the dated currency-rate table"),
+        (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -77,9 +82,10 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) =
-        pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api))))
-            .split_for_parts();
+    let (router, mut doc) = notifications(pipeline_routes(policy_and_lifecycle(
+        deals_and_partnerships(records(api)),
+    )))
+    .split_for_parts();
     problem_content_type(&mut doc);
     patch_bodies_require_nothing(&mut doc);
     // axum's own answers for an unknown route or a wrong method are plain text: ours are
@@ -294,6 +300,36 @@ fn pipeline_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(pipeline::forecast))
         .routes(routes!(pipeline::fx_rates, pipeline::set_fx_rate))
         .routes(routes!(pipeline::import_fx_rates))
+        .routes(routes!(pipeline::room))
+        .routes(routes!(pipeline::add_member))
+        .routes(routes!(pipeline::remove_member))
+        .routes(routes!(pipeline::post_note))
+        .routes(routes!(pipeline::add_task))
+        .routes(routes!(pipeline::update_task))
+        .routes(routes!(pipeline::set_field))
+        .routes(routes!(business_plan::list, business_plan::create))
+        .routes(routes!(business_plan::get, business_plan::update))
+        .routes(routes!(business_plan::sign))
+        .routes(routes!(business_plan::amend))
+        .routes(routes!(business_plan::versions))
+        .routes(routes!(business_plan::diff))
+        .routes(routes!(business_plan::attainment))
+        .routes(routes!(
+            business_plan::reviews,
+            business_plan::record_review
+        ))
+        .routes(routes!(business_plan::reviews_due))
+        .routes(routes!(business_plan::audit))
+}
+
+/// The caller's notifications and e-mail choices.
+fn notifications(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(notification::list))
+        .routes(routes!(notification::read))
+        .routes(routes!(
+            notification::preferences,
+            notification::set_preferences
+        ))
 }
 
 /// This document.

@@ -12,6 +12,10 @@ use partnerops_core::pipeline::record::{
     CloseOpportunityInput, MoveInput, Opportunity, OpportunityInput, OpportunityPatch,
     OpportunitySource, ReopenInput, RouteKind, StageHistoryEntry,
 };
+use partnerops_core::pipeline::room::{
+    FieldInput, MemberInput, NoteInput, Room, RoomField, RoomMember, RoomNote, RoomTask, TaskInput,
+    TaskPatch,
+};
 use partnerops_core::pipeline::touchpoint::{Touchpoint, TouchpointInput};
 use partnerops_core::{FieldError, Invalid};
 use partnerops_store::Store;
@@ -50,7 +54,13 @@ pub struct OpportunityQuery {
 
 /// `YYYY-MM` as a month.
 pub(crate) fn parse_month(field: &str, raw: &str) -> Result<Month, FieldError> {
-    let bad = || FieldError::new(field, "month", format!("{field} must be a month as YYYY-MM"));
+    let bad = || {
+        FieldError::new(
+            field,
+            "month",
+            format!("{field} must be a month as YYYY-MM"),
+        )
+    };
     let (y, m) = raw.trim().split_once('-').ok_or_else(bad)?;
     let (year, month): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     if y.len() != 4 || m.len() != 2 || !(1..=12).contains(&month) {
@@ -107,8 +117,13 @@ pub async fn list(
     Query(q): Query<OpportunityQuery>,
     Query(p): Query<PageParams>,
 ) -> Answer<Page<Opportunity>> {
-    let (page, f) = both(PageRequest::parse(&p, &Store::opportunity_sorts()), q.parse())?;
-    Ok(axum::Json(s.store.opportunities(who.scope(), &f, &page).await?))
+    let (page, f) = both(
+        PageRequest::parse(&p, &Store::opportunity_sorts()),
+        q.parse(),
+    )?;
+    Ok(axum::Json(
+        s.store.opportunities(who.scope(), &f, &page).await?,
+    ))
 }
 
 /// Creates an opportunity (vendor staff who sell). Partners bring theirs by registering the
@@ -147,7 +162,9 @@ pub async fn update(
     Json(patch): Json<OpportunityPatch>,
 ) -> Answer<Opportunity> {
     Ok(axum::Json(
-        s.store.update_opportunity(&who.actor(), &id, &patch).await?,
+        s.store
+            .update_opportunity(&who.actor(), &id, &patch)
+            .await?,
     ))
 }
 
@@ -190,7 +207,9 @@ pub async fn reopen(
     Json(input): Json<ReopenInput>,
 ) -> Answer<Opportunity> {
     Ok(axum::Json(
-        s.store.reopen_opportunity(&who.actor(), &id, &input).await?,
+        s.store
+            .reopen_opportunity(&who.actor(), &id, &input)
+            .await?,
     ))
 }
 
@@ -202,7 +221,9 @@ pub async fn history(
     who: ApiUser,
     Path(id): Path<String>,
 ) -> Answer<Vec<StageHistoryEntry>> {
-    Ok(axum::Json(s.store.opportunity_history(who.scope(), &id).await?))
+    Ok(axum::Json(
+        s.store.opportunity_history(who.scope(), &id).await?,
+    ))
 }
 
 /// The touchpoints of an opportunity (a partner: its own).
@@ -267,7 +288,9 @@ pub async fn forecast(
     Query(q): Query<OpportunityQuery>,
 ) -> Answer<Forecast> {
     let f = q.parse()?;
-    Ok(axum::Json(s.store.pipeline_forecast(who.scope(), &f).await?))
+    Ok(axum::Json(
+        s.store.pipeline_forecast(who.scope(), &f).await?,
+    ))
 }
 
 /// The currency-rate table (vendor staff; a partner gets an empty list).
@@ -298,5 +321,106 @@ pub async fn import_fx_rates(
     who: ApiUser,
     body: String,
 ) -> Answer<RateImport> {
-    Ok(axum::Json(s.store.import_fx_rates(&who.actor(), &body).await?))
+    Ok(axum::Json(
+        s.store.import_fx_rates(&who.actor(), &body).await?,
+    ))
+}
+
+/// The deal room as the caller sees it: members, notes it may read, tasks, shared fields and
+/// the timeline. A partner user who is not a member gets 404.
+#[utoipa::path(get, path = "/api/v1/opportunities/{id}/room", tag = "pipeline", params(("id" = String, Path)),
+    responses((status = 200, body = Room), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn room(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Room> {
+    Ok(axum::Json(s.store.room(&who.actor(), &id).await?))
+}
+
+/// Adds a member: vendor staff, or a user of a partner on the opportunity (a partner member
+/// adds only its own colleagues).
+#[utoipa::path(post, path = "/api/v1/opportunities/{id}/room/members", tag = "pipeline", params(("id" = String, Path)), request_body = MemberInput,
+    responses((status = 200, body = Vec<RoomMember>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn add_member(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<MemberInput>,
+) -> Answer<Vec<RoomMember>> {
+    Ok(axum::Json(
+        s.store.add_room_member(&who.actor(), &id, &input).await?,
+    ))
+}
+
+/// Takes a member out of the room.
+#[utoipa::path(delete, path = "/api/v1/opportunities/{id}/room/members/{user_id}", tag = "pipeline", params(("id" = String, Path), ("user_id" = String, Path)),
+    responses((status = 200, body = Vec<RoomMember>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn remove_member(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path((id, user_id)): Path<(String, String)>,
+) -> Answer<Vec<RoomMember>> {
+    Ok(axum::Json(
+        s.store
+            .remove_room_member(&who.actor(), &id, &user_id)
+            .await?,
+    ))
+}
+
+/// Posts a note (Markdown; `@address` mentions a member), for everyone in the room or for
+/// the author's own side.
+#[utoipa::path(post, path = "/api/v1/opportunities/{id}/room/notes", tag = "pipeline", params(("id" = String, Path)), request_body = NoteInput,
+    responses((status = 201, body = RoomNote), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn post_note(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<NoteInput>,
+) -> Result<(StatusCode, axum::Json<RoomNote>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(s.store.post_room_note(&who.actor(), &id, &input).await?),
+    ))
+}
+
+/// Adds a task for a member of the room.
+#[utoipa::path(post, path = "/api/v1/opportunities/{id}/room/tasks", tag = "pipeline", params(("id" = String, Path)), request_body = TaskInput,
+    responses((status = 201, body = RoomTask), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn add_task(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<TaskInput>,
+) -> Result<(StatusCode, axum::Json<RoomTask>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(s.store.add_room_task(&who.actor(), &id, &input).await?),
+    ))
+}
+
+/// Changes a task's status, owner or due date.
+#[utoipa::path(patch, path = "/api/v1/room-tasks/{id}", tag = "pipeline", params(("id" = String, Path)), request_body = TaskPatch,
+    responses((status = 200, body = RoomTask), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn update_task(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(patch): Json<TaskPatch>,
+) -> Answer<RoomTask> {
+    Ok(axum::Json(
+        s.store.update_room_task(&who.actor(), &id, &patch).await?,
+    ))
+}
+
+/// Sets a shared field of the room; a blank value removes it.
+#[utoipa::path(put, path = "/api/v1/opportunities/{id}/room/fields/{key}", tag = "pipeline", params(("id" = String, Path), ("key" = String, Path)), request_body = FieldInput,
+    responses((status = 200, body = Vec<RoomField>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn set_field(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path((id, key)): Path<(String, String)>,
+    Json(input): Json<FieldInput>,
+) -> Answer<Vec<RoomField>> {
+    Ok(axum::Json(
+        s.store
+            .set_room_field(&who.actor(), &id, &key, &input)
+            .await?,
+    ))
 }

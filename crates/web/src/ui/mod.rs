@@ -6,7 +6,8 @@
 //! `HttpOnly` and `SameSite=Lax`.
 //!
 //! One folder per capability (`partner`, `program`, `policy`, `account`, `user`,
-//! `registration`, `partnership`, `lifecycle`, `auth`, `audit`), each with its `console`
+//! `registration`, `partnership`, `pipeline`, `business_plan`, `lifecycle`, `notification`,
+//! `auth`, `audit`), each with its `console`
 //! (staff), `portal` (partner users) and `public` pages as it needs them; templates follow
 //! the same layout under `templates/<capability>/`. Shared here: the route table, the page
 //! frame (`Chrome`) and `UiError`; in `form`, `list`, `session`, `guard` and `markdown` the
@@ -15,13 +16,16 @@
 mod account;
 mod audit;
 mod auth;
+mod business_plan;
 mod form;
 mod guard;
 mod lifecycle;
 mod list;
 mod markdown;
+mod notification;
 mod partner;
 mod partnership;
+mod pipeline;
 mod policy;
 mod program;
 mod registration;
@@ -93,7 +97,10 @@ pub(crate) fn routes() -> Routes {
     let r = audit::routes(r);
     let r = registration::routes(r);
     let r = partnership::routes(r);
-    lifecycle::routes(r)
+    let r = pipeline::routes(r);
+    let r = business_plan::routes(r);
+    let r = lifecycle::routes(r);
+    notification::routes(r)
 }
 
 /// The UI router.
@@ -124,6 +131,8 @@ pub struct Chrome {
     pub csrf: String,
     /// The navigation entry to highlight.
     pub section: &'static str,
+    /// The user's unread notifications, shown beside "Notifications".
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -135,6 +144,7 @@ impl Chrome {
             vendor: user.principal.is_vendor(),
             csrf: user.csrf.clone(),
             section,
+            unread: user.unread_notifications,
         }
     }
 }

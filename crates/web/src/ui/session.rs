@@ -22,6 +22,8 @@ pub const LOGIN_CSRF_COOKIE: &str = "po_login_csrf";
 pub struct UiUser {
     pub principal: Principal,
     pub csrf: String,
+    /// How many of the user's notifications are unread, for the navigation.
+    pub unread_notifications: i64,
 }
 
 impl UiUser {
@@ -52,10 +54,14 @@ async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<UiUser>, U
     let Some(value) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let session = state.store.session(&value).await?;
-    Ok(session.map(|s| UiUser {
-        principal: s.principal,
-        csrf: s.csrf,
+    let Some(session) = state.store.session(&value).await? else {
+        return Ok(None);
+    };
+    let unread_notifications = state.store.unread_notifications(&session.principal).await?;
+    Ok(Some(UiUser {
+        principal: session.principal,
+        csrf: session.csrf,
+        unread_notifications,
     }))
 }
 

@@ -6,7 +6,7 @@
 //! `partnership`, ...): `api.rs` (and sub-topics) over the JSON API, `ui.rs` over the web UI
 //! with plain HTTP, `browser.rs` in Chromium. Shared support: `harness` (servers and seeded
 //! worlds), `http` (the client), `session` (UI sign-in without a browser), `browser`
-//! (Chromium).
+//! (Chromium), `mailbox` (the SMTP sink's messages).
 
 // Test code: a failed expectation should panic with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,12 +14,15 @@
 mod browser;
 mod harness;
 mod http;
+mod mailbox;
 mod session;
 
 mod account;
 mod auth;
+mod business_plan;
 mod isolation;
 mod lifecycle;
+mod notification;
 mod openapi;
 mod partner;
 mod partnership;

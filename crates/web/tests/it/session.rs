@@ -77,3 +77,15 @@ pub(crate) async fn vendor_session(app: &TestApp, w: &World) -> (String, String)
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     (session, csrf_of(&page.text()))
 }
+
+/// A signed-in partner user's session and CSRF token (its password must be set first).
+pub(crate) async fn partner_session(
+    app: &TestApp,
+    user: &partnerops_core::user::User,
+) -> (String, String) {
+    let (status, session) = sign_in(app, user.email.as_str(), PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "sign in as {}", user.email);
+    let portal = app.http.page("/portal", &session).await;
+    assert_eq!(portal.status, StatusCode::OK, "{}", portal.text());
+    (session, csrf_of(&portal.text()))
+}

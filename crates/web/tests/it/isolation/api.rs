@@ -54,6 +54,9 @@ pub enum Target {
     Application,
     Draft,
     Opportunity,
+    RoomTask,
+    BusinessPlan,
+    Notification,
 }
 
 pub struct Route {
@@ -207,6 +210,30 @@ routes!(
     GET "/api/v1/fx-rates" None OwnRowsOnly,
     POST "/api/v1/fx-rates" None CreateRefused,
     POST "/api/v1/fx-rates/import" None CreateRefused,
+    GET "/api/v1/opportunities/{id}/room" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/room/members" Opportunity NotFound,
+    DELETE "/api/v1/opportunities/{id}/room/members/{user_id}" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/room/notes" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/room/tasks" Opportunity NotFound,
+    PATCH "/api/v1/room-tasks/{id}" RoomTask NotFound,
+    PUT "/api/v1/opportunities/{id}/room/fields/{key}" Opportunity NotFound,
+    GET "/api/v1/business-plans" None OwnRowsOnly,
+    POST "/api/v1/business-plans" None CreateOwnOnly,
+    GET "/api/v1/business-plans/{id}" BusinessPlan NotFound,
+    PATCH "/api/v1/business-plans/{id}" BusinessPlan NotFound,
+    POST "/api/v1/business-plans/{id}/sign" BusinessPlan NotFound,
+    POST "/api/v1/business-plans/{id}/amend" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/versions" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/diff" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/attainment" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/reviews" BusinessPlan NotFound,
+    POST "/api/v1/business-plans/{id}/reviews" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/reviews-due" BusinessPlan NotFound,
+    GET "/api/v1/business-plans/{id}/audit" BusinessPlan NotFound,
+    GET "/api/v1/notifications" None OwnRowsOnly,
+    POST "/api/v1/notifications/{id}/read" Notification NotFound,
+    GET "/api/v1/notification-preferences" None OwnOnly,
+    PUT "/api/v1/notification-preferences" None OwnOnly,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -215,6 +242,10 @@ pub struct Deals {
     pub registration: String,
     /// The opportunity the registration's approval opened.
     pub opportunity: String,
+    /// A task in that opportunity's deal room.
+    pub room_task: String,
+    /// The partner's joint business plan.
+    pub business_plan: String,
     pub engagement: String,
     pub conflict: String,
     pub charter: String,
@@ -254,6 +285,32 @@ pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value)
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // In its deal room: a shared note, a private one and a task.
+    let name = &side.partner.name;
+    for (body, visibility) in [
+        (format!("{name}: shared plan for the deal"), "everyone"),
+        (format!("{name} private: our margin floor"), "our_side"),
+    ] {
+        let r = app
+            .http
+            .post(
+                &format!("/api/v1/opportunities/{opportunity}/room/notes"),
+                &side.rep_token,
+                &json!({"body": body, "visibility": visibility}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/opportunities/{opportunity}/room/tasks"),
+            &side.rep_token,
+            &json!({"title": "Security questionnaire", "due_on": "2027-01-15"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let room_task = r.json()["id"].as_str().unwrap().to_owned();
     let r = app
         .http
         .post(
@@ -303,9 +360,23 @@ pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value)
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let charter = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(
+            "/api/v1/business-plans",
+            &w.channel,
+            &json!({"partner_id": side.partner.id.to_string(), "title": format!("{} FY plan", side.partner.name),
+                    "period_start": "2027-01-01",
+                    "content": {"milestones": [{"quarter": 1, "sourced_arr_minor": 5_000_000}]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let business_plan = r.json()["id"].as_str().unwrap().to_owned();
     Deals {
+        business_plan,
         registration,
         opportunity,
+        room_task,
         engagement,
         conflict,
         charter,
@@ -414,6 +485,20 @@ pub(crate) async fn governed(app: &TestApp, w: &World) -> Governed {
     Governed { application, draft }
 }
 
+/// Runs the notify job over everything written so far, so each partner's users have
+/// notifications of their deals, and returns one of B's admin's.
+pub(crate) async fn b_notification(app: &TestApp, w: &World) -> String {
+    app.store.notify().await.expect("notify");
+    let r = app
+        .http
+        .get("/api/v1/notifications", &w.b.admin_token)
+        .await;
+    r.json()["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("B's admin has a notification: {}", r.text()))
+        .to_owned()
+}
+
 on_both!(partner_cannot_reach_other_partners);
 
 /// A valid body for a route, so a refusal is about scope, not about the input.
@@ -474,6 +559,24 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
             json!({"stage": "handoff", "reason": "hijack"})
         }
         (Target::Opportunity, p) if p.ends_with("/touchpoints") => json!({"kind": "demo"}),
+        (Target::Opportunity, p) if p.ends_with("/room/members") => {
+            json!({"user_id": w.a.admin.id.to_string()})
+        }
+        (Target::Opportunity, p) if p.ends_with("/room/notes") => json!({"body": "hijack"}),
+        (Target::Opportunity, p) if p.ends_with("/room/tasks") => json!({"title": "hijack"}),
+        (Target::Opportunity, p) if p.contains("/room/fields/") => json!({"value": "hijack"}),
+        (Target::RoomTask, _) => json!({"status": "cancelled"}),
+        (Target::BusinessPlan, p) if p.ends_with("/reviews") => json!({
+            "kind": "monthly_pipeline_review", "held_on": "2026-01-01", "attendees": ["hijack"]
+        }),
+        (Target::BusinessPlan, p) if p.ends_with("/amend") => {
+            json!({"change_note": "hijack", "title": "Hijacked"})
+        }
+        (Target::BusinessPlan, p) if p.ends_with("/sign") => json!({}),
+        (Target::BusinessPlan, _) => json!({"title": "Hijacked"}),
+        (Target::None, "/api/v1/business-plans") => json!({
+            "partner_id": w.b.partner.id.to_string(), "title": "Hijack", "period_start": "2027-01-01"
+        }),
         (Target::Opportunity, _) => json!({"title": "Hijacked"}),
         (Target::None, "/api/v1/opportunities") => json!({
             "account_id": w.account.id.to_string(), "title": "Hijack", "amount_minor": 1,
@@ -528,6 +631,9 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
             json!({"email": "spy@beta.example", "display_name": "Spy", "role": "partner_rep", "partner_id": w.b.partner.id.to_string()})
         }
         (Target::None, "/api/v1/tokens") => json!({"name": "mine"}),
+        (Target::None, "/api/v1/notification-preferences") => {
+            json!({"registration_decision": "daily_digest"})
+        }
         _ => json!({"name": "Hijacked"}),
     })
 }
@@ -553,6 +659,8 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> V
         format!("/api/v1/opportunities/{}", theirs.opportunity),
         format!("/api/v1/opportunities/{}/history", theirs.opportunity),
         format!("/api/v1/opportunities/{}/touchpoints", theirs.opportunity),
+        format!("/api/v1/opportunities/{}/room", theirs.opportunity),
+        format!("/api/v1/business-plans/{}", theirs.business_plan),
         "/api/v1/fx-rates".to_owned(),
         format!("/api/v1/registrations/{}/decisions", theirs.registration),
         format!("/api/v1/registrations/{}/activities", theirs.registration),
@@ -617,6 +725,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     )
     .await;
     let gov = governed(&app, &w).await;
+    let their_notification = b_notification(&app, &w).await;
     let before = snapshot(&app, &w, &theirs, &gov).await;
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
@@ -643,6 +752,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Application => gov.application.clone(),
                 Target::Draft => gov.draft.clone(),
                 Target::Opportunity => theirs.opportunity.clone(),
+                Target::RoomTask => theirs.room_task.clone(),
+                Target::BusinessPlan => theirs.business_plan.clone(),
+                Target::Notification => their_notification.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -656,6 +768,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 .replace("{id}", &target_id)
                 .replace("{key}", key)
                 .replace("{version}", "1")
+                .replace("{user_id}", &w.b.rep.id.to_string())
                 .replace("{partner_id}", &me.partner.id.to_string());
             let body = body_for(&route, &w, &theirs, caller);
             let r = app
@@ -751,10 +864,13 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
             for secret in [
                 &theirs.registration,
                 &theirs.opportunity,
+                &theirs.room_task,
+                &theirs.business_plan,
                 &theirs.engagement,
                 &theirs.conflict,
                 &gov.application,
                 &gov.draft,
+                &their_notification,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -835,6 +951,33 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         before, after,
         "partner A's attempts changed vendor or partner B data"
     );
+    // B's notifications and choices are as they were.
+    let b_inbox = app
+        .http
+        .get("/api/v1/notifications", &w.b.admin_token)
+        .await
+        .json();
+    assert!(
+        b_inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["read_at"].is_null()),
+        "{b_inbox}"
+    );
+    let b_choices = app
+        .http
+        .get("/api/v1/notification-preferences", &w.b.admin_token)
+        .await
+        .json();
+    assert!(
+        b_choices
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["is_default"] == true),
+        "{b_choices}"
+    );
 }
 
 fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
@@ -854,6 +997,7 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
         }
         "/api/v1/registrations"
         | "/api/v1/opportunities"
+        | "/api/v1/business-plans"
         | "/api/v1/engagement-requests"
         | "/api/v1/conflicts"
         | "/api/v1/charters" => {
@@ -862,6 +1006,19 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
                 items
                     .iter()
                     .all(|r| r["partner_id"] == me.partner.id.to_string()),
+                "{what}: {items:?}"
+            );
+        }
+        "/api/v1/notifications" => {
+            // The caller's own: about A's deal, pointing into the portal.
+            assert!(
+                !items.is_empty(),
+                "{what} shows the caller's own notifications"
+            );
+            assert!(
+                items
+                    .iter()
+                    .all(|n| n["link"].as_str().unwrap().starts_with("/portal/")),
                 "{what}: {items:?}"
             );
         }

@@ -10,7 +10,7 @@ use axum::http::Method;
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::api::{Deals, Governed, Target, deals, governed};
+use super::api::{Deals, Governed, Target, b_notification, deals, governed};
 use crate::harness::{TestApp, World};
 use crate::http::Answer;
 use crate::on_both;
@@ -116,25 +116,57 @@ rows!(
     POST "/console/charters/{id}/{action}" Charter ["action" = "sign"] StaffOnly,
     GET "/console/trees" None [] StaffOnly,
     POST "/console/trees/{key}" None ["key" = "build_or_partner"] StaffOnly,
+    // Console: pipeline.
+    GET "/console/pipeline" None [] StaffOnly,
+    POST "/console/pipeline" None [] StaffOnly,
+    GET "/console/pipeline/board" None [] StaffOnly,
+    GET "/console/pipeline/forecast" None [] StaffOnly,
+    GET "/console/opportunities/{id}" Opportunity [] StaffOnly,
+    POST "/console/opportunities/{id}/{action}" Opportunity ["action" = "stage"] StaffOnly,
+    GET "/console/opportunities/{id}/room" Opportunity [] StaffOnly,
+    POST "/console/opportunities/{id}/room/{action}" Opportunity ["action" = "note"] StaffOnly,
+    GET "/console/business-plans" None [] StaffOnly,
+    POST "/console/business-plans" None [] StaffOnly,
+    GET "/console/business-plans/{id}" BusinessPlan [] StaffOnly,
+    POST "/console/business-plans/{id}/{action}" BusinessPlan ["action" = "sign"] StaffOnly,
+    GET "/console/fx-rates" None [] StaffOnly,
+    POST "/console/fx-rates" None [] StaffOnly,
+    POST "/console/fx-rates/import" None [] StaffOnly,
     // Console: applications.
     GET "/console/applications" None [] StaffOnly,
     GET "/console/applications/{id}" Application [] StaffOnly,
     POST "/console/applications/{id}/approve" Application [] StaffOnly,
     POST "/console/applications/{id}/decline" Application [] StaffOnly,
+    // Console: the staff user's own notifications.
+    GET "/console/notifications" None [] StaffOnly,
+    POST "/console/notifications/read-all" None [] StaffOnly,
+    POST "/console/notifications/preferences" None [] StaffOnly,
+    POST "/console/notifications/{id}/read" Notification [] StaffOnly,
     // Portal: A's own company.
     GET "/portal" None [] OwnOnly,
     POST "/portal/profile" None [] OwnOnly,
     GET "/portal/users" None [] OwnOnly,
     POST "/portal/users" None [] OwnOnly,
     GET "/portal/registrations" None [] OwnOnly,
+    GET "/portal/opportunities" None [] OwnOnly,
+    GET "/portal/business-plans" None [] OwnOnly,
     POST "/portal/registrations" None [] OwnOnly,
     POST "/portal/registrations/check" None [] OwnOnly,
     GET "/portal/charters" None [] OwnOnly,
     GET "/portal/onboarding" None [] OwnOnly,
     POST "/portal/onboarding/{key}" None ["key" = "agreement_signed"] OwnOnly,
+    GET "/portal/notifications" None [] OwnOnly,
+    POST "/portal/notifications/read-all" None [] OwnOnly,
+    POST "/portal/notifications/preferences" None [] OwnOnly,
     // Portal: B's records.
     POST "/portal/users/{id}/archive" User [] NotFound,
     GET "/portal/registrations/{id}" Registration [] NotFound,
+    GET "/portal/opportunities/{id}" Opportunity [] NotFound,
+    GET "/portal/business-plans/{id}" BusinessPlan [] NotFound,
+    POST "/portal/business-plans/{id}/{action}" BusinessPlan ["action" = "sign"] NotFound,
+    GET "/portal/opportunities/{id}/room" Opportunity [] NotFound,
+    POST "/portal/opportunities/{id}/room/{action}" Opportunity ["action" = "note"] NotFound,
+    POST "/portal/opportunities/{id}/{action}" Opportunity ["action" = "touchpoints"] NotFound,
     POST "/portal/registrations/{id}/activities" Registration [] NotFound,
     POST "/portal/registrations/{id}/renew" Registration [] NotFound,
     POST "/portal/registrations/{id}/withdraw" Registration [] NotFound,
@@ -144,6 +176,7 @@ rows!(
     GET "/portal/charters/{id}/operating-model" Charter [] NotFound,
     GET "/portal/charters/{id}/operating-model.md" Charter [] NotFound,
     POST "/portal/charters/{id}/{action}" Charter ["action" = "sign"] NotFound,
+    POST "/portal/notifications/{id}/read" Notification [] NotFound,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -274,13 +307,6 @@ async fn b_records(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> 
 
 /// Signs in as `user` (whose password is [`PASSWORD`]) and returns the session cookie and
 /// the CSRF token of the portal's first form.
-async fn partner_session(app: &TestApp, user: &partnerops_core::user::User) -> (String, String) {
-    let (status, session) = sign_in(app, user.email.as_str(), PASSWORD).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "sign in as {}", user.email);
-    let portal = app.http.page("/portal", &session).await;
-    assert_eq!(portal.status, StatusCode::OK, "{}", portal.text());
-    (session, csrf_of(&portal.text()))
-}
 
 async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     // First the table against the router: a route without a row fails before any request.
@@ -304,6 +330,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     )
     .await;
     let gov = governed(&app, &w).await;
+    let their_notification = b_notification(&app, &w).await;
     let before = b_records(&app, &w, &theirs, &gov).await;
 
     // Nothing of B (nor the vendor-only application) may appear in an answer to A.
@@ -319,11 +346,14 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         w.b.rep.id.to_string(),
         theirs.registration.clone(),
         theirs.opportunity.clone(),
+        theirs.room_task.clone(),
+        theirs.business_plan.clone(),
         theirs.engagement.clone(),
         theirs.conflict.clone(),
         theirs.charter.clone(),
         gov.application.clone(),
         gov.draft.clone(),
+        their_notification.clone(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -349,6 +379,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Application => gov.application.clone(),
                 Target::Draft => gov.draft.clone(),
                 Target::Opportunity => theirs.opportunity.clone(),
+                Target::RoomTask => theirs.room_task.clone(),
+                Target::BusinessPlan => theirs.business_plan.clone(),
+                Target::Notification => their_notification.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);

@@ -250,6 +250,27 @@ fn enums_are_documented_in_their_wire_spelling() {
     assert_wire_enum(&doc, Recommendation::ALL);
     assert_wire_enum(&doc, FitMethod::ALL);
     assert_wire_enum(&doc, ApplicationStatus::ALL);
+    {
+        use partnerops_core::business_plan::attainment::QuarterState;
+        use partnerops_core::business_plan::record::{
+            MarketingKind, PlanActivityKind, PlanStatus, ReviewKind,
+        };
+        use partnerops_core::pipeline::record::{MarketplaceKind, OpportunitySource, RouteKind};
+        use partnerops_core::pipeline::room::{NoteVisibility, TaskStatus, TimelineKind};
+        use partnerops_core::pipeline::touchpoint::TouchpointKind;
+        assert_wire_enum(&doc, OpportunitySource::ALL);
+        assert_wire_enum(&doc, RouteKind::ALL);
+        assert_wire_enum(&doc, MarketplaceKind::ALL);
+        assert_wire_enum(&doc, TouchpointKind::ALL);
+        assert_wire_enum(&doc, NoteVisibility::ALL);
+        assert_wire_enum(&doc, TaskStatus::ALL);
+        assert_wire_enum(&doc, TimelineKind::ALL);
+        assert_wire_enum(&doc, PlanStatus::ALL);
+        assert_wire_enum(&doc, PlanActivityKind::ALL);
+        assert_wire_enum(&doc, MarketingKind::ALL);
+        assert_wire_enum(&doc, ReviewKind::ALL);
+        assert_wire_enum(&doc, QuarterState::ALL);
+    }
     // Derived with `rename_all`, no `ALL`: every variant by hand.
     assert_wire_enum(
         &doc,

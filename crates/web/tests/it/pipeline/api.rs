@@ -20,6 +20,7 @@ on_both!(
     board_forecast_and_filters,
     bad_input_is_named,
     closing_the_registration_closes_the_opportunity,
+    the_deal_room_keeps_private_notes_on_their_side,
 );
 
 const OPPS: &str = "/api/v1/opportunities";
@@ -834,4 +835,277 @@ async fn closing_the_registration_closes_the_opportunity(app: TestApp) {
         .await);
     assert_eq!(o2["stage"], "won");
     assert_eq!(o2["amount_at_close"]["amount_minor"], 500_000);
+}
+
+/// The deal room: who is in, who reads which note, tasks and fields.
+async fn the_deal_room_keeps_private_notes_on_their_side(app: TestApp) {
+    let w = app.world().await;
+    let gamma = app
+        .partner("Gamma Services", "gamma.example", &w.program)
+        .await;
+    let (gamma_rep, gamma_token) = app
+        .user_with_token("rep@gamma.example", "partner_rep", Some(&gamma))
+        .await;
+    let channel_user = app
+        .store
+        .user_by_email(
+            &partnerops_core::scope::Scope::Vendor,
+            "channel@vendor.example",
+        )
+        .await
+        .unwrap();
+    let reg = approved_registration(&app, &w, "Hooli", 9_000_000).await;
+    let oid = s(&reg, "opportunity_id");
+    let room = |token: String| {
+        let http = &app.http;
+        let path = opp(&oid, "room");
+        async move { http.get(&path, &token).await }
+    };
+    // The rep who registered the deal is in its room; its admin is not (yet).
+    let r = ok(&room(w.a.rep_token.clone()).await);
+    let emails: Vec<String> = r["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| s(m, "email"))
+        .collect();
+    assert_eq!(emails, ["rep@alpha.example"]);
+    assert_eq!(
+        room(w.a.admin_token.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        room(w.b.rep_token.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Gamma influences the deal: it sees the opportunity, not the room, until added.
+    created(
+        &app.http
+            .post(
+                &opp(&oid, "touchpoints"),
+                &w.channel,
+                &json!({"partner_id": gamma.id.to_string(), "kind": "introduction"}),
+            )
+            .await,
+    );
+    ok(&app.http.get(&opp(&oid, ""), &gamma_token).await);
+    assert_eq!(
+        room(gamma_token.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let members = format!("{}/members", opp(&oid, "room"));
+    // A partner adds only its own colleagues; the vendor adds anyone on the deal.
+    let bad = app
+        .http
+        .post(
+            &members,
+            &w.a.rep_token,
+            &json!({"user_id": gamma_rep.id.to_string()}),
+        )
+        .await;
+    assert_eq!(invalid(&bad), ["user_id:not_eligible"]);
+    let b_user = app
+        .http
+        .post(
+            &members,
+            &w.channel,
+            &json!({"user_id": w.b.rep.id.to_string()}),
+        )
+        .await;
+    assert_eq!(
+        invalid(&b_user),
+        ["user_id:not_eligible"],
+        "B is not on the deal"
+    );
+    ok(&app
+        .http
+        .post(
+            &members,
+            &w.a.rep_token,
+            &json!({"user_id": w.a.admin.id.to_string()}),
+        )
+        .await);
+    ok(&app
+        .http
+        .post(
+            &members,
+            &w.channel,
+            &json!({"user_id": gamma_rep.id.to_string()}),
+        )
+        .await);
+    ok(&app
+        .http
+        .post(
+            &members,
+            &w.channel,
+            &json!({"user_id": channel_user.id.to_string()}),
+        )
+        .await);
+    ok(&room(gamma_token.clone()).await);
+
+    // Notes: shared, A's side only, the vendor's side only.
+    let notes = format!("{}/notes", opp(&oid, "room"));
+    let shared = created(
+        &app.http
+            .post(
+                &notes,
+                &w.a.rep_token,
+                &json!({"body": "Kick-off on **Monday**, @channel@vendor.example please join"}),
+            )
+            .await,
+    );
+    assert_eq!(shared["visibility"], "everyone");
+    created(
+        &app.http
+            .post(
+                &notes,
+                &w.a.rep_token,
+                &json!({"body": "Our margin floor is 18%", "visibility": "our_side"}),
+            )
+            .await,
+    );
+    created(
+        &app.http
+            .post(
+                &notes,
+                &w.channel,
+                &json!({"body": "Vendor-only: discount approved to 22%", "visibility": "our_side"}),
+            )
+            .await,
+    );
+    let bodies = |v: Value| -> Vec<String> {
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| s(n, "body"))
+            .collect()
+    };
+    let a_sees = bodies(ok(&room(w.a.admin_token.clone()).await));
+    assert_eq!(a_sees.len(), 2);
+    assert!(a_sees.iter().any(|b| b.contains("margin floor")));
+    let gamma_sees = bodies(ok(&room(gamma_token.clone()).await));
+    assert_eq!(
+        gamma_sees,
+        ["Kick-off on **Monday**, @channel@vendor.example please join"]
+    );
+    let vendor_sees = bodies(ok(&app.http.get(&opp(&oid, "room"), &w.admin).await));
+    assert_eq!(vendor_sees.len(), 2);
+    assert!(!vendor_sees.iter().any(|b| b.contains("margin floor")));
+    let bad_note = app
+        .http
+        .post(
+            &notes,
+            &w.a.rep_token,
+            &json!({"body": " ", "visibility": "public"}),
+        )
+        .await;
+    assert_eq!(invalid(&bad_note), ["body:required", "visibility:one_of"]);
+
+    // Tasks for members only; done and reassigned.
+    let tasks = format!("{}/tasks", opp(&oid, "room"));
+    let outsider = app
+        .http
+        .post(
+            &tasks,
+            &w.channel,
+            &json!({"title": "Security review", "owner_id": w.b.rep.id.to_string()}),
+        )
+        .await;
+    assert_eq!(invalid(&outsider), ["owner_id:member"]);
+    let task = created(
+        &app.http
+            .post(
+                &tasks,
+                &w.channel,
+                &json!({"title": "Send the security questionnaire", "owner_id": w.a.rep.id.to_string(), "due_on": "2027-01-15"}),
+            )
+            .await,
+    );
+    assert_eq!(task["owner_name"], "rep");
+    let tid = s(&task, "id");
+    let done = ok(&app
+        .http
+        .patch(
+            &format!("/api/v1/room-tasks/{tid}"),
+            &w.a.rep_token,
+            &json!({"status": "done"}),
+        )
+        .await);
+    assert_eq!(done["status"], "done");
+    assert!(!done["done_at"].is_null());
+    assert_eq!(
+        app.http
+            .patch(
+                &format!("/api/v1/room-tasks/{tid}"),
+                &w.b.rep_token,
+                &json!({"status": "open"})
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Shared fields; a blank value removes one.
+    let field = |key: &str| format!("{}/fields/{key}", opp(&oid, "room"));
+    let fields = ok(&app
+        .http
+        .api(
+            hyper::Method::PUT,
+            &field("budget_owner"),
+            Some(&gamma_token),
+            Some(&json!({"value": "CFO"})),
+        )
+        .await);
+    assert_eq!(fields[0]["value"], "CFO");
+    let bad_key = app
+        .http
+        .api(
+            hyper::Method::PUT,
+            &field("Budget%20Owner"),
+            Some(&w.channel),
+            Some(&json!({"value": "x"})),
+        )
+        .await;
+    assert_eq!(invalid(&bad_key), ["key:field_key"]);
+    let cleared = ok(&app
+        .http
+        .api(
+            hyper::Method::PUT,
+            &field("budget_owner"),
+            Some(&w.channel),
+            Some(&json!({"value": ""})),
+        )
+        .await);
+    assert_eq!(cleared, json!([]));
+    // The timeline tells the story, newest first, without the notes' private content.
+    let timeline = ok(&room(gamma_token.clone()).await)["timeline"].clone();
+    let kinds: Vec<String> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| s(t, "kind"))
+        .collect();
+    assert!(
+        kinds.contains(&"stage".to_owned()) && kinds.contains(&"task".to_owned()),
+        "{kinds:?}"
+    );
+    assert!(!timeline.to_string().contains("margin floor"));
+    // Finance reads the room but does not write in it.
+    let fin = app
+        .http
+        .post(&notes, &w.finance, &json!({"body": "hello"}))
+        .await;
+    assert_eq!(rule(&fin, StatusCode::FORBIDDEN), "role.work_pipeline");
+    // Removing a member closes the room to them.
+    let r = app
+        .http
+        .api(
+            hyper::Method::DELETE,
+            &format!("{members}/{}", gamma_rep.id),
+            Some(&w.channel),
+            None,
+        )
+        .await;
+    ok(&r);
+    assert_eq!(room(gamma_token).await.status, StatusCode::NOT_FOUND);
 }

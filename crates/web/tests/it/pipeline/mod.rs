@@ -2,3 +2,5 @@
 //! closing with the rate of the day, reopening, touchpoints, the board and the forecast.
 
 mod api;
+mod browser;
+mod ui;

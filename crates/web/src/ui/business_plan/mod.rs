@@ -1,0 +1,567 @@
+//! Joint business plans in the browser, shared by the console and the portal: the list,
+//! one plan with its attainment (milestones with drift, activities, target accounts), the
+//! signatures, the reviews and what is due, and the versions with what changed. Content is
+//! edited as JSON in the console (a draft in place, an agreed plan by amendment).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use partnerops_core::Invalid;
+use partnerops_core::business_plan::attainment::{Attainment, QuarterState};
+use partnerops_core::business_plan::record::{
+    BusinessPlan, PlanChange, PlanContent, PlanInput, PlanStatus, ReviewInput, ReviewKind, diff,
+};
+use partnerops_core::ids::EntityId;
+use partnerops_core::money::Money;
+use partnerops_core::page::{PageParams, PageRequest};
+use partnerops_core::scope::{Action, Scope, authorize};
+use partnerops_store::business_plan::PlanFilter;
+use partnerops_store::{Store, StoreError};
+
+use super::Routes;
+use crate::AppState;
+use crate::ui::form::{FormView, Posted, field_errors};
+use crate::ui::guard::{PartnerUser, Staff};
+use crate::ui::session::SignedForm;
+use crate::ui::{Chrome, UiError, UiUser};
+
+pub(super) fn routes(r: Routes) -> Routes {
+    r.get("/console/business-plans", console_list)
+        .post("/console/business-plans", console_create)
+        .get("/console/business-plans/{id}", console_plan)
+        .post("/console/business-plans/{id}/{action}", console_act)
+        .get("/portal/business-plans", portal_list)
+        .get("/portal/business-plans/{id}", portal_plan)
+        .post("/portal/business-plans/{id}/{action}", portal_act)
+}
+
+pub struct PlanRow {
+    pub id: String,
+    pub title: String,
+    pub partner: String,
+    pub period: String,
+    pub status: PlanStatus,
+    pub version: i64,
+}
+
+impl PlanRow {
+    fn new(p: &BusinessPlan) -> PlanRow {
+        PlanRow {
+            id: p.id.to_string(),
+            title: p.title.clone(),
+            partner: p.partner_name.clone(),
+            period: format!("{} – {}", p.period_start, p.period_end),
+            status: p.status,
+            version: p.version,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "business_plan/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    base: &'static str,
+    rows: Vec<PlanRow>,
+    form: FormView,
+    error: Option<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &UiUser,
+    scope: &Scope,
+    base: &'static str,
+    form: FormView,
+) -> Result<ListPage, UiError> {
+    let page = PageRequest::parse(
+        &PageParams {
+            sort: Some("-period_start".into()),
+            limit: Some("200".into()),
+            cursor: None,
+        },
+        &Store::business_plan_sorts(),
+    )
+    .map_err(|e: Invalid| UiError::Store(e.into()))?;
+    let plans = state
+        .store
+        .business_plans(scope, &PlanFilter::default(), &page)
+        .await?;
+    let error = (!form.errors.is_empty()).then(|| form.errors.summary());
+    Ok(ListPage {
+        chrome: Chrome::new(user, "business-plans"),
+        base,
+        rows: plans.items.iter().map(PlanRow::new).collect(),
+        form,
+        error,
+    })
+}
+
+async fn console_list(State(state): State<AppState>, user: Staff) -> Result<Response, UiError> {
+    let mut form = FormView::default();
+    form.set(
+        "period_start",
+        next_quarter_start(state.store.now().date_naive()),
+    );
+    Ok(list_page(&state, &user, user.scope(), "/console", form)
+        .await?
+        .into_response())
+}
+
+async fn portal_list(
+    State(state): State<AppState>,
+    user: PartnerUser,
+) -> Result<Response, UiError> {
+    Ok(
+        list_page(&state, &user, user.scope(), "/portal", FormView::default())
+            .await?
+            .into_response(),
+    )
+}
+
+/// The first day of the month after `today`: where a new plan usually starts.
+fn next_quarter_start(today: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let (y, m) = if today.month() == 12 {
+        (today.year() + 1, 1)
+    } else {
+        (today.year(), today.month() + 1)
+    };
+    format!("{y:04}-{m:02}-01")
+}
+
+async fn console_create(
+    State(state): State<AppState>,
+    form: SignedForm<Staff>,
+) -> Result<Response, UiError> {
+    let p = &form.posted;
+    let input = PlanInput {
+        partner_id: trimmed(p, "partner_id"),
+        title: trimmed(p, "title"),
+        period_start: trimmed(p, "period_start"),
+        content: None,
+    };
+    match state
+        .store
+        .create_business_plan(&form.user.actor(), &input)
+        .await
+    {
+        Ok(plan) => {
+            Ok(Redirect::to(&format!("/console/business-plans/{}", plan.id)).into_response())
+        }
+        Err(e) => {
+            let view = FormView::from_posted(p).with_errors(field_errors(e)?);
+            let page = list_page(&state, &form.user, form.user.scope(), "/console", view).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+fn trimmed(posted: &Posted, name: &str) -> Option<String> {
+    posted
+        .get(name)
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+pub struct QuarterView {
+    pub quarter: u8,
+    pub period: String,
+    pub milestone: String,
+    pub won: String,
+    pub pipeline: String,
+    pub pace: String,
+    pub attainment: String,
+    pub state: QuarterState,
+    pub drift: Option<String>,
+}
+
+pub struct ActivityView {
+    pub quarter: u8,
+    pub kind: &'static str,
+    pub committed: u32,
+    pub done: u32,
+}
+
+pub struct AccountView {
+    pub name: String,
+    pub touched: bool,
+    pub has_opportunity: bool,
+}
+
+pub struct ReviewView {
+    pub kind: &'static str,
+    pub held_on: String,
+    pub attendees: String,
+    pub notes: String,
+    pub decisions: Vec<String>,
+    pub next_steps: Vec<String>,
+}
+
+pub struct VersionView {
+    pub version: i64,
+    pub note: String,
+    pub author: String,
+    pub at: String,
+    pub changes: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "business_plan/plan.html")]
+struct PlanPage {
+    chrome: Chrome,
+    base: &'static str,
+    plan: BusinessPlan,
+    quarters: Vec<QuarterView>,
+    activities: Vec<ActivityView>,
+    accounts: Vec<AccountView>,
+    drifting: bool,
+    total: String,
+    reviews: Vec<ReviewView>,
+    due: Vec<(String, String, bool)>,
+    versions: Vec<VersionView>,
+    marketing: Vec<(String, String, String)>,
+    can_sign: bool,
+    can_write: bool,
+    content_json: String,
+    review_kinds: &'static [ReviewKind],
+    failed: &'static str,
+    form: FormView,
+    notice: Option<&'static str>,
+    today: String,
+}
+
+impl PlanPage {
+    fn alerts(&self, action: &str) -> Vec<String> {
+        if self.failed == action {
+            self.form
+                .errors
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect()
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+fn money(minor: i64, plan: &BusinessPlan) -> String {
+    Money::new(minor, plan.currency).to_string()
+}
+
+fn bp(v: Option<i64>) -> String {
+    v.map(|b| format!("{}%", b / 100))
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+async fn plan_page(
+    state: &AppState,
+    user: &UiUser,
+    scope: &Scope,
+    base: &'static str,
+    id: &str,
+    failed: (&'static str, FormView),
+    notice: Option<&'static str>,
+) -> Result<PlanPage, UiError> {
+    let store = &state.store;
+    let plan = store.business_plan(scope, id).await?;
+    let a: Attainment = store.business_plan_attainment(scope, id).await?;
+    let mut accounts = Vec::new();
+    for c in &a.accounts {
+        // Partners do not see account records; the plan names them, so show the name the
+        // vendor gave only to staff and the id otherwise.
+        let name = match scope {
+            Scope::Vendor => store
+                .account(scope, c.account_id.as_str())
+                .await
+                .map(|acc| acc.name)
+                .unwrap_or_else(|_| c.account_id.to_string()),
+            Scope::Partner(_) => c.account_id.to_string(),
+        };
+        accounts.push(AccountView {
+            name,
+            touched: c.touched,
+            has_opportunity: c.has_opportunity,
+        });
+    }
+    let versions = store.business_plan_versions(scope, id).await?;
+    let version_views = versions
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, v)| VersionView {
+            version: v.version,
+            note: v.change_note.clone(),
+            author: v.author_name.clone(),
+            at: v.created_at.format("%Y-%m-%d").to_string(),
+            changes: if i == 0 {
+                Vec::new()
+            } else {
+                diff(&versions[i - 1].content, &v.content)
+            },
+        })
+        .collect();
+    let reviews = store
+        .plan_reviews(scope, id)
+        .await?
+        .into_iter()
+        .map(|r| ReviewView {
+            kind: r.kind.label(),
+            held_on: r.held_on.to_string(),
+            attendees: r.attendees.join(", "),
+            notes: r.notes,
+            decisions: r.decisions,
+            next_steps: r.next_steps,
+        })
+        .collect();
+    let due = store
+        .plan_reviews_due(scope, id)
+        .await?
+        .into_iter()
+        .map(|d| (d.kind.label().to_owned(), d.due_on.to_string(), d.overdue))
+        .collect();
+    let content_json = serde_json::to_string_pretty(&plan.content).unwrap_or_default();
+    Ok(PlanPage {
+        chrome: Chrome::new(user, "business-plans"),
+        base,
+        quarters: a
+            .quarters
+            .iter()
+            .map(|q| QuarterView {
+                quarter: q.quarter,
+                period: format!("{} – {}", q.starts_on, q.ends_on),
+                milestone: money(q.milestone_minor, &plan),
+                won: money(q.won_minor, &plan),
+                pipeline: money(q.pipeline_minor, &plan),
+                pace: money(q.pace_minor, &plan),
+                attainment: bp(q.attainment_bp),
+                state: q.state,
+                drift: q.drift_reason.clone(),
+            })
+            .collect(),
+        activities: a
+            .activities
+            .iter()
+            .map(|x| ActivityView {
+                quarter: x.quarter,
+                kind: x.kind.label(),
+                committed: x.committed,
+                done: x.done,
+            })
+            .collect(),
+        accounts,
+        drifting: a.drifting,
+        total: bp(a.total_attainment_bp),
+        reviews,
+        due,
+        versions: version_views,
+        marketing: plan
+            .content
+            .marketing
+            .iter()
+            .map(|m| (m.on.to_string(), m.kind.label().to_owned(), m.title.clone()))
+            .collect(),
+        can_sign: authorize(&user.principal, &Action::SignPlan(&plan.partner_id)).is_ok()
+            && plan.status == PlanStatus::Draft,
+        can_write: authorize(&user.principal, &Action::WritePlan(&plan.partner_id)).is_ok(),
+        content_json,
+        review_kinds: ReviewKind::ALL,
+        failed: failed.0,
+        form: failed.1,
+        notice,
+        today: store.now().date_naive().to_string(),
+        plan,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+fn notice_of(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "sign" => "Signed.",
+        "review" => "Review recorded.",
+        "content" => "Plan saved.",
+        _ => return None,
+    })
+}
+
+async fn console_plan(
+    State(state): State<AppState>,
+    user: Staff,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Response, UiError> {
+    let page = plan_page(
+        &state,
+        &user,
+        user.scope(),
+        "/console",
+        &id,
+        ("", FormView::default()),
+        notice_of(d.done.as_deref()),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+async fn portal_plan(
+    State(state): State<AppState>,
+    user: PartnerUser,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Response, UiError> {
+    let page = plan_page(
+        &state,
+        &user,
+        user.scope(),
+        "/portal",
+        &id,
+        ("", FormView::default()),
+        notice_of(d.done.as_deref()),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+/// Runs a plan form; `Ok(None)` for an unknown action.
+async fn run(
+    state: &AppState,
+    user: &UiUser,
+    scope: &Scope,
+    id: &str,
+    action: &str,
+    p: &Posted,
+) -> Result<Option<&'static str>, StoreError> {
+    let actor = user.actor();
+    let store = &state.store;
+    Ok(Some(match action {
+        "sign" => {
+            store.sign_business_plan(&actor, id).await?;
+            "sign"
+        }
+        "review" => {
+            let lines = |name: &str| Some(p.lines(name));
+            let input = ReviewInput {
+                kind: trimmed(p, "kind"),
+                held_on: trimmed(p, "held_on"),
+                attendees: lines("attendees"),
+                notes: trimmed(p, "notes"),
+                decisions: lines("decisions"),
+                next_steps: lines("next_steps"),
+            };
+            store.record_plan_review(&actor, id, &input).await?;
+            "review"
+        }
+        "content" => {
+            let raw = p.get("content").unwrap_or_default();
+            let content: PlanContent = serde_json::from_str(&raw).map_err(|e| {
+                Invalid::one(
+                    "content",
+                    "json",
+                    format!("content is not a plan in JSON: {e}"),
+                )
+            })?;
+            let change = PlanChange {
+                title: trimmed(p, "title"),
+                content: Some(content),
+                change_note: trimmed(p, "change_note"),
+            };
+            let plan = store.business_plan(scope, id).await?;
+            if plan.status == PlanStatus::Agreed {
+                store.amend_business_plan(&actor, id, &change).await?;
+            } else {
+                store.update_business_plan(&actor, id, &change).await?;
+            }
+            "content"
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn action_name(action: &str) -> &'static str {
+    match action {
+        "sign" => "sign",
+        "review" => "review",
+        "content" => "content",
+        _ => "",
+    }
+}
+
+async fn after(
+    state: &AppState,
+    user: &UiUser,
+    scope: &Scope,
+    base: &'static str,
+    id: &str,
+    action: &str,
+    p: &Posted,
+) -> Result<Response, UiError> {
+    match run(state, user, scope, id, action, p).await {
+        Ok(Some(done)) => {
+            Ok(Redirect::to(&format!("{base}/business-plans/{id}?done={done}")).into_response())
+        }
+        Ok(None) => Err(UiError::NotFound),
+        Err(StoreError::NotFound(k)) => Err(UiError::Store(StoreError::NotFound(k))),
+        Err(e) => {
+            let status = match &e {
+                StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+                StoreError::Conflict { .. } | StoreError::Refused { .. } => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let view = FormView::from_posted(p).with_errors(field_errors(e)?);
+            let page = plan_page(
+                state,
+                user,
+                scope,
+                base,
+                id,
+                (action_name(action), view),
+                None,
+            )
+            .await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+async fn console_act(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    form: SignedForm<Staff>,
+) -> Result<Response, UiError> {
+    let scope = form.user.scope().clone();
+    after(
+        &state,
+        &form.user,
+        &scope,
+        "/console",
+        &id,
+        &action,
+        &form.posted,
+    )
+    .await
+}
+
+async fn portal_act(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    form: SignedForm<PartnerUser>,
+) -> Result<Response, UiError> {
+    let scope = form.user.scope().clone();
+    after(
+        &state,
+        &form.user,
+        &scope,
+        "/portal",
+        &id,
+        &action,
+        &form.posted,
+    )
+    .await
+}

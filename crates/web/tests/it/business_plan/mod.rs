@@ -1,0 +1,6 @@
+//! Joint business plans (issue 10): both sides sign, amendments are versions with a diff,
+//! attainment and drift come from live pipeline data, reviews follow the cadence, and a plan
+//! in place counts for the tier criteria.
+
+mod api;
+mod ui;
