@@ -228,8 +228,8 @@ mod tests {
     fn every_policy_stage_is_a_column_and_closed_ones_come_last() {
         let policy = PipelinePolicy::default();
         let sums = [
-            sum("handoff", "USD", 2, 1_000_00, 700_00),
-            sum("handoff", "EUR", 1, 100_00, 70_00),
+            sum("handoff", "USD", 2, 100_000, 70_000),
+            sum("handoff", "EUR", 1, 10_000, 70_00),
             sum("legacy", "USD", 1, 5_00, 0),
             sum("won", "USD", 3, 9_00, 9_00),
         ];
@@ -249,8 +249,8 @@ mod tests {
         );
         let handoff = &cols[3];
         assert_eq!(handoff.totals.count, 3);
-        assert_eq!(handoff.totals.amount, Money::new(1_110_00, c("USD")));
-        assert_eq!(handoff.totals.weighted, Money::new(777_00, c("USD")));
+        assert_eq!(handoff.totals.amount, Money::new(111_000, c("USD")));
+        assert_eq!(handoff.totals.weighted, Money::new(77_700, c("USD")));
         assert_eq!(handoff.totals.by_currency.len(), 2);
         assert_eq!(cols[0].totals.count, 0);
         assert_eq!(cols[4].probability_bp, None);

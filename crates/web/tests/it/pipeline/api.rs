@@ -90,7 +90,7 @@ async fn approved_registration(app: &TestApp, w: &World, name: &str, arr: i64) -
 /// A direct or partner opportunity created by vendor staff.
 async fn new_opp(app: &TestApp, w: &World, body: Value) -> Value {
     let mut b = json!({"program_id": w.program.id.to_string(), "account_id": w.account.id.to_string(), "title": "Globex platform",
-                       "amount_minor": 10_000_00, "currency": "USD", "expected_close_on": "2027-02-15"});
+                       "amount_minor": 1_000_000, "currency": "USD", "expected_close_on": "2027-02-15"});
     for (k, v) in body.as_object().unwrap() {
         b[k] = v.clone();
     }
@@ -99,7 +99,7 @@ async fn new_opp(app: &TestApp, w: &World, body: Value) -> Value {
 
 async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) {
     let w = app.world().await;
-    let reg = approved_registration(&app, &w, "Initech", 48_000_00).await;
+    let reg = approved_registration(&app, &w, "Initech", 4_800_000).await;
     let oid = s(&reg, "opportunity_id");
     let o = ok(&app.http.get(&opp(&oid, ""), &w.a.rep_token).await);
     assert_eq!(o["source"], "partner_sourced");
@@ -108,10 +108,10 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
     assert_eq!(o["registration_id"], reg["id"]);
     assert_eq!(o["partner_id"], w.a.partner.id.to_string());
     assert_eq!(o["partner_owner_id"], w.a.rep.id.to_string());
-    assert_eq!(o["amount"]["amount_minor"], 48_000_00);
+    assert_eq!(o["amount"]["amount_minor"], 4_800_000);
     assert_eq!(o["expected_close_on"], "2027-03-31");
     assert_eq!(o["probability_bp"], 500);
-    assert_eq!(o["weighted_minor"], 2_400_00);
+    assert_eq!(o["weighted_minor"], 240_000);
     // Another partner cannot see it: the same 404 as an id that does not exist.
     assert_eq!(
         app.http.get(&opp(&oid, ""), &w.b.admin_token).await.status,
@@ -128,7 +128,7 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
         )
         .await);
     assert_eq!(moved["stage"], "commercial_offer");
-    assert_eq!(moved["weighted_minor"], 19_200_00);
+    assert_eq!(moved["weighted_minor"], 1_920_000);
     let same = app
         .http
         .post(
@@ -185,9 +185,9 @@ async fn a_registration_becomes_an_opportunity_and_closes_with_it(app: TestApp) 
         .await);
     assert_eq!(won["stage"], "won");
     assert_eq!(won["closed_on"], today());
-    assert_eq!(won["weighted_minor"], 48_000_00);
+    assert_eq!(won["weighted_minor"], 4_800_000);
     assert_eq!(won["rate_at_close"]["rate_e8"], 100_000_000);
-    assert_eq!(won["amount_at_close"]["amount_minor"], 48_000_00);
+    assert_eq!(won["amount_at_close"]["amount_minor"], 4_800_000);
     let reg_after = ok(&app
         .http
         .get(
@@ -428,7 +428,7 @@ async fn the_rate_of_the_close_date_is_kept(app: TestApp) {
     let o = new_opp(
         &app,
         &w,
-        json!({"source": "direct", "currency": "EUR", "amount_minor": 1_000_00}),
+        json!({"source": "direct", "currency": "EUR", "amount_minor": 100_000}),
     )
     .await;
     let oid = s(&o, "id");
@@ -479,7 +479,7 @@ async fn the_rate_of_the_close_date_is_kept(app: TestApp) {
     assert_eq!(won["rate_at_close"]["effective_on"], "2026-06-01");
     assert_eq!(
         won["amount_at_close"],
-        json!({"amount_minor": 1_100_00, "currency": "USD"})
+        json!({"amount_minor": 110_000, "currency": "USD"})
     );
     // A later correction of the table does not change the closed deal.
     ok(&app
@@ -491,7 +491,7 @@ async fn the_rate_of_the_close_date_is_kept(app: TestApp) {
         )
         .await);
     let again = ok(&app.http.get(&opp(&oid, ""), &w.channel).await);
-    assert_eq!(again["amount_at_close"]["amount_minor"], 1_100_00);
+    assert_eq!(again["amount_at_close"]["amount_minor"], 110_000);
     let rates = ok(&app.http.get("/api/v1/fx-rates", &w.admin).await);
     assert_eq!(rates[0]["effective_on"], "2026-07-01", "newest first");
     assert_eq!(rates[1]["rate"], "1.5");
@@ -513,20 +513,20 @@ async fn board_forecast_and_filters(app: TestApp) {
         .await);
     let a = w.a.partner.id.to_string();
     let direct =
-        json!({"source": "direct", "expected_close_on": "2027-01-20", "amount_minor": 100_00});
+        json!({"source": "direct", "expected_close_on": "2027-01-20", "amount_minor": 10_000});
     new_opp(&app, &w, direct).await;
     let handoff = new_opp(
         &app,
         &w,
         json!({"source": "partner_sourced", "route": "resale", "partner_id": a, "stage": "handoff",
-               "currency": "EUR", "amount_minor": 200_00, "expected_close_on": "2027-01-05"}),
+               "currency": "EUR", "amount_minor": 20_000, "expected_close_on": "2027-01-05"}),
     )
     .await;
     new_opp(
         &app,
         &w,
         json!({"source": "partner_influenced", "route": "cloud_marketplace", "marketplace": "aws",
-               "partner_id": a, "stage": "handoff", "amount_minor": 300_00, "expected_close_on": "2027-02-01"}),
+               "partner_id": a, "stage": "handoff", "amount_minor": 30_000, "expected_close_on": "2027-02-01"}),
     )
     .await;
     let q = format!("?program_id={}", w.program.id);
@@ -540,8 +540,8 @@ async fn board_forecast_and_filters(app: TestApp) {
     assert_eq!(cols.len(), 6);
     assert_eq!(col("handoff")["totals"]["count"], 2);
     // 200.00 EUR at 1.1 = 220.00 USD, plus 300.00 USD.
-    assert_eq!(col("handoff")["totals"]["amount"]["amount_minor"], 520_00);
-    assert_eq!(col("handoff")["totals"]["weighted"]["amount_minor"], 364_00);
+    assert_eq!(col("handoff")["totals"]["amount"]["amount_minor"], 52_000);
+    assert_eq!(col("handoff")["totals"]["weighted"]["amount_minor"], 36_400);
     assert_eq!(
         col("handoff")["cards"][0]["id"],
         handoff["id"],
@@ -577,8 +577,8 @@ async fn board_forecast_and_filters(app: TestApp) {
     assert_eq!(
         months,
         [
-            ("2027-01".to_owned(), 159_00),
-            ("2027-02".to_owned(), 210_00)
+            ("2027-01".to_owned(), 15_900),
+            ("2027-02".to_owned(), 21_000)
         ]
     );
     // Filters.
@@ -649,7 +649,7 @@ async fn board_forecast_and_filters(app: TestApp) {
         .patch(
             &path(""),
             &w.channel,
-            &json!({"amount_minor": 250_00, "currency": "USD"}),
+            &json!({"amount_minor": 25_000, "currency": "USD"}),
         )
         .await);
     let lost = json!({"outcome": "lost", "close_on": "2026-06-01", "lost_reason": "timing"});
@@ -703,7 +703,7 @@ async fn board_forecast_and_filters(app: TestApp) {
     assert_eq!(kept, expected);
     assert_eq!(
         kept.get(&("won".to_owned(), "USD".to_owned())),
-        Some(&(1, 250_00))
+        Some(&(1, 25_000))
     );
 }
 
@@ -769,11 +769,11 @@ async fn bad_input_is_named(app: TestApp) {
         .patch(
             &opp(&oid, ""),
             &w.sales,
-            &json!({"amount_minor": 20_000_00, "next_step": "Send the order form"}),
+            &json!({"amount_minor": 2_000_000, "next_step": "Send the order form"}),
         )
         .await);
-    assert_eq!(patched["amount"]["amount_minor"], 20_000_00);
-    assert_eq!(patched["weighted_minor"], 1_000_00);
+    assert_eq!(patched["amount"]["amount_minor"], 2_000_000);
+    assert_eq!(patched["weighted_minor"], 100_000);
     assert_eq!(patched["vendor_owner_id"], w.sales_user.id.to_string());
     let bad_patch = app
         .http
@@ -803,7 +803,7 @@ async fn bad_input_is_named(app: TestApp) {
 /// program's listed reason when the words match, else `other`.
 async fn closing_the_registration_closes_the_opportunity(app: TestApp) {
     let w = app.world().await;
-    let reg = approved_registration(&app, &w, "Umbrella", 12_000_00).await;
+    let reg = approved_registration(&app, &w, "Umbrella", 1_200_000).await;
     let rid = s(&reg, "id");
     let oid = s(&reg, "opportunity_id");
     ok(&app
@@ -820,7 +820,7 @@ async fn closing_the_registration_closes_the_opportunity(app: TestApp) {
     assert_eq!(o["closed_on"], today());
     let history = ok(&app.http.get(&opp(&oid, "history"), &w.channel).await);
     assert!(s(&history[1], "reason").contains(&rid), "{history}");
-    let reg2 = approved_registration(&app, &w, "Soylent", 5_000_00).await;
+    let reg2 = approved_registration(&app, &w, "Soylent", 500_000).await;
     ok(&app
         .http
         .post(
@@ -834,7 +834,7 @@ async fn closing_the_registration_closes_the_opportunity(app: TestApp) {
         .get(&opp(&s(&reg2, "opportunity_id"), ""), &w.a.rep_token)
         .await);
     assert_eq!(o2["stage"], "won");
-    assert_eq!(o2["amount_at_close"]["amount_minor"], 5_000_00);
+    assert_eq!(o2["amount_at_close"]["amount_minor"], 500_000);
 }
 
 /// The deal room: who is in, who reads which note, tasks and fields.
@@ -854,7 +854,7 @@ async fn the_deal_room_keeps_private_notes_on_their_side(app: TestApp) {
         )
         .await
         .unwrap();
-    let reg = approved_registration(&app, &w, "Hooli", 90_000_00).await;
+    let reg = approved_registration(&app, &w, "Hooli", 9_000_000).await;
     let oid = s(&reg, "opportunity_id");
     let room = |token: String| {
         let http = &app.http;
