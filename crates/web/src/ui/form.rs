@@ -145,6 +145,17 @@ fn beside_field(field: &str, message: &str) -> String {
     }
 }
 
+/// The status a re-rendered form answers with: 409 for a refusal or a state conflict, 403
+/// for a role that may not, 422 for invalid input.
+pub fn failure_status(e: &StoreError) -> axum::http::StatusCode {
+    use axum::http::StatusCode;
+    match e {
+        StoreError::Refused { .. } | StoreError::Conflict { .. } => StatusCode::CONFLICT,
+        StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
 /// Splits a store answer into "show these field errors on the form" and real failures.
 pub fn field_errors(e: StoreError) -> Result<Invalid, UiError> {
     match e {

@@ -22,7 +22,7 @@ use partnerops_store::{Store, StoreError};
 
 use super::Routes;
 use crate::AppState;
-use crate::ui::form::{FormView, Posted, field_errors};
+use crate::ui::form::{FormView, Posted, failure_status, field_errors};
 use crate::ui::guard::{PartnerUser, Staff};
 use crate::ui::session::SignedForm;
 use crate::ui::{Chrome, UiError, UiUser};
@@ -509,11 +509,7 @@ async fn after(
         Ok(None) => Err(UiError::NotFound),
         Err(StoreError::NotFound(k)) => Err(UiError::Store(StoreError::NotFound(k))),
         Err(e) => {
-            let status = match &e {
-                StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
-                StoreError::Conflict { .. } | StoreError::Refused { .. } => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            let status = failure_status(&e);
             let view = FormView::from_posted(p).with_errors(field_errors(e)?);
             let page = plan_page(
                 state,

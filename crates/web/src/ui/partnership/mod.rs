@@ -7,6 +7,7 @@
 
 use super::{Routes, markdown};
 use crate::AppState;
+use crate::ui::form::failure_status;
 use crate::ui::form::{FormView, Posted, field_errors};
 use crate::ui::guard::{PartnerUser, Staff};
 use crate::ui::partnership::form::GOVERNANCE_FIELDS;
@@ -27,7 +28,6 @@ use crate::ui::partnership::form::phase_fields;
 use crate::ui::{Chrome, UiError, UiUser};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -159,15 +159,6 @@ fn messages(inv: &Invalid) -> Vec<String> {
             }
         })
         .collect()
-}
-
-/// The status a re-rendered form answers with.
-fn failure_status(e: &StoreError) -> StatusCode {
-    match e {
-        StoreError::Refused { .. } | StoreError::Conflict { .. } => StatusCode::CONFLICT,
-        StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
 }
 
 /// A charter as a row of a list.

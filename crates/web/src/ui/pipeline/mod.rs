@@ -10,7 +10,6 @@ mod room;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::Invalid;
 use partnerops_core::ids::EntityId;
@@ -30,7 +29,9 @@ use partnerops_store::{Store, StoreError};
 
 use super::Routes;
 use crate::AppState;
-use crate::ui::form::{FormView, Posted, field_errors, major_to_minor, minor_to_major};
+use crate::ui::form::{
+    FormView, Posted, failure_status, field_errors, major_to_minor, minor_to_major,
+};
 use crate::ui::{Chrome, UiError, UiUser};
 
 pub(super) fn routes(r: Routes) -> Routes {
@@ -444,11 +445,7 @@ pub(super) async fn after_action(
         }
         Ok(None) => Err(UiError::NotFound),
         Err(e) => {
-            let status = match &e {
-                StoreError::Refused { .. } | StoreError::Conflict { .. } => StatusCode::CONFLICT,
-                StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            let status = failure_status(&e);
             let view = FormView::from_posted(posted).with_errors(field_errors(e)?);
             let page = opportunity_page(
                 state,

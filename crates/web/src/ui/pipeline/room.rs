@@ -4,7 +4,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::ids::EntityId;
 use partnerops_core::pipeline::room::{
@@ -15,7 +14,7 @@ use partnerops_store::StoreError;
 
 use super::trimmed;
 use crate::AppState;
-use crate::ui::form::{FormView, Posted, field_errors};
+use crate::ui::form::{FormView, Posted, failure_status, field_errors};
 use crate::ui::markdown;
 use crate::ui::{Chrome, UiError, UiUser};
 
@@ -281,11 +280,7 @@ pub(super) async fn after(
         Ok(None) => Err(UiError::NotFound),
         Err(StoreError::NotFound(k)) => Err(UiError::Store(StoreError::NotFound(k))),
         Err(e) => {
-            let status = match &e {
-                StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
-                StoreError::Conflict { .. } | StoreError::Refused { .. } => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            let status = failure_status(&e);
             let view = FormView::from_posted(posted).with_errors(field_errors(e)?);
             let page = room_page(state, user, base, id, (action_name(action), view), None).await?;
             Ok((status, page).into_response())

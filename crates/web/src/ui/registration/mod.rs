@@ -8,9 +8,9 @@
 use super::Routes;
 use crate::AppState;
 use crate::ui::UiError;
+use crate::ui::form::failure_status;
 use crate::ui::form::{FormView, Posted};
 use crate::ui::guard::Staff;
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use partnerops_core::Invalid;
 use partnerops_core::audit::EntityKind;
@@ -18,8 +18,8 @@ use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::registration::RegistrationStatus;
 use partnerops_core::registration::record::{DecisionRecord, EngagementRequest, Registration};
 use partnerops_core::scope::Scope;
+use partnerops_store::Store;
 use partnerops_store::registration::engagement::EngagementFilter;
-use partnerops_store::{Store, StoreError};
 use std::collections::HashMap;
 
 mod conflict;
@@ -187,16 +187,6 @@ impl DecisionView {
             actor: d.actor_name.clone(),
             policy_version: d.policy_version,
         }
-    }
-}
-
-/// The status a re-rendered form answers with: 409 for a refusal or a state conflict,
-/// 422 for invalid input.
-fn failure_status(e: &StoreError) -> StatusCode {
-    match e {
-        StoreError::Refused { .. } | StoreError::Conflict { .. } => StatusCode::CONFLICT,
-        StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 
