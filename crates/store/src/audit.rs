@@ -119,6 +119,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::RoomTask => "room_tasks",
         EntityKind::BusinessPlan => "business_plans",
         EntityKind::Notification => "notifications",
+        EntityKind::CalendarFeed => "calendar_feeds",
     }
 }
 

@@ -325,7 +325,7 @@ impl Store {
         }
     }
 
-    async fn principal_of(&self, user_id: &str) -> Result<Principal> {
+    pub(crate) async fn principal_of(&self, user_id: &str) -> Result<Principal> {
         let mut q = Sql::new(&format!(
             "SELECT u.id AS user_id, u.display_name, u.role, u.partner_id FROM users u WHERE {ACTIVE_USER} AND u.id = "
         ));

@@ -28,6 +28,7 @@ pub mod partner;
 pub mod user;
 
 // Capabilities, one folder each, named as in `partnerops-core`.
+pub mod cadence;
 pub mod lifecycle;
 pub mod notification;
 pub mod partnership;

@@ -83,6 +83,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_business_plans.sql"),
         postgres: include_str!("../migrations/postgres/0010_business_plans.sql"),
     },
+    Migration {
+        version: 11,
+        name: "cadence",
+        sqlite: include_str!("../migrations/sqlite/0011_cadence.sql"),
+        postgres: include_str!("../migrations/postgres/0011_cadence.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

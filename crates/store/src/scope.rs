@@ -72,7 +72,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Policy
         | EntityKind::PolicyDraft
         | EntityKind::Council
-        | EntityKind::Notification => {
+        | EntityKind::Notification
+        | EntityKind::CalendarFeed => {
             q.push(" AND 1 = 0");
         }
     }

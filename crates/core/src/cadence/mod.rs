@@ -136,6 +136,28 @@ pub struct Agenda {
     pub upcoming: Vec<AgendaItem>,
 }
 
+/// The current quarter of one agreed plan: its milestone against sourced ARR won and in
+/// pipeline.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlanGlance {
+    pub plan_id: crate::kernel::ids::BusinessPlanId,
+    pub title: String,
+    pub partner_id: PartnerId,
+    pub partner_name: String,
+    pub currency: crate::kernel::money::Currency,
+    pub quarter: crate::business_plan::attainment::QuarterAttainment,
+}
+
+/// A live feed as its owner sees it (the token itself is shown once, at creation).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalendarFeed {
+    pub id: crate::kernel::ids::CalendarFeedId,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// The last day of the window that starts `today`.
 pub fn window_end(today: NaiveDate) -> NaiveDate {
     today + TimeDelta::days(WINDOW_DAYS)

@@ -34,6 +34,7 @@ text_enum!(
         RoomTask = "room_task" / "Deal room task",
         BusinessPlan = "business_plan" / "Joint business plan",
         Notification = "notification" / "Notification",
+        CalendarFeed = "calendar_feed" / "Calendar feed",
     }
 );
 

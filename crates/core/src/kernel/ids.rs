@@ -127,6 +127,8 @@ entity_id!(/// A recorded review of a joint business plan.
     PlanReviewId, "jbr");
 entity_id!(/// A notification to one user.
     NotificationId, "ntf");
+entity_id!(/// A user's private calendar feed of what is due.
+    CalendarFeedId, "cal");
 entity_id!(/// An e-mail to send (one notification's, or one user's daily digest).
     EmailDeliveryId, "eml");
 

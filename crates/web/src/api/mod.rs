@@ -4,6 +4,7 @@
 
 mod account;
 mod business_plan;
+mod cadence;
 mod lifecycle;
 mod notification;
 mod partner;
@@ -61,6 +62,7 @@ use crate::problem::{ApiError, Problem};
         (name = "governance", description = "Partner advisory council and the first cohort"),
         (name = "business plans", description = "Joint business plans: named accounts, quarterly milestones, commitments, signatures, versions, attainment and drift, reviews"),
         (name = "pipeline", description = "Opportunities, their stages and touchpoints, the board, the forecast and the dated currency-rate table"),
+        (name = "cadence", description = "What is due for the caller in the next 30 days, the plans at a glance, and the caller's private calendar feed"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
@@ -82,9 +84,9 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = notifications(pipeline_routes(policy_and_lifecycle(
+    let (router, mut doc) = cadence_routes(notifications(pipeline_routes(policy_and_lifecycle(
         deals_and_partnerships(records(api)),
-    )))
+    ))))
     .split_for_parts();
     problem_content_type(&mut doc);
     patch_bodies_require_nothing(&mut doc);
@@ -329,6 +331,17 @@ fn notifications(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(
             notification::preferences,
             notification::set_preferences
+        ))
+}
+
+/// The caller's agenda and calendar feed.
+fn cadence_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(cadence::agenda))
+        .routes(routes!(cadence::plans))
+        .routes(routes!(
+            cadence::feed,
+            cadence::create_feed,
+            cadence::revoke_feed
         ))
 }
 

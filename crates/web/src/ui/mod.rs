@@ -6,7 +6,8 @@
 //! `HttpOnly` and `SameSite=Lax`.
 //!
 //! One folder per capability (`partner`, `program`, `policy`, `account`, `user`,
-//! `registration`, `partnership`, `pipeline`, `business_plan`, `lifecycle`, `notification`,
+//! `registration`, `partnership`, `pipeline`, `business_plan`, `cadence`, `lifecycle`,
+//! `notification`,
 //! `auth`, `audit`), each with its `console`
 //! (staff), `portal` (partner users) and `public` pages as it needs them; templates follow
 //! the same layout under `templates/<capability>/`. Shared here: the route table, the page
@@ -17,6 +18,7 @@ mod account;
 mod audit;
 mod auth;
 mod business_plan;
+mod cadence;
 mod form;
 mod guard;
 mod lifecycle;
@@ -87,8 +89,7 @@ pub(crate) fn routes() -> Routes {
         .get("/", home)
         .get("/login", auth::form)
         .post("/login", auth::submit)
-        .post("/logout", auth::logout)
-        .get("/console", || async { Redirect::to("/console/partners") });
+        .post("/logout", auth::logout);
     let r = partner::routes(r);
     let r = program::routes(r);
     let r = policy::routes(r);
@@ -99,6 +100,7 @@ pub(crate) fn routes() -> Routes {
     let r = partnership::routes(r);
     let r = pipeline::routes(r);
     let r = business_plan::routes(r);
+    let r = cadence::routes(r);
     let r = lifecycle::routes(r);
     notification::routes(r)
 }
@@ -116,7 +118,7 @@ pub fn route_list() -> Vec<(Method, &'static str)> {
 /// `/`: the console for staff, the portal for partners, else sign in.
 async fn home(user: Option<UiUser>) -> Redirect {
     match user {
-        Some(u) if u.principal.is_vendor() => Redirect::to("/console/partners"),
+        Some(u) if u.principal.is_vendor() => Redirect::to("/console"),
         Some(_) => Redirect::to("/portal"),
         None => Redirect::to("/login"),
     }

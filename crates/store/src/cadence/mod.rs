@@ -1,0 +1,477 @@
+//! The 30-day operating cadence: what is due for one person, gathered from every capability
+//! (one query per source, each limited to what the person's scope may see), the pipeline
+//! at a glance against the business plans' milestones, and private calendar feeds.
+//!
+//! What counts as due, the window, the order and the links are `core::cadence`; here are
+//! only the reads. Vendor staff see every partner's items (at most [`PER_SOURCE`] per
+//! source, soonest first) and their own deal-room tasks; a partner user sees their
+//! partner's items and their own tasks, and never the name of another partner.
+
+mod feed;
+
+use chrono::{NaiveDate, NaiveTime, TimeDelta};
+use partnerops_core::audit::EntityKind;
+use partnerops_core::business_plan::cadence::reviews_due;
+use partnerops_core::business_plan::record::{PlanContent, ReviewKind, quarter_end};
+use partnerops_core::cadence::{
+    Agenda, DueItem, DueKind, PlanGlance, Side, Subject, agenda, engagement_answer_due, onboarding_item_due,
+    window_end,
+};
+use partnerops_core::ids::{BusinessPlanId, EntityId, PartnerId};
+use partnerops_core::money::Currency;
+use partnerops_core::scope::{Principal, Scope};
+
+use crate::db::{Exec, Sql, row};
+use crate::entity::json_column;
+use crate::{Result, Store, scope};
+
+/// The most items one source adds to a list. A vendor-wide list of ten thousand partners
+/// would otherwise be unreadable; the soonest come first.
+pub const PER_SOURCE: i64 = 200;
+
+/// The plans shown in the pipeline at a glance.
+pub const GLANCE_PLANS: i64 = 12;
+
+row! {
+    struct DatedRow {
+        id: String,
+        title: String,
+        partner_id: String,
+        partner_name: String,
+        due_at: chrono::DateTime<chrono::Utc>,
+    }
+}
+
+row! {
+    struct EngagementRow {
+        registration_id: String,
+        title: String,
+        partner_id: String,
+        partner_name: String,
+        created_at: chrono::DateTime<chrono::Utc>,
+    }
+}
+
+row! {
+    struct ConflictRow {
+        id: String,
+        registration_id: Option<String>,
+        registration_title: Option<String>,
+        account_name: String,
+        partner_id: Option<String>,
+        partner_name: Option<String>,
+        level: i64,
+        due_at: chrono::DateTime<chrono::Utc>,
+    }
+}
+
+row! {
+    struct PlanRow {
+        id: String,
+        title: String,
+        partner_id: String,
+        partner_name: String,
+        period_start: NaiveDate,
+        currency: String,
+        content: String,
+    }
+}
+
+row! {
+    struct HeldRow {
+        plan_id: String,
+        kind: String,
+        held_on: NaiveDate,
+    }
+}
+
+row! {
+    struct TaskRow {
+        id: String,
+        opportunity_id: String,
+        title: String,
+        due_on: NaiveDate,
+        opportunity_title: String,
+        partner_id: Option<String>,
+        partner_name: Option<String>,
+    }
+}
+
+row! {
+    struct OnboardingRow {
+        id: String,
+        name: String,
+        joined_on: NaiveDate,
+    }
+}
+
+fn midnight(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    d.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// The side whose pages a principal uses.
+pub fn side_of(principal: &Principal) -> Side {
+    if principal.is_vendor() {
+        Side::Console
+    } else {
+        Side::Portal
+    }
+}
+
+/// A partner name as a viewer may read it: staff read every name, a partner user only
+/// their own partner's.
+fn shown_partner(
+    viewer: &Scope,
+    id: Option<String>,
+    name: Option<String>,
+) -> (Option<PartnerId>, Option<String>) {
+    match viewer {
+        Scope::Vendor => (id.map(PartnerId::from_trusted), name),
+        Scope::Partner(own) => match id {
+            Some(id) if id == own.as_str() => (Some(own.clone()), name),
+            _ => (None, None),
+        },
+    }
+}
+
+impl Store {
+    /// What is due for `principal` as of the store's today: overdue first, then the next
+    /// 30 days.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    pub async fn cadence(&self, principal: &Principal) -> Result<Agenda> {
+        let today = self.now().date_naive();
+        let items = self.due_items(principal, today).await?;
+        Ok(agenda(items, today, side_of(principal)))
+    }
+
+    /// Every due item of every source up to the end of the window starting `today`.
+    async fn due_items(&self, principal: &Principal, today: NaiveDate) -> Result<Vec<DueItem>> {
+        let until = window_end(today);
+        let scope = &principal.scope;
+        let mut items = Vec::new();
+        self.registration_items(scope, until, &mut items).await?;
+        self.engagement_items(scope, until, &mut items).await?;
+        self.conflict_items(scope, until, &mut items).await?;
+        self.plan_items(scope, today, until, &mut items).await?;
+        self.task_items(principal, until, &mut items).await?;
+        self.onboarding_items(scope, until, &mut items).await?;
+        Ok(items)
+    }
+
+    /// Approved registrations expiring, or whose follow-up SLA falls due, in the window.
+    async fn registration_items(
+        &self,
+        scope: &Scope,
+        until: NaiveDate,
+        out: &mut Vec<DueItem>,
+    ) -> Result<()> {
+        let before = midnight(until + TimeDelta::days(1));
+        for (column, extra, kind) in [
+            ("expires_at", "", DueKind::RegistrationExpiry),
+            (
+                "sla_due_at",
+                " AND r.sla_missed_at IS NULL",
+                DueKind::FollowUpSla,
+            ),
+        ] {
+            let mut q = Sql::new(&format!(
+                "SELECT r.id, r.title, r.partner_id, p.name AS partner_name, r.{column} AS due_at FROM registrations r JOIN partners p ON p.id = r.partner_id WHERE r.status = 'approved'{extra} AND r.{column} < "
+            ));
+            q.bind(before);
+            scope::restrict(&mut q, scope, EntityKind::Registration, "r");
+            q.push(&format!(" ORDER BY r.{column}, r.id LIMIT {PER_SOURCE}"));
+            for r in self.db.read().all::<DatedRow>(&q).await? {
+                let title = match kind {
+                    DueKind::RegistrationExpiry => format!("Registration expires: {}", r.title),
+                    _ => format!("Log a follow-up on {}", r.title),
+                };
+                let (partner_id, partner_name) =
+                    shown_partner(scope, Some(r.partner_id), Some(r.partner_name));
+                out.push(DueItem {
+                    kind,
+                    due_on: r.due_at.date_naive(),
+                    title,
+                    partner_id,
+                    partner_name,
+                    subject: Subject::Registration(r.id),
+                    key: String::new(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Engagement requests waiting for the partner's answer.
+    async fn engagement_items(
+        &self,
+        scope: &Scope,
+        until: NaiveDate,
+        out: &mut Vec<DueItem>,
+    ) -> Result<()> {
+        let mut q = Sql::new(
+            "SELECT e.registration_id, r.title, e.partner_id, p.name AS partner_name, e.created_at FROM engagement_requests e JOIN registrations r ON r.id = e.registration_id JOIN partners p ON p.id = e.partner_id WHERE e.status = 'pending' AND e.created_at < ",
+        );
+        q.bind(midnight(until + TimeDelta::days(1)));
+        scope::restrict(&mut q, scope, EntityKind::Engagement, "e");
+        q.push(&format!(" ORDER BY e.created_at, e.id LIMIT {PER_SOURCE}"));
+        for r in self.db.read().all::<EngagementRow>(&q).await? {
+            let title = match scope {
+                Scope::Vendor => format!("Engagement request waiting for an answer: {}", r.title),
+                Scope::Partner(_) => format!("Answer the engagement request on {}", r.title),
+            };
+            let (partner_id, partner_name) =
+                shown_partner(scope, Some(r.partner_id), Some(r.partner_name));
+            out.push(DueItem {
+                kind: DueKind::EngagementRequest,
+                due_on: engagement_answer_due(r.created_at.date_naive()),
+                title,
+                partner_id,
+                partner_name,
+                subject: Subject::Registration(r.registration_id),
+                key: String::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Open conflict cases due in the window. A partner reads its case on its registration,
+    /// and its title names the partner's own deal, never the account's other claimants.
+    async fn conflict_items(
+        &self,
+        scope: &Scope,
+        until: NaiveDate,
+        out: &mut Vec<DueItem>,
+    ) -> Result<()> {
+        let mut q = Sql::new(
+            "SELECT c.id, c.registration_id, r.title AS registration_title, a.name AS account_name, c.partner_id, p.name AS partner_name, c.level, c.due_at FROM conflict_cases c JOIN accounts a ON a.id = c.account_id LEFT JOIN registrations r ON r.id = c.registration_id LEFT JOIN partners p ON p.id = c.partner_id WHERE c.status = 'open' AND c.due_at < ",
+        );
+        q.bind(midnight(until + TimeDelta::days(1)));
+        scope::restrict(&mut q, scope, EntityKind::Conflict, "c");
+        q.push(&format!(" ORDER BY c.due_at, c.id LIMIT {PER_SOURCE}"));
+        for r in self.db.read().all::<ConflictRow>(&q).await? {
+            let (title, subject) = match scope {
+                Scope::Vendor => (
+                    format!(
+                        "Resolve the conflict case on {} (level {})",
+                        r.account_name, r.level
+                    ),
+                    Subject::Conflict(r.id),
+                ),
+                Scope::Partner(_) => {
+                    let Some(registration) = r.registration_id else {
+                        continue;
+                    };
+                    (
+                        format!(
+                            "Conflict case on {} due for resolution",
+                            r.registration_title.unwrap_or_default()
+                        ),
+                        Subject::Registration(registration),
+                    )
+                }
+            };
+            let (partner_id, partner_name) = shown_partner(scope, r.partner_id, r.partner_name);
+            out.push(DueItem {
+                kind: DueKind::ConflictDeadline,
+                due_on: r.due_at.date_naive(),
+                title,
+                partner_id,
+                partner_name,
+                subject,
+                key: String::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The agreed plans running in the window: their reviews due, the quarter ends that
+    /// carry a sourced-ARR milestone, and the marketing commitments dated in the window.
+    async fn plan_items(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        until: NaiveDate,
+        out: &mut Vec<DueItem>,
+    ) -> Result<()> {
+        // A plan runs a year from its start: one that started more than a year ago is over.
+        let started_after = today - TimeDelta::days(366);
+        let mut q = Sql::new(
+            "SELECT b.id, b.title, b.partner_id, p.name AS partner_name, b.period_start, b.currency, b.content FROM business_plans b JOIN partners p ON p.id = b.partner_id WHERE b.status = 'agreed' AND b.period_start <= ",
+        );
+        q.bind(until).push(" AND b.period_start > ").bind(started_after);
+        scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
+        q.push(&format!(" ORDER BY b.period_start, b.id LIMIT {PER_SOURCE}"));
+        let plans: Vec<PlanRow> = self.db.read().all(&q).await?;
+        if plans.is_empty() {
+            return Ok(());
+        }
+        let mut q = Sql::new(
+            "SELECT v.plan_id, v.kind, v.held_on FROM business_plan_reviews v JOIN business_plans b ON b.id = v.plan_id WHERE b.status = 'agreed' AND b.period_start > ",
+        );
+        q.bind(started_after);
+        scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
+        let held: Vec<HeldRow> = self.db.read().all(&q).await?;
+        for plan in plans {
+            let content: PlanContent = json_column("content", &plan.content)?;
+            let held_here: Vec<(ReviewKind, NaiveDate)> = held
+                .iter()
+                .filter(|h| h.plan_id == plan.id)
+                .filter_map(|h| {
+                    ReviewKind::parse("kind", &h.kind)
+                        .ok()
+                        .map(|k| (k, h.held_on))
+                })
+                .collect();
+            let (partner_id, partner_name) =
+                shown_partner(scope, Some(plan.partner_id), Some(plan.partner_name));
+            let item = |kind, due_on, title: String, key: String| DueItem {
+                kind,
+                due_on,
+                title,
+                partner_id: partner_id.clone(),
+                partner_name: partner_name.clone(),
+                subject: Subject::BusinessPlan(plan.id.clone()),
+                key,
+            };
+            for due in reviews_due(&content, plan.period_start, &held_here, today) {
+                out.push(item(
+                    DueKind::Review,
+                    due.due_on,
+                    format!("{}: {}", due.kind.label(), plan.title),
+                    format!("{}-{}", due.kind.as_str(), due.due_on),
+                ));
+            }
+            for m in &content.milestones {
+                let ends = quarter_end(plan.period_start, m.quarter);
+                if m.sourced_arr_minor > 0 && ends >= today && ends <= until {
+                    let amount = partnerops_core::money::Money::new(
+                        m.sourced_arr_minor,
+                        Currency::parse("currency", &plan.currency)
+                            .map_err(|e| crate::StoreError::Corrupt(e.message))?,
+                    );
+                    out.push(item(
+                        DueKind::Milestone,
+                        ends,
+                        format!(
+                            "Q{} milestone: {amount} sourced ARR ({})",
+                            m.quarter, plan.title
+                        ),
+                        format!("q{}", m.quarter),
+                    ));
+                }
+            }
+            for (i, c) in content.marketing.iter().enumerate() {
+                if c.on >= today && c.on <= until {
+                    out.push(item(
+                        DueKind::Commitment,
+                        c.on,
+                        format!("{}: {}", c.kind.label(), c.title),
+                        format!("m{i}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The principal's own open deal-room tasks with a due day in or before the window.
+    async fn task_items(
+        &self,
+        principal: &Principal,
+        until: NaiveDate,
+        out: &mut Vec<DueItem>,
+    ) -> Result<()> {
+        let mut q = Sql::new(
+            "SELECT t.id, t.opportunity_id, t.title, t.due_on, o.title AS opportunity_title, o.partner_id, p.name AS partner_name FROM room_tasks t JOIN opportunities o ON o.id = t.opportunity_id LEFT JOIN partners p ON p.id = o.partner_id WHERE t.status = 'open' AND t.due_on IS NOT NULL AND t.owner_id = ",
+        );
+        q.bind(principal.user_id.as_str())
+            .push(" AND t.due_on <= ")
+            .bind(until)
+            .push(&format!(" ORDER BY t.due_on, t.id LIMIT {PER_SOURCE}"));
+        for r in self.db.read().all::<TaskRow>(&q).await? {
+            let (partner_id, partner_name) =
+                shown_partner(&principal.scope, r.partner_id, r.partner_name);
+            out.push(DueItem {
+                kind: DueKind::Task,
+                due_on: r.due_on,
+                title: format!("{} ({})", r.title, r.opportunity_title),
+                partner_id,
+                partner_name,
+                subject: Subject::Room(r.opportunity_id),
+                key: r.id,
+            });
+        }
+        Ok(())
+    }
+
+    /// The open items of the checklists of partners still onboarding.
+    async fn onboarding_items(
+        &self,
+        scope: &Scope,
+        until: NaiveDate,
+        out: &mut Vec<DueItem>,
+    ) -> Result<()> {
+        let mut q = Sql::new(
+            "SELECT p.id, p.name, p.joined_on FROM partners p WHERE p.status = 'onboarding' AND p.archived_at IS NULL AND p.joined_on <= ",
+        );
+        q.bind(until - TimeDelta::days(partnerops_core::cadence::ONBOARDING_DAYS));
+        scope::restrict(&mut q, scope, EntityKind::Partner, "p");
+        q.push(" ORDER BY p.joined_on, p.id LIMIT 50");
+        let partners: Vec<OnboardingRow> = self.db.read().all(&q).await?;
+        for p in partners {
+            let checklist = self.onboarding(scope, &p.id).await?;
+            let due_on = onboarding_item_due(p.joined_on);
+            let (partner_id, partner_name) =
+                shown_partner(scope, Some(p.id.clone()), Some(p.name.clone()));
+            for i in checklist.items.iter().filter(|i| i.done_at.is_none()) {
+                out.push(DueItem {
+                    kind: DueKind::Onboarding,
+                    due_on,
+                    title: format!("Onboarding: {}", i.label),
+                    partner_id: partner_id.clone(),
+                    partner_name: partner_name.clone(),
+                    subject: Subject::Onboarding(p.id.clone()),
+                    key: i.key.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The current quarter of the agreed plans the scope sees that run today (at most
+    /// [`GLANCE_PLANS`], most recently changed first), each from live data.
+    #[tracing::instrument(skip_all)]
+    pub async fn plans_at_a_glance(&self, scope: &Scope) -> Result<Vec<PlanGlance>> {
+        let today = self.now().date_naive();
+        let mut q = Sql::new(
+            "SELECT b.id, b.title, b.partner_id, p.name AS partner_name, b.period_start, b.currency, b.content FROM business_plans b JOIN partners p ON p.id = b.partner_id WHERE b.status = 'agreed' AND b.period_start <= ",
+        );
+        q.bind(today)
+            .push(" AND b.period_start > ")
+            .bind(today - TimeDelta::days(366));
+        scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
+        q.push(&format!(" ORDER BY b.updated_at DESC, b.id LIMIT {GLANCE_PLANS}"));
+        let plans: Vec<PlanRow> = self.db.read().all(&q).await?;
+        let mut out = Vec::with_capacity(plans.len());
+        for plan in plans {
+            let attainment = self.business_plan_attainment(scope, &plan.id).await?;
+            let Some(quarter) = attainment
+                .quarters
+                .into_iter()
+                .find(|q| q.starts_on <= today && today <= q.ends_on)
+            else {
+                continue;
+            };
+            out.push(PlanGlance {
+                plan_id: BusinessPlanId::from_trusted(plan.id),
+                title: plan.title,
+                partner_id: PartnerId::from_trusted(plan.partner_id),
+                partner_name: plan.partner_name,
+                currency: Currency::parse("currency", &plan.currency)
+                    .map_err(|e| crate::StoreError::Corrupt(e.message))?,
+                quarter,
+            });
+        }
+        Ok(out)
+    }
+}
