@@ -79,9 +79,14 @@ mod tests {
         // Fetched twice, the same item has the same UID.
         assert_eq!(
             ics.lines().find(|l| l.starts_with("UID:")),
-            feed("Ada", &a.upcoming, now + TimeDelta::hours(1), "https://prm.example.com")
-                .lines()
-                .find(|l| l.starts_with("UID:"))
+            feed(
+                "Ada",
+                &a.upcoming,
+                now + TimeDelta::hours(1),
+                "https://prm.example.com"
+            )
+            .lines()
+            .find(|l| l.starts_with("UID:"))
         );
     }
 }

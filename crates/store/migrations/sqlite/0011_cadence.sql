@@ -14,6 +14,7 @@ CREATE TABLE calendar_feeds (
 );
 CREATE UNIQUE INDEX calendar_feeds_hash ON calendar_feeds (token_hash);
 CREATE UNIQUE INDEX calendar_feeds_live ON calendar_feeds (user_id) WHERE revoked_at IS NULL;
+CREATE INDEX calendar_feeds_user ON calendar_feeds (user_id, created_at);
 
 -- What falls due: approved registrations by follow-up SLA, pending engagement requests by age.
 CREATE INDEX registrations_status_sla ON registrations (status, sla_due_at);

@@ -24,7 +24,11 @@ row! {
 }
 
 /// Revokes the user's live feed, if any; returns it as it was.
-async fn revoke_live(tx: &mut Tx, user_id: &str, now: DateTime<Utc>) -> Result<Option<CalendarFeed>> {
+async fn revoke_live(
+    tx: &mut Tx,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<CalendarFeed>> {
     let mut q = Sql::new(
         "SELECT id, user_id, created_at, last_used_at FROM calendar_feeds WHERE revoked_at IS NULL AND user_id = ",
     );
@@ -45,16 +49,23 @@ async fn revoke_live(tx: &mut Tx, user_id: &str, now: DateTime<Utc>) -> Result<O
 impl Store {
     /// The caller's live feed, if they have one.
     pub async fn calendar_feed(&self, actor: &Actor) -> Result<Option<CalendarFeed>> {
-        let user = actor.user_id().ok_or(StoreError::NotFound(EntityKind::CalendarFeed))?;
+        let user = actor
+            .user_id()
+            .ok_or(StoreError::NotFound(EntityKind::CalendarFeed))?;
         let mut q = Sql::new(
             "SELECT id, user_id, created_at, last_used_at FROM calendar_feeds WHERE revoked_at IS NULL AND user_id = ",
         );
         q.bind(user.as_str());
-        Ok(self.db.read().optional::<FeedRow>(&q).await?.map(|r| CalendarFeed {
-            id: CalendarFeedId::from_trusted(r.id),
-            created_at: r.created_at,
-            last_used_at: r.last_used_at,
-        }))
+        Ok(self
+            .db
+            .read()
+            .optional::<FeedRow>(&q)
+            .await?
+            .map(|r| CalendarFeed {
+                id: CalendarFeedId::from_trusted(r.id),
+                created_at: r.created_at,
+                last_used_at: r.last_used_at,
+            }))
     }
 
     /// A new feed for the caller, revoking the one they had; returns it with its token,
@@ -70,11 +81,21 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let user = principal.user_id.as_str();
         if let Some(old) = revoke_live(&mut tx, user, now).await? {
-            audit::record(&mut tx, now, actor, EntityKind::CalendarFeed, old.id.as_str(), AuditAction::Revoked, principal.partner_id(), Some(&old), None::<&()>).await?;
+            audit::record(
+                &mut tx,
+                now,
+                actor,
+                EntityKind::CalendarFeed,
+                old.id.as_str(),
+                AuditAction::Revoked,
+                principal.partner_id(),
+                Some(&old),
+                None::<&()>,
+            )
+            .await?;
         }
-        let mut q = Sql::new(
-            "INSERT INTO calendar_feeds (id, user_id, token_hash, created_at) VALUES (",
-        );
+        let mut q =
+            Sql::new("INSERT INTO calendar_feeds (id, user_id, token_hash, created_at) VALUES (");
         q.bind(id.as_str())
             .push(", ")
             .bind(user)
@@ -89,7 +110,18 @@ impl Store {
             created_at: now,
             last_used_at: None,
         };
-        audit::record(&mut tx, now, actor, EntityKind::CalendarFeed, feed.id.as_str(), AuditAction::Created, principal.partner_id(), None::<&()>, Some(&feed)).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::CalendarFeed,
+            feed.id.as_str(),
+            AuditAction::Created,
+            principal.partner_id(),
+            None::<&()>,
+            Some(&feed),
+        )
+        .await?;
         tx.commit().await?;
         Ok((feed, token))
     }
@@ -105,7 +137,18 @@ impl Store {
         let old = revoke_live(&mut tx, principal.user_id.as_str(), now)
             .await?
             .ok_or(StoreError::NotFound(EntityKind::CalendarFeed))?;
-        audit::record(&mut tx, now, actor, EntityKind::CalendarFeed, old.id.as_str(), AuditAction::Revoked, principal.partner_id(), Some(&old), None::<&()>).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::CalendarFeed,
+            old.id.as_str(),
+            AuditAction::Revoked,
+            principal.partner_id(),
+            Some(&old),
+            None::<&()>,
+        )
+        .await?;
         tx.commit().await?;
         Ok(old)
     }

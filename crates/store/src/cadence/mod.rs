@@ -14,8 +14,8 @@ use partnerops_core::audit::EntityKind;
 use partnerops_core::business_plan::cadence::reviews_due;
 use partnerops_core::business_plan::record::{PlanContent, ReviewKind, quarter_end};
 use partnerops_core::cadence::{
-    Agenda, DueItem, DueKind, PlanGlance, Side, Subject, agenda, engagement_answer_due, onboarding_item_due,
-    window_end,
+    Agenda, DueItem, DueKind, PlanGlance, Side, Subject, agenda, engagement_answer_due,
+    onboarding_item_due, window_end,
 };
 use partnerops_core::ids::{BusinessPlanId, EntityId, PartnerId};
 use partnerops_core::money::Currency;
@@ -298,9 +298,13 @@ impl Store {
         let mut q = Sql::new(
             "SELECT b.id, b.title, b.partner_id, p.name AS partner_name, b.period_start, b.currency, b.content FROM business_plans b JOIN partners p ON p.id = b.partner_id WHERE b.status = 'agreed' AND b.period_start <= ",
         );
-        q.bind(until).push(" AND b.period_start > ").bind(started_after);
+        q.bind(until)
+            .push(" AND b.period_start > ")
+            .bind(started_after);
         scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
-        q.push(&format!(" ORDER BY b.period_start, b.id LIMIT {PER_SOURCE}"));
+        q.push(&format!(
+            " ORDER BY b.period_start, b.id LIMIT {PER_SOURCE}"
+        ));
         let plans: Vec<PlanRow> = self.db.read().all(&q).await?;
         if plans.is_empty() {
             return Ok(());
@@ -450,7 +454,9 @@ impl Store {
             .push(" AND b.period_start > ")
             .bind(today - TimeDelta::days(366));
         scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
-        q.push(&format!(" ORDER BY b.updated_at DESC, b.id LIMIT {GLANCE_PLANS}"));
+        q.push(&format!(
+            " ORDER BY b.updated_at DESC, b.id LIMIT {GLANCE_PLANS}"
+        ));
         let plans: Vec<PlanRow> = self.db.read().all(&q).await?;
         let mut out = Vec::with_capacity(plans.len());
         for plan in plans {

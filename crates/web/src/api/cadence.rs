@@ -66,12 +66,17 @@ pub async fn create_feed(
         "{}/calendar/{token}.ics",
         s.store.notify_settings().public_url.trim_end_matches('/')
     );
-    Ok((StatusCode::CREATED, axum::Json(NewCalendarFeed { feed, url })))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(NewCalendarFeed { feed, url }),
+    ))
 }
 
 /// Revokes the caller's calendar feed: its URL answers 404 from now on.
 #[utoipa::path(delete, path = "/api/v1/calendar-feed", tag = "cadence",
     responses((status = 200, body = CalendarFeed), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn revoke_feed(State(s): State<AppState>, who: ApiUser) -> Answer<CalendarFeed> {
-    Ok(axum::Json(s.store.revoke_calendar_feed(&who.actor()).await?))
+    Ok(axum::Json(
+        s.store.revoke_calendar_feed(&who.actor()).await?,
+    ))
 }

@@ -22,6 +22,7 @@ mod session;
 mod account;
 mod auth;
 mod business_plan;
+mod cadence;
 mod isolation;
 mod lifecycle;
 mod notification;

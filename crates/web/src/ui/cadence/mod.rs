@@ -107,10 +107,7 @@ struct CalendarPage {
 /// The home page of staff.
 async fn home(state: &AppState, user: &UiUser) -> Result<HomePage, UiError> {
     let agenda = state.store.cadence(&user.principal).await?;
-    let glance = state
-        .store
-        .plans_at_a_glance(&user.principal.scope)
-        .await?;
+    let glance = state.store.plans_at_a_glance(&user.principal.scope).await?;
     Ok(HomePage {
         chrome: Chrome::new(user, "home"),
         agenda,
@@ -168,11 +165,17 @@ async fn create_feed(
     let (_, token) = state.store.create_calendar_feed(&user.actor()).await?;
     let url = format!(
         "{}/calendar/{token}.ics",
-        state.store.notify_settings().public_url.trim_end_matches('/')
+        state
+            .store
+            .notify_settings()
+            .public_url
+            .trim_end_matches('/')
     );
-    Ok(calendar_page(state, user, base, &MonthQuery::default(), Some(url))
-        .await?
-        .into_response())
+    Ok(
+        calendar_page(state, user, base, &MonthQuery::default(), Some(url))
+            .await?
+            .into_response(),
+    )
 }
 
 async fn revoke_feed(

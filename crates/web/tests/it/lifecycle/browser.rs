@@ -116,7 +116,7 @@ async fn applicant_applies_manager_approves_admin_onboards() {
 
     // ---------------------------------------------------------------- the channel manager
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
-    b.wait_path("/console/partners").await;
+    b.wait_path("/console").await;
     b.click(".topbar a[href='/console/applications']").await;
     b.wait_path("/console/applications").await;
     b.click(&format!(

@@ -47,7 +47,8 @@ async fn vendor_walks_the_console() {
 
     let b = Browser::start(&app).await;
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
-    b.wait_path("/console/partners").await;
+    b.wait_path("/console").await;
+    b.goto("/console/partners").await;
     b.wait_css("#partner-table").await;
     let rows = b.texts("#partner-table tbody tr td:first-child a").await;
     assert_eq!(
@@ -210,7 +211,7 @@ async fn form_errors_show_inline() {
 
     let b = Browser::start(&app).await;
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
-    b.wait_path("/console/partners").await;
+    b.wait_path("/console").await;
     b.goto("/console/partners/new").await;
     b.wait_css("#partner-form").await;
 

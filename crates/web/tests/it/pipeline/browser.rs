@@ -154,7 +154,7 @@ async fn a_partner_rep_and_the_vendor_work_one_deal() {
     b.click("#logout").await;
 
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
-    b.wait_path("/console/partners").await;
+    b.wait_path("/console").await;
     b.goto(&format!(
         "/console/pipeline/board?program_id={}",
         partner.program_id

@@ -39,7 +39,7 @@ async fn channel_team_edits_checks_simulates_and_publishes_the_policy() {
         .expect("the seed has a program");
     let b = Browser::start(&app).await;
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
-    b.wait_path("/console/partners").await;
+    b.wait_path("/console").await;
     b.goto(&format!("/console/programs/{}", program.id)).await;
     let cohorts = b.texts("#activation-cohorts tbody tr").await;
     assert!(!cohorts.is_empty(), "activation by joining cohort is shown");

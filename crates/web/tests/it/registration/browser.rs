@@ -241,7 +241,7 @@ async fn partner_registers_a_deal_and_vendor_approves_it() {
 
     // ---------------------------------------------------------------- the vendor
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
-    b.wait_path("/console/partners").await;
+    b.wait_path("/console").await;
     b.click(".topbar a[href='/console/registrations']").await;
     b.wait_path("/console/registrations").await;
     b.wait_css("#queue-table").await;
@@ -474,7 +474,7 @@ async fn registrations_are_worked_and_conflicts_resolved() {
     // ---------------------------------------------------------------- the vendor
     let b = Browser::start(&app).await;
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
-    b.wait_path("/console/partners").await;
+    b.wait_path("/console").await;
 
     // Rejecting needs a reason, shown beside the field.
     b.goto(&format!("/console/registrations/{}", to_reject.id))
@@ -686,7 +686,7 @@ async fn a_possible_duplicate_is_answered_on_the_registration_page() {
 
     let b = Browser::start(&app).await;
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
-    b.wait_path("/console/partners").await;
+    b.wait_path("/console").await;
     b.goto(&format!("/console/registrations/{}", dup.id)).await;
     b.wait_css("#merge-form").await;
     let warning = b.text("#duplicate-warning").await;
