@@ -102,6 +102,21 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// What is due for one user in the next 30 days, overdue first (the list of their home
+    /// page), as text or as the iCalendar of their feed.
+    Cadence {
+        #[command(flatten)]
+        db: Db,
+        /// The user's e-mail address.
+        #[arg(long)]
+        user: String,
+        /// An RFC 3339 time to read the list as of, e.g. 2027-03-01T09:00:00Z.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Print iCalendar (RFC 5545) instead of text.
+        #[arg(long)]
+        ics: bool,
+    },
     /// Program policy documents: validate, show, compare, publish, simulate; the fit model.
     Policy {
         #[command(subcommand)]
@@ -308,6 +323,12 @@ async fn run() -> Result<()> {
         Command::Jobs {
             command: JobsCommand::RunDue { db, as_of },
         } => cmd_run_due(&file, &db, as_of).await,
+        Command::Cadence {
+            db,
+            user,
+            as_of,
+            ics,
+        } => cmd_cadence(&file, &db, &user, as_of, ics).await,
         Command::Policy { command } => run_policy(&file, command).await,
     }
 }
@@ -475,6 +496,67 @@ async fn cmd_run_due(file: &FileConfig, db: &Db, as_of: Option<String>) -> Resul
     println!("as of {}:", store.now().to_rfc3339());
     for line in report.to_string().lines() {
         println!("  {line}");
+    }
+    Ok(())
+}
+
+async fn cmd_cadence(
+    file: &FileConfig,
+    db: &Db,
+    user: &str,
+    as_of: Option<String>,
+    ics: bool,
+) -> Result<()> {
+    let store = with_as_of(open_quietly(file, db).await?, as_of)?;
+    let owner = store
+        .user_by_email(&partnerops_core::scope::Scope::Vendor, user)
+        .await
+        .map_err(explain)?;
+    let principal = store
+        .principal_of(&owner.id.to_string())
+        .await
+        .map_err(explain)?;
+    let agenda = store.cadence(&principal).await.map_err(explain)?;
+    let items: Vec<_> = agenda.overdue.iter().chain(&agenda.upcoming).collect();
+    if ics {
+        let owned: Vec<_> = items.into_iter().cloned().collect();
+        print!(
+            "{}",
+            partnerops_core::cadence::ical::feed(
+                &principal.display_name,
+                &owned,
+                store.now(),
+                &store.notify_settings().public_url,
+            )
+        );
+        return Ok(());
+    }
+    println!(
+        "due for {} from {} to {}: {} overdue, {} upcoming",
+        principal.display_name,
+        agenda.today,
+        agenda.until,
+        agenda.overdue.len(),
+        agenda.upcoming.len()
+    );
+    for i in items {
+        let when = if i.overdue {
+            format!("{} overdue {}d", i.item.due_on, -i.days_left)
+        } else {
+            i.item.due_on.to_string()
+        };
+        let partner = i
+            .item
+            .partner_name
+            .as_deref()
+            .map(|p| format!(" [{p}]"))
+            .unwrap_or_default();
+        println!(
+            "  {when:<22} {:<20} {}{partner}  {}",
+            i.item.kind.as_str(),
+            i.item.title,
+            i.link
+        );
     }
     Ok(())
 }

@@ -325,7 +325,9 @@ impl Store {
         }
     }
 
-    pub(crate) async fn principal_of(&self, user_id: &str) -> Result<Principal> {
+    /// The principal of a user who may sign in (else `BadCredentials`): what the CLI acts
+    /// as when it shows a user's own view, e.g. their agenda.
+    pub async fn principal_of(&self, user_id: &str) -> Result<Principal> {
         let mut q = Sql::new(&format!(
             "SELECT u.id AS user_id, u.display_name, u.role, u.partner_id FROM users u WHERE {ACTIVE_USER} AND u.id = "
         ));

@@ -408,7 +408,7 @@ impl Store {
         Ok(())
     }
 
-    /// The open items of the checklists of partners still onboarding.
+    /// Partners still onboarding with items of their checklist open, one item each.
     async fn onboarding_items(
         &self,
         scope: &Scope,
@@ -427,17 +427,30 @@ impl Store {
             let due_on = onboarding_item_due(p.joined_on);
             let (partner_id, partner_name) =
                 shown_partner(scope, Some(p.id.clone()), Some(p.name.clone()));
-            for i in checklist.items.iter().filter(|i| i.done_at.is_none()) {
-                out.push(DueItem {
-                    kind: DueKind::Onboarding,
-                    due_on,
-                    title: format!("Onboarding: {}", i.label),
-                    partner_id: partner_id.clone(),
-                    partner_name: partner_name.clone(),
-                    subject: Subject::Onboarding(p.id.clone()),
-                    key: i.key.clone(),
-                });
+            // One item per partner: the open items named, not one line each.
+            let open: Vec<&str> = checklist
+                .items
+                .iter()
+                .filter(|i| i.done_at.is_none())
+                .map(|i| i.label.as_str())
+                .collect();
+            if open.is_empty() {
+                continue;
             }
+            let noun = if open.len() == 1 { "item" } else { "items" };
+            out.push(DueItem {
+                kind: DueKind::Onboarding,
+                due_on,
+                title: format!(
+                    "Onboarding: {} {noun} open ({})",
+                    open.len(),
+                    open.join(", ")
+                ),
+                partner_id,
+                partner_name,
+                subject: Subject::Onboarding(p.id.clone()),
+                key: String::new(),
+            });
         }
         Ok(())
     }

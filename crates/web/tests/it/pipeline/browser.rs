@@ -208,6 +208,38 @@ async fn a_partner_rep_and_the_vendor_work_one_deal() {
     assert!(b.exists("#drift-badge").await, "the plan drifts");
     assert!(b.text("#quarter-table").await.contains("below 70%"));
     b.shot("pipeline-08-business-plan").await;
+    // Both sides sign: the channel manager's home page compares this quarter's sourced
+    // pipeline with the plan's milestone, beside what is due.
+    for email in [login.email.as_str(), VENDOR_ADMIN] {
+        let user = app
+            .store
+            .user_by_email(&Scope::Vendor, email)
+            .await
+            .expect("a signer");
+        let signer = app
+            .store
+            .principal_of(&user.id.to_string())
+            .await
+            .expect("a principal");
+        app.store
+            .sign_business_plan(&Actor::User(signer), plan.id.as_str())
+            .await
+            .expect("signed");
+    }
+    b.goto("/console").await;
+    b.wait_css("#glance-table").await;
+    let glance = b.text("#glance-table").await;
+    assert!(glance.contains(&partner.name), "{glance}");
+    assert!(glance.contains("Drifting"), "{glance}");
+    assert!(b.exists("#agenda").await, "the list of what is due");
+    assert!(
+        b.text("#agenda").await.contains("Monthly pipeline review"),
+        "the plan's first review is due this month"
+    );
+    b.shot("pipeline-09-home").await;
+    b.goto("/console/cadence").await;
+    b.wait_css("#month-grid").await;
+    b.shot("pipeline-10-calendar").await;
     // The vendor reads the partner's note and ticks the task off in the room.
     b.goto(&format!("/console/opportunities/{opp}/room")).await;
     b.wait_css("#notes").await;

@@ -1,4 +1,5 @@
-//! `partnerops policy …` end to end: the binary against a freshly seeded SQLite file.
+//! The `partnerops` binary end to end (`policy …`, `cadence`) against a freshly seeded
+//! SQLite file.
 
 // A failed unwrap here is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -243,4 +244,66 @@ fn policies_are_shown_published_compared_and_simulated() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn cadence_prints_a_users_list_and_feed() {
+    let t = Temp::new();
+    let url = t.url();
+    let db = ["--database-url", url.as_str()];
+    ok(
+        &t.0,
+        &[
+            "demo",
+            "--no-serve",
+            "--partners",
+            "8",
+            "--accounts",
+            "40",
+            db[0],
+            db[1],
+        ],
+    );
+    let user = ["--user", "channel@vendor.example"];
+    let text = ok(&t.0, &["cadence", user[0], user[1], db[0], db[1]]);
+    let head = text.lines().next().unwrap();
+    assert!(head.starts_with("due for "), "{text}");
+    assert!(
+        head.contains("overdue") && head.contains("upcoming"),
+        "{text}"
+    );
+    // Every item line links to a console page.
+    assert!(
+        text.lines().skip(1).all(|l| l.contains(" /console/")),
+        "{text}"
+    );
+    let ics = ok(
+        &t.0,
+        &[
+            "cadence",
+            user[0],
+            user[1],
+            "--ics",
+            "--as-of",
+            "2027-01-15T09:00:00Z",
+            db[0],
+            db[1],
+        ],
+    );
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    assert!(ics.trim_end().ends_with("END:VCALENDAR"), "{ics}");
+    // A user that does not exist is named in the error.
+    let o = run(
+        &t.0,
+        &["cadence", "--user", "nobody@vendor.example", db[0], db[1]],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).to_lowercase().contains("user"), "{}", stderr(&o));
+    let bad = run(
+        &t.0,
+        &[
+            "cadence", user[0], user[1], "--as-of", "tomorrow", db[0], db[1],
+        ],
+    );
+    assert!(stderr(&bad).contains("--as-of must be an RFC 3339 time"));
 }
