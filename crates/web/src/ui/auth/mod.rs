@@ -131,7 +131,7 @@ pub async fn submit(
             let clear = set_cookie(LOGIN_CSRF_COOKIE, "", "/login", 0, state.secure_cookies);
             let target = if next == "/" {
                 if principal.is_vendor() {
-                    "/console/partners".to_owned()
+                    "/console".to_owned()
                 } else {
                     "/portal".to_owned()
                 }
