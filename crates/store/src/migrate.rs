@@ -83,6 +83,14 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_business_plans.sql"),
         postgres: include_str!("../migrations/postgres/0010_business_plans.sql"),
     },
+    // Version 11 is another branch's; versions need not be contiguous (each missing one
+    // is applied in order).
+    Migration {
+        version: 12,
+        name: "reminders",
+        sqlite: include_str!("../migrations/sqlite/0012_reminders.sql"),
+        postgres: include_str!("../migrations/postgres/0012_reminders.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
