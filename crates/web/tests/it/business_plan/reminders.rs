@@ -460,6 +460,52 @@ async fn next_steps_become_tasks_for_either_side(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // B's task cannot be reached through A's own plan page either.
+    let theirs = ok(&app
+        .http
+        .post(
+            PLANS,
+            &w.channel,
+            &json!({"partner_id": w.b.partner.id.to_string(), "title": "Beta FY27", "period_start": "2027-01-01"}),
+        )
+        .await);
+    let bid = theirs["id"].as_str().unwrap().to_owned();
+    ok(&app
+        .http
+        .post(
+            &format!("{PLANS}/{bid}/reviews"),
+            &w.b.admin_token,
+            &json!({"kind": "monthly_pipeline_review", "held_on": today.to_string(),
+                    "attendees": ["Beta"], "next_steps": ["Beta's own step"]}),
+        )
+        .await);
+    let their_task = ok(&app
+        .http
+        .get(&format!("{PLANS}/{bid}/tasks"), &w.channel)
+        .await)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .http
+        .form(
+            &format!("/portal/business-plans/{pid}/task"),
+            &session,
+            &[
+                ("_csrf", &csrf),
+                ("task_id", &their_task),
+                ("status", "done"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    assert!(!r.text().contains("Beta"), "{}", r.text());
+    let still = ok(&app
+        .http
+        .get(&format!("{PLANS}/{bid}/tasks"), &w.channel)
+        .await);
+    assert_eq!(still[0]["status"], "open");
     let tasks = ok(&app
         .http
         .get(&format!("{PLANS}/{pid}/tasks"), &w.channel)
