@@ -118,6 +118,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::RoomNote => "room_notes",
         EntityKind::RoomTask => "room_tasks",
         EntityKind::BusinessPlan => "business_plans",
+        EntityKind::PlanTask => "business_plan_tasks",
         EntityKind::Notification => "notifications",
         EntityKind::CalendarFeed => "calendar_feeds",
     }

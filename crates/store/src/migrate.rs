@@ -89,6 +89,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_cadence.sql"),
         postgres: include_str!("../migrations/postgres/0011_cadence.sql"),
     },
+    Migration {
+        version: 12,
+        name: "reminders",
+        sqlite: include_str!("../migrations/sqlite/0012_reminders.sql"),
+        postgres: include_str!("../migrations/postgres/0012_reminders.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -61,11 +61,12 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
                 .bind(partner.as_str());
         }
         // Room notes and tasks are read through their room (`pipeline::room`), which checks
-        // membership; their audit trails are the vendor's.
+        // membership, and plan tasks through their plan; their audit trails are the vendor's.
         EntityKind::Program
         | EntityKind::FxRate
         | EntityKind::RoomNote
         | EntityKind::RoomTask
+        | EntityKind::PlanTask
         | EntityKind::Account
         | EntityKind::ApiToken
         | EntityKind::DecisionTree

@@ -6,7 +6,8 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::kernel::ids::{
-    AccountId, BusinessPlanId, EntityId, PartnerId, ProgramId, UserId, parse_id,
+    AccountId, BusinessPlanId, EntityId, PartnerId, PlanReviewId, PlanTaskId, ProgramId, UserId,
+    parse_id,
 };
 use crate::kernel::invalid::text;
 use crate::kernel::money::Currency;
@@ -19,6 +20,10 @@ pub const MAX_TARGET_ACCOUNTS: usize = 200;
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Most marketing commitments.
 pub const MAX_MARKETING: usize = 100;
+/// Days after a review its next steps are due unless it says otherwise.
+pub const NEXT_STEPS_DUE_DAYS: i64 = 14;
+/// Longest next step (a task's title), in characters.
+pub const MAX_NEXT_STEP_CHARS: usize = 500;
 
 text_enum!(
     /// Where a plan stands: a draft until both sides sign, then agreed; an amendment makes
@@ -469,8 +474,16 @@ pub struct ReviewInput {
     pub notes: Option<String>,
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub decisions: Option<Vec<String>>,
+    /// Each next step becomes a plan task.
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub next_steps: Option<Vec<String>>,
+    /// Who owns the next steps' tasks: a user of either side who may see the plan
+    /// (default: the user recording the review).
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub next_step_owner_id: Option<String>,
+    /// `YYYY-MM-DD`, not before `held_on` (default: `held_on` + 14 days).
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub next_steps_due_on: Option<String>,
 }
 
 /// A review, parsed.
@@ -482,6 +495,9 @@ pub struct ReviewFields {
     pub notes: String,
     pub decisions: Vec<String>,
     pub next_steps: Vec<String>,
+    /// The tasks' owner when named; the store checks they may see the plan.
+    pub next_step_owner_id: Option<UserId>,
+    pub next_steps_due_on: NaiveDate,
 }
 
 impl ReviewInput {
@@ -535,6 +551,41 @@ impl ReviewInput {
             .check(text::optional("notes", self.notes.as_deref(), 10_000))
             .flatten()
             .unwrap_or_default();
+        let next_steps = lines(&self.next_steps);
+        for (i, step) in next_steps.iter().enumerate() {
+            if step.chars().count() > MAX_NEXT_STEP_CHARS {
+                inv.add(
+                    &format!("next_steps[{i}]"),
+                    "max_length",
+                    format!("a next step is at most {MAX_NEXT_STEP_CHARS} characters"),
+                );
+            }
+        }
+        let owner = match self
+            .next_step_owner_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(raw) => inv.check(parse_id::<UserId>("next_step_owner_id", raw)),
+            None => None,
+        };
+        let due_on = match self
+            .next_steps_due_on
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(raw) => match (inv.check(parse_date("next_steps_due_on", raw)), held_on) {
+                (Some(d), Some(held)) if d < held => inv.check(Err(FieldError::new(
+                    "next_steps_due_on",
+                    "not_before_held_on",
+                    format!("next_steps_due_on must not be before the review ({held})"),
+                ))),
+                (other, _) => other,
+            },
+            None => held_on.map(|h| h + chrono::TimeDelta::days(NEXT_STEPS_DUE_DAYS)),
+        };
         inv.finish(|| {
             Some(ReviewFields {
                 kind: kind?,
@@ -542,9 +593,61 @@ impl ReviewInput {
                 attendees,
                 notes,
                 decisions: lines(&self.decisions),
-                next_steps: lines(&self.next_steps),
+                next_steps,
+                next_step_owner_id: owner,
+                next_steps_due_on: due_on?,
             })
         })
+    }
+}
+
+text_enum!(
+    /// Where a plan task stands.
+    PlanTaskStatus {
+        Open = "open" / "Open",
+        Done = "done" / "Done",
+    }
+);
+
+/// A task of a plan: one next step of a review, owned by one user of either side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlanTask {
+    pub id: PlanTaskId,
+    pub plan_id: BusinessPlanId,
+    /// The review whose next step it is.
+    pub review_id: PlanReviewId,
+    pub title: String,
+    pub owner_id: UserId,
+    pub owner_name: String,
+    pub due_on: NaiveDate,
+    pub status: PlanTaskStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+/// A change to a plan task: its status.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PlanTaskPatch {
+    /// `open` or `done`.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub status: Option<String>,
+}
+
+impl PlanTaskPatch {
+    pub fn parse(&self) -> Result<PlanTaskStatus, Invalid> {
+        match self
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(raw) => Ok(PlanTaskStatus::parse("status", raw)?),
+            None => Err(Invalid::one("status", "required", "status is required")),
+        }
     }
 }
 
@@ -554,6 +657,62 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn next_steps_are_due_two_weeks_after_the_review_unless_said() {
+        let today = d(2027, 3, 1);
+        let input = |due: Option<&str>, owner: Option<&str>| ReviewInput {
+            kind: Some("monthly_pipeline_review".into()),
+            held_on: Some("2027-02-20".into()),
+            attendees: Some(vec!["Ana".into()]),
+            next_steps: Some(vec![" Send the deck ".into(), "".into()]),
+            next_step_owner_id: owner.map(str::to_owned),
+            next_steps_due_on: due.map(str::to_owned),
+            ..ReviewInput::default()
+        };
+        let f = input(None, None).parse(today).unwrap();
+        assert_eq!(f.next_steps, ["Send the deck"]);
+        assert_eq!(f.next_steps_due_on, d(2027, 3, 6));
+        assert_eq!(f.next_step_owner_id, None);
+        let f = input(
+            Some("2027-04-01"),
+            Some("usr_0192f0c4a1b27c3d8e9f001122334455"),
+        )
+        .parse(today)
+        .unwrap();
+        assert_eq!(f.next_steps_due_on, d(2027, 4, 1));
+        assert!(f.next_step_owner_id.is_some());
+        let e = input(Some("2027-02-19"), Some("ptr_x"))
+            .parse(today)
+            .unwrap_err();
+        let got: Vec<(&str, &str)> = e
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.rule.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("next_step_owner_id", "id"),
+                ("next_steps_due_on", "not_before_held_on")
+            ]
+        );
+        assert!(
+            PlanTaskPatch {
+                status: Some("cancelled".into())
+            }
+            .parse()
+            .is_err()
+        );
+        assert_eq!(
+            PlanTaskPatch {
+                status: Some("done".into())
+            }
+            .parse()
+            .unwrap(),
+            PlanTaskStatus::Done
+        );
     }
 
     fn acc(n: u8) -> AccountId {

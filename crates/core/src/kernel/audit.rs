@@ -33,6 +33,7 @@ text_enum!(
         RoomNote = "room_note" / "Deal room note",
         RoomTask = "room_task" / "Deal room task",
         BusinessPlan = "business_plan" / "Joint business plan",
+        PlanTask = "plan_task" / "Business plan task",
         Notification = "notification" / "Notification",
         CalendarFeed = "calendar_feed" / "Calendar feed",
     }

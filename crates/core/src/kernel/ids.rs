@@ -125,6 +125,8 @@ entity_id!(/// A joint business plan of a partner for a period.
     BusinessPlanId, "jbp");
 entity_id!(/// A recorded review of a joint business plan.
     PlanReviewId, "jbr");
+entity_id!(/// A task of a joint business plan: a next step of one of its reviews.
+    PlanTaskId, "jbt");
 entity_id!(/// A notification to one user.
     NotificationId, "ntf");
 entity_id!(/// A user's private calendar feed of what is due.

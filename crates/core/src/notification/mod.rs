@@ -4,12 +4,14 @@
 //! The rules here are pure: which outbox event becomes which kind of notification and
 //! whom it concerns ([`route`]), what it says and where its link points ([`render`]), and
 //! when things happen ([`timing`]: the retry schedule after an SMTP failure, the day of a
-//! daily digest, when an event is too old to announce). The store turns events into
+//! daily digest, when an event is too old to announce), and which reminder of a dated
+//! review or task is due, keyed so it goes out once ([`reminder`]). The store turns events into
 //! notifications and e-mails with them; SMTP and SQL are not here.
 //!
 //! Each user chooses per kind how the e-mail comes: at once, in a daily digest, or not at
 //! all ([`Delivery`]); the in-app list always shows every notification.
 
+pub mod reminder;
 pub mod render;
 pub mod route;
 pub mod timing;

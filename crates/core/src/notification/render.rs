@@ -10,7 +10,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
-use crate::kernel::ids::{ConflictId, EntityId, RegistrationId};
+use crate::business_plan::record::ReviewKind;
+use crate::kernel::ids::{BusinessPlanId, ConflictId, EntityId, RegistrationId};
 use crate::notification::route::route;
 
 /// Which pages a recipient uses.
@@ -110,6 +111,25 @@ fn registration_path(side: Side, raw: Option<&str>) -> Option<String> {
     Some(format!("{}/registrations/{}", side.root(), id.as_str()))
 }
 
+/// A business plan's page on `side`, when `raw` is a plan id.
+fn plan_path(side: Side, raw: Option<&str>) -> Option<String> {
+    let id = BusinessPlanId::parse(raw?)?;
+    Some(format!("{}/business-plans/{}", side.root(), id.as_str()))
+}
+
+/// A date field (`YYYY-MM-DD`), as written; anything else is not shown.
+fn day(payload: &Value, name: &str) -> Option<NaiveDate> {
+    payload.get(name)?.as_str()?.parse().ok()
+}
+
+/// Whether a reminder says its item is overdue (absent: not).
+fn overdue(payload: &Value) -> bool {
+    payload
+        .get("overdue")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
 /// The page of the event's record on `side`.
 fn link(event: &EventView<'_>, side: Side) -> String {
     let (family, _) = event.kind.split_once('.').unwrap_or((event.kind, ""));
@@ -130,6 +150,13 @@ fn link(event: &EventView<'_>, side: Side) -> String {
             side,
             event.payload.get("opportunity_id").and_then(Value::as_str),
         ),
+        // Plan events carry the plan's id; drift and review reminders are about the plan
+        // itself, so their entity is the plan too.
+        ("jbp", _) => plan_path(side, event.payload.get("plan_id").and_then(Value::as_str))
+            .or_else(|| match event.kind {
+                "jbp.drift" | "jbp.review_due" => plan_path(side, Some(event.entity_id)),
+                _ => None,
+            }),
         _ => None,
     };
     path.unwrap_or_else(|| side.notifications_path())
@@ -206,20 +233,87 @@ pub fn message(event: &EventView<'_>, side: Side) -> Message {
             ),
             "You were mentioned in a note of the deal room. Open the room to read it.".to_owned(),
         ),
-        "room.task_assigned" | "room.task_due" => {
+        "room.task_assigned" | "room.task_due" | "jbp.task_assigned" | "jbp.task_due" => {
             let task = field(p, "title").unwrap_or_else(|| "a task".to_owned());
-            let due = field(p, "due_on")
-                .map(|d| format!(", due on {d}"))
-                .unwrap_or_default();
-            if event.kind == "room.task_assigned" {
-                (
+            let due_on = day(p, "due_on");
+            let due = due_on.map(|d| format!(", due on {d}")).unwrap_or_default();
+            let what = if event.kind.starts_with("room.") {
+                "deal-room task".to_owned()
+            } else {
+                match field(p, "plan_title") {
+                    Some(plan) => {
+                        format!("next step from a review of the business plan \"{plan}\"")
+                    }
+                    None => "next step from a business plan review".to_owned(),
+                }
+            };
+            match event.kind {
+                "room.task_assigned" | "jbp.task_assigned" => (
                     format!("Task assigned to you: {task}"),
-                    format!("A deal-room task is yours{due}."),
+                    format!("A {what} is yours{due}."),
+                ),
+                _ if overdue(p) => (
+                    format!("Task overdue: {task}"),
+                    format!(
+                        "Your {what}, \"{task}\", is overdue{}. Do it, or mark it done if it is.",
+                        due_on
+                            .map(|d| format!(": it was due on {d}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                _ => (
+                    format!("Task due: {task}"),
+                    format!(
+                        "Your {what}, \"{task}\", is due{}.",
+                        due_on.map(|d| format!(" on {d}")).unwrap_or_default()
+                    ),
+                ),
+            }
+        }
+        "jbp.drift" => {
+            let plan = field(p, "title").unwrap_or_else(|| "a business plan".to_owned());
+            let partner = field(p, "partner_name").unwrap_or_else(|| "The partner".to_owned());
+            let quarter = p
+                .get("quarter")
+                .and_then(Value::as_u64)
+                .filter(|q| (1..=4).contains(q));
+            let q = quarter.map(|q| format!(" in Q{q}")).unwrap_or_default();
+            let reason = field(p, "reason")
+                .map(|r| format!(" {r}."))
+                .unwrap_or_default();
+            (
+                format!("Business plan drifting{q}: {plan}"),
+                format!(
+                    "{partner}'s joint business plan \"{plan}\" is behind its sourced-ARR milestone{q}.{reason} Open the plan to see its attainment."
+                ),
+            )
+        }
+        "jbp.review_due" => {
+            let plan = field(p, "title").unwrap_or_else(|| "a business plan".to_owned());
+            let partner = field(p, "partner_name").unwrap_or_else(|| "the partner".to_owned());
+            let review = p
+                .get("review_kind")
+                .and_then(Value::as_str)
+                .and_then(|k| ReviewKind::parse("review_kind", k).ok())
+                .map_or("review", |k| k.label());
+            let by = day(p, "due_on")
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "its due date".to_owned());
+            if overdue(p) {
+                (
+                    format!("{review} overdue: {plan}"),
+                    format!(
+                        "The {} of {partner}'s joint business plan \"{plan}\" was due by {by} and has not been recorded. Hold it and record it on the plan.",
+                        review.to_lowercase()
+                    ),
                 )
             } else {
                 (
-                    format!("Task due: {task}"),
-                    format!("Your deal-room task \"{task}\" is due{due}."),
+                    format!("{review} due by {by}: {plan}"),
+                    format!(
+                        "The {} of {partner}'s joint business plan \"{plan}\" is due by {by}. Record it on the plan once it is held.",
+                        review.to_lowercase()
+                    ),
                 )
             }
         }
@@ -366,6 +460,9 @@ mod tests {
             "registration.sla_warning",
             "registration.sla_missed",
             "jbp.drift",
+            "jbp.review_due",
+            "jbp.task_due",
+            "room.task_due",
             "room.mention",
         ] {
             let m = message(&view(kind, REG, &p), Side::Portal);
@@ -427,7 +524,115 @@ mod tests {
         );
         let d = message(&view("jbp.drift", "jbp_1", &good), Side::Console);
         assert_eq!(d.link, "/console/notifications");
-        assert_eq!(d.title, "Joint business plan drift");
+        assert_eq!(d.title, "Business plan drifting: a business plan");
+        let d = message(
+            &view("jbp.drift", PLAN, &json!({"plan_id": "../x"})),
+            Side::Portal,
+        );
+        assert_eq!(d.link, format!("/portal/business-plans/{PLAN}"));
+    }
+
+    const PLAN: &str = "jbp_0192f0c4a1b27c3d8e9f001122334455";
+
+    /// What the reminder job emits (`store::business_plan::reminders`), with a field the
+    /// renderer must not read.
+    fn plan_payload(extra: Value) -> Value {
+        let mut p = json!({"plan_id": PLAN, "title": "Alpha FY27", "partner_name": "Alpha Systems",
+            "secret": "Beta Consulting"});
+        if let (Some(p), Value::Object(x)) = (p.as_object_mut(), extra) {
+            p.extend(x);
+        }
+        p
+    }
+
+    #[test]
+    fn drift_names_the_plan_the_quarter_and_the_reason() {
+        let p = plan_payload(
+            json!({"quarter": 2, "reason": "Q2: USD 10.00 won against a milestone of USD 900.00"}),
+        );
+        let m = message(&view("jbp.drift", PLAN, &p), Side::Portal);
+        assert_eq!(m.title, "Business plan drifting in Q2: Alpha FY27");
+        assert_eq!(
+            m.body,
+            "Alpha Systems's joint business plan \"Alpha FY27\" is behind its sourced-ARR milestone in Q2. Q2: USD 10.00 won against a milestone of USD 900.00. Open the plan to see its attainment."
+        );
+        assert_eq!(m.link, format!("/portal/business-plans/{PLAN}"));
+        let staff = message(&view("jbp.drift", PLAN, &p), Side::Console);
+        assert_eq!(staff.link, format!("/console/business-plans/{PLAN}"));
+        // A quarter that is not 1 to 4 is left out rather than shown.
+        let odd = plan_payload(json!({"quarter": 9}));
+        let m = message(&view("jbp.drift", PLAN, &odd), Side::Portal);
+        assert_eq!(m.title, "Business plan drifting: Alpha FY27");
+        assert!(!m.body.contains("Beta"));
+    }
+
+    #[test]
+    fn review_reminders_say_due_or_overdue() {
+        let soon = plan_payload(
+            json!({"review_kind": "quarterly_business_review", "due_on": "2027-03-31", "overdue": false}),
+        );
+        let m = message(&view("jbp.review_due", PLAN, &soon), Side::Console);
+        assert_eq!(
+            m.title,
+            "Quarterly business review due by 2027-03-31: Alpha FY27"
+        );
+        assert!(
+            m.body.contains("Alpha Systems's joint business plan"),
+            "{}",
+            m.body
+        );
+        assert_eq!(m.link, format!("/console/business-plans/{PLAN}"));
+        let late = plan_payload(
+            json!({"review_kind": "monthly_pipeline_review", "due_on": "2027-01-31", "overdue": true}),
+        );
+        let m = message(&view("jbp.review_due", PLAN, &late), Side::Portal);
+        assert_eq!(m.title, "Monthly pipeline review overdue: Alpha FY27");
+        assert!(m.body.contains("was due by 2027-01-31"), "{}", m.body);
+        // An unknown kind is not echoed.
+        let odd = plan_payload(json!({"review_kind": "<script>", "due_on": "soon"}));
+        let m = message(&view("jbp.review_due", PLAN, &odd), Side::Portal);
+        assert_eq!(m.title, "review due by its due date: Alpha FY27");
+        assert!(!m.body.contains("script") && !m.body.contains("soon"));
+    }
+
+    #[test]
+    fn task_reminders_link_to_their_room_or_plan() {
+        let task = json!({"plan_id": PLAN, "plan_title": "Alpha FY27", "title": "Send the QBR deck",
+            "due_on": "2027-02-14", "owner_id": "usr_x", "overdue": false});
+        let m = message(&view("jbp.task_assigned", "jbt_1", &task), Side::Portal);
+        assert_eq!(m.title, "Task assigned to you: Send the QBR deck");
+        assert_eq!(
+            m.body,
+            "A next step from a review of the business plan \"Alpha FY27\" is yours, due on 2027-02-14."
+        );
+        assert_eq!(m.link, format!("/portal/business-plans/{PLAN}"));
+        let m = message(&view("jbp.task_due", "jbt_1", &task), Side::Console);
+        assert_eq!(m.title, "Task due: Send the QBR deck");
+        assert!(m.body.ends_with("is due on 2027-02-14."), "{}", m.body);
+        assert_eq!(m.link, format!("/console/business-plans/{PLAN}"));
+        let mut late = task.clone();
+        late["overdue"] = json!(true);
+        let m = message(&view("jbp.task_due", "jbt_1", &late), Side::Console);
+        assert_eq!(m.title, "Task overdue: Send the QBR deck");
+        assert!(m.body.contains("it was due on 2027-02-14"), "{}", m.body);
+        // A task event's entity is the task: without a plan id there is no plan link.
+        let m = message(
+            &view("jbp.task_due", PLAN, &json!({"title": "x"})),
+            Side::Console,
+        );
+        assert_eq!(m.link, "/console/notifications");
+        let room = json!({"opportunity_id": "opp_0192f0c4a1b27c3d8e9f001122334455",
+            "title": "Send the pricing", "due_on": "2026-12-09", "owner_id": "usr_x", "overdue": true});
+        let m = message(&view("room.task_due", "rtk_1", &room), Side::Portal);
+        assert_eq!(m.title, "Task overdue: Send the pricing");
+        assert_eq!(
+            m.body,
+            "Your deal-room task, \"Send the pricing\", is overdue: it was due on 2026-12-09. Do it, or mark it done if it is."
+        );
+        assert_eq!(
+            m.link,
+            "/portal/opportunities/opp_0192f0c4a1b27c3d8e9f001122334455/room"
+        );
     }
 
     #[test]

@@ -114,6 +114,12 @@ const ROUTES: &[(&str, NotificationKind, Audience)] = &[
         TO_TASK_OWNER,
     ),
     ("room.task_due", NotificationKind::TaskDue, TO_TASK_OWNER),
+    (
+        "jbp.task_assigned",
+        NotificationKind::TaskAssigned,
+        TO_TASK_OWNER,
+    ),
+    ("jbp.task_due", NotificationKind::TaskDue, TO_TASK_OWNER),
     ("room.mention", NotificationKind::Mention, TO_MENTIONED),
 ];
 
@@ -212,6 +218,13 @@ mod tests {
             route("room.task_assigned").unwrap().audience.named_user,
             Some("owner_id")
         );
+        for task in ["jbp.task_assigned", "jbp.task_due"] {
+            assert_eq!(
+                route(task).unwrap().audience.named_user,
+                Some("owner_id"),
+                "{task}"
+            );
+        }
         assert_eq!(route("registration.submitted"), None);
         assert_eq!(route("registration.approved.extra"), None);
         assert_eq!(route(""), None);

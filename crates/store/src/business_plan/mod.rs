@@ -5,6 +5,12 @@
 //! and open (at today's rates) by quarter, its touchpoints and registration activities as
 //! selling activity, and which target accounts it touched or has an opportunity on. The
 //! rules are `core::business_plan`'s; here only the facts are gathered.
+//!
+//! A review's next steps become plan tasks ([`task`]), and a daily job ([`reminder`])
+//! announces drifting quarters, reviews and tasks coming due, each reminder once.
+
+pub mod reminder;
+mod task;
 
 use std::collections::BTreeSet;
 
@@ -33,8 +39,17 @@ use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::decision::emit;
 use crate::entity::{self, Archived, Entity, json_column, to_json};
+use crate::jobs::Job;
 use crate::pipeline::fx::all_rates;
 use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
+
+pub use reminder::ReminderReport;
+
+/// The jobs of this capability: the daily reminders (registered before the notification
+/// jobs, so one run announces what it emitted).
+pub(crate) fn jobs() -> Vec<Box<dyn Job>> {
+    vec![Box::new(reminder::Reminders)]
+}
 
 row! {
     pub(crate) struct PlanRow {
@@ -650,15 +665,22 @@ impl Store {
     /// Attainment on the store's today, from live data.
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn business_plan_attainment(&self, scope: &Scope, id: &str) -> Result<Attainment> {
-        let mut read = self.db.read();
-        let plan: BusinessPlan = entity::fetch(&mut read, scope, id).await?;
-        let threshold = policy::current_version(&mut read, plan.program_id.as_str())
+        let plan: BusinessPlan = entity::fetch(&mut self.db.read(), scope, id).await?;
+        self.attainment_on(&plan, self.now().date_naive()).await
+    }
+
+    /// A plan's attainment on `today`, under its program's current drift threshold.
+    pub(crate) async fn attainment_on(
+        &self,
+        plan: &BusinessPlan,
+        today: NaiveDate,
+    ) -> Result<Attainment> {
+        let threshold = policy::current_version(&mut self.db.read(), plan.program_id.as_str())
             .await?
             .policy
             .business_plan
             .drift_threshold_bp;
-        let today = self.now().date_naive();
-        let facts = self.plan_facts(&plan, today).await?;
+        let facts = self.plan_facts(plan, today).await?;
         Ok(attainment::attainment(
             &plan.content,
             plan.period_start,
@@ -854,6 +876,22 @@ impl Store {
             &review,
         )
         .await?;
+        if !review.next_steps.is_empty() || f.next_step_owner_id.is_some() {
+            let owner = task::next_step_owner(&mut tx, actor, &plan, f.next_step_owner_id).await?;
+            for step in &review.next_steps {
+                task::create(
+                    &mut tx,
+                    now,
+                    actor,
+                    &plan,
+                    &review.id,
+                    step,
+                    &owner,
+                    f.next_steps_due_on,
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(review)
     }
@@ -876,17 +914,21 @@ impl Store {
     /// The reviews due next under the plan's cadence.
     pub async fn plan_reviews_due(&self, scope: &Scope, id: &str) -> Result<Vec<ReviewDue>> {
         let plan = self.business_plan(scope, id).await?;
+        self.reviews_due_on(&plan, self.now().date_naive()).await
+    }
+
+    /// The reviews of `plan` due next on `today`.
+    pub(crate) async fn reviews_due_on(
+        &self,
+        plan: &BusinessPlan,
+        today: NaiveDate,
+    ) -> Result<Vec<ReviewDue>> {
         let held: Vec<(ReviewKind, NaiveDate)> = self
-            .plan_reviews(scope, id)
+            .plan_reviews(&Scope::Vendor, plan.id.as_str())
             .await?
             .into_iter()
             .map(|r| (r.kind, r.held_on))
             .collect();
-        Ok(reviews_due(
-            &plan.content,
-            plan.period_start,
-            &held,
-            self.now().date_naive(),
-        ))
+        Ok(reviews_due(&plan.content, plan.period_start, &held, today))
     }
 }

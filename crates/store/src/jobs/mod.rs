@@ -4,7 +4,7 @@
 //!
 //! The jobs themselves live with their capability and register themselves: each capability
 //! lists its [`Job`]s in one `jobs()` function (`registration::jobs()`,
-//! `lifecycle::jobs()`, `notification::jobs()`), and [`registry`] chains those lists, so
+//! `lifecycle::jobs()`, `business_plan::jobs()`, `notification::jobs()`), and [`registry`] chains those lists, so
 //! adding periodic work never edits the runner. The work reads the store's clock, so `partnerops jobs run-due --as-of
 //! T` applies the rules as of T. What a job does is not here.
 
@@ -17,7 +17,7 @@ use partnerops_core::ids::{EntityId, JobId};
 use serde::Serialize;
 
 use crate::db::{Exec, Sql, dialect, row};
-use crate::{Result, Store, lifecycle, new_id, notification, registration};
+use crate::{Result, Store, business_plan, lifecycle, new_id, notification, registration};
 
 /// When a job is due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +68,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
     registration::jobs()
         .into_iter()
         .chain(lifecycle::jobs())
+        .chain(business_plan::jobs())
         .chain(notification::jobs())
         .collect()
 }

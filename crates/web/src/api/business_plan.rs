@@ -1,5 +1,5 @@
 //! `/api/v1/business-plans`: joint business plans, their signatures, versions and diffs,
-//! attainment from live data, and reviews.
+//! attainment from live data, reviews, and the tasks their next steps became.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,7 +7,8 @@ use partnerops_core::audit::{AuditEvent, EntityKind};
 use partnerops_core::business_plan::attainment::Attainment;
 use partnerops_core::business_plan::cadence::ReviewDue;
 use partnerops_core::business_plan::record::{
-    BusinessPlan, PlanChange, PlanInput, PlanReview, PlanStatus, PlanVersion, ReviewInput,
+    BusinessPlan, PlanChange, PlanInput, PlanReview, PlanStatus, PlanTask, PlanTaskPatch,
+    PlanVersion, ReviewInput,
 };
 use partnerops_core::ids::parse_id;
 use partnerops_core::page::{Page, PageParams, PageRequest};
@@ -213,7 +214,9 @@ pub async fn reviews(
     Ok(axum::Json(s.store.plan_reviews(who.scope(), &id).await?))
 }
 
-/// Records a review: when, who from both sides, notes, decisions and next steps.
+/// Records a review: when, who from both sides, notes, decisions and next steps. Each next
+/// step becomes a plan task for `next_step_owner_id` (default: the caller), due on
+/// `next_steps_due_on` (default: two weeks after the review), and its owner is notified.
 #[utoipa::path(post, path = "/api/v1/business-plans/{id}/reviews", tag = "business plans", params(("id" = String, Path)), request_body = ReviewInput,
     responses((status = 201, body = PlanReview), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn record_review(
@@ -242,6 +245,31 @@ pub async fn reviews_due(
 ) -> Answer<Vec<ReviewDue>> {
     Ok(axum::Json(
         s.store.plan_reviews_due(who.scope(), &id).await?,
+    ))
+}
+
+/// The plan's tasks (the next steps of its reviews): open ones first, by due date.
+#[utoipa::path(get, path = "/api/v1/business-plans/{id}/tasks", tag = "business plans", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<PlanTask>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn tasks(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Vec<PlanTask>> {
+    Ok(axum::Json(s.store.plan_tasks(who.scope(), &id).await?))
+}
+
+/// Marks a plan task done, or open again: anyone who may see the plan.
+#[utoipa::path(patch, path = "/api/v1/plan-tasks/{id}", tag = "business plans", params(("id" = String, Path)), request_body = PlanTaskPatch,
+    responses((status = 200, body = PlanTask), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn update_task(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(patch): Json<PlanTaskPatch>,
+) -> Answer<PlanTask> {
+    Ok(axum::Json(
+        s.store.update_plan_task(&who.actor(), &id, &patch).await?,
     ))
 }
 

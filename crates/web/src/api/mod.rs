@@ -321,6 +321,8 @@ fn pipeline_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
             business_plan::record_review
         ))
         .routes(routes!(business_plan::reviews_due))
+        .routes(routes!(business_plan::tasks))
+        .routes(routes!(business_plan::update_task))
         .routes(routes!(business_plan::audit))
 }
 

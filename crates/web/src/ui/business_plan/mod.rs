@@ -1,6 +1,7 @@
 //! Joint business plans in the browser, shared by the console and the portal: the list,
 //! one plan with its attainment (milestones with drift, activities, target accounts), the
-//! signatures, the reviews and what is due, and the versions with what changed. Content is
+//! signatures, the reviews and what is due, the tasks their next steps became (marked done
+//! from the page), and the versions with what changed. Content is
 //! edited as JSON in the console (a draft in place, an agreed plan by amendment).
 
 use askama::Template;
@@ -11,7 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::Invalid;
 use partnerops_core::business_plan::attainment::{Attainment, QuarterState};
 use partnerops_core::business_plan::record::{
-    BusinessPlan, PlanChange, PlanContent, PlanInput, PlanStatus, ReviewInput, ReviewKind, diff,
+    BusinessPlan, PlanChange, PlanContent, PlanInput, PlanStatus, PlanTaskPatch, PlanTaskStatus,
+    ReviewInput, ReviewKind, diff,
 };
 use partnerops_core::ids::EntityId;
 use partnerops_core::money::Money;
@@ -200,6 +202,15 @@ pub struct ReviewView {
     pub next_steps: Vec<String>,
 }
 
+pub struct TaskView {
+    pub id: String,
+    pub title: String,
+    pub owner: String,
+    pub due_on: String,
+    pub status: PlanTaskStatus,
+    pub overdue: bool,
+}
+
 pub struct VersionView {
     pub version: i64,
     pub note: String,
@@ -221,6 +232,7 @@ struct PlanPage {
     total: String,
     reviews: Vec<ReviewView>,
     due: Vec<(String, String, bool)>,
+    tasks: Vec<TaskView>,
     versions: Vec<VersionView>,
     marketing: Vec<(String, String, String)>,
     can_sign: bool,
@@ -323,6 +335,20 @@ async fn plan_page(
         .into_iter()
         .map(|d| (d.kind.label().to_owned(), d.due_on.to_string(), d.overdue))
         .collect();
+    let today = store.now().date_naive();
+    let tasks = store
+        .plan_tasks(scope, id)
+        .await?
+        .into_iter()
+        .map(|t| TaskView {
+            id: t.id.to_string(),
+            overdue: t.status == PlanTaskStatus::Open && t.due_on < today,
+            title: t.title,
+            owner: t.owner_name,
+            due_on: t.due_on.to_string(),
+            status: t.status,
+        })
+        .collect();
     let content_json = serde_json::to_string_pretty(&plan.content).unwrap_or_default();
     Ok(PlanPage {
         chrome: Chrome::new(user, "business-plans"),
@@ -357,6 +383,7 @@ async fn plan_page(
         total: bp(a.total_attainment_bp),
         reviews,
         due,
+        tasks,
         versions: version_views,
         marketing: plan
             .content
@@ -372,7 +399,7 @@ async fn plan_page(
         failed: failed.0,
         form: failed.1,
         notice,
-        today: store.now().date_naive().to_string(),
+        today: today.to_string(),
         plan,
     })
 }
@@ -387,6 +414,7 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "sign" => "Signed.",
         "review" => "Review recorded.",
         "content" => "Plan saved.",
+        "task" => "Task updated.",
         _ => return None,
     })
 }
@@ -454,9 +482,26 @@ async fn run(
                 notes: trimmed(p, "notes"),
                 decisions: lines("decisions"),
                 next_steps: lines("next_steps"),
+                next_step_owner_id: None,
+                next_steps_due_on: trimmed(p, "next_steps_due_on"),
             };
             store.record_plan_review(&actor, id, &input).await?;
             "review"
+        }
+        "task" => {
+            // The task must be one of this plan's, as the page showed it.
+            let task_id = trimmed(p, "task_id").unwrap_or_default();
+            let listed = store.plan_tasks(scope, id).await?;
+            if !listed.iter().any(|t| t.id.as_str() == task_id) {
+                return Err(StoreError::NotFound(
+                    partnerops_core::audit::EntityKind::PlanTask,
+                ));
+            }
+            let patch = PlanTaskPatch {
+                status: trimmed(p, "status"),
+            };
+            store.update_plan_task(&actor, &task_id, &patch).await?;
+            "task"
         }
         "content" => {
             let raw = p.get("content").unwrap_or_default();
@@ -489,6 +534,7 @@ fn action_name(action: &str) -> &'static str {
         "sign" => "sign",
         "review" => "review",
         "content" => "content",
+        "task" => "task",
         _ => "",
     }
 }

@@ -56,6 +56,7 @@ pub enum Target {
     Opportunity,
     RoomTask,
     BusinessPlan,
+    PlanTask,
     Notification,
 }
 
@@ -235,6 +236,8 @@ routes!(
     POST "/api/v1/calendar-feed" None OwnOnly,
     GET "/api/v1/calendar-feed" None OwnOnly,
     DELETE "/api/v1/calendar-feed" None OwnOnly,
+    GET "/api/v1/business-plans/{id}/tasks" BusinessPlan NotFound,
+    PATCH "/api/v1/plan-tasks/{id}" PlanTask NotFound,
     GET "/api/v1/notifications" None OwnRowsOnly,
     POST "/api/v1/notifications/{id}/read" Notification NotFound,
     GET "/api/v1/notification-preferences" None OwnOnly,
@@ -251,6 +254,8 @@ pub struct Deals {
     pub room_task: String,
     /// The partner's joint business plan.
     pub business_plan: String,
+    /// A task of that plan (a reviewed next step, owned by channel staff).
+    pub plan_task: String,
     pub engagement: String,
     pub conflict: String,
     pub charter: String,
@@ -377,8 +382,28 @@ pub(crate) async fn deals(app: &TestApp, w: &World, side: &Side, account: Value)
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let business_plan = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/business-plans/{business_plan}/reviews"),
+            &w.channel,
+            &json!({"kind": "monthly_pipeline_review", "held_on": "2026-01-05",
+                    "attendees": [format!("{name} team")], "next_steps": [format!("{name}: send the deck")]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = app
+        .http
+        .get(
+            &format!("/api/v1/business-plans/{business_plan}/tasks"),
+            &w.channel,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let plan_task = r.json()[0]["id"].as_str().unwrap().to_owned();
     Deals {
         business_plan,
+        plan_task,
         registration,
         opportunity,
         room_task,
@@ -571,6 +596,7 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
         (Target::Opportunity, p) if p.ends_with("/room/tasks") => json!({"title": "hijack"}),
         (Target::Opportunity, p) if p.contains("/room/fields/") => json!({"value": "hijack"}),
         (Target::RoomTask, _) => json!({"status": "cancelled"}),
+        (Target::PlanTask, _) => json!({"status": "done"}),
         (Target::BusinessPlan, p) if p.ends_with("/reviews") => json!({
             "kind": "monthly_pipeline_review", "held_on": "2026-01-01", "attendees": ["hijack"]
         }),
@@ -666,6 +692,7 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> V
         format!("/api/v1/opportunities/{}/touchpoints", theirs.opportunity),
         format!("/api/v1/opportunities/{}/room", theirs.opportunity),
         format!("/api/v1/business-plans/{}", theirs.business_plan),
+        format!("/api/v1/business-plans/{}/tasks", theirs.business_plan),
         "/api/v1/fx-rates".to_owned(),
         format!("/api/v1/registrations/{}/decisions", theirs.registration),
         format!("/api/v1/registrations/{}/activities", theirs.registration),
@@ -759,6 +786,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Opportunity => theirs.opportunity.clone(),
                 Target::RoomTask => theirs.room_task.clone(),
                 Target::BusinessPlan => theirs.business_plan.clone(),
+                Target::PlanTask => theirs.plan_task.clone(),
                 Target::Notification => their_notification.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
@@ -871,6 +899,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &theirs.opportunity,
                 &theirs.room_task,
                 &theirs.business_plan,
+                &theirs.plan_task,
                 &theirs.engagement,
                 &theirs.conflict,
                 &gov.application,

@@ -302,6 +302,7 @@ async fn b_records(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> 
         format!("/api/v1/charters/{}/audit?limit=200", theirs.charter),
         format!("/api/v1/charters/{}/decisions", theirs.charter),
         format!("/api/v1/charters/{}/gate-reviews", theirs.charter),
+        format!("/api/v1/business-plans/{}/tasks", theirs.business_plan),
         format!("/api/v1/policy-drafts/{}", gov.draft),
         format!("/api/v1/applications/{}", gov.application),
     ] {
@@ -352,6 +353,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         theirs.opportunity.clone(),
         theirs.room_task.clone(),
         theirs.business_plan.clone(),
+        theirs.plan_task.clone(),
         theirs.engagement.clone(),
         theirs.conflict.clone(),
         theirs.charter.clone(),
@@ -385,6 +387,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Opportunity => theirs.opportunity.clone(),
                 Target::RoomTask => theirs.room_task.clone(),
                 Target::BusinessPlan => theirs.business_plan.clone(),
+                Target::PlanTask => theirs.plan_task.clone(),
                 Target::Notification => their_notification.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
