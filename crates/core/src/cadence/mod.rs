@@ -2,7 +2,7 @@
 //! overdue first, gathered from every capability (business reviews and milestones of the
 //! joint business plans, registrations expiring or near their follow-up SLA, engagement
 //! requests waiting for an answer, conflict cases near their deadline, deal-room tasks,
-//! onboarding items), the same items as a month calendar ([`calendar`]) and as an
+//! next steps of business reviews, onboarding items), the same items as a month calendar ([`calendar`]) and as an
 //! iCalendar feed ([`ical`]).
 //!
 //! The store gathers the items (each source is a query of its capability); the rules of
@@ -41,6 +41,7 @@ text_enum!(
         EngagementRequest = "engagement_request" / "Engagement request",
         ConflictDeadline = "conflict_deadline" / "Conflict deadline",
         Task = "task" / "Deal-room task",
+        PlanTask = "plan_task" / "Plan task",
         Onboarding = "onboarding" / "Onboarding item",
     }
 );

@@ -1,10 +1,12 @@
 //! The 30-day operating cadence: what is due for one person, gathered from every capability
-//! (one query per source, each limited to what the person's scope may see), the pipeline
-//! at a glance against the business plans' milestones, and private calendar feeds.
+//! (one query per source: registrations, engagement requests, conflict cases, agreed plans,
+//! deal-room and plan tasks, onboarding checklists; each limited to what the person's scope
+//! may see), the pipeline at a glance against the business plans' milestones, and private
+//! calendar feeds.
 //!
 //! What counts as due, the window, the order and the links are `core::cadence`; here are
 //! only the reads. Vendor staff see every partner's items (at most [`PER_SOURCE`] per
-//! source, soonest first) and their own deal-room tasks; a partner user sees their
+//! source, soonest first) and their own tasks; a partner user sees their
 //! partner's items and their own tasks, and never the name of another partner.
 
 mod feed;
@@ -98,6 +100,18 @@ row! {
 }
 
 row! {
+    struct PlanTaskRow {
+        id: String,
+        plan_id: String,
+        title: String,
+        due_on: NaiveDate,
+        plan_title: String,
+        partner_id: String,
+        partner_name: String,
+    }
+}
+
+row! {
     struct OnboardingRow {
         id: String,
         name: String,
@@ -154,6 +168,7 @@ impl Store {
         self.conflict_items(scope, until, &mut items).await?;
         self.plan_items(scope, today, until, &mut items).await?;
         self.task_items(principal, until, &mut items).await?;
+        self.plan_task_items(principal, until, &mut items).await?;
         self.onboarding_items(scope, until, &mut items).await?;
         Ok(items)
     }
@@ -402,6 +417,38 @@ impl Store {
                 partner_id,
                 partner_name,
                 subject: Subject::Room(r.opportunity_id),
+                key: r.id,
+            });
+        }
+        Ok(())
+    }
+
+    /// The principal's own open plan tasks (next steps of business reviews) due in or
+    /// before the window. The owner may see the plan: recording a review checks it.
+    async fn plan_task_items(
+        &self,
+        principal: &Principal,
+        until: NaiveDate,
+        out: &mut Vec<DueItem>,
+    ) -> Result<()> {
+        let mut q = Sql::new(
+            "SELECT t.id, t.plan_id, t.title, t.due_on, b.title AS plan_title, b.partner_id, p.name AS partner_name FROM business_plan_tasks t JOIN business_plans b ON b.id = t.plan_id JOIN partners p ON p.id = b.partner_id WHERE t.status = 'open' AND t.owner_id = ",
+        );
+        q.bind(principal.user_id.as_str())
+            .push(" AND t.due_on <= ")
+            .bind(until);
+        scope::restrict(&mut q, &principal.scope, EntityKind::BusinessPlan, "b");
+        q.push(&format!(" ORDER BY t.due_on, t.id LIMIT {PER_SOURCE}"));
+        for r in self.db.read().all::<PlanTaskRow>(&q).await? {
+            let (partner_id, partner_name) =
+                shown_partner(&principal.scope, Some(r.partner_id), Some(r.partner_name));
+            out.push(DueItem {
+                kind: DueKind::PlanTask,
+                due_on: r.due_on,
+                title: format!("{} ({})", r.title, r.plan_title),
+                partner_id,
+                partner_name,
+                subject: Subject::BusinessPlan(r.plan_id),
                 key: r.id,
             });
         }

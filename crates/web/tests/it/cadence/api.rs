@@ -229,6 +229,30 @@ async fn each_user_sees_what_is_due_for_them(app: TestApp) {
         .await);
     let rep = ok(&app.http.get("/api/v1/cadence", &w.a.rep_token).await);
     assert!(rep["overdue"].as_array().unwrap().is_empty(), "{rep}");
+
+    // The monthly review is held: it leaves the list, and its next step is the rep's task.
+    created(&app
+        .http
+        .post(
+            &format!("/api/v1/business-plans/{plan}/reviews"),
+            &w.channel,
+            &json!({"kind": "monthly_pipeline_review", "held_on": day(0),
+                    "attendees": ["Ana (Alpha)", "Cory (vendor)"], "next_steps": ["Send the target list"],
+                    "next_step_owner_id": w.a.rep.id.to_string(), "next_steps_due_on": day(7)}),
+        )
+        .await);
+    let rep = ok(&app.http.get("/api/v1/cadence", &w.a.rep_token).await);
+    let task = items(&rep)
+        .into_iter()
+        .find(|i| i["kind"] == "plan_task")
+        .unwrap_or_else(|| panic!("the plan task in {rep}"));
+    assert_eq!(task["title"], "Send the target list (Alpha FY plan)");
+    assert_eq!(task["due_on"], day(7));
+    assert_eq!(task["link"], plan_link);
+    assert!(
+        !kinds_and_links(&rep).iter().any(|(k, _)| k == "review"),
+        "the month's review was held: {rep}"
+    );
 }
 
 /// The path of a feed URL (the server's public URL is not this test server's).
