@@ -57,6 +57,7 @@ fn history() -> History {
             tier_rank: 1 + rng.below(3) as i64,
             certified_individuals: rng.chance(70).then(|| rng.below(10) as i64),
             jbp_in_place: rng.chance(50).then(|| rng.chance(40)),
+            jbp_attainment_pct: None,
             psat: None,
         })
         .collect();

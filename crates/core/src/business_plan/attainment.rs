@@ -100,6 +100,20 @@ pub struct Attainment {
     pub total_attainment_bp: Option<i64>,
 }
 
+/// Sourced ARR won in the quarters begun against their milestones pro-rated to date
+/// ([`QuarterAttainment::pace_minor`]), in whole percent rounded down: the tier metric
+/// `jbp_attainment`. `None` while no milestone is due yet.
+pub fn to_date_pct(a: &Attainment) -> Option<i64> {
+    let (won, pace) = a
+        .quarters
+        .iter()
+        .filter(|q| q.starts_on <= a.as_of)
+        .fold((0_i128, 0_i128), |(w, p), q| {
+            (w + i128::from(q.won_minor), p + i128::from(q.pace_minor))
+        });
+    (pace > 0).then(|| (won * 100 / pace) as i64)
+}
+
 /// The commitment a partner touchpoint counts towards: an introduction opens a discovery
 /// conversation; a demo or technical validation is a demo; the rest are influence, not
 /// selling activity the plan counts.
@@ -429,5 +443,45 @@ mod tests {
         assert!(a.accounts[0].touched && a.accounts[0].has_opportunity);
         assert!(!a.accounts[1].touched && !a.accounts[1].has_opportunity);
         assert_eq!(a.total_attainment_bp, None);
+    }
+
+    #[test]
+    fn attainment_to_date_counts_the_quarters_begun_against_their_pace() {
+        let start = d(2027, 1, 1);
+        let two = PlanContent {
+            milestones: vec![
+                Milestone {
+                    quarter: 1,
+                    sourced_arr_minor: 90_000,
+                },
+                Milestone {
+                    quarter: 2,
+                    sourced_arr_minor: 91_000,
+                },
+            ],
+            ..PlanContent::default()
+        };
+        let at = |today: NaiveDate, won: Vec<(NaiveDate, i64)>| {
+            let facts = Facts {
+                won,
+                ..Facts::default()
+            };
+            to_date_pct(&attainment(
+                &two,
+                start,
+                Currency::USD,
+                today,
+                7_000,
+                &facts,
+            ))
+        };
+        // Day 45 of Q1: the pace is 45,000; 45,000 won is 100%, 44,999 is 99% (rounded down).
+        assert_eq!(at(d(2027, 2, 14), vec![(d(2027, 1, 5), 45_000)]), Some(100));
+        assert_eq!(at(d(2027, 2, 14), vec![(d(2027, 1, 5), 44_999)]), Some(99));
+        // Q1 over (pace 90,000) and day 1 of Q2's 91 days (pace 1,000): 91,000 is 100%.
+        assert_eq!(at(d(2027, 4, 1), vec![(d(2027, 3, 31), 91_000)]), Some(100));
+        // Nothing due before the plan begins; Q3 and Q4 have no milestone and add nothing.
+        assert_eq!(at(d(2026, 12, 31), vec![]), None);
+        assert_eq!(at(d(2027, 9, 1), vec![(d(2027, 5, 1), 181_000)]), Some(100));
     }
 }

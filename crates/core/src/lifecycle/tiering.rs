@@ -23,6 +23,10 @@ pub struct PartnerMetrics {
     pub registrations: i64,
     pub certified_individuals: Option<i64>,
     pub jbp_in_place: Option<bool>,
+    /// Sourced ARR won against the agreed plan's milestones pro-rated to date, whole percent
+    /// (`business_plan::attainment::to_date_pct`); 0 without a plan in place or before its
+    /// first milestone is due.
+    pub jbp_attainment_pct: Option<i64>,
     pub psat: Option<i64>,
 }
 
@@ -44,6 +48,10 @@ impl PartnerMetrics {
             },
             Metric::JbpInPlace => match self.jbp_in_place {
                 Some(v) => (i64::from(v), true),
+                None => (0, false),
+            },
+            Metric::JbpAttainment => match self.jbp_attainment_pct {
+                Some(v) => (v, true),
                 None => (0, false),
             },
             Metric::Psat => match self.psat {
@@ -416,6 +424,7 @@ fn metric_name(metric: Metric) -> &'static str {
         Metric::Registrations => "registrations",
         Metric::CertifiedIndividuals => "certified individuals",
         Metric::JbpInPlace => "joint business plan",
+        Metric::JbpAttainment => "joint business plan attainment",
         Metric::Psat => "PSAT",
     }
 }
@@ -423,6 +432,7 @@ fn metric_name(metric: Metric) -> &'static str {
 fn metric_text(metric: Metric, value: i64) -> String {
     match metric {
         Metric::SourcedArr => format_minor(value),
+        Metric::JbpAttainment => format!("{value}%"),
         _ => value.to_string(),
     }
 }
@@ -615,6 +625,7 @@ mod tests {
             registrations: 14,
             certified_individuals: Some(5),
             jbp_in_place: Some(true),
+            jbp_attainment_pct: Some(85),
             psat: Some(80),
         }
     }
@@ -650,11 +661,13 @@ mod tests {
         assert_eq!(m.value(Metric::Registrations), (14, None));
         assert_eq!(m.value(Metric::CertifiedIndividuals), (5, None));
         assert_eq!(m.value(Metric::JbpInPlace), (1, None));
+        assert_eq!(m.value(Metric::JbpAttainment), (85, None));
         assert_eq!(m.value(Metric::Psat), (80, None));
         let none = PartnerMetrics::default();
         for metric in [
             Metric::CertifiedIndividuals,
             Metric::JbpInPlace,
+            Metric::JbpAttainment,
             Metric::Psat,
         ] {
             assert_eq!(
@@ -772,6 +785,7 @@ mod tests {
             registrations: 14,
             certified_individuals: None,
             jbp_in_place: None,
+            jbp_attainment_pct: None,
             psat: None,
         };
         let dec = evaluate(&policy, 2, &m, &ctx(d(2026, 6, 1)));

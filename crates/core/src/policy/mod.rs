@@ -75,6 +75,7 @@ text_enum!(
         Registrations = "registrations" / "Deal registrations, trailing 12 months",
         CertifiedIndividuals = "certified_individuals" / "Certified individuals",
         JbpInPlace = "jbp_in_place" / "Joint business plan in place (1 = yes)",
+        JbpAttainment = "jbp_attainment" / "Joint business plan attainment to date (%)",
         Psat = "psat" / "Partner satisfaction (PSAT, 0–100)",
     }
 );

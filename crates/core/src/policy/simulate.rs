@@ -31,6 +31,7 @@ pub struct PartnerHistory {
     pub tier_rank: i64,
     pub certified_individuals: Option<i64>,
     pub jbp_in_place: Option<bool>,
+    pub jbp_attainment_pct: Option<i64>,
     pub psat: Option<i64>,
 }
 
@@ -360,6 +361,7 @@ impl PartnerView<'_> {
             registrations: self.agg[w].count,
             certified_individuals: self.partner.certified_individuals,
             jbp_in_place: self.partner.jbp_in_place,
+            jbp_attainment_pct: self.partner.jbp_attainment_pct,
             psat: self.partner.psat,
         }
     }
@@ -875,6 +877,7 @@ mod tests {
             tier_rank: rank,
             certified_individuals: None,
             jbp_in_place: None,
+            jbp_attainment_pct: None,
             psat: None,
         }
     }

@@ -227,6 +227,14 @@ fn criterion(
                 c.at_least
             ),
         ),
+        Metric::JbpAttainment if c.at_least > 1_000 => inv.add(
+            &format!("{key}.at_least"),
+            "range",
+            format!(
+                "{key}.at_least for jbp_attainment is a percentage between 0 and 1000 (got {})",
+                c.at_least
+            ),
+        ),
         Metric::Psat if c.at_least > 100 => inv.add(
             &format!("{key}.at_least"),
             "range",

@@ -8,11 +8,14 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::business_plan::attainment::{self, Facts};
+use partnerops_core::business_plan::record::PlanContent;
 use partnerops_core::ids::{EntityId, PartnerId, TierChangeId};
 use partnerops_core::lifecycle::record::TierStanding;
 use partnerops_core::lifecycle::tiering::{
     self, EvaluationContext, PartnerMetrics, TierDecision, TierRule,
 };
+use partnerops_core::money::Currency;
 use partnerops_core::partner::Partner;
 use partnerops_core::policy::ProgramPolicy;
 use partnerops_core::policy::record::PolicyVersion;
@@ -136,10 +139,12 @@ pub(crate) async fn metrics(
     q.push(" GROUP BY r.partner_id");
     let rows: Vec<MetricRow> = x.all(&q).await?;
     let in_place = plans_in_place(x, program_id, scope, as_of.date_naive()).await?;
+    let attained = |partner: &str| Some(in_place.get(partner).copied().flatten().unwrap_or(0));
     let mut out: HashMap<String, (PartnerMetrics, Option<NaiveDate>)> = rows
         .into_iter()
         .map(|r| {
-            let jbp = in_place.contains(&r.partner_id);
+            let jbp = in_place.contains_key(&r.partner_id);
+            let jbp_attainment_pct = attained(&r.partner_id);
             (
                 r.partner_id,
                 (
@@ -148,6 +153,7 @@ pub(crate) async fn metrics(
                         registrations: r.registrations,
                         certified_individuals: None,
                         jbp_in_place: Some(jbp),
+                        jbp_attainment_pct,
                         psat: None,
                     },
                     r.last_submitted.map(|t| t.date_naive()),
@@ -155,10 +161,11 @@ pub(crate) async fn metrics(
             )
         })
         .collect();
-    for partner in in_place {
-        out.entry(partner).or_insert_with(|| {
+    for partner in in_place.keys() {
+        out.entry(partner.clone()).or_insert_with(|| {
             let (mut m, last) = no_activity();
             m.jbp_in_place = Some(true);
+            m.jbp_attainment_pct = attained(partner);
             (m, last)
         });
     }
@@ -170,6 +177,7 @@ pub(crate) fn no_activity() -> (PartnerMetrics, Option<NaiveDate>) {
     (
         PartnerMetrics {
             jbp_in_place: Some(false),
+            jbp_attainment_pct: Some(0),
             ..PartnerMetrics::default()
         },
         None,
@@ -177,28 +185,75 @@ pub(crate) fn no_activity() -> (PartnerMetrics, Option<NaiveDate>) {
 }
 
 row! {
-    struct PlanPartner {
+    struct PlanInPlace {
         partner_id: String,
+        period_start: NaiveDate,
+        currency: String,
+        content: String,
     }
 }
 
-/// Partners of a program with an agreed joint business plan whose four quarters cover `day`.
+row! {
+    struct PlanWon {
+        partner_id: String,
+        closed_on: NaiveDate,
+        amount_at_close_minor: Option<i64>,
+        close_rate_to: Option<String>,
+    }
+}
+
+/// Partners of a program with an agreed joint business plan whose four quarters cover
+/// `day`, each with its attainment to date in percent (`None` while no milestone is due):
+/// sourced deals won since the plan began, at their rate at close in the plan's currency
+/// (as the plan page counts them), against the milestones pro-rated to `day`.
 async fn plans_in_place(
     x: &mut impl Exec,
     program_id: &str,
     scope: &Scope,
     day: NaiveDate,
-) -> Result<std::collections::HashSet<String>> {
+) -> Result<HashMap<String, Option<i64>>> {
     let earliest = day.checked_sub_months(Months::new(12)).unwrap_or(day);
-    let mut q = Sql::new("SELECT b.partner_id FROM business_plans b WHERE b.program_id = ");
-    q.bind(program_id)
-        .push(" AND b.status = 'agreed' AND b.period_start <= ")
-        .bind(day)
-        .push(" AND b.period_start > ")
-        .bind(earliest);
-    scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
-    let rows: Vec<PlanPartner> = x.all(&q).await?;
-    Ok(rows.into_iter().map(|r| r.partner_id).collect())
+    let running = |q: &mut Sql| {
+        q.bind(program_id)
+            .push(" AND b.status = 'agreed' AND b.period_start <= ")
+            .bind(day)
+            .push(" AND b.period_start > ")
+            .bind(earliest);
+        scope::restrict(q, scope, EntityKind::BusinessPlan, "b");
+    };
+    let mut q = Sql::new(
+        "SELECT b.partner_id, b.period_start, b.currency, b.content FROM business_plans b WHERE b.program_id = ",
+    );
+    running(&mut q);
+    let plans: Vec<PlanInPlace> = x.all(&q).await?;
+    if plans.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = Sql::new(
+        "SELECT o.partner_id, o.closed_on, o.amount_at_close_minor, o.close_rate_to FROM opportunities o JOIN business_plans b ON b.partner_id = o.partner_id WHERE o.source = 'partner_sourced' AND o.stage = 'won' AND o.closed_on >= b.period_start AND o.closed_on <= ",
+    );
+    q.bind(day).push(" AND b.program_id = ");
+    running(&mut q);
+    let won: Vec<PlanWon> = x.all(&q).await?;
+    let mut out = HashMap::with_capacity(plans.len());
+    for plan in plans {
+        let content: PlanContent = entity::json_column("content", &plan.content)?;
+        let currency = Currency::parse("currency", &plan.currency)
+            .map_err(|e| crate::StoreError::Corrupt(e.message))?;
+        let facts = Facts {
+            won: won
+                .iter()
+                .filter(|w| w.partner_id == plan.partner_id)
+                .filter(|w| w.close_rate_to.as_deref() == Some(plan.currency.as_str()))
+                .filter_map(|w| w.amount_at_close_minor.map(|a| (w.closed_on, a)))
+                .collect(),
+            ..Facts::default()
+        };
+        // The drift threshold does not change what was won or the pace.
+        let a = attainment::attainment(&content, plan.period_start, currency, day, 0, &facts);
+        out.insert(plan.partner_id, attainment::to_date_pct(&a));
+    }
+    Ok(out)
 }
 
 /// A short fingerprint of an evaluation's outcome: the rule, the target rank and which

@@ -167,6 +167,7 @@ pub(crate) async fn load(
                 tier_rank: p.rank,
                 certified_individuals: None,
                 jbp_in_place: None,
+                jbp_attainment_pct: None,
                 psat: None,
             })
             .collect(),

@@ -12,6 +12,7 @@ on_both!(
     both_sides_sign_and_amendments_are_versions,
     attainment_and_drift_come_from_live_data,
     reviews_and_the_tier_metric,
+    attainment_to_date_is_a_tier_metric,
 );
 
 const PLANS: &str = "/api/v1/business-plans";
@@ -395,5 +396,101 @@ async fn reviews_and_the_tier_metric(app: TestApp) {
             .await
             .status,
         StatusCode::NOT_FOUND
+    );
+}
+
+/// A program whose Premier tier also asks `jbp_attainment >= 100` reads the agreed plan's
+/// attainment to date: 0 before a deal is won, then won against the pro-rated milestone.
+async fn attainment_to_date_is_a_tier_metric(app: TestApp) {
+    let w = app.world().await;
+    let mut policy = partnerops_core::policy::ProgramPolicy::seed_default();
+    let premier = policy.tiers.len() - 1;
+    policy.tiers[premier]
+        .criteria
+        .push(partnerops_core::policy::Criterion {
+            metric: partnerops_core::policy::Metric::JbpAttainment,
+            at_least: 100,
+        });
+    let published = app
+        .http
+        .api(
+            hyper::Method::PUT,
+            &format!("/api/v1/programs/{}/policy", w.program.id),
+            Some(&w.admin),
+            Some(
+                &json!({"document": policy.to_toml(), "change_note": "Premier asks the plan kept"}),
+            ),
+        )
+        .await;
+    assert!(published.status.is_success(), "{}", published.text());
+    let attained = |v: &Value| -> Vec<(i64, bool)> {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| t["criteria"].as_array().unwrap().clone())
+            .filter(|c| c["metric"] == "jbp_attainment")
+            .map(|c| (c["actual"].as_i64().unwrap(), c["met"].as_bool().unwrap()))
+            .collect()
+    };
+    let standing = format!("/api/v1/partners/{}/tier-standing", w.a.partner.id);
+    let before = ok(&app.http.get(&standing, &w.a.admin_token).await);
+    assert_eq!(attained(&before), [(0, false)], "{before}");
+
+    let p = plan(
+        &app,
+        &w,
+        json!({"milestones": [{"quarter": 1, "sourced_arr_minor": 90_000_00}]}),
+    )
+    .await;
+    let pid = id(&p);
+    for token in [&w.a.admin_token, &w.channel] {
+        ok(&app
+            .http
+            .post(&format!("{PLANS}/{pid}/sign"), token, &json!({}))
+            .await);
+    }
+    // A partner-sourced deal of the whole quarter's milestone, won today.
+    let reg = created(
+        &app.http
+            .post(
+                "/api/v1/registrations",
+                &w.a.rep_token,
+                &json!({"account": {"name": "Hooli", "web_domain": "hooli.example", "country": "US"},
+                        "title": "Hooli rollout", "estimated_arr_minor": 90_000_00}),
+            )
+            .await,
+    );
+    let approved = ok(&app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{}/approve", id(&reg)),
+            &w.channel,
+            &json!({}),
+        )
+        .await);
+    let oid = approved["opportunity_id"].as_str().unwrap();
+    ok(&app
+        .http
+        .post(
+            &format!("/api/v1/opportunities/{oid}/close"),
+            &w.a.rep_token,
+            &json!({"outcome": "won", "close_on": Utc::now().date_naive().to_string()}),
+        )
+        .await);
+    let after = ok(&app.http.get(&standing, &w.a.admin_token).await);
+    let got = attained(&after);
+    assert_eq!(got.len(), 1, "{after}");
+    // The whole milestone won on day one of 90 or more: far above the pace.
+    assert!(got[0].0 >= 100 && got[0].1, "{got:?}");
+    let page = ok(&app
+        .http
+        .get(&format!("{PLANS}/{pid}/attainment"), &w.channel)
+        .await);
+    let q1 = &page["quarters"][0];
+    assert_eq!(
+        got[0].0,
+        q1["won_minor"].as_i64().unwrap() * 100 / q1["pace_minor"].as_i64().unwrap(),
+        "the tier reads what the plan page shows: {page}"
     );
 }
