@@ -156,6 +156,34 @@ pub fn failure_status(e: &StoreError) -> axum::http::StatusCode {
     }
 }
 
+/// The answer to an action posted on a record's page (`run` says what was done, by a word
+/// for `?done=`, or `None` for an action that does not exist): on success back to `page`
+/// with `?done=…`; on a failure the page again, built by `render` from the posted values
+/// with the errors beside their fields, under the failure's status ([`failure_status`]);
+/// a record that is not there (or not the user's) stays a plain 404.
+pub async fn after_action<T, F, Fut>(
+    run: Result<Option<&'static str>, StoreError>,
+    page: &str,
+    posted: &Posted,
+    render: F,
+) -> Result<axum::response::Response, UiError>
+where
+    T: axum::response::IntoResponse,
+    F: FnOnce(FormView) -> Fut,
+    Fut: std::future::Future<Output = Result<T, UiError>>,
+{
+    use axum::response::{IntoResponse, Redirect};
+    match run {
+        Ok(Some(done)) => Ok(Redirect::to(&format!("{page}?done={done}")).into_response()),
+        Ok(None) => Err(UiError::NotFound),
+        Err(e) => {
+            let status = failure_status(&e);
+            let view = FormView::from_posted(posted).with_errors(field_errors(e)?);
+            Ok((status, render(view).await?).into_response())
+        }
+    }
+}
+
 /// Splits a store answer into "show these field errors on the form" and real failures.
 pub fn field_errors(e: StoreError) -> Result<Invalid, UiError> {
     match e {

@@ -24,7 +24,7 @@ use partnerops_store::{Store, StoreError};
 
 use super::Routes;
 use crate::AppState;
-use crate::ui::form::{FormView, Posted, failure_status, field_errors};
+use crate::ui::form::{self, FormView, Posted, field_errors};
 use crate::ui::guard::{PartnerUser, Staff};
 use crate::ui::session::SignedForm;
 use crate::ui::{Chrome, UiError, UiUser};
@@ -548,28 +548,20 @@ async fn after(
     action: &str,
     p: &Posted,
 ) -> Result<Response, UiError> {
-    match run(state, user, scope, id, action, p).await {
-        Ok(Some(done)) => {
-            Ok(Redirect::to(&format!("{base}/business-plans/{id}?done={done}")).into_response())
-        }
-        Ok(None) => Err(UiError::NotFound),
-        Err(StoreError::NotFound(k)) => Err(UiError::Store(StoreError::NotFound(k))),
-        Err(e) => {
-            let status = failure_status(&e);
-            let view = FormView::from_posted(p).with_errors(field_errors(e)?);
-            let page = plan_page(
-                state,
-                user,
-                scope,
-                base,
-                id,
-                (action_name(action), view),
-                None,
-            )
-            .await?;
-            Ok((status, page).into_response())
-        }
-    }
+    let ran = run(state, user, scope, id, action, p).await;
+    let page = format!("{base}/business-plans/{id}");
+    form::after_action(ran, &page, p, |view| {
+        plan_page(
+            state,
+            user,
+            scope,
+            base,
+            id,
+            (action_name(action), view),
+            None,
+        )
+    })
+    .await
 }
 
 async fn console_act(

@@ -10,7 +10,7 @@ mod room;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use partnerops_core::Invalid;
 use partnerops_core::ids::EntityId;
 use partnerops_core::money::{Currency, Money};
@@ -29,9 +29,7 @@ use partnerops_store::{Store, StoreError};
 
 use super::Routes;
 use crate::AppState;
-use crate::ui::form::{
-    FormView, Posted, failure_status, field_errors, major_to_minor, minor_to_major,
-};
+use crate::ui::form::{self as form, FormView, Posted, major_to_minor, minor_to_major};
 use crate::ui::{Chrome, UiError, UiUser};
 
 pub(super) fn routes(r: Routes) -> Routes {
@@ -439,27 +437,20 @@ pub(super) async fn after_action(
     action: &str,
     posted: &Posted,
 ) -> Result<Response, UiError> {
-    match run_action(state, user, id, action, posted).await {
-        Ok(Some(done)) => {
-            Ok(Redirect::to(&format!("{base}/opportunities/{id}?done={done}")).into_response())
-        }
-        Ok(None) => Err(UiError::NotFound),
-        Err(e) => {
-            let status = failure_status(&e);
-            let view = FormView::from_posted(posted).with_errors(field_errors(e)?);
-            let page = opportunity_page(
-                state,
-                user,
-                scope,
-                base,
-                id,
-                (action_name(action), view),
-                None,
-            )
-            .await?;
-            Ok((status, page).into_response())
-        }
-    }
+    let run = run_action(state, user, id, action, posted).await;
+    let page = format!("{base}/opportunities/{id}");
+    form::after_action(run, &page, posted, |view| {
+        opportunity_page(
+            state,
+            user,
+            scope,
+            base,
+            id,
+            (action_name(action), view),
+            None,
+        )
+    })
+    .await
 }
 
 #[derive(serde::Deserialize)]

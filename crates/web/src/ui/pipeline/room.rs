@@ -4,7 +4,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use partnerops_core::ids::EntityId;
 use partnerops_core::pipeline::room::{
     FieldInput, MemberInput, NoteInput, NoteVisibility, TaskInput, TaskPatch, TaskStatus,
@@ -14,7 +14,7 @@ use partnerops_store::StoreError;
 
 use super::trimmed;
 use crate::AppState;
-use crate::ui::form::{FormView, Posted, failure_status, field_errors};
+use crate::ui::form::{self, FormView, Posted};
 use crate::ui::markdown;
 use crate::ui::{Chrome, UiError, UiUser};
 
@@ -273,17 +273,10 @@ pub(super) async fn after(
     action: &str,
     posted: &Posted,
 ) -> Result<Response, UiError> {
-    match run(state, user, id, action, posted).await {
-        Ok(Some(done)) => Ok(
-            Redirect::to(&format!("{base}/opportunities/{id}/room?done={done}")).into_response(),
-        ),
-        Ok(None) => Err(UiError::NotFound),
-        Err(StoreError::NotFound(k)) => Err(UiError::Store(StoreError::NotFound(k))),
-        Err(e) => {
-            let status = failure_status(&e);
-            let view = FormView::from_posted(posted).with_errors(field_errors(e)?);
-            let page = room_page(state, user, base, id, (action_name(action), view), None).await?;
-            Ok((status, page).into_response())
-        }
-    }
+    let run = run(state, user, id, action, posted).await;
+    let page = format!("{base}/opportunities/{id}/room");
+    form::after_action(run, &page, posted, |view| {
+        room_page(state, user, base, id, (action_name(action), view), None)
+    })
+    .await
 }

@@ -340,8 +340,21 @@ impl Browser {
         serde_json::from_value(value).expect("a list of strings")
     }
 
+    /// The element's text. An element replaced between finding and reading it (the page
+    /// navigated or re-rendered meanwhile) is found again rather than failing the test.
     pub(crate) async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.expect("element text")
+        let mut last = None;
+        for _ in 0..20 {
+            match self.find(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if format!("{e:?}").contains("StaleElementReference") => {
+                    last = Some(e);
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("element text of {css}: {e:?}"),
+            }
+        }
+        panic!("element text of {css}: stale 20 times: {last:?}")
     }
 
     pub(crate) async fn value(&self, css: &str) -> String {
