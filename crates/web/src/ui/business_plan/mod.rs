@@ -4,6 +4,8 @@
 //! from the page), and the versions with what changed. Content is
 //! edited as JSON in the console (a draft in place, an agreed plan by amendment).
 
+mod content_form;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -12,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::Invalid;
 use partnerops_core::business_plan::attainment::{Attainment, QuarterState};
 use partnerops_core::business_plan::record::{
-    BusinessPlan, PlanChange, PlanContent, PlanInput, PlanStatus, PlanTaskPatch, PlanTaskStatus,
+    BusinessPlan, MarketingKind, PlanChange, PlanInput, PlanStatus, PlanTaskPatch, PlanTaskStatus,
     ReviewInput, ReviewKind, diff,
 };
 use partnerops_core::ids::EntityId;
@@ -20,6 +22,7 @@ use partnerops_core::money::Money;
 use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::scope::{Action, Scope, authorize};
 use partnerops_store::business_plan::PlanFilter;
+use partnerops_store::registration::RegistrationFilter;
 use partnerops_store::{Store, StoreError};
 
 use super::Routes;
@@ -28,6 +31,7 @@ use crate::ui::form::{self, FormView, Posted, field_errors};
 use crate::ui::guard::{PartnerUser, Staff};
 use crate::ui::session::SignedForm;
 use crate::ui::{Chrome, UiError, UiUser};
+use content_form::QuarterFields;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/console/business-plans", console_list)
@@ -237,7 +241,13 @@ struct PlanPage {
     marketing: Vec<(String, String, String)>,
     can_sign: bool,
     can_write: bool,
-    content_json: String,
+    /// The content form: its values (the plan's, or what was posted when saving failed),
+    /// the quarter grid, the accounts offered, the marketing rows and kinds.
+    content_form: FormView,
+    content_quarters: Vec<QuarterFields>,
+    account_choices: Vec<(String, String)>,
+    marketing_rows: Vec<usize>,
+    marketing_kinds: &'static [MarketingKind],
     review_kinds: &'static [ReviewKind],
     failed: &'static str,
     form: FormView,
@@ -267,6 +277,52 @@ fn money(minor: i64, plan: &BusinessPlan) -> String {
 fn bp(v: Option<i64>) -> String {
     v.map(|b| format!("{}%", b / 100))
         .unwrap_or_else(|| "—".to_owned())
+}
+
+/// The accounts a plan may name, as (id, name) by name: those the partner registered and
+/// those the plan names already. Staff only (partners do not read account records).
+async fn account_choices(
+    store: &Store,
+    scope: &Scope,
+    plan: &BusinessPlan,
+) -> Result<Vec<(String, String)>, UiError> {
+    let page = PageRequest::parse(
+        &PageParams {
+            sort: None,
+            limit: Some("200".into()),
+            cursor: None,
+        },
+        &Store::registration_sorts(),
+    )
+    .map_err(|e: Invalid| UiError::Store(e.into()))?;
+    let registered = store
+        .registrations(
+            scope,
+            &RegistrationFilter {
+                partner_id: Some(plan.partner_id.clone()),
+                ..RegistrationFilter::default()
+            },
+            &page,
+        )
+        .await?;
+    let mut out: std::collections::BTreeMap<String, String> = registered
+        .items
+        .into_iter()
+        .map(|r| (r.account_id.to_string(), r.account_name))
+        .collect();
+    for id in &plan.content.target_account_ids {
+        if !out.contains_key(id.as_str()) {
+            let name = store
+                .account(scope, id.as_str())
+                .await
+                .map(|a| a.name)
+                .unwrap_or_else(|_| id.to_string());
+            out.insert(id.to_string(), name);
+        }
+    }
+    let mut list: Vec<(String, String)> = out.into_iter().collect();
+    list.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(list)
 }
 
 async fn plan_page(
@@ -349,7 +405,16 @@ async fn plan_page(
             status: t.status,
         })
         .collect();
-    let content_json = serde_json::to_string_pretty(&plan.content).unwrap_or_default();
+    let exponent = plan.currency.exponent();
+    let account_choices = match scope {
+        Scope::Vendor => account_choices(store, scope, &plan).await?,
+        Scope::Partner(_) => Vec::new(),
+    };
+    let content_form = if failed.0 == "content" {
+        failed.1.clone()
+    } else {
+        content_form::fill(&plan.content, exponent)
+    };
     Ok(PlanPage {
         chrome: Chrome::new(user, "business-plans"),
         base,
@@ -394,7 +459,11 @@ async fn plan_page(
         can_sign: authorize(&user.principal, &Action::SignPlan(&plan.partner_id)).is_ok()
             && plan.status == PlanStatus::Draft,
         can_write: authorize(&user.principal, &Action::WritePlan(&plan.partner_id)).is_ok(),
-        content_json,
+        content_form,
+        content_quarters: content_form::quarters(),
+        account_choices,
+        marketing_rows: content_form::marketing_rows(&plan.content),
+        marketing_kinds: MarketingKind::ALL,
         review_kinds: ReviewKind::ALL,
         failed: failed.0,
         form: failed.1,
@@ -504,20 +573,22 @@ async fn run(
             "task"
         }
         "content" => {
-            let raw = p.get("content").unwrap_or_default();
-            let content: PlanContent = serde_json::from_str(&raw).map_err(|e| {
-                Invalid::one(
-                    "content",
-                    "json",
-                    format!("content is not a plan in JSON: {e}"),
-                )
-            })?;
+            let plan = store.business_plan(scope, id).await?;
+            let offered: Vec<String> = account_choices(store, scope, &plan)
+                .await
+                .map_err(|e| match e {
+                    UiError::Store(e) => e,
+                    _ => StoreError::NotFound(partnerops_core::audit::EntityKind::BusinessPlan),
+                })?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            let content = content_form::parse(p, &offered, plan.currency.exponent())?;
             let change = PlanChange {
                 title: trimmed(p, "title"),
                 content: Some(content),
                 change_note: trimmed(p, "change_note"),
             };
-            let plan = store.business_plan(scope, id).await?;
             if plan.status == PlanStatus::Agreed {
                 store.amend_business_plan(&actor, id, &change).await?;
             } else {

@@ -36,21 +36,83 @@ async fn plan_pages(app: TestApp) {
         "{}",
         page.text()
     );
+    // The content form: a bad amount and a commitment without a date are named beside
+    // their fields, and what was typed comes back.
+    let page_text = page.text();
+    assert!(
+        page_text.contains("name=\"milestone_q1\" id=\"milestone_q1\" value=\"50000.00\""),
+        "{page_text}"
+    );
     let bad = app
         .http
         .form(
             &format!("/console/business-plans/{pid}/content"),
             &session,
-            &[("_csrf", &csrf), ("content", "{\"milestones\": 3}")],
+            &[
+                ("_csrf", &csrf),
+                ("milestone_q1", "lots"),
+                ("activity_demo_q2", "-1"),
+                ("marketing_kind_0", "event"),
+                ("marketing_title_0", "Joint roadshow"),
+                ("marketing_on_0", ""),
+                ("monthly_pipeline_review", "on"),
+            ],
             &[],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = bad.text();
+    assert!(text.contains("milestone_q1 must be an amount"), "{text}");
     assert!(
-        bad.text().contains("content is not a plan in JSON"),
-        "{}",
-        bad.text()
+        text.contains("activity_demo_q2 must be a whole number of demos"),
+        "{text}"
     );
+    assert!(
+        text.contains("marketing_on_0 must be a date (YYYY-MM-DD) for &quot;Joint roadshow&quot;")
+            || text.contains(
+                "marketing_on_0 must be a date (YYYY-MM-DD) for &#34;Joint roadshow&#34;"
+            ),
+        "{text}"
+    );
+    assert!(
+        text.contains("value=\"lots\""),
+        "the typed value comes back"
+    );
+    // A good one: Q1 and Q2 milestones, demos, one commitment, the monthly review only.
+    let good = app
+        .http
+        .form(
+            &format!("/console/business-plans/{pid}/content"),
+            &session,
+            &[
+                ("_csrf", &csrf),
+                ("milestone_q1", "60,000.00"),
+                ("milestone_q2", "75000"),
+                ("activity_demo_q1", "4"),
+                ("marketing_kind_0", "outbound_campaign"),
+                ("marketing_title_0", "Spring outbound"),
+                ("marketing_on_0", "2027-02-10"),
+                ("marketing_title_1", ""),
+                ("marketing_on_1", ""),
+                ("monthly_pipeline_review", "on"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.text());
+    let saved = app
+        .http
+        .get(&format!("/api/v1/business-plans/{pid}"), &w.channel)
+        .await
+        .json();
+    let c = &saved["content"];
+    assert_eq!(c["milestones"][0]["sourced_arr_minor"], 60_000_00);
+    assert_eq!(c["milestones"][1]["sourced_arr_minor"], 75_000_00);
+    assert_eq!(c["activities"][0]["kind"], "demo");
+    assert_eq!(c["activities"][0]["count"], 4);
+    assert_eq!(c["marketing"][0]["title"], "Spring outbound");
+    assert_eq!(c["cadence"]["monthly_pipeline_review"], true);
+    assert_eq!(c["cadence"]["quarterly_business_review"], false);
     set_password(&app, &w.a.admin).await;
     let (psession, pcsrf) = partner_session(&app, &w.a.admin).await;
     let plist = app.http.page("/portal/business-plans", &psession).await;
