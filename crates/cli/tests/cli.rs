@@ -63,6 +63,25 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A small demo program seeded into `t`'s database; its URL.
+fn seeded(t: &Temp) -> String {
+    let url = t.url();
+    ok(
+        &t.0,
+        &[
+            "demo",
+            "--no-serve",
+            "--partners",
+            "8",
+            "--accounts",
+            "40",
+            "--database-url",
+            &url,
+        ],
+    );
+    url
+}
+
 /// A run that must succeed; its standard output.
 fn ok(dir: &Path, args: &[&str]) -> String {
     let o = run(dir, args);
@@ -124,21 +143,8 @@ fn validate_names_every_problem_by_key() {
 #[test]
 fn policies_are_shown_published_compared_and_simulated() {
     let t = Temp::new();
-    let url = t.url();
+    let url = seeded(&t);
     let db = ["--database-url", url.as_str()];
-    ok(
-        &t.0,
-        &[
-            "demo",
-            "--no-serve",
-            "--partners",
-            "8",
-            "--accounts",
-            "40",
-            db[0],
-            db[1],
-        ],
-    );
     let program = ["--program", "reseller program"];
     let with = |args: &[&str]| -> Vec<String> {
         args.iter()
@@ -249,21 +255,8 @@ fn policies_are_shown_published_compared_and_simulated() {
 #[test]
 fn cadence_prints_a_users_list_and_feed() {
     let t = Temp::new();
-    let url = t.url();
+    let url = seeded(&t);
     let db = ["--database-url", url.as_str()];
-    ok(
-        &t.0,
-        &[
-            "demo",
-            "--no-serve",
-            "--partners",
-            "8",
-            "--accounts",
-            "40",
-            db[0],
-            db[1],
-        ],
-    );
     let user = ["--user", "channel@vendor.example"];
     let text = ok(&t.0, &["cadence", user[0], user[1], db[0], db[1]]);
     let head = text.lines().next().unwrap();

@@ -14,6 +14,9 @@ use crate::{Actor, Result, Store, StoreError, audit, new_id, secret};
 /// The prefix of feed tokens, so a leaked one is recognisable.
 const TOKEN_PREFIX: &str = "cal_";
 
+/// A live feed row; the caller appends the condition that picks it.
+const LIVE_FEED: &str = "SELECT id, user_id, created_at, last_used_at FROM calendar_feeds WHERE revoked_at IS NULL AND ";
+
 row! {
     struct FeedRow {
         id: String,
@@ -23,15 +26,23 @@ row! {
     }
 }
 
+impl From<FeedRow> for CalendarFeed {
+    fn from(r: FeedRow) -> CalendarFeed {
+        CalendarFeed {
+            id: CalendarFeedId::from_trusted(r.id),
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        }
+    }
+}
+
 /// Revokes the user's live feed, if any; returns it as it was.
 async fn revoke_live(
     tx: &mut Tx,
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<CalendarFeed>> {
-    let mut q = Sql::new(
-        "SELECT id, user_id, created_at, last_used_at FROM calendar_feeds WHERE revoked_at IS NULL AND user_id = ",
-    );
+    let mut q = Sql::new(&format!("{LIVE_FEED}user_id = "));
     q.bind(user_id);
     let Some(live) = tx.optional::<FeedRow>(&q).await? else {
         return Ok(None);
@@ -39,11 +50,7 @@ async fn revoke_live(
     let mut u = Sql::new("UPDATE calendar_feeds SET revoked_at = ");
     u.bind(now).push(" WHERE id = ").bind(live.id.as_str());
     tx.execute(&u).await?;
-    Ok(Some(CalendarFeed {
-        id: CalendarFeedId::from_trusted(live.id),
-        created_at: live.created_at,
-        last_used_at: live.last_used_at,
-    }))
+    Ok(Some(live.into()))
 }
 
 impl Store {
@@ -52,9 +59,7 @@ impl Store {
         let user = actor
             .user_id()
             .ok_or(StoreError::NotFound(EntityKind::CalendarFeed))?;
-        let mut q = Sql::new(
-            "SELECT id, user_id, created_at, last_used_at FROM calendar_feeds WHERE revoked_at IS NULL AND user_id = ",
-        );
+        let mut q = Sql::new(&format!("{LIVE_FEED}user_id = "));
         q.bind(user.as_str());
         Ok(self
             .db
@@ -157,9 +162,7 @@ impl Store {
     /// token (or a user who may no longer sign in). Links use the configured public URL.
     #[tracing::instrument(skip_all)]
     pub async fn calendar_feed_ics(&self, token: &str) -> Result<Option<String>> {
-        let mut q = Sql::new(
-            "SELECT id, user_id, created_at, last_used_at FROM calendar_feeds WHERE revoked_at IS NULL AND token_hash = ",
-        );
+        let mut q = Sql::new(&format!("{LIVE_FEED}token_hash = "));
         q.bind(secret::token_hash(token));
         let Some(feed) = self.db.read().optional::<FeedRow>(&q).await? else {
             return Ok(None);

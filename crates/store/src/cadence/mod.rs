@@ -148,6 +148,29 @@ fn shown_partner(
     }
 }
 
+/// An item of the viewer's list (`scope`), naming the partner only where the viewer may
+/// read it (see [`shown_partner`]).
+fn due_item(
+    scope: &Scope,
+    kind: DueKind,
+    due_on: NaiveDate,
+    title: String,
+    partner: (Option<String>, Option<String>),
+    subject: Subject,
+    key: String,
+) -> DueItem {
+    let (partner_id, partner_name) = shown_partner(scope, partner.0, partner.1);
+    DueItem {
+        kind,
+        due_on,
+        title,
+        partner_id,
+        partner_name,
+        subject,
+        key,
+    }
+}
+
 impl Store {
     /// What is due for `principal` as of the store's today: overdue first, then the next
     /// 30 days.
@@ -200,17 +223,15 @@ impl Store {
                     DueKind::RegistrationExpiry => format!("Registration expires: {}", r.title),
                     _ => format!("Log a follow-up on {}", r.title),
                 };
-                let (partner_id, partner_name) =
-                    shown_partner(scope, Some(r.partner_id), Some(r.partner_name));
-                out.push(DueItem {
+                out.push(due_item(
+                    scope,
                     kind,
-                    due_on: r.due_at.date_naive(),
+                    r.due_at.date_naive(),
                     title,
-                    partner_id,
-                    partner_name,
-                    subject: Subject::Registration(r.id),
-                    key: String::new(),
-                });
+                    (Some(r.partner_id), Some(r.partner_name)),
+                    Subject::Registration(r.id),
+                    String::new(),
+                ));
             }
         }
         Ok(())
@@ -234,17 +255,15 @@ impl Store {
                 Scope::Vendor => format!("Engagement request waiting for an answer: {}", r.title),
                 Scope::Partner(_) => format!("Answer the engagement request on {}", r.title),
             };
-            let (partner_id, partner_name) =
-                shown_partner(scope, Some(r.partner_id), Some(r.partner_name));
-            out.push(DueItem {
-                kind: DueKind::EngagementRequest,
-                due_on: engagement_answer_due(r.created_at.date_naive()),
+            out.push(due_item(
+                scope,
+                DueKind::EngagementRequest,
+                engagement_answer_due(r.created_at.date_naive()),
                 title,
-                partner_id,
-                partner_name,
-                subject: Subject::Registration(r.registration_id),
-                key: String::new(),
-            });
+                (Some(r.partner_id), Some(r.partner_name)),
+                Subject::Registration(r.registration_id),
+                String::new(),
+            ));
         }
         Ok(())
     }
@@ -285,16 +304,15 @@ impl Store {
                     )
                 }
             };
-            let (partner_id, partner_name) = shown_partner(scope, r.partner_id, r.partner_name);
-            out.push(DueItem {
-                kind: DueKind::ConflictDeadline,
-                due_on: r.due_at.date_naive(),
+            out.push(due_item(
+                scope,
+                DueKind::ConflictDeadline,
+                r.due_at.date_naive(),
                 title,
-                partner_id,
-                partner_name,
+                (r.partner_id, r.partner_name),
                 subject,
-                key: String::new(),
-            });
+                String::new(),
+            ));
         }
         Ok(())
     }
@@ -408,17 +426,15 @@ impl Store {
             .bind(until)
             .push(&format!(" ORDER BY t.due_on, t.id LIMIT {PER_SOURCE}"));
         for r in self.db.read().all::<TaskRow>(&q).await? {
-            let (partner_id, partner_name) =
-                shown_partner(&principal.scope, r.partner_id, r.partner_name);
-            out.push(DueItem {
-                kind: DueKind::Task,
-                due_on: r.due_on,
-                title: format!("{} ({})", r.title, r.opportunity_title),
-                partner_id,
-                partner_name,
-                subject: Subject::Room(r.opportunity_id),
-                key: r.id,
-            });
+            out.push(due_item(
+                &principal.scope,
+                DueKind::Task,
+                r.due_on,
+                format!("{} ({})", r.title, r.opportunity_title),
+                (r.partner_id, r.partner_name),
+                Subject::Room(r.opportunity_id),
+                r.id,
+            ));
         }
         Ok(())
     }
@@ -440,17 +456,15 @@ impl Store {
         scope::restrict(&mut q, &principal.scope, EntityKind::BusinessPlan, "b");
         q.push(&format!(" ORDER BY t.due_on, t.id LIMIT {PER_SOURCE}"));
         for r in self.db.read().all::<PlanTaskRow>(&q).await? {
-            let (partner_id, partner_name) =
-                shown_partner(&principal.scope, Some(r.partner_id), Some(r.partner_name));
-            out.push(DueItem {
-                kind: DueKind::PlanTask,
-                due_on: r.due_on,
-                title: format!("{} ({})", r.title, r.plan_title),
-                partner_id,
-                partner_name,
-                subject: Subject::BusinessPlan(r.plan_id),
-                key: r.id,
-            });
+            out.push(due_item(
+                &principal.scope,
+                DueKind::PlanTask,
+                r.due_on,
+                format!("{} ({})", r.title, r.plan_title),
+                (Some(r.partner_id), Some(r.partner_name)),
+                Subject::BusinessPlan(r.plan_id),
+                r.id,
+            ));
         }
         Ok(())
     }

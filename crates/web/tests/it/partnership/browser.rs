@@ -25,8 +25,8 @@ async fn vendor_works_a_charter_and_a_tree() {
         .expect("a charter");
     let b = Browser::start(&app).await;
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
-    // Signing in redirects to the partners list; arrive there before going elsewhere.
-    b.wait_path("/console/partners").await;
+    // Signing in redirects to the home page; arrive there before going elsewhere.
+    b.wait_path("/console").await;
     b.goto(&format!("/console/charters/{}", charter.id)).await;
     b.wait_css("#charter-title").await;
     let skin = b.text("#verdict-skin").await.to_lowercase();
