@@ -318,6 +318,8 @@ run_wrk() {
             p, v["connect"] + v["read"] + v["write"] + v["timeout"]
     }' <<<"$line")"
     [ "$(val "${p}_${name}_SOCKERR")" -eq 0 ] || INVALID=1
+    # A run that completed no request has no latency to compare (its p99 would read 0).
+    [ "$(val "${p}_${name}_N")" -gt 0 ] || [[ "$name" == *_WARM ]] || NONE="$NONE ${p}_$name"
     log "  $name: $(val "${p}_${name}_RATE")/s, p50 $(val "${p}_${name}_P50") ms, p99 $(val "${p}_${name}_P99") ms"
 }
 
@@ -333,6 +335,7 @@ json() { # json <file> <python expression over j> -> its value
 }
 
 INVALID=0
+NONE=""
 NAMES="ME BOARD PARTNER MONTH PAGE2 JBP"
 
 # bench_backend <sqlite|postgres> <prefix>
@@ -477,6 +480,7 @@ label() {
         for name in $NAMES; do
             ratio="$(awk -v a="$(val "${p}_${name}_RATE")" -v b="$(val "${p}_ME_RATE")" 'BEGIN { printf "%.3f", a / b }')"
             ok="$(awk -v v="$(val "${p}_${name}_P99")" -v t="$TARGET_P99_MS" 'BEGIN { print (v <= t) ? "met" : "MISSED" }')"
+            [[ " $NONE " != *" ${p}_$name "* ]] || ok="NO ANSWER"
             [ "$name" != ME ] || ok="-"
             row "$db" "$(label "$name")" "$(val "${p}_${name}_RATE")" "$(val "${p}_${name}_P50")" "$(val "${p}_${name}_P95")" \
                 "$(val "${p}_${name}_P99")" "$(val "${p}_${name}_MAX")" "$ratio" "$ok"

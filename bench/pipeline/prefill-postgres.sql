@@ -215,7 +215,7 @@ SELECT k,
        'ptr_' || pg_temp.hex(p.now_ms - 94608000000, 12) || pg_temp.hex(k + k / 3 + 1, 20) AS partner_id,
        CASE WHEN (k + k / 3 + 1) % 20 < 13 THEN 0 WHEN (k + k / 3 + 1) % 20 < 17 THEN 1 ELSE 2 END AS slot,
        (date_trunc('quarter', pg_temp.day(p.now_ms)) - interval '3 months')::date AS period_start,
-       pg_temp.ts(p.now_ms - 86400000 * 120) AS signed_at
+       pg_temp.ts(p.now_ms - 86400000::bigint * 120) AS signed_at
 FROM bench_params p CROSS JOIN generate_series(0::bigint, least(p.plans, (p.pn - 1) * 3 / 4) - 1) AS k;
 CREATE TEMP TABLE bench_plan_content AS
 SELECT b.id,
