@@ -9,6 +9,8 @@
 #              200 partners x 6 stages)
 #   * month:   GET /api/v1/opportunities?close_month=<m>&limit=50  (rotating over 6 months)
 #   * page 2:  the same with the cursor of the first page
+#   * JBP:     GET /api/v1/business-plans/<id>/attainment  (rotating over 200 agreed plans of
+#              the pre-fill, each naming up to 20 target accounts)
 # against a baseline in the same run: GET /api/v1/me, the cheapest authenticated endpoint
 # (token lookup, one row, JSON), so "ratio" is requests/s of the endpoint / requests/s of
 # /api/v1/me. Target (issue #10): p99 <= 100 ms for each endpoint.
@@ -22,6 +24,7 @@
 #   BENCH_ACCOUNTS=200000      accounts added for the opportunities
 #   BENCH_OPPORTUNITIES=1000000
 #   BENCH_TOUCHPOINTS=5        touchpoints per opportunity (5,000,000 in all)
+#   BENCH_PLANS=300            bulk partners with an agreed joint business plan
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server (no database name)
 #   BENCH_PG_DB=po_bench_pipeline   the pre-filled PostgreSQL database (kept)
 #   BENCH_CACHE_DIR=target/bench-cache   where the pre-filled SQLite file is kept
@@ -65,6 +68,7 @@ PARTNERS="${BENCH_PARTNERS:-10000}"
 ACCOUNTS="${BENCH_ACCOUNTS:-200000}"
 OPPORTUNITIES="${BENCH_OPPORTUNITIES:-1000000}"
 TOUCHPOINTS="${BENCH_TOUCHPOINTS:-5}"
+PLANS="${BENCH_PLANS:-300}"
 DEMO_PARTNERS=200
 DEMO_ACCOUNTS=1000
 PG_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
@@ -171,7 +175,7 @@ val() { eval "echo \"\${$1:-}\""; } # val <variable-name>: its value
 # prefill_key <backend>: hash of everything the pre-filled database is made of.
 prefill_key() {
     {
-        echo "version=$PREFILL_VERSION partners=$PARTNERS accounts=$ACCOUNTS opportunities=$OPPORTUNITIES touchpoints=$TOUCHPOINTS demo=$DEMO_PARTNERS/$DEMO_ACCOUNTS"
+        echo "version=$PREFILL_VERSION partners=$PARTNERS accounts=$ACCOUNTS opportunities=$OPPORTUNITIES touchpoints=$TOUCHPOINTS plans=$PLANS demo=$DEMO_PARTNERS/$DEMO_ACCOUNTS"
         cat "$ROOT"/crates/store/migrations/"$1"/*.sql
         cat "$HERE/prefill-$1.sql"
         cat "$ROOT"/crates/seed/src/*.rs
@@ -189,10 +193,11 @@ seed_and_prefill() {
         out="$(cd "$TMP" && sqlite3 -bail "${url#sqlite://}" "PRAGMA temp_store = MEMORY" \
             ".parameter set :partners $PARTNERS" ".parameter set :accounts $ACCOUNTS" \
             ".parameter set :opportunities $OPPORTUNITIES" ".parameter set :touchpoints $TOUCHPOINTS" \
+            ".parameter set :plans $PLANS" \
             ".read $HERE/prefill-sqlite.sql" 2>&1)" || { echo "$out" >&2; die "SQLite pre-fill failed"; }
     else
         out="$(psql -X -q -At -v ON_ERROR_STOP=1 -v partners="$PARTNERS" -v accounts="$ACCOUNTS" \
-            -v opportunities="$OPPORTUNITIES" -v touchpoints="$TOUCHPOINTS" \
+            -v opportunities="$OPPORTUNITIES" -v touchpoints="$TOUCHPOINTS" -v plans="$PLANS" \
             -d "$url" -f "$HERE/prefill-postgres.sql" 2>&1)" || { echo "$out" >&2; die "PostgreSQL pre-fill failed"; }
     fi
     line="$(grep '^PREFILL ' <<<"$out" || true)"
@@ -313,6 +318,8 @@ run_wrk() {
             p, v["connect"] + v["read"] + v["write"] + v["timeout"]
     }' <<<"$line")"
     [ "$(val "${p}_${name}_SOCKERR")" -eq 0 ] || INVALID=1
+    # A run that completed no request has no latency to compare (its p99 would read 0).
+    [ "$(val "${p}_${name}_N")" -gt 0 ] || [[ "$name" == *_WARM ]] || NONE="$NONE ${p}_$name"
     log "  $name: $(val "${p}_${name}_RATE")/s, p50 $(val "${p}_${name}_P50") ms, p99 $(val "${p}_${name}_P99") ms"
 }
 
@@ -328,7 +335,8 @@ json() { # json <file> <python expression over j> -> its value
 }
 
 INVALID=0
-NAMES="ME BOARD PARTNER MONTH PAGE2"
+NONE=""
+NAMES="ME BOARD PARTNER MONTH PAGE2 JBP"
 
 # bench_backend <sqlite|postgres> <prefix>
 bench_backend() {
@@ -385,6 +393,11 @@ for k in range(6):
         echo "/api/v1/opportunities?limit=50&close_month=$m&cursor=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$cursor")" >>"$TMP/page2.paths"
     done
 
+    # 200 of the pre-fill's agreed plans (each partner's one), for the attainment runs
+    sql "$DB_URL" "SELECT id FROM business_plans WHERE status = 'agreed' AND title = 'Joint business plan (bench)' ORDER BY id LIMIT 200" |
+        sed 's|^\(.*\)$|/api/v1/business-plans/\1/attainment|' >"$TMP/jbp.paths"
+    [ "$(wc -l <"$TMP/jbp.paths")" -ge 1 ] || die "no joint business plans in the pre-fill"
+
     # -- the answers are what they should be
     code="$(curl -sS -o /dev/null -w '%{http_code}' "$SERVER_URL/api/v1/pipeline/board?program_id=$program")"
     [ "$code" = 401 ] || die "the board without a token answered $code, expected 401"
@@ -400,6 +413,14 @@ for k in range(6):
     [ "$n" -gt 0 ] || die "GET stage=won&partner_id=... returned no items"
     code="$(get "$(head -n1 "$TMP/page2.paths")" "$TMP/page2.json")"
     [ "$code" = 200 ] || { show_log "$TMP/page2.json" response; die "GET page 2 answered $code"; }
+    code="$(get "$(head -n1 "$TMP/jbp.paths")" "$TMP/jbp.json")"
+    [ "$code" = 200 ] || { show_log "$TMP/jbp.json" response; die "GET attainment answered $code"; }
+    n="$(json "$TMP/jbp.json" 'len(j["quarters"])')"
+    [ "$n" = 4 ] || die "the attainment has $n quarters, expected 4"
+    n="$(json "$TMP/jbp.json" 'len(j["accounts"])')"
+    [ "$n" -ge 1 ] || die "the attainment covers no target account"
+    eval "${p}_JBP_ACCOUNTS=$n"
+    log "answers checked: attainment of $(wc -l <"$TMP/jbp.paths" | tr -d ' ') plans, 4 quarters, $n target accounts in the first"
     log "answers checked: board $(val "${p}_PROGRAM_N") opportunities in 6 columns, lists and cursors 200"
 
     measure "$p" ME "$TMP/me.paths"
@@ -407,6 +428,7 @@ for k in range(6):
     measure "$p" PARTNER "$TMP/partner.paths"
     measure "$p" MONTH "$TMP/month.paths"
     measure "$p" PAGE2 "$TMP/page2.paths"
+    measure "$p" JBP "$TMP/jbp.paths"
 
     stop_pid "$SERVER_PID"
     SERVER_PID=""
@@ -438,6 +460,7 @@ label() {
     PARTNER) echo "GET /api/v1/opportunities?stage=...&partner_id=...&limit=50" ;;
     MONTH) echo "GET /api/v1/opportunities?close_month=...&limit=50" ;;
     PAGE2) echo "GET /api/v1/opportunities?close_month=...&limit=50&cursor=..." ;;
+    JBP) echo "GET /api/v1/business-plans/.../attainment" ;;
     esac
 }
 
@@ -446,7 +469,7 @@ label() {
     echo "partnerops pipeline benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  rev $GIT_REV"
     echo "machine: $(nproc) cores, $CPU; load: wrk ($WRK_VERSION) -t$CLIENTS -c$CLIENTS;"
     echo "${WARMUP}s warm-up, ${DURATION}s measured per endpoint; client, server and database share the machine"
-    echo "data: $PARTNERS partners, $OPPORTUNITIES opportunities, $((OPPORTUNITIES * TOUCHPOINTS)) touchpoints (demo seed + bulk SQL)"
+    echo "data: $PARTNERS partners, $OPPORTUNITIES opportunities, $((OPPORTUNITIES * TOUCHPOINTS)) touchpoints, $PLANS agreed joint business plans (demo seed + bulk SQL)"
     [ -z "$PG_VERSION" ] || echo "PostgreSQL $PG_VERSION"
     echo
     row database endpoint "req/s" "p50 ms" "p95 ms" "p99 ms" "max ms" ratio "p99 ok"
@@ -457,6 +480,7 @@ label() {
         for name in $NAMES; do
             ratio="$(awk -v a="$(val "${p}_${name}_RATE")" -v b="$(val "${p}_ME_RATE")" 'BEGIN { printf "%.3f", a / b }')"
             ok="$(awk -v v="$(val "${p}_${name}_P99")" -v t="$TARGET_P99_MS" 'BEGIN { print (v <= t) ? "met" : "MISSED" }')"
+            [[ " $NONE " != *" ${p}_$name "* ]] || ok="NO ANSWER"
             [ "$name" != ME ] || ok="-"
             row "$db" "$(label "$name")" "$(val "${p}_${name}_RATE")" "$(val "${p}_${name}_P50")" "$(val "${p}_${name}_P95")" \
                 "$(val "${p}_${name}_P99")" "$(val "${p}_${name}_MAX")" "$ratio" "$ok"

@@ -2,7 +2,7 @@
 --
 -- Runs with psql on a database that `partnerops demo --no-serve` created, migrated and
 -- seeded:  psql -X -v ON_ERROR_STOP=1 -v partners=10000 -v accounts=200000
---          -v opportunities=1000000 -v touchpoints=5 -f prefill-postgres.sql
+--          -v opportunities=1000000 -v touchpoints=5 -v plans=300 -f prefill-postgres.sql
 -- Keep in step with prefill-sqlite.sql, which explains the data: same ids, spread and
 -- values; here dates are DATE and times TIMESTAMPTZ. Foreign-key triggers are off for the
 -- session (every reference is taken from existing rows) and the indexes of the filled
@@ -17,6 +17,7 @@ SELECT greatest(:partners - (SELECT count(*) FROM partners), 0)::bigint AS pn,
        (:accounts)::bigint AS an,
        (:opportunities)::bigint AS n,
        (:touchpoints)::bigint AS tn,
+       (:plans)::bigint AS plans,
        ((extract(epoch FROM clock_timestamp()) * 1000)::bigint / 60000 * 60000) AS now_ms;
 
 CREATE TEMP TABLE bench_programs AS
@@ -204,6 +205,54 @@ ORDER BY t.i, t.j;
 COMMIT;
 
 SELECT indexdef FROM bench_indexes \gexec
+
+-- Joint business plans (after the indexes: the target accounts come from each partner's
+-- deals through opportunities_partner).
+BEGIN;
+CREATE TEMP TABLE bench_plan AS
+SELECT k,
+       'jbp_' || pg_temp.hex(p.now_ms, 12) || pg_temp.hex(k, 20) AS id,
+       'ptr_' || pg_temp.hex(p.now_ms - 94608000000, 12) || pg_temp.hex(k + k / 3 + 1, 20) AS partner_id,
+       CASE WHEN (k + k / 3 + 1) % 20 < 13 THEN 0 WHEN (k + k / 3 + 1) % 20 < 17 THEN 1 ELSE 2 END AS slot,
+       (date_trunc('quarter', pg_temp.day(p.now_ms)) - interval '3 months')::date AS period_start,
+       pg_temp.ts(p.now_ms - 86400000::bigint * 120) AS signed_at
+FROM bench_params p CROSS JOIN generate_series(0::bigint, least(p.plans, (p.pn - 1) * 3 / 4) - 1) AS k;
+CREATE TEMP TABLE bench_plan_content AS
+SELECT b.id,
+       jsonb_build_object(
+           'target_account_ids', (SELECT coalesce(jsonb_agg(a.account_id ORDER BY a.account_id), '[]'::jsonb) FROM (
+               SELECT DISTINCT o.account_id FROM opportunities o
+               WHERE o.partner_id = b.partner_id ORDER BY o.account_id LIMIT 20) a),
+           'milestones', jsonb_build_array(
+               jsonb_build_object('quarter', 1, 'sourced_arr_minor', 15000000),
+               jsonb_build_object('quarter', 2, 'sourced_arr_minor', 15000000),
+               jsonb_build_object('quarter', 3, 'sourced_arr_minor', 15000000),
+               jsonb_build_object('quarter', 4, 'sourced_arr_minor', 15000000)),
+           'activities', jsonb_build_array(
+               jsonb_build_object('quarter', 1, 'kind', 'discovery_call', 'count', 8),
+               jsonb_build_object('quarter', 1, 'kind', 'demo', 'count', 4),
+               jsonb_build_object('quarter', 2, 'kind', 'discovery_call', 'count', 8),
+               jsonb_build_object('quarter', 2, 'kind', 'demo', 'count', 4),
+               jsonb_build_object('quarter', 2, 'kind', 'proposal', 'count', 2)),
+           'marketing', '[]'::jsonb,
+           'cadence', jsonb_build_object('monthly_pipeline_review', true,
+                                         'quarterly_business_review', true))::text AS content
+FROM bench_plan b;
+INSERT INTO business_plans (id, program_id, partner_id, title, period_start, currency, status,
+                            version, content, partner_signed_by, partner_signed_at,
+                            vendor_signed_by, vendor_signed_at, created_at, updated_at)
+SELECT b.id, bp.id, b.partner_id, 'Joint business plan (bench)', b.period_start, 'USD', 'agreed',
+       1, c.content, NULL, b.signed_at, NULL, b.signed_at, b.signed_at, b.signed_at
+FROM bench_plan b
+JOIN bench_plan_content c ON c.id = b.id
+JOIN bench_programs bp ON bp.slot = b.slot
+ORDER BY b.k;
+INSERT INTO business_plan_versions (plan_id, version, content, change_note, author_name, created_at)
+SELECT b.id, 1, c.content, 'first draft', 'system (bench)', b.signed_at
+FROM bench_plan b JOIN bench_plan_content c ON c.id = b.id
+ORDER BY b.k;
+COMMIT;
+
 SET session_replication_role = origin;
 ANALYZE partners;
 ANALYZE accounts;
@@ -211,10 +260,12 @@ ANALYZE opportunities;
 ANALYZE opportunity_partners;
 ANALYZE touchpoints;
 ANALYZE pipeline_totals;
+ANALYZE business_plans;
 
 SELECT 'PREFILL partners=' || (SELECT count(*) FROM partners)
     || ' accounts=' || (SELECT count(*) FROM accounts)
     || ' opportunities=' || (SELECT count(*) FROM opportunities)
     || ' touchpoints=' || (SELECT count(*) FROM touchpoints)
     || ' opportunity_partners=' || (SELECT count(*) FROM opportunity_partners)
-    || ' totals=' || (SELECT sum(n) FROM pipeline_totals);
+    || ' totals=' || (SELECT sum(n) FROM pipeline_totals)
+    || ' plans=' || (SELECT count(*) FROM business_plans WHERE title = 'Joint business plan (bench)');

@@ -7,6 +7,7 @@
 --   :accounts       accounts to add, e.g. 200000
 --   :opportunities  opportunities to add, e.g. 1000000
 --   :touchpoints    touchpoints per opportunity, e.g. 5
+--   :plans          bulk partners that get an agreed joint business plan, e.g. 300
 -- Keep in step with prefill-postgres.sql: same ids, spread and values.
 --
 -- Rows are what the store writes for the same records (bench/README.md says what is left
@@ -25,7 +26,14 @@
 -- * opportunity_partners: 'sourced' for the partner that brought it, 'influencer' for the
 --   second partner (same program) of every direct deal and of two in five partner deals;
 -- * touchpoints: :touchpoints per opportunity, by its partner, the last one (or all, for a
---   direct deal) by the influencer when it has one, spread between creation and close.
+--   direct deal) by the influencer when it has one, spread between creation and close;
+-- * business_plans: one agreed plan (version 1, both sides' signatures dated, no signer
+--   ids: bulk partners have no users) for each of :plans bulk partners that bring deals
+--   (partners k = 1, 2, 3, 5, 6, 7, 9, ...: a partner k with k % 4 = 0 brings none, since a
+--   deal's partner is a hash of i with the parity of i and i % 4 = 0 is direct), starting
+--   the quarter before the current one, naming up to 20 accounts of the partner's own
+--   deals, a USD 150,000 sourced-ARR milestone per quarter, activity commitments and both
+--   reviews in its cadence; its first version in business_plan_versions.
 --
 -- Indexes of the bulk-filled tables are dropped and recreated from their own definitions
 -- (sorted builds are much faster than 5M random inserts), so they stay exactly the
@@ -42,6 +50,7 @@ SELECT max(:partners - (SELECT count(*) FROM partners), 0) AS pn,
        :accounts AS an,
        :opportunities AS n,
        :touchpoints AS tn,
+       :plans AS plans,
        CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) / 60000 * 60000 AS now_ms;
 
 CREATE TEMP TABLE bench_programs AS
@@ -253,6 +262,59 @@ COMMIT;
 
 .read bench_pipeline_indexes.sql
 
+-- Joint business plans (after the indexes: the target accounts come from each partner's
+-- deals through opportunities_partner).
+BEGIN IMMEDIATE;
+CREATE TEMP TABLE bench_plan AS
+WITH RECURSIVE k(k) AS (
+    SELECT 0 WHERE (SELECT min(plans, (pn - 1) * 3 / 4) FROM bench_params) > 0
+    UNION ALL
+    SELECT k + 1 FROM k WHERE k + 1 < (SELECT min(plans, (pn - 1) * 3 / 4) FROM bench_params)
+)
+SELECT k.k AS k,
+       'jbp_' || printf('%012x', p.now_ms) || printf('%020x', k.k) AS id,
+       'ptr_' || printf('%012x', p.now_ms - 94608000000) || printf('%020x', k.k + k.k / 3 + 1) AS partner_id,
+       CASE WHEN (k.k + k.k / 3 + 1) % 20 < 13 THEN 0 WHEN (k.k + k.k / 3 + 1) % 20 < 17 THEN 1 ELSE 2 END AS slot,
+       date(p.now_ms / 1000, 'unixepoch', 'start of month',
+            '-' || ((CAST(strftime('%m', p.now_ms / 1000, 'unixepoch') AS INTEGER) - 1) % 3 + 3) || ' months') AS period_start,
+       strftime('%Y-%m-%dT%H:%M:%S.000000Z', (p.now_ms - 86400000 * 120) / 1000, 'unixepoch') AS signed_at
+FROM k CROSS JOIN bench_params p;
+CREATE TEMP TABLE bench_plan_content AS
+SELECT b.id,
+       json_object(
+           'target_account_ids', (SELECT json_group_array(a.account_id) FROM (
+               SELECT DISTINCT o.account_id FROM opportunities o
+               WHERE o.partner_id = b.partner_id ORDER BY o.account_id LIMIT 20) a),
+           'milestones', json_array(
+               json_object('quarter', 1, 'sourced_arr_minor', 15000000),
+               json_object('quarter', 2, 'sourced_arr_minor', 15000000),
+               json_object('quarter', 3, 'sourced_arr_minor', 15000000),
+               json_object('quarter', 4, 'sourced_arr_minor', 15000000)),
+           'activities', json_array(
+               json_object('quarter', 1, 'kind', 'discovery_call', 'count', 8),
+               json_object('quarter', 1, 'kind', 'demo', 'count', 4),
+               json_object('quarter', 2, 'kind', 'discovery_call', 'count', 8),
+               json_object('quarter', 2, 'kind', 'demo', 'count', 4),
+               json_object('quarter', 2, 'kind', 'proposal', 'count', 2)),
+           'marketing', json_array(),
+           'cadence', json_object('monthly_pipeline_review', json('true'),
+                                  'quarterly_business_review', json('true'))) AS content
+FROM bench_plan b;
+INSERT INTO business_plans (id, program_id, partner_id, title, period_start, currency, status,
+                            version, content, partner_signed_by, partner_signed_at,
+                            vendor_signed_by, vendor_signed_at, created_at, updated_at)
+SELECT b.id, bp.id, b.partner_id, 'Joint business plan (bench)', b.period_start, 'USD', 'agreed',
+       1, c.content, NULL, b.signed_at, NULL, b.signed_at, b.signed_at, b.signed_at
+FROM bench_plan b
+JOIN bench_plan_content c ON c.id = b.id
+JOIN bench_programs bp ON bp.slot = b.slot
+ORDER BY b.k;
+INSERT INTO business_plan_versions (plan_id, version, content, change_note, author_name, created_at)
+SELECT b.id, 1, c.content, 'first draft', 'system (bench)', b.signed_at
+FROM bench_plan b JOIN bench_plan_content c ON c.id = b.id
+ORDER BY b.k;
+COMMIT;
+
 PRAGMA wal_checkpoint(TRUNCATE);
 
 SELECT 'PREFILL partners=' || (SELECT count(*) FROM partners)
@@ -260,4 +322,5 @@ SELECT 'PREFILL partners=' || (SELECT count(*) FROM partners)
     || ' opportunities=' || (SELECT count(*) FROM opportunities)
     || ' touchpoints=' || (SELECT count(*) FROM touchpoints)
     || ' opportunity_partners=' || (SELECT count(*) FROM opportunity_partners)
-    || ' totals=' || (SELECT sum(n) FROM pipeline_totals);
+    || ' totals=' || (SELECT sum(n) FROM pipeline_totals)
+    || ' plans=' || (SELECT count(*) FROM business_plans WHERE title = 'Joint business plan (bench)');

@@ -398,7 +398,8 @@ async fn cmd_demo(
         let report = partnerops_seed::seed(&store, spec).await?;
         println!(
             "Seeded {} programs, {} partners, {} accounts, {} registrations, {} opportunities \
-             with {} touchpoints, {} currency rates, {} users.",
+             with {} touchpoints, {} currency rates, {} users, {} deal rooms, {} joint \
+             business plans.",
             report.programs,
             report.partners,
             report.accounts,
@@ -406,7 +407,9 @@ async fn cmd_demo(
             report.opportunities,
             report.touchpoints,
             report.fx_rates,
-            report.users
+            report.users,
+            report.rooms,
+            report.business_plans
         );
     }
     print_demo_logins(spec);

@@ -13,6 +13,11 @@
 //! Past events go through the same API with the store's clock set to when they happened
 //! (deals registered, won and lost in earlier years; the council's meeting).
 //!
+//! Then deal rooms (module `room`) and joint business plans (module `business_plan`) are
+//! written as the users who would have written them (notes, tasks, signatures), dated
+//! relative to the store's clock; the plans' milestones are sized from the store's own
+//! attainment of the live data, so some plans are on pace and some drift.
+//!
 //! Last, the notify job turns the live deals' decisions into notifications for the demo
 //! users (their e-mails are recorded as skipped, never sent).
 //!
@@ -23,9 +28,11 @@
 //! learns from exactly these rows, so the demo's application queue is scored by a model
 //! trained on its own partners.
 
+mod business_plan;
 mod history;
 mod pipeline;
 mod plan;
+mod room;
 mod words;
 
 use std::collections::HashMap;
@@ -107,6 +114,14 @@ pub struct SeedReport {
     pub touchpoints: usize,
     /// Rows of the currency-rate table.
     pub fx_rates: usize,
+    /// Deal rooms filled (members, notes, tasks, fields), with their notes and tasks.
+    pub rooms: usize,
+    pub room_notes: usize,
+    pub room_tasks: usize,
+    /// Joint business plans: all, those agreed by both sides, and reviews recorded.
+    pub business_plans: usize,
+    pub business_plans_agreed: usize,
+    pub plan_reviews: usize,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -217,6 +232,40 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: advisory council and application queue created"
     );
+    let writers = room::writers(&plan.staff, &plan.partners, &partner_ids, &user_ids);
+    let rooms = room::create_rooms(
+        store,
+        &plan.rooms,
+        &plan.pipeline,
+        &written.ids,
+        &partner_ids,
+        &writers,
+    )
+    .await?;
+    tracing::info!(
+        rooms = rooms.rooms,
+        notes = rooms.notes,
+        tasks = rooms.tasks,
+        elapsed_ms = ms(started),
+        "seed: deal rooms filled"
+    );
+    let plans = business_plan::create_business_plans(
+        store,
+        &plan.business_plans,
+        &plan.partners,
+        &partner_ids,
+        &writers,
+        plan.channel(),
+    )
+    .await?;
+    tracing::info!(
+        plans = plans.plans,
+        agreed = plans.agreed,
+        drafts = plans.drafts,
+        reviews = plans.reviews,
+        elapsed_ms = ms(started),
+        "seed: joint business plans written"
+    );
     let notified = notify_quietly(store).await?;
     tracing::info!(
         notifications = notified,
@@ -232,6 +281,12 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         opportunities: written.opportunities,
         touchpoints: written.touchpoints,
         fx_rates,
+        rooms: rooms.rooms,
+        room_notes: rooms.notes,
+        room_tasks: rooms.tasks,
+        business_plans: plans.plans,
+        business_plans_agreed: plans.agreed,
+        plan_reviews: plans.reviews,
         logins: plan.logins(),
     })
 }

@@ -635,6 +635,8 @@ fn touch_notes(kind: TouchpointKind) -> &'static str {
 pub(crate) struct Written {
     pub opportunities: usize,
     pub touchpoints: usize,
+    /// The created opportunities' ids, in plan order.
+    pub ids: Vec<String>,
 }
 
 /// Writes the rate table: each month's rates imported as a CSV file on their first day.
@@ -676,6 +678,7 @@ pub(crate) async fn create_pipeline(
     ids: &Ids<'_>,
 ) -> Result<Written, StoreError> {
     let mut touchpoints = 0;
+    let mut created_ids = Vec::with_capacity(plan.len());
     let user = |email: &Option<String>| email.as_ref().and_then(|e| ids.users.get(e)).cloned();
     for o in plan {
         let account = &accounts[o.account];
@@ -707,6 +710,7 @@ pub(crate) async fn create_pipeline(
             .create_opportunity(actor, &input)
             .await?;
         let id = created.id.to_string();
+        created_ids.push(id.clone());
         for event in events(o) {
             let then = store_at(store, event.at);
             match event.what {
@@ -747,6 +751,7 @@ pub(crate) async fn create_pipeline(
     Ok(Written {
         opportunities: plan.len(),
         touchpoints,
+        ids: created_ids,
     })
 }
 

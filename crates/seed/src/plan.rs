@@ -14,7 +14,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 
+use crate::business_plan::{JbpPlan, plan_business_plans};
 use crate::pipeline::{FxMonth, OpportunityPlan, plan_fx, plan_pipeline};
+use crate::room::{RoomPlan, plan_rooms};
 use crate::words::{
     ACCOUNT_STEMS, ACCOUNT_SUFFIXES, COUNTRIES, CountryInfo, FIRST_NAMES, INDUSTRY_WEIGHTS,
     LAST_NAMES, PARTNER_STEMS, VENDORS, VERTICALS, partner_suffixes,
@@ -28,6 +30,8 @@ const OUTCOME_SALT: u64 = 0x0f17_5c0e_0001;
 const DEAL_SALT: u64 = 0x0f17_5c0e_0002;
 const APPLICANT_SALT: u64 = 0x0f17_5c0e_0003;
 const PIPELINE_SALT: u64 = 0x0f17_5c0e_0004;
+const ROOM_SALT: u64 = 0x0f17_5c0e_0005;
+const PLAN_SALT: u64 = 0x0f17_5c0e_0006;
 
 /// How much of a partner's outcome its profile does not explain: the standard deviation of
 /// the noise added to the (unit-variance) profile signal before partners are ranked. With
@@ -190,6 +194,10 @@ pub(crate) struct Plan {
     /// Opportunities with their history, on accounts no past deal or live registration
     /// uses.
     pub pipeline: Vec<OpportunityPlan>,
+    /// Deal rooms of some of those opportunities.
+    pub rooms: Vec<RoomPlan>,
+    /// Joint business plans of some partners.
+    pub business_plans: Vec<JbpPlan>,
 }
 
 impl Plan {
@@ -237,6 +245,20 @@ impl Plan {
             &sales_reps,
             &channel,
         );
+        let rooms = plan_rooms(
+            &mut StdRng::seed_from_u64(spec.seed ^ ROOM_SALT),
+            &partners,
+            &accounts,
+            &pipeline,
+            &channel,
+        );
+        let business_plans = plan_business_plans(
+            &mut StdRng::seed_from_u64(spec.seed ^ PLAN_SALT),
+            &partners,
+            accounts.len(),
+            &deals,
+            &pipeline,
+        );
         Plan {
             staff,
             partners,
@@ -246,7 +268,17 @@ impl Plan {
             council,
             fx,
             pipeline,
+            rooms,
+            business_plans,
         }
+    }
+
+    /// The channel manager's e-mail (empty when the staff has none).
+    pub(crate) fn channel(&self) -> &str {
+        self.staff
+            .iter()
+            .find(|u| u.role == Role::ChannelManager)
+            .map_or("", |u| u.email.as_str())
     }
 
     /// Only the staff and partners (for listing logins without drawing thousands of accounts).

@@ -7,21 +7,26 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use partnerops_core::business_plan::attainment::QuarterState;
+use partnerops_core::business_plan::record::{PlanStatus, ReviewKind};
 use partnerops_core::ids::{EntityId, ProgramId};
 use partnerops_core::lifecycle::application::ApplicationStatus;
 use partnerops_core::lifecycle::fit::FitMethod;
 use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::partner::{Partner, PartnerType};
+use partnerops_core::pipeline::room::{NoteVisibility, TaskStatus};
 use partnerops_core::scope::Scope;
 use partnerops_core::user::Role;
 use partnerops_seed::{DEMO_PASSWORD, DemoLogin, SeedSpec, demo_logins, is_seeded, seed};
 use partnerops_store::account::AccountFilter;
+use partnerops_store::business_plan::PlanFilter;
 use partnerops_store::lifecycle::application::ApplicationFilter;
 use partnerops_store::partner::PartnerFilter;
 use partnerops_store::pipeline::OpportunityFilter;
 use partnerops_store::program::ProgramFilter;
+use partnerops_store::registration::RegistrationFilter;
 use partnerops_store::user::UserFilter;
-use partnerops_store::{Archived, Store, StoreError};
+use partnerops_store::{Actor, Archived, Store, StoreError};
 
 /// A fresh SQLite file in its own temporary directory, removed on drop.
 struct TempDb {
@@ -461,4 +466,221 @@ async fn the_full_demo_program_seeds() {
         .unwrap();
     assert!(forecast.months.len() >= 5, "{:?}", forecast.months);
     assert_eq!(store.fx_rates(&Scope::Vendor).await.unwrap().len(), 76);
+
+    // Deal rooms: about twenty open partner deals (the demo partner's first) and three
+    // closed ones, with members of both sides, notes, tasks and shared fields.
+    let system = Actor::system("test");
+    assert_eq!(report.rooms, 23, "{report:?}");
+    assert!(
+        (2 * 23..=6 * 23).contains(&report.room_notes),
+        "{}",
+        report.room_notes
+    );
+    assert!(
+        (23..=4 * 23).contains(&report.room_tasks),
+        "{}",
+        report.room_tasks
+    );
+    let all_deals = all!(
+        store,
+        opportunities,
+        OpportunityFilter::default(),
+        Store::opportunity_sorts()
+    );
+    let today = store.now().date_naive();
+    let (mut rooms, mut notes, mut tasks, mut closed_rooms) = (0, 0, 0, 0);
+    let (mut done, mut overdue, mut later, mut private, mut two_partners) = (0, 0, 0, 0, 0);
+    let mut demo_rooms = Vec::new();
+    for o in &all_deals {
+        let room = store.room(&system, o.id.as_str()).await.unwrap();
+        if room.notes.is_empty() {
+            continue;
+        }
+        rooms += 1;
+        closed_rooms += usize::from(o.stage.is_closed());
+        notes += room.notes.len();
+        tasks += room.tasks.len();
+        assert!((1..=3).contains(&room.fields.len()), "{:?}", room.fields);
+        assert!((1..=4).contains(&room.tasks.len()));
+        assert!(room.members.iter().any(|m| m.partner_id.is_none()));
+        assert!(room.members.iter().any(|m| m.partner_id.is_some()));
+        let partners: HashSet<_> = room
+            .members
+            .iter()
+            .filter_map(|m| m.partner_id.clone())
+            .collect();
+        two_partners += usize::from(partners.len() >= 2);
+        // The vendor reads its own private notes, never a partner's.
+        for n in &room.notes {
+            if n.visibility == NoteVisibility::OurSide {
+                assert!(n.author_partner_id.is_none());
+                private += 1;
+            }
+        }
+        assert!(
+            room.notes.iter().any(|n| n.body.contains('@')),
+            "no mention"
+        );
+        for t in &room.tasks {
+            match (t.status, t.due_on) {
+                (TaskStatus::Done, _) => done += 1,
+                (_, Some(d)) if d < today => overdue += 1,
+                (_, Some(d)) if d > today => later += 1,
+                _ => {}
+            }
+        }
+        if room
+            .members
+            .iter()
+            .any(|m| m.email.ends_with(&format!("@{}", demo_domain(&report))))
+        {
+            demo_rooms.push(o.id.to_string());
+        }
+    }
+    println!(
+        "{rooms} rooms ({closed_rooms} closed), {notes} notes the vendor reads ({private} private), {tasks} tasks: {done} done, {overdue} overdue, {later} due later; {} of the demo partner",
+        demo_rooms.len()
+    );
+    assert_eq!((rooms, closed_rooms), (23, 3));
+    assert_eq!(tasks, report.room_tasks);
+    assert!(
+        notes < report.room_notes,
+        "the partners' private notes are theirs"
+    );
+    assert!(private >= 5 && done >= 5 && overdue >= 1 && later >= 5);
+    assert_eq!(two_partners, 1);
+    // The demo partner's users are in its rooms and read its private notes there.
+    assert!(demo_rooms.len() >= 5, "{demo_rooms:?}");
+    let rep = report
+        .logins
+        .iter()
+        .find(|l| l.role == Role::PartnerRep)
+        .unwrap();
+    let principal = store
+        .login(&rep.email, &rep.password, "test")
+        .await
+        .unwrap();
+    let rep_actor = Actor::User(principal.clone());
+    let mut own_private = 0;
+    for id in &demo_rooms {
+        let room = store.room(&rep_actor, id).await.unwrap();
+        own_private += room
+            .notes
+            .iter()
+            .filter(|n| n.visibility == NoteVisibility::OurSide)
+            .count();
+        assert!(
+            room.notes
+                .iter()
+                .all(|n| n.visibility == NoteVisibility::Everyone
+                    || n.author_partner_id.as_ref() == principal.partner_id())
+        );
+    }
+    assert!(own_private >= 1);
+
+    // Joint business plans: ten, the last a draft, the demo partner's amended to version 2,
+    // reviews of both kinds; attainment from live data shows drift and pace.
+    assert_eq!(
+        (report.business_plans, report.business_plans_agreed),
+        (10, 9),
+        "{report:?}"
+    );
+    let plans = all!(
+        store,
+        business_plans,
+        PlanFilter::default(),
+        Store::business_plan_sorts()
+    );
+    assert_eq!(plans.len(), 10);
+    let agreed = plans
+        .iter()
+        .filter(|p| p.status == PlanStatus::Agreed)
+        .count();
+    assert_eq!((agreed, plans.len() - agreed), (9, 1));
+    assert_eq!(plans.iter().filter(|p| p.version == 2).count(), 1);
+    let (mut drifting, mut on_pace, mut qbrs, mut monthly) = (0, 0, 0, 0);
+    for p in &plans {
+        assert!(p.period_start < today && p.period_end > today);
+        assert!(
+            !p.content.target_account_ids.is_empty(),
+            "{}",
+            p.partner_name
+        );
+        for a in &p.content.target_account_ids {
+            let regs = store
+                .registrations(
+                    &Scope::Partner(p.partner_id.clone()),
+                    &RegistrationFilter {
+                        account_id: Some(a.clone()),
+                        ..Default::default()
+                    },
+                    &page(&Store::registration_sorts(), None),
+                )
+                .await
+                .unwrap();
+            assert!(!regs.items.is_empty(), "{a} is not the partner's");
+        }
+        let a = store
+            .business_plan_attainment(&Scope::Vendor, p.id.as_str())
+            .await
+            .unwrap();
+        let current = a
+            .quarters
+            .iter()
+            .find(|q| q.starts_on <= today && q.ends_on >= today)
+            .unwrap();
+        assert!(
+            a.quarters[0].ends_on < today,
+            "a quarter is behind the plan"
+        );
+        if p.status == PlanStatus::Agreed {
+            if a.drifting {
+                drifting += 1;
+                assert!(current.drift_reason.is_some());
+            } else if current.state == QuarterState::OnPace {
+                on_pace += 1;
+            }
+        }
+        for r in store
+            .plan_reviews(&Scope::Vendor, p.id.as_str())
+            .await
+            .unwrap()
+        {
+            assert!(!r.attendees.is_empty() && !r.notes.is_empty());
+            match r.kind {
+                ReviewKind::QuarterlyBusinessReview => qbrs += 1,
+                ReviewKind::MonthlyPipelineReview => monthly += 1,
+            }
+        }
+    }
+    println!(
+        "plans: {drifting} drifting, {on_pace} on pace; {monthly} monthly reviews, {qbrs} QBRs"
+    );
+    assert!(
+        drifting >= 1 && on_pace >= 1,
+        "{drifting} drifting, {on_pace} on pace"
+    );
+    assert!(qbrs >= 9 && monthly >= 20, "{qbrs} QBRs, {monthly} monthly");
+    assert_eq!(monthly + qbrs, report.plan_reviews);
+    // The demo partner sees its own plan (and only it).
+    let own = store
+        .business_plans(
+            &principal.scope,
+            &PlanFilter::default(),
+            &page(&Store::business_plan_sorts(), None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(own.items.len(), 1);
+    assert_eq!(own.items[0].version, 2);
+}
+
+/// The demo partner's web domain (its logins are `…@domain`).
+fn demo_domain(report: &partnerops_seed::SeedReport) -> String {
+    let login = report
+        .logins
+        .iter()
+        .find(|l| l.partner_name.is_some())
+        .unwrap();
+    login.email.split('@').nth(1).unwrap().to_owned()
 }

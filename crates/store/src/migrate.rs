@@ -95,6 +95,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_reminders.sql"),
         postgres: include_str!("../migrations/postgres/0012_reminders.sql"),
     },
+    Migration {
+        version: 13,
+        name: "bench_indexes",
+        sqlite: include_str!("../migrations/sqlite/0013_bench_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0013_bench_indexes.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

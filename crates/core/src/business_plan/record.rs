@@ -548,7 +548,11 @@ impl ReviewInput {
             );
         }
         let notes = inv
-            .check(text::optional("notes", self.notes.as_deref(), 10_000))
+            .check(text::multiline_optional(
+                "notes",
+                self.notes.as_deref(),
+                10_000,
+            ))
             .flatten()
             .unwrap_or_default();
         let next_steps = lines(&self.next_steps);

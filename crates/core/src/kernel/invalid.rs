@@ -140,6 +140,53 @@ pub mod text {
         Ok(Some(s.to_owned()))
     }
 
+    /// Like [`optional`], for text of several lines (a Markdown note, a review's notes):
+    /// line breaks and tabs are kept (a CRLF becomes LF); other control characters are
+    /// refused.
+    pub fn multiline_optional(
+        field: &str,
+        raw: Option<&str>,
+        max_chars: usize,
+    ) -> Result<Option<String>, FieldError> {
+        let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        let s = s.replace("\r\n", "\n");
+        if s.chars().count() > max_chars {
+            return Err(FieldError::new(
+                field,
+                "max_length",
+                format!("{field} must be at most {max_chars} characters"),
+            ));
+        }
+        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(FieldError::new(
+                field,
+                "no_control_chars",
+                format!(
+                    "{field} must not contain control characters other than line breaks and tabs"
+                ),
+            ));
+        }
+        Ok(Some(s))
+    }
+
+    /// Like [`required`], for text of several lines (see [`multiline_optional`]).
+    pub fn multiline_required(
+        field: &str,
+        raw: Option<&str>,
+        max_chars: usize,
+    ) -> Result<String, FieldError> {
+        match multiline_optional(field, raw, max_chars)? {
+            Some(s) => Ok(s),
+            None => Err(FieldError::new(
+                field,
+                "required",
+                format!("{field} is required"),
+            )),
+        }
+    }
+
     /// A list of short labels (verticals, coverage gaps): each trimmed, blanks dropped,
     /// duplicates (ignoring case) removed, bounded in count and length.
     pub fn labels(
@@ -187,6 +234,30 @@ mod tests {
         assert_eq!(
             optional("n", Some("éééééé"), 5).unwrap_err().rule,
             "max_length"
+        );
+    }
+
+    #[test]
+    fn multiline_text_keeps_line_breaks_and_refuses_other_control_characters() {
+        assert_eq!(
+            multiline_required("body", Some(" Hi\r\n\n- one\n\t- two "), 100).unwrap(),
+            "Hi\n\n- one\n\t- two"
+        );
+        assert_eq!(
+            multiline_optional("body", Some("a\u{0007}b"), 100)
+                .unwrap_err()
+                .rule,
+            "no_control_chars"
+        );
+        assert_eq!(
+            optional("name", Some("a\nb"), 10).unwrap_err().rule,
+            "no_control_chars"
+        );
+        assert_eq!(
+            multiline_required("body", Some(" \n "), 10)
+                .unwrap_err()
+                .rule,
+            "required"
         );
     }
 

@@ -208,7 +208,11 @@ pub struct NoteInput {
 impl NoteInput {
     pub fn parse(&self) -> Result<(String, NoteVisibility), Invalid> {
         let mut inv = Invalid::new();
-        let body = inv.check(text::required("body", self.body.as_deref(), MAX_NOTE_CHARS));
+        let body = inv.check(text::multiline_required(
+            "body",
+            self.body.as_deref(),
+            MAX_NOTE_CHARS,
+        ));
         let visibility = match present(&self.visibility) {
             Some(raw) => inv.check(NoteVisibility::parse("visibility", raw)),
             None => Some(NoteVisibility::Everyone),

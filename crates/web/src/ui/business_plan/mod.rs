@@ -338,16 +338,37 @@ async fn plan_page(
     let plan = store.business_plan(scope, id).await?;
     let a: Attainment = store.business_plan_attainment(scope, id).await?;
     let mut accounts = Vec::new();
+    let one = PageRequest::parse(
+        &PageParams {
+            limit: Some("1".into()),
+            ..PageParams::default()
+        },
+        &Store::registration_sorts(),
+    )
+    .map_err(|e: Invalid| UiError::Store(e.into()))?;
     for c in &a.accounts {
-        // Partners do not see account records; the plan names them, so show the name the
-        // vendor gave only to staff and the id otherwise.
+        // Partners do not see account records: staff read the account's name, a partner
+        // the name on its own registration of it (a partner names only accounts it
+        // registered), else the id.
         let name = match scope {
             Scope::Vendor => store
                 .account(scope, c.account_id.as_str())
                 .await
                 .map(|acc| acc.name)
                 .unwrap_or_else(|_| c.account_id.to_string()),
-            Scope::Partner(_) => c.account_id.to_string(),
+            Scope::Partner(_) => {
+                let filter = RegistrationFilter {
+                    account_id: Some(c.account_id.clone()),
+                    ..RegistrationFilter::default()
+                };
+                store
+                    .registrations(scope, &filter, &one)
+                    .await?
+                    .items
+                    .into_iter()
+                    .next()
+                    .map_or_else(|| c.account_id.to_string(), |r| r.account_name)
+            }
         };
         accounts.push(AccountView {
             name,
