@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::cadence::{CalendarFeed, ical};
 use partnerops_core::ids::{CalendarFeedId, EntityId};
+use partnerops_core::scope::Principal;
 
 use crate::db::{Exec, Sql, Tx, row};
 use crate::{Actor, Result, Store, StoreError, audit, new_id, secret};
@@ -36,21 +37,35 @@ impl From<FeedRow> for CalendarFeed {
     }
 }
 
-/// Revokes the user's live feed, if any; returns it as it was.
+/// Revokes the live feed of the acting user, if any, and audits it; returns it as it was.
 async fn revoke_live(
     tx: &mut Tx,
-    user_id: &str,
+    actor: &Actor,
+    principal: &Principal,
     now: DateTime<Utc>,
 ) -> Result<Option<CalendarFeed>> {
     let mut q = Sql::new(&format!("{LIVE_FEED}user_id = "));
-    q.bind(user_id);
+    q.bind(principal.user_id.as_str());
     let Some(live) = tx.optional::<FeedRow>(&q).await? else {
         return Ok(None);
     };
     let mut u = Sql::new("UPDATE calendar_feeds SET revoked_at = ");
     u.bind(now).push(" WHERE id = ").bind(live.id.as_str());
     tx.execute(&u).await?;
-    Ok(Some(live.into()))
+    let old: CalendarFeed = live.into();
+    audit::record(
+        tx,
+        now,
+        actor,
+        EntityKind::CalendarFeed,
+        old.id.as_str(),
+        AuditAction::Revoked,
+        principal.partner_id(),
+        Some(&old),
+        None::<&()>,
+    )
+    .await?;
+    Ok(Some(old))
 }
 
 impl Store {
@@ -85,20 +100,7 @@ impl Store {
         let id: CalendarFeedId = new_id();
         let mut tx = self.db.begin_write().await?;
         let user = principal.user_id.as_str();
-        if let Some(old) = revoke_live(&mut tx, user, now).await? {
-            audit::record(
-                &mut tx,
-                now,
-                actor,
-                EntityKind::CalendarFeed,
-                old.id.as_str(),
-                AuditAction::Revoked,
-                principal.partner_id(),
-                Some(&old),
-                None::<&()>,
-            )
-            .await?;
-        }
+        revoke_live(&mut tx, actor, principal, now).await?;
         let mut q =
             Sql::new("INSERT INTO calendar_feeds (id, user_id, token_hash, created_at) VALUES (");
         q.bind(id.as_str())
@@ -139,21 +141,9 @@ impl Store {
         };
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let old = revoke_live(&mut tx, principal.user_id.as_str(), now)
+        let old = revoke_live(&mut tx, actor, principal, now)
             .await?
             .ok_or(StoreError::NotFound(EntityKind::CalendarFeed))?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::CalendarFeed,
-            old.id.as_str(),
-            AuditAction::Revoked,
-            principal.partner_id(),
-            Some(&old),
-            None::<&()>,
-        )
-        .await?;
         tx.commit().await?;
         Ok(old)
     }
