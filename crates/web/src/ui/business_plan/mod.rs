@@ -23,6 +23,7 @@ use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::scope::{Action, Scope, authorize};
 use partnerops_store::business_plan::PlanFilter;
 use partnerops_store::registration::RegistrationFilter;
+use partnerops_store::user::UserFilter;
 use partnerops_store::{Store, StoreError};
 
 use super::Routes;
@@ -248,6 +249,8 @@ struct PlanPage {
     account_choices: Vec<(String, String)>,
     marketing_rows: Vec<usize>,
     marketing_kinds: &'static [MarketingKind],
+    /// Who may own a review's next steps: (user id, label); the recorder is the default.
+    step_owners: Vec<(String, String)>,
     review_kinds: &'static [ReviewKind],
     failed: &'static str,
     form: FormView,
@@ -277,6 +280,50 @@ fn money(minor: i64, plan: &BusinessPlan) -> String {
 fn bp(v: Option<i64>) -> String {
     v.map(|b| format!("{}%", b / 100))
         .unwrap_or_else(|| "—".to_owned())
+}
+
+/// Who may own the next steps of a review of `plan`, other than `me` (the default): the
+/// partner's users, and for staff also the vendor's staff, by name.
+async fn step_owners(
+    store: &Store,
+    scope: &Scope,
+    plan: &BusinessPlan,
+    me: &str,
+) -> Result<Vec<(String, String)>, UiError> {
+    let page = PageRequest::parse(
+        &PageParams {
+            sort: Some("display_name".into()),
+            limit: Some("200".into()),
+            cursor: None,
+        },
+        &Store::user_sorts(),
+    )
+    .map_err(|e: Invalid| UiError::Store(e.into()))?;
+    let mut filters = vec![(
+        UserFilter {
+            partner_id: Some(plan.partner_id.clone()),
+            ..UserFilter::default()
+        },
+        plan.partner_name.clone(),
+    )];
+    if matches!(scope, Scope::Vendor) {
+        filters.push((
+            UserFilter {
+                staff: Some(true),
+                ..UserFilter::default()
+            },
+            "vendor".to_owned(),
+        ));
+    }
+    let mut out = Vec::new();
+    for (filter, side) in filters {
+        for u in store.users(scope, &filter, &page).await?.items {
+            if u.id.as_str() != me {
+                out.push((u.id.to_string(), format!("{} ({side})", u.display_name)));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The accounts a plan may name, as (id, name) by name: those the partner registered and
@@ -485,6 +532,7 @@ async fn plan_page(
         account_choices,
         marketing_rows: content_form::marketing_rows(&plan.content),
         marketing_kinds: MarketingKind::ALL,
+        step_owners: step_owners(store, scope, &plan, &user.principal.user_id.to_string()).await?,
         review_kinds: ReviewKind::ALL,
         failed: failed.0,
         form: failed.1,
@@ -572,7 +620,7 @@ async fn run(
                 notes: trimmed(p, "notes"),
                 decisions: lines("decisions"),
                 next_steps: lines("next_steps"),
-                next_step_owner_id: None,
+                next_step_owner_id: trimmed(p, "next_step_owner_id"),
                 next_steps_due_on: trimmed(p, "next_steps_due_on"),
             };
             store.record_plan_review(&actor, id, &input).await?;

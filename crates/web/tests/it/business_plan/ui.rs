@@ -113,6 +113,45 @@ async fn plan_pages(app: TestApp) {
     assert_eq!(c["marketing"][0]["title"], "Spring outbound");
     assert_eq!(c["cadence"]["monthly_pipeline_review"], true);
     assert_eq!(c["cadence"]["quarterly_business_review"], false);
+    // A review whose next step the channel manager gives to A's rep.
+    let page = app
+        .http
+        .page(&format!("/console/business-plans/{pid}"), &session)
+        .await
+        .text();
+    assert!(
+        page.contains(&format!("<option value=\"{}\">", w.a.rep.id)),
+        "the rep may own next steps: {page}"
+    );
+    let recorded = app
+        .http
+        .form(
+            &format!("/console/business-plans/{pid}/review"),
+            &session,
+            &[
+                ("_csrf", &csrf),
+                ("kind", "monthly_pipeline_review"),
+                ("held_on", &chrono::Utc::now().date_naive().to_string()),
+                ("attendees", "Ana (Alpha)\nCory (vendor)"),
+                ("next_steps", "Send the target list"),
+                ("next_step_owner_id", &w.a.rep.id.to_string()),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        recorded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        recorded.text()
+    );
+    let tasks = app
+        .http
+        .get(&format!("/api/v1/business-plans/{pid}/tasks"), &w.channel)
+        .await
+        .json();
+    assert_eq!(tasks[0]["title"], "Send the target list");
+    assert_eq!(tasks[0]["owner_id"], w.a.rep.id.to_string());
     set_password(&app, &w.a.admin).await;
     let (psession, pcsrf) = partner_session(&app, &w.a.admin).await;
     let plist = app.http.page("/portal/business-plans", &psession).await;
