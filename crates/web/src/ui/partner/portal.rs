@@ -31,6 +31,9 @@ struct HomePage {
     choices: Choices,
     can_edit: bool,
     saved: bool,
+    /// What is due for the user (their list is on `/portal/cadence`).
+    due_overdue: usize,
+    due_upcoming: usize,
 }
 
 fn profile_form(p: &Partner) -> FormView {
@@ -61,8 +64,11 @@ async fn home_page(
         .tiers(scope, partner.program_id.as_str(), Archived::Live, &req)
         .await?
         .items;
+    let due = state.store.cadence(&user.principal).await?;
     Ok(HomePage {
         chrome: Chrome::new(user, "company"),
+        due_overdue: due.overdue.len(),
+        due_upcoming: due.upcoming.len(),
         form: form.unwrap_or_else(|| profile_form(&partner)),
         partner,
         tiers,

@@ -77,6 +77,11 @@ async fn home_calendar_and_feed_pages(app: TestApp) {
             .contains(&format!("/portal/registrations/{rid}"))
     );
     assert!(!page.text().contains("/console/"), "portal links only");
+    let home = app.http.page("/portal", &rep).await.text();
+    assert!(
+        home.contains("id=\"due-summary\"") && home.contains("due in the next 30 days for you"),
+        "{home}"
+    );
     set_password(&app, &w.b.admin).await;
     let (other, _) = partner_session(&app, &w.b.admin).await;
     let page = app.http.page("/portal/cadence", &other).await;
