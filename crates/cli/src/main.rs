@@ -116,6 +116,9 @@ enum Command {
         /// Print iCalendar (RFC 5545) instead of text.
         #[arg(long)]
         ics: bool,
+        /// Every partner's items, also for a channel manager who looks after some.
+        #[arg(long)]
+        everyone: bool,
     },
     /// Program policy documents: validate, show, compare, publish, simulate; the fit model.
     Policy {
@@ -328,7 +331,8 @@ async fn run() -> Result<()> {
             user,
             as_of,
             ics,
-        } => cmd_cadence(&file, &db, &user, as_of, ics).await,
+            everyone,
+        } => cmd_cadence(&file, &db, &user, as_of, ics, everyone).await,
         Command::Policy { command } => run_policy(&file, command).await,
     }
 }
@@ -509,6 +513,7 @@ async fn cmd_cadence(
     user: &str,
     as_of: Option<String>,
     ics: bool,
+    everyone: bool,
 ) -> Result<()> {
     let store = with_as_of(open_quietly(file, db).await?, as_of)?;
     let owner = store
@@ -519,7 +524,7 @@ async fn cmd_cadence(
         .principal_of(&owner.id.to_string())
         .await
         .map_err(explain)?;
-    let agenda = store.cadence(&principal).await.map_err(explain)?;
+    let agenda = store.cadence(&principal, everyone).await.map_err(explain)?;
     let items: Vec<_> = agenda.overdue.iter().chain(&agenda.upcoming).collect();
     if ics {
         let owned: Vec<_> = items.into_iter().cloned().collect();

@@ -373,3 +373,24 @@ mod tests {
         );
     }
 }
+
+/// The channel manager who looks after a partner: the vendor's person for it, whose 30-day
+/// list is the partner's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartnerManager {
+    pub partner_id: crate::kernel::ids::PartnerId,
+    pub user_id: crate::kernel::ids::UserId,
+    pub display_name: String,
+    pub assigned_by_name: String,
+    pub assigned_at: DateTime<Utc>,
+}
+
+/// Who looks after a partner: a channel manager's or an administrator's user id, or null
+/// to leave the partner without one.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ManagerInput {
+    pub user_id: Option<String>,
+}

@@ -101,6 +101,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_bench_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0013_bench_indexes.sql"),
     },
+    Migration {
+        version: 14,
+        name: "partner_managers",
+        sqlite: include_str!("../migrations/sqlite/0014_partner_managers.sql"),
+        postgres: include_str!("../migrations/postgres/0014_partner_managers.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

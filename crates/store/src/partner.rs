@@ -4,12 +4,15 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::country::{Country, Region};
-use partnerops_core::ids::{EntityId, PartnerId, ProgramId, TierId};
+use partnerops_core::ids::{EntityId, PartnerId, ProgramId, TierId, UserId};
 use partnerops_core::lifecycle::application::Profile;
 use partnerops_core::page::{Page, PageRequest, SortKey};
-use partnerops_core::partner::{Partner, PartnerFields, PartnerInput, PartnerStatus, PartnerType};
+use partnerops_core::partner::{
+    ManagerInput, Partner, PartnerFields, PartnerInput, PartnerManager, PartnerStatus, PartnerType,
+};
 use partnerops_core::program::Program;
 use partnerops_core::scope::{Action, Scope, authorize};
+use partnerops_core::user::{Role, User};
 use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{FieldError, Invalid};
 
@@ -374,5 +377,120 @@ impl Store {
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn restore_partner(&self, actor: &Actor, id: &str) -> Result<Partner> {
         entity::set_archived(self, actor, id, false).await
+    }
+}
+
+row! {
+    struct ManagerRow {
+        partner_id: String,
+        user_id: String,
+        display_name: String,
+        assigned_by_name: String,
+        assigned_at: DateTime<Utc>,
+    }
+}
+
+impl From<ManagerRow> for PartnerManager {
+    fn from(r: ManagerRow) -> PartnerManager {
+        PartnerManager {
+            partner_id: PartnerId::from_trusted(r.partner_id),
+            user_id: UserId::from_trusted(r.user_id),
+            display_name: r.display_name,
+            assigned_by_name: r.assigned_by_name,
+            assigned_at: r.assigned_at,
+        }
+    }
+}
+
+async fn manager_of(x: &mut impl Exec, partner_id: &str) -> Result<Option<PartnerManager>> {
+    let mut q = Sql::new(
+        "SELECT m.partner_id, m.user_id, u.display_name, m.assigned_by_name, m.assigned_at FROM partner_managers m JOIN users u ON u.id = m.user_id WHERE m.partner_id = ",
+    );
+    q.bind(partner_id);
+    Ok(x.optional::<ManagerRow>(&q)
+        .await?
+        .map(PartnerManager::from))
+}
+
+impl Store {
+    /// The channel manager of a partner the scope sees, if it has one.
+    #[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
+    pub async fn partner_manager(
+        &self,
+        scope: &Scope,
+        partner_id: &str,
+    ) -> Result<Option<PartnerManager>> {
+        let mut read = self.db.read();
+        let _: Partner = entity::fetch(&mut read, scope, partner_id).await?;
+        manager_of(&mut read, partner_id).await
+    }
+
+    /// Sets (or, with no user, clears) who looks after a partner: a live staff user who is a
+    /// channel manager or an administrator. Audited on the partner.
+    #[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
+    pub async fn set_partner_manager(
+        &self,
+        actor: &Actor,
+        partner_id: &str,
+        input: &ManagerInput,
+    ) -> Result<Option<PartnerManager>> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let partner: Partner = entity::fetch(&mut tx, &actor.scope(), partner_id).await?;
+        actor.authorize(&Action::GovernPartner)?;
+        let user_id = input
+            .user_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        if let Some(user_id) = user_id {
+            let user: Option<User> = entity::fetch(&mut tx, &Scope::Vendor, user_id).await.ok();
+            let fits = user.is_some_and(|u| {
+                u.archived_at.is_none()
+                    && u.partner_id.is_none()
+                    && matches!(u.role, Role::ChannelManager | Role::Admin)
+            });
+            if !fits {
+                return Err(Invalid::one(
+                    "user_id",
+                    "channel_manager",
+                    "user_id must name a live channel manager or administrator of the vendor",
+                )
+                .into());
+            }
+        }
+        let before = manager_of(&mut tx, partner_id).await?;
+        let mut d = Sql::new("DELETE FROM partner_managers WHERE partner_id = ");
+        d.bind(partner_id);
+        tx.execute(&d).await?;
+        if let Some(user_id) = user_id {
+            let mut q = Sql::new(
+                "INSERT INTO partner_managers (partner_id, user_id, assigned_by_name, assigned_at) VALUES (",
+            );
+            q.bind(partner_id)
+                .push(", ")
+                .bind(user_id)
+                .push(", ")
+                .bind(actor.audit_name())
+                .push(", ")
+                .bind(now)
+                .push(")");
+            tx.execute(&q).await?;
+        }
+        let after = manager_of(&mut tx, partner_id).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Partner,
+            partner.id.as_str(),
+            AuditAction::Updated,
+            Some(&partner.id),
+            Some(&serde_json::json!({ "channel_manager": before })),
+            Some(&serde_json::json!({ "channel_manager": after })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 }

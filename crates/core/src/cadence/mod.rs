@@ -135,6 +135,9 @@ pub struct Agenda {
     pub until: NaiveDate,
     pub overdue: Vec<AgendaItem>,
     pub upcoming: Vec<AgendaItem>,
+    /// Whether the list holds only the partners the user looks after (staff assigned to
+    /// partners), rather than every partner the user may see.
+    pub my_partners_only: bool,
 }
 
 /// The current quarter of one agreed plan: its milestone against sourced ARR won and in
@@ -194,6 +197,7 @@ pub fn agenda(mut items: Vec<DueItem>, today: NaiveDate, side: Side) -> Agenda {
         until,
         overdue,
         upcoming,
+        my_partners_only: false,
     }
 }
 

@@ -168,7 +168,7 @@ impl Store {
         u.bind(now).push(" WHERE id = ").bind(feed.id.as_str());
         tx.execute(&u).await?;
         tx.commit().await?;
-        let agenda = self.cadence(&principal).await?;
+        let agenda = self.cadence(&principal, false).await?;
         let items: Vec<_> = agenda.overdue.into_iter().chain(agenda.upcoming).collect();
         Ok(Some(ical::feed(
             &principal.display_name,

@@ -171,38 +171,87 @@ fn due_item(
     }
 }
 
+/// Whose items a list holds: what the scope sees, and for a staff member who looks after
+/// partners (`partner_managers`) only those partners, unless they ask for everyone.
+pub(crate) struct Reach<'a> {
+    scope: &'a Scope,
+    managed_by: Option<String>,
+}
+
+impl Reach<'_> {
+    /// Appends ` AND <partner column> IN (the partners the user looks after)` when the list
+    /// is limited to them.
+    fn only_managed(&self, q: &mut Sql, partner_column: &str) {
+        if let Some(user) = &self.managed_by {
+            q.push(&format!(
+                " AND {partner_column} IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = "
+            ))
+            .bind(user.as_str())
+            .push(")");
+        }
+    }
+}
+
 impl Store {
+    /// Whose items `principal`'s list holds: a staff member who looks after partners sees
+    /// those (unless `everyone`); anyone else what their scope sees.
+    async fn reach<'a>(&self, principal: &'a Principal, everyone: bool) -> Result<Reach<'a>> {
+        let mut managed_by = None;
+        if principal.is_vendor() && !everyone {
+            row! { struct Managed { partner_id: String } }
+            let mut q = Sql::new("SELECT partner_id FROM partner_managers WHERE user_id = ");
+            q.bind(principal.user_id.as_str()).push(" LIMIT 1");
+            let managed: Option<Managed> = self.db.read().optional(&q).await?;
+            if managed.is_some_and(|m| !m.partner_id.is_empty()) {
+                managed_by = Some(principal.user_id.to_string());
+            }
+        }
+        Ok(Reach {
+            scope: &principal.scope,
+            managed_by,
+        })
+    }
+
     /// What is due for `principal` as of the store's today: overdue first, then the next
-    /// 30 days.
+    /// 30 days. A staff member who looks after partners gets theirs, or with `everyone`
+    /// every partner's.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
-    pub async fn cadence(&self, principal: &Principal) -> Result<Agenda> {
+    pub async fn cadence(&self, principal: &Principal, everyone: bool) -> Result<Agenda> {
         let today = self.now().date_naive();
-        let items = self.due_items(principal, today).await?;
-        Ok(agenda(items, today, side_of(principal)))
+        let reach = self.reach(principal, everyone).await?;
+        let items = self.due_items(principal, &reach, today).await?;
+        let mut a = agenda(items, today, side_of(principal));
+        a.my_partners_only = reach.managed_by.is_some();
+        Ok(a)
     }
 
     /// Every due item of every source up to the end of the window starting `today`.
-    async fn due_items(&self, principal: &Principal, today: NaiveDate) -> Result<Vec<DueItem>> {
+    async fn due_items(
+        &self,
+        principal: &Principal,
+        reach: &Reach<'_>,
+        today: NaiveDate,
+    ) -> Result<Vec<DueItem>> {
         let until = window_end(today);
-        let scope = &principal.scope;
         let mut items = Vec::new();
-        self.registration_items(scope, until, &mut items).await?;
-        self.engagement_items(scope, until, &mut items).await?;
-        self.conflict_items(scope, until, &mut items).await?;
-        self.plan_items(scope, today, until, &mut items).await?;
+        self.registration_items(reach, until, &mut items).await?;
+        self.engagement_items(reach, until, &mut items).await?;
+        self.conflict_items(reach, until, &mut items).await?;
+        self.plan_items(reach, today, until, &mut items).await?;
         self.task_items(principal, until, &mut items).await?;
         self.plan_task_items(principal, until, &mut items).await?;
-        self.onboarding_items(scope, until, &mut items).await?;
+        self.onboarding_items(reach, until, &mut items).await?;
         Ok(items)
     }
 
     /// Approved registrations expiring, or whose follow-up SLA falls due, in the window.
     async fn registration_items(
         &self,
-        scope: &Scope,
+        reach: &Reach<'_>,
         until: NaiveDate,
         out: &mut Vec<DueItem>,
     ) -> Result<()> {
+        let scope = reach.scope;
         let before = midnight(until + TimeDelta::days(1));
         for (column, extra, kind) in [
             ("expires_at", "", DueKind::RegistrationExpiry),
@@ -217,6 +266,7 @@ impl Store {
             ));
             q.bind(before);
             scope::restrict(&mut q, scope, EntityKind::Registration, "r");
+            reach.only_managed(&mut q, "r.partner_id");
             q.push(&format!(" ORDER BY r.{column}, r.id LIMIT {PER_SOURCE}"));
             for r in self.db.read().all::<DatedRow>(&q).await? {
                 let title = match kind {
@@ -240,15 +290,17 @@ impl Store {
     /// Engagement requests waiting for the partner's answer.
     async fn engagement_items(
         &self,
-        scope: &Scope,
+        reach: &Reach<'_>,
         until: NaiveDate,
         out: &mut Vec<DueItem>,
     ) -> Result<()> {
+        let scope = reach.scope;
         let mut q = Sql::new(
             "SELECT e.registration_id, r.title, e.partner_id, p.name AS partner_name, e.created_at FROM engagement_requests e JOIN registrations r ON r.id = e.registration_id JOIN partners p ON p.id = e.partner_id WHERE e.status = 'pending' AND e.created_at < ",
         );
         q.bind(midnight(until + TimeDelta::days(1)));
         scope::restrict(&mut q, scope, EntityKind::Engagement, "e");
+        reach.only_managed(&mut q, "e.partner_id");
         q.push(&format!(" ORDER BY e.created_at, e.id LIMIT {PER_SOURCE}"));
         for r in self.db.read().all::<EngagementRow>(&q).await? {
             let title = match scope {
@@ -272,15 +324,17 @@ impl Store {
     /// and its title names the partner's own deal, never the account's other claimants.
     async fn conflict_items(
         &self,
-        scope: &Scope,
+        reach: &Reach<'_>,
         until: NaiveDate,
         out: &mut Vec<DueItem>,
     ) -> Result<()> {
+        let scope = reach.scope;
         let mut q = Sql::new(
             "SELECT c.id, c.registration_id, r.title AS registration_title, a.name AS account_name, c.partner_id, p.name AS partner_name, c.level, c.due_at FROM conflict_cases c JOIN accounts a ON a.id = c.account_id LEFT JOIN registrations r ON r.id = c.registration_id LEFT JOIN partners p ON p.id = c.partner_id WHERE c.status = 'open' AND c.due_at < ",
         );
         q.bind(midnight(until + TimeDelta::days(1)));
         scope::restrict(&mut q, scope, EntityKind::Conflict, "c");
+        reach.only_managed(&mut q, "c.partner_id");
         q.push(&format!(" ORDER BY c.due_at, c.id LIMIT {PER_SOURCE}"));
         for r in self.db.read().all::<ConflictRow>(&q).await? {
             let (title, subject) = match scope {
@@ -321,11 +375,12 @@ impl Store {
     /// carry a sourced-ARR milestone, and the marketing commitments dated in the window.
     async fn plan_items(
         &self,
-        scope: &Scope,
+        reach: &Reach<'_>,
         today: NaiveDate,
         until: NaiveDate,
         out: &mut Vec<DueItem>,
     ) -> Result<()> {
+        let scope = reach.scope;
         // A plan runs a year from its start: one that started more than a year ago is over.
         let started_after = today - TimeDelta::days(366);
         let mut q = Sql::new(
@@ -335,6 +390,7 @@ impl Store {
             .push(" AND b.period_start > ")
             .bind(started_after);
         scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
+        reach.only_managed(&mut q, "b.partner_id");
         q.push(&format!(
             " ORDER BY b.period_start, b.id LIMIT {PER_SOURCE}"
         ));
@@ -347,6 +403,7 @@ impl Store {
         );
         q.bind(started_after);
         scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
+        reach.only_managed(&mut q, "b.partner_id");
         let held: Vec<HeldRow> = self.db.read().all(&q).await?;
         for plan in plans {
             let content: PlanContent = json_column("content", &plan.content)?;
@@ -472,15 +529,17 @@ impl Store {
     /// Partners still onboarding with items of their checklist open, one item each.
     async fn onboarding_items(
         &self,
-        scope: &Scope,
+        reach: &Reach<'_>,
         until: NaiveDate,
         out: &mut Vec<DueItem>,
     ) -> Result<()> {
+        let scope = reach.scope;
         let mut q = Sql::new(
             "SELECT p.id, p.name, p.joined_on FROM partners p WHERE p.status = 'onboarding' AND p.archived_at IS NULL AND p.joined_on <= ",
         );
         q.bind(until - TimeDelta::days(partnerops_core::cadence::ONBOARDING_DAYS));
         scope::restrict(&mut q, scope, EntityKind::Partner, "p");
+        reach.only_managed(&mut q, "p.id");
         q.push(" ORDER BY p.joined_on, p.id LIMIT 50");
         let partners: Vec<OnboardingRow> = self.db.read().all(&q).await?;
         for p in partners {
@@ -516,11 +575,17 @@ impl Store {
         Ok(())
     }
 
-    /// The current quarter of the agreed plans the scope sees that run today (at most
-    /// [`GLANCE_PLANS`], most recently changed first), each from live data.
+    /// The current quarter of the agreed plans in the principal's reach that run today (at
+    /// most [`GLANCE_PLANS`], most recently changed first), each from live data.
     #[tracing::instrument(skip_all)]
-    pub async fn plans_at_a_glance(&self, scope: &Scope) -> Result<Vec<PlanGlance>> {
+    pub async fn plans_at_a_glance(
+        &self,
+        principal: &Principal,
+        everyone: bool,
+    ) -> Result<Vec<PlanGlance>> {
         let today = self.now().date_naive();
+        let reach = self.reach(principal, everyone).await?;
+        let scope = reach.scope;
         let mut q = Sql::new(
             "SELECT b.id, b.title, b.partner_id, p.name AS partner_name, b.period_start, b.currency, b.content FROM business_plans b JOIN partners p ON p.id = b.partner_id WHERE b.status = 'agreed' AND b.period_start <= ",
         );
@@ -528,6 +593,7 @@ impl Store {
             .push(" AND b.period_start > ")
             .bind(today - TimeDelta::days(366));
         scope::restrict(&mut q, scope, EntityKind::BusinessPlan, "b");
+        reach.only_managed(&mut q, "b.partner_id");
         q.push(&format!(
             " ORDER BY b.updated_at DESC, b.id LIMIT {GLANCE_PLANS}"
         ));

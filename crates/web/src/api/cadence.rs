@@ -5,30 +5,67 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use partnerops_core::Invalid;
 use partnerops_core::cadence::{Agenda, CalendarFeed, PlanGlance};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::ApiUser;
+use crate::extract::Query;
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
 
+/// Whose items: staff who look after partners get theirs unless `everyone=true`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReachQuery {
+    /// `true`: every partner the caller may see, also for a channel manager who looks after
+    /// some.
+    pub everyone: Option<String>,
+}
+
+impl ReachQuery {
+    fn parse(&self) -> Result<bool, Invalid> {
+        match self.everyone.as_deref().map(str::trim) {
+            None | Some("" | "false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(Invalid::one(
+                "everyone",
+                "one_of",
+                "everyone must be true or false",
+            )),
+        }
+    }
+}
+
 /// The caller's agenda: overdue items, then what falls due in the next 30 days. Staff see
 /// every partner's items (at most 200 per source, soonest first) and their own deal-room
 /// tasks; partner users see their partner's items and their own tasks.
-#[utoipa::path(get, path = "/api/v1/cadence", tag = "cadence",
-    responses((status = 200, body = Agenda), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn agenda(State(s): State<AppState>, who: ApiUser) -> Answer<Agenda> {
-    Ok(axum::Json(s.store.cadence(&who.0).await?))
+#[utoipa::path(get, path = "/api/v1/cadence", tag = "cadence", params(ReachQuery),
+    responses((status = 200, body = Agenda), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn agenda(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<ReachQuery>,
+) -> Answer<Agenda> {
+    let everyone = q.parse()?;
+    Ok(axum::Json(s.store.cadence(&who.0, everyone).await?))
 }
 
 /// The current quarter of the agreed plans the caller sees (at most 12): the sourced-ARR
 /// milestone against sourced ARR won and in pipeline, from live data.
-#[utoipa::path(get, path = "/api/v1/cadence/plans", tag = "cadence",
-    responses((status = 200, body = Vec<PlanGlance>), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn plans(State(s): State<AppState>, who: ApiUser) -> Answer<Vec<PlanGlance>> {
-    Ok(axum::Json(s.store.plans_at_a_glance(&who.0.scope).await?))
+#[utoipa::path(get, path = "/api/v1/cadence/plans", tag = "cadence", params(ReachQuery),
+    responses((status = 200, body = Vec<PlanGlance>), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn plans(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<ReachQuery>,
+) -> Answer<Vec<PlanGlance>> {
+    let everyone = q.parse()?;
+    Ok(axum::Json(
+        s.store.plans_at_a_glance(&who.0, everyone).await?,
+    ))
 }
 
 /// A new calendar feed and its private URL, shown this once.

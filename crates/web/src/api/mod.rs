@@ -190,6 +190,10 @@ fn records(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(partner::archive))
         .routes(routes!(partner::restore))
         .routes(routes!(partner::audit))
+        .routes(routes!(
+            partner::channel_manager,
+            partner::set_channel_manager
+        ))
         .routes(routes!(account::list, account::create))
         .routes(routes!(account::get, account::update))
         .routes(routes!(account::archive))

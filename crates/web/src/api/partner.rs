@@ -7,7 +7,9 @@ use partnerops_core::audit::{AuditEvent, EntityKind};
 use partnerops_core::country::{Country, Region};
 use partnerops_core::ids::parse_id;
 use partnerops_core::page::{Page, PageParams, PageRequest};
-use partnerops_core::partner::{Partner, PartnerInput, PartnerStatus, PartnerType};
+use partnerops_core::partner::{
+    ManagerInput, Partner, PartnerInput, PartnerManager, PartnerStatus, PartnerType,
+};
 use partnerops_store::Store;
 use partnerops_store::partner::PartnerFilter;
 use serde::Deserialize;
@@ -154,4 +156,33 @@ pub async fn audit(
     Query(p): AuditQuery,
 ) -> Answer<Page<AuditEvent>> {
     audit_page(&s, &who, EntityKind::Partner, &id, p).await
+}
+
+/// Who looks after the partner on the vendor side (null when nobody does). Their 30-day list
+/// (`/api/v1/cadence`) holds the partners they look after.
+#[utoipa::path(get, path = "/api/v1/partners/{id}/channel-manager", tag = "partners", params(("id" = String, Path)),
+    responses((status = 200, body = Option<PartnerManager>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn channel_manager(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Option<PartnerManager>> {
+    Ok(axum::Json(s.store.partner_manager(who.scope(), &id).await?))
+}
+
+/// Sets who looks after the partner (a channel manager or administrator), or with
+/// `{"user_id": null}` nobody. Vendor staff who govern partners only.
+#[utoipa::path(put, path = "/api/v1/partners/{id}/channel-manager", tag = "partners", params(("id" = String, Path)), request_body = ManagerInput,
+    responses((status = 200, body = Option<PartnerManager>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn set_channel_manager(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<ManagerInput>,
+) -> Answer<Option<PartnerManager>> {
+    Ok(axum::Json(
+        s.store
+            .set_partner_manager(&who.actor(), &id, &input)
+            .await?,
+    ))
 }

@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 
-use super::MonthQuery;
+use super::{HomeQuery, MonthQuery};
 use crate::AppState;
 use crate::ui::UiError;
 use crate::ui::guard::Staff;
@@ -12,8 +12,13 @@ use crate::ui::session::SignedForm;
 
 const BASE: &str = "/console/cadence";
 
-pub(super) async fn home(State(state): State<AppState>, user: Staff) -> Result<Response, UiError> {
-    Ok(super::home(&state, &user).await?.into_response())
+pub(super) async fn home(
+    State(state): State<AppState>,
+    user: Staff,
+    Query(q): Query<HomeQuery>,
+) -> Result<Response, UiError> {
+    let everyone = q.everyone.is_some_and(|v| !v.is_empty() && v != "0");
+    Ok(super::home(&state, &user, everyone).await?.into_response())
 }
 
 pub(super) async fn calendar(

@@ -33,6 +33,13 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/calendar/{file}", public::feed)
 }
 
+/// `?everyone=1` on the home page: every partner's items, not only those of the partners
+/// the user looks after.
+#[derive(Debug, Default, Deserialize)]
+struct HomeQuery {
+    everyone: Option<String>,
+}
+
 /// `?month=YYYY-MM` of the calendar page.
 #[derive(Debug, Default, Deserialize)]
 struct MonthQuery {
@@ -105,9 +112,12 @@ struct CalendarPage {
 }
 
 /// The home page of staff.
-async fn home(state: &AppState, user: &UiUser) -> Result<HomePage, UiError> {
-    let agenda = state.store.cadence(&user.principal).await?;
-    let glance = state.store.plans_at_a_glance(&user.principal.scope).await?;
+async fn home(state: &AppState, user: &UiUser, everyone: bool) -> Result<HomePage, UiError> {
+    let agenda = state.store.cadence(&user.principal, everyone).await?;
+    let glance = state
+        .store
+        .plans_at_a_glance(&user.principal, everyone)
+        .await?;
     Ok(HomePage {
         chrome: Chrome::new(user, "home"),
         agenda,
@@ -123,7 +133,7 @@ async fn calendar_page(
     q: &MonthQuery,
     new_url: Option<String>,
 ) -> Result<CalendarPage, UiError> {
-    let agenda = state.store.cadence(&user.principal).await?;
+    let agenda = state.store.cadence(&user.principal, false).await?;
     let today = agenda.today;
     let (first, error) = match q.month.as_deref().filter(|m| !m.trim().is_empty()) {
         None => (calendar::month_start(today), None),

@@ -24,10 +24,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::audit::EntityKind;
 use partnerops_core::ids::EntityId;
 use partnerops_core::page::{Page, PageParams, PageRequest};
-use partnerops_core::partner::{Partner, PartnerInput};
+use partnerops_core::partner::{Partner, PartnerInput, PartnerManager};
 use partnerops_core::program::Program;
 use partnerops_core::tier::Tier;
-use partnerops_core::user::User;
+use partnerops_core::user::{Role, User};
 use partnerops_store::user::UserFilter;
 use partnerops_store::{Archived, Store};
 
@@ -189,6 +189,10 @@ pub(crate) struct PartnerPage {
     user_form: FormView,
     audit: Vec<AuditRow>,
     saved: bool,
+    /// Who looks after the partner, and who may: (user id, name) of live channel managers
+    /// and administrators.
+    manager: Option<PartnerManager>,
+    managers: Vec<(String, String)>,
 }
 
 fn partner_form(p: &Partner) -> FormView {
@@ -244,6 +248,28 @@ pub(crate) async fn partner_page(
         .await?
         .items;
     let audit = trail(state, user.scope(), EntityKind::Partner, id).await?;
+    let manager = state.store.partner_manager(user.scope(), id).await?;
+    let mut managers = Vec::new();
+    for role in [Role::ChannelManager, Role::Admin] {
+        let staff = state
+            .store
+            .users(
+                user.scope(),
+                &UserFilter {
+                    role: Some(role),
+                    staff: Some(true),
+                    ..Default::default()
+                },
+                &req,
+            )
+            .await?;
+        managers.extend(staff.items.into_iter().map(|u| {
+            (
+                u.id.to_string(),
+                format!("{} ({})", u.display_name, role.label()),
+            )
+        }));
+    }
     let mut default_user_form = FormView::default();
     default_user_form.set("role", "partner_rep");
     Ok(PartnerPage {
@@ -257,7 +283,25 @@ pub(crate) async fn partner_page(
         user_form: user_form.unwrap_or(default_user_form),
         audit,
         saved,
+        manager,
+        managers,
     })
+}
+
+/// Sets (or clears) who looks after the partner, then back to its page.
+pub(super) async fn set_manager(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: SignedForm<Staff>,
+) -> Result<Response, UiError> {
+    let input = partnerops_core::partner::ManagerInput {
+        user_id: form.posted.get("user_id"),
+    };
+    state
+        .store
+        .set_partner_manager(&form.user.actor(), &id, &input)
+        .await?;
+    Ok(Redirect::to(&format!("/console/partners/{id}?saved=1")).into_response())
 }
 
 pub(super) async fn partner(

@@ -21,6 +21,10 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/console/partners/new", console::new_partner)
         .get("/console/partners/{id}", console::partner)
         .post("/console/partners/{id}", console::update_partner)
+        .post(
+            "/console/partners/{id}/channel-manager",
+            console::set_manager,
+        )
         .get("/portal", portal::home)
         .post("/portal/profile", portal::update_profile)
 }

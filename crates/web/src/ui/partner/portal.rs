@@ -64,7 +64,7 @@ async fn home_page(
         .tiers(scope, partner.program_id.as_str(), Archived::Live, &req)
         .await?
         .items;
-    let due = state.store.cadence(&user.principal).await?;
+    let due = state.store.cadence(&user.principal, false).await?;
     Ok(HomePage {
         chrome: Chrome::new(user, "company"),
         due_overdue: due.overdue.len(),

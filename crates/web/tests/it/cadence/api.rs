@@ -11,6 +11,7 @@ use crate::on_both;
 on_both!(
     each_user_sees_what_is_due_for_them,
     the_calendar_feed_is_private_and_revocable,
+    a_channel_manager_sees_the_partners_they_look_after,
 );
 
 fn ok(r: &Answer) -> Value {
@@ -397,4 +398,95 @@ async fn approved_b(app: &TestApp, w: &World) {
             &json!({}),
         )
         .await);
+}
+
+async fn a_channel_manager_sees_the_partners_they_look_after(app: TestApp) {
+    let w = app.world().await;
+    let mine = approved(&app, &w, "Hooli").await;
+    approved_b(&app, &w).await;
+    let channel = app
+        .store
+        .user_by_email(
+            &partnerops_core::scope::Scope::Vendor,
+            "channel@vendor.example",
+        )
+        .await
+        .unwrap();
+    let slas = |v: &Value| -> Vec<String> {
+        items(v)
+            .iter()
+            .filter(|i| i["kind"] == "follow_up_sla")
+            .map(|i| s(i, "title"))
+            .collect()
+    };
+    let before = ok(&app.http.get("/api/v1/cadence", &w.channel).await);
+    assert_eq!(before["my_partners_only"], false);
+    assert_eq!(slas(&before).len(), 2, "{before}");
+
+    let path = format!("/api/v1/partners/{}/channel-manager", w.a.partner.id);
+    let put = |token: String, body: Value| {
+        let (http, path) = (&app.http, path.clone());
+        async move {
+            http.api(Method::PUT, &path, Some(&token), Some(&body))
+                .await
+        }
+    };
+    let not_staff = put(w.admin.clone(), json!({"user_id": w.a.rep.id.to_string()})).await;
+    assert_eq!(not_staff.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(not_staff.problem_rules(), ["user_id:channel_manager"]);
+    let by_partner = put(
+        w.a.admin_token.clone(),
+        json!({"user_id": channel.id.to_string()}),
+    )
+    .await;
+    assert_eq!(
+        by_partner.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        by_partner.text()
+    );
+    let set = ok(&put(w.admin.clone(), json!({"user_id": channel.id.to_string()})).await);
+    assert_eq!(set["display_name"], channel.display_name.as_str());
+    // The partner sees who looks after it; another partner does not even see the partner.
+    assert_eq!(
+        ok(&app.http.get(&path, &w.a.admin_token).await)["user_id"],
+        channel.id.to_string()
+    );
+    assert_eq!(
+        app.http.get(&path, &w.b.admin_token).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The channel manager's list now holds A's items only; everyone=true shows B's too.
+    let after = ok(&app.http.get("/api/v1/cadence", &w.channel).await);
+    assert_eq!(after["my_partners_only"], true);
+    assert_eq!(
+        slas(&after),
+        [format!("Log a follow-up on {}", s(&mine, "title"))]
+    );
+    let all = ok(&app
+        .http
+        .get("/api/v1/cadence?everyone=true", &w.channel)
+        .await);
+    assert_eq!(slas(&all).len(), 2);
+    let bad = app
+        .http
+        .get("/api/v1/cadence?everyone=maybe", &w.channel)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.problem_rules(), ["everyone:one_of"]);
+    // The administrator looks after nobody: every partner's items.
+    assert_eq!(
+        slas(&ok(&app.http.get("/api/v1/cadence", &w.admin).await)).len(),
+        2
+    );
+
+    // Cleared: the whole list again.
+    let cleared = put(w.admin.clone(), json!({"user_id": null})).await;
+    assert!(ok(&cleared).is_null());
+    let again = ok(&app.http.get("/api/v1/cadence", &w.channel).await);
+    assert_eq!(
+        (again["my_partners_only"].clone(), slas(&again).len()),
+        (json!(false), 2)
+    );
 }

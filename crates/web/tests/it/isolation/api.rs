@@ -95,6 +95,8 @@ routes!(
     GET "/api/v1/partners" None OwnRowsOnly,
     POST "/api/v1/partners" None CreateRefused,
     GET "/api/v1/partners/{id}" Partner NotFound,
+    GET "/api/v1/partners/{id}/channel-manager" Partner NotFound,
+    PUT "/api/v1/partners/{id}/channel-manager" Partner NotFound,
     PATCH "/api/v1/partners/{id}" Partner NotFound,
     POST "/api/v1/partners/{id}/archive" Partner NotFound,
     POST "/api/v1/partners/{id}/restore" Partner NotFound,
@@ -652,6 +654,7 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
             json!({})
         }
         (Target::Program, p) if p.ends_with("/tiers") => json!({"name": "Hijack", "rank": 9}),
+        (Target::Partner, p) if p.ends_with("/channel-manager") => json!({"user_id": null}),
         (Target::User, _) => json!({"display_name": "Hijacked"}),
         (Target::None, "/api/v1/programs") => json!({"name": "Hijack", "kind": "reseller"}),
         (Target::None, "/api/v1/partners") => {

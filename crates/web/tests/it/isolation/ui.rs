@@ -81,6 +81,7 @@ rows!(
     POST "/console/partners" None [] StaffOnly,
     GET "/console/partners/new" None [] StaffOnly,
     GET "/console/partners/{id}" Partner [] StaffOnly,
+    POST "/console/partners/{id}/channel-manager" Partner [] StaffOnly,
     POST "/console/partners/{id}" Partner [] StaffOnly,
     GET "/console/programs" None [] StaffOnly,
     POST "/console/programs" None [] StaffOnly,
