@@ -44,7 +44,7 @@ use partnerops_core::account::AccountInput;
 use partnerops_core::ids::EntityId;
 use partnerops_core::lifecycle::application::ApplicationInput;
 use partnerops_core::page::{PageParams, PageRequest};
-use partnerops_core::partner::{PartnerInput, PartnerStatus};
+use partnerops_core::partner::{ManagerInput, PartnerInput, PartnerStatus};
 use partnerops_core::program::{Program, ProgramInput, ProgramKind, ThesisInput};
 use partnerops_core::registration::record::{
     AccountRefInput, ActivityInput, CloseInput, ReasonInput, RegistrationInput,
@@ -266,6 +266,21 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: joint business plans written"
     );
+    // The channel manager looks after the partners with a joint business plan: their
+    // "This month" list is those partners' (staff may still ask for everyone's).
+    if let Some(channel) = user_ids.get(plan.channel()) {
+        for jp in &plan.business_plans {
+            store
+                .set_partner_manager(
+                    &actor,
+                    &partner_ids[jp.partner],
+                    &ManagerInput {
+                        user_id: Some(channel.clone()),
+                    },
+                )
+                .await?;
+        }
+    }
     let notified = notify_quietly(store).await?;
     tracing::info!(
         notifications = notified,
