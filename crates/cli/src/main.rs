@@ -526,47 +526,59 @@ async fn cmd_cadence(
         .map_err(explain)?;
     let agenda = store.cadence(&principal, everyone).await.map_err(explain)?;
     let items: Vec<_> = agenda.overdue.iter().chain(&agenda.upcoming).collect();
-    if ics {
+    let text = if ics {
         let owned: Vec<_> = items.into_iter().cloned().collect();
-        print!(
-            "{}",
-            partnerops_core::cadence::ical::feed(
-                &principal.display_name,
-                &owned,
-                store.now(),
-                &store.notify_settings().public_url,
-            )
+        partnerops_core::cadence::ical::feed(
+            &principal.display_name,
+            &owned,
+            store.now(),
+            &store.notify_settings().public_url,
+        )
+    } else {
+        let mut out = format!(
+            "due for {} from {} to {}: {} overdue, {} upcoming{}\n",
+            principal.display_name,
+            agenda.today,
+            agenda.until,
+            agenda.overdue.len(),
+            agenda.upcoming.len(),
+            if agenda.my_partners_only {
+                " (the partners they look after; --everyone for all)"
+            } else {
+                ""
+            }
         );
-        return Ok(());
+        for i in items {
+            let when = if i.overdue {
+                format!("{} overdue {}d", i.item.due_on, -i.days_left)
+            } else {
+                i.item.due_on.to_string()
+            };
+            let partner = i
+                .item
+                .partner_name
+                .as_deref()
+                .map(|p| format!(" [{p}]"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  {when:<22} {:<20} {}{partner}  {}\n",
+                i.item.kind.as_str(),
+                i.item.title,
+                i.link
+            ));
+        }
+        out
+    };
+    print_out(&text)
+}
+
+/// Writes to standard output; a reader that stopped reading (`| head`) is not an error.
+fn print_out(text: &str) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
-    println!(
-        "due for {} from {} to {}: {} overdue, {} upcoming",
-        principal.display_name,
-        agenda.today,
-        agenda.until,
-        agenda.overdue.len(),
-        agenda.upcoming.len()
-    );
-    for i in items {
-        let when = if i.overdue {
-            format!("{} overdue {}d", i.item.due_on, -i.days_left)
-        } else {
-            i.item.due_on.to_string()
-        };
-        let partner = i
-            .item
-            .partner_name
-            .as_deref()
-            .map(|p| format!(" [{p}]"))
-            .unwrap_or_default();
-        println!(
-            "  {when:<22} {:<20} {}{partner}  {}",
-            i.item.kind.as_str(),
-            i.item.title,
-            i.link
-        );
-    }
-    Ok(())
 }
 
 async fn run_policy(file: &FileConfig, command: PolicyCommand) -> Result<()> {
