@@ -44,6 +44,10 @@ async fn home_calendar_and_feed_pages(app: TestApp) {
     assert!(text.contains(&format!("/console/registrations/{rid}")));
     assert!(text.contains("Pipeline at a glance") && text.contains("id=\"no-plans\""));
 
+    assert!(
+        !text.contains("id=\"reach\""),
+        "the admin looks after nobody"
+    );
     let cal = app.http.page("/console/cadence", &session).await;
     assert_eq!(cal.status, StatusCode::OK);
     assert!(cal.text().contains("id=\"month-grid\""));
@@ -65,6 +69,36 @@ async fn home_calendar_and_feed_pages(app: TestApp) {
     assert_eq!(made.status, StatusCode::OK, "{}", made.text());
     assert!(made.text().contains("id=\"feed-url\""));
     assert!(made.text().contains("/calendar/cal_"));
+
+    // The admin takes B on, through the partner page: the home page then holds B's items
+    // only, and says so, until asked for everyone.
+    let set = app
+        .http
+        .form(
+            &format!("/console/partners/{}/channel-manager", w.b.partner.id),
+            &session,
+            &[("_csrf", &csrf), ("user_id", &w.admin_user.id.to_string())],
+            &[],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.text());
+    let partner_page = app
+        .http
+        .page(&format!("/console/partners/{}", w.b.partner.id), &session)
+        .await
+        .text();
+    assert!(
+        partner_page.contains("id=\"manager-name\""),
+        "{partner_page}"
+    );
+    let mine = app.http.page("/console", &session).await.text();
+    assert!(mine.contains("id=\"reach\""), "{mine}");
+    assert!(
+        !mine.contains("Log a follow-up on Hooli rollout"),
+        "A is not the admin's"
+    );
+    let everyone = app.http.page("/console?everyone=1", &session).await.text();
+    assert!(everyone.contains("Log a follow-up on Hooli rollout"));
 
     // The partner's rep: its own list on its own page; B's admin sees nothing of it.
     set_password(&app, &w.a.rep).await;
