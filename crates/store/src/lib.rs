@@ -147,6 +147,12 @@ impl Store {
     }
 }
 
+/// The first instant of `day` (UTC): a day's range of timestamps is `[midnight(day),
+/// midnight(day + 1))`.
+pub(crate) fn midnight(day: chrono::NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
 /// A fresh id: a UUIDv7 (time-ordered, so ids sort roughly by creation) with the kind's prefix.
 pub fn new_id<T: EntityId>() -> T {
     T::from_parts(&uuid::Uuid::now_v7().simple().to_string())

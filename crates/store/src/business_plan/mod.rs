@@ -41,7 +41,7 @@ use crate::decision::emit;
 use crate::entity::{self, Archived, Entity, json_column, to_json};
 use crate::jobs::Job;
 use crate::pipeline::fx::all_rates;
-use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
+use crate::{Actor, Result, Store, StoreError, audit, midnight, new_id, policy};
 
 pub use reminder::ReminderReport;
 
@@ -736,7 +736,6 @@ impl Store {
         }
         let mut activities = Vec::new();
         // The period as instants: from the first day's midnight to the day after the last.
-        let midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
         let (from, until) = (midnight(start), midnight(end.succ_opt().unwrap_or(end)));
         let mut q = Sql::new("SELECT kind, occurred_at AS at FROM touchpoints WHERE partner_id = ");
         q.bind(partner)

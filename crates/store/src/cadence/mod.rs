@@ -11,7 +11,7 @@
 
 mod feed;
 
-use chrono::{NaiveDate, NaiveTime, TimeDelta};
+use chrono::{NaiveDate, TimeDelta};
 use partnerops_core::audit::EntityKind;
 use partnerops_core::business_plan::cadence::reviews_due;
 use partnerops_core::business_plan::record::{PlanContent, ReviewKind, quarter_end};
@@ -25,7 +25,7 @@ use partnerops_core::scope::{Principal, Scope};
 
 use crate::db::{Exec, Sql, row};
 use crate::entity::json_column;
-use crate::{Result, Store, scope};
+use crate::{Result, Store, midnight, scope};
 
 /// The most items one source adds to a list. A vendor-wide list of ten thousand partners
 /// would otherwise be unreadable; the soonest come first.
@@ -117,10 +117,6 @@ row! {
         name: String,
         joined_on: NaiveDate,
     }
-}
-
-fn midnight(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    d.and_time(NaiveTime::MIN).and_utc()
 }
 
 /// The side whose pages a principal uses.
@@ -480,8 +476,11 @@ impl Store {
         );
         q.bind(principal.user_id.as_str())
             .push(" AND t.due_on <= ")
-            .bind(until)
-            .push(&format!(" ORDER BY t.due_on, t.id LIMIT {PER_SOURCE}"));
+            .bind(until);
+        // A task is read through its deal: a partner user whose partner is no longer on it
+        // does not see the deal's title.
+        scope::restrict(&mut q, &principal.scope, EntityKind::Opportunity, "o");
+        q.push(&format!(" ORDER BY t.due_on, t.id LIMIT {PER_SOURCE}"));
         for r in self.db.read().all::<TaskRow>(&q).await? {
             out.push(due_item(
                 &principal.scope,

@@ -20,7 +20,7 @@ use partnerops_core::{FieldError, Invalid};
 use crate::db::{Exec, Sql, row};
 use crate::entity;
 use crate::policy::current_version;
-use crate::{Actor, Result, Store, audit, scope};
+use crate::{Actor, Result, Store, audit, midnight, scope};
 
 row! {
     struct TickRow {
@@ -84,10 +84,6 @@ fn signal_time(s: Option<&SignalRow>, signal: Signal) -> Option<DateTime<Utc>> {
         Signal::FirstClosedWon => s.first_won,
         Signal::CharterSigned => s.charter_signed,
     }
-}
-
-fn midnight(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 /// Lays people's ticks and the system's signals over the partner's template.

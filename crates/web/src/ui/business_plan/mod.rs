@@ -332,7 +332,7 @@ async fn account_choices(
     store: &Store,
     scope: &Scope,
     plan: &BusinessPlan,
-) -> Result<Vec<(String, String)>, UiError> {
+) -> Result<Vec<(String, String)>, StoreError> {
     let page = PageRequest::parse(
         &PageParams {
             sort: None,
@@ -341,7 +341,7 @@ async fn account_choices(
         },
         &Store::registration_sorts(),
     )
-    .map_err(|e: Invalid| UiError::Store(e.into()))?;
+    .map_err(StoreError::from)?;
     let registered = store
         .registrations(
             scope,
@@ -644,11 +644,7 @@ async fn run(
         "content" => {
             let plan = store.business_plan(scope, id).await?;
             let offered: Vec<String> = account_choices(store, scope, &plan)
-                .await
-                .map_err(|e| match e {
-                    UiError::Store(e) => e,
-                    _ => StoreError::NotFound(partnerops_core::audit::EntityKind::BusinessPlan),
-                })?
+                .await?
                 .into_iter()
                 .map(|(id, _)| id)
                 .collect();
