@@ -14,7 +14,7 @@
 //! - [`account`], [`partner`], [`user`]: the foundation records every capability refers to;
 //! - [`program`] (with [`program::tier`]): programs and their tier ladders;
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
-//!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`notification`].
+//!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`notification`], [`payout`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
@@ -28,6 +28,7 @@ pub mod lifecycle;
 pub mod notification;
 pub mod partner;
 pub mod partnership;
+pub mod payout;
 pub mod pipeline;
 pub mod policy;
 pub mod program;

@@ -133,6 +133,14 @@ entity_id!(/// A user's private calendar feed of what is due.
     CalendarFeedId, "cal");
 entity_id!(/// An e-mail to send (one notification's, or one user's daily digest).
     EmailDeliveryId, "eml");
+entity_id!(/// One commission line: what a partner earned or gave back on one rule.
+    CommissionLineId, "cml");
+entity_id!(/// A partner's payout statement for one period.
+    StatementId, "stm");
+entity_id!(/// A partner's dispute of a commission line.
+    LineDisputeId, "dsp");
+entity_id!(/// A renewal, expansion or cancellation recorded on a won deal.
+    RevenueEventId, "rve");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -104,6 +104,14 @@ pub enum Action<'a> {
     /// Sign this partner's business plan: channel staff for the vendor, the partner's admin
     /// for the partner.
     SignPlan(&'a PartnerId),
+    /// Draw up, approve and pay statements, resolve disputes, post adjustments (admins,
+    /// channel managers, finance).
+    ManagePayouts,
+    /// Record a renewal, expansion or cancellation on a won deal (vendor staff who sell,
+    /// and finance).
+    RecordRevenue,
+    /// Dispute a line of this partner's statement (the partner's admin).
+    DisputePayout(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -118,11 +126,12 @@ pub struct Denied {
 pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
     use Role::*;
     let allowed = match (who.role, action) {
-        (Admin, Action::RespondToEngagement(_)) => false,
+        // Consent and disputes are the partner's to give, never the vendor's.
+        (Admin | ChannelManager, Action::RespondToEngagement(_) | Action::DisputePayout(_)) => {
+            false
+        }
         (Admin, _) => true,
         (ChannelManager, Action::WriteUser { role, .. }) => role.is_partner_role(),
-        // Consent is the partner's to give, never the vendor's.
-        (ChannelManager, Action::RespondToEngagement(_)) => false,
         (ChannelManager, _) => true,
         (
             DirectSales,
@@ -131,7 +140,12 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             | Action::WorkPipeline
             | Action::WorkOpportunity(_),
         ) => true,
-        (MarketingFinance, Action::WriteFxRates) => true,
+        (
+            MarketingFinance,
+            Action::WriteFxRates | Action::ManagePayouts | Action::RecordRevenue,
+        ) => true,
+        (DirectSales, Action::RecordRevenue) => true,
+        (PartnerAdmin, Action::DisputePayout(p)) => who.partner_id() == Some(*p),
         (
             PartnerAdmin | PartnerRep,
             Action::WorkRegistration(p)
@@ -203,6 +217,18 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::SignPlan(_) => (
             "role.sign_plan",
             "sign joint business plans: the partner's admin signs for the partner",
+        ),
+        Action::ManagePayouts => (
+            "role.manage_payouts",
+            "draw up, approve or pay statements: administrators, channel managers and finance",
+        ),
+        Action::RecordRevenue => (
+            "role.record_revenue",
+            "record renewals, expansions or cancellations: vendor staff who sell, and finance",
+        ),
+        Action::DisputePayout(_) => (
+            "role.dispute_payout",
+            "dispute statement lines: only the partner's admin can",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",

@@ -46,6 +46,10 @@ pub struct ProgramPolicy {
     /// Joint business plans: the drift threshold.
     #[serde(default)]
     pub business_plan: crate::business_plan::BusinessPlanPolicy,
+    /// What partners earn: rates per tier and route, accelerators, renewals, clawback,
+    /// minimum payout and period. Documents without the section pay nothing.
+    #[serde(default)]
+    pub incentives: crate::payout::IncentivePolicy,
 }
 
 /// One rung of the ladder.
@@ -385,6 +389,7 @@ impl ProgramPolicy {
             onboarding: OnboardingPolicy::default(),
             pipeline: PipelinePolicy::default(),
             business_plan: Default::default(),
+            incentives: Default::default(),
         }
     }
 

@@ -39,6 +39,10 @@ pub(super) fn validate(policy: &ProgramPolicy) -> Result<(), Invalid> {
     if let Err(e) = policy.business_plan.validate() {
         inv.errors.extend(e.errors);
     }
+    let tier_names: Vec<&str> = policy.tiers.iter().map(|t| t.name.as_str()).collect();
+    if let Err(e) = policy.incentives.validate(&tier_names) {
+        inv.errors.extend(e.errors);
+    }
     inv.finish(|| Some(()))
 }
 
