@@ -121,6 +121,10 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::PlanTask => "business_plan_tasks",
         EntityKind::Notification => "notifications",
         EntityKind::CalendarFeed => "calendar_feeds",
+        EntityKind::CommissionLine => "commission_lines",
+        EntityKind::Statement => "payout_statements",
+        EntityKind::LineDispute => "line_disputes",
+        EntityKind::RevenueEvent => "revenue_events",
     }
 }
 

@@ -32,6 +32,7 @@ pub mod cadence;
 pub mod lifecycle;
 pub mod notification;
 pub mod partnership;
+pub mod payout;
 pub mod pipeline;
 pub mod policy;
 pub mod program;

@@ -56,7 +56,11 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             .bind(partner.as_str())
             .push(")");
         }
-        EntityKind::Touchpoint => {
+        EntityKind::Touchpoint
+        | EntityKind::CommissionLine
+        | EntityKind::Statement
+        | EntityKind::LineDispute
+        | EntityKind::RevenueEvent => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }

@@ -36,6 +36,10 @@ text_enum!(
         PlanTask = "plan_task" / "Business plan task",
         Notification = "notification" / "Notification",
         CalendarFeed = "calendar_feed" / "Calendar feed",
+        CommissionLine = "commission_line" / "Commission line",
+        Statement = "payout_statement" / "Payout statement",
+        LineDispute = "line_dispute" / "Statement line dispute",
+        RevenueEvent = "revenue_event" / "Renewal, expansion or cancellation",
     }
 );
 

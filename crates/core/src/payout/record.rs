@@ -77,6 +77,28 @@ pub struct Statement {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A statement with its lines and disputes, as its page shows it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatementDetail {
+    pub statement: Statement,
+    /// Every line it gathered, oldest first.
+    pub lines: Vec<CommissionLine>,
+    pub disputes: Vec<LineDispute>,
+}
+
+/// What a statement run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatementRunReport {
+    /// The periods drawn up, one per program (`2026-Q4`).
+    pub periods: Vec<String>,
+    pub issued: usize,
+    pub rolled_over: usize,
+    /// Partners whose statement for the period existed already.
+    pub existing: usize,
+}
+
 /// A partner's objection to a line of a statement.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

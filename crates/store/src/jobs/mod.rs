@@ -17,7 +17,7 @@ use partnerops_core::ids::{EntityId, JobId};
 use serde::Serialize;
 
 use crate::db::{Exec, Sql, dialect, row};
-use crate::{Result, Store, business_plan, lifecycle, new_id, notification, registration};
+use crate::{Result, Store, business_plan, lifecycle, new_id, notification, payout, registration};
 
 /// When a job is due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +69,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         .into_iter()
         .chain(lifecycle::jobs())
         .chain(business_plan::jobs())
+        .chain(payout::jobs())
         .chain(notification::jobs())
         .collect()
 }

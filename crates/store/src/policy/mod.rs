@@ -160,6 +160,44 @@ pub(crate) async fn current_version(x: &mut impl Exec, program_id: &str) -> Resu
     }
 }
 
+/// The number of the version in force for a program at `at`: the last one published at or
+/// before it, else the first (a deal closed before any publication was under version 1).
+pub(crate) async fn version_number_at(
+    x: &mut impl Exec,
+    program_id: &str,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    row! { struct Number { version: i64 } }
+    let mut q = Sql::new("SELECT version FROM program_policies WHERE program_id = ");
+    q.bind(program_id)
+        .push(" AND created_at <= ")
+        .bind(at)
+        .push(" ORDER BY version DESC LIMIT 1");
+    if let Some(n) = x.optional::<Number>(&q).await? {
+        return Ok(n.version);
+    }
+    let mut q = Sql::new("SELECT version FROM program_policies WHERE program_id = ");
+    q.bind(program_id).push(" ORDER BY version LIMIT 1");
+    Ok(x.optional::<Number>(&q).await?.map_or(1, |n| n.version))
+}
+
+/// Version `version` of a program's policy (version 1 of a program that never published is
+/// the seed defaults over its ladder).
+pub(crate) async fn numbered(x: &mut impl Exec, program_id: &str, version: i64) -> Result<PolicyVersion> {
+    let mut q = Sql::new(VERSION_COLUMNS);
+    q.bind(program_id).push(" AND version = ").bind(version);
+    let row: Option<VersionRow> = x.optional(&q).await?;
+    let fallback = fallback_for(x, program_id, row.as_ref()).await?;
+    match row {
+        Some(r) => version_from_row(program_id, r, fallback.as_ref()),
+        None if version == 1 => Ok(seed_version(
+            program_id,
+            fallback.unwrap_or_else(ProgramPolicy::seed_default),
+        )),
+        None => Err(StoreError::NotFound(EntityKind::Policy)),
+    }
+}
+
 row! {
     struct DraftRow {
         id: String,
