@@ -325,6 +325,99 @@ pub struct RunStatementsInput {
     pub period_of: Option<String>,
 }
 
+/// An amount as a plain decimal in its currency's units (`-1234.50`), for CSV.
+pub fn decimal(m: Money) -> String {
+    let exp = m.currency.exponent();
+    let sign = if m.amount_minor < 0 { "-" } else { "" };
+    let abs = m.amount_minor.unsigned_abs();
+    if exp == 0 {
+        return format!("{sign}{abs}");
+    }
+    let scale = 10_u64.pow(exp);
+    format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exp as usize)
+}
+
+/// Runs `rows` on a CSV writer and returns the text (writing to memory fails only on a bug).
+fn write_csv(
+    rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> Result<(), csv::Error>,
+) -> Result<String, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    rows(&mut w).map_err(|e| e.to_string())?;
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+/// A statement's lines as CSV, one row per line with the rule behind it; the last row is
+/// the total, which is the sum of the rows above it.
+pub fn statement_csv(d: &StatementDetail) -> Result<String, String> {
+    write_csv(|w| {
+    w.write_record([
+        "statement_id", "period", "partner", "line_id", "accrued_on", "opportunity_id",
+        "opportunity", "event", "event_on", "rule", "policy_version", "base", "base_currency",
+        "rate_bp", "amount", "currency", "statement_amount", "statement_currency",
+        "negates_line_id", "why",
+    ])?;
+    let s = &d.statement;
+    for l in &d.lines {
+        w.write_record([
+            s.id.to_string(),
+            s.period.clone(),
+            s.partner_name.clone(),
+            l.id.to_string(),
+            l.accrued_on.to_string(),
+            l.opportunity_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+            l.opportunity_title.clone().unwrap_or_default(),
+            l.event.map(|e| e.as_str().to_owned()).unwrap_or_default(),
+            l.event_on.to_string(),
+            l.rule.clone(),
+            l.policy_version.to_string(),
+            decimal(l.base),
+            l.base.currency.as_str().to_owned(),
+            l.rate_bp.to_string(),
+            decimal(l.amount),
+            l.amount.currency.as_str().to_owned(),
+            decimal(l.statement_amount),
+            l.statement_amount.currency.as_str().to_owned(),
+            l.negates_line_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+            l.why.clone(),
+        ])?;
+    }
+    let blank = String::new;
+    w.write_record([
+        s.id.to_string(), s.period.clone(), s.partner_name.clone(), "total".into(), blank(),
+        blank(), blank(), blank(), blank(), blank(), blank(), blank(), blank(), blank(), blank(),
+        blank(), decimal(s.total), s.total.currency.as_str().to_owned(), blank(),
+        format!("{} lines, {}", s.line_count, s.state.label()),
+    ])?;
+        Ok(())
+    })
+}
+
+/// Approved statements of a period, one row each, for the accounts-payable system.
+pub fn payables_csv(statements: &[Statement]) -> Result<String, String> {
+    write_csv(|w| {
+    w.write_record([
+        "statement_id", "partner_id", "partner", "period", "period_start", "period_end",
+        "amount", "currency", "lines", "approved_at",
+    ])?;
+    for s in statements {
+        w.write_record([
+            s.id.to_string(),
+            s.partner_id.to_string(),
+            s.partner_name.clone(),
+            s.period.clone(),
+            s.period_start.to_string(),
+            s.period_end.to_string(),
+            decimal(s.total),
+            s.total.currency.as_str().to_owned(),
+            s.line_count.to_string(),
+            s.approved_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ])?;
+    }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +426,17 @@ mod tests {
         r.err()
             .map(|e| e.errors.into_iter().map(|e| (e.field, e.rule)).collect())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn decimals_keep_the_currencys_places_and_sign() {
+        use crate::money::Currency;
+        let usd = Currency::parse("c", "USD").unwrap();
+        let jpy = Currency::parse("c", "JPY").unwrap();
+        assert_eq!(decimal(Money::new(123_456, usd)), "1234.56");
+        assert_eq!(decimal(Money::new(-5, usd)), "-0.05");
+        assert_eq!(decimal(Money::new(0, usd)), "0.00");
+        assert_eq!(decimal(Money::new(-1500, jpy)), "-1500");
     }
 
     #[test]

@@ -110,6 +110,9 @@ pub struct SimulationReport {
     pub as_of: DateTime<Utc>,
     pub changes: Vec<PartnerChanges>,
     pub totals: Totals,
+    /// What the paid deals of the last months would have earned under the draft's
+    /// `[incentives]` against the published ones (filled by the store).
+    pub economics: crate::payout::whatif::EconomicsWhatIf,
 }
 
 /// Replays `history` under both policies and lists every outcome that differs.
@@ -159,6 +162,7 @@ pub fn simulate(
         as_of,
         changes,
         totals,
+        economics: Default::default(),
     }
 }
 

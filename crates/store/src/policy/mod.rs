@@ -574,13 +574,25 @@ impl Store {
     }
 
     /// Replays the program's recorded history under `document` and lists every outcome
-    /// that would change against the policy in force. Writes nothing.
-    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
+    /// that would change against the policy in force, with what the deals of the last 12
+    /// months would have earned under its incentives. Writes nothing.
     pub async fn simulate_policy(
         &self,
         scope: &Scope,
         program_id: &str,
         document: &str,
+    ) -> Result<SimulationReport> {
+        self.simulate_policy_over(scope, program_id, document, 12).await
+    }
+
+    /// [`Store::simulate_policy`] with the economics replayed over the last `months` months.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
+    pub async fn simulate_policy_over(
+        &self,
+        scope: &Scope,
+        program_id: &str,
+        document: &str,
+        months: u32,
     ) -> Result<SimulationReport> {
         let draft = parse(document)?;
         let mut r = self.db.read();
@@ -588,7 +600,11 @@ impl Store {
         let current = current_version(&mut r, program_id).await?.policy;
         let as_of = self.now();
         let history = history::load(&mut r, self.backend(), program_id, as_of).await?;
-        Ok(simulate::simulate(&history, &current, &draft, as_of))
+        let mut report = simulate::simulate(&history, &current, &draft, as_of);
+        report.economics = self
+            .simulate_economics(scope, program_id, &draft, months)
+            .await?;
+        Ok(report)
     }
 
     // ---- drafts and the advisory council's comments ----

@@ -9,6 +9,7 @@ mod lifecycle;
 mod notification;
 mod partner;
 mod partnership;
+mod payout;
 mod pipeline;
 mod policy;
 mod program;
@@ -63,6 +64,7 @@ use crate::problem::{ApiError, Problem};
         (name = "business plans", description = "Joint business plans: named accounts, quarterly milestones, commitments, signatures, versions, attainment and drift, reviews"),
         (name = "pipeline", description = "Opportunities, their stages and touchpoints, the board, the forecast and the dated currency-rate table"),
         (name = "cadence", description = "What is due for the caller in the next 30 days, the plans at a glance, and the caller's private calendar feed"),
+        (name = "payouts", description = "Commission lines with the rule behind each amount, statements (issued, disputed, approved, paid, rolled over), their CSV, the accounts-payable export, and renewals, expansions and cancellations of won deals"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
@@ -84,8 +86,8 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = cadence_routes(notifications(pipeline_routes(policy_and_lifecycle(
-        deals_and_partnerships(records(api)),
+    let (router, mut doc) = payout_routes(cadence_routes(notifications(pipeline_routes(
+        policy_and_lifecycle(deals_and_partnerships(records(api))),
     ))))
     .split_for_parts();
     problem_content_type(&mut doc);
@@ -169,6 +171,22 @@ fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
+}
+
+/// Commission lines, statements, disputes, the payables export and revenue events.
+fn payout_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(payout::lines))
+        .routes(routes!(payout::line))
+        .routes(routes!(payout::statements))
+        .routes(routes!(payout::payables))
+        .routes(routes!(payout::run))
+        .routes(routes!(payout::statement))
+        .routes(routes!(payout::statement_lines_csv))
+        .routes(routes!(payout::dispute))
+        .routes(routes!(payout::resolve))
+        .routes(routes!(payout::approve))
+        .routes(routes!(payout::pay))
+        .routes(routes!(payout::revenue_events, payout::record_revenue_event))
 }
 
 /// The document itself, the caller, programs and tiers, partners, accounts, users and tokens.

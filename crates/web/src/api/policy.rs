@@ -138,19 +138,38 @@ pub async fn diff(
     ))
 }
 
+/// How far back the economics what-if looks.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SimulateQuery {
+    /// Months of paid deals to replay under the draft's incentives (1 to 60, default 12).
+    pub months: Option<u32>,
+}
+
 /// Replays the program's recorded history under a draft and lists every outcome that would
-/// change (tiers, downgrades, sunsets, expiries, SLA marks). Writes nothing.
-#[utoipa::path(post, path = "/api/v1/programs/{id}/policy/simulate", tag = "policy", params(("id" = String, Path)), request_body = PolicyInput,
+/// change (tiers, downgrades, sunsets, expiries, SLA marks), and what the paid deals of the
+/// last `months` months would have earned under its incentives. Writes nothing.
+#[utoipa::path(post, path = "/api/v1/programs/{id}/policy/simulate", tag = "policy", params(("id" = String, Path), SimulateQuery), request_body = PolicyInput,
     responses((status = 200, body = SimulationReport), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn simulate(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    Query(q): Query<SimulateQuery>,
     Json(input): Json<PolicyInput>,
 ) -> Answer<SimulationReport> {
+    let months = q.months.unwrap_or(12);
+    if !(1..=partnerops_store::payout::whatif::MAX_MONTHS).contains(&months) {
+        return Err(partnerops_core::Invalid::one(
+            "months",
+            "range",
+            format!("months must be 1 to {}", partnerops_store::payout::whatif::MAX_MONTHS),
+        )
+        .into());
+    }
     Ok(axum::Json(
         s.store
-            .simulate_policy(who.scope(), &id, input.document()?)
+            .simulate_policy_over(who.scope(), &id, input.document()?, months)
             .await?,
     ))
 }
