@@ -107,6 +107,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_partner_managers.sql"),
         postgres: include_str!("../migrations/postgres/0014_partner_managers.sql"),
     },
+    Migration {
+        version: 16,
+        name: "payouts",
+        sqlite: include_str!("../migrations/sqlite/0016_payouts.sql"),
+        postgres: include_str!("../migrations/postgres/0016_payouts.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -81,7 +81,11 @@ pub struct LineDraft {
 
 /// The one rounding rule: `base × rate_bp / 10000` rounded half to even into the base's
 /// currency, then that at `rate` into the statement currency, rounded the same way.
-pub fn line_amounts(base: Money, rate_bp: u32, rate: &RateAtClose) -> Result<(Money, Money), FxError> {
+pub fn line_amounts(
+    base: Money,
+    rate_bp: u32,
+    rate: &RateAtClose,
+) -> Result<(Money, Money), FxError> {
     let n = i128::from(base.amount_minor) * i128::from(rate_bp);
     let amount = i64::try_from(div_round_half_even(n, 10_000))
         .map(|a| Money::new(a, base.currency))
@@ -424,14 +428,23 @@ mod tests {
         for (tier, route, want_rule, want) in [
             ("Registered", RouteKind::Resale, "resale_margin", 10_000_00),
             ("Registered", RouteKind::Referral, "referral_fee", 5_000_00),
-            ("Registered", RouteKind::CloudMarketplace, "marketplace", 2_500_00),
+            (
+                "Registered",
+                RouteKind::CloudMarketplace,
+                "marketplace",
+                2_500_00,
+            ),
             ("Gold", RouteKind::Resale, "resale_margin", 20_000_00),
             ("Gold", RouteKind::Referral, "referral_fee", 10_000_00),
             ("Gold", RouteKind::CoSell, "co_sell_split", 7_500_00),
             ("Gold", RouteKind::CloudMarketplace, "marketplace", 5_000_00),
         ] {
             let lines = accrue_close(&deal(tier, route, 100_000_00), &p, 3, &s).unwrap();
-            assert_eq!(amounts(&lines), vec![(want_rule.to_string(), want)], "{tier} {route:?}");
+            assert_eq!(
+                amounts(&lines),
+                vec![(want_rule.to_string(), want)],
+                "{tier} {route:?}"
+            );
             assert!(lines[0].why.contains("policy v3"), "{}", lines[0].why);
         }
     }
@@ -440,21 +453,38 @@ mod tests {
     fn a_route_at_zero_or_a_tier_without_rates_earns_nothing() {
         let p = policy();
         let s = Standing::default();
-        assert!(accrue_close(&deal("Registered", RouteKind::CoSell, 100), &p, 1, &s).unwrap().is_empty());
-        assert!(accrue_close(&deal("Premier", RouteKind::Resale, 100), &p, 1, &s).unwrap().is_empty());
+        assert!(
+            accrue_close(&deal("Registered", RouteKind::CoSell, 100), &p, 1, &s)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            accrue_close(&deal("Premier", RouteKind::Resale, 100), &p, 1, &s)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn the_certified_accelerator_starts_at_its_count() {
         let p = policy();
         let d = deal("Gold", RouteKind::Resale, 100_000_00);
-        let two = Standing { certified_individuals: 2, jbp: None };
-        let three = Standing { certified_individuals: 3, jbp: None };
+        let two = Standing {
+            certified_individuals: 2,
+            jbp: None,
+        };
+        let three = Standing {
+            certified_individuals: 3,
+            jbp: None,
+        };
         assert_eq!(accrue_close(&d, &p, 1, &two).unwrap().len(), 1);
         let lines = accrue_close(&d, &p, 1, &three).unwrap();
         assert_eq!(
             amounts(&lines),
-            vec![("resale_margin".into(), 20_000_00), ("accelerator.certified".into(), 1_000_00)]
+            vec![
+                ("resale_margin".into(), 20_000_00),
+                ("accelerator.certified".into(), 1_000_00)
+            ]
         );
     }
 
@@ -464,7 +494,10 @@ mod tests {
         let d = deal("Gold", RouteKind::Resale, 100_000_00);
         let at = |won_before| Standing {
             certified_individuals: 0,
-            jbp: Some(JbpQuarter { milestone_minor: 500_000_00, won_before_minor: won_before }),
+            jbp: Some(JbpQuarter {
+                milestone_minor: 500_000_00,
+                won_before_minor: won_before,
+            }),
         };
         // Reaching the milestone exactly is not above it.
         assert_eq!(accrue_close(&d, &p, 1, &at(400_000_00)).unwrap().len(), 1);
@@ -480,7 +513,10 @@ mod tests {
         let lines = accrue_close(&d, &p, 1, &at(600_000_00)).unwrap();
         assert_eq!(lines[1].base.amount_minor, 100_000_00);
         // No plan: no accelerator.
-        assert_eq!(accrue_close(&d, &p, 1, &Standing::default()).unwrap().len(), 1);
+        assert_eq!(
+            accrue_close(&d, &p, 1, &Standing::default()).unwrap().len(),
+            1
+        );
     }
 
     #[test]
@@ -502,8 +538,13 @@ mod tests {
     fn expansions_pay_on_the_added_arr() {
         let p = policy();
         let d = deal("Gold", RouteKind::Referral, 100_000_00);
-        let l = accrue_expansion(&d, &p, 1, Money::new(25_000_00, usd())).unwrap().unwrap();
-        assert_eq!((l.rule.as_str(), l.amount.amount_minor), (EXPANSION, 2_500_00));
+        let l = accrue_expansion(&d, &p, 1, Money::new(25_000_00, usd()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (l.rule.as_str(), l.amount.amount_minor),
+            (EXPANSION, 2_500_00)
+        );
     }
 
     #[test]
@@ -519,7 +560,16 @@ mod tests {
     fn a_clawback_exactly_negates() {
         let p = policy();
         let d = deal("Gold", RouteKind::Resale, 123_456_78);
-        let lines = accrue_close(&d, &p, 1, &Standing { certified_individuals: 5, jbp: None }).unwrap();
+        let lines = accrue_close(
+            &d,
+            &p,
+            1,
+            &Standing {
+                certified_individuals: 5,
+                jbp: None,
+            },
+        )
+        .unwrap();
         let posted: Vec<Posted> = lines
             .iter()
             .enumerate()
@@ -531,21 +581,58 @@ mod tests {
                 statement_amount: l.statement_amount,
             })
             .collect();
-        let back = clawback(RevenueEvent::Close, d.closed_on, d.closed_on + chrono::Days::new(90), 90, &posted);
+        let back = clawback(
+            RevenueEvent::Close,
+            d.closed_on,
+            d.closed_on + chrono::Days::new(90),
+            90,
+            &posted,
+        );
         assert_eq!(back.len(), lines.len());
-        let sum: i64 = lines.iter().chain(&back).map(|l| l.statement_amount.amount_minor).sum();
+        let sum: i64 = lines
+            .iter()
+            .chain(&back)
+            .map(|l| l.statement_amount.amount_minor)
+            .sum();
         assert_eq!(sum, 0);
         assert!(back[0].why.contains("90 days"), "{}", back[0].why);
-        assert!(clawback(RevenueEvent::Close, d.closed_on, d.closed_on + chrono::Days::new(91), 90, &posted).is_empty());
+        assert!(
+            clawback(
+                RevenueEvent::Close,
+                d.closed_on,
+                d.closed_on + chrono::Days::new(91),
+                90,
+                &posted
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn lines_round_half_to_even_then_convert_at_the_rate_at_close() {
         let r = same(usd());
         // 0.5 cent ties go to even.
-        assert_eq!(line_amounts(Money::new(25, usd()), 1000, &r).unwrap().0.amount_minor, 2); // 2.5 -> 2
-        assert_eq!(line_amounts(Money::new(35, usd()), 1000, &r).unwrap().0.amount_minor, 4); // 3.5 -> 4
-        assert_eq!(line_amounts(Money::new(-25, usd()), 1000, &r).unwrap().0.amount_minor, -2);
+        assert_eq!(
+            line_amounts(Money::new(25, usd()), 1000, &r)
+                .unwrap()
+                .0
+                .amount_minor,
+            2
+        ); // 2.5 -> 2
+        assert_eq!(
+            line_amounts(Money::new(35, usd()), 1000, &r)
+                .unwrap()
+                .0
+                .amount_minor,
+            4
+        ); // 3.5 -> 4
+        assert_eq!(
+            line_amounts(Money::new(-25, usd()), 1000, &r)
+                .unwrap()
+                .0
+                .amount_minor,
+            -2
+        );
         // EUR deal paid in USD at 1.085.
         let eur_usd = RateAtClose {
             from: eur(),
@@ -558,7 +645,12 @@ mod tests {
         assert_eq!(amount, Money::new(15_000_00, eur()));
         assert_eq!(stmt, Money::new(16_275_00, usd()));
         // A currency without minor units.
-        let jpy_usd = RateAtClose { from: jpy(), to: usd(), rate_e8: 670_000, ..eur_usd };
+        let jpy_usd = RateAtClose {
+            from: jpy(),
+            to: usd(),
+            rate_e8: 670_000,
+            ..eur_usd
+        };
         let (amount, stmt) = line_amounts(Money::new(1_000_005, jpy()), 1000, &jpy_usd).unwrap();
         assert_eq!(amount.amount_minor, 100_000); // 100,000.5 -> 100,000 (even)
         assert_eq!(stmt.amount_minor, 670_00);

@@ -170,7 +170,10 @@ impl IncentivePolicy {
         for (i, t) in self.tiers.iter().enumerate() {
             let key = format!("incentives.tiers[{i}]");
             let name = t.tier.trim();
-            if !tier_names.iter().any(|n| n.trim().eq_ignore_ascii_case(name)) {
+            if !tier_names
+                .iter()
+                .any(|n| n.trim().eq_ignore_ascii_case(name))
+            {
                 inv.add(
                     &format!("{key}.tier"),
                     "one_of",
@@ -234,7 +237,10 @@ impl IncentivePolicy {
                 inv.add(
                     &format!("{key}.kind"),
                     "unique",
-                    format!("{key}.kind: one {} accelerator per program", a.kind.as_str()),
+                    format!(
+                        "{key}.kind: one {} accelerator per program",
+                        a.kind.as_str()
+                    ),
                 );
             }
         }

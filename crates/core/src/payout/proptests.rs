@@ -40,16 +40,28 @@ fn rates() -> impl Strategy<Value = TierRates> {
 }
 
 fn policy() -> impl Strategy<Value = IncentivePolicy> {
-    (prop::collection::vec(rates(), 0..4), 0u32..2_000, 0u32..2_000, 0i64..5).prop_map(
-        |(tiers, jbp, cert, at_least)| IncentivePolicy {
+    (
+        prop::collection::vec(rates(), 0..4),
+        0u32..2_000,
+        0u32..2_000,
+        0i64..5,
+    )
+        .prop_map(|(tiers, jbp, cert, at_least)| IncentivePolicy {
             tiers,
             accelerators: vec![
-                Accelerator { kind: AcceleratorKind::JbpMilestone, extra_bp: jbp, at_least: 1 },
-                Accelerator { kind: AcceleratorKind::Certified, extra_bp: cert, at_least },
+                Accelerator {
+                    kind: AcceleratorKind::JbpMilestone,
+                    extra_bp: jbp,
+                    at_least: 1,
+                },
+                Accelerator {
+                    kind: AcceleratorKind::Certified,
+                    extra_bp: cert,
+                    at_least,
+                },
             ],
             ..IncentivePolicy::default()
-        },
-    )
+        })
 }
 
 fn deal() -> impl Strategy<Value = (Deal, Standing)> {
@@ -75,11 +87,20 @@ fn deal() -> impl Strategy<Value = (Deal, Standing)> {
                     route: ROUTES[r],
                     arr: Money::new(arr, from),
                     closed_on,
-                    rate: RateAtClose { from, to, close_on: closed_on, rate_e8, effective_on: None },
+                    rate: RateAtClose {
+                        from,
+                        to,
+                        close_on: closed_on,
+                        rate_e8,
+                        effective_on: None,
+                    },
                 },
                 Standing {
                     certified_individuals: certified,
-                    jbp: jbp.map(|(m, w)| JbpQuarter { milestone_minor: m, won_before_minor: w }),
+                    jbp: jbp.map(|(m, w)| JbpQuarter {
+                        milestone_minor: m,
+                        won_before_minor: w,
+                    }),
                 },
             )
         })

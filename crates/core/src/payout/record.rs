@@ -146,12 +146,16 @@ pub struct RevenueEventRecord {
 #[serde(deny_unknown_fields)]
 pub struct RevenueEventInput {
     /// renewal, expansion or cancellation.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub kind: Option<String>,
     /// `YYYY-MM-DD`, not before the close.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub occurred_on: Option<String>,
     /// Renewal: the renewed ARR; expansion: the ARR added (minor units of the deal's
     /// currency, more than 0). Refused for a cancellation.
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub arr_minor: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub note: Option<String>,
 }
 
@@ -173,14 +177,22 @@ impl RevenueEventInput {
         let mut inv = Invalid::new();
         let kind = match self.kind.as_deref() {
             None => {
-                inv.add("kind", "required", "kind is required: renewal, expansion or cancellation");
+                inv.add(
+                    "kind",
+                    "required",
+                    "kind is required: renewal, expansion or cancellation",
+                );
                 None
             }
             Some(raw) => inv.check(RevenueEventKind::parse("kind", raw)),
         };
         let occurred_on = match self.occurred_on.as_deref() {
             None => {
-                inv.add("occurred_on", "required", "occurred_on is required (YYYY-MM-DD)");
+                inv.add(
+                    "occurred_on",
+                    "required",
+                    "occurred_on is required (YYYY-MM-DD)",
+                );
                 None
             }
             Some(raw) => inv.check(parse_date("occurred_on", raw)),
@@ -229,7 +241,9 @@ impl RevenueEventInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DisputeInput {
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub line_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub comment: Option<String>,
 }
 
@@ -240,9 +254,12 @@ pub struct DisputeInput {
 #[serde(deny_unknown_fields)]
 pub struct ResolveInput {
     /// upheld or rejected.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub outcome: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub resolution: Option<String>,
     /// With upheld: the amount the line should have been, in the statement currency.
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub corrected_minor: Option<i64>,
 }
 
@@ -261,7 +278,11 @@ impl ResolveInput {
             Some("upheld") => Some(true),
             Some("rejected") => Some(false),
             _ => {
-                inv.add("outcome", "one_of", "outcome must be one of: upheld, rejected");
+                inv.add(
+                    "outcome",
+                    "one_of",
+                    "outcome must be one of: upheld, rejected",
+                );
                 None
             }
         };
@@ -293,7 +314,11 @@ impl DisputeInput {
         let mut inv = Invalid::new();
         let line = match self.line_id.as_deref() {
             None => {
-                inv.add("line_id", "required", "line_id is required: the line you dispute");
+                inv.add(
+                    "line_id",
+                    "required",
+                    "line_id is required: the line you dispute",
+                );
                 None
             }
             Some(raw) => inv.check(crate::ids::parse_id("line_id", raw)),
@@ -313,6 +338,7 @@ impl DisputeInput {
 #[serde(deny_unknown_fields)]
 pub struct PayInput {
     /// The payment's reference in the accounts-payable system.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub reference: Option<String>,
 }
 
@@ -322,6 +348,7 @@ pub struct PayInput {
 #[serde(deny_unknown_fields)]
 pub struct RunStatementsInput {
     /// Any day of the period (`YYYY-MM-DD`); default: the last period that has ended.
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub period_of: Option<String>,
 }
 
@@ -334,7 +361,12 @@ pub fn decimal(m: Money) -> String {
         return format!("{sign}{abs}");
     }
     let scale = 10_u64.pow(exp);
-    format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exp as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = exp as usize
+    )
 }
 
 /// Runs `rows` on a CSV writer and returns the text (writing to memory fails only on a bug).
@@ -351,44 +383,82 @@ fn write_csv(
 /// the total, which is the sum of the rows above it.
 pub fn statement_csv(d: &StatementDetail) -> Result<String, String> {
     write_csv(|w| {
-    w.write_record([
-        "statement_id", "period", "partner", "line_id", "accrued_on", "opportunity_id",
-        "opportunity", "event", "event_on", "rule", "policy_version", "base", "base_currency",
-        "rate_bp", "amount", "currency", "statement_amount", "statement_currency",
-        "negates_line_id", "why",
-    ])?;
-    let s = &d.statement;
-    for l in &d.lines {
+        w.write_record([
+            "statement_id",
+            "period",
+            "partner",
+            "line_id",
+            "accrued_on",
+            "opportunity_id",
+            "opportunity",
+            "event",
+            "event_on",
+            "rule",
+            "policy_version",
+            "base",
+            "base_currency",
+            "rate_bp",
+            "amount",
+            "currency",
+            "statement_amount",
+            "statement_currency",
+            "negates_line_id",
+            "why",
+        ])?;
+        let s = &d.statement;
+        for l in &d.lines {
+            w.write_record([
+                s.id.to_string(),
+                s.period.clone(),
+                s.partner_name.clone(),
+                l.id.to_string(),
+                l.accrued_on.to_string(),
+                l.opportunity_id
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                l.opportunity_title.clone().unwrap_or_default(),
+                l.event.map(|e| e.as_str().to_owned()).unwrap_or_default(),
+                l.event_on.to_string(),
+                l.rule.clone(),
+                l.policy_version.to_string(),
+                decimal(l.base),
+                l.base.currency.as_str().to_owned(),
+                l.rate_bp.to_string(),
+                decimal(l.amount),
+                l.amount.currency.as_str().to_owned(),
+                decimal(l.statement_amount),
+                l.statement_amount.currency.as_str().to_owned(),
+                l.negates_line_id
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                l.why.clone(),
+            ])?;
+        }
+        let blank = String::new;
         w.write_record([
             s.id.to_string(),
             s.period.clone(),
             s.partner_name.clone(),
-            l.id.to_string(),
-            l.accrued_on.to_string(),
-            l.opportunity_id.as_ref().map(ToString::to_string).unwrap_or_default(),
-            l.opportunity_title.clone().unwrap_or_default(),
-            l.event.map(|e| e.as_str().to_owned()).unwrap_or_default(),
-            l.event_on.to_string(),
-            l.rule.clone(),
-            l.policy_version.to_string(),
-            decimal(l.base),
-            l.base.currency.as_str().to_owned(),
-            l.rate_bp.to_string(),
-            decimal(l.amount),
-            l.amount.currency.as_str().to_owned(),
-            decimal(l.statement_amount),
-            l.statement_amount.currency.as_str().to_owned(),
-            l.negates_line_id.as_ref().map(ToString::to_string).unwrap_or_default(),
-            l.why.clone(),
+            "total".into(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+            decimal(s.total),
+            s.total.currency.as_str().to_owned(),
+            blank(),
+            format!("{} lines, {}", s.line_count, s.state.label()),
         ])?;
-    }
-    let blank = String::new;
-    w.write_record([
-        s.id.to_string(), s.period.clone(), s.partner_name.clone(), "total".into(), blank(),
-        blank(), blank(), blank(), blank(), blank(), blank(), blank(), blank(), blank(), blank(),
-        blank(), decimal(s.total), s.total.currency.as_str().to_owned(), blank(),
-        format!("{} lines, {}", s.line_count, s.state.label()),
-    ])?;
         Ok(())
     })
 }
@@ -396,24 +466,32 @@ pub fn statement_csv(d: &StatementDetail) -> Result<String, String> {
 /// Approved statements of a period, one row each, for the accounts-payable system.
 pub fn payables_csv(statements: &[Statement]) -> Result<String, String> {
     write_csv(|w| {
-    w.write_record([
-        "statement_id", "partner_id", "partner", "period", "period_start", "period_end",
-        "amount", "currency", "lines", "approved_at",
-    ])?;
-    for s in statements {
         w.write_record([
-            s.id.to_string(),
-            s.partner_id.to_string(),
-            s.partner_name.clone(),
-            s.period.clone(),
-            s.period_start.to_string(),
-            s.period_end.to_string(),
-            decimal(s.total),
-            s.total.currency.as_str().to_owned(),
-            s.line_count.to_string(),
-            s.approved_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            "statement_id",
+            "partner_id",
+            "partner",
+            "period",
+            "period_start",
+            "period_end",
+            "amount",
+            "currency",
+            "lines",
+            "approved_at",
         ])?;
-    }
+        for s in statements {
+            w.write_record([
+                s.id.to_string(),
+                s.partner_id.to_string(),
+                s.partner_name.clone(),
+                s.period.clone(),
+                s.period_start.to_string(),
+                s.period_end.to_string(),
+                decimal(s.total),
+                s.total.currency.as_str().to_owned(),
+                s.line_count.to_string(),
+                s.approved_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            ])?;
+        }
         Ok(())
     })
 }
@@ -492,7 +570,10 @@ mod tests {
         );
         assert_eq!(
             got,
-            vec![("outcome".into(), "one_of".into()), ("resolution".into(), "required".into())]
+            vec![
+                ("outcome".into(), "one_of".into()),
+                ("resolution".into(), "required".into())
+            ]
         );
         let got = rules(
             ResolveInput {
@@ -507,10 +588,19 @@ mod tests {
 
     #[test]
     fn a_dispute_names_a_line_and_says_why() {
-        let got = rules(DisputeInput { line_id: Some("opp_1".into()), comment: Some(" ".into()) }.parse());
+        let got = rules(
+            DisputeInput {
+                line_id: Some("opp_1".into()),
+                comment: Some(" ".into()),
+            }
+            .parse(),
+        );
         assert_eq!(
             got,
-            vec![("line_id".into(), "id".into()), ("comment".into(), "required".into())]
+            vec![
+                ("line_id".into(), "id".into()),
+                ("comment".into(), "required".into())
+            ]
         );
     }
 }

@@ -130,7 +130,10 @@ pub fn resolve(state: StatementState, still_open: usize) -> Result<StatementStat
     if state != StatementState::Disputed {
         return Err(refused(
             "payout.not_disputed",
-            format!("the statement is {}, not disputed", state.label().to_lowercase()),
+            format!(
+                "the statement is {}, not disputed",
+                state.label().to_lowercase()
+            ),
         ));
     }
     Ok(if still_open == 0 {
@@ -236,14 +239,29 @@ mod tests {
     #[test]
     fn periods_cover_months_and_quarters() {
         let q = period_of(day("2026-11-15"), PayoutPeriod::Quarterly);
-        assert_eq!((q.start, q.end, q.label.as_str()), (day("2026-10-01"), day("2026-12-31"), "2026-Q4"));
+        assert_eq!(
+            (q.start, q.end, q.label.as_str()),
+            (day("2026-10-01"), day("2026-12-31"), "2026-Q4")
+        );
         let m = period_of(day("2028-02-29"), PayoutPeriod::Monthly);
-        assert_eq!((m.start, m.end, m.label.as_str()), (day("2028-02-01"), day("2028-02-29"), "2028-02"));
+        assert_eq!(
+            (m.start, m.end, m.label.as_str()),
+            (day("2028-02-01"), day("2028-02-29"), "2028-02")
+        );
         let q1 = period_of(day("2027-03-31"), PayoutPeriod::Quarterly);
         assert_eq!(q1.end, day("2027-03-31"));
-        assert_eq!(last_closed_period(day("2027-01-01"), PayoutPeriod::Quarterly).label, "2026-Q4");
-        assert_eq!(last_closed_period(day("2026-12-31"), PayoutPeriod::Quarterly).label, "2026-Q3");
-        assert_eq!(last_closed_period(day("2026-03-01"), PayoutPeriod::Monthly).label, "2026-02");
+        assert_eq!(
+            last_closed_period(day("2027-01-01"), PayoutPeriod::Quarterly).label,
+            "2026-Q4"
+        );
+        assert_eq!(
+            last_closed_period(day("2026-12-31"), PayoutPeriod::Quarterly).label,
+            "2026-Q3"
+        );
+        assert_eq!(
+            last_closed_period(day("2026-03-01"), PayoutPeriod::Monthly).label,
+            "2026-02"
+        );
     }
 
     #[test]
@@ -261,21 +279,39 @@ mod tests {
         use StatementState::*;
         assert_eq!(dispute(Issued), Ok(Disputed));
         assert_eq!(dispute(Disputed), Ok(Disputed));
-        assert_eq!(dispute(Approved).unwrap_err().rule, "payout.not_under_review");
-        assert_eq!(approve(Disputed, 1).unwrap_err().rule, "payout.open_disputes");
+        assert_eq!(
+            dispute(Approved).unwrap_err().rule,
+            "payout.not_under_review"
+        );
+        assert_eq!(
+            approve(Disputed, 1).unwrap_err().rule,
+            "payout.open_disputes"
+        );
         assert_eq!(resolve(Disputed, 1), Ok(Disputed));
         assert_eq!(resolve(Disputed, 0), Ok(Issued));
         assert_eq!(resolve(Issued, 0).unwrap_err().rule, "payout.not_disputed");
         assert_eq!(approve(Issued, 0), Ok(Approved));
-        assert_eq!(approve(Paid, 0).unwrap_err().rule, "payout.not_under_review");
+        assert_eq!(
+            approve(Paid, 0).unwrap_err().rule,
+            "payout.not_under_review"
+        );
     }
 
     #[test]
     fn only_an_approved_statement_is_paid_and_it_needs_a_reference() {
         use StatementState::*;
-        assert_eq!(pay(Issued, "ACH-1").unwrap_err().rule, "payout.not_approved");
-        assert_eq!(pay(Approved, "  ").unwrap_err().rule, "payout.reference_required");
-        assert_eq!(pay(Approved, &"x".repeat(101)).unwrap_err().rule, "payout.reference_required");
+        assert_eq!(
+            pay(Issued, "ACH-1").unwrap_err().rule,
+            "payout.not_approved"
+        );
+        assert_eq!(
+            pay(Approved, "  ").unwrap_err().rule,
+            "payout.reference_required"
+        );
+        assert_eq!(
+            pay(Approved, &"x".repeat(101)).unwrap_err().rule,
+            "payout.reference_required"
+        );
         assert_eq!(pay(Approved, "ACH-2026-11-0042"), Ok(Paid));
         assert_eq!(pay(Paid, "again").unwrap_err().rule, "payout.not_approved");
     }

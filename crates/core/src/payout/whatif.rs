@@ -70,7 +70,11 @@ fn paid(d: &ReplayDeal, policy: &IncentivePolicy) -> Option<i64> {
 }
 
 /// Replays `deals` under both sections.
-pub fn replay(deals: &[ReplayDeal], current: &IncentivePolicy, draft: &IncentivePolicy) -> EconomicsWhatIf {
+pub fn replay(
+    deals: &[ReplayDeal],
+    current: &IncentivePolicy,
+    draft: &IncentivePolicy,
+) -> EconomicsWhatIf {
     let mut out = EconomicsWhatIf::default();
     let mut by_partner: BTreeMap<&str, PartnerCost> = BTreeMap::new();
     for d in deals {
@@ -81,10 +85,12 @@ pub fn replay(deals: &[ReplayDeal], current: &IncentivePolicy, draft: &Incentive
         out.deals += 1;
         out.current_minor += now;
         out.draft_minor += then;
-        let p = by_partner.entry(d.partner_id.as_str()).or_insert_with(|| PartnerCost {
-            partner_id: d.partner_id.to_string(),
-            ..PartnerCost::default()
-        });
+        let p = by_partner
+            .entry(d.partner_id.as_str())
+            .or_insert_with(|| PartnerCost {
+                partner_id: d.partner_id.to_string(),
+                ..PartnerCost::default()
+            });
         p.deals += 1;
         p.current_minor += now;
         p.draft_minor += then;
@@ -97,7 +103,11 @@ pub fn replay(deals: &[ReplayDeal], current: &IncentivePolicy, draft: &Incentive
             p
         })
         .collect();
-    out.partners
-        .sort_by(|a, b| b.delta_minor.abs().cmp(&a.delta_minor.abs()).then(a.partner_id.cmp(&b.partner_id)));
+    out.partners.sort_by(|a, b| {
+        b.delta_minor
+            .abs()
+            .cmp(&a.delta_minor.abs())
+            .then(a.partner_id.cmp(&b.partner_id))
+    });
     out
 }

@@ -266,7 +266,12 @@ async fn lines_to_negate(tx: &mut Tx, payout_deal_id: &str) -> Result<Vec<LineTo
 struct Policies(HashMap<(String, i64), IncentivePolicy>);
 
 impl Policies {
-    async fn get(&mut self, tx: &mut Tx, program_id: &str, version: i64) -> Result<&IncentivePolicy> {
+    async fn get(
+        &mut self,
+        tx: &mut Tx,
+        program_id: &str,
+        version: i64,
+    ) -> Result<&IncentivePolicy> {
         let key = (program_id.to_owned(), version);
         if !self.0.contains_key(&key) {
             let v = policy::numbered(tx, program_id, version).await?;
@@ -311,7 +316,10 @@ impl Store {
                 }
                 report.events += 1;
                 let posted = match e.kind.as_str() {
-                    CLOSED_WON => self.accrue_close(&mut tx, now, e, &mut policies, &mut report).await?,
+                    CLOSED_WON => {
+                        self.accrue_close(&mut tx, now, e, &mut policies, &mut report)
+                            .await?
+                    }
                     REOPENED => reverse_reopened(&mut tx, now, e).await?,
                     REVENUE_RECORDED => accrue_revenue(&mut tx, now, e, &mut policies).await?,
                     _ => 0,
@@ -328,7 +336,8 @@ impl Store {
     /// Where to start reading: the latest handled event less a margin.
     async fn accrual_watermark(&self) -> Result<Option<DateTime<Utc>>> {
         row! { struct Latest { at: Option<DateTime<Utc>> } }
-        let mut q = Sql::new("SELECT MAX(event_created_at) AS at FROM outbox_consumed WHERE consumer = ");
+        let mut q =
+            Sql::new("SELECT MAX(event_created_at) AS at FROM outbox_consumed WHERE consumer = ");
         q.bind(CONSUMER);
         let latest: Option<Latest> = self.db.read().optional(&q).await?;
         Ok(latest
@@ -341,7 +350,9 @@ impl Store {
         since: Option<DateTime<Utc>>,
         after: Option<&(DateTime<Utc>, String)>,
     ) -> Result<Vec<EventRow>> {
-        let mut q = Sql::new("SELECT o.id, o.kind, o.entity_id, o.payload, o.created_at FROM outbox_events o WHERE o.kind IN (");
+        let mut q = Sql::new(
+            "SELECT o.id, o.kind, o.entity_id, o.payload, o.created_at FROM outbox_events o WHERE o.kind IN (",
+        );
         q.bind(CLOSED_WON)
             .push(", ")
             .bind(REOPENED)
@@ -475,9 +486,14 @@ async fn tier_at(tx: &mut Tx, partner_id: &str, at: DateTime<Utc>) -> Result<Str
     if let Some(n) = tx.optional::<Name>(&q).await? {
         return Ok(n.name);
     }
-    let mut q = Sql::new("SELECT t.name FROM partners p JOIN tiers t ON t.id = p.tier_id WHERE p.id = ");
+    let mut q =
+        Sql::new("SELECT t.name FROM partners p JOIN tiers t ON t.id = p.tier_id WHERE p.id = ");
     q.bind(partner_id);
-    Ok(tx.optional::<Name>(&q).await?.map(|n| n.name).unwrap_or_default())
+    Ok(tx
+        .optional::<Name>(&q)
+        .await?
+        .map(|n| n.name)
+        .unwrap_or_default())
 }
 
 /// The agreed plan's milestone for the quarter of the close, and what the partner won
@@ -504,7 +520,8 @@ async fn jbp_quarter(
         return Ok(None);
     }
     let Some(quarter) = (1..=4u8).find(|&n| {
-        quarter_start(plan.period_start, n) <= deal.closed_on && deal.closed_on <= quarter_end(plan.period_start, n)
+        quarter_start(plan.period_start, n) <= deal.closed_on
+            && deal.closed_on <= quarter_end(plan.period_start, n)
     }) else {
         return Ok(None);
     };
@@ -528,7 +545,11 @@ async fn jbp_quarter(
         .bind(closed_at)
         .push(" AND id <> ")
         .bind(opportunity_id);
-    let won_before = tx.optional::<Sum>(&q).await?.and_then(|s| s.total).unwrap_or(0);
+    let won_before = tx
+        .optional::<Sum>(&q)
+        .await?
+        .and_then(|s| s.total)
+        .unwrap_or(0);
     Ok(Some(JbpQuarter {
         milestone_minor: milestone,
         won_before_minor: won_before,
@@ -587,7 +608,9 @@ async fn accrue_revenue(
     e: &EventRow,
     policies: &mut Policies,
 ) -> Result<usize> {
-    let mut q = Sql::new("SELECT id, opportunity_id, kind, occurred_on, arr_minor FROM revenue_events WHERE id = ");
+    let mut q = Sql::new(
+        "SELECT id, opportunity_id, kind, occurred_on, arr_minor FROM revenue_events WHERE id = ",
+    );
     q.bind(e.entity_id.as_str());
     let Some(r) = tx.optional::<RevenueRow>(&q).await? else {
         return Ok(0);
@@ -613,10 +636,14 @@ async fn accrue_revenue(
     match r.kind.as_str() {
         "renewal" | "expansion" => {
             let arr = Money::new(r.arr_minor.unwrap_or(0), deal.arr.currency);
-            let incentives = policies.get(tx, &paid.program_id, paid.policy_version).await?;
+            let incentives = policies
+                .get(tx, &paid.program_id, paid.policy_version)
+                .await?;
             let (line, event) = if r.kind == "renewal" {
                 row! { struct Count { n: i64 } }
-                let mut q = Sql::new("SELECT COUNT(*) AS n FROM revenue_events WHERE kind = 'renewal' AND opportunity_id = ");
+                let mut q = Sql::new(
+                    "SELECT COUNT(*) AS n FROM revenue_events WHERE kind = 'renewal' AND opportunity_id = ",
+                );
                 q.bind(r.opportunity_id.as_str())
                     .push(" AND occurred_on >= ")
                     .bind(paid.closed_on)
@@ -643,10 +670,14 @@ async fn accrue_revenue(
                 return Ok(0);
             };
             let key = format!("{}:{}", r.id, line.rule);
-            Ok(usize::from(post_line(tx, now, &key, &origin(Some(event)), &line, None, None).await?))
+            Ok(usize::from(
+                post_line(tx, now, &key, &origin(Some(event)), &line, None, None).await?,
+            ))
         }
         "cancellation" => {
-            let incentives = policies.get(tx, &paid.program_id, paid.policy_version).await?;
+            let incentives = policies
+                .get(tx, &paid.program_id, paid.policy_version)
+                .await?;
             let window = incentives.clawback_days;
             let mut posted = 0;
             for l in lines_to_negate(tx, &paid.id).await? {
@@ -655,7 +686,9 @@ async fn accrue_revenue(
                     .as_deref()
                     .and_then(|k| RevenueEvent::parse("event", k).ok())
                     .unwrap_or(RevenueEvent::Close);
-                for line in accrual::clawback(event, l.event_on, r.occurred_on, window, &[l.posted()?]) {
+                for line in
+                    accrual::clawback(event, l.event_on, r.occurred_on, window, &[l.posted()?])
+                {
                     let key = format!("{}:clawback:{}", r.id, l.id);
                     posted += usize::from(
                         post_line(tx, now, &key, &origin(None), &line, Some(&l.id), None).await?,

@@ -277,13 +277,16 @@ impl Store {
     ) -> Result<Page<CommissionLine>> {
         entity::list(self, scope, Archived::All, page, |q| {
             if let Some(p) = &filter.partner_id {
-                q.push(" AND commission_lines.partner_id = ").bind(p.as_str());
+                q.push(" AND commission_lines.partner_id = ")
+                    .bind(p.as_str());
             }
             if let Some(s) = &filter.statement_id {
-                q.push(" AND commission_lines.statement_id = ").bind(s.as_str());
+                q.push(" AND commission_lines.statement_id = ")
+                    .bind(s.as_str());
             }
             if let Some(o) = &filter.opportunity_id {
-                q.push(" AND commission_lines.opportunity_id = ").bind(o.as_str());
+                q.push(" AND commission_lines.opportunity_id = ")
+                    .bind(o.as_str());
             }
             if filter.open {
                 q.push(" AND commission_lines.statement_id IS NULL");
@@ -306,7 +309,8 @@ impl Store {
     ) -> Result<Page<Statement>> {
         entity::list(self, scope, Archived::All, page, |q| {
             if let Some(p) = &filter.partner_id {
-                q.push(" AND payout_statements.partner_id = ").bind(p.as_str());
+                q.push(" AND payout_statements.partner_id = ")
+                    .bind(p.as_str());
             }
             if let Some(s) = filter.state {
                 q.push(" AND payout_statements.state = ").bind(s.as_str());
@@ -360,7 +364,11 @@ impl Store {
     }
 }
 
-async fn disputes_of(x: &mut impl Exec, scope: &Scope, statement_id: &str) -> Result<Vec<LineDispute>> {
+async fn disputes_of(
+    x: &mut impl Exec,
+    scope: &Scope,
+    statement_id: &str,
+) -> Result<Vec<LineDispute>> {
     let mut q = Sql::new(DISPUTE_SELECT);
     q.push(" AND d.statement_id = ").bind(statement_id);
     scope::restrict(&mut q, scope, EntityKind::LineDispute, "d");

@@ -141,13 +141,21 @@ impl Store {
     }
 
     /// The revenue events of a deal the caller may see, oldest first.
-    pub async fn revenue_events(&self, scope: &Scope, opportunity_id: &str) -> Result<Vec<RevenueEventRecord>> {
+    pub async fn revenue_events(
+        &self,
+        scope: &Scope,
+        opportunity_id: &str,
+    ) -> Result<Vec<RevenueEventRecord>> {
         let mut read = self.db.read();
         let _: Opportunity = entity::fetch(&mut read, scope, opportunity_id).await?;
         let mut q = Sql::new(SELECT);
         q.push(" AND e.opportunity_id = ").bind(opportunity_id);
         scope::restrict(&mut q, scope, EntityKind::RevenueEvent, "e");
         q.push(" ORDER BY e.occurred_on, e.id");
-        read.all::<RevenueRow>(&q).await?.into_iter().map(from_row).collect()
+        read.all::<RevenueRow>(&q)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect()
     }
 }

@@ -43,7 +43,10 @@ impl Job for DrawUp {
     fn run<'a>(&'a self, store: &'a Store, _now: DateTime<Utc>) -> JobFuture<'a> {
         Box::pin(async move {
             let actor = Actor::system("payout statements");
-            Ok(store.draw_up_statements(&actor, &RunStatementsInput::default()).await?.into())
+            Ok(store
+                .draw_up_statements(&actor, &RunStatementsInput::default())
+                .await?
+                .into())
         })
     }
 }
@@ -85,7 +88,9 @@ async fn totals(tx: &mut Tx, statement_id: &str) -> Result<(i64, i64)> {
 
 async fn open_disputes(tx: &mut Tx, statement_id: &str) -> Result<usize> {
     row! { struct Count { n: i64 } }
-    let mut q = Sql::new("SELECT COUNT(*) AS n FROM line_disputes WHERE state = 'open' AND statement_id = ");
+    let mut q = Sql::new(
+        "SELECT COUNT(*) AS n FROM line_disputes WHERE state = 'open' AND statement_id = ",
+    );
     q.bind(statement_id);
     Ok(tx.optional::<Count>(&q).await?.map_or(0, |c| c.n as usize))
 }
@@ -138,7 +143,9 @@ impl Store {
         let programs: Vec<ProgramRow> = self
             .db
             .read()
-            .all(&Sql::new("SELECT id, currency FROM programs WHERE archived_at IS NULL ORDER BY id"))
+            .all(&Sql::new(
+                "SELECT id, currency FROM programs WHERE archived_at IS NULL ORDER BY id",
+            ))
             .await?;
         for program in programs {
             let version = policy::current_version(&mut self.db.read(), &program.id).await?;
@@ -167,8 +174,16 @@ impl Store {
                 .push(" ORDER BY partner_id");
             let partners: Vec<PartnerRow> = self.db.read().all(&q).await?;
             for p in partners {
-                self.draw_up_one(actor, &program, &p.partner_id, &period, incentives.minimum_payout_minor, version.version, &mut report)
-                    .await?;
+                self.draw_up_one(
+                    actor,
+                    &program,
+                    &p.partner_id,
+                    &period,
+                    incentives.minimum_payout_minor,
+                    version.version,
+                    &mut report,
+                )
+                .await?;
             }
         }
         Ok(report)
@@ -188,7 +203,9 @@ impl Store {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let mut q = Sql::new("SELECT id FROM payout_statements WHERE partner_id = ");
-        q.bind(partner_id).push(" AND period = ").bind(period.label.as_str());
+        q.bind(partner_id)
+            .push(" AND period = ")
+            .bind(period.label.as_str());
         if tx.optional::<IdRow>(&q).await?.is_some() {
             report.existing += 1;
             return Ok(());
@@ -251,7 +268,8 @@ impl Store {
         }
         for chunk in g.line_ids.chunks(500) {
             let mut q = Sql::new("UPDATE commission_lines SET statement_id = ");
-            q.bind(id.as_str()).push(" WHERE statement_id IS NULL AND id IN (");
+            q.bind(id.as_str())
+                .push(" WHERE statement_id IS NULL AND id IN (");
             for (i, line) in chunk.iter().enumerate() {
                 if i > 0 {
                     q.push(", ");
@@ -267,8 +285,17 @@ impl Store {
         }
         let statement: Statement = entity::fetch(&mut tx, &Scope::Vendor, id.as_str()).await?;
         let owner = Some(&statement.partner_id);
-        decide(&mut tx, now, actor, EntityKind::Statement, id.as_str(), owner, &g.decision, &[id.as_str(), partner_id])
-            .await?;
+        decide(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Statement,
+            id.as_str(),
+            owner,
+            &g.decision,
+            &[id.as_str(), partner_id],
+        )
+        .await?;
         audit::record(
             &mut tx,
             now,
@@ -319,7 +346,11 @@ impl Store {
         }
         let to = rules::dispute(before.state).map_err(refused)?;
         let Some(user) = actor.user_id() else {
-            return Err(StoreError::conflict("raised_by", "payout.user_required", "a dispute is raised by a user"));
+            return Err(StoreError::conflict(
+                "raised_by",
+                "payout.user_required",
+                "a dispute is raised by a user",
+            ));
         };
         let dispute_id: LineDisputeId = new_id();
         let mut q = Sql::new(
@@ -359,7 +390,9 @@ impl Store {
             now,
             actor,
             &before,
-            Change::updated().decided(&decision, &records).event("payout.line_disputed"),
+            Change::updated()
+                .decided(&decision, &records)
+                .event("payout.line_disputed"),
         )
         .await?;
         tx.commit().await?;
@@ -387,9 +420,11 @@ impl Store {
                 format!("the dispute is {} already", d.state.label().to_lowercase()),
             ));
         }
-        let before: Statement = entity::fetch(&mut tx, &Scope::Vendor, d.statement_id.as_str()).await?;
+        let before: Statement =
+            entity::fetch(&mut tx, &Scope::Vendor, d.statement_id.as_str()).await?;
         if res.upheld {
-            let line: CommissionLine = entity::fetch(&mut tx, &Scope::Vendor, d.line_id.as_str()).await?;
+            let line: CommissionLine =
+                entity::fetch(&mut tx, &Scope::Vendor, d.line_id.as_str()).await?;
             let origin = Origin {
                 partner_id: line.partner_id.as_str(),
                 program_id: line.program_id.as_str(),
@@ -411,11 +446,22 @@ impl Store {
             let reversal = accrual::negate(
                 &posted,
                 REVERSAL,
-                format!("reversal of line {}: dispute upheld: {}", line.id, res.resolution),
+                format!(
+                    "reversal of line {}: dispute upheld: {}",
+                    line.id, res.resolution
+                ),
             );
             let key = format!("{dispute_id}:{REVERSAL}");
-            post_line(&mut tx, now, &key, &origin, &reversal, Some(line.id.as_str()), Some(before.id.as_str()))
-                .await?;
+            post_line(
+                &mut tx,
+                now,
+                &key,
+                &origin,
+                &reversal,
+                Some(line.id.as_str()),
+                Some(before.id.as_str()),
+            )
+            .await?;
             if let Some(corrected) = res.corrected_minor {
                 let c = currency(before.total.currency.as_str())?;
                 let amount = Money::new(corrected, c);
@@ -428,7 +474,16 @@ impl Store {
                     why: format!("corrected amount for line {}: {}", line.id, res.resolution),
                 };
                 let key = format!("{dispute_id}:correction");
-                post_line(&mut tx, now, &key, &origin, &correction, None, Some(before.id.as_str())).await?;
+                post_line(
+                    &mut tx,
+                    now,
+                    &key,
+                    &origin,
+                    &correction,
+                    None,
+                    Some(before.id.as_str()),
+                )
+                .await?;
             }
         }
         let mut q = Sql::new("UPDATE line_disputes SET state = ");
@@ -442,13 +497,20 @@ impl Store {
             .push(" WHERE state = 'open' AND id = ")
             .bind(dispute_id);
         if tx.execute(&q).await? == 0 {
-            return Err(StoreError::conflict("state", "payout.changed_meanwhile", "the dispute changed meanwhile"));
+            return Err(StoreError::conflict(
+                "state",
+                "payout.changed_meanwhile",
+                "the dispute changed meanwhile",
+            ));
         }
         let left = open_disputes(&mut tx, before.id.as_str()).await?;
         let to = rules::resolve(before.state, left).map_err(refused)?;
         let (total, n) = totals(&mut tx, before.id.as_str()).await?;
         set_state(&mut tx, now, before.id.as_str(), before.state, to, |q| {
-            q.push(", total_minor = ").bind(total).push(", line_count = ").bind(n);
+            q.push(", total_minor = ")
+                .bind(total)
+                .push(", line_count = ")
+                .bind(n);
         })
         .await?;
         let decision = Decision::new(
@@ -463,7 +525,9 @@ impl Store {
             now,
             actor,
             &before,
-            Change::updated().decided(&decision, &records).event("payout.dispute_resolved"),
+            Change::updated()
+                .decided(&decision, &records)
+                .event("payout.dispute_resolved"),
         )
         .await?;
         tx.commit().await?;
@@ -481,7 +545,10 @@ impl Store {
         let to = rules::approve(before.state, open).map_err(refused)?;
         let user = actor.user_id().map(|u| u.as_str().to_owned());
         set_state(&mut tx, now, id, before.state, to, |q| {
-            q.push(", approved_by = ").bind(user).push(", approved_at = ").bind(now);
+            q.push(", approved_by = ")
+                .bind(user)
+                .push(", approved_at = ")
+                .bind(now);
         })
         .await?;
         let decision = Decision::new(
@@ -495,7 +562,9 @@ impl Store {
             now,
             actor,
             &before,
-            Change::updated().decided(&decision, &[id]).event("payout.statement_approved"),
+            Change::updated()
+                .decided(&decision, &[id])
+                .event("payout.statement_approved"),
         )
         .await?;
         tx.commit().await?;
@@ -504,7 +573,12 @@ impl Store {
 
     /// Marks an approved statement paid with the payment's reference.
     #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn pay_statement(&self, actor: &Actor, id: &str, input: &PayInput) -> Result<Statement> {
+    pub async fn pay_statement(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &PayInput,
+    ) -> Result<Statement> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let before: Statement = entity::fetch(&mut tx, &actor.scope(), id).await?;
@@ -523,7 +597,10 @@ impl Store {
         }
         let to = rules::pay(before.state, &reference).map_err(refused)?;
         set_state(&mut tx, now, id, before.state, to, |q| {
-            q.push(", paid_at = ").bind(now).push(", payment_reference = ").bind(reference.as_str());
+            q.push(", paid_at = ")
+                .bind(now)
+                .push(", payment_reference = ")
+                .bind(reference.as_str());
         })
         .await?;
         let decision = Decision::new(
@@ -537,7 +614,9 @@ impl Store {
             now,
             actor,
             &before,
-            Change::updated().decided(&decision, &[id]).event("payout.statement_paid"),
+            Change::updated()
+                .decided(&decision, &[id])
+                .event("payout.statement_paid"),
         )
         .await?;
         tx.commit().await?;

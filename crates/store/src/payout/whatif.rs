@@ -60,7 +60,10 @@ impl Store {
     ) -> Result<EconomicsWhatIf> {
         let mut r = self.db.read();
         let _: Program = entity::fetch(&mut r, scope, program_id).await?;
-        let current = policy::current_version(&mut r, program_id).await?.policy.incentives;
+        let current = policy::current_version(&mut r, program_id)
+            .await?
+            .policy
+            .incentives;
         let today = self.now().date_naive();
         let since = today
             .checked_sub_months(Months::new(months.min(MAX_MONTHS)))

@@ -183,7 +183,11 @@ pub(crate) async fn version_number_at(
 
 /// Version `version` of a program's policy (version 1 of a program that never published is
 /// the seed defaults over its ladder).
-pub(crate) async fn numbered(x: &mut impl Exec, program_id: &str, version: i64) -> Result<PolicyVersion> {
+pub(crate) async fn numbered(
+    x: &mut impl Exec,
+    program_id: &str,
+    version: i64,
+) -> Result<PolicyVersion> {
     let mut q = Sql::new(VERSION_COLUMNS);
     q.bind(program_id).push(" AND version = ").bind(version);
     let row: Option<VersionRow> = x.optional(&q).await?;
@@ -582,7 +586,8 @@ impl Store {
         program_id: &str,
         document: &str,
     ) -> Result<SimulationReport> {
-        self.simulate_policy_over(scope, program_id, document, 12).await
+        self.simulate_policy_over(scope, program_id, document, 12)
+            .await
     }
 
     /// [`Store::simulate_policy`] with the economics replayed over the last `months` months.

@@ -182,11 +182,15 @@ fn payout_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(payout::run))
         .routes(routes!(payout::statement))
         .routes(routes!(payout::statement_lines_csv))
+        .routes(routes!(payout::audit))
         .routes(routes!(payout::dispute))
         .routes(routes!(payout::resolve))
         .routes(routes!(payout::approve))
         .routes(routes!(payout::pay))
-        .routes(routes!(payout::revenue_events, payout::record_revenue_event))
+        .routes(routes!(
+            payout::revenue_events,
+            payout::record_revenue_event
+        ))
 }
 
 /// The document itself, the caller, programs and tiers, partners, accounts, users and tokens.

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use partnerops_core::Invalid;
+use partnerops_core::audit::{AuditEvent, EntityKind};
 use partnerops_core::ids::parse_id;
 use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::payout::record::{
@@ -18,7 +19,7 @@ use partnerops_store::Store;
 use partnerops_store::payout::{LineFilter, StatementFilter};
 use serde::Deserialize;
 
-use super::{both, filter};
+use super::{AuditQuery, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::extract::{Json, Path, Query};
@@ -49,21 +50,37 @@ pub async fn lines(
     let mut inv = Invalid::new();
     let f = LineFilter {
         partner_id: filter(&mut inv, "partner_id", q.partner_id.as_deref(), parse_id),
-        statement_id: filter(&mut inv, "statement_id", q.statement_id.as_deref(), parse_id),
-        opportunity_id: filter(&mut inv, "opportunity_id", q.opportunity_id.as_deref(), parse_id),
+        statement_id: filter(
+            &mut inv,
+            "statement_id",
+            q.statement_id.as_deref(),
+            parse_id,
+        ),
+        opportunity_id: filter(
+            &mut inv,
+            "opportunity_id",
+            q.opportunity_id.as_deref(),
+            parse_id,
+        ),
         open: q.open.unwrap_or(false),
     };
     let (page, f) = both(
         PageRequest::parse(&p, &Store::commission_line_sorts()),
         inv.finish(|| Some(f)),
     )?;
-    Ok(axum::Json(s.store.commission_lines(who.scope(), &f, &page).await?))
+    Ok(axum::Json(
+        s.store.commission_lines(who.scope(), &f, &page).await?,
+    ))
 }
 
 /// One commission line.
 #[utoipa::path(get, path = "/api/v1/commission-lines/{id}", tag = "payouts", params(("id" = String, Path)),
     responses((status = 200, body = CommissionLine), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn line(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<CommissionLine> {
+pub async fn line(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<CommissionLine> {
     Ok(axum::Json(s.store.commission_line(who.scope(), &id).await?))
 }
 
@@ -91,28 +108,43 @@ pub async fn statements(
     let f = StatementFilter {
         partner_id: filter(&mut inv, "partner_id", q.partner_id.as_deref(), parse_id),
         state: filter(&mut inv, "state", q.state.as_deref(), StatementState::parse),
-        period: q.period.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()),
+        period: q
+            .period
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty()),
     };
     let (page, f) = both(
         PageRequest::parse(&p, &Store::statement_sorts()),
         inv.finish(|| Some(f)),
     )?;
-    Ok(axum::Json(s.store.statements(who.scope(), &f, &page).await?))
+    Ok(axum::Json(
+        s.store.statements(who.scope(), &f, &page).await?,
+    ))
 }
 
 /// One statement with every line and dispute.
 #[utoipa::path(get, path = "/api/v1/payout-statements/{id}", tag = "payouts", params(("id" = String, Path)),
     responses((status = 200, body = StatementDetail), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn statement(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<StatementDetail> {
+pub async fn statement(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<StatementDetail> {
     Ok(axum::Json(s.store.statement(who.scope(), &id).await?))
 }
 
-fn csv_answer(name: &str, body: Result<String, String>) -> Result<impl IntoResponse + use<>, ApiError> {
+fn csv_answer(
+    name: &str,
+    body: Result<String, String>,
+) -> Result<impl IntoResponse + use<>, ApiError> {
     let body = body.map_err(|e| ApiError::Store(partnerops_store::StoreError::Corrupt(e)))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
         ],
         body,
     ))
@@ -127,7 +159,10 @@ pub async fn statement_lines_csv(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let d = s.store.statement(who.scope(), &id).await?;
-    csv_answer(&format!("statement-{}-{}", d.statement.period, d.statement.id), statement_csv(&d))
+    csv_answer(
+        &format!("statement-{}-{}", d.statement.period, d.statement.id),
+        statement_csv(&d),
+    )
 }
 
 /// The period to export.
@@ -146,7 +181,11 @@ pub async fn payables(
     who: ApiUser,
     Query(q): Query<ExportQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Some(period) = q.period.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) else {
+    let Some(period) = q
+        .period
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+    else {
         return Err(Invalid::one("period", "required", "period is required (e.g. 2026-Q4)").into());
     };
     let list = s.store.approved_statements(who.scope(), &period).await?;
@@ -162,7 +201,9 @@ pub async fn run(
     who: ApiUser,
     Json(input): Json<RunStatementsInput>,
 ) -> Answer<StatementRunReport> {
-    Ok(axum::Json(s.store.draw_up_statements(&who.actor(), &input).await?))
+    Ok(axum::Json(
+        s.store.draw_up_statements(&who.actor(), &input).await?,
+    ))
 }
 
 /// The partner's admin disputes a line of a statement under review.
@@ -174,7 +215,11 @@ pub async fn dispute(
     Path(id): Path<String>,
     Json(input): Json<DisputeInput>,
 ) -> Answer<StatementDetail> {
-    Ok(axum::Json(s.store.dispute_statement_line(&who.actor(), &id, &input).await?))
+    Ok(axum::Json(
+        s.store
+            .dispute_statement_line(&who.actor(), &id, &input)
+            .await?,
+    ))
 }
 
 /// Staff uphold (reverse the line, post the corrected amount) or reject a dispute.
@@ -186,14 +231,24 @@ pub async fn resolve(
     Path(id): Path<String>,
     Json(input): Json<ResolveInput>,
 ) -> Answer<StatementDetail> {
-    Ok(axum::Json(s.store.resolve_line_dispute(&who.actor(), &id, &input).await?))
+    Ok(axum::Json(
+        s.store
+            .resolve_line_dispute(&who.actor(), &id, &input)
+            .await?,
+    ))
 }
 
 /// Approves an issued statement without open disputes.
 #[utoipa::path(post, path = "/api/v1/payout-statements/{id}/approve", tag = "payouts", params(("id" = String, Path)),
     responses((status = 200, body = Statement), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
-pub async fn approve(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<Statement> {
-    Ok(axum::Json(s.store.approve_statement(&who.actor(), &id).await?))
+pub async fn approve(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Statement> {
+    Ok(axum::Json(
+        s.store.approve_statement(&who.actor(), &id).await?,
+    ))
 }
 
 /// Marks an approved statement paid with the payment's reference.
@@ -205,7 +260,9 @@ pub async fn pay(
     Path(id): Path<String>,
     Json(input): Json<PayInput>,
 ) -> Answer<Statement> {
-    Ok(axum::Json(s.store.pay_statement(&who.actor(), &id, &input).await?))
+    Ok(axum::Json(
+        s.store.pay_statement(&who.actor(), &id, &input).await?,
+    ))
 }
 
 /// The renewals, expansions and cancellations recorded on a deal.
@@ -231,6 +288,22 @@ pub async fn record_revenue_event(
 ) -> Result<(StatusCode, axum::Json<RevenueEventRecord>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        axum::Json(s.store.record_revenue_event(&who.actor(), &id, &input).await?),
+        axum::Json(
+            s.store
+                .record_revenue_event(&who.actor(), &id, &input)
+                .await?,
+        ),
     ))
+}
+
+/// The audit trail of a statement: drawn up, disputed, resolved, approved, paid.
+#[utoipa::path(get, path = "/api/v1/payout-statements/{id}/audit", tag = "payouts", params(("id" = String, Path), PageParams),
+    responses((status = 200, body = Page<AuditEvent>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn audit(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Query(p): AuditQuery,
+) -> Answer<Page<AuditEvent>> {
+    audit_page(&s, &who, EntityKind::Statement, &id, p).await
 }

@@ -163,7 +163,10 @@ pub async fn simulate(
         return Err(partnerops_core::Invalid::one(
             "months",
             "range",
-            format!("months must be 1 to {}", partnerops_store::payout::whatif::MAX_MONTHS),
+            format!(
+                "months must be 1 to {}",
+                partnerops_store::payout::whatif::MAX_MONTHS
+            ),
         )
         .into());
     }

@@ -179,6 +179,31 @@ impl TestApp {
         }
     }
 
+    /// Runs one statement on this test's database from outside the store, for a test that
+    /// must do what the store never would (e.g. lose the outbox claims, as a restore might).
+    pub async fn raw_sql(&self, sql: &str) {
+        match self.db {
+            Db::Sqlite => {
+                let mut c = sqlx::sqlite::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .expect("raw sql");
+            }
+            Db::Postgres => {
+                let mut c = sqlx::postgres::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .expect("raw sql");
+            }
+        }
+    }
+
     /// This test's store with its clock fixed at `at`.
     pub fn store_as_of(&self, at: chrono::DateTime<chrono::Utc>) -> Store {
         self.store

@@ -29,6 +29,7 @@ mod notification;
 mod openapi;
 mod partner;
 mod partnership;
+mod payout;
 mod pipeline;
 mod platform;
 mod policy;
