@@ -350,6 +350,14 @@ impl Store {
         if !matches!(scope, Scope::Vendor) {
             return Err(StoreError::NotFound(EntityKind::Statement));
         }
+        if period.is_empty() {
+            return Err(partnerops_core::Invalid::one(
+                "period",
+                "required",
+                "period is required (e.g. 2026-Q4 or 2026-11)",
+            )
+            .into());
+        }
         let mut q = Sql::new(Statement::SELECT);
         q.push(" AND payout_statements.state = 'approved' AND payout_statements.period = ")
             .bind(period)

@@ -58,6 +58,9 @@ pub enum Target {
     BusinessPlan,
     PlanTask,
     Notification,
+    CommissionLine,
+    Statement,
+    LineDispute,
 }
 
 pub struct Route {
@@ -244,6 +247,20 @@ routes!(
     POST "/api/v1/notifications/{id}/read" Notification NotFound,
     GET "/api/v1/notification-preferences" None OwnOnly,
     PUT "/api/v1/notification-preferences" None OwnOnly,
+    GET "/api/v1/commission-lines" None OwnRowsOnly,
+    GET "/api/v1/commission-lines/{id}" CommissionLine NotFound,
+    GET "/api/v1/payout-statements" None OwnRowsOnly,
+    GET "/api/v1/payout-statements/export.csv" None NotFound,
+    POST "/api/v1/payout-statements/run" None CreateRefused,
+    GET "/api/v1/payout-statements/{id}" Statement NotFound,
+    GET "/api/v1/payout-statements/{id}/lines.csv" Statement NotFound,
+    GET "/api/v1/payout-statements/{id}/audit" Statement NotFound,
+    POST "/api/v1/payout-statements/{id}/disputes" Statement NotFound,
+    POST "/api/v1/payout-statements/{id}/approve" Statement NotFound,
+    POST "/api/v1/payout-statements/{id}/pay" Statement NotFound,
+    POST "/api/v1/line-disputes/{id}/resolve" LineDispute NotFound,
+    GET "/api/v1/opportunities/{id}/revenue-events" Opportunity NotFound,
+    POST "/api/v1/opportunities/{id}/revenue-events" Opportunity NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -547,6 +564,15 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
             json!({"document": policy})
         }
         (Target::Draft, p) if p.ends_with("/comments") => json!({"body": "hijack"}),
+        (Target::Statement, p) if p.ends_with("/disputes") => {
+            json!({"line_id": "cml_00000000000000000000000000000000", "comment": "hijack"})
+        }
+        (Target::Statement, p) if p.ends_with("/pay") => json!({"reference": "HIJACK-1"}),
+        (Target::Statement, _) | (Target::None, "/api/v1/payout-statements/run") => json!({}),
+        (Target::LineDispute, _) => json!({"outcome": "upheld", "resolution": "hijack"}),
+        (Target::Opportunity, p) if p.ends_with("/revenue-events") => {
+            json!({"kind": "cancellation", "occurred_on": "2030-01-01"})
+        }
         (Target::Draft, _) => json!({}),
         (Target::Application, p) if p.ends_with("/rescore") => json!({}),
         (Target::Application, _) => json!({"note": "hijack"}),
@@ -740,6 +766,27 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> V
     out
 }
 
+/// B's payout records as the vendor sees them.
+async fn payout_snapshot(app: &TestApp, w: &World, theirs: &crate::payout::Payouts) -> Vec<Value> {
+    let mut out = Vec::new();
+    for path in [
+        format!("/api/v1/payout-statements/{}", theirs.statement),
+        format!(
+            "/api/v1/commission-lines?partner_id={}&limit=200",
+            w.b.partner.id
+        ),
+        format!(
+            "/api/v1/opportunities/{}/revenue-events",
+            theirs.opportunity
+        ),
+    ] {
+        let r = app.http.get(&path, &w.admin).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+        out.push(r.json());
+    }
+    out
+}
+
 async fn partner_cannot_reach_other_partners(app: TestApp) {
     let w = app.world().await;
     let b_token = app.store.tokens(&w.b.admin.id).await.unwrap().remove(0);
@@ -761,7 +808,10 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     .await;
     let gov = governed(&app, &w).await;
     let their_notification = b_notification(&app, &w).await;
-    let before = snapshot(&app, &w, &theirs, &gov).await;
+    let their_pay = crate::payout::payouts(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let my_pay = crate::payout::payouts(&app, &w, &w.a, &w.program.id.to_string()).await;
+    let mut before = snapshot(&app, &w, &theirs, &gov).await;
+    before.extend(payout_snapshot(&app, &w, &their_pay).await);
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
         let token = if side_is_admin {
@@ -791,6 +841,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::BusinessPlan => theirs.business_plan.clone(),
                 Target::PlanTask => theirs.plan_task.clone(),
                 Target::Notification => their_notification.clone(),
+                Target::CommissionLine => their_pay.line.clone(),
+                Target::Statement => their_pay.statement.clone(),
+                Target::LineDispute => their_pay.dispute.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -908,6 +961,10 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &gov.application,
                 &gov.draft,
                 &their_notification,
+                &their_pay.opportunity,
+                &their_pay.line,
+                &their_pay.statement,
+                &their_pay.dispute,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -983,7 +1040,22 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
     }
 
-    let after = snapshot(&app, &w, &theirs, &gov).await;
+    // A's own payouts answer A.
+    for path in [
+        format!("/api/v1/commission-lines/{}", my_pay.line),
+        format!("/api/v1/payout-statements/{}", my_pay.statement),
+        format!("/api/v1/payout-statements/{}/lines.csv", my_pay.statement),
+        format!(
+            "/api/v1/opportunities/{}/revenue-events",
+            my_pay.opportunity
+        ),
+    ] {
+        let r = app.http.get(&path, &w.a.rep_token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+    }
+
+    let mut after = snapshot(&app, &w, &theirs, &gov).await;
+    after.extend(payout_snapshot(&app, &w, &their_pay).await);
     assert_eq!(
         before, after,
         "partner A's attempts changed vendor or partner B data"
@@ -1033,6 +1105,8 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
             );
         }
         "/api/v1/registrations"
+        | "/api/v1/commission-lines"
+        | "/api/v1/payout-statements"
         | "/api/v1/opportunities"
         | "/api/v1/business-plans"
         | "/api/v1/engagement-requests"

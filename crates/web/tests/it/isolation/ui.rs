@@ -337,6 +337,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     .await;
     let gov = governed(&app, &w).await;
     let their_notification = b_notification(&app, &w).await;
+    let their_pay = crate::payout::payouts(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let _my_pay = crate::payout::payouts(&app, &w, &w.a, &w.program.id.to_string()).await;
     let before = b_records(&app, &w, &theirs, &gov).await;
 
     // Nothing of B (nor the vendor-only application) may appear in an answer to A.
@@ -361,6 +363,10 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         gov.application.clone(),
         gov.draft.clone(),
         their_notification.clone(),
+        their_pay.opportunity.clone(),
+        their_pay.line.clone(),
+        their_pay.statement.clone(),
+        their_pay.dispute.clone(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -390,6 +396,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::BusinessPlan => theirs.business_plan.clone(),
                 Target::PlanTask => theirs.plan_task.clone(),
                 Target::Notification => their_notification.clone(),
+                Target::CommissionLine => their_pay.line.clone(),
+                Target::Statement => their_pay.statement.clone(),
+                Target::LineDispute => their_pay.dispute.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
