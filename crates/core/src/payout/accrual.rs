@@ -339,6 +339,8 @@ pub fn clawback(
 }
 
 #[cfg(test)]
+// Amounts are written major_minor (48_000_00 is 48,000.00), as people read money.
+#[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
     use crate::money::Currency;
