@@ -27,6 +27,7 @@ mod markdown;
 mod notification;
 mod partner;
 mod partnership;
+mod payout;
 mod pipeline;
 mod policy;
 mod program;
@@ -100,6 +101,7 @@ pub(crate) fn routes() -> Routes {
     let r = partnership::routes(r);
     let r = pipeline::routes(r);
     let r = business_plan::routes(r);
+    let r = payout::routes(r);
     let r = cadence::routes(r);
     let r = lifecycle::routes(r);
     notification::routes(r)

@@ -134,6 +134,13 @@ rows!(
     POST "/console/business-plans" None [] StaffOnly,
     GET "/console/business-plans/{id}" BusinessPlan [] StaffOnly,
     POST "/console/business-plans/{id}/{action}" BusinessPlan ["action" = "sign"] StaffOnly,
+    GET "/console/payouts" None [] StaffOnly,
+    POST "/console/payouts/run" None [] StaffOnly,
+    GET "/console/payouts/export.csv" None [] StaffOnly,
+    GET "/console/payouts/{id}" Statement [] StaffOnly,
+    GET "/console/payouts/{id}/lines.csv" Statement [] StaffOnly,
+    GET "/console/payouts/{id}/print" Statement [] StaffOnly,
+    POST "/console/payouts/{id}/{action}" Statement ["action" = "approve"] StaffOnly,
     GET "/console/fx-rates" None [] StaffOnly,
     POST "/console/fx-rates" None [] StaffOnly,
     POST "/console/fx-rates/import" None [] StaffOnly,
@@ -156,6 +163,7 @@ rows!(
     GET "/portal/opportunities" None [] OwnOnly,
     GET "/portal/business-plans" None [] OwnOnly,
     GET "/portal/cadence" None [] OwnOnly,
+    GET "/portal/payouts" None [] OwnOnly,
     POST "/portal/cadence/feed" None [] OwnOnly,
     POST "/portal/cadence/feed/revoke" None [] OwnOnly,
     POST "/portal/registrations" None [] OwnOnly,
@@ -185,6 +193,10 @@ rows!(
     GET "/portal/charters/{id}/operating-model.md" Charter [] NotFound,
     POST "/portal/charters/{id}/{action}" Charter ["action" = "sign"] NotFound,
     POST "/portal/notifications/{id}/read" Notification [] NotFound,
+    GET "/portal/payouts/{id}" Statement [] NotFound,
+    GET "/portal/payouts/{id}/lines.csv" Statement [] NotFound,
+    GET "/portal/payouts/{id}/print" Statement [] NotFound,
+    POST "/portal/payouts/{id}/{action}" Statement ["action" = "dispute"] NotFound,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -340,6 +352,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let their_pay = crate::payout::payouts(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let _my_pay = crate::payout::payouts(&app, &w, &w.a, &w.program.id.to_string()).await;
     let before = b_records(&app, &w, &theirs, &gov).await;
+    let statement_path = format!("/api/v1/payout-statements/{}", their_pay.statement);
+    let statement_before = app.http.get(&statement_path, &w.admin).await.json();
 
     // Nothing of B (nor the vendor-only application) may appear in an answer to A.
     let secrets: Vec<String> = vec![
@@ -483,6 +497,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         before, after,
         "partner A's requests changed B's or the vendor's records"
     );
+    let statement_after = app.http.get(&statement_path, &w.admin).await.json();
+    assert_eq!(statement_before, statement_after, "partner A's requests changed B's statement");
 }
 
 async fn partner_users_get_404_in_the_console(app: TestApp) {
