@@ -128,6 +128,16 @@ fn line(
     })
 }
 
+/// What a route's rule is called in a sentence.
+fn rule_words(route: RouteKind) -> &'static str {
+    match route {
+        RouteKind::Resale => "resale margin",
+        RouteKind::Referral => "referral fee",
+        RouteKind::CoSell => "co-sell split",
+        RouteKind::CloudMarketplace => "cloud marketplace share",
+    }
+}
+
 /// The lines a close won earns under `policy` (version `version`): the route's rate of the
 /// partner's tier, then each accelerator that applies. No rates for the tier: no lines.
 pub fn accrue_close(
@@ -151,13 +161,11 @@ pub fn accrue_close(
         bp,
         &deal.rate,
         format!(
-            "{} of {} ARR: {} {} on the {} route (policy v{version}, tier {})",
+            "{} of {} ARR: the {} tier's {} (policy v{version})",
             pct(bp),
             deal.arr,
-            deal.route.label(),
-            rule.replace('_', " "),
-            deal.route.as_str().replace('_', "-"),
-            deal.tier
+            deal.tier,
+            rule_words(deal.route),
         ),
     )?);
     for a in &policy.accelerators {

@@ -187,7 +187,7 @@ proptest! {
         let mut day = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
         for _ in 0..24 {
             let period = period_of(day, every);
-            if let Some(g) = gather(&open, &period, minimum, 1) {
+            if let Some(g) = gather(&open, &period, minimum, currency("USD"), 1) {
                 let sum: i64 = open
                     .iter()
                     .filter(|l| g.line_ids.contains(&l.id))

@@ -10,6 +10,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::policy::PayoutPeriod;
+use crate::money::{Currency, Money};
 use crate::registration::Decision;
 use crate::text_enum;
 
@@ -70,17 +71,24 @@ pub fn last_closed_period(today: NaiveDate, every: PayoutPeriod) -> Period {
     period_of(current.start.pred_opt().unwrap_or(current.start), every)
 }
 
-/// Whether gathered lines totalling `total_minor` are issued or roll over.
-pub fn draw_up(total_minor: i64, minimum_minor: i64, version: i64) -> (StatementState, Decision) {
+/// Whether gathered lines totalling `total_minor` (of `currency`) are issued or roll over.
+pub fn draw_up(
+    total_minor: i64,
+    minimum_minor: i64,
+    currency: Currency,
+    version: i64,
+) -> (StatementState, Decision) {
+    let (total, minimum) = (
+        Money::new(total_minor, currency),
+        Money::new(minimum_minor, currency),
+    );
     if total_minor > 0 && total_minor >= minimum_minor {
         (
             StatementState::Issued,
             Decision::new(
                 "payout.statement_issued",
                 "issued",
-                format!(
-                    "the total {total_minor} reaches the minimum payout of {minimum_minor} (minor units)"
-                ),
+                format!("the total {total} reaches the minimum payout of {minimum}"),
                 version,
             ),
         )
@@ -91,8 +99,8 @@ pub fn draw_up(total_minor: i64, minimum_minor: i64, version: i64) -> (Statement
                 "payout.below_minimum",
                 "rolled_over",
                 format!(
-                    "the total {total_minor} is below the minimum payout of {minimum_minor} (minor \
-                     units, and must be more than 0); its lines roll over to the next period"
+                    "the total {total} is below the minimum payout of {minimum} (and a payout \
+                     must be more than 0): its lines roll over to the next period"
                 ),
                 version,
             ),
@@ -208,6 +216,7 @@ pub fn gather(
     open: &[OpenLine],
     period: &Period,
     minimum_minor: i64,
+    currency: Currency,
     version: i64,
 ) -> Option<Gathered> {
     let taken: Vec<&OpenLine> = open.iter().filter(|l| l.accrued_on <= period.end).collect();
@@ -215,7 +224,7 @@ pub fn gather(
         return None;
     }
     let total_minor = taken.iter().map(|l| l.statement_minor).sum();
-    let (state, decision) = draw_up(total_minor, minimum_minor, version);
+    let (state, decision) = draw_up(total_minor, minimum_minor, currency, version);
     Some(Gathered {
         line_ids: if state == StatementState::RolledOver {
             Vec::new()
@@ -268,12 +277,20 @@ mod tests {
 
     #[test]
     fn below_the_minimum_rolls_over_and_the_minimum_itself_is_paid() {
-        assert_eq!(draw_up(499_99, 500_00, 1).0, StatementState::RolledOver);
-        assert_eq!(draw_up(500_00, 500_00, 1).0, StatementState::Issued);
+        let usd = Currency::parse("c", "USD").unwrap();
+        let (state, d) = draw_up(499_99, 500_00, usd, 1);
+        assert_eq!(state, StatementState::RolledOver);
+        assert!(
+            d.reason
+                .contains("USD 499.99 is below the minimum payout of USD 500.00"),
+            "{}",
+            d.reason
+        );
+        assert_eq!(draw_up(500_00, 500_00, usd, 1).0, StatementState::Issued);
         // Nothing or a net clawback is never paid out, whatever the minimum.
-        assert_eq!(draw_up(0, 0, 1).0, StatementState::RolledOver);
-        assert_eq!(draw_up(-10, 0, 1).0, StatementState::RolledOver);
-        assert_eq!(draw_up(1, 0, 1).1.rule, "payout.statement_issued");
+        assert_eq!(draw_up(0, 0, usd, 1).0, StatementState::RolledOver);
+        assert_eq!(draw_up(-10, 0, usd, 1).0, StatementState::RolledOver);
+        assert_eq!(draw_up(1, 0, usd, 1).1.rule, "payout.statement_issued");
     }
 
     #[test]

@@ -227,7 +227,8 @@ impl Store {
                 statement_minor: r.statement_minor,
             })
             .collect();
-        let Some(g) = rules::gather(&open, period, minimum, version) else {
+        let c = currency(&program.currency)?;
+        let Some(g) = rules::gather(&open, period, minimum, c, version) else {
             return Ok(());
         };
         let id: StatementId = new_id();

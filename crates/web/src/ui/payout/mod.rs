@@ -215,7 +215,9 @@ async fn list_page(
         for l in &lines {
             let m = l.statement_amount;
             open_total = Some(match open_total {
-                Some(t) if t.currency == m.currency => Money::new(t.amount_minor + m.amount_minor, t.currency),
+                Some(t) if t.currency == m.currency => {
+                    Money::new(t.amount_minor + m.amount_minor, t.currency)
+                }
                 Some(t) => t,
                 None => m,
             });
@@ -245,7 +247,15 @@ async fn console_list(
     user: Staff,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, UiError> {
-    let page = list_page(&state, &user, user.scope(), "/console", &q, FormView::default()).await?;
+    let page = list_page(
+        &state,
+        &user,
+        user.scope(),
+        "/console",
+        &q,
+        FormView::default(),
+    )
+    .await?;
     Ok(page.into_response())
 }
 
@@ -254,12 +264,22 @@ async fn portal_list(
     user: PartnerUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, UiError> {
-    let page = list_page(&state, &user, user.scope(), "/portal", &q, FormView::default()).await?;
+    let page = list_page(
+        &state,
+        &user,
+        user.scope(),
+        "/portal",
+        &q,
+        FormView::default(),
+    )
+    .await?;
     Ok(page.into_response())
 }
 
 fn trimmed(p: &Posted, name: &str) -> Option<String> {
-    p.get(name).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+    p.get(name)
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
 }
 
 async fn console_run(
@@ -307,7 +327,10 @@ async fn console_export(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, UiError> {
     let period = q.period.unwrap_or_default();
-    let list = state.store.approved_statements(user.scope(), period.trim()).await?;
+    let list = state
+        .store
+        .approved_statements(user.scope(), period.trim())
+        .await?;
     csv(&format!("payables-{}", period.trim()), payables_csv(&list))
 }
 
@@ -371,10 +394,18 @@ async fn statement_page(
 ) -> Result<StatementPage, UiError> {
     let d = state.store.statement(scope, id).await?;
     let (lines, disputes) = views(&d);
-    let under_review = matches!(d.statement.state, StatementState::Issued | StatementState::Disputed);
+    let under_review = matches!(
+        d.statement.state,
+        StatementState::Issued | StatementState::Disputed
+    );
     let can_dispute = under_review
-        && authorize(&user.principal, &Action::DisputePayout(&d.statement.partner_id)).is_ok();
-    let can_manage = base == "/console" && authorize(&user.principal, &Action::ManagePayouts).is_ok();
+        && authorize(
+            &user.principal,
+            &Action::DisputePayout(&d.statement.partner_id),
+        )
+        .is_ok();
+    let can_manage =
+        base == "/console" && authorize(&user.principal, &Action::ManagePayouts).is_ok();
     Ok(StatementPage {
         chrome: Chrome::new(user, "payouts"),
         base,
@@ -543,7 +574,9 @@ async fn run(
                 resolution: trimmed(p, "resolution"),
                 corrected_minor: corrected,
             };
-            store.resolve_line_dispute(&actor, &dispute_id, &input).await?;
+            store
+                .resolve_line_dispute(&actor, &dispute_id, &input)
+                .await?;
             "resolve"
         }
         ("/console", "approve") => {
@@ -570,7 +603,13 @@ fn parse_amount(raw: &str, exponent: u32) -> Option<i64> {
         None => (false, cleaned),
     };
     let (whole, frac) = digits.split_once('.').unwrap_or((&digits, ""));
-    if whole.is_empty() || frac.len() > exponent as usize || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+    if whole.is_empty()
+        || frac.len() > exponent as usize
+        || !whole
+            .chars()
+            .chain(frac.chars())
+            .all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let scale = 10_i64.checked_pow(exponent)?;
@@ -579,7 +618,11 @@ fn parse_amount(raw: &str, exponent: u32) -> Option<i64> {
     } else {
         frac.parse::<i64>().ok()? * 10_i64.pow(exponent - frac.len() as u32)
     };
-    let minor = whole.parse::<i64>().ok()?.checked_mul(scale)?.checked_add(frac_minor)?;
+    let minor = whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(scale)?
+        .checked_add(frac_minor)?;
     Some(if neg { -minor } else { minor })
 }
 
@@ -605,7 +648,15 @@ async fn after(
     let page = format!("{base}/payouts/{id}");
     let scope = user.principal.scope.clone();
     form::after_action(ran, &page, p, |view| {
-        statement_page(state, user, &scope, base, id, (action_name(action), view), None)
+        statement_page(
+            state,
+            user,
+            &scope,
+            base,
+            id,
+            (action_name(action), view),
+            None,
+        )
     })
     .await
 }

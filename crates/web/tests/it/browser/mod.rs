@@ -366,6 +366,27 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Fetches `path` from the page (same origin, with the session's cookie), as a download
+    /// link would, and returns the status, the content type and the body.
+    pub(crate) async fn fetch_text(&self, path: &str) -> (u16, String, String) {
+        let v = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 fetch(arguments[0], {credentials: 'same-origin'})\
+                   .then(r => r.text().then(t => done([r.status, r.headers.get('content-type') || '', t])))\
+                   .catch(e => done([0, '', String(e)]));",
+                vec![json!(path)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("cannot fetch {path} from the page: {e}"));
+        (
+            v[0].as_u64().unwrap_or(0) as u16,
+            v[1].as_str().unwrap_or_default().to_owned(),
+            v[2].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
     pub(crate) async fn source(&self) -> String {
         self.client.source().await.expect("page source")
     }

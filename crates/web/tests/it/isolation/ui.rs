@@ -498,7 +498,10 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         "partner A's requests changed B's or the vendor's records"
     );
     let statement_after = app.http.get(&statement_path, &w.admin).await.json();
-    assert_eq!(statement_before, statement_after, "partner A's requests changed B's statement");
+    assert_eq!(
+        statement_before, statement_after,
+        "partner A's requests changed B's statement"
+    );
 }
 
 async fn partner_users_get_404_in_the_console(app: TestApp) {

@@ -2,6 +2,7 @@
 //! statements through dispute, approval and payment, CSV, and the economics what-if.
 
 mod api;
+mod browser;
 
 use chrono::Utc;
 use hyper::StatusCode;
