@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::accrual::{Deal, Standing, accrue_close, accrue_expansion, accrue_renewal};
 use super::policy::IncentivePolicy;
 use crate::ids::{EntityId, PartnerId};
-use crate::money::Money;
+use crate::money::{Currency, Money};
 
 /// A closed deal to replay with what happened after it.
 #[derive(Clone, Debug)]
@@ -29,6 +29,8 @@ pub struct ReplayDeal {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartnerCost {
     pub partner_id: String,
+    /// Filled by the store.
+    pub partner_name: String,
     pub deals: u64,
     pub current_minor: i64,
     pub draft_minor: i64,
@@ -40,6 +42,10 @@ pub struct PartnerCost {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EconomicsWhatIf {
+    /// The statement (program) currency of every amount; filled by the store.
+    pub currency: Option<Currency>,
+    /// How many months of closed deals were replayed; filled by the store.
+    pub months: u32,
     pub deals: u64,
     pub current_minor: i64,
     pub draft_minor: i64,
@@ -48,6 +54,16 @@ pub struct EconomicsWhatIf {
     pub skipped: u64,
     /// Every partner with a deal, largest change first.
     pub partners: Vec<PartnerCost>,
+}
+
+impl EconomicsWhatIf {
+    /// An amount of the replay for people (`USD 1,250.00`); takes a reference too, as
+    /// templates pass one.
+    pub fn money(&self, minor: impl std::borrow::Borrow<i64>) -> String {
+        let minor = *minor.borrow();
+        self.currency
+            .map_or_else(|| minor.to_string(), |c| Money::new(minor, c).to_string())
+    }
 }
 
 /// What a deal pays under `policy`, in the statement currency.

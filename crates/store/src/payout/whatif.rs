@@ -122,6 +122,27 @@ impl Store {
                 },
             });
         }
-        Ok(replay(&deals, &current, &draft.incentives))
+        let mut out = replay(&deals, &current, &draft.incentives);
+        row! { struct Named { id: String, name: String } }
+        let mut q = Sql::new("SELECT p.id, p.name FROM partners p WHERE p.program_id = ");
+        q.bind(program_id);
+        let names: HashMap<String, String> = r
+            .all::<Named>(&q)
+            .await?
+            .into_iter()
+            .map(|n| (n.id, n.name))
+            .collect();
+        for p in &mut out.partners {
+            p.partner_name = names.get(&p.partner_id).cloned().unwrap_or_default();
+        }
+        row! { struct ProgramCurrency { currency: String } }
+        let mut q = Sql::new("SELECT currency FROM programs WHERE id = ");
+        q.bind(program_id);
+        out.currency = match r.optional::<ProgramCurrency>(&q).await? {
+            Some(c) => Some(currency(&c.currency)?),
+            None => None,
+        };
+        out.months = months.min(MAX_MONTHS);
+        Ok(out)
     }
 }

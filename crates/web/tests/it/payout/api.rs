@@ -543,6 +543,11 @@ async fn reopening_reverses_and_the_whatif_prices_a_draft(app: TestApp) {
     assert_eq!(e["draft_minor"], 12_000_00);
     assert_eq!(e["delta_minor"], 3_000_00);
     assert_eq!(e["partners"][0]["partner_id"], w.a.partner.id.to_string());
+    assert_eq!(e["partners"][0]["partner_name"], w.a.partner.name.as_str());
+    assert_eq!(
+        (e["currency"].as_str(), e["months"].as_i64()),
+        (Some("USD"), Some(12))
+    );
     let r = app
         .http
         .post(

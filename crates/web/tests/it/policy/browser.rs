@@ -79,6 +79,10 @@ async fn channel_team_edits_checks_simulates_and_publishes_the_policy() {
         simulation.contains("nothing was written"),
         "a replay: {simulation:?}"
     );
+    assert!(
+        simulation.contains("What partners would be paid"),
+        "the economics of the draft: {simulation:?}"
+    );
     assert_eq!(
         b.text("#policy-version").await.trim(),
         "version 1",
