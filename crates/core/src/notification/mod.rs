@@ -37,6 +37,7 @@ text_enum!(
         TaskAssigned = "task_assigned" / "Tasks assigned to me",
         TaskDue = "task_due" / "Tasks due",
         Mention = "mention" / "Mentions",
+        Payout = "payout" / "Payout statements and disputes",
     }
 );
 

@@ -11,7 +11,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use crate::business_plan::record::ReviewKind;
-use crate::kernel::ids::{BusinessPlanId, ConflictId, EntityId, RegistrationId};
+use crate::kernel::ids::{BusinessPlanId, ConflictId, EntityId, RegistrationId, StatementId};
+use crate::money::{Currency, Money};
 use crate::notification::route::route;
 
 /// Which pages a recipient uses.
@@ -117,6 +118,13 @@ fn plan_path(side: Side, raw: Option<&str>) -> Option<String> {
     Some(format!("{}/business-plans/{}", side.root(), id.as_str()))
 }
 
+/// A statement's total from its payload (`{"total": {"amount_minor", "currency"}}`).
+fn statement_total(payload: &Value) -> Option<String> {
+    let total = payload.get("total")?;
+    let currency = Currency::parse("currency", total.get("currency")?.as_str()?).ok()?;
+    Some(Money::new(total.get("amount_minor")?.as_i64()?, currency).to_string())
+}
+
 /// A date field (`YYYY-MM-DD`), as written; anything else is not shown.
 fn day(payload: &Value, name: &str) -> Option<NaiveDate> {
     payload.get(name)?.as_str()?.parse().ok()
@@ -150,6 +158,10 @@ fn link(event: &EventView<'_>, side: Side) -> String {
             side,
             event.payload.get("opportunity_id").and_then(Value::as_str),
         ),
+        ("payout", _) => StatementId::parse(event.entity_id).map(|id| match side {
+            Side::Console => format!("/console/payouts/{}", id.as_str()),
+            Side::Portal => format!("/portal/payouts/{}", id.as_str()),
+        }),
         // Plan events carry the plan's id; drift and review reminders are about the plan
         // itself, so their entity is the plan too.
         ("jbp", _) => plan_path(side, event.payload.get("plan_id").and_then(Value::as_str))
@@ -266,6 +278,43 @@ pub fn message(event: &EventView<'_>, side: Side) -> Message {
                     format!(
                         "Your {what}, \"{task}\", is due{}.",
                         due_on.map(|d| format!(" on {d}")).unwrap_or_default()
+                    ),
+                ),
+            }
+        }
+        "payout.statement_issued"
+        | "payout.line_disputed"
+        | "payout.dispute_resolved"
+        | "payout.statement_paid" => {
+            let period = field(p, "period").unwrap_or_else(|| "the period".to_owned());
+            let total = statement_total(p).unwrap_or_else(|| "its total".to_owned());
+            let partner = field(p, "partner_name").unwrap_or_else(|| "A partner".to_owned());
+            match event.kind {
+                "payout.statement_issued" => (
+                    format!("Payout statement {period}: {total}"),
+                    format!(
+                        "Your payout statement for {period} is ready for review: {total}. Each line names the rule behind its amount; dispute a line before it is approved if it looks wrong."
+                    ),
+                ),
+                "payout.line_disputed" => (
+                    format!("{partner} disputes a line of its {period} statement"),
+                    format!(
+                        "{partner} disputed a line of its payout statement for {period} ({total}). Uphold or reject the dispute before approving the statement."
+                    ),
+                ),
+                "payout.dispute_resolved" => (
+                    format!("Dispute answered: statement {period}"),
+                    format!(
+                        "The vendor answered your dispute on the {period} statement; it now totals {total}. Open it to read the answer."
+                    ),
+                ),
+                _ => (
+                    format!("Statement {period} paid: {total}"),
+                    format!(
+                        "Your payout statement for {period} was paid: {total}{}.",
+                        field(p, "payment_reference")
+                            .map(|r| format!(", payment reference {r}"))
+                            .unwrap_or_default()
                     ),
                 ),
             }
@@ -701,5 +750,22 @@ mod tests {
         );
         let one = digest_mail(day, &items[..1], "https://prm.example", Side::Console);
         assert!(one.subject.ends_with("1 notification"));
+    }
+
+    #[test]
+    fn payout_events_name_the_period_and_the_money_and_link_to_the_statement() {
+        let p = json!({"period": "2026-Q4", "partner_name": "Alpha", "total": {"amount_minor": 920000, "currency": "USD"}, "payment_reference": "ACH-1"});
+        let id = "stm_0192d1a0b2c34d5e8f9a0b1c2d3e4f50";
+        let m = message(&view("payout.statement_issued", id, &p), Side::Portal);
+        assert_eq!(m.title, "Payout statement 2026-Q4: USD 9,200.00");
+        assert_eq!(m.link, format!("/portal/payouts/{id}"));
+        let m = message(&view("payout.line_disputed", id, &p), Side::Console);
+        assert!(m.title.starts_with("Alpha disputes"), "{}", m.title);
+        assert_eq!(m.link, format!("/console/payouts/{id}"));
+        let m = message(&view("payout.statement_paid", id, &p), Side::Portal);
+        assert!(m.body.contains("payment reference ACH-1"), "{}", m.body);
+        // A made-up id links to the notifications page, not to a path it does not check.
+        let m = message(&view("payout.statement_paid", "../x", &p), Side::Portal);
+        assert_eq!(m.link, Side::Portal.notifications_path());
     }
 }

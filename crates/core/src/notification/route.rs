@@ -51,6 +51,18 @@ const TO_PLAN_OWNERS: Audience = Audience {
     vendor_roles: CHANNEL_TEAM,
     named_user: None,
 };
+/// A partner's statement news goes to its admins (who dispute and are paid).
+const TO_PARTNER_ADMINS: Audience = Audience {
+    partner_roles: PARTNER_ADMINS,
+    vendor_roles: &[],
+    named_user: None,
+};
+/// A disputed line waits for whoever manages payouts.
+const TO_PAYOUT_TEAM: Audience = Audience {
+    partner_roles: &[],
+    vendor_roles: &[Role::Admin, Role::ChannelManager, Role::MarketingFinance],
+    named_user: None,
+};
 /// A mention names the member mentioned (`user_id`)...
 const TO_MENTIONED: Audience = Audience {
     partner_roles: &[],
@@ -121,6 +133,26 @@ const ROUTES: &[(&str, NotificationKind, Audience)] = &[
     ),
     ("jbp.task_due", NotificationKind::TaskDue, TO_TASK_OWNER),
     ("room.mention", NotificationKind::Mention, TO_MENTIONED),
+    (
+        "payout.statement_issued",
+        NotificationKind::Payout,
+        TO_PARTNER_ADMINS,
+    ),
+    (
+        "payout.line_disputed",
+        NotificationKind::Payout,
+        TO_PAYOUT_TEAM,
+    ),
+    (
+        "payout.dispute_resolved",
+        NotificationKind::Payout,
+        TO_PARTNER_ADMINS,
+    ),
+    (
+        "payout.statement_paid",
+        NotificationKind::Payout,
+        TO_PARTNER_ADMINS,
+    ),
 ];
 
 /// The notification an outbox event of `event_kind` becomes, if any.

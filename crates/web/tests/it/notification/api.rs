@@ -5,6 +5,7 @@
 
 use chrono::{Duration, Utc};
 use hyper::{Method, StatusCode};
+use partnerops_core::notification::NotificationKind;
 use serde_json::json;
 
 use super::{approved, choose, inbox, jobs_at, submitted};
@@ -252,7 +253,10 @@ async fn choices_are_per_user_and_off_sends_no_mail(app: TestApp) {
     );
     assert_eq!(of(&defaults, "jbp_drift")["delivery"], "daily_digest");
     assert_eq!(of(&defaults, "mention")["is_default"], true);
-    assert_eq!(defaults.as_array().unwrap().len(), 10);
+    assert_eq!(
+        defaults.as_array().unwrap().len(),
+        NotificationKind::ALL.len()
+    );
 
     // Bad input names the kind and the rule; nothing is saved.
     let r = app
