@@ -3,6 +3,7 @@
 //! calls the same store functions the API uses.
 
 mod config;
+mod payouts;
 mod policy;
 
 use std::io::{BufRead, IsTerminal};
@@ -124,6 +125,41 @@ enum Command {
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+    /// Commission lines and statements: accrue, draw up, export for accounts payable.
+    Payouts {
+        #[command(subcommand)]
+        command: PayoutsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PayoutsCommand {
+    /// Accrue the commission lines of every close, reopen, renewal, expansion and
+    /// cancellation not yet handled (the `payouts.accrue` job does this each minute).
+    Accrue {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Draw up the statements of a period for every partner with open lines (the
+    /// `payouts.statements` job does this daily for the last period that ended).
+    Statements {
+        #[command(flatten)]
+        db: Db,
+        /// Any day of the period, YYYY-MM-DD (default: the last period that ended).
+        #[arg(long)]
+        period_of: Option<String>,
+        /// An RFC 3339 time to run as of.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Print a period's approved statements as CSV for the accounts-payable system.
+    Export {
+        #[command(flatten)]
+        db: Db,
+        /// The period, e.g. 2026-Q4 or 2026-11.
+        #[arg(long)]
+        period: String,
     },
 }
 
@@ -334,6 +370,7 @@ async fn run() -> Result<()> {
             everyone,
         } => cmd_cadence(&file, &db, &user, as_of, ics, everyone).await,
         Command::Policy { command } => run_policy(&file, command).await,
+        Command::Payouts { command } => run_payouts(&file, command).await,
     }
 }
 
@@ -579,6 +616,27 @@ fn print_out(text: &str) -> Result<()> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }
+}
+
+async fn run_payouts(file: &FileConfig, command: PayoutsCommand) -> Result<()> {
+    match command {
+        PayoutsCommand::Accrue { db } => payouts::accrue(&open_quietly(file, &db).await?).await,
+        PayoutsCommand::Statements {
+            db,
+            period_of,
+            as_of,
+        } => {
+            let store = with_as_of(open_quietly(file, &db).await?, as_of)?;
+            payouts::statements(&store, period_of).await
+        }
+        PayoutsCommand::Export { db, period } => {
+            payouts::export(&open_quietly(file, &db).await?, &period).await
+        }
+    }
+    .map_err(|e| match e.downcast::<partnerops_store::StoreError>() {
+        Ok(store) => explain(store),
+        Err(other) => other,
+    })
 }
 
 async fn run_policy(file: &FileConfig, command: PolicyCommand) -> Result<()> {

@@ -307,11 +307,34 @@ pub async fn simulate(store: &Store, program: &Program, file: &Path, json: bool)
         return Ok(());
     }
     print_simulation(program, file, current.version, &draft, &report);
+    print_economics(&report.economics);
     println!(
         "Simulated in {:.1} ms; nothing was written.",
         elapsed.as_secs_f64() * 1000.0
     );
     Ok(())
+}
+
+/// What the paid deals would earn under the draft's incentives, in total and per partner
+/// (the ten largest changes).
+fn print_economics(e: &partnerops_core::payout::whatif::EconomicsWhatIf) {
+    println!(
+        "Economics: {} deals won in the last {} months pay {} now and {} under the draft ({}).",
+        e.deals,
+        e.months,
+        e.money(e.current_minor),
+        e.money(e.draft_minor),
+        e.money(e.delta_minor)
+    );
+    for p in e.partners.iter().filter(|p| p.delta_minor != 0).take(10) {
+        println!(
+            "  {}: {} → {} ({})",
+            p.partner_name,
+            e.money(p.current_minor),
+            e.money(p.draft_minor),
+            e.money(p.delta_minor)
+        );
+    }
 }
 
 fn kind_label(kind: ChangeKind) -> &'static str {

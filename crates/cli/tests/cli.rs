@@ -300,3 +300,37 @@ fn cadence_prints_a_users_list_and_feed() {
     );
     assert!(stderr(&bad).contains("--as-of must be an RFC 3339 time"));
 }
+
+#[test]
+fn payouts_accrue_draw_up_and_export() {
+    let t = Temp::new();
+    let url = seeded(&t);
+    let db = ["--database-url", url.as_str()];
+    let accrued = ok(&t.0, &["payouts", "accrue", db[0], db[1]]);
+    assert!(accrued.starts_with("accrued: "), "{accrued}");
+    // A second run finds nothing new.
+    let again = ok(&t.0, &["payouts", "accrue", db[0], db[1]]);
+    assert!(again.contains(" 0 lines"), "{again}");
+    let later = (chrono::Utc::now() + chrono::Duration::days(100)).to_rfc3339();
+    let drawn = ok(
+        &t.0,
+        &["payouts", "statements", "--as-of", &later, db[0], db[1]],
+    );
+    assert!(drawn.starts_with("periods "), "{drawn}");
+    // A period that has not ended is refused, naming the field.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let o = run(
+        &t.0,
+        &["payouts", "statements", "--period-of", &today, db[0], db[1]],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("period_of"), "{}", stderr(&o));
+    let csv = ok(
+        &t.0,
+        &["payouts", "export", "--period", "2099-Q1", db[0], db[1]],
+    );
+    assert_eq!(
+        csv.trim_end(),
+        "statement_id,partner_id,partner,period,period_start,period_end,amount,currency,lines,approved_at"
+    );
+}
