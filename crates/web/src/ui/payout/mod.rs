@@ -557,18 +557,11 @@ async fn run(
                     partnerops_core::audit::EntityKind::LineDispute,
                 ));
             }
-            let corrected = match trimmed(p, "corrected") {
-                None => None,
-                Some(raw) => Some(
-                    parse_amount(&raw, d.statement.total.currency.exponent()).ok_or_else(|| {
-                        Invalid::one(
-                            "corrected",
-                            "amount",
-                            "corrected must be an amount such as 1500 or 1500.00",
-                        )
-                    })?,
-                ),
-            };
+            let corrected = trimmed(p, "corrected")
+                .map(|raw| {
+                    form::major_to_minor("corrected", &raw, d.statement.total.currency.exponent())
+                })
+                .transpose()?;
             let input = ResolveInput {
                 outcome: trimmed(p, "outcome"),
                 resolution: trimmed(p, "resolution"),
@@ -592,38 +585,6 @@ async fn run(
         }
         _ => return Ok(None),
     }))
-}
-
-/// A decimal amount as typed (`1500`, `1,500.50`) in minor units of a currency with
-/// `exponent` decimals.
-fn parse_amount(raw: &str, exponent: u32) -> Option<i64> {
-    let cleaned: String = raw.chars().filter(|c| *c != ',' && *c != ' ').collect();
-    let (neg, digits) = match cleaned.strip_prefix('-') {
-        Some(rest) => (true, rest.to_owned()),
-        None => (false, cleaned),
-    };
-    let (whole, frac) = digits.split_once('.').unwrap_or((&digits, ""));
-    if whole.is_empty()
-        || frac.len() > exponent as usize
-        || !whole
-            .chars()
-            .chain(frac.chars())
-            .all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let scale = 10_i64.checked_pow(exponent)?;
-    let frac_minor = if frac.is_empty() {
-        0
-    } else {
-        frac.parse::<i64>().ok()? * 10_i64.pow(exponent - frac.len() as u32)
-    };
-    let minor = whole
-        .parse::<i64>()
-        .ok()?
-        .checked_mul(scale)?
-        .checked_add(frac_minor)?;
-    Some(if neg { -minor } else { minor })
 }
 
 fn action_name(action: &str) -> &'static str {
@@ -680,16 +641,6 @@ async fn portal_act(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_parse_as_typed() {
-        assert_eq!(parse_amount("1500", 2), Some(150_000));
-        assert_eq!(parse_amount("1,500.5", 2), Some(150_050));
-        assert_eq!(parse_amount("-12.34", 2), Some(-1234));
-        assert_eq!(parse_amount("12.345", 2), None);
-        assert_eq!(parse_amount("abc", 2), None);
-        assert_eq!(parse_amount("700", 0), Some(700));
-    }
 
     #[test]
     fn rates_read_as_percentages() {

@@ -158,6 +158,22 @@ pub struct PartnerChoice {
     pub name: String,
 }
 
+/// A renewal, expansion or cancellation of a won deal.
+pub struct RevenueRow {
+    pub kind: &'static str,
+    pub on: String,
+    pub arr: String,
+    pub note: String,
+}
+
+/// A commission line of the deal.
+pub struct CommissionRow {
+    pub rule: String,
+    pub amount: String,
+    pub why: String,
+    pub on_statement: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "pipeline/opportunity.html")]
 pub struct OpportunityPage {
@@ -181,6 +197,12 @@ pub struct OpportunityPage {
     can_reopen: bool,
     /// Whether the deal room is open to the viewer (a partner user: as a member).
     in_room: bool,
+    /// Renewals, expansions and cancellations recorded on a won deal, and whether the
+    /// viewer may record one.
+    revenue: Vec<RevenueRow>,
+    can_record_revenue: bool,
+    /// The commission lines of the deal the viewer may read (a partner: its own).
+    lines: Vec<CommissionRow>,
     /// The form that failed (its action name) and what it showed.
     failed: &'static str,
     form: FormView,
@@ -213,6 +235,7 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "stage" => "Stage changed.",
         "close" => "Closed: the rate of the close date is kept with the deal.",
         "reopen" => "Reopened.",
+        "revenue" => "Recorded; the accrual pays its share (or claws back) within a minute.",
         "touchpoint" => "Touchpoint logged.",
         "edit" => "Saved.",
         _ => return None,
@@ -274,8 +297,54 @@ pub(super) async fn opportunity_page(
             r.to
         ),
     });
+    let revenue = store
+        .revenue_events(scope, id)
+        .await?
+        .into_iter()
+        .map(|e| RevenueRow {
+            kind: e.kind.label(),
+            on: e.occurred_on.to_string(),
+            arr: e
+                .arr
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "—".to_owned()),
+            note: e.note.unwrap_or_default(),
+        })
+        .collect();
+    let can_record_revenue = o.stage == partnerops_core::pipeline::Stage::Won
+        && authorize(&user.principal, &Action::RecordRevenue).is_ok();
+    let lines = store
+        .commission_lines(
+            scope,
+            &partnerops_store::payout::LineFilter {
+                opportunity_id: Some(o.id.clone()),
+                ..Default::default()
+            },
+            &PageRequest::parse(
+                &PageParams {
+                    sort: Some("created_at".into()),
+                    limit: Some("200".into()),
+                    cursor: None,
+                },
+                &Store::commission_line_sorts(),
+            )
+            .map_err(|e| UiError::Store(e.into()))?,
+        )
+        .await?
+        .items
+        .into_iter()
+        .map(|l| CommissionRow {
+            rule: l.rule.replace(['_', '.'], " "),
+            amount: l.statement_amount.to_string(),
+            why: l.why,
+            on_statement: l.statement_id.is_some(),
+        })
+        .collect();
     let (failed_action, form) = failed;
     Ok(OpportunityPage {
+        revenue,
+        can_record_revenue,
+        lines,
         chrome: Chrome::new(user, "pipeline"),
         base,
         row: OppRow::new(&o, &policy),
@@ -387,6 +456,20 @@ async fn run_action(
             store.close_opportunity(&actor, id, &input).await?;
             "close"
         }
+        "revenue" => {
+            let o = store.opportunity(&user.principal.scope, id).await?;
+            let arr = trimmed(posted, "arr")
+                .map(|raw| major_to_minor("arr_minor", &raw, o.amount.currency.exponent()))
+                .transpose()?;
+            let input = partnerops_core::payout::record::RevenueEventInput {
+                kind: trimmed(posted, "kind"),
+                occurred_on: trimmed(posted, "occurred_on"),
+                arr_minor: arr,
+                note: trimmed(posted, "note"),
+            };
+            store.record_revenue_event(&actor, id, &input).await?;
+            "revenue"
+        }
         "reopen" => {
             let input = ReopenInput {
                 stage: trimmed(posted, "stage"),
@@ -422,6 +505,7 @@ fn action_name(action: &str) -> &'static str {
         "reopen" => "reopen",
         "touchpoints" => "touchpoints",
         "edit" => "edit",
+        "revenue" => "revenue",
         _ => "",
     }
 }

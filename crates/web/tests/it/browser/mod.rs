@@ -404,6 +404,19 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot type into `{css}`: {e}"));
     }
 
+    /// Sets an input's value directly (a date input takes keys in the locale's order, so
+    /// typing an ISO date into it is unreliable).
+    pub(crate) async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("cannot set the value of `{css}`: {e}"));
+    }
+
     pub(crate) async fn click(&self, css: &str) {
         self.find(css)
             .await

@@ -189,5 +189,42 @@ async fn a_partner_reads_its_statement_and_finance_pays_it() {
     b.goto("/console/payouts").await;
     b.wait_css("#statement-table").await;
     b.shot("payout-05-console-list").await;
+
+    // A year later the customer renews: recorded on the deal, paid at the renewal share.
+    b.goto(&format!("/console/opportunities/{opp}")).await;
+    b.wait_css("#revenue-form").await;
+    let renewed_on = (Utc::now() + Duration::days(365)).date_naive().to_string();
+    b.select("#revenue-form select[name=kind]", "renewal").await;
+    b.set_value("#revenue-form input[name=occurred_on]", &renewed_on)
+        .await;
+    b.click("#revenue-form button[type=submit]").await;
+    eventually("the missing ARR named", async || {
+        let e = b.texts("#revenue-form .field-error").await.join(" ");
+        if e.contains("renewed ARR") {
+            Ok(e)
+        } else {
+            Err(e)
+        }
+    })
+    .await;
+    b.type_into("#revenue-form input[name=arr]", "90,000").await;
+    b.click("#revenue-form button[type=submit]").await;
+    eventually("the renewal in the table", async || {
+        let rows = b.texts("#revenue-table tbody tr").await.join(" ");
+        if rows.contains("Renewal") && rows.contains("USD 90,000.00") {
+            Ok(rows)
+        } else {
+            Err(rows)
+        }
+    })
+    .await;
+    app.store.accrue_payouts().await.expect("accrued");
+    b.goto(&format!("/console/opportunities/{opp}")).await;
+    let lines = b.texts("#commission-table tbody tr").await.join("\n");
+    assert!(
+        lines.contains("renewal") && lines.contains("USD 4,500.00"),
+        "{lines}"
+    );
+    b.shot("payout-06-deal-after-close").await;
     b.close().await;
 }
