@@ -17,6 +17,7 @@ on_both!(
     renewals_and_the_clawback_window,
     a_close_accrues_exactly_once,
     reopening_reverses_and_the_whatif_prices_a_draft,
+    below_the_minimum_a_statement_rolls_over,
 );
 
 fn ok(r: &Answer) -> Value {
@@ -558,4 +559,88 @@ async fn reopening_reverses_and_the_whatif_prices_a_draft(app: TestApp) {
         .await;
     assert_eq!(r.problem_rules(), vec!["months:range".to_string()]);
     let _ = other;
+}
+
+async fn below_the_minimum_a_statement_rolls_over(app: TestApp) {
+    let w = app.world().await;
+    // A minimum of 2,000.00: a deal paying 1,500.00 is not paid on its own.
+    publish_incentives(&app, &w, 2_000_00).await;
+    won(&app, &w, "Pied Piper", 10_000_00).await;
+    app.store.accrue_payouts().await.unwrap();
+    let next_month = app.shifted_instance(chrono::Duration::days(40)).await;
+    let r = ok(&next_month
+        .http
+        .post("/api/v1/payout-statements/run", &w.finance, &json!({}))
+        .await);
+    assert_eq!(
+        (r["issued"].as_i64(), r["rolled_over"].as_i64()),
+        (Some(0), Some(1)),
+        "{r}"
+    );
+    let rolled = ok(&app
+        .http
+        .get(
+            "/api/v1/payout-statements?state=rolled_over",
+            &w.a.admin_token,
+        )
+        .await);
+    let first = &rolled["items"][0];
+    assert_eq!(first["total"]["amount_minor"], 1_500_00);
+    assert_eq!(first["line_count"], 0, "its line stays open: {first}");
+    assert!(
+        s(first, "reason").contains("below the minimum payout of USD 2,000.00"),
+        "{first}"
+    );
+    let open = ok(&app
+        .http
+        .get("/api/v1/commission-lines?open=true", &w.a.admin_token)
+        .await);
+    assert_eq!(open["items"].as_array().unwrap().len(), 1);
+
+    // Next month another deal closes; together they pass the minimum and are paid.
+    let reg = approved_deal(
+        &next_month.http,
+        &w,
+        &w.a.partner.id.to_string(),
+        "Raviga",
+        20_000_00,
+    )
+    .await;
+    let r = ok(&next_month
+        .http
+        .get(&format!("/api/v1/registrations/{reg}"), &w.channel)
+        .await);
+    let opp = s(&r, "opportunity_id");
+    let close_on = (today() + Days::new(40)).to_string();
+    ok(&next_month
+        .http
+        .post(
+            &format!("/api/v1/opportunities/{opp}/close"),
+            &w.channel,
+            &json!({"outcome": "won", "close_on": close_on}),
+        )
+        .await);
+    next_month.store.accrue_payouts().await.unwrap();
+    let two_months = app.shifted_instance(chrono::Duration::days(75)).await;
+    let r = ok(&two_months
+        .http
+        .post("/api/v1/payout-statements/run", &w.finance, &json!({}))
+        .await);
+    assert_eq!(r["issued"], 1, "{r}");
+    let issued = ok(&app
+        .http
+        .get("/api/v1/payout-statements?state=issued", &w.a.admin_token)
+        .await);
+    let st = &issued["items"][0];
+    assert_eq!(st["total"]["amount_minor"], 4_500_00);
+    assert_eq!(st["line_count"], 2);
+    assert!(
+        ok(&app
+            .http
+            .get("/api/v1/commission-lines?open=true", &w.a.admin_token)
+            .await)["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
