@@ -547,6 +547,73 @@ pub(crate) async fn partners_matching(store: &Store, filter: &PartnerFilter) -> 
     page.items
 }
 
+/// A demo login of a partner admin whose partner is active, with that partner.
+pub(crate) async fn active_partner_admin(
+    store: &Store,
+    report: &SeedReport,
+) -> (partnerops_seed::DemoLogin, Partner) {
+    let partners = all_partners(store).await;
+    report
+        .logins
+        .iter()
+        .filter(|l| l.role == partnerops_core::user::Role::PartnerAdmin)
+        .find_map(|l| {
+            let p = partners
+                .iter()
+                .find(|p| Some(p.name.as_str()) == l.partner_name.as_deref())?;
+            (p.status == partnerops_core::partner::PartnerStatus::Active)
+                .then(|| (l.clone(), p.clone()))
+        })
+        .expect("an admin of an active partner")
+}
+
+/// A deal registered for `partner` on a new US company and approved (by the system): the
+/// opportunity its approval opened.
+pub(crate) async fn approved_deal(
+    store: &Store,
+    partner: &Partner,
+    company: &str,
+    title: &str,
+    arr_minor: i64,
+) -> partnerops_core::ids::OpportunityId {
+    use partnerops_core::ids::EntityId;
+    use partnerops_core::registration::record::{AccountRefInput, ReasonInput, RegistrationInput};
+    let system = partnerops_store::Actor::system("test");
+    let domain = format!(
+        "{}.example",
+        company.split(' ').next().unwrap_or(company).to_lowercase()
+    );
+    let reg = store
+        .submit_registration(
+            &system,
+            &RegistrationInput {
+                partner_id: Some(partner.id.to_string()),
+                account: Some(AccountRefInput {
+                    name: Some(company.into()),
+                    web_domain: Some(domain),
+                    country: Some("US".into()),
+                }),
+                title: Some(title.into()),
+                estimated_arr_minor: Some(arr_minor),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a registration");
+    store
+        .approve_registration(
+            &system,
+            reg.id.as_str(),
+            &ReasonInput {
+                reason: Some("new logo".into()),
+            },
+        )
+        .await
+        .expect("approved")
+        .opportunity_id
+        .expect("the approval opened an opportunity")
+}
+
 pub(crate) async fn all_partners(store: &Store) -> Vec<Partner> {
     partners_matching(store, &PartnerFilter::default()).await
 }

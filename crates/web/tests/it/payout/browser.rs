@@ -5,34 +5,23 @@
 
 use chrono::{Duration, Utc};
 use partnerops_core::ids::EntityId;
-use partnerops_core::partner::PartnerStatus;
 use partnerops_core::payout::record::RunStatementsInput;
 use partnerops_core::pipeline::record::CloseOpportunityInput;
 use partnerops_core::policy::ProgramPolicy;
-use partnerops_core::registration::record::{AccountRefInput, ReasonInput, RegistrationInput};
+
 use partnerops_core::scope::Scope;
-use partnerops_core::user::Role;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Actor;
 
 use super::rates;
-use crate::browser::{Browser, VENDOR_ADMIN, all_partners, eventually, seeded};
+use crate::browser::{
+    Browser, VENDOR_ADMIN, active_partner_admin, approved_deal, eventually, seeded,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_reads_its_statement_and_finance_pays_it() {
     let (app, report) = seeded().await;
-    let partners = all_partners(&app.store).await;
-    let (login, partner) = report
-        .logins
-        .iter()
-        .filter(|l| l.role == Role::PartnerAdmin)
-        .find_map(|l| {
-            let p = partners
-                .iter()
-                .find(|p| Some(p.name.as_str()) == l.partner_name.as_deref())?;
-            (p.status == PartnerStatus::Active).then(|| (l.clone(), p.clone()))
-        })
-        .expect("an admin of an active partner");
+    let (login, partner) = active_partner_admin(&app.store, &report).await;
     let system = Actor::system("test");
     // Monthly economics on the partner's program, then a deal won today.
     let program = partner.program_id.to_string();
@@ -49,36 +38,14 @@ async fn a_partner_reads_its_statement_and_finance_pays_it() {
         .publish_policy(&system, &program, &policy.to_toml(), "monthly economics")
         .await
         .expect("published");
-    let reg = app
-        .store
-        .submit_registration(
-            &system,
-            &RegistrationInput {
-                partner_id: Some(partner.id.to_string()),
-                account: Some(AccountRefInput {
-                    name: Some("Kramerica Industries".into()),
-                    web_domain: Some("kramerica.example".into()),
-                    country: Some("US".into()),
-                }),
-                title: Some("Kramerica oil bladder rollout".into()),
-                estimated_arr_minor: Some(84_000_00),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("a registration");
-    let reg = app
-        .store
-        .approve_registration(
-            &system,
-            reg.id.as_str(),
-            &ReasonInput {
-                reason: Some("new logo".into()),
-            },
-        )
-        .await
-        .expect("approved");
-    let opp = reg.opportunity_id.expect("an opportunity");
+    let opp = approved_deal(
+        &app.store,
+        &partner,
+        "Kramerica Industries",
+        "Kramerica oil bladder rollout",
+        84_000_00,
+    )
+    .await;
     app.store
         .close_opportunity(
             &system,

@@ -5,64 +5,29 @@
 
 use partnerops_core::business_plan::record::{Milestone, PlanContent, PlanInput};
 use partnerops_core::ids::EntityId;
-use partnerops_core::partner::PartnerStatus;
 use partnerops_core::pipeline::room::MemberInput;
-use partnerops_core::registration::record::{AccountRefInput, ReasonInput, RegistrationInput};
+
 use partnerops_core::scope::Scope;
-use partnerops_core::user::Role;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Actor;
 
-use crate::browser::{Browser, VENDOR_ADMIN, all_partners, eventually, seeded};
+use crate::browser::{
+    Browser, VENDOR_ADMIN, active_partner_admin, approved_deal, eventually, seeded,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_rep_and_the_vendor_work_one_deal() {
     let (app, report) = seeded().await;
-    let partners = all_partners(&app.store).await;
-    let (login, partner) = report
-        .logins
-        .iter()
-        .filter(|l| l.role == Role::PartnerAdmin)
-        .find_map(|l| {
-            let p = partners
-                .iter()
-                .find(|p| Some(p.name.as_str()) == l.partner_name.as_deref())?;
-            (p.status == PartnerStatus::Active).then(|| (l.clone(), p.clone()))
-        })
-        .expect("an admin of an active partner");
+    let (login, partner) = active_partner_admin(&app.store, &report).await;
     let system = Actor::system("test");
-    let reg = app
-        .store
-        .submit_registration(
-            &system,
-            &RegistrationInput {
-                partner_id: Some(partner.id.to_string()),
-                account: Some(AccountRefInput {
-                    name: Some("Vandelay Industries".into()),
-                    web_domain: Some("vandelay.example".into()),
-                    country: Some("US".into()),
-                }),
-                title: Some("Vandelay import platform".into()),
-                estimated_arr_minor: Some(64_000_00),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("a registration");
-    let reg = app
-        .store
-        .approve_registration(
-            &system,
-            reg.id.as_str(),
-            &ReasonInput {
-                reason: Some("new logo".into()),
-            },
-        )
-        .await
-        .expect("approved");
-    let opp = reg
-        .opportunity_id
-        .expect("the approval opened an opportunity");
+    let opp = approved_deal(
+        &app.store,
+        &partner,
+        "Vandelay Industries",
+        "Vandelay import platform",
+        64_000_00,
+    )
+    .await;
     // The system registered the deal, so nobody of the partner is in its room yet.
     let me = app
         .store
