@@ -107,6 +107,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_partner_managers.sql"),
         postgres: include_str!("../migrations/postgres/0014_partner_managers.sql"),
     },
+    Migration {
+        version: 15,
+        name: "plan_sums",
+        sqlite: include_str!("../migrations/sqlite/0015_plan_sums.sql"),
+        postgres: include_str!("../migrations/postgres/0015_plan_sums.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
