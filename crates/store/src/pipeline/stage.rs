@@ -1,7 +1,8 @@
 //! Moving an opportunity along its stages, closing it won or lost (with the rate in force on
 //! the close date, and its registration closed with it), and reopening it. Each change is a
-//! conditional update on the stage it was read at, so two people moving one deal at once
-//! cannot both win; each writes a stage-history entry and a decision naming its rule.
+//! conditional update on the stage (and amount, currency and dates) it was read at, so two
+//! people moving one deal at once cannot both win and the kept sums move from the state the
+//! row had; each writes a stage-history entry and a decision naming its rule.
 
 use chrono::{DateTime, Utc};
 use partnerops_core::audit::EntityKind;
