@@ -5,6 +5,7 @@ now, about 20% won, 10% lost, 50% expired, 20% still approved, each on its own a
 one to three follow-up activities on approved ones. Deterministic (fixed random seed)."""
 
 import datetime as dt
+import pathlib
 import random
 import sqlite3
 import sys
@@ -91,5 +92,12 @@ for i in range(regs_n):
 db.executemany("INSERT INTO accounts (id, name, web_domain, country, status, created_at, updated_at) VALUES (?, ?, ?, 'US', 'prospect', ?, ?)", accounts)
 db.executemany("INSERT INTO registrations (id, program_id, partner_id, account_id, status, title, est_arr_minor, currency, submitted_at, approved_at, expires_at, renewals, closed_at, policy_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'USD', ?, ?, ?, 0, ?, 1, ?, ?)", regs)
 db.executemany("INSERT INTO registration_activities (id, registration_id, kind, occurred_at, created_at) VALUES (?, ?, 'call', ?, ?)", acts)
+# The rows above bypass the store: rebuild the joint business plans' kept sums from them with
+# migration 0015's own backfill.
+migration = (pathlib.Path(__file__).resolve().parent.parent
+             / "crates/store/migrations/sqlite/0015_plan_sums.sql").read_text()
+db.execute("DELETE FROM partner_plan_sums")
+db.execute("DELETE FROM partner_account_coverage")
+db.executescript(migration.split("-- Backfill", 1)[1].split("\n", 1)[1])
 db.commit()
 print(prg)

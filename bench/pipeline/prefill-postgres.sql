@@ -206,6 +206,58 @@ COMMIT;
 
 SELECT indexdef FROM bench_indexes \gexec
 
+-- The joint business plans' kept sums, as the store keeps them (the demo's rows included):
+-- migration 0015's backfill, the same statements.
+BEGIN;
+DELETE FROM partner_plan_sums;
+DELETE FROM partner_account_coverage;
+INSERT INTO partner_plan_sums (partner_id, month, measure, currency, unit_minor, n, amount_minor)
+SELECT partner_id, month, measure, currency, unit_minor, SUM(n), SUM(amount_minor)
+FROM (
+    SELECT partner_id, CAST(to_char(closed_on, 'YYYYMM') AS BIGINT) AS month,
+           'won' AS measure, close_rate_to AS currency, 0 AS unit_minor, 1 AS n,
+           amount_at_close_minor AS amount_minor
+    FROM opportunities
+    WHERE source = 'partner_sourced' AND partner_id IS NOT NULL AND stage = 'won'
+      AND closed_on IS NOT NULL AND close_rate_to IS NOT NULL AND amount_at_close_minor IS NOT NULL
+    UNION ALL
+    SELECT partner_id, CAST(to_char(expected_close_on, 'YYYYMM') AS BIGINT),
+           'open', currency, amount_minor, 1, amount_minor
+    FROM opportunities
+    WHERE source = 'partner_sourced' AND partner_id IS NOT NULL AND stage NOT IN ('won', 'lost')
+    UNION ALL
+    SELECT partner_id, CAST(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYYMM') AS BIGINT),
+           CASE kind WHEN 'introduction' THEN 'activity.discovery_call' ELSE 'activity.demo' END,
+           '', 0, 1, 0
+    FROM touchpoints
+    WHERE late = 0 AND kind IN ('introduction', 'demo', 'technical_validation')
+    UNION ALL
+    SELECT r.partner_id, CAST(to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYYMM') AS BIGINT),
+           CASE a.kind WHEN 'demo' THEN 'activity.demo' WHEN 'proposal' THEN 'activity.proposal'
+                ELSE 'activity.discovery_call' END,
+           '', 0, 1, 0
+    FROM registration_activities a JOIN registrations r ON r.id = a.registration_id
+    WHERE a.kind IN ('call', 'meeting', 'demo', 'proposal')
+) x
+GROUP BY partner_id, month, measure, currency, unit_minor
+ORDER BY partner_id, month, measure, currency, unit_minor;
+
+INSERT INTO partner_account_coverage (partner_id, account_id, opportunity_links, touches)
+SELECT partner_id, account_id, SUM(links), SUM(touches)
+FROM (
+    SELECT op.partner_id, o.account_id, 1 AS links, 0 AS touches
+    FROM opportunity_partners op JOIN opportunities o ON o.id = op.opportunity_id
+    UNION ALL
+    SELECT t.partner_id, o.account_id, 0, 1
+    FROM touchpoints t JOIN opportunities o ON o.id = t.opportunity_id
+    UNION ALL
+    SELECT r.partner_id, r.account_id, 0, 1
+    FROM registration_activities a JOIN registrations r ON r.id = a.registration_id
+) x
+GROUP BY partner_id, account_id
+ORDER BY partner_id, account_id;
+COMMIT;
+
 -- Joint business plans (after the indexes: the target accounts come from each partner's
 -- deals through opportunities_partner).
 BEGIN;
@@ -261,6 +313,8 @@ ANALYZE opportunity_partners;
 ANALYZE touchpoints;
 ANALYZE pipeline_totals;
 ANALYZE business_plans;
+ANALYZE partner_plan_sums;
+ANALYZE partner_account_coverage;
 
 SELECT 'PREFILL partners=' || (SELECT count(*) FROM partners)
     || ' accounts=' || (SELECT count(*) FROM accounts)

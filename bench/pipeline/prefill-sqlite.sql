@@ -23,6 +23,8 @@
 --   as the store computes them (the amounts make the rounding exact);
 --   expected_close_month is the expected close's YYYYMM, as the store writes it;
 -- * pipeline_totals: rebuilt from the opportunities (the board's kept sums);
+-- * partner_plan_sums, partner_account_coverage: rebuilt from the rows (the plans' kept
+--   sums), with the statements of migration 0015's backfill;
 -- * opportunity_partners: 'sourced' for the partner that brought it, 'influencer' for the
 --   second partner (same program) of every direct deal and of two in five partner deals;
 -- * touchpoints: :touchpoints per opportunity, by its partner, the last one (or all, for a
@@ -261,6 +263,58 @@ ORDER BY t.i, t.j;
 COMMIT;
 
 .read bench_pipeline_indexes.sql
+
+-- The joint business plans' kept sums, as the store keeps them (the demo's rows included):
+-- migration 0015's backfill, the same statements.
+BEGIN IMMEDIATE;
+DELETE FROM partner_plan_sums;
+DELETE FROM partner_account_coverage;
+INSERT INTO partner_plan_sums (partner_id, month, measure, currency, unit_minor, n, amount_minor)
+SELECT partner_id, month, measure, currency, unit_minor, SUM(n), SUM(amount_minor)
+FROM (
+    SELECT partner_id, CAST(substr(closed_on, 1, 4) || substr(closed_on, 6, 2) AS INTEGER) AS month,
+           'won' AS measure, close_rate_to AS currency, 0 AS unit_minor, 1 AS n,
+           amount_at_close_minor AS amount_minor
+    FROM opportunities
+    WHERE source = 'partner_sourced' AND partner_id IS NOT NULL AND stage = 'won'
+      AND closed_on IS NOT NULL AND close_rate_to IS NOT NULL AND amount_at_close_minor IS NOT NULL
+    UNION ALL
+    SELECT partner_id, CAST(substr(expected_close_on, 1, 4) || substr(expected_close_on, 6, 2) AS INTEGER),
+           'open', currency, amount_minor, 1, amount_minor
+    FROM opportunities
+    WHERE source = 'partner_sourced' AND partner_id IS NOT NULL AND stage NOT IN ('won', 'lost')
+    UNION ALL
+    SELECT partner_id, CAST(substr(occurred_at, 1, 4) || substr(occurred_at, 6, 2) AS INTEGER),
+           CASE kind WHEN 'introduction' THEN 'activity.discovery_call' ELSE 'activity.demo' END,
+           '', 0, 1, 0
+    FROM touchpoints
+    WHERE late = 0 AND kind IN ('introduction', 'demo', 'technical_validation')
+    UNION ALL
+    SELECT r.partner_id, CAST(substr(a.occurred_at, 1, 4) || substr(a.occurred_at, 6, 2) AS INTEGER),
+           CASE a.kind WHEN 'demo' THEN 'activity.demo' WHEN 'proposal' THEN 'activity.proposal'
+                ELSE 'activity.discovery_call' END,
+           '', 0, 1, 0
+    FROM registration_activities a JOIN registrations r ON r.id = a.registration_id
+    WHERE a.kind IN ('call', 'meeting', 'demo', 'proposal')
+) x
+GROUP BY partner_id, month, measure, currency, unit_minor
+ORDER BY partner_id, month, measure, currency, unit_minor;
+
+INSERT INTO partner_account_coverage (partner_id, account_id, opportunity_links, touches)
+SELECT partner_id, account_id, SUM(links), SUM(touches)
+FROM (
+    SELECT op.partner_id, o.account_id, 1 AS links, 0 AS touches
+    FROM opportunity_partners op JOIN opportunities o ON o.id = op.opportunity_id
+    UNION ALL
+    SELECT t.partner_id, o.account_id, 0, 1
+    FROM touchpoints t JOIN opportunities o ON o.id = t.opportunity_id
+    UNION ALL
+    SELECT r.partner_id, r.account_id, 0, 1
+    FROM registration_activities a JOIN registrations r ON r.id = a.registration_id
+) x
+GROUP BY partner_id, account_id
+ORDER BY partner_id, account_id;
+COMMIT;
 
 -- Joint business plans (after the indexes: the target accounts come from each partner's
 -- deals through opportunities_partner).

@@ -108,6 +108,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0014_partner_managers.sql"),
     },
     Migration {
+        version: 15,
+        name: "plan_sums",
+        sqlite: include_str!("../migrations/sqlite/0015_plan_sums.sql"),
+        postgres: include_str!("../migrations/postgres/0015_plan_sums.sql"),
+    },
+    Migration {
         version: 16,
         name: "payouts",
         sqlite: include_str!("../migrations/sqlite/0016_payouts.sql"),

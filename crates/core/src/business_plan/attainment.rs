@@ -27,8 +27,9 @@ pub struct Facts {
     pub won: Vec<(NaiveDate, i64)>,
     /// Open partner-sourced deals: expected close and amount.
     pub open: Vec<(NaiveDate, i64)>,
-    /// Selling activities logged, by day and kind.
-    pub activities: Vec<(NaiveDate, PlanActivityKind)>,
+    /// Selling activities logged: day, kind and how many (one row per activity, or a
+    /// month's count dated on its first day).
+    pub activities: Vec<(NaiveDate, PlanActivityKind, u64)>,
     pub touched_accounts: BTreeSet<AccountId>,
     pub accounts_with_opportunity: BTreeSet<AccountId>,
 }
@@ -116,7 +117,9 @@ pub fn to_date_pct(a: &Attainment) -> Option<i64> {
 
 /// The commitment a partner touchpoint counts towards: an introduction opens a discovery
 /// conversation; a demo or technical validation is a demo; the rest are influence, not
-/// selling activity the plan counts.
+/// selling activity the plan counts. The store keeps each partner's monthly counts by this
+/// mapping (`partner_plan_sums`, migration 0015): changing it needs a migration that
+/// recomputes them.
 pub fn commitment_of_touchpoint(kind: TouchpointKind) -> Option<PlanActivityKind> {
     match kind {
         TouchpointKind::Introduction => Some(PlanActivityKind::DiscoveryCall),
@@ -126,7 +129,7 @@ pub fn commitment_of_touchpoint(kind: TouchpointKind) -> Option<PlanActivityKind
 }
 
 /// The commitment a registration's follow-up activity counts towards (a note counts for
-/// none).
+/// none). Kept in monthly counts like [`commitment_of_touchpoint`].
 pub fn commitment_of_activity(kind: ActivityKind) -> Option<PlanActivityKind> {
     match kind {
         ActivityKind::Call | ActivityKind::Meeting => Some(PlanActivityKind::DiscoveryCall),
@@ -243,8 +246,8 @@ pub fn attainment(
             let done = facts
                 .activities
                 .iter()
-                .filter(|(d, k)| *k == c.kind && in_quarter(*d, start, end))
-                .count();
+                .filter(|(d, k, _)| *k == c.kind && in_quarter(*d, start, end))
+                .fold(0_u64, |n, (_, _, count)| n.saturating_add(*count));
             ActivityAttainment {
                 quarter: c.quarter,
                 kind: c.kind,
@@ -375,9 +378,9 @@ mod tests {
             won: vec![(d(2027, 3, 31), 50_000), (d(2027, 4, 1), 7_000)],
             open: vec![(d(2027, 2, 1), 30_000)],
             activities: vec![
-                (d(2027, 1, 5), PlanActivityKind::Demo),
-                (d(2027, 4, 5), PlanActivityKind::Demo),
-                (d(2027, 1, 6), PlanActivityKind::Proposal),
+                (d(2027, 1, 5), PlanActivityKind::Demo, 2),
+                (d(2027, 4, 5), PlanActivityKind::Demo, 1),
+                (d(2027, 1, 6), PlanActivityKind::Proposal, 1),
             ],
             ..Facts::default()
         };
@@ -399,7 +402,7 @@ mod tests {
             QuarterState::OnPace,
             "no milestone: nothing to fall behind"
         );
-        assert_eq!(a.activities[0].done, 1);
+        assert_eq!(a.activities[0].done, 2, "a month's count counts whole");
         assert_eq!(a.total_attainment_bp, Some(5_700));
     }
 

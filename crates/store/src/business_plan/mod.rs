@@ -3,34 +3,28 @@
 //!
 //! Attainment reads the pipeline: the partner's sourced deals won (at their rate at close)
 //! and open (at today's rates) by quarter, its touchpoints and registration activities as
-//! selling activity, and which target accounts it touched or has an opportunity on. The
-//! rules are `core::business_plan`'s; here only the facts are gathered.
+//! selling activity, and which target accounts it touched or has an opportunity on, from
+//! per-partner sums kept in the transaction of every write that changes them ([`facts`]).
+//! The rules are `core::business_plan`'s; here only the facts are gathered.
 //!
 //! A review's next steps become plan tasks ([`task`]), and a daily job ([`reminder`])
 //! announces drifting quarters, reviews and tasks coming due, each reminder once.
 
+pub(crate) mod facts;
 pub mod reminder;
 mod task;
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
-use partnerops_core::business_plan::attainment::{
-    self, Attainment, Facts, commitment_of_activity, commitment_of_touchpoint,
-};
+use partnerops_core::business_plan::attainment::{self, Attainment, Facts};
 use partnerops_core::business_plan::cadence::{ReviewDue, reviews_due};
 use partnerops_core::business_plan::record::{
     BusinessPlan, PlanChange, PlanContent, PlanInput, PlanReview, PlanStatus, PlanVersion,
     ReviewInput, ReviewKind, diff, period_end,
 };
-use partnerops_core::ids::{
-    AccountId, BusinessPlanId, EntityId, PartnerId, PlanReviewId, ProgramId, UserId,
-};
-use partnerops_core::money::{Currency, Money};
+use partnerops_core::ids::{BusinessPlanId, EntityId, PartnerId, PlanReviewId, ProgramId, UserId};
+use partnerops_core::money::Currency;
 use partnerops_core::page::{Page, PageRequest, SortKey};
-use partnerops_core::pipeline::touchpoint::TouchpointKind;
-use partnerops_core::registration::ActivityKind;
 use partnerops_core::registration::Decision;
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
@@ -40,8 +34,7 @@ use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::decision::emit;
 use crate::entity::{self, Archived, Entity, json_column, to_json};
 use crate::jobs::Job;
-use crate::pipeline::fx::all_rates;
-use crate::{Actor, Result, Store, StoreError, audit, midnight, new_id, policy};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, policy};
 
 pub use reminder::ReminderReport;
 
@@ -219,29 +212,6 @@ async fn insert_version(
         .push(") ON CONFLICT (plan_id, version) DO UPDATE SET content = excluded.content, author_name = excluded.author_name, created_at = excluded.created_at");
     tx.execute(&q).await?;
     Ok(())
-}
-
-row! {
-    struct WonRow {
-        closed_on: NaiveDate,
-        amount_at_close_minor: Option<i64>,
-        close_rate_to: Option<String>,
-    }
-}
-
-row! {
-    struct OpenRow {
-        expected_close_on: NaiveDate,
-        amount_minor: i64,
-        currency: String,
-    }
-}
-
-row! {
-    struct KindDay {
-        kind: String,
-        at: DateTime<Utc>,
-    }
 }
 
 row! {
@@ -669,152 +639,50 @@ impl Store {
         self.attainment_on(&plan, self.now().date_naive()).await
     }
 
+    /// Attainment on the store's today computed from the rows (the partner's deals,
+    /// touchpoints and registration activities) instead of the kept sums: the check path,
+    /// equal to [`Store::business_plan_attainment`] while the sums are right.
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn business_plan_attainment_from_rows(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Attainment> {
+        let plan: BusinessPlan = entity::fetch(&mut self.db.read(), scope, id).await?;
+        let today = self.now().date_naive();
+        let facts = self.plan_facts_from_rows(&plan, today).await?;
+        self.attainment_of(&plan, today, &facts).await
+    }
+
     /// A plan's attainment on `today`, under its program's current drift threshold.
     pub(crate) async fn attainment_on(
         &self,
         plan: &BusinessPlan,
         today: NaiveDate,
     ) -> Result<Attainment> {
+        let facts = self.plan_facts(plan, today).await?;
+        self.attainment_of(plan, today, &facts).await
+    }
+
+    async fn attainment_of(
+        &self,
+        plan: &BusinessPlan,
+        today: NaiveDate,
+        facts: &Facts,
+    ) -> Result<Attainment> {
         let threshold = policy::current_version(&mut self.db.read(), plan.program_id.as_str())
             .await?
             .policy
             .business_plan
             .drift_threshold_bp;
-        let facts = self.plan_facts(plan, today).await?;
         Ok(attainment::attainment(
             &plan.content,
             plan.period_start,
             plan.currency,
             today,
             threshold,
-            &facts,
+            facts,
         ))
-    }
-
-    /// The live facts of a plan's partner over its period.
-    async fn plan_facts(&self, plan: &BusinessPlan, today: NaiveDate) -> Result<Facts> {
-        let (start, end) = (plan.period_start, plan.period_end);
-        let partner = plan.partner_id.as_str();
-        let mut read = self.db.read();
-        let mut q = Sql::new(
-            "SELECT closed_on, amount_at_close_minor, close_rate_to FROM opportunities WHERE partner_id = ",
-        );
-        q.bind(partner)
-            .push(" AND source = 'partner_sourced' AND stage = 'won' AND closed_on >= ")
-            .bind(start)
-            .push(" AND closed_on <= ")
-            .bind(end);
-        let won: Vec<WonRow> = read.all(&q).await?;
-        let won = won
-            .into_iter()
-            .filter(|r| r.close_rate_to.as_deref() == Some(plan.currency.as_str()))
-            .filter_map(|r| r.amount_at_close_minor.map(|a| (r.closed_on, a)))
-            .collect();
-        let rates = all_rates(&mut read).await?;
-        let mut q = Sql::new(
-            "SELECT expected_close_on, amount_minor, currency FROM opportunities WHERE partner_id = ",
-        );
-        q.bind(partner)
-            .push(" AND source = 'partner_sourced' AND stage NOT IN ('won', 'lost') AND expected_close_on >= ")
-            .bind(start)
-            .push(" AND expected_close_on <= ")
-            .bind(end);
-        let open_rows: Vec<OpenRow> = read.all(&q).await?;
-        let mut open = Vec::with_capacity(open_rows.len());
-        for r in open_rows {
-            let currency = Currency::parse("currency", &r.currency).map_err(corrupt)?;
-            let money = Money::new(r.amount_minor, currency);
-            let converted = if currency == plan.currency {
-                Some(money)
-            } else {
-                rates.convert(money, plan.currency, today).ok()
-            };
-            // A currency without a rate today is left out rather than guessed.
-            if let Some(m) = converted {
-                open.push((r.expected_close_on, m.amount_minor));
-            }
-        }
-        let mut activities = Vec::new();
-        // The period as instants: from the first day's midnight to the day after the last.
-        let (from, until) = (midnight(start), midnight(end.succ_opt().unwrap_or(end)));
-        let mut q = Sql::new("SELECT kind, occurred_at AS at FROM touchpoints WHERE partner_id = ");
-        q.bind(partner)
-            .push(" AND late = 0 AND occurred_at >= ")
-            .bind(from)
-            .push(" AND occurred_at < ")
-            .bind(until);
-        for r in read.all::<KindDay>(&q).await? {
-            if let Some(k) = TouchpointKind::parse("kind", &r.kind)
-                .ok()
-                .and_then(commitment_of_touchpoint)
-            {
-                activities.push((r.at.date_naive(), k));
-            }
-        }
-        let mut q = Sql::new(
-            "SELECT a.kind, a.occurred_at AS at FROM registration_activities a JOIN registrations r ON r.id = a.registration_id WHERE r.partner_id = ",
-        );
-        q.bind(partner)
-            .push(" AND a.occurred_at >= ")
-            .bind(from)
-            .push(" AND a.occurred_at < ")
-            .bind(until);
-        for r in read.all::<KindDay>(&q).await? {
-            if let Some(k) = ActivityKind::parse("kind", &r.kind)
-                .ok()
-                .and_then(commitment_of_activity)
-            {
-                activities.push((r.at.date_naive(), k));
-            }
-        }
-        // The target accounts' coverage in two queries for the whole plan (it names up to
-        // 200 accounts), each starting from the accounts' own deals (a handful per
-        // account) rather than from the partner's touchpoints: one query per account
-        // through the partner's rows read all of them again for every account, thousands
-        // of random reads per plan at 1M deals (bench/README.md, JBP attainment).
-        let targets = &plan.content.target_account_ids;
-        let mut touched = BTreeSet::new();
-        let mut with_opportunity = BTreeSet::new();
-        if !targets.is_empty() {
-            let in_targets = |q: &mut Sql| {
-                q.push(" IN (");
-                for (i, a) in targets.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind(a.as_str());
-                }
-                q.push(")");
-            };
-            row! { struct AccountRow { account_id: String } }
-            let mut q = Sql::new(
-                "SELECT DISTINCT o.account_id FROM opportunities o WHERE EXISTS (SELECT 1 FROM opportunity_partners op WHERE op.opportunity_id = o.id AND op.partner_id = ",
-            );
-            q.bind(partner).push(") AND o.account_id");
-            in_targets(&mut q);
-            for r in read.all::<AccountRow>(&q).await? {
-                with_opportunity.insert(AccountId::from_trusted(r.account_id));
-            }
-            let mut q = Sql::new(
-                "SELECT DISTINCT o.account_id FROM opportunities o WHERE EXISTS (SELECT 1 FROM touchpoints t WHERE t.opportunity_id = o.id AND t.partner_id = ",
-            );
-            q.bind(partner).push(") AND o.account_id");
-            in_targets(&mut q);
-            q.push(" UNION SELECT r.account_id FROM registrations r WHERE r.partner_id = ")
-                .bind(partner)
-                .push(" AND EXISTS (SELECT 1 FROM registration_activities x WHERE x.registration_id = r.id) AND r.account_id");
-            in_targets(&mut q);
-            for r in read.all::<AccountRow>(&q).await? {
-                touched.insert(AccountId::from_trusted(r.account_id));
-            }
-        }
-        Ok(Facts {
-            won,
-            open,
-            activities,
-            touched_accounts: touched,
-            accounts_with_opportunity: with_opportunity,
-        })
     }
 
     /// Records a review of a plan (both sides write them).

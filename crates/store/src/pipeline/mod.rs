@@ -36,6 +36,7 @@ use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
 
 use self::board::Share;
+use crate::business_plan::facts::{self as plan_facts, DealPart};
 use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, row};
 use crate::decision::emit;
@@ -517,7 +518,12 @@ async fn insert(
     };
     board::move_share(tx, program_id.as_str(), None, Some(share)).await?;
     if let Some(p) = &f.partner_id {
-        add_partner(tx, now, &id, p, "sourced").await?;
+        let linked = add_partner(tx, now, &id, p, "sourced").await?;
+        if f.source == OpportunitySource::PartnerSourced && !f.stage.is_closed() {
+            let part = DealPart::open(p, f.expected_close_on, f.amount);
+            plan_facts::move_deal(tx, None, Some(part)).await?;
+        }
+        plan_facts::deal_linked(tx, p, &f.account_id, linked).await?;
     }
     // The owners on both sides start in the deal room.
     for owner in [&f.vendor_owner_id, &f.partner_owner_id]
@@ -535,14 +541,32 @@ async fn insert(
     Ok(id)
 }
 
-/// Puts `partner` on the opportunity (nothing when it is already on it).
+/// Narrows an update of `o` to the row as it was read: its stage, and the amount, currency
+/// and dates the board's and the plans' kept sums were moved from. Two changes of one deal
+/// at once cannot both move them from the same state; the second changes nothing.
+pub(crate) fn as_read(q: &mut Sql, o: &Opportunity) {
+    q.push(" AND stage = ")
+        .bind(o.stage.as_str())
+        .push(" AND amount_minor = ")
+        .bind(o.amount.amount_minor)
+        .push(" AND currency = ")
+        .bind(o.amount.currency.as_str())
+        .push(" AND expected_close_on = ")
+        .bind(o.expected_close_on);
+    if let Some(d) = o.closed_on {
+        q.push(" AND closed_on = ").bind(d);
+    }
+}
+
+/// Puts `partner` on the opportunity (nothing when it is already on it); says whether it
+/// was not on it before.
 pub(crate) async fn add_partner(
     tx: &mut Tx,
     now: DateTime<Utc>,
     opportunity_id: &OpportunityId,
     partner: &PartnerId,
     role: &str,
-) -> Result<()> {
+) -> Result<bool> {
     let mut q = Sql::new(
         "INSERT INTO opportunity_partners (opportunity_id, partner_id, role, created_at) VALUES (",
     );
@@ -554,8 +578,7 @@ pub(crate) async fn add_partner(
         .push(", ")
         .bind(now)
         .push(") ON CONFLICT (opportunity_id, partner_id) DO NOTHING");
-    tx.execute(&q).await?;
-    Ok(())
+    Ok(tx.execute(&q).await? > 0)
 }
 
 /// Appends one entry to the stage history.
@@ -803,11 +826,12 @@ impl Store {
             .bind(now)
             .push(" WHERE stage NOT IN ('won', 'lost') AND id = ")
             .bind(id);
+        as_read(&mut q, &before);
         if tx.execute(&q).await? == 0 {
             return Err(StoreError::conflict(
                 "stage",
-                "opportunity.closed",
-                "the opportunity closed meanwhile; reopen it first",
+                "opportunity.changed",
+                "the opportunity closed or changed meanwhile; reload it and try again",
             ));
         }
         board::move_share(
@@ -830,6 +854,7 @@ impl Store {
             Change::updated().event("opportunity.updated"),
         )
         .await?;
+        plan_facts::move_deal(&mut tx, DealPart::of(&before), DealPart::of(&after)).await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -1,7 +1,8 @@
 //! Moving an opportunity along its stages, closing it won or lost (with the rate in force on
 //! the close date, and its registration closed with it), and reopening it. Each change is a
-//! conditional update on the stage it was read at, so two people moving one deal at once
-//! cannot both win; each writes a stage-history entry and a decision naming its rule.
+//! conditional update on the stage (and amount, currency and dates) it was read at, so two
+//! people moving one deal at once cannot both win and the kept sums move from the state the
+//! row had; each writes a stage-history entry and a decision naming its rule.
 
 use chrono::{DateTime, Utc};
 use partnerops_core::audit::EntityKind;
@@ -19,7 +20,8 @@ use partnerops_core::registration::Decision;
 use partnerops_core::scope::Action;
 
 use super::board::{self, Share};
-use super::{program_policy, record_stage_change, work_action};
+use super::{as_read, program_policy, record_stage_change, work_action};
+use crate::business_plan::facts::{self as plan_facts, DealPart};
 use crate::db::{Exec, Sql, Tx, row};
 use crate::entity;
 use crate::{Actor, Result, Store, StoreError, change};
@@ -54,7 +56,8 @@ fn changed_meanwhile() -> StoreError {
     )
 }
 
-/// Sets the stage (and what follows from it) if it is still `from`.
+/// Sets the stage (and what follows from it) if the row is still as `o` was read
+/// ([`as_read`]).
 async fn set_stage(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -74,9 +77,8 @@ async fn set_stage(
         .push(", updated_at = ")
         .bind(now)
         .push(" WHERE id = ")
-        .bind(o.id.as_str())
-        .push(" AND stage = ")
-        .bind(o.stage.as_str());
+        .bind(o.id.as_str());
+    as_read(&mut q, o);
     if tx.execute(&q).await? == 0 {
         return Err(changed_meanwhile());
     }
@@ -382,8 +384,11 @@ impl Store {
         } else {
             "opportunity.closed_lost"
         };
-        self.finish_opportunity(tx, now, actor, before, &c.decision, event)
-            .await
+        let after = self
+            .finish_opportunity(tx, now, actor, before, &c.decision, event)
+            .await?;
+        plan_facts::move_deal(tx, DealPart::of(before), DealPart::of(&after)).await?;
+        Ok(after)
     }
 
     /// Reopens a closed opportunity into an open stage, with a reason (vendor staff who
@@ -436,6 +441,7 @@ impl Store {
                 "opportunity.reopened",
             )
             .await?;
+        plan_facts::move_deal(&mut tx, DealPart::of(&before), DealPart::of(&after)).await?;
         tx.commit().await?;
         Ok(after)
     }

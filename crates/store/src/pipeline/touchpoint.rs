@@ -14,6 +14,7 @@ use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
 
 use super::add_partner;
+use crate::business_plan::facts as plan_facts;
 use crate::db::{Exec, Sql, row};
 use crate::decision::emit;
 use crate::{Actor, Result, Store, StoreError, audit, entity, new_id, scope};
@@ -150,7 +151,17 @@ impl Store {
         } else {
             "influencer"
         };
-        add_partner(&mut tx, now, &o.id, &partner, role).await?;
+        let linked = add_partner(&mut tx, now, &o.id, &partner, role).await?;
+        plan_facts::touchpoint_logged(
+            &mut tx,
+            &partner,
+            &o.account_id,
+            f.kind,
+            f.occurred_at.date_naive(),
+            late,
+            linked,
+        )
+        .await?;
         let mut q = Sql::new(SELECT);
         q.push(" AND t.id = ").bind(id.as_str());
         let row: TouchpointRow = tx

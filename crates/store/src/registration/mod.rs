@@ -44,6 +44,7 @@ use partnerops_core::tier::Tier;
 use partnerops_core::web_domain::WebDomain;
 use partnerops_core::{FieldError, Invalid};
 
+use crate::business_plan::facts as plan_facts;
 use crate::change::{self, Change};
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::decision::{emit, record as decide};
@@ -1129,6 +1130,8 @@ impl Store {
         if !before.status.holds_account() {
             return Err(not_in_status(&before, "pending or approved"));
         }
+        // Before any write: a merge of the account waits, or is waited for.
+        plan_facts::lock_account(&mut tx, before.account_id.as_str()).await?;
         let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
         let activity_id: ActivityId = new_id();
         let mut q = Sql::new(
@@ -1168,6 +1171,7 @@ impl Store {
                 .bind(id);
             if tx.execute(&q).await? == 0 {
                 // A newer activity was logged meanwhile; this one is recorded, the clock stays.
+                plan_facts::activity_logged(&mut tx, id, kind, occurred_at.date_naive()).await?;
                 tx.commit().await?;
                 return Ok(Activity {
                     id: activity_id,
@@ -1191,6 +1195,8 @@ impl Store {
             )
             .await?;
         }
+        // After the registration's row, as a merge moves them (rows, then the sums).
+        plan_facts::activity_logged(&mut tx, id, kind, occurred_at.date_naive()).await?;
         tx.commit().await?;
         Ok(Activity {
             id: activity_id,

@@ -15,6 +15,7 @@ use partnerops_core::scope::{Action, Scope};
 use serde_json::json;
 
 use super::holder;
+use crate::business_plan::facts as plan_facts;
 use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::decision::{emit, record as decide};
 use crate::entity;
@@ -270,6 +271,8 @@ async fn move_registrations(
     })
     .await?;
     let before = snapshots(tx, &touched).await?;
+    // Their activities touch the survivor from now on, for the plans' account coverage.
+    let touches = plan_facts::registration_touches(tx, from_id).await?;
     let mut q = Sql::new("UPDATE registrations SET account_id = ");
     q.bind(into_id)
         .push(", updated_at = ")
@@ -308,6 +311,7 @@ async fn move_registrations(
         .push(" WHERE possible_duplicate_of = ")
         .bind(from_id);
     tx.execute(&q).await?;
+    plan_facts::move_touches(tx, touches, from_id, into_id).await?;
     Ok((before, moved))
 }
 
