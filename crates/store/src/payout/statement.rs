@@ -334,9 +334,13 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: Statement = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::DisputePayout(&before.partner_id))?;
-        let line: Option<CommissionLine> = entity::fetch(&mut tx, &actor.scope(), line_id.as_str())
-            .await
-            .ok();
+        // A line that is not there, or not the partner's, reads like one not on the statement.
+        let line: Option<CommissionLine> =
+            match entity::fetch(&mut tx, &actor.scope(), line_id.as_str()).await {
+                Ok(l) => Some(l),
+                Err(StoreError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            };
         if line.as_ref().and_then(|l| l.statement_id.as_ref()) != Some(&before.id) {
             return Err(partnerops_core::Invalid::one(
                 "line_id",
