@@ -270,9 +270,146 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The effective configuration as TOML, secrets redacted, each key with its default and
+    /// its environment variable, for `partnerops config`.
+    pub fn describe(&self) -> String {
+        fn quoted(v: &str) -> String {
+            format!("{v:?}")
+        }
+        fn line(out: &mut String, name: &str, value: String, note: &str) {
+            let head = format!("{name} = {value}");
+            out.push_str(&format!("{head:<48} # {note}\n"));
+        }
+        let mut out = String::new();
+        line(
+            &mut out,
+            "database_url",
+            quoted(&self.database_url.to_string()),
+            &format!("PARTNEROPS_DATABASE_URL, --database-url; default {DEFAULT_DATABASE_URL:?}"),
+        );
+        line(
+            &mut out,
+            "addr",
+            quoted(&self.addr.to_string()),
+            &format!("PARTNEROPS_ADDR, --addr; default {DEFAULT_ADDR:?}"),
+        );
+        match self.metrics_addr {
+            Some(a) => line(
+                &mut out,
+                "metrics_addr",
+                quoted(&a.to_string()),
+                "PARTNEROPS_METRICS_ADDR, --metrics-addr; default off",
+            ),
+            None => out.push_str(&format!(
+                "{:<48} # PARTNEROPS_METRICS_ADDR, --metrics-addr; default off\n",
+                "# metrics_addr is off"
+            )),
+        }
+        let proxies: Vec<String> = self
+            .trusted_proxies
+            .networks()
+            .iter()
+            .map(|n| quoted(&n.to_string()))
+            .collect();
+        line(
+            &mut out,
+            "trusted_proxies",
+            format!("[{}]", proxies.join(", ")),
+            "PARTNEROPS_TRUSTED_PROXIES, --trusted-proxies; default []",
+        );
+        line(
+            &mut out,
+            "secure_cookies",
+            self.secure_cookies.to_string(),
+            "default false",
+        );
+        line(
+            &mut out,
+            "log",
+            quoted(&self.log),
+            "default \"info,sqlx=warn\"",
+        );
+        out.push_str(&format!(
+            "\n{:<48} # each key also as PARTNEROPS_SMTP_<KEY>\n",
+            "[smtp]"
+        ));
+        line(
+            &mut out,
+            "public_url",
+            quoted(&self.notify.public_url),
+            "default http://<addr>",
+        );
+        match &self.notify.smtp {
+            None => out.push_str("# host is not set: e-mails are recorded as skipped\n"),
+            Some(smtp) => {
+                line(&mut out, "host", quoted(&smtp.host), "no default");
+                line(
+                    &mut out,
+                    "port",
+                    smtp.port.to_string(),
+                    "default 25 (none), 587 (starttls), 465 (tls)",
+                );
+                line(
+                    &mut out,
+                    "tls",
+                    quoted(match smtp.tls {
+                        TlsMode::None => "none",
+                        TlsMode::StartTls => "starttls",
+                        TlsMode::Tls => "tls",
+                    }),
+                    "none | starttls (default) | tls",
+                );
+                if let Some(u) = &smtp.username {
+                    line(&mut out, "username", quoted(u), "with password, or neither");
+                }
+                if smtp.password.is_some() {
+                    line(&mut out, "password", quoted("<redacted>"), "never printed");
+                }
+                line(
+                    &mut out,
+                    "sender",
+                    quoted(&smtp.sender),
+                    "required with host",
+                );
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_description_redacts_secrets_and_names_defaults() {
+        let file = FileConfig {
+            database_url: Some("postgres://app:s3cret@db.internal/prm".into()),
+            ..Default::default()
+        };
+        let env = |k: &str| match k {
+            "PARTNEROPS_SMTP_HOST" => Some("smtp.example".to_owned()),
+            "PARTNEROPS_SMTP_USERNAME" => Some("prm".to_owned()),
+            "PARTNEROPS_SMTP_PASSWORD" => Some("hunter2hunter2".to_owned()),
+            "PARTNEROPS_SMTP_SENDER" => Some("prm@vendor.example".to_owned()),
+            _ => None,
+        };
+        let s = Settings::resolve_with_env(&file, &Overrides::default(), DEFAULT_DATABASE_URL, env)
+            .unwrap();
+        let text = s.describe();
+        assert!(
+            !text.contains("s3cret") && !text.contains("hunter2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("postgres://app:****@db.internal/prm"),
+            "{text}"
+        );
+        assert!(text.contains("password = \"<redacted>\""), "{text}");
+        assert!(text.contains("port = 587"), "{text}");
+        assert!(text.contains("default \"127.0.0.1:8080\""), "{text}");
+    }
 
     #[test]
     fn passwords_are_redacted() {

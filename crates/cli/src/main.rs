@@ -126,6 +126,14 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Print the effective configuration (file, environment and flags over the defaults),
+    /// secrets redacted, each key with its default.
+    Config {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        listen: Listen,
+    },
     /// Commission lines and statements: accrue, draw up, export for accounts payable.
     Payouts {
         #[command(subcommand)]
@@ -371,6 +379,10 @@ async fn run() -> Result<()> {
         } => cmd_cadence(&file, &db, &user, as_of, ics, everyone).await,
         Command::Policy { command } => run_policy(&file, command).await,
         Command::Payouts { command } => run_payouts(&file, command).await,
+        Command::Config { db, listen } => {
+            let settings = serving_settings(&file, &db, &listen, DEFAULT_DATABASE_URL)?;
+            print_out(&settings.describe())
+        }
     }
 }
 

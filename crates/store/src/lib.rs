@@ -87,6 +87,18 @@ impl Store {
         Ok(migrate::migrate(&self.db).await?)
     }
 
+    /// The newest migration applied to the database (0 before any), for readiness: a
+    /// database behind this build is not ready to serve it.
+    pub async fn applied_migration(&self) -> Result<i64> {
+        db::row! { struct Latest { version: Option<i64> } }
+        let latest: Option<Latest> = db::Exec::optional(
+            &mut self.db.read(),
+            &db::Sql::new("SELECT MAX(version) AS version FROM schema_migrations"),
+        )
+        .await?;
+        Ok(latest.and_then(|l| l.version).unwrap_or(0))
+    }
+
     /// Connects without migrating.
     #[tracing::instrument(skip_all)]
     pub async fn connect(url: &str) -> Result<Store> {

@@ -142,6 +142,11 @@ row! {
 
 /// Applies pending migrations; returns the versions applied now. Outside the store, call
 /// [`crate::Store::migrate`].
+/// The newest migration this build knows.
+pub fn latest_known() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 pub(crate) async fn migrate(db: &Db) -> Result<Vec<i64>, MigrateError> {
     let mut tx = db.begin_write().await?;
     dialect::run_script(&mut tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)").await?;

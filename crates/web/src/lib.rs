@@ -69,6 +69,7 @@ pub fn app(store: Store, options: WebOptions) -> Router {
         .merge(api)
         .merge(ui::router())
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/static/{file}", get(static_files::serve))
         .with_state(state)
         .layer(axum::middleware::from_fn(metrics::track))
@@ -114,6 +115,38 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// Readiness: the database answers and its schema is the one this build serves (all
+/// migrations applied). Otherwise 503 with `Retry-After`, so a load balancer sends traffic
+/// elsewhere until it is.
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let want = partnerops_store::migrate::latest_known();
+    let unavailable = |why: &str| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, "5")],
+            axum::Json(serde_json::json!({"status": "unavailable", "reason": why})),
+        )
+            .into_response()
+    };
+    match state.store.applied_migration().await {
+        Ok(have) if have >= want => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ready", "schema_version": have})),
+        )
+            .into_response(),
+        Ok(have) => unavailable(&format!(
+            "the database schema is at migration {have}; this build needs {want} (run partnerops migrate)"
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness check failed");
+            unavailable("the database does not answer")
+        }
+    }
 }
 
 async fn healthz(

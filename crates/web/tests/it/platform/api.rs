@@ -19,6 +19,32 @@ async fn health_and_metrics(app: TestApp) {
         "postgres"
     };
     assert_eq!(health.json()["database"], expected);
+    let ready = app
+        .http
+        .send(hyper::Method::GET, "/readyz", &[], Default::default())
+        .await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.text());
+    assert_eq!(
+        ready.json()["schema_version"],
+        partnerops_store::migrate::latest_known()
+    );
+    // A database behind this build is not ready: 503, with when to ask again.
+    app.raw_sql(&format!(
+        "DELETE FROM schema_migrations WHERE version = {}",
+        partnerops_store::migrate::latest_known()
+    ))
+    .await;
+    let behind = app
+        .http
+        .send(hyper::Method::GET, "/readyz", &[], Default::default())
+        .await;
+    assert_eq!(behind.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(behind.header("retry-after").as_deref(), Some("5"));
+    assert!(
+        behind.text().contains("partnerops migrate"),
+        "{}",
+        behind.text()
+    );
     // Metrics are not public: the application answers 404, the metrics listener serves them.
     let public = app
         .http
