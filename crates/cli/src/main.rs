@@ -2,6 +2,7 @@
 //! API tokens. Each command resolves its settings (see [`config`]), opens the store, and
 //! calls the same store functions the API uses.
 
+mod backup;
 mod config;
 mod payouts;
 mod policy;
@@ -125,6 +126,25 @@ enum Command {
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+    /// Write a consistent copy of a SQLite database while it serves (PostgreSQL: pg_dump).
+    Backup {
+        #[command(flatten)]
+        db: Db,
+        /// The new file to write (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup in place of a SQLite database; stop the server first.
+    Restore {
+        #[command(flatten)]
+        db: Db,
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database file.
+        #[arg(long)]
+        force: bool,
     },
     /// Print the effective configuration (file, environment and flags over the defaults),
     /// secrets redacted, each key with its default.
@@ -379,6 +399,20 @@ async fn run() -> Result<()> {
         } => cmd_cadence(&file, &db, &user, as_of, ics, everyone).await,
         Command::Policy { command } => run_policy(&file, command).await,
         Command::Payouts { command } => run_payouts(&file, command).await,
+        Command::Backup { db, to } => backup::backup(&open_quietly(&file, &db).await?, &to)
+            .await
+            .map_err(|e| match e.downcast::<partnerops_store::StoreError>() {
+                Ok(store) => explain(store),
+                Err(other) => other,
+            }),
+        Command::Restore { db, from, force } => {
+            let overrides = Overrides {
+                database_url: db.database_url.as_deref(),
+                ..Overrides::default()
+            };
+            let settings = Settings::resolve(&file, &overrides, DEFAULT_DATABASE_URL)?;
+            backup::restore(&from, settings.database_url.expose(), force).await
+        }
         Command::Config { db, listen } => {
             let settings = serving_settings(&file, &db, &listen, DEFAULT_DATABASE_URL)?;
             print_out(&settings.describe())

@@ -334,3 +334,70 @@ fn payouts_accrue_draw_up_and_export() {
         "statement_id,partner_id,partner,period,period_start,period_end,amount,currency,lines,approved_at"
     );
 }
+
+#[test]
+fn a_backup_restores_to_the_same_answers() {
+    let t = Temp::new();
+    let url = seeded(&t);
+    let db = ["--database-url", url.as_str()];
+    let backup = t.0.join("backup.sqlite");
+    let backup_arg = backup.to_str().unwrap();
+    let out = ok(&t.0, &["backup", "--to", backup_arg, db[0], db[1]]);
+    assert!(out.starts_with("backed up to "), "{out}");
+    // A backup never overwrites a file.
+    let again = run(&t.0, &["backup", "--to", backup_arg, db[0], db[1]]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
+
+    let restored = format!("sqlite://{}", t.0.join("restored.sqlite").display());
+    let out = ok(
+        &t.0,
+        &["restore", "--from", backup_arg, "--database-url", &restored],
+    );
+    assert!(out.starts_with("restored "), "{out}");
+    // The restored database answers as the original: the same 30-day list, the same policy.
+    let as_of = "2027-01-15T09:00:00Z";
+    let read = |url: &str, args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--database-url", url]);
+        ok(&t.0, &all)
+    };
+    let cadence = [
+        "cadence",
+        "--user",
+        "channel@vendor.example",
+        "--as-of",
+        as_of,
+    ];
+    assert_eq!(read(&url, &cadence), read(&restored, &cadence));
+    let programs = read(&url, &["policy", "show", "--program", "reseller program"]);
+    assert_eq!(
+        programs,
+        read(
+            &restored,
+            &["policy", "show", "--program", "reseller program"]
+        )
+    );
+    // Not over an existing database without --force; and only a partnerops file.
+    let o = run(
+        &t.0,
+        &["restore", "--from", backup_arg, "--database-url", &restored],
+    );
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    let junk = t.write("junk.sqlite", "not a database");
+    let o = run(
+        &t.0,
+        &[
+            "restore",
+            "--from",
+            junk.to_str().unwrap(),
+            "--database-url",
+            &format!("sqlite://{}", t.0.join("other.sqlite").display()),
+        ],
+    );
+    assert!(!o.status.success(), "{}", stdout(&o));
+}

@@ -99,6 +99,26 @@ impl Store {
         Ok(latest.and_then(|l| l.version).unwrap_or(0))
     }
 
+    /// Writes a consistent copy of this SQLite database to `path` (a new file) while it
+    /// keeps serving. PostgreSQL is backed up with `pg_dump` instead (refused here, saying so).
+    pub async fn backup_to(&self, path: &str) -> Result<()> {
+        if std::path::Path::new(path).exists() {
+            return Err(StoreError::conflict(
+                "to",
+                "backup.exists",
+                format!("{path} exists already: a backup never overwrites a file"),
+            ));
+        }
+        match db::dialect::backup_into(&self.db, path).await {
+            Some(done) => Ok(done?),
+            None => Err(StoreError::conflict(
+                "database_url",
+                "backup.postgres",
+                "back up PostgreSQL with pg_dump (see the README): partnerops backup copies SQLite files",
+            )),
+        }
+    }
+
     /// Connects without migrating.
     #[tracing::instrument(skip_all)]
     pub async fn connect(url: &str) -> Result<Store> {

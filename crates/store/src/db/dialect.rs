@@ -97,6 +97,22 @@ pub async fn lock_migrations(tx: &mut Tx) -> Result<(), sqlx::Error> {
 }
 
 /// Runs a multi-statement script without parameters (a migration).
+/// Writes a consistent copy of a SQLite database to `path` while it keeps serving (`VACUUM
+/// INTO` reads one snapshot; writers go on meanwhile). `None` on PostgreSQL, whose route is
+/// `pg_dump` (README).
+pub async fn backup_into(db: &super::Db, path: &str) -> Option<Result<(), sqlx::Error>> {
+    match db {
+        super::Db::Sqlite(pool, _) => Some(
+            sqlx::query("VACUUM INTO $1")
+                .bind(path)
+                .execute(pool)
+                .await
+                .map(|_| ()),
+        ),
+        super::Db::Postgres(_) => None,
+    }
+}
+
 pub async fn run_script(tx: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
     match tx {
         Tx::Sqlite(t, _) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
