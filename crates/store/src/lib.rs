@@ -10,6 +10,7 @@ mod change;
 pub(crate) mod db;
 mod entity;
 pub mod error;
+pub mod idempotency;
 pub mod migrate;
 pub mod schema;
 mod scope;

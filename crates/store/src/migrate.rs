@@ -119,6 +119,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_payouts.sql"),
         postgres: include_str!("../migrations/postgres/0016_payouts.sql"),
     },
+    Migration {
+        version: 18,
+        name: "idempotency",
+        sqlite: include_str!("../migrations/sqlite/0018_idempotency.sql"),
+        postgres: include_str!("../migrations/postgres/0018_idempotency.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -10,6 +10,7 @@
 mod api;
 mod auth;
 mod extract;
+mod idempotency;
 mod metrics;
 mod problem;
 mod request_id;
@@ -71,6 +72,10 @@ pub fn app(store: Store, options: WebOptions) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/static/{file}", get(static_files::serve))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -91,6 +91,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     ))))
     .split_for_parts();
     problem_content_type(&mut doc);
+    idempotency_header(&mut doc);
     patch_bodies_require_nothing(&mut doc);
     // axum's own answers for an unknown route or a wrong method are plain text: ours are
     // problem documents like every other API error.
@@ -98,6 +99,37 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
     (router, doc)
+}
+
+/// Documents the optional `Idempotency-Key` header on every POST (see `idempotency`): a
+/// retry with the same key gets the first answer again.
+fn idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    let param = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "A unique key (e.g. a UUID) per intended request: a retry with the same key and \
+             the same request gets the first answer again (header `Idempotent-Replayed: true`) \
+             and creates nothing twice, for 24 hours; the same key with another request is \
+             refused (422), and a retry while the first runs gets 409 with `Retry-After`.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(255))
+                .min_length(Some(1)),
+        ))
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        if let Some(op) = item.post.as_mut() {
+            op.parameters
+                .get_or_insert_with(Vec::new)
+                .push(utoipa::openapi::RefOr::T(param.clone()));
+        }
+    }
 }
 
 /// A PATCH lays its body over the current record (`ProgramInput::overlay` and the like), so

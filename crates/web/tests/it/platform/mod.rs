@@ -2,4 +2,5 @@
 //! and the schema on both backends.
 
 mod api;
+mod idempotency;
 mod proxy;
