@@ -14,7 +14,7 @@
 //! - [`account`], [`partner`], [`user`]: the foundation records every capability refers to;
 //! - [`program`] (with [`program::tier`]): programs and their tier ladders;
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
-//!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`notification`], [`payout`].
+//!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`notification`], [`payout`], [`webhook`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
@@ -34,6 +34,7 @@ pub mod policy;
 pub mod program;
 pub mod registration;
 pub mod user;
+pub mod webhook;
 
 pub use kernel::invalid::{FieldError, Invalid};
 pub use kernel::{
