@@ -486,7 +486,7 @@ async fn cmd_demo(
         println!(
             "Seeded {} programs, {} partners, {} accounts, {} registrations, {} opportunities \
              with {} touchpoints, {} currency rates, {} users, {} deal rooms, {} joint \
-             business plans.",
+             business plans, {} commission lines on {} payout statements.",
             report.programs,
             report.partners,
             report.accounts,
@@ -496,7 +496,9 @@ async fn cmd_demo(
             report.fx_rates,
             report.users,
             report.rooms,
-            report.business_plans
+            report.business_plans,
+            report.commission_lines,
+            report.statements
         );
     }
     print_demo_logins(spec);

@@ -160,10 +160,12 @@ fn policies_are_shown_published_compared_and_simulated() {
 
     let shown = call(&["policy", "show"]);
     assert!(shown.starts_with("# Reseller Program (prg_"), "{shown}");
-    assert!(shown.contains("policy version 1 (in force)"), "{shown}");
+    // The demo published its incentives as version 2 (version 1: the seed defaults).
+    assert!(shown.contains("policy version 2 (in force)"), "{shown}");
     // The header is comments: what follows parses as the document in force.
     let current = ProgramPolicy::from_toml(&shown).unwrap();
-    assert_eq!(call(&["policy", "history"]).lines().count(), 2);
+    assert!(!current.incentives.tiers.is_empty(), "{shown}");
+    assert_eq!(call(&["policy", "history"]).lines().count(), 3);
 
     // A draft raising the Select quota: simulated (nothing written), then published.
     let mut draft = current.clone();
@@ -186,7 +188,7 @@ fn policies_are_shown_published_compared_and_simulated() {
     assert!(report["totals"]["partners"].as_u64().unwrap() > 0, "{json}");
     assert_eq!(
         call(&["policy", "history"]).lines().count(),
-        2,
+        3,
         "simulating publishes nothing"
     );
 
@@ -197,23 +199,23 @@ fn policies_are_shown_published_compared_and_simulated() {
         "--note",
         "Raise the Select quota",
     ]);
-    assert!(published.contains("policy version 2"), "{published}");
+    assert!(published.contains("policy version 3"), "{published}");
     assert!(
         published.contains("~ tiers[1].annual_quota_minor: "),
         "{published}"
     );
     let history = call(&["policy", "history"]);
     assert!(
-        history.lines().nth(1).unwrap().starts_with("v2 "),
+        history.lines().nth(1).unwrap().starts_with("v3 "),
         "{history}"
     );
     assert!(history.contains("Raise the Select quota"), "{history}");
     let diff = call(&["policy", "diff"]);
-    assert!(diff.contains("version 1 → 2"), "{diff}");
-    let back = call(&["policy", "diff", "--from", "2", "--to", "1"]);
-    assert!(back.contains("version 2 → 1"), "{back}");
-    let v1 = call(&["policy", "show", "--version", "1"]);
-    assert_eq!(ProgramPolicy::from_toml(&v1).unwrap(), current);
+    assert!(diff.contains("version 2 → 3"), "{diff}");
+    let back = call(&["policy", "diff", "--from", "3", "--to", "2"]);
+    assert!(back.contains("version 3 → 2"), "{back}");
+    let v2 = call(&["policy", "show", "--version", "2"]);
+    assert_eq!(ProgramPolicy::from_toml(&v2).unwrap(), current);
 
     // An invalid document is refused with its key, and nothing is published.
     let bad = t.write(
@@ -234,7 +236,7 @@ fn policies_are_shown_published_compared_and_simulated() {
         "{}",
         stderr(&o)
     );
-    assert_eq!(call(&["policy", "history"]).lines().count(), 3);
+    assert_eq!(call(&["policy", "history"]).lines().count(), 4);
 
     // The small seed has too few partners for a model: the rule-based score, said why.
     let fit = call(&["policy", "fit"]);

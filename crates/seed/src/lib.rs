@@ -18,6 +18,10 @@
 //! relative to the store's clock; the plans' milestones are sized from the store's own
 //! attainment of the live data, so some plans are on pace and some drift.
 //!
+//! Then payouts (module `payout`): each program's incentives, published as in force before
+//! the pipeline's deals closed, renewals, expansions and cancellations on won deals, the
+//! accrual of every close, and statements for each past quarter in every state.
+//!
 //! Last, the notify job turns the live deals' decisions into notifications for the demo
 //! users (their e-mails are recorded as skipped, never sent).
 //!
@@ -30,6 +34,7 @@
 
 mod business_plan;
 mod history;
+mod payout;
 mod pipeline;
 mod plan;
 mod room;
@@ -122,6 +127,11 @@ pub struct SeedReport {
     pub business_plans: usize,
     pub business_plans_agreed: usize,
     pub plan_reviews: usize,
+    /// Payouts: renewals, expansions and cancellations recorded on won deals, the
+    /// commission lines the accrual posted, and the statements drawn up for past quarters.
+    pub revenue_events: usize,
+    pub commission_lines: usize,
+    pub statements: usize,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -194,7 +204,8 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: accounts created"
     );
-    let past = create_past_deals(store, &actor, &plan, &partner_ids).await?;
+    let past_deals = create_past_deals(store, &actor, &plan, &partner_ids).await?;
+    let past = past_deals.len();
     tracing::info!(
         registrations = past,
         elapsed_ms = ms(started),
@@ -281,6 +292,44 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
                 .await?;
         }
     }
+    let revenue = payout::plan_revenue(&plan.pipeline, &plan.deals, &plan.partners);
+    let payouts = match (
+        writers.get("admin@vendor.example"),
+        writers.get("finance@vendor.example"),
+        writers.get(plan.channel()),
+    ) {
+        (Some(admin), Some(finance), Some(channel)) => {
+            let slots: Vec<(ProgramSlot, String)> = ProgramSlot::ALL
+                .into_iter()
+                .zip(programs.iter().map(|p| p.id.clone()))
+                .collect();
+            payout::create_payouts(
+                store,
+                &slots,
+                &revenue,
+                &payout::DealIds {
+                    pipeline: &written.ids,
+                    past: &past_deals,
+                },
+                &payout::Staff {
+                    admin,
+                    finance,
+                    channel,
+                },
+                &writers,
+                partner_ids.first().map(String::as_str),
+            )
+            .await?
+        }
+        _ => payout::PayoutsWritten::default(),
+    };
+    tracing::info!(
+        revenue_events = payouts.revenue_events,
+        lines = payouts.lines,
+        statements = payouts.statements,
+        elapsed_ms = ms(started),
+        "seed: incentives published, payouts accrued, statements drawn up"
+    );
     let notified = notify_quietly(store).await?;
     tracing::info!(
         notifications = notified,
@@ -302,6 +351,9 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         business_plans: plans.plans,
         business_plans_agreed: plans.agreed,
         plan_reviews: plans.reviews,
+        revenue_events: payouts.revenue_events,
+        commission_lines: payouts.lines,
+        statements: payouts.statements,
         logins: plan.logins(),
     })
 }
@@ -585,13 +637,15 @@ pub(crate) fn store_at(store: &Store, at: DateTime<Utc>) -> Store {
 }
 
 /// The partners' past deals (see [`plan::DealPlan`]): each submitted, approved, worked and
-/// closed through the store at the time it happened.
+/// closed through the store at the time it happened. Returns the ids of the opportunities
+/// their approvals opened, in plan order.
 async fn create_past_deals(
     store: &Store,
     actor: &Actor,
     plan: &Plan,
     partner_ids: &[String],
-) -> Result<usize, StoreError> {
+) -> Result<Vec<String>, StoreError> {
+    let mut opportunities = Vec::with_capacity(plan.deals.len());
     for d in &plan.deals {
         let account = &plan.accounts[d.account];
         let input = RegistrationInput {
@@ -610,7 +664,7 @@ async fn create_past_deals(
             .submit_registration(actor, &input)
             .await?;
         let id = reg.id.to_string();
-        store_at(store, d.approved_at)
+        let approved = store_at(store, d.approved_at)
             .approve_registration(
                 actor,
                 &id,
@@ -619,6 +673,12 @@ async fn create_past_deals(
                 },
             )
             .await?;
+        opportunities.push(
+            approved
+                .opportunity_id
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
+        );
         let activity = ActivityInput {
             kind: Some(if d.won { "demo" } else { "meeting" }.into()),
             occurred_at: None,
@@ -648,7 +708,7 @@ async fn create_past_deals(
             .close_registration(actor, &id, &close)
             .await?;
     }
-    Ok(plan.deals.len())
+    Ok(opportunities)
 }
 
 /// Seats the planned partners on the reseller program's advisory council, with the notes of

@@ -14,6 +14,7 @@ use partnerops_core::lifecycle::application::ApplicationStatus;
 use partnerops_core::lifecycle::fit::FitMethod;
 use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::partner::{Partner, PartnerType};
+use partnerops_core::payout::statement::{DisputeState, StatementState};
 use partnerops_core::pipeline::room::{NoteVisibility, TaskStatus};
 use partnerops_core::scope::Scope;
 use partnerops_core::user::Role;
@@ -22,6 +23,7 @@ use partnerops_store::account::AccountFilter;
 use partnerops_store::business_plan::PlanFilter;
 use partnerops_store::lifecycle::application::ApplicationFilter;
 use partnerops_store::partner::PartnerFilter;
+use partnerops_store::payout::{LineFilter, StatementFilter};
 use partnerops_store::pipeline::OpportunityFilter;
 use partnerops_store::program::ProgramFilter;
 use partnerops_store::registration::RegistrationFilter;
@@ -56,6 +58,79 @@ impl TempDb {
 impl Drop for TempDb {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh PostgreSQL database on the server `PARTNEROPS_TEST_PG_URL` names (as
+/// ./scripts/test provides; default the local server), dropped on drop.
+struct PgDb {
+    server_url: String,
+    name: String,
+    store: Store,
+}
+
+impl PgDb {
+    async fn new() -> PgDb {
+        use sqlx::Connection;
+        let server_url = std::env::var("PARTNEROPS_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        static N: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = format!(
+            "po_seed_{}_{}_{nanos}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut conn = sqlx::postgres::PgConnection::connect(&server_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL is not reachable at {server_url} ({e}). Run ./scripts/test, which brings one up, or set PARTNEROPS_TEST_PG_URL.")
+            });
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.ok();
+        let (head, query) = server_url
+            .split_once('?')
+            .map_or((server_url.as_str(), None), |(h, q)| (h, Some(q)));
+        let base = &head[..head.rfind('/').unwrap()];
+        let url = match query {
+            Some(q) => format!("{base}/{name}?{q}"),
+            None => format!("{base}/{name}"),
+        };
+        let store = Store::open(&url).await.unwrap();
+        PgDb {
+            server_url,
+            name,
+            store,
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        use sqlx::Connection;
+        // Dropping needs async I/O; do it on a thread of its own so Drop can wait.
+        let (server_url, name) = (self.server_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut conn) = sqlx::postgres::PgConnection::connect(&server_url).await {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
+                }
+            });
+        })
+        .join();
     }
 }
 
@@ -122,6 +197,51 @@ async fn partners(store: &Store) -> Vec<Partner> {
         PartnerFilter::default(),
         Store::partner_sorts()
     )
+}
+
+/// Every statement and commission line as what the seed decides about it (not ids or times
+/// of the run).
+async fn payouts(store: &Store) -> (Vec<(String, String, String, i64, i64)>, Vec<String>) {
+    let statements = all!(
+        store,
+        statements,
+        StatementFilter::default(),
+        Store::statement_sorts()
+    );
+    let mut s: Vec<_> = statements
+        .into_iter()
+        .map(|s| {
+            (
+                s.period,
+                s.partner_name,
+                s.state.as_str().to_owned(),
+                s.total.amount_minor,
+                s.line_count,
+            )
+        })
+        .collect();
+    s.sort();
+    let lines = all!(
+        store,
+        commission_lines,
+        LineFilter::default(),
+        Store::commission_line_sorts()
+    );
+    let mut l: Vec<_> = lines
+        .into_iter()
+        .map(|l| {
+            format!(
+                "{} {} {} {} {}",
+                l.accrued_on,
+                l.opportunity_title.unwrap_or_default(),
+                l.rule,
+                l.statement_amount,
+                l.why
+            )
+        })
+        .collect();
+    l.sort();
+    (s, l)
 }
 
 #[tokio::test]
@@ -198,10 +318,33 @@ async fn the_same_spec_gives_the_same_program() {
     let stages: HashSet<&str> = oa.iter().map(|o| o.4.as_str()).collect();
     assert_eq!(stages.len(), 6, "{stages:?}");
 
+    // And the payouts: the same lines, on the same statements, in the same states.
+    let (statements, lines) = payouts(&a.store).await;
+    assert!(!statements.is_empty() && !lines.is_empty());
+    assert_eq!((statements, lines), payouts(&b.store).await);
+
     // Another seed is another program.
     let c = TempDb::new().await;
     seed(&c.store, &SeedSpec::small(8)).await.unwrap();
     assert_ne!(pa, summary(partners(&c.store).await));
+}
+
+/// PostgreSQL gets the same program as SQLite, payouts included: the policy versions in
+/// force at each close, the accrual, the statement runs and their states.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_seeds_the_same_program_and_payouts() {
+    let (sqlite, pg) = (TempDb::new().await, PgDb::new().await);
+    let spec = SeedSpec::small(7);
+    let a = seed(&sqlite.store, &spec).await.unwrap();
+    let b = seed(&pg.store, &spec).await.unwrap();
+    assert_eq!(a, b);
+    assert_eq!(
+        opportunities(&sqlite.store).await,
+        opportunities(&pg.store).await
+    );
+    let (statements, lines) = payouts(&sqlite.store).await;
+    assert!(!statements.is_empty() && !lines.is_empty());
+    assert_eq!((statements, lines), payouts(&pg.store).await);
 }
 
 #[tokio::test]
@@ -673,6 +816,134 @@ async fn the_full_demo_program_seeds() {
         .unwrap();
     assert_eq!(own.items.len(), 1);
     assert_eq!(own.items[0].version, 2);
+
+    // Payouts: each program's incentives published as version 2, in force before the
+    // pipeline's deals closed; a year of won deals paid under them; renewals, expansions and
+    // a clawback; statements in every state.
+    for p in &programs {
+        let v = store
+            .program_policy(&Scope::Vendor, p.id.as_str())
+            .await
+            .unwrap();
+        assert_eq!(v.version, 2, "{}", p.name);
+        assert_eq!(v.policy.incentives.tiers.len(), 3, "{}", p.name);
+        assert!(
+            v.published_at.unwrap()
+                < chrono::DateTime::parse_from_rfc3339("2025-06-01T00:00:00Z").unwrap()
+        );
+    }
+    let lines = all!(
+        store,
+        commission_lines,
+        LineFilter::default(),
+        Store::commission_line_sorts()
+    );
+    assert_eq!(lines.len(), report.commission_lines);
+    assert!(lines.iter().all(|l| l.policy_version == 2));
+    let year_ago = chrono::NaiveDate::from_ymd_opt(2025, 10, 25).unwrap();
+    let closes_in_a_year: HashSet<String> = lines
+        .iter()
+        .filter(|l| {
+            l.rule == "resale_margin"
+                || l.rule == "referral_fee"
+                || l.rule == "co_sell_split"
+                || l.rule == "marketplace"
+        })
+        .filter(|l| l.accrued_on >= year_ago)
+        .filter_map(|l| l.opportunity_id.as_ref().map(|o| o.to_string()))
+        .collect();
+    assert!(closes_in_a_year.len() >= 25, "{}", closes_in_a_year.len());
+    let rules: HashSet<&str> = lines.iter().map(|l| l.rule.as_str()).collect();
+    for rule in ["resale_margin", "renewal", "expansion", "clawback"] {
+        assert!(rules.contains(rule), "no {rule} line: {rules:?}");
+    }
+    // A clawback exactly negates a line of the same deal.
+    for c in lines.iter().filter(|l| l.rule == "clawback") {
+        let negated = lines
+            .iter()
+            .find(|l| Some(&l.id) == c.negates_line_id.as_ref())
+            .unwrap();
+        assert_eq!(
+            c.statement_amount.amount_minor,
+            -negated.statement_amount.amount_minor
+        );
+        assert_eq!(c.opportunity_id, negated.opportunity_id);
+        assert!(c.accrued_on > negated.accrued_on);
+        assert!((c.accrued_on - negated.accrued_on).num_days() <= 90);
+    }
+    assert_eq!(report.revenue_events, 11);
+    let statements = all!(
+        store,
+        statements,
+        StatementFilter::default(),
+        Store::statement_sorts()
+    );
+    assert_eq!(statements.len(), report.statements);
+    let states: HashSet<StatementState> = statements.iter().map(|s| s.state).collect();
+    assert_eq!(states.len(), StatementState::ALL.len(), "{states:?}");
+    let periods: HashSet<&str> = statements.iter().map(|s| s.period.as_str()).collect();
+    assert_eq!(periods.len(), 7, "{periods:?}");
+    for s in &statements {
+        let detail = store
+            .statement(&Scope::Vendor, s.id.as_str())
+            .await
+            .unwrap();
+        match s.state {
+            StatementState::RolledOver => {
+                assert!(detail.lines.is_empty());
+                assert!(s.total.amount_minor < 100_000, "{s:?}");
+            }
+            _ => {
+                let sum: i64 = detail
+                    .lines
+                    .iter()
+                    .map(|l| l.statement_amount.amount_minor)
+                    .sum();
+                assert_eq!(sum, s.total.amount_minor, "{s:?}");
+            }
+        }
+        assert_eq!(
+            s.payment_reference.is_some(),
+            s.state == StatementState::Paid,
+            "{s:?}"
+        );
+    }
+    // The demo partner's admin disputed a line of its last statement, which it sees with
+    // the dispute; a partner sees only its own statements.
+    let admin = report
+        .logins
+        .iter()
+        .find(|l| l.role == Role::PartnerAdmin)
+        .unwrap();
+    let admin = store
+        .login(&admin.email, &admin.password, "test")
+        .await
+        .unwrap();
+    let mine = store
+        .statements(
+            &admin.scope,
+            &StatementFilter::default(),
+            &page(&Store::statement_sorts(), None),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert!(
+        mine.iter()
+            .all(|s| Some(&s.partner_id) == admin.partner_id())
+    );
+    let disputed = mine
+        .iter()
+        .find(|s| s.state == StatementState::Disputed)
+        .expect("the demo partner's statement is disputed");
+    assert_eq!(disputed.period, "2026-Q3");
+    let detail = store
+        .statement(&admin.scope, disputed.id.as_str())
+        .await
+        .unwrap();
+    assert_eq!(detail.disputes.len(), 1);
+    assert_eq!(detail.disputes[0].state, DisputeState::Open);
+    assert_eq!(detail.disputes[0].raised_by, admin.user_id);
 }
 
 /// The demo partner's web domain (its logins are `…@domain`).

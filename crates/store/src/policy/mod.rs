@@ -370,14 +370,16 @@ async fn publish_in(
     if before.published_at.is_none() {
         // The first publish: keep the seed defaults it replaces as version 1 (they are
         // read from the ladder, which is about to follow the new document), so the history,
-        // the differences and drafts written against version 1 still show them.
+        // the differences and drafts written against version 1 still show them. It was in
+        // force from the program's creation, or from this publication when a back-dated
+        // history (the demo seed) dates it earlier, so the versions stay in time order.
         insert_version(
             tx,
             program,
             &before.policy,
             &before.author_name,
             &before.change_note,
-            program.created_at,
+            program.created_at.min(now),
         )
         .await?;
     }
