@@ -47,7 +47,8 @@ async fn channel_team_edits_checks_simulates_and_publishes_the_policy() {
     b.shot("lifecycle-10-program-governance").await;
     b.click("#policy-link").await;
     b.wait_css("#policy-form").await;
-    assert_eq!(b.text("#policy-version").await.trim(), "version 1");
+    // The demo publishes its economics as version 2 of each program.
+    assert_eq!(b.text("#policy-version").await.trim(), "version 2");
     let original = b.value("#policy-form textarea[name=document]").await;
     assert!(
         original.contains("sunset_months = 12"),
@@ -85,12 +86,12 @@ async fn channel_team_edits_checks_simulates_and_publishes_the_policy() {
     );
     assert_eq!(
         b.text("#policy-version").await.trim(),
-        "version 1",
+        "version 2",
         "simulating publishes nothing"
     );
     b.shot("lifecycle-08-policy-simulation").await;
 
-    // Publish it with a note: version 2, and the difference is shown key by key.
+    // Publish it with a note: version 3, and the difference is shown key by key.
     b.type_into(
         "#policy-form input[name=change_note]",
         "Shorter sunset window",
@@ -98,8 +99,8 @@ async fn channel_team_edits_checks_simulates_and_publishes_the_policy() {
     .await;
     b.click("#publish").await;
     let notice = b.text("#policy-notice").await;
-    assert!(notice.contains("Published version 2"), "notice: {notice:?}");
-    assert_eq!(b.text("#policy-version").await.trim(), "version 2");
+    assert!(notice.contains("Published version 3"), "notice: {notice:?}");
+    assert_eq!(b.text("#policy-version").await.trim(), "version 3");
     let diff = b.text("#policy-diff").await;
     assert!(
         diff.contains("governance.sunset_months: 12 → 6"),
