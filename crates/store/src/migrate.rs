@@ -119,6 +119,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_payouts.sql"),
         postgres: include_str!("../migrations/postgres/0016_payouts.sql"),
     },
+    Migration {
+        version: 17,
+        name: "pipeline_list_order",
+        sqlite: include_str!("../migrations/sqlite/0017_pipeline_list_order.sql"),
+        postgres: include_str!("../migrations/postgres/0017_pipeline_list_order.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
