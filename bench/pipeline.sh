@@ -34,6 +34,11 @@
 #   BENCH_NO_BUILD=1           use the release binary already built
 #   BENCH_PARTNEROPS_BIN       binary to use (default: target/release/partnerops)
 #
+# Before each endpoint's warm-up and measured run, a first pass asks for every one of its
+# paths once, one at a time: it brings the pages the endpoint reads into the cache (right
+# after a pre-fill, or after the VM reclaimed the page cache, the 4 GB file is cold) and is
+# reported on its own as what a cold reader sees; the table is the warm run.
+#
 # Stops by itself; kills the server and removes its temp files on exit (also on failure
 # or Ctrl-C). The measured reads do not change the pre-fill, so it is used in place (the
 # bench token is the only row a run adds) and kept for the next run.
@@ -320,12 +325,45 @@ run_wrk() {
     [ "$(val "${p}_${name}_SOCKERR")" -eq 0 ] || INVALID=1
     # A run that completed no request has no latency to compare (its p99 would read 0).
     [ "$(val "${p}_${name}_N")" -gt 0 ] || [[ "$name" == *_WARM ]] || NONE="$NONE ${p}_$name"
-    log "  $name: $(val "${p}_${name}_RATE")/s, p50 $(val "${p}_${name}_P50") ms, p99 $(val "${p}_${name}_P99") ms"
+    eval "${p}_${name}_LOAD=$(cut -d' ' -f1 /proc/loadavg)" # 1-minute load average at its end
+    log "  $name: $(val "${p}_${name}_RATE")/s, p50 $(val "${p}_${name}_P50") ms, p99 $(val "${p}_${name}_P99") ms, load $(val "${p}_${name}_LOAD")"
 }
 
-# measure <prefix> <name> <paths-file>: warm-up, then the measured run.
+# first_pass <prefix> <name> <paths-file>: every path once, one client, in order: the pages
+# each endpoint reads come into the cache (right after a pre-fill, or after the VM reclaimed
+# the page cache, the file is cold). Sets <prefix>_<NAME>_{FP_N,FP_P50,FP_MAX,FP_TOTAL}: what
+# a cold reader sees, reported next to the measured (warm) run.
+first_pass() {
+    local p="$1" name="$2" paths="$3" out
+    out="$(python3 - "$SERVER_URL" "$TOKEN" "$paths" <<'PY'
+import http.client, sys, time, urllib.parse
+url, token, paths = sys.argv[1], sys.argv[2], [l.strip() for l in open(sys.argv[3]) if l.strip()]
+u = urllib.parse.urlparse(url)
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=300)
+times = []
+start = time.monotonic()
+for path in paths:
+    t = time.monotonic()
+    conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+    r = conn.getresponse()
+    r.read()
+    if r.status != 200:
+        sys.exit("first pass: %s answered %d" % (path, r.status))
+    times.append((time.monotonic() - t) * 1000)
+total = time.monotonic() - start
+times.sort()
+print("%d %.2f %.1f %.1f" % (len(times), times[len(times) // 2], times[-1], total))
+PY
+)" || die "first pass failed ($name): $out"
+    read -r n p50 max total <<<"$out"
+    eval "${p}_${name}_FP_N=$n ${p}_${name}_FP_P50=$p50 ${p}_${name}_FP_MAX=$max ${p}_${name}_FP_TOTAL=$total"
+    log "  $name first pass (cold): $n paths one at a time, p50 $p50 ms, max $max ms, $total s"
+}
+
+# measure <prefix> <name> <paths-file>: the first pass, a warm-up, then the measured run.
 measure() {
-    log "$2: wrk -t$CLIENTS -c$CLIENTS, ${WARMUP}s warm-up + ${DURATION}s ($(wc -l <"$3") paths, e.g. $(head -n1 "$3"))"
+    log "$2: wrk -t$CLIENTS -c$CLIENTS, first pass + ${WARMUP}s warm-up + ${DURATION}s ($(wc -l <"$3") paths, e.g. $(head -n1 "$3"))"
+    first_pass "$1" "$2" "$3"
     run_wrk "$1" "${2}_WARM" "$3" "$WARMUP"
     run_wrk "$1" "$2" "$3" "$DURATION"
 }
@@ -452,7 +490,7 @@ WRK_VERSION="$( { wrk --version 2>&1 || true; } | head -n1 | awk '{ print $1, $2
 PG_VERSION=""
 [ "$WHICH" = sqlite ] || PG_VERSION="$(sql "$PG_URL/postgres" "SHOW server_version" | awk '{ print $1 }')"
 
-row() { printf '| %-10s | %-58s | %9s | %7s | %7s | %7s | %8s | %6s | %-7s |\n' "$@"; }
+row() { printf '| %-10s | %-58s | %9s | %7s | %7s | %7s | %8s | %6s | %-7s | %5s |\n' "$@"; }
 label() {
     case "$1" in
     ME) echo "baseline GET /api/v1/me" ;;
@@ -472,8 +510,8 @@ label() {
     echo "data: $PARTNERS partners, $OPPORTUNITIES opportunities, $((OPPORTUNITIES * TOUCHPOINTS)) touchpoints, $PLANS agreed joint business plans (demo seed + bulk SQL)"
     [ -z "$PG_VERSION" ] || echo "PostgreSQL $PG_VERSION"
     echo
-    row database endpoint "req/s" "p50 ms" "p95 ms" "p99 ms" "max ms" ratio "p99 ok"
-    row ---------- ---------------------------------------------------------- --------: ------: ------: ------: -------: -----: -------
+    row database endpoint "req/s" "p50 ms" "p95 ms" "p99 ms" "max ms" ratio "p99 ok" load
+    row ---------- ---------------------------------------------------------- --------: ------: ------: ------: -------: -----: ------- ----:
     for p in SQ PG; do
         [ -n "$(val "${p}_ME_RATE")" ] || continue
         if [ "$p" = SQ ]; then db=SQLite; else db=PostgreSQL; fi
@@ -483,7 +521,7 @@ label() {
             [[ " $NONE " != *" ${p}_$name "* ]] || ok="NO ANSWER"
             [ "$name" != ME ] || ok="-"
             row "$db" "$(label "$name")" "$(val "${p}_${name}_RATE")" "$(val "${p}_${name}_P50")" "$(val "${p}_${name}_P95")" \
-                "$(val "${p}_${name}_P99")" "$(val "${p}_${name}_MAX")" "$ratio" "$ok"
+                "$(val "${p}_${name}_P99")" "$(val "${p}_${name}_MAX")" "$ratio" "$ok" "$(val "${p}_${name}_LOAD")"
         done
     done
     echo
@@ -492,7 +530,22 @@ label() {
         if [ "$p" = SQ ]; then db=SQLite; else db=PostgreSQL; fi
         echo "$db: pre-fill $(val "${p}_PREFILL"); the board's program holds $(val "${p}_PROGRAM_N") opportunities"
     done
-    echo "ratio = requests/s of the endpoint / requests/s of the baseline GET /api/v1/me in the same run"
+    echo "ratio = requests/s of the endpoint / requests/s of the baseline GET /api/v1/me in the same run;"
+    echo "load = 1-minute load average at the end of the measured run (wrk and the server included)"
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    echo "first pass before each run (cold: every path once, one client, right after the server start):"
+    row2() { printf '| %-10s | %-58s | %6s | %8s | %8s | %8s |\n' "$@"; }
+    row2 database endpoint paths "p50 ms" "max ms" "total s"
+    row2 ---------- ---------------------------------------------------------- -----: -------: -------: -------:
+    for p in SQ PG; do
+        [ -n "$(val "${p}_ME_RATE")" ] || continue
+        if [ "$p" = SQ ]; then db=SQLite; else db=PostgreSQL; fi
+        for name in $NAMES; do
+            row2 "$db" "$(label "$name")" "$(val "${p}_${name}_FP_N")" "$(val "${p}_${name}_FP_P50")" \
+                "$(val "${p}_${name}_FP_MAX")" "$(val "${p}_${name}_FP_TOTAL")"
+        done
+    done
 }
 
 if [ "$INVALID" = 1 ]; then

@@ -108,23 +108,37 @@ fn list_sql<E: Entity>(
     page: &PageRequest,
     filter: impl FnOnce(&mut Sql),
 ) -> Result<Sql> {
-    let mut q = Sql::new(E::SELECT);
-    scope::restrict(&mut q, scope, E::KIND, E::TABLE);
+    let mut q = Sql::default();
+    push_list_sql::<E>(&mut q, scope, archived, page, filter)?;
+    Ok(q)
+}
+
+/// Appends the statement of [`list`] to `q` (e.g. as one part of a `UNION ALL`, so several
+/// lists are read in one round trip).
+pub(crate) fn push_list_sql<E: Entity>(
+    q: &mut Sql,
+    scope: &Scope,
+    archived: Archived,
+    page: &PageRequest,
+    filter: impl FnOnce(&mut Sql),
+) -> Result<()> {
+    q.push(E::SELECT);
+    scope::restrict(q, scope, E::KIND, E::TABLE);
     q.push(" AND (1 = 1");
-    filter(&mut q);
+    filter(q);
     q.push(")");
     match archived {
         Archived::Live => q.push(&format!(" AND {}.archived_at IS NULL", E::TABLE)),
         Archived::Only => q.push(&format!(" AND {}.archived_at IS NOT NULL", E::TABLE)),
-        Archived::All => &mut q,
+        Archived::All => &mut *q,
     };
     let sort_sql = E::SORTS
         .iter()
         .find(|(name, _)| *name == page.sort)
         .map(|(_, sql)| *sql)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown sort {}", page.sort)))?;
-    push_page(&mut q, page, sort_sql, &format!("{}.id", E::TABLE));
-    Ok(q)
+    push_page(q, page, sort_sql, &format!("{}.id", E::TABLE));
+    Ok(())
 }
 
 /// Appends keyset paging: rows after the cursor, ordered by `sort_sql` then `id_sql`, one

@@ -120,6 +120,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0016_payouts.sql"),
     },
     Migration {
+        version: 17,
+        name: "pipeline_list_order",
+        sqlite: include_str!("../migrations/sqlite/0017_pipeline_list_order.sql"),
+        postgres: include_str!("../migrations/postgres/0017_pipeline_list_order.sql"),
+    },
+    Migration {
         version: 18,
         name: "idempotency",
         sqlite: include_str!("../migrations/sqlite/0018_idempotency.sql"),

@@ -7,23 +7,45 @@
 //! opportunities, summing them on each view took seconds. A filtered board, and a partner's
 //! (the deals it is on), still sum the rows they cover.
 
+use std::collections::HashMap;
+
 use partnerops_core::audit::EntityKind;
 use partnerops_core::ids::{EntityId, ProgramId};
 use partnerops_core::money::Currency;
 use partnerops_core::page::{PageParams, PageRequest};
+use partnerops_core::pipeline::Stage;
 use partnerops_core::pipeline::board::{self, Board, BoardColumn, Forecast, Sum};
 use partnerops_core::pipeline::record::Opportunity;
 use partnerops_core::scope::Scope;
 use partnerops_core::{FieldError, Invalid};
 
 use super::fx::all_rates;
-use super::{OpportunityFilter, program_policy};
+use super::{OpportunityFilter, OpportunityRow, program_policy};
 use crate::db::dialect::month_of;
 use crate::db::{Exec, Sql, Tx, row};
+use crate::entity::{self, Archived, Entity};
 use crate::{Result, Store, StoreError, scope};
 
 /// Cards shown per board column.
 pub const CARDS_PER_COLUMN: u32 = 8;
+
+/// The list parameters of a column's cards: soonest expected close first in an open stage,
+/// the latest closed first in won and lost.
+fn card_params(stage: &str) -> PageParams {
+    let closed = Stage::from(stage.to_owned()).is_closed();
+    PageParams {
+        limit: Some(CARDS_PER_COLUMN.to_string()),
+        sort: Some(
+            if closed {
+                "-updated_at"
+            } else {
+                "expected_close_on"
+            }
+            .into(),
+        ),
+        ..PageParams::default()
+    }
+}
 
 row! {
     struct SumRow {
@@ -234,13 +256,15 @@ impl Store {
             self.sums(scope, &filter, "opportunities.stage").await?
         };
         let columns = board::columns(&sums, &policy.pipeline, &rates, currency, today);
+        let shown: Vec<&str> = columns
+            .iter()
+            .filter(|c| c.totals.count != 0)
+            .map(|c| c.stage.as_str())
+            .collect();
+        let mut cards = self.cards(scope, &filter, &shown).await?;
         let mut out = Vec::with_capacity(columns.len());
         for column in columns {
-            let cards = if column.totals.count == 0 {
-                Vec::new()
-            } else {
-                self.cards(scope, &filter, &column.stage).await?
-            };
+            let cards = cards.remove(column.stage.as_str()).unwrap_or_default();
             out.push(BoardColumn { column, cards });
         }
         Ok(Board {
@@ -251,34 +275,54 @@ impl Store {
         })
     }
 
-    /// The first cards of a column: soonest expected close first in an open stage, the
-    /// latest closed first in won and lost.
+    /// The first cards of each column in `stages`: soonest expected close first in an open
+    /// stage, the latest closed first in won and lost. One statement (a `UNION ALL` of each
+    /// column's list) rather than one per column; each part reads its column's index
+    /// (`opportunities_program_stage` or `opportunities_program_stage_updated` for a whole
+    /// program) in order.
     async fn cards(
         &self,
         scope: &Scope,
         filter: &OpportunityFilter,
-        stage: &str,
-    ) -> Result<Vec<Opportunity>> {
-        let closed = partnerops_core::pipeline::Stage::from(stage.to_owned()).is_closed();
-        let params = PageParams {
-            limit: Some(CARDS_PER_COLUMN.to_string()),
-            sort: Some(
-                if closed {
-                    "-updated_at"
-                } else {
-                    "expected_close_on"
-                }
-                .into(),
-            ),
-            ..PageParams::default()
-        };
-        let page = PageRequest::parse(&params, &Store::opportunity_sorts())
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let filter = OpportunityFilter {
-            stage: Some(stage.to_owned()),
-            ..filter.clone()
-        };
-        Ok(self.opportunities(scope, &filter, &page).await?.items)
+        stages: &[&str],
+    ) -> Result<HashMap<String, Vec<Opportunity>>> {
+        let mut out: HashMap<String, Vec<Opportunity>> = HashMap::new();
+        if stages.is_empty() {
+            return Ok(out);
+        }
+        let sorts = Store::opportunity_sorts();
+        let mut q = Sql::default();
+        for (i, stage) in stages.iter().enumerate() {
+            let page = PageRequest::parse(&card_params(stage), &sorts)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let filter = OpportunityFilter {
+                stage: Some((*stage).to_owned()),
+                ..filter.clone()
+            };
+            q.push(if i == 0 { "" } else { " UNION ALL " })
+                .push("SELECT * FROM (");
+            entity::push_list_sql::<Opportunity>(&mut q, scope, Archived::All, &page, |q| {
+                filter.push(q)
+            })?;
+            q.push(&format!(") cards{i}"));
+        }
+        let rows: Vec<OpportunityRow> = self.db.read().all(&q).await?;
+        for row in rows {
+            let o = Opportunity::from_row(row)?;
+            out.entry(o.stage.as_str().to_owned()).or_default().push(o);
+        }
+        for (stage, cards) in &mut out {
+            // Each part is in its own order; a union does not promise to keep it.
+            if Stage::from(stage.clone()).is_closed() {
+                cards.sort_by(|a, b| (b.updated_at, &b.id).cmp(&(a.updated_at, &a.id)));
+            } else {
+                cards.sort_by(|a, b| {
+                    (a.expected_close_on, &a.id).cmp(&(b.expected_close_on, &b.id))
+                });
+            }
+            cards.truncate(CARDS_PER_COLUMN as usize);
+        }
+        Ok(out)
     }
 
     /// The weighted forecast of the open opportunities per expected-close month.
