@@ -355,7 +355,10 @@ impl Store {
         after: Option<&(DateTime<Utc>, String)>,
     ) -> Result<Vec<EventRow>> {
         let mut q = Sql::new("SELECT u.id, u.kind, u.entity_id, u.payload, u.created_at FROM (");
-        for (i, kind) in [CLOSED_WON, REOPENED, REVENUE_RECORDED].into_iter().enumerate() {
+        for (i, kind) in [CLOSED_WON, REOPENED, REVENUE_RECORDED]
+            .into_iter()
+            .enumerate()
+        {
             if i > 0 {
                 q.push(" UNION ALL ");
             }
