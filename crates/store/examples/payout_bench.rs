@@ -120,12 +120,16 @@ impl Pool {
 
     async fn count(&self, sql: &str) -> Result<i64, Error> {
         Ok(match self {
-            Pool::Sqlite(p) => sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
-                .fetch_one(p)
-                .await?,
-            Pool::Postgres(p) => sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
-                .fetch_one(p)
-                .await?,
+            Pool::Sqlite(p) => {
+                sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(p)
+                    .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(p)
+                    .await?
+            }
         })
     }
 
@@ -293,16 +297,20 @@ async fn baseline_select(o: &Opts) -> Result<(), Error> {
         let started = Instant::now();
         let rows: Vec<Deal> = match &pool {
             // SQLite keeps dates as text; compare them as the store binds them.
-            Pool::Sqlite(p) => sqlx::query_as(sql)
-                .bind(&program)
-                .bind(since.to_string())
-                .fetch_all(p)
-                .await?,
-            Pool::Postgres(p) => sqlx::query_as(sql)
-                .bind(&program)
-                .bind(since)
-                .fetch_all(p)
-                .await?,
+            Pool::Sqlite(p) => {
+                sqlx::query_as(sql)
+                    .bind(&program)
+                    .bind(since.to_string())
+                    .fetch_all(p)
+                    .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(sql)
+                    .bind(&program)
+                    .bind(since)
+                    .fetch_all(p)
+                    .await?
+            }
         };
         let seconds = started.elapsed().as_secs_f64();
         println!(
