@@ -184,6 +184,14 @@ where
     }
 }
 
+/// A posted field, trimmed; blank is `None`.
+pub fn trimmed(posted: &Posted, name: &str) -> Option<String> {
+    posted
+        .get(name)
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
 /// Splits a store answer into "show these field errors on the form" and real failures.
 pub fn field_errors(e: StoreError) -> Result<Invalid, UiError> {
     match e {

@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use super::Routes;
 use crate::AppState;
-use crate::ui::form::{self, FormView, Posted};
+use crate::ui::form::{self, FormView, Posted, trimmed};
 use crate::ui::guard::{PartnerUser, Staff};
 use crate::ui::session::SignedForm;
 use crate::ui::{Chrome, UiError, UiUser};
@@ -274,12 +274,6 @@ async fn portal_list(
     )
     .await?;
     Ok(page.into_response())
-}
-
-fn trimmed(p: &Posted, name: &str) -> Option<String> {
-    p.get(name)
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
 }
 
 async fn console_run(

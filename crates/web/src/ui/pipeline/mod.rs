@@ -401,12 +401,7 @@ async fn program_partners(
         .collect())
 }
 
-pub(super) fn trimmed(posted: &Posted, name: &str) -> Option<String> {
-    posted
-        .get(name)
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-}
+pub(super) use crate::ui::form::trimmed;
 
 /// The edit form as a patch: amounts are typed in major units of the chosen currency.
 fn patch_of(posted: &Posted) -> Result<OpportunityPatch, Invalid> {
