@@ -9,6 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use partnerops_core::client_addr::TrustedProxies;
+use partnerops_store::file::{FileStoreConfig, S3Config};
 use partnerops_store::notification::mail::{NotifySettings, SmtpPassword, SmtpSettings, TlsMode};
 use serde::Deserialize;
 
@@ -31,6 +32,73 @@ pub struct FileConfig {
     pub log: Option<String>,
     /// Where notification e-mails go; without `host`, e-mails are recorded as skipped.
     pub smtp: Option<SmtpConfig>,
+    /// Where uploaded files go: a folder, or an S3-compatible bucket.
+    pub files: Option<FilesConfig>,
+}
+
+/// The `[files]` section, and the `PARTNEROPS_FILES_*` variables laid over it. With a
+/// `bucket`, files go to S3 (or any S3-compatible server at `endpoint`); else to `dir`,
+/// by default a folder beside the SQLite file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesConfig {
+    pub dir: Option<String>,
+    pub bucket: Option<String>,
+    /// Default `us-east-1`.
+    pub region: Option<String>,
+    /// For S3-compatible servers other than AWS: `http://127.0.0.1:9000`.
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Redacted>,
+}
+
+/// A secret from the file; `Debug` never shows it.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Redacted(String);
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+
+impl FilesConfig {
+    /// Where files go, from `file` with every `PARTNEROPS_FILES_<KEY>` that `var` finds laid
+    /// over it, for the database at `database_url`.
+    pub fn resolve(
+        file: Option<&FilesConfig>,
+        database_url: &str,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<FileStoreConfig> {
+        let env = |key: &str| var(&format!("PARTNEROPS_FILES_{key}")).filter(|v| !v.is_empty());
+        let text = |key: &str, from_file: Option<&String>| env(key).or_else(|| from_file.cloned());
+        let bucket = text("BUCKET", file.and_then(|f| f.bucket.as_ref()));
+        let Some(bucket) = bucket else {
+            let dir = text("DIR", file.and_then(|f| f.dir.as_ref()))
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| partnerops_store::file::default_folder(database_url));
+            return Ok(FileStoreConfig::Local(dir));
+        };
+        let access_key_id = text("ACCESS_KEY_ID", file.and_then(|f| f.access_key_id.as_ref()));
+        let secret = env("SECRET_ACCESS_KEY").or_else(|| {
+            file.and_then(|f| f.secret_access_key.as_ref())
+                .map(|p| p.0.clone())
+        });
+        let (Some(access_key_id), Some(secret_access_key)) = (access_key_id, secret) else {
+            bail!(
+                "files.bucket needs files.access_key_id and files.secret_access_key (or PARTNEROPS_FILES_ACCESS_KEY_ID and PARTNEROPS_FILES_SECRET_ACCESS_KEY)"
+            );
+        };
+        Ok(FileStoreConfig::S3(S3Config {
+            bucket,
+            region: text("REGION", file.and_then(|f| f.region.as_ref()))
+                .unwrap_or_else(|| "us-east-1".to_owned()),
+            endpoint: text("ENDPOINT", file.and_then(|f| f.endpoint.as_ref())),
+            access_key_id,
+            secret_access_key,
+        }))
+    }
 }
 
 /// The `[smtp]` section, and the `PARTNEROPS_SMTP_*` variables laid over it.
@@ -211,6 +279,8 @@ pub struct Settings {
     pub log: String,
     /// Notification e-mail: the SMTP server (if any) and the public address for links.
     pub notify: NotifySettings,
+    /// Where uploaded files go.
+    pub files: FileStoreConfig,
 }
 
 impl Settings {
@@ -254,9 +324,11 @@ impl Settings {
         let trusted_proxies =
             TrustedProxies::parse("trusted_proxies", proxies.iter().map(String::as_str))
                 .map_err(|e| anyhow::anyhow!("--trusted-proxies: {}", e.message))?;
-        let notify = SmtpConfig::with_env(file.smtp.as_ref(), var)?.resolve(addr)?;
+        let notify = SmtpConfig::with_env(file.smtp.as_ref(), &var)?.resolve(addr)?;
+        let files = FilesConfig::resolve(file.files.as_ref(), db, &var)?;
         Ok(Settings {
             notify,
+            files,
             database_url: DatabaseUrl::parse(db)?,
             addr,
             metrics_addr,
@@ -371,6 +443,47 @@ impl Settings {
                     "sender",
                     quoted(&smtp.sender),
                     "required with host",
+                );
+            }
+        }
+        out.push_str(&format!(
+            "\n{:<48} # each key also as PARTNEROPS_FILES_<KEY>\n",
+            "[files]"
+        ));
+        match &self.files {
+            FileStoreConfig::Local(dir) => line(
+                &mut out,
+                "dir",
+                quoted(&dir.display().to_string()),
+                "default: beside the SQLite file; set bucket to use S3",
+            ),
+            FileStoreConfig::S3(s3) => {
+                line(
+                    &mut out,
+                    "bucket",
+                    quoted(&s3.bucket),
+                    "S3 or S3-compatible",
+                );
+                line(
+                    &mut out,
+                    "region",
+                    quoted(&s3.region),
+                    "default \"us-east-1\"",
+                );
+                if let Some(e) = &s3.endpoint {
+                    line(&mut out, "endpoint", quoted(e), "default AWS");
+                }
+                line(
+                    &mut out,
+                    "access_key_id",
+                    quoted(&s3.access_key_id),
+                    "required with bucket",
+                );
+                line(
+                    &mut out,
+                    "secret_access_key",
+                    quoted("<redacted>"),
+                    "never printed",
                 );
             }
         }

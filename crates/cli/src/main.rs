@@ -15,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use partnerops_core::user::{NewTokenInput, NewUserInput};
 use partnerops_seed::SeedSpec;
+use partnerops_store::file::FileStore;
 use partnerops_store::{Actor, Store};
 use partnerops_web::WebOptions;
 
@@ -774,7 +775,10 @@ async fn open(settings: &Settings) -> Result<Store> {
     let store = Store::open(settings.database_url.expose())
         .await
         .with_context(|| format!("opening database {}", settings.database_url))?;
-    Ok(store.with_notify(settings.notify.clone()))
+    let files = FileStore::open(&settings.files)
+        .with_context(|| format!("opening the file store ({:?})", settings.files))?;
+    tracing::info!(files = files.describe(), "file store");
+    Ok(store.with_notify(settings.notify.clone()).with_files(files))
 }
 
 async fn serve(store: Store, settings: &Settings) -> Result<()> {

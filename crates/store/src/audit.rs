@@ -125,6 +125,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Statement => "payout_statements",
         EntityKind::LineDispute => "line_disputes",
         EntityKind::RevenueEvent => "revenue_events",
+        EntityKind::File => "stored_files",
     }
 }
 

@@ -40,6 +40,9 @@ pub enum StoreError {
     /// Stored data failed to parse: a bug or a manual edit, never user input.
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// The object store holding file bytes failed (a folder not writable, a bucket down).
+    #[error("file store: {0}")]
+    Files(String),
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error(transparent)]

@@ -30,6 +30,7 @@ pub mod user;
 
 // Capabilities, one folder each, named as in `partnerops-core`.
 pub mod cadence;
+pub mod file;
 pub mod lifecycle;
 pub mod notification;
 pub mod partnership;
@@ -61,6 +62,7 @@ pub struct Store {
     db: Db,
     clock: Clock,
     notify: Arc<notification::mail::NotifySettings>,
+    files: file::FileStore,
 }
 
 impl std::fmt::Debug for Store {
@@ -128,6 +130,7 @@ impl Store {
             db,
             clock: Arc::new(Utc::now),
             notify: Arc::default(),
+            files: file::FileStore::default_for(url)?,
         })
     }
 

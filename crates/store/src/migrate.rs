@@ -131,6 +131,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_idempotency.sql"),
         postgres: include_str!("../migrations/postgres/0018_idempotency.sql"),
     },
+    Migration {
+        version: 21,
+        name: "files",
+        sqlite: include_str!("../migrations/sqlite/0021_files.sql"),
+        postgres: include_str!("../migrations/postgres/0021_files.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -60,7 +60,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::CommissionLine
         | EntityKind::Statement
         | EntityKind::LineDispute
-        | EntityKind::RevenueEvent => {
+        | EntityKind::RevenueEvent
+        | EntityKind::File => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }

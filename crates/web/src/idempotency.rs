@@ -22,8 +22,8 @@ use crate::problem::ApiError;
 pub const HEADER: &str = "idempotency-key";
 /// Longest key, in characters.
 pub const MAX_KEY_CHARS: usize = 255;
-/// Largest request body kept track of (the API takes JSON and CSV well below it).
-const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Largest request body kept track of: the largest upload and its multipart framing.
+const MAX_BODY: usize = partnerops_core::file::LARGEST_UPLOAD as usize + 1024 * 1024;
 
 fn valid(key: &str) -> bool {
     (1..=MAX_KEY_CHARS).contains(&key.len()) && key.bytes().all(|b| (0x21..=0x7e).contains(&b))

@@ -16,6 +16,7 @@ mod problem;
 mod request_id;
 mod static_files;
 mod ui;
+mod upload;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -155,6 +155,13 @@ impl ApiError {
                         retry_at.format("%H:%M UTC")
                     ),
                 ),
+                // The object store is down or full: worth retrying, unlike a bug.
+                StoreError::Files(_) => Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "files.unavailable",
+                    "File store unavailable",
+                    "the file store did not answer; try again shortly (the error is logged)",
+                ),
                 StoreError::Corrupt(_)
                 | StoreError::Hashing(_)
                 | StoreError::Migrate(_)

@@ -40,6 +40,7 @@ text_enum!(
         Statement = "payout_statement" / "Payout statement",
         LineDispute = "line_dispute" / "Statement line dispute",
         RevenueEvent = "revenue_event" / "Renewal, expansion or cancellation",
+        File = "file" / "File",
     }
 );
 

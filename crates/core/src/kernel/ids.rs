@@ -141,6 +141,8 @@ entity_id!(/// A partner's dispute of a commission line.
     LineDisputeId, "dsp");
 entity_id!(/// A renewal, expansion or cancellation recorded on a won deal.
     RevenueEventId, "rve");
+entity_id!(/// A stored file (an MDF proof, course media, a logo).
+    FileId, "fil");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -5,6 +5,7 @@
 mod account;
 mod business_plan;
 mod cadence;
+mod file;
 mod lifecycle;
 mod notification;
 mod partner;
@@ -65,6 +66,7 @@ use crate::problem::{ApiError, Problem};
         (name = "pipeline", description = "Opportunities, their stages and touchpoints, the board, the forecast and the dated currency-rate table"),
         (name = "cadence", description = "What is due for the caller in the next 30 days, the plans at a glance, and the caller's private calendar feed"),
         (name = "payouts", description = "Commission lines with the rule behind each amount, statements (issued, disputed, approved, paid, rolled over), their CSV, the accounts-payable export, and renewals, expansions and cancellations of won deals"),
+        (name = "files", description = "Uploads (MDF proofs of performance, course media, logos) checked by their content, and their bytes for those allowed to read them"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
@@ -86,8 +88,8 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = payout_routes(cadence_routes(notifications(pipeline_routes(
-        policy_and_lifecycle(deals_and_partnerships(records(api))),
+    let (router, mut doc) = file_routes(payout_routes(cadence_routes(notifications(
+        pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api)))),
     ))))
     .split_for_parts();
     problem_content_type(&mut doc);
@@ -203,6 +205,14 @@ fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
+}
+
+/// Uploads and stored files; only the upload takes a body larger than the default limit.
+fn file_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    use utoipa_axum::router::UtoipaMethodRouterExt;
+    r.routes(routes!(file::upload).layer(crate::upload::body_limit()))
+        .routes(routes!(file::get))
+        .routes(routes!(file::content))
 }
 
 /// Commission lines, statements, disputes, the payables export and revenue events.

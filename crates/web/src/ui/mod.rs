@@ -19,6 +19,7 @@ mod audit;
 mod auth;
 mod business_plan;
 mod cadence;
+mod file;
 mod form;
 mod guard;
 mod lifecycle;
@@ -72,6 +73,20 @@ impl Routes {
         self.add(Method::POST, path, axum::routing::post(handler))
     }
 
+    /// `POST path` of a form that carries files: its body may be as large as the largest
+    /// upload (other forms keep the default limit).
+    pub fn post_upload<H, T>(self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::POST,
+            path,
+            axum::routing::post(handler).layer(crate::upload::body_limit()),
+        )
+    }
+
     fn add(mut self, method: Method, path: &'static str, route: MethodRouter<AppState>) -> Routes {
         self.list.push((method, path));
         // axum merges the methods of one path registered in several calls.
@@ -90,7 +105,8 @@ pub(crate) fn routes() -> Routes {
         .get("/", home)
         .get("/login", auth::form)
         .post("/login", auth::submit)
-        .post("/logout", auth::logout);
+        .post("/logout", auth::logout)
+        .get("/files/{id}", file::content);
     let r = partner::routes(r);
     let r = program::routes(r);
     let r = policy::routes(r);

@@ -13,6 +13,7 @@ use super::UiError;
 use super::form::Posted;
 use super::guard::Guard;
 use crate::AppState;
+use crate::upload::{PostedFile, is_multipart, read_multipart};
 
 pub const SESSION_COOKIE: &str = "po_session";
 pub const LOGIN_CSRF_COOKIE: &str = "po_login_csrf";
@@ -109,6 +110,8 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 pub struct SignedForm<U = UiUser> {
     pub user: U,
     pub posted: Posted,
+    /// Files of a `multipart/form-data` form (routes added with `Routes::post_upload`).
+    pub files: Vec<PostedFile>,
 }
 
 impl<U: Guard> FromRequest<AppState> for SignedForm<U> {
@@ -122,16 +125,24 @@ impl<U: Guard> FromRequest<AppState> for SignedForm<U> {
             return Err(UiError::Csrf);
         }
         let req = Request::from_parts(parts, body);
-        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
-            .await
-            .map_err(|_| UiError::Csrf)?;
-        let posted = Posted(pairs);
+        let (posted, files) = if is_multipart(&req) {
+            let body = read_multipart(req, state)
+                .await
+                .map_err(|inv| UiError::Store(partnerops_store::StoreError::Invalid(inv)))?;
+            (Posted(body.fields), body.files)
+        } else {
+            let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
+                .await
+                .map_err(|_| UiError::Csrf)?;
+            (Posted(pairs), Vec::new())
+        };
         if posted.get("_csrf").as_deref() != Some(user.csrf.as_str()) {
             return Err(UiError::Csrf);
         }
         Ok(SignedForm {
             user: U::admit(user)?,
             posted,
+            files,
         })
     }
 }

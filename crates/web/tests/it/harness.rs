@@ -166,10 +166,27 @@ impl TestApp {
         .await
     }
 
+    /// A server over this test's database keeping file bytes in `files` (another folder,
+    /// or an S3-compatible bucket that several instances share).
+    pub async fn instance_with_files(&self, files: partnerops_store::file::FileStore) -> Instance {
+        self.instance_of(None, Some(files)).await
+    }
+
     async fn instance(&self, clock: Option<partnerops_store::Clock>) -> Instance {
+        self.instance_of(clock, None).await
+    }
+
+    async fn instance_of(
+        &self,
+        clock: Option<partnerops_store::Clock>,
+        files: Option<partnerops_store::file::FileStore>,
+    ) -> Instance {
         let mut store = Store::open(&self.url).await.expect("open second store");
         if let Some(clock) = clock {
             store = store.with_clock(clock);
+        }
+        if let Some(files) = files {
+            store = store.with_files(files);
         }
         let (http, tx) = serve(store.clone()).await;
         Instance {
@@ -230,6 +247,8 @@ impl Drop for TestApp {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
+                // The uploads' default folder, beside the file.
+                let _ = std::fs::remove_dir_all(format!("{}-files", path.display()));
             }
             Cleanup::Database { server_url, name } => {
                 // Dropping needs async I/O; do it on a thread of its own so Drop can wait.

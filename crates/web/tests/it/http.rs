@@ -146,6 +146,27 @@ impl Http {
         self.api(Method::PATCH, path, Some(token), Some(body)).await
     }
 
+    /// A `multipart/form-data` post: text `fields`, then `files` as (field, file name,
+    /// bytes). `auth` is a header pair such as `("authorization", "Bearer …")` or
+    /// `("cookie", …)`.
+    pub async fn multipart(
+        &self,
+        path: &str,
+        auth: (&str, &str),
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Answer {
+        let (content_type, body) = multipart_body(fields, files);
+        let headers = [auth, ("content-type", content_type.as_str())];
+        let answer = self
+            .send(Method::POST, path, &headers, Bytes::from(body))
+            .await;
+        if path.starts_with("/api/") {
+            crate::openapi::api::assert_conforms(&Method::POST, path, &answer);
+        }
+        answer
+    }
+
     /// A browser-like request with a cookie header.
     pub async fn page(&self, path: &str, cookie: &str) -> Answer {
         self.send(Method::GET, path, &[("cookie", cookie)], Bytes::new())
@@ -173,6 +194,28 @@ impl Http {
         self.send(Method::POST, path, &headers, Bytes::from(body))
             .await
     }
+}
+
+/// A multipart body and its `Content-Type`.
+pub fn multipart_body(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = format!("----partnerops{}", uuid::Uuid::now_v7().simple());
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (field, name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// Form/query encoding.

@@ -23,6 +23,7 @@ mod account;
 mod auth;
 mod business_plan;
 mod cadence;
+mod file;
 mod isolation;
 mod lifecycle;
 mod notification;

@@ -27,6 +27,7 @@ pub(super) fn routes(r: Routes) -> Routes {
         )
         .get("/portal", portal::home)
         .post("/portal/profile", portal::update_profile)
+        .post_upload("/portal/profile/logo", portal::upload_logo)
 }
 
 /// The signed-in partner user's own partner.

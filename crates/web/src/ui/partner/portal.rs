@@ -34,6 +34,10 @@ struct HomePage {
     /// What is due for the user (their list is on `/portal/cadence`).
     due_overdue: usize,
     due_upcoming: usize,
+    /// The company's logo (its file id), shown from `/files/{id}`.
+    logo: Option<String>,
+    /// Why the last logo upload was refused.
+    logo_error: Option<String>,
 }
 
 fn profile_form(p: &Partner) -> FormView {
@@ -56,6 +60,11 @@ async fn home_page(
     saved: bool,
 ) -> Result<HomePage, UiError> {
     let partner = own_partner(state, user).await?;
+    let logo = state
+        .store
+        .partner_logo(&partner.id)
+        .await?
+        .map(|f| f.id.to_string());
     let scope = user.scope();
     let req = PageRequest::parse(&PageParams::default(), &Store::tier_sorts())
         .map_err(|e| UiError::Store(e.into()))?;
@@ -75,6 +84,8 @@ async fn home_page(
         choices: Choices::get(),
         can_edit: user.principal.role == Role::PartnerAdmin,
         saved,
+        logo,
+        logo_error: None,
     })
 }
 
@@ -132,4 +143,38 @@ pub(super) async fn update_profile(
                 .into_response())
         }
     }
+}
+
+/// The partner admin uploads the company's logo (PNG, JPEG or WebP, at most 2 MB); it is
+/// public, for the directory and co-branded pages.
+pub(super) async fn upload_logo(
+    State(state): State<AppState>,
+    form: SignedForm<PartnerUser>,
+) -> Result<Response, UiError> {
+    let partner = own_partner(&state, &form.user).await?;
+    let refusal = if form.user.principal.role != Role::PartnerAdmin {
+        Some("Only your partner admin can change the logo.".to_owned())
+    } else {
+        match form.files.iter().find(|f| f.field == "logo") {
+            None => Some("Choose an image file to upload.".to_owned()),
+            Some(file) => {
+                let upload = partnerops_store::file::Upload {
+                    purpose: partnerops_core::file::FilePurpose::Logo,
+                    partner_id: Some(partner.id.clone()),
+                    name: &file.name,
+                    bytes: &file.bytes,
+                };
+                match state.store.upload_file(&form.user.actor(), upload).await {
+                    Ok(_) => None,
+                    Err(e) => Some(field_errors(e)?.summary()),
+                }
+            }
+        }
+    };
+    let Some(why) = refusal else {
+        return Ok(Redirect::to("/portal?saved=1").into_response());
+    };
+    let mut page = home_page(&state, &form.user, None, false).await?;
+    page.logo_error = Some(why);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

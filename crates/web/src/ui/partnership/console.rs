@@ -85,7 +85,7 @@ pub(super) async fn console_list(
 
 pub(super) async fn console_create(
     State(state): State<AppState>,
-    SignedForm { user, posted }: SignedForm<Staff>,
+    SignedForm { user, posted, .. }: SignedForm<Staff>,
 ) -> Result<Response, UiError> {
     let input = CharterInput {
         partner_id: posted.get("partner_id"),
@@ -128,7 +128,7 @@ pub(super) async fn console_act(
     Path((id, action)): Path<(String, String)>,
     form: SignedForm<Staff>,
 ) -> Result<Response, UiError> {
-    let SignedForm { user, posted } = form;
+    let SignedForm { user, posted, .. } = form;
     act(&state, Visitor::Console(&user), &id, &action, posted).await
 }
 
@@ -231,7 +231,7 @@ pub(super) async fn trees(
 pub(super) async fn tree_step(
     State(state): State<AppState>,
     Path(key): Path<String>,
-    SignedForm { user, posted }: SignedForm<Staff>,
+    SignedForm { user, posted, .. }: SignedForm<Staff>,
 ) -> Result<Response, UiError> {
     let tree = state
         .store

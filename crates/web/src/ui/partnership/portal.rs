@@ -71,7 +71,7 @@ pub(super) async fn portal_act(
     Path((id, action)): Path<(String, String)>,
     form: SignedForm<PartnerUser>,
 ) -> Result<Response, UiError> {
-    let SignedForm { user, posted } = form;
+    let SignedForm { user, posted, .. } = form;
     act(&state, Visitor::Portal(&user), &id, &action, posted).await
 }
 

@@ -61,6 +61,7 @@ pub enum Target {
     CommissionLine,
     Statement,
     LineDispute,
+    File,
 }
 
 pub struct Route {
@@ -260,6 +261,9 @@ routes!(
     POST "/api/v1/payout-statements/{id}/pay" Statement NotFound,
     POST "/api/v1/line-disputes/{id}/resolve" LineDispute NotFound,
     GET "/api/v1/opportunities/{id}/revenue-events" Opportunity NotFound,
+    POST "/api/v1/files" None CreateOwnOnly,
+    GET "/api/v1/files/{id}" File NotFound,
+    GET "/api/v1/files/{id}/content" File NotFound,
     POST "/api/v1/opportunities/{id}/revenue-events" Opportunity NotFound,
 );
 
@@ -810,6 +814,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     let their_notification = b_notification(&app, &w).await;
     let their_pay = crate::payout::payouts(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let my_pay = crate::payout::payouts(&app, &w, &w.a, &w.program.id.to_string()).await;
+    let their_file = crate::file::proof_of(&app, &w.b).await;
+    let my_file = crate::file::proof_of(&app, &w.a).await;
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
     for side_is_admin in [true, false] {
@@ -844,6 +850,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::CommissionLine => their_pay.line.clone(),
                 Target::Statement => their_pay.statement.clone(),
                 Target::LineDispute => their_pay.dispute.clone(),
+                Target::File => their_file.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1049,6 +1056,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
             "/api/v1/opportunities/{}/revenue-events",
             my_pay.opportunity
         ),
+        format!("/api/v1/files/{my_file}"),
+        format!("/api/v1/files/{my_file}/content"),
     ] {
         let r = app.http.get(&path, &w.a.rep_token).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());

@@ -72,6 +72,7 @@ rows!(
     GET "/invite/{token}" None ["token" = "inv_guessed0000000000000000"] Public,
     POST "/invite/{token}" None ["token" = "inv_guessed0000000000000000"] Public,
     GET "/calendar/{file}" None ["file" = "cal_guessed0000000000000000.ics"] Public,
+    GET "/files/{id}" File [] NotFound,
     // Console: partners, programs, accounts, users, audit, archive.
     GET "/console" None [] StaffOnly,
     GET "/console/cadence" None [] StaffOnly,
@@ -157,6 +158,7 @@ rows!(
     // Portal: A's own company.
     GET "/portal" None [] OwnOnly,
     POST "/portal/profile" None [] OwnOnly,
+    POST "/portal/profile/logo" None [] OwnOnly,
     GET "/portal/users" None [] OwnOnly,
     POST "/portal/users" None [] OwnOnly,
     GET "/portal/registrations" None [] OwnOnly,
@@ -350,6 +352,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let gov = governed(&app, &w).await;
     let their_notification = b_notification(&app, &w).await;
     let their_pay = crate::payout::payouts(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let their_file = crate::file::proof_of(&app, &w.b).await;
     let _my_pay = crate::payout::payouts(&app, &w, &w.a, &w.program.id.to_string()).await;
     let before = b_records(&app, &w, &theirs, &gov).await;
     let statement_path = format!("/api/v1/payout-statements/{}", their_pay.statement);
@@ -413,6 +416,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::CommissionLine => their_pay.line.clone(),
                 Target::Statement => their_pay.statement.clone(),
                 Target::LineDispute => their_pay.dispute.clone(),
+                Target::File => their_file.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
