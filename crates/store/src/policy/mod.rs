@@ -147,16 +147,70 @@ fn seed_version(program_id: &str, fallback: ProgramPolicy) -> PolicyVersion {
 
 /// The policy in force for a program, with its version.
 pub(crate) async fn current_version(x: &mut impl Exec, program_id: &str) -> Result<PolicyVersion> {
+    row! { struct Newest { version: i64, created_at: DateTime<Utc>, has_document: i64 } }
+    let mut q = Sql::new(
+        "SELECT version, created_at, CAST(CASE WHEN document IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_document FROM program_policies WHERE program_id = ",
+    );
+    q.bind(program_id).push(" ORDER BY version DESC LIMIT 1");
+    let newest: Option<Newest> = x.optional(&q).await?;
+    let key = newest
+        .filter(|n| n.has_document == 1)
+        .map(|n| (program_id.to_owned(), n.version, n.created_at));
+    if let Some(hit) = key.as_ref().and_then(parsed::get) {
+        return Ok(hit);
+    }
     let mut q = Sql::new(VERSION_COLUMNS);
     q.bind(program_id).push(" ORDER BY version DESC LIMIT 1");
     let row: Option<VersionRow> = x.optional(&q).await?;
     let fallback = fallback_for(x, program_id, row.as_ref()).await?;
     match row {
-        Some(r) => version_from_row(program_id, r, fallback.as_ref()),
+        Some(r) => {
+            let cacheable = r
+                .document
+                .is_some()
+                .then(|| (program_id.to_owned(), r.version, r.created_at));
+            let version = version_from_row(program_id, r, fallback.as_ref())?;
+            if let Some(key) = cacheable {
+                parsed::put(key, &version);
+            }
+            Ok(version)
+        }
         None => Ok(seed_version(
             program_id,
             fallback.unwrap_or_else(ProgramPolicy::seed_default),
         )),
+    }
+}
+
+/// Published policy versions, parsed. A version with a document never changes once
+/// published, and parsing, validating and re-serialising its TOML took milliseconds of CPU
+/// on every read of the board, the forecast or an accrual. Keyed by program, version and
+/// publication time (ids are UUIDs, so two databases never share a key); process-wide and
+/// bounded. Versions without a document take the live ladder's defaults and are never kept.
+mod parsed {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+
+    use chrono::{DateTime, Utc};
+    use partnerops_core::policy::record::PolicyVersion;
+
+    pub(super) type Key = (String, i64, DateTime<Utc>);
+
+    const MAX: usize = 1024;
+
+    static PARSED: LazyLock<Mutex<HashMap<Key, PolicyVersion>>> = LazyLock::new(Mutex::default);
+
+    pub(super) fn get(key: &Key) -> Option<PolicyVersion> {
+        PARSED.lock().ok()?.get(key).cloned()
+    }
+
+    pub(super) fn put(key: Key, version: &PolicyVersion) {
+        if let Ok(mut map) = PARSED.lock() {
+            if map.len() >= MAX {
+                map.clear();
+            }
+            map.insert(key, version.clone());
+        }
     }
 }
 
