@@ -126,6 +126,9 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::LineDispute => "line_disputes",
         EntityKind::RevenueEvent => "revenue_events",
         EntityKind::File => "stored_files",
+        EntityKind::CampaignTemplate => "campaign_templates",
+        EntityKind::Campaign => "campaigns",
+        EntityKind::CampaignLead => "campaign_leads",
     }
 }
 

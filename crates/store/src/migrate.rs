@@ -137,6 +137,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_files.sql"),
         postgres: include_str!("../migrations/postgres/0021_files.sql"),
     },
+    Migration {
+        version: 22,
+        name: "campaigns",
+        sqlite: include_str!("../migrations/sqlite/0022_campaigns.sql"),
+        postgres: include_str!("../migrations/postgres/0022_campaigns.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -61,7 +61,9 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Statement
         | EntityKind::LineDispute
         | EntityKind::RevenueEvent
-        | EntityKind::File => {
+        | EntityKind::File
+        | EntityKind::Campaign
+        | EntityKind::CampaignLead => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
@@ -79,7 +81,10 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::PolicyDraft
         | EntityKind::Council
         | EntityKind::Notification
-        | EntityKind::CalendarFeed => {
+        | EntityKind::CalendarFeed
+        // Templates are read through `campaign`, which shows a partner its program's
+        // published ones; their audit trails are the vendor's.
+        | EntityKind::CampaignTemplate => {
             q.push(" AND 1 = 0");
         }
     }

@@ -41,6 +41,9 @@ text_enum!(
         LineDispute = "line_dispute" / "Statement line dispute",
         RevenueEvent = "revenue_event" / "Renewal, expansion or cancellation",
         File = "file" / "File",
+        CampaignTemplate = "campaign_template" / "Campaign template",
+        Campaign = "campaign" / "Campaign",
+        CampaignLead = "campaign_lead" / "Campaign lead",
     }
 );
 

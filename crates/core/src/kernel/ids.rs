@@ -143,6 +143,12 @@ entity_id!(/// A renewal, expansion or cancellation recorded on a won deal.
     RevenueEventId, "rve");
 entity_id!(/// A stored file (an MDF proof, course media, a logo).
     FileId, "fil");
+entity_id!(/// A campaign template (co-branded e-mail and landing page).
+    CampaignTemplateId, "cpt");
+entity_id!(/// A campaign a partner launched from a template.
+    CampaignId, "cmp");
+entity_id!(/// A lead a campaign's landing page took.
+    CampaignLeadId, "cld");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

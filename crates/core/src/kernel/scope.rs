@@ -112,6 +112,11 @@ pub enum Action<'a> {
     RecordRevenue,
     /// Dispute a line of this partner's statement (the partner's admin).
     DisputePayout(&'a PartnerId),
+    /// Author, publish and retire campaign templates (admins, channel managers, marketing).
+    WriteCampaignTemplate,
+    /// Launch or end this partner's campaigns and make its leads registrations (the
+    /// partner's own users).
+    RunCampaign(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -142,7 +147,10 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         ) => true,
         (
             MarketingFinance,
-            Action::WriteFxRates | Action::ManagePayouts | Action::RecordRevenue,
+            Action::WriteFxRates
+            | Action::ManagePayouts
+            | Action::RecordRevenue
+            | Action::WriteCampaignTemplate,
         ) => true,
         (DirectSales, Action::RecordRevenue) => true,
         (PartnerAdmin, Action::DisputePayout(p)) => who.partner_id() == Some(*p),
@@ -150,7 +158,8 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             PartnerAdmin | PartnerRep,
             Action::WorkRegistration(p)
             | Action::RespondToEngagement(p)
-            | Action::WorkOpportunity(p),
+            | Action::WorkOpportunity(p)
+            | Action::RunCampaign(p),
         ) => who.partner_id() == Some(*p),
         (
             PartnerAdmin,
@@ -229,6 +238,14 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::DisputePayout(_) => (
             "role.dispute_payout",
             "dispute statement lines: only the partner's admin can",
+        ),
+        Action::WriteCampaignTemplate => (
+            "role.write_campaign_template",
+            "author or publish campaign templates",
+        ),
+        Action::RunCampaign(_) => (
+            "role.run_campaign",
+            "launch this partner's campaigns or register its leads",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",

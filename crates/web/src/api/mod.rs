@@ -5,6 +5,7 @@
 mod account;
 mod business_plan;
 mod cadence;
+mod campaign;
 mod file;
 mod lifecycle;
 mod notification;
@@ -66,6 +67,7 @@ use crate::problem::{ApiError, Problem};
         (name = "pipeline", description = "Opportunities, their stages and touchpoints, the board, the forecast and the dated currency-rate table"),
         (name = "cadence", description = "What is due for the caller in the next 30 days, the plans at a glance, and the caller's private calendar feed"),
         (name = "payouts", description = "Commission lines with the rule behind each amount, statements (issued, disputed, approved, paid, rolled over), their CSV, the accounts-payable export, and renewals, expansions and cancellations of won deals"),
+        (name = "campaigns", description = "Through-partner campaigns: co-branded templates, campaigns partners launch from them, their leads (made registrations in one step) and results"),
         (name = "files", description = "Uploads (MDF proofs of performance, course media, logos) checked by their content, and their bytes for those allowed to read them"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
@@ -88,10 +90,11 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = file_routes(payout_routes(cadence_routes(notifications(
-        pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api)))),
-    ))))
-    .split_for_parts();
+    let (router, mut doc) =
+        campaign_routes(file_routes(payout_routes(cadence_routes(notifications(
+            pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api)))),
+        )))))
+        .split_for_parts();
     problem_content_type(&mut doc);
     idempotency_header(&mut doc);
     patch_bodies_require_nothing(&mut doc);
@@ -205,6 +208,20 @@ fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
+}
+
+/// Campaign templates, campaigns, their leads and results.
+fn campaign_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(campaign::templates, campaign::create_template))
+        .routes(routes!(campaign::template, campaign::update_template))
+        .routes(routes!(campaign::publish_template))
+        .routes(routes!(campaign::retire_template))
+        .routes(routes!(campaign::campaigns, campaign::launch))
+        .routes(routes!(campaign::campaign))
+        .routes(routes!(campaign::end))
+        .routes(routes!(campaign::leads))
+        .routes(routes!(campaign::report))
+        .routes(routes!(campaign::register_lead))
 }
 
 /// Uploads and stored files; only the upload takes a body larger than the default limit.

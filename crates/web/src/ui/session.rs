@@ -146,3 +146,20 @@ impl<U: Guard> FromRequest<AppState> for SignedForm<U> {
         })
     }
 }
+
+/// The CSRF cookie of the public forms (no session yet: applying, accepting an invitation,
+/// a campaign's lead form), echoed by a hidden field.
+const PUBLIC_CSRF_COOKIE: &str = "po_public_csrf";
+
+/// A fresh token for a public form, and the `Set-Cookie` value that carries it.
+pub fn public_csrf(state: &AppState) -> (String, String) {
+    let token = partnerops_store::secret::random_token("");
+    let cookie = set_cookie(PUBLIC_CSRF_COOKIE, &token, "/", 3600, state.secure_cookies);
+    (token, cookie)
+}
+
+/// Whether a public form came from our page: same origin, and its token matches the cookie.
+pub fn public_form_ok(headers: &HeaderMap, posted: &Posted) -> bool {
+    same_origin(headers)
+        && cookie(headers, PUBLIC_CSRF_COOKIE).is_some_and(|c| Some(c) == posted.get("_csrf"))
+}

@@ -23,6 +23,7 @@ mod account;
 mod auth;
 mod business_plan;
 mod cadence;
+mod campaign;
 mod file;
 mod isolation;
 mod lifecycle;

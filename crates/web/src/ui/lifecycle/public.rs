@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::ui::UiError;
 use crate::ui::form::{FormView, Posted};
 use crate::ui::lifecycle::split;
-use crate::ui::session::{cookie, same_origin, set_cookie};
+use crate::ui::session::{public_csrf, public_form_ok};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -16,22 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::Invalid;
 use partnerops_core::lifecycle::application::{Application, ApplicationInput};
 use partnerops_core::partner::PartnerType;
-use partnerops_store::{StoreError, secret};
-
-/// The CSRF cookie of the public forms (no session yet), echoed by a hidden field.
-const PUBLIC_CSRF_COOKIE: &str = "po_public_csrf";
-
-/// A fresh token for a public form, and the cookie that carries it.
-fn public_csrf(state: &AppState) -> (String, String) {
-    let token = secret::random_token("");
-    let cookie = set_cookie(PUBLIC_CSRF_COOKIE, &token, "/", 3600, state.secure_cookies);
-    (token, cookie)
-}
-
-fn public_form_ok(headers: &HeaderMap, posted: &Posted) -> bool {
-    same_origin(headers)
-        && cookie(headers, PUBLIC_CSRF_COOKIE).is_some_and(|c| Some(c) == posted.get("_csrf"))
-}
+use partnerops_store::StoreError;
 
 // ---- the public application form ----
 

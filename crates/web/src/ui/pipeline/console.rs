@@ -29,8 +29,9 @@ use crate::ui::guard::Staff;
 use crate::ui::session::SignedForm;
 use crate::ui::{Chrome, UiError};
 
-/// The programs, for the program select of the list, board and forecast.
-async fn programs(state: &AppState, user: &Staff) -> Result<Vec<Program>, UiError> {
+/// The programs, for the program select of the list, board and forecast (and the
+/// campaign template form).
+pub(crate) async fn programs(state: &AppState, user: &Staff) -> Result<Vec<Program>, UiError> {
     let page = PageRequest::parse(
         &PageParams {
             sort: Some("name".into()),

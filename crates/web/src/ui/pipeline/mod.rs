@@ -4,7 +4,7 @@
 //! rate table live in `console`; the partner's list in `portal`. Every write goes to the
 //! store, which applies the rules; refusals come back inline on the page.
 
-mod console;
+pub(crate) mod console;
 mod portal;
 mod room;
 

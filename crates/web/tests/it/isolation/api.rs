@@ -62,6 +62,9 @@ pub enum Target {
     Statement,
     LineDispute,
     File,
+    CampaignTemplate,
+    Campaign,
+    CampaignLead,
 }
 
 pub struct Route {
@@ -264,6 +267,19 @@ routes!(
     POST "/api/v1/files" None CreateOwnOnly,
     GET "/api/v1/files/{id}" File NotFound,
     GET "/api/v1/files/{id}/content" File NotFound,
+    GET "/api/v1/campaign-templates" None OwnRowsOnly,
+    POST "/api/v1/campaign-templates" None CreateRefused,
+    GET "/api/v1/campaign-templates/{id}" CampaignTemplate NotFound,
+    PATCH "/api/v1/campaign-templates/{id}" CampaignTemplate NotFound,
+    POST "/api/v1/campaign-templates/{id}/publish" CampaignTemplate NotFound,
+    POST "/api/v1/campaign-templates/{id}/retire" CampaignTemplate NotFound,
+    GET "/api/v1/campaigns" None OwnRowsOnly,
+    POST "/api/v1/campaigns" None CreateOwnOnly,
+    GET "/api/v1/campaigns/{id}" Campaign NotFound,
+    POST "/api/v1/campaigns/{id}/end" Campaign NotFound,
+    GET "/api/v1/campaigns/{id}/leads" Campaign NotFound,
+    GET "/api/v1/campaigns/{id}/report" Campaign NotFound,
+    POST "/api/v1/campaign-leads/{id}/registration" CampaignLead NotFound,
     POST "/api/v1/opportunities/{id}/revenue-events" Opportunity NotFound,
 );
 
@@ -574,6 +590,7 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
         (Target::Statement, p) if p.ends_with("/pay") => json!({"reference": "HIJACK-1"}),
         (Target::Statement, _) | (Target::None, "/api/v1/payout-statements/run") => json!({}),
         (Target::LineDispute, _) => json!({"outcome": "upheld", "resolution": "hijack"}),
+        (Target::CampaignLead, _) => json!({"estimated_arr_minor": 100}),
         (Target::Opportunity, p) if p.ends_with("/revenue-events") => {
             json!({"kind": "cancellation", "occurred_on": "2030-01-01"})
         }
@@ -816,6 +833,21 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     let my_pay = crate::payout::payouts(&app, &w, &w.a, &w.program.id.to_string()).await;
     let their_file = crate::file::proof_of(&app, &w.b).await;
     let my_file = crate::file::proof_of(&app, &w.a).await;
+    // B's program's template (a draft: a partner of another program sees none of its
+    // templates anyway), B's campaign and its lead.
+    let (their_campaign, their_lead) =
+        crate::campaign::campaign_with_lead(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let their_template = app
+        .http
+        .get(
+            &format!("/api/v1/campaigns/{their_campaign}"),
+            &w.b.rep_token,
+        )
+        .await
+        .json()["template_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
     for side_is_admin in [true, false] {
@@ -851,6 +883,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Statement => their_pay.statement.clone(),
                 Target::LineDispute => their_pay.dispute.clone(),
                 Target::File => their_file.clone(),
+                Target::CampaignTemplate => their_template.clone(),
+                Target::Campaign => their_campaign.clone(),
+                Target::CampaignLead => their_lead.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"

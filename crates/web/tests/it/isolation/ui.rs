@@ -73,6 +73,20 @@ rows!(
     POST "/invite/{token}" None ["token" = "inv_guessed0000000000000000"] Public,
     GET "/calendar/{file}" None ["file" = "cal_guessed0000000000000000.ics"] Public,
     GET "/files/{id}" File [] NotFound,
+    GET "/c/{slug}" None ["slug" = "0123456789abcdef01234567"] Public,
+    POST "/c/{slug}" None ["slug" = "0123456789abcdef01234567"] Public,
+    GET "/console/campaigns" None [] StaffOnly,
+    GET "/console/campaigns/templates/new" None [] StaffOnly,
+    POST "/console/campaigns/templates" None [] StaffOnly,
+    GET "/console/campaigns/templates/{id}" CampaignTemplate [] StaffOnly,
+    POST "/console/campaigns/templates/{id}" CampaignTemplate [] StaffOnly,
+    POST "/console/campaigns/templates/{id}/{action}" CampaignTemplate ["action" = "publish"] StaffOnly,
+    GET "/console/campaigns/{id}" Campaign [] StaffOnly,
+    GET "/portal/campaigns" None [] OwnOnly,
+    POST "/portal/campaigns" None [] OwnOnly,
+    GET "/portal/campaigns/{id}" Campaign [] NotFound,
+    POST "/portal/campaigns/{id}/end" Campaign [] NotFound,
+    POST "/portal/campaign-leads/{id}/register" CampaignLead [] NotFound,
     // Console: partners, programs, accounts, users, audit, archive.
     GET "/console" None [] StaffOnly,
     GET "/console/cadence" None [] StaffOnly,
@@ -353,6 +367,19 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let their_notification = b_notification(&app, &w).await;
     let their_pay = crate::payout::payouts(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let their_file = crate::file::proof_of(&app, &w.b).await;
+    let (their_campaign, their_lead) =
+        crate::campaign::campaign_with_lead(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let their_template = app
+        .http
+        .get(
+            &format!("/api/v1/campaigns/{their_campaign}"),
+            &w.b.rep_token,
+        )
+        .await
+        .json()["template_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let _my_pay = crate::payout::payouts(&app, &w, &w.a, &w.program.id.to_string()).await;
     let before = b_records(&app, &w, &theirs, &gov).await;
     let statement_path = format!("/api/v1/payout-statements/{}", their_pay.statement);
@@ -417,6 +444,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Statement => their_pay.statement.clone(),
                 Target::LineDispute => their_pay.dispute.clone(),
                 Target::File => their_file.clone(),
+                Target::CampaignTemplate => their_template.clone(),
+                Target::Campaign => their_campaign.clone(),
+                Target::CampaignLead => their_lead.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
