@@ -125,6 +125,10 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Statement => "payout_statements",
         EntityKind::LineDispute => "line_disputes",
         EntityKind::RevenueEvent => "revenue_events",
+        EntityKind::MdfBudget => "mdf_budgets",
+        EntityKind::MdfAllocation => "mdf_allocations",
+        EntityKind::MdfRequest => "mdf_requests",
+        EntityKind::MdfClaim => "mdf_claims",
     }
 }
 

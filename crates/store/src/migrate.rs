@@ -131,6 +131,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_idempotency.sql"),
         postgres: include_str!("../migrations/postgres/0018_idempotency.sql"),
     },
+    Migration {
+        version: 20,
+        name: "mdf",
+        sqlite: include_str!("../migrations/sqlite/0020_mdf.sql"),
+        postgres: include_str!("../migrations/postgres/0020_mdf.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -40,6 +40,10 @@ text_enum!(
         Statement = "payout_statement" / "Payout statement",
         LineDispute = "line_dispute" / "Statement line dispute",
         RevenueEvent = "revenue_event" / "Renewal, expansion or cancellation",
+        MdfBudget = "mdf_budget" / "MDF budget",
+        MdfAllocation = "mdf_allocation" / "MDF allocation",
+        MdfRequest = "mdf_request" / "MDF request",
+        MdfClaim = "mdf_claim" / "MDF claim",
     }
 );
 

@@ -112,6 +112,11 @@ pub enum Action<'a> {
     RecordRevenue,
     /// Dispute a line of this partner's statement (the partner's admin).
     DisputePayout(&'a PartnerId),
+    /// Set MDF budgets and allocations, decide requests (within the role's approval limit)
+    /// and claims, mark claims paid (administrators, channel managers, finance).
+    ManageMdf,
+    /// Request MDF, cancel a request, claim and link outcomes for this partner (its users).
+    RequestMdf(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -142,10 +147,14 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         ) => true,
         (
             MarketingFinance,
-            Action::WriteFxRates | Action::ManagePayouts | Action::RecordRevenue,
+            Action::WriteFxRates
+            | Action::ManagePayouts
+            | Action::RecordRevenue
+            | Action::ManageMdf,
         ) => true,
         (DirectSales, Action::RecordRevenue) => true,
         (PartnerAdmin, Action::DisputePayout(p)) => who.partner_id() == Some(*p),
+        (PartnerAdmin | PartnerRep, Action::RequestMdf(p)) => who.partner_id() == Some(*p),
         (
             PartnerAdmin | PartnerRep,
             Action::WorkRegistration(p)
@@ -229,6 +238,14 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::DisputePayout(_) => (
             "role.dispute_payout",
             "dispute statement lines: only the partner's admin can",
+        ),
+        Action::ManageMdf => (
+            "role.manage_mdf",
+            "manage MDF budgets, decide requests and claims: administrators, channel managers and finance",
+        ),
+        Action::RequestMdf(_) => (
+            "role.request_mdf",
+            "request or claim MDF for this partner: only its own users",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",

@@ -24,6 +24,7 @@ mod guard;
 mod lifecycle;
 mod list;
 mod markdown;
+mod mdf;
 mod notification;
 mod partner;
 mod partnership;
@@ -102,6 +103,7 @@ pub(crate) fn routes() -> Routes {
     let r = pipeline::routes(r);
     let r = business_plan::routes(r);
     let r = payout::routes(r);
+    let r = mdf::routes(r);
     let r = cadence::routes(r);
     let r = lifecycle::routes(r);
     notification::routes(r)

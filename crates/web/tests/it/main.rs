@@ -25,6 +25,7 @@ mod business_plan;
 mod cadence;
 mod isolation;
 mod lifecycle;
+mod mdf;
 mod notification;
 mod openapi;
 mod partner;
