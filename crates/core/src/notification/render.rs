@@ -829,4 +829,37 @@ mod tests {
         let m = message(&view("payout.statement_paid", "../x", &p), Side::Portal);
         assert_eq!(m.link, Side::Portal.notifications_path());
     }
+
+    #[test]
+    fn mdf_decisions_name_the_activity_the_money_and_link_to_the_request() {
+        let req = "mdr_0192d1a0b2c34d5e8f9a0b1c2d3e4f50";
+        let p = json!({"title": "Roadshow", "approved": {"amount_minor": 600000, "currency": "USD"}, "reason": "booth size S"});
+        let m = message(&view("mdf.request_approved", req, &p), Side::Portal);
+        assert_eq!(m.title, "MDF request approved: Roadshow");
+        assert!(
+            m.body.contains("USD 6,000.00") && m.body.contains("booth size S"),
+            "{}",
+            m.body
+        );
+        assert_eq!(m.link, format!("/portal/mdf/requests/{req}"));
+        // A claim's event is about the claim; it links to its request.
+        let claim = json!({"request_id": req, "request_title": "Roadshow", "approved": {"amount_minor": 500000, "currency": "USD"}, "payment_reference": "AP-7"});
+        let m = message(
+            &view(
+                "mdf.claim_paid",
+                "mdc_0192d1a0b2c34d5e8f9a0b1c2d3e4f50",
+                &claim,
+            ),
+            Side::Portal,
+        );
+        assert_eq!(m.title, "MDF claim paid: Roadshow");
+        assert!(
+            m.body.contains("USD 5,000.00, payment reference AP-7"),
+            "{}",
+            m.body
+        );
+        assert_eq!(m.link, format!("/portal/mdf/requests/{req}"));
+        let m = message(&view("mdf.claim_rejected", "x", &json!({})), Side::Portal);
+        assert_eq!(m.link, Side::Portal.notifications_path());
+    }
 }

@@ -16,6 +16,7 @@ on_both!(
     budget_to_paid_claim,
     concurrent_requests_never_overspend_an_allocation,
     claims_close_at_the_deadline_and_outcomes_give_the_roi,
+    allocations_fund_plan_commitments_and_expire,
 );
 
 /// The refusing rule: a refusal's `rule`, else the first field error's.
@@ -610,5 +611,111 @@ async fn claims_close_at_the_deadline_and_outcomes_give_the_roi(app: TestApp) {
             .await
             .status,
         StatusCode::NOT_FOUND
+    );
+}
+
+async fn allocations_fund_plan_commitments_and_expire(app: TestApp) {
+    let w = app.world().await;
+    let b = budget(&app, &w, &w.program.id.to_string(), 50_000_00).await;
+    let a = w.a.partner.id.to_string();
+    let month = format!("{}", today().format("%Y-%m-01"));
+    let plan = expect(
+        &app.http
+            .post(
+                "/api/v1/business-plans",
+                &w.channel,
+                &json!({"partner_id": a, "title": "Alpha FY plan", "period_start": month,
+                        "content": {"marketing": [
+                            {"kind": "event", "title": "Joint roadshow", "on": month},
+                            {"kind": "co_branded_content", "title": "Migration guide", "on": month}]}}),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    let plan_id = plan["id"].as_str().unwrap().to_owned();
+    // Tied to the plan's second marketing commitment, named as it was when allocated.
+    let r = app
+        .http
+        .post(
+            "/api/v1/mdf-allocations",
+            &w.channel,
+            &json!({"budget_id": b, "partner_id": a, "amount_minor": 5_000_00,
+                    "business_plan_id": plan_id, "marketing_index": 1}),
+        )
+        .await;
+    let alloc = expect(&r, StatusCode::CREATED);
+    assert_eq!(alloc["business_plan_id"], plan_id.as_str());
+    assert_eq!(
+        alloc["marketing_title"],
+        format!("Co-branded content: Migration guide ({month})")
+    );
+    for (body, field, why) in [
+        (
+            json!({"budget_id": b, "partner_id": a, "amount_minor": 1, "business_plan_id": plan_id, "marketing_index": 2}),
+            "marketing_index",
+            "exists",
+        ),
+        (
+            json!({"budget_id": b, "partner_id": a, "amount_minor": 1, "marketing_index": 0}),
+            "marketing_index",
+            "needs_plan",
+        ),
+        (
+            json!({"budget_id": b, "partner_id": a, "amount_minor": 1, "business_plan_id": "jbp_00000000000000000000000000000000"}),
+            "business_plan_id",
+            "exists",
+        ),
+    ] {
+        let r = app
+            .http
+            .post("/api/v1/mdf-allocations", &w.channel, &body)
+            .await;
+        let v = expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["errors"][0]["field"], field, "{v}");
+        assert_eq!(v["errors"][0]["rule"], why, "{v}");
+    }
+    // An allocation funds requests through its expiry day, not after.
+    let yesterday = (today() - Days::new(1)).to_string();
+    let r = app
+        .http
+        .post(
+            "/api/v1/mdf-allocations",
+            &w.channel,
+            &json!({"budget_id": b, "partner_id": a, "amount_minor": 5_000_00, "expires_on": yesterday}),
+        )
+        .await;
+    let expired = expect(&r, StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .http
+        .post(
+            "/api/v1/mdf-requests",
+            &w.a.rep_token,
+            &request_body(&expired, "Too late", 1_00),
+        )
+        .await;
+    assert_eq!(rule(&r, StatusCode::CONFLICT), "mdf.allocation_expired");
+    assert_eq!(remaining(&app, &w.a.rep_token, &expired).await, 5_000_00);
+    let r = app
+        .http
+        .post(
+            "/api/v1/mdf-requests",
+            &w.a.rep_token,
+            &request_body(alloc["id"].as_str().unwrap(), "On time", 1_00),
+        )
+        .await;
+    expect(&r, StatusCode::CREATED);
+    // A request in another currency than its allocation's is refused, naming the field.
+    let mut body = request_body(alloc["id"].as_str().unwrap(), "Euros", 1_00);
+    body["currency"] = json!("EUR");
+    let r = app
+        .http
+        .post("/api/v1/mdf-requests", &w.a.rep_token, &body)
+        .await;
+    assert_eq!(
+        rule(&r, StatusCode::UNPROCESSABLE_ENTITY),
+        "allocation_currency"
     );
 }
