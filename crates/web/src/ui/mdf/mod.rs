@@ -266,7 +266,17 @@ async fn console_allocate(
             amount_minor: amount(p, "amount_minor", currency)?,
             expires_on: trimmed(p, "expires_on"),
             business_plan_id: trimmed(p, "business_plan_id"),
-            marketing_index: None,
+            marketing_index: trimmed(p, "marketing_index")
+                .map(|raw| {
+                    raw.parse::<i64>().map_err(|_| {
+                        Invalid::one(
+                            "marketing_index",
+                            "integer",
+                            "marketing_index must be a whole number (0 for the plan's first marketing commitment)",
+                        )
+                    })
+                })
+                .transpose()?,
         };
         state
             .store

@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod ui;
 
 use chrono::Utc;
 use hyper::StatusCode;
