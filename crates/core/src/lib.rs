@@ -14,7 +14,7 @@
 //! - [`account`], [`partner`], [`user`]: the foundation records every capability refers to;
 //! - [`program`] (with [`program::tier`]): programs and their tier ladders;
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
-//!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`campaign`], [`file`], [`notification`], [`payout`], [`webhook`].
+//!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`campaign`], [`file`], [`notification`], [`payout`], [`mdf`], [`webhook`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
@@ -27,6 +27,7 @@ pub mod campaign;
 pub mod file;
 pub mod kernel;
 pub mod lifecycle;
+pub mod mdf;
 pub mod notification;
 pub mod partner;
 pub mod partnership;

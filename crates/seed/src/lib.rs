@@ -22,6 +22,9 @@
 //! the pipeline's deals closed, renewals, expansions and cancellations on won deals, the
 //! accrual of every close, and statements for each past quarter in every state.
 //!
+//! Then market development funds (module `mdf`): a budget for the current quarter,
+//! allocations, and requests and claims in every state, some linked to won deals.
+//!
 //! Last, the notify job turns the live deals' decisions into notifications for the demo
 //! users (their e-mails are recorded as skipped, never sent).
 //!
@@ -34,6 +37,7 @@
 
 mod business_plan;
 mod history;
+mod mdf;
 mod payout;
 mod pipeline;
 mod plan;
@@ -329,6 +333,23 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         statements = payouts.statements,
         elapsed_ms = ms(started),
         "seed: incentives published, payouts accrued, statements drawn up"
+    );
+    let mdf = match (
+        writers.get("finance@vendor.example"),
+        writers.get(plan.channel()),
+        programs.first(),
+    ) {
+        (Some(finance), Some(channel), Some(p)) => {
+            mdf::create_mdf(store, &p.id.to_string(), &writers, channel, finance).await?
+        }
+        _ => mdf::MdfWritten::default(),
+    };
+    tracing::info!(
+        allocations = mdf.allocations,
+        requests = mdf.requests,
+        claims = mdf.claims,
+        elapsed_ms = ms(started),
+        "seed: MDF budget, allocations, requests and claims written"
     );
     let notified = notify_quietly(store).await?;
     tracing::info!(

@@ -129,6 +129,10 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::CampaignTemplate => "campaign_templates",
         EntityKind::Campaign => "campaigns",
         EntityKind::CampaignLead => "campaign_leads",
+        EntityKind::MdfBudget => "mdf_budgets",
+        EntityKind::MdfAllocation => "mdf_allocations",
+        EntityKind::MdfRequest => "mdf_requests",
+        EntityKind::MdfClaim => "mdf_claims",
     }
 }
 

@@ -33,6 +33,7 @@ pub mod cadence;
 pub mod campaign;
 pub mod file;
 pub mod lifecycle;
+pub mod mdf;
 pub mod notification;
 pub mod partnership;
 pub mod payout;

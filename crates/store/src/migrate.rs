@@ -132,6 +132,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0018_idempotency.sql"),
     },
     Migration {
+        version: 20,
+        name: "mdf",
+        sqlite: include_str!("../migrations/sqlite/0020_mdf.sql"),
+        postgres: include_str!("../migrations/postgres/0020_mdf.sql"),
+    },
+    Migration {
         version: 21,
         name: "files",
         sqlite: include_str!("../migrations/sqlite/0021_files.sql"),

@@ -63,13 +63,17 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::RevenueEvent
         | EntityKind::File
         | EntityKind::Campaign
-        | EntityKind::CampaignLead => {
+        | EntityKind::CampaignLead
+        | EntityKind::MdfAllocation
+        | EntityKind::MdfRequest
+        | EntityKind::MdfClaim => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
         // Room notes and tasks are read through their room (`pipeline::room`), which checks
         // membership, and plan tasks through their plan; their audit trails are the vendor's.
         EntityKind::Program
+        | EntityKind::MdfBudget
         | EntityKind::FxRate
         | EntityKind::RoomNote
         | EntityKind::RoomTask

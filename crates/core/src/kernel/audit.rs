@@ -44,6 +44,10 @@ text_enum!(
         CampaignTemplate = "campaign_template" / "Campaign template",
         Campaign = "campaign" / "Campaign",
         CampaignLead = "campaign_lead" / "Campaign lead",
+        MdfBudget = "mdf_budget" / "MDF budget",
+        MdfAllocation = "mdf_allocation" / "MDF allocation",
+        MdfRequest = "mdf_request" / "MDF request",
+        MdfClaim = "mdf_claim" / "MDF claim",
     }
 );
 

@@ -149,6 +149,14 @@ entity_id!(/// A campaign a partner launched from a template.
     CampaignId, "cmp");
 entity_id!(/// A lead a campaign's landing page took.
     CampaignLeadId, "cld");
+entity_id!(/// An MDF budget of a program for a period.
+    MdfBudgetId, "mdb");
+entity_id!(/// A partner's allocation from an MDF budget.
+    MdfAllocationId, "mda");
+entity_id!(/// A partner's request for MDF for one activity.
+    MdfRequestId, "mdr");
+entity_id!(/// A partner's claim on an approved MDF request.
+    MdfClaimId, "mdc");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

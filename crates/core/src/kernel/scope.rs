@@ -117,6 +117,11 @@ pub enum Action<'a> {
     /// Launch or end this partner's campaigns and make its leads registrations (the
     /// partner's own users).
     RunCampaign(&'a PartnerId),
+    /// Set MDF budgets and allocations, decide requests (within the role's approval limit)
+    /// and claims, mark claims paid (administrators, channel managers, finance).
+    ManageMdf,
+    /// Request MDF, cancel a request, claim and link outcomes for this partner (its users).
+    RequestMdf(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -150,10 +155,12 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             Action::WriteFxRates
             | Action::ManagePayouts
             | Action::RecordRevenue
-            | Action::WriteCampaignTemplate,
+            | Action::WriteCampaignTemplate
+            | Action::ManageMdf,
         ) => true,
         (DirectSales, Action::RecordRevenue) => true,
         (PartnerAdmin, Action::DisputePayout(p)) => who.partner_id() == Some(*p),
+        (PartnerAdmin | PartnerRep, Action::RequestMdf(p)) => who.partner_id() == Some(*p),
         (
             PartnerAdmin | PartnerRep,
             Action::WorkRegistration(p)
@@ -246,6 +253,14 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::RunCampaign(_) => (
             "role.run_campaign",
             "launch this partner's campaigns or register its leads",
+        ),
+        Action::ManageMdf => (
+            "role.manage_mdf",
+            "manage MDF budgets, decide requests and claims: administrators, channel managers and finance",
+        ),
+        Action::RequestMdf(_) => (
+            "role.request_mdf",
+            "request or claim MDF for this partner: only its own users",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",

@@ -38,6 +38,7 @@ text_enum!(
         TaskDue = "task_due" / "Tasks due",
         Mention = "mention" / "Mentions",
         Payout = "payout" / "Payout statements and disputes",
+        Mdf = "mdf" / "MDF requests and claims",
     }
 );
 

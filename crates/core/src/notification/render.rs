@@ -11,7 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use crate::business_plan::record::ReviewKind;
-use crate::kernel::ids::{BusinessPlanId, ConflictId, EntityId, RegistrationId, StatementId};
+use crate::kernel::ids::{
+    BusinessPlanId, ConflictId, EntityId, MdfRequestId, RegistrationId, StatementId,
+};
 use crate::money::{Currency, Money};
 use crate::notification::route::route;
 
@@ -162,6 +164,17 @@ fn link(event: &EventView<'_>, side: Side) -> String {
             Side::Console => format!("/console/payouts/{}", id.as_str()),
             Side::Portal => format!("/portal/payouts/{}", id.as_str()),
         }),
+        // MDF events are about a request (decisions) or a claim, whose payload names its
+        // request; both link to the request's page.
+        ("mdf", _) => MdfRequestId::parse(event.entity_id)
+            .or_else(|| {
+                event
+                    .payload
+                    .get("request_id")
+                    .and_then(Value::as_str)
+                    .and_then(MdfRequestId::parse)
+            })
+            .map(|id| format!("{}/mdf/requests/{}", side.root(), id.as_str())),
         // Plan events carry the plan's id; drift and review reminders are about the plan
         // itself, so their entity is the plan too.
         ("jbp", _) => plan_path(side, event.payload.get("plan_id").and_then(Value::as_str))
@@ -312,6 +325,54 @@ pub fn message(event: &EventView<'_>, side: Side) -> Message {
                     format!("Statement {period} paid: {total}"),
                     format!(
                         "Your payout statement for {period} was paid: {total}{}.",
+                        field(p, "payment_reference")
+                            .map(|r| format!(", payment reference {r}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+            }
+        }
+        "mdf.request_approved"
+        | "mdf.request_rejected"
+        | "mdf.claim_approved"
+        | "mdf.claim_rejected"
+        | "mdf.claim_paid" => {
+            let title = field(p, "title")
+                .or_else(|| field(p, "request_title"))
+                .unwrap_or_else(|| "an MDF request".to_owned());
+            let approved = p
+                .get("approved")
+                .filter(|v| !v.is_null())
+                .and_then(|v| statement_total(&serde_json::json!({ "total": v })))
+                .unwrap_or_else(|| "the amount shown".to_owned());
+            let reason = field(p, "reason")
+                .map(|r| format!(" Reason: {r}"))
+                .unwrap_or_default();
+            match event.kind {
+                "mdf.request_approved" => (
+                    format!("MDF request approved: {title}"),
+                    format!(
+                        "Your MDF request \"{title}\" was approved for {approved}.{reason} Claim it with proof of performance after the activity."
+                    ),
+                ),
+                "mdf.request_rejected" => (
+                    format!("MDF request rejected: {title}"),
+                    format!(
+                        "Your MDF request \"{title}\" was rejected; its funds are back in your allocation.{reason}"
+                    ),
+                ),
+                "mdf.claim_approved" => (
+                    format!("MDF claim approved: {title}"),
+                    format!("Your claim on \"{title}\" was approved for {approved}.{reason}"),
+                ),
+                "mdf.claim_rejected" => (
+                    format!("MDF claim rejected: {title}"),
+                    format!("Your claim on \"{title}\" was rejected.{reason}"),
+                ),
+                _ => (
+                    format!("MDF claim paid: {title}"),
+                    format!(
+                        "Your claim on \"{title}\" was paid: {approved}{}.",
                         field(p, "payment_reference")
                             .map(|r| format!(", payment reference {r}"))
                             .unwrap_or_default()
@@ -766,6 +827,39 @@ mod tests {
         assert!(m.body.contains("payment reference ACH-1"), "{}", m.body);
         // A made-up id links to the notifications page, not to a path it does not check.
         let m = message(&view("payout.statement_paid", "../x", &p), Side::Portal);
+        assert_eq!(m.link, Side::Portal.notifications_path());
+    }
+
+    #[test]
+    fn mdf_decisions_name_the_activity_the_money_and_link_to_the_request() {
+        let req = "mdr_0192d1a0b2c34d5e8f9a0b1c2d3e4f50";
+        let p = json!({"title": "Roadshow", "approved": {"amount_minor": 600000, "currency": "USD"}, "reason": "booth size S"});
+        let m = message(&view("mdf.request_approved", req, &p), Side::Portal);
+        assert_eq!(m.title, "MDF request approved: Roadshow");
+        assert!(
+            m.body.contains("USD 6,000.00") && m.body.contains("booth size S"),
+            "{}",
+            m.body
+        );
+        assert_eq!(m.link, format!("/portal/mdf/requests/{req}"));
+        // A claim's event is about the claim; it links to its request.
+        let claim = json!({"request_id": req, "request_title": "Roadshow", "approved": {"amount_minor": 500000, "currency": "USD"}, "payment_reference": "AP-7"});
+        let m = message(
+            &view(
+                "mdf.claim_paid",
+                "mdc_0192d1a0b2c34d5e8f9a0b1c2d3e4f50",
+                &claim,
+            ),
+            Side::Portal,
+        );
+        assert_eq!(m.title, "MDF claim paid: Roadshow");
+        assert!(
+            m.body.contains("USD 5,000.00, payment reference AP-7"),
+            "{}",
+            m.body
+        );
+        assert_eq!(m.link, format!("/portal/mdf/requests/{req}"));
+        let m = message(&view("mdf.claim_rejected", "x", &json!({})), Side::Portal);
         assert_eq!(m.link, Side::Portal.notifications_path());
     }
 }

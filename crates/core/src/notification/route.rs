@@ -153,6 +153,11 @@ const ROUTES: &[(&str, NotificationKind, Audience)] = &[
         NotificationKind::Payout,
         TO_PARTNER_ADMINS,
     ),
+    ("mdf.request_approved", NotificationKind::Mdf, TO_PARTNER),
+    ("mdf.request_rejected", NotificationKind::Mdf, TO_PARTNER),
+    ("mdf.claim_approved", NotificationKind::Mdf, TO_PARTNER),
+    ("mdf.claim_rejected", NotificationKind::Mdf, TO_PARTNER),
+    ("mdf.claim_paid", NotificationKind::Mdf, TO_PARTNER),
 ];
 
 /// The notification an outbox event of `event_kind` becomes, if any.

@@ -50,6 +50,9 @@ pub struct ProgramPolicy {
     /// minimum payout and period. Documents without the section pay nothing.
     #[serde(default)]
     pub incentives: crate::payout::IncentivePolicy,
+    /// Market development funds: approval limits per staff role, the claim deadline.
+    #[serde(default)]
+    pub mdf: crate::mdf::MdfPolicy,
 }
 
 /// One rung of the ladder.
@@ -390,6 +393,7 @@ impl ProgramPolicy {
             pipeline: PipelinePolicy::default(),
             business_plan: Default::default(),
             incentives: Default::default(),
+            mdf: Default::default(),
         }
     }
 

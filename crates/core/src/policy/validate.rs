@@ -43,6 +43,9 @@ pub(super) fn validate(policy: &ProgramPolicy) -> Result<(), Invalid> {
     if let Err(e) = policy.incentives.validate(&tier_names) {
         inv.errors.extend(e.errors);
     }
+    if let Err(e) = policy.mdf.validate() {
+        inv.errors.extend(e.errors);
+    }
     inv.finish(|| Some(()))
 }
 

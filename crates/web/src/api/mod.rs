@@ -8,6 +8,7 @@ mod cadence;
 mod campaign;
 mod file;
 mod lifecycle;
+mod mdf;
 mod notification;
 mod partner;
 mod partnership;
@@ -69,6 +70,7 @@ use crate::problem::{ApiError, Problem};
         (name = "payouts", description = "Commission lines with the rule behind each amount, statements (issued, disputed, approved, paid, rolled over), their CSV, the accounts-payable export, and renewals, expansions and cancellations of won deals"),
         (name = "campaigns", description = "Through-partner campaigns: co-branded templates, campaigns partners launch from them, their leads (made registrations in one step) and results"),
         (name = "files", description = "Uploads (MDF proofs of performance, course media, logos) checked by their content, and their bytes for those allowed to read them"),
+        (name = "mdf", description = "Market development funds: budgets, allocations with their remaining balance, requests and their approval within limits, claims, payment, linked opportunities and MDF ROI"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
@@ -90,11 +92,12 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) =
-        campaign_routes(file_routes(payout_routes(cadence_routes(notifications(
-            pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api)))),
-        )))))
-        .split_for_parts();
+    let (router, mut doc) = campaign_routes(file_routes(mdf_routes(payout_routes(
+        cadence_routes(notifications(pipeline_routes(policy_and_lifecycle(
+            deals_and_partnerships(records(api)),
+        )))),
+    ))))
+    .split_for_parts();
     problem_content_type(&mut doc);
     idempotency_header(&mut doc);
     patch_bodies_require_nothing(&mut doc);
@@ -250,6 +253,28 @@ fn payout_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
             payout::revenue_events,
             payout::record_revenue_event
         ))
+}
+
+/// MDF budgets, allocations, requests, claims and ROI.
+fn mdf_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(mdf::budgets, mdf::create_budget))
+        .routes(routes!(mdf::budget))
+        .routes(routes!(mdf::allocations, mdf::create_allocation))
+        .routes(routes!(mdf::allocation))
+        .routes(routes!(mdf::requests, mdf::submit))
+        .routes(routes!(mdf::request))
+        .routes(routes!(mdf::approve))
+        .routes(routes!(mdf::reject))
+        .routes(routes!(mdf::cancel))
+        .routes(routes!(mdf::claim))
+        .routes(routes!(mdf::link))
+        .routes(routes!(mdf::request_audit))
+        .routes(routes!(mdf::claims))
+        .routes(routes!(mdf::claim_one))
+        .routes(routes!(mdf::approve_claim))
+        .routes(routes!(mdf::reject_claim))
+        .routes(routes!(mdf::pay_claim))
+        .routes(routes!(mdf::roi))
 }
 
 /// The document itself, the caller, programs and tiers, partners, accounts, users and tokens.

@@ -26,6 +26,7 @@ mod guard;
 mod lifecycle;
 mod list;
 mod markdown;
+mod mdf;
 mod notification;
 mod partner;
 mod partnership;
@@ -120,6 +121,7 @@ pub(crate) fn routes() -> Routes {
     let r = business_plan::routes(r);
     let r = payout::routes(r);
     let r = campaign::routes(r);
+    let r = mdf::routes(r);
     let r = cadence::routes(r);
     let r = lifecycle::routes(r);
     notification::routes(r)

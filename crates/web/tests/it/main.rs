@@ -27,6 +27,7 @@ mod campaign;
 mod file;
 mod isolation;
 mod lifecycle;
+mod mdf;
 mod notification;
 mod openapi;
 mod partner;

@@ -65,6 +65,10 @@ pub enum Target {
     CampaignTemplate,
     Campaign,
     CampaignLead,
+    MdfBudget,
+    MdfAllocation,
+    MdfRequest,
+    MdfClaim,
 }
 
 pub struct Route {
@@ -281,6 +285,27 @@ routes!(
     GET "/api/v1/campaigns/{id}/report" Campaign NotFound,
     POST "/api/v1/campaign-leads/{id}/registration" CampaignLead NotFound,
     POST "/api/v1/opportunities/{id}/revenue-events" Opportunity NotFound,
+    GET "/api/v1/mdf-budgets" None OwnRowsOnly,
+    POST "/api/v1/mdf-budgets" None CreateRefused,
+    GET "/api/v1/mdf-budgets/{id}" MdfBudget NotFound,
+    GET "/api/v1/mdf-allocations" None OwnRowsOnly,
+    POST "/api/v1/mdf-allocations" None CreateRefused,
+    GET "/api/v1/mdf-allocations/{id}" MdfAllocation NotFound,
+    GET "/api/v1/mdf-requests" None OwnRowsOnly,
+    POST "/api/v1/mdf-requests" None CreateOwnOnly,
+    GET "/api/v1/mdf-requests/{id}" MdfRequest NotFound,
+    POST "/api/v1/mdf-requests/{id}/approve" MdfRequest NotFound,
+    POST "/api/v1/mdf-requests/{id}/reject" MdfRequest NotFound,
+    POST "/api/v1/mdf-requests/{id}/cancel" MdfRequest NotFound,
+    POST "/api/v1/mdf-requests/{id}/claim" MdfRequest NotFound,
+    POST "/api/v1/mdf-requests/{id}/opportunities" MdfRequest NotFound,
+    GET "/api/v1/mdf-requests/{id}/audit" MdfRequest NotFound,
+    GET "/api/v1/mdf-claims" None OwnRowsOnly,
+    GET "/api/v1/mdf-claims/{id}" MdfClaim NotFound,
+    POST "/api/v1/mdf-claims/{id}/approve" MdfClaim NotFound,
+    POST "/api/v1/mdf-claims/{id}/reject" MdfClaim NotFound,
+    POST "/api/v1/mdf-claims/{id}/pay" MdfClaim NotFound,
+    GET "/api/v1/mdf-roi" None NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -571,7 +596,13 @@ pub(crate) async fn b_notification(app: &TestApp, w: &World) -> String {
 on_both!(partner_cannot_reach_other_partners);
 
 /// A valid body for a route, so a refusal is about scope, not about the input.
-fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Value> {
+fn body_for(
+    route: &Route,
+    w: &World,
+    theirs: &Deals,
+    their_mdf: &crate::mdf::Mdf,
+    caller: &str,
+) -> Option<Value> {
     if route.method == Method::GET || route.method == Method::DELETE {
         return None;
     }
@@ -591,6 +622,25 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
         (Target::Statement, _) | (Target::None, "/api/v1/payout-statements/run") => json!({}),
         (Target::LineDispute, _) => json!({"outcome": "upheld", "resolution": "hijack"}),
         (Target::CampaignLead, _) => json!({"estimated_arr_minor": 100}),
+        (Target::MdfRequest, p) if p.ends_with("/claim") => {
+            json!({"claimed_minor": 1, "proof_summary": "hijack"})
+        }
+        (Target::MdfRequest, p) if p.ends_with("/opportunities") => {
+            json!({"opportunity_id": theirs.opportunity})
+        }
+        (Target::MdfRequest, p) if p.ends_with("/cancel") => json!({}),
+        (Target::MdfClaim, p) if p.ends_with("/pay") => json!({"reference": "HIJACK-1"}),
+        (Target::MdfRequest | Target::MdfClaim, _) => json!({"reason": "hijack"}),
+        (Target::None, "/api/v1/mdf-requests") => {
+            crate::mdf::request_body(&their_mdf.allocation, "Hijack", 1)
+        }
+        (Target::None, "/api/v1/mdf-budgets") => json!({
+            "program_id": w.other_program.id.to_string(), "name": "Hijack", "amount_minor": 1,
+            "currency": "USD", "period_start": "2026-01-01", "period_end": "2026-12-31"
+        }),
+        (Target::None, "/api/v1/mdf-allocations") => json!({
+            "budget_id": their_mdf.budget, "partner_id": w.a.partner.id.to_string(), "amount_minor": 1
+        }),
         (Target::Opportunity, p) if p.ends_with("/revenue-events") => {
             json!({"kind": "cancellation", "occurred_on": "2030-01-01"})
         }
@@ -787,6 +837,22 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> V
     out
 }
 
+/// B's MDF records as the vendor sees them.
+async fn mdf_snapshot(app: &TestApp, w: &World, theirs: &crate::mdf::Mdf) -> Vec<Value> {
+    let mut out = Vec::new();
+    for path in [
+        format!("/api/v1/mdf-budgets/{}", theirs.budget),
+        format!("/api/v1/mdf-allocations/{}", theirs.allocation),
+        format!("/api/v1/mdf-requests/{}", theirs.request),
+        format!("/api/v1/mdf-claims/{}", theirs.claim),
+    ] {
+        let r = app.http.get(&path, &w.admin).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+        out.push(r.json());
+    }
+    out
+}
+
 /// B's payout records as the vendor sees them.
 async fn payout_snapshot(app: &TestApp, w: &World, theirs: &crate::payout::Payouts) -> Vec<Value> {
     let mut out = Vec::new();
@@ -848,8 +914,11 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
+    let their_mdf = crate::mdf::mdf_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let my_mdf = crate::mdf::mdf_records(&app, &w, &w.a, &w.program.id.to_string()).await;
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
+    before.extend(mdf_snapshot(&app, &w, &their_mdf).await);
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
         let token = if side_is_admin {
@@ -886,6 +955,10 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::CampaignTemplate => their_template.clone(),
                 Target::Campaign => their_campaign.clone(),
                 Target::CampaignLead => their_lead.clone(),
+                Target::MdfBudget => their_mdf.budget.clone(),
+                Target::MdfAllocation => their_mdf.allocation.clone(),
+                Target::MdfRequest => their_mdf.request.clone(),
+                Target::MdfClaim => their_mdf.claim.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -901,7 +974,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 .replace("{version}", "1")
                 .replace("{user_id}", &w.b.rep.id.to_string())
                 .replace("{partner_id}", &me.partner.id.to_string());
-            let body = body_for(&route, &w, &theirs, caller);
+            let body = body_for(&route, &w, &theirs, &their_mdf, caller);
             let r = app
                 .http
                 .api(route.method.clone(), &path, Some(token), body.as_ref())
@@ -1007,6 +1080,10 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &their_pay.line,
                 &their_pay.statement,
                 &their_pay.dispute,
+                &their_mdf.budget,
+                &their_mdf.allocation,
+                &their_mdf.request,
+                &their_mdf.claim,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -1098,8 +1175,20 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
     }
 
+    // A's own MDF records answer A.
+    for path in [
+        format!("/api/v1/mdf-allocations/{}", my_mdf.allocation),
+        format!("/api/v1/mdf-requests/{}", my_mdf.request),
+        format!("/api/v1/mdf-requests/{}/audit", my_mdf.request),
+        format!("/api/v1/mdf-claims/{}", my_mdf.claim),
+    ] {
+        let r = app.http.get(&path, &w.a.rep_token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+    }
+
     let mut after = snapshot(&app, &w, &theirs, &gov).await;
     after.extend(payout_snapshot(&app, &w, &their_pay).await);
+    after.extend(mdf_snapshot(&app, &w, &their_mdf).await);
     assert_eq!(
         before, after,
         "partner A's attempts changed vendor or partner B data"
@@ -1149,6 +1238,9 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
             );
         }
         "/api/v1/registrations"
+        | "/api/v1/mdf-allocations"
+        | "/api/v1/mdf-requests"
+        | "/api/v1/mdf-claims"
         | "/api/v1/commission-lines"
         | "/api/v1/payout-statements"
         | "/api/v1/opportunities"

@@ -156,6 +156,12 @@ rows!(
     GET "/console/payouts/{id}/lines.csv" Statement [] StaffOnly,
     GET "/console/payouts/{id}/print" Statement [] StaffOnly,
     POST "/console/payouts/{id}/{action}" Statement ["action" = "approve"] StaffOnly,
+    GET "/console/mdf" None [] StaffOnly,
+    POST "/console/mdf/budgets" None [] StaffOnly,
+    POST "/console/mdf/allocations" None [] StaffOnly,
+    GET "/console/mdf/roi" None [] StaffOnly,
+    GET "/console/mdf/requests/{id}" MdfRequest [] StaffOnly,
+    POST "/console/mdf/requests/{id}/{action}" MdfRequest ["action" = "approve"] StaffOnly,
     GET "/console/fx-rates" None [] StaffOnly,
     POST "/console/fx-rates" None [] StaffOnly,
     POST "/console/fx-rates/import" None [] StaffOnly,
@@ -180,6 +186,8 @@ rows!(
     GET "/portal/business-plans" None [] OwnOnly,
     GET "/portal/cadence" None [] OwnOnly,
     GET "/portal/payouts" None [] OwnOnly,
+    GET "/portal/mdf" None [] OwnOnly,
+    POST "/portal/mdf/requests" None [] OwnOnly,
     POST "/portal/cadence/feed" None [] OwnOnly,
     POST "/portal/cadence/feed/revoke" None [] OwnOnly,
     POST "/portal/registrations" None [] OwnOnly,
@@ -213,6 +221,8 @@ rows!(
     GET "/portal/payouts/{id}/lines.csv" Statement [] NotFound,
     GET "/portal/payouts/{id}/print" Statement [] NotFound,
     POST "/portal/payouts/{id}/{action}" Statement ["action" = "dispute"] NotFound,
+    GET "/portal/mdf/requests/{id}" MdfRequest [] NotFound,
+    POST "/portal/mdf/requests/{id}/{action}" MdfRequest ["action" = "claim"] NotFound,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -381,6 +391,10 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         .unwrap()
         .to_owned();
     let _my_pay = crate::payout::payouts(&app, &w, &w.a, &w.program.id.to_string()).await;
+    let their_mdf = crate::mdf::mdf_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let _my_mdf = crate::mdf::mdf_records(&app, &w, &w.a, &w.program.id.to_string()).await;
+    let mdf_path = format!("/api/v1/mdf-requests/{}", their_mdf.request);
+    let mdf_before = app.http.get(&mdf_path, &w.admin).await.json();
     let before = b_records(&app, &w, &theirs, &gov).await;
     let statement_path = format!("/api/v1/payout-statements/{}", their_pay.statement);
     let statement_before = app.http.get(&statement_path, &w.admin).await.json();
@@ -411,6 +425,10 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         their_pay.line.clone(),
         their_pay.statement.clone(),
         their_pay.dispute.clone(),
+        their_mdf.budget.clone(),
+        their_mdf.allocation.clone(),
+        their_mdf.request.clone(),
+        their_mdf.claim.clone(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -447,6 +465,10 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::CampaignTemplate => their_template.clone(),
                 Target::Campaign => their_campaign.clone(),
                 Target::CampaignLead => their_lead.clone(),
+                Target::MdfBudget => their_mdf.budget.clone(),
+                Target::MdfAllocation => their_mdf.allocation.clone(),
+                Target::MdfRequest => their_mdf.request.clone(),
+                Target::MdfClaim => their_mdf.claim.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
@@ -530,6 +552,11 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     assert_eq!(
         before, after,
         "partner A's requests changed B's or the vendor's records"
+    );
+    let mdf_after = app.http.get(&mdf_path, &w.admin).await.json();
+    assert_eq!(
+        mdf_before, mdf_after,
+        "partner A's requests changed B's MDF request"
     );
     let statement_after = app.http.get(&statement_path, &w.admin).await.json();
     assert_eq!(
