@@ -252,6 +252,23 @@ pub(crate) async fn create_mdf(
         if goes == Goes::Approved {
             continue;
         }
+        // The proof: the activity's attendee list, as the partner would export it.
+        let attendees: String = std::iter::once("name,company,email,role\n".to_owned())
+            .chain((1..=12).map(|n| {
+                format!("Attendee {n},Customer {n} GmbH,attendee{n}@customer{n}.example,IT lead\n")
+            }))
+            .collect();
+        let proof = store
+            .upload_file(
+                &requester,
+                partnerops_store::file::Upload {
+                    purpose: partnerops_core::file::FilePurpose::Proof,
+                    partner_id: None,
+                    name: &format!("{title} attendees.csv"),
+                    bytes: attendees.as_bytes(),
+                },
+            )
+            .await?;
         let claimed = store
             .submit_mdf_claim(
                 &requester,
@@ -259,8 +276,9 @@ pub(crate) async fn create_mdf(
                 &ClaimInput {
                     claimed_minor: Some(planned * exp),
                     proof_summary: Some(format!(
-                        "{title}: held as planned; attendee list, invoices and photos sent to the channel team."
+                        "{title}: held as planned; attendee list attached, invoices and photos sent to the channel team."
                     )),
+                    proof_file_ids: Some(vec![proof.id.to_string()]),
                 },
             )
             .await?;

@@ -133,15 +133,15 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 20,
-        name: "mdf",
-        sqlite: include_str!("../migrations/sqlite/0020_mdf.sql"),
-        postgres: include_str!("../migrations/postgres/0020_mdf.sql"),
+        name: "files",
+        sqlite: include_str!("../migrations/sqlite/0020_files.sql"),
+        postgres: include_str!("../migrations/postgres/0020_files.sql"),
     },
     Migration {
         version: 21,
-        name: "files",
-        sqlite: include_str!("../migrations/sqlite/0021_files.sql"),
-        postgres: include_str!("../migrations/postgres/0021_files.sql"),
+        name: "mdf",
+        sqlite: include_str!("../migrations/sqlite/0021_mdf.sql"),
+        postgres: include_str!("../migrations/postgres/0021_mdf.sql"),
     },
     Migration {
         version: 22,

@@ -457,13 +457,28 @@ pub struct ClaimInput {
     /// At most the approved amount, in the request's currency.
     #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub claimed_minor: Option<i64>,
-    /// What was done and what it produced (proof-of-performance files come later).
+    /// What was done and what it produced.
     #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub proof_summary: Option<String>,
+    /// Proof-of-performance files, uploaded first (`POST /api/v1/files`, purpose `proof`):
+    /// at least one, the partner's own.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
+    pub proof_file_ids: Option<Vec<String>>,
+}
+
+/// Most proof files on one claim.
+pub const MAX_PROOF_FILES: usize = 20;
+
+/// A claim, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimFields {
+    pub claimed_minor: i64,
+    pub proof_summary: String,
+    pub proof_files: Vec<crate::ids::FileId>,
 }
 
 impl ClaimInput {
-    pub fn parse(&self) -> Result<(i64, String), Invalid> {
+    pub fn parse(&self) -> Result<ClaimFields, Invalid> {
         let mut inv = Invalid::new();
         let claimed = positive(&mut inv, "claimed_minor", self.claimed_minor);
         let proof = inv.check(text::required(
@@ -471,7 +486,36 @@ impl ClaimInput {
             self.proof_summary.as_deref(),
             MAX_PROOF_CHARS,
         ));
-        inv.finish(|| Some((claimed?, proof?)))
+        let ids = self.proof_file_ids.as_deref().unwrap_or_default();
+        let mut files = Vec::new();
+        if ids.is_empty() {
+            inv.add(
+                "proof_file_ids",
+                "required",
+                "attach at least one proof-of-performance file (photos, attendee lists, invoices)",
+            );
+        } else if ids.len() > MAX_PROOF_FILES {
+            inv.add(
+                "proof_file_ids",
+                "max_items",
+                format!("attach at most {MAX_PROOF_FILES} files to one claim"),
+            );
+        }
+        for (i, raw) in ids.iter().take(MAX_PROOF_FILES).enumerate() {
+            if let Some(id) = inv.check(crate::ids::parse_id(&format!("proof_file_ids[{i}]"), raw))
+            {
+                if !files.contains(&id) {
+                    files.push(id);
+                }
+            }
+        }
+        inv.finish(|| {
+            Some(ClaimFields {
+                claimed_minor: claimed?,
+                proof_summary: proof?,
+                proof_files: files,
+            })
+        })
     }
 }
 
@@ -603,10 +647,35 @@ mod tests {
         let e = ClaimInput {
             claimed_minor: Some(5),
             proof_summary: Some("  ".into()),
+            proof_file_ids: Some(vec!["fil_0192f0c4a1b27c3d8e9f001122334455".into()]),
         }
         .parse()
         .unwrap_err();
         assert_eq!(rules(e), vec![("proof_summary".into(), "required".into())]);
+    }
+
+    #[test]
+    fn a_claim_needs_proof_files_by_id() {
+        let claim = |ids: Option<Vec<String>>| ClaimInput {
+            claimed_minor: Some(5),
+            proof_summary: Some("120 attendees".into()),
+            proof_file_ids: ids,
+        };
+        assert_eq!(
+            rules(claim(None).parse().unwrap_err()),
+            vec![("proof_file_ids".into(), "required".into())]
+        );
+        assert_eq!(
+            rules(claim(Some(vec!["photo.jpg".into()])).parse().unwrap_err()),
+            vec![("proof_file_ids[0]".into(), "id".into())]
+        );
+        let many = vec!["fil_0192f0c4a1b27c3d8e9f001122334455".to_owned(); MAX_PROOF_FILES + 1];
+        assert_eq!(
+            rules(claim(Some(many)).parse().unwrap_err()),
+            vec![("proof_file_ids".into(), "max_items".into())]
+        );
+        let twice = vec!["fil_0192f0c4a1b27c3d8e9f001122334455".to_owned(); 2];
+        assert_eq!(claim(Some(twice)).parse().unwrap().proof_files.len(), 1);
         let e = PayClaimInput::default().parse(NaiveDate::MIN).unwrap_err();
         assert_eq!(rules(e), vec![("reference".into(), "required".into())]);
     }

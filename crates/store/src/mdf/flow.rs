@@ -654,7 +654,8 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: MdfRequest = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::RequestMdf(&before.partner_id))?;
-        let (claimed, proof) = input.parse()?;
+        let fields = input.parse()?;
+        let (claimed, proof) = (fields.claimed_minor, &fields.proof_summary);
         let allocation: Allocation =
             entity::fetch(&mut tx, &Scope::Vendor, before.allocation_id.as_str()).await?;
         let (policy, version) = mdf_policy(&mut tx, allocation.program_id.as_str()).await?;
@@ -717,7 +718,16 @@ impl Store {
             .bind(now)
             .push(")");
         tx.execute(&q).await?;
-        let claim: Claim = entity::fetch(&mut tx, &Scope::Vendor, claim_id.as_str()).await?;
+        attach_proofs(
+            &mut tx,
+            now,
+            &claim_id,
+            &before.partner_id,
+            &fields.proof_files,
+        )
+        .await?;
+        let mut claim: Claim = entity::fetch(&mut tx, &Scope::Vendor, claim_id.as_str()).await?;
+        super::with_proofs(&mut tx, std::slice::from_mut(&mut claim)).await?;
         audit::record(
             &mut tx,
             now,
@@ -980,4 +990,39 @@ impl Store {
         tx.commit().await?;
         self.mdf_request(&actor.scope(), id).await
     }
+}
+
+/// Attaches proof files to a new claim: each must be a proof of performance uploaded for
+/// the claim's partner (anything else names the file as not found, the same as a made-up id).
+async fn attach_proofs(
+    tx: &mut crate::db::Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    claim: &MdfClaimId,
+    partner: &partnerops_core::ids::PartnerId,
+    files: &[partnerops_core::ids::FileId],
+) -> Result<()> {
+    crate::db::row! { struct Found { #[allow(dead_code)] id: String } }
+    for (i, file) in files.iter().enumerate() {
+        let mut q = Sql::new("SELECT id FROM stored_files WHERE purpose = 'proof' AND id = ");
+        q.bind(file.as_str())
+            .push(" AND partner_id = ")
+            .bind(partner.as_str());
+        if tx.optional::<Found>(&q).await?.is_none() {
+            return Err(partnerops_core::Invalid::one(
+                &format!("proof_file_ids[{i}]"),
+                "exists",
+                "names no proof-of-performance file of this partner",
+            )
+            .into());
+        }
+        let mut q = Sql::new("INSERT INTO mdf_claim_proofs (claim_id, file_id, added_at) VALUES (");
+        q.bind(claim.as_str())
+            .push(", ")
+            .bind(file.as_str())
+            .push(", ")
+            .bind(now)
+            .push(")");
+        tx.execute(&q).await?;
+    }
+    Ok(())
 }

@@ -28,6 +28,7 @@ use crate::ui::form::{self, FormView, Posted, trimmed};
 use crate::ui::guard::{PartnerUser, Staff};
 use crate::ui::session::SignedForm;
 use crate::ui::{Chrome, UiError, UiUser};
+use crate::upload::PostedFile;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/console/mdf", console_home)
@@ -39,7 +40,7 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/portal/mdf", portal_home)
         .post("/portal/mdf/requests", portal_submit)
         .get("/portal/mdf/requests/{id}", portal_request)
-        .post("/portal/mdf/requests/{id}/{action}", portal_act)
+        .post_upload("/portal/mdf/requests/{id}/{action}", portal_act)
 }
 
 fn page_of(sort: &str, sorts: &[&'static str]) -> Result<PageRequest, UiError> {
@@ -418,6 +419,7 @@ async fn run(
     id: &str,
     action: &str,
     p: &Posted,
+    files: &[PostedFile],
 ) -> Result<Option<&'static str>, StoreError> {
     let actor = user.actor();
     let store = &state.store;
@@ -468,11 +470,54 @@ async fn run(
             "pay"
         }
         ("/portal", "claim") => {
+            // The proof files are stored first; a refused file names the form's field.
+            let mut proof_file_ids = Vec::new();
+            for file in files.iter().filter(|f| f.field == "proof") {
+                let upload = partnerops_store::file::Upload {
+                    purpose: partnerops_core::file::FilePurpose::Proof,
+                    partner_id: Some(d.request.partner_id.clone()),
+                    name: &file.name,
+                    bytes: &file.bytes,
+                };
+                let stored = store
+                    .upload_file(&actor, upload)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Invalid(inv) => StoreError::Invalid(partnerops_core::Invalid {
+                            errors: inv
+                                .errors
+                                .into_iter()
+                                .map(|mut fe| {
+                                    fe.message = format!("{}: {}", file.name, fe.message);
+                                    fe.field = "proof".into();
+                                    fe
+                                })
+                                .collect(),
+                        }),
+                        e => e,
+                    })?;
+                proof_file_ids.push(stored.id.to_string());
+            }
             let input = ClaimInput {
                 claimed_minor: amount(p, "claimed_minor", c)?,
                 proof_summary: trimmed(p, "proof_summary"),
+                proof_file_ids: Some(proof_file_ids),
             };
-            store.submit_mdf_claim(&actor, id, &input).await?;
+            // The form's file field is `proof`; the rule names `proof_file_ids`.
+            store
+                .submit_mdf_claim(&actor, id, &input)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Invalid(mut inv) => {
+                        for fe in &mut inv.errors {
+                            if fe.field.starts_with("proof_file_ids") {
+                                fe.field = "proof".into();
+                            }
+                        }
+                        StoreError::Invalid(inv)
+                    }
+                    e => e,
+                })?;
             "claim"
         }
         ("/portal", "cancel") => {
@@ -497,8 +542,9 @@ async fn after(
     id: &str,
     action: &str,
     p: &Posted,
+    files: &[PostedFile],
 ) -> Result<Response, UiError> {
-    let ran = run(state, user, base, id, action, p).await;
+    let ran = run(state, user, base, id, action, p, files).await;
     let page = format!("{base}/mdf/requests/{id}");
     form::after_action(ran, &page, p, |view| {
         request_page(state, user, base, id, view, None)
@@ -511,7 +557,16 @@ async fn console_act(
     Path((id, action)): Path<(String, String)>,
     form: SignedForm<Staff>,
 ) -> Result<Response, UiError> {
-    after(&state, &form.user, "/console", &id, &action, &form.posted).await
+    after(
+        &state,
+        &form.user,
+        "/console",
+        &id,
+        &action,
+        &form.posted,
+        &[],
+    )
+    .await
 }
 
 async fn portal_act(
@@ -519,7 +574,16 @@ async fn portal_act(
     Path((id, action)): Path<(String, String)>,
     form: SignedForm<PartnerUser>,
 ) -> Result<Response, UiError> {
-    after(&state, &form.user, "/portal", &id, &action, &form.posted).await
+    after(
+        &state,
+        &form.user,
+        "/portal",
+        &id,
+        &action,
+        &form.posted,
+        &form.files,
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]

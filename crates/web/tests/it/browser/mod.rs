@@ -404,6 +404,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot type into `{css}`: {e}"));
     }
 
+    /// Chooses a file on this machine in a file input (chromedriver takes its path as keys).
+    pub(crate) async fn attach(&self, css: &str, path: &std::path::Path) {
+        self.find(css)
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("cannot attach {} to `{css}`: {e}", path.display()));
+    }
+
     /// Sets an input's value directly (a date input takes keys in the locale's order, so
     /// typing an ISO date into it is unreliable).
     pub(crate) async fn set_value(&self, css: &str, value: &str) {

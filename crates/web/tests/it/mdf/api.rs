@@ -261,14 +261,17 @@ async fn budget_to_paid_claim(app: TestApp) {
     assert_eq!(expect(&r, StatusCode::OK)["request"]["state"], "cancelled");
     assert_eq!(remaining(&app, &w.a.rep_token, &alloc).await, 10_000_00);
 
-    // The claim: at most the approved amount, with a proof summary.
+    // The claim: at most the approved amount, with a proof summary and proof files (the
+    // partner's own: B's file, or an id made up, is refused alike).
     let path = format!("/api/v1/mdf-requests/{req}/claim");
+    let proof = crate::file::proof_of(&app, &w.a).await;
+    let theirs = crate::file::proof_of(&app, &w.b).await;
     let r = app
         .http
         .post(
             &path,
             &w.a.rep_token,
-            &json!({"claimed_minor": 10_000_01, "proof_summary": "booth photos"}),
+            &json!({"claimed_minor": 10_000_01, "proof_summary": "booth photos", "proof_file_ids": [proof]}),
         )
         .await;
     assert_eq!(rule(&r, StatusCode::CONFLICT), "mdf.claim_above_approved");
@@ -276,27 +279,48 @@ async fn budget_to_paid_claim(app: TestApp) {
         .http
         .post(&path, &w.a.rep_token, &json!({"claimed_minor": 9_500_00}))
         .await;
-    assert_eq!(rule(&r, StatusCode::UNPROCESSABLE_ENTITY), "required");
+    assert_eq!(
+        r.problem_rules(),
+        ["proof_summary:required", "proof_file_ids:required"],
+        "{}",
+        r.text()
+    );
+    for other in [theirs.as_str(), "fil_0192aaaaaaaaaaaaaaaaaaaaaaaaaaaa"] {
+        let r = app
+            .http
+            .post(
+                &path,
+                &w.a.rep_token,
+                &json!({"claimed_minor": 9_500_00, "proof_summary": "x", "proof_file_ids": [proof, other]}),
+            )
+            .await;
+        assert_eq!(
+            r.problem_rules(),
+            ["proof_file_ids[1]:exists"],
+            "{}",
+            r.text()
+        );
+    }
     let r = app
         .http
         .post(
             &path,
             &w.a.rep_token,
-            &json!({"claimed_minor": 9_500_00, "proof_summary": "Booth at the summit: 212 scans, 31 meetings"}),
+            &json!({"claimed_minor": 9_500_00, "proof_summary": "Booth at the summit: 212 scans, 31 meetings", "proof_file_ids": [proof]}),
         )
         .await;
     let d = expect(&r, StatusCode::CREATED);
     assert_eq!(d["request"]["state"], "claimed");
     let claim = d["claim"]["id"].as_str().unwrap().to_owned();
     assert_eq!(d["claim"]["state"], "submitted");
-    assert_eq!(d["claim"]["proof"], json!([]));
+    assert_eq!(d["claim"]["proof"], json!([proof]));
     // One claim per request.
     let r = app
         .http
         .post(
             &path,
             &w.a.rep_token,
-            &json!({"claimed_minor": 1_00, "proof_summary": "again"}),
+            &json!({"claimed_minor": 1_00, "proof_summary": "again", "proof_file_ids": [proof]}),
         )
         .await;
     assert_eq!(rule(&r, StatusCode::CONFLICT), "mdf.state");
@@ -504,7 +528,9 @@ async fn claims_close_at_the_deadline_and_outcomes_give_the_roi(app: TestApp) {
         );
         ids.push(id);
     }
-    let claim = json!({"claimed_minor": 2_000_00, "proof_summary": "done"});
+    let proof = crate::file::proof_of(&app, &w.a).await;
+    let claim =
+        json!({"claimed_minor": 2_000_00, "proof_summary": "done", "proof_file_ids": [proof]});
     let r = app
         .http
         .post(

@@ -120,13 +120,21 @@ async fn a_partner_requests_staff_approve_and_the_partner_claims() {
     b.click("#claim-form button[type=submit]").await;
     eventually("the missing proof named", async || {
         let e = b.texts("#claim-form #proof_summary-error").await.join(" ");
-        if e.contains("required") {
+        let f = b.texts("#claim-form #proof-error").await.join(" ");
+        if e.contains("required") && f.contains("at least one") {
             Ok(e)
         } else {
-            Err(e)
+            Err(format!("{e} / {f}"))
         }
     })
     .await;
+    // The proof: a PDF from disk, through the form's file input.
+    let pdf = std::env::temp_dir().join(format!(
+        "partnerops-booth-{}.pdf",
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::write(&pdf, crate::file::PDF).unwrap();
+    b.attach("#claim-form input[name=proof]", &pdf).await;
     b.type_into("#claim-form input[name=claimed_minor]", "5,800.00")
         .await;
     b.type_into(
@@ -141,6 +149,17 @@ async fn a_partner_requests_staff_approve_and_the_partner_claims() {
     })
     .await;
     assert_eq!(b.text("#request-state").await, "Claimed");
+    // The proof is listed and served to the partner, as the PDF it is.
+    let href = b
+        .find("#claim-proofs a")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, kind, _) = b.fetch_text(&href).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    let _ = std::fs::remove_file(&pdf);
     b.shot("mdf-05-portal-claimed").await;
     b.close().await;
 }

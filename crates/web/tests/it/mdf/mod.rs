@@ -107,12 +107,13 @@ pub(crate) async fn mdf_records(app: &TestApp, w: &World, side: &Side, program: 
         )
         .await;
     expect(&r, StatusCode::OK);
+    let proof = crate::file::proof_of(app, side).await;
     let r = app
         .http
         .post(
             &format!("/api/v1/mdf-requests/{request}/claim"),
             &side.admin_token,
-            &json!({"claimed_minor": 4_000_00, "proof_summary": format!("{}: 120 attendees", side.partner.name)}),
+            &json!({"claimed_minor": 4_000_00, "proof_summary": format!("{}: 120 attendees", side.partner.name), "proof_file_ids": [proof]}),
         )
         .await;
     let claim = expect(&r, StatusCode::CREATED)["claim"]["id"]

@@ -1,7 +1,7 @@
 -- Market development funds: budgets per program and period, allocations to partners,
 -- requests for activities, claims on approved requests, the claims' proof-of-performance
--- files and the opportunities linked to funded activities. SQLite flavour; keep in step
--- with migrations/postgres/0020_mdf.sql (same tables, columns and index names). 0019 belongs
+-- files and the opportunities linked to funded activities. PostgreSQL flavour; keep in step
+-- with migrations/sqlite/0021_mdf.sql (same tables, columns and index names). 0019 belongs
 -- to another piece of work; the runner applies whatever is missing in version order.
 --
 -- Never overspent: remaining_minor of a budget (amount less its allocations) and of an
@@ -13,14 +13,14 @@ CREATE TABLE mdf_budgets (
     id TEXT PRIMARY KEY,
     program_id TEXT NOT NULL REFERENCES programs (id),
     name TEXT NOT NULL,
-    period_start TEXT NOT NULL,
-    period_end TEXT NOT NULL,
-    amount_minor INTEGER NOT NULL,
+    period_start DATE NOT NULL,
+    period_end DATE NOT NULL,
+    amount_minor BIGINT NOT NULL,
     currency TEXT NOT NULL,
-    remaining_minor INTEGER NOT NULL,
+    remaining_minor BIGINT NOT NULL,
     created_by TEXT REFERENCES users (id),
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
     CONSTRAINT mdf_budgets_remaining CHECK (remaining_minor >= 0 AND remaining_minor <= amount_minor)
 );
 CREATE INDEX mdf_budgets_program ON mdf_budgets (program_id, period_start);
@@ -30,17 +30,17 @@ CREATE TABLE mdf_allocations (
     id TEXT PRIMARY KEY,
     budget_id TEXT NOT NULL REFERENCES mdf_budgets (id),
     partner_id TEXT NOT NULL REFERENCES partners (id),
-    amount_minor INTEGER NOT NULL,
+    amount_minor BIGINT NOT NULL,
     currency TEXT NOT NULL,
-    remaining_minor INTEGER NOT NULL,
-    expires_on TEXT NOT NULL,
+    remaining_minor BIGINT NOT NULL,
+    expires_on DATE NOT NULL,
     -- The joint business plan marketing commitment this funds: the plan, the commitment's
     -- index in its marketing list and its title when allocated (plans are amended).
     business_plan_id TEXT REFERENCES business_plans (id),
-    marketing_index INTEGER,
+    marketing_index BIGINT,
     marketing_title TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
     CONSTRAINT mdf_allocations_remaining CHECK (remaining_minor >= 0 AND remaining_minor <= amount_minor)
 );
 CREATE INDEX mdf_allocations_budget ON mdf_allocations (budget_id, created_at);
@@ -53,22 +53,22 @@ CREATE TABLE mdf_requests (
     partner_id TEXT NOT NULL REFERENCES partners (id),
     activity_type TEXT NOT NULL,
     title TEXT NOT NULL,
-    planned_minor INTEGER NOT NULL,
+    planned_minor BIGINT NOT NULL,
     currency TEXT NOT NULL,
     -- What the request holds of its allocation now (see core::mdf::rules).
-    committed_minor INTEGER NOT NULL CHECK (committed_minor >= 0),
-    approved_minor INTEGER,
-    starts_on TEXT NOT NULL,
-    ends_on TEXT NOT NULL,
-    expected_leads INTEGER NOT NULL,
-    expected_pipeline_minor INTEGER NOT NULL,
+    committed_minor BIGINT NOT NULL CHECK (committed_minor >= 0),
+    approved_minor BIGINT,
+    starts_on DATE NOT NULL,
+    ends_on DATE NOT NULL,
+    expected_leads BIGINT NOT NULL,
+    expected_pipeline_minor BIGINT NOT NULL,
     state TEXT NOT NULL,
     reason TEXT,
     submitted_by TEXT REFERENCES users (id),
     decided_by TEXT REFERENCES users (id),
-    decided_at TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    decided_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX mdf_requests_allocation ON mdf_requests (allocation_id, state);
 CREATE INDEX mdf_requests_partner ON mdf_requests (partner_id, created_at);
@@ -80,19 +80,19 @@ CREATE TABLE mdf_claims (
     id TEXT PRIMARY KEY,
     request_id TEXT NOT NULL REFERENCES mdf_requests (id),
     partner_id TEXT NOT NULL REFERENCES partners (id),
-    claimed_minor INTEGER NOT NULL,
+    claimed_minor BIGINT NOT NULL,
     currency TEXT NOT NULL,
-    approved_minor INTEGER,
+    approved_minor BIGINT,
     proof_summary TEXT NOT NULL,
     state TEXT NOT NULL,
     reason TEXT,
     payment_reference TEXT,
-    paid_on TEXT,
+    paid_on DATE,
     submitted_by TEXT REFERENCES users (id),
     decided_by TEXT REFERENCES users (id),
-    decided_at TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    decided_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
 );
 -- One claim per request.
 CREATE UNIQUE INDEX mdf_claims_request ON mdf_claims (request_id);
@@ -105,17 +105,18 @@ CREATE INDEX mdf_claims_decided_by ON mdf_claims (decided_by);
 -- is added with the file store).
 CREATE TABLE mdf_claim_proofs (
     claim_id TEXT NOT NULL REFERENCES mdf_claims (id),
-    file_id TEXT NOT NULL,
-    added_at TEXT NOT NULL
+    file_id TEXT NOT NULL REFERENCES stored_files (id),
+    added_at TIMESTAMPTZ NOT NULL
 );
 CREATE UNIQUE INDEX mdf_claim_proofs_pair ON mdf_claim_proofs (claim_id, file_id);
+CREATE INDEX mdf_claim_proofs_file ON mdf_claim_proofs (file_id);
 
 -- Opportunities a funded activity brought or influenced: the input of MDF ROI.
 CREATE TABLE mdf_request_opportunities (
     request_id TEXT NOT NULL REFERENCES mdf_requests (id),
     opportunity_id TEXT NOT NULL REFERENCES opportunities (id),
     linked_by TEXT REFERENCES users (id),
-    linked_at TEXT NOT NULL
+    linked_at TIMESTAMPTZ NOT NULL
 );
 CREATE UNIQUE INDEX mdf_request_opportunities_pair ON mdf_request_opportunities (request_id, opportunity_id);
 CREATE INDEX mdf_request_opportunities_opportunity ON mdf_request_opportunities (opportunity_id);
