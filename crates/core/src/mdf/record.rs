@@ -503,10 +503,10 @@ impl ClaimInput {
         }
         for (i, raw) in ids.iter().take(MAX_PROOF_FILES).enumerate() {
             if let Some(id) = inv.check(crate::ids::parse_id(&format!("proof_file_ids[{i}]"), raw))
+                && !files.contains(&id)
             {
-                if !files.contains(&id) {
-                    files.push(id);
-                }
+                files.push(id);
+            }
             }
         }
         inv.finish(|| {
