@@ -507,7 +507,6 @@ impl ClaimInput {
             {
                 files.push(id);
             }
-            }
         }
         inv.finish(|| {
             Some(ClaimFields {
