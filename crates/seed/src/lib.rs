@@ -36,6 +36,7 @@
 //! trained on its own partners.
 
 mod business_plan;
+mod campaign;
 mod history;
 mod mdf;
 mod payout;
@@ -350,6 +351,20 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         claims = mdf.claims,
         elapsed_ms = ms(started),
         "seed: MDF budget, allocations, requests and claims written"
+    );
+    let campaigns = match (writers.get("finance@vendor.example"), programs.first()) {
+        (Some(marketing), Some(p)) => {
+            campaign::create_campaigns(store, &p.id.to_string(), &writers, marketing).await?
+        }
+        _ => campaign::CampaignsWritten::default(),
+    };
+    tracing::info!(
+        templates = campaigns.templates,
+        campaigns = campaigns.campaigns,
+        leads = campaigns.leads,
+        registrations = campaigns.registrations,
+        elapsed_ms = ms(started),
+        "seed: campaign templates, launched campaigns and their leads written"
     );
     let notified = notify_quietly(store).await?;
     tracing::info!(

@@ -263,7 +263,9 @@ pub(crate) async fn create_mdf(
                 &requester,
                 partnerops_store::file::Upload {
                     purpose: partnerops_core::file::FilePurpose::Proof,
-                    partner_id: None,
+                    partner_id: Some(partnerops_core::ids::PartnerId::from_trusted(
+                        partner.clone(),
+                    )),
                     name: &format!("{title} attendees.csv"),
                     bytes: attendees.as_bytes(),
                 },
