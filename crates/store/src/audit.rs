@@ -125,6 +125,13 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Statement => "payout_statements",
         EntityKind::LineDispute => "line_disputes",
         EntityKind::RevenueEvent => "revenue_events",
+        EntityKind::Curriculum => "curricula",
+        EntityKind::Course => "courses",
+        EntityKind::CourseModule => "course_modules",
+        EntityKind::Question => "course_questions",
+        EntityKind::Enrolment => "enrolments",
+        EntityKind::Attempt => "assessment_attempts",
+        EntityKind::Certification => "certifications",
     }
 }
 

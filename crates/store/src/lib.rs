@@ -30,6 +30,7 @@ pub mod user;
 
 // Capabilities, one folder each, named as in `partnerops-core`.
 pub mod cadence;
+pub mod enablement;
 pub mod lifecycle;
 pub mod notification;
 pub mod partnership;

@@ -131,6 +131,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_idempotency.sql"),
         postgres: include_str!("../migrations/postgres/0018_idempotency.sql"),
     },
+    Migration {
+        version: 19,
+        name: "enablement",
+        sqlite: include_str!("../migrations/sqlite/0019_enablement.sql"),
+        postgres: include_str!("../migrations/postgres/0019_enablement.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -40,6 +40,13 @@ text_enum!(
         Statement = "payout_statement" / "Payout statement",
         LineDispute = "line_dispute" / "Statement line dispute",
         RevenueEvent = "revenue_event" / "Renewal, expansion or cancellation",
+        Curriculum = "curriculum" / "Curriculum",
+        Course = "course" / "Course",
+        CourseModule = "course_module" / "Course module",
+        Question = "question" / "Assessment question",
+        Enrolment = "enrolment" / "Enrolment",
+        Attempt = "assessment_attempt" / "Assessment attempt",
+        Certification = "certification" / "Certification",
     }
 );
 

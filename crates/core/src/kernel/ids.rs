@@ -141,6 +141,23 @@ entity_id!(/// A partner's dispute of a commission line.
     LineDisputeId, "dsp");
 entity_id!(/// A renewal, expansion or cancellation recorded on a won deal.
     RevenueEventId, "rve");
+// Enablement: curricula, courses, modules, questions, enrolments, attempts, certifications.
+entity_id!(/// A role-based curriculum.
+    CurriculumId, "cur");
+entity_id!(/// A course of a curriculum.
+    CourseId, "crs");
+entity_id!(/// A module (page) of a course.
+    CourseModuleId, "cmd");
+entity_id!(/// An assessment question of a course.
+    QuestionId, "qst");
+entity_id!(/// A partner user's enrolment in a course.
+    EnrolmentId, "enr");
+entity_id!(/// An assessment attempt.
+    AttemptId, "att");
+entity_id!(/// A certification a partner user earned.
+    CertificationId, "crt");
+entity_id!(/// An engagement event (a course completed, a certification earned).
+    EngagementEventId, "egv");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -112,6 +112,10 @@ pub enum Action<'a> {
     RecordRevenue,
     /// Dispute a line of this partner's statement (the partner's admin).
     DisputePayout(&'a PartnerId),
+    /// Author curricula, courses, modules and questions (admins, channel managers, marketing).
+    AuthorEnablement,
+    /// Enrol in a course, work through it and take its assessment: this partner's own users.
+    TakeCourse(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -127,9 +131,11 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
     use Role::*;
     let allowed = match (who.role, action) {
         // Consent and disputes are the partner's to give, never the vendor's.
-        (Admin | ChannelManager, Action::RespondToEngagement(_) | Action::DisputePayout(_)) => {
-            false
-        }
+        (
+            Admin | ChannelManager,
+            Action::RespondToEngagement(_) | Action::DisputePayout(_) | Action::TakeCourse(_),
+        ) => false,
+        (PartnerAdmin | PartnerRep, Action::TakeCourse(p)) => who.partner_id() == Some(*p),
         (Admin, _) => true,
         (ChannelManager, Action::WriteUser { role, .. }) => role.is_partner_role(),
         (ChannelManager, _) => true,
@@ -142,7 +148,10 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         ) => true,
         (
             MarketingFinance,
-            Action::WriteFxRates | Action::ManagePayouts | Action::RecordRevenue,
+            Action::WriteFxRates
+            | Action::ManagePayouts
+            | Action::RecordRevenue
+            | Action::AuthorEnablement,
         ) => true,
         (DirectSales, Action::RecordRevenue) => true,
         (PartnerAdmin, Action::DisputePayout(p)) => who.partner_id() == Some(*p),
@@ -229,6 +238,14 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::DisputePayout(_) => (
             "role.dispute_payout",
             "dispute statement lines: only the partner's admin can",
+        ),
+        Action::AuthorEnablement => (
+            "role.author_enablement",
+            "author curricula, courses or assessments: administrators, channel managers and marketing",
+        ),
+        Action::TakeCourse(_) => (
+            "role.take_course",
+            "take courses: they are for the partner's own users",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",

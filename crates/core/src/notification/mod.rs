@@ -38,6 +38,7 @@ text_enum!(
         TaskDue = "task_due" / "Tasks due",
         Mention = "mention" / "Mentions",
         Payout = "payout" / "Payout statements and disputes",
+        Certification = "certification" / "Certifications earned and expiring",
     }
 );
 

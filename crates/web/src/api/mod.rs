@@ -5,6 +5,7 @@
 mod account;
 mod business_plan;
 mod cadence;
+mod enablement;
 mod lifecycle;
 mod notification;
 mod partner;
@@ -65,6 +66,7 @@ use crate::problem::{ApiError, Problem};
         (name = "pipeline", description = "Opportunities, their stages and touchpoints, the board, the forecast and the dated currency-rate table"),
         (name = "cadence", description = "What is due for the caller in the next 30 days, the plans at a glance, and the caller's private calendar feed"),
         (name = "payouts", description = "Commission lines with the rule behind each amount, statements (issued, disputed, approved, paid, rolled over), their CSV, the accounts-payable export, and renewals, expansions and cancellations of won deals"),
+        (name = "enablement", description = "Curricula, courses, modules and assessments; enrolments, progress and attempts; certifications"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
@@ -86,8 +88,8 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = payout_routes(cadence_routes(notifications(pipeline_routes(
-        policy_and_lifecycle(deals_and_partnerships(records(api))),
+    let (router, mut doc) = enablement_routes(payout_routes(cadence_routes(notifications(
+        pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api)))),
     ))))
     .split_for_parts();
     problem_content_type(&mut doc);
@@ -226,6 +228,32 @@ fn payout_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 }
 
 /// The document itself, the caller, programs and tiers, partners, accounts, users and tokens.
+fn enablement_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(
+        enablement::curricula,
+        enablement::create_curriculum
+    ))
+    .routes(routes!(
+        enablement::curriculum,
+        enablement::update_curriculum
+    ))
+    .routes(routes!(enablement::courses, enablement::create_course))
+    .routes(routes!(enablement::course, enablement::update_course))
+    .routes(routes!(enablement::add_module))
+    .routes(routes!(enablement::update_module))
+    .routes(routes!(enablement::questions, enablement::add_question))
+    .routes(routes!(enablement::update_question))
+    .routes(routes!(enablement::enrol))
+    .routes(routes!(enablement::enrolments))
+    .routes(routes!(enablement::enrolment))
+    .routes(routes!(enablement::progress))
+    .routes(routes!(enablement::start_attempt))
+    .routes(routes!(enablement::attempt))
+    .routes(routes!(enablement::submit_attempt))
+    .routes(routes!(enablement::certifications))
+    .routes(routes!(enablement::certification))
+}
+
 fn records(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(openapi_json))
         .routes(routes!(user::me))

@@ -19,6 +19,7 @@ mod audit;
 mod auth;
 mod business_plan;
 mod cadence;
+mod enablement;
 mod form;
 mod guard;
 mod lifecycle;
@@ -102,6 +103,7 @@ pub(crate) fn routes() -> Routes {
     let r = pipeline::routes(r);
     let r = business_plan::routes(r);
     let r = payout::routes(r);
+    let r = enablement::routes(r);
     let r = cadence::routes(r);
     let r = lifecycle::routes(r);
     notification::routes(r)

@@ -23,6 +23,7 @@ mod account;
 mod auth;
 mod business_plan;
 mod cadence;
+mod enablement;
 mod isolation;
 mod lifecycle;
 mod notification;

@@ -61,6 +61,13 @@ pub enum Target {
     CommissionLine,
     Statement,
     LineDispute,
+    Curriculum,
+    Course,
+    CourseModule,
+    Question,
+    Enrolment,
+    Attempt,
+    Certification,
 }
 
 pub struct Route {
@@ -261,6 +268,28 @@ routes!(
     POST "/api/v1/line-disputes/{id}/resolve" LineDispute NotFound,
     GET "/api/v1/opportunities/{id}/revenue-events" Opportunity NotFound,
     POST "/api/v1/opportunities/{id}/revenue-events" Opportunity NotFound,
+    GET "/api/v1/curricula" None Public,
+    POST "/api/v1/curricula" None CreateRefused,
+    GET "/api/v1/curricula/{id}" Curriculum Public,
+    PATCH "/api/v1/curricula/{id}" Curriculum CreateRefused,
+    GET "/api/v1/courses" None Public,
+    POST "/api/v1/courses" None CreateRefused,
+    GET "/api/v1/courses/{id}" Course Public,
+    PATCH "/api/v1/courses/{id}" Course CreateRefused,
+    POST "/api/v1/courses/{id}/modules" Course CreateRefused,
+    PATCH "/api/v1/course-modules/{id}" CourseModule CreateRefused,
+    GET "/api/v1/courses/{id}/questions" Course NotFound,
+    POST "/api/v1/courses/{id}/questions" Course CreateRefused,
+    PATCH "/api/v1/questions/{id}" Question NotFound,
+    POST "/api/v1/courses/{id}/enrolment" Course OwnOnly,
+    GET "/api/v1/enrolments" None OwnRowsOnly,
+    GET "/api/v1/enrolments/{id}" Enrolment NotFound,
+    POST "/api/v1/enrolments/{id}/progress" Enrolment NotFound,
+    POST "/api/v1/enrolments/{id}/attempts" Enrolment NotFound,
+    GET "/api/v1/attempts/{id}" Attempt NotFound,
+    POST "/api/v1/attempts/{id}/submit" Attempt NotFound,
+    GET "/api/v1/certifications" None OwnRowsOnly,
+    GET "/api/v1/certifications/{id}" Certification NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -574,6 +603,10 @@ fn body_for(route: &Route, w: &World, theirs: &Deals, caller: &str) -> Option<Va
             json!({"kind": "cancellation", "occurred_on": "2030-01-01"})
         }
         (Target::Draft, _) => json!({}),
+        (Target::Enrolment, p) if p.ends_with("/progress") => {
+            json!({"module_id": "cmd_00000000000000000000000000000000", "complete": true})
+        }
+        (Target::Attempt | Target::Enrolment | Target::Course, _) => json!({}),
         (Target::Application, p) if p.ends_with("/rescore") => json!({}),
         (Target::Application, _) => json!({"note": "hijack"}),
         (Target::None, "/api/v1/applications") => json!({
@@ -766,6 +799,28 @@ async fn snapshot(app: &TestApp, w: &World, theirs: &Deals, gov: &Governed) -> V
     out
 }
 
+/// B's learning records as the vendor sees them.
+async fn learning_snapshot(
+    app: &TestApp,
+    w: &World,
+    theirs: &crate::enablement::Learning,
+) -> Vec<Value> {
+    let mut out = Vec::new();
+    for path in [
+        format!("/api/v1/enrolments/{}", theirs.enrolment),
+        format!("/api/v1/attempts/{}", theirs.attempt),
+        format!("/api/v1/certifications/{}", theirs.certification),
+        format!("/api/v1/courses/{}", theirs.course.course),
+        format!("/api/v1/courses/{}/questions", theirs.course.course),
+        format!("/api/v1/curricula/{}", theirs.course.curriculum),
+    ] {
+        let r = app.http.get(&path, &w.admin).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+        out.push(r.json());
+    }
+    out
+}
+
 /// B's payout records as the vendor sees them.
 async fn payout_snapshot(app: &TestApp, w: &World, theirs: &crate::payout::Payouts) -> Vec<Value> {
     let mut out = Vec::new();
@@ -810,8 +865,10 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     let their_notification = b_notification(&app, &w).await;
     let their_pay = crate::payout::payouts(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let my_pay = crate::payout::payouts(&app, &w, &w.a, &w.program.id.to_string()).await;
+    let their_learning = crate::enablement::learning(&app, &w, &w.b, "Isolation").await;
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
+    before.extend(learning_snapshot(&app, &w, &their_learning).await);
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
         let token = if side_is_admin {
@@ -844,6 +901,13 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::CommissionLine => their_pay.line.clone(),
                 Target::Statement => their_pay.statement.clone(),
                 Target::LineDispute => their_pay.dispute.clone(),
+                Target::Curriculum => their_learning.course.curriculum.clone(),
+                Target::Course => their_learning.course.course.clone(),
+                Target::CourseModule => their_learning.course.modules[0].clone(),
+                Target::Question => their_learning.course.questions[0].clone(),
+                Target::Enrolment => their_learning.enrolment.clone(),
+                Target::Attempt => their_learning.attempt.clone(),
+                Target::Certification => their_learning.certification.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -965,6 +1029,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &their_pay.line,
                 &their_pay.statement,
                 &their_pay.dispute,
+                &their_learning.enrolment,
+                &their_learning.attempt,
+                &their_learning.certification,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -1056,6 +1123,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
 
     let mut after = snapshot(&app, &w, &theirs, &gov).await;
     after.extend(payout_snapshot(&app, &w, &their_pay).await);
+    after.extend(learning_snapshot(&app, &w, &their_learning).await);
     assert_eq!(
         before, after,
         "partner A's attempts changed vendor or partner B data"
@@ -1113,6 +1181,15 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
         | "/api/v1/conflicts"
         | "/api/v1/charters" => {
             assert!(!items.is_empty(), "{what} shows the partner's own rows");
+            assert!(
+                items
+                    .iter()
+                    .all(|r| r["partner_id"] == me.partner.id.to_string()),
+                "{what}: {items:?}"
+            );
+        }
+        "/api/v1/enrolments" | "/api/v1/certifications" => {
+            // The partner's own people's learning records, if any (A enrolled itself above).
             assert!(
                 items
                     .iter()
