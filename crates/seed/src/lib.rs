@@ -22,6 +22,10 @@
 //! the pipeline's deals closed, renewals, expansions and cancellations on won deals, the
 //! accrual of every close, and statements for each past quarter in every state.
 //!
+//! Then enablement (module `enablement`): two role curricula with courses, modules and
+//! assessments, and people certified (valid, lapsing within 30 days, expired), enough at
+//! the first partner for the Premier criterion "certified individuals ≥ 4".
+//!
 //! Last, the notify job turns the live deals' decisions into notifications for the demo
 //! users (their e-mails are recorded as skipped, never sent).
 //!
@@ -33,6 +37,7 @@
 //! trained on its own partners.
 
 mod business_plan;
+mod enablement;
 mod history;
 mod payout;
 mod pipeline;
@@ -132,6 +137,9 @@ pub struct SeedReport {
     pub revenue_events: usize,
     pub commission_lines: usize,
     pub statements: usize,
+    /// Enablement: courses published, and certifications earned (valid, lapsing, expired).
+    pub courses: usize,
+    pub certifications: usize,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -330,6 +338,31 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: incentives published, payouts accrued, statements drawn up"
     );
+    let people: Vec<Vec<&room::Writer>> = plan
+        .partners
+        .iter()
+        .map(|p| {
+            p.users
+                .iter()
+                .filter_map(|u| writers.get(&u.email))
+                .collect()
+        })
+        .collect();
+    let learning = enablement::create_enablement(
+        store,
+        &partner_ids,
+        &people,
+        plan.partners.first().map(|p| p.web_domain.as_str()),
+    )
+    .await?;
+    // Reminders and expiry as of today, so the demo's holders see them (quietly, below).
+    store.certification_daily().await?;
+    tracing::info!(
+        courses = learning.courses,
+        certifications = learning.certifications,
+        elapsed_ms = ms(started),
+        "seed: curricula, courses and certified people written"
+    );
     let notified = notify_quietly(store).await?;
     tracing::info!(
         notifications = notified,
@@ -341,7 +374,7 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         partners: plan.partners.len(),
         accounts: plan.accounts.len(),
         registrations,
-        users,
+        users: users + learning.users,
         opportunities: written.opportunities,
         touchpoints: written.touchpoints,
         fx_rates,
@@ -354,6 +387,8 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         revenue_events: payouts.revenue_events,
         commission_lines: payouts.lines,
         statements: payouts.statements,
+        courses: learning.courses,
+        certifications: learning.certifications,
         logins: plan.logins(),
     })
 }
