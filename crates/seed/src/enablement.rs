@@ -27,13 +27,17 @@ use partnerops_store::{Actor, Store, StoreError};
 use crate::room::Writer;
 use crate::store_at;
 
+/// A question as the seed writes it: prompt, multiple answers?, options with their right
+/// flags.
+type QuestionSeed = (&'static str, bool, &'static [(&'static str, bool)]);
+
 /// A course as the seed writes it: title, summary, modules (title, Markdown) and questions
 /// (prompt, multiple answers?, options with their right flags).
 struct CourseSeed {
     title: &'static str,
     summary: &'static str,
     modules: &'static [(&'static str, &'static str)],
-    questions: &'static [(&'static str, bool, &'static [(&'static str, bool)])],
+    questions: &'static [QuestionSeed],
     grants: Option<(&'static str, i64)>,
 }
 

@@ -144,11 +144,7 @@ pub fn score(questions: &[KeyedQuestion], answers: &Answers, pass_mark_pct: u32)
         }
     }
     let correct = total - u32::try_from(wrong.len()).unwrap_or(total);
-    let percent = if total == 0 {
-        100
-    } else {
-        correct * 100 / total
-    };
+    let percent = (correct * 100).checked_div(total).unwrap_or(100);
     let passed = u64::from(correct) * 100 >= u64::from(pass_mark_pct) * u64::from(total);
     Score {
         correct,

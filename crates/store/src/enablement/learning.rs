@@ -5,8 +5,6 @@
 //! it has one) is recorded once, by a conditional update, with an engagement event, an
 //! audit event, an outbox event, and the certifications it grants (`certification`).
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditAction, EntityKind};
@@ -588,7 +586,7 @@ impl Store {
         for a in &input.answers {
             answers
                 .entry(a.question_id.clone())
-                .or_insert_with(BTreeSet::new)
+                .or_default()
                 .extend(a.option_ids.iter().cloned());
         }
         assessment::check_answers(&key, &answers)?;
