@@ -14,7 +14,8 @@
 //! - [`account`], [`partner`], [`user`]: the foundation records every capability refers to;
 //! - [`program`] (with [`program::tier`]): programs and their tier ladders;
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
-//!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`campaign`], [`file`], [`notification`], [`payout`], [`mdf`], [`webhook`].
+//!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`campaign`], [`file`], [`notification`], [`payout`], [`mdf`], [`webhook`],
+//!   [`enablement`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
@@ -24,6 +25,7 @@ pub mod account;
 pub mod business_plan;
 pub mod cadence;
 pub mod campaign;
+pub mod enablement;
 pub mod file;
 pub mod kernel;
 pub mod lifecycle;

@@ -40,14 +40,54 @@ const TEMPLATES: [(&str, &str, &str, &str, &str); 2] = [
 ];
 
 const LEADS: [(&str, &str, &str, &str); 8] = [
-    ("Maya Lindqvist", "Nordlicht Logistics", "nordlicht-logistics.example", "SE"),
-    ("Tomás Ferreira", "Atlântico Seguros", "atlantico-seguros.example", "PT"),
-    ("Priya Raman", "Kaveri Health", "kaveri-health.example", "IN"),
-    ("Jonas Weber", "Rheinwerk Maschinenbau", "rheinwerk-mb.example", "DE"),
-    ("Chloé Martin", "Maison Verte Retail", "maison-verte.example", "FR"),
-    ("Daniel Okafor", "Lagos Fintech Hub", "lagos-fintech.example", "NG"),
-    ("Emily Carter", "Harbor Freight Lines", "harbor-freight-lines.example", "US"),
-    ("Kenji Sato", "Sakura Components", "sakura-components.example", "JP"),
+    (
+        "Maya Lindqvist",
+        "Nordlicht Logistics",
+        "nordlicht-logistics.example",
+        "SE",
+    ),
+    (
+        "Tomás Ferreira",
+        "Atlântico Seguros",
+        "atlantico-seguros.example",
+        "PT",
+    ),
+    (
+        "Priya Raman",
+        "Kaveri Health",
+        "kaveri-health.example",
+        "IN",
+    ),
+    (
+        "Jonas Weber",
+        "Rheinwerk Maschinenbau",
+        "rheinwerk-mb.example",
+        "DE",
+    ),
+    (
+        "Chloé Martin",
+        "Maison Verte Retail",
+        "maison-verte.example",
+        "FR",
+    ),
+    (
+        "Daniel Okafor",
+        "Lagos Fintech Hub",
+        "lagos-fintech.example",
+        "NG",
+    ),
+    (
+        "Emily Carter",
+        "Harbor Freight Lines",
+        "harbor-freight-lines.example",
+        "US",
+    ),
+    (
+        "Kenji Sato",
+        "Sakura Components",
+        "sakura-components.example",
+        "JP",
+    ),
 ];
 
 /// Writes the campaign demo on `program`, launched by up to three partners' admins.
@@ -148,7 +188,9 @@ pub(crate) async fn create_campaigns(
                         email: Some(format!("{first}@{domain}")),
                         company: Some((*company).into()),
                         country: Some((*country).into()),
-                        message: Some("We would like to hear more; what does a first step look like?".into()),
+                        message: Some(
+                            "We would like to hear more; what does a first step look like?".into(),
+                        ),
                     },
                     None,
                 )

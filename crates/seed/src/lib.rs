@@ -24,6 +24,9 @@
 //!
 //! Then market development funds (module `mdf`): a budget for the current quarter,
 //! allocations, and requests and claims in every state, some linked to won deals.
+//! Then enablement (module `enablement`): two role curricula with courses, modules and
+//! assessments, and people certified (valid, lapsing within 30 days, expired), enough at
+//! the first partner for the Premier criterion "certified individuals ≥ 4".
 //!
 //! Last, the notify job turns the live deals' decisions into notifications for the demo
 //! users (their e-mails are recorded as skipped, never sent).
@@ -37,6 +40,7 @@
 
 mod business_plan;
 mod campaign;
+mod enablement;
 mod history;
 mod mdf;
 mod payout;
@@ -137,6 +141,9 @@ pub struct SeedReport {
     pub revenue_events: usize,
     pub commission_lines: usize,
     pub statements: usize,
+    /// Enablement: courses published, and certifications earned (valid, lapsing, expired).
+    pub courses: usize,
+    pub certifications: usize,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -366,6 +373,31 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: campaign templates, launched campaigns and their leads written"
     );
+    let people: Vec<Vec<&room::Writer>> = plan
+        .partners
+        .iter()
+        .map(|p| {
+            p.users
+                .iter()
+                .filter_map(|u| writers.get(&u.email))
+                .collect()
+        })
+        .collect();
+    let learning = enablement::create_enablement(
+        store,
+        &partner_ids,
+        &people,
+        plan.partners.first().map(|p| p.web_domain.as_str()),
+    )
+    .await?;
+    // Reminders and expiry as of today, so the demo's holders see them (quietly, below).
+    store.certification_daily().await?;
+    tracing::info!(
+        courses = learning.courses,
+        certifications = learning.certifications,
+        elapsed_ms = ms(started),
+        "seed: curricula, courses and certified people written"
+    );
     let notified = notify_quietly(store).await?;
     tracing::info!(
         notifications = notified,
@@ -377,7 +409,7 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         partners: plan.partners.len(),
         accounts: plan.accounts.len(),
         registrations,
-        users,
+        users: users + learning.users,
         opportunities: written.opportunities,
         touchpoints: written.touchpoints,
         fx_rates,
@@ -390,6 +422,8 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         revenue_events: payouts.revenue_events,
         commission_lines: payouts.lines,
         statements: payouts.statements,
+        courses: learning.courses,
+        certifications: learning.certifications,
         logins: plan.logins(),
     })
 }

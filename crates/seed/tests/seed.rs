@@ -944,6 +944,47 @@ async fn the_full_demo_program_seeds() {
     assert_eq!(detail.disputes.len(), 1);
     assert_eq!(detail.disputes[0].state, DisputeState::Open);
     assert_eq!(detail.disputes[0].raised_by, admin.user_id);
+
+    // Enablement: three published courses; the demo partner has four people with a valid
+    // certification (the seed ladder's Premier criterion, met from live data), and the
+    // demo has certifications lapsing within 30 days and expired ones.
+    assert_eq!(report.courses, 3);
+    let demo_partner = admin.partner_id().unwrap().to_string();
+    assert!(
+        store.certified_individuals(&demo_partner).await.unwrap() >= 4,
+        "the demo partner's certified people"
+    );
+    let standing = store
+        .tier_standing(&Scope::Vendor, &demo_partner)
+        .await
+        .unwrap();
+    let certified: Vec<_> = standing
+        .checks
+        .iter()
+        .flat_map(|t| t.criteria.iter())
+        .filter(|c| c.metric == partnerops_core::policy::Metric::CertifiedIndividuals)
+        .collect();
+    assert!(!certified.is_empty());
+    assert!(
+        certified.iter().all(|c| c.met && c.note.is_none()),
+        "{certified:?}"
+    );
+    let certs = store
+        .certifications(
+            &partnerops_store::Actor::system("test"),
+            &partnerops_store::enablement::certification::CertificationFilter::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(certs.len(), report.certifications);
+    let today = chrono::Utc::now().date_naive();
+    assert!(certs.iter().any(|c| !c.valid), "an expired certification");
+    assert!(
+        certs
+            .iter()
+            .any(|c| c.valid && (c.expires_on - today).num_days() <= 30),
+        "a certification lapsing within 30 days"
+    );
 }
 
 /// The demo partner's web domain (its logins are `…@domain`).

@@ -133,6 +133,13 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::MdfAllocation => "mdf_allocations",
         EntityKind::MdfRequest => "mdf_requests",
         EntityKind::MdfClaim => "mdf_claims",
+        EntityKind::Curriculum => "curricula",
+        EntityKind::Course => "courses",
+        EntityKind::CourseModule => "course_modules",
+        EntityKind::Question => "course_questions",
+        EntityKind::Enrolment => "enrolments",
+        EntityKind::Attempt => "assessment_attempts",
+        EntityKind::Certification => "certifications",
     }
 }
 

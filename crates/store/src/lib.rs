@@ -31,6 +31,7 @@ pub mod user;
 // Capabilities, one folder each, named as in `partnerops-core`.
 pub mod cadence;
 pub mod campaign;
+pub mod enablement;
 pub mod file;
 pub mod lifecycle;
 pub mod mdf;

@@ -132,6 +132,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0018_idempotency.sql"),
     },
     Migration {
+        version: 19,
+        name: "enablement",
+        sqlite: include_str!("../migrations/sqlite/0019_enablement.sql"),
+        postgres: include_str!("../migrations/postgres/0019_enablement.sql"),
+    },
+    Migration {
         version: 20,
         name: "files",
         sqlite: include_str!("../migrations/sqlite/0020_files.sql"),

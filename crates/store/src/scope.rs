@@ -66,9 +66,23 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::CampaignLead
         | EntityKind::MdfAllocation
         | EntityKind::MdfRequest
-        | EntityKind::MdfClaim => {
+        | EntityKind::MdfClaim
+        | EntityKind::Enrolment
+        | EntityKind::Attempt
+        | EntityKind::Certification => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
+        }
+        // Enablement content: every partner sees the published courses and their modules
+        // (curricula are the catalogue); never the answer key.
+        EntityKind::Curriculum => {}
+        EntityKind::Course => {
+            q.push(&format!(" AND {alias}.status = 'published'"));
+        }
+        EntityKind::CourseModule => {
+            q.push(&format!(
+                " AND {alias}.course_id IN (SELECT sc.id FROM courses sc WHERE sc.status = 'published')"
+            ));
         }
         // Room notes and tasks are read through their room (`pipeline::room`), which checks
         // membership, and plan tasks through their plan; their audit trails are the vendor's.
@@ -85,12 +99,25 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::PolicyDraft
         | EntityKind::Council
         | EntityKind::Notification
+        | EntityKind::Question
         | EntityKind::CalendarFeed
         // Templates are read through `campaign`, which shows a partner its program's
         // published ones; their audit trails are the vendor's.
         | EntityKind::CampaignTemplate => {
             q.push(" AND 1 = 0");
         }
+    }
+}
+
+/// Limits a partner's learning records (enrolments, attempts, certifications; aliased
+/// `alias`, after [`restrict`]) by role: a partner's admin sees all of its people, a rep
+/// only themselves.
+pub(crate) fn restrict_learner(q: &mut Sql, actor: &crate::Actor, alias: &str) {
+    if let crate::Actor::User(p) = actor
+        && p.role == partnerops_core::user::Role::PartnerRep
+    {
+        q.push(&format!(" AND {alias}.user_id = "))
+            .bind(p.user_id.as_str());
     }
 }
 

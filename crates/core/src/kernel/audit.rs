@@ -48,6 +48,13 @@ text_enum!(
         MdfAllocation = "mdf_allocation" / "MDF allocation",
         MdfRequest = "mdf_request" / "MDF request",
         MdfClaim = "mdf_claim" / "MDF claim",
+        Curriculum = "curriculum" / "Curriculum",
+        Course = "course" / "Course",
+        CourseModule = "course_module" / "Course module",
+        Question = "question" / "Assessment question",
+        Enrolment = "enrolment" / "Enrolment",
+        Attempt = "assessment_attempt" / "Assessment attempt",
+        Certification = "certification" / "Certification",
     }
 );
 

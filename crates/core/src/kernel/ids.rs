@@ -157,6 +157,23 @@ entity_id!(/// A partner's request for MDF for one activity.
     MdfRequestId, "mdr");
 entity_id!(/// A partner's claim on an approved MDF request.
     MdfClaimId, "mdc");
+// Enablement: curricula, courses, modules, questions, enrolments, attempts, certifications.
+entity_id!(/// A role-based curriculum.
+    CurriculumId, "cur");
+entity_id!(/// A course of a curriculum.
+    CourseId, "crs");
+entity_id!(/// A module (page) of a course.
+    CourseModuleId, "cmd");
+entity_id!(/// An assessment question of a course.
+    QuestionId, "qst");
+entity_id!(/// A partner user's enrolment in a course.
+    EnrolmentId, "enr");
+entity_id!(/// An assessment attempt.
+    AttemptId, "att");
+entity_id!(/// A certification a partner user earned.
+    CertificationId, "crt");
+entity_id!(/// An engagement event (a course completed, a certification earned).
+    EngagementEventId, "egv");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

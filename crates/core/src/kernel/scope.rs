@@ -122,6 +122,10 @@ pub enum Action<'a> {
     ManageMdf,
     /// Request MDF, cancel a request, claim and link outcomes for this partner (its users).
     RequestMdf(&'a PartnerId),
+    /// Author curricula, courses, modules and questions (admins, channel managers, marketing).
+    AuthorEnablement,
+    /// Enrol in a course, work through it and take its assessment: this partner's own users.
+    TakeCourse(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -137,9 +141,11 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
     use Role::*;
     let allowed = match (who.role, action) {
         // Consent and disputes are the partner's to give, never the vendor's.
-        (Admin | ChannelManager, Action::RespondToEngagement(_) | Action::DisputePayout(_)) => {
-            false
-        }
+        (
+            Admin | ChannelManager,
+            Action::RespondToEngagement(_) | Action::DisputePayout(_) | Action::TakeCourse(_),
+        ) => false,
+        (PartnerAdmin | PartnerRep, Action::TakeCourse(p)) => who.partner_id() == Some(*p),
         (Admin, _) => true,
         (ChannelManager, Action::WriteUser { role, .. }) => role.is_partner_role(),
         (ChannelManager, _) => true,
@@ -156,7 +162,8 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             | Action::ManagePayouts
             | Action::RecordRevenue
             | Action::WriteCampaignTemplate
-            | Action::ManageMdf,
+            | Action::ManageMdf
+            | Action::AuthorEnablement,
         ) => true,
         (DirectSales, Action::RecordRevenue) => true,
         (PartnerAdmin, Action::DisputePayout(p)) => who.partner_id() == Some(*p),
@@ -261,6 +268,14 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::RequestMdf(_) => (
             "role.request_mdf",
             "request or claim MDF for this partner: only its own users",
+        ),
+        Action::AuthorEnablement => (
+            "role.author_enablement",
+            "author curricula, courses or assessments: administrators, channel managers and marketing",
+        ),
+        Action::TakeCourse(_) => (
+            "role.take_course",
+            "take courses: they are for the partner's own users",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",

@@ -39,6 +39,7 @@ text_enum!(
         Mention = "mention" / "Mentions",
         Payout = "payout" / "Payout statements and disputes",
         Mdf = "mdf" / "MDF requests and claims",
+        Certification = "certification" / "Certifications earned and expiring",
     }
 );
 

@@ -175,6 +175,8 @@ fn link(event: &EventView<'_>, side: Side) -> String {
                     .and_then(MdfRequestId::parse)
             })
             .map(|id| format!("{}/mdf/requests/{}", side.root(), id.as_str())),
+        ("certification", Side::Portal) => Some("/portal/enablement".to_owned()),
+        ("certification", Side::Console) => Some("/console/enablement/certifications".to_owned()),
         // Plan events carry the plan's id; drift and review reminders are about the plan
         // itself, so their entity is the plan too.
         ("jbp", _) => plan_path(side, event.payload.get("plan_id").and_then(Value::as_str))
@@ -376,6 +378,31 @@ pub fn message(event: &EventView<'_>, side: Side) -> Message {
                         field(p, "payment_reference")
                             .map(|r| format!(", payment reference {r}"))
                             .unwrap_or_default()
+                    ),
+                ),
+            }
+        }
+        "certification.earned" | "certification.expiring" | "certification.expired" => {
+            let name = field(p, "name").unwrap_or_else(|| "A certification".to_owned());
+            let holder = field(p, "user_name").unwrap_or_else(|| "its holder".to_owned());
+            let until = day(p, "expires_on")
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "its expiry date".to_owned());
+            match event.kind {
+                "certification.earned" => (
+                    format!("Certified: {name}"),
+                    format!("{holder} earned the certification \"{name}\", valid through {until}."),
+                ),
+                "certification.expiring" => (
+                    format!("{name} expires on {until}"),
+                    format!(
+                        "The certification \"{name}\" of {holder} is valid through {until}. Complete the course again before then to stay certified; it counts toward the partner's tier."
+                    ),
+                ),
+                _ => (
+                    format!("{name} expired"),
+                    format!(
+                        "The certification \"{name}\" of {holder} lapsed after {until} and no longer counts toward the partner's tier."
                     ),
                 ),
             }

@@ -76,6 +76,13 @@ const TO_TASK_OWNER: Audience = Audience {
     named_user: Some("owner_id"),
 };
 
+/// A certification's news goes to its holder (`user_id`) and the holder's partner admins.
+const TO_CERTIFIED: Audience = Audience {
+    partner_roles: PARTNER_ADMINS,
+    vendor_roles: &[],
+    named_user: Some("user_id"),
+};
+
 /// Every event kind that notifies someone. Events not listed (a submission, a renewal)
 /// notify nobody.
 const ROUTES: &[(&str, NotificationKind, Audience)] = &[
@@ -158,6 +165,21 @@ const ROUTES: &[(&str, NotificationKind, Audience)] = &[
     ("mdf.claim_approved", NotificationKind::Mdf, TO_PARTNER),
     ("mdf.claim_rejected", NotificationKind::Mdf, TO_PARTNER),
     ("mdf.claim_paid", NotificationKind::Mdf, TO_PARTNER),
+    (
+        "certification.earned",
+        NotificationKind::Certification,
+        TO_CERTIFIED,
+    ),
+    (
+        "certification.expiring",
+        NotificationKind::Certification,
+        TO_CERTIFIED,
+    ),
+    (
+        "certification.expired",
+        NotificationKind::Certification,
+        TO_CERTIFIED,
+    ),
 ];
 
 /// The notification an outbox event of `event_kind` becomes, if any.

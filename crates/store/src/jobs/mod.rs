@@ -17,7 +17,9 @@ use partnerops_core::ids::{EntityId, JobId};
 use serde::Serialize;
 
 use crate::db::{Exec, Sql, dialect, row};
-use crate::{Result, Store, business_plan, lifecycle, new_id, notification, payout, registration};
+use crate::{
+    Result, Store, business_plan, enablement, lifecycle, new_id, notification, payout, registration,
+};
 
 /// When a job is due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +72,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         .chain(lifecycle::jobs())
         .chain(business_plan::jobs())
         .chain(payout::jobs())
+        .chain(enablement::jobs())
         .chain(notification::jobs())
         .collect()
 }

@@ -115,7 +115,8 @@ row! {
 
 /// Live metrics of a program's partners that `scope` sees as of `as_of`: sourced ARR of won
 /// registrations closed and registrations submitted in the trailing 12 months, and the
-/// latest submission. Metrics the system does not record yet stay `None`.
+/// latest submission; the distinct users holding a valid certification on the day
+/// (`enablement::certification`). Metrics the system does not record yet stay `None`.
 pub(crate) async fn metrics(
     x: &mut impl Exec,
     program_id: &str,
@@ -139,19 +140,28 @@ pub(crate) async fn metrics(
     q.push(" GROUP BY r.partner_id");
     let rows: Vec<MetricRow> = x.all(&q).await?;
     let in_place = plans_in_place(x, program_id, scope, as_of.date_naive()).await?;
+    let certified = crate::enablement::certification::certified_counts(
+        x,
+        Some(program_id),
+        scope,
+        as_of.date_naive(),
+    )
+    .await?;
+    let certified_of = |partner: &str| Some(certified.get(partner).copied().unwrap_or(0));
     let attained = |partner: &str| Some(in_place.get(partner).copied().flatten().unwrap_or(0));
     let mut out: HashMap<String, (PartnerMetrics, Option<NaiveDate>)> = rows
         .into_iter()
         .map(|r| {
             let jbp = in_place.contains_key(&r.partner_id);
             let jbp_attainment_pct = attained(&r.partner_id);
+            let certified_individuals = certified_of(&r.partner_id);
             (
                 r.partner_id,
                 (
                     PartnerMetrics {
                         sourced_arr_minor: r.sourced_arr,
                         registrations: r.registrations,
-                        certified_individuals: None,
+                        certified_individuals,
                         jbp_in_place: Some(jbp),
                         jbp_attainment_pct,
                         psat: None,
@@ -169,6 +179,14 @@ pub(crate) async fn metrics(
             (m, last)
         });
     }
+    for (partner, n) in &certified {
+        let entry = out.entry(partner.clone()).or_insert_with(no_activity);
+        entry.0.certified_individuals = Some(*n);
+        if in_place.contains_key(partner) {
+            entry.0.jbp_in_place = Some(true);
+            entry.0.jbp_attainment_pct = attained(partner);
+        }
+    }
     Ok(out)
 }
 
@@ -176,6 +194,7 @@ pub(crate) async fn metrics(
 pub(crate) fn no_activity() -> (PartnerMetrics, Option<NaiveDate>) {
     (
         PartnerMetrics {
+            certified_individuals: Some(0),
             jbp_in_place: Some(false),
             jbp_attainment_pct: Some(0),
             ..PartnerMetrics::default()

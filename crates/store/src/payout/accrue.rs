@@ -419,8 +419,11 @@ impl Store {
             rate,
         };
         let standing = Standing {
-            // Certifications are not recorded yet (the enablement issue brings them).
-            certified_individuals: 0,
+            // Distinct users of the partner holding a valid certification on the closing day.
+            certified_individuals: crate::enablement::certification::certified_individuals(
+                tx, partner_id, closed_on,
+            )
+            .await?,
             jbp: jbp_quarter(tx, partner_id, &o.id, &deal, closed_at).await?,
         };
         let mut q = Sql::new(

@@ -157,18 +157,29 @@ pub(crate) async fn load(
     for r in &mut registrations {
         r.activities.sort_unstable();
     }
+    // Certifications are counted as of the replay's end (the standing the replay judges).
+    let certified = crate::enablement::certification::certified_counts(
+        x,
+        Some(program_id),
+        &partnerops_core::scope::Scope::Vendor,
+        as_of.date_naive(),
+    )
+    .await?;
     Ok(History {
         partners: partners
             .into_iter()
-            .map(|p| PartnerHistory {
-                id: p.id,
-                name: p.name,
-                joined_on: p.joined_on,
-                tier_rank: p.rank,
-                certified_individuals: None,
-                jbp_in_place: None,
-                jbp_attainment_pct: None,
-                psat: None,
+            .map(|p| {
+                let certified_individuals = Some(certified.get(&p.id).copied().unwrap_or(0));
+                PartnerHistory {
+                    id: p.id,
+                    name: p.name,
+                    joined_on: p.joined_on,
+                    tier_rank: p.rank,
+                    certified_individuals,
+                    jbp_in_place: None,
+                    jbp_attainment_pct: None,
+                    psat: None,
+                }
             })
             .collect(),
         registrations,

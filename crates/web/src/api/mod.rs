@@ -6,6 +6,7 @@ mod account;
 mod business_plan;
 mod cadence;
 mod campaign;
+mod enablement;
 mod file;
 mod lifecycle;
 mod mdf;
@@ -71,6 +72,7 @@ use crate::problem::{ApiError, Problem};
         (name = "campaigns", description = "Through-partner campaigns: co-branded templates, campaigns partners launch from them, their leads (made registrations in one step) and results"),
         (name = "files", description = "Uploads (MDF proofs of performance, course media, logos) checked by their content, and their bytes for those allowed to read them"),
         (name = "mdf", description = "Market development funds: budgets, allocations with their remaining balance, requests and their approval within limits, claims, payment, linked opportunities and MDF ROI"),
+        (name = "enablement", description = "Curricula, courses, modules and assessments; enrolments, progress and attempts; certifications"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
@@ -92,9 +94,9 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = campaign_routes(file_routes(mdf_routes(payout_routes(
-        cadence_routes(notifications(pipeline_routes(policy_and_lifecycle(
-            deals_and_partnerships(records(api)),
+    let (router, mut doc) = enablement_routes(campaign_routes(file_routes(mdf_routes(
+        payout_routes(cadence_routes(notifications(pipeline_routes(
+            policy_and_lifecycle(deals_and_partnerships(records(api))),
         )))),
     ))))
     .split_for_parts();
@@ -278,6 +280,32 @@ fn mdf_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 }
 
 /// The document itself, the caller, programs and tiers, partners, accounts, users and tokens.
+fn enablement_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(
+        enablement::curricula,
+        enablement::create_curriculum
+    ))
+    .routes(routes!(
+        enablement::curriculum,
+        enablement::update_curriculum
+    ))
+    .routes(routes!(enablement::courses, enablement::create_course))
+    .routes(routes!(enablement::course, enablement::update_course))
+    .routes(routes!(enablement::add_module))
+    .routes(routes!(enablement::update_module))
+    .routes(routes!(enablement::questions, enablement::add_question))
+    .routes(routes!(enablement::update_question))
+    .routes(routes!(enablement::enrol))
+    .routes(routes!(enablement::enrolments))
+    .routes(routes!(enablement::enrolment))
+    .routes(routes!(enablement::progress))
+    .routes(routes!(enablement::start_attempt))
+    .routes(routes!(enablement::attempt))
+    .routes(routes!(enablement::submit_attempt))
+    .routes(routes!(enablement::certifications))
+    .routes(routes!(enablement::certification))
+}
+
 fn records(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(openapi_json))
         .routes(routes!(user::me))

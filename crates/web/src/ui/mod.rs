@@ -20,6 +20,7 @@ mod auth;
 mod business_plan;
 mod cadence;
 mod campaign;
+mod enablement;
 mod file;
 mod form;
 mod guard;
@@ -122,6 +123,7 @@ pub(crate) fn routes() -> Routes {
     let r = payout::routes(r);
     let r = campaign::routes(r);
     let r = mdf::routes(r);
+    let r = enablement::routes(r);
     let r = cadence::routes(r);
     let r = lifecycle::routes(r);
     notification::routes(r)

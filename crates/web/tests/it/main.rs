@@ -24,6 +24,7 @@ mod auth;
 mod business_plan;
 mod cadence;
 mod campaign;
+mod enablement;
 mod file;
 mod isolation;
 mod lifecycle;

@@ -69,6 +69,13 @@ pub enum Target {
     MdfAllocation,
     MdfRequest,
     MdfClaim,
+    Curriculum,
+    Course,
+    CourseModule,
+    Question,
+    Enrolment,
+    Attempt,
+    Certification,
 }
 
 pub struct Route {
@@ -306,6 +313,28 @@ routes!(
     POST "/api/v1/mdf-claims/{id}/reject" MdfClaim NotFound,
     POST "/api/v1/mdf-claims/{id}/pay" MdfClaim NotFound,
     GET "/api/v1/mdf-roi" None NotFound,
+    GET "/api/v1/curricula" None Public,
+    POST "/api/v1/curricula" None CreateRefused,
+    GET "/api/v1/curricula/{id}" Curriculum Public,
+    PATCH "/api/v1/curricula/{id}" Curriculum CreateRefused,
+    GET "/api/v1/courses" None Public,
+    POST "/api/v1/courses" None CreateRefused,
+    GET "/api/v1/courses/{id}" Course Public,
+    PATCH "/api/v1/courses/{id}" Course CreateRefused,
+    POST "/api/v1/courses/{id}/modules" Course CreateRefused,
+    PATCH "/api/v1/course-modules/{id}" CourseModule CreateRefused,
+    GET "/api/v1/courses/{id}/questions" Course NotFound,
+    POST "/api/v1/courses/{id}/questions" Course CreateRefused,
+    PATCH "/api/v1/questions/{id}" Question NotFound,
+    POST "/api/v1/courses/{id}/enrolment" Course OwnOnly,
+    GET "/api/v1/enrolments" None OwnRowsOnly,
+    GET "/api/v1/enrolments/{id}" Enrolment NotFound,
+    POST "/api/v1/enrolments/{id}/progress" Enrolment NotFound,
+    POST "/api/v1/enrolments/{id}/attempts" Enrolment NotFound,
+    GET "/api/v1/attempts/{id}" Attempt NotFound,
+    POST "/api/v1/attempts/{id}/submit" Attempt NotFound,
+    GET "/api/v1/certifications" None OwnRowsOnly,
+    GET "/api/v1/certifications/{id}" Certification NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -645,6 +674,10 @@ fn body_for(
             json!({"kind": "cancellation", "occurred_on": "2030-01-01"})
         }
         (Target::Draft, _) => json!({}),
+        (Target::Enrolment, p) if p.ends_with("/progress") => {
+            json!({"module_id": "cmd_00000000000000000000000000000000", "complete": true})
+        }
+        (Target::Attempt | Target::Enrolment | Target::Course, _) => json!({}),
         (Target::Application, p) if p.ends_with("/rescore") => json!({}),
         (Target::Application, _) => json!({"note": "hijack"}),
         (Target::None, "/api/v1/applications") => json!({
@@ -853,6 +886,28 @@ async fn mdf_snapshot(app: &TestApp, w: &World, theirs: &crate::mdf::Mdf) -> Vec
     out
 }
 
+/// B's learning records as the vendor sees them.
+async fn learning_snapshot(
+    app: &TestApp,
+    w: &World,
+    theirs: &crate::enablement::Learning,
+) -> Vec<Value> {
+    let mut out = Vec::new();
+    for path in [
+        format!("/api/v1/enrolments/{}", theirs.enrolment),
+        format!("/api/v1/attempts/{}", theirs.attempt),
+        format!("/api/v1/certifications/{}", theirs.certification),
+        format!("/api/v1/courses/{}", theirs.course.course),
+        format!("/api/v1/courses/{}/questions", theirs.course.course),
+        format!("/api/v1/curricula/{}", theirs.course.curriculum),
+    ] {
+        let r = app.http.get(&path, &w.admin).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+        out.push(r.json());
+    }
+    out
+}
+
 /// B's payout records as the vendor sees them.
 async fn payout_snapshot(app: &TestApp, w: &World, theirs: &crate::payout::Payouts) -> Vec<Value> {
     let mut out = Vec::new();
@@ -919,6 +974,16 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
     before.extend(mdf_snapshot(&app, &w, &their_mdf).await);
+    let their_learning = crate::enablement::learning(&app, &w, &w.b, "Isolation").await;
+    before.extend(learning_snapshot(&app, &w, &their_learning).await);
+    let campaign_paths = [
+        format!("/api/v1/campaigns/{their_campaign}"),
+        format!("/api/v1/campaigns/{their_campaign}/leads"),
+        format!("/api/v1/campaign-templates/{their_template}"),
+    ];
+    for path in &campaign_paths {
+        before.push(app.http.get(path, &w.admin).await.json());
+    }
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
         let token = if side_is_admin {
@@ -959,6 +1024,13 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::MdfAllocation => their_mdf.allocation.clone(),
                 Target::MdfRequest => their_mdf.request.clone(),
                 Target::MdfClaim => their_mdf.claim.clone(),
+                Target::Curriculum => their_learning.course.curriculum.clone(),
+                Target::Course => their_learning.course.course.clone(),
+                Target::CourseModule => their_learning.course.modules[0].clone(),
+                Target::Question => their_learning.course.questions[0].clone(),
+                Target::Enrolment => their_learning.enrolment.clone(),
+                Target::Attempt => their_learning.attempt.clone(),
+                Target::Certification => their_learning.certification.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1084,6 +1156,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &their_mdf.allocation,
                 &their_mdf.request,
                 &their_mdf.claim,
+                &their_learning.enrolment,
+                &their_learning.attempt,
+                &their_learning.certification,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -1189,6 +1264,10 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     let mut after = snapshot(&app, &w, &theirs, &gov).await;
     after.extend(payout_snapshot(&app, &w, &their_pay).await);
     after.extend(mdf_snapshot(&app, &w, &their_mdf).await);
+    after.extend(learning_snapshot(&app, &w, &their_learning).await);
+    for path in &campaign_paths {
+        after.push(app.http.get(path, &w.admin).await.json());
+    }
     assert_eq!(
         before, after,
         "partner A's attempts changed vendor or partner B data"
@@ -1249,6 +1328,15 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
         | "/api/v1/conflicts"
         | "/api/v1/charters" => {
             assert!(!items.is_empty(), "{what} shows the partner's own rows");
+            assert!(
+                items
+                    .iter()
+                    .all(|r| r["partner_id"] == me.partner.id.to_string()),
+                "{what}: {items:?}"
+            );
+        }
+        "/api/v1/enrolments" | "/api/v1/certifications" => {
+            // The partner's own people's learning records, if any (A enrolled itself above).
             assert!(
                 items
                     .iter()

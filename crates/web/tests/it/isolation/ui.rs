@@ -223,6 +223,22 @@ rows!(
     POST "/portal/payouts/{id}/{action}" Statement ["action" = "dispute"] NotFound,
     GET "/portal/mdf/requests/{id}" MdfRequest [] NotFound,
     POST "/portal/mdf/requests/{id}/{action}" MdfRequest ["action" = "claim"] NotFound,
+    // Enablement: the console authors; the portal reads published (vendor) courses, and a
+    // partner's learning records are its own.
+    GET "/console/enablement" None [] StaffOnly,
+    POST "/console/enablement/curricula" None [] StaffOnly,
+    POST "/console/enablement/courses" None [] StaffOnly,
+    GET "/console/enablement/courses/{id}" Course [] StaffOnly,
+    POST "/console/enablement/courses/{id}/{action}" Course ["action" = "settings"] StaffOnly,
+    GET "/console/enablement/certifications" None [] StaffOnly,
+    GET "/portal/enablement" None [] OwnOnly,
+    GET "/portal/enablement/courses/{id}" Course [] OwnOnly,
+    POST "/portal/enablement/courses/{id}/enrol" Course [] OwnOnly,
+    POST "/portal/enablement/courses/{id}/assessment" Course [] OwnOnly,
+    GET "/portal/enablement/modules/{id}" CourseModule [] OwnOnly,
+    POST "/portal/enablement/modules/{id}/complete" CourseModule [] OwnOnly,
+    GET "/portal/enablement/attempts/{id}" Attempt [] NotFound,
+    POST "/portal/enablement/attempts/{id}" Attempt [] NotFound,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -395,7 +411,16 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let _my_mdf = crate::mdf::mdf_records(&app, &w, &w.a, &w.program.id.to_string()).await;
     let mdf_path = format!("/api/v1/mdf-requests/{}", their_mdf.request);
     let mdf_before = app.http.get(&mdf_path, &w.admin).await.json();
-    let before = b_records(&app, &w, &theirs, &gov).await;
+    let their_learning = crate::enablement::learning(&app, &w, &w.b, "Isolation").await;
+    let learning_paths = [
+        format!("/api/v1/enrolments/{}", their_learning.enrolment),
+        format!("/api/v1/attempts/{}", their_learning.attempt),
+        format!("/api/v1/certifications/{}", their_learning.certification),
+    ];
+    let mut before = b_records(&app, &w, &theirs, &gov).await;
+    for path in &learning_paths {
+        before.push(app.http.get(path, &w.admin).await.json());
+    }
     let statement_path = format!("/api/v1/payout-statements/{}", their_pay.statement);
     let statement_before = app.http.get(&statement_path, &w.admin).await.json();
 
@@ -429,6 +454,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         their_mdf.allocation.clone(),
         their_mdf.request.clone(),
         their_mdf.claim.clone(),
+        their_learning.enrolment.clone(),
+        their_learning.attempt.clone(),
+        their_learning.certification.clone(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -469,6 +497,13 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::MdfAllocation => their_mdf.allocation.clone(),
                 Target::MdfRequest => their_mdf.request.clone(),
                 Target::MdfClaim => their_mdf.claim.clone(),
+                Target::Curriculum => their_learning.course.curriculum.clone(),
+                Target::Course => their_learning.course.course.clone(),
+                Target::CourseModule => their_learning.course.modules[0].clone(),
+                Target::Question => their_learning.course.questions[0].clone(),
+                Target::Enrolment => their_learning.enrolment.clone(),
+                Target::Attempt => their_learning.attempt.clone(),
+                Target::Certification => their_learning.certification.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
@@ -548,7 +583,10 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
             );
         }
     }
-    let after = b_records(&app, &w, &theirs, &gov).await;
+    let mut after = b_records(&app, &w, &theirs, &gov).await;
+    for path in &learning_paths {
+        after.push(app.http.get(path, &w.admin).await.json());
+    }
     assert_eq!(
         before, after,
         "partner A's requests changed B's or the vendor's records"

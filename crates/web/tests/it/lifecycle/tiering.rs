@@ -186,7 +186,9 @@ async fn tiers_follow_live_data_the_annual_review_and_the_sunset_rule(app: TestA
         .iter()
         .find(|c| c["metric"] == "certified_individuals")
         .unwrap();
-    assert_eq!(certified["note"], "not recorded yet; evaluated as 0");
+    // Counted from certifications now (none yet): a real 0, without a note.
+    assert_eq!(certified["actual"], 0);
+    assert!(certified["note"].is_null(), "{certified}");
 
     // Delta: sunset back to the entry tier.
     assert_eq!(
