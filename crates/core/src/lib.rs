@@ -26,6 +26,7 @@ pub mod business_plan;
 pub mod cadence;
 pub mod campaign;
 pub mod enablement;
+pub mod engagement;
 pub mod file;
 pub mod kernel;
 pub mod lifecycle;

@@ -361,6 +361,25 @@ impl Store {
             .bind(expires_at)
             .push(")");
         tx.execute(&q).await?;
+        // A partner user's sign-in is an engagement signal.
+        row! { struct OfPartner { partner_id: Option<String> } }
+        let mut q = Sql::new("SELECT partner_id FROM users WHERE id = ");
+        q.bind(user_id.as_str());
+        if let Some(partner) = tx
+            .optional::<OfPartner>(&q)
+            .await?
+            .and_then(|r| r.partner_id)
+        {
+            crate::engagement::record(
+                &mut tx,
+                now,
+                &partnerops_core::ids::PartnerId::from_trusted(partner),
+                user_id,
+                partnerops_core::engagement::EngagementKind::PortalSignIn,
+                user_id.as_str(),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(NewSession {
             cookie,

@@ -19,6 +19,7 @@ pub mod secret;
 // Shared bookkeeping every capability writes through.
 pub mod audit;
 pub mod decision;
+mod engagement;
 pub mod jobs;
 
 // Foundation records.

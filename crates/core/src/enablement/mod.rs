@@ -47,10 +47,4 @@ text_enum!(
     }
 );
 
-text_enum!(
-    /// What an engagement event records (the measurement work reads these).
-    EngagementKind {
-        CourseCompleted = "course_completed" / "Course completed",
-        CertificationEarned = "certification_earned" / "Certification earned",
-    }
-);
+pub use crate::engagement::EngagementKind;

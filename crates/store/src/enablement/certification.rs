@@ -12,7 +12,7 @@ use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::enablement::certification::{expires_on, reminder, reminder_key, valid_on};
 use partnerops_core::enablement::record::{Certification, CertificationGrant};
 use partnerops_core::enablement::{CertificationSource, EngagementKind};
-use partnerops_core::ids::{CertificationId, EngagementEventId, EntityId, PartnerId, UserId};
+use partnerops_core::ids::{CertificationId, EntityId, PartnerId, UserId};
 use partnerops_core::scope::Scope;
 use serde::Serialize;
 
@@ -24,35 +24,6 @@ use crate::{Actor, Result, Store, StoreError, audit, new_id, scope};
 
 /// The job kind.
 pub const DAILY: &str = "certifications.daily";
-
-/// Records an engagement event of a partner's user.
-pub(crate) async fn engagement(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    partner: &PartnerId,
-    user: &UserId,
-    kind: EngagementKind,
-    ref_id: &str,
-) -> Result<()> {
-    let id: EngagementEventId = new_id();
-    let mut q = Sql::new(
-        "INSERT INTO engagement_events (id, partner_id, user_id, kind, occurred_at, ref_id) VALUES (",
-    );
-    q.bind(id.as_str())
-        .push(", ")
-        .bind(partner.as_str())
-        .push(", ")
-        .bind(user.as_str())
-        .push(", ")
-        .bind(kind.as_str())
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(ref_id)
-        .push(")");
-    tx.execute(&q).await?;
-    Ok(())
-}
 
 /// The payload of `certification.*` events: what the notification names, nothing more.
 #[derive(Serialize)]
@@ -119,7 +90,7 @@ pub(crate) async fn grant(
         Some(&c),
     )
     .await?;
-    engagement(
+    crate::engagement::record(
         tx,
         now,
         partner,

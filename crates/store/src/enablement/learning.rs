@@ -687,7 +687,7 @@ impl Store {
             Some(&after),
         )
         .await?;
-        certification::engagement(
+        crate::engagement::record(
             tx,
             now,
             &e.partner_id,

@@ -892,6 +892,17 @@ impl Store {
         };
         pending.insert(&mut tx, actor, f, currency).await?;
         pending.record_submitted(&mut tx, actor).await?;
+        if let (Scope::Partner(_), Some(user)) = (actor.scope(), actor.user_id()) {
+            crate::engagement::record(
+                &mut tx,
+                now,
+                &partner.id,
+                user,
+                partnerops_core::engagement::EngagementKind::RegistrationSubmitted,
+                pending.id.as_str(),
+            )
+            .await?;
+        }
         // Auto-approval by tier and amount; never for a possible duplicate.
         if account.possible_duplicate_of.is_none()
             && !policy.auto_approve.is_empty()

@@ -164,6 +164,11 @@ async fn template_to_launch_to_lead_to_registration_to_won(app: TestApp) {
         (Some(0), Some(40_000_00))
     );
 
+    // The launch and the registration are A's engagement signals.
+    let counts = app.store.engagement_counts(&w.a.partner.id).await.unwrap();
+    assert_eq!(counts.get("campaign_launched"), Some(&1), "{counts:?}");
+    assert_eq!(counts.get("registration_submitted"), Some(&1), "{counts:?}");
+
     // Ended: the page says so and takes nothing more.
     let ended = ok(&app
         .http

@@ -417,6 +417,9 @@ async fn a_partner_admin_uploads_the_logo_in_the_portal(app: TestApp) {
     set_password(&app, &w.b.admin).await;
     set_password(&app, &w.b.rep).await;
     let (session, csrf) = partner_session(&app, &w.b.admin).await;
+    // Signing in to the portal is an engagement signal of B's.
+    let counts = app.store.engagement_counts(&w.b.partner.id).await.unwrap();
+    assert_eq!(counts.get("portal_sign_in"), Some(&1), "{counts:?}");
     let r = app
         .http
         .multipart(
