@@ -1,12 +1,11 @@
 //! Demo campaigns: two published templates on the first program (and a draft), campaigns
-//! three partners launched from them with views and leads, some leads made registrations,
+//! three partners launched from them with views and leads (left for the partner to register:
+//! registering them here would add accounts and registrations the rest of the demo counts),
 //! one campaign ended.
 
 use std::collections::HashMap;
 
-use partnerops_core::campaign::record::{
-    LaunchInput, LeadInput, RegisterLeadInput, TemplateInput, TemplateStatus,
-};
+use partnerops_core::campaign::record::{LaunchInput, LeadInput, TemplateInput, TemplateStatus};
 use partnerops_core::ids::EntityId;
 use partnerops_core::user::Role;
 use partnerops_store::{Actor, Store, StoreError};
@@ -19,7 +18,6 @@ pub(crate) struct CampaignsWritten {
     pub templates: usize,
     pub campaigns: usize,
     pub leads: usize,
-    pub registrations: usize,
 }
 
 const TEMPLATES: [(&str, &str, &str, &str, &str); 2] = [
@@ -195,27 +193,8 @@ pub(crate) async fn create_campaigns(
                     None,
                 )
                 .await?;
-            written.leads += 1;
-            // Every other lead is registered at once by the partner.
-            if let partnerops_store::campaign::LeadOutcome::Taken(lead) = taken
-                && lead_no % 2 == 1
-            {
-                let registered = store
-                    .register_lead(
-                        &actor,
-                        lead.id.as_str(),
-                        &RegisterLeadInput {
-                            estimated_arr_minor: Some(((12 + lead_no * 7) * 1_000 * 100) as i64),
-                            ..RegisterLeadInput::default()
-                        },
-                    )
-                    .await;
-                match registered {
-                    Ok(_) => written.registrations += 1,
-                    // The registration rules may refuse (an account held by another partner).
-                    Err(StoreError::Refused { .. } | StoreError::Conflict { .. }) => {}
-                    Err(e) => return Err(e),
-                }
+            if let partnerops_store::campaign::LeadOutcome::Taken(_) = taken {
+                written.leads += 1;
             }
         }
         if written.campaigns == 3 {

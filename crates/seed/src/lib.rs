@@ -369,7 +369,6 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         templates = campaigns.templates,
         campaigns = campaigns.campaigns,
         leads = campaigns.leads,
-        registrations = campaigns.registrations,
         elapsed_ms = ms(started),
         "seed: campaign templates, launched campaigns and their leads written"
     );

@@ -520,6 +520,17 @@ impl Store {
             &c,
         )
         .await?;
+        if let Some(user) = actor.user_id() {
+            crate::engagement::record(
+                &mut tx,
+                now,
+                &partner,
+                user,
+                partnerops_core::engagement::EngagementKind::CampaignLaunched,
+                id.as_str(),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(c)
     }
