@@ -49,6 +49,15 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
+        // A campaign template: the published ones of the partner's own program (their audit
+        // events carry no partner, so their trails stay the vendor's).
+        EntityKind::CampaignTemplate => {
+            q.push(&format!(
+                " AND {alias}.status = 'published' AND {alias}.program_id = (SELECT sp.program_id FROM partners sp WHERE sp.id = "
+            ))
+            .bind(partner.as_str())
+            .push(")");
+        }
         EntityKind::Opportunity => {
             q.push(&format!(
                 " AND {alias}.id IN (SELECT sop.opportunity_id FROM opportunity_partners sop WHERE sop.partner_id = "
@@ -100,10 +109,7 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Council
         | EntityKind::Notification
         | EntityKind::Question
-        | EntityKind::CalendarFeed
-        // Templates are read through `campaign`, which shows a partner its program's
-        // published ones; their audit trails are the vendor's.
-        | EntityKind::CampaignTemplate => {
+        | EntityKind::CalendarFeed => {
             q.push(" AND 1 = 0");
         }
     }

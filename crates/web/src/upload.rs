@@ -95,7 +95,6 @@ pub async fn read_multipart<S: Send + Sync>(
 }
 
 fn read_error(e: axum::extract::multipart::MultipartError) -> Invalid {
-    let text = e.body_text();
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         Invalid::one(
             "file",
@@ -106,7 +105,7 @@ fn read_error(e: axum::extract::multipart::MultipartError) -> Invalid {
             ),
         )
     } else {
-        Invalid::one("body", "multipart", text)
+        Invalid::one("body", "multipart", e.body_text())
     }
 }
 

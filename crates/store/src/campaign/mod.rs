@@ -23,7 +23,7 @@ use partnerops_core::{FieldError, Invalid};
 
 use crate::db::{Exec, Sql, row};
 use crate::decision::emit;
-use crate::{Actor, Result, Store, StoreError, audit, new_id, secret};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, scope, secret};
 
 row! {
     struct TemplateRow {
@@ -147,14 +147,6 @@ fn lead_from(r: LeadRow) -> CampaignLead {
     }
 }
 
-/// Limits a query on `alias` (which has `partner_id`) to the partner's own rows.
-fn own_rows(q: &mut Sql, scope: &Scope, alias: &str) {
-    if let Scope::Partner(p) = scope {
-        q.push(&format!(" AND {alias}.partner_id = "))
-            .bind(p.as_str());
-    }
-}
-
 async fn template_in(x: &mut impl Exec, scope: &Scope, id: &str) -> Result<CampaignTemplate> {
     let not_found = StoreError::NotFound(EntityKind::CampaignTemplate);
     if CampaignTemplateId::parse(id).is_none() {
@@ -162,11 +154,7 @@ async fn template_in(x: &mut impl Exec, scope: &Scope, id: &str) -> Result<Campa
     }
     let mut q = Sql::new(TEMPLATE_SELECT);
     q.push(" AND t.id = ").bind(id);
-    if let Scope::Partner(p) = scope {
-        q.push(" AND t.status = 'published' AND t.program_id = (SELECT sp.program_id FROM partners sp WHERE sp.id = ")
-            .bind(p.as_str())
-            .push(")");
-    }
+    scope::restrict(&mut q, scope, EntityKind::CampaignTemplate, "t");
     template_from(x.optional::<TemplateRow>(&q).await?.ok_or(not_found)?)
 }
 
@@ -177,7 +165,7 @@ async fn campaign_in(x: &mut impl Exec, scope: &Scope, id: &str) -> Result<Campa
     }
     let mut q = Sql::new(CAMPAIGN_SELECT);
     q.push(" AND c.id = ").bind(id);
-    own_rows(&mut q, scope, "c");
+    scope::restrict(&mut q, scope, EntityKind::Campaign, "c");
     campaign_from(x.optional::<CampaignRow>(&q).await?.ok_or(not_found)?)
 }
 
@@ -188,7 +176,7 @@ async fn lead_in(x: &mut impl Exec, scope: &Scope, id: &str) -> Result<CampaignL
     }
     let mut q = Sql::new(LEAD_SELECT);
     q.push(" AND l.id = ").bind(id);
-    own_rows(&mut q, scope, "l");
+    scope::restrict(&mut q, scope, EntityKind::CampaignLead, "l");
     Ok(lead_from(
         x.optional::<LeadRow>(&q).await?.ok_or(not_found)?,
     ))
@@ -214,11 +202,7 @@ impl Store {
         if let Some(p) = program_id {
             q.push(" AND t.program_id = ").bind(p.as_str());
         }
-        if let Scope::Partner(p) = scope {
-            q.push(" AND t.status = 'published' AND t.program_id = (SELECT sp.program_id FROM partners sp WHERE sp.id = ")
-                .bind(p.as_str())
-                .push(")");
-        }
+        scope::restrict(&mut q, scope, EntityKind::CampaignTemplate, "t");
         q.push(" ORDER BY t.name, t.id");
         self.db
             .read()
@@ -576,7 +560,7 @@ impl Store {
         partner_id: Option<&PartnerId>,
     ) -> Result<Vec<Campaign>> {
         let mut q = Sql::new(CAMPAIGN_SELECT);
-        own_rows(&mut q, scope, "c");
+        scope::restrict(&mut q, scope, EntityKind::Campaign, "c");
         if let Some(p) = partner_id {
             q.push(" AND c.partner_id = ").bind(p.as_str());
         }
@@ -854,7 +838,9 @@ impl Store {
         );
         q.bind(c.id.as_str());
         let deals: Vec<Deal> = read.all(&q).await?;
-        let currency = program_currency(&mut read, &c.partner_id).await?;
+        let currency = self
+            .program_currency_for(&Scope::Partner(c.partner_id.clone()))
+            .await?;
         let rates = crate::pipeline::fx::all_rates(&mut read).await?;
         let today = self.now().date_naive();
         let mut report = CampaignReport {
@@ -894,20 +880,4 @@ impl Store {
         }
         Ok(report)
     }
-}
-
-async fn program_currency(
-    x: &mut impl Exec,
-    partner: &PartnerId,
-) -> Result<partnerops_core::money::Currency> {
-    row! { struct Cur { currency: String } }
-    let mut q = Sql::new(
-        "SELECT pr.currency FROM partners p JOIN programs pr ON pr.id = p.program_id WHERE p.id = ",
-    );
-    q.bind(partner.as_str());
-    let cur = x
-        .optional::<Cur>(&q)
-        .await?
-        .ok_or(StoreError::NotFound(EntityKind::Partner))?;
-    partnerops_core::money::Currency::parse("currency", &cur.currency).map_err(corrupt)
 }

@@ -565,12 +565,8 @@ async fn register_lead(
 ) -> Result<Response, UiError> {
     let scope = form.user.scope().clone();
     let lead = state.store.campaign_lead(&scope, &id).await?;
-    let currency = state
-        .store
-        .campaign_report(&scope, lead.campaign_id.as_str())
-        .await?
-        .currency;
-    let exponent = Currency::parse("currency", &currency).map_or(2, |c| c.exponent());
+    // The estimated ARR is typed in the program's currency.
+    let exponent = state.store.program_currency_for(&scope).await?.exponent();
     let arr = form.posted.get("estimated_arr").unwrap_or_default();
     let estimated_arr_minor =
         match crate::ui::form::major_to_minor("estimated_arr", arr.trim(), exponent) {

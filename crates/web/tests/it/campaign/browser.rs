@@ -9,7 +9,7 @@ use partnerops_core::ids::EntityId;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Actor;
 
-use crate::browser::{Browser, active_partner_admin, eventually, seeded};
+use crate::browser::{Browser, VENDOR_ADMIN, active_partner_admin, eventually, seeded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_launches_a_campaign_and_a_visitor_leaves_a_lead() {
@@ -124,5 +124,21 @@ async fn a_partner_launches_a_campaign_and_a_visitor_leaves_a_lead() {
     .await;
     let text = b.text("main").await;
     assert!(text.contains("Pendant Publishing"), "{text}");
+    b.goto("/portal/campaigns").await;
+    b.wait_css("#campaigns").await;
+    b.shot("campaign-05-portal-list").await;
+    b.goto("/portal").await;
+    b.click("#logout").await;
+
+    // Marketing's view: the template with its preview, and every partner's campaigns.
+    b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
+    b.wait_path("/console").await;
+    b.goto(&format!("/console/campaigns/templates/{}", t.id))
+        .await;
+    b.wait_css("#preview").await;
+    b.shot("campaign-06-console-template").await;
+    b.goto("/console/campaigns").await;
+    b.wait_css("#campaigns").await;
+    b.shot("campaign-07-console-list").await;
     b.close().await;
 }
