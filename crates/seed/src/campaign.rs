@@ -148,6 +148,13 @@ pub(crate) async fn create_campaigns(
         }
         let actor: Actor = admin.actor();
         let template = &templates[i % templates.len()];
+        // A partner with an approved marketing MDF request funds its campaign with it, so the
+        // deals its leads open count in that activity's ROI.
+        let funding = store
+            .campaign_funding_options(&actor.scope())
+            .await?
+            .first()
+            .map(|r| r.id.to_string());
         let launched = match store
             .launch_campaign(
                 &actor,
@@ -157,6 +164,7 @@ pub(crate) async fn create_campaigns(
                     offer: (i == 0).then(|| "Two assessment days at no cost".to_owned()),
                     contact_name: Some(admin.name.clone()),
                     contact_email: Some(format!("campaigns+{}@partner.example", i + 1)),
+                    mdf_request_id: funding,
                 },
             )
             .await

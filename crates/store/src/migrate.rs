@@ -155,6 +155,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_campaigns.sql"),
         postgres: include_str!("../migrations/postgres/0022_campaigns.sql"),
     },
+    Migration {
+        version: 25,
+        name: "campaign_outcomes",
+        sqlite: include_str!("../migrations/sqlite/0025_campaign_outcomes.sql"),
+        postgres: include_str!("../migrations/postgres/0025_campaign_outcomes.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::email::Email;
 use crate::ids::{
-    CampaignId, CampaignLeadId, CampaignTemplateId, PartnerId, ProgramId, RegistrationId, UserId,
+    CampaignId, CampaignLeadId, CampaignTemplateId, MdfRequestId, PartnerId, ProgramId,
+    RegistrationId, UserId, parse_id,
 };
 use crate::invalid::text;
 use crate::{Invalid, text_enum};
@@ -138,6 +139,9 @@ pub struct Campaign {
     pub contact_name: String,
     pub contact_email: String,
     pub views: i64,
+    /// The MDF request that funds the campaign: its leads' deals count in that activity's
+    /// ROI.
+    pub mdf_request_id: Option<MdfRequestId>,
     pub launched_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
 }
@@ -152,6 +156,8 @@ pub struct LaunchInput {
     pub offer: Option<String>,
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
+    /// An approved MDF request of the partner's that funds the campaign (optional).
+    pub mdf_request_id: Option<String>,
 }
 
 /// A launch, checked.
@@ -161,6 +167,7 @@ pub struct LaunchFields {
     pub offer: Option<String>,
     pub contact_name: String,
     pub contact_email: Email,
+    pub mdf_request_id: Option<MdfRequestId>,
 }
 
 impl LaunchInput {
@@ -177,8 +184,20 @@ impl LaunchInput {
             "contact_email",
             self.contact_email.as_deref().unwrap_or(""),
         ));
+        let mdf_request_id = match self
+            .mdf_request_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(raw) => inv
+                .check(parse_id::<MdfRequestId>("mdf_request_id", raw))
+                .map(Some),
+            None => Some(None),
+        };
         inv.finish(|| {
             Some(LaunchFields {
+                mdf_request_id: mdf_request_id?,
                 name: name?,
                 offer: offer?,
                 contact_name: contact_name?,

@@ -118,6 +118,27 @@ pub fn may_fund(expires_on: NaiveDate, today: NaiveDate) -> Result<(), Refused> 
     }
 }
 
+/// Whether a request may fund a campaign: it must be approved (or already claimed: the
+/// campaign may outlive the claim) and fund marketing that takes leads, not an event.
+pub fn may_fund_campaign(state: RequestState, activity: ActivityType) -> Result<(), Refused> {
+    if !matches!(state, RequestState::Approved | RequestState::Claimed) {
+        return Err(refused(
+            "mdf.request_not_approved",
+            format!(
+                "the MDF request is {}; only an approved request funds a campaign",
+                state.as_str()
+            ),
+        ));
+    }
+    if activity == ActivityType::Event {
+        return Err(refused(
+            "mdf.not_a_campaign_activity",
+            "the MDF request funds an event; a campaign is funded by a campaign, content or paid media request",
+        ));
+    }
+    Ok(())
+}
+
 /// The last day a claim for an activity ending on `ends_on` may be submitted.
 pub fn claim_deadline(ends_on: NaiveDate, policy: &MdfPolicy) -> NaiveDate {
     ends_on
@@ -313,6 +334,27 @@ fn not_in(what: &str, state: &str, to: &str, from: &str) -> Refused {
 #[cfg(test)]
 #[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
+    #[test]
+    fn only_an_approved_marketing_request_funds_a_campaign() {
+        use ActivityType::*;
+        use RequestState::*;
+        for state in [Approved, Claimed] {
+            for activity in [Campaign, Content, PaidMedia] {
+                assert_eq!(may_fund_campaign(state, activity), Ok(()));
+            }
+            assert_eq!(
+                may_fund_campaign(state, Event).unwrap_err().rule,
+                "mdf.not_a_campaign_activity"
+            );
+        }
+        for state in [Submitted, Rejected, Cancelled] {
+            assert_eq!(
+                may_fund_campaign(state, Campaign).unwrap_err().rule,
+                "mdf.request_not_approved"
+            );
+        }
+    }
+
     use super::*;
 
     fn usd() -> Currency {

@@ -13,13 +13,17 @@ use partnerops_core::campaign::record::{
 };
 use partnerops_core::campaign::{PER_ADDRESS, PER_CAMPAIGN, may_take_lead};
 use partnerops_core::ids::{
-    CampaignId, CampaignLeadId, CampaignTemplateId, EntityId, PartnerId, ProgramId, RegistrationId,
-    parse_id,
+    CampaignId, CampaignLeadId, CampaignTemplateId, EntityId, MdfRequestId, PartnerId, ProgramId,
+    RegistrationId, parse_id,
 };
 use partnerops_core::registration::record::Registration;
 use partnerops_core::registration::record::{AccountRefInput, RegistrationInput};
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
+
+mod outcome;
+
+pub(crate) use outcome::lead_opened;
 
 use crate::db::{Exec, Sql, row};
 use crate::decision::emit;
@@ -85,12 +89,13 @@ row! {
         contact_name: String,
         contact_email: String,
         views: i64,
+        mdf_request_id: Option<String>,
         launched_at: DateTime<Utc>,
         ended_at: Option<DateTime<Utc>>,
     }
 }
 
-const CAMPAIGN_SELECT: &str = "SELECT c.id, c.template_id, c.template_version, c.partner_id, p.name AS partner_name, c.name, c.slug, c.status, c.email_subject, c.email_body, c.landing_title, c.landing_body, c.offer, c.contact_name, c.contact_email, c.views, c.launched_at, c.ended_at FROM campaigns c JOIN partners p ON p.id = c.partner_id WHERE 1 = 1";
+const CAMPAIGN_SELECT: &str = "SELECT c.id, c.template_id, c.template_version, c.partner_id, p.name AS partner_name, c.name, c.slug, c.status, c.email_subject, c.email_body, c.landing_title, c.landing_body, c.offer, c.contact_name, c.contact_email, c.views, c.mdf_request_id, c.launched_at, c.ended_at FROM campaigns c JOIN partners p ON p.id = c.partner_id WHERE 1 = 1";
 
 fn campaign_from(r: CampaignRow) -> Result<Campaign> {
     Ok(Campaign {
@@ -110,6 +115,7 @@ fn campaign_from(r: CampaignRow) -> Result<Campaign> {
         contact_name: r.contact_name,
         contact_email: r.contact_email,
         views: r.views,
+        mdf_request_id: r.mdf_request_id.map(MdfRequestId::from_trusted),
         launched_at: r.launched_at,
         ended_at: r.ended_at,
     })
@@ -445,11 +451,14 @@ impl Store {
                 .into(),
                 e => e,
             })?;
+        if let Some(request) = &f.mdf_request_id {
+            outcome::check_funding(&mut tx, &partner, request).await?;
+        }
         let id: CampaignId = new_id();
         let slug = secret::random_token("")[..24].to_owned();
         let offer = f.offer.clone().unwrap_or_else(|| t.default_offer.clone());
         let mut q = Sql::new(
-            "INSERT INTO campaigns (id, template_id, template_version, partner_id, name, slug, status, email_subject, email_body, landing_title, landing_body, offer, contact_name, contact_email, views, launched_by, launched_at) VALUES (",
+            "INSERT INTO campaigns (id, template_id, template_version, partner_id, name, slug, status, email_subject, email_body, landing_title, landing_body, offer, contact_name, contact_email, views, mdf_request_id, launched_by, launched_at) VALUES (",
         );
         q.bind(id.as_str())
             .push(", ")
@@ -477,6 +486,8 @@ impl Store {
             .push(", ")
             .bind(f.contact_email.as_str())
             .push(", 0, ")
+            .bind(f.mdf_request_id.as_ref().map(EntityId::as_str))
+            .push(", ")
             .bind(actor.user_id().map(EntityId::as_str))
             .push(", ")
             .bind(now)

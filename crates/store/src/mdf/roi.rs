@@ -1,9 +1,8 @@
 //! The MDF ROI read: each funded activity with a paid claim or a linked opportunity, the
 //! MDF paid on it and its linked won deals with the rate stored at close. The arithmetic is
-//! the core's (`partnerops_core::mdf::roi`). Vendor staff only.
+//! the core's (`partnerops_core::mdf::roi`). A partner reads only its own activities.
 
 use chrono::NaiveDate;
-use partnerops_core::audit::EntityKind;
 use partnerops_core::ids::{EntityId, ProgramId};
 use partnerops_core::mdf::roi::{Activity, RoiReport, WonDeal, report};
 use partnerops_core::money::Money;
@@ -11,7 +10,7 @@ use partnerops_core::scope::Scope;
 
 use super::currency;
 use crate::db::{Exec, Sql, row};
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store};
 
 row! {
     struct ActivityRow {
@@ -38,16 +37,18 @@ row! {
 }
 
 impl Store {
-    /// MDF ROI per activity, partner and budget period (of one program, or all).
+    /// MDF ROI per activity, partner and budget period (of one program, or all): vendor
+    /// staff read every partner's, a partner its own activities.
     #[tracing::instrument(skip_all)]
     pub async fn mdf_roi(
         &self,
         scope: &Scope,
         program_id: Option<&ProgramId>,
     ) -> Result<RoiReport> {
-        if !matches!(scope, Scope::Vendor) {
-            return Err(StoreError::NotFound(EntityKind::MdfBudget));
-        }
+        let partner = match scope {
+            Scope::Vendor => None,
+            Scope::Partner(p) => Some(p),
+        };
         let mut read = self.db.read();
         let mut q = Sql::new(
             "SELECT r.id, r.title, r.partner_id, p.name AS partner_name, b.period_start, b.period_end, r.currency, c.approved_minor AS paid_minor FROM mdf_requests r JOIN partners p ON p.id = r.partner_id JOIN mdf_allocations a ON a.id = r.allocation_id JOIN mdf_budgets b ON b.id = a.budget_id LEFT JOIN mdf_claims c ON c.request_id = r.id AND c.state = 'paid' WHERE (c.id IS NOT NULL OR EXISTS (SELECT 1 FROM mdf_request_opportunities l WHERE l.request_id = r.id))",
@@ -55,21 +56,22 @@ impl Store {
         if let Some(p) = program_id {
             q.push(" AND b.program_id = ").bind(p.as_str());
         }
+        if let Some(p) = partner {
+            q.push(" AND r.partner_id = ").bind(p.as_str());
+        }
         q.push(" ORDER BY b.period_start DESC, p.name, r.created_at, r.id");
         let rows: Vec<ActivityRow> = read.all(&q).await?;
+        // Only the deals of the activities read above.
         let mut q = Sql::new(
-            "SELECT l.request_id, o.id AS opportunity_id, o.amount_minor, o.currency, o.close_rate_to, o.close_rate_e8 FROM mdf_request_opportunities l JOIN opportunities o ON o.id = l.opportunity_id WHERE o.stage = 'won' ORDER BY l.request_id, o.id",
+            "SELECT l.request_id, o.id AS opportunity_id, o.amount_minor, o.currency, o.close_rate_to, o.close_rate_e8 FROM mdf_request_opportunities l JOIN opportunities o ON o.id = l.opportunity_id JOIN mdf_requests r ON r.id = l.request_id JOIN mdf_allocations a ON a.id = r.allocation_id JOIN mdf_budgets b ON b.id = a.budget_id WHERE o.stage = 'won'",
         );
-        if program_id.is_some() {
-            // The activities above are the program's; deals of other requests are not read.
-            q = Sql::new(
-                "SELECT l.request_id, o.id AS opportunity_id, o.amount_minor, o.currency, o.close_rate_to, o.close_rate_e8 FROM mdf_request_opportunities l JOIN opportunities o ON o.id = l.opportunity_id JOIN mdf_requests r ON r.id = l.request_id JOIN mdf_allocations a ON a.id = r.allocation_id JOIN mdf_budgets b ON b.id = a.budget_id WHERE o.stage = 'won' AND b.program_id = ",
-            );
-            if let Some(p) = program_id {
-                q.bind(p.as_str());
-            }
-            q.push(" ORDER BY l.request_id, o.id");
+        if let Some(p) = program_id {
+            q.push(" AND b.program_id = ").bind(p.as_str());
         }
+        if let Some(p) = partner {
+            q.push(" AND r.partner_id = ").bind(p.as_str());
+        }
+        q.push(" ORDER BY l.request_id, o.id");
         let won: Vec<WonRow> = read.all(&q).await?;
         let mut activities = Vec::with_capacity(rows.len());
         for r in rows {

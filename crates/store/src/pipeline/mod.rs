@@ -722,7 +722,9 @@ pub(crate) async fn open_from_registration(
         .push(" WHERE id = ")
         .bind(registration_id);
     tx.execute(&q).await?;
-    announce(tx, now, actor, &id).await
+    let o = announce(tx, now, actor, &id).await?;
+    crate::campaign::lead_opened(tx, now, actor, &o).await?;
+    Ok(o)
 }
 
 impl Store {

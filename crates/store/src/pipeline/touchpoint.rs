@@ -8,14 +8,14 @@ use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::ids::{EntityId, OpportunityId, PartnerId, TouchpointId, UserId};
 use partnerops_core::pipeline::record::Opportunity;
 use partnerops_core::pipeline::touchpoint::{
-    Touchpoint, TouchpointInput, TouchpointKind, is_late_when_logged,
+    Touchpoint, TouchpointFields, TouchpointInput, TouchpointKind, is_late_when_logged,
 };
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
 
 use super::add_partner;
 use crate::business_plan::facts as plan_facts;
-use crate::db::{Exec, Sql, row};
+use crate::db::{Exec, Sql, Tx, row};
 use crate::decision::emit;
 use crate::{Actor, Result, Store, StoreError, audit, entity, new_id, scope};
 
@@ -74,7 +74,7 @@ impl Store {
         let f = input.parse(now)?;
         let mut tx = self.db.begin_write().await?;
         let o: Opportunity = entity::fetch(&mut tx, &actor.scope(), opportunity_id).await?;
-        let partner = match (actor.partner_id(), f.partner_id) {
+        let partner = match (actor.partner_id(), f.partner_id.clone()) {
             (Some(own), Some(given)) if &given != own => {
                 return Err(Invalid::one(
                     "partner_id",
@@ -121,75 +121,7 @@ impl Store {
             }
         }
         let late = is_late_when_logged(f.occurred_at, now, o.closed_at);
-        let id: TouchpointId = new_id();
-        let mut q = Sql::new(
-            "INSERT INTO touchpoints (id, opportunity_id, partner_id, kind, occurred_at, notes, logged_by, logged_by_name, late, created_at) VALUES (",
-        );
-        q.bind(id.as_str())
-            .push(", ")
-            .bind(opportunity_id)
-            .push(", ")
-            .bind(partner.as_str())
-            .push(", ")
-            .bind(f.kind.as_str())
-            .push(", ")
-            .bind(f.occurred_at)
-            .push(", ")
-            .bind(f.notes.as_deref())
-            .push(", ")
-            .bind(actor.user_id().map(|u| u.as_str()))
-            .push(", ")
-            .bind(actor.audit_name())
-            .push(", ")
-            .bind(i64::from(late))
-            .push(", ")
-            .bind(now)
-            .push(")");
-        tx.execute(&q).await?;
-        let role = if o.partner_id.as_ref() == Some(&partner) {
-            "sourced"
-        } else {
-            "influencer"
-        };
-        let linked = add_partner(&mut tx, now, &o.id, &partner, role).await?;
-        plan_facts::touchpoint_logged(
-            &mut tx,
-            &partner,
-            &o.account_id,
-            f.kind,
-            f.occurred_at.date_naive(),
-            late,
-            linked,
-        )
-        .await?;
-        let mut q = Sql::new(SELECT);
-        q.push(" AND t.id = ").bind(id.as_str());
-        let row: TouchpointRow = tx
-            .optional(&q)
-            .await?
-            .ok_or(StoreError::NotFound(EntityKind::Touchpoint))?;
-        let t = from_row(row)?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::Touchpoint,
-            id.as_str(),
-            AuditAction::Created,
-            Some(&partner),
-            None::<&()>,
-            Some(&t),
-        )
-        .await?;
-        emit(
-            &mut tx,
-            now,
-            "touchpoint.logged",
-            id.as_str(),
-            Some(&partner),
-            &t,
-        )
-        .await?;
+        let t = write(&mut tx, now, actor, &o, &partner, &f, late).await?;
         tx.commit().await?;
         Ok(t)
     }
@@ -211,4 +143,81 @@ impl Store {
         let rows: Vec<TouchpointRow> = read.all(&q).await?;
         rows.into_iter().map(from_row).collect()
     }
+}
+
+/// Writes a parsed touchpoint of `partner` on `o` in the caller's transaction: the row, the
+/// partner on the deal, the plan facts, the audit trail and the outbox event. Callers have
+/// checked who may log it; a lead of a partner's campaign logs one when its registration
+/// opens the deal.
+pub(crate) async fn write(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    o: &Opportunity,
+    partner: &PartnerId,
+    f: &TouchpointFields,
+    late: bool,
+) -> Result<Touchpoint> {
+    let id: TouchpointId = new_id();
+    let mut q = Sql::new(
+        "INSERT INTO touchpoints (id, opportunity_id, partner_id, kind, occurred_at, notes, logged_by, logged_by_name, late, created_at) VALUES (",
+    );
+    q.bind(id.as_str())
+        .push(", ")
+        .bind(o.id.as_str())
+        .push(", ")
+        .bind(partner.as_str())
+        .push(", ")
+        .bind(f.kind.as_str())
+        .push(", ")
+        .bind(f.occurred_at)
+        .push(", ")
+        .bind(f.notes.as_deref())
+        .push(", ")
+        .bind(actor.user_id().map(|u| u.as_str()))
+        .push(", ")
+        .bind(actor.audit_name())
+        .push(", ")
+        .bind(i64::from(late))
+        .push(", ")
+        .bind(now)
+        .push(")");
+    tx.execute(&q).await?;
+    let role = if o.partner_id.as_ref() == Some(partner) {
+        "sourced"
+    } else {
+        "influencer"
+    };
+    let linked = add_partner(tx, now, &o.id, partner, role).await?;
+    plan_facts::touchpoint_logged(
+        tx,
+        partner,
+        &o.account_id,
+        f.kind,
+        f.occurred_at.date_naive(),
+        late,
+        linked,
+    )
+    .await?;
+    let mut q = Sql::new(SELECT);
+    q.push(" AND t.id = ").bind(id.as_str());
+    let row: TouchpointRow = tx
+        .optional(&q)
+        .await?
+        .ok_or(StoreError::NotFound(EntityKind::Touchpoint))?;
+    let t = from_row(row)?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        EntityKind::Touchpoint,
+        id.as_str(),
+        AuditAction::Created,
+        Some(partner),
+        None::<&()>,
+        Some(&t),
+    )
+    .await?;
+    emit(tx, now, "touchpoint.logged", id.as_str(), Some(partner), &t).await?;
+    Ok(t)
 }

@@ -386,7 +386,7 @@ pub async fn pay_claim(
 }
 
 /// MDF ROI (won revenue of linked opportunities at their close rate ÷ MDF paid) per
-/// activity, partner and period (vendor staff).
+/// activity, partner and period: vendor staff read every partner's, a partner its own.
 #[utoipa::path(get, path = "/api/v1/mdf-roi", tag = "mdf", params(BudgetQuery),
     responses((status = 200, body = RoiReport), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn roi(

@@ -17,6 +17,7 @@ use partnerops_core::campaign::record::{
 };
 use partnerops_core::campaign::{CoBrand, HONEYPOT_FIELD, PLACEHOLDERS, fill_html, fill_text};
 use partnerops_core::ids::EntityId;
+use partnerops_core::mdf::record::MdfRequest;
 use partnerops_core::money::{Currency, Money};
 use partnerops_core::scope::Scope;
 use partnerops_store::StoreError;
@@ -483,6 +484,8 @@ struct PortalList {
     chrome: Chrome,
     templates: Vec<CampaignTemplate>,
     campaigns: Vec<CampaignRow>,
+    /// The partner's approved MDF requests a campaign may be funded by.
+    funding: Vec<MdfRequest>,
     form: FormView,
 }
 
@@ -493,9 +496,11 @@ async fn portal_page(
 ) -> Result<PortalList, UiError> {
     let templates = state.store.campaign_templates(user.scope(), None).await?;
     let campaigns = state.store.campaigns(user.scope(), None).await?;
+    let funding = state.store.campaign_funding_options(user.scope()).await?;
     Ok(PortalList {
         chrome: Chrome::new(user, "campaigns"),
         templates,
+        funding,
         campaigns: rows(state, user.scope(), campaigns).await?,
         form,
     })
@@ -520,6 +525,7 @@ async fn launch(
         offer: form.posted.get("offer"),
         contact_name: form.posted.get("contact_name"),
         contact_email: form.posted.get("contact_email"),
+        mdf_request_id: form.posted.get("mdf_request_id"),
     };
     match state
         .store

@@ -38,6 +38,7 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/console/mdf/requests/{id}", console_request)
         .post("/console/mdf/requests/{id}/{action}", console_act)
         .get("/portal/mdf", portal_home)
+        .get("/portal/mdf/roi", portal_roi)
         .post("/portal/mdf/requests", portal_submit)
         .get("/portal/mdf/requests/{id}", portal_request)
         .post_upload("/portal/mdf/requests/{id}/{action}", portal_act)
@@ -308,7 +309,26 @@ struct RoiPage {
 
 async fn console_roi(State(state): State<AppState>, user: Staff) -> Result<Response, UiError> {
     let roi: RoiReport = state.store.mdf_roi(user.scope(), None).await?;
-    let sections = vec![
+    Ok(RoiPage {
+        chrome: Chrome::new(&user, "mdf"),
+        sections: roi_sections(roi, true),
+    }
+    .into_response())
+}
+
+/// A partner's own funded activities and periods.
+async fn portal_roi(State(state): State<AppState>, user: PartnerUser) -> Result<Response, UiError> {
+    let roi: RoiReport = state.store.mdf_roi(user.scope(), None).await?;
+    Ok(RoiPage {
+        chrome: Chrome::new(&user, "mdf"),
+        sections: roi_sections(roi, false),
+    }
+    .into_response())
+}
+
+/// The ROI tables to show; a partner has no use for a per-partner table of one row.
+fn roi_sections(roi: RoiReport, per_partner: bool) -> Vec<RoiSection> {
+    let mut sections = vec![
         RoiSection {
             id: "roi-activities",
             title: "Per activity",
@@ -325,11 +345,10 @@ async fn console_roi(State(state): State<AppState>, user: Staff) -> Result<Respo
             rows: roi.periods,
         },
     ];
-    Ok(RoiPage {
-        chrome: Chrome::new(&user, "mdf"),
-        sections,
+    if !per_partner {
+        sections.retain(|s| s.id != "roi-partners");
     }
-    .into_response())
+    sections
 }
 
 #[derive(Template, WebTemplate)]

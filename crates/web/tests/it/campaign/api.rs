@@ -12,6 +12,7 @@ on_both!(
     template_to_launch_to_lead_to_registration_to_won,
     the_lead_form_resists_bots_floods_and_bad_input,
     templates_are_the_vendors_and_versions_leave_launches_alone,
+    a_funded_campaigns_lead_is_a_touchpoint_and_counts_in_mdf_roi,
 );
 
 fn ok(r: &crate::http::Answer) -> Value {
@@ -354,4 +355,186 @@ async fn templates_are_the_vendors_and_versions_leave_launches_alone(app: TestAp
         .get("/api/v1/campaign-templates", &w.b.rep_token)
         .await);
     assert_eq!(seen.as_array().unwrap().len(), 0, "{seen}");
+}
+
+/// A request of `side` against `allocation` of `kind`, optionally approved; returns its id.
+async fn mdf_request(
+    app: &TestApp,
+    w: &crate::harness::World,
+    side: &crate::harness::Side,
+    allocation: &str,
+    kind: &str,
+    approve: bool,
+) -> String {
+    let mut body =
+        crate::mdf::request_body(allocation, &format!("{kind} for the campaign"), 1_000_00);
+    body["activity_type"] = json!(kind);
+    let r = app
+        .http
+        .post("/api/v1/mdf-requests", &side.rep_token, &body)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["request"]["id"].as_str().unwrap().to_owned();
+    if approve {
+        ok(&app
+            .http
+            .post(
+                &format!("/api/v1/mdf-requests/{id}/approve"),
+                &w.channel,
+                &json!({}),
+            )
+            .await);
+    }
+    id
+}
+
+async fn a_funded_campaigns_lead_is_a_touchpoint_and_counts_in_mdf_roi(app: TestApp) {
+    let w = app.world().await;
+    let program = w.program.id.to_string();
+    let template = published_template(&app, &w, &program).await;
+    let budget = crate::mdf::budget(&app, &w, &program, 50_000_00).await;
+    let mine =
+        crate::mdf::allocate(&app, &w, &budget, &w.a.partner.id.to_string(), 10_000_00).await;
+    let their_budget =
+        crate::mdf::budget(&app, &w, &w.other_program.id.to_string(), 50_000_00).await;
+    let theirs = crate::mdf::allocate(
+        &app,
+        &w,
+        &their_budget,
+        &w.b.partner.id.to_string(),
+        10_000_00,
+    )
+    .await;
+    let funding = mdf_request(&app, &w, &w.a, &mine, "paid_media", true).await;
+    let event = mdf_request(&app, &w, &w.a, &mine, "event", true).await;
+    let waiting = mdf_request(&app, &w, &w.a, &mine, "campaign", false).await;
+    let other = mdf_request(&app, &w, &w.b, &theirs, "campaign", true).await;
+
+    // Only the partner's own approved marketing request funds a campaign.
+    let launch = |request: &str| {
+        json!({"template_id": template, "name": "Funded webinar", "contact_name": "Grace Hopper",
+               "contact_email": "grace@partner.example", "mdf_request_id": request})
+    };
+    for (request, rule) in [
+        (&event, "mdf_request_id:mdf.not_a_campaign_activity"),
+        (&waiting, "mdf_request_id:mdf.request_not_approved"),
+        (&other, "mdf_request_id:exists"),
+    ] {
+        let r = app
+            .http
+            .post("/api/v1/campaigns", &w.a.admin_token, &launch(request))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(r.problem_rules(), [rule], "{}", r.text());
+    }
+    // The portal offers exactly the request that may fund a campaign.
+    crate::session::set_password(&app, &w.a.admin).await;
+    let (session, _) = crate::session::partner_session(&app, &w.a.admin).await;
+    let page = app.http.page("/portal/campaigns", &session).await.text();
+    assert!(page.contains(&format!("value=\"{funding}\"")), "{page}");
+    assert!(!page.contains(&format!("value=\"{event}\"")), "{page}");
+    assert!(!page.contains(&format!("value=\"{other}\"")), "{page}");
+
+    let r = app
+        .http
+        .post("/api/v1/campaigns", &w.a.admin_token, &launch(&funding))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    assert_eq!(c["mdf_request_id"], funding.as_str());
+    let id = c["id"].as_str().unwrap();
+    let r = submit_lead(
+        &app,
+        c["slug"].as_str().unwrap(),
+        &[
+            ("name", "Margaret"),
+            ("email", "margaret@initech.example"),
+            ("company", "Initech"),
+            ("country", "US"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let leads = ok(&app
+        .http
+        .get(&format!("/api/v1/campaigns/{id}/leads"), &w.a.rep_token)
+        .await);
+    let lead = leads[0]["id"].as_str().unwrap();
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/campaign-leads/{lead}/registration"),
+            &w.a.rep_token,
+            &json!({"estimated_arr_minor": 25_000_00}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let reg = r.json()["id"].as_str().unwrap().to_owned();
+
+    // Until the registration opens a deal there is nothing to attribute.
+    let roi = ok(&app.http.get("/api/v1/mdf-roi", &w.finance).await);
+    assert_eq!(roi["activities"], json!([]), "{roi}");
+
+    let approved = ok(&app
+        .http
+        .post(
+            &format!("/api/v1/registrations/{reg}/approve"),
+            &w.channel,
+            &json!({}),
+        )
+        .await);
+    let opp = approved["opportunity_id"].as_str().unwrap().to_owned();
+
+    // The partner's campaign lead is its touchpoint, dated when the lead came in.
+    let touchpoints = ok(&app
+        .http
+        .get(
+            &format!("/api/v1/opportunities/{opp}/touchpoints"),
+            &w.a.rep_token,
+        )
+        .await);
+    let t = touchpoints.as_array().unwrap();
+    assert_eq!(t.len(), 1, "{touchpoints}");
+    assert_eq!(t[0]["kind"], "campaign_lead");
+    assert_eq!(t[0]["partner_id"], w.a.partner.id.to_string());
+    assert_eq!(t[0]["occurred_at"], leads[0]["created_at"], "{touchpoints}");
+    assert_eq!(t[0]["late"], false);
+
+    // The funding request has the deal; once won it counts in the activity's ROI, which
+    // the partner reads too.
+    let detail = ok(&app
+        .http
+        .get(&format!("/api/v1/mdf-requests/{funding}"), &w.a.rep_token)
+        .await);
+    assert_eq!(detail["opportunity_ids"], json!([opp]), "{detail}");
+    ok(&app
+        .http
+        .patch(
+            &format!("/api/v1/opportunities/{opp}"),
+            &w.channel,
+            &json!({"amount_minor": 25_000_00, "currency": "USD"}),
+        )
+        .await);
+    ok(&app
+        .http
+        .post(
+            &format!("/api/v1/opportunities/{opp}/close"),
+            &w.channel,
+            &json!({"outcome": "won", "close_on": Utc::now().date_naive().to_string()}),
+        )
+        .await);
+    for token in [&w.finance, &w.a.admin_token] {
+        let roi = ok(&app.http.get("/api/v1/mdf-roi", token).await);
+        let rows = roi["activities"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{roi}");
+        assert_eq!(rows[0]["key"], funding.as_str());
+        assert_eq!(rows[0]["won_deals"], 1);
+        assert_eq!(
+            rows[0]["won_revenue"]["amount_minor"].as_i64().unwrap(),
+            25_000_00,
+            "{roi}"
+        );
+    }
+    let roi = ok(&app.http.get("/api/v1/mdf-roi", &w.b.admin_token).await);
+    assert_eq!(roi["activities"], json!([]), "{roi}");
 }

@@ -312,7 +312,7 @@ routes!(
     POST "/api/v1/mdf-claims/{id}/approve" MdfClaim NotFound,
     POST "/api/v1/mdf-claims/{id}/reject" MdfClaim NotFound,
     POST "/api/v1/mdf-claims/{id}/pay" MdfClaim NotFound,
-    GET "/api/v1/mdf-roi" None NotFound,
+    GET "/api/v1/mdf-roi" None OwnRowsOnly,
     GET "/api/v1/curricula" None Public,
     POST "/api/v1/curricula" None CreateRefused,
     GET "/api/v1/curricula/{id}" Curriculum Public,
@@ -971,6 +971,21 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         .to_owned();
     let their_mdf = crate::mdf::mdf_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let my_mdf = crate::mdf::mdf_records(&app, &w, &w.a, &w.program.id.to_string()).await;
+    // Each side's funded activity has an outcome, so the ROI has a row of each partner.
+    for (request, opportunity) in [
+        (&their_mdf.request, &theirs.opportunity),
+        (&my_mdf.request, &mine.opportunity),
+    ] {
+        let r = app
+            .http
+            .post(
+                &format!("/api/v1/mdf-requests/{request}/opportunities"),
+                &w.channel,
+                &json!({ "opportunity_id": opportunity }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
     before.extend(mdf_snapshot(&app, &w, &their_mdf).await);
@@ -1090,6 +1105,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                     let items = v
                         .as_array()
                         .or_else(|| v["items"].as_array())
+                        // The MDF ROI: its per-partner rows.
+                        .or_else(|| v["partners"].as_array())
                         .unwrap()
                         .clone();
                     own_rows_only(&route, &items, me, &what);
@@ -1334,6 +1351,10 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
                     .all(|r| r["partner_id"] == me.partner.id.to_string()),
                 "{what}: {items:?}"
             );
+        }
+        "/api/v1/mdf-roi" => {
+            let keys: Vec<&str> = items.iter().map(|r| r["key"].as_str().unwrap()).collect();
+            assert_eq!(keys, vec![me.partner.id.to_string().as_str()], "{what}");
         }
         "/api/v1/enrolments" | "/api/v1/certifications" => {
             // The partner's own people's learning records, if any (A enrolled itself above).

@@ -187,6 +187,7 @@ rows!(
     GET "/portal/cadence" None [] OwnOnly,
     GET "/portal/payouts" None [] OwnOnly,
     GET "/portal/mdf" None [] OwnOnly,
+    GET "/portal/mdf/roi" None [] OwnOnly,
     POST "/portal/mdf/requests" None [] OwnOnly,
     POST "/portal/cadence/feed" None [] OwnOnly,
     POST "/portal/cadence/feed/revoke" None [] OwnOnly,

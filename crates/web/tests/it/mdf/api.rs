@@ -630,14 +630,18 @@ async fn claims_close_at_the_deadline_and_outcomes_give_the_roi(app: TestApp) {
     assert_eq!(roi["activities"][0]["roi"], "15.00×", "{roi}");
     assert_eq!(roi["partners"][0]["roi"], "15.00×", "{roi}");
     assert_eq!(roi["periods"][0]["roi"], "15.00×", "{roi}");
-    // ROI is the vendor's.
-    assert_eq!(
-        app.http
-            .get("/api/v1/mdf-roi", &w.a.admin_token)
-            .await
-            .status,
-        StatusCode::NOT_FOUND
+    // A partner reads its own ROI, and another partner has none of it.
+    let own = expect(
+        &app.http.get("/api/v1/mdf-roi", &w.a.admin_token).await,
+        StatusCode::OK,
     );
+    assert_eq!(own["activities"][0]["roi"], "15.00×", "{own}");
+    assert_eq!(own["partners"].as_array().unwrap().len(), 1, "{own}");
+    let other = expect(
+        &app.http.get("/api/v1/mdf-roi", &w.b.admin_token).await,
+        StatusCode::OK,
+    );
+    assert_eq!(other["activities"], json!([]), "{other}");
 }
 
 async fn allocations_fund_plan_commitments_and_expire(app: TestApp) {
