@@ -374,6 +374,24 @@ impl Store {
         Ok((file, key))
     }
 
+    /// The vendor's course media, newest first (the course editor's library): vendor staff
+    /// only, the newest `limit`.
+    pub async fn course_media(&self, scope: &Scope, limit: i64) -> Result<Vec<StoredFile>> {
+        if !matches!(scope, Scope::Vendor) {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(COLUMNS);
+        q.push(" WHERE f.purpose = 'course_media' ORDER BY f.created_at DESC, f.id DESC LIMIT ")
+            .bind(limit);
+        self.db
+            .read()
+            .all::<FileRow>(&q)
+            .await?
+            .into_iter()
+            .map(|row| Ok(from_row(row)?.0))
+            .collect()
+    }
+
     /// A partner's logo: the newest logo uploaded for it (logos are public).
     pub async fn partner_logo(&self, partner_id: &PartnerId) -> Result<Option<StoredFile>> {
         let mut q = Sql::new(COLUMNS);

@@ -82,6 +82,16 @@ mod tests {
     }
 
     #[test]
+    fn our_stored_images_and_files_keep_their_relative_addresses() {
+        let html = render("![diagram](/files/fil_1)\n\n[guide](/files/fil_2)");
+        assert!(
+            html.contains("<img src=\"/files/fil_1\" alt=\"diagram\">"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"/files/fil_2\""), "{html}");
+    }
+
+    #[test]
     fn plain_text_is_escaped() {
         let html = render("a < b > c");
         assert!(html.contains("a &lt; b &gt; c"), "{html}");

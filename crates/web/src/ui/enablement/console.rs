@@ -4,12 +4,15 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use partnerops_core::Invalid;
 use partnerops_core::enablement::record::{
     Course, CourseInput, CourseModule, Curriculum, CurriculumInput, ModuleInput, OptionInput,
     Question, QuestionInput,
 };
 use partnerops_core::enablement::{CourseStatus, CurriculumRole, QuestionKind};
+use partnerops_core::file::{FilePurpose, StoredFile};
 use partnerops_core::ids::{EntityId, PartnerId};
+use partnerops_store::StoreError;
 use partnerops_store::enablement::CourseFilter;
 use partnerops_store::enablement::certification::{CertificationFilter, CertificationState};
 use partnerops_store::enablement::learning::EnrolmentFilter;
@@ -154,6 +157,8 @@ struct CoursePage {
     modules: Vec<CourseModule>,
     questions: Vec<QuestionView>,
     progress: Vec<ProgressRow>,
+    /// The course media library, newest first, each with the Markdown that shows it.
+    media: Vec<(StoredFile, String)>,
     form: FormView,
     notice: Option<&'static str>,
 }
@@ -201,9 +206,34 @@ async fn course_page(
         course: detail.course,
         questions: questions.iter().map(QuestionView::new).collect(),
         progress: progress.iter().map(ProgressRow::new).collect(),
+        media: state
+            .store
+            .course_media(user.scope(), 30)
+            .await?
+            .into_iter()
+            .map(|f| {
+                let markdown = media_markdown(&f);
+                (f, markdown)
+            })
+            .collect(),
         form,
         notice,
     })
+}
+
+/// The Markdown that shows a media file in a module: an image inline, anything else as a
+/// link. Module bodies are rendered through ammonia, which keeps these relative links.
+fn media_markdown(f: &StoredFile) -> String {
+    let alt: String = f
+        .name
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | '(' | ')'))
+        .collect();
+    if f.content_type.starts_with("image/") {
+        format!("![{alt}](/files/{})", f.id)
+    } else {
+        format!("[{alt}](/files/{})", f.id)
+    }
 }
 
 pub(super) async fn course(
@@ -216,6 +246,7 @@ pub(super) async fn course(
         Some("settings") => Some("Course saved."),
         Some("module") => Some("Module added."),
         Some("question") => Some("Question added."),
+        Some("media") => Some("Uploaded: copy its Markdown from the media library into a module."),
         _ => None,
     };
     Ok(course_page(&state, &user, &id, FormView::default(), notice)
@@ -282,6 +313,27 @@ pub(super) async fn course_action(
                 .await
                 .map(|_| Some("question"))
         }
+        "media" => match form.files.iter().find(|f| f.field == "media") {
+            None => Err(StoreError::Invalid(Invalid::one(
+                "file",
+                "required",
+                "choose a file to upload",
+            ))),
+            Some(file) => {
+                // The course must be one the author can see (else 404 like any id).
+                store.course(form.user.scope(), &id).await?;
+                let upload = partnerops_store::file::Upload {
+                    purpose: FilePurpose::CourseMedia,
+                    partner_id: None,
+                    name: &file.name,
+                    bytes: &file.bytes,
+                };
+                store
+                    .upload_file(&actor, upload)
+                    .await
+                    .map(|_| Some("media"))
+            }
+        },
         _ => Ok(None),
     };
     let page = format!("/console/enablement/courses/{id}");

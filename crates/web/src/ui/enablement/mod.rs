@@ -17,7 +17,8 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/console/enablement/curricula", console::create_curriculum)
         .post("/console/enablement/courses", console::create_course)
         .get("/console/enablement/courses/{id}", console::course)
-        .post(
+        // Uploads: one of the course's actions adds an image or file to the media library.
+        .post_upload(
             "/console/enablement/courses/{id}/{action}",
             console::course_action,
         )

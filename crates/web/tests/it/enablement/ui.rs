@@ -128,4 +128,60 @@ async fn staff_author_and_oversee_in_the_console(app: TestApp) {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("Console certified"), "{}", page.text());
+
+    // The media library: an image is stored by us and its Markdown shows it in a module;
+    // HTML is refused by its content, whatever its name.
+    let r = app
+        .http
+        .multipart(
+            &format!("{course}/media"),
+            ("cookie", &session),
+            &[("_csrf", &csrf)],
+            &[("media", "diagram.png", crate::file::PNG)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let text = app.http.page(&course, &session).await.text();
+    let start = text
+        .find("![diagram.png](/files/")
+        .expect("the image's Markdown")
+        + 2;
+    let markdown = text[start - 2..].split('<').next().unwrap().to_owned();
+    let src = markdown["![diagram.png](".len()..markdown.len() - 1].to_owned();
+    let r = app.http.page(&src, &session).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body.as_ref(), crate::file::PNG);
+    let r = app
+        .http
+        .form(
+            &format!("{course}/module"),
+            &session,
+            &[
+                ("_csrf", csrf.as_str()),
+                ("module_title", "The diagram"),
+                ("module_body", &format!("See:\n\n{markdown}")),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = app
+        .http
+        .multipart(
+            &format!("{course}/media"),
+            ("cookie", &session),
+            &[("_csrf", &csrf)],
+            &[(
+                "media",
+                "slides.png",
+                b"<html><script>alert(1)</script></html>",
+            )],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    // Partners' people read course media.
+    crate::session::set_password(&app, &w.a.rep).await;
+    let (rep, _) = crate::session::partner_session(&app, &w.a.rep).await;
+    let r = app.http.page(&src, &rep).await;
+    assert_eq!(r.status, StatusCode::OK);
 }
