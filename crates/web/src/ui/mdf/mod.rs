@@ -99,6 +99,9 @@ struct ConsolePage {
     budgets: Vec<BudgetView>,
     programs: Vec<(String, String)>,
     partners: Vec<(String, String)>,
+    /// Marketing commitments of joint business plans an allocation may fund: the value
+    /// `plan id:index` and a label naming partner, plan and commitment.
+    commitments: Vec<(String, String)>,
     requests: Vec<MdfRequest>,
     claims: Vec<Claim>,
     form: FormView,
@@ -189,11 +192,42 @@ async fn console_page(
         .into_iter()
         .map(|p| (p.id.to_string(), p.name))
         .collect();
+    let commitments = store
+        .business_plans(
+            scope,
+            &Default::default(),
+            &page_of("-updated_at", &Store::business_plan_sorts())?,
+        )
+        .await?
+        .items
+        .into_iter()
+        .flat_map(|plan| {
+            plan.content
+                .marketing
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    (
+                        format!("{}:{i}", plan.id),
+                        format!(
+                            "{} — {} — {} ({}, {})",
+                            plan.partner_name,
+                            plan.title,
+                            m.title,
+                            m.kind.label(),
+                            m.on
+                        ),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
     Ok(ConsolePage {
         chrome: Chrome::new(user, "mdf"),
         budgets,
         programs,
         partners,
+        commitments,
         requests,
         claims,
         form,
@@ -262,23 +296,28 @@ async fn console_allocate(
                 .unwrap_or(Currency::USD),
             None => Currency::USD,
         };
+        // The form's choice is `plan id:index`; the API takes the two apart.
+        let (business_plan_id, marketing_index) = match trimmed(p, "commitment") {
+            None => (None, None),
+            Some(raw) => {
+                let (plan, index) = raw.rsplit_once(':').unwrap_or((raw.as_str(), ""));
+                let index = index.parse::<i64>().map_err(|_| {
+                    Invalid::one(
+                        "marketing_index",
+                        "integer",
+                        "choose one of the listed marketing commitments",
+                    )
+                })?;
+                (Some(plan.to_owned()), Some(index))
+            }
+        };
         let input = AllocationInput {
             budget_id,
             partner_id: trimmed(p, "partner_id"),
             amount_minor: amount(p, "amount_minor", currency)?,
             expires_on: trimmed(p, "expires_on"),
-            business_plan_id: trimmed(p, "business_plan_id"),
-            marketing_index: trimmed(p, "marketing_index")
-                .map(|raw| {
-                    raw.parse::<i64>().map_err(|_| {
-                        Invalid::one(
-                            "marketing_index",
-                            "integer",
-                            "marketing_index must be a whole number (0 for the plan's first marketing commitment)",
-                        )
-                    })
-                })
-                .transpose()?,
+            business_plan_id,
+            marketing_index,
         };
         state
             .store

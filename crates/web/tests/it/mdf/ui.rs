@@ -138,4 +138,53 @@ async fn mdf_pages(app: TestApp) {
     assert!(r.text().contains("amount_minor-error"), "{}", r.text());
     let roi = app.http.page("/console/mdf/roi", &staff).await;
     assert_eq!(roi.status, StatusCode::OK);
+
+    // An allocation funds a plan's marketing commitment chosen from a list, not typed ids.
+    let month = format!("{}", today().format("%Y-%m-01"));
+    let r = app
+        .http
+        .post(
+            "/api/v1/business-plans",
+            &w.channel,
+            &serde_json::json!({"partner_id": w.a.partner.id.to_string(), "title": "Alpha FY plan", "period_start": month,
+                    "content": {"marketing": [
+                        {"kind": "event", "title": "Joint roadshow", "on": month},
+                        {"kind": "co_branded_content", "title": "Migration guide", "on": month}]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let plan = r.json()["id"].as_str().unwrap().to_owned();
+    let page = app.http.page("/console/mdf", &staff).await.text();
+    let choice = format!("{plan}:1");
+    assert!(page.contains(&format!("value=\"{choice}\"")), "{page}");
+    assert!(page.contains("Alpha FY plan — Migration guide"), "{page}");
+    let r = app
+        .http
+        .form(
+            "/console/mdf/allocations",
+            &staff,
+            &[
+                ("_csrf", &csrf),
+                ("budget_id", &b),
+                ("partner_id", &w.a.partner.id.to_string()),
+                ("amount_minor", "1000"),
+                ("commitment", &choice),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let allocations = app
+        .http
+        .get("/api/v1/mdf-allocations", &w.channel)
+        .await
+        .json();
+    let funded: Vec<&serde_json::Value> = allocations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["business_plan_id"] == plan.as_str())
+        .collect();
+    assert_eq!(funded.len(), 1, "{allocations}");
+    assert_eq!(funded[0]["marketing_index"], 1);
 }
