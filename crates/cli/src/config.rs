@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use partnerops_core::client_addr::TrustedProxies;
 use partnerops_store::file::{FileStoreConfig, S3Config};
 use partnerops_store::notification::mail::{NotifySettings, SmtpPassword, SmtpSettings, TlsMode};
+use partnerops_store::webhook::WebhookSettings;
 use serde::Deserialize;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -34,6 +35,17 @@ pub struct FileConfig {
     pub smtp: Option<SmtpConfig>,
     /// Where uploaded files go: a folder, or an S3-compatible bucket.
     pub files: Option<FilesConfig>,
+    /// Where webhooks may be sent.
+    pub webhooks: Option<WebhooksConfig>,
+}
+
+/// The `[webhooks]` section (and `PARTNEROPS_WEBHOOKS_ALLOW_PRIVATE_TARGETS`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Let subscriptions target private, loopback and link-local addresses (receivers in
+    /// the same network). Off by default: such targets are how SSRF reaches inside.
+    pub allow_private_targets: Option<bool>,
 }
 
 /// The `[files]` section, and the `PARTNEROPS_FILES_*` variables laid over it. With a
@@ -281,6 +293,8 @@ pub struct Settings {
     pub notify: NotifySettings,
     /// Where uploaded files go.
     pub files: FileStoreConfig,
+    /// Where webhooks may be sent.
+    pub webhooks: WebhookSettings,
 }
 
 impl Settings {
@@ -326,9 +340,27 @@ impl Settings {
                 .map_err(|e| anyhow::anyhow!("--trusted-proxies: {}", e.message))?;
         let notify = SmtpConfig::with_env(file.smtp.as_ref(), &var)?.resolve(addr)?;
         let files = FilesConfig::resolve(file.files.as_ref(), db, &var)?;
+        let allow_private_targets =
+            match var("PARTNEROPS_WEBHOOKS_ALLOW_PRIVATE_TARGETS").filter(|v| !v.is_empty()) {
+                Some(v) => match v.as_str() {
+                    "1" | "true" => true,
+                    "0" | "false" => false,
+                    _ => bail!(
+                        "PARTNEROPS_WEBHOOKS_ALLOW_PRIVATE_TARGETS must be true or false (got {v})"
+                    ),
+                },
+                None => file
+                    .webhooks
+                    .as_ref()
+                    .and_then(|w| w.allow_private_targets)
+                    .unwrap_or(false),
+            };
         Ok(Settings {
             notify,
             files,
+            webhooks: WebhookSettings {
+                allow_private_targets,
+            },
             database_url: DatabaseUrl::parse(db)?,
             addr,
             metrics_addr,
@@ -487,6 +519,16 @@ impl Settings {
                 );
             }
         }
+        out.push_str(&format!(
+            "\n{:<48} # also PARTNEROPS_WEBHOOKS_ALLOW_PRIVATE_TARGETS\n",
+            "[webhooks]"
+        ));
+        line(
+            &mut out,
+            "allow_private_targets",
+            self.webhooks.allow_private_targets.to_string(),
+            "default false: private, loopback and link-local targets refused",
+        );
         out
     }
 }

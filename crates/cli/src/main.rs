@@ -778,7 +778,10 @@ async fn open(settings: &Settings) -> Result<Store> {
     let files = FileStore::open(&settings.files)
         .with_context(|| format!("opening the file store ({:?})", settings.files))?;
     tracing::info!(files = files.describe(), "file store");
-    Ok(store.with_notify(settings.notify.clone()).with_files(files))
+    Ok(store
+        .with_notify(settings.notify.clone())
+        .with_files(files)
+        .with_webhooks(settings.webhooks.clone()))
 }
 
 async fn serve(store: Store, settings: &Settings) -> Result<()> {
@@ -798,6 +801,7 @@ async fn serve(store: Store, settings: &Settings) -> Result<()> {
         None => None,
     };
     tokio::spawn(scheduler(store.clone()));
+    tokio::spawn(webhook_worker(store.clone()));
     tracing::info!(addr = %local, database = %settings.database_url, backend = ?store.backend(), "serving");
     println!("\npartnerops is serving on http://{local}/  (Ctrl-C to stop)");
     partnerops_web::serve(listener, app, shutdown_signal()).await?;
@@ -838,6 +842,30 @@ async fn scheduler(store: Store) {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "running due jobs failed"),
+        }
+    }
+}
+
+/// Fans new events out to webhook subscriptions and sends what is due, every 2 seconds
+/// (the first retry comes 5 seconds after a failure). Every instance runs it; leases make
+/// each delivery go out from one instance at a time.
+async fn webhook_worker(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match store.deliver_webhooks().await {
+            Ok(r) if r.delivered + r.retrying + r.failed > 0 => {
+                tracing::info!(
+                    delivered = r.delivered,
+                    retrying = r.retrying,
+                    failed = r.failed,
+                    disabled = r.disabled,
+                    "webhooks"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "delivering webhooks failed"),
         }
     }
 }

@@ -140,6 +140,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Enrolment => "enrolments",
         EntityKind::Attempt => "assessment_attempts",
         EntityKind::Certification => "certifications",
+        EntityKind::WebhookSubscription => "webhook_subscriptions",
     }
 }
 

@@ -43,6 +43,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod program;
 pub mod registration;
+pub mod webhook;
 
 use std::sync::Arc;
 
@@ -67,6 +68,7 @@ pub struct Store {
     clock: Clock,
     notify: Arc<notification::mail::NotifySettings>,
     files: file::FileStore,
+    webhooks: Arc<webhook::WebhookSettings>,
 }
 
 impl std::fmt::Debug for Store {
@@ -135,6 +137,7 @@ impl Store {
             clock: Arc::new(Utc::now),
             notify: Arc::default(),
             files: file::FileStore::default_for(url)?,
+            webhooks: Arc::default(),
         })
     }
 
@@ -147,6 +150,12 @@ impl Store {
     /// server, so e-mails are recorded as skipped).
     pub fn with_notify(mut self, settings: notification::mail::NotifySettings) -> Store {
         self.notify = Arc::new(settings);
+        self
+    }
+
+    /// Where webhooks may be sent (default: public addresses only).
+    pub fn with_webhooks(mut self, settings: webhook::WebhookSettings) -> Store {
+        self.webhooks = Arc::new(settings);
         self
     }
 

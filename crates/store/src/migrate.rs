@@ -161,6 +161,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_campaign_outcomes.sql"),
         postgres: include_str!("../migrations/postgres/0025_campaign_outcomes.sql"),
     },
+    Migration {
+        version: 26,
+        name: "webhooks",
+        sqlite: include_str!("../migrations/sqlite/0026_webhooks.sql"),
+        postgres: include_str!("../migrations/postgres/0026_webhooks.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

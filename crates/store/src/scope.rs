@@ -78,7 +78,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::MdfClaim
         | EntityKind::Enrolment
         | EntityKind::Attempt
-        | EntityKind::Certification => {
+        | EntityKind::Certification
+        | EntityKind::WebhookSubscription => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }

@@ -55,6 +55,7 @@ text_enum!(
         Enrolment = "enrolment" / "Enrolment",
         Attempt = "assessment_attempt" / "Assessment attempt",
         Certification = "certification" / "Certification",
+        WebhookSubscription = "webhook_subscription" / "Webhook subscription",
     }
 );
 
@@ -80,6 +81,7 @@ text_enum!(
         Restored = "restored" / "restored",
         Revoked = "revoked" / "revoked",
         Decided = "decided" / "decided",
+        Deleted = "deleted" / "deleted",
     }
 );
 

@@ -157,6 +157,10 @@ entity_id!(/// A partner's request for MDF for one activity.
     MdfRequestId, "mdr");
 entity_id!(/// A partner's claim on an approved MDF request.
     MdfClaimId, "mdc");
+entity_id!(/// A webhook subscription (a target and the events it takes).
+    WebhookSubscriptionId, "whs");
+entity_id!(/// One event's delivery to one subscription; its id is the `webhook-id` header.
+    WebhookDeliveryId, "msg");
 // Enablement: curricula, courses, modules, questions, enrolments, attempts, certifications.
 entity_id!(/// A role-based curriculum.
     CurriculumId, "cur");

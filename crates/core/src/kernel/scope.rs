@@ -126,6 +126,10 @@ pub enum Action<'a> {
     AuthorEnablement,
     /// Enrol in a course, work through it and take its assessment: this partner's own users.
     TakeCourse(&'a PartnerId),
+    /// Subscribe webhooks, rotate their secrets, read their deliveries and replay them:
+    /// vendor administrators for any events, a partner's admin for its own partner's
+    /// (`Some` partner) only.
+    ManageWebhooks(Option<&'a PartnerId>),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -147,6 +151,10 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         ) => false,
         (PartnerAdmin | PartnerRep, Action::TakeCourse(p)) => who.partner_id() == Some(*p),
         (Admin, _) => true,
+        // Webhooks export events out of the product: administrators only on the vendor side.
+        (_, Action::ManageWebhooks(p)) => {
+            who.role == PartnerAdmin && p.is_some() && who.partner_id() == *p
+        }
         (ChannelManager, Action::WriteUser { role, .. }) => role.is_partner_role(),
         (ChannelManager, _) => true,
         (
@@ -276,6 +284,10 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::TakeCourse(_) => (
             "role.take_course",
             "take courses: they are for the partner's own users",
+        ),
+        Action::ManageWebhooks(_) => (
+            "role.manage_webhooks",
+            "manage webhooks: vendor administrators, and a partner's admin for its own partner's events",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",
@@ -425,6 +437,29 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn webhooks_are_for_administrators_and_a_partner_admin_for_its_own() {
+        let a = pid(1);
+        let b = pid(2);
+        let padmin = who(Role::PartnerAdmin, Some(a.clone()));
+        let vendor = Action::ManageWebhooks(None);
+        assert!(authorize(&who(Role::Admin, None), &vendor).is_ok());
+        assert!(authorize(&who(Role::Admin, None), &Action::ManageWebhooks(Some(&b))).is_ok());
+        for role in [
+            Role::ChannelManager,
+            Role::DirectSales,
+            Role::MarketingFinance,
+        ] {
+            let e = authorize(&who(role, None), &vendor).unwrap_err();
+            assert_eq!(e.rule, "role.manage_webhooks");
+        }
+        assert!(authorize(&padmin, &Action::ManageWebhooks(Some(&a))).is_ok());
+        assert!(authorize(&padmin, &Action::ManageWebhooks(Some(&b))).is_err());
+        assert!(authorize(&padmin, &vendor).is_err());
+        let rep = who(Role::PartnerRep, Some(a.clone()));
+        assert!(authorize(&rep, &Action::ManageWebhooks(Some(&a))).is_err());
     }
 
     #[test]

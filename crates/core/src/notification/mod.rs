@@ -40,6 +40,7 @@ text_enum!(
         Payout = "payout" / "Payout statements and disputes",
         Mdf = "mdf" / "MDF requests and claims",
         Certification = "certification" / "Certifications earned and expiring",
+        Webhook = "webhook" / "Webhook subscriptions disabled",
     }
 );
 

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::business_plan::record::ReviewKind;
 use crate::kernel::ids::{
     BusinessPlanId, ConflictId, EntityId, MdfRequestId, RegistrationId, StatementId,
+    WebhookSubscriptionId,
 };
 use crate::money::{Currency, Money};
 use crate::notification::route::route;
@@ -175,6 +176,8 @@ fn link(event: &EventView<'_>, side: Side) -> String {
                     .and_then(MdfRequestId::parse)
             })
             .map(|id| format!("{}/mdf/requests/{}", side.root(), id.as_str())),
+        ("webhook", _) => WebhookSubscriptionId::parse(event.entity_id)
+            .map(|id| format!("{}/webhooks/{}", side.root(), id.as_str())),
         ("certification", Side::Portal) => Some("/portal/enablement".to_owned()),
         ("certification", Side::Console) => Some("/console/enablement/certifications".to_owned()),
         // Plan events carry the plan's id; drift and review reminders are about the plan
@@ -381,6 +384,18 @@ pub fn message(event: &EventView<'_>, side: Side) -> Message {
                     ),
                 ),
             }
+        }
+        "webhook.disabled" => {
+            let url = field(p, "url").unwrap_or_else(|| "its target".to_owned());
+            let reason = field(p, "disabled_reason")
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            (
+                "Webhook subscription disabled".to_owned(),
+                format!(
+                    "Events are no longer sent to {url}{reason}. Fix the receiver, then enable the subscription again and replay what it missed."
+                ),
+            )
         }
         "certification.earned" | "certification.expiring" | "certification.expired" => {
             let name = field(p, "name").unwrap_or_else(|| "A certification".to_owned());

@@ -83,6 +83,14 @@ const TO_CERTIFIED: Audience = Audience {
     named_user: Some("user_id"),
 };
 
+/// A disabled webhook subscription concerns whoever created it (`created_by`) and the
+/// administrators of its side.
+const TO_WEBHOOK_OWNER: Audience = Audience {
+    partner_roles: PARTNER_ADMINS,
+    vendor_roles: &[Role::Admin],
+    named_user: Some("created_by"),
+};
+
 /// Every event kind that notifies someone. Events not listed (a submission, a renewal)
 /// notify nobody.
 const ROUTES: &[(&str, NotificationKind, Audience)] = &[
@@ -179,6 +187,11 @@ const ROUTES: &[(&str, NotificationKind, Audience)] = &[
         "certification.expired",
         NotificationKind::Certification,
         TO_CERTIFIED,
+    ),
+    (
+        "webhook.disabled",
+        NotificationKind::Webhook,
+        TO_WEBHOOK_OWNER,
     ),
 ];
 

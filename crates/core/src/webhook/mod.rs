@@ -4,6 +4,7 @@
 //! ([`target`], against SSRF). Pure: the store keeps subscriptions and deliveries, a job
 //! sends them.
 
+pub mod record;
 pub mod schedule;
 pub mod sign;
 pub mod target;

@@ -19,6 +19,7 @@ mod policy;
 mod program;
 mod registration;
 mod user;
+mod webhook;
 
 pub(crate) use account::AccountQuery;
 pub(crate) use partner::PartnerQuery;
@@ -73,6 +74,7 @@ use crate::problem::{ApiError, Problem};
         (name = "files", description = "Uploads (MDF proofs of performance, course media, logos) checked by their content, and their bytes for those allowed to read them"),
         (name = "mdf", description = "Market development funds: budgets, allocations with their remaining balance, requests and their approval within limits, claims, payment, linked opportunities and MDF ROI"),
         (name = "enablement", description = "Curricula, courses, modules and assessments; enrolments, progress and attempts; certifications"),
+        (name = "webhooks", description = "Standard Webhooks subscriptions: signed deliveries of outbox events, retries, the delivery log and replays"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
@@ -94,9 +96,9 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = enablement_routes(campaign_routes(file_routes(mdf_routes(
-        payout_routes(cadence_routes(notifications(pipeline_routes(
-            policy_and_lifecycle(deals_and_partnerships(records(api))),
+    let (router, mut doc) = webhook_routes(enablement_routes(campaign_routes(file_routes(
+        mdf_routes(payout_routes(cadence_routes(notifications(
+            pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api)))),
         )))),
     ))))
     .split_for_parts();
@@ -255,6 +257,20 @@ fn payout_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
             payout::revenue_events,
             payout::record_revenue_event
         ))
+}
+
+/// Webhook subscriptions, their deliveries and replays.
+fn webhook_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(webhook::subscriptions, webhook::create))
+        .routes(routes!(
+            webhook::subscription,
+            webhook::update,
+            webhook::delete
+        ))
+        .routes(routes!(webhook::rotate))
+        .routes(routes!(webhook::deliveries))
+        .routes(routes!(webhook::delivery))
+        .routes(routes!(webhook::replay))
 }
 
 /// MDF budgets, allocations, requests, claims and ROI.

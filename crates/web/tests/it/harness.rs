@@ -112,6 +112,14 @@ fn with_database(server_url: &str, name: &str) -> String {
     }
 }
 
+/// The tests' receivers listen on 127.0.0.1, which the product refuses by default: the
+/// tests allow private targets explicitly (see `strict_instance` for the default).
+fn test_webhooks() -> partnerops_store::webhook::WebhookSettings {
+    partnerops_store::webhook::WebhookSettings {
+        allow_private_targets: true,
+    }
+}
+
 pub async fn spawn(db: Db) -> TestApp {
     let unique = uuid::Uuid::now_v7().simple().to_string();
     let (url, cleanup) = match db {
@@ -138,7 +146,10 @@ pub async fn spawn(db: Db) -> TestApp {
             )
         }
     };
-    let store = Store::open(&url).await.expect("open store");
+    let store = Store::open(&url)
+        .await
+        .expect("open store")
+        .with_webhooks(test_webhooks());
     let (http, tx) = serve(store.clone()).await;
     TestApp {
         http,
@@ -172,6 +183,18 @@ impl TestApp {
         self.instance_of(None, Some(files)).await
     }
 
+    /// A server over this test's database with the product's default webhook settings:
+    /// private, loopback and link-local targets refused.
+    pub async fn strict_instance(&self) -> Instance {
+        let store = Store::open(&self.url).await.expect("open strict store");
+        let (http, tx) = serve(store.clone()).await;
+        Instance {
+            http,
+            store,
+            shutdown: Some(tx),
+        }
+    }
+
     async fn instance(&self, clock: Option<partnerops_store::Clock>) -> Instance {
         self.instance_of(clock, None).await
     }
@@ -181,7 +204,10 @@ impl TestApp {
         clock: Option<partnerops_store::Clock>,
         files: Option<partnerops_store::file::FileStore>,
     ) -> Instance {
-        let mut store = Store::open(&self.url).await.expect("open second store");
+        let mut store = Store::open(&self.url)
+            .await
+            .expect("open second store")
+            .with_webhooks(test_webhooks());
         if let Some(clock) = clock {
             store = store.with_clock(clock);
         }

@@ -40,3 +40,4 @@ mod policy;
 mod program;
 mod registration;
 mod user;
+mod webhook;

@@ -69,6 +69,8 @@ pub enum Target {
     MdfAllocation,
     MdfRequest,
     MdfClaim,
+    WebhookSubscription,
+    WebhookDelivery,
     Curriculum,
     Course,
     CourseModule,
@@ -313,6 +315,15 @@ routes!(
     POST "/api/v1/mdf-claims/{id}/reject" MdfClaim NotFound,
     POST "/api/v1/mdf-claims/{id}/pay" MdfClaim NotFound,
     GET "/api/v1/mdf-roi" None OwnRowsOnly,
+    GET "/api/v1/webhook-subscriptions" None OwnRowsOnly,
+    POST "/api/v1/webhook-subscriptions" None CreateOwnOnly,
+    GET "/api/v1/webhook-subscriptions/{id}" WebhookSubscription NotFound,
+    PATCH "/api/v1/webhook-subscriptions/{id}" WebhookSubscription NotFound,
+    DELETE "/api/v1/webhook-subscriptions/{id}" WebhookSubscription NotFound,
+    POST "/api/v1/webhook-subscriptions/{id}/rotate-secret" WebhookSubscription NotFound,
+    GET "/api/v1/webhook-subscriptions/{id}/deliveries" WebhookSubscription NotFound,
+    POST "/api/v1/webhook-subscriptions/{id}/replay" WebhookSubscription NotFound,
+    GET "/api/v1/webhook-deliveries/{id}" WebhookDelivery NotFound,
     GET "/api/v1/curricula" None Public,
     POST "/api/v1/curricula" None CreateRefused,
     GET "/api/v1/curricula/{id}" Curriculum Public,
@@ -660,6 +671,14 @@ fn body_for(
         (Target::MdfRequest, p) if p.ends_with("/cancel") => json!({}),
         (Target::MdfClaim, p) if p.ends_with("/pay") => json!({"reference": "HIJACK-1"}),
         (Target::MdfRequest | Target::MdfClaim, _) => json!({"reason": "hijack"}),
+        (Target::None, "/api/v1/webhook-subscriptions") => json!({
+            "url": "http://127.0.0.1:9/hook", "event_kinds": ["*"],
+            "partner_id": w.b.partner.id.to_string()
+        }),
+        (Target::WebhookSubscription, p) if p.ends_with("/replay") => {
+            json!({"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"})
+        }
+        (Target::WebhookSubscription, _) => json!({"status": "disabled"}),
         (Target::None, "/api/v1/mdf-requests") => {
             crate::mdf::request_body(&their_mdf.allocation, "Hijack", 1)
         }
@@ -990,6 +1009,16 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
     before.extend(mdf_snapshot(&app, &w, &their_mdf).await);
     let their_learning = crate::enablement::learning(&app, &w, &w.b, "Isolation").await;
+    let their_hooks = webhook_records(&app, &w).await;
+    before.push(
+        app.http
+            .get(
+                &format!("/api/v1/webhook-subscriptions/{}", their_hooks.0),
+                &w.admin,
+            )
+            .await
+            .json(),
+    );
     before.extend(learning_snapshot(&app, &w, &their_learning).await);
     let campaign_paths = [
         format!("/api/v1/campaigns/{their_campaign}"),
@@ -1039,6 +1068,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::MdfAllocation => their_mdf.allocation.clone(),
                 Target::MdfRequest => their_mdf.request.clone(),
                 Target::MdfClaim => their_mdf.claim.clone(),
+                Target::WebhookSubscription => their_hooks.0.clone(),
+                Target::WebhookDelivery => their_hooks.1.clone(),
                 Target::Curriculum => their_learning.course.curriculum.clone(),
                 Target::Course => their_learning.course.course.clone(),
                 Target::CourseModule => their_learning.course.modules[0].clone(),
@@ -1097,6 +1128,12 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                         r.text()
                     );
                     assert!(!r.text().contains("Beta"), "{what} leaks: {}", r.text());
+                }
+                // Webhooks are the partner admin's: a rep is refused by role.
+                Expect::OwnRowsOnly
+                    if !side_is_admin && route.path == "/api/v1/webhook-subscriptions" =>
+                {
+                    assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}");
                 }
                 Expect::OwnRowsOnly => {
                     assert_eq!(r.status, StatusCode::OK, "{what}");
@@ -1281,6 +1318,15 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     let mut after = snapshot(&app, &w, &theirs, &gov).await;
     after.extend(payout_snapshot(&app, &w, &their_pay).await);
     after.extend(mdf_snapshot(&app, &w, &their_mdf).await);
+    after.push(
+        app.http
+            .get(
+                &format!("/api/v1/webhook-subscriptions/{}", their_hooks.0),
+                &w.admin,
+            )
+            .await
+            .json(),
+    );
     after.extend(learning_snapshot(&app, &w, &their_learning).await);
     for path in &campaign_paths {
         after.push(app.http.get(path, &w.admin).await.json());
@@ -1352,6 +1398,14 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
                 "{what}: {items:?}"
             );
         }
+        "/api/v1/webhook-subscriptions" => {
+            assert!(
+                items
+                    .iter()
+                    .all(|s| s["partner_id"] == me.partner.id.to_string()),
+                "{what}: {items:?}"
+            );
+        }
         "/api/v1/mdf-roi" => {
             let keys: Vec<&str> = items.iter().map(|r| r["key"].as_str().unwrap()).collect();
             assert_eq!(keys, vec![me.partner.id.to_string().as_str()], "{what}");
@@ -1380,4 +1434,37 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
         }
         _ => assert!(items.is_empty(), "{what} must show nothing: {items:?}"),
     }
+}
+
+/// B's admin's webhook subscription with a delivery of one of B's events: (subscription,
+/// delivery).
+async fn webhook_records(app: &TestApp, w: &World) -> (String, String) {
+    let r = app
+        .http
+        .post(
+            "/api/v1/webhook-subscriptions",
+            &w.b.admin_token,
+            &json!({"url": "http://127.0.0.1:9/hook", "event_kinds": ["*"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let sub = r.json()["subscription"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(
+            &format!("/api/v1/webhook-subscriptions/{sub}/replay"),
+            &w.b.admin_token,
+            &json!({"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let log = app
+        .http
+        .get(
+            &format!("/api/v1/webhook-subscriptions/{sub}/deliveries"),
+            &w.b.admin_token,
+        )
+        .await
+        .json();
+    (sub, log[0]["id"].as_str().expect("a delivery").to_owned())
 }

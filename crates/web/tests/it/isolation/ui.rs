@@ -498,6 +498,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::MdfAllocation => their_mdf.allocation.clone(),
                 Target::MdfRequest => their_mdf.request.clone(),
                 Target::MdfClaim => their_mdf.claim.clone(),
+                // No UI route names a webhook record yet.
+                Target::WebhookSubscription | Target::WebhookDelivery => String::new(),
                 Target::Curriculum => their_learning.course.curriculum.clone(),
                 Target::Course => their_learning.course.course.clone(),
                 Target::CourseModule => their_learning.course.modules[0].clone(),
