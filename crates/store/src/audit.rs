@@ -140,6 +140,8 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Enrolment => "enrolments",
         EntityKind::Attempt => "assessment_attempts",
         EntityKind::Certification => "certifications",
+        EntityKind::ProgramEvent => "program_events",
+        EntityKind::EventRegistration => "event_registrations",
     }
 }
 

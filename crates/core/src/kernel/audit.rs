@@ -55,6 +55,9 @@ text_enum!(
         Enrolment = "enrolment" / "Enrolment",
         Attempt = "assessment_attempt" / "Assessment attempt",
         Certification = "certification" / "Certification",
+        // Events.
+        ProgramEvent = "program_event" / "Event",
+        EventRegistration = "event_registration" / "Event RSVP",
     }
 );
 

@@ -7,6 +7,7 @@ mod business_plan;
 mod cadence;
 mod campaign;
 mod enablement;
+mod event;
 mod file;
 mod lifecycle;
 mod mdf;
@@ -73,6 +74,7 @@ use crate::problem::{ApiError, Problem};
         (name = "files", description = "Uploads (MDF proofs of performance, course media, logos) checked by their content, and their bytes for those allowed to read them"),
         (name = "mdf", description = "Market development funds: budgets, allocations with their remaining balance, requests and their approval within limits, claims, payment, linked opportunities and MDF ROI"),
         (name = "enablement", description = "Curricula, courses, modules and assessments; enrolments, progress and attempts; certifications"),
+        (name = "events", description = "Events (webinars, workshops, conferences) of the vendor and of partners, RSVPs with capacity and waitlist, check-ins, attendance figures and the attendance list as CSV"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
@@ -94,11 +96,11 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = enablement_routes(campaign_routes(file_routes(mdf_routes(
+    let (router, mut doc) = event_routes(enablement_routes(campaign_routes(file_routes(mdf_routes(
         payout_routes(cadence_routes(notifications(pipeline_routes(
             policy_and_lifecycle(deals_and_partnerships(records(api))),
         )))),
-    ))))
+    )))))
     .split_for_parts();
     problem_content_type(&mut doc);
     idempotency_header(&mut doc);
@@ -227,6 +229,20 @@ fn campaign_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(campaign::leads))
         .routes(routes!(campaign::report))
         .routes(routes!(campaign::register_lead))
+}
+
+/// Events, their RSVPs, check-ins and attendance.
+fn event_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(event::list, event::create))
+        .routes(routes!(event::get, event::update))
+        .routes(routes!(event::publish))
+        .routes(routes!(event::cancel))
+        .routes(routes!(event::complete))
+        .routes(routes!(event::rsvps, event::rsvp))
+        .routes(routes!(event::attendance))
+        .routes(routes!(event::attendance_export))
+        .routes(routes!(event::rsvp_one))
+        .routes(routes!(event::check_in))
 }
 
 /// Uploads and stored files; only the upload takes a body larger than the default limit.
