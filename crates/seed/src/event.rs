@@ -210,7 +210,7 @@ pub(crate) async fn create_events(
         .await?;
 
     // 2. An upcoming webinar taking replies.
-    let soon = now + Duration::days(10) + Duration::hours(15 - 0);
+    let soon = now + Duration::days(10) + Duration::hours(15);
     let upcoming = store
         .create_event(
             &host,

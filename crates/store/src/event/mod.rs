@@ -220,9 +220,10 @@ async fn move_rsvp(
     if placed {
         q.push(", placed_at = ").bind(now);
     }
+    // A checked-in reply stays as it is, whatever raced with its check-in.
     q.push(" WHERE id = ")
         .bind(id)
-        .push(" AND status = ")
+        .push(" AND checked_in_at IS NULL AND status = ")
         .bind(from.as_str());
     Ok(tx.execute(&q).await? == 1)
 }
@@ -1310,9 +1311,14 @@ async fn withdraw(
     actor: &Actor,
     r: &EventRegistration,
 ) -> Result<EventRegistration> {
-    if move_rsvp(tx, r.id.as_str(), r.status, RsvpStatus::NotGoing, now, false).await?
-        && r.status == RsvpStatus::Going
-    {
+    if !move_rsvp(tx, r.id.as_str(), r.status, RsvpStatus::NotGoing, now, false).await? {
+        return Err(StoreError::conflict(
+            "response",
+            "rsvp.checked_in",
+            "this reply was checked in meanwhile",
+        ));
+    }
+    if r.status == RsvpStatus::Going {
         free_seat(tx, r.event_id.as_str()).await?;
     }
     let after = rsvp_in(tx, &Scope::Vendor, r.id.as_str()).await?;

@@ -398,7 +398,7 @@ struct EventPage {
     view: EventView,
     description: String,
     rsvps: Vec<RsvpRow>,
-    /// The viewer hosts it (may edit, publish, cancel, check in).
+    /// The viewer hosts it (may edit, publish, cancel); check-in buttons are per row.
     host: bool,
     /// The viewer may reply for themself (a partner user, for an event for partners).
     can_reply: bool,
@@ -464,7 +464,7 @@ async fn event_page(
         base,
         description: markdown::render(&view.event.description),
         rsvps: rows,
-        host: editor || host,
+        host: editor,
         can_reply,
         public_url: public_url(state),
         view,
