@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use partnerops_core::event::record::{EventInput, EventStatus, PublicRsvpInput, RsvpInput};
 use partnerops_core::ids::EntityId;
 use partnerops_core::scope::Scope;
@@ -26,13 +26,33 @@ pub(crate) struct EventsWritten {
 }
 
 const CUSTOMERS: [(&str, &str, &str); 10] = [
-    ("Ingrid Halvorsen", "Fjord Analytics", "fjord-analytics.example"),
-    ("Mateo Rossi", "Trattoria Systems", "trattoria-systems.example"),
+    (
+        "Ingrid Halvorsen",
+        "Fjord Analytics",
+        "fjord-analytics.example",
+    ),
+    (
+        "Mateo Rossi",
+        "Trattoria Systems",
+        "trattoria-systems.example",
+    ),
     ("Aisha Bello", "Sahel Energy", "sahel-energy.example"),
     ("Lucas Dubois", "Lumière Media", "lumiere-media.example"),
-    ("Hana Kobayashi", "Kitsune Robotics", "kitsune-robotics.example"),
-    ("Oliver Grant", "Thames Insurance", "thames-insurance.example"),
-    ("Sofia Novak", "Vltava Logistics", "vltava-logistics.example"),
+    (
+        "Hana Kobayashi",
+        "Kitsune Robotics",
+        "kitsune-robotics.example",
+    ),
+    (
+        "Oliver Grant",
+        "Thames Insurance",
+        "thames-insurance.example",
+    ),
+    (
+        "Sofia Novak",
+        "Vltava Logistics",
+        "vltava-logistics.example",
+    ),
     ("Rahul Mehta", "Ganges Pharma", "ganges-pharma.example"),
     ("Eva Lindgren", "Polar Retail", "polar-retail.example"),
     ("Diego Alvarez", "Pampas Foods", "pampas-foods.example"),
@@ -139,10 +159,14 @@ pub(crate) async fn create_events(
     marketing: &Writer,
 ) -> Result<EventsWritten, StoreError> {
     let mut written = EventsWritten::default();
-    let now = store
-        .now()
-        .duration_trunc(Duration::hours(1))
-        .unwrap_or_else(|_| store.now());
+    let now = store.now();
+    // A day `days` from today at `hour`:00 in UTC+01:00 (the events' zone).
+    let at = |days: i64, hour: u32| -> DateTime<Utc> {
+        let day = (now + Duration::days(days)).date_naive();
+        day.and_hms_opt(hour, 0, 0)
+            .map(|t| t.and_utc() - Duration::hours(1))
+            .unwrap_or(now)
+    };
     let host = marketing.actor();
     // The partner users of the program, in a stable order (those of other programs are
     // found out when they cannot see the program's events).
@@ -154,7 +178,7 @@ pub(crate) async fn create_events(
     let mut visible: Vec<&Writer> = Vec::new();
 
     // 1. A past webinar: replies a month ago, check-ins on the day, completed.
-    let start = now - Duration::days(21) - Duration::hours(2);
+    let start = at(-21, 16);
     let then = store_at(store, start - Duration::days(10));
     let past = then
         .create_event(
@@ -179,22 +203,45 @@ pub(crate) async fn create_events(
         if visible.len() == 12 {
             break;
         }
-        if then.event(&w.actor().scope(), past.id.as_str()).await.is_ok() {
+        if then
+            .event(&w.actor().scope(), past.id.as_str())
+            .await
+            .is_ok()
+        {
             visible.push(w);
         }
     }
-    let going = people_reply(&then, past.id.as_str(), &visible[..visible.len().min(9)], "going", &mut written).await?;
+    let going = people_reply(
+        &then,
+        past.id.as_str(),
+        &visible[..visible.len().min(9)],
+        "going",
+        &mut written,
+    )
+    .await?;
     if visible.len() > 9 {
-        people_reply(&then, past.id.as_str(), &visible[9..], "not_going", &mut written).await?;
+        people_reply(
+            &then,
+            past.id.as_str(),
+            &visible[9..],
+            "not_going",
+            &mut written,
+        )
+        .await?;
     }
     customers_reply(&then, &past.slug, 0..4, &mut written).await?;
     let on_the_day = store_at(store, start + Duration::minutes(5));
-    let all = on_the_day.event_rsvps(&Scope::Vendor, past.id.as_str()).await?;
+    let all = on_the_day
+        .event_rsvps(&Scope::Vendor, past.id.as_str())
+        .await?;
     // Two in three of the partner users came, and half of the customers.
     let mut customer_no = 0;
     for r in &all {
         let came = match &r.user_id {
-            Some(_) => going.iter().position(|g| g == r.id.as_str()).is_some_and(|i| i % 3 != 2),
+            Some(_) => going
+                .iter()
+                .position(|g| g == r.id.as_str())
+                .is_some_and(|i| i % 3 != 2),
             None => {
                 customer_no += 1;
                 customer_no % 2 == 1
@@ -210,7 +257,7 @@ pub(crate) async fn create_events(
         .await?;
 
     // 2. An upcoming webinar taking replies.
-    let soon = now + Duration::days(10) + Duration::hours(15);
+    let soon = at(10, 17);
     let upcoming = store
         .create_event(
             &host,
@@ -231,11 +278,18 @@ pub(crate) async fn create_events(
         .set_event_status(&host, upcoming.id.as_str(), EventStatus::Published)
         .await?;
     written.events += 1;
-    people_reply(store, upcoming.id.as_str(), &visible[..visible.len().min(6)], "going", &mut written).await?;
+    people_reply(
+        store,
+        upcoming.id.as_str(),
+        &visible[..visible.len().min(6)],
+        "going",
+        &mut written,
+    )
+    .await?;
     customers_reply(store, &upcoming.slug, 4..8, &mut written).await?;
 
     // 3. A full workshop: five seats, eight replies, three on the waitlist.
-    let workshop_at = now + Duration::days(24) + Duration::hours(8);
+    let workshop_at = at(24, 9);
     let full = store
         .create_event(
             &host,
@@ -256,7 +310,14 @@ pub(crate) async fn create_events(
         .set_event_status(&host, full.id.as_str(), EventStatus::Published)
         .await?;
     written.events += 1;
-    people_reply(store, full.id.as_str(), &visible[..visible.len().min(8)], "going", &mut written).await?;
+    people_reply(
+        store,
+        full.id.as_str(),
+        &visible[..visible.len().min(8)],
+        "going",
+        &mut written,
+    )
+    .await?;
 
     // 4. A partner hosts a workshop for its customers (tied to its campaign, if any).
     let admins: Vec<&Writer> = visible
@@ -277,7 +338,7 @@ pub(crate) async fn create_events(
             "workshop",
             "Cloud cost workshop for our customers",
             "Two hours with our architects: we read your cloud bill with you and leave you with a ranked list of savings.\n\nCoffee and pastries included.",
-            now + Duration::days(14) + Duration::hours(9),
+            at(14, 10),
             120,
             "Our offices, meeting room \"Atlas\"",
             Some(20),
@@ -301,7 +362,7 @@ pub(crate) async fn create_events(
                 "conference",
                 "Partner summit 2027",
                 "Two days of keynotes, breakouts and the partner awards. Agenda to follow.",
-                now + Duration::days(90),
+                at(90, 9),
                 2 * 24 * 60 - 8 * 60,
                 "Congress Center, Amsterdam",
                 Some(400),

@@ -79,10 +79,22 @@ mod tests {
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
         assert!(ics.contains("DTSTART:20270114T150000Z\r\n"), "{ics}");
         assert!(ics.contains("DTEND:20270114T163000Z\r\n"), "{ics}");
-        assert!(ics.contains("SUMMARY:Zero-trust\\, in practice\\; live\r\n"), "{ics}");
-        assert!(ics.contains("URL:https://prm.example/events/abc\r\n"), "{ics}");
-        assert!(ics.contains("LOCATION:https://meet.example/zt\r\n"), "{ics}");
-        assert!(ics.contains(&format!("UID:{}@partnerops", event().id)), "{ics}");
+        assert!(
+            ics.contains("SUMMARY:Zero-trust\\, in practice\\; live\r\n"),
+            "{ics}"
+        );
+        assert!(
+            ics.contains("URL:https://prm.example/events/abc\r\n"),
+            "{ics}"
+        );
+        assert!(
+            ics.contains("LOCATION:https://meet.example/zt\r\n"),
+            "{ics}"
+        );
+        assert!(
+            ics.contains(&format!("UID:{}@partnerops", event().id)),
+            "{ics}"
+        );
         assert!(!ics.contains("STATUS:CANCELLED"));
         let mut cancelled = event();
         cancelled.status = EventStatus::Cancelled;

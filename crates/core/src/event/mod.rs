@@ -15,7 +15,7 @@ pub mod record;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, Offset, Utc};
 
 use crate::FieldError;
-use record::{Audience, AttendeeKind, EventStatus, RsvpStatus};
+use record::{AttendeeKind, Audience, EventStatus, RsvpStatus};
 
 /// Why an RSVP, a check-in or a status change was refused: the rule and a sentence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,7 +98,9 @@ pub fn place(capacity: Option<i64>, going: i64) -> RsvpStatus {
 pub fn free_seats(capacity: Option<i64>, going: i64, waiting: usize) -> usize {
     match capacity {
         None => waiting,
-        Some(c) => usize::try_from((c - going).max(0)).unwrap_or(0).min(waiting),
+        Some(c) => usize::try_from((c - going).max(0))
+            .unwrap_or(0)
+            .min(waiting),
     }
 }
 
@@ -142,10 +144,7 @@ pub fn may_check_in(
 ) -> Result<(), Refusal> {
     match event {
         EventStatus::Draft => {
-            return Err(refuse(
-                "event.not_published",
-                "this event is not published",
-            ));
+            return Err(refuse("event.not_published", "this event is not published"));
         }
         EventStatus::Cancelled => {
             return Err(refuse("event.cancelled", "this event was cancelled"));
@@ -156,7 +155,10 @@ pub fn may_check_in(
         _ => {}
     }
     if checked_in {
-        return Err(refuse("rsvp.checked_in", "this attendee is checked in already"));
+        return Err(refuse(
+            "rsvp.checked_in",
+            "this attendee is checked in already",
+        ));
     }
     if rsvp != RsvpStatus::Going {
         return Err(refuse(
@@ -282,7 +284,9 @@ pub fn parse_offset(field: &str, raw: &str) -> Result<i32, FieldError> {
         FieldError::new(
             field,
             "utc_offset",
-            format!("{field} must be an offset from UTC like +01:00 or -05:30, between -12:00 and +14:00"),
+            format!(
+                "{field} must be an offset from UTC like +01:00 or -05:30, between -12:00 and +14:00"
+            ),
         )
     };
     if s.eq_ignore_ascii_case("z") || s.eq_ignore_ascii_case("utc") {
@@ -348,7 +352,9 @@ pub fn parse_time(
     Err(FieldError::new(
         field,
         "date_time",
-        format!("{field} must be a date and time like 2027-01-14T16:00 or 2027-01-14T16:00:00+01:00"),
+        format!(
+            "{field} must be a date and time like 2027-01-14T16:00 or 2027-01-14T16:00:00+01:00"
+        ),
     ))
 }
 
@@ -435,7 +441,11 @@ mod tests {
         assert!(rsvp_open(EventStatus::Published, deadline, t(12, 0, 0)).is_ok());
         let late = rsvp_open(EventStatus::Published, deadline, t(12, 0, 1)).unwrap_err();
         assert_eq!(late.rule, "event.rsvp_closed");
-        assert!(late.message.contains("2027-01-14 12:00"), "{}", late.message);
+        assert!(
+            late.message.contains("2027-01-14 12:00"),
+            "{}",
+            late.message
+        );
     }
 
     #[test]
@@ -459,7 +469,9 @@ mod tests {
         assert!(audience_admits(Audience::Partners, PartnerUser).is_ok());
         assert!(audience_admits(Audience::Customers, Customer).is_ok());
         assert_eq!(
-            audience_admits(Audience::Partners, Customer).unwrap_err().rule,
+            audience_admits(Audience::Partners, Customer)
+                .unwrap_err()
+                .rule,
             "event.audience"
         );
         assert_eq!(
@@ -651,7 +663,11 @@ mod tests {
         assert_eq!(parse_offset("o", "Z"), Ok(0));
         assert_eq!(parse_offset("o", "UTC"), Ok(0));
         for bad in ["+1", "+15:00", "-12:30", "01:00", "+01:60", ""] {
-            assert_eq!(parse_offset("o", bad).unwrap_err().rule, "utc_offset", "{bad}");
+            assert_eq!(
+                parse_offset("o", bad).unwrap_err().rule,
+                "utc_offset",
+                "{bad}"
+            );
         }
         assert_eq!(offset_label(60), "UTC+01:00");
         assert_eq!(offset_label(-330), "UTC-05:30");

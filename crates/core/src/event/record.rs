@@ -192,10 +192,7 @@ fn url(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
 impl EventInput {
     pub fn parse(&self) -> Result<EventFields, Invalid> {
         let mut inv = Invalid::new();
-        let kind = inv.check(EventKind::parse(
-            "kind",
-            self.kind.as_deref().unwrap_or(""),
-        ));
+        let kind = inv.check(EventKind::parse("kind", self.kind.as_deref().unwrap_or("")));
         let title = inv.check(text::required("title", self.title.as_deref(), 200));
         let description = inv.check(text::multiline_optional(
             "description",
@@ -523,7 +520,10 @@ mod tests {
         i.ends_at = Some("2027-01-14T11:00".into());
         let f = i.parse().unwrap();
         assert_eq!(f.utc_offset_minutes, -300);
-        assert_eq!(f.ends_at, Utc.with_ymd_and_hms(2027, 1, 14, 16, 0, 0).unwrap());
+        assert_eq!(
+            f.ends_at,
+            Utc.with_ymd_and_hms(2027, 1, 14, 16, 0, 0).unwrap()
+        );
         let mut i = webinar();
         i.utc_offset = Some("+25:00".into());
         assert_eq!(i.parse().unwrap_err().errors[0].field, "utc_offset");
@@ -533,10 +533,7 @@ mod tests {
     fn webinars_need_a_join_url_and_workshops_a_place() {
         let mut i = webinar();
         i.join_url = None;
-        assert_eq!(
-            i.parse().unwrap_err().errors[0].field.as_str(),
-            "join_url"
-        );
+        assert_eq!(i.parse().unwrap_err().errors[0].field.as_str(), "join_url");
         let mut i = webinar();
         i.join_url = Some("javascript:alert(1)".into());
         assert_eq!(i.parse().unwrap_err().errors[0].rule, "url");
@@ -554,7 +551,12 @@ mod tests {
 
     #[test]
     fn capacity_is_positive_or_absent() {
-        for (c, ok) in [(Some(0), false), (Some(1), true), (None, true), (Some(100_001), false)] {
+        for (c, ok) in [
+            (Some(0), false),
+            (Some(1), true),
+            (None, true),
+            (Some(100_001), false),
+        ] {
             let mut i = webinar();
             i.capacity = c;
             assert_eq!(i.parse().is_ok(), ok, "{c:?}");

@@ -21,8 +21,7 @@ use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::engagement::EngagementKind;
 use partnerops_core::event::record::{
     Attendance, AttendeeKind, Audience, EventFields, EventInput, EventKind, EventRegistration,
-    EventStatus, PartnerAttendance, ProgramEvent, PublicRsvpInput, Response, RsvpInput,
-    RsvpStatus,
+    EventStatus, PartnerAttendance, ProgramEvent, PublicRsvpInput, Response, RsvpInput, RsvpStatus,
 };
 use partnerops_core::event::{
     CheckInBy, Figures, PER_ADDRESS_WINDOW, PER_EVENT_WINDOW, Refusal, audience_admits, is_bot,
@@ -274,7 +273,16 @@ async fn promote(
             break;
         }
         let before = rsvp_in(tx, &Scope::Vendor, id).await?;
-        if move_rsvp(tx, id, RsvpStatus::Waitlisted, RsvpStatus::Going, now, false).await? {
+        if move_rsvp(
+            tx,
+            id,
+            RsvpStatus::Waitlisted,
+            RsvpStatus::Going,
+            now,
+            false,
+        )
+        .await?
+        {
             let after = rsvp_in(tx, &Scope::Vendor, id).await?;
             audit_rsvp(tx, now, actor, AuditAction::Updated, Some(&before), &after).await?;
             promoted.push(after);
@@ -415,9 +423,8 @@ impl Store {
             Some(p) => {
                 actor.authorize(&Action::HostEvent(&p))?;
                 row! { struct Prog { program_id: String } }
-                let mut q = Sql::new(
-                    "SELECT program_id FROM partners WHERE archived_at IS NULL AND id = ",
-                );
+                let mut q =
+                    Sql::new("SELECT program_id FROM partners WHERE archived_at IS NULL AND id = ");
                 q.bind(p.as_str());
                 let Some(row) = tx.optional::<Prog>(&q).await? else {
                     return Err(Invalid::one(
@@ -427,9 +434,11 @@ impl Store {
                     )
                     .into());
                 };
-                if input.program_id.as_deref().is_some_and(|s| {
-                    !s.trim().is_empty() && s.trim() != row.program_id.as_str()
-                }) {
+                if input
+                    .program_id
+                    .as_deref()
+                    .is_some_and(|s| !s.trim().is_empty() && s.trim() != row.program_id.as_str())
+                {
                     return Err(Invalid::one(
                         "program_id",
                         "partner_program",
@@ -441,11 +450,9 @@ impl Store {
             }
             None => {
                 actor.authorize(&Action::ManageEvents)?;
-                let program: ProgramId = parse_id(
-                    "program_id",
-                    input.program_id.as_deref().unwrap_or(""),
-                )
-                .map_err(Invalid::from)?;
+                let program: ProgramId =
+                    parse_id("program_id", input.program_id.as_deref().unwrap_or(""))
+                        .map_err(Invalid::from)?;
                 if tx
                     .optional::<IdOnly>(&program_exists_sql(program.as_str()))
                     .await?
@@ -582,7 +589,10 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before = event_in(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&host_action(&before))?;
-        if matches!(before.status, EventStatus::Cancelled | EventStatus::Completed) {
+        if matches!(
+            before.status,
+            EventStatus::Cancelled | EventStatus::Completed
+        ) {
             return Err(StoreError::conflict(
                 "status",
                 "event.status",
@@ -771,7 +781,15 @@ impl Store {
             } else {
                 "event.cancelled"
             };
-            emit(&mut tx, now, kind, id, after.host_partner_id.as_ref(), &after).await?;
+            emit(
+                &mut tx,
+                now,
+                kind,
+                id,
+                after.host_partner_id.as_ref(),
+                &after,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(after)
@@ -851,8 +869,7 @@ impl Store {
                             client_key: None,
                         };
                         let (after, _) = insert_rsvp(&mut tx, now, &new).await?;
-                        audit_rsvp(&mut tx, now, actor, AuditAction::Created, None, &after)
-                            .await?;
+                        audit_rsvp(&mut tx, now, actor, AuditAction::Created, None, &after).await?;
                         after
                     }
                 }
@@ -889,8 +906,7 @@ impl Store {
                             client_key: None,
                         };
                         let (after, _) = insert_rsvp(&mut tx, now, &new).await?;
-                        audit_rsvp(&mut tx, now, actor, AuditAction::Created, None, &after)
-                            .await?;
+                        audit_rsvp(&mut tx, now, actor, AuditAction::Created, None, &after).await?;
                         after
                     }
                 }
@@ -901,7 +917,11 @@ impl Store {
     }
 
     /// The caller's own reply to an event, if any.
-    pub async fn my_rsvp(&self, actor: &Actor, event_id: &str) -> Result<Option<EventRegistration>> {
+    pub async fn my_rsvp(
+        &self,
+        actor: &Actor,
+        event_id: &str,
+    ) -> Result<Option<EventRegistration>> {
         let Some(user) = actor.user_id() else {
             return Ok(None);
         };
@@ -947,14 +967,22 @@ impl Store {
         q.bind(client_key)
             .push(" AND created_at > ")
             .bind(now - PER_ADDRESS_WINDOW);
-        let from_address: Vec<DateTime<Utc>> =
-            tx.all::<At>(&q).await?.into_iter().map(|a| a.created_at).collect();
+        let from_address: Vec<DateTime<Utc>> = tx
+            .all::<At>(&q)
+            .await?
+            .into_iter()
+            .map(|a| a.created_at)
+            .collect();
         let mut q = Sql::new("SELECT created_at FROM event_registrations WHERE event_id = ");
         q.bind(event.id.as_str())
             .push(" AND client_key IS NOT NULL AND created_at > ")
             .bind(now - PER_EVENT_WINDOW);
-        let to_event: Vec<DateTime<Utc>> =
-            tx.all::<At>(&q).await?.into_iter().map(|a| a.created_at).collect();
+        let to_event: Vec<DateTime<Utc>> = tx
+            .all::<At>(&q)
+            .await?
+            .into_iter()
+            .map(|a| a.created_at)
+            .collect();
         if let Err(retry_at) = may_take_rsvp(&from_address, &to_event, now) {
             let wait = (retry_at - now).max(Duration::minutes(1));
             return Err(StoreError::conflict(
@@ -1007,8 +1035,15 @@ impl Store {
                     .push(" AND status = 'not_going'");
                 tx.execute(&q).await?;
                 let after = rsvp_in(&mut tx, &Scope::Vendor, before.id.as_str()).await?;
-                audit_rsvp(&mut tx, now, &actor, AuditAction::Updated, Some(&before), &after)
-                    .await?;
+                audit_rsvp(
+                    &mut tx,
+                    now,
+                    &actor,
+                    AuditAction::Updated,
+                    Some(&before),
+                    &after,
+                )
+                .await?;
                 (after, code)
             }
             None => {
@@ -1127,7 +1162,15 @@ impl Store {
             ));
         }
         let after = rsvp_in(&mut tx, &Scope::Vendor, before.id.as_str()).await?;
-        audit_rsvp(&mut tx, now, actor, AuditAction::Updated, Some(&before), &after).await?;
+        audit_rsvp(
+            &mut tx,
+            now,
+            actor,
+            AuditAction::Updated,
+            Some(&before),
+            &after,
+        )
+        .await?;
         if let (AttendeeKind::PartnerUser, Some(partner), Some(user)) =
             (after.attendee_kind, &after.partner_id, &after.user_id)
         {
@@ -1311,7 +1354,16 @@ async fn withdraw(
     actor: &Actor,
     r: &EventRegistration,
 ) -> Result<EventRegistration> {
-    if !move_rsvp(tx, r.id.as_str(), r.status, RsvpStatus::NotGoing, now, false).await? {
+    if !move_rsvp(
+        tx,
+        r.id.as_str(),
+        r.status,
+        RsvpStatus::NotGoing,
+        now,
+        false,
+    )
+    .await?
+    {
         return Err(StoreError::conflict(
             "response",
             "rsvp.checked_in",

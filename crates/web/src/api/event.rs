@@ -7,8 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use partnerops_core::Invalid;
 use partnerops_core::event::record::{
-    Attendance, EventInput, EventRegistration, EventStatus, ProgramEvent, RsvpInput,
-    attendance_csv,
+    Attendance, EventInput, EventRegistration, EventStatus, ProgramEvent, RsvpInput, attendance_csv,
 };
 use partnerops_store::event::When;
 use serde::Deserialize;
@@ -41,7 +40,9 @@ pub async fn list(
         Some("upcoming") => When::Upcoming,
         Some("past") => When::Past,
         Some(_) => {
-            return Err(Invalid::one("when", "one_of", "when must be one of: upcoming, past").into());
+            return Err(
+                Invalid::one("when", "one_of", "when must be one of: upcoming, past").into(),
+            );
         }
     };
     Ok(axum::Json(s.store.events(who.scope(), when).await?))
@@ -86,7 +87,12 @@ pub async fn update(
     ))
 }
 
-async fn set_status(s: &AppState, who: &ApiUser, id: &str, to: EventStatus) -> Answer<ProgramEvent> {
+async fn set_status(
+    s: &AppState,
+    who: &ApiUser,
+    id: &str,
+    to: EventStatus,
+) -> Answer<ProgramEvent> {
     Ok(axum::Json(
         s.store.set_event_status(&who.actor(), id, to).await?,
     ))

@@ -96,11 +96,11 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = event_routes(enablement_routes(campaign_routes(file_routes(mdf_routes(
-        payout_routes(cadence_routes(notifications(pipeline_routes(
-            policy_and_lifecycle(deals_and_partnerships(records(api))),
+    let (router, mut doc) = event_routes(enablement_routes(campaign_routes(file_routes(
+        mdf_routes(payout_routes(cadence_routes(notifications(
+            pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api)))),
         )))),
-    )))))
+    ))))
     .split_for_parts();
     problem_content_type(&mut doc);
     idempotency_header(&mut doc);

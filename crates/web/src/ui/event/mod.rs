@@ -13,13 +13,13 @@ use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
 use partnerops_core::event::record::{
     Attendance, Audience, EventInput, EventKind, EventRegistration, EventStatus, ProgramEvent,
     PublicRsvpInput, RsvpInput, RsvpStatus, attendance_csv,
 };
 use partnerops_core::event::{
-    CheckInBy, HONEYPOT_FIELD, local_display, local_input, may_check_in, offset_label,
-    when_display,
+    CheckInBy, HONEYPOT_FIELD, local_display, local_input, may_check_in, offset_label, when_display,
 };
 use partnerops_core::ids::EntityId;
 use partnerops_core::scope::Scope;
@@ -69,14 +69,17 @@ pub struct EventView {
     pub event: ProgramEvent,
     pub when: String,
     pub deadline: String,
+    /// Whether it has started (a show rate means something only then).
+    pub started: bool,
     pub attendance: Attendance,
     /// The partner user's own reply, in the portal.
     pub mine: Option<EventRegistration>,
 }
 
 impl EventView {
-    fn new(event: ProgramEvent, attendance: Attendance) -> EventView {
+    fn new(event: ProgramEvent, attendance: Attendance, now: DateTime<Utc>) -> EventView {
         EventView {
+            started: now >= event.starts_at,
             when: when_display(event.starts_at, event.ends_at, event.utc_offset_minutes),
             deadline: local_display(event.rsvp_deadline, event.utc_offset_minutes),
             event,
@@ -93,10 +96,10 @@ impl EventView {
     }
 
     pub fn show_rate(&self) -> String {
-        self.attendance
-            .figures
-            .show_rate_pct
-            .map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
+        match self.attendance.figures.show_rate_pct {
+            Some(p) if self.started => format!("{p}%"),
+            _ => "–".to_owned(),
+        }
     }
 
     pub fn host(&self) -> &str {
@@ -133,7 +136,7 @@ async fn views(
     for e in events {
         let rsvps = state.store.event_rsvps(scope, e.id.as_str()).await?;
         let a = attendance_of(&e, &rsvps);
-        out.push(EventView::new(e, a));
+        out.push(EventView::new(e, a, state.store.now()));
     }
     Ok(out)
 }
@@ -146,7 +149,12 @@ pub struct RsvpRow {
     pub can_check_in: bool,
 }
 
-fn rsvp_rows(state: &AppState, v: &EventView, list: Vec<EventRegistration>, host: bool) -> Vec<RsvpRow> {
+fn rsvp_rows(
+    state: &AppState,
+    v: &EventView,
+    list: Vec<EventRegistration>,
+    host: bool,
+) -> Vec<RsvpRow> {
     let now = state.store.now();
     list.into_iter()
         .map(|r| RsvpRow {
@@ -241,7 +249,10 @@ fn event_form(e: &ProgramEvent) -> FormView {
     f.set("rsvp_deadline", local_input(e.rsvp_deadline, z));
     f.set(
         "campaign_id",
-        e.campaign_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+        e.campaign_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
     );
     f.set("program_id", e.program_id.to_string());
     f
@@ -455,7 +466,7 @@ async fn event_page(
             .authorize(&partnerops_core::scope::Action::HostEvent(p))
             .is_ok(),
     };
-    let mut view = EventView::new(event, attendance);
+    let mut view = EventView::new(event, attendance, state.store.now());
     view.mine = state.store.my_rsvp(&actor, id).await?;
     let can_reply = matches!(scope, Scope::Partner(_)) && view.is_for_partners();
     let rows = rsvp_rows(state, &view, list, host);
@@ -591,9 +602,11 @@ async fn console_list(State(state): State<AppState>, user: Staff) -> Result<Resp
 }
 
 async fn console_new(State(state): State<AppState>, user: Staff) -> Result<Response, UiError> {
-    Ok(form_page(&state, &user, "/console/events", None, new_form())
-        .await?
-        .into_response())
+    Ok(
+        form_page(&state, &user, "/console/events", None, new_form())
+            .await?
+            .into_response(),
+    )
 }
 
 async fn console_create(
@@ -638,7 +651,15 @@ async fn console_action(
     Path((id, action)): Path<(String, String)>,
     form: SignedForm<Staff>,
 ) -> Result<Response, UiError> {
-    status_action(&state, &form.user, "/console/events", &id, &action, &form.posted).await
+    status_action(
+        &state,
+        &form.user,
+        "/console/events",
+        &id,
+        &action,
+        &form.posted,
+    )
+    .await
 }
 
 async fn console_csv(
@@ -667,7 +688,13 @@ async fn portal_list(
     let actor = user.actor();
     let mut upcoming = Vec::new();
     let mut own = Vec::new();
-    for v in views(&state, &scope, state.store.events(&scope, When::Upcoming).await?).await? {
+    for v in views(
+        &state,
+        &scope,
+        state.store.events(&scope, When::Upcoming).await?,
+    )
+    .await?
+    {
         let mut v = v;
         v.mine = state.store.my_rsvp(&actor, v.event.id.as_str()).await?;
         if v.event.host_partner_id.as_ref() == Some(user.partner_id()) {
@@ -676,7 +703,12 @@ async fn portal_list(
             upcoming.push(v);
         }
     }
-    let past = views(&state, &scope, state.store.events(&scope, When::Past).await?).await?;
+    let past = views(
+        &state,
+        &scope,
+        state.store.events(&scope, When::Past).await?,
+    )
+    .await?;
     Ok(ListPage {
         chrome: Chrome::new(&user, "events"),
         base: "/portal/events",
@@ -688,10 +720,7 @@ async fn portal_list(
     .into_response())
 }
 
-async fn portal_new(
-    State(state): State<AppState>,
-    user: PartnerUser,
-) -> Result<Response, UiError> {
+async fn portal_new(State(state): State<AppState>, user: PartnerUser) -> Result<Response, UiError> {
     Ok(form_page(&state, &user, "/portal/events", None, new_form())
         .await?
         .into_response())
@@ -743,7 +772,15 @@ async fn portal_action(
     Path((id, action)): Path<(String, String)>,
     form: SignedForm<PartnerUser>,
 ) -> Result<Response, UiError> {
-    status_action(&state, &form.user, "/portal/events", &id, &action, &form.posted).await
+    status_action(
+        &state,
+        &form.user,
+        "/portal/events",
+        &id,
+        &action,
+        &form.posted,
+    )
+    .await
 }
 
 async fn portal_csv(
@@ -791,7 +828,7 @@ async fn render_public(
     let description = markdown::render(&e.description);
     let page = PublicPage {
         slug: slug.to_owned(),
-        view: EventView::new(e, Attendance::default()),
+        view: EventView::new(e, Attendance::default(), state.store.now()),
         description,
         csrf,
         form,
@@ -806,7 +843,15 @@ async fn public_page(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, UiError> {
-    render_public(&state, &slug, StatusCode::OK, FormView::default(), None, false).await
+    render_public(
+        &state,
+        &slug,
+        StatusCode::OK,
+        FormView::default(),
+        None,
+        false,
+    )
+    .await
 }
 
 /// The visitor's address, hashed: the flood limit needs to recognise it, not to keep it.
@@ -826,8 +871,15 @@ async fn public_rsvp(
     if !public_form_ok(&headers, &posted) {
         let inv =
             partnerops_core::Invalid::one("_", "csrf", "The form expired. Please send it again.");
-        return render_public(&state, &slug, StatusCode::FORBIDDEN, form.with_errors(inv), None, false)
-            .await;
+        return render_public(
+            &state,
+            &slug,
+            StatusCode::FORBIDDEN,
+            form.with_errors(inv),
+            None,
+            false,
+        )
+        .await;
     }
     let input = PublicRsvpInput {
         name: posted.get("name"),
@@ -853,8 +905,15 @@ async fn public_rsvp(
             .await
         }
         Ok(PublicRsvpOutcome::Ignored) => {
-            render_public(&state, &slug, StatusCode::CREATED, FormView::default(), None, true)
-                .await
+            render_public(
+                &state,
+                &slug,
+                StatusCode::CREATED,
+                FormView::default(),
+                None,
+                true,
+            )
+            .await
         }
         Err(e @ StoreError::NotFound(_)) => Err(e.into()),
         Err(e) => {
@@ -876,8 +935,7 @@ async fn calendar_file(
     Path(slug): Path<String>,
 ) -> Result<Response, UiError> {
     let e = state.store.event_page(&slug).await?;
-    let body =
-        partnerops_core::event::ical::event_file(&e, state.store.now(), &public_url(&state));
+    let body = partnerops_core::event::ical::event_file(&e, state.store.now(), &public_url(&state));
     Ok((
         [
             (CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
@@ -920,7 +978,7 @@ async fn render_personal(
         state.store.now(),
     )
     .is_ok();
-    let view = EventView::new(e, Attendance::default());
+    let view = EventView::new(e, Attendance::default(), state.store.now());
     let (csrf, cookie) = public_csrf(state);
     let page = PersonalPage {
         code: code.to_owned(),

@@ -27,7 +27,9 @@ async fn a_partner_user_and_a_customer_reply_and_are_checked_in() {
                 program_id: Some(partner.program_id.to_string()),
                 kind: Some("webinar".into()),
                 title: Some("Security roadmap briefing".into()),
-                description: Some("## What you will hear\n\n- The next two releases\n- **Live Q&A**".into()),
+                description: Some(
+                    "## What you will hear\n\n- The next two releases\n- **Live Q&A**".into(),
+                ),
                 starts_at: Some(start.to_rfc3339()),
                 ends_at: Some((start + Duration::hours(1)).to_rfc3339()),
                 utc_offset: Some("+01:00".into()),
@@ -66,8 +68,10 @@ async fn a_partner_user_and_a_customer_reply_and_are_checked_in() {
     b.goto("/portal/events/new").await;
     b.wait_css("#event-form").await;
     b.select("#event-form select[name=kind]", "workshop").await;
-    b.select("#event-form select[name=audience]", "customers").await;
-    b.type_into("#event-form input[name=title]", "Cloud cost clinic").await;
+    b.select("#event-form select[name=audience]", "customers")
+        .await;
+    b.type_into("#event-form input[name=title]", "Cloud cost clinic")
+        .await;
     b.type_into(
         "#event-form textarea[name=description]",
         "Bring your last cloud bill: we find the **savings** with you.",
@@ -75,18 +79,30 @@ async fn a_partner_user_and_a_customer_reply_and_are_checked_in() {
     .await;
     let local = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M").to_string();
     let soon = Utc::now() + Duration::minutes(50);
-    b.set_value("#event-form input[name=starts_at]", &local(soon)).await;
-    b.set_value("#event-form input[name=ends_at]", &local(soon + Duration::hours(2)))
+    b.set_value("#event-form input[name=starts_at]", &local(soon))
         .await;
-    b.select("#event-form select[name=utc_offset]", "+00:00").await;
-    b.type_into("#event-form input[name=location]", "Our office, room Atlas").await;
+    b.set_value(
+        "#event-form input[name=ends_at]",
+        &local(soon + Duration::hours(2)),
+    )
+    .await;
+    b.select("#event-form select[name=utc_offset]", "+00:00")
+        .await;
+    b.type_into("#event-form input[name=location]", "Our office, room Atlas")
+        .await;
     b.type_into("#event-form input[name=capacity]", "12").await;
     b.shot("event-03-portal-editor").await;
     b.click("#save-event").await;
     b.wait_css("#publish-event").await;
     b.click("#publish-event").await;
     b.wait_css("#public-link").await;
-    let public = b.find("#public-link").await.attr("href").await.unwrap().unwrap();
+    let public = b
+        .find("#public-link")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
     let event_page = b.path().await;
     assert_eq!(b.text("#event-status").await, "Published");
 
@@ -94,34 +110,59 @@ async fn a_partner_user_and_a_customer_reply_and_are_checked_in() {
     b.goto(&public).await;
     b.wait_css("#rsvp-form").await;
     assert_eq!(b.text("#event-title").await, "Cloud cost clinic");
-    b.type_into("#rsvp-form input[name=name]", "<script>document.title='pwned'</script>Eve Polastri")
+    b.type_into(
+        "#rsvp-form input[name=name]",
+        "<script>document.title='pwned'</script>Eve Polastri",
+    )
+    .await;
+    b.type_into("#rsvp-form input[name=email]", "eve@initech.example")
         .await;
-    b.type_into("#rsvp-form input[name=email]", "eve@initech.example").await;
-    b.type_into("#rsvp-form input[name=company]", "Initech").await;
+    b.type_into("#rsvp-form input[name=company]", "Initech")
+        .await;
     b.shot("event-04-public-page").await;
     b.click("#rsvp-submit").await;
     b.wait_css("#rsvp-thanks").await;
     b.shot("event-05-public-thanks").await;
-    let personal = b.find("#personal-link").await.attr("href").await.unwrap().unwrap();
+    let personal = b
+        .find("#personal-link")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
     // The link is absolute (the configured public address): open its path here.
     let personal = personal[personal.find("/rsvp/").unwrap()..].to_owned();
     assert!(!b.source().await.contains("<title>pwned"), "a script ran");
     b.goto(&personal).await;
     b.wait_css("#rsvp-status").await;
     assert_eq!(b.text("#rsvp-status").await, "Going");
-    assert!(b.text("#personal").await.contains("<script>document.title='pwned'</script>Eve Polastri"));
+    assert!(
+        b.text("#personal")
+            .await
+            .contains("<script>document.title='pwned'</script>Eve Polastri")
+    );
     b.shot("event-06-personal-page").await;
 
     // The partner sees the customer on its attendance list, as text, and checks her in.
     b.goto(&event_page).await;
     b.wait_css("#attendance-list").await;
     let rows = b.texts("#attendance-list tbody tr").await.join("\n");
-    assert!(rows.contains("<script>document.title='pwned'</script>Eve Polastri"), "{rows}");
-    assert!(!b.source().await.contains("<script>document.title"), "the name became markup");
+    assert!(
+        rows.contains("<script>document.title='pwned'</script>Eve Polastri"),
+        "{rows}"
+    );
+    assert!(
+        !b.source().await.contains("<script>document.title"),
+        "the name became markup"
+    );
     b.click("#attendance-list .check-in").await;
     eventually("the check-in", async || {
         let f = b.text("#event-figures").await;
-        if f.contains("Checked in\n1") || f.contains("Checked in 1") { Ok(f) } else { Err(f) }
+        if f.contains("Checked in\n1") || f.contains("Checked in 1") {
+            Ok(f)
+        } else {
+            Err(f)
+        }
     })
     .await;
     b.shot("event-07-portal-checked-in").await;
@@ -140,7 +181,8 @@ async fn a_partner_user_and_a_customer_reply_and_are_checked_in() {
     let rows = b.texts("#attendance-list tbody tr").await.join("\n");
     assert!(rows.contains(&partner.name), "{rows}");
     b.shot("event-09-console-event").await;
-    b.goto(&format!("/console/events/{}/edit", webinar.id)).await;
+    b.goto(&format!("/console/events/{}/edit", webinar.id))
+        .await;
     b.wait_css("#event-form").await;
     b.shot("event-10-console-editor").await;
     b.close().await;

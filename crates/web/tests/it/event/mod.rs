@@ -13,7 +13,12 @@ use serde_json::{Value, json};
 use crate::harness::TestApp;
 
 /// An event's body: a webinar starting at `starts_at` for an hour, in UTC+01:00.
-pub(crate) fn webinar(program: Option<&str>, title: &str, starts_at: DateTime<Utc>, capacity: Option<i64>) -> Value {
+pub(crate) fn webinar(
+    program: Option<&str>,
+    title: &str,
+    starts_at: DateTime<Utc>,
+    capacity: Option<i64>,
+) -> Value {
     let mut v = json!({
         "kind": "webinar", "title": title,
         "description": "## Agenda\n\n- Roadmap\n- **Q&A**",
@@ -61,7 +66,8 @@ pub(crate) async fn public_reply(
     let token = crate::session::csrf_of(&page.text());
     let mut all = vec![("_csrf", token.as_str())];
     all.extend_from_slice(fields);
-    http.form(&format!("/events/{slug}"), &cookie, &all, &[]).await
+    http.form(&format!("/events/{slug}"), &cookie, &all, &[])
+        .await
 }
 
 /// The personal code in a thank-you page.
@@ -85,7 +91,11 @@ pub(crate) async fn b_event_records(app: &TestApp, w: &crate::harness::World) ->
     let r = public_reply(
         &app.http,
         &slug,
-        &[("name", "Globex buyer"), ("email", "buyer@globex.example"), ("company", "Globex")],
+        &[
+            ("name", "Globex buyer"),
+            ("email", "buyer@globex.example"),
+            ("company", "Globex"),
+        ],
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -99,7 +109,12 @@ pub(crate) async fn b_event_records(app: &TestApp, w: &crate::harness::World) ->
     let vendor = published(
         app,
         &w.admin,
-        &webinar(Some(&w.other_program.id.to_string()), "Referral program kickoff", start, None),
+        &webinar(
+            Some(&w.other_program.id.to_string()),
+            "Referral program kickoff",
+            start,
+            None,
+        ),
     )
     .await;
     let r = app

@@ -669,7 +669,11 @@ fn body_for(
         (Target::LineDispute, _) => json!({"outcome": "upheld", "resolution": "hijack"}),
         (Target::CampaignLead, _) => json!({"estimated_arr_minor": 100}),
         (Target::ProgramEvent, p) if p.ends_with("/rsvps") => json!({"response": "going"}),
-        (Target::ProgramEvent, p) if p.ends_with("/publish") || p.ends_with("/cancel") || p.ends_with("/complete") => json!({}),
+        (Target::ProgramEvent, p)
+            if p.ends_with("/publish") || p.ends_with("/cancel") || p.ends_with("/complete") =>
+        {
+            json!({})
+        }
         (Target::ProgramEvent, _) => json!({"title": "Hijacked"}),
         (Target::EventRegistration, _) => json!({}),
         (Target::None, "/api/v1/events") => json!({
