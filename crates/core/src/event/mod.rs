@@ -65,12 +65,12 @@ pub fn rsvp_open(
 
 /// Whether the event is meant for this kind of attendee.
 pub fn audience_admits(audience: Audience, who: AttendeeKind) -> Result<(), Refusal> {
-    let ok = match (audience, who) {
-        (Audience::Both, _) => true,
-        (Audience::Partners, AttendeeKind::PartnerUser) => true,
-        (Audience::Customers, AttendeeKind::Customer) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (audience, who),
+        (Audience::Both, _)
+            | (Audience::Partners, AttendeeKind::PartnerUser)
+            | (Audience::Customers, AttendeeKind::Customer)
+    );
     if ok {
         Ok(())
     } else {
@@ -106,11 +106,11 @@ pub fn free_seats(capacity: Option<i64>, going: i64, waiting: usize) -> usize {
 
 /// Whom to promote from the waitlist when seats free up: the earliest to join it first
 /// (ties broken by id, which grows with time), as many as there are free seats.
-pub fn promotions<'a, T: Ord>(
+pub fn promotions<T: Ord>(
     capacity: Option<i64>,
     going: i64,
-    waitlist: &'a [(DateTime<Utc>, T)],
-) -> Vec<&'a T> {
+    waitlist: &[(DateTime<Utc>, T)],
+) -> Vec<&T> {
     let mut queue: Vec<&(DateTime<Utc>, T)> = waitlist.iter().collect();
     queue.sort();
     let n = free_seats(capacity, going, queue.len());
@@ -343,10 +343,10 @@ pub fn parse_time(
         return Ok(t.with_timezone(&Utc));
     }
     for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(local) = NaiveDateTime::parse_from_str(s, format) {
-            if let Some(t) = local.and_local_timezone(fixed(default_offset)).single() {
-                return Ok(t.with_timezone(&Utc));
-            }
+        if let Ok(local) = NaiveDateTime::parse_from_str(s, format)
+            && let Some(t) = local.and_local_timezone(fixed(default_offset)).single()
+        {
+            return Ok(t.with_timezone(&Utc));
         }
     }
     Err(FieldError::new(
