@@ -365,7 +365,7 @@ pub(crate) async fn create_events(
                 "Partner summit 2027",
                 "Two days of keynotes, breakouts and the partner awards. Agenda to follow.",
                 at(90, 9),
-                2 * 24 * 60 - 8 * 60,
+                24 * 60 + 8 * 60,
                 "Congress Center, Amsterdam",
                 Some(400),
                 "both",
