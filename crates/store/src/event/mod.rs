@@ -1116,6 +1116,21 @@ impl Store {
             .await
     }
 
+    /// A partner user checks themself in (from the portal or the API) while the event runs:
+    /// their own going reply, once.
+    #[tracing::instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn check_in_self(&self, actor: &Actor, event_id: &str) -> Result<EventRegistration> {
+        let event = self.event(&actor.scope(), event_id).await?;
+        let Some(r) = self.my_rsvp(actor, event.id.as_str()).await? else {
+            return Err(StoreError::conflict(
+                "rsvp_id",
+                "rsvp.none",
+                "you have not replied to this event",
+            ));
+        };
+        self.check_in_as(actor, r, CheckInBy::Attendee).await
+    }
+
     /// The host's staff check an attendee in from the attendance list.
     #[tracing::instrument(skip_all, fields(rsvp_id = %rsvp_id))]
     pub async fn check_in(&self, actor: &Actor, rsvp_id: &str) -> Result<EventRegistration> {

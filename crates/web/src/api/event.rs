@@ -201,6 +201,18 @@ pub(crate) fn csv_answer(
     ))
 }
 
+/// Check oneself in (partner users, with a going reply) while the event runs: an engagement
+/// signal.
+#[utoipa::path(post, path = "/api/v1/events/{id}/check-in", tag = "events", params(("id" = String, Path)),
+    responses((status = 200, body = EventRegistration), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn check_in_self(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<EventRegistration> {
+    Ok(axum::Json(s.store.check_in_self(&who.actor(), &id).await?))
+}
+
 /// One RSVP.
 #[utoipa::path(get, path = "/api/v1/event-rsvps/{id}", tag = "events", params(("id" = String, Path)),
     responses((status = 200, body = EventRegistration), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]

@@ -239,6 +239,7 @@ fn event_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(event::cancel))
         .routes(routes!(event::complete))
         .routes(routes!(event::rsvps, event::rsvp))
+        .routes(routes!(event::check_in_self))
         .routes(routes!(event::attendance))
         .routes(routes!(event::attendance_export))
         .routes(routes!(event::rsvp_one))

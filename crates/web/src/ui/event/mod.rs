@@ -413,6 +413,8 @@ struct EventPage {
     host: bool,
     /// The viewer may reply for themself (a partner user, for an event for partners).
     can_reply: bool,
+    /// The viewer may check themself in now (a going reply, while the event runs).
+    can_self_check_in: bool,
     public_url: String,
     error: Option<String>,
 }
@@ -469,6 +471,18 @@ async fn event_page(
     let mut view = EventView::new(event, attendance, state.store.now());
     view.mine = state.store.my_rsvp(&actor, id).await?;
     let can_reply = matches!(scope, Scope::Partner(_)) && view.is_for_partners();
+    let can_self_check_in = view.mine.as_ref().is_some_and(|r| {
+        may_check_in(
+            view.event.status,
+            view.event.starts_at,
+            view.event.ends_at,
+            r.status,
+            r.checked_in_at.is_some(),
+            CheckInBy::Attendee,
+            state.store.now(),
+        )
+        .is_ok()
+    });
     let rows = rsvp_rows(state, &view, list, host);
     Ok(EventPage {
         chrome: Chrome::new(user, "events"),
@@ -477,6 +491,7 @@ async fn event_page(
         rsvps: rows,
         host: editor,
         can_reply,
+        can_self_check_in,
         public_url: public_url(state),
         view,
         error,
@@ -528,6 +543,11 @@ async fn status_action(
                     response: posted.get("response"),
                 },
             )
+            .await
+            .map(|_| ()),
+        "check-in" if base == "/portal/events" => state
+            .store
+            .check_in_self(&user.actor(), id)
             .await
             .map(|_| ()),
         _ => return Err(UiError::NotFound),

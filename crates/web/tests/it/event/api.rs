@@ -340,6 +340,42 @@ async fn a_vendor_webinar_fills_its_seats_then_its_waitlist_and_checks_people_in
         6
     );
 
+    // Partner users check themselves in while the event runs: once, and only when going.
+    let me = ok(&app
+        .http
+        .post(&format!("{path}/check-in"), &third_token, &json!({}))
+        .await);
+    assert!(me["checked_in_at"].is_string(), "{me}");
+    assert_eq!(
+        conflict(
+            &app.http
+                .post(&format!("{path}/check-in"), &third_token, &json!({}))
+                .await
+        ),
+        "rsvp.checked_in"
+    );
+    assert_eq!(
+        conflict(
+            &app.http
+                .post(&format!("{path}/check-in"), &fourth_token, &json!({}))
+                .await
+        ),
+        "rsvp.not_going"
+    );
+    let (_, stranger) = app
+        .user_with_token("fifth@alpha.example", "partner_rep", Some(&w.a.partner))
+        .await;
+    assert_eq!(
+        conflict(
+            &app.http
+                .post(&format!("{path}/check-in"), &stranger, &json!({}))
+                .await
+        ),
+        "rsvp.none"
+    );
+    let counts = app.store.engagement_counts(&w.a.partner.id).await.unwrap();
+    assert_eq!(counts.get("event_attended"), Some(&2), "{counts:?}");
+
     // Cancelled: no more replies, no more check-ins; every change was audited.
     let cancelled = ok(&app
         .http
@@ -372,7 +408,7 @@ async fn a_vendor_webinar_fills_its_seats_then_its_waitlist_and_checks_people_in
         audit_count(&app, partnerops_core::audit::EntityKind::ProgramEvent, &id).await,
         3
     );
-    // Created waitlisted, promoted.
+    // Created waitlisted, promoted, checked in.
     assert_eq!(
         audit_count(
             &app,
@@ -380,7 +416,7 @@ async fn a_vendor_webinar_fills_its_seats_then_its_waitlist_and_checks_people_in
             third_id
         )
         .await,
-        2
+        3
     );
     assert_eq!(
         audit_count(

@@ -348,6 +348,7 @@ routes!(
     POST "/api/v1/events/{id}/complete" ProgramEvent NotFound,
     GET "/api/v1/events/{id}/rsvps" ProgramEvent NotFound,
     POST "/api/v1/events/{id}/rsvps" ProgramEvent NotFound,
+    POST "/api/v1/events/{id}/check-in" ProgramEvent NotFound,
     GET "/api/v1/events/{id}/attendance" ProgramEvent NotFound,
     GET "/api/v1/events/{id}/attendance.csv" ProgramEvent NotFound,
     GET "/api/v1/event-rsvps/{id}" EventRegistration NotFound,
