@@ -1,5 +1,5 @@
 //! Engagement signals: what partners' people do in the program (sign in to the portal,
-//! complete courses, earn certifications, register deals, launch campaigns), recorded as
+//! complete courses, earn certifications, register deals, launch campaigns, attend events), recorded as
 //! events per partner and user. The measurement capability weighs them into the engagement
 //! score; the capabilities that see them happen only record them.
 
@@ -13,5 +13,6 @@ text_enum!(
         CertificationEarned = "certification_earned" / "Certification earned",
         RegistrationSubmitted = "registration_submitted" / "Deal registered",
         CampaignLaunched = "campaign_launched" / "Campaign launched",
+        EventAttended = "event_attended" / "Event attended",
     }
 );

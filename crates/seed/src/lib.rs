@@ -24,6 +24,8 @@
 //!
 //! Then market development funds (module `mdf`): a budget for the current quarter,
 //! allocations, and requests and claims in every state, some linked to won deals.
+//! Then events (module `event`): past, upcoming and full webinars and workshops with
+//! replies, a waitlist and check-ins, and a partner's workshop for its customers.
 //! Then enablement (module `enablement`): two role curricula with courses, modules and
 //! assessments, and people certified (valid, lapsing within 30 days, expired), enough at
 //! the first partner for the Premier criterion "certified individuals ≥ 4".
@@ -41,6 +43,7 @@
 mod business_plan;
 mod campaign;
 mod enablement;
+mod event;
 mod history;
 mod mdf;
 mod payout;
@@ -371,6 +374,19 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         leads = campaigns.leads,
         elapsed_ms = ms(started),
         "seed: campaign templates, launched campaigns and their leads written"
+    );
+    let events = match (writers.get("finance@vendor.example"), programs.first()) {
+        (Some(marketing), Some(p)) => {
+            event::create_events(store, &p.id.to_string(), &writers, marketing).await?
+        }
+        _ => event::EventsWritten::default(),
+    };
+    tracing::info!(
+        events = events.events,
+        rsvps = events.rsvps,
+        check_ins = events.check_ins,
+        elapsed_ms = ms(started),
+        "seed: events, their replies and check-ins written"
     );
     let people: Vec<Vec<&room::Writer>> = plan
         .partners

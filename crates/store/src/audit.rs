@@ -141,6 +141,8 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Attempt => "assessment_attempts",
         EntityKind::Certification => "certifications",
         EntityKind::WebhookSubscription => "webhook_subscriptions",
+        EntityKind::ProgramEvent => "program_events",
+        EntityKind::EventRegistration => "event_registrations",
     }
 }
 

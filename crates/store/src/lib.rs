@@ -33,6 +33,7 @@ pub mod user;
 pub mod cadence;
 pub mod campaign;
 pub mod enablement;
+pub mod event;
 pub mod file;
 pub mod lifecycle;
 pub mod mdf;

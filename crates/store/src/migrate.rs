@@ -155,6 +155,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_campaigns.sql"),
         postgres: include_str!("../migrations/postgres/0022_campaigns.sql"),
     },
+    // Events (0023 is the launch checklists').
+    Migration {
+        version: 24,
+        name: "events",
+        sqlite: include_str!("../migrations/sqlite/0024_events.sql"),
+        postgres: include_str!("../migrations/postgres/0024_events.sql"),
+    },
     Migration {
         version: 25,
         name: "campaign_outcomes",

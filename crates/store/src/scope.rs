@@ -10,6 +10,8 @@ use crate::db::Sql;
 /// what `scope` may see. Vendor staff see everything; a partner sees:
 /// - its own partner row, and its own users;
 /// - the tiers of its own program (the ladder it climbs);
+/// - the published vendor events of its program and its own events, and only the RSVPs
+///   that count for it (see `EntityKind::ProgramEvent` below);
 /// - its own registrations, the engagement requests to it and the conflict cases it is in;
 /// - the application it joined through, and its own joint business plans;
 /// - no policies or drafts here (council members read shared drafts through `policies`);
@@ -93,6 +95,24 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             q.push(&format!(
                 " AND {alias}.course_id IN (SELECT sc.id FROM courses sc WHERE sc.status = 'published')"
             ));
+        }
+        // Events: the published vendor events of the partner's own program, and every event
+        // the partner hosts. RSVPs: those that count for the partner (its own people's, and
+        // its own events' customers'); never another partner's attendees.
+        EntityKind::ProgramEvent => {
+            q.push(&format!(
+                " AND ({alias}.host_partner_id = "
+            ))
+            .bind(partner.as_str())
+            .push(&format!(
+                " OR ({alias}.host_partner_id IS NULL AND {alias}.published_at IS NOT NULL AND {alias}.program_id = (SELECT sp.program_id FROM partners sp WHERE sp.id = "
+            ))
+            .bind(partner.as_str())
+            .push(")))");
+        }
+        EntityKind::EventRegistration => {
+            q.push(&format!(" AND {alias}.partner_id = "))
+                .bind(partner.as_str());
         }
         // Room notes and tasks are read through their room (`pipeline::room`), which checks
         // membership, and plan tasks through their plan; their audit trails are the vendor's.

@@ -56,6 +56,9 @@ text_enum!(
         Attempt = "assessment_attempt" / "Assessment attempt",
         Certification = "certification" / "Certification",
         WebhookSubscription = "webhook_subscription" / "Webhook subscription",
+        // Events.
+        ProgramEvent = "program_event" / "Event",
+        EventRegistration = "event_registration" / "Event RSVP",
     }
 );
 

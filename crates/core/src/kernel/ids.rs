@@ -178,6 +178,11 @@ entity_id!(/// A certification a partner user earned.
     CertificationId, "crt");
 entity_id!(/// An engagement event (a course completed, a certification earned).
     EngagementEventId, "egv");
+// Events: webinars, workshops, conferences, and their RSVPs.
+entity_id!(/// An event (webinar, workshop, conference) of a program or a partner.
+    ProgramEventId, "pev");
+entity_id!(/// A reply (RSVP) to an event, with its check-in.
+    EventRegistrationId, "rsv");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -130,6 +130,16 @@ pub enum Action<'a> {
     /// vendor administrators for any events, a partner's admin for its own partner's
     /// (`Some` partner) only.
     ManageWebhooks(Option<&'a PartnerId>),
+    // Events.
+    /// Create, edit, publish, cancel and complete the vendor's events and check their
+    /// attendees in (administrators, channel managers, marketing).
+    ManageEvents,
+    /// Host events for this partner (create, edit, publish, cancel): the partner's admin.
+    HostEvent(&'a PartnerId),
+    /// Check attendees in at this partner's events: the partner's own users.
+    CheckInAttendees(&'a PartnerId),
+    /// Reply to an event for oneself, as a user of this partner.
+    RsvpEvent(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -150,6 +160,13 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             Action::RespondToEngagement(_) | Action::DisputePayout(_) | Action::TakeCourse(_),
         ) => false,
         (PartnerAdmin | PartnerRep, Action::TakeCourse(p)) => who.partner_id() == Some(*p),
+        // An RSVP is a partner user's own reply; staff have none to give.
+        (Admin | ChannelManager, Action::RsvpEvent(_)) => false,
+        (PartnerAdmin, Action::HostEvent(p)) => who.partner_id() == Some(*p),
+        (PartnerAdmin | PartnerRep, Action::CheckInAttendees(p) | Action::RsvpEvent(p)) => {
+            who.partner_id() == Some(*p)
+        }
+        (MarketingFinance, Action::ManageEvents) => true,
         (Admin, _) => true,
         // Webhooks export events out of the product: administrators only on the vendor side.
         (_, Action::ManageWebhooks(p)) => {
@@ -292,6 +309,22 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",
             "answer engagement requests: only the partner holding the account can",
+        ),
+        Action::ManageEvents => (
+            "role.manage_events",
+            "manage the vendor's events: administrators, channel managers and marketing",
+        ),
+        Action::HostEvent(_) => (
+            "role.host_event",
+            "host events for this partner: only its admin can",
+        ),
+        Action::CheckInAttendees(_) => (
+            "role.check_in",
+            "check attendees in at this event: only its host can",
+        ),
+        Action::RsvpEvent(_) => (
+            "role.rsvp_event",
+            "reply to events: replies are partner users' own",
         ),
     };
     Err(Denied {
@@ -528,5 +561,37 @@ mod tests {
         assert!(authorize(&admin, &Action::SignPlan(&b)).is_err());
         assert!(authorize(&cm, &Action::SignPlan(&a)).is_ok());
         assert!(authorize(&sales, &Action::WritePlan(&a)).is_err());
+    }
+
+    #[test]
+    fn event_roles() {
+        let a = pid(1);
+        let b = pid(2);
+        let fin = who(Role::MarketingFinance, None);
+        let sales = who(Role::DirectSales, None);
+        let admin = who(Role::Admin, None);
+        let padmin = who(Role::PartnerAdmin, Some(a.clone()));
+        let rep = who(Role::PartnerRep, Some(a.clone()));
+        assert!(authorize(&fin, &Action::ManageEvents).is_ok());
+        assert!(authorize(&admin, &Action::ManageEvents).is_ok());
+        assert_eq!(
+            authorize(&sales, &Action::ManageEvents).unwrap_err().rule,
+            "role.manage_events"
+        );
+        assert!(authorize(&padmin, &Action::ManageEvents).is_err());
+        // A partner's admin hosts its own events; its reps check people in and reply.
+        assert!(authorize(&padmin, &Action::HostEvent(&a)).is_ok());
+        assert!(authorize(&padmin, &Action::HostEvent(&b)).is_err());
+        assert_eq!(
+            authorize(&rep, &Action::HostEvent(&a)).unwrap_err().rule,
+            "role.host_event"
+        );
+        assert!(authorize(&rep, &Action::CheckInAttendees(&a)).is_ok());
+        assert!(authorize(&rep, &Action::CheckInAttendees(&b)).is_err());
+        assert!(authorize(&rep, &Action::RsvpEvent(&a)).is_ok());
+        assert!(authorize(&rep, &Action::RsvpEvent(&b)).is_err());
+        // Staff reply to nothing: an RSVP is a partner user's own.
+        assert!(authorize(&admin, &Action::RsvpEvent(&a)).is_err());
+        assert!(authorize(&fin, &Action::RsvpEvent(&a)).is_err());
     }
 }

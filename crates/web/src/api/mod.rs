@@ -7,6 +7,7 @@ mod business_plan;
 mod cadence;
 mod campaign;
 mod enablement;
+mod event;
 mod file;
 mod lifecycle;
 mod mdf;
@@ -75,6 +76,7 @@ use crate::problem::{ApiError, Problem};
         (name = "mdf", description = "Market development funds: budgets, allocations with their remaining balance, requests and their approval within limits, claims, payment, linked opportunities and MDF ROI"),
         (name = "enablement", description = "Curricula, courses, modules and assessments; enrolments, progress and attempts; certifications"),
         (name = "webhooks", description = "Standard Webhooks subscriptions: signed deliveries of outbox events, retries, the delivery log and replays"),
+        (name = "events", description = "Events (webinars, workshops, conferences) of the vendor and of partners, RSVPs with capacity and waitlist, check-ins, attendance figures and the attendance list as CSV"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "meta", description = "The API itself")
     )
@@ -96,12 +98,21 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = webhook_routes(enablement_routes(campaign_routes(file_routes(
-        mdf_routes(payout_routes(cadence_routes(notifications(
-            pipeline_routes(policy_and_lifecycle(deals_and_partnerships(records(api)))),
-        )))),
-    ))))
-    .split_for_parts();
+    // Each capability adds its routes in turn.
+    let api = records(api);
+    let api = deals_and_partnerships(api);
+    let api = policy_and_lifecycle(api);
+    let api = pipeline_routes(api);
+    let api = notifications(api);
+    let api = cadence_routes(api);
+    let api = payout_routes(api);
+    let api = mdf_routes(api);
+    let api = file_routes(api);
+    let api = campaign_routes(api);
+    let api = enablement_routes(api);
+    let api = event_routes(api);
+    let api = webhook_routes(api);
+    let (router, mut doc) = api.split_for_parts();
     problem_content_type(&mut doc);
     idempotency_header(&mut doc);
     patch_bodies_require_nothing(&mut doc);
@@ -229,6 +240,21 @@ fn campaign_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(campaign::leads))
         .routes(routes!(campaign::report))
         .routes(routes!(campaign::register_lead))
+}
+
+/// Events, their RSVPs, check-ins and attendance.
+fn event_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(event::list, event::create))
+        .routes(routes!(event::get, event::update))
+        .routes(routes!(event::publish))
+        .routes(routes!(event::cancel))
+        .routes(routes!(event::complete))
+        .routes(routes!(event::rsvps, event::rsvp))
+        .routes(routes!(event::check_in_self))
+        .routes(routes!(event::attendance))
+        .routes(routes!(event::attendance_export))
+        .routes(routes!(event::rsvp_one))
+        .routes(routes!(event::check_in))
 }
 
 /// Uploads and stored files; only the upload takes a body larger than the default limit.

@@ -7,7 +7,7 @@
 //!
 //! One folder per capability (`partner`, `program`, `policy`, `account`, `user`,
 //! `registration`, `partnership`, `pipeline`, `business_plan`, `cadence`, `lifecycle`,
-//! `notification`,
+//! `notification`, `event`,
 //! `auth`, `audit`), each with its `console`
 //! (staff), `portal` (partner users) and `public` pages as it needs them; templates follow
 //! the same layout under `templates/<capability>/`. Shared here: the route table, the page
@@ -21,6 +21,7 @@ mod business_plan;
 mod cadence;
 mod campaign;
 mod enablement;
+mod event;
 mod file;
 mod form;
 mod guard;
@@ -124,6 +125,7 @@ pub(crate) fn routes() -> Routes {
     let r = campaign::routes(r);
     let r = mdf::routes(r);
     let r = enablement::routes(r);
+    let r = event::routes(r);
     let r = cadence::routes(r);
     let r = lifecycle::routes(r);
     notification::routes(r)

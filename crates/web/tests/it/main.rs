@@ -25,6 +25,7 @@ mod business_plan;
 mod cadence;
 mod campaign;
 mod enablement;
+mod event;
 mod file;
 mod isolation;
 mod lifecycle;

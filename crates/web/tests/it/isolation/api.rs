@@ -78,6 +78,9 @@ pub enum Target {
     Enrolment,
     Attempt,
     Certification,
+    // Events.
+    ProgramEvent,
+    EventRegistration,
 }
 
 pub struct Route {
@@ -346,6 +349,21 @@ routes!(
     POST "/api/v1/attempts/{id}/submit" Attempt NotFound,
     GET "/api/v1/certifications" None OwnRowsOnly,
     GET "/api/v1/certifications/{id}" Certification NotFound,
+    // Events: B's workshop for its customers, and its customer's RSVP.
+    GET "/api/v1/events" None OwnRowsOnly,
+    POST "/api/v1/events" None CreateOwnOnly,
+    GET "/api/v1/events/{id}" ProgramEvent NotFound,
+    PATCH "/api/v1/events/{id}" ProgramEvent NotFound,
+    POST "/api/v1/events/{id}/publish" ProgramEvent NotFound,
+    POST "/api/v1/events/{id}/cancel" ProgramEvent NotFound,
+    POST "/api/v1/events/{id}/complete" ProgramEvent NotFound,
+    GET "/api/v1/events/{id}/rsvps" ProgramEvent NotFound,
+    POST "/api/v1/events/{id}/rsvps" ProgramEvent NotFound,
+    POST "/api/v1/events/{id}/check-in" ProgramEvent NotFound,
+    GET "/api/v1/events/{id}/attendance" ProgramEvent NotFound,
+    GET "/api/v1/events/{id}/attendance.csv" ProgramEvent NotFound,
+    GET "/api/v1/event-rsvps/{id}" EventRegistration NotFound,
+    POST "/api/v1/event-rsvps/{id}/check-in" EventRegistration NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -662,6 +680,19 @@ fn body_for(
         (Target::Statement, _) | (Target::None, "/api/v1/payout-statements/run") => json!({}),
         (Target::LineDispute, _) => json!({"outcome": "upheld", "resolution": "hijack"}),
         (Target::CampaignLead, _) => json!({"estimated_arr_minor": 100}),
+        (Target::ProgramEvent, p) if p.ends_with("/rsvps") => json!({"response": "going"}),
+        (Target::ProgramEvent, p)
+            if p.ends_with("/publish") || p.ends_with("/cancel") || p.ends_with("/complete") =>
+        {
+            json!({})
+        }
+        (Target::ProgramEvent, _) => json!({"title": "Hijacked"}),
+        (Target::EventRegistration, _) => json!({}),
+        (Target::None, "/api/v1/events") => json!({
+            "partner_id": w.b.partner.id.to_string(), "kind": "webinar", "title": "Hijack",
+            "starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T11:00:00Z",
+            "join_url": "https://meet.example/x", "audience": "both"
+        }),
         (Target::MdfRequest, p) if p.ends_with("/claim") => {
             json!({"claimed_minor": 1, "proof_summary": "hijack"})
         }
@@ -1020,10 +1051,13 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
             .json(),
     );
     before.extend(learning_snapshot(&app, &w, &their_learning).await);
+    let (their_event, their_rsvp) = crate::event::b_event_records(&app, &w).await;
     let campaign_paths = [
         format!("/api/v1/campaigns/{their_campaign}"),
         format!("/api/v1/campaigns/{their_campaign}/leads"),
         format!("/api/v1/campaign-templates/{their_template}"),
+        format!("/api/v1/events/{their_event}"),
+        format!("/api/v1/events/{their_event}/rsvps"),
     ];
     for path in &campaign_paths {
         before.push(app.http.get(path, &w.admin).await.json());
@@ -1077,6 +1111,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Enrolment => their_learning.enrolment.clone(),
                 Target::Attempt => their_learning.attempt.clone(),
                 Target::Certification => their_learning.certification.clone(),
+                Target::ProgramEvent => their_event.clone(),
+                Target::EventRegistration => their_rsvp.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1213,6 +1249,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &their_learning.enrolment,
                 &their_learning.attempt,
                 &their_learning.certification,
+                &their_event,
+                &their_rsvp,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),

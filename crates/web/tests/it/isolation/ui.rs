@@ -240,6 +240,31 @@ rows!(
     POST "/portal/enablement/modules/{id}/complete" CourseModule [] OwnOnly,
     GET "/portal/enablement/attempts/{id}" Attempt [] NotFound,
     POST "/portal/enablement/attempts/{id}" Attempt [] NotFound,
+    // Events: public pages by slug and personal code; the console; the portal (B's workshop
+    // for its customers and its customer's RSVP are 404).
+    GET "/events/{slug}" None ["slug" = "0123456789abcdef01234567"] Public,
+    POST "/events/{slug}" None ["slug" = "0123456789abcdef01234567"] Public,
+    GET "/events/{slug}/calendar.ics" None ["slug" = "0123456789abcdef01234567"] Public,
+    GET "/rsvp/{code}" None ["code" = "0123456789abcdef0123456789abcdef"] Public,
+    POST "/rsvp/{code}/{action}" None ["code" = "0123456789abcdef0123456789abcdef", "action" = "cancel"] Public,
+    GET "/console/events" None [] StaffOnly,
+    GET "/console/events/new" None [] StaffOnly,
+    POST "/console/events" None [] StaffOnly,
+    GET "/console/events/{id}" ProgramEvent [] StaffOnly,
+    GET "/console/events/{id}/edit" ProgramEvent [] StaffOnly,
+    POST "/console/events/{id}" ProgramEvent [] StaffOnly,
+    POST "/console/events/{id}/{action}" ProgramEvent ["action" = "publish"] StaffOnly,
+    GET "/console/events/{id}/attendance.csv" ProgramEvent [] StaffOnly,
+    POST "/console/event-rsvps/{id}/check-in" EventRegistration [] StaffOnly,
+    GET "/portal/events" None [] OwnOnly,
+    GET "/portal/events/new" None [] OwnOnly,
+    POST "/portal/events" None [] OwnOnly,
+    GET "/portal/events/{id}" ProgramEvent [] NotFound,
+    GET "/portal/events/{id}/edit" ProgramEvent [] NotFound,
+    POST "/portal/events/{id}" ProgramEvent [] NotFound,
+    POST "/portal/events/{id}/{action}" ProgramEvent ["action" = "cancel"] NotFound,
+    GET "/portal/events/{id}/attendance.csv" ProgramEvent [] NotFound,
+    POST "/portal/event-rsvps/{id}/check-in" EventRegistration [] NotFound,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -422,6 +447,14 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     for path in &learning_paths {
         before.push(app.http.get(path, &w.admin).await.json());
     }
+    let (their_event, their_rsvp) = crate::event::b_event_records(&app, &w).await;
+    let event_paths = [
+        format!("/api/v1/events/{their_event}"),
+        format!("/api/v1/events/{their_event}/rsvps"),
+    ];
+    for path in &event_paths {
+        before.push(app.http.get(path, &w.admin).await.json());
+    }
     let statement_path = format!("/api/v1/payout-statements/{}", their_pay.statement);
     let statement_before = app.http.get(&statement_path, &w.admin).await.json();
 
@@ -458,6 +491,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         their_learning.enrolment.clone(),
         their_learning.attempt.clone(),
         their_learning.certification.clone(),
+        their_event.clone(),
+        their_rsvp.clone(),
+        "Globex buyer".into(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -507,6 +543,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Enrolment => their_learning.enrolment.clone(),
                 Target::Attempt => their_learning.attempt.clone(),
                 Target::Certification => their_learning.certification.clone(),
+                Target::ProgramEvent => their_event.clone(),
+                Target::EventRegistration => their_rsvp.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
@@ -588,6 +626,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     }
     let mut after = b_records(&app, &w, &theirs, &gov).await;
     for path in &learning_paths {
+        after.push(app.http.get(path, &w.admin).await.json());
+    }
+    for path in &event_paths {
         after.push(app.http.get(path, &w.admin).await.json());
     }
     assert_eq!(
