@@ -15,7 +15,7 @@
 //! - [`program`] (with [`program::tier`]): programs and their tier ladders;
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
 //!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`campaign`], [`file`], [`notification`], [`payout`], [`mdf`], [`webhook`],
-//!   [`enablement`].
+//!   [`enablement`], [`launch`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
@@ -29,6 +29,7 @@ pub mod enablement;
 pub mod engagement;
 pub mod file;
 pub mod kernel;
+pub mod launch;
 pub mod lifecycle;
 pub mod mdf;
 pub mod notification;

@@ -140,6 +140,9 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Enrolment => "enrolments",
         EntityKind::Attempt => "assessment_attempts",
         EntityKind::Certification => "certifications",
+        EntityKind::LaunchTemplate => "launch_templates",
+        EntityKind::Launch => "launches",
+        EntityKind::LaunchTask => "launch_tasks",
     }
 }
 

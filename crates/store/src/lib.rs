@@ -34,6 +34,7 @@ pub mod cadence;
 pub mod campaign;
 pub mod enablement;
 pub mod file;
+pub mod launch;
 pub mod lifecycle;
 pub mod mdf;
 pub mod notification;

@@ -55,6 +55,10 @@ text_enum!(
         Enrolment = "enrolment" / "Enrolment",
         Attempt = "assessment_attempt" / "Assessment attempt",
         Certification = "certification" / "Certification",
+        // Co-marketing launch checklists.
+        LaunchTemplate = "launch_template" / "Launch checklist template",
+        Launch = "launch" / "Launch",
+        LaunchTask = "launch_task" / "Launch task",
     }
 );
 

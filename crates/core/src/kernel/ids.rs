@@ -174,6 +174,13 @@ entity_id!(/// A certification a partner user earned.
     CertificationId, "crt");
 entity_id!(/// An engagement event (a course completed, a certification earned).
     EngagementEventId, "egv");
+// Co-marketing launch checklists.
+entity_id!(/// A launch checklist template of a program.
+    LaunchTemplateId, "ltp");
+entity_id!(/// A launch: a checklist for a charter or a campaign.
+    LaunchId, "lch");
+entity_id!(/// A task of a launch.
+    LaunchTaskId, "ltk");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -8,6 +8,7 @@ mod cadence;
 mod campaign;
 mod enablement;
 mod file;
+mod launch;
 mod lifecycle;
 mod mdf;
 mod notification;
@@ -74,6 +75,7 @@ use crate::problem::{ApiError, Problem};
         (name = "mdf", description = "Market development funds: budgets, allocations with their remaining balance, requests and their approval within limits, claims, payment, linked opportunities and MDF ROI"),
         (name = "enablement", description = "Curricula, courses, modules and assessments; enrolments, progress and attempts; certifications"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
+        (name = "launches", description = "Co-marketing launch checklists: templates (pre-launch, launch week, post-launch tasks with due offsets and owner sides), launches of a charter or a campaign, task status and owners, rescheduling"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -94,12 +96,14 @@ impl Modify for BearerAuth {
 /// The API router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    let (router, mut doc) = enablement_routes(campaign_routes(file_routes(mdf_routes(
-        payout_routes(cadence_routes(notifications(pipeline_routes(
-            policy_and_lifecycle(deals_and_partnerships(records(api))),
+    let api = enablement_routes(campaign_routes(file_routes(mdf_routes(payout_routes(
+        cadence_routes(notifications(pipeline_routes(policy_and_lifecycle(
+            deals_and_partnerships(records(api)),
         )))),
-    ))))
-    .split_for_parts();
+    )))));
+    // Co-marketing launch checklists.
+    let api = launch_routes(api);
+    let (router, mut doc) = api.split_for_parts();
     problem_content_type(&mut doc);
     idempotency_header(&mut doc);
     patch_bodies_require_nothing(&mut doc);
@@ -227,6 +231,19 @@ fn campaign_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(campaign::leads))
         .routes(routes!(campaign::report))
         .routes(routes!(campaign::register_lead))
+}
+
+/// Launch checklist templates, launches, their tasks and rescheduling.
+fn launch_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(launch::templates, launch::create_template))
+        .routes(routes!(launch::seed_template))
+        .routes(routes!(launch::template, launch::update_template))
+        .routes(routes!(launch::archive_template))
+        .routes(routes!(launch::launches, launch::start))
+        .routes(routes!(launch::launch))
+        .routes(routes!(launch::reschedule))
+        .routes(routes!(launch::audit))
+        .routes(routes!(launch::update_task))
 }
 
 /// Uploads and stored files; only the upload takes a body larger than the default limit.

@@ -7,7 +7,7 @@
 //!
 //! One folder per capability (`partner`, `program`, `policy`, `account`, `user`,
 //! `registration`, `partnership`, `pipeline`, `business_plan`, `cadence`, `lifecycle`,
-//! `notification`,
+//! `notification`, `launch`,
 //! `auth`, `audit`), each with its `console`
 //! (staff), `portal` (partner users) and `public` pages as it needs them; templates follow
 //! the same layout under `templates/<capability>/`. Shared here: the route table, the page
@@ -24,6 +24,7 @@ mod enablement;
 mod file;
 mod form;
 mod guard;
+mod launch;
 mod lifecycle;
 mod list;
 mod markdown;
@@ -126,6 +127,8 @@ pub(crate) fn routes() -> Routes {
     let r = enablement::routes(r);
     let r = cadence::routes(r);
     let r = lifecycle::routes(r);
+    // Co-marketing launch checklists.
+    let r = launch::routes(r);
     notification::routes(r)
 }
 
