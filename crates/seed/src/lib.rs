@@ -24,6 +24,8 @@
 //!
 //! Then market development funds (module `mdf`): a budget for the current quarter,
 //! allocations, and requests and claims in every state, some linked to won deals.
+//! Then launch checklists (module `launch`): the first program's seed checklist, a
+//! campaign's launch in three weeks and a charter's two weeks ago, tasks in every state.
 //! Then enablement (module `enablement`): two role curricula with courses, modules and
 //! assessments, and people certified (valid, lapsing within 30 days, expired), enough at
 //! the first partner for the Premier criterion "certified individuals ≥ 4".
@@ -42,6 +44,7 @@ mod business_plan;
 mod campaign;
 mod enablement;
 mod history;
+mod launch;
 mod mdf;
 mod payout;
 mod pipeline;
@@ -371,6 +374,23 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         leads = campaigns.leads,
         elapsed_ms = ms(started),
         "seed: campaign templates, launched campaigns and their leads written"
+    );
+    // Co-marketing launch checklists: the seed template, a charter's and a campaign's launch.
+    let launches = match (
+        writers.get(plan.channel()),
+        writers.get("finance@vendor.example"),
+        programs.first(),
+    ) {
+        (Some(channel), Some(marketing), Some(p)) => {
+            launch::create_launches(store, &p.id.to_string(), &writers, channel, marketing).await?
+        }
+        _ => launch::LaunchesWritten::default(),
+    };
+    tracing::info!(
+        templates = launches.templates,
+        launches = launches.launches,
+        elapsed_ms = ms(started),
+        "seed: launch checklists written"
     );
     let people: Vec<Vec<&room::Writer>> = plan
         .partners

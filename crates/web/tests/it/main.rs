@@ -27,6 +27,7 @@ mod campaign;
 mod enablement;
 mod file;
 mod isolation;
+mod launch;
 mod lifecycle;
 mod mdf;
 mod notification;

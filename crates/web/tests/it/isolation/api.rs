@@ -76,6 +76,9 @@ pub enum Target {
     Enrolment,
     Attempt,
     Certification,
+    LaunchTemplate,
+    Launch,
+    LaunchTask,
 }
 
 pub struct Route {
@@ -335,6 +338,19 @@ routes!(
     POST "/api/v1/attempts/{id}/submit" Attempt NotFound,
     GET "/api/v1/certifications" None OwnRowsOnly,
     GET "/api/v1/certifications/{id}" Certification NotFound,
+    // Launch checklists.
+    GET "/api/v1/launch-templates" None OwnRowsOnly,
+    POST "/api/v1/launch-templates" None CreateRefused,
+    POST "/api/v1/launch-templates/seed" None CreateRefused,
+    GET "/api/v1/launch-templates/{id}" LaunchTemplate NotFound,
+    PATCH "/api/v1/launch-templates/{id}" LaunchTemplate NotFound,
+    POST "/api/v1/launch-templates/{id}/archive" LaunchTemplate NotFound,
+    GET "/api/v1/launches" None OwnRowsOnly,
+    POST "/api/v1/launches" None CreateOwnOnly,
+    GET "/api/v1/launches/{id}" Launch NotFound,
+    POST "/api/v1/launches/{id}/reschedule" Launch NotFound,
+    GET "/api/v1/launches/{id}/audit" Launch NotFound,
+    PATCH "/api/v1/launch-tasks/{id}" LaunchTask NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -651,6 +667,15 @@ fn body_for(
         (Target::Statement, _) | (Target::None, "/api/v1/payout-statements/run") => json!({}),
         (Target::LineDispute, _) => json!({"outcome": "upheld", "resolution": "hijack"}),
         (Target::CampaignLead, _) => json!({"estimated_arr_minor": 100}),
+        // Launch checklists.
+        (Target::None, "/api/v1/launch-templates/seed") => {
+            json!({"program_id": w.other_program.id.to_string()})
+        }
+        (Target::None, "/api/v1/launches") => {
+            json!({"charter_id": theirs.charter, "launch_on": "2027-03-10"})
+        }
+        (Target::Launch, _) => json!({"launch_on": "2030-01-01"}),
+        (Target::LaunchTask, _) => json!({"status": "done"}),
         (Target::MdfRequest, p) if p.ends_with("/claim") => {
             json!({"claimed_minor": 1, "proof_summary": "hijack"})
         }
@@ -984,6 +1009,16 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     for path in &campaign_paths {
         before.push(app.http.get(path, &w.admin).await.json());
     }
+    // B's launch checklist: a template of B's program, B's launch and one of its tasks.
+    let their_launch =
+        crate::launch::launch_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let launch_paths = [
+        format!("/api/v1/launch-templates/{}", their_launch.0),
+        format!("/api/v1/launches/{}", their_launch.1),
+    ];
+    for path in &launch_paths {
+        before.push(app.http.get(path, &w.admin).await.json());
+    }
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
         let token = if side_is_admin {
@@ -1031,6 +1066,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Enrolment => their_learning.enrolment.clone(),
                 Target::Attempt => their_learning.attempt.clone(),
                 Target::Certification => their_learning.certification.clone(),
+                Target::LaunchTemplate => their_launch.0.clone(),
+                Target::Launch => their_launch.1.clone(),
+                Target::LaunchTask => their_launch.2.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1159,6 +1197,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &their_learning.enrolment,
                 &their_learning.attempt,
                 &their_learning.certification,
+                &their_launch.0,
+                &their_launch.1,
+                &their_launch.2,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -1266,6 +1307,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     after.extend(mdf_snapshot(&app, &w, &their_mdf).await);
     after.extend(learning_snapshot(&app, &w, &their_learning).await);
     for path in &campaign_paths {
+        after.push(app.http.get(path, &w.admin).await.json());
+    }
+    for path in &launch_paths {
         after.push(app.http.get(path, &w.admin).await.json());
     }
     assert_eq!(
