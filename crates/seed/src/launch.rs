@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::Duration;
 use partnerops_core::ids::EntityId;
 use partnerops_core::launch::OwnerSide;
-use partnerops_core::launch::record::{Launch, LaunchInput, TaskUpdateInput};
+use partnerops_core::launch::record::{Launch, StartLaunchInput, TaskUpdateInput};
 use partnerops_core::partnership::record::CharterInput;
 use partnerops_core::scope::Scope;
 use partnerops_core::user::Role;
@@ -123,7 +123,7 @@ pub(crate) async fn create_launches(
     let launch = store
         .start_launch(
             &first_admin.actor(),
-            &LaunchInput {
+            &StartLaunchInput {
                 campaign_id: Some(first.id.to_string()),
                 template_id: Some(template.id.to_string()),
                 name: Some(format!("{}: co-marketing launch", first.name)),
@@ -155,7 +155,7 @@ pub(crate) async fn create_launches(
     let launch = store
         .start_launch(
             &channel.actor(),
-            &LaunchInput {
+            &StartLaunchInput {
                 charter_id: Some(charter.id.to_string()),
                 name: Some("Joint cloud security offer: market launch".into()),
                 launch_on: Some((today - Duration::days(14)).to_string()),

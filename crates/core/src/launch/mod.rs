@@ -60,7 +60,7 @@ text_enum!(
 
 text_enum!(
     /// Where a launch task stands.
-    TaskStatus {
+    LaunchTaskStatus {
         Open = "open" / "Open",
         InProgress = "in_progress" / "In progress",
         Done = "done" / "Done",
@@ -68,11 +68,11 @@ text_enum!(
     }
 );
 
-impl TaskStatus {
+impl LaunchTaskStatus {
     /// Done or skipped: nothing more is expected of the task, so rescheduling leaves its
     /// due day alone and it is never overdue.
     pub fn is_settled(self) -> bool {
-        matches!(self, TaskStatus::Done | TaskStatus::Skipped)
+        matches!(self, LaunchTaskStatus::Done | LaunchTaskStatus::Skipped)
     }
 }
 
@@ -109,14 +109,14 @@ pub fn due_on(launch_on: NaiveDate, offset_days: i64) -> NaiveDate {
 
 /// Whether a task is overdue on `today`: still to do and due before today (the due day
 /// itself is not overdue).
-pub fn is_overdue(status: TaskStatus, due: NaiveDate, today: NaiveDate) -> bool {
+pub fn is_overdue(status: LaunchTaskStatus, due: NaiveDate, today: NaiveDate) -> bool {
     !status.is_settled() && due < today
 }
 
 /// The due day a task has after its launch moves to `new_launch_on`: unchanged when the
 /// task is settled (what was done stays dated as it was), else recomputed from its offset.
 pub fn rescheduled_due(
-    status: TaskStatus,
+    status: LaunchTaskStatus,
     offset_days: i64,
     current_due: NaiveDate,
     new_launch_on: NaiveDate,
@@ -133,8 +133,8 @@ pub fn rescheduled_due(
 /// `launch_task.unchanged`), so every accepted change is a real one with its audit event.
 /// Returns the reason to store (only a skip keeps one).
 pub fn check_status_change(
-    from: TaskStatus,
-    to: TaskStatus,
+    from: LaunchTaskStatus,
+    to: LaunchTaskStatus,
     skip_reason: Option<&str>,
 ) -> Result<Option<String>, FieldError> {
     if from == to {
@@ -146,12 +146,12 @@ pub fn check_status_change(
     }
     let reason = skip_reason.map(str::trim).filter(|r| !r.is_empty());
     match (to, reason) {
-        (TaskStatus::Skipped, None) => Err(FieldError::new(
+        (LaunchTaskStatus::Skipped, None) => Err(FieldError::new(
             "skip_reason",
             "required",
             "skip_reason is required to skip a task: say why it does not apply",
         )),
-        (TaskStatus::Skipped, Some(r)) => Ok(Some(r.to_owned())),
+        (LaunchTaskStatus::Skipped, Some(r)) => Ok(Some(r.to_owned())),
         _ => Ok(None),
     }
 }
@@ -159,7 +159,7 @@ pub fn check_status_change(
 /// Done, skipped and total tasks of one phase (or of the whole launch).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Progress {
+pub struct TaskProgress {
     pub done: i64,
     pub skipped: i64,
     pub total: i64,
@@ -170,12 +170,12 @@ pub struct Progress {
     pub percent: i64,
 }
 
-impl Progress {
-    fn add(&mut self, status: TaskStatus, overdue: bool) {
+impl TaskProgress {
+    fn add(&mut self, status: LaunchTaskStatus, overdue: bool) {
         self.total += 1;
         match status {
-            TaskStatus::Done => self.done += 1,
-            TaskStatus::Skipped => self.skipped += 1,
+            LaunchTaskStatus::Done => self.done += 1,
+            LaunchTaskStatus::Skipped => self.skipped += 1,
             _ => {}
         }
         if overdue {
@@ -189,39 +189,39 @@ impl Progress {
     }
 }
 
-/// Progress of one phase.
+/// The progress of one phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseProgress {
     pub phase: LaunchPhase,
     #[serde(flatten)]
-    pub progress: Progress,
+    pub progress: TaskProgress,
 }
 
 /// A launch's progress: overall and per phase, every phase listed in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LaunchProgress {
-    pub overall: Progress,
+    pub overall: TaskProgress,
     pub phases: Vec<PhaseProgress>,
 }
 
 /// The progress of tasks given as (phase, status, due day) on `today`.
 pub fn progress(
-    tasks: impl IntoIterator<Item = (LaunchPhase, TaskStatus, NaiveDate)>,
+    tasks: impl IntoIterator<Item = (LaunchPhase, LaunchTaskStatus, NaiveDate)>,
     today: NaiveDate,
 ) -> LaunchProgress {
-    let mut overall = Progress {
+    let mut overall = TaskProgress {
         percent: 100,
-        ..Progress::default()
+        ..TaskProgress::default()
     };
     let mut phases: Vec<PhaseProgress> = LaunchPhase::ALL
         .iter()
         .map(|&phase| PhaseProgress {
             phase,
-            progress: Progress {
+            progress: TaskProgress {
                 percent: 100,
-                ..Progress::default()
+                ..TaskProgress::default()
             },
         })
         .collect();
@@ -437,11 +437,11 @@ mod tests {
     #[test]
     fn overdue_is_before_today_and_never_settled() {
         let today = d(2027, 3, 10);
-        assert!(is_overdue(TaskStatus::Open, d(2027, 3, 9), today));
-        assert!(is_overdue(TaskStatus::InProgress, d(2027, 3, 9), today));
-        assert!(!is_overdue(TaskStatus::Open, today, today));
-        assert!(!is_overdue(TaskStatus::Done, d(2027, 1, 1), today));
-        assert!(!is_overdue(TaskStatus::Skipped, d(2027, 1, 1), today));
+        assert!(is_overdue(LaunchTaskStatus::Open, d(2027, 3, 9), today));
+        assert!(is_overdue(LaunchTaskStatus::InProgress, d(2027, 3, 9), today));
+        assert!(!is_overdue(LaunchTaskStatus::Open, today, today));
+        assert!(!is_overdue(LaunchTaskStatus::Done, d(2027, 1, 1), today));
+        assert!(!is_overdue(LaunchTaskStatus::Skipped, d(2027, 1, 1), today));
     }
 
     #[test]
@@ -450,27 +450,27 @@ mod tests {
         let new = d(2027, 3, 24);
         let done_due = due_on(old, -14);
         assert_eq!(
-            rescheduled_due(TaskStatus::Done, -14, done_due, new),
+            rescheduled_due(LaunchTaskStatus::Done, -14, done_due, new),
             done_due
         );
         assert_eq!(
-            rescheduled_due(TaskStatus::Skipped, -14, done_due, new),
+            rescheduled_due(LaunchTaskStatus::Skipped, -14, done_due, new),
             done_due
         );
         assert_eq!(
-            rescheduled_due(TaskStatus::Open, -14, done_due, new),
+            rescheduled_due(LaunchTaskStatus::Open, -14, done_due, new),
             d(2027, 3, 10)
         );
         // In progress moves too, and the weekend rule applies to the new day.
         assert_eq!(
-            rescheduled_due(TaskStatus::InProgress, 3, old, new),
+            rescheduled_due(LaunchTaskStatus::InProgress, 3, old, new),
             d(2027, 3, 26)
         );
     }
 
     #[test]
     fn a_skip_needs_a_reason_and_a_change_must_change() {
-        use TaskStatus::*;
+        use LaunchTaskStatus::*;
         let e = check_status_change(Open, Skipped, None).unwrap_err();
         assert_eq!((e.field.as_str(), e.rule.as_str()), ("skip_reason", "required"));
         assert!(check_status_change(Open, Skipped, Some("  ")).is_err());
@@ -487,7 +487,7 @@ mod tests {
     #[test]
     fn progress_per_phase_and_overall() {
         use LaunchPhase::*;
-        use TaskStatus::*;
+        use LaunchTaskStatus::*;
         let today = d(2027, 3, 10);
         let p = progress(
             [

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    LaunchPhase, LaunchProgress, OwnerSide, TaskStatus, TemplateTask, check_offset, is_overdue,
+    LaunchPhase, LaunchProgress, OwnerSide, LaunchTaskStatus, TemplateTask, check_offset, is_overdue,
 };
 use crate::ids::{
     CampaignId, CharterId, LaunchId, LaunchTaskId, LaunchTemplateId, PartnerId, ProgramId, UserId,
@@ -223,7 +223,7 @@ pub struct LaunchTask {
     /// partner task.
     pub owner_id: Option<UserId>,
     pub owner_name: Option<String>,
-    pub status: TaskStatus,
+    pub status: LaunchTaskStatus,
     pub skip_reason: Option<String>,
     pub done_by: Option<UserId>,
     pub done_by_name: Option<String>,
@@ -246,7 +246,7 @@ impl LaunchTask {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub struct LaunchInput {
+pub struct StartLaunchInput {
     pub charter_id: Option<String>,
     pub campaign_id: Option<String>,
     pub template_id: Option<String>,
@@ -290,7 +290,7 @@ pub fn parse_date(field: &str, raw: Option<&str>) -> Result<NaiveDate, FieldErro
     })
 }
 
-impl LaunchInput {
+impl StartLaunchInput {
     pub fn parse(&self) -> Result<LaunchFields, Invalid> {
         let mut inv = Invalid::new();
         let subject = match (blank(&self.charter_id), blank(&self.campaign_id)) {
@@ -349,7 +349,7 @@ pub struct TaskUpdateInput {
 /// What a task change asks for, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskUpdate {
-    pub status: Option<TaskStatus>,
+    pub status: Option<LaunchTaskStatus>,
     pub skip_reason: Option<String>,
     /// `Some(None)`: clear the owner.
     pub owner: Option<Option<UserId>>,
@@ -359,7 +359,7 @@ impl TaskUpdateInput {
     pub fn parse(&self) -> Result<TaskUpdate, Invalid> {
         let mut inv = Invalid::new();
         let status = match self.status.as_deref() {
-            Some(s) => inv.check(TaskStatus::parse("status", s)).map(Some),
+            Some(s) => inv.check(LaunchTaskStatus::parse("status", s)).map(Some),
             None => Some(None),
         };
         let skip_reason = inv.check(text::optional(
@@ -487,14 +487,14 @@ mod tests {
 
     #[test]
     fn a_launch_is_for_one_charter_or_one_campaign_on_a_date() {
-        let err = LaunchInput::default().parse().unwrap_err();
+        let err = StartLaunchInput::default().parse().unwrap_err();
         let got: Vec<String> = err
             .errors
             .iter()
             .map(|e| format!("{}:{}", e.field, e.rule))
             .collect();
         assert_eq!(got, ["charter_id:launch.one_subject", "launch_on:required"]);
-        let both = LaunchInput {
+        let both = StartLaunchInput {
             charter_id: Some(format!("chr_{}", "0".repeat(32))),
             campaign_id: Some(format!("cmp_{}", "0".repeat(32))),
             launch_on: Some("2027-02-30".into()),
@@ -508,7 +508,7 @@ mod tests {
             .map(|e| format!("{}:{}", e.field, e.rule))
             .collect();
         assert_eq!(got, ["campaign_id:launch.one_subject", "launch_on:date"]);
-        let ok = LaunchInput {
+        let ok = StartLaunchInput {
             campaign_id: Some(format!("cmp_{}", "1".repeat(32))),
             launch_on: Some("2028-02-29".into()),
             ..Default::default()
@@ -532,7 +532,7 @@ mod tests {
         }
         .parse()
         .unwrap();
-        assert_eq!(u.status, Some(TaskStatus::Done));
+        assert_eq!(u.status, Some(LaunchTaskStatus::Done));
         assert_eq!(u.owner, Some(None));
         let e = TaskUpdateInput {
             status: Some("finished".into()),

@@ -13,11 +13,11 @@ use partnerops_core::ids::{
     ProgramId, UserId, parse_id,
 };
 use partnerops_core::launch::record::{
-    Launch, LaunchInput, LaunchSubject, LaunchTask, LaunchTemplate, LaunchTemplateInput,
+    Launch, StartLaunchInput, LaunchSubject, LaunchTask, LaunchTemplate, LaunchTemplateInput,
     RescheduleInput, TaskUpdateInput, parse_date, tasks_as_input,
 };
 use partnerops_core::launch::{
-    LaunchPhase, OwnerSide, SEED_TEMPLATE_DESCRIPTION, SEED_TEMPLATE_NAME, TaskStatus,
+    LaunchPhase, OwnerSide, SEED_TEMPLATE_DESCRIPTION, SEED_TEMPLATE_NAME, LaunchTaskStatus,
     TemplateTask, check_status_change, due_on, progress, rescheduled_due, seed_template,
 };
 use partnerops_core::scope::{Action, Scope};
@@ -142,7 +142,7 @@ fn task_from(r: TaskRow, today: NaiveDate) -> Result<LaunchTask> {
         owner_side: OwnerSide::parse("owner_side", &r.owner_side).map_err(corrupt)?,
         owner_id: r.owner_id.map(UserId::from_trusted),
         owner_name: r.owner_name,
-        status: TaskStatus::parse("status", &r.status).map_err(corrupt)?,
+        status: LaunchTaskStatus::parse("status", &r.status).map_err(corrupt)?,
         skip_reason: r.skip_reason,
         done_by: r.done_by.map(UserId::from_trusted),
         done_by_name: r.done_by_name,
@@ -477,7 +477,7 @@ impl Store {
     /// built-in seed checklist when none is named) copied for a charter or a campaign, each
     /// task due on the launch date plus its offset (a weekend moves to the Friday before).
     #[tracing::instrument(skip_all)]
-    pub async fn start_launch(&self, actor: &Actor, input: &LaunchInput) -> Result<Launch> {
+    pub async fn start_launch(&self, actor: &Actor, input: &StartLaunchInput) -> Result<Launch> {
         let f = input.parse()?;
         let scope = actor.scope();
         let exists = |field: &str, what: &str| -> StoreError {
@@ -741,7 +741,7 @@ impl Store {
                 .bind(to.as_str())
                 .push(", skip_reason = ")
                 .bind(reason.as_deref());
-            if to == TaskStatus::Done {
+            if to == LaunchTaskStatus::Done {
                 q.push(", done_by = ")
                     .bind(actor.user_id().map(EntityId::as_str))
                     .push(", done_at = ")

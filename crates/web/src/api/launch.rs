@@ -8,7 +8,7 @@ use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
 use partnerops_core::ids::parse_id;
 use partnerops_core::launch::record::{
-    Launch, LaunchInput, LaunchTask, LaunchTemplate, LaunchTemplateInput, RescheduleInput,
+    Launch, StartLaunchInput, LaunchTask, LaunchTemplate, LaunchTemplateInput, RescheduleInput,
     SeedTemplateInput, TaskUpdateInput,
 };
 use partnerops_core::page::{Page, PageParams};
@@ -171,12 +171,12 @@ pub async fn launches(
 /// template of the partner's program or, without `template_id`, the built-in seed checklist.
 /// Each task is due on the launch date plus its offset; a weekend moves to the Friday before.
 /// A partner's users start launches of their own campaigns; charters' are the vendor's.
-#[utoipa::path(post, path = "/api/v1/launches", tag = "launches", request_body = LaunchInput,
+#[utoipa::path(post, path = "/api/v1/launches", tag = "launches", request_body = StartLaunchInput,
     responses((status = 201, body = Launch), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn start(
     State(s): State<AppState>,
     who: ApiUser,
-    Json(input): Json<LaunchInput>,
+    Json(input): Json<StartLaunchInput>,
 ) -> Result<(StatusCode, axum::Json<Launch>), ApiError> {
     let l = s.store.start_launch(&who.actor(), &input).await?;
     Ok((StatusCode::CREATED, axum::Json(l)))

@@ -14,10 +14,10 @@ use chrono::NaiveDate;
 use partnerops_core::Invalid;
 use partnerops_core::ids::{EntityId, parse_id};
 use partnerops_core::launch::record::{
-    Launch, LaunchInput, LaunchTask, LaunchTemplate, LaunchTemplateInput, RescheduleInput,
+    Launch, StartLaunchInput, LaunchTask, LaunchTemplate, LaunchTemplateInput, RescheduleInput,
     TaskUpdateInput, TemplateTaskInput,
 };
-use partnerops_core::launch::{LaunchPhase, OwnerSide, PhaseProgress, TaskStatus};
+use partnerops_core::launch::{LaunchPhase, OwnerSide, PhaseProgress, LaunchTaskStatus};
 use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::scope::Scope;
 use partnerops_store::Store;
@@ -189,14 +189,14 @@ async fn portal_list(
     )
 }
 
-fn launch_input(posted: &Posted) -> LaunchInput {
+fn launch_input(posted: &Posted) -> StartLaunchInput {
     let subject = posted.get("subject").unwrap_or_default();
     let (charter_id, campaign_id) = match subject.split_once(':') {
         Some(("charter", id)) => (Some(id.to_owned()), None),
         Some(("campaign", id)) => (None, Some(id.to_owned())),
         _ => (None, None),
     };
-    LaunchInput {
+    StartLaunchInput {
         charter_id,
         campaign_id,
         template_id: posted.get("template_id").filter(|t| !t.is_empty()),
@@ -301,7 +301,7 @@ struct LaunchPage {
     launch: Launch,
     phases: Vec<PhaseView>,
     owners: Vec<OwnerChoice>,
-    statuses: &'static [TaskStatus],
+    statuses: &'static [LaunchTaskStatus],
     can_reschedule: bool,
     subject_link: String,
     error: Option<String>,
@@ -362,7 +362,7 @@ async fn launch_page(
         launch,
         phases,
         owners,
-        statuses: TaskStatus::ALL,
+        statuses: LaunchTaskStatus::ALL,
         error,
     })
 }

@@ -996,6 +996,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         .to_owned();
     let their_mdf = crate::mdf::mdf_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let my_mdf = crate::mdf::mdf_records(&app, &w, &w.a, &w.program.id.to_string()).await;
+    // B's launch checklist: a template of B's program, B's launch and one of its tasks.
+    let their_launch =
+        crate::launch::launch_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
     before.extend(mdf_snapshot(&app, &w, &their_mdf).await);
@@ -1009,9 +1012,6 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     for path in &campaign_paths {
         before.push(app.http.get(path, &w.admin).await.json());
     }
-    // B's launch checklist: a template of B's program, B's launch and one of its tasks.
-    let their_launch =
-        crate::launch::launch_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let launch_paths = [
         format!("/api/v1/launch-templates/{}", their_launch.0),
         format!("/api/v1/launches/{}", their_launch.1),

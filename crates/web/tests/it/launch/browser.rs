@@ -7,7 +7,7 @@
 use chrono::{Duration, Utc};
 use partnerops_core::ids::EntityId;
 use partnerops_core::launch::OwnerSide;
-use partnerops_core::launch::record::LaunchInput;
+use partnerops_core::launch::record::StartLaunchInput;
 use partnerops_core::partnership::record::CharterInput;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Actor;
@@ -37,7 +37,7 @@ async fn a_partner_marks_a_launch_task_done_in_the_portal() {
         .store
         .start_launch(
             &system,
-            &LaunchInput {
+            &StartLaunchInput {
                 charter_id: Some(charter.id.to_string()),
                 launch_on: Some(launch_on.to_string()),
                 ..Default::default()
