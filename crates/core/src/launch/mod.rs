@@ -438,7 +438,11 @@ mod tests {
     fn overdue_is_before_today_and_never_settled() {
         let today = d(2027, 3, 10);
         assert!(is_overdue(LaunchTaskStatus::Open, d(2027, 3, 9), today));
-        assert!(is_overdue(LaunchTaskStatus::InProgress, d(2027, 3, 9), today));
+        assert!(is_overdue(
+            LaunchTaskStatus::InProgress,
+            d(2027, 3, 9),
+            today
+        ));
         assert!(!is_overdue(LaunchTaskStatus::Open, today, today));
         assert!(!is_overdue(LaunchTaskStatus::Done, d(2027, 1, 1), today));
         assert!(!is_overdue(LaunchTaskStatus::Skipped, d(2027, 1, 1), today));
@@ -472,7 +476,10 @@ mod tests {
     fn a_skip_needs_a_reason_and_a_change_must_change() {
         use LaunchTaskStatus::*;
         let e = check_status_change(Open, Skipped, None).unwrap_err();
-        assert_eq!((e.field.as_str(), e.rule.as_str()), ("skip_reason", "required"));
+        assert_eq!(
+            (e.field.as_str(), e.rule.as_str()),
+            ("skip_reason", "required")
+        );
         assert!(check_status_change(Open, Skipped, Some("  ")).is_err());
         assert_eq!(
             check_status_change(Open, Skipped, Some(" no budget ")).unwrap(),
@@ -528,7 +535,11 @@ mod tests {
         for side in OwnerSide::ALL {
             assert!(tasks.iter().any(|t| t.owner_side == *side), "{side}");
         }
-        assert!(tasks.windows(2).all(|w| w[0].offset_days <= w[1].offset_days));
+        assert!(
+            tasks
+                .windows(2)
+                .all(|w| w[0].offset_days <= w[1].offset_days)
+        );
         // Post-launch reaches week 8: launch is not the finish line.
         assert_eq!(tasks.last().map(|t| t.offset_days), Some(56));
     }

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    LaunchPhase, LaunchProgress, OwnerSide, LaunchTaskStatus, TemplateTask, check_offset, is_overdue,
+    LaunchPhase, LaunchProgress, LaunchTaskStatus, OwnerSide, TemplateTask, check_offset,
+    is_overdue,
 };
 use crate::ids::{
     CampaignId, CharterId, LaunchId, LaunchTaskId, LaunchTemplateId, PartnerId, ProgramId, UserId,
@@ -278,9 +279,16 @@ fn blank(s: &Option<String>) -> Option<&str> {
 
 /// Parses a `YYYY-MM-DD` date, naming `field`.
 pub fn parse_date(field: &str, raw: Option<&str>) -> Result<NaiveDate, FieldError> {
-    let raw = raw.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
-        FieldError::new(field, "required", format!("{field} is required (YYYY-MM-DD)"))
-    })?;
+    let raw = raw
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "required",
+                format!("{field} is required (YYYY-MM-DD)"),
+            )
+        })?;
     NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
         FieldError::new(
             field,
@@ -375,11 +383,7 @@ impl TaskUpdateInput {
                 .map(|u| Some(Some(u))),
         };
         if self.status.is_none() && self.owner_id.is_none() {
-            inv.add(
-                "status",
-                "required",
-                "send a status, an owner_id, or both",
-            );
+            inv.add("status", "required", "send a status, an owner_id, or both");
         }
         inv.finish(|| {
             Some(TaskUpdate {

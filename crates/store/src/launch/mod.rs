@@ -13,11 +13,11 @@ use partnerops_core::ids::{
     ProgramId, UserId, parse_id,
 };
 use partnerops_core::launch::record::{
-    Launch, StartLaunchInput, LaunchSubject, LaunchTask, LaunchTemplate, LaunchTemplateInput,
-    RescheduleInput, TaskUpdateInput, parse_date, tasks_as_input,
+    Launch, LaunchSubject, LaunchTask, LaunchTemplate, LaunchTemplateInput, RescheduleInput,
+    StartLaunchInput, TaskUpdateInput, parse_date, tasks_as_input,
 };
 use partnerops_core::launch::{
-    LaunchPhase, OwnerSide, SEED_TEMPLATE_DESCRIPTION, SEED_TEMPLATE_NAME, LaunchTaskStatus,
+    LaunchPhase, LaunchTaskStatus, OwnerSide, SEED_TEMPLATE_DESCRIPTION, SEED_TEMPLATE_NAME,
     TemplateTask, check_status_change, due_on, progress, rescheduled_due, seed_template,
 };
 use partnerops_core::scope::{Action, Scope};
@@ -188,12 +188,7 @@ async fn tasks_of(
         .collect()
 }
 
-async fn launch_in(
-    x: &mut impl Exec,
-    scope: &Scope,
-    id: &str,
-    today: NaiveDate,
-) -> Result<Launch> {
+async fn launch_in(x: &mut impl Exec, scope: &Scope, id: &str, today: NaiveDate) -> Result<Launch> {
     let not_found = StoreError::NotFound(EntityKind::Launch);
     if LaunchId::parse(id).is_none() {
         return Err(not_found);
@@ -481,14 +476,22 @@ impl Store {
         let f = input.parse()?;
         let scope = actor.scope();
         let exists = |field: &str, what: &str| -> StoreError {
-            Invalid::one(field, "exists", format!("{field} names no {what} you can see")).into()
+            Invalid::one(
+                field,
+                "exists",
+                format!("{field} names no {what} you can see"),
+            )
+            .into()
         };
         let (partner, subject_title, is_charter) = match &f.subject {
             LaunchSubject::Charter(id) => {
-                let c = self.charter(&scope, id.as_str()).await.map_err(|e| match e {
-                    StoreError::NotFound(_) => exists("charter_id", "partnership charter"),
-                    e => e,
-                })?;
+                let c = self
+                    .charter(&scope, id.as_str())
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::NotFound(_) => exists("charter_id", "partnership charter"),
+                        e => e,
+                    })?;
                 (c.partner_id, c.title, true)
             }
             LaunchSubject::Campaign(id) => {
@@ -658,8 +661,9 @@ impl Store {
         let mut tasks = tasks_of(&mut read, &ids, today).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                tasks.into_iter().partition(|t| t.launch_id.as_str() == r.id);
+            let (mine, rest): (Vec<_>, Vec<_>) = tasks
+                .into_iter()
+                .partition(|t| t.launch_id.as_str() == r.id);
             tasks = rest;
             let mut l = launch_from(r, mine, today);
             l.tasks.clear();
@@ -844,8 +848,7 @@ impl Store {
             partner: &before.partner_id,
             charter: before.charter_id.is_some(),
         })?;
-        let new_on =
-            parse_date("launch_on", input.launch_on.as_deref()).map_err(Invalid::from)?;
+        let new_on = parse_date("launch_on", input.launch_on.as_deref()).map_err(Invalid::from)?;
         if new_on == before.launch_on {
             return Err(Invalid::one(
                 "launch_on",

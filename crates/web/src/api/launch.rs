@@ -8,8 +8,8 @@ use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
 use partnerops_core::ids::parse_id;
 use partnerops_core::launch::record::{
-    Launch, StartLaunchInput, LaunchTask, LaunchTemplate, LaunchTemplateInput, RescheduleInput,
-    SeedTemplateInput, TaskUpdateInput,
+    Launch, LaunchTask, LaunchTemplate, LaunchTemplateInput, RescheduleInput, SeedTemplateInput,
+    StartLaunchInput, TaskUpdateInput,
 };
 use partnerops_core::page::{Page, PageParams};
 use partnerops_store::launch::LaunchFilter;
@@ -233,6 +233,8 @@ pub async fn update_task(
     Json(input): Json<TaskUpdateInput>,
 ) -> Answer<LaunchTask> {
     Ok(axum::Json(
-        s.store.update_launch_task(&who.actor(), &id, &input).await?,
+        s.store
+            .update_launch_task(&who.actor(), &id, &input)
+            .await?,
     ))
 }

@@ -14,10 +14,10 @@ use chrono::NaiveDate;
 use partnerops_core::Invalid;
 use partnerops_core::ids::{EntityId, parse_id};
 use partnerops_core::launch::record::{
-    Launch, StartLaunchInput, LaunchTask, LaunchTemplate, LaunchTemplateInput, RescheduleInput,
+    Launch, LaunchTask, LaunchTemplate, LaunchTemplateInput, RescheduleInput, StartLaunchInput,
     TaskUpdateInput, TemplateTaskInput,
 };
-use partnerops_core::launch::{LaunchPhase, OwnerSide, PhaseProgress, LaunchTaskStatus};
+use partnerops_core::launch::{LaunchPhase, LaunchTaskStatus, OwnerSide, PhaseProgress};
 use partnerops_core::page::{PageParams, PageRequest};
 use partnerops_core::scope::Scope;
 use partnerops_store::Store;
@@ -229,7 +229,11 @@ async fn start(
     posted: &Posted,
     base: &str,
 ) -> Result<Response, UiError> {
-    match state.store.start_launch(&actor, &launch_input(posted)).await {
+    match state
+        .store
+        .start_launch(&actor, &launch_input(posted))
+        .await
+    {
         Ok(l) => Ok(Redirect::to(&format!("{base}/launches/{}", l.id)).into_response()),
         Err(e) => {
             let view = FormView::from_posted(posted).with_errors(subject_errors(field_errors(e)?));
@@ -345,8 +349,7 @@ async fn launch_page(
         }
     }
     for p in &mut phases {
-        p.tasks
-            .sort_by_key(|t| (t.task.due_on, t.task.position));
+        p.tasks.sort_by_key(|t| (t.task.due_on, t.task.position));
     }
     let subject_link = match (&launch.charter_id, &launch.campaign_id) {
         (Some(c), _) => format!("{base}/charters/{c}"),
@@ -486,11 +489,9 @@ async fn task(
         owner_id: posted.get("owner_id"),
     };
     match state.store.update_launch_task(&actor, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "{base}/launches/{}#task-{}",
-            t.launch_id, t.id
-        ))
-        .into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("{base}/launches/{}#task-{}", t.launch_id, t.id)).into_response(),
+        ),
         Err(e) => refused(state, chrome, scope, t.launch_id.as_str(), e).await,
     }
 }

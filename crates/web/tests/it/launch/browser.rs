@@ -60,8 +60,11 @@ async fn a_partner_marks_a_launch_task_done_in_the_portal() {
     b.click("#charter-launches").await;
     b.wait_css("#launches").await;
     b.shot("launch-01-portal-list").await;
-    b.click(&format!("#launches a[href='/portal/launches/{}']", launch.id))
-        .await;
+    b.click(&format!(
+        "#launches a[href='/portal/launches/{}']",
+        launch.id
+    ))
+    .await;
     b.wait_css("#phase-pre_launch").await;
     let row = format!("#task-{}", first_partner_task.id);
     assert_eq!(b.text(&format!("{row} .task-status")).await, "Open");
@@ -82,11 +85,17 @@ async fn a_partner_marks_a_launch_task_done_in_the_portal() {
 
     let stored = app
         .store
-        .launch_task(&partnerops_core::scope::Scope::Vendor, first_partner_task.id.as_str())
+        .launch_task(
+            &partnerops_core::scope::Scope::Vendor,
+            first_partner_task.id.as_str(),
+        )
         .await
         .expect("task");
     assert_eq!(stored.status.as_str(), "done");
-    assert_eq!(stored.done_by_name.as_deref(), Some(login_name(&app, &login.email).await.as_str()));
+    assert_eq!(
+        stored.done_by_name.as_deref(),
+        Some(login_name(&app, &login.email).await.as_str())
+    );
 
     // The vendor's console: the same launch, the task done, overdue tasks in red.
     b.click("#logout").await;
@@ -98,9 +107,17 @@ async fn a_partner_marks_a_launch_task_done_in_the_portal() {
     assert_eq!(b.text(&format!("{row} .task-status")).await, "Done");
     assert!(b.exists("tr.launch-task.is-overdue").await);
     b.shot("launch-04-console-launch").await;
+    b.goto("/console/launches").await;
+    b.wait_css("#launches").await;
+    let listed = b.texts("#launches tbody tr").await.join("\n");
+    assert!(listed.contains("Browser test alliance launch"), "{listed}");
+    // The demo's own launches: a campaign's and a charter's.
+    assert!(listed.contains("co-marketing launch"), "{listed}");
+    assert!(listed.contains("Joint cloud security offer"), "{listed}");
+    b.shot("launch-05-console-list").await;
     b.goto("/console/launches/templates").await;
     b.wait_css("#seed-programs").await;
-    b.shot("launch-05-console-templates").await;
+    b.shot("launch-06-console-templates").await;
     b.close().await;
 }
 

@@ -47,7 +47,12 @@ pub(crate) async fn charter_launch(
 
 /// B's launch (of its charter), a template of B's program, and one of its tasks, for the
 /// isolation suites: (template, launch, task).
-pub(crate) async fn launch_records(app: &TestApp, w: &World, side: &Side, program: &str) -> (String, String, String) {
+pub(crate) async fn launch_records(
+    app: &TestApp,
+    w: &World,
+    side: &Side,
+    program: &str,
+) -> (String, String, String) {
     let r = app
         .http
         .post(
