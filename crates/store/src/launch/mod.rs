@@ -634,7 +634,7 @@ impl Store {
         Ok(launch)
     }
 
-    /// Launches as `scope` sees them, soonest launch date first, with their progress (the
+    /// Launches as `scope` sees them, latest launch date first, with their progress (the
     /// tasks themselves are left out of the list).
     pub async fn launches(&self, scope: &Scope, filter: &LaunchFilter) -> Result<Vec<Launch>> {
         let today = self.now().date_naive();

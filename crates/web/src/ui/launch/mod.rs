@@ -483,8 +483,12 @@ async fn task(
     base: &str,
 ) -> Result<Response, UiError> {
     let t = state.store.launch_task(scope, id).await?;
+    // The "Change…" form sends the status it shows: the same status means "leave it",
+    // so an owner can be named without a status change.
     let input = TaskUpdateInput {
-        status: posted.get("status").filter(|s| !s.is_empty()),
+        status: posted
+            .get("status")
+            .filter(|s| !s.is_empty() && s.as_str() != t.status.as_str()),
         skip_reason: posted.get("skip_reason"),
         owner_id: posted.get("owner_id"),
     };

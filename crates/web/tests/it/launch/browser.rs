@@ -12,7 +12,7 @@ use partnerops_core::partnership::record::CharterInput;
 use partnerops_seed::DEMO_PASSWORD;
 use partnerops_store::Actor;
 
-use crate::browser::{Browser, VENDOR_ADMIN, active_partner_admin, seeded};
+use crate::browser::{Browser, VENDOR_ADMIN, active_partner_admin, eventually, seeded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_marks_a_launch_task_done_in_the_portal() {
@@ -82,6 +82,44 @@ async fn a_partner_marks_a_launch_task_done_in_the_portal() {
     let after = b.text("#launch-progress").await;
     assert_ne!(before, after, "progress moved");
     b.shot("launch-03-portal-done").await;
+    // Naming an owner alone, through the "Change…" form, leaves the status as it is.
+    let second = launch
+        .tasks
+        .iter()
+        .filter(|t| t.owner_side == OwnerSide::Partner)
+        .nth(1)
+        .expect("a second partner task")
+        .clone();
+    let second_row = format!("#task-{}", second.id);
+    let me = app
+        .store
+        .user_by_email(&partnerops_core::scope::Scope::Vendor, &login.email)
+        .await
+        .expect("user");
+    b.click(&format!("{second_row} details summary")).await;
+    b.select(
+        &format!("{second_row} select[name=owner_id]"),
+        me.id.as_str(),
+    )
+    .await;
+    b.click(&format!("{second_row} details button")).await;
+    let stored = eventually("the owner to be named", async || {
+        let t = app
+            .store
+            .launch_task(&partnerops_core::scope::Scope::Vendor, second.id.as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        if t.owner_id.as_ref() == Some(&me.id) {
+            Ok(t)
+        } else {
+            Err(format!("{:?}", t.owner_id))
+        }
+    })
+    .await;
+    assert_eq!(stored.status.as_str(), "open");
+    b.wait_css(&format!("{second_row}.status-open")).await;
+    let owner_cell = b.text(&format!("{second_row} td:nth-child(3)")).await;
+    assert!(owner_cell.contains(&me.display_name), "{owner_cell}");
 
     let stored = app
         .store
