@@ -16,6 +16,7 @@
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
 //!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`campaign`], [`file`], [`notification`], [`payout`], [`mdf`], [`webhook`],
 //!   [`enablement`], [`event`].
+//!   [`enablement`], [`launch`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
@@ -30,6 +31,7 @@ pub mod engagement;
 pub mod event;
 pub mod file;
 pub mod kernel;
+pub mod launch;
 pub mod lifecycle;
 pub mod mdf;
 pub mod notification;

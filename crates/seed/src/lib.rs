@@ -26,6 +26,8 @@
 //! allocations, and requests and claims in every state, some linked to won deals.
 //! Then events (module `event`): past, upcoming and full webinars and workshops with
 //! replies, a waitlist and check-ins, and a partner's workshop for its customers.
+//! Then launch checklists (module `launch`): the first program's seed checklist, a
+//! campaign's launch in three weeks and a charter's two weeks ago, tasks in every state.
 //! Then enablement (module `enablement`): two role curricula with courses, modules and
 //! assessments, and people certified (valid, lapsing within 30 days, expired), enough at
 //! the first partner for the Premier criterion "certified individuals ≥ 4".
@@ -45,6 +47,7 @@ mod campaign;
 mod enablement;
 mod event;
 mod history;
+mod launch;
 mod mdf;
 mod payout;
 mod pipeline;
@@ -387,6 +390,23 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         check_ins = events.check_ins,
         elapsed_ms = ms(started),
         "seed: events, their replies and check-ins written"
+    );
+    // Co-marketing launch checklists: the seed template, a charter's and a campaign's launch.
+    let launches = match (
+        writers.get(plan.channel()),
+        writers.get("finance@vendor.example"),
+        programs.first(),
+    ) {
+        (Some(channel), Some(marketing), Some(p)) => {
+            launch::create_launches(store, &p.id.to_string(), &writers, channel, marketing).await?
+        }
+        _ => launch::LaunchesWritten::default(),
+    };
+    tracing::info!(
+        templates = launches.templates,
+        launches = launches.launches,
+        elapsed_ms = ms(started),
+        "seed: launch checklists written"
     );
     let people: Vec<Vec<&room::Writer>> = plan
         .partners

@@ -143,6 +143,9 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::WebhookSubscription => "webhook_subscriptions",
         EntityKind::ProgramEvent => "program_events",
         EntityKind::EventRegistration => "event_registrations",
+        EntityKind::LaunchTemplate => "launch_templates",
+        EntityKind::Launch => "launches",
+        EntityKind::LaunchTask => "launch_tasks",
     }
 }
 

@@ -155,6 +155,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_campaigns.sql"),
         postgres: include_str!("../migrations/postgres/0022_campaigns.sql"),
     },
+    // Co-marketing launch checklists.
+    Migration {
+        version: 23,
+        name: "launch",
+        sqlite: include_str!("../migrations/sqlite/0023_launch.sql"),
+        postgres: include_str!("../migrations/postgres/0023_launch.sql"),
+    },
     // Events (0023 is the launch checklists').
     Migration {
         version: 24,

@@ -85,6 +85,19 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
+        // Launch checklists: the templates of the partner's own program that are not
+        // archived (their trails stay the vendor's); its own launches and their tasks.
+        EntityKind::LaunchTemplate => {
+            q.push(&format!(
+                " AND {alias}.archived_at IS NULL AND {alias}.program_id = (SELECT sp.program_id FROM partners sp WHERE sp.id = "
+            ))
+            .bind(partner.as_str())
+            .push(")");
+        }
+        EntityKind::Launch | EntityKind::LaunchTask => {
+            q.push(&format!(" AND {alias}.partner_id = "))
+                .bind(partner.as_str());
+        }
         // Enablement content: every partner sees the published courses and their modules
         // (curricula are the catalogue); never the answer key.
         EntityKind::Curriculum => {}

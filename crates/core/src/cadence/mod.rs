@@ -43,6 +43,7 @@ text_enum!(
         Task = "task" / "Deal-room task",
         PlanTask = "plan_task" / "Plan task",
         Onboarding = "onboarding" / "Onboarding item",
+        LaunchTask = "launch_task" / "Launch task",
     }
 );
 
@@ -58,6 +59,8 @@ pub enum Subject {
     Room(String),
     /// A partner's onboarding checklist.
     Onboarding(String),
+    /// A co-marketing launch (its checklist page).
+    Launch(String),
 }
 
 /// Which pages the viewer uses.
@@ -82,6 +85,7 @@ impl Subject {
             (Subject::Room(id), _) => format!("{root}/opportunities/{id}/room"),
             (Subject::Onboarding(id), Side::Console) => format!("/console/partners/{id}"),
             (Subject::Onboarding(_), Side::Portal) => "/portal/onboarding".to_owned(),
+            (Subject::Launch(id), _) => format!("{root}/launches/{id}"),
         }
     }
 
@@ -92,7 +96,8 @@ impl Subject {
             | Subject::Conflict(id)
             | Subject::BusinessPlan(id)
             | Subject::Room(id)
-            | Subject::Onboarding(id) => id,
+            | Subject::Onboarding(id)
+            | Subject::Launch(id) => id,
         }
     }
 }
@@ -289,6 +294,10 @@ mod tests {
         assert_eq!(
             Subject::BusinessPlan("jbp_1".into()).path(Side::Console),
             "/console/business-plans/jbp_1"
+        );
+        assert_eq!(
+            Subject::Launch("lch_1".into()).path(Side::Portal),
+            "/portal/launches/lch_1"
         );
     }
 

@@ -59,6 +59,10 @@ text_enum!(
         // Events.
         ProgramEvent = "program_event" / "Event",
         EventRegistration = "event_registration" / "Event RSVP",
+        // Co-marketing launch checklists.
+        LaunchTemplate = "launch_template" / "Launch checklist template",
+        Launch = "launch" / "Launch",
+        LaunchTask = "launch_task" / "Launch task",
     }
 );
 

@@ -183,6 +183,13 @@ entity_id!(/// An event (webinar, workshop, conference) of a program or a partne
     ProgramEventId, "pev");
 entity_id!(/// A reply (RSVP) to an event, with its check-in.
     EventRegistrationId, "rsv");
+// Co-marketing launch checklists.
+entity_id!(/// A launch checklist template of a program.
+    LaunchTemplateId, "ltp");
+entity_id!(/// A launch: a checklist for a charter or a campaign.
+    LaunchId, "lch");
+entity_id!(/// A task of a launch.
+    LaunchTaskId, "ltk");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -140,6 +140,21 @@ pub enum Action<'a> {
     CheckInAttendees(&'a PartnerId),
     /// Reply to an event for oneself, as a user of this partner.
     RsvpEvent(&'a PartnerId),
+    // Co-marketing launch checklists.
+    /// Author launch checklist templates (admins, channel managers, marketing).
+    WriteLaunchTemplate,
+    /// Start or reschedule a launch of this partner's: vendor channel staff and marketing;
+    /// the partner's own users only for their campaigns (`charter: false`).
+    StartLaunch {
+        partner: &'a PartnerId,
+        charter: bool,
+    },
+    /// Update a task of this partner's launch: any vendor staff; the partner's own users
+    /// only on the partner's side of the checklist.
+    WorkLaunchTask {
+        partner: &'a PartnerId,
+        partner_side: bool,
+    },
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -209,6 +224,20 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             | Action::SignPlan(p),
         ) => who.partner_id() == Some(*p),
         (PartnerRep, Action::WritePlan(p)) => who.partner_id() == Some(*p),
+        // Launch checklists.
+        (MarketingFinance, Action::WriteLaunchTemplate | Action::StartLaunch { .. }) => true,
+        (DirectSales | MarketingFinance, Action::WorkLaunchTask { .. }) => true,
+        (
+            PartnerAdmin | PartnerRep,
+            Action::StartLaunch {
+                partner,
+                charter: false,
+            }
+            | Action::WorkLaunchTask {
+                partner,
+                partner_side: true,
+            },
+        ) => who.partner_id() == Some(*partner),
         (PartnerAdmin, Action::WriteUser { role, partner }) => {
             role.is_partner_role() && partner.is_some() && who.partner_id() == *partner
         }
@@ -305,6 +334,22 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::ManageWebhooks(_) => (
             "role.manage_webhooks",
             "manage webhooks: vendor administrators, and a partner's admin for its own partner's events",
+        ),
+        Action::WriteLaunchTemplate => (
+            "role.write_launch_template",
+            "author launch checklist templates: administrators, channel managers and marketing",
+        ),
+        Action::StartLaunch { charter: true, .. } => (
+            "role.start_launch",
+            "start or reschedule a charter's launch: vendor channel staff and marketing do",
+        ),
+        Action::StartLaunch { .. } => (
+            "role.start_launch",
+            "start or reschedule this launch: only the campaign's partner and vendor channel staff",
+        ),
+        Action::WorkLaunchTask { .. } => (
+            "role.work_launch_task",
+            "update this task: a partner updates the partner side of its own launches",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",
@@ -541,6 +586,44 @@ mod tests {
         assert!(authorize(&fin, &Action::WorkPipeline).is_err());
         assert!(authorize(&cm, &Action::WorkPipeline).is_ok());
         assert!(authorize(&cm, &Action::WriteFxRates).is_ok());
+    }
+
+    #[test]
+    fn launch_roles() {
+        let a = pid(1);
+        let b = pid(2);
+        let rep = who(Role::PartnerRep, Some(a.clone()));
+        let fin = who(Role::MarketingFinance, None);
+        let sales = who(Role::DirectSales, None);
+        let start = |partner, charter| Action::StartLaunch { partner, charter };
+        let work = |partner, partner_side| Action::WorkLaunchTask {
+            partner,
+            partner_side,
+        };
+        assert!(authorize(&fin, &Action::WriteLaunchTemplate).is_ok());
+        assert!(authorize(&sales, &Action::WriteLaunchTemplate).is_err());
+        assert_eq!(
+            authorize(&rep, &Action::WriteLaunchTemplate)
+                .unwrap_err()
+                .rule,
+            "role.write_launch_template"
+        );
+        assert!(authorize(&fin, &start(&a, true)).is_ok());
+        assert!(authorize(&sales, &start(&a, false)).is_err());
+        assert!(authorize(&rep, &start(&a, false)).is_ok());
+        assert_eq!(
+            authorize(&rep, &start(&a, true)).unwrap_err().rule,
+            "role.start_launch"
+        );
+        assert!(authorize(&rep, &start(&b, false)).is_err());
+        assert!(authorize(&sales, &work(&a, false)).is_ok());
+        assert!(authorize(&sales, &work(&a, true)).is_ok());
+        assert!(authorize(&rep, &work(&a, true)).is_ok());
+        assert_eq!(
+            authorize(&rep, &work(&a, false)).unwrap_err().rule,
+            "role.work_launch_task"
+        );
+        assert!(authorize(&rep, &work(&b, true)).is_err());
     }
 
     #[test]

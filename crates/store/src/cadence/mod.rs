@@ -1,6 +1,6 @@
 //! The 30-day operating cadence: what is due for one person, gathered from every capability
 //! (one query per source: registrations, engagement requests, conflict cases, agreed plans,
-//! deal-room and plan tasks, onboarding checklists; each limited to what the person's scope
+//! deal-room and plan tasks, onboarding checklists, launch tasks; each limited to what the person's scope
 //! may see), the pipeline at a glance against the business plans' milestones, and private
 //! calendar feeds.
 //!
@@ -172,6 +172,8 @@ fn due_item(
 pub(crate) struct Reach<'a> {
     scope: &'a Scope,
     managed_by: Option<String>,
+    /// The staff member asked for everyone's items (launch tasks of both sides).
+    everyone: bool,
 }
 
 impl Reach<'_> {
@@ -205,6 +207,7 @@ impl Store {
         Ok(Reach {
             scope: &principal.scope,
             managed_by,
+            everyone,
         })
     }
 
@@ -237,6 +240,7 @@ impl Store {
         self.task_items(principal, until, &mut items).await?;
         self.plan_task_items(principal, until, &mut items).await?;
         self.onboarding_items(reach, until, &mut items).await?;
+        self.launch_items(reach, until, &mut items).await?;
         Ok(items)
     }
 
@@ -519,6 +523,56 @@ impl Store {
                 format!("{} ({})", r.title, r.plan_title),
                 (Some(r.partner_id), Some(r.partner_name)),
                 Subject::BusinessPlan(r.plan_id),
+                r.id,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Launch tasks still to do, due in or before the window: a partner's users see their
+    /// partner's side, staff the vendor's side (with `everyone`, both sides).
+    async fn launch_items(
+        &self,
+        reach: &Reach<'_>,
+        until: NaiveDate,
+        out: &mut Vec<DueItem>,
+    ) -> Result<()> {
+        let scope = reach.scope;
+        let mut q = Sql::new(
+            "SELECT t.id, t.launch_id, t.title, t.due_on, l.name AS launch_name, t.partner_id, p.name AS partner_name FROM launch_tasks t JOIN launches l ON l.id = t.launch_id JOIN partners p ON p.id = t.partner_id WHERE t.status IN ('open', 'in_progress') AND t.due_on <= ",
+        );
+        q.bind(until);
+        match scope {
+            Scope::Partner(_) => {
+                q.push(" AND t.owner_side = 'partner'");
+            }
+            Scope::Vendor if !reach.everyone => {
+                q.push(" AND t.owner_side = 'vendor'");
+            }
+            Scope::Vendor => {}
+        }
+        scope::restrict(&mut q, scope, EntityKind::LaunchTask, "t");
+        reach.only_managed(&mut q, "t.partner_id");
+        q.push(&format!(" ORDER BY t.due_on, t.id LIMIT {PER_SOURCE}"));
+        row! {
+            struct LaunchTaskRow {
+                id: String,
+                launch_id: String,
+                title: String,
+                due_on: NaiveDate,
+                launch_name: String,
+                partner_id: String,
+                partner_name: String,
+            }
+        }
+        for r in self.db.read().all::<LaunchTaskRow>(&q).await? {
+            out.push(due_item(
+                scope,
+                DueKind::LaunchTask,
+                r.due_on,
+                format!("{} ({})", r.title, r.launch_name),
+                (Some(r.partner_id), Some(r.partner_name)),
+                Subject::Launch(r.launch_id),
                 r.id,
             ));
         }

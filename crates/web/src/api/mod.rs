@@ -9,6 +9,7 @@ mod campaign;
 mod enablement;
 mod event;
 mod file;
+mod launch;
 mod lifecycle;
 mod mdf;
 mod notification;
@@ -78,6 +79,7 @@ use crate::problem::{ApiError, Problem};
         (name = "webhooks", description = "Standard Webhooks subscriptions: signed deliveries of outbox events, retries, the delivery log and replays"),
         (name = "events", description = "Events (webinars, workshops, conferences) of the vendor and of partners, RSVPs with capacity and waitlist, check-ins, attendance figures and the attendance list as CSV"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
+        (name = "launches", description = "Co-marketing launch checklists: templates (pre-launch, launch week, post-launch tasks with due offsets and owner sides), launches of a charter or a campaign, task status and owners, rescheduling"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -112,6 +114,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = enablement_routes(api);
     let api = event_routes(api);
     let api = webhook_routes(api);
+    let api = launch_routes(api);
     let (router, mut doc) = api.split_for_parts();
     problem_content_type(&mut doc);
     idempotency_header(&mut doc);
@@ -255,6 +258,19 @@ fn event_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(event::attendance_export))
         .routes(routes!(event::rsvp_one))
         .routes(routes!(event::check_in))
+}
+
+/// Launch checklist templates, launches, their tasks and rescheduling.
+fn launch_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(launch::templates, launch::create_template))
+        .routes(routes!(launch::seed_template))
+        .routes(routes!(launch::template, launch::update_template))
+        .routes(routes!(launch::archive_template))
+        .routes(routes!(launch::launches, launch::start))
+        .routes(routes!(launch::launch))
+        .routes(routes!(launch::reschedule))
+        .routes(routes!(launch::audit))
+        .routes(routes!(launch::update_task))
 }
 
 /// Uploads and stored files; only the upload takes a body larger than the default limit.

@@ -8,6 +8,7 @@
 //! One folder per capability (`partner`, `program`, `policy`, `account`, `user`,
 //! `registration`, `partnership`, `pipeline`, `business_plan`, `cadence`, `lifecycle`,
 //! `notification`, `event`,
+//! `notification`, `launch`,
 //! `auth`, `audit`), each with its `console`
 //! (staff), `portal` (partner users) and `public` pages as it needs them; templates follow
 //! the same layout under `templates/<capability>/`. Shared here: the route table, the page
@@ -25,6 +26,7 @@ mod event;
 mod file;
 mod form;
 mod guard;
+mod launch;
 mod lifecycle;
 mod list;
 mod markdown;
@@ -128,6 +130,8 @@ pub(crate) fn routes() -> Routes {
     let r = event::routes(r);
     let r = cadence::routes(r);
     let r = lifecycle::routes(r);
+    // Co-marketing launch checklists.
+    let r = launch::routes(r);
     notification::routes(r)
 }
 

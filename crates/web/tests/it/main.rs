@@ -28,6 +28,7 @@ mod enablement;
 mod event;
 mod file;
 mod isolation;
+mod launch;
 mod lifecycle;
 mod mdf;
 mod notification;

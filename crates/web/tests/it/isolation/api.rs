@@ -81,6 +81,9 @@ pub enum Target {
     // Events.
     ProgramEvent,
     EventRegistration,
+    LaunchTemplate,
+    Launch,
+    LaunchTask,
 }
 
 pub struct Route {
@@ -364,6 +367,19 @@ routes!(
     GET "/api/v1/events/{id}/attendance.csv" ProgramEvent NotFound,
     GET "/api/v1/event-rsvps/{id}" EventRegistration NotFound,
     POST "/api/v1/event-rsvps/{id}/check-in" EventRegistration NotFound,
+    // Launch checklists.
+    GET "/api/v1/launch-templates" None OwnRowsOnly,
+    POST "/api/v1/launch-templates" None CreateRefused,
+    POST "/api/v1/launch-templates/seed" None CreateRefused,
+    GET "/api/v1/launch-templates/{id}" LaunchTemplate NotFound,
+    PATCH "/api/v1/launch-templates/{id}" LaunchTemplate NotFound,
+    POST "/api/v1/launch-templates/{id}/archive" LaunchTemplate NotFound,
+    GET "/api/v1/launches" None OwnRowsOnly,
+    POST "/api/v1/launches" None CreateOwnOnly,
+    GET "/api/v1/launches/{id}" Launch NotFound,
+    POST "/api/v1/launches/{id}/reschedule" Launch NotFound,
+    GET "/api/v1/launches/{id}/audit" Launch NotFound,
+    PATCH "/api/v1/launch-tasks/{id}" LaunchTask NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -693,6 +709,15 @@ fn body_for(
             "starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T11:00:00Z",
             "join_url": "https://meet.example/x", "audience": "both"
         }),
+        // Launch checklists.
+        (Target::None, "/api/v1/launch-templates/seed") => {
+            json!({"program_id": w.other_program.id.to_string()})
+        }
+        (Target::None, "/api/v1/launches") => {
+            json!({"charter_id": theirs.charter, "launch_on": "2027-03-10"})
+        }
+        (Target::Launch, _) => json!({"launch_on": "2030-01-01"}),
+        (Target::LaunchTask, _) => json!({"status": "done"}),
         (Target::MdfRequest, p) if p.ends_with("/claim") => {
             json!({"claimed_minor": 1, "proof_summary": "hijack"})
         }
@@ -1036,6 +1061,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     }
+    // B's launch checklist: a template of B's program, B's launch and one of its tasks.
+    let their_launch =
+        crate::launch::launch_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
     before.extend(mdf_snapshot(&app, &w, &their_mdf).await);
@@ -1060,6 +1088,13 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         format!("/api/v1/events/{their_event}/rsvps"),
     ];
     for path in &campaign_paths {
+        before.push(app.http.get(path, &w.admin).await.json());
+    }
+    let launch_paths = [
+        format!("/api/v1/launch-templates/{}", their_launch.0),
+        format!("/api/v1/launches/{}", their_launch.1),
+    ];
+    for path in &launch_paths {
         before.push(app.http.get(path, &w.admin).await.json());
     }
     for side_is_admin in [true, false] {
@@ -1113,6 +1148,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Certification => their_learning.certification.clone(),
                 Target::ProgramEvent => their_event.clone(),
                 Target::EventRegistration => their_rsvp.clone(),
+                Target::LaunchTemplate => their_launch.0.clone(),
+                Target::Launch => their_launch.1.clone(),
+                Target::LaunchTask => their_launch.2.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1251,6 +1289,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &their_learning.certification,
                 &their_event,
                 &their_rsvp,
+                &their_launch.0,
+                &their_launch.1,
+                &their_launch.2,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -1367,6 +1408,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     );
     after.extend(learning_snapshot(&app, &w, &their_learning).await);
     for path in &campaign_paths {
+        after.push(app.http.get(path, &w.admin).await.json());
+    }
+    for path in &launch_paths {
         after.push(app.http.get(path, &w.admin).await.json());
     }
     assert_eq!(

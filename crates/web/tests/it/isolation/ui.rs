@@ -265,6 +265,24 @@ rows!(
     POST "/portal/events/{id}/{action}" ProgramEvent ["action" = "cancel"] NotFound,
     GET "/portal/events/{id}/attendance.csv" ProgramEvent [] NotFound,
     POST "/portal/event-rsvps/{id}/check-in" EventRegistration [] NotFound,
+    // Launch checklists: the console's; a partner's own launches, never B's.
+    GET "/console/launches" None [] StaffOnly,
+    POST "/console/launches" None [] StaffOnly,
+    GET "/console/launches/templates" None [] StaffOnly,
+    GET "/console/launches/templates/new" None [] StaffOnly,
+    POST "/console/launches/templates" None [] StaffOnly,
+    POST "/console/launches/templates/seed" None [] StaffOnly,
+    GET "/console/launches/templates/{id}" LaunchTemplate [] StaffOnly,
+    POST "/console/launches/templates/{id}" LaunchTemplate [] StaffOnly,
+    POST "/console/launches/templates/{id}/archive" LaunchTemplate [] StaffOnly,
+    GET "/console/launches/{id}" Launch [] StaffOnly,
+    POST "/console/launches/{id}/reschedule" Launch [] StaffOnly,
+    POST "/console/launch-tasks/{id}" LaunchTask [] StaffOnly,
+    GET "/portal/launches" None [] OwnOnly,
+    POST "/portal/launches" None [] OwnOnly,
+    GET "/portal/launches/{id}" Launch [] NotFound,
+    POST "/portal/launches/{id}/reschedule" Launch [] NotFound,
+    POST "/portal/launch-tasks/{id}" LaunchTask [] NotFound,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -443,6 +461,11 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         format!("/api/v1/attempts/{}", their_learning.attempt),
         format!("/api/v1/certifications/{}", their_learning.certification),
     ];
+    let their_launch =
+        crate::launch::launch_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let mut learning_paths = learning_paths.to_vec();
+    learning_paths.push(format!("/api/v1/launches/{}", their_launch.1));
+    learning_paths.push(format!("/api/v1/launch-templates/{}", their_launch.0));
     let mut before = b_records(&app, &w, &theirs, &gov).await;
     for path in &learning_paths {
         before.push(app.http.get(path, &w.admin).await.json());
@@ -494,6 +517,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         their_event.clone(),
         their_rsvp.clone(),
         "Globex buyer".into(),
+        their_launch.0.clone(),
+        their_launch.1.clone(),
+        their_launch.2.clone(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -545,6 +571,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Certification => their_learning.certification.clone(),
                 Target::ProgramEvent => their_event.clone(),
                 Target::EventRegistration => their_rsvp.clone(),
+                Target::LaunchTemplate => their_launch.0.clone(),
+                Target::Launch => their_launch.1.clone(),
+                Target::LaunchTask => their_launch.2.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);

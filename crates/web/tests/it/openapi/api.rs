@@ -250,6 +250,13 @@ fn enums_are_documented_in_their_wire_spelling() {
     assert_wire_enum(&doc, Recommendation::ALL);
     assert_wire_enum(&doc, FitMethod::ALL);
     assert_wire_enum(&doc, ApplicationStatus::ALL);
+    // Launch checklists.
+    {
+        use partnerops_core::launch::{LaunchPhase, LaunchTaskStatus, OwnerSide};
+        assert_wire_enum(&doc, LaunchPhase::ALL);
+        assert_wire_enum(&doc, OwnerSide::ALL);
+        assert_wire_enum(&doc, LaunchTaskStatus::ALL);
+    }
     {
         use partnerops_core::business_plan::attainment::QuarterState;
         use partnerops_core::business_plan::record::{
