@@ -58,6 +58,14 @@ impl FromRequestParts<AppState> for ApiUser {
 /// throttling keys on this, so users behind one proxy do not share one lock.
 pub struct ClientAddr(pub IpAddr);
 
+impl ClientAddr {
+    /// The address hashed, for flood limits on public forms: they need to recognise a
+    /// visitor, not to keep the address.
+    pub fn key(&self) -> String {
+        partnerops_store::secret::token_hash(&self.0.to_string())
+    }
+}
+
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = Infallible;
 

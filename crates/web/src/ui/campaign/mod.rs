@@ -127,11 +127,6 @@ async fn landing(
     .await
 }
 
-/// The visitor's address, hashed: the flood limit needs to recognise it, not to keep it.
-fn client_key(addr: &ClientAddr) -> String {
-    partnerops_store::secret::token_hash(&addr.0.to_string())
-}
-
 async fn submit_lead(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -164,7 +159,7 @@ async fn submit_lead(
     let honeypot = posted.get(HONEYPOT_FIELD);
     match state
         .store
-        .take_lead(&slug, &client_key(&addr), &input, honeypot.as_deref())
+        .take_lead(&slug, &addr.key(), &input, honeypot.as_deref())
         .await
     {
         Ok(LeadOutcome::Taken(_) | LeadOutcome::Ignored) => {

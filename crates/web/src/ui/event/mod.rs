@@ -874,11 +874,6 @@ async fn public_page(
     .await
 }
 
-/// The visitor's address, hashed: the flood limit needs to recognise it, not to keep it.
-fn client_key(addr: &ClientAddr) -> String {
-    partnerops_store::secret::token_hash(&addr.0.to_string())
-}
-
 async fn public_rsvp(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -909,7 +904,7 @@ async fn public_rsvp(
     let honeypot = posted.get(HONEYPOT_FIELD);
     match state
         .store
-        .public_rsvp(&slug, &client_key(&addr), &input, honeypot.as_deref())
+        .public_rsvp(&slug, &addr.key(), &input, honeypot.as_deref())
         .await
     {
         Ok(PublicRsvpOutcome::Taken { rsvp, code }) => {
