@@ -32,10 +32,14 @@ pub(super) async fn check_funding(
     partner: &PartnerId,
     request: &MdfRequestId,
 ) -> Result<()> {
-    let mut q = Sql::new("SELECT state, activity_type FROM mdf_requests WHERE id = ");
-    q.bind(request.as_str())
-        .push(" AND partner_id = ")
-        .bind(partner.as_str());
+    let mut q = Sql::new("SELECT r.state, r.activity_type FROM mdf_requests r WHERE r.id = ");
+    q.bind(request.as_str());
+    crate::scope::restrict(
+        &mut q,
+        &Scope::Partner(partner.clone()),
+        partnerops_core::audit::EntityKind::MdfRequest,
+        "r",
+    );
     let Some(f) = tx.optional::<Funding>(&q).await? else {
         return Err(Invalid::one(
             "mdf_request_id",

@@ -3,6 +3,7 @@
 //! the core's (`partnerops_core::mdf::roi`). A partner reads only its own activities.
 
 use chrono::NaiveDate;
+use partnerops_core::audit::EntityKind;
 use partnerops_core::ids::{EntityId, ProgramId};
 use partnerops_core::mdf::roi::{Activity, RoiReport, WonDeal, report};
 use partnerops_core::money::Money;
@@ -10,7 +11,7 @@ use partnerops_core::scope::Scope;
 
 use super::currency;
 use crate::db::{Exec, Sql, row};
-use crate::{Result, Store};
+use crate::{Result, Store, scope};
 
 row! {
     struct ActivityRow {
@@ -45,10 +46,6 @@ impl Store {
         scope: &Scope,
         program_id: Option<&ProgramId>,
     ) -> Result<RoiReport> {
-        let partner = match scope {
-            Scope::Vendor => None,
-            Scope::Partner(p) => Some(p),
-        };
         let mut read = self.db.read();
         let mut q = Sql::new(
             "SELECT r.id, r.title, r.partner_id, p.name AS partner_name, b.period_start, b.period_end, r.currency, c.approved_minor AS paid_minor FROM mdf_requests r JOIN partners p ON p.id = r.partner_id JOIN mdf_allocations a ON a.id = r.allocation_id JOIN mdf_budgets b ON b.id = a.budget_id LEFT JOIN mdf_claims c ON c.request_id = r.id AND c.state = 'paid' WHERE (c.id IS NOT NULL OR EXISTS (SELECT 1 FROM mdf_request_opportunities l WHERE l.request_id = r.id))",
@@ -56,9 +53,7 @@ impl Store {
         if let Some(p) = program_id {
             q.push(" AND b.program_id = ").bind(p.as_str());
         }
-        if let Some(p) = partner {
-            q.push(" AND r.partner_id = ").bind(p.as_str());
-        }
+        scope::restrict(&mut q, scope, EntityKind::MdfRequest, "r");
         q.push(" ORDER BY b.period_start DESC, p.name, r.created_at, r.id");
         let rows: Vec<ActivityRow> = read.all(&q).await?;
         // Only the deals of the activities read above.
@@ -68,9 +63,7 @@ impl Store {
         if let Some(p) = program_id {
             q.push(" AND b.program_id = ").bind(p.as_str());
         }
-        if let Some(p) = partner {
-            q.push(" AND r.partner_id = ").bind(p.as_str());
-        }
+        scope::restrict(&mut q, scope, EntityKind::MdfRequest, "r");
         q.push(" ORDER BY l.request_id, o.id");
         let won: Vec<WonRow> = read.all(&q).await?;
         let mut activities = Vec::with_capacity(rows.len());
