@@ -42,6 +42,9 @@ pub enum ApiError {
     /// A path parameter that does not parse: no resource has that address.
     #[error("bad path parameter")]
     BadPath(FieldError),
+    /// The answer cannot be given in the media type asked for (CSV of a single record).
+    #[error("not acceptable: {0}")]
+    NotAcceptable(String),
 }
 
 impl From<Invalid> for ApiError {
@@ -83,6 +86,12 @@ impl ApiError {
                 "method-not-allowed",
                 "Method not allowed",
                 "this API route does not answer this method; the OpenAPI document lists the methods of each route",
+            ),
+            ApiError::NotAcceptable(detail) => Problem::new(
+                StatusCode::NOT_ACCEPTABLE,
+                "not-acceptable",
+                "Not acceptable",
+                detail.clone(),
             ),
             ApiError::BadPath(e) => Problem {
                 errors: vec![e.clone()],
@@ -162,6 +171,12 @@ impl ApiError {
                     "File store unavailable",
                     "the file store did not answer; try again shortly (the error is logged)",
                 ),
+                StoreError::Unavailable(_) => Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database-unavailable",
+                    "Database unavailable",
+                    "the database cannot be reached right now; try again after Retry-After seconds (send an Idempotency-Key with a create, so a retry cannot create twice)",
+                ),
                 StoreError::Corrupt(_)
                 | StoreError::Hashing(_)
                 | StoreError::Migrate(_)
@@ -189,6 +204,15 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::Store(e @ StoreError::Unavailable(_)) = &self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(crate::retry::RETRY_AFTER_SECONDS),
+            );
+            response
+                .extensions_mut()
+                .insert(crate::retry::DbUnavailable::of(e));
+        }
         if let ApiError::Unauthenticated = self {
             response
                 .headers_mut()

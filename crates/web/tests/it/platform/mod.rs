@@ -2,5 +2,7 @@
 //! and the schema on both backends.
 
 mod api;
+mod export;
 mod idempotency;
 mod proxy;
+mod restart;
