@@ -95,6 +95,54 @@ pub async fn export_csv(app: Router, principal: Principal, path_and_query: &str)
     }
 }
 
+/// Why [`write_export`] did not write a whole file.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportFailed {
+    /// The list refused (a bad filter, a role without access): its problem document.
+    #[error("the list refused the export ({status}): {problem}")]
+    Refused { status: u16, problem: String },
+    /// The export broke off half-way (the database went away); what was written is partial.
+    #[error("the export broke off: {0}")]
+    BrokenOff(String),
+    #[error("writing the file failed: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// Writes the CSV of the list at `path_and_query` into `out` as it arrives, acting as
+/// `principal` (the CLI's `partnerops export`); `progress` hears the bytes written so far.
+/// Returns the bytes written.
+pub async fn write_export(
+    app: Router,
+    principal: Principal,
+    path_and_query: &str,
+    out: &mut (impl std::io::Write + Send),
+    mut progress: impl FnMut(u64) + Send,
+) -> Result<u64, ExportFailed> {
+    use futures_util::StreamExt;
+    let response = export_csv(app, principal, path_and_query).await;
+    let status = response.status();
+    let mut body = response.into_body().into_data_stream();
+    if status != StatusCode::OK {
+        let mut problem = Vec::new();
+        while let Some(Ok(chunk)) = body.next().await {
+            problem.extend_from_slice(&chunk);
+        }
+        return Err(ExportFailed::Refused {
+            status: status.as_u16(),
+            problem: String::from_utf8_lossy(&problem).into_owned(),
+        });
+    }
+    let mut written = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| ExportFailed::BrokenOff(e.to_string()))?;
+        out.write_all(&chunk)?;
+        written += chunk.len() as u64;
+        progress(written);
+    }
+    out.flush()?;
+    Ok(written)
+}
+
 /// One page of the list: the rows, and the cursor of the next page if there is one.
 struct ListPage {
     rows: Vec<Value>,

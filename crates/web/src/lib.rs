@@ -31,7 +31,7 @@ use partnerops_store::Store;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-pub use export::export_csv;
+pub use export::{ExportFailed, export_csv, write_export};
 pub use problem::Problem;
 
 /// What every handler can reach.
