@@ -127,6 +127,20 @@ async fn lists_export_every_page_with_their_filters(app: TestApp) {
     assert_eq!(partner.status, StatusCode::OK, "{}", partner.text());
     assert!(rows(&partner).is_empty(), "{}", partner.text());
 
+    // The console list links to its export with the filters it shows.
+    set_password(&app, &w.admin_user).await;
+    let (_, cookie) = sign_in(&app, w.admin_user.email.as_str(), PASSWORD).await;
+    let page = app.http.page("/console/accounts?country=US", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text()
+            .contains("href=\"/export/v1/accounts?country=US\" download"),
+        "{}",
+        page.text()
+    );
+    let file = app.http.page("/export/v1/accounts?country=US", &cookie).await;
+    assert_eq!(rows(&file).len(), 216);
+
     // The CLI's entry point: in process, acting as a user.
     let admin = app
         .store
