@@ -151,11 +151,27 @@ fn idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
                 .min_length(Some(1)),
         ))
         .build();
+    // A key that is not 1 to 255 visible ASCII characters is refused with 422.
+    let refused = utoipa::openapi::response::ResponseBuilder::new()
+        .description("Invalid input, or an Idempotency-Key that is not a valid key")
+        .content(
+            "application/problem+json",
+            utoipa::openapi::content::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::RefOr::Ref(
+                    utoipa::openapi::Ref::from_schema_name("Problem"),
+                )))
+                .build(),
+        )
+        .build();
     for item in doc.paths.paths.values_mut() {
         if let Some(op) = item.post.as_mut() {
             op.parameters
                 .get_or_insert_with(Vec::new)
                 .push(utoipa::openapi::RefOr::T(param.clone()));
+            op.responses
+                .responses
+                .entry("422".to_owned())
+                .or_insert_with(|| utoipa::openapi::RefOr::T(refused.clone()));
         }
     }
 }
@@ -231,6 +247,37 @@ fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
+}
+
+/// A CSV answer as a download named `name.csv`. The name is made of letters, digits, `.`,
+/// `_` and `-` only: it may carry a caller's text (a period), which must not break the
+/// header.
+pub(crate) fn csv_answer(
+    name: &str,
+    body: Result<String, String>,
+) -> Result<impl axum::response::IntoResponse + use<>, ApiError> {
+    use axum::http::header;
+    let body = body.map_err(|e| ApiError::Store(partnerops_store::StoreError::Corrupt(e)))?;
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    ))
 }
 
 /// Documents `503` on every operation that reads or writes the database: the database
