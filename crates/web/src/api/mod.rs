@@ -116,6 +116,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = webhook_routes(api);
     let api = launch_routes(api);
     let (router, mut doc) = api.split_for_parts();
+    response_descriptions(&mut doc);
     problem_content_type(&mut doc);
     csv_lists(&mut doc);
     database_unavailable(&mut doc);
@@ -163,6 +164,18 @@ fn idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
                 .build(),
         )
         .build();
+    // A retry while the first request with its key still runs is refused with 409.
+    let in_flight = utoipa::openapi::response::ResponseBuilder::new()
+        .description("A request with the same Idempotency-Key is still running; retry after Retry-After seconds")
+        .content(
+            "application/problem+json",
+            utoipa::openapi::content::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::RefOr::Ref(
+                    utoipa::openapi::Ref::from_schema_name("Problem"),
+                )))
+                .build(),
+        )
+        .build();
     for item in doc.paths.paths.values_mut() {
         if let Some(op) = item.post.as_mut() {
             op.parameters
@@ -172,6 +185,10 @@ fn idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
                 .responses
                 .entry("422".to_owned())
                 .or_insert_with(|| utoipa::openapi::RefOr::T(refused.clone()));
+            op.responses
+                .responses
+                .entry("409".to_owned())
+                .or_insert_with(|| utoipa::openapi::RefOr::T(in_flight.clone()));
         }
     }
 }
@@ -243,6 +260,36 @@ fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
                     response
                         .content
                         .insert("application/problem+json".to_owned(), content);
+                }
+            }
+        }
+    }
+}
+
+/// Every response object needs a `description` (OpenAPI 3.1, "Response Object"); those
+/// declared without one get the status code's reason phrase ("Unauthorized").
+fn response_descriptions(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            for (status, response) in &mut op.responses.responses {
+                if let RefOr::T(response) = response
+                    && response.description.is_empty()
+                {
+                    response.description = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|s| axum::http::StatusCode::from_u16(s).ok())
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or("Answer")
+                        .to_owned();
                 }
             }
         }
