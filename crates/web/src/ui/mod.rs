@@ -7,9 +7,7 @@
 //!
 //! One folder per capability (`partner`, `program`, `policy`, `account`, `user`,
 //! `registration`, `partnership`, `pipeline`, `business_plan`, `cadence`, `lifecycle`,
-//! `notification`, `event`,
-//! `notification`, `launch`,
-//! `auth`, `audit`), each with its `console`
+//! `notification`, `event`, `launch`, `webhook`, `auth`, `audit`), each with its `console`
 //! (staff), `portal` (partner users) and `public` pages as it needs them; templates follow
 //! the same layout under `templates/<capability>/`. Shared here: the route table, the page
 //! frame (`Chrome`) and `UiError`; in `form`, `list`, `session`, `guard` and `markdown` the
@@ -41,6 +39,7 @@ mod program;
 mod registration;
 pub(crate) mod session;
 mod user;
+mod webhook;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -132,6 +131,7 @@ pub(crate) fn routes() -> Routes {
     let r = lifecycle::routes(r);
     // Co-marketing launch checklists.
     let r = launch::routes(r);
+    let r = webhook::routes(r);
     notification::routes(r)
 }
 

@@ -87,7 +87,13 @@ pub(super) async fn partners(
     })
     .await?;
     if is_htmx(&headers) {
-        return Ok(PartnerRows { page, next, error, export_query }.into_response());
+        return Ok(PartnerRows {
+            page,
+            next,
+            error,
+            export_query,
+        }
+        .into_response());
     }
     Ok(PartnersPage {
         chrome: Chrome::new(&user, "partners"),

@@ -1520,7 +1520,7 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
 
 /// B's admin's webhook subscription with a delivery of one of B's events: (subscription,
 /// delivery).
-async fn webhook_records(app: &TestApp, w: &World) -> (String, String) {
+pub(crate) async fn webhook_records(app: &TestApp, w: &World) -> (String, String) {
     let r = app
         .http
         .post(

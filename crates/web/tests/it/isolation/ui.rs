@@ -283,6 +283,15 @@ rows!(
     GET "/portal/launches/{id}" Launch [] NotFound,
     POST "/portal/launches/{id}/reschedule" Launch [] NotFound,
     POST "/portal/launch-tasks/{id}" LaunchTask [] NotFound,
+    // Webhooks: the console's; a partner admin's own subscriptions, never B's.
+    GET "/console/webhooks" None [] StaffOnly,
+    POST "/console/webhooks" None [] StaffOnly,
+    GET "/console/webhooks/{id}" WebhookSubscription [] StaffOnly,
+    POST "/console/webhooks/{id}" WebhookSubscription [] StaffOnly,
+    GET "/portal/webhooks" None [] OwnOnly,
+    POST "/portal/webhooks" None [] OwnOnly,
+    GET "/portal/webhooks/{id}" WebhookSubscription [] NotFound,
+    POST "/portal/webhooks/{id}" WebhookSubscription [] NotFound,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -463,6 +472,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     ];
     let their_launch =
         crate::launch::launch_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    let their_hooks = super::api::webhook_records(&app, &w).await;
     let mut learning_paths = learning_paths.to_vec();
     learning_paths.push(format!("/api/v1/launches/{}", their_launch.1));
     learning_paths.push(format!("/api/v1/launch-templates/{}", their_launch.0));
@@ -520,6 +530,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         their_launch.0.clone(),
         their_launch.1.clone(),
         their_launch.2.clone(),
+        their_hooks.0.clone(),
+        their_hooks.1.clone(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -560,8 +572,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::MdfAllocation => their_mdf.allocation.clone(),
                 Target::MdfRequest => their_mdf.request.clone(),
                 Target::MdfClaim => their_mdf.claim.clone(),
-                // No UI route names a webhook record yet.
-                Target::WebhookSubscription | Target::WebhookDelivery => String::new(),
+                Target::WebhookSubscription => their_hooks.0.clone(),
+                // No UI route names a delivery on its own.
+                Target::WebhookDelivery => String::new(),
                 Target::Curriculum => their_learning.course.curriculum.clone(),
                 Target::Course => their_learning.course.course.clone(),
                 Target::CourseModule => their_learning.course.modules[0].clone(),

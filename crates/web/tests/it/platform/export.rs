@@ -138,7 +138,10 @@ async fn lists_export_every_page_with_their_filters(app: TestApp) {
         "{}",
         page.text()
     );
-    let file = app.http.page("/export/v1/accounts?country=US", &cookie).await;
+    let file = app
+        .http
+        .page("/export/v1/accounts?country=US", &cookie)
+        .await;
     assert_eq!(rows(&file).len(), 216);
 
     // The CLI's entry point: in process, acting as a user.

@@ -4,6 +4,7 @@
 //! refusal, and a partner's subscription never carrying another partner's event.
 
 mod api;
+mod ui;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
