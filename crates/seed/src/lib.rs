@@ -26,6 +26,7 @@
 //! allocations, and requests and claims in every state, some linked to won deals.
 //! Then events (module `event`): past, upcoming and full webinars and workshops with
 //! replies, a waitlist and check-ins, and a partner's workshop for its customers.
+//! Then webhook subscriptions (module `webhook`): the vendor's and a partner's, paused.
 //! Then launch checklists (module `launch`): the first program's seed checklist, a
 //! campaign's launch in three weeks and a charter's two weeks ago, tasks in every state.
 //! Then enablement (module `enablement`): two role curricula with courses, modules and
@@ -53,6 +54,7 @@ mod payout;
 mod pipeline;
 mod plan;
 mod room;
+mod webhook;
 mod words;
 
 use std::collections::HashMap;
@@ -407,6 +409,21 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         launches = launches.launches,
         elapsed_ms = ms(started),
         "seed: launch checklists written"
+    );
+    // Webhooks: the vendor's CRM connector and the first partner's own, paused.
+    let partner_admin = plan
+        .partners
+        .first()
+        .and_then(|p| p.users.iter().find(|u| u.role == Role::PartnerAdmin))
+        .and_then(|u| writers.get(&u.email));
+    let subscriptions = match writers.get("admin@vendor.example") {
+        Some(admin) => webhook::create_subscriptions(store, admin, partner_admin).await?,
+        None => 0,
+    };
+    tracing::info!(
+        subscriptions,
+        elapsed_ms = ms(started),
+        "seed: webhook subscriptions written (paused)"
     );
     let people: Vec<Vec<&room::Writer>> = plan
         .partners
