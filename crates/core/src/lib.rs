@@ -42,11 +42,13 @@ pub mod pipeline;
 pub mod policy;
 pub mod program;
 pub mod registration;
+pub mod token;
 pub mod user;
 pub mod webhook;
 
 pub use kernel::invalid::{FieldError, Invalid};
 pub use kernel::{
-    audit, client_addr, country, email, ids, invalid, money, page, scope, throttle, web_domain,
+    audit, client_addr, country, email, ids, invalid, money, page, rate_limit, scope, throttle,
+    web_domain,
 };
 pub use program::tier;

@@ -3,4 +3,5 @@
 
 mod api;
 mod idempotency;
+mod if_match;
 mod proxy;
