@@ -56,6 +56,16 @@ impl Precondition {
         *self == Precondition::None
     }
 
+    /// `PreconditionFailed` unless `current` (the record as read inside the update's
+    /// transaction, after [`hold`]) meets it.
+    pub fn check<T: Serialize>(&self, current: &T) -> Result<()> {
+        if self.is_none() || self.admits(&of(current)?) {
+            Ok(())
+        } else {
+            Err(StoreError::PreconditionFailed)
+        }
+    }
+
     /// Whether a record whose tag is `current` meets it.
     pub fn admits(&self, current: &str) -> bool {
         match self {
@@ -63,6 +73,21 @@ impl Precondition {
             Precondition::OneOf(tags) => tags.iter().any(|t| t == current),
         }
     }
+}
+
+/// For updates that read their record with a fetch of their own: holds row `id` of
+/// `table` until the transaction ends when there is a precondition, before the record is
+/// read and [`Precondition::check`]ed (see `entity::fetch_for_change` for why).
+pub(crate) async fn hold(
+    tx: &mut crate::db::Tx,
+    table: &str,
+    id: &str,
+    precondition: &Precondition,
+) -> Result<()> {
+    if !precondition.is_none() {
+        tx.lock_row(table, id).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -146,6 +146,7 @@ const CAPABILITIES: &[(&str, TokenCapability)] = {
         ("plan-tasks", BusinessPlan),
         ("policy", Policy),
         ("policy-drafts", Policy),
+        ("programs", Program),
         ("questions", Enablement),
         ("registrations", Registration),
         ("room-tasks", Pipeline),

@@ -68,13 +68,14 @@ mod tests {
     #[test]
     fn the_limit_is_reached_not_exceeded_at_the_last_allowed_request() {
         let l = RateLimit::per_minute(3);
-        let start = l.window_of(1_000_000_020);
-        assert_eq!(start, 999_999_960);
-        let v = l.verdict(3, start, 1_000_000_020);
+        // 1_000_000_020 is a whole minute since the epoch.
+        let start = l.window_of(1_000_000_040);
+        assert_eq!(start, 1_000_000_020);
+        let v = l.verdict(3, start, 1_000_000_040);
         assert_eq!((v.remaining, v.exceeded, v.reset_secs), (0, false, 40));
-        let v = l.verdict(4, start, 1_000_000_020);
+        let v = l.verdict(4, start, 1_000_000_040);
         assert_eq!((v.remaining, v.exceeded), (0, true));
-        let v = l.verdict(1, start, 1_000_000_019);
+        let v = l.verdict(1, start, 1_000_000_039);
         assert_eq!(v.remaining, 2);
     }
 

@@ -642,20 +642,16 @@ fn if_match_responses(doc: &mut utoipa::openapi::OpenApi) {
         .build();
     let with_etag = |op: &mut utoipa::openapi::path::Operation| {
         if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
-            ok.headers
-                .insert("ETag".to_owned(), RefOr::T(etag.clone()));
+            ok.headers.insert("ETag".to_owned(), RefOr::T(etag.clone()));
         }
     };
     for item in doc.paths.paths.values_mut() {
         let mut tagged = false;
         for op in [&mut item.patch, &mut item.put].into_iter().flatten() {
-            let declares = op
-                .parameters
-                .as_ref()
-                .is_some_and(|ps| {
-                    ps.iter()
-                        .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"))
-                });
+            let declares = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"))
+            });
             if declares {
                 tagged = true;
                 op.responses

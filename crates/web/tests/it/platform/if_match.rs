@@ -1,7 +1,9 @@
 //! `ETag` / `If-Match` on updates: the GET of a record carries its tag, an update with a
 //! stale tag is 412 with nothing written, a fresh tag goes through and answers the new
 //! tag, and without the header updates work as before. Also under concurrent updates: of
-//! several writers holding the same tag, exactly one wins.
+//! several writers holding the same tag, exactly one wins. Every record kind whose update
+//! takes `If-Match` is here except charters, business plans, campaign templates and events,
+//! which use the same two functions (`entity::fetch_for_change`, `etag::hold`/`check`).
 
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -54,7 +56,7 @@ async fn records(app: &TestApp, w: &World) -> Vec<(String, String, Value, Value)
             "/api/v1/opportunities",
             &w.channel,
             &json!({"program_id": w.program.id.to_string(), "account_id": w.account.id.to_string(),
-                    "title": "Globex platform", "amount_minor": 1_000_000, "currency": "USD",
+                    "title": "Globex platform", "amount_minor": 1_000_000, "currency": "USD", "source": "direct",
                     "expected_close_on": "2027-02-15"}),
         )
         .await;
@@ -69,7 +71,42 @@ async fn records(app: &TestApp, w: &World) -> Vec<(String, String, Value, Value)
         .await
         .json();
     let tier = tiers["items"][0]["id"].as_str().unwrap().to_owned();
+    let created = |r: Answer| {
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()["id"].as_str().unwrap().to_owned()
+    };
+    let curriculum = created(
+        app.http
+            .post(
+                "/api/v1/curricula",
+                &w.channel,
+                &json!({"name": "Sales basics", "role": "sales"}),
+            )
+            .await,
+    );
+    let launch_template = created(
+        app.http
+            .post(
+                "/api/v1/launch-templates",
+                &w.finance,
+                &json!({"program_id": w.program.id, "name": "Integration launch",
+                        "tasks": [{"phase": "launch_week", "title": "Joint webinar", "offset_days": 3, "owner_side": "partner"}]}),
+            )
+            .await,
+    );
     vec![
+        (
+            format!("/api/v1/curricula/{curriculum}"),
+            w.channel.clone(),
+            json!({"name": "Sales one"}),
+            json!({"name": "Sales two"}),
+        ),
+        (
+            format!("/api/v1/launch-templates/{launch_template}"),
+            w.finance.clone(),
+            json!({"name": "Launch one"}),
+            json!({"name": "Launch two"}),
+        ),
         (
             format!("/api/v1/programs/{}", w.program.id),
             w.admin.clone(),
