@@ -2,8 +2,8 @@
 //! stale tag is 412 with nothing written, a fresh tag goes through and answers the new
 //! tag, and without the header updates work as before. Also under concurrent updates: of
 //! several writers holding the same tag, exactly one wins. Every record kind whose update
-//! takes `If-Match` is here except charters, business plans, campaign templates and events,
-//! which use the same two functions (`entity::fetch_for_change`, `etag::hold`/`check`).
+//! takes `If-Match` is here except charters and business plans, which use the same
+//! function as programs and partners (`entity::fetch_for_change`).
 
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -94,7 +94,31 @@ async fn records(app: &TestApp, w: &World) -> Vec<(String, String, Value, Value)
             )
             .await,
     );
+    let start = chrono::Utc::now() + chrono::Duration::days(2);
+    let event = created(
+        app.http
+            .post(
+                "/api/v1/events",
+                &w.finance,
+                &crate::event::webinar(Some(&w.program.id.to_string()), "Roadmap", start, Some(10)),
+            )
+            .await,
+    );
+    let campaign_template =
+        crate::campaign::published_template(app, w, &w.program.id.to_string()).await;
     vec![
+        (
+            format!("/api/v1/events/{event}"),
+            w.finance.clone(),
+            json!({"title": "Roadmap one"}),
+            json!({"title": "Roadmap two"}),
+        ),
+        (
+            format!("/api/v1/campaign-templates/{campaign_template}"),
+            w.admin.clone(),
+            json!({"name": "Webinar one"}),
+            json!({"name": "Webinar two"}),
+        ),
         (
             format!("/api/v1/curricula/{curriculum}"),
             w.channel.clone(),
