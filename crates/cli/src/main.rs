@@ -4,6 +4,7 @@
 
 mod backup;
 mod config;
+mod export;
 mod payouts;
 mod policy;
 
@@ -89,6 +90,25 @@ enum Command {
         /// Seed and exit without serving.
         #[arg(long)]
         no_serve: bool,
+    },
+    /// Write any list of the API as CSV (every row, the list's filters, the user's scope),
+    /// e.g. `partnerops export accounts --user admin@vendor.example --query country=US`.
+    Export {
+        #[command(flatten)]
+        db: Db,
+        /// The list: its path under /api/v1/ (accounts, partners, registrations,
+        /// opportunities, partners/ptr_…/users, …).
+        list: String,
+        /// The e-mail address of the user whose view of the list is exported (a partner
+        /// user exports only its partner's rows).
+        #[arg(long)]
+        user: String,
+        /// The list's filters and sort as a query string, e.g. "status=approved&sort=-created_at".
+        #[arg(long)]
+        query: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// Manage users.
     User {
@@ -421,6 +441,22 @@ async fn run() -> Result<()> {
             ics,
             everyone,
         } => cmd_cadence(&file, &db, &user, as_of, ics, everyone).await,
+        Command::Export {
+            db,
+            list,
+            user,
+            query,
+            output,
+        } => {
+            export::export(
+                open_quietly(&file, &db).await?,
+                &user,
+                &list,
+                query.as_deref(),
+                output.as_deref(),
+            )
+            .await
+        }
         Command::Policy { command } => run_policy(&file, command).await,
         Command::Payouts { command } => run_payouts(&file, command).await,
         Command::Backup { db, to } => backup::backup(&open_quietly(&file, &db).await?, &to)

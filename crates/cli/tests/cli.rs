@@ -405,6 +405,87 @@ fn a_backup_restores_to_the_same_answers() {
 }
 
 #[test]
+fn export_writes_a_list_in_the_users_scope() {
+    let t = Temp::new();
+    let url = seeded(&t);
+    let db = ["--database-url", url.as_str()];
+    // Staff: every partner of the demo, with the filter applied.
+    let all = ok(
+        &t.0,
+        &[
+            "export",
+            "partners",
+            "--user",
+            "admin@vendor.example",
+            db[0],
+            db[1],
+        ],
+    );
+    let mut lines = all.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("id,name,"), "{header}");
+    assert_eq!(lines.count(), 8, "{all}");
+    // A partner admin: its own partner only, into a file.
+    let logins = ok(
+        &t.0,
+        &[
+            "demo",
+            "--no-serve",
+            "--partners",
+            "8",
+            "--accounts",
+            "40",
+            db[0],
+            db[1],
+        ],
+    );
+    let partner_admin = logins
+        .lines()
+        .find(|l| l.contains("Partner admin at "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let file = t.0.join("mine.csv");
+    ok(
+        &t.0,
+        &[
+            "export",
+            "partners",
+            "--user",
+            &partner_admin,
+            "--output",
+            file.to_str().unwrap(),
+            db[0],
+            db[1],
+        ],
+    );
+    let mine = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(mine.lines().count(), 2, "{mine}");
+    let domain = partner_admin.split('@').nth(1).unwrap();
+    assert!(mine.contains(domain), "{mine}");
+    // A bad filter names the field and the rule.
+    let bad = run(
+        &t.0,
+        &[
+            "export",
+            "accounts",
+            "--user",
+            "admin@vendor.example",
+            "--query",
+            "country=XX",
+            db[0],
+            db[1],
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("country") && stderr(&bad).contains("rule"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
 fn tokens_are_created_with_scopes_and_an_expiry() {
     let t = Temp::new();
     let url = seeded(&t);

@@ -51,11 +51,31 @@ pub enum StoreError {
     Hashing(String),
     #[error(transparent)]
     Migrate(#[from] crate::migrate::MigrateError),
+    /// The database cannot be reached (a lost connection, a restarting server): not a bug,
+    /// worth retrying shortly.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if crate::db::connection_lost(&e) {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Db(e)
+        }
+    }
 }
 
 impl StoreError {
+    /// Whether the database connection dropped under a request (rather than no connection
+    /// being had in time): a second try on a fresh connection may well succeed.
+    pub fn connection_dropped(&self) -> bool {
+        matches!(self, StoreError::Unavailable(e) if !matches!(e, sqlx::Error::PoolTimedOut))
+    }
+
     pub fn conflict(field: &str, rule: &str, message: impl Into<String>) -> Self {
         StoreError::Conflict {
             field: field.to_owned(),

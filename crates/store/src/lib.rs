@@ -57,6 +57,7 @@ use partnerops_core::scope::{Action, Principal, Scope, authorize};
 
 pub use db::Backend;
 use db::Db;
+pub use db::watching_commits;
 pub use entity::Archived;
 pub use error::{Result, StoreError};
 

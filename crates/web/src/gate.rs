@@ -206,7 +206,7 @@ pub async fn gate(
         return next.run(req).await;
     }
     let check = match bearer(req.headers()) {
-        Some(secret) => match state.store.check_token(secret).await {
+        Some(secret) => match once_more(|| state.store.check_token(secret)).await {
             Ok(c) => c,
             Err(e) => return ApiError::from(e).into_response(),
         },
@@ -219,7 +219,7 @@ pub async fn gate(
             state.rate_limits.per_address,
         ),
     };
-    let verdict = match state.store.count_request(&bucket, limit).await {
+    let verdict = match once_more(|| state.store.count_request(&bucket, limit)).await {
         Ok(v) => v,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -245,6 +245,23 @@ pub async fn gate(
     };
     rate_limit_headers(res.headers_mut(), limit, verdict);
     res
+}
+
+/// Runs `f` again once, after a short pause, when the database connection dropped under
+/// it (as `retry` does for the routes, which this gate sits outside of): the lookup is a
+/// read, and a count repeated after a lost commit answer only counts one request twice.
+async fn once_more<T, F, Fut>(f: F) -> Result<T, partnerops_store::StoreError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, partnerops_store::StoreError>>,
+{
+    match f().await {
+        Err(e) if e.connection_dropped() => {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            f().await
+        }
+        other => other,
+    }
 }
 
 fn rate_limit_headers(headers: &mut HeaderMap, limit: RateLimit, v: RateVerdict) {

@@ -9,12 +9,14 @@
 
 mod api;
 mod auth;
+mod export;
 mod extract;
 mod gate;
 mod idempotency;
 mod metrics;
 mod problem;
 mod request_id;
+mod retry;
 mod static_files;
 mod ui;
 mod upload;
@@ -30,6 +32,7 @@ use partnerops_store::Store;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub use export::{ExportFailed, export_csv, write_export};
 pub use gate::{
     ApiRateLimits, DEFAULT_PER_ADDRESS_PER_MINUTE, DEFAULT_PER_TOKEN_PER_MINUTE, access_of,
     capability_of,
@@ -78,27 +81,36 @@ pub fn app(store: Store, options: WebOptions) -> Router {
             HeaderValue::from_static(value),
         )
     };
-    Router::new()
+    let routed = Router::new()
         .merge(api)
         .merge(ui::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/static/{file}", get(static_files::serve))
+        .layer(axum::middleware::from_fn(
+            retry::once_more_on_lost_connection,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotent,
         ))
-        // Outside idempotency: a replayed answer still counts, and a refused token never
-        // claims a key.
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            gate::gate,
-        ))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             tracing::info_span!("request", request_id = %request_id::of(req), method = %req.method(), path = %req.uri().path(), user = tracing::field::Empty)
-        }))
+        }));
+    // A CSV export asks the routes for one page after another, so it wraps them whole
+    // (a layer on the routes would only reach the route the request matched).
+    Router::new()
+        .fallback_service(routed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            export::csv_lists,
+        ))
+        // Outside everything of the API (idempotency, CSV exports): a request is counted
+        // once, a replayed answer still counts, a refused token never claims a key, and an
+        // export's page requests carry what the token is worth.
+        .layer(axum::middleware::from_fn_with_state(state, gate::gate))
         // Outside the trace layer, so the span sees the id.
         .layer(axum::middleware::from_fn(request_id::assign))
         .layer(header("x-content-type-options", "nosniff"))
@@ -170,7 +182,17 @@ async fn readyz(
         )
             .into_response()
     };
-    match state.store.applied_migration().await {
+    // A probe must answer quickly: a database that does not answer within 3 s is down for
+    // the purpose of routing traffic (the pool would otherwise wait its full 10 s).
+    let Ok(applied) = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        state.store.applied_migration(),
+    )
+    .await
+    else {
+        return unavailable("the database does not answer");
+    };
+    match applied {
         Ok(have) if have >= want => (
             StatusCode::OK,
             axum::Json(serde_json::json!({"status": "ready", "schema_version": have})),

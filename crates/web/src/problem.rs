@@ -51,6 +51,9 @@ pub enum ApiError {
     /// Too many requests for the token or the client address in this window.
     #[error("rate limited")]
     RateLimited { retry_after: u32 },
+    /// The answer cannot be given in the media type asked for (CSV of a single record).
+    #[error("not acceptable: {0}")]
+    NotAcceptable(String),
 }
 
 impl From<Invalid> for ApiError {
@@ -122,6 +125,12 @@ impl ApiError {
                     ),
                 )
             },
+            ApiError::NotAcceptable(detail) => Problem::new(
+                StatusCode::NOT_ACCEPTABLE,
+                "not-acceptable",
+                "Not acceptable",
+                detail.clone(),
+            ),
             ApiError::BadPath(e) => Problem {
                 errors: vec![e.clone()],
                 ..Problem::new(
@@ -209,6 +218,12 @@ impl ApiError {
                     "File store unavailable",
                     "the file store did not answer; try again shortly (the error is logged)",
                 ),
+                StoreError::Unavailable(_) => Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database-unavailable",
+                    "Database unavailable",
+                    "the database cannot be reached right now; try again after Retry-After seconds (send an Idempotency-Key with a create, so a retry cannot create twice)",
+                ),
                 StoreError::Corrupt(_)
                 | StoreError::Hashing(_)
                 | StoreError::Migrate(_)
@@ -236,6 +251,15 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::Store(e @ StoreError::Unavailable(_)) = &self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(crate::retry::RETRY_AFTER_SECONDS),
+            );
+            response
+                .extensions_mut()
+                .insert(crate::retry::DbUnavailable::of(e));
+        }
         match &self {
             ApiError::Unauthenticated => {
                 response

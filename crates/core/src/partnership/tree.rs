@@ -60,7 +60,16 @@ pub struct Evaluation {
     pub outcome: Option<String>,
     pub outcome_id: Option<String>,
     /// The question to answer next, while no outcome is reached.
-    pub next_question: Option<(String, String)>,
+    pub next_question: Option<NextQuestion>,
+}
+
+/// A question of a tree waiting for its answer. A record rather than a pair, so that a
+/// client generated from the API document reads named fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NextQuestion {
+    pub id: String,
+    pub text: String,
 }
 
 impl Tree {
@@ -164,7 +173,10 @@ impl Tree {
                             path,
                             outcome: None,
                             outcome_id: None,
-                            next_question: Some((id.clone(), text.clone())),
+                            next_question: Some(NextQuestion {
+                                id: id.clone(),
+                                text: text.clone(),
+                            }),
                         };
                     }
                 },
@@ -378,7 +390,7 @@ mod tests {
     fn an_unanswered_question_is_the_next_step() {
         let e = tree("partner_tier").evaluate(&answers(&[("engineering", false)]));
         assert!(e.outcome.is_none());
-        assert_eq!(e.next_question.unwrap().0, "marquee");
+        assert_eq!(e.next_question.unwrap().id, "marquee");
     }
 
     #[test]

@@ -302,3 +302,21 @@ pub fn unique_violation(err: &sqlx::Error, rule: &UniqueRule) -> bool {
         }
     }
 }
+
+/// Whether `err` means the connection to the database was lost or the server is not
+/// taking connections (restarting, shutting down), as opposed to a fault in the statement.
+/// PostgreSQL says so with SQLSTATE class 08 (connection exception) and 57P01–57P03
+/// (shut down by an administrator, crashed, cannot connect now); the driver with an I/O
+/// error or a pool that could not hand out a connection in time.
+pub fn connection_lost(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}

@@ -30,7 +30,7 @@ pub trait Exec: Send {
 }
 
 macro_rules! impl_exec {
-    ($ty:ty, $target:ident) => {
+    ($ty:ty, $target:ident, $autocommits:expr) => {
         impl Exec for $ty {
             async fn all<T: Record>(&mut self, q: &Sql) -> Result<Vec<T>, sqlx::Error> {
                 match $target!(self) {
@@ -75,6 +75,9 @@ macro_rules! impl_exec {
             }
 
             async fn execute(&mut self, q: &Sql) -> Result<u64, sqlx::Error> {
+                if $autocommits {
+                    super::note_commit();
+                }
                 match $target!(self) {
                     Target::Sqlite(e) => Ok(sqlx::query_with::<Sqlite, _>(
                         AssertSqlSafe(q.text().to_owned()),
@@ -117,5 +120,6 @@ macro_rules! tx_target {
 /// A read handle on the pool: `db.read().all(&q)`.
 pub struct Read<'a>(pub(super) &'a Db);
 
-impl_exec!(Read<'_>, pool_target);
-impl_exec!(Tx, tx_target);
+// A statement on the pool commits by itself; one in a transaction commits with it.
+impl_exec!(Read<'_>, pool_target, true);
+impl_exec!(Tx, tx_target, false);

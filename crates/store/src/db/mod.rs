@@ -13,7 +13,7 @@ mod sql;
 
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
-pub use dialect::{UniqueRule, unique_violation};
+pub use dialect::{UniqueRule, connection_lost, unique_violation};
 pub use exec::{Exec, Read};
 pub(crate) use sql::row;
 pub use sql::{Arg, Record, Sql};
@@ -61,8 +61,32 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
+tokio::task_local! {
+    /// How many commits the current request attempted (see [`watching_commits`]).
+    static COMMITS: std::cell::Cell<u32>;
+}
+
+/// Counts a commit, or a statement that commits by itself, in the watched request.
+pub(crate) fn note_commit() {
+    let _ = COMMITS.try_with(|c| c.set(c.get() + 1));
+}
+
+/// Runs `work` and tells whether it attempted to commit anything. A request that failed
+/// on a lost connection without attempting a commit changed nothing (its transaction rolled
+/// back with the connection), so it is safe to run again; one that attempted a commit may
+/// have changed something even if the commit's answer was lost.
+pub async fn watching_commits<F: Future>(work: F) -> (F::Output, bool) {
+    COMMITS
+        .scope(std::cell::Cell::new(0), async {
+            let out = work.await;
+            (out, COMMITS.with(std::cell::Cell::get) > 0)
+        })
+        .await
+}
+
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
+        note_commit();
         match self {
             Tx::Sqlite(t, _turn) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,

@@ -3,7 +3,7 @@
 //! list as CSV. Customers reply on the public page (`/events/{slug}`), not through the API.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use partnerops_core::Invalid;
 use partnerops_core::event::record::{
@@ -184,25 +184,7 @@ pub async fn attendance_export(
 ) -> Result<impl IntoResponse, ApiError> {
     let e = s.store.event(who.scope(), &id).await?;
     let list = s.store.event_rsvps(who.scope(), &id).await?;
-    csv_answer(&format!("attendance-{}", e.id), attendance_csv(&e, &list))
-}
-
-/// A CSV download named `name`.csv.
-pub(crate) fn csv_answer(
-    name: &str,
-    body: Result<String, String>,
-) -> Result<impl IntoResponse + use<>, ApiError> {
-    let body = body.map_err(|e| ApiError::Store(partnerops_store::StoreError::Corrupt(e)))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-        ],
-        body,
-    ))
+    super::csv_answer(&format!("attendance-{}", e.id), attendance_csv(&e, &list))
 }
 
 /// Check oneself in (partner users, with a going reply) while the event runs: an engagement

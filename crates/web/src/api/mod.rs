@@ -118,7 +118,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = api.split_for_parts();
     hygiene_responses(&mut doc);
     if_match_responses(&mut doc);
+    response_descriptions(&mut doc);
     problem_content_type(&mut doc);
+    csv_lists(&mut doc);
+    database_unavailable(&mut doc);
     idempotency_header(&mut doc);
     patch_bodies_require_nothing(&mut doc);
     // axum's own answers for an unknown route or a wrong method are plain text: ours are
@@ -196,11 +199,43 @@ fn idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
                 .min_length(Some(1)),
         ))
         .build();
+    // A key that is not 1 to 255 visible ASCII characters is refused with 422.
+    let refused = utoipa::openapi::response::ResponseBuilder::new()
+        .description("Invalid input, or an Idempotency-Key that is not a valid key")
+        .content(
+            "application/problem+json",
+            utoipa::openapi::content::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::RefOr::Ref(
+                    utoipa::openapi::Ref::from_schema_name("Problem"),
+                )))
+                .build(),
+        )
+        .build();
+    // A retry while the first request with its key still runs is refused with 409.
+    let in_flight = utoipa::openapi::response::ResponseBuilder::new()
+        .description("A request with the same Idempotency-Key is still running; retry after Retry-After seconds")
+        .content(
+            "application/problem+json",
+            utoipa::openapi::content::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::RefOr::Ref(
+                    utoipa::openapi::Ref::from_schema_name("Problem"),
+                )))
+                .build(),
+        )
+        .build();
     for item in doc.paths.paths.values_mut() {
         if let Some(op) = item.post.as_mut() {
             op.parameters
                 .get_or_insert_with(Vec::new)
                 .push(utoipa::openapi::RefOr::T(param.clone()));
+            op.responses
+                .responses
+                .entry("422".to_owned())
+                .or_insert_with(|| utoipa::openapi::RefOr::T(refused.clone()));
+            op.responses
+                .responses
+                .entry("409".to_owned())
+                .or_insert_with(|| utoipa::openapi::RefOr::T(in_flight.clone()));
         }
     }
 }
@@ -274,6 +309,178 @@ fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
                         .insert("application/problem+json".to_owned(), content);
                 }
             }
+        }
+    }
+}
+
+/// Every response object needs a `description` (OpenAPI 3.1, "Response Object"); those
+/// declared without one get the status code's reason phrase ("Unauthorized").
+fn response_descriptions(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            for (status, response) in &mut op.responses.responses {
+                if let RefOr::T(response) = response
+                    && response.description.is_empty()
+                {
+                    response.description = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|s| axum::http::StatusCode::from_u16(s).ok())
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or("Answer")
+                        .to_owned();
+                }
+            }
+        }
+    }
+}
+
+/// A CSV answer as a download named `name.csv`. The name is made of letters, digits, `.`,
+/// `_` and `-` only: it may carry a caller's text (a period), which must not break the
+/// header.
+pub(crate) fn csv_answer(
+    name: &str,
+    body: Result<String, String>,
+) -> Result<impl axum::response::IntoResponse + use<>, ApiError> {
+    use axum::http::header;
+    let body = body.map_err(|e| ApiError::Store(partnerops_store::StoreError::Corrupt(e)))?;
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    ))
+}
+
+/// Documents `503` on every operation that reads or writes the database: the database
+/// could not be reached (see `retry`); the answer says when to try again (`Retry-After`).
+fn database_unavailable(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::content::ContentBuilder;
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::{ObjectBuilder, RefOr, Type};
+    let response = ResponseBuilder::new()
+        .description(
+            "The database cannot be reached right now; try again after `Retry-After` seconds",
+        )
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                .build(),
+        )
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "Problem",
+                ))))
+                .build(),
+        )
+        .build();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if path == "/api/v1/openapi.json" {
+            continue;
+        }
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            op.responses
+                .responses
+                .insert("503".to_owned(), RefOr::T(response.clone()));
+        }
+    }
+}
+
+/// Documents the CSV form of every list (see `export`): a `GET` of a list answers
+/// `text/csv` (every page, the same filters) when asked with `Accept: text/csv`; any other
+/// `GET` answers that with `406`.
+fn csv_lists(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::content::ContentBuilder;
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::schema::{Schema, Type};
+    use utoipa::openapi::{ObjectBuilder, RefOr};
+    let schemas = doc
+        .components
+        .as_ref()
+        .map(|c| c.schemas.clone())
+        .unwrap_or_default();
+    // A list is an array, or a page: an object with `items` and `next_cursor`.
+    let is_list = |schema: &RefOr<Schema>| {
+        let schema = match schema {
+            RefOr::Ref(r) => r
+                .ref_location
+                .rsplit('/')
+                .next()
+                .and_then(|name| schemas.get(name)),
+            t => Some(t),
+        };
+        match schema {
+            Some(RefOr::T(Schema::Array(_))) => true,
+            Some(RefOr::T(Schema::Object(o))) => {
+                o.properties.contains_key("items") && o.properties.contains_key("next_cursor")
+            }
+            _ => false,
+        }
+    };
+    let csv = ContentBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build();
+    let not_acceptable = ResponseBuilder::new()
+        .description("Asked for `text/csv`, which only lists offer")
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "Problem",
+                ))))
+                .build(),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        let Some(op) = item.get.as_mut() else {
+            continue;
+        };
+        let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
+            continue;
+        };
+        let Some(RefOr::T(json)) = ok.content.get("application/json") else {
+            continue;
+        };
+        if json.schema.as_ref().is_some_and(is_list) {
+            ok.content
+                .insert("text/csv".to_owned(), RefOr::T(csv.clone()));
+        } else {
+            op.responses
+                .responses
+                .insert("406".to_owned(), RefOr::T(not_acceptable.clone()));
         }
     }
 }

@@ -3,7 +3,7 @@
 //! renewals, expansions and cancellations recorded on won deals. A partner sees only its own.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
@@ -133,23 +133,6 @@ pub async fn statement(
     Ok(axum::Json(s.store.statement(who.scope(), &id).await?))
 }
 
-fn csv_answer(
-    name: &str,
-    body: Result<String, String>,
-) -> Result<impl IntoResponse + use<>, ApiError> {
-    let body = body.map_err(|e| ApiError::Store(partnerops_store::StoreError::Corrupt(e)))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-        ],
-        body,
-    ))
-}
-
 /// A statement's lines as CSV (the last row is the total).
 #[utoipa::path(get, path = "/api/v1/payout-statements/{id}/lines.csv", tag = "payouts", params(("id" = String, Path)),
     responses((status = 200, description = "One row per line, then the total", content_type = "text/csv"), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
@@ -159,7 +142,7 @@ pub async fn statement_lines_csv(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let d = s.store.statement(who.scope(), &id).await?;
-    csv_answer(
+    super::csv_answer(
         &format!("statement-{}-{}", d.statement.period, d.statement.id),
         statement_csv(&d),
     )
@@ -184,7 +167,7 @@ pub async fn payables(
     // The store answers a partner 404 before it looks at the period.
     let period = q.period.map(|p| p.trim().to_owned()).unwrap_or_default();
     let list = s.store.approved_statements(who.scope(), &period).await?;
-    csv_answer(&format!("payables-{period}"), payables_csv(&list))
+    super::csv_answer(&format!("payables-{period}"), payables_csv(&list))
 }
 
 /// Draws up the statements of a period for every partner with open lines (finance, channel

@@ -132,7 +132,7 @@ pub async fn diff(
         Some(v) => v,
         None => s.store.program_policy(who.scope(), &id).await?.version,
     };
-    let from = q.from.unwrap_or((to - 1).max(1));
+    let from = q.from.unwrap_or(to.saturating_sub(1).max(1));
     Ok(axum::Json(
         s.store.policy_diff(who.scope(), &id, from, to).await?,
     ))

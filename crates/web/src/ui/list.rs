@@ -12,16 +12,21 @@ pub(super) fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
 }
 
-/// The URL of the next page: the current query with the cursor replaced.
-fn next_url(base: &str, query: &[(&str, Option<&str>)], cursor: Option<&String>) -> Option<String> {
-    let cursor = cursor?;
-    let mut parts: Vec<String> = query
+/// The filled-in parameters of a query as `k=v` pairs, URL-encoded.
+fn query_parts(query: &[(&str, Option<&str>)]) -> Vec<String> {
+    query
         .iter()
         .filter_map(|(k, v)| {
             v.filter(|v| !v.is_empty())
                 .map(|v| format!("{k}={}", url_encode(v)))
         })
-        .collect();
+        .collect()
+}
+
+/// The URL of the next page: the current query with the cursor replaced.
+fn next_url(base: &str, query: &[(&str, Option<&str>)], cursor: Option<&String>) -> Option<String> {
+    let cursor = cursor?;
+    let mut parts = query_parts(query);
     parts.push(format!("cursor={}", url_encode(cursor)));
     Some(format!("{base}?{}", parts.join("&")))
 }
@@ -33,6 +38,9 @@ pub(super) struct Listing<T> {
     pub(crate) next: Option<String>,
     pub(crate) error: Option<String>,
     pub(crate) filters: FormView,
+    /// The query of the list's CSV export (`?country=US&sort=name`, or empty): the same
+    /// filters, every page (see `export`).
+    pub(crate) export_query: String,
 }
 
 impl<T> Listing<T> {
@@ -62,11 +70,18 @@ impl<T> Listing<T> {
         for (k, v) in query {
             filters.set(k, v.unwrap_or_default());
         }
+        let parts = query_parts(query);
+        let export_query = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        };
         Ok(Listing {
             page,
             next,
             error,
             filters,
+            export_query,
         })
     }
 }

@@ -39,7 +39,7 @@ mod pipeline;
 mod policy;
 mod program;
 mod registration;
-mod session;
+pub(crate) mod session;
 mod user;
 
 use askama::Template;
@@ -217,6 +217,17 @@ impl IntoResponse for UiError {
             UiError::Store(StoreError::Refused { decision, .. }) => (StatusCode::CONFLICT, "Refused", format!("{} (rule {}).", decision.reason, decision.rule)),
             UiError::Store(StoreError::Invalid(inv)) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", inv.summary()),
             UiError::Store(StoreError::Conflict { field, message, .. }) => (StatusCode::CONFLICT, "Conflict", format!("{field}: {message}")),
+            UiError::Store(ref unavailable @ StoreError::Unavailable(ref e)) => {
+                tracing::warn!(error = %e, "page failed: database unavailable");
+                let page = ErrorPage {
+                    status: 503,
+                    title: "Try again in a moment".to_owned(),
+                    detail: "The database cannot be reached right now. Nothing was changed; reload the page in a moment.".to_owned(),
+                };
+                let mut response = (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, crate::retry::RETRY_AFTER_SECONDS)], page).into_response();
+                response.extensions_mut().insert(crate::retry::DbUnavailable::of(unavailable));
+                return response;
+            }
             UiError::Store(e) => {
                 tracing::error!(error = %e, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The server failed; the error is logged.".to_owned())

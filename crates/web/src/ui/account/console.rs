@@ -42,6 +42,8 @@ struct AccountsPage {
     page: Page<Account>,
     next: Option<String>,
     error: Option<String>,
+    /// Query of the CSV export of these rows.
+    export_query: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -50,6 +52,8 @@ struct AccountRows {
     page: Page<Account>,
     next: Option<String>,
     error: Option<String>,
+    /// Query of the CSV export of these rows.
+    export_query: String,
 }
 
 async fn staff_users(state: &AppState, user: &Staff) -> Result<Vec<User>, UiError> {
@@ -94,6 +98,7 @@ async fn accounts_page(
         next,
         error,
         filters,
+        export_query,
     } = Listing::load(
         parsed,
         "/console/accounts",
@@ -110,6 +115,7 @@ async fn accounts_page(
         page,
         next,
         error,
+        export_query,
     })
 }
 
@@ -126,6 +132,7 @@ pub(super) async fn accounts(
             page: page.page,
             next: page.next,
             error: page.error,
+            export_query: page.export_query,
         }
         .into_response());
     }

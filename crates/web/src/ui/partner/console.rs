@@ -43,6 +43,8 @@ struct PartnersPage {
     page: Page<Partner>,
     next: Option<String>,
     error: Option<String>,
+    /// Query of the CSV export of these rows.
+    export_query: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -51,6 +53,8 @@ struct PartnerRows {
     page: Page<Partner>,
     next: Option<String>,
     error: Option<String>,
+    /// Query of the CSV export of these rows.
+    export_query: String,
 }
 
 pub(super) async fn partners(
@@ -76,13 +80,20 @@ pub(super) async fn partners(
         next,
         error,
         filters,
+        export_query,
     } = Listing::load(parsed, "/console/partners", &query, |req, filter| {
         let store = state.store.clone();
         async move { store.partners(scope, &filter, &req).await }
     })
     .await?;
     if is_htmx(&headers) {
-        return Ok(PartnerRows { page, next, error }.into_response());
+        return Ok(PartnerRows {
+            page,
+            next,
+            error,
+            export_query,
+        }
+        .into_response());
     }
     Ok(PartnersPage {
         chrome: Chrome::new(&user, "partners"),
@@ -92,6 +103,7 @@ pub(super) async fn partners(
         page,
         next,
         error,
+        export_query,
     }
     .into_response())
 }

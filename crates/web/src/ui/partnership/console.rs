@@ -157,7 +157,7 @@ pub struct TreeView {
     /// Answers so far, as `question_id:yes|no`, posted back with the next answer.
     pub answered: Vec<String>,
     pub path: Vec<Step>,
-    pub next: Option<(String, String)>,
+    pub next: Option<partnerops_core::partnership::tree::NextQuestion>,
     pub outcome: Option<String>,
     /// Every outcome of the tree, for the reader to see where it can lead.
     pub outcomes: Vec<String>,

@@ -34,6 +34,8 @@ struct UsersPage {
     page: Page<User>,
     next: Option<String>,
     error: Option<String>,
+    /// Query of the CSV export of these rows.
+    export_query: String,
 }
 
 async fn users_page(
@@ -54,6 +56,7 @@ async fn users_page(
         next,
         error,
         filters,
+        export_query,
     } = Listing::load(parsed, "/console/users", &query, |req, filter| async move {
         state.store.users(user.scope(), &filter, &req).await
     })
@@ -74,6 +77,7 @@ async fn users_page(
         page,
         next,
         error,
+        export_query,
     })
 }
 

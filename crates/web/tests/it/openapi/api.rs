@@ -412,7 +412,12 @@ fn conformance(
         Ok(v) => v,
         Err(e) => return vec![format!("{at}: schema does not compile: {e}")],
     };
-    let body: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+    // A CSV (or other text) answer is a string to its schema.
+    let body: Value = if ct == "application/json" || ct.ends_with("+json") {
+        serde_json::from_slice(&r.body).unwrap_or(Value::Null)
+    } else {
+        Value::String(r.text())
+    };
     validator
         .iter_errors(&body)
         .map(|e| format!("{at}: at {}: {e}", e.instance_path()))

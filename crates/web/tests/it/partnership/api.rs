@@ -872,10 +872,10 @@ async fn decision_trees(app: TestApp) {
     assert!(e["outcome"].is_null(), "{e}");
     assert_eq!(
         e["next_question"],
-        json!([
-            "delay",
-            "Would building this delay our roadmap by more than 6 months?"
-        ])
+        json!({
+            "id": "delay",
+            "text": "Would building this delay our roadmap by more than 6 months?"
+        })
     );
     assert_eq!(steps(&e["path"]), st(&[("core", false)]));
     let e = ok(&evaluate(

@@ -2,6 +2,8 @@
 //! and the schema on both backends.
 
 mod api;
+mod export;
 mod idempotency;
 mod if_match;
 mod proxy;
+mod restart;

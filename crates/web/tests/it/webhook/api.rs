@@ -16,6 +16,12 @@ on_both!(
     private_targets_are_refused_by_default,
 );
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_deliver_each_event_once_and_in_order() {
+    let app = crate::harness::spawn(crate::harness::Db::Postgres).await;
+    two_instances_deliver_each_event_once(app).await;
+}
+
 fn ok(r: &crate::http::Answer, status: StatusCode) -> Value {
     assert_eq!(r.status, status, "{}", r.text());
     r.json()
@@ -602,4 +608,66 @@ async fn private_targets_are_refused_by_default(app: TestApp) {
             .contains("loopback"),
         "{detail}"
     );
+}
+
+/// Two instances over one PostgreSQL database run the webhook worker at the same time,
+/// several rounds over: every event reaches the subscription exactly once, in order.
+async fn two_instances_deliver_each_event_once(app: TestApp) {
+    let w = app.world().await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = subscribe(&app, &w.admin, &receiver.url, &["registration.*"]).await;
+    let mut ids = Vec::new();
+    for name in [
+        "Initech",
+        "Hooli",
+        "Vandelay",
+        "Soylent",
+        "Wonka",
+        "Stark",
+        "Wayne",
+        "Tyrell",
+        "Cyberdyne",
+        "Oscorp",
+    ] {
+        ids.push(register(&app, &w.a, name).await);
+    }
+    let second = app.second_instance().await;
+    let (one, two) = (app.store.clone(), second.store.clone());
+    let mut delivered = 0;
+    for _ in 0..6 {
+        let (a, b) = tokio::join!(
+            tokio::spawn({
+                let one = one.clone();
+                async move { one.deliver_webhooks().await.unwrap() }
+            }),
+            tokio::spawn({
+                let two = two.clone();
+                async move { two.deliver_webhooks().await.unwrap() }
+            })
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.failed + b.failed, 0, "{a:?} {b:?}");
+        delivered += a.delivered + b.delivered;
+    }
+    let received = receiver.received();
+    assert_eq!(
+        received.len() as u64,
+        delivered,
+        "the report counts what arrived"
+    );
+    let mut webhook_ids: Vec<String> = received.iter().map(|r| header(r, "webhook-id")).collect();
+    let in_order = webhook_ids.clone();
+    webhook_ids.sort();
+    webhook_ids.dedup();
+    assert_eq!(webhook_ids.len(), received.len(), "no event arrived twice");
+    // Each registration's submission arrived, in the order the events were written.
+    let submitted: Vec<String> = received
+        .iter()
+        .filter(|r| r.json()["type"] == "registration.submitted")
+        .map(|r| r.json()["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(submitted, ids, "{in_order:?}");
+    for r in &received {
+        verify(&secret, r);
+    }
 }
