@@ -9,9 +9,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use partnerops_core::client_addr::TrustedProxies;
+use partnerops_core::rate_limit::RateLimit;
 use partnerops_store::file::{FileStoreConfig, S3Config};
 use partnerops_store::notification::mail::{NotifySettings, SmtpPassword, SmtpSettings, TlsMode};
 use partnerops_store::webhook::WebhookSettings;
+use partnerops_web::{ApiRateLimits, DEFAULT_PER_ADDRESS_PER_MINUTE, DEFAULT_PER_TOKEN_PER_MINUTE};
 use serde::Deserialize;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -37,6 +39,54 @@ pub struct FileConfig {
     pub files: Option<FilesConfig>,
     /// Where webhooks may be sent.
     pub webhooks: Option<WebhooksConfig>,
+    /// The API's rate limits.
+    pub api: Option<ApiConfig>,
+}
+
+/// The `[api]` section (and `PARTNEROPS_API_<KEY>`): requests per minute, counted in the
+/// database so instances on one PostgreSQL share the count.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Per API token.
+    pub rate_limit_per_minute: Option<u32>,
+    /// Per client address, for requests without a live token.
+    pub rate_limit_per_address_per_minute: Option<u32>,
+}
+
+impl ApiConfig {
+    /// The limits from `file` with `PARTNEROPS_API_<KEY>` laid over it.
+    fn resolve(
+        file: Option<&ApiConfig>,
+        var: &impl Fn(&str) -> Option<String>,
+    ) -> Result<ApiRateLimits> {
+        let pick = |key: &str, from_file: Option<u32>, default: u32| -> Result<u32> {
+            let env = format!("PARTNEROPS_API_{}", key.to_uppercase());
+            let n = match var(&env).filter(|v| !v.is_empty()) {
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .with_context(|| format!("{env} must be a whole number (got {v})"))?,
+                None => from_file.unwrap_or(default),
+            };
+            if n == 0 {
+                bail!("api.{key} must be at least 1");
+            }
+            Ok(n)
+        };
+        Ok(ApiRateLimits {
+            per_token: RateLimit::per_minute(pick(
+                "rate_limit_per_minute",
+                file.and_then(|f| f.rate_limit_per_minute),
+                DEFAULT_PER_TOKEN_PER_MINUTE,
+            )?),
+            per_address: RateLimit::per_minute(pick(
+                "rate_limit_per_address_per_minute",
+                file.and_then(|f| f.rate_limit_per_address_per_minute),
+                DEFAULT_PER_ADDRESS_PER_MINUTE,
+            )?),
+        })
+    }
 }
 
 /// The `[webhooks]` section (and `PARTNEROPS_WEBHOOKS_ALLOW_PRIVATE_TARGETS`).
@@ -295,6 +345,8 @@ pub struct Settings {
     pub files: FileStoreConfig,
     /// Where webhooks may be sent.
     pub webhooks: WebhookSettings,
+    /// The API's rate limits.
+    pub rate_limits: ApiRateLimits,
 }
 
 impl Settings {
@@ -355,9 +407,11 @@ impl Settings {
                     .and_then(|w| w.allow_private_targets)
                     .unwrap_or(false),
             };
+        let rate_limits = ApiConfig::resolve(file.api.as_ref(), &var)?;
         Ok(Settings {
             notify,
             files,
+            rate_limits,
             webhooks: WebhookSettings {
                 allow_private_targets,
             },
@@ -529,6 +583,24 @@ impl Settings {
             self.webhooks.allow_private_targets.to_string(),
             "default false: private, loopback and link-local targets refused",
         );
+        out.push_str(&format!(
+            "\n{:<48} # each key also as PARTNEROPS_API_<KEY>\n",
+            "[api]"
+        ));
+        line(
+            &mut out,
+            "rate_limit_per_minute",
+            self.rate_limits.per_token.limit.to_string(),
+            &format!("per API token; default {DEFAULT_PER_TOKEN_PER_MINUTE}"),
+        );
+        line(
+            &mut out,
+            "rate_limit_per_address_per_minute",
+            self.rate_limits.per_address.limit.to_string(),
+            &format!(
+                "per client address without a token; default {DEFAULT_PER_ADDRESS_PER_MINUTE}"
+            ),
+        );
         out
     }
 }
@@ -643,6 +715,38 @@ mod tests {
             ..Overrides::default()
         };
         assert!(Settings::resolve(&file, &bad, DEFAULT_DATABASE_URL).is_err());
+    }
+
+    #[test]
+    fn api_rate_limits_come_from_file_then_environment() {
+        let none = |_: &str| None;
+        let s = Settings::resolve_with_env(
+            &FileConfig::default(),
+            &Overrides::default(),
+            DEFAULT_DATABASE_URL,
+            none,
+        )
+        .unwrap();
+        assert_eq!(s.rate_limits, ApiRateLimits::default());
+        let file: FileConfig = toml::from_str(
+            "[api]\nrate_limit_per_minute = 50\nrate_limit_per_address_per_minute = 7",
+        )
+        .unwrap();
+        let s =
+            Settings::resolve_with_env(&file, &Overrides::default(), DEFAULT_DATABASE_URL, none)
+                .unwrap();
+        assert_eq!(s.rate_limits.per_token.limit, 50);
+        assert_eq!(s.rate_limits.per_address.limit, 7);
+        assert!(s.describe().contains("rate_limit_per_minute = 50"));
+        let env = |k: &str| (k == "PARTNEROPS_API_RATE_LIMIT_PER_MINUTE").then(|| "9".to_owned());
+        let s = Settings::resolve_with_env(&file, &Overrides::default(), DEFAULT_DATABASE_URL, env)
+            .unwrap();
+        assert_eq!(s.rate_limits.per_token.limit, 9);
+        let zero: FileConfig = toml::from_str("[api]\nrate_limit_per_minute = 0").unwrap();
+        assert!(
+            Settings::resolve_with_env(&zero, &Overrides::default(), DEFAULT_DATABASE_URL, none)
+                .is_err()
+        );
     }
 
     #[test]

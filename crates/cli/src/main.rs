@@ -350,6 +350,14 @@ enum TokenCommand {
         /// What the token is for.
         #[arg(long, default_value = "cli")]
         name: String,
+        /// What it may reach, repeatable: `registration:read`, `pipeline:write`, `*:read`,
+        /// `*` (default: `*`, everything the user's role allows).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// When it expires: an RFC 3339 time, a date (YYYY-MM-DD), a number of days (30d),
+        /// or `never` (operators only); default 90 days, at most 365.
+        #[arg(long)]
+        expires: Option<String>,
     },
     /// Revoke a token by id.
     Revoke {
@@ -403,8 +411,23 @@ async fn run() -> Result<()> {
                 },
         } => cmd_user_create(&file, &db, new, password_stdin).await,
         Command::Token {
-            command: TokenCommand::Create { db, user, name },
-        } => cmd_token_create(&file, &db, &user, name).await,
+            command:
+                TokenCommand::Create {
+                    db,
+                    user,
+                    name,
+                    scopes,
+                    expires,
+                },
+        } => {
+            let input = NewTokenInput {
+                name: Some(name),
+                scopes: (!scopes.is_empty()).then_some(scopes),
+                expires_at: expires,
+                user_id: None,
+            };
+            cmd_token_create(&file, &db, &user, input).await
+        }
         Command::Token {
             command: TokenCommand::Revoke { db, id },
         } => cmd_token_revoke(&file, &db, &id).await,
@@ -591,20 +614,31 @@ async fn cmd_user_create(
     Ok(())
 }
 
-async fn cmd_token_create(file: &FileConfig, db: &Db, user: &str, name: String) -> Result<()> {
+async fn cmd_token_create(
+    file: &FileConfig,
+    db: &Db,
+    user: &str,
+    input: NewTokenInput,
+) -> Result<()> {
     let store = open_quietly(file, db).await?;
     let owner = store
         .user_by_email(&partnerops_core::scope::Scope::Vendor, user)
         .await
         .map_err(explain)?;
-    let (_, secret) = store
-        .create_token(
-            &Actor::system("cli"),
-            &owner.id,
-            &NewTokenInput { name: Some(name) },
-        )
+    let (token, secret) = store
+        .create_token(&Actor::system("cli"), &owner.id, &input)
         .await
         .map_err(explain)?;
+    let scopes: Vec<String> = token.scopes.iter().map(ToString::to_string).collect();
+    // On stderr, so stdout stays the secret alone.
+    eprintln!(
+        "token {} for {user}: scopes {}, expires {}",
+        token.id,
+        scopes.join(" "),
+        token
+            .expires_at
+            .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
+    );
     println!("{secret}");
     Ok(())
 }
@@ -826,6 +860,7 @@ async fn serve(store: Store, settings: &Settings) -> Result<()> {
         WebOptions {
             secure_cookies: settings.secure_cookies,
             trusted_proxies: settings.trusted_proxies.clone(),
+            rate_limits: settings.rate_limits,
         },
     );
     let listener = tokio::net::TcpListener::bind(settings.addr)

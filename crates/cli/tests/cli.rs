@@ -484,3 +484,75 @@ fn export_writes_a_list_in_the_users_scope() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn tokens_are_created_with_scopes_and_an_expiry() {
+    let t = Temp::new();
+    let url = seeded(&t);
+    let db = ["--database-url", url.as_str()];
+    let o = run(
+        &t.0,
+        &[
+            "token",
+            "create",
+            "--user",
+            "channel@vendor.example",
+            "--name",
+            "BI",
+            "--scope",
+            "registration:read",
+            "--scope",
+            "*:read",
+            "--expires",
+            "30d",
+            db[0],
+            db[1],
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Standard output is the secret alone; what was made goes to standard error.
+    let secret = stdout(&o);
+    assert!(
+        secret.starts_with("po_") && secret.trim_end().lines().count() == 1,
+        "{secret}"
+    );
+    let said = stderr(&o);
+    assert!(said.contains("scopes registration:read *:read"), "{said}");
+    assert!(!said.contains("expires never"), "{said}");
+    // An operator may make a token that never expires; the default scope is everything.
+    let o = run(
+        &t.0,
+        &[
+            "token",
+            "create",
+            "--user",
+            "channel@vendor.example",
+            "--expires",
+            "never",
+            db[0],
+            db[1],
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("scopes *, expires never"),
+        "{}",
+        stderr(&o)
+    );
+    // A scope that is not one is named.
+    let o = run(
+        &t.0,
+        &[
+            "token",
+            "create",
+            "--user",
+            "channel@vendor.example",
+            "--scope",
+            "deals:read",
+            db[0],
+            db[1],
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("scopes[0]"), "{}", stderr(&o));
+}

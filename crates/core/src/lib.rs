@@ -10,8 +10,10 @@
 //! Layout, from the bottom up:
 //!
 //! - [`kernel`]: shared value types and cross-cutting rules (ids, money, country, e-mail,
-//!   web domain, validation failures, paging, scope, throttling, client address, audit);
-//! - [`account`], [`partner`], [`user`]: the foundation records every capability refers to;
+//!   web domain, validation failures, paging, scope, throttling, rate limits, client address,
+//!   audit);
+//! - [`account`], [`partner`], [`user`]: the foundation records every capability refers to,
+//!   and [`token`]: what an API token may reach and how long it lives;
 //! - [`program`] (with [`program::tier`]): programs and their tier ladders;
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
 //!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`campaign`], [`file`], [`notification`], [`payout`], [`mdf`], [`webhook`],
@@ -42,11 +44,13 @@ pub mod pipeline;
 pub mod policy;
 pub mod program;
 pub mod registration;
+pub mod token;
 pub mod user;
 pub mod webhook;
 
 pub use kernel::invalid::{FieldError, Invalid};
 pub use kernel::{
-    audit, client_addr, country, email, ids, invalid, money, page, scope, throttle, web_domain,
+    audit, client_addr, country, email, ids, invalid, money, page, rate_limit, scope, throttle,
+    web_domain,
 };
 pub use program::tier;

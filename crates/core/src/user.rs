@@ -274,20 +274,11 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// What the token may reach (see [`crate::token`]).
+    pub scopes: Vec<crate::token::TokenScope>,
+    /// When it stops working; absent: never (tokens made before expiry existed, and
+    /// operators' tokens made with `--expires never`).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Raw input for a new API token.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct NewTokenInput {
-    /// What the token is for, e.g. "CRM sync".
-    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
-    pub name: Option<String>,
-}
-
-impl NewTokenInput {
-    pub fn parse(&self) -> Result<String, Invalid> {
-        text::required("name", self.name.as_deref(), 80).map_err(|e| Invalid { errors: vec![e] })
-    }
-}
+pub use crate::token::NewTokenInput;

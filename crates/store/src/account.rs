@@ -363,15 +363,28 @@ impl Store {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    /// [`Store::update_account_if`] without a precondition.
     pub async fn update_account(
         &self,
         actor: &Actor,
         id: &str,
         patch: AccountInput,
     ) -> Result<Account> {
+        self.update_account_if(actor, id, patch, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn update_account_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: AccountInput,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<Account> {
         let mut tx = self.db.begin_write().await?;
-        let before: Account = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        let before: Account =
+            entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
         actor.authorize(&Action::WriteAccount)?;
         let f = AccountFields::parse(&before.to_input().overlay(patch))?;
         check_owner(&mut tx, f.direct_owner_id.as_ref()).await?;

@@ -8,8 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::email::Email;
 use partnerops_core::ids::{EntityId, PartnerId, TokenId, UserId};
-use partnerops_core::scope::{Principal, Scope};
+use partnerops_core::scope::{Action, Principal};
 use partnerops_core::throttle::ThrottlePolicy;
+use partnerops_core::token::TokenScope;
 use partnerops_core::user::{ApiToken, NewTokenInput, Role, User};
 
 use crate::db::{Exec, Sql, row};
@@ -55,20 +56,47 @@ row! {
         created_at: DateTime<Utc>,
         last_used_at: Option<DateTime<Utc>>,
         revoked_at: Option<DateTime<Utc>>,
+        scopes: String,
+        expires_at: Option<DateTime<Utc>>,
     }
 }
 
-impl From<TokenRow> for ApiToken {
-    fn from(r: TokenRow) -> ApiToken {
-        ApiToken {
-            id: TokenId::from_trusted(r.id),
-            user_id: UserId::from_trusted(r.user_id),
-            name: r.name,
-            created_at: r.created_at,
-            last_used_at: r.last_used_at,
-            revoked_at: r.revoked_at,
-        }
+/// The columns of [`TokenRow`].
+const TOKEN_COLUMNS: &str =
+    "id, user_id, name, created_at, last_used_at, revoked_at, scopes, expires_at";
+
+impl TokenRow {
+    fn into_token(self) -> Result<ApiToken> {
+        Ok(ApiToken {
+            id: TokenId::from_trusted(self.id),
+            user_id: UserId::from_trusted(self.user_id),
+            name: self.name,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            revoked_at: self.revoked_at,
+            scopes: entity::json_column("scopes", &self.scopes)?,
+            expires_at: self.expires_at,
+        })
     }
+}
+
+/// What a bearer secret is worth.
+#[derive(Clone, Debug)]
+pub enum TokenCheck {
+    /// A live token of a user who may act.
+    Live(TokenGrant),
+    /// The token was good but its time is up.
+    Expired,
+    /// No such token, revoked, or its user may not act.
+    Unknown,
+}
+
+/// A live token: who it acts as and what it may reach.
+#[derive(Clone, Debug)]
+pub struct TokenGrant {
+    pub principal: Principal,
+    pub token_id: TokenId,
+    pub scopes: Vec<TokenScope>,
 }
 
 /// A new browser session: the cookie value (secret) and its CSRF token.
@@ -100,50 +128,64 @@ row! {
 }
 
 impl Store {
-    /// Creates an API token for `user_id` and returns it with its secret, which is shown
-    /// this once. Users create their own tokens; the system (CLI) may create any.
-    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
+    /// Creates an API token and returns it with its secret, which is shown this once. The
+    /// token is `owner`'s unless the input names another user (`user_id`): someone who
+    /// manages that user (`Action::WriteUser`: an administrator, a channel manager for
+    /// partner users, a partner admin for its own partner's users) may make one for them;
+    /// a user of another partner is not found. The system (CLI) may make any, including
+    /// one that never expires.
+    #[tracing::instrument(skip_all, fields(owner = %owner))]
     pub async fn create_token(
         &self,
         actor: &Actor,
-        user_id: &UserId,
+        owner: &UserId,
         input: &NewTokenInput,
     ) -> Result<(ApiToken, String)> {
-        let name = input.parse()?;
-        if let Some(me) = actor.user_id()
-            && me != user_id
-        {
-            return Err(StoreError::NotFound(EntityKind::User));
-        }
+        let now = self.now();
+        let operator = matches!(actor, Actor::System(_));
+        let new = input.parse(now, operator)?;
+        let user_id = new.user_id.as_ref().unwrap_or(owner);
         let user: User =
-            entity::fetch(&mut self.db.read(), &Scope::Vendor, user_id.as_str()).await?;
+            entity::fetch(&mut self.db.read(), &actor.scope(), user_id.as_str()).await?;
+        if actor.user_id().is_some_and(|me| me != user_id) {
+            actor.authorize(&Action::WriteUser {
+                role: user.role,
+                partner: user.partner_id.as_ref(),
+            })?;
+        }
         if user.archived_at.is_some() {
             return Err(StoreError::conflict("user", "live", "the user is archived"));
         }
         let secret = secret::random_token("po_");
         let id: TokenId = new_id();
-        let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let mut q =
-            Sql::new("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (");
+        let mut q = Sql::new(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, scopes, expires_at) VALUES (",
+        );
         q.bind(id.as_str())
             .push(", ")
             .bind(user_id.as_str())
             .push(", ")
-            .bind(name.as_str())
+            .bind(new.name.as_str())
             .push(", ")
             .bind(secret::token_hash(&secret))
             .push(", ")
             .bind(now)
+            .push(", ")
+            .bind(entity::to_json(&new.scopes)?)
+            .push(", ")
+            .bind(new.expires_at)
             .push(")");
         tx.execute(&q).await?;
         let token = ApiToken {
             id: id.clone(),
             user_id: user_id.clone(),
-            name,
+            name: new.name,
             created_at: now,
             last_used_at: None,
             revoked_at: None,
+            scopes: new.scopes,
+            expires_at: new.expires_at,
         };
         audit::record(
             &mut tx,
@@ -164,31 +206,40 @@ impl Store {
     /// The user's own tokens, newest first.
     #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn tokens(&self, user_id: &UserId) -> Result<Vec<ApiToken>> {
-        let mut q = Sql::new(
-            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ",
-        );
+        let mut q = Sql::new(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = "
+        ));
         q.bind(user_id.as_str())
             .push(" ORDER BY created_at DESC, id DESC");
         let rows: Vec<TokenRow> = self.db.read().all(&q).await?;
-        Ok(rows.into_iter().map(ApiToken::from).collect())
+        rows.into_iter().map(TokenRow::into_token).collect()
     }
 
-    /// Revokes one of the actor's own tokens (the system may revoke any).
+    /// Revokes a token: the actor's own, or one of a user the actor manages (the same rule
+    /// as making one for them); the system may revoke any. Others' tokens are not found.
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<ApiToken> {
         let mut tx = self.db.begin_write().await?;
-        let mut q = Sql::new(
-            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = ",
-        );
+        let mut q = Sql::new(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = "
+        ));
         q.bind(id);
-        if let Some(me) = actor.user_id() {
-            q.push(" AND user_id = ").bind(me.as_str());
-        }
         let before: ApiToken = tx
             .optional::<TokenRow>(&q)
             .await?
             .ok_or(StoreError::NotFound(EntityKind::ApiToken))?
-            .into();
+            .into_token()?;
+        if actor.user_id().is_some_and(|me| *me != before.user_id) {
+            let user: User = entity::fetch(&mut tx, &actor.scope(), before.user_id.as_str())
+                .await
+                .map_err(|_| StoreError::NotFound(EntityKind::ApiToken))?;
+            actor
+                .authorize(&Action::WriteUser {
+                    role: user.role,
+                    partner: user.partner_id.as_ref(),
+                })
+                .map_err(|_| StoreError::NotFound(EntityKind::ApiToken))?;
+        }
         if before.revoked_at.is_some() {
             return Ok(before);
         }
@@ -220,13 +271,16 @@ impl Store {
         Ok(after)
     }
 
-    /// The principal behind a bearer token, if the token is live and its user may act.
+    /// What a bearer secret is worth: a live token with its principal and scopes, an
+    /// expired one (answered 401 saying so), or nothing.
     #[tracing::instrument(skip_all)]
-    pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>> {
+    pub async fn check_token(&self, secret: &str) -> Result<TokenCheck> {
         row! {
             struct Row {
                 token_id: String,
                 last_used_at: Option<DateTime<Utc>>,
+                scopes: String,
+                expires_at: Option<DateTime<Utc>>,
                 user_id: String,
                 display_name: String,
                 role: String,
@@ -234,14 +288,17 @@ impl Store {
             }
         }
         let mut q = Sql::new(
-            "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.display_name, u.role, u.partner_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.revoked_at IS NULL AND t.token_hash = ",
+            "SELECT t.id AS token_id, t.last_used_at, t.scopes, t.expires_at, u.id AS user_id, u.display_name, u.role, u.partner_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.revoked_at IS NULL AND t.token_hash = ",
         );
         q.bind(secret::token_hash(secret))
             .push(&format!(" AND {ACTIVE_USER}"));
         let Some(row) = self.db.read().optional::<Row>(&q).await? else {
-            return Ok(None);
+            return Ok(TokenCheck::Unknown);
         };
         let now = self.now();
+        if row.expires_at.is_some_and(|t| t <= now) {
+            return Ok(TokenCheck::Expired);
+        }
         if row
             .last_used_at
             .is_none_or(|t| now - t > LAST_USED_GRANULARITY)
@@ -256,14 +313,27 @@ impl Store {
             .await?;
             tx.commit().await?;
         }
-        PrincipalRow {
+        let scopes: Vec<TokenScope> = entity::json_column("scopes", &row.scopes)?;
+        let principal = PrincipalRow {
             user_id: row.user_id,
             display_name: row.display_name,
             role: row.role,
             partner_id: row.partner_id,
         }
-        .into_principal()
-        .map(Some)
+        .into_principal()?;
+        Ok(TokenCheck::Live(TokenGrant {
+            principal,
+            token_id: TokenId::from_trusted(row.token_id),
+            scopes,
+        }))
+    }
+
+    /// The principal behind a bearer token, if the token is live and its user may act.
+    pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>> {
+        Ok(match self.check_token(secret).await? {
+            TokenCheck::Live(g) => Some(g.principal),
+            TokenCheck::Expired | TokenCheck::Unknown => None,
+        })
     }
 
     /// Checks an e-mail and password, throttled per account and per client address. Every

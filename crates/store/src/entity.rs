@@ -52,6 +52,27 @@ pub(crate) async fn fetch<E: Entity>(x: &mut impl Exec, scope: &Scope, id: &str)
     E::from_row(row.ok_or(StoreError::NotFound(E::KIND))?)
 }
 
+/// Fetches the record a change starts from, inside the change's transaction. With a
+/// precondition (`If-Match`), the row is held first (`Tx::lock_row`) and the record's tag
+/// checked, so the update that follows writes over exactly the version the client named,
+/// or nothing (`PreconditionFailed`). Without one it is [`fetch`], as it always was.
+pub(crate) async fn fetch_for_change<E: Entity>(
+    tx: &mut crate::db::Tx,
+    scope: &Scope,
+    id: &str,
+    precondition: &crate::etag::Precondition,
+) -> Result<E> {
+    if precondition.is_none() {
+        return fetch(tx, scope, id).await;
+    }
+    tx.lock_row(E::TABLE, id).await?;
+    let before: E = fetch(tx, scope, id).await?;
+    if !precondition.admits(&crate::etag::of(&before)?) {
+        return Err(StoreError::PreconditionFailed);
+    }
+    Ok(before)
+}
+
 /// Which records a list shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Archived {

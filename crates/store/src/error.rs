@@ -25,6 +25,10 @@ pub enum StoreError {
     },
     #[error("forbidden: {}", .0.message)]
     Forbidden(Denied),
+    /// `If-Match` named a version of the record that is no longer current: someone changed
+    /// it since the client read it. Nothing was written.
+    #[error("the record changed since it was read (If-Match)")]
+    PreconditionFailed,
     /// A business rule refused the request; the decision names the rule and the reason.
     #[error("refused by {}: {}", .decision.rule, .decision.reason)]
     Refused {

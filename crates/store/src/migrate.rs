@@ -181,6 +181,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_webhooks.sql"),
         postgres: include_str!("../migrations/postgres/0026_webhooks.sql"),
     },
+    // API hygiene: token scopes and expiry, rate-limit counters (0027 is the imports').
+    Migration {
+        version: 28,
+        name: "api_hygiene",
+        sqlite: include_str!("../migrations/sqlite/0028_api_hygiene.sql"),
+        postgres: include_str!("../migrations/postgres/0028_api_hygiene.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -305,15 +305,28 @@ impl Store {
     /// the right role) its profile; only vendor staff what the vendor governs. Status moves
     /// follow the lifecycle; a new program without a named tier puts the partner on that
     /// program's entry tier.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    /// [`Store::update_partner_if`] without a precondition.
     pub async fn update_partner(
         &self,
         actor: &Actor,
         id: &str,
         patch: PartnerInput,
     ) -> Result<Partner> {
+        self.update_partner_if(actor, id, patch, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn update_partner_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: PartnerInput,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<Partner> {
         let mut tx = self.db.begin_write().await?;
-        let before: Partner = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        let before: Partner =
+            entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
         let moves_program = patch.program_id.is_some() && patch.tier_id.is_none();
         let mut merged = before.to_input().overlay(patch);
         if moves_program {

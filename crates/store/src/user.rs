@@ -260,16 +260,29 @@ impl Store {
     /// Changes a user. Anyone may change their own name and password; changing someone
     /// else, or any role, needs the role rule for both the old and the new role. A partner
     /// role stays a partner role (the user's partner never changes).
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    /// [`Store::update_user_if`] without a precondition.
     pub async fn update_user(
         &self,
         actor: &Actor,
         id: &str,
         input: &UserPatchInput,
     ) -> Result<User> {
+        self.update_user_if(actor, id, input, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn update_user_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &UserPatchInput,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<User> {
         let patch = UserPatch::parse(input)?;
         let mut tx = self.db.begin_write().await?;
-        let before: User = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        let before: User =
+            entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
         let is_self = actor.user_id() == Some(&before.id);
         let role_changes = patch.role.is_some_and(|r| r != before.role);
         if !is_self || role_changes {

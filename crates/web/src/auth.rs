@@ -1,5 +1,5 @@
-//! Who is calling. API requests carry a bearer token; browser requests a session cookie
-//! (see `ui::session`). Either way the handler receives a principal whose scope the store
+//! Who is calling. API requests carry a bearer token, checked by the API gate (`gate`);
+//! browser requests a session cookie (see `ui::session`). Either way the handler receives a principal whose scope the store
 //! then applies.
 
 use std::convert::Infallible;
@@ -7,12 +7,12 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderName;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use partnerops_core::scope::{Principal, Scope};
 use partnerops_store::Actor;
 
 use crate::AppState;
+use crate::gate::{Caller, check_scope};
 use crate::problem::ApiError;
 
 /// An authenticated API caller.
@@ -31,27 +31,21 @@ impl ApiUser {
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, ApiError> {
         // An export by a signed-in browser or by the CLI already knows who it acts as.
         if let Some(crate::export::ActingAs(principal)) = parts.extensions.get() {
             return Ok(ApiUser(principal.clone()));
         }
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthenticated)?;
-        let principal = state
-            .store
-            .principal_for_token(token)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
+        // The API gate (`gate::gate`) looked the token up and counted the request; the
+        // expiry and the scope are checked here, where a route says it needs a caller.
+        let principal = match parts.extensions.get::<Caller>() {
+            None => return Err(ApiError::Unauthenticated),
+            Some(Caller::Expired) => return Err(ApiError::TokenExpired),
+            Some(Caller::Live { principal, scopes }) => {
+                check_scope(scopes, &parts.method, parts.uri.path())?;
+                principal.clone()
+            }
+        };
         tracing::Span::current().record("user", tracing::field::display(&principal.user_id));
         Ok(ApiUser(principal))
     }

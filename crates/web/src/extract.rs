@@ -112,3 +112,42 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
         }
     }
 }
+
+/// The `If-Match` header of an update: the entity tags (from `ETag`) the client last saw.
+/// Absent, the update runs unconditionally as it always did; present, the store checks it
+/// inside the update's transaction and a stale tag is answered 412 with nothing written.
+pub struct IfMatch(pub partnerops_store::etag::Precondition);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let values = parts
+            .headers
+            .get_all(axum::http::header::IF_MATCH)
+            .iter()
+            // A header that is not text matches no tag.
+            .map(|v| v.to_str().unwrap_or(""));
+        Ok(IfMatch(partnerops_store::etag::Precondition::parse(values)))
+    }
+}
+
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "The `ETag` of the record as last read: the update happens only if the record is still that version, else 412 (rule `if_match`) and nothing is written. `*` matches any version. Without the header the update runs unconditionally.",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        ]
+    }
+}

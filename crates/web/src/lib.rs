@@ -11,6 +11,7 @@ mod api;
 mod auth;
 mod export;
 mod extract;
+mod gate;
 mod idempotency;
 mod metrics;
 mod problem;
@@ -32,6 +33,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use export::{ExportFailed, export_csv, write_export};
+pub use gate::{
+    ApiRateLimits, DEFAULT_PER_ADDRESS_PER_MINUTE, DEFAULT_PER_TOKEN_PER_MINUTE, access_of,
+    capability_of,
+};
 pub use problem::Problem;
 
 /// What every handler can reach.
@@ -42,6 +47,8 @@ pub struct AppState {
     secure_cookies: bool,
     /// Whose `X-Forwarded-For` names the client (see `auth::ClientAddr`).
     trusted_proxies: Arc<TrustedProxies>,
+    /// Per token and per client address (see `gate`).
+    rate_limits: ApiRateLimits,
 }
 
 /// Settings of the HTTP layer.
@@ -52,17 +59,21 @@ pub struct WebOptions {
     /// Reverse proxies whose `X-Forwarded-For` is believed for the client address (login
     /// throttling); empty: the peer address is the client.
     pub trusted_proxies: TrustedProxies,
+    /// The API's rate limits (`[api]`).
+    pub rate_limits: ApiRateLimits,
 }
 
 /// The whole application: API, UI, health and static files. Metrics are not here: they are
 /// served by [`metrics_app`] on a listener of their own.
 pub fn app(store: Store, options: WebOptions) -> Router {
-    let (api, openapi) = api::router();
+    let (api, mut openapi) = api::router();
+    publish_rate_limits(&mut openapi, options.rate_limits);
     let state = AppState {
         store,
         openapi: Arc::new(openapi),
         secure_cookies: options.secure_cookies,
         trusted_proxies: Arc::new(options.trusted_proxies),
+        rate_limits: options.rate_limits,
     };
     let header = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(
@@ -93,15 +104,33 @@ pub fn app(store: Store, options: WebOptions) -> Router {
     Router::new()
         .fallback_service(routed)
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            state.clone(),
             export::csv_lists,
         ))
+        // Outside everything of the API (idempotency, CSV exports): a request is counted
+        // once, a replayed answer still counts, a refused token never claims a key, and an
+        // export's page requests carry what the token is worth.
+        .layer(axum::middleware::from_fn_with_state(state, gate::gate))
         // Outside the trace layer, so the span sees the id.
         .layer(axum::middleware::from_fn(request_id::assign))
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("x-frame-options", "DENY"))
         .layer(header("referrer-policy", "same-origin"))
         .layer(header("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"))
+}
+
+/// States this server's own rate limits in the document's description when they are not
+/// the defaults the description already names.
+fn publish_rate_limits(doc: &mut utoipa::openapi::OpenApi, limits: ApiRateLimits) {
+    if limits == ApiRateLimits::default() {
+        return;
+    }
+    let line = format!(
+        "\n\nThis server: {} requests per minute per token, {} per client address.",
+        limits.per_token.limit, limits.per_address.limit
+    );
+    let text = doc.info.description.get_or_insert_with(String::new);
+    text.push_str(&line);
 }
 
 /// Only `/metrics` (Prometheus text), for the separate metrics listener: metrics are not

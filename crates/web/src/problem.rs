@@ -42,6 +42,15 @@ pub enum ApiError {
     /// A path parameter that does not parse: no resource has that address.
     #[error("bad path parameter")]
     BadPath(FieldError),
+    /// The API token's expiry has passed.
+    #[error("token expired")]
+    TokenExpired,
+    /// The API token lacks the scope the route needs.
+    #[error("token lacks scope {0}")]
+    TokenScope(partnerops_core::token::TokenScope),
+    /// Too many requests for the token or the client address in this window.
+    #[error("rate limited")]
+    RateLimited { retry_after: u32 },
     /// The answer cannot be given in the media type asked for (CSV of a single record).
     #[error("not acceptable: {0}")]
     NotAcceptable(String),
@@ -87,6 +96,35 @@ impl ApiError {
                 "Method not allowed",
                 "this API route does not answer this method; the OpenAPI document lists the methods of each route",
             ),
+            ApiError::TokenExpired => Problem {
+                rule: Some("token.expired".to_owned()),
+                ..Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "token-expired",
+                    "Token expired",
+                    "this API token has expired; create a new one (POST /api/v1/tokens or `partnerops token create`)",
+                )
+            },
+            ApiError::TokenScope(needed) => Problem {
+                rule: Some("token.scope".to_owned()),
+                ..Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "insufficient-scope",
+                    "Insufficient scope",
+                    format!("this API token lacks the scope `{needed}` this route needs"),
+                )
+            },
+            ApiError::RateLimited { retry_after } => Problem {
+                rule: Some("rate_limit".to_owned()),
+                ..Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too many requests",
+                    format!(
+                        "the rate limit of this token or address is used up; retry in {retry_after} s"
+                    ),
+                )
+            },
             ApiError::NotAcceptable(detail) => Problem::new(
                 StatusCode::NOT_ACCEPTABLE,
                 "not-acceptable",
@@ -138,6 +176,15 @@ impl ApiError {
                         "forbidden",
                         "Forbidden",
                         denied.message.clone(),
+                    )
+                },
+                StoreError::PreconditionFailed => Problem {
+                    rule: Some("if_match".to_owned()),
+                    ..Problem::new(
+                        StatusCode::PRECONDITION_FAILED,
+                        "precondition-failed",
+                        "Precondition failed",
+                        "the record changed since you read it (its ETag no longer matches If-Match); nothing was written: read it again and retry",
                     )
                 },
                 StoreError::Refused { decision, .. } => Problem {
@@ -213,10 +260,34 @@ impl IntoResponse for ApiError {
                 .extensions_mut()
                 .insert(crate::retry::DbUnavailable::of(e));
         }
-        if let ApiError::Unauthenticated = self {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        match &self {
+            ApiError::Unauthenticated => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            // RFC 6750 §3: the error codes a bearer client understands.
+            ApiError::TokenExpired => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        "Bearer error=\"invalid_token\", error_description=\"the token expired\"",
+                    ),
+                );
+            }
+            ApiError::TokenScope(needed) => {
+                if let Ok(v) = HeaderValue::from_str(&format!(
+                    "Bearer error=\"insufficient_scope\", scope=\"{needed}\""
+                )) {
+                    response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+            }
+            ApiError::RateLimited { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            _ => {}
         }
         response
     }

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod invalid;
 pub mod money;
 pub mod page;
+pub mod rate_limit;
 pub mod scope;
 pub mod throttle;
 pub mod web_domain;

@@ -373,16 +373,29 @@ impl Store {
 
     /// Changes a draft's title or content in place; an agreed plan changes only through
     /// [`Store::amend_business_plan`].
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    /// [`Store::update_business_plan_if`] without a precondition.
     pub async fn update_business_plan(
         &self,
         actor: &Actor,
         id: &str,
         change: &PlanChange,
     ) -> Result<BusinessPlan> {
+        self.update_business_plan_if(actor, id, change, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn update_business_plan_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        change: &PlanChange,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<BusinessPlan> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let before: BusinessPlan = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        let before: BusinessPlan =
+            entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
         actor.authorize(&Action::WritePlan(&before.partner_id))?;
         if before.status != PlanStatus::Draft {
             return Err(StoreError::conflict(

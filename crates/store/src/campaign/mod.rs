@@ -301,16 +301,30 @@ impl Store {
 
     /// Changes a template. A published template's change is a new version: campaigns
     /// launched from it keep their own copy of the earlier content.
-    #[tracing::instrument(skip_all, fields(template_id = %id))]
+    /// [`Store::update_campaign_template_if`] without a precondition.
     pub async fn update_campaign_template(
         &self,
         actor: &Actor,
         id: &str,
         input: &TemplateInput,
     ) -> Result<CampaignTemplate> {
+        self.update_campaign_template_if(actor, id, input, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(template_id = %id))]
+    pub async fn update_campaign_template_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &TemplateInput,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<CampaignTemplate> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        crate::etag::hold(&mut tx, "campaign_templates", id, precondition).await?;
         let before = template_in(&mut tx, &actor.scope(), id).await?;
+        precondition.check(&before)?;
         actor.authorize(&Action::WriteCampaignTemplate)?;
         let merged = TemplateInput {
             program_id: None,

@@ -79,6 +79,19 @@ pub(super) async fn lock_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
+/// Holds the row `id` of `table` until the transaction ends, so a check made on it (an
+/// `If-Match` precondition) still holds when the change is written. PostgreSQL locks the
+/// row (`FOR UPDATE`; a waiting transaction then reads the committed new version);
+/// SQLite's write lock, taken by [`begin_write`], already keeps every other writer out.
+pub(super) async fn lock_row(tx: &mut Tx, table: &str, id: &str) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(_) = tx {
+        let mut q = Sql::new(&format!("SELECT id FROM {table} WHERE id = "));
+        q.bind(id).push(" FOR UPDATE");
+        tx.execute(&q).await?;
+    }
+    Ok(())
+}
+
 /// An arbitrary constant naming the migrations' advisory lock.
 const PG_MIGRATION_LOCK: i64 = 0x0070_6172_746e_6572;
 

@@ -99,6 +99,11 @@ impl Tx {
         dialect::lock_key(self, key).await
     }
 
+    /// Holds row `id` of `table` until this transaction ends (see [`dialect`]).
+    pub async fn lock_row(&mut self, table: &str, id: &str) -> Result<(), sqlx::Error> {
+        dialect::lock_row(self, table, id).await
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Tx::Sqlite(..) => Backend::Sqlite,

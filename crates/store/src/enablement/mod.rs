@@ -302,15 +302,29 @@ impl Store {
     }
 
     /// Changes a curriculum; absent fields keep their value.
-    #[tracing::instrument(skip_all, fields(id))]
+    /// [`Store::update_curriculum_if`] without a precondition.
     pub async fn update_curriculum(
         &self,
         actor: &Actor,
         id: &str,
         input: &CurriculumInput,
     ) -> Result<Curriculum> {
+        self.update_curriculum_if(actor, id, input, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id))]
+    pub async fn update_curriculum_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &CurriculumInput,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<Curriculum> {
         let mut tx = self.db.begin_write().await?;
+        crate::etag::hold(&mut tx, "curricula", id, precondition).await?;
         let before = fetch_curriculum(&mut tx, &actor.scope(), id).await?;
+        precondition.check(&before)?;
         actor.authorize(&Action::AuthorEnablement)?;
         let f = input.parse(Some(&CurriculumFields::of(&before)))?;
         let now = self.now();

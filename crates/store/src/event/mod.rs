@@ -578,16 +578,30 @@ impl Store {
 
     /// Changes an event (its fields laid over the current ones). A capacity below the seats
     /// taken is refused; a larger one promotes from the waitlist.
-    #[tracing::instrument(skip_all, fields(event_id = %id))]
+    /// [`Store::update_event_if`] without a precondition.
     pub async fn update_event(
         &self,
         actor: &Actor,
         id: &str,
         input: &EventInput,
     ) -> Result<ProgramEvent> {
+        self.update_event_if(actor, id, input, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(event_id = %id))]
+    pub async fn update_event_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &EventInput,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<ProgramEvent> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        crate::etag::hold(&mut tx, "program_events", id, precondition).await?;
         let before = event_in(&mut tx, &actor.scope(), id).await?;
+        precondition.check(&before)?;
         actor.authorize(&host_action(&before))?;
         if matches!(
             before.status,

@@ -362,16 +362,30 @@ impl Store {
     }
 
     /// Changes a template: a new version. Launches already started keep their own tasks.
-    #[tracing::instrument(skip_all, fields(template_id = %id))]
+    /// [`Store::update_launch_template_if`] without a precondition.
     pub async fn update_launch_template(
         &self,
         actor: &Actor,
         id: &str,
         input: &LaunchTemplateInput,
     ) -> Result<LaunchTemplate> {
+        self.update_launch_template_if(actor, id, input, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(template_id = %id))]
+    pub async fn update_launch_template_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &LaunchTemplateInput,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<LaunchTemplate> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        crate::etag::hold(&mut tx, "launch_templates", id, precondition).await?;
         let before = template_in(&mut tx, &actor.scope(), id).await?;
+        precondition.check(&before)?;
         actor.authorize(&Action::WriteLaunchTemplate)?;
         if input.program_id.is_some() {
             return Err(

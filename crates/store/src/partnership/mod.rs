@@ -248,16 +248,29 @@ impl Store {
 
     /// Edits the current version while it is not signed by both sides; a signed version is
     /// changed only by an amendment.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    /// [`Store::update_charter_if`] without a precondition.
     pub async fn update_charter(
         &self,
         actor: &Actor,
         id: &str,
         patch: &CharterPatch,
     ) -> Result<Charter> {
+        self.update_charter_if(actor, id, patch, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn update_charter_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: &CharterPatch,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<Charter> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let before: Charter = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        let before: Charter =
+            entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
         actor.authorize(&Action::WriteCharter(&before.partner_id))?;
         ensure_active(&before)?;
         let signatures = Signatures {

@@ -776,16 +776,29 @@ impl Store {
     }
 
     /// Changes an open opportunity's fields (not its stage, source or partner).
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    /// [`Store::update_opportunity_if`] without a precondition.
     pub async fn update_opportunity(
         &self,
         actor: &Actor,
         id: &str,
         patch: &OpportunityPatch,
     ) -> Result<Opportunity> {
+        self.update_opportunity_if(actor, id, patch, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn update_opportunity_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: &OpportunityPatch,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<Opportunity> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let before: Opportunity = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        let before: Opportunity =
+            entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
         actor.authorize(&work_action(&before))?;
         if before.stage.is_closed() {
             return Err(StoreError::conflict(

@@ -176,15 +176,28 @@ impl Store {
     }
 
     /// Changes the fields `patch` names; the result is validated as a whole.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    /// [`Store::update_program_if`] without a precondition.
     pub async fn update_program(
         &self,
         actor: &Actor,
         id: &str,
         patch: ProgramInput,
     ) -> Result<Program> {
+        self.update_program_if(actor, id, patch, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn update_program_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: ProgramInput,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<Program> {
         let mut tx = self.db.begin_write().await?;
-        let before: Program = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        let before: Program =
+            entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
         actor.authorize(&Action::WriteProgram)?;
         let fields = ProgramFields::parse(&before.to_input().overlay(patch))?;
         let now = self.now();

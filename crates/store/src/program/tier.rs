@@ -214,10 +214,23 @@ impl Store {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    /// [`Store::update_tier_if`] without a precondition.
     pub async fn update_tier(&self, actor: &Actor, id: &str, patch: TierInput) -> Result<Tier> {
+        self.update_tier_if(actor, id, patch, &crate::etag::Precondition::None)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn update_tier_if(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: TierInput,
+        precondition: &crate::etag::Precondition,
+    ) -> Result<Tier> {
         let mut tx = self.db.begin_write().await?;
-        let before: Tier = entity::fetch(&mut tx, &actor.scope(), id).await?;
+        let before: Tier =
+            entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
         actor.authorize(&Action::WriteProgram)?;
         let f = TierFields::parse(&before.to_input().overlay(patch))?;
         let now = self.now();

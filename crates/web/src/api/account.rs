@@ -15,10 +15,10 @@ use partnerops_store::Store;
 use partnerops_store::account::AccountFilter;
 use serde::Deserialize;
 
-use super::{AuditQuery, archived_param, audit_page, both, filter};
+use super::{AuditQuery, Tagged, TaggedAnswer, archived_param, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -97,21 +97,24 @@ pub async fn get(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<Account> {
-    Ok(axum::Json(s.store.account(who.scope(), &id).await?))
+) -> TaggedAnswer<Account> {
+    Ok(Tagged(s.store.account(who.scope(), &id).await?))
 }
 
 /// Changes an account.
-#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = String, Path)), request_body = AccountInput,
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = String, Path), IfMatch), request_body = AccountInput,
     responses((status = 200, body = Account), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<AccountInput>,
-) -> Answer<Account> {
-    Ok(axum::Json(
-        s.store.update_account(&who.actor(), &id, input).await?,
+) -> TaggedAnswer<Account> {
+    Ok(Tagged(
+        s.store
+            .update_account_if(&who.actor(), &id, input, &if_match.0)
+            .await?,
     ))
 }
 

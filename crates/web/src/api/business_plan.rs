@@ -17,10 +17,10 @@ use partnerops_store::Store;
 use partnerops_store::business_plan::PlanFilter;
 use serde::Deserialize;
 
-use super::{AuditQuery, audit_page, both, filter};
+use super::{AuditQuery, Tagged, TaggedAnswer, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -78,22 +78,23 @@ pub async fn get(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<BusinessPlan> {
-    Ok(axum::Json(s.store.business_plan(who.scope(), &id).await?))
+) -> TaggedAnswer<BusinessPlan> {
+    Ok(Tagged(s.store.business_plan(who.scope(), &id).await?))
 }
 
 /// Edits a draft in place (its signatures are cleared); an agreed plan is amended instead.
-#[utoipa::path(patch, path = "/api/v1/business-plans/{id}", tag = "business plans", params(("id" = String, Path)), request_body = PlanChange,
+#[utoipa::path(patch, path = "/api/v1/business-plans/{id}", tag = "business plans", params(("id" = String, Path), IfMatch), request_body = PlanChange,
     responses((status = 200, body = BusinessPlan), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(change): Json<PlanChange>,
-) -> Answer<BusinessPlan> {
-    Ok(axum::Json(
+) -> TaggedAnswer<BusinessPlan> {
+    Ok(Tagged(
         s.store
-            .update_business_plan(&who.actor(), &id, &change)
+            .update_business_plan_if(&who.actor(), &id, &change, &if_match.0)
             .await?,
     ))
 }

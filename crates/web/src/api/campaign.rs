@@ -13,10 +13,10 @@ use partnerops_core::ids::parse_id;
 use partnerops_core::registration::record::Registration;
 use serde::Deserialize;
 
-use super::filter;
+use super::{Tagged, TaggedAnswer, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -71,24 +71,23 @@ pub async fn template(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<CampaignTemplate> {
-    Ok(axum::Json(
-        s.store.campaign_template(who.scope(), &id).await?,
-    ))
+) -> TaggedAnswer<CampaignTemplate> {
+    Ok(Tagged(s.store.campaign_template(who.scope(), &id).await?))
 }
 
 /// Change a template; a published one becomes a new version (launched campaigns keep theirs).
-#[utoipa::path(patch, path = "/api/v1/campaign-templates/{id}", tag = "campaigns", params(("id" = String, Path)), request_body = TemplateInput,
+#[utoipa::path(patch, path = "/api/v1/campaign-templates/{id}", tag = "campaigns", params(("id" = String, Path), IfMatch), request_body = TemplateInput,
     responses((status = 200, body = CampaignTemplate), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_template(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<TemplateInput>,
-) -> Answer<CampaignTemplate> {
-    Ok(axum::Json(
+) -> TaggedAnswer<CampaignTemplate> {
+    Ok(Tagged(
         s.store
-            .update_campaign_template(&who.actor(), &id, &input)
+            .update_campaign_template_if(&who.actor(), &id, &input, &if_match.0)
             .await?,
     ))
 }

@@ -18,10 +18,10 @@ use partnerops_store::enablement::certification::{CertificationFilter, Certifica
 use partnerops_store::enablement::learning::EnrolmentFilter;
 use serde::Deserialize;
 
-use super::filter;
+use super::{Tagged, TaggedAnswer, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -53,21 +53,24 @@ pub async fn curriculum(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<Curriculum> {
-    Ok(axum::Json(s.store.curriculum(who.scope(), &id).await?))
+) -> TaggedAnswer<Curriculum> {
+    Ok(Tagged(s.store.curriculum(who.scope(), &id).await?))
 }
 
 /// Changes the fields given of a curriculum.
-#[utoipa::path(patch, path = "/api/v1/curricula/{id}", tag = "enablement", params(("id" = String, Path)), request_body = CurriculumInput,
+#[utoipa::path(patch, path = "/api/v1/curricula/{id}", tag = "enablement", params(("id" = String, Path), IfMatch), request_body = CurriculumInput,
     responses((status = 200, body = Curriculum), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_curriculum(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<CurriculumInput>,
-) -> Answer<Curriculum> {
-    Ok(axum::Json(
-        s.store.update_curriculum(&who.actor(), &id, &input).await?,
+) -> TaggedAnswer<Curriculum> {
+    Ok(Tagged(
+        s.store
+            .update_curriculum_if(&who.actor(), &id, &input, &if_match.0)
+            .await?,
     ))
 }
 

@@ -12,9 +12,10 @@ use partnerops_core::event::record::{
 use partnerops_store::event::When;
 use serde::Deserialize;
 
+use super::{Tagged, TaggedAnswer};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -68,22 +69,25 @@ pub async fn get(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<ProgramEvent> {
-    Ok(axum::Json(s.store.event(who.scope(), &id).await?))
+) -> TaggedAnswer<ProgramEvent> {
+    Ok(Tagged(s.store.event(who.scope(), &id).await?))
 }
 
 /// Change an event (its host). A larger capacity promotes from the waitlist; one below the
 /// seats taken is refused.
-#[utoipa::path(patch, path = "/api/v1/events/{id}", tag = "events", params(("id" = String, Path)), request_body = EventInput,
+#[utoipa::path(patch, path = "/api/v1/events/{id}", tag = "events", params(("id" = String, Path), IfMatch), request_body = EventInput,
     responses((status = 200, body = ProgramEvent), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<EventInput>,
-) -> Answer<ProgramEvent> {
-    Ok(axum::Json(
-        s.store.update_event(&who.actor(), &id, &input).await?,
+) -> TaggedAnswer<ProgramEvent> {
+    Ok(Tagged(
+        s.store
+            .update_event_if(&who.actor(), &id, &input, &if_match.0)
+            .await?,
     ))
 }
 

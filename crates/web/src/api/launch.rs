@@ -15,10 +15,10 @@ use partnerops_core::page::{Page, PageParams};
 use partnerops_store::launch::LaunchFilter;
 use serde::Deserialize;
 
-use super::{AuditQuery, audit_page, filter};
+use super::{AuditQuery, Tagged, TaggedAnswer, audit_page, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -101,23 +101,24 @@ pub async fn template(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<LaunchTemplate> {
-    Ok(axum::Json(s.store.launch_template(who.scope(), &id).await?))
+) -> TaggedAnswer<LaunchTemplate> {
+    Ok(Tagged(s.store.launch_template(who.scope(), &id).await?))
 }
 
 /// Change a template (a new version; launches already started keep their tasks). `tasks`,
 /// when sent, replaces the whole list.
-#[utoipa::path(patch, path = "/api/v1/launch-templates/{id}", tag = "launches", params(("id" = String, Path)), request_body = LaunchTemplateInput,
+#[utoipa::path(patch, path = "/api/v1/launch-templates/{id}", tag = "launches", params(("id" = String, Path), IfMatch), request_body = LaunchTemplateInput,
     responses((status = 200, body = LaunchTemplate), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_template(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<LaunchTemplateInput>,
-) -> Answer<LaunchTemplate> {
-    Ok(axum::Json(
+) -> TaggedAnswer<LaunchTemplate> {
+    Ok(Tagged(
         s.store
-            .update_launch_template(&who.actor(), &id, &input)
+            .update_launch_template_if(&who.actor(), &id, &input, &if_match.0)
             .await?,
     ))
 }

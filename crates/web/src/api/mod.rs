@@ -50,17 +50,17 @@ use crate::problem::{ApiError, Problem};
     info(
         title = "partnerops API",
         version = "1",
-        description = "Partner programs, tiers, partners, accounts, users and audit trails. Authenticate with `Authorization: Bearer <token>`; errors are RFC 9457 problem documents (`application/problem+json`). Lists are keyset-paginated: pass `next_cursor` back as `cursor`."
+        description = "Partner programs, tiers, partners, accounts, users and audit trails. Authenticate with `Authorization: Bearer <token>`; errors are RFC 9457 problem documents (`application/problem+json`). Lists are keyset-paginated: pass `next_cursor` back as `cursor`.\n\n**Token scopes.** A token carries scopes: `<capability>:read` (GET), `<capability>:write` (every method; write includes read), `*:read`, or `*` (everything the user's role allows, the default). The capability of a route is the first segment of its path (`/api/v1/registrations/...` is `registration`; see `TokenScope` for the names), except nested parts of a record that belong elsewhere (`/programs/{id}/policy` is `policy`). A token without the scope gets 403 with rule `token.scope`; an expired token 401 (`token-expired`). Tokens expire after 90 days unless created with `expires_at` (at most 365 days).\n\n**Rate limits.** Requests are counted per token, and per client address for requests without a valid token, in fixed one-minute windows shared by every instance. Every answer carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds) and `RateLimit-Policy` (`<limit>;w=60`), as in the IETF draft draft-ietf-httpapi-ratelimit-headers. Over the limit: 429 with `Retry-After` and a problem document of type `rate-limited`. Defaults: 600 requests per minute per token, 120 per address; this server's limits are stated below when they differ."
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, partnerops_core::token::TokenCapability)),
     tags(
         (name = "programs", description = "Programs and their channel thesis"),
         (name = "tiers", description = "The tier ladder of a program"),
         (name = "partners", description = "Partner companies"),
         (name = "accounts", description = "End-customer accounts (vendor staff only)"),
         (name = "users", description = "Vendor staff and partner users"),
-        (name = "tokens", description = "API tokens of the caller"),
+        (name = "tokens", description = "API tokens with scopes and an expiry: the caller's own, and those of users the caller manages"),
         (name = "registrations", description = "Deal registrations: one holder per account, approval, activity, renewal"),
         (name = "engagement", description = "Direct sales asking a partner for consent to engage a registered account"),
         (name = "conflicts", description = "Channel-conflict cases with their escalation path"),
@@ -116,6 +116,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = webhook_routes(api);
     let api = launch_routes(api);
     let (router, mut doc) = api.split_for_parts();
+    hygiene_responses(&mut doc);
+    if_match_responses(&mut doc);
     response_descriptions(&mut doc);
     problem_content_type(&mut doc);
     csv_lists(&mut doc);
@@ -128,6 +130,51 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
     (router, doc)
+}
+
+/// Documents what the API gate (`gate`) may answer on any route: 429 when the rate limit
+/// is used up, and on routes that need a token, 403 when the token lacks the route's scope.
+/// Done here, once, so no route can forget.
+fn hygiene_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::response::ResponseBuilder;
+    let problem = || {
+        utoipa::openapi::ContentBuilder::new()
+            .schema(Some(utoipa::openapi::schema::Ref::from_schema_name(
+                "Problem",
+            )))
+            .build()
+    };
+    let too_many = ResponseBuilder::new()
+        .description(
+            "Rate limit used up (problem type `rate-limited`); retry after `Retry-After` seconds",
+        )
+        .content("application/json", problem())
+        .build();
+    let scope = ResponseBuilder::new()
+        .description("Forbidden: a rule refused, or the token lacks the scope (rule `token.scope`)")
+        .content("application/json", problem())
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let responses = &mut op.responses.responses;
+            responses
+                .entry("429".to_owned())
+                .or_insert_with(|| RefOr::T(too_many.clone()));
+            if op.security.is_some() {
+                responses
+                    .entry("403".to_owned())
+                    .or_insert_with(|| RefOr::T(scope.clone()));
+            }
+        }
+    }
 }
 
 /// Documents the optional `Idempotency-Key` header on every POST (see `idempotency`): a
@@ -754,6 +801,76 @@ fn cadence_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "The OpenAPI 3.1 document of this API")))]
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
     axum::Json(state.openapi.as_ref().clone())
+}
+
+/// A single record answered with its `ETag` (`partnerops_store::etag::of`, the same tag the
+/// store checks `If-Match` against), for the GET and the updates of records that take
+/// `If-Match`.
+pub(crate) struct Tagged<T>(pub T);
+
+/// The answer of a GET or an update of a record with an `ETag`.
+pub(crate) type TaggedAnswer<T> = Result<Tagged<T>, ApiError>;
+
+impl<T: serde::Serialize> IntoResponse for Tagged<T> {
+    fn into_response(self) -> axum::response::Response {
+        let tag = match partnerops_store::etag::of(&self.0) {
+            Ok(t) => t,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+        let mut res = axum::Json(self.0).into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(&tag) {
+            res.headers_mut().insert(axum::http::header::ETAG, v);
+        }
+        res
+    }
+}
+
+/// Documents `If-Match` where an update declares it (`params(IfMatch)`): the update's 412,
+/// and the `ETag` its answer and the record's GET carry.
+fn if_match_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let etag = HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .description(Some(
+            "The record's entity tag: send it back as `If-Match` to update only this version",
+        ))
+        .build();
+    let failed = ResponseBuilder::new()
+        .description("Precondition failed: the record changed since the `ETag` sent as `If-Match` (rule `if_match`); nothing was written")
+        .content(
+            "application/json",
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::schema::Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build();
+    let with_etag = |op: &mut utoipa::openapi::path::Operation| {
+        if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
+            ok.headers.insert("ETag".to_owned(), RefOr::T(etag.clone()));
+        }
+    };
+    for item in doc.paths.paths.values_mut() {
+        let mut tagged = false;
+        for op in [&mut item.patch, &mut item.put].into_iter().flatten() {
+            let declares = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"))
+            });
+            if declares {
+                tagged = true;
+                op.responses
+                    .responses
+                    .insert("412".to_owned(), RefOr::T(failed.clone()));
+                with_etag(op);
+            }
+        }
+        if let (true, Some(get)) = (tagged, item.get.as_mut()) {
+            with_etag(get);
+        }
+    }
 }
 
 /// Collects the errors of several parses into one answer.

@@ -14,10 +14,10 @@ use partnerops_store::Store;
 use partnerops_store::partner::PartnerFilter;
 use serde::Deserialize;
 
-use super::{AuditQuery, archived_param, audit_page, both, filter};
+use super::{AuditQuery, Tagged, TaggedAnswer, archived_param, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -101,22 +101,25 @@ pub async fn get(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<Partner> {
-    Ok(axum::Json(s.store.partner(who.scope(), &id).await?))
+) -> TaggedAnswer<Partner> {
+    Ok(Tagged(s.store.partner(who.scope(), &id).await?))
 }
 
 /// Changes a partner. A partner admin may change its profile (name, web domain, country,
 /// regions, verticals); type, program, tier, status and joined date are vendor decisions.
-#[utoipa::path(patch, path = "/api/v1/partners/{id}", tag = "partners", params(("id" = String, Path)), request_body = PartnerInput,
+#[utoipa::path(patch, path = "/api/v1/partners/{id}", tag = "partners", params(("id" = String, Path), IfMatch), request_body = PartnerInput,
     responses((status = 200, body = Partner), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<PartnerInput>,
-) -> Answer<Partner> {
-    Ok(axum::Json(
-        s.store.update_partner(&who.actor(), &id, input).await?,
+) -> TaggedAnswer<Partner> {
+    Ok(Tagged(
+        s.store
+            .update_partner_if(&who.actor(), &id, input, &if_match.0)
+            .await?,
     ))
 }
 

@@ -15,10 +15,10 @@ use partnerops_core::{FieldError, Invalid};
 use partnerops_store::Store;
 use serde::Deserialize;
 
-use super::{AuditQuery, audit_page, both, filter};
+use super::{AuditQuery, Tagged, TaggedAnswer, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -74,22 +74,25 @@ pub async fn get(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<Charter> {
-    Ok(axum::Json(s.store.charter(who.scope(), &id).await?))
+) -> TaggedAnswer<Charter> {
+    Ok(Tagged(s.store.charter(who.scope(), &id).await?))
 }
 
 /// Edits the current version (both sides may) while it is not signed by both; editing
 /// withdraws a one-sided signature. A locked version answers 409 `charter.locked`.
-#[utoipa::path(patch, path = "/api/v1/charters/{id}", tag = "partnerships", params(("id" = String, Path)), request_body = CharterPatch,
+#[utoipa::path(patch, path = "/api/v1/charters/{id}", tag = "partnerships", params(("id" = String, Path), IfMatch), request_body = CharterPatch,
     responses((status = 200, body = Charter), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(patch): Json<CharterPatch>,
-) -> Answer<Charter> {
-    Ok(axum::Json(
-        s.store.update_charter(&who.actor(), &id, &patch).await?,
+) -> TaggedAnswer<Charter> {
+    Ok(Tagged(
+        s.store
+            .update_charter_if(&who.actor(), &id, &patch, &if_match.0)
+            .await?,
     ))
 }
 

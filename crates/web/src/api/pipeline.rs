@@ -22,10 +22,10 @@ use partnerops_store::Store;
 use partnerops_store::pipeline::OpportunityFilter;
 use serde::Deserialize;
 
-use super::{AuditQuery, audit_page, both, filter};
+use super::{AuditQuery, Tagged, TaggedAnswer, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -148,22 +148,23 @@ pub async fn get(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<Opportunity> {
-    Ok(axum::Json(s.store.opportunity(who.scope(), &id).await?))
+) -> TaggedAnswer<Opportunity> {
+    Ok(Tagged(s.store.opportunity(who.scope(), &id).await?))
 }
 
 /// Changes an open opportunity: amount, expected close, route, owners, next step, title.
-#[utoipa::path(patch, path = "/api/v1/opportunities/{id}", tag = "pipeline", params(("id" = String, Path)), request_body = OpportunityPatch,
+#[utoipa::path(patch, path = "/api/v1/opportunities/{id}", tag = "pipeline", params(("id" = String, Path), IfMatch), request_body = OpportunityPatch,
     responses((status = 200, body = Opportunity), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(patch): Json<OpportunityPatch>,
-) -> Answer<Opportunity> {
-    Ok(axum::Json(
+) -> TaggedAnswer<Opportunity> {
+    Ok(Tagged(
         s.store
-            .update_opportunity(&who.actor(), &id, &patch)
+            .update_opportunity_if(&who.actor(), &id, &patch, &if_match.0)
             .await?,
     ))
 }

@@ -11,10 +11,10 @@ use partnerops_store::Store;
 use partnerops_store::program::ProgramFilter;
 use serde::Deserialize;
 
-use super::{AuditQuery, archived_param, audit_page, both, filter};
+use super::{AuditQuery, Tagged, TaggedAnswer, archived_param, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -74,21 +74,24 @@ pub async fn get(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<Program> {
-    Ok(axum::Json(s.store.program(who.scope(), &id).await?))
+) -> TaggedAnswer<Program> {
+    Ok(Tagged(s.store.program(who.scope(), &id).await?))
 }
 
 /// Changes the fields given; others keep their value.
-#[utoipa::path(patch, path = "/api/v1/programs/{id}", tag = "programs", params(("id" = String, Path)), request_body = ProgramInput,
+#[utoipa::path(patch, path = "/api/v1/programs/{id}", tag = "programs", params(("id" = String, Path), IfMatch), request_body = ProgramInput,
     responses((status = 200, body = Program), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<ProgramInput>,
-) -> Answer<Program> {
-    Ok(axum::Json(
-        s.store.update_program(&who.actor(), &id, input).await?,
+) -> TaggedAnswer<Program> {
+    Ok(Tagged(
+        s.store
+            .update_program_if(&who.actor(), &id, input, &if_match.0)
+            .await?,
     ))
 }
 
@@ -181,21 +184,24 @@ pub async fn get_tier(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<Tier> {
-    Ok(axum::Json(s.store.tier(who.scope(), &id).await?))
+) -> TaggedAnswer<Tier> {
+    Ok(Tagged(s.store.tier(who.scope(), &id).await?))
 }
 
 /// Changes a tier (name, rank, description, benefits).
-#[utoipa::path(patch, path = "/api/v1/tiers/{id}", tag = "tiers", params(("id" = String, Path)), request_body = TierInput,
+#[utoipa::path(patch, path = "/api/v1/tiers/{id}", tag = "tiers", params(("id" = String, Path), IfMatch), request_body = TierInput,
     responses((status = 200, body = Tier), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_tier(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<TierInput>,
-) -> Answer<Tier> {
-    Ok(axum::Json(
-        s.store.update_tier(&who.actor(), &id, input).await?,
+) -> TaggedAnswer<Tier> {
+    Ok(Tagged(
+        s.store
+            .update_tier_if(&who.actor(), &id, input, &if_match.0)
+            .await?,
     ))
 }
 

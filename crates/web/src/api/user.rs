@@ -12,10 +12,10 @@ use partnerops_store::Store;
 use partnerops_store::user::UserFilter;
 use serde::{Deserialize, Serialize};
 
-use super::{AuditQuery, archived_param, audit_page, both, filter};
+use super::{AuditQuery, Tagged, TaggedAnswer, archived_param, audit_page, both, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -96,21 +96,28 @@ pub async fn create(
 /// One user.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = User), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn get(State(s): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Answer<User> {
-    Ok(axum::Json(s.store.user(who.scope(), &id).await?))
+pub async fn get(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> TaggedAnswer<User> {
+    Ok(Tagged(s.store.user(who.scope(), &id).await?))
 }
 
 /// Changes a user: anyone their own name and password; roles by those who manage them.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), request_body = UserPatchInput,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path), IfMatch), request_body = UserPatchInput,
     responses((status = 200, body = User), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<UserPatchInput>,
-) -> Answer<User> {
-    Ok(axum::Json(
-        s.store.update_user(&who.actor(), &id, &input).await?,
+) -> TaggedAnswer<User> {
+    Ok(Tagged(
+        s.store
+            .update_user_if(&who.actor(), &id, &input, &if_match.0)
+            .await?,
     ))
 }
 
@@ -163,9 +170,11 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-/// Creates an API token for the caller.
+/// Creates an API token: the caller's own, or (with `user_id`) one for a user the caller
+/// manages (an administrator for anyone, a partner admin for its own partner's users).
+/// Scopes default to `*`, the expiry to 90 days (at most 365).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenInput,
-    responses((status = 201, body = CreatedToken), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = CreatedToken), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn create_token(
     State(s): State<AppState>,
     who: ApiUser,
@@ -181,7 +190,8 @@ pub async fn create_token(
     ))
 }
 
-/// Revokes one of the caller's tokens; it stops working at once.
+/// Revokes one of the caller's tokens (or of a user the caller manages); it stops working
+/// at once.
 #[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", tag = "tokens", params(("id" = String, Path)),
     responses((status = 200, body = ApiToken), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn revoke_token(

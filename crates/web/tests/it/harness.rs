@@ -69,9 +69,33 @@ impl Drop for Instance {
     }
 }
 
+/// Limits no test trips by accident (a test suite fires many requests from one address);
+/// rate-limit tests start instances with low ones (`instance_with_rate_limits`).
+pub fn generous_rate_limits() -> partnerops_web::ApiRateLimits {
+    use partnerops_core::rate_limit::RateLimit;
+    partnerops_web::ApiRateLimits {
+        per_token: RateLimit::per_minute(1_000_000),
+        per_address: RateLimit::per_minute(1_000_000),
+    }
+}
+
 /// Serves the application over `store` on 127.0.0.1 port 0.
 async fn serve(store: Store) -> (Http, oneshot::Sender<()>) {
-    let app = partnerops_web::app(store, partnerops_web::WebOptions::default());
+    serve_with(store, generous_rate_limits()).await
+}
+
+/// Serves the application over `store` with these API rate limits.
+async fn serve_with(
+    store: Store,
+    rate_limits: partnerops_web::ApiRateLimits,
+) -> (Http, oneshot::Sender<()>) {
+    let app = partnerops_web::app(
+        store,
+        partnerops_web::WebOptions {
+            rate_limits,
+            ..Default::default()
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -188,6 +212,27 @@ impl TestApp {
     pub async fn strict_instance(&self) -> Instance {
         let store = Store::open(&self.url).await.expect("open strict store");
         let (http, tx) = serve(store.clone()).await;
+        Instance {
+            http,
+            store,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// A server over this test's database with these API rate limits and its clock
+    /// stopped at `at` (so a test's requests fall in one window). The counts are the
+    /// database's, shared with every other instance over it.
+    pub async fn instance_with_rate_limits(
+        &self,
+        limits: partnerops_web::ApiRateLimits,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Instance {
+        let store = Store::open(&self.url)
+            .await
+            .expect("open store")
+            .with_webhooks(test_webhooks())
+            .with_clock(std::sync::Arc::new(move || at));
+        let (http, tx) = serve_with(store.clone(), limits).await;
         Instance {
             http,
             store,
@@ -353,6 +398,9 @@ impl TestApp {
                 &user.id,
                 &NewTokenInput {
                     name: Some("test".into()),
+                    // Tests move clocks years ahead; the expiry has tests of its own.
+                    expires_at: Some("never".into()),
+                    ..Default::default()
                 },
             )
             .await

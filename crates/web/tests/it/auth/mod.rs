@@ -2,4 +2,6 @@
 
 mod api;
 mod browser;
+mod rate_limit;
+mod scopes;
 mod ui;

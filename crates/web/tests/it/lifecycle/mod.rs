@@ -332,6 +332,8 @@ pub(crate) async fn token_for(app: &TestApp, user_id: &str) -> String {
             &user.id,
             &NewTokenInput {
                 name: Some("test".into()),
+                expires_at: Some("never".into()),
+                ..Default::default()
             },
         )
         .await

@@ -250,6 +250,12 @@ fn enums_are_documented_in_their_wire_spelling() {
     assert_wire_enum(&doc, Recommendation::ALL);
     assert_wire_enum(&doc, FitMethod::ALL);
     assert_wire_enum(&doc, ApplicationStatus::ALL);
+    // Token scopes.
+    {
+        use partnerops_core::token::{TokenAccess, TokenCapability};
+        assert_wire_enum(&doc, TokenCapability::ALL);
+        assert_wire_enum(&doc, TokenAccess::ALL);
+    }
     // Launch checklists.
     {
         use partnerops_core::launch::{LaunchPhase, LaunchTaskStatus, OwnerSide};

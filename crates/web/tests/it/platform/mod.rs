@@ -4,5 +4,6 @@
 mod api;
 mod export;
 mod idempotency;
+mod if_match;
 mod proxy;
 mod restart;

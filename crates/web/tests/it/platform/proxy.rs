@@ -23,6 +23,7 @@ const PER_CLIENT: usize = 30;
 async fn behind_proxy(store: Store) -> Http {
     let options = partnerops_web::WebOptions {
         trusted_proxies: TrustedProxies::parse("trusted_proxies", ["127.0.0.1"]).unwrap(),
+        rate_limits: crate::harness::generous_rate_limits(),
         ..Default::default()
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

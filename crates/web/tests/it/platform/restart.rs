@@ -187,13 +187,21 @@ async fn a_postgres_restart_under_load_loses_nothing_and_answers_no_500() {
             &admin.id,
             &partnerops_core::user::NewTokenInput {
                 name: Some("load".into()),
+                ..Default::default()
             },
         )
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let http = Http::new(&format!("http://{}", listener.local_addr().unwrap()));
-    let app = partnerops_web::app(store.clone(), Default::default());
+    // Thousands of writes from one token: rate limits are not what this test is about.
+    let app = partnerops_web::app(
+        store.clone(),
+        partnerops_web::WebOptions {
+            rate_limits: crate::harness::generous_rate_limits(),
+            ..Default::default()
+        },
+    );
     tokio::spawn(partnerops_web::serve(listener, app, std::future::pending()));
 
     // 8 clients write while the cluster restarts twice.
