@@ -74,6 +74,9 @@ pub struct Store {
     notify: Arc<notification::mail::NotifySettings>,
     files: file::FileStore,
     webhooks: Arc<webhook::WebhookSettings>,
+    /// Rate-limit counts kept in this process where the database need not share them
+    /// (see `rate_limit`).
+    local_counts: rate_limit::LocalCounts,
 }
 
 impl std::fmt::Debug for Store {
@@ -140,6 +143,7 @@ impl Store {
         Ok(Store {
             db,
             clock: Arc::new(Utc::now),
+            local_counts: rate_limit::LocalCounts::default(),
             notify: Arc::default(),
             files: file::FileStore::default_for(url)?,
             webhooks: Arc::default(),

@@ -1,12 +1,22 @@
-//! API rate-limit counters: one fixed-window row per key (a token, or a hashed client
-//! address) in `api_rate_limits`, bumped by a single upsert so that every instance on one
-//! PostgreSQL counts into the same row (on SQLite the table serves the one instance). What
-//! a count means is `partnerops_core::rate_limit`.
+//! API rate-limit counters: one fixed-window count per key (a token, or a hashed client
+//! address). On PostgreSQL a row in `api_rate_limits`, bumped by a single upsert, so that
+//! every instance counts into the same row; on SQLite, which serves one instance, a count
+//! in the process (a write per request would queue every read behind the one writer).
+//! What a count means is `partnerops_core::rate_limit`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use partnerops_core::rate_limit::{RateLimit, RateVerdict};
 
-use crate::db::{Exec, Sql, row};
+use crate::db::{Exec, Sql, dialect, row};
 use crate::{Result, Store};
+
+/// Counts of this process: key → (window start, hits).
+pub(crate) type LocalCounts = Arc<Mutex<HashMap<String, (i64, i64)>>>;
+
+/// Keys kept in the process before windows that ended are dropped.
+const LOCAL_KEYS: usize = 10_000;
 
 row! {
     struct Counted {
@@ -27,6 +37,10 @@ impl Store {
     pub async fn count_request(&self, bucket: &str, limit: RateLimit) -> Result<RateVerdict> {
         let now = self.now().timestamp();
         let window = limit.window_of(now);
+        if !dialect::counters_shared_in_database(self.db.backend()) {
+            let (hits, window_start) = self.count_locally(bucket, window);
+            return Ok(limit.verdict(hits, window_start, now));
+        }
         let mut q = Sql::new("INSERT INTO api_rate_limits (bucket, window_start, hits) VALUES (");
         q.bind(bucket).push(", ").bind(window).push(
             ", 1) ON CONFLICT (bucket) DO UPDATE SET \
@@ -42,5 +56,22 @@ impl Store {
             window_start: window,
         });
         Ok(limit.verdict(c.hits, c.window_start, now))
+    }
+
+    /// One more hit in this process's count of `bucket` for `window`: (hits, window start).
+    fn count_locally(&self, bucket: &str, window: i64) -> (i64, i64) {
+        let mut counts = self
+            .local_counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if counts.len() >= LOCAL_KEYS && !counts.contains_key(bucket) {
+            counts.retain(|_, (start, _)| *start >= window);
+        }
+        let entry = counts.entry(bucket.to_owned()).or_insert((window, 0));
+        if entry.0 < window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+        (entry.1, entry.0)
     }
 }

@@ -320,3 +320,10 @@ pub fn connection_lost(err: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// Whether counters every instance must see (API rate limits) have to live in the
+/// database. PostgreSQL serves several instances; a SQLite file serves one, where a count
+/// in the process is exact and spares every request a write through the one writer.
+pub fn counters_shared_in_database(backend: Backend) -> bool {
+    backend == Backend::Postgres
+}
