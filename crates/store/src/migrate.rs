@@ -181,6 +181,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_webhooks.sql"),
         postgres: include_str!("../migrations/postgres/0026_webhooks.sql"),
     },
+    Migration {
+        version: 27,
+        name: "import",
+        sqlite: include_str!("../migrations/sqlite/0027_import.sql"),
+        postgres: include_str!("../migrations/postgres/0027_import.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

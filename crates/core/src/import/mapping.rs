@@ -231,10 +231,11 @@ pub fn normalize(name: &str) -> String {
 
 /// Our field → their column. Fields the file does not feed are absent.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
-pub struct Mapping(pub BTreeMap<String, String>);
+pub struct ImportMapping(pub BTreeMap<String, String>);
 
-impl Mapping {
+impl ImportMapping {
     pub fn column(&self, field: &str) -> Option<&str> {
         self.0.get(field).map(String::as_str)
     }
@@ -249,7 +250,7 @@ impl Mapping {
     }
 
     /// Parses `field=Column,field=Column` for `kind`; unknown fields are errors.
-    pub fn parse(kind: ImportKind, text: &str) -> Result<Mapping, Vec<ImportError>> {
+    pub fn parse(kind: ImportKind, text: &str) -> Result<ImportMapping, Vec<ImportError>> {
         let mut map = BTreeMap::new();
         let mut errors = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -281,7 +282,7 @@ impl Mapping {
             }
         }
         if errors.is_empty() {
-            Ok(Mapping(map))
+            Ok(ImportMapping(map))
         } else {
             Err(errors)
         }
@@ -365,8 +366,8 @@ pub fn suggest(
     kind: ImportKind,
     source: ImportSource,
     header: &[String],
-    remembered: Option<&Mapping>,
-) -> Mapping {
+    remembered: Option<&ImportMapping>,
+) -> ImportMapping {
     let names: Vec<String> = header.iter().map(|h| normalize(h)).collect();
     if let Some(m) = remembered
         && !m.0.is_empty()
@@ -392,7 +393,7 @@ pub fn suggest(
             );
         }
     }
-    Mapping(map)
+    ImportMapping(map)
 }
 
 /// The source whose known column names the header matches best (ties: the first listed).
@@ -496,7 +497,7 @@ mod tests {
     #[test]
     fn a_remembered_mapping_wins_when_its_columns_are_there() {
         let h = header(&["Org", "Nation", "Key"]);
-        let remembered = Mapping::parse(
+        let remembered = ImportMapping::parse(
             ImportKind::Accounts,
             "name=Org,country=Nation,external_id=Key",
         )
@@ -522,14 +523,14 @@ mod tests {
     #[test]
     fn resolve_names_missing_columns_and_required_fields() {
         let h = header(&["Name"]);
-        let m = Mapping::parse(ImportKind::Accounts, "name=Name,country=Land").unwrap();
+        let m = ImportMapping::parse(ImportKind::Accounts, "name=Name,country=Land").unwrap();
         let errs = m.resolve(ImportKind::Accounts, &h).unwrap_err();
         let rules: Vec<&str> = errs.iter().map(|e| e.rule.as_str()).collect();
         assert!(rules.contains(&"mapping.column"), "{rules:?}");
         assert!(rules.contains(&"mapping.required"), "{rules:?}");
-        assert!(Mapping::parse(ImportKind::Accounts, "nom=Name").is_err());
-        assert!(Mapping::parse(ImportKind::Accounts, "name").is_err());
-        let m = Mapping::parse(ImportKind::Accounts, "name=Name, country = Country ,").unwrap();
+        assert!(ImportMapping::parse(ImportKind::Accounts, "nom=Name").is_err());
+        assert!(ImportMapping::parse(ImportKind::Accounts, "name").is_err());
+        let m = ImportMapping::parse(ImportKind::Accounts, "name=Name, country = Country ,").unwrap();
         assert_eq!(m.to_text(), "country=Country,name=Name");
     }
 }

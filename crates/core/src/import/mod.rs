@@ -17,9 +17,13 @@ pub mod reader;
 pub mod row;
 pub mod value;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::ids::{ImportRunId, UserId};
 use crate::{FieldError, text_enum};
+
+pub use mapping::ImportMapping;
 
 text_enum!(
     /// What a file holds.
@@ -58,7 +62,8 @@ text_enum!(
 pub const MAX_ERRORS: usize = 1000;
 
 /// One problem with a file: where (row and column) and which rule it broke.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportError {
     /// The spreadsheet row (the header is row 1, the first record row 2); 0 for the file
     /// as a whole (its header, the mapping).
@@ -138,4 +143,47 @@ impl ImportErrors {
     pub fn total(&self) -> u64 {
         self.errors.len() as u64 + self.more
     }
+}
+
+/// One import of one file: what it read and wrote, or why it wrote nothing.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportRun {
+    /// Absent for a dry run, which is never stored.
+    pub id: Option<ImportRunId>,
+    pub kind: ImportKind,
+    pub source: ImportSource,
+    pub file_name: String,
+    pub dry_run: bool,
+    pub status: ImportStatus,
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    /// The file's header (empty for a stored run).
+    pub header: Vec<String>,
+    /// Our field -> the file's column, as used (or, for a dry run without one, suggested).
+    pub mapping: ImportMapping,
+    /// Data rows read (footer lines not counted).
+    pub rows: u64,
+    /// Records created, updated, and found already up to date (none are written when the
+    /// run is refused or dry: then these say what the run would have done).
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// The first 1000 errors by row and column.
+    pub errors: Vec<ImportError>,
+    /// How many errors there were in all.
+    pub error_count: u64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+}
+
+/// The mapping confirmed last for one kind and source, suggested first next time.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportSavedMapping {
+    pub kind: ImportKind,
+    pub source: ImportSource,
+    pub mapping: ImportMapping,
+    pub updated_by_name: String,
+    pub updated_at: DateTime<Utc>,
 }

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use super::mapping::{Columns, Mapping};
+use super::mapping::{Columns, ImportMapping};
 use super::reader::DataRow;
 use super::value::{account_status, parse_amount, parse_country, parse_date};
 use super::{ImportError, ImportKind, ImportSource};
@@ -95,7 +95,7 @@ impl RowParser {
     pub fn new(
         kind: ImportKind,
         source: ImportSource,
-        mapping: &Mapping,
+        mapping: &ImportMapping,
         header: &[String],
     ) -> Result<Self, Vec<ImportError>> {
         Ok(RowParser {
