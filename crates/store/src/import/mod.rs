@@ -365,6 +365,8 @@ impl Store {
             }
         }
         let rows = parser.await.map_err(corrupt)?;
+        // Errors found while writing come after those of the rows read: in row order.
+        errors.errors.sort_by_key(|e| e.row);
         let run = ImportRun {
             id: (!req.dry_run).then(|| ctx.id.clone()),
             kind,
