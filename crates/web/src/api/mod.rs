@@ -25,6 +25,7 @@ mod user;
 mod webhook;
 
 pub(crate) use account::AccountQuery;
+pub(crate) use import::parse_request as parse_import_request;
 pub(crate) use partner::PartnerQuery;
 pub(crate) use pipeline::OpportunityQuery;
 pub(crate) use user::UserQuery;

@@ -26,6 +26,7 @@ mod event;
 mod file;
 mod form;
 mod guard;
+mod import;
 mod launch;
 mod lifecycle;
 mod list;
@@ -132,6 +133,8 @@ pub(crate) fn routes() -> Routes {
     let r = lifecycle::routes(r);
     // Co-marketing launch checklists.
     let r = launch::routes(r);
+    // CSV import.
+    let r = import::routes(r);
     notification::routes(r)
 }
 

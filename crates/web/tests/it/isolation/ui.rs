@@ -165,6 +165,9 @@ rows!(
     GET "/console/fx-rates" None [] StaffOnly,
     POST "/console/fx-rates" None [] StaffOnly,
     POST "/console/fx-rates/import" None [] StaffOnly,
+    // Console: CSV import.
+    GET "/console/imports" None [] StaffOnly,
+    POST "/console/imports" None [] StaffOnly,
     // Console: applications.
     GET "/console/applications" None [] StaffOnly,
     GET "/console/applications/{id}" Application [] StaffOnly,
