@@ -47,6 +47,7 @@ mod campaign;
 mod enablement;
 mod event;
 mod history;
+mod import;
 mod launch;
 mod mdf;
 mod payout;
@@ -408,6 +409,12 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: launch checklists written"
     );
+    // CSV imports: one done, one refused with its errors.
+    let imports = match writers.get(plan.channel()) {
+        Some(channel) => import::create_imports(store, channel).await?,
+        None => 0,
+    };
+    tracing::info!(imports, elapsed_ms = ms(started), "seed: import runs written");
     let people: Vec<Vec<&room::Writer>> = plan
         .partners
         .iter()
