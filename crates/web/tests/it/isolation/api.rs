@@ -1072,6 +1072,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     // B's launch checklist: a template of B's program, B's launch and one of its tasks.
     let their_launch =
         crate::launch::launch_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    // A vendor import run (of currency rates), taken before the snapshot.
+    let vendor_import = crate::import::vendor_run(&app, &w.admin).await;
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
     before.extend(mdf_snapshot(&app, &w, &their_mdf).await);
@@ -1105,7 +1107,6 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     for path in &launch_paths {
         before.push(app.http.get(path, &w.admin).await.json());
     }
-    let vendor_import = crate::import::vendor_run(&app, &w.admin).await;
     for side_is_admin in [true, false] {
         let me: &Side = &w.a;
         let token = if side_is_admin {
