@@ -42,11 +42,16 @@ fn print_run(run: &ImportRun) {
         println!("{}: {} ({})", e.place(), e.rule, e.message);
     }
     if run.error_count > run.errors.len() as u64 {
-        println!("… and {} more errors", run.error_count - run.errors.len() as u64);
+        println!(
+            "… and {} more errors",
+            run.error_count - run.errors.len() as u64
+        );
     }
     let verb = match (run.dry_run, run.status) {
         (true, ImportStatus::Done) => "dry run: nothing written; would have",
-        (true, ImportStatus::Refused) => "dry run found errors: nothing written; the rest would have",
+        (true, ImportStatus::Refused) => {
+            "dry run found errors: nothing written; the rest would have"
+        }
         (false, ImportStatus::Done) => "imported:",
         (false, ImportStatus::Refused) => "refused, nothing written; the rest would have",
     };
@@ -61,7 +66,10 @@ fn print_run(run: &ImportRun) {
         run.updated,
         run.unchanged,
         run.error_count,
-        run.id.as_ref().map(|id| format!(" (run {id})")).unwrap_or_default(),
+        run.id
+            .as_ref()
+            .map(|id| format!(" (run {id})"))
+            .unwrap_or_default(),
     );
 }
 
@@ -88,7 +96,11 @@ pub async fn run(store: &Store, actor: &Actor, args: ImportArgs<'_>) -> Result<(
             let suggested = store
                 .suggest_import_mapping(actor, kind, source, &header)
                 .await?;
-            eprintln!("suggested mapping for {} from {}:", kind.as_str(), source.as_str());
+            eprintln!(
+                "suggested mapping for {} from {}:",
+                kind.as_str(),
+                source.as_str()
+            );
             print_mapping(kind, &suggested);
             if !args.yes && !args.dry_run {
                 eprintln!(

@@ -463,12 +463,12 @@ async fn run() -> Result<()> {
                 dry_run,
                 yes,
             };
-            import::run(&store, &actor, args)
-                .await
-                .map_err(|e| match e.downcast::<partnerops_store::StoreError>() {
-                    Ok(store) => explain(store),
-                    Err(other) => other,
-                })
+            import::run(&store, &actor, args).await.map_err(|e| match e
+                .downcast::<partnerops_store::StoreError>()
+            {
+                Ok(store) => explain(store),
+                Err(other) => other,
+            })
         }
         Command::Backup { db, to } => backup::backup(&open_quietly(&file, &db).await?, &to)
             .await

@@ -20,7 +20,8 @@ const REPORT: &str = "\u{feff}\"Account Name\",\"Website\",\"Billing Country\",\
 \"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.\"
 ";
 
-const REFUSED: &str = "Record ID,Company name,Country/Region,Industry,Company Domain Name,Lifecycle Stage
+const REFUSED: &str =
+    "Record ID,Company name,Country/Region,Industry,Company Domain Name,Lifecycle Stage
 7311000001,Orchard Lane Foods,United States,FOOD_PRODUCTION,orchardlane.example,lead
 7311000002,Tessera Robotics,Atlantis,MACHINERY,tessera-robotics.example,lead
 7311000003,,Canada,RETAIL,no domain here,customer

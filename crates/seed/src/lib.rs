@@ -414,7 +414,11 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         Some(channel) => import::create_imports(store, channel).await?,
         None => 0,
     };
-    tracing::info!(imports, elapsed_ms = ms(started), "seed: import runs written");
+    tracing::info!(
+        imports,
+        elapsed_ms = ms(started),
+        "seed: import runs written"
+    );
     let people: Vec<Vec<&room::Writer>> = plan
         .partners
         .iter()

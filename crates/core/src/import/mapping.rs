@@ -530,7 +530,8 @@ mod tests {
         assert!(rules.contains(&"mapping.required"), "{rules:?}");
         assert!(ImportMapping::parse(ImportKind::Accounts, "nom=Name").is_err());
         assert!(ImportMapping::parse(ImportKind::Accounts, "name").is_err());
-        let m = ImportMapping::parse(ImportKind::Accounts, "name=Name, country = Country ,").unwrap();
+        let m =
+            ImportMapping::parse(ImportKind::Accounts, "name=Name, country = Country ,").unwrap();
         assert_eq!(m.to_text(), "country=Country,name=Name");
     }
 }

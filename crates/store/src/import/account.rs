@@ -94,13 +94,18 @@ pub(super) async fn write(
     let mut rows: Vec<AccountRecord> = Vec::with_capacity(records.len());
     let mut seen: HashMap<String, u64> = HashMap::new();
     for r in records {
-        let ImportRecord::Account(a) = r else { continue };
+        let ImportRecord::Account(a) = r else {
+            continue;
+        };
         if let Some(first) = seen.get(&a.external_id) {
             errors.push(ImportError::new(
                 a.row,
                 Some(&id_column),
                 "unique",
-                format!("the record id {} is on row {first} too: one row per record", a.external_id),
+                format!(
+                    "the record id {} is on row {first} too: one row per record",
+                    a.external_id
+                ),
             ));
             continue;
         }
@@ -155,7 +160,10 @@ pub(super) async fn write(
                     r.row,
                     Some(&id_column),
                     "unique",
-                    format!("the record id {} is on an earlier row too: one row per record", r.external_id),
+                    format!(
+                        "the record id {} is on an earlier row too: one row per record",
+                        r.external_id
+                    ),
                 ));
                 continue;
             }
@@ -287,10 +295,14 @@ async fn update(tx: &mut Tx, ctx: &RunCtx<'_>, before: &Account, f: &AccountFiel
         .bind(f.status.as_str())
         .push(", ");
     push_name_keys(&mut q, &f.name);
-    q.push(if same_identity { ", exact_name_key, " } else { ", NULL, " })
-        .bind(ctx.now)
-        .push(") WHERE id = ")
-        .bind(before.id.as_str());
+    q.push(if same_identity {
+        ", exact_name_key, "
+    } else {
+        ", NULL, "
+    })
+    .bind(ctx.now)
+    .push(") WHERE id = ")
+    .bind(before.id.as_str());
     tx.execute(&q).await?;
     let after = Account {
         name: f.name.clone(),
@@ -315,7 +327,11 @@ async fn update(tx: &mut Tx, ctx: &RunCtx<'_>, before: &Account, f: &AccountFiel
     .await
 }
 
-async fn insert_accounts(tx: &mut Tx, ctx: &RunCtx<'_>, rows: &[(AccountId, AccountRecord)]) -> Result<()> {
+async fn insert_accounts(
+    tx: &mut Tx,
+    ctx: &RunCtx<'_>,
+    rows: &[(AccountId, AccountRecord)],
+) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -338,7 +354,11 @@ async fn insert_accounts(tx: &mut Tx, ctx: &RunCtx<'_>, rows: &[(AccountId, Acco
             .bind(f.status.as_str())
             .push(", ");
         push_name_keys(&mut q, &f.name);
-        q.push(", ").bind(ctx.now).push(", ").bind(ctx.now).push(")");
+        q.push(", ")
+            .bind(ctx.now)
+            .push(", ")
+            .bind(ctx.now)
+            .push(")");
     }
     tx.execute(&q).await?;
     Ok(())
@@ -348,7 +368,8 @@ async fn insert_keys(tx: &mut Tx, ctx: &RunCtx<'_>, keys: &[(String, String)]) -
     if keys.is_empty() {
         return Ok(());
     }
-    let mut q = Sql::new("INSERT INTO import_keys (kind, source, external_id, record_id, run_id) VALUES ");
+    let mut q =
+        Sql::new("INSERT INTO import_keys (kind, source, external_id, record_id, run_id) VALUES ");
     for (i, (external, record)) in keys.iter().enumerate() {
         q.push(if i == 0 { "(" } else { ", (" })
             .bind(KIND.as_str())

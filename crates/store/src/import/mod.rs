@@ -349,9 +349,7 @@ impl Store {
                 ImportKind::Accounts => {
                     account::write(&mut tx, &ctx, batch.records, &mut counts, &mut errors).await?
                 }
-                ImportKind::FxRates => {
-                    fx::write(&mut tx, &ctx, batch.records, &mut counts).await?
-                }
+                ImportKind::FxRates => fx::write(&mut tx, &ctx, batch.records, &mut counts).await?,
                 ImportKind::Opportunities => {
                     if !batch.records.is_empty() && errors.is_empty() {
                         errors.push(ImportError::new(
@@ -438,7 +436,9 @@ impl Store {
         let mut q = Sql::new(
             "SELECT kind, source, mapping_json, updated_by_name, updated_at FROM import_mappings WHERE kind = ",
         );
-        q.bind(kind.as_str()).push(" AND source = ").bind(source.as_str());
+        q.bind(kind.as_str())
+            .push(" AND source = ")
+            .bind(source.as_str());
         let row: Option<MappingRow> = self.db.read().optional(&q).await?;
         row.map(|r| serde_json::from_str(&r.mapping_json).map_err(corrupt))
             .transpose()

@@ -107,7 +107,11 @@ pub(crate) fn parse_request(
     let kind = match kind {
         Some(k) => inv.check(ImportKind::parse("kind", k)),
         None => {
-            inv.add("kind", "required", "kind is required: accounts, opportunities or fx_rates");
+            inv.add(
+                "kind",
+                "required",
+                "kind is required: accounts, opportunities or fx_rates",
+            );
             None
         }
     };

@@ -57,10 +57,7 @@ async fn build(state: &AppState, user: &Staff) -> Result<ImportsPage, UiError> {
 }
 
 /// `GET /console/imports`.
-pub(super) async fn page(
-    State(state): State<AppState>,
-    user: Staff,
-) -> Result<Response, UiError> {
+pub(super) async fn page(State(state): State<AppState>, user: Staff) -> Result<Response, UiError> {
     Ok(build(&state, &user).await?.into_response())
 }
 
@@ -99,8 +96,9 @@ pub(super) async fn submit(
         (Err(inv), _) => page.problem = inv.errors.iter().map(|e| e.message.clone()).collect(),
         (Ok(_), None) => page.problem = vec!["Choose a CSV file to import.".to_owned()],
         (Ok((mut req, detect)), Some(file)) => {
-            if detect && let Ok(r) =
-                partnerops_core::import::reader::ImportReader::new(file.bytes.as_slice())
+            if detect
+                && let Ok(r) =
+                    partnerops_core::import::reader::ImportReader::new(file.bytes.as_slice())
             {
                 req.source = partnerops_core::import::mapping::detect_source(req.kind, r.header());
             }

@@ -12,7 +12,10 @@ use crate::on_both;
 async fn accounts(app: &TestApp, w: &World, q: &str) -> Vec<Value> {
     let r = app
         .http
-        .get(&format!("/api/v1/accounts?limit=200&q={}", enc(q)), &w.admin)
+        .get(
+            &format!("/api/v1/accounts?limit=200&q={}", enc(q)),
+            &w.admin,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     r.json()["items"].as_array().unwrap().clone()
@@ -35,7 +38,10 @@ async fn runs(app: &TestApp, w: &World) -> Vec<Value> {
 async fn audit_len(app: &TestApp, w: &World, account: &str) -> usize {
     let r = app
         .http
-        .get(&format!("/api/v1/accounts/{account}/audit?limit=200"), &w.admin)
+        .get(
+            &format!("/api/v1/accounts/{account}/audit?limit=200"),
+            &w.admin,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     r.json()["items"].as_array().unwrap().len()
@@ -44,15 +50,33 @@ async fn audit_len(app: &TestApp, w: &World, account: &str) -> usize {
 async fn each_sample_format_is_imported(app: TestApp) {
     let w = app.world().await;
     let cases = [
-        ("salesforce_report_accounts.csv", "salesforce-report", 5, "Northwind Traders"),
-        ("salesforce_dataloader_accounts.csv", "salesforce-dataloader", 3, "Blue Yonder Airlines"),
+        (
+            "salesforce_report_accounts.csv",
+            "salesforce-report",
+            5,
+            "Northwind Traders",
+        ),
+        (
+            "salesforce_dataloader_accounts.csv",
+            "salesforce-dataloader",
+            3,
+            "Blue Yonder Airlines",
+        ),
         ("hubspot_companies.csv", "hubspot", 3, "Litware Inc."),
-        ("partnerops_accounts.csv", "partnerops", 2, "Alpine Ski House"),
+        (
+            "partnerops_accounts.csv",
+            "partnerops",
+            2,
+            "Alpine Ski House",
+        ),
     ];
     for (file, source, created, name) in cases {
         let run = import_sample(&app, &w.admin, "accounts", file).await;
         assert_eq!(run["status"], "done", "{file}: {run}");
-        assert_eq!(run["source"], source, "{file}: the source is told from the header");
+        assert_eq!(
+            run["source"], source,
+            "{file}: the source is told from the header"
+        );
         assert_eq!(run["created"], created, "{file}: {run}");
         assert_eq!(run["rows"], created, "{file}: footer lines are not rows");
         assert!(run["id"].as_str().unwrap().starts_with("imp_"));
@@ -65,17 +89,27 @@ async fn each_sample_format_is_imported(app: TestApp) {
     assert_eq!(nw["country"], "US");
     assert_eq!(nw["status"], "customer");
     let fab = &accounts(&app, &w, "Fabrikam").await[0];
-    assert_eq!((fab["country"].as_str(), fab["status"].as_str()), (Some("GB"), Some("customer")));
+    assert_eq!(
+        (fab["country"].as_str(), fab["status"].as_str()),
+        (Some("GB"), Some("customer"))
+    );
     let tailspin = &accounts(&app, &w, "Tailspin").await[0];
     assert!(tailspin["web_domain"].is_null());
     let trey = &accounts(&app, &w, "Trey Research").await[0];
-    assert_eq!((trey["country"].as_str(), trey["status"].as_str()), (Some("BR"), Some("prospect")));
+    assert_eq!(
+        (trey["country"].as_str(), trey["status"].as_str()),
+        (Some("BR"), Some("prospect"))
+    );
 
     let fx = import_sample(&app, &w.admin, "fx_rates", "fx_rates.csv").await;
     assert_eq!(fx["created"], 3, "{fx}");
     let rates = app.http.get("/api/v1/fx-rates", &w.admin).await.json();
     assert!(
-        rates.as_array().unwrap().iter().any(|r| r["from"] == "GBP" && r["rate"] == "1.271"),
+        rates
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["from"] == "GBP" && r["rate"] == "1.271"),
         "{rates}"
     );
     assert_eq!(runs(&app, &w).await.len(), 5);
@@ -97,7 +131,10 @@ async fn a_bad_file_is_refused_whole_naming_rows_and_columns(app: TestApp) {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
-    assert_eq!(r.header("content-type").as_deref(), Some("application/problem+json"));
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/problem+json")
+    );
     let rules = r.problem_rules();
     for expected in [
         "row 3: Account Name:required",
@@ -106,7 +143,10 @@ async fn a_bad_file_is_refused_whole_naming_rows_and_columns(app: TestApp) {
         "row 4: Website:unique",
         "row 5: Account ID:unique",
     ] {
-        assert!(rules.contains(&expected.to_owned()), "{expected} in {rules:?}");
+        assert!(
+            rules.contains(&expected.to_owned()),
+            "{expected} in {rules:?}"
+        );
     }
     assert_eq!(rules.len(), 5, "{rules:?}");
     // Nothing of the file was written, not even its good first row.
@@ -119,11 +159,20 @@ async fn a_bad_file_is_refused_whole_naming_rows_and_columns(app: TestApp) {
     assert_eq!(list[0]["error_count"], 5);
     assert_eq!(list[0]["errors"][0]["row"], 3);
     let id = list[0]["id"].as_str().unwrap();
-    let one = app.http.get(&format!("/api/v1/imports/{id}"), &w.admin).await;
+    let one = app
+        .http
+        .get(&format!("/api/v1/imports/{id}"), &w.admin)
+        .await;
     assert_eq!(one.status, StatusCode::OK);
     assert_eq!(one.json()["file_name"], "bad.csv");
     // A real import without a confirmed mapping is refused, naming the suggestion.
-    let r = post_csv(&app, &w.admin, "kind=accounts", &sample("hubspot_companies.csv")).await;
+    let r = post_csv(
+        &app,
+        &w.admin,
+        "kind=accounts",
+        &sample("hubspot_companies.csv"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.problem_rules(), ["mapping:mapping.unconfirmed"]);
     assert!(r.text().contains("Company Domain Name"), "{}", r.text());
@@ -131,7 +180,10 @@ async fn a_bad_file_is_refused_whole_naming_rows_and_columns(app: TestApp) {
     let r = post_csv(
         &app,
         &w.admin,
-        &format!("kind=accounts&source=hubspot&mapping={}", enc("external_id=Record ID,name=Company,country=Country/Region")),
+        &format!(
+            "kind=accounts&source=hubspot&mapping={}",
+            enc("external_id=Record ID,name=Company,country=Country/Region")
+        ),
         &sample("hubspot_companies.csv"),
     )
     .await;
@@ -156,9 +208,15 @@ async fn a_dry_run_writes_nothing(app: TestApp) {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let run = r.json();
-    assert_eq!((run["dry_run"].as_bool(), run["created"].as_i64()), (Some(true), Some(5)));
+    assert_eq!(
+        (run["dry_run"].as_bool(), run["created"].as_i64()),
+        (Some(true), Some(5))
+    );
     assert!(run["id"].is_null());
-    assert_eq!(run["header"][0], "Account Name", "the BOM is not part of the header");
+    assert_eq!(
+        run["header"][0], "Account Name",
+        "the BOM is not part of the header"
+    );
     assert_eq!(run["mapping"]["country"], "Billing Country");
     assert_eq!(account_count(&app, &w).await, before);
     assert!(runs(&app, &w).await.is_empty(), "a dry run is not recorded");
@@ -181,29 +239,52 @@ async fn importing_again_changes_nothing(app: TestApp) {
     let first = import_sample(&app, &w.admin, "accounts", "salesforce_report_accounts.csv").await;
     assert_eq!(first["created"], 5);
     let count = account_count(&app, &w).await;
-    let contoso = accounts(&app, &w, "Contoso").await[0]["id"].as_str().unwrap().to_owned();
+    let contoso = accounts(&app, &w, "Contoso").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let audits = audit_len(&app, &w, &contoso).await;
 
     let again = import_sample(&app, &w.admin, "accounts", "salesforce_report_accounts.csv").await;
     assert_eq!(
-        (again["created"].as_i64(), again["updated"].as_i64(), again["unchanged"].as_i64()),
+        (
+            again["created"].as_i64(),
+            again["updated"].as_i64(),
+            again["unchanged"].as_i64()
+        ),
         (Some(0), Some(0), Some(5)),
         "{again}"
     );
     assert_eq!(account_count(&app, &w).await, count, "no new rows");
-    assert_eq!(audit_len(&app, &w, &contoso).await, audits, "no audit for unchanged records");
+    assert_eq!(
+        audit_len(&app, &w, &contoso).await,
+        audits,
+        "no audit for unchanged records"
+    );
 
     // One changed row: one update, audited with before and after.
     let changed = String::from_utf8(sample("salesforce_report_accounts.csv"))
         .unwrap()
-        .replace("\"Healthcare\",\"Prospect\"", "\"Biotechnology\",\"Customer - Direct\"");
+        .replace(
+            "\"Healthcare\",\"Prospect\"",
+            "\"Biotechnology\",\"Customer - Direct\"",
+        );
     let mapping = super::mapping_text(&first["mapping"]);
-    let q = format!("kind=accounts&source=salesforce-report&mapping={}", enc(&mapping));
+    let q = format!(
+        "kind=accounts&source=salesforce-report&mapping={}",
+        enc(&mapping)
+    );
     let r = post_csv(&app, &w.admin, &q, changed.as_bytes()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!((r.json()["updated"].as_i64(), r.json()["unchanged"].as_i64()), (Some(1), Some(4)));
+    assert_eq!(
+        (r.json()["updated"].as_i64(), r.json()["unchanged"].as_i64()),
+        (Some(1), Some(4))
+    );
     let c = &accounts(&app, &w, "Contoso").await[0];
-    assert_eq!((c["industry"].as_str(), c["status"].as_str()), (Some("Biotechnology"), Some("customer")));
+    assert_eq!(
+        (c["industry"].as_str(), c["status"].as_str()),
+        (Some("Biotechnology"), Some("customer"))
+    );
     assert_eq!(audit_len(&app, &w, &contoso).await, audits + 1);
     let r = post_csv(&app, &w.admin, &q, changed.as_bytes()).await;
     assert_eq!(r.json()["unchanged"], 5);
@@ -216,12 +297,19 @@ async fn importing_again_changes_nothing(app: TestApp) {
     let r = post_csv(
         &app,
         &w.admin,
-        &format!("kind=accounts&source=salesforce-report&mapping={}", enc(custom)),
+        &format!(
+            "kind=accounts&source=salesforce-report&mapping={}",
+            enc(custom)
+        ),
         &sample("salesforce_report_accounts.csv"),
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let saved = app.http.get("/api/v1/import-mappings", &w.admin).await.json();
+    let saved = app
+        .http
+        .get("/api/v1/import-mappings", &w.admin)
+        .await
+        .json();
     let sf = saved
         .as_array()
         .unwrap()
@@ -253,7 +341,11 @@ async fn a_known_domain_links_to_its_account(app: TestApp) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let id = r.json()["id"].as_str().unwrap().to_owned();
     let run = import_sample(&app, &w.admin, "accounts", "hubspot_companies.csv").await;
-    assert_eq!((run["created"].as_i64(), run["updated"].as_i64()), (Some(2), Some(1)), "{run}");
+    assert_eq!(
+        (run["created"].as_i64(), run["updated"].as_i64()),
+        (Some(2), Some(1)),
+        "{run}"
+    );
     let found = accounts(&app, &w, "litware.example").await;
     assert_eq!(found.len(), 1, "the same company, not a second account");
     assert_eq!(found[0]["id"], id.as_str());
@@ -264,7 +356,13 @@ on_both!(a_known_domain_links_to_its_account);
 async fn partners_are_refused_by_role(app: TestApp) {
     let w = app.world().await;
     for token in [&w.a.admin_token, &w.a.rep_token] {
-        let r = post_csv(&app, token, "kind=accounts&dry_run=true", &sample("partnerops_accounts.csv")).await;
+        let r = post_csv(
+            &app,
+            token,
+            "kind=accounts&dry_run=true",
+            &sample("partnerops_accounts.csv"),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
         assert_eq!(r.json()["rule"], "role.import");
         for path in ["/api/v1/imports", "/api/v1/import-mappings"] {
@@ -274,10 +372,22 @@ async fn partners_are_refused_by_role(app: TestApp) {
         }
     }
     // Finance may import currency rates, not accounts.
-    let r = post_csv(&app, &w.finance, "kind=accounts&dry_run=true", &sample("partnerops_accounts.csv")).await;
+    let r = post_csv(
+        &app,
+        &w.finance,
+        "kind=accounts&dry_run=true",
+        &sample("partnerops_accounts.csv"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["rule"], "role.write_account");
-    let r = post_csv(&app, &w.finance, "kind=fx_rates&dry_run=true", &sample("fx_rates.csv")).await;
+    let r = post_csv(
+        &app,
+        &w.finance,
+        "kind=fx_rates&dry_run=true",
+        &sample("fx_rates.csv"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 }
 on_both!(partners_are_refused_by_role);

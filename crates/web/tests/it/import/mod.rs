@@ -15,7 +15,10 @@ use crate::http::{Answer, enc};
 
 /// A sample file's bytes.
 pub fn sample(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/it/import/files/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/it/import/files/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
