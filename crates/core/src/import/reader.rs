@@ -208,7 +208,9 @@ impl<R: Read> ImportReader<R> {
 mod tests {
     use super::*;
 
-    fn read_all(text: &str) -> (Vec<String>, Vec<Result<(u64, Vec<String>), ImportError>>) {
+    type Rows = Vec<Result<(u64, Vec<String>), ImportError>>;
+
+    fn read_all(text: &str) -> (Vec<String>, Rows) {
         let mut r = ImportReader::new(text.as_bytes()).unwrap();
         let header = r.header().to_vec();
         let mut out = Vec::new();
