@@ -19,6 +19,7 @@
 #   BENCH_ROWS=1000000      accounts in the file
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server for the throwaway databases
 #   BENCH_NO_BUILD=1        use the existing target/release/partnerops
+#   BENCH_PARTNEROPS_BIN=…  the binary to measure (default target/release/partnerops)
 #   BENCH_ONLY=sqlite|postgres   one backend only
 set -euo pipefail
 
@@ -27,8 +28,9 @@ cd "$ROOT"
 
 ROWS="${BENCH_ROWS:-1000000}"
 PG_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
-BIN="$ROOT/target/release/partnerops"
+BIN="${BENCH_PARTNEROPS_BIN:-$ROOT/target/release/partnerops}"
 TARGET_RATIO="0.8"
+export RUST_LOG=warn
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() {
