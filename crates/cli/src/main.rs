@@ -5,6 +5,7 @@
 mod backup;
 mod config;
 mod export;
+mod import;
 mod payouts;
 mod policy;
 
@@ -174,6 +175,34 @@ enum Command {
         db: Db,
         #[command(flatten)]
         listen: Listen,
+    },
+    /// Import a CSV file (accounts, opportunities, fx_rates) from a Salesforce report or Data
+    /// Loader export, a HubSpot export or our own export: all or nothing, idempotent by the
+    /// source's record ids. Prints the suggested column mapping unless confirmed.
+    Import {
+        #[command(flatten)]
+        db: Db,
+        /// accounts, opportunities or fx_rates.
+        kind: String,
+        /// The CSV file.
+        file: PathBuf,
+        /// salesforce-report, salesforce-dataloader, hubspot or partnerops (default: guessed
+        /// from the header).
+        #[arg(long)]
+        source: Option<String>,
+        /// The column mapping, `field=Column,field=Column` (default: the suggested one,
+        /// with --yes).
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Check every row and report every error; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Confirm the suggested mapping.
+        #[arg(long)]
+        yes: bool,
+        /// Act as this user (an e-mail address; default: the system, as an administrator).
+        #[arg(long = "as")]
+        as_user: Option<String>,
     },
     /// Commission lines and statements: accrue, draw up, export for accounts payable.
     Payouts {
@@ -459,6 +488,47 @@ async fn run() -> Result<()> {
         }
         Command::Policy { command } => run_policy(&file, command).await,
         Command::Payouts { command } => run_payouts(&file, command).await,
+        Command::Import {
+            db,
+            kind,
+            file: path,
+            source,
+            mapping,
+            dry_run,
+            yes,
+            as_user,
+        } => {
+            let store = open_quietly(&file, &db).await?;
+            let actor = match as_user {
+                Some(email) => {
+                    let user = store
+                        .user_by_email(&partnerops_core::scope::Scope::Vendor, &email)
+                        .await
+                        .map_err(explain)?;
+                    Actor::User(
+                        store
+                            .principal_of(&user.id.to_string())
+                            .await
+                            .map_err(explain)?,
+                    )
+                }
+                None => Actor::system("partnerops import"),
+            };
+            let args = import::ImportArgs {
+                kind: &kind,
+                file: &path,
+                source: source.as_deref(),
+                mapping: mapping.as_deref(),
+                dry_run,
+                yes,
+            };
+            import::run(&store, &actor, args).await.map_err(|e| match e
+                .downcast::<partnerops_store::StoreError>()
+            {
+                Ok(store) => explain(store),
+                Err(other) => other,
+            })
+        }
         Command::Backup { db, to } => backup::backup(&open_quietly(&file, &db).await?, &to)
             .await
             .map_err(|e| match e.downcast::<partnerops_store::StoreError>() {

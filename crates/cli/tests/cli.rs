@@ -556,3 +556,88 @@ fn tokens_are_created_with_scopes_and_an_expiry() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("scopes[0]"), "{}", stderr(&o));
 }
+
+/// A sample file of the web tests' import suite.
+fn import_sample(name: &str) -> String {
+    format!(
+        "{}/../web/tests/it/import/files/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn import_shows_the_mapping_then_imports_once() {
+    let t = Temp::new();
+    let url = t.url();
+    ok(&t.0, &["migrate", "--database-url", &url]);
+    let file = import_sample("salesforce_report_accounts.csv");
+
+    // Not confirmed: the suggestion is printed, nothing is imported.
+    let o = run(&t.0, &["import", "accounts", &file, "--database-url", &url]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("suggested mapping for accounts from salesforce-report"),
+        "{err}"
+    );
+    assert!(
+        err.contains("country            <- Billing Country (required)"),
+        "{err}"
+    );
+    assert!(err.contains("--mapping 'country=Billing Country,"), "{err}");
+
+    let out = ok(
+        &t.0,
+        &["import", "accounts", &file, "--yes", "--database-url", &url],
+    );
+    assert!(
+        out.contains("imported: created 5, updated 0, unchanged 0; 0 errors"),
+        "{out}"
+    );
+    let out = ok(
+        &t.0,
+        &["import", "accounts", &file, "--yes", "--database-url", &url],
+    );
+    assert!(
+        out.contains("imported: created 0, updated 0, unchanged 5"),
+        "{out}"
+    );
+
+    // A bad file: every error by row and column, and a failed exit.
+    let bad = import_sample("salesforce_report_accounts_errors.csv");
+    let o = run(
+        &t.0,
+        &["import", "accounts", &bad, "--yes", "--database-url", &url],
+    );
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("row 3, column \"Billing Country\": iso_3166_alpha2"),
+        "{out}"
+    );
+    assert!(
+        out.contains("row 5, column \"Account ID\": unique"),
+        "{out}"
+    );
+    assert!(out.contains("refused, nothing written"), "{out}");
+
+    // A dry run with a mapping of one's own.
+    let dl = import_sample("salesforce_dataloader_accounts.csv");
+    let out = ok(
+        &t.0,
+        &[
+            "import",
+            "accounts",
+            &dl,
+            "--dry-run",
+            "--mapping",
+            "external_id=ID,name=NAME,country=BILLINGCOUNTRY",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(
+        out.contains("dry run: nothing written; would have created 3"),
+        "{out}"
+    );
+}

@@ -32,6 +32,7 @@ pub mod enablement;
 pub mod engagement;
 pub mod event;
 pub mod file;
+pub mod import;
 pub mod kernel;
 pub mod launch;
 pub mod lifecycle;

@@ -48,6 +48,7 @@ mod campaign;
 mod enablement;
 mod event;
 mod history;
+mod import;
 mod launch;
 mod mdf;
 mod payout;
@@ -424,6 +425,16 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         subscriptions,
         elapsed_ms = ms(started),
         "seed: webhook subscriptions written (paused)"
+    );
+    // CSV imports: one done, one refused with its errors.
+    let imports = match writers.get(plan.channel()) {
+        Some(channel) => import::create_imports(store, channel).await?,
+        None => 0,
+    };
+    tracing::info!(
+        imports,
+        elapsed_ms = ms(started),
+        "seed: import runs written"
     );
     let people: Vec<Vec<&room::Writer>> = plan
         .partners

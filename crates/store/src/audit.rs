@@ -146,6 +146,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::LaunchTemplate => "launch_templates",
         EntityKind::Launch => "launches",
         EntityKind::LaunchTask => "launch_tasks",
+        EntityKind::ImportRun => "import_runs",
     }
 }
 

@@ -37,6 +37,7 @@ pub mod campaign;
 pub mod enablement;
 pub mod event;
 pub mod file;
+pub mod import;
 pub mod launch;
 pub mod lifecycle;
 pub mod mdf;

@@ -181,6 +181,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_webhooks.sql"),
         postgres: include_str!("../migrations/postgres/0026_webhooks.sql"),
     },
+    Migration {
+        version: 27,
+        name: "import",
+        sqlite: include_str!("../migrations/sqlite/0027_import.sql"),
+        postgres: include_str!("../migrations/postgres/0027_import.sql"),
+    },
     // API hygiene: token scopes and expiry, rate-limit counters (0027 is the imports').
     Migration {
         version: 28,

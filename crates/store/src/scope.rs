@@ -143,7 +143,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Council
         | EntityKind::Notification
         | EntityKind::Question
-        | EntityKind::CalendarFeed => {
+        | EntityKind::CalendarFeed
+        | EntityKind::ImportRun => {
             q.push(" AND 1 = 0");
         }
     }

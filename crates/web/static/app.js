@@ -12,3 +12,23 @@ document.addEventListener("change", function (event) {
     event.target.form.submit();
   }
 });
+// Upload progress for forms marked `data-upload-progress="<progress id>"` (htmx posts).
+document.addEventListener("htmx:xhr:progress", function (event) {
+  var form = event.target.closest && event.target.closest("form[data-upload-progress]");
+  if (!form || !event.detail.lengthComputable) { return; }
+  var bar = document.getElementById(form.getAttribute("data-upload-progress"));
+  var line = document.getElementById(form.getAttribute("data-upload-progress") + "-line");
+  var pct = Math.round(100 * event.detail.loaded / event.detail.total);
+  bar.hidden = false;
+  bar.value = pct;
+  if (line) {
+    line.textContent = pct < 100 ? "Uploading: " + pct + "%" : "Uploaded; reading the file…";
+  }
+});
+document.addEventListener("htmx:afterRequest", function (event) {
+  var form = event.target.closest && event.target.closest("form[data-upload-progress]");
+  if (!form) { return; }
+  var line = document.getElementById(form.getAttribute("data-upload-progress") + "-line");
+  if (line) { line.textContent = ""; }
+  document.getElementById(form.getAttribute("data-upload-progress")).hidden = true;
+});

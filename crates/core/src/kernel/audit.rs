@@ -63,6 +63,8 @@ text_enum!(
         LaunchTemplate = "launch_template" / "Launch checklist template",
         Launch = "launch" / "Launch",
         LaunchTask = "launch_task" / "Launch task",
+        // CSV import.
+        ImportRun = "import_run" / "Import run",
     }
 );
 

@@ -190,6 +190,8 @@ entity_id!(/// A launch: a checklist for a charter or a campaign.
     LaunchId, "lch");
 entity_id!(/// A task of a launch.
     LaunchTaskId, "ltk");
+entity_id!(/// A CSV import run.
+    ImportRunId, "imp");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -155,6 +155,9 @@ pub enum Action<'a> {
         partner: &'a PartnerId,
         partner_side: bool,
     },
+    /// Import records from CSV files and read the import runs: vendor staff only (each
+    /// kind also needs the right to write what it imports).
+    ImportRecords,
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -206,6 +209,7 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             | Action::AuthorEnablement,
         ) => true,
         (DirectSales, Action::RecordRevenue) => true,
+        (DirectSales | MarketingFinance, Action::ImportRecords) => true,
         (PartnerAdmin, Action::DisputePayout(p)) => who.partner_id() == Some(*p),
         (PartnerAdmin | PartnerRep, Action::RequestMdf(p)) => who.partner_id() == Some(*p),
         (
@@ -350,6 +354,10 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::WorkLaunchTask { .. } => (
             "role.work_launch_task",
             "update this task: a partner updates the partner side of its own launches",
+        ),
+        Action::ImportRecords => (
+            "role.import",
+            "import records from CSV files or read import runs: vendor staff only",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",

@@ -65,7 +65,7 @@ pub(crate) async fn all_rates(x: &mut impl Exec) -> Result<Rates> {
 }
 
 /// Adds or replaces one rate; says which, and audits a change.
-async fn upsert(
+pub(crate) async fn upsert(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &Actor,

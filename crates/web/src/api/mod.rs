@@ -9,6 +9,7 @@ mod campaign;
 mod enablement;
 mod event;
 mod file;
+mod import;
 mod launch;
 mod lifecycle;
 mod mdf;
@@ -24,6 +25,7 @@ mod user;
 mod webhook;
 
 pub(crate) use account::AccountQuery;
+pub(crate) use import::parse_request as parse_import_request;
 pub(crate) use partner::PartnerQuery;
 pub(crate) use pipeline::OpportunityQuery;
 pub(crate) use user::UserQuery;
@@ -80,6 +82,7 @@ use crate::problem::{ApiError, Problem};
         (name = "events", description = "Events (webinars, workshops, conferences) of the vendor and of partners, RSVPs with capacity and waitlist, check-ins, attendance figures and the attendance list as CSV"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "launches", description = "Co-marketing launch checklists: templates (pre-launch, launch week, post-launch tasks with due offsets and owner sides), launches of a charter or a campaign, task status and owners, rescheduling"),
+        (name = "imports", description = "CSV import of accounts and currency rates from Salesforce reports and Data Loader exports, HubSpot exports and our own exports: column mappings suggested and remembered per source, all or nothing per file, dry runs, idempotent re-imports by the source's record ids, the runs with their errors by row and column"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -115,6 +118,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = event_routes(api);
     let api = webhook_routes(api);
     let api = launch_routes(api);
+    let api = import_routes(api);
     let (router, mut doc) = api.split_for_parts();
     hygiene_responses(&mut doc);
     if_match_responses(&mut doc);
@@ -525,6 +529,13 @@ fn launch_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(launch::reschedule))
         .routes(routes!(launch::audit))
         .routes(routes!(launch::update_task))
+}
+
+/// CSV imports, their runs and the remembered column mappings.
+fn import_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(import::runs, import::import))
+        .routes(routes!(import::run))
+        .routes(routes!(import::mappings))
 }
 
 /// Uploads and stored files; only the upload takes a body larger than the default limit.

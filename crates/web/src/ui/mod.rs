@@ -24,6 +24,7 @@ mod event;
 mod file;
 mod form;
 mod guard;
+mod import;
 mod launch;
 mod lifecycle;
 mod list;
@@ -132,6 +133,8 @@ pub(crate) fn routes() -> Routes {
     // Co-marketing launch checklists.
     let r = launch::routes(r);
     let r = webhook::routes(r);
+    // CSV import.
+    let r = import::routes(r);
     notification::routes(r)
 }
 

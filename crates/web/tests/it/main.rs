@@ -27,6 +27,7 @@ mod campaign;
 mod enablement;
 mod event;
 mod file;
+mod import;
 mod isolation;
 mod launch;
 mod lifecycle;

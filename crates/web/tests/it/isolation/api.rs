@@ -34,6 +34,8 @@ pub enum Expect {
     /// A public route whose credential is a one-time token in the body: a made-up token is
     /// refused as invalid, naming nobody.
     TokenOnly,
+    /// Vendor staff only (CSV import): refused by role, 403, whatever it names.
+    StaffOnly,
 }
 
 /// Which record an item route names.
@@ -84,6 +86,7 @@ pub enum Target {
     LaunchTemplate,
     Launch,
     LaunchTask,
+    ImportRun,
 }
 
 pub struct Route {
@@ -239,6 +242,11 @@ routes!(
     GET "/api/v1/fx-rates" None OwnRowsOnly,
     POST "/api/v1/fx-rates" None CreateRefused,
     POST "/api/v1/fx-rates/import" None CreateRefused,
+    // CSV import: vendor staff only.
+    GET "/api/v1/imports" None StaffOnly,
+    POST "/api/v1/imports" None CreateRefused,
+    GET "/api/v1/imports/{id}" ImportRun StaffOnly,
+    GET "/api/v1/import-mappings" None StaffOnly,
     GET "/api/v1/opportunities/{id}/room" Opportunity NotFound,
     POST "/api/v1/opportunities/{id}/room/members" Opportunity NotFound,
     DELETE "/api/v1/opportunities/{id}/room/members/{user_id}" Opportunity NotFound,
@@ -1064,6 +1072,8 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     // B's launch checklist: a template of B's program, B's launch and one of its tasks.
     let their_launch =
         crate::launch::launch_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
+    // A vendor import run (of currency rates), taken before the snapshot.
+    let vendor_import = crate::import::vendor_run(&app, &w.admin).await;
     let mut before = snapshot(&app, &w, &theirs, &gov).await;
     before.extend(payout_snapshot(&app, &w, &their_pay).await);
     before.extend(mdf_snapshot(&app, &w, &their_mdf).await);
@@ -1151,6 +1161,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::LaunchTemplate => their_launch.0.clone(),
                 Target::Launch => their_launch.1.clone(),
                 Target::LaunchTask => their_launch.2.clone(),
+                Target::ImportRun => vendor_import.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1192,6 +1203,14 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 }
                 Expect::CreateRefused => {
                     assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", r.text())
+                }
+                Expect::StaffOnly => {
+                    assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", r.text());
+                    assert_eq!(
+                        r.header("content-type").as_deref(),
+                        Some("application/problem+json"),
+                        "{what}"
+                    );
                 }
                 Expect::CreateOwnOnly => {
                     // Naming another partner reads exactly like naming no partner.

@@ -165,6 +165,9 @@ rows!(
     GET "/console/fx-rates" None [] StaffOnly,
     POST "/console/fx-rates" None [] StaffOnly,
     POST "/console/fx-rates/import" None [] StaffOnly,
+    // Console: CSV import.
+    GET "/console/imports" None [] StaffOnly,
+    POST "/console/imports" None [] StaffOnly,
     // Console: applications.
     GET "/console/applications" None [] StaffOnly,
     GET "/console/applications/{id}" Application [] StaffOnly,
@@ -544,7 +547,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         let (session, csrf) = partner_session(&app, user).await;
         for row in &rows {
             let id = match row.id {
-                Target::None | Target::Tree => String::new(),
+                Target::None | Target::Tree | Target::ImportRun => String::new(),
                 Target::Program => w.other_program.id.to_string(),
                 Target::Tier => w.b.partner.tier_id.to_string(),
                 Target::Partner => w.b.partner.id.to_string(),

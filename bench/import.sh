@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# bench/import.sh -- CSV import benchmark (not a test; run by hand).
+#
+# Generates BENCH_ROWS accounts (default 1,000,000) as a Salesforce Data Loader export and,
+# on SQLite and on PostgreSQL (127.0.0.1:5432, user postgres, a throwaway database), measures
+# in the same run:
+#   * ours: `partnerops import accounts FILE --yes` with the release binary (parse, validate,
+#     normalise domains and countries, look up record ids and domains, write accounts and
+#     their import keys in batches of 500 inside one transaction), under /usr/bin/time -v;
+#   * the baseline: a raw batched insert of the same rows into the same (migrated, indexed)
+#     accounts table -- SQLite: multi-row INSERTs of 500 rows in one transaction through the
+#     sqlite3 CLI with the pragmas our pool uses (WAL, synchronous=NORMAL); PostgreSQL: COPY
+#     through psql. The baseline's SQL/CSV is generated before the clock starts.
+# and reports rows/s of both, the ratio ours/baseline (target >= 0.8) and our peak RSS
+# (flat memory: compare BENCH_ROWS=100000 with the default).
+#
+# Usage:  bench/import.sh
+# Knobs (environment):
+#   BENCH_ROWS=1000000      accounts in the file
+#   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server for the throwaway databases
+#   BENCH_NO_BUILD=1        use the existing target/release/partnerops
+#   BENCH_PARTNEROPS_BIN=…  the binary to measure (default target/release/partnerops)
+#   BENCH_ONLY=sqlite|postgres   one backend only
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+ROWS="${BENCH_ROWS:-1000000}"
+PG_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+BIN="${BENCH_PARTNEROPS_BIN:-$ROOT/target/release/partnerops}"
+TARGET_RATIO="0.8"
+export RUST_LOG=warn
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+    printf '\nbench: FATAL: %s\n' "$*" >&2
+    exit 1
+}
+
+TMP="$(mktemp -d -t partnerops-import-bench.XXXXXX)"
+PG_DBS=()
+cleanup() {
+    for db in "${PG_DBS[@]}"; do
+        psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+command -v sqlite3 >/dev/null || die "sqlite3 is needed (apt-get install sqlite3)"
+command -v psql >/dev/null || die "psql is needed (apt-get install postgresql-client)"
+[ -x /usr/bin/time ] || die "/usr/bin/time is needed (apt-get install time)"
+
+if [ "${BENCH_NO_BUILD:-}" != "1" ]; then
+    log "building the release binary"
+    cargo build --release -p partnerops >&2
+fi
+[ -x "$BIN" ] || die "no $BIN"
+
+# ---------------------------------------------------------------------------
+# the file, and the baseline's SQL and CSV of the same rows
+# ---------------------------------------------------------------------------
+log "generating $ROWS accounts"
+python3 - "$ROWS" "$TMP" <<'PY'
+import sys, csv
+rows, tmp = int(sys.argv[1]), sys.argv[2]
+countries = ["US", "DE", "GB", "FR", "NL", "BR", "JP", "AU", "CA", "IN"]
+industries = ["Software", "Retail", "Manufacturing", "Healthcare", "Logistics", "Finance"]
+now = "2026-12-03T00:00:00Z"
+with open(f"{tmp}/accounts.csv", "w", newline="") as f, \
+     open(f"{tmp}/baseline.sql", "w") as sql, \
+     open(f"{tmp}/baseline.csv", "w", newline="") as pg:
+    w = csv.writer(f)
+    b = csv.writer(pg)
+    w.writerow(["Id", "Name", "Website", "BillingCountry", "Industry", "Type"])
+    sql.write("PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nPRAGMA foreign_keys=ON;\nBEGIN;\n")
+    batch = []
+    def flush():
+        if batch:
+            sql.write("INSERT INTO accounts (id, name, web_domain, country, industry, status, name_key, name_block, created_at, updated_at) VALUES\n")
+            sql.write(",\n".join(batch))
+            sql.write(";\n")
+            batch.clear()
+    for i in range(rows):
+        ext = f"0015g{i:010d}AAA"
+        name = f"Company {i:07d} Holdings"
+        domain = f"company{i}.example"
+        country = countries[i % len(countries)]
+        industry = industries[i % len(industries)]
+        typ = "Customer - Direct" if i % 5 == 0 else "Prospect"
+        status = "customer" if i % 5 == 0 else "prospect"
+        w.writerow([ext, name, f"https://www.{domain}/", country, industry, typ])
+        rid = f"acc_{i:032x}"
+        key = name.lower()
+        batch.append(f"('{rid}','{name}','{domain}','{country}','{industry}','{status}','{key}','{key[:4]}','{now}','{now}')")
+        b.writerow([rid, name, domain, country, industry, status, key, key[:4], now, now])
+        if len(batch) == 500:
+            flush()
+    flush()
+    sql.write("COMMIT;\n")
+PY
+SIZE_MB=$(( $(stat -c %s "$TMP/accounts.csv") / 1024 / 1024 ))
+log "file: $SIZE_MB MB"
+
+# seconds elapsed of a `time -v` log, and its peak RSS in MB
+elapsed() { # elapsed <log>
+    awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$1" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }'
+}
+peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$1"; }
+rate() { awk -v n="$ROWS" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; } # ours_s baseline_s -> ours rate / baseline rate
+
+report() { # report <backend> <ours log> <baseline seconds>
+    local ours base r
+    ours="$(elapsed "$2")"
+    base="$3"
+    r="$(ratio "$ours" "$base")"
+    printf '%-10s ours %8s rows/s (%6.1f s, peak RSS %s MB)  baseline %8s rows/s (%6.1f s)  ratio %s (target >= %s)\n' \
+        "$1" "$(rate "$ours")" "$ours" "$(peak_mb "$2")" "$(rate "$base")" "$base" "$r" "$TARGET_RATIO"
+}
+
+timed() { # timed <cmd…>: seconds of wall time
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null
+    end=$(date +%s.%N)
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }'
+}
+
+run_ours() { # run_ours <url> <log>
+    "$BIN" migrate --database-url "$1" >/dev/null
+    /usr/bin/time -v "$BIN" import accounts "$TMP/accounts.csv" --source salesforce-dataloader --yes \
+        --database-url "$1" >"$2.out" 2>"$2" || { cat "$2.out" "$2" >&2; die "import failed"; }
+    grep -q "created $ROWS," "$2.out" || { cat "$2.out" >&2; die "the import did not create $ROWS accounts"; }
+}
+
+ONLY="${BENCH_ONLY:-}"
+RESULTS=()
+if [ "$ONLY" != "postgres" ]; then
+    log "SQLite: ours"
+    run_ours "sqlite://$TMP/ours.db" "$TMP/sqlite-ours.log"
+    log "SQLite: baseline (multi-row INSERT, one transaction)"
+    "$BIN" migrate --database-url "sqlite://$TMP/base.db" >/dev/null
+    base_s="$(timed sqlite3 "$TMP/base.db" ".read $TMP/baseline.sql")"
+    [ "$(sqlite3 "$TMP/base.db" 'SELECT count(*) FROM accounts')" = "$ROWS" ] || die "baseline row count"
+    RESULTS+=("$(report SQLite "$TMP/sqlite-ours.log" "$base_s")")
+fi
+if [ "$ONLY" != "sqlite" ]; then
+    psql "$PG_URL/postgres" -qtc "select 1" >/dev/null || die "no PostgreSQL at $PG_URL"
+    ours_db="po_import_ours_$$"
+    base_db="po_import_base_$$"
+    PG_DBS+=("$ours_db" "$base_db")
+    psql "$PG_URL/postgres" -qc "CREATE DATABASE $ours_db" >/dev/null
+    psql "$PG_URL/postgres" -qc "CREATE DATABASE $base_db" >/dev/null
+    log "PostgreSQL: ours"
+    run_ours "$PG_URL/$ours_db" "$TMP/pg-ours.log"
+    log "PostgreSQL: baseline (COPY)"
+    "$BIN" migrate --database-url "$PG_URL/$base_db" >/dev/null
+    base_s="$(timed psql "$PG_URL/$base_db" -qc "\\copy accounts (id, name, web_domain, country, industry, status, name_key, name_block, created_at, updated_at) FROM '$TMP/baseline.csv' WITH (FORMAT csv)")"
+    [ "$(psql "$PG_URL/$base_db" -qtAc 'SELECT count(*) FROM accounts')" = "$ROWS" ] || die "baseline row count"
+    RESULTS+=("$(report PostgreSQL "$TMP/pg-ours.log" "$base_s")")
+fi
+echo "import of $ROWS accounts ($SIZE_MB MB CSV):"
+printf '%s\n' "${RESULTS[@]}"

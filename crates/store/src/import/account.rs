@@ -1,0 +1,388 @@
+//! Accounts from a file, one batch at a time: rows whose source record id is known update
+//! their account (or leave it alone when nothing changed), rows whose web domain a live
+//! account already has are linked to it (the domain says it is the same company), and the
+//! rest are created in one multi-row insert, with their keys in another.
+
+use std::collections::{HashMap, HashSet};
+
+use partnerops_core::account::{Account, AccountFields};
+use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::ids::{AccountId, EntityId};
+use partnerops_core::import::row::{AccountRecord, ImportRecord};
+use partnerops_core::import::{ImportError, ImportErrors, ImportKind};
+use partnerops_core::registration::matching;
+
+use super::{Counts, RunCtx, push_in};
+use crate::account::push_name_keys;
+use crate::db::{Exec, Sql, Tx, row};
+use crate::entity::Entity;
+use crate::{Result, audit, new_id};
+
+row! {
+    struct KeyRow {
+        external_id: String,
+        record_id: String,
+        run_id: String,
+    }
+}
+
+row! {
+    struct DomainRow {
+        id: String,
+        web_domain: String,
+    }
+}
+
+const KIND: ImportKind = ImportKind::Accounts;
+
+/// The keys of `ids` from this source.
+async fn keys_by(tx: &mut Tx, ctx: &RunCtx<'_>, column: &str, ids: &[&str]) -> Result<Vec<KeyRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new("SELECT external_id, record_id, run_id FROM import_keys WHERE kind = ");
+    q.bind(KIND.as_str())
+        .push(" AND source = ")
+        .bind(ctx.source.as_str())
+        .push(&format!(" AND {column} IN "));
+    push_in(&mut q, ids.iter().copied());
+    Ok(tx.all(&q).await?)
+}
+
+async fn accounts(tx: &mut Tx, ids: &[&str]) -> Result<HashMap<String, Account>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = Sql::new(Account::SELECT);
+    q.push(" AND accounts.id IN ");
+    push_in(&mut q, ids.iter().copied());
+    let rows: Vec<<Account as Entity>::Row> = tx.all(&q).await?;
+    rows.into_iter()
+        .map(|r| Account::from_row(r).map(|a| (a.id.as_str().to_owned(), a)))
+        .collect()
+}
+
+fn same(a: &Account, f: &AccountFields) -> bool {
+    a.name == f.name
+        && a.web_domain == f.web_domain
+        && a.country == f.country
+        && a.industry == f.industry
+        && a.status == f.status
+}
+
+/// What to do with one row.
+enum Plan {
+    Create(AccountRecord),
+    /// Update (or leave alone) this account; `link` when the key is new.
+    Apply {
+        record: AccountRecord,
+        account_id: String,
+        link: bool,
+    },
+}
+
+pub(super) async fn write(
+    tx: &mut Tx,
+    ctx: &RunCtx<'_>,
+    records: Vec<ImportRecord>,
+    counts: &mut Counts,
+    errors: &mut ImportErrors,
+) -> Result<()> {
+    let id_column = ctx.column("external_id");
+    let domain_column = ctx.column("web_domain");
+    // One row per record id in the batch.
+    let mut rows: Vec<AccountRecord> = Vec::with_capacity(records.len());
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for r in records {
+        let ImportRecord::Account(a) = r else {
+            continue;
+        };
+        if let Some(first) = seen.get(&a.external_id) {
+            errors.push(ImportError::new(
+                a.row,
+                Some(&id_column),
+                "unique",
+                format!(
+                    "the record id {} is on row {first} too: one row per record",
+                    a.external_id
+                ),
+            ));
+            continue;
+        }
+        seen.insert(a.external_id.clone(), a.row);
+        rows.push(a);
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+
+    let ids: Vec<&str> = rows.iter().map(|r| r.external_id.as_str()).collect();
+    let keys: HashMap<String, KeyRow> = keys_by(tx, ctx, "external_id", &ids)
+        .await?
+        .into_iter()
+        .map(|k| (k.external_id.clone(), k))
+        .collect();
+    let domains: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.fields.web_domain.as_ref().map(|d| d.as_str()))
+        .collect();
+    let owners: HashMap<String, String> = if domains.is_empty() {
+        HashMap::new()
+    } else {
+        let mut q = Sql::new(
+            "SELECT id, web_domain FROM accounts WHERE archived_at IS NULL AND web_domain IN ",
+        );
+        push_in(&mut q, domains.iter().copied());
+        let found: Vec<DomainRow> = tx.all(&q).await?;
+        found.into_iter().map(|d| (d.web_domain, d.id)).collect()
+    };
+    // Accounts found by domain that some other record of this source already became.
+    let owner_ids: Vec<&str> = rows
+        .iter()
+        .filter(|r| !keys.contains_key(&r.external_id))
+        .filter_map(|r| r.fields.web_domain.as_ref())
+        .filter_map(|d| owners.get(d.as_str()).map(String::as_str))
+        .collect();
+    let owner_keys: HashMap<String, String> = keys_by(tx, ctx, "record_id", &owner_ids)
+        .await?
+        .into_iter()
+        .map(|k| (k.record_id, k.external_id))
+        .collect();
+
+    let mut plans = Vec::with_capacity(rows.len());
+    let mut claimed: HashSet<String> = HashSet::new();
+    for r in rows {
+        let domain = r.fields.web_domain.as_ref().map(|d| d.as_str().to_owned());
+        let owner = domain.as_ref().and_then(|d| owners.get(d));
+        let target = match keys.get(&r.external_id) {
+            Some(k) if k.run_id == ctx.id.as_str() => {
+                errors.push(ImportError::new(
+                    r.row,
+                    Some(&id_column),
+                    "unique",
+                    format!(
+                        "the record id {} is on an earlier row too: one row per record",
+                        r.external_id
+                    ),
+                ));
+                continue;
+            }
+            Some(k) => {
+                if let Some(o) = owner.filter(|o| **o != k.record_id) {
+                    errors.push(ImportError::new(
+                        r.row,
+                        Some(&domain_column),
+                        "unique",
+                        format!("another account ({o}) already has this web domain: it is the same company"),
+                    ));
+                    continue;
+                }
+                Some((k.record_id.clone(), false))
+            }
+            None => match owner {
+                Some(o) => {
+                    if let Some(other) = owner_keys.get(o) {
+                        errors.push(ImportError::new(
+                            r.row,
+                            Some(&domain_column),
+                            "unique",
+                            format!("the account with this web domain ({o}) was imported from this source as record {other}: one record per company"),
+                        ));
+                        continue;
+                    }
+                    Some((o.clone(), true))
+                }
+                None => None,
+            },
+        };
+        if let Some(d) = domain
+            && !claimed.insert(d)
+        {
+            errors.push(ImportError::new(
+                r.row,
+                Some(&domain_column),
+                "unique",
+                "another row of this file has this web domain: it is the same company",
+            ));
+            continue;
+        }
+        plans.push(match target {
+            Some((account_id, link)) => Plan::Apply {
+                record: r,
+                account_id,
+                link,
+            },
+            None => Plan::Create(r),
+        });
+    }
+
+    let targets: Vec<&str> = plans
+        .iter()
+        .filter_map(|p| match p {
+            Plan::Apply { account_id, .. } => Some(account_id.as_str()),
+            Plan::Create(_) => None,
+        })
+        .collect();
+    let current = accounts(tx, &targets).await?;
+
+    let mut creates: Vec<(AccountId, AccountRecord)> = Vec::new();
+    let mut new_keys: Vec<(String, String)> = Vec::new();
+    let mut seen_keys: Vec<String> = Vec::new();
+    for plan in plans {
+        match plan {
+            Plan::Create(r) => {
+                let id: AccountId = new_id();
+                new_keys.push((r.external_id.clone(), id.as_str().to_owned()));
+                creates.push((id, r));
+            }
+            Plan::Apply {
+                record,
+                account_id,
+                link,
+            } => {
+                if link {
+                    new_keys.push((record.external_id.clone(), account_id.clone()));
+                } else {
+                    seen_keys.push(record.external_id.clone());
+                }
+                let Some(before) = current.get(&account_id) else {
+                    continue;
+                };
+                if same(before, &record.fields) {
+                    counts.unchanged += 1;
+                } else {
+                    update(tx, ctx, before, &record.fields).await?;
+                    counts.updated += 1;
+                }
+            }
+        }
+    }
+    counts.created += creates.len() as u64;
+    insert_accounts(tx, ctx, &creates).await?;
+    insert_keys(tx, ctx, &new_keys).await?;
+    if !seen_keys.is_empty() {
+        let mut q = Sql::new("UPDATE import_keys SET run_id = ");
+        q.bind(ctx.id.as_str())
+            .push(" WHERE kind = ")
+            .bind(KIND.as_str())
+            .push(" AND source = ")
+            .bind(ctx.source.as_str())
+            .push(" AND external_id IN ");
+        push_in(&mut q, seen_keys.iter().map(String::as_str));
+        tx.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// Changes one account to the file's values, with its audit event (before and after).
+async fn update(tx: &mut Tx, ctx: &RunCtx<'_>, before: &Account, f: &AccountFields) -> Result<()> {
+    // As `update_account`: a change of what identifies the account releases the name it
+    // claimed; other edits keep it.
+    let same_identity = matching::normalize_name(&before.name) == matching::normalize_name(&f.name)
+        && before.web_domain == f.web_domain
+        && before.country == f.country;
+    let mut q = Sql::new(
+        "UPDATE accounts SET (name, web_domain, country, industry, status, name_key, name_block, exact_name_key, updated_at) = (",
+    );
+    q.bind(f.name.as_str())
+        .push(", ")
+        .bind(f.web_domain.as_ref().map(|d| d.as_str()))
+        .push(", ")
+        .bind(f.country.as_str())
+        .push(", ")
+        .bind(f.industry.as_deref())
+        .push(", ")
+        .bind(f.status.as_str())
+        .push(", ");
+    push_name_keys(&mut q, &f.name);
+    q.push(if same_identity {
+        ", exact_name_key, "
+    } else {
+        ", NULL, "
+    })
+    .bind(ctx.now)
+    .push(") WHERE id = ")
+    .bind(before.id.as_str());
+    tx.execute(&q).await?;
+    let after = Account {
+        name: f.name.clone(),
+        web_domain: f.web_domain.clone(),
+        country: f.country,
+        industry: f.industry.clone(),
+        status: f.status,
+        updated_at: ctx.now,
+        ..before.clone()
+    };
+    audit::record(
+        tx,
+        ctx.now,
+        ctx.actor,
+        EntityKind::Account,
+        before.id.as_str(),
+        AuditAction::Updated,
+        None,
+        Some(before),
+        Some(&after),
+    )
+    .await
+}
+
+async fn insert_accounts(
+    tx: &mut Tx,
+    ctx: &RunCtx<'_>,
+    rows: &[(AccountId, AccountRecord)],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Sql::new(
+        "INSERT INTO accounts (id, name, web_domain, country, industry, status, name_key, name_block, created_at, updated_at) VALUES ",
+    );
+    for (i, (id, r)) in rows.iter().enumerate() {
+        let f = &r.fields;
+        q.push(if i == 0 { "(" } else { ", (" })
+            .bind(id.as_str())
+            .push(", ")
+            .bind(f.name.as_str())
+            .push(", ")
+            .bind(f.web_domain.as_ref().map(|d| d.as_str()))
+            .push(", ")
+            .bind(f.country.as_str())
+            .push(", ")
+            .bind(f.industry.as_deref())
+            .push(", ")
+            .bind(f.status.as_str())
+            .push(", ");
+        push_name_keys(&mut q, &f.name);
+        q.push(", ")
+            .bind(ctx.now)
+            .push(", ")
+            .bind(ctx.now)
+            .push(")");
+    }
+    tx.execute(&q).await?;
+    Ok(())
+}
+
+async fn insert_keys(tx: &mut Tx, ctx: &RunCtx<'_>, keys: &[(String, String)]) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut q =
+        Sql::new("INSERT INTO import_keys (kind, source, external_id, record_id, run_id) VALUES ");
+    for (i, (external, record)) in keys.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" })
+            .bind(KIND.as_str())
+            .push(", ")
+            .bind(ctx.source.as_str())
+            .push(", ")
+            .bind(external.as_str())
+            .push(", ")
+            .bind(record.as_str())
+            .push(", ")
+            .bind(ctx.id.as_str())
+            .push(")");
+    }
+    tx.execute(&q).await?;
+    Ok(())
+}
