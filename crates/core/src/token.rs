@@ -44,6 +44,7 @@ text_enum!(
         Webhook = "webhook" / "Webhooks",
         Event = "event" / "Events",
         Launch = "launch" / "Launch checklists",
+        Import = "import" / "CSV imports",
     }
 );
 

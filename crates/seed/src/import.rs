@@ -34,7 +34,7 @@ async fn one(
     source: ImportSource,
     file_name: &str,
     text: &'static str,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let actor = who.actor();
     let header = partnerops_core::import::reader::ImportReader::new(text.as_bytes())
         .map(|r| r.header().to_vec())
@@ -42,7 +42,7 @@ async fn one(
     let mapping = store
         .suggest_import_mapping(&actor, kind, source, &header)
         .await?;
-    store
+    let run = store
         .import(
             &actor,
             ImportRequest {
@@ -55,12 +55,12 @@ async fn one(
             text.as_bytes(),
         )
         .await?;
-    Ok(())
+    Ok(run.created)
 }
 
-/// Writes the two demo runs as `channel`; answers how many.
+/// Writes the two demo runs as `channel`; answers how many accounts they created.
 pub(crate) async fn create_imports(store: &Store, channel: &Writer) -> Result<usize, StoreError> {
-    one(
+    let created = one(
         store,
         channel,
         ImportKind::Accounts,
@@ -78,5 +78,5 @@ pub(crate) async fn create_imports(store: &Store, channel: &Writer) -> Result<us
         REFUSED,
     )
     .await?;
-    Ok(2)
+    Ok(usize::try_from(created).unwrap_or_default())
 }

@@ -427,12 +427,12 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         "seed: webhook subscriptions written (paused)"
     );
     // CSV imports: one done, one refused with its errors.
-    let imports = match writers.get(plan.channel()) {
+    let imported_accounts = match writers.get(plan.channel()) {
         Some(channel) => import::create_imports(store, channel).await?,
         None => 0,
     };
     tracing::info!(
-        imports,
+        imported_accounts,
         elapsed_ms = ms(started),
         "seed: import runs written"
     );
@@ -470,7 +470,7 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
     Ok(SeedReport {
         programs: programs.len(),
         partners: plan.partners.len(),
-        accounts: plan.accounts.len(),
+        accounts: plan.accounts.len() + imported_accounts,
         registrations,
         users: users + learning.users,
         opportunities: written.opportunities,

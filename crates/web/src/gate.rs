@@ -126,6 +126,8 @@ const CAPABILITIES: &[(&str, TokenCapability)] = {
         ("events", Event),
         ("files", File),
         ("fx-rates", Pipeline),
+        ("import-mappings", Import),
+        ("imports", Import),
         ("invitations", Lifecycle),
         ("launch-tasks", Launch),
         ("launch-templates", Launch),

@@ -136,47 +136,62 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, doc)
 }
 
-/// Documents what the API gate (`gate`) may answer on any route: 429 when the rate limit
-/// is used up, and on routes that need a token, 403 when the token lacks the route's scope.
-/// Done here, once, so no route can forget.
-fn hygiene_responses(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::RefOr;
-    use utoipa::openapi::response::ResponseBuilder;
-    let problem = || {
-        utoipa::openapi::ContentBuilder::new()
-            .schema(Some(utoipa::openapi::schema::Ref::from_schema_name(
-                "Problem",
-            )))
-            .build()
-    };
-    let too_many = ResponseBuilder::new()
-        .description(
-            "Rate limit used up (problem type `rate-limited`); retry after `Retry-After` seconds",
+/// A `Problem` document answer described by `description`, for the document fix-ups below.
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    utoipa::openapi::response::ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::schema::Ref::from_schema_name(
+                    "Problem",
+                )))
+                .build(),
         )
-        .content("application/json", problem())
-        .build();
-    let scope = ResponseBuilder::new()
-        .description("Forbidden: a rule refused, or the token lacks the scope (rule `token.scope`)")
-        .content("application/json", problem())
-        .build();
-    for item in doc.paths.paths.values_mut() {
-        let ops = [
+        .build()
+}
+
+/// Every operation of every path, for the document fix-ups below.
+fn operations_mut(
+    doc: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = (&String, &mut utoipa::openapi::path::Operation)> {
+    doc.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
             &mut item.get,
             &mut item.put,
             &mut item.post,
             &mut item.delete,
             &mut item.patch,
-        ];
-        for op in ops.into_iter().flatten() {
-            let responses = &mut op.responses.responses;
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+        .map(move |op| (path, op))
+    })
+}
+
+/// Documents what the API gate (`gate`) may answer on any route: 429 when the rate limit
+/// is used up, and on routes that need a token, 403 when the token lacks the route's scope.
+/// Done here, once, so no route can forget.
+fn hygiene_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    let too_many = problem_response(
+        "Rate limit used up (problem type `rate-limited`); retry after `Retry-After` seconds",
+    );
+    let scope = problem_response(
+        "Forbidden: a rule refused, or the token lacks the scope (rule `token.scope`)",
+    );
+    for (_, op) in operations_mut(doc) {
+        let responses = &mut op.responses.responses;
+        responses
+            .entry("429".to_owned())
+            .or_insert_with(|| RefOr::T(too_many.clone()));
+        if op.security.is_some() {
             responses
-                .entry("429".to_owned())
-                .or_insert_with(|| RefOr::T(too_many.clone()));
-            if op.security.is_some() {
-                responses
-                    .entry("403".to_owned())
-                    .or_insert_with(|| RefOr::T(scope.clone()));
-            }
+                .entry("403".to_owned())
+                .or_insert_with(|| RefOr::T(scope.clone()));
         }
     }
 }
@@ -204,29 +219,11 @@ fn idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
         ))
         .build();
     // A key that is not 1 to 255 visible ASCII characters is refused with 422.
-    let refused = utoipa::openapi::response::ResponseBuilder::new()
-        .description("Invalid input, or an Idempotency-Key that is not a valid key")
-        .content(
-            "application/problem+json",
-            utoipa::openapi::content::ContentBuilder::new()
-                .schema(Some(utoipa::openapi::RefOr::Ref(
-                    utoipa::openapi::Ref::from_schema_name("Problem"),
-                )))
-                .build(),
-        )
-        .build();
+    let refused = problem_response("Invalid input, or an Idempotency-Key that is not a valid key");
     // A retry while the first request with its key still runs is refused with 409.
-    let in_flight = utoipa::openapi::response::ResponseBuilder::new()
-        .description("A request with the same Idempotency-Key is still running; retry after Retry-After seconds")
-        .content(
-            "application/problem+json",
-            utoipa::openapi::content::ContentBuilder::new()
-                .schema(Some(utoipa::openapi::RefOr::Ref(
-                    utoipa::openapi::Ref::from_schema_name("Problem"),
-                )))
-                .build(),
-        )
-        .build();
+    let in_flight = problem_response(
+        "A request with the same Idempotency-Key is still running; retry after Retry-After seconds",
+    );
     for item in doc.paths.paths.values_mut() {
         if let Some(op) = item.post.as_mut() {
             op.parameters
@@ -291,27 +288,15 @@ fn patch_bodies_require_nothing(doc: &mut utoipa::openapi::OpenApi) {
 /// that corrects it, so no path can forget.
 fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
-    for item in doc.paths.paths.values_mut() {
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-            &mut item.head,
-            &mut item.options,
-            &mut item.trace,
-        ];
-        for op in ops.into_iter().flatten() {
-            for (status, response) in &mut op.responses.responses {
-                let is_error = status.parse::<u16>().is_ok_and(|s| s >= 400);
-                if let (true, RefOr::T(response)) = (is_error, response)
-                    && let Some(content) = response.content.shift_remove("application/json")
-                {
-                    response
-                        .content
-                        .insert("application/problem+json".to_owned(), content);
-                }
+    for (_, op) in operations_mut(doc) {
+        for (status, response) in &mut op.responses.responses {
+            let is_error = status.parse::<u16>().is_ok_and(|s| s >= 400);
+            if let (true, RefOr::T(response)) = (is_error, response)
+                && let Some(content) = response.content.shift_remove("application/json")
+            {
+                response
+                    .content
+                    .insert("application/problem+json".to_owned(), content);
             }
         }
     }
@@ -321,27 +306,18 @@ fn problem_content_type(doc: &mut utoipa::openapi::OpenApi) {
 /// declared without one get the status code's reason phrase ("Unauthorized").
 fn response_descriptions(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
-    for item in doc.paths.paths.values_mut() {
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for op in ops.into_iter().flatten() {
-            for (status, response) in &mut op.responses.responses {
-                if let RefOr::T(response) = response
-                    && response.description.is_empty()
-                {
-                    response.description = status
-                        .parse::<u16>()
-                        .ok()
-                        .and_then(|s| axum::http::StatusCode::from_u16(s).ok())
-                        .and_then(|s| s.canonical_reason())
-                        .unwrap_or("Answer")
-                        .to_owned();
-                }
+    for (_, op) in operations_mut(doc) {
+        for (status, response) in &mut op.responses.responses {
+            if let RefOr::T(response) = response
+                && response.description.is_empty()
+            {
+                response.description = status
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|s| axum::http::StatusCode::from_u16(s).ok())
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Answer")
+                    .to_owned();
             }
         }
     }
@@ -381,41 +357,21 @@ pub(crate) fn csv_answer(
 /// Documents `503` on every operation that reads or writes the database: the database
 /// could not be reached (see `retry`); the answer says when to try again (`Retry-After`).
 fn database_unavailable(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::content::ContentBuilder;
     use utoipa::openapi::header::HeaderBuilder;
-    use utoipa::openapi::response::ResponseBuilder;
     use utoipa::openapi::{ObjectBuilder, RefOr, Type};
-    let response = ResponseBuilder::new()
-        .description(
-            "The database cannot be reached right now; try again after `Retry-After` seconds",
-        )
-        .header(
-            "Retry-After",
+    let mut response = problem_response(
+        "The database cannot be reached right now; try again after `Retry-After` seconds",
+    );
+    response.headers.insert(
+        "Retry-After".to_owned(),
+        RefOr::T(
             HeaderBuilder::new()
                 .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
                 .build(),
-        )
-        .content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                    "Problem",
-                ))))
-                .build(),
-        )
-        .build();
-    for (path, item) in doc.paths.paths.iter_mut() {
-        if path == "/api/v1/openapi.json" {
-            continue;
-        }
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for op in ops.into_iter().flatten() {
+        ),
+    );
+    for (path, op) in operations_mut(doc) {
+        if path != "/api/v1/openapi.json" {
             op.responses
                 .responses
                 .insert("503".to_owned(), RefOr::T(response.clone()));
@@ -428,7 +384,6 @@ fn database_unavailable(doc: &mut utoipa::openapi::OpenApi) {
 /// `GET` answers that with `406`.
 fn csv_lists(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::content::ContentBuilder;
-    use utoipa::openapi::response::ResponseBuilder;
     use utoipa::openapi::schema::{Schema, Type};
     use utoipa::openapi::{ObjectBuilder, RefOr};
     let schemas = doc
@@ -457,17 +412,7 @@ fn csv_lists(doc: &mut utoipa::openapi::OpenApi) {
     let csv = ContentBuilder::new()
         .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
         .build();
-    let not_acceptable = ResponseBuilder::new()
-        .description("Asked for `text/csv`, which only lists offer")
-        .content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                    "Problem",
-                ))))
-                .build(),
-        )
-        .build();
+    let not_acceptable = problem_response("Asked for `text/csv`, which only lists offer");
     for item in doc.paths.paths.values_mut() {
         let Some(op) = item.get.as_mut() else {
             continue;
@@ -841,7 +786,6 @@ impl<T: serde::Serialize> IntoResponse for Tagged<T> {
 fn if_match_responses(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::header::HeaderBuilder;
-    use utoipa::openapi::response::ResponseBuilder;
     use utoipa::openapi::{ObjectBuilder, Type};
     let etag = HeaderBuilder::new()
         .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
@@ -849,15 +793,9 @@ fn if_match_responses(doc: &mut utoipa::openapi::OpenApi) {
             "The record's entity tag: send it back as `If-Match` to update only this version",
         ))
         .build();
-    let failed = ResponseBuilder::new()
-        .description("Precondition failed: the record changed since the `ETag` sent as `If-Match` (rule `if_match`); nothing was written")
-        .content(
-            "application/json",
-            utoipa::openapi::ContentBuilder::new()
-                .schema(Some(utoipa::openapi::schema::Ref::from_schema_name("Problem")))
-                .build(),
-        )
-        .build();
+    let failed = problem_response(
+        "Precondition failed: the record changed since the `ETag` sent as `If-Match` (rule `if_match`); nothing was written",
+    );
     let with_etag = |op: &mut utoipa::openapi::path::Operation| {
         if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
             ok.headers.insert("ETag".to_owned(), RefOr::T(etag.clone()));

@@ -13,8 +13,7 @@ use crate::on_both;
 
 on_both!(
     headers_count_down_then_429,
-    addresses_without_a_token_have_their_own_limit,
-    instances_share_one_count
+    addresses_without_a_token_have_their_own_limit
 );
 
 /// 20 seconds into a minute: the window resets in 40 s.
@@ -123,6 +122,13 @@ async fn addresses_without_a_token_have_their_own_limit(app: TestApp) {
         text.contains("100 requests per minute per token, 2 per client address"),
         "{text}"
     );
+}
+
+/// Instances share a count on PostgreSQL; a SQLite file serves one instance, which counts
+/// in its process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_share_one_count_on_postgres() {
+    instances_share_one_count(crate::harness::spawn(crate::harness::Db::Postgres).await).await;
 }
 
 async fn instances_share_one_count(app: TestApp) {
