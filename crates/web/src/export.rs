@@ -36,11 +36,6 @@ const BROWSER_PREFIX: &str = "/export/v1/";
 #[derive(Clone, Debug)]
 pub(crate) struct ActingAs(pub Principal);
 
-/// Marks the page requests an export makes, so per-request limits can count the export
-/// once rather than once per page.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ExportPage;
-
 /// Whether the caller asked for CSV.
 fn wants_csv(req: &Request) -> bool {
     req.headers()
@@ -188,7 +183,6 @@ impl Pager {
         req.headers_mut()
             .insert(ACCEPT, HeaderValue::from_static("application/json"));
         *req.extensions_mut() = self.parts.extensions.clone();
-        req.extensions_mut().insert(ExportPage);
         fetch(self.next.clone(), req).await
     }
 }
@@ -289,12 +283,10 @@ async fn fetch(next: Next, req: Request) -> Fetched {
 }
 
 fn not_a_list(path: &str) -> Response {
-    let mut problem = ApiError::NotAcceptable(format!(
+    ApiError::NotAcceptable(format!(
         "{path} answers one record, not a list: CSV is offered for lists; ask for application/json"
     ))
-    .into_response();
-    problem.headers_mut().remove(CONTENT_DISPOSITION);
-    problem
+    .into_response()
 }
 
 /// The columns of a list: every flattened field of the first page's rows, in the order
