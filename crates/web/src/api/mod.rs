@@ -769,16 +769,35 @@ pub(crate) type TaggedAnswer<T> = Result<Tagged<T>, ApiError>;
 
 impl<T: serde::Serialize> IntoResponse for Tagged<T> {
     fn into_response(self) -> axum::response::Response {
-        let tag = match partnerops_store::etag::of(&self.0) {
-            Ok(t) => t,
-            Err(e) => return ApiError::from(e).into_response(),
-        };
-        let mut res = axum::Json(self.0).into_response();
-        if let Ok(v) = axum::http::HeaderValue::from_str(&tag) {
-            res.headers_mut().insert(axum::http::header::ETAG, v);
-        }
-        res
+        let tag = partnerops_store::etag::of(&self.0);
+        with_etag(tag, self.0)
     }
+}
+
+/// A record shown with more than itself (a course with its modules): the `ETag` is that
+/// of the record alone, the one its update checks `If-Match` against.
+pub(crate) struct TaggedBy<T, R>(pub T, pub fn(&T) -> &R);
+
+impl<T: serde::Serialize, R: serde::Serialize> IntoResponse for TaggedBy<T, R> {
+    fn into_response(self) -> axum::response::Response {
+        let tag = partnerops_store::etag::of((self.1)(&self.0));
+        with_etag(tag, self.0)
+    }
+}
+
+fn with_etag(
+    tag: partnerops_store::Result<String>,
+    body: impl serde::Serialize,
+) -> axum::response::Response {
+    let tag = match tag {
+        Ok(t) => t,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut res = axum::Json(body).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&tag) {
+        res.headers_mut().insert(axum::http::header::ETAG, v);
+    }
+    res
 }
 
 /// Documents `If-Match` where an update declares it (`params(IfMatch)`): the update's 412,
