@@ -14,6 +14,7 @@ use partnerops_core::directory::record::{
     DirectoryListing, DirectoryListingInput, DirectoryReviewInput, DirectorySetting,
 };
 use partnerops_core::directory::{ListingKind, ListingStatus, MODE_TREE};
+use partnerops_core::ids::EntityId;
 use partnerops_core::partnership::record::TreeAnswers;
 use partnerops_core::partnership::tree::Node;
 use partnerops_store::StoreError;
