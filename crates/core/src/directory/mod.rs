@@ -494,7 +494,7 @@ mod tests {
             vec!["crm", "salesforce", "integration"]
         );
         assert_eq!(
-            query_terms(&"ab cd ef gh ij kl mn op qr st".to_string()).len(),
+            query_terms("ab cd ef gh ij kl mn op qr st").len(),
             MAX_TERMS
         );
         assert_eq!(facet_key(" Financial  Services "), "financial-services");
