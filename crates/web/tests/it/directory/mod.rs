@@ -5,6 +5,7 @@
 
 mod api;
 mod browser;
+mod ui;
 
 use hyper::StatusCode;
 use serde_json::{Value, json};
