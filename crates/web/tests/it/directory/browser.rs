@@ -7,12 +7,14 @@ use partnerops_core::directory::record::DirectoryListingInput;
 use partnerops_core::ids::EntityId;
 use partnerops_store::Actor;
 
-use crate::browser::{Browser, active_partner_admin, seeded};
+use partnerops_seed::DEMO_PASSWORD;
+
+use crate::browser::{Browser, VENDOR_ADMIN, active_partner_admin, seeded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_searches_the_directory_on_a_phone_and_opens_a_listing() {
     let (app, report) = seeded().await;
-    let (_, partner) = active_partner_admin(&app.store, &report).await;
+    let (login, partner) = active_partner_admin(&app.store, &report).await;
     let system = Actor::system("test");
     let l = app
         .store
@@ -102,5 +104,31 @@ async fn a_visitor_searches_the_directory_on_a_phone_and_opens_a_listing() {
         hits.contains(&"Kubernetes Cost Optimisation".to_owned()),
         "{hits:?}"
     );
+
+    // The partner's admin sees its listings in the portal; the vendor its queue.
+    b.client
+        .set_window_size(1366, 900)
+        .await
+        .expect("desktop size");
+    b.sign_in(&login.email, DEMO_PASSWORD).await;
+    b.wait_path("/portal").await;
+    b.goto("/portal/directory").await;
+    b.wait_css("#listings").await;
+    let rows = b.texts("#listings tbody tr").await.join("\n");
+    assert!(rows.contains("Kubernetes Cost Optimisation"), "{rows}");
+    b.shot("directory-04-portal").await;
+    b.goto("/portal").await;
+    b.click("#logout").await;
+    b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
+    b.wait_path("/console").await;
+    b.goto("/console/directory").await;
+    b.wait_css("#listings").await;
+    // The demo's curated program has one listing waiting: first in the queue.
+    let first = b.texts("#listings tbody tr").await;
+    assert!(first[0].contains("Awaiting review"), "{first:?}");
+    b.shot("directory-05-console").await;
+    b.goto("/directory").await;
+    b.wait_css("#directory-hits").await;
+    b.shot("directory-06-desktop-home").await;
     b.close().await;
 }
