@@ -92,6 +92,21 @@ pub(super) async fn lock_row(tx: &mut Tx, table: &str, id: &str) -> Result<(), s
     Ok(())
 }
 
+/// Prepares a transaction that writes a great many rows into tables it also reads (an
+/// import: each batch looks up the keys and domains the batches before it wrote). On
+/// PostgreSQL, a prepared statement switches to a generic plan after five runs, costed on
+/// the table as it was then (empty, say), and keeps it while the transaction's own
+/// uncommitted rows grow into the millions: a sequential scan per batch, quadratic in the
+/// file. Planning each statement for its own parameters and the table's current size keeps
+/// the lookups on their indexes. SQLite plans every statement afresh anyway.
+pub(super) async fn for_bulk_writes(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(_) = tx {
+        tx.execute(&Sql::new("SET LOCAL plan_cache_mode = force_custom_plan"))
+            .await?;
+    }
+    Ok(())
+}
+
 /// An arbitrary constant naming the migrations' advisory lock.
 const PG_MIGRATION_LOCK: i64 = 0x0070_6172_746e_6572;
 

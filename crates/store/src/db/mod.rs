@@ -99,6 +99,12 @@ impl Tx {
         dialect::lock_key(self, key).await
     }
 
+    /// Readies this transaction for writing many rows it also reads back (see
+    /// [`dialect::for_bulk_writes`]).
+    pub async fn for_bulk_writes(&mut self) -> Result<(), sqlx::Error> {
+        dialect::for_bulk_writes(self).await
+    }
+
     /// Holds row `id` of `table` until this transaction ends (see [`dialect`]).
     pub async fn lock_row(&mut self, table: &str, id: &str) -> Result<(), sqlx::Error> {
         dialect::lock_row(self, table, id).await

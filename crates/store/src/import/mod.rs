@@ -343,6 +343,7 @@ impl Store {
         };
         let mut counts = Counts::default();
         let mut tx = self.db.begin_write().await?;
+        tx.for_bulk_writes().await?;
         while let Some(batch) = batch_rx.recv().await {
             errors.extend(batch.errors);
             match kind {
