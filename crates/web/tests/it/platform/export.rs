@@ -249,6 +249,7 @@ async fn every_list_page_links_to_its_export(app: TestApp) {
         "/console/accounts",
         "/console/partners",
         "/console/users",
+        "/console/directory",
     ];
     let portal = [
         "/portal/registrations",
@@ -263,6 +264,7 @@ async fn every_list_page_links_to_its_export(app: TestApp) {
         "/portal/notifications",
         "/portal/webhooks",
         "/portal/users",
+        "/portal/directory",
     ];
     for (pages, cookie, is_partner) in
         [(&console[..], &staff, false), (&portal[..], &partner, true)]
