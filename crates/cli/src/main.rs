@@ -176,13 +176,15 @@ enum Command {
         #[command(flatten)]
         listen: Listen,
     },
-    /// Import a CSV file (accounts, opportunities, fx_rates) from a Salesforce report or Data
+    /// Import a CSV file (accounts, partners, contacts, opportunities, registrations,
+    /// touchpoints, fx_rates) from a Salesforce report or Data
     /// Loader export, a HubSpot export or our own export: all or nothing, idempotent by the
     /// source's record ids. Prints the suggested column mapping unless confirmed.
     Import {
         #[command(flatten)]
         db: Db,
-        /// accounts, opportunities or fx_rates.
+        /// accounts, partners, contacts, opportunities, registrations, touchpoints or
+        /// fx_rates.
         kind: String,
         /// The CSV file.
         file: PathBuf,
