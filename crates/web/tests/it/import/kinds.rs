@@ -191,6 +191,21 @@ async fn partners_from_each_source(app: TestApp) {
         r.problem_rules(),
         ["row 3: Partner Status:status_transition"]
     );
+    // A web domain another partner has fails in the database; the row is undone to its
+    // savepoint and the rows after it are still checked (PostgreSQL would otherwise refuse
+    // every later statement of the aborted transaction).
+    let taken = changed
+        .replace("fourthcoffee.example", "beta.example")
+        .replace("\"Consultant\",\"\"", "\"Consultant\",\"Gold\"");
+    let r = post_csv(&app, &w.admin, &q, taken.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(
+        r.problem_rules(),
+        [
+            "row 3: Website:unique",
+            "row 4: Partner Tier:tier_of_program"
+        ]
+    );
 
     // A partner already there under its domain is that partner, not a second one.
     let alpha = changed
