@@ -753,7 +753,7 @@ pub(crate) async fn update_in(
     before: &Opportunity,
     patch: &OpportunityPatch,
 ) -> Result<Opportunity> {
-    actor.authorize(&work_action(&before))?;
+    actor.authorize(&work_action(before))?;
     if before.stage.is_closed() {
         return Err(StoreError::conflict(
             "stage",

@@ -64,7 +64,7 @@ async fn refused(app: &TestApp, w: &World, kind: &str, file: &str) -> Vec<String
         app,
         &w.admin,
         &format!("kind={kind}&dry_run=true"),
-        &csv.split(|b| *b == b'\n').next().unwrap().to_vec(),
+        csv.split(|b| *b == b'\n').next().unwrap(),
     )
     .await;
     let mapping = mapping_text(&header_run.json()["mapping"]);
