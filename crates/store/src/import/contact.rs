@@ -7,13 +7,13 @@
 
 use partnerops_core::email::Email;
 use partnerops_core::ids::{EntityId, PartnerId};
+use partnerops_core::import::ImportKind;
 use partnerops_core::import::row::{ContactRecord, ImportRecord};
-use partnerops_core::import::{ImportErrors, ImportKind};
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::user::{NewUser, User};
 
-use super::keys::{self, Ledger, Outcome};
-use super::{Counts, RunCtx, refs};
+use super::keys::{Outcome, RowByRow};
+use super::{RunCtx, refs};
 use crate::db::{Exec, Sql, Tx};
 use crate::{Result, StoreError, entity};
 
@@ -21,30 +21,16 @@ const KIND: ImportKind = ImportKind::Contacts;
 
 const RENAMES: &[(&str, &str)] = &[("partner_id", "partner"), ("display_name", "name")];
 
-pub(super) async fn write(
-    tx: &mut Tx,
-    ctx: &RunCtx<'_>,
-    records: Vec<ImportRecord>,
-    counts: &mut Counts,
-    errors: &mut ImportErrors,
-) -> Result<()> {
-    let rows = records
-        .into_iter()
-        .filter_map(|r| match r {
-            ImportRecord::Contact(c) => Some((c.row, c.external_id.clone(), c)),
-            _ => None,
-        })
-        .collect();
-    let mut ledger = Ledger::default();
-    for c in keys::plan(tx, ctx, KIND, rows, errors).await? {
-        keys::begin_row(tx).await?;
-        let done = one(tx, ctx, c.target.as_deref(), &c.record).await;
-        if let Some(outcome) = keys::settle(tx, ctx, c.row, done, RENAMES, errors).await? {
-            ledger.add(counts, c.external_id, outcome);
-        }
-    }
-    ledger.save(tx, ctx, KIND).await
-}
+/// How contact rows are written.
+pub(super) const ROWS: RowByRow<ContactRecord> = RowByRow {
+    kind: KIND,
+    renames: RENAMES,
+    pick: |r| match r {
+        ImportRecord::Contact(x) => Some((x.row, x.external_id.clone(), x)),
+        _ => None,
+    },
+    write: |tx, ctx, target, r| Box::pin(one(tx, ctx, target, r)),
+};
 
 async fn by_email(tx: &mut Tx, email: &Email) -> Result<Option<User>> {
     let mut q = Sql::new(<User as entity::Entity>::SELECT);

@@ -9,8 +9,11 @@
 //! multi-row insert would have to copy.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use partnerops_core::ids::EntityId;
+use partnerops_core::import::row::ImportRecord;
 use partnerops_core::import::{ImportError, ImportErrors, ImportKind};
 
 use super::{Counts, RunCtx, push_in};
@@ -178,7 +181,7 @@ pub(super) enum Outcome {
 
 /// Counts outcomes and collects the keys to write at the end of a batch.
 #[derive(Default)]
-pub(super) struct Ledger {
+struct Ledger {
     new: Vec<(String, String)>,
     seen: Vec<String>,
 }
@@ -215,7 +218,7 @@ impl Ledger {
 }
 
 /// Starts a row's writes: what [`settle`] keeps or undoes.
-pub(super) async fn begin_row(tx: &mut Tx) -> Result<()> {
+async fn begin_row(tx: &mut Tx) -> Result<()> {
     tx.execute(&Sql::new("SAVEPOINT import_row")).await?;
     Ok(())
 }
@@ -224,7 +227,7 @@ pub(super) async fn begin_row(tx: &mut Tx) -> Result<()> {
 /// conflict, a refusal, a record not found or not allowed), undone and reported as that
 /// row's errors, each at the file's column for the field (`renames` maps the rules' field
 /// names to the import's). Any other failure ends the import.
-pub(super) async fn settle<T>(
+async fn settle<T>(
     tx: &mut Tx,
     ctx: &RunCtx<'_>,
     row: u64,
@@ -278,4 +281,39 @@ pub(super) async fn settle<T>(
         .await?;
     errors.extend(found);
     Ok(None)
+}
+
+/// One row's writes, as a kind does them.
+pub(super) type RowWrite<'a> = Pin<Box<dyn Future<Output = Result<Outcome>> + Send + 'a>>;
+
+/// How a kind that writes row by row imports: which records are its (with their row and
+/// record id), what its rules call the import's fields, and what one row does given the
+/// record its id already became (none: a new key).
+pub(super) struct RowByRow<T> {
+    pub kind: ImportKind,
+    pub renames: &'static [(&'static str, &'static str)],
+    pub pick: fn(ImportRecord) -> Option<(u64, String, T)>,
+    pub write: for<'a, 'b> fn(&'a mut Tx, &'a RunCtx<'b>, Option<&'a str>, &'a T) -> RowWrite<'a>,
+}
+
+/// Imports one batch of `how.kind`: the plan, each row in its savepoint, the outcomes
+/// counted, the keys written.
+pub(super) async fn write_rows<T>(
+    tx: &mut Tx,
+    ctx: &RunCtx<'_>,
+    records: Vec<ImportRecord>,
+    counts: &mut Counts,
+    errors: &mut ImportErrors,
+    how: &RowByRow<T>,
+) -> Result<()> {
+    let rows = records.into_iter().filter_map(how.pick).collect();
+    let mut ledger = Ledger::default();
+    for p in plan(tx, ctx, how.kind, rows, errors).await? {
+        begin_row(tx).await?;
+        let done = (how.write)(tx, ctx, p.target.as_deref(), &p.record).await;
+        if let Some(outcome) = settle(tx, ctx, p.row, done, how.renames, errors).await? {
+            ledger.add(counts, p.external_id, outcome);
+        }
+    }
+    ledger.save(tx, ctx, how.kind).await
 }

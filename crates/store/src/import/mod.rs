@@ -368,22 +368,59 @@ impl Store {
                 }
                 ImportKind::FxRates => fx::write(&mut tx, &ctx, batch.records, &mut counts).await?,
                 ImportKind::Opportunities => {
-                    opportunity::write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
-                        .await?
+                    keys::write_rows(
+                        &mut tx,
+                        &ctx,
+                        batch.records,
+                        &mut counts,
+                        &mut errors,
+                        &opportunity::ROWS,
+                    )
+                    .await?
                 }
                 ImportKind::Partners => {
-                    partner::write(&mut tx, &ctx, batch.records, &mut counts, &mut errors).await?
+                    keys::write_rows(
+                        &mut tx,
+                        &ctx,
+                        batch.records,
+                        &mut counts,
+                        &mut errors,
+                        &partner::ROWS,
+                    )
+                    .await?
                 }
                 ImportKind::Contacts => {
-                    contact::write(&mut tx, &ctx, batch.records, &mut counts, &mut errors).await?
+                    keys::write_rows(
+                        &mut tx,
+                        &ctx,
+                        batch.records,
+                        &mut counts,
+                        &mut errors,
+                        &contact::ROWS,
+                    )
+                    .await?
                 }
                 ImportKind::Registrations => {
-                    registration::write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
-                        .await?
+                    keys::write_rows(
+                        &mut tx,
+                        &ctx,
+                        batch.records,
+                        &mut counts,
+                        &mut errors,
+                        &registration::ROWS,
+                    )
+                    .await?
                 }
                 ImportKind::Touchpoints => {
-                    touchpoint::write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
-                        .await?
+                    keys::write_rows(
+                        &mut tx,
+                        &ctx,
+                        batch.records,
+                        &mut counts,
+                        &mut errors,
+                        &touchpoint::ROWS,
+                    )
+                    .await?
                 }
             }
         }

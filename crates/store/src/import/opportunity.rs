@@ -7,16 +7,16 @@
 //! when the file agrees with them and refused when it does not: a close has its own rule.
 
 use partnerops_core::ids::EntityId;
+use partnerops_core::import::ImportKind;
 use partnerops_core::import::row::{ImportRecord, OpportunityRecord};
 use partnerops_core::import::value::pipeline_stage;
-use partnerops_core::import::{ImportErrors, ImportKind};
 use partnerops_core::pipeline::Stage;
 use partnerops_core::pipeline::record::{Opportunity, OpportunityInput, OpportunityPatch};
 use partnerops_core::pipeline::rules;
 use partnerops_core::scope::{Action, Scope};
 
-use super::keys::{self, Ledger, Outcome};
-use super::{Counts, RunCtx, refs};
+use super::keys::{Outcome, RowByRow};
+use super::{RunCtx, refs};
 use crate::change::{self, Change};
 use crate::db::Tx;
 use crate::pipeline::{program_policy, record_stage_change, stage::set_stage, work_action};
@@ -31,30 +31,16 @@ const RENAMES: &[(&str, &str)] = &[
     ("amount_minor", "amount"),
 ];
 
-pub(super) async fn write(
-    tx: &mut Tx,
-    ctx: &RunCtx<'_>,
-    records: Vec<ImportRecord>,
-    counts: &mut Counts,
-    errors: &mut ImportErrors,
-) -> Result<()> {
-    let rows = records
-        .into_iter()
-        .filter_map(|r| match r {
-            ImportRecord::Opportunity(o) => Some((o.row, o.external_id.clone(), o)),
-            _ => None,
-        })
-        .collect();
-    let mut ledger = Ledger::default();
-    for o in keys::plan(tx, ctx, KIND, rows, errors).await? {
-        keys::begin_row(tx).await?;
-        let done = one(tx, ctx, o.target.as_deref(), &o.record).await;
-        if let Some(outcome) = keys::settle(tx, ctx, o.row, done, RENAMES, errors).await? {
-            ledger.add(counts, o.external_id, outcome);
-        }
-    }
-    ledger.save(tx, ctx, KIND).await
-}
+/// How opportunity rows are written.
+pub(super) const ROWS: RowByRow<OpportunityRecord> = RowByRow {
+    kind: KIND,
+    renames: RENAMES,
+    pick: |r| match r {
+        ImportRecord::Opportunity(x) => Some((x.row, x.external_id.clone(), x)),
+        _ => None,
+    },
+    write: |tx, ctx, target, r| Box::pin(one(tx, ctx, target, r)),
+};
 
 async fn one(
     tx: &mut Tx,

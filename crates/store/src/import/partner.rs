@@ -5,13 +5,13 @@
 //! change it: status moves follow the lifecycle, a tier must be one of its program's.
 
 use partnerops_core::ids::EntityId;
+use partnerops_core::import::ImportKind;
 use partnerops_core::import::row::{ImportRecord, PartnerRecord};
-use partnerops_core::import::{ImportErrors, ImportKind};
 use partnerops_core::partner::{Partner, PartnerFields, PartnerInput};
 use partnerops_core::scope::Scope;
 
-use super::keys::{self, Ledger, Outcome};
-use super::{Counts, RunCtx, refs};
+use super::keys::{self, Outcome, RowByRow};
+use super::{RunCtx, refs};
 use crate::db::{Exec, Sql, Tx, row};
 use crate::{Result, StoreError, entity};
 
@@ -26,30 +26,16 @@ row! {
     }
 }
 
-pub(super) async fn write(
-    tx: &mut Tx,
-    ctx: &RunCtx<'_>,
-    records: Vec<ImportRecord>,
-    counts: &mut Counts,
-    errors: &mut ImportErrors,
-) -> Result<()> {
-    let rows = records
-        .into_iter()
-        .filter_map(|r| match r {
-            ImportRecord::Partner(p) => Some((p.row, p.external_id.clone(), p)),
-            _ => None,
-        })
-        .collect();
-    let mut ledger = Ledger::default();
-    for p in keys::plan(tx, ctx, KIND, rows, errors).await? {
-        keys::begin_row(tx).await?;
-        let done = one(tx, ctx, p.target.as_deref(), &p.record).await;
-        if let Some(outcome) = keys::settle(tx, ctx, p.row, done, RENAMES, errors).await? {
-            ledger.add(counts, p.external_id, outcome);
-        }
-    }
-    ledger.save(tx, ctx, KIND).await
-}
+/// How partner rows are written.
+pub(super) const ROWS: RowByRow<PartnerRecord> = RowByRow {
+    kind: KIND,
+    renames: RENAMES,
+    pick: |r| match r {
+        ImportRecord::Partner(x) => Some((x.row, x.external_id.clone(), x)),
+        _ => None,
+    },
+    write: |tx, ctx, target, r| Box::pin(one(tx, ctx, target, r)),
+};
 
 async fn one(
     tx: &mut Tx,

@@ -11,14 +11,14 @@
 
 use partnerops_core::ids::EntityId;
 use partnerops_core::ids::{AccountId, PartnerId};
+use partnerops_core::import::ImportKind;
 use partnerops_core::import::row::{ImportRecord, RegistrationAccount, RegistrationRecord};
-use partnerops_core::import::{ImportErrors, ImportKind};
 use partnerops_core::registration::RegistrationStatus;
 use partnerops_core::registration::record::{AccountTarget, RegistrationFields};
 use partnerops_core::scope::Action;
 
-use super::keys::{self, Ledger, Outcome};
-use super::{Counts, RunCtx, refs};
+use super::keys::{Outcome, RowByRow};
+use super::{RunCtx, refs};
 use crate::Result;
 use crate::db::Tx;
 use crate::registration::{approve_pending, submit_in};
@@ -33,35 +33,26 @@ const RENAMES: &[(&str, &str)] = &[
     ("country", "account_country"),
 ];
 
-pub(super) async fn write(
+/// How registration rows are written.
+pub(super) const ROWS: RowByRow<RegistrationRecord> = RowByRow {
+    kind: KIND,
+    renames: RENAMES,
+    pick: |r| match r {
+        ImportRecord::Registration(x) => Some((x.row, x.external_id.clone(), x)),
+        _ => None,
+    },
+    write: |tx, ctx, target, r| Box::pin(submit(tx, ctx, target, r)),
+};
+
+async fn submit(
     tx: &mut Tx,
     ctx: &RunCtx<'_>,
-    records: Vec<ImportRecord>,
-    counts: &mut Counts,
-    errors: &mut ImportErrors,
-) -> Result<()> {
-    let rows = records
-        .into_iter()
-        .filter_map(|r| match r {
-            ImportRecord::Registration(g) => Some((g.row, g.external_id.clone(), g)),
-            _ => None,
-        })
-        .collect();
-    let mut ledger = Ledger::default();
-    for g in keys::plan(tx, ctx, KIND, rows, errors).await? {
-        keys::begin_row(tx).await?;
-        let done = match &g.target {
-            Some(_) => Ok(Outcome::Unchanged),
-            None => submit(tx, ctx, &g.record).await,
-        };
-        if let Some(outcome) = keys::settle(tx, ctx, g.row, done, RENAMES, errors).await? {
-            ledger.add(counts, g.external_id, outcome);
-        }
+    target: Option<&str>,
+    r: &RegistrationRecord,
+) -> Result<Outcome> {
+    if target.is_some() {
+        return Ok(Outcome::Unchanged);
     }
-    ledger.save(tx, ctx, KIND).await
-}
-
-async fn submit(tx: &mut Tx, ctx: &RunCtx<'_>, r: &RegistrationRecord) -> Result<Outcome> {
     let partner = refs::partner(tx, ctx, "partner", &r.partner).await?;
     let partner = PartnerId::from_trusted(partner.id);
     ctx.actor.authorize(&Action::WorkRegistration(&partner))?;

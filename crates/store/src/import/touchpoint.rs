@@ -5,14 +5,14 @@
 //! left as it is (unchanged) whatever the file says now.
 
 use partnerops_core::ids::{EntityId, PartnerId};
+use partnerops_core::import::ImportKind;
 use partnerops_core::import::row::{ImportRecord, TouchpointRecord};
-use partnerops_core::import::{ImportErrors, ImportKind};
 use partnerops_core::pipeline::record::Opportunity;
 use partnerops_core::pipeline::touchpoint::{TouchpointInput, is_late_when_logged};
 use partnerops_core::scope::{Action, Scope};
 
-use super::keys::{self, Ledger, Outcome};
-use super::{Counts, RunCtx, refs};
+use super::keys::{Outcome, RowByRow};
+use super::{RunCtx, refs};
 use crate::db::Tx;
 use crate::{Result, StoreError, entity};
 
@@ -20,35 +20,26 @@ const KIND: ImportKind = ImportKind::Touchpoints;
 
 const RENAMES: &[(&str, &str)] = &[("partner_id", "partner")];
 
-pub(super) async fn write(
+/// How touchpoint rows are written.
+pub(super) const ROWS: RowByRow<TouchpointRecord> = RowByRow {
+    kind: KIND,
+    renames: RENAMES,
+    pick: |r| match r {
+        ImportRecord::Touchpoint(x) => Some((x.row, x.external_id.clone(), x)),
+        _ => None,
+    },
+    write: |tx, ctx, target, r| Box::pin(create(tx, ctx, target, r)),
+};
+
+async fn create(
     tx: &mut Tx,
     ctx: &RunCtx<'_>,
-    records: Vec<ImportRecord>,
-    counts: &mut Counts,
-    errors: &mut ImportErrors,
-) -> Result<()> {
-    let rows = records
-        .into_iter()
-        .filter_map(|r| match r {
-            ImportRecord::Touchpoint(t) => Some((t.row, t.external_id.clone(), t)),
-            _ => None,
-        })
-        .collect();
-    let mut ledger = Ledger::default();
-    for t in keys::plan(tx, ctx, KIND, rows, errors).await? {
-        keys::begin_row(tx).await?;
-        let done = match &t.target {
-            Some(_) => Ok(Outcome::Unchanged),
-            None => create(tx, ctx, &t.record).await,
-        };
-        if let Some(outcome) = keys::settle(tx, ctx, t.row, done, RENAMES, errors).await? {
-            ledger.add(counts, t.external_id, outcome);
-        }
+    target: Option<&str>,
+    r: &TouchpointRecord,
+) -> Result<Outcome> {
+    if target.is_some() {
+        return Ok(Outcome::Unchanged);
     }
-    ledger.save(tx, ctx, KIND).await
-}
-
-async fn create(tx: &mut Tx, ctx: &RunCtx<'_>, r: &TouchpointRecord) -> Result<Outcome> {
     ctx.actor.authorize(&Action::WorkPipeline)?;
     let id = refs::imported(
         tx,
