@@ -12,7 +12,7 @@ use partnerops_core::import::row::{ContactRecord, ImportRecord};
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::user::{NewUser, User};
 
-use super::keys::{Outcome, RowByRow};
+use super::keys::{self, Outcome, RowByRow};
 use super::{RunCtx, refs};
 use crate::db::{Exec, Sql, Tx};
 use crate::{Result, StoreError, entity};
@@ -58,6 +58,17 @@ async fn one(
         ),
         None => (by_email(tx, &r.email).await?, true),
     };
+    if let Some(u) = before.as_ref().filter(|_| linked)
+        && let Some(other) = keys::key_of(tx, ctx, KIND, u.id.as_str()).await?
+    {
+        return Err(StoreError::conflict(
+            "email",
+            "unique",
+            format!(
+                "the user with this e-mail address was imported from this source as record {other}: one record per person"
+            ),
+        ));
+    }
     let Some(before) = before else {
         let new = NewUser {
             email: r.email.clone(),

@@ -63,6 +63,20 @@ pub(super) async fn resolve(
         .map(|k| k.record_id))
 }
 
+/// The record id of this source that already became our record `record_id`, if any.
+pub(super) async fn key_of(
+    tx: &mut Tx,
+    ctx: &RunCtx<'_>,
+    kind: ImportKind,
+    record_id: &str,
+) -> Result<Option<String>> {
+    Ok(lookup(tx, ctx, kind, "record_id", &[record_id])
+        .await?
+        .into_iter()
+        .next()
+        .map(|k| k.external_id))
+}
+
 /// Writes new keys and marks the keys a run read again as read by it.
 pub(super) async fn save(
     tx: &mut Tx,
@@ -307,13 +321,17 @@ pub(super) async fn write_rows<T>(
     how: &RowByRow<T>,
 ) -> Result<()> {
     let rows = records.into_iter().filter_map(how.pick).collect();
-    let mut ledger = Ledger::default();
     for p in plan(tx, ctx, how.kind, rows, errors).await? {
         begin_row(tx).await?;
         let done = (how.write)(tx, ctx, p.target.as_deref(), &p.record).await;
         if let Some(outcome) = settle(tx, ctx, p.row, done, how.renames, errors).await? {
+            // Each row's key is written with it, so a later row of the same company (a
+            // domain, an e-mail address) finds it taken by this record instead of linking a
+            // second record id to it.
+            let mut ledger = Ledger::default();
             ledger.add(counts, p.external_id, outcome);
+            ledger.save(tx, ctx, how.kind).await?;
         }
     }
-    ledger.save(tx, ctx, how.kind).await
+    Ok(())
 }

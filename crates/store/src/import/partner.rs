@@ -118,17 +118,12 @@ async fn by_domain(tx: &mut Tx, ctx: &RunCtx<'_>, r: &PartnerRecord) -> Result<O
     let Some(found): Option<IdRow> = tx.optional(&q).await? else {
         return Ok(None);
     };
-    if let Some(other) = keys::lookup(tx, ctx, KIND, "record_id", &[found.id.as_str()])
-        .await?
-        .into_iter()
-        .next()
-    {
+    if let Some(other) = keys::key_of(tx, ctx, KIND, &found.id).await? {
         return Err(StoreError::conflict(
             "web_domain",
             "unique",
             format!(
-                "the partner with this web domain was imported from this source as record {}: one record per company",
-                other.external_id
+                "the partner with this web domain was imported from this source as record {other}: one record per company"
             ),
         ));
     }

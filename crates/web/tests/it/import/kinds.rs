@@ -244,6 +244,7 @@ async fn a_bad_partner_file_writes_nothing(app: TestApp) {
             "row 3: Partner Tier:tier_of_program",
             "row 4: Partner Type:one_of",
             "row 5: Partner Program:not_found",
+            "row 6: Website:unique",
         ],
     );
     let partners = list(&app, &w, "/api/v1/partners").await;
@@ -331,6 +332,7 @@ async fn a_bad_contact_file_writes_nothing(app: TestApp) {
             "row 4: Account Name:not_found",
             "row 5: Account Name:contact.other_partner",
             "row 6: Email:email",
+            "row 7: Email:unique",
         ],
     );
     assert_eq!(list(&app, &w, "/api/v1/users").await.len(), before);
