@@ -29,7 +29,7 @@ pub(super) const ROWS: RowByRow<ContactRecord> = RowByRow {
         ImportRecord::Contact(x) => Some((x.row, x.external_id.clone(), x)),
         _ => None,
     },
-    write: |tx, ctx, target, r| Box::pin(one(tx, ctx, target, r)),
+    one: |tx, ctx, target, r| Box::pin(one(tx, ctx, target, r)),
 };
 
 async fn by_email(tx: &mut Tx, email: &Email) -> Result<Option<User>> {

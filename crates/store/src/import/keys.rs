@@ -307,31 +307,33 @@ pub(super) struct RowByRow<T> {
     pub kind: ImportKind,
     pub renames: &'static [(&'static str, &'static str)],
     pub pick: fn(ImportRecord) -> Option<(u64, String, T)>,
-    pub write: for<'a, 'b> fn(&'a mut Tx, &'a RunCtx<'b>, Option<&'a str>, &'a T) -> RowWrite<'a>,
+    pub one: for<'a, 'b> fn(&'a mut Tx, &'a RunCtx<'b>, Option<&'a str>, &'a T) -> RowWrite<'a>,
 }
 
-/// Imports one batch of `how.kind`: the plan, each row in its savepoint, the outcomes
-/// counted, the keys written.
-pub(super) async fn write_rows<T>(
-    tx: &mut Tx,
-    ctx: &RunCtx<'_>,
-    records: Vec<ImportRecord>,
-    counts: &mut Counts,
-    errors: &mut ImportErrors,
-    how: &RowByRow<T>,
-) -> Result<()> {
-    let rows = records.into_iter().filter_map(how.pick).collect();
-    for p in plan(tx, ctx, how.kind, rows, errors).await? {
-        begin_row(tx).await?;
-        let done = (how.write)(tx, ctx, p.target.as_deref(), &p.record).await;
-        if let Some(outcome) = settle(tx, ctx, p.row, done, how.renames, errors).await? {
-            // Each row's key is written with it, so a later row of the same company (a
-            // domain, an e-mail address) finds it taken by this record instead of linking a
-            // second record id to it.
-            let mut ledger = Ledger::default();
-            ledger.add(counts, p.external_id, outcome);
-            ledger.save(tx, ctx, how.kind).await?;
+impl<T> RowByRow<T> {
+    /// Imports one batch of this kind: the plan, each row in its savepoint, the outcomes
+    /// counted, the keys written.
+    pub async fn write(
+        &self,
+        tx: &mut Tx,
+        ctx: &RunCtx<'_>,
+        records: Vec<ImportRecord>,
+        counts: &mut Counts,
+        errors: &mut ImportErrors,
+    ) -> Result<()> {
+        let rows = records.into_iter().filter_map(self.pick).collect();
+        for p in plan(tx, ctx, self.kind, rows, errors).await? {
+            begin_row(tx).await?;
+            let done = (self.one)(tx, ctx, p.target.as_deref(), &p.record).await;
+            if let Some(outcome) = settle(tx, ctx, p.row, done, self.renames, errors).await? {
+                // Each row's key is written with it, so a later row of the same company (a
+                // domain, an e-mail address) finds it taken by this record instead of
+                // linking a second record id to it.
+                let mut ledger = Ledger::default();
+                ledger.add(counts, p.external_id, outcome);
+                ledger.save(tx, ctx, self.kind).await?;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }

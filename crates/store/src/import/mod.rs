@@ -368,59 +368,29 @@ impl Store {
                 }
                 ImportKind::FxRates => fx::write(&mut tx, &ctx, batch.records, &mut counts).await?,
                 ImportKind::Opportunities => {
-                    keys::write_rows(
-                        &mut tx,
-                        &ctx,
-                        batch.records,
-                        &mut counts,
-                        &mut errors,
-                        &opportunity::ROWS,
-                    )
-                    .await?
+                    opportunity::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
                 }
                 ImportKind::Partners => {
-                    keys::write_rows(
-                        &mut tx,
-                        &ctx,
-                        batch.records,
-                        &mut counts,
-                        &mut errors,
-                        &partner::ROWS,
-                    )
-                    .await?
+                    partner::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
                 }
                 ImportKind::Contacts => {
-                    keys::write_rows(
-                        &mut tx,
-                        &ctx,
-                        batch.records,
-                        &mut counts,
-                        &mut errors,
-                        &contact::ROWS,
-                    )
-                    .await?
+                    contact::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
                 }
                 ImportKind::Registrations => {
-                    keys::write_rows(
-                        &mut tx,
-                        &ctx,
-                        batch.records,
-                        &mut counts,
-                        &mut errors,
-                        &registration::ROWS,
-                    )
-                    .await?
+                    registration::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
                 }
                 ImportKind::Touchpoints => {
-                    keys::write_rows(
-                        &mut tx,
-                        &ctx,
-                        batch.records,
-                        &mut counts,
-                        &mut errors,
-                        &touchpoint::ROWS,
-                    )
-                    .await?
+                    touchpoint::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
                 }
             }
         }

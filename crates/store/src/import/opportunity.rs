@@ -39,7 +39,7 @@ pub(super) const ROWS: RowByRow<OpportunityRecord> = RowByRow {
         ImportRecord::Opportunity(x) => Some((x.row, x.external_id.clone(), x)),
         _ => None,
     },
-    write: |tx, ctx, target, r| Box::pin(one(tx, ctx, target, r)),
+    one: |tx, ctx, target, r| Box::pin(one(tx, ctx, target, r)),
 };
 
 async fn one(

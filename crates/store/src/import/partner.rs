@@ -34,7 +34,7 @@ pub(super) const ROWS: RowByRow<PartnerRecord> = RowByRow {
         ImportRecord::Partner(x) => Some((x.row, x.external_id.clone(), x)),
         _ => None,
     },
-    write: |tx, ctx, target, r| Box::pin(one(tx, ctx, target, r)),
+    one: |tx, ctx, target, r| Box::pin(one(tx, ctx, target, r)),
 };
 
 async fn one(

@@ -41,7 +41,7 @@ pub(super) const ROWS: RowByRow<RegistrationRecord> = RowByRow {
         ImportRecord::Registration(x) => Some((x.row, x.external_id.clone(), x)),
         _ => None,
     },
-    write: |tx, ctx, target, r| Box::pin(submit(tx, ctx, target, r)),
+    one: |tx, ctx, target, r| Box::pin(submit(tx, ctx, target, r)),
 };
 
 async fn submit(

@@ -28,7 +28,7 @@ pub(super) const ROWS: RowByRow<TouchpointRecord> = RowByRow {
         ImportRecord::Touchpoint(x) => Some((x.row, x.external_id.clone(), x)),
         _ => None,
     },
-    write: |tx, ctx, target, r| Box::pin(create(tx, ctx, target, r)),
+    one: |tx, ctx, target, r| Box::pin(create(tx, ctx, target, r)),
 };
 
 async fn create(
