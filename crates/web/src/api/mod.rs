@@ -82,7 +82,7 @@ use crate::problem::{ApiError, Problem};
         (name = "events", description = "Events (webinars, workshops, conferences) of the vendor and of partners, RSVPs with capacity and waitlist, check-ins, attendance figures and the attendance list as CSV"),
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "launches", description = "Co-marketing launch checklists: templates (pre-launch, launch week, post-launch tasks with due offsets and owner sides), launches of a charter or a campaign, task status and owners, rescheduling"),
-        (name = "imports", description = "CSV import of accounts and currency rates from Salesforce reports and Data Loader exports, HubSpot exports and our own exports: column mappings suggested and remembered per source, all or nothing per file, dry runs, idempotent re-imports by the source's record ids, the runs with their errors by row and column"),
+        (name = "imports", description = "CSV import of accounts, partners, contacts (as partner users), opportunities, deal registrations, touchpoints and currency rates from Salesforce reports and Data Loader exports, HubSpot exports and our own exports: column mappings suggested and remembered per source, all or nothing per file, dry runs, idempotent re-imports by the source's record ids (other records named by the record ids of earlier imports), each kind through its own rules and token scope, the runs with their errors by row and column"),
         (name = "meta", description = "The API itself")
     )
 )]
