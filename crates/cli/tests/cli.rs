@@ -659,7 +659,15 @@ fn import_of_the_other_kinds_names_rows_and_columns() {
     // No programs yet: each row names the program it cannot find; nothing is written.
     let o = run(
         &t.0,
-        &["import", "partners", &file, "--yes", "--database-url", &url],
+        &[
+            "import",
+            "--kind",
+            "partners",
+            &file,
+            "--yes",
+            "--database-url",
+            &url,
+        ],
     );
     assert!(!o.status.success());
     let out = stdout(&o);
@@ -672,6 +680,14 @@ fn import_of_the_other_kinds_names_rows_and_columns() {
         "{out}"
     );
     assert!(out.contains("refused, nothing written"), "{out}");
+    // The kind is given once.
+    let o = run(&t.0, &["import", "--kind", "partners", "partners", &file]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("give the kind and the file"),
+        "{}",
+        stderr(&o)
+    );
     // Opportunities name accounts by the record ids of an earlier account import.
     let deals = import_sample("salesforce_report_opportunities.csv");
     let o = run(
