@@ -242,7 +242,13 @@ pub async fn publish(store: &Store, program: &Program, file: &Path, note: &str) 
     let id = program.id.as_str();
     let before = store.program_policy(&Scope::Vendor, id).await?.version;
     let published = match store
-        .publish_policy(&Actor::system("cli"), id, &text, note)
+        .publish_policy(
+            &Actor::system("cli"),
+            id,
+            &text,
+            note,
+            &partnerops_store::etag::Precondition::None,
+        )
         .await
     {
         Ok(v) => v,

@@ -18,7 +18,7 @@
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
 //!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`campaign`], [`file`], [`notification`], [`payout`], [`mdf`], [`webhook`],
 //!   [`enablement`], [`event`].
-//!   [`enablement`], [`launch`].
+//!   [`enablement`], [`launch`], [`directory`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
@@ -28,6 +28,7 @@ pub mod account;
 pub mod business_plan;
 pub mod cadence;
 pub mod campaign;
+pub mod directory;
 pub mod enablement;
 pub mod engagement;
 pub mod event;

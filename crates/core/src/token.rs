@@ -45,6 +45,7 @@ text_enum!(
         Event = "event" / "Events",
         Launch = "launch" / "Launch checklists",
         Import = "import" / "CSV imports",
+        Directory = "directory" / "Directory listings and search",
     }
 );
 

@@ -420,6 +420,7 @@ pub(crate) async fn create_business_plans(
                     &PlanTaskPatch {
                         status: Some("done".into()),
                     },
+                    &partnerops_store::etag::Precondition::None,
                 )
                 .await?;
         }

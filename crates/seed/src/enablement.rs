@@ -503,6 +503,7 @@ async fn create_course(
                 status: Some("published".into()),
                 ..CourseInput::default()
             },
+            &partnerops_store::etag::Precondition::None,
         )
         .await?;
     Ok(id)

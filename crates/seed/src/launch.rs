@@ -42,6 +42,7 @@ async fn work(
                     .then(|| "Covered by the partner's own launch event this quarter".to_owned()),
                 owner_id: owner.map(str::to_owned),
             },
+            &partnerops_store::etag::Precondition::None,
         )
         .await?;
     Ok(())
@@ -77,6 +78,7 @@ async fn progress(
                             owner_id: Some(who.id.clone()),
                             ..Default::default()
                         },
+                        &partnerops_store::etag::Precondition::None,
                     )
                     .await?;
                 continue;

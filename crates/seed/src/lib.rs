@@ -45,6 +45,7 @@
 
 mod business_plan;
 mod campaign;
+mod directory;
 mod enablement;
 mod event;
 mod history;
@@ -153,6 +154,10 @@ pub struct SeedReport {
     /// Enablement: courses published, and certifications earned (valid, lapsing, expired).
     pub courses: usize,
     pub certifications: usize,
+    /// The directory: listings written, published, and waiting for a review.
+    pub listings: usize,
+    pub listings_published: usize,
+    pub listings_in_review: usize,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -411,6 +416,29 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: launch checklists written"
     );
+    // The directory: listings of active partners, the Technology Alliance curated (one
+    // listing still waiting for its review).
+    let listings = match writers.get(plan.channel()) {
+        Some(channel) => {
+            directory::create_listings(
+                store,
+                &plan.partners,
+                &partner_ids,
+                programs.get(2).map(|p| p.id.as_str()),
+                &writers,
+                channel,
+            )
+            .await?
+        }
+        None => directory::ListingsWritten::default(),
+    };
+    tracing::info!(
+        listings = listings.listings,
+        published = listings.published,
+        in_review = listings.in_review,
+        elapsed_ms = ms(started),
+        "seed: directory listings written"
+    );
     // Webhooks: the vendor's CRM connector and the first partner's own, paused.
     let partner_admin = plan
         .partners
@@ -491,6 +519,9 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         statements: payouts.statements,
         courses: learning.courses,
         certifications: learning.certifications,
+        listings: listings.listings,
+        listings_published: listings.published,
+        listings_in_review: listings.in_review,
         logins: plan.logins(),
     })
 }

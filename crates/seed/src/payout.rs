@@ -419,6 +419,7 @@ pub(crate) async fn create_payouts(
                  split and marketplace share rising with the tier, a joint-business-plan \
                  accelerator, renewals paid for two years, expansions, a 90-day clawback and \
                  quarterly statements above a minimum.",
+                &partnerops_store::etag::Precondition::None,
             )
             .await?;
     }

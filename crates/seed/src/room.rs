@@ -532,7 +532,12 @@ pub(crate) async fn create_rooms(
                     ..Default::default()
                 };
                 store_at(store, done_at)
-                    .update_room_task(&who(&t.owner)?.actor(), task.id.as_str(), &patch)
+                    .update_room_task(
+                        &who(&t.owner)?.actor(),
+                        task.id.as_str(),
+                        &patch,
+                        &partnerops_store::etag::Precondition::None,
+                    )
                     .await?;
             }
         }

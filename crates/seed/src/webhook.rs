@@ -58,7 +58,12 @@ pub(crate) async fn create_subscriptions(
     };
     for (who, m) in &made {
         store
-            .update_webhook_subscription(&who.actor(), m.subscription.id.as_str(), &paused)
+            .update_webhook_subscription(
+                &who.actor(),
+                m.subscription.id.as_str(),
+                &paused,
+                &partnerops_store::etag::Precondition::None,
+            )
             .await?;
     }
     Ok(made.len())

@@ -989,6 +989,41 @@ async fn the_full_demo_program_seeds() {
             .any(|c| c.valid && (c.expires_on - today).num_days() <= 30),
         "a certification lapsing within 30 days"
     );
+
+    // The directory: listings of the active partners, published in the open programs,
+    // reviewed in the curated Technology Alliance where one still waits; the public search
+    // finds exactly the published ones, some verified.
+    assert_eq!(report.listings, 14, "{report:?}");
+    assert_eq!(report.listings_in_review, 1);
+    assert_eq!(report.listings_published, report.listings - 1);
+    let all = store
+        .directory_listings(&Scope::Vendor, None, None)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), report.listings);
+    let waiting: Vec<_> = all
+        .iter()
+        .filter(|l| l.status == partnerops_core::directory::ListingStatus::InReview)
+        .collect();
+    assert_eq!(waiting.len(), 1);
+    assert!(
+        all.iter()
+            .any(|l| l.kind == partnerops_core::directory::ListingKind::Integration)
+    );
+    let public = store
+        .directory_search(&partnerops_store::directory::DirectoryQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(public.hits.len(), report.listings_published);
+    assert!(public.hits.iter().any(|h| h.verified));
+    assert!(public.hits.iter().all(|h| h.slug != waiting[0].slug));
+    assert_eq!(
+        store.public_slugs().await.unwrap().len(),
+        report.listings_published
+    );
 }
 
 /// The demo partner's web domain (its logins are `…@domain`).

@@ -147,6 +147,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Launch => "launches",
         EntityKind::LaunchTask => "launch_tasks",
         EntityKind::ImportRun => "import_runs",
+        EntityKind::DirectoryListing => "directory_listings",
     }
 }
 

@@ -34,6 +34,7 @@ pub mod user;
 // Capabilities, one folder each, named as in `partnerops-core`.
 pub mod cadence;
 pub mod campaign;
+pub mod directory;
 pub mod enablement;
 pub mod event;
 pub mod file;

@@ -194,6 +194,14 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0028_api_hygiene.sql"),
         postgres: include_str!("../migrations/postgres/0028_api_hygiene.sql"),
     },
+    // The public directory: listings, their facets, each program's mode, the full-text
+    // index (0029 is another capability's).
+    Migration {
+        version: 30,
+        name: "directory",
+        sqlite: include_str!("../migrations/sqlite/0030_directory.sql"),
+        postgres: include_str!("../migrations/postgres/0030_directory.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use partnerops_core::rate_limit::{RateLimit, RateVerdict};
 
+use chrono::{DateTime, TimeDelta, Utc};
+
 use crate::db::{Exec, Sql, dialect, row};
+use crate::jobs::{Job, JobFuture, JobReport, Schedule};
 use crate::{Result, Store};
 
 /// Counts of this process: key → (window start, hits).
@@ -73,5 +76,46 @@ impl Store {
         }
         entry.1 += 1;
         (entry.1, entry.0)
+    }
+}
+
+/// Counters of windows older than this are gone: no limit's window is longer (the API's
+/// limits are per minute; public forms count per hour at most).
+const KEEP_COUNTERS: TimeDelta = TimeDelta::hours(2);
+
+pub(crate) fn jobs() -> Vec<Box<dyn Job>> {
+    vec![Box::new(SweepCounters)]
+}
+
+/// Deletes the shared counters of windows long over: every token and address that ever
+/// called leaves a row otherwise (one row each, not one per request, but they add up).
+struct SweepCounters;
+
+impl Job for SweepCounters {
+    fn kind(&self) -> &'static str {
+        "api.rate_limits.sweep"
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule::Every(TimeDelta::hours(1))
+    }
+
+    fn run<'a>(&'a self, store: &'a Store, now: DateTime<Utc>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let removed = store.sweep_rate_counters(now).await?;
+            Ok(JobReport::default().figure("counters removed", removed as usize))
+        })
+    }
+}
+
+impl Store {
+    /// Deletes the counters of windows that ended [`KEEP_COUNTERS`] before `now`.
+    pub async fn sweep_rate_counters(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut q = Sql::new("DELETE FROM api_rate_limits WHERE window_start < ");
+        q.bind((now - KEEP_COUNTERS).timestamp());
+        let mut tx = self.db.begin_write().await?;
+        let removed = tx.execute(&q).await?;
+        tx.commit().await?;
+        Ok(removed)
     }
 }

@@ -81,7 +81,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Enrolment
         | EntityKind::Attempt
         | EntityKind::Certification
-        | EntityKind::WebhookSubscription => {
+        | EntityKind::WebhookSubscription
+        | EntityKind::DirectoryListing => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }

@@ -120,6 +120,7 @@ const CAPABILITIES: &[(&str, TokenCapability)] = {
         ("courses", Enablement),
         ("curricula", Enablement),
         ("decision-trees", Partnership),
+        ("directory", Directory),
         ("engagement-requests", Registration),
         ("enrolments", Enablement),
         ("event-rsvps", Event),

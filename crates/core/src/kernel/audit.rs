@@ -65,6 +65,8 @@ text_enum!(
         LaunchTask = "launch_task" / "Launch task",
         // CSV import.
         ImportRun = "import_run" / "Import run",
+        // The public directory.
+        DirectoryListing = "directory_listing" / "Directory listing",
     }
 );
 

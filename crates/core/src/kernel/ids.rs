@@ -192,6 +192,8 @@ entity_id!(/// A task of a launch.
     LaunchTaskId, "ltk");
 entity_id!(/// A CSV import run.
     ImportRunId, "imp");
+entity_id!(/// A listing in the public directory (a partner's services or an integration).
+    DirectoryListingId, "dls");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -158,6 +158,13 @@ pub enum Action<'a> {
     /// Import records from CSV files and read the import runs: vendor staff only (each
     /// kind also needs the right to write what it imports).
     ImportRecords,
+    // The public directory.
+    /// Write, submit or withdraw this partner's directory listings: the partner's admin, and
+    /// vendor channel staff and marketing.
+    WriteListing(&'a PartnerId),
+    /// Review, verify and unpublish listings, and set whether a program's directory is open
+    /// or curated (administrators, channel managers, marketing).
+    ModerateDirectory,
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -185,6 +192,8 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
             who.partner_id() == Some(*p)
         }
         (MarketingFinance, Action::ManageEvents) => true,
+        (MarketingFinance, Action::WriteListing(_) | Action::ModerateDirectory) => true,
+        (PartnerAdmin, Action::WriteListing(p)) => who.partner_id() == Some(*p),
         (Admin, _) => true,
         // Webhooks export events out of the product: administrators only on the vendor side.
         (_, Action::ManageWebhooks(p)) => {
@@ -358,6 +367,14 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::ImportRecords => (
             "role.import",
             "import records from CSV files or read import runs: vendor staff only",
+        ),
+        Action::WriteListing(_) => (
+            "role.write_listing",
+            "write this partner's directory listings: its admin, and vendor channel staff",
+        ),
+        Action::ModerateDirectory => (
+            "role.moderate_directory",
+            "review, verify or unpublish directory listings: administrators, channel managers and marketing",
         ),
         Action::RespondToEngagement(_) => (
             "role.respond_to_engagement",

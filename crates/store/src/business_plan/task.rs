@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::db::{Exec, Sql, Tx, row};
 use crate::decision::emit;
+use crate::etag::{self, Precondition};
 use crate::{Actor, Result, Store, StoreError, audit, entity, new_id};
 
 row! {
@@ -214,10 +215,12 @@ impl Store {
         actor: &Actor,
         task_id: &str,
         patch: &PlanTaskPatch,
+        precondition: &Precondition,
     ) -> Result<PlanTask> {
         let status = patch.parse()?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        etag::hold(&mut tx, "business_plan_tasks", task_id, precondition).await?;
         let before = fetch(&mut tx, task_id).await?;
         let plan: BusinessPlan = entity::fetch(&mut tx, &actor.scope(), before.plan_id.as_str())
             .await
@@ -225,6 +228,7 @@ impl Store {
                 StoreError::NotFound(_) => StoreError::NotFound(EntityKind::PlanTask),
                 other => other,
             })?;
+        precondition.check(&before)?;
         let done_at = (status == PlanTaskStatus::Done).then_some(now);
         let mut q = Sql::new("UPDATE business_plan_tasks SET status = ");
         q.bind(status.as_str())

@@ -214,6 +214,41 @@ pub fn string_agg(backend: Backend, expr: &str, sep: &str) -> String {
     }
 }
 
+/// Appends ` AND <condition>` keeping the rows of `alias` (a `directory_listings` row)
+/// whose `search_text` contains any of `terms`, each as a word prefix ("integ" finds
+/// "integration"). SQLite asks its FTS5 table (`"term"*` joined by `OR`); PostgreSQL its GIN
+/// index over `to_tsvector('simple', search_text)` (`term:*` joined by `|`). Both index the
+/// same normalised words (see `core::directory::words`), so both find the same rows; the
+/// ranking is the core's. `terms` are letters and digits only (`core::directory::query_terms`).
+pub fn full_text_match(backend: Backend, q: &mut Sql, alias: &str, terms: &[String]) {
+    match backend {
+        Backend::Sqlite => {
+            let expr = terms
+                .iter()
+                .map(|t| format!("\"{t}\"*"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            q.push(&format!(
+                " AND {alias}.id IN (SELECT listing_id FROM directory_listings_fts WHERE directory_listings_fts MATCH "
+            ))
+            .bind(expr)
+            .push(")");
+        }
+        Backend::Postgres => {
+            let expr = terms
+                .iter()
+                .map(|t| format!("{t}:*"))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            q.push(&format!(
+                " AND to_tsvector('simple', {alias}.search_text) @@ to_tsquery('simple', "
+            ))
+            .bind(expr)
+            .push(")");
+        }
+    }
+}
+
 /// A key grouping rows of `alias` into chunks of a few hundred, cheaply: consecutive rows
 /// on SQLite (its `rowid`, no sort needed), a hash bucket of the `id` column on PostgreSQL
 /// (a hash aggregate).

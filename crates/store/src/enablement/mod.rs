@@ -23,6 +23,7 @@ use partnerops_core::scope::{Action, Scope};
 
 use crate::db::{Exec, Sql, Tx, row};
 use crate::entity::{json_column, to_json};
+use crate::etag::{self, Precondition};
 use crate::jobs::Job;
 use crate::{Actor, Result, Store, StoreError, audit, new_id, scope};
 
@@ -447,9 +448,12 @@ impl Store {
         actor: &Actor,
         id: &str,
         input: &CourseInput,
+        precondition: &Precondition,
     ) -> Result<Course> {
         let mut tx = self.db.begin_write().await?;
+        etag::hold(&mut tx, "courses", id, precondition).await?;
         let before = fetch_course(&mut tx, &actor.scope(), id).await?;
+        precondition.check(&before)?;
         actor.authorize(&Action::AuthorEnablement)?;
         let f: CourseFields = input.parse(Some(&CourseFields::of(&before)))?;
         if f.curriculum_id != before.curriculum_id {
@@ -572,9 +576,12 @@ impl Store {
         actor: &Actor,
         id: &str,
         input: &ModuleInput,
+        precondition: &Precondition,
     ) -> Result<CourseModule> {
         let mut tx = self.db.begin_write().await?;
+        etag::hold(&mut tx, "course_modules", id, precondition).await?;
         let before = fetch_module(&mut tx, &actor.scope(), id).await?;
+        precondition.check(&before)?;
         actor.authorize(&Action::AuthorEnablement)?;
         let f = input.parse(Some(&before))?;
         let now = self.now();
@@ -691,12 +698,15 @@ impl Store {
         actor: &Actor,
         id: &str,
         input: &QuestionInput,
+        precondition: &Precondition,
     ) -> Result<Question> {
         if actor.scope() != Scope::Vendor {
             return Err(StoreError::NotFound(EntityKind::Question));
         }
         let mut tx = self.db.begin_write().await?;
+        etag::hold(&mut tx, "course_questions", id, precondition).await?;
         let before = fetch_question(&mut tx, id).await?;
+        precondition.check(&before)?;
         actor.authorize(&Action::AuthorEnablement)?;
         let f = input.parse(Some(&before))?;
         let options: Vec<QuestionOption> = match f.options {

@@ -18,7 +18,8 @@ use serde::Serialize;
 
 use crate::db::{Exec, Sql, dialect, row};
 use crate::{
-    Result, Store, business_plan, enablement, lifecycle, new_id, notification, payout, registration,
+    Result, Store, business_plan, enablement, lifecycle, new_id, notification, payout, rate_limit,
+    registration,
 };
 
 /// When a job is due.
@@ -73,6 +74,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         .chain(business_plan::jobs())
         .chain(payout::jobs())
         .chain(enablement::jobs())
+        .chain(rate_limit::jobs())
         .chain(notification::jobs())
         .collect()
 }

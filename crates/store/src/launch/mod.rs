@@ -26,6 +26,7 @@ use partnerops_core::{FieldError, Invalid};
 use crate::db::{Exec, Sql, row};
 use crate::decision::emit;
 use crate::entity::{json_column, to_json};
+use crate::etag::{self, Precondition};
 use crate::{Actor, Result, Store, StoreError, audit, new_id, scope};
 
 fn corrupt(e: FieldError) -> StoreError {
@@ -740,11 +741,14 @@ impl Store {
         actor: &Actor,
         id: &str,
         input: &TaskUpdateInput,
+        precondition: &Precondition,
     ) -> Result<LaunchTask> {
         let now = self.now();
         let today = now.date_naive();
         let mut tx = self.db.begin_write().await?;
+        etag::hold(&mut tx, "launch_tasks", id, precondition).await?;
         let before = task_in(&mut tx, &actor.scope(), id, today).await?;
+        precondition.check(&before)?;
         actor.authorize(&Action::WorkLaunchTask {
             partner: &before.partner_id,
             partner_side: before.owner_side == OwnerSide::Partner,

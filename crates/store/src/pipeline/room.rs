@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::db::{Exec, Sql, Tx, row};
 use crate::decision::emit;
+use crate::etag::{self, Precondition};
 use crate::{Actor, Result, Store, StoreError, audit, entity, new_id};
 
 fn corrupt(e: FieldError) -> StoreError {
@@ -589,10 +590,12 @@ impl Store {
         actor: &Actor,
         task_id: &str,
         patch: &TaskPatch,
+        precondition: &Precondition,
     ) -> Result<RoomTask> {
         let change = patch.parse()?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        etag::hold(&mut tx, "room_tasks", task_id, precondition).await?;
         let mut q = Sql::new("SELECT opportunity_id FROM room_tasks WHERE id = ");
         q.bind(task_id);
         row! { struct TaskOf { opportunity_id: String } }
@@ -609,6 +612,7 @@ impl Store {
             })?;
         may_write(actor)?;
         let before = fetch_task(&mut tx, task_id).await?;
+        precondition.check(&before)?;
         if let Some(owner) = &change.owner_id {
             let room = members(&mut tx, o.id.as_str()).await?;
             if !room.iter().any(|m| &m.user_id == owner) {

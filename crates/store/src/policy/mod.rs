@@ -24,6 +24,7 @@ use partnerops_core::tier::{Tier, TierFields};
 
 use crate::db::{Exec, Sql, Tx, row};
 use crate::entity::{self, json_column, to_json};
+use crate::etag::{self, Precondition};
 use crate::{Actor, Result, Store, StoreError, audit, decision, new_id, program::tier};
 
 row! {
@@ -562,9 +563,16 @@ impl Store {
         program_id: &str,
         document: &str,
         note: &str,
+        precondition: &Precondition,
     ) -> Result<PolicyVersion> {
         let mut tx = self.db.begin_write().await?;
+        // The program's row stands for its policy: publishing holds it, so the version
+        // checked is the version replaced.
+        etag::hold(&mut tx, "programs", program_id, precondition).await?;
         let program: Program = entity::fetch(&mut tx, &actor.scope(), program_id).await?;
+        if !precondition.is_none() {
+            precondition.check(&current_version(&mut tx, program_id).await?)?;
+        }
         actor.authorize(&Action::WriteProgram)?;
         let policy = parse(document)?;
         let note = change_note(note)?;
@@ -594,11 +602,14 @@ impl Store {
         actor: &Actor,
         program_id: &str,
         registration: RegistrationPolicy,
+        precondition: &Precondition,
     ) -> Result<RegistrationPolicy> {
         let mut tx = self.db.begin_write().await?;
+        etag::hold(&mut tx, "programs", program_id, precondition).await?;
         let program: Program = entity::fetch(&mut tx, &actor.scope(), program_id).await?;
-        actor.authorize(&Action::DecideRegistration)?;
         let mut policy = current_version(&mut tx, program_id).await?.policy;
+        precondition.check(&policy.registration)?;
+        actor.authorize(&Action::DecideRegistration)?;
         policy.registration = registration;
         // The whole document must stay valid (auto-approval ranks must exist on the
         // ladder, say), or it could not be read back. Keys are named as this route's body

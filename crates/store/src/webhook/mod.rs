@@ -23,6 +23,7 @@ use rand::Rng;
 
 use crate::db::{Exec, Sql, Tx, row};
 use crate::entity::json_column;
+use crate::etag::{self, Precondition};
 use crate::{Actor, Result, Store, StoreError, audit, new_id, scope};
 
 /// Where webhooks may go: public addresses only, unless the operator allows private ones
@@ -280,6 +281,7 @@ impl Store {
         actor: &Actor,
         id: &str,
         input: &WebhookSubscriptionInput,
+        precondition: &Precondition,
     ) -> Result<WebhookSubscription> {
         let f = input.parse(false)?;
         let now = self.now();
@@ -289,7 +291,9 @@ impl Store {
                 .map_err(Invalid::from)?;
         }
         let mut tx = self.db.begin_write().await?;
+        etag::hold(&mut tx, "webhook_subscriptions", id, precondition).await?;
         let before = subscription_in(&mut tx, actor, id).await?;
+        precondition.check(&before)?;
         if f.partner_id.is_some() && f.partner_id != before.partner_id {
             return Err(Invalid::one(
                 "partner_id",

@@ -261,16 +261,19 @@ pub async fn tasks(
 }
 
 /// Marks a plan task done, or open again: anyone who may see the plan.
-#[utoipa::path(patch, path = "/api/v1/plan-tasks/{id}", tag = "business plans", params(("id" = String, Path)), request_body = PlanTaskPatch,
+#[utoipa::path(patch, path = "/api/v1/plan-tasks/{id}", tag = "business plans", params(("id" = String, Path), IfMatch), request_body = PlanTaskPatch,
     responses((status = 200, body = PlanTask), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_task(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(patch): Json<PlanTaskPatch>,
-) -> Answer<PlanTask> {
-    Ok(axum::Json(
-        s.store.update_plan_task(&who.actor(), &id, &patch).await?,
+) -> TaggedAnswer<PlanTask> {
+    Ok(Tagged(
+        s.store
+            .update_plan_task(&who.actor(), &id, &patch, &if_match.0)
+            .await?,
     ))
 }
 

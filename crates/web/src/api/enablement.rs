@@ -18,7 +18,7 @@ use partnerops_store::enablement::certification::{CertificationFilter, Certifica
 use partnerops_store::enablement::learning::EnrolmentFilter;
 use serde::Deserialize;
 
-use super::{Tagged, TaggedAnswer, filter};
+use super::{Tagged, TaggedAnswer, TaggedBy, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::extract::{IfMatch, Json, Path, Query};
@@ -121,21 +121,26 @@ pub async fn course(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<CourseDetail> {
-    Ok(axum::Json(s.store.course(who.scope(), &id).await?))
+) -> Result<TaggedBy<CourseDetail, Course>, ApiError> {
+    Ok(TaggedBy(s.store.course(who.scope(), &id).await?, |d| {
+        &d.course
+    }))
 }
 
 /// Changes the fields given of a course (publish it with `status: published`).
-#[utoipa::path(patch, path = "/api/v1/courses/{id}", tag = "enablement", params(("id" = String, Path)), request_body = CourseInput,
+#[utoipa::path(patch, path = "/api/v1/courses/{id}", tag = "enablement", params(("id" = String, Path), IfMatch), request_body = CourseInput,
     responses((status = 200, body = Course), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_course(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<CourseInput>,
-) -> Answer<Course> {
-    Ok(axum::Json(
-        s.store.update_course(&who.actor(), &id, &input).await?,
+) -> TaggedAnswer<Course> {
+    Ok(Tagged(
+        s.store
+            .update_course(&who.actor(), &id, &input, &if_match.0)
+            .await?,
     ))
 }
 
@@ -153,17 +158,18 @@ pub async fn add_module(
 }
 
 /// Changes the fields given of a module.
-#[utoipa::path(patch, path = "/api/v1/course-modules/{id}", tag = "enablement", params(("id" = String, Path)), request_body = ModuleInput,
+#[utoipa::path(patch, path = "/api/v1/course-modules/{id}", tag = "enablement", params(("id" = String, Path), IfMatch), request_body = ModuleInput,
     responses((status = 200, body = CourseModule), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_module(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<ModuleInput>,
-) -> Answer<CourseModule> {
-    Ok(axum::Json(
+) -> TaggedAnswer<CourseModule> {
+    Ok(Tagged(
         s.store
-            .update_course_module(&who.actor(), &id, &input)
+            .update_course_module(&who.actor(), &id, &input, &if_match.0)
             .await?,
     ))
 }
@@ -193,16 +199,19 @@ pub async fn add_question(
 }
 
 /// Changes the fields given of a question (options given replace the current ones).
-#[utoipa::path(patch, path = "/api/v1/questions/{id}", tag = "enablement", params(("id" = String, Path)), request_body = QuestionInput,
+#[utoipa::path(patch, path = "/api/v1/questions/{id}", tag = "enablement", params(("id" = String, Path), IfMatch), request_body = QuestionInput,
     responses((status = 200, body = Question), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_question(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<QuestionInput>,
-) -> Answer<Question> {
-    Ok(axum::Json(
-        s.store.update_question(&who.actor(), &id, &input).await?,
+) -> TaggedAnswer<Question> {
+    Ok(Tagged(
+        s.store
+            .update_question(&who.actor(), &id, &input, &if_match.0)
+            .await?,
     ))
 }
 

@@ -225,17 +225,18 @@ pub async fn audit(
 /// `skip_reason`) and/or its named owner (`owner_id`: a vendor user for a vendor task, a
 /// user of the partner for a partner task; `""` clears it). A partner's users update their
 /// own side's tasks.
-#[utoipa::path(patch, path = "/api/v1/launch-tasks/{id}", tag = "launches", params(("id" = String, Path)), request_body = TaskUpdateInput,
+#[utoipa::path(patch, path = "/api/v1/launch-tasks/{id}", tag = "launches", params(("id" = String, Path), IfMatch), request_body = TaskUpdateInput,
     responses((status = 200, body = LaunchTask), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_task(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<TaskUpdateInput>,
-) -> Answer<LaunchTask> {
-    Ok(axum::Json(
+) -> TaggedAnswer<LaunchTask> {
+    Ok(Tagged(
         s.store
-            .update_launch_task(&who.actor(), &id, &input)
+            .update_launch_task(&who.actor(), &id, &input, &if_match.0)
             .await?,
     ))
 }

@@ -6,6 +6,7 @@ mod account;
 mod business_plan;
 mod cadence;
 mod campaign;
+mod directory;
 mod enablement;
 mod event;
 mod file;
@@ -83,6 +84,7 @@ use crate::problem::{ApiError, Problem};
         (name = "notifications", description = "The caller's own notifications and how their e-mails come"),
         (name = "launches", description = "Co-marketing launch checklists: templates (pre-launch, launch week, post-launch tasks with due offsets and owner sides), launches of a charter or a campaign, task status and owners, rescheduling"),
         (name = "imports", description = "CSV import of accounts, partners, contacts (as partner users), opportunities, deal registrations, touchpoints and currency rates from Salesforce reports and Data Loader exports, HubSpot exports and our own exports: column mappings suggested and remembered per source, all or nothing per file, dry runs, idempotent re-imports by the source's record ids (other records named by the record ids of earlier imports), each kind through its own rules and token scope, the runs with their errors by row and column"),
+        (name = "directory", description = "The partner and integration directory: listings partners write, publication at once (open) or after review (curated, from the program's decision-tree answer), verification, unpublishing, and the search of what is public"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -119,6 +121,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = webhook_routes(api);
     let api = launch_routes(api);
     let api = import_routes(api);
+    let api = directory_routes(api);
     let (router, mut doc) = api.split_for_parts();
     hygiene_responses(&mut doc);
     if_match_responses(&mut doc);
@@ -448,6 +451,20 @@ fn campaign_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(campaign::register_lead))
 }
 
+/// The directory: listings, their review and verification, the program's mode, search.
+fn directory_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(directory::listings, directory::create))
+        .routes(routes!(directory::listing, directory::update))
+        .routes(routes!(directory::submit))
+        .routes(routes!(directory::withdraw))
+        .routes(routes!(directory::review))
+        .routes(routes!(directory::unpublish))
+        .routes(routes!(directory::verify))
+        .routes(routes!(directory::audit))
+        .routes(routes!(directory::search))
+        .routes(routes!(directory::mode, directory::set_mode))
+}
+
 /// Events, their RSVPs, check-ins and attendance.
 fn event_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(event::list, event::create))
@@ -769,16 +786,35 @@ pub(crate) type TaggedAnswer<T> = Result<Tagged<T>, ApiError>;
 
 impl<T: serde::Serialize> IntoResponse for Tagged<T> {
     fn into_response(self) -> axum::response::Response {
-        let tag = match partnerops_store::etag::of(&self.0) {
-            Ok(t) => t,
-            Err(e) => return ApiError::from(e).into_response(),
-        };
-        let mut res = axum::Json(self.0).into_response();
-        if let Ok(v) = axum::http::HeaderValue::from_str(&tag) {
-            res.headers_mut().insert(axum::http::header::ETAG, v);
-        }
-        res
+        let tag = partnerops_store::etag::of(&self.0);
+        with_etag(tag, self.0)
     }
+}
+
+/// A record shown with more than itself (a course with its modules): the `ETag` is that
+/// of the record alone, the one its update checks `If-Match` against.
+pub(crate) struct TaggedBy<T, R>(pub T, pub fn(&T) -> &R);
+
+impl<T: serde::Serialize, R: serde::Serialize> IntoResponse for TaggedBy<T, R> {
+    fn into_response(self) -> axum::response::Response {
+        let tag = partnerops_store::etag::of((self.1)(&self.0));
+        with_etag(tag, self.0)
+    }
+}
+
+fn with_etag(
+    tag: partnerops_store::Result<String>,
+    body: impl serde::Serialize,
+) -> axum::response::Response {
+    let tag = match tag {
+        Ok(t) => t,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut res = axum::Json(body).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&tag) {
+        res.headers_mut().insert(axum::http::header::ETAG, v);
+    }
+    res
 }
 
 /// Documents `If-Match` where an update declares it (`params(IfMatch)`): the update's 412,

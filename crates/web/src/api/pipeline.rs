@@ -397,16 +397,19 @@ pub async fn add_task(
 }
 
 /// Changes a task's status, owner or due date.
-#[utoipa::path(patch, path = "/api/v1/room-tasks/{id}", tag = "pipeline", params(("id" = String, Path)), request_body = TaskPatch,
+#[utoipa::path(patch, path = "/api/v1/room-tasks/{id}", tag = "pipeline", params(("id" = String, Path), IfMatch), request_body = TaskPatch,
     responses((status = 200, body = RoomTask), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update_task(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(patch): Json<TaskPatch>,
-) -> Answer<RoomTask> {
-    Ok(axum::Json(
-        s.store.update_room_task(&who.actor(), &id, &patch).await?,
+) -> TaggedAnswer<RoomTask> {
+    Ok(Tagged(
+        s.store
+            .update_room_task(&who.actor(), &id, &patch, &if_match.0)
+            .await?,
     ))
 }
 

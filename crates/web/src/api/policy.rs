@@ -13,9 +13,10 @@ use partnerops_core::registration::policy::RegistrationPolicy;
 use partnerops_store::Store;
 use serde::{Deserialize, Serialize};
 
+use super::{Tagged, TaggedAnswer};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -63,24 +64,25 @@ pub async fn policy(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<PolicyVersion> {
-    Ok(axum::Json(s.store.program_policy(who.scope(), &id).await?))
+) -> TaggedAnswer<PolicyVersion> {
+    Ok(Tagged(s.store.program_policy(who.scope(), &id).await?))
 }
 
 /// Publishes a policy document as the program's next version (tiers follow its ladder).
-#[utoipa::path(put, path = "/api/v1/programs/{id}/policy", tag = "policy", params(("id" = String, Path)), request_body = PolicyInput,
+#[utoipa::path(put, path = "/api/v1/programs/{id}/policy", tag = "policy", params(("id" = String, Path), IfMatch), request_body = PolicyInput,
     responses((status = 200, body = PolicyVersion), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn publish(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<PolicyInput>,
-) -> Answer<PolicyVersion> {
+) -> TaggedAnswer<PolicyVersion> {
     let document = input.document()?;
     let note = input.change_note.as_deref().unwrap_or("");
-    Ok(axum::Json(
+    Ok(Tagged(
         s.store
-            .publish_policy(&who.actor(), &id, document, note)
+            .publish_policy(&who.actor(), &id, document, note, &if_match.0)
             .await?,
     ))
 }
@@ -292,25 +294,24 @@ pub async fn registration_policy(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<RegistrationPolicy> {
-    Ok(axum::Json(
-        s.store.registration_policy(who.scope(), &id).await?,
-    ))
+) -> TaggedAnswer<RegistrationPolicy> {
+    Ok(Tagged(s.store.registration_policy(who.scope(), &id).await?))
 }
 
 /// Publishes new registration settings as the next policy version; keys left out take the
 /// seed defaults.
-#[utoipa::path(put, path = "/api/v1/programs/{id}/registration-policy", tag = "programs", params(("id" = String, Path)), request_body = RegistrationPolicy,
+#[utoipa::path(put, path = "/api/v1/programs/{id}/registration-policy", tag = "programs", params(("id" = String, Path), IfMatch), request_body = RegistrationPolicy,
     responses((status = 200, body = RegistrationPolicy), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn set_registration_policy(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(policy): Json<RegistrationPolicy>,
-) -> Answer<RegistrationPolicy> {
-    Ok(axum::Json(
+) -> TaggedAnswer<RegistrationPolicy> {
+    Ok(Tagged(
         s.store
-            .set_registration_policy(&who.actor(), &id, policy)
+            .set_registration_policy(&who.actor(), &id, policy, &if_match.0)
             .await?,
     ))
 }

@@ -12,10 +12,10 @@ use partnerops_core::webhook::record::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::filter;
+use super::{Tagged, TaggedAnswer, filter};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{IfMatch, Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -56,25 +56,26 @@ pub async fn subscription(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
-) -> Answer<WebhookSubscription> {
-    Ok(axum::Json(
+) -> TaggedAnswer<WebhookSubscription> {
+    Ok(Tagged(
         s.store.webhook_subscription(&who.actor(), &id).await?,
     ))
 }
 
 /// Change the target, description or filters; `status: active` re-enables a disabled
 /// subscription (forgetting its failures), `disabled` pauses it.
-#[utoipa::path(patch, path = "/api/v1/webhook-subscriptions/{id}", tag = "webhooks", params(("id" = String, Path)), request_body = WebhookSubscriptionInput,
+#[utoipa::path(patch, path = "/api/v1/webhook-subscriptions/{id}", tag = "webhooks", params(("id" = String, Path), IfMatch), request_body = WebhookSubscriptionInput,
     responses((status = 200, body = WebhookSubscription), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Json(input): Json<WebhookSubscriptionInput>,
-) -> Answer<WebhookSubscription> {
-    Ok(axum::Json(
+) -> TaggedAnswer<WebhookSubscription> {
+    Ok(Tagged(
         s.store
-            .update_webhook_subscription(&who.actor(), &id, &input)
+            .update_webhook_subscription(&who.actor(), &id, &input, &if_match.0)
             .await?,
     ))
 }

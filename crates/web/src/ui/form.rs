@@ -80,6 +80,28 @@ impl FormView {
         self.values.insert(name.to_owned(), values);
     }
 
+    /// The filled-in values of `names` (comma-separated) as a query string, `?a=1&b=2` or
+    /// empty: a list's filters passed on to its CSV export, which takes the API's names.
+    pub fn query_for(&self, names: &str) -> String {
+        let parts: Vec<String> = names
+            .split(',')
+            .map(str::trim)
+            .flat_map(|name| {
+                self.values
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .filter(|v| !v.is_empty())
+                    .map(move |v| format!("{name}={}", url_encode(v)))
+            })
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+
     /// The value of a single-valued field.
     pub fn v(&self, name: &str) -> &str {
         self.values

@@ -19,6 +19,7 @@ mod auth;
 mod business_plan;
 mod cadence;
 mod campaign;
+mod directory;
 mod enablement;
 mod event;
 mod file;
@@ -135,6 +136,8 @@ pub(crate) fn routes() -> Routes {
     let r = webhook::routes(r);
     // CSV import.
     let r = import::routes(r);
+    // The public directory and its listings.
+    let r = directory::routes(r);
     notification::routes(r)
 }
 

@@ -24,6 +24,7 @@ mod auth;
 mod business_plan;
 mod cadence;
 mod campaign;
+mod directory;
 mod enablement;
 mod event;
 mod file;

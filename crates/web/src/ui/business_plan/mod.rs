@@ -638,7 +638,14 @@ async fn run(
             let patch = PlanTaskPatch {
                 status: trimmed(p, "status"),
             };
-            store.update_plan_task(&actor, &task_id, &patch).await?;
+            store
+                .update_plan_task(
+                    &actor,
+                    &task_id,
+                    &patch,
+                    &partnerops_store::etag::Precondition::None,
+                )
+                .await?;
             "task"
         }
         "content" => {

@@ -277,7 +277,12 @@ pub(super) async fn course_action(
                 validity_months: number(p, "validity_months"),
             };
             store
-                .update_course(&actor, &id, &input)
+                .update_course(
+                    &actor,
+                    &id,
+                    &input,
+                    &partnerops_store::etag::Precondition::None,
+                )
                 .await
                 .map(|_| Some("settings"))
         }

@@ -492,7 +492,16 @@ async fn task(
         skip_reason: posted.get("skip_reason"),
         owner_id: posted.get("owner_id"),
     };
-    match state.store.update_launch_task(&actor, id, &input).await {
+    match state
+        .store
+        .update_launch_task(
+            &actor,
+            id,
+            &input,
+            &partnerops_store::etag::Precondition::None,
+        )
+        .await
+    {
         Ok(_) => Ok(
             Redirect::to(&format!("{base}/launches/{}#task-{}", t.launch_id, t.id)).into_response(),
         ),

@@ -230,7 +230,14 @@ async fn run(
                     partnerops_core::audit::EntityKind::RoomTask,
                 ));
             }
-            store.update_room_task(&actor, &task, &patch).await?;
+            store
+                .update_room_task(
+                    &actor,
+                    &task,
+                    &patch,
+                    &partnerops_store::etag::Precondition::None,
+                )
+                .await?;
             "task_status"
         }
         "member" => {

@@ -139,7 +139,13 @@ pub(super) async fn policy_action(
         "publish" => match split(
             state
                 .store
-                .publish_policy(&form.user.actor(), &id, &document, &note)
+                .publish_policy(
+                    &form.user.actor(),
+                    &id,
+                    &document,
+                    &note,
+                    &partnerops_store::etag::Precondition::None,
+                )
                 .await,
         )? {
             Ok(v) => {

@@ -235,7 +235,12 @@ async fn act(
                 .map(|n| (Some(format!("{n} deliveries queued again.")), None))
         }
         Some("pause") => store
-            .update_webhook_subscription(&actor, id, &status("disabled"))
+            .update_webhook_subscription(
+                &actor,
+                id,
+                &status("disabled"),
+                &partnerops_store::etag::Precondition::None,
+            )
             .await
             .map(|_| {
                 (
@@ -244,7 +249,12 @@ async fn act(
                 )
             }),
         Some("enable") => store
-            .update_webhook_subscription(&actor, id, &status("active"))
+            .update_webhook_subscription(
+                &actor,
+                id,
+                &status("active"),
+                &partnerops_store::etag::Precondition::None,
+            )
             .await
             .map(|_| (Some("Enabled: events are sent again.".to_owned()), None)),
         Some("delete") => {

@@ -171,4 +171,29 @@ async fn instances_share_one_count(app: TestApp) {
         }
     }
     assert_eq!(ok, 4);
+
+    // The hourly sweep keeps the counters of recent windows and deletes the rest (the two
+    // tokens counted here, at least); a swept bucket counts afresh.
+    let kept = app
+        .store
+        .sweep_rate_counters(frozen() + chrono::Duration::minutes(90))
+        .await
+        .unwrap();
+    assert_eq!(kept, 0, "windows of the last two hours stay");
+    assert_limited(&one.http.get("/api/v1/me", &w.a.rep_token).await);
+    let removed = app
+        .store
+        .sweep_rate_counters(frozen() + chrono::Duration::hours(3))
+        .await
+        .unwrap();
+    assert!(removed >= 2, "{removed}");
+    assert_eq!(
+        app.store
+            .sweep_rate_counters(frozen() + chrono::Duration::hours(3))
+            .await
+            .unwrap(),
+        0
+    );
+    let r = one.http.get("/api/v1/me", &w.a.rep_token).await;
+    assert_eq!(counted(&r).1, 3, "a fresh count after the sweep");
 }

@@ -127,6 +127,7 @@ async fn a_rep_completes_a_course_passes_its_assessment_and_is_certified() {
                 status: Some("published".into()),
                 ..CourseInput::default()
             },
+            &partnerops_store::etag::Precondition::None,
         )
         .await
         .unwrap();

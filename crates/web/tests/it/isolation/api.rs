@@ -87,6 +87,7 @@ pub enum Target {
     Launch,
     LaunchTask,
     ImportRun,
+    DirectoryListing,
 }
 
 pub struct Route {
@@ -388,6 +389,21 @@ routes!(
     POST "/api/v1/launches/{id}/reschedule" Launch NotFound,
     GET "/api/v1/launches/{id}/audit" Launch NotFound,
     PATCH "/api/v1/launch-tasks/{id}" LaunchTask NotFound,
+    // The directory: B's draft listing (a partner never sees another's drafts); the public
+    // search shows published listings only; program settings are the vendor's.
+    GET "/api/v1/directory/listings" None OwnRowsOnly,
+    POST "/api/v1/directory/listings" None CreateOwnOnly,
+    GET "/api/v1/directory/listings/{id}" DirectoryListing NotFound,
+    PATCH "/api/v1/directory/listings/{id}" DirectoryListing NotFound,
+    POST "/api/v1/directory/listings/{id}/submit" DirectoryListing NotFound,
+    POST "/api/v1/directory/listings/{id}/withdraw" DirectoryListing NotFound,
+    POST "/api/v1/directory/listings/{id}/review" DirectoryListing NotFound,
+    POST "/api/v1/directory/listings/{id}/unpublish" DirectoryListing NotFound,
+    POST "/api/v1/directory/listings/{id}/verify" DirectoryListing NotFound,
+    GET "/api/v1/directory/listings/{id}/audit" DirectoryListing NotFound,
+    GET "/api/v1/directory/search" None Public,
+    GET "/api/v1/directory/programs/{id}/mode" Program NotFound,
+    PUT "/api/v1/directory/programs/{id}/mode" Program NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -717,6 +733,19 @@ fn body_for(
             "starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T11:00:00Z",
             "join_url": "https://meet.example/x", "audience": "both"
         }),
+        // The directory.
+        (Target::None, "/api/v1/directory/listings") => json!({
+            "partner_id": w.b.partner.id.to_string(), "title": "Hijack", "summary": "Hijack",
+            "description": "Hijack", "categories": ["Hijack"]
+        }),
+        (Target::DirectoryListing, p) if p.ends_with("/review") => json!({"approve": true}),
+        (Target::DirectoryListing, p) if p.ends_with("/unpublish") => json!({"reason": "hijack"}),
+        (Target::DirectoryListing, p) if p.ends_with("/verify") => json!({"verified": true}),
+        (Target::DirectoryListing, p) if p.ends_with("/submit") || p.ends_with("/withdraw") => {
+            json!({})
+        }
+        (Target::DirectoryListing, _) => json!({"title": "Hijacked"}),
+        (Target::Program, p) if p.ends_with("/mode") => json!({"answers": {"brand": true}}),
         // Launch checklists.
         (Target::None, "/api/v1/launch-templates/seed") => {
             json!({"program_id": w.other_program.id.to_string()})
@@ -1090,7 +1119,24 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     );
     before.extend(learning_snapshot(&app, &w, &their_learning).await);
     let (their_event, their_rsvp) = crate::event::b_event_records(&app, &w).await;
+    // B's draft listing (and A's own published one, so A's list has a row of its own).
+    let their_listing = crate::directory::draft(
+        &app,
+        &w.b,
+        &crate::directory::listing_body("Beta Consulting services", &["Consulting"], json!({})),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    crate::directory::submitted(
+        &app,
+        &w.a,
+        &crate::directory::listing_body("Alpha services", &["Consulting"], json!({})),
+    )
+    .await;
     let campaign_paths = [
+        format!("/api/v1/directory/listings/{their_listing}"),
         format!("/api/v1/campaigns/{their_campaign}"),
         format!("/api/v1/campaigns/{their_campaign}/leads"),
         format!("/api/v1/campaign-templates/{their_template}"),
@@ -1162,6 +1208,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::Launch => their_launch.1.clone(),
                 Target::LaunchTask => their_launch.2.clone(),
                 Target::ImportRun => vendor_import.clone(),
+                Target::DirectoryListing => their_listing.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1311,6 +1358,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &their_launch.0,
                 &their_launch.1,
                 &their_launch.2,
+                &their_listing,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -1490,6 +1538,7 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
         | "/api/v1/business-plans"
         | "/api/v1/engagement-requests"
         | "/api/v1/conflicts"
+        | "/api/v1/directory/listings"
         | "/api/v1/charters" => {
             assert!(!items.is_empty(), "{what} shows the partner's own rows");
             assert!(

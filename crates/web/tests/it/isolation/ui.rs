@@ -295,6 +295,21 @@ rows!(
     POST "/portal/webhooks" None [] OwnOnly,
     GET "/portal/webhooks/{id}" WebhookSubscription [] NotFound,
     POST "/portal/webhooks/{id}" WebhookSubscription [] NotFound,
+    // The directory: public pages (B's draft is on none of them), A's own listings in the
+    // portal, B's draft 404, the console staff only.
+    GET "/directory" None [] Public,
+    GET "/directory/categories/{key}" None ["key" = "consulting"] Public,
+    GET "/directory/listings/{slug}" None ["slug" = "beta-consulting-services-000000"] Public,
+    GET "/sitemap.xml" None [] Public,
+    GET "/portal/directory" None [] OwnOnly,
+    POST "/portal/directory" None [] OwnOnly,
+    GET "/portal/directory/{id}" DirectoryListing [] NotFound,
+    POST "/portal/directory/{id}" DirectoryListing [] NotFound,
+    POST "/portal/directory/{id}/{action}" DirectoryListing ["action" = "submit"] NotFound,
+    GET "/console/directory" None [] StaffOnly,
+    GET "/console/directory/{id}" DirectoryListing [] StaffOnly,
+    POST "/console/directory/{id}/{action}" DirectoryListing ["action" = "verify"] StaffOnly,
+    POST "/console/directory/programs/{id}/mode" Program [] StaffOnly,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -476,7 +491,23 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let their_launch =
         crate::launch::launch_records(&app, &w, &w.b, &w.other_program.id.to_string()).await;
     let their_hooks = super::api::webhook_records(&app, &w).await;
+    // B's draft listing, and A's own published one.
+    let their_listing = crate::directory::draft(
+        &app,
+        &w.b,
+        &crate::directory::listing_body("Beta Consulting services", &["Consulting"], json!({})),
+    )
+    .await;
+    crate::directory::submitted(
+        &app,
+        &w.a,
+        &crate::directory::listing_body("Alpha services", &["Consulting"], json!({})),
+    )
+    .await;
+    let their_listing_slug = their_listing["slug"].as_str().unwrap().to_owned();
+    let their_listing = their_listing["id"].as_str().unwrap().to_owned();
     let mut learning_paths = learning_paths.to_vec();
+    learning_paths.push(format!("/api/v1/directory/listings/{their_listing}"));
     learning_paths.push(format!("/api/v1/launches/{}", their_launch.1));
     learning_paths.push(format!("/api/v1/launch-templates/{}", their_launch.0));
     let mut before = b_records(&app, &w, &theirs, &gov).await;
@@ -528,6 +559,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         their_learning.attempt.clone(),
         their_learning.certification.clone(),
         their_event.clone(),
+        their_listing.clone(),
+        their_listing_slug.clone(),
         their_rsvp.clone(),
         "Globex buyer".into(),
         their_launch.0.clone(),
@@ -590,6 +623,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::LaunchTemplate => their_launch.0.clone(),
                 Target::Launch => their_launch.1.clone(),
                 Target::LaunchTask => their_launch.2.clone(),
+                Target::DirectoryListing => their_listing.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);

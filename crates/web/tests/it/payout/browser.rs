@@ -35,7 +35,13 @@ async fn a_partner_reads_its_statement_and_finance_pays_it() {
     policy.incentives.minimum_payout_minor = 0;
     policy.incentives.tiers = policy.tiers.iter().map(|t| rates(&t.name)).collect();
     app.store
-        .publish_policy(&system, &program, &policy.to_toml(), "monthly economics")
+        .publish_policy(
+            &system,
+            &program,
+            &policy.to_toml(),
+            "monthly economics",
+            &partnerops_store::etag::Precondition::None,
+        )
         .await
         .expect("published");
     let opp = approved_deal(

@@ -13,7 +13,8 @@ use crate::session::{PASSWORD, set_password, sign_in};
 
 on_both!(
     lists_export_every_page_with_their_filters,
-    a_partner_exports_only_its_own_rows
+    a_partner_exports_only_its_own_rows,
+    every_list_page_links_to_its_export
 );
 
 async fn csv(app: &TestApp, path: &str, token: &str) -> Answer {
@@ -202,4 +203,119 @@ async fn a_partner_exports_only_its_own_rows(app: TestApp) {
         .send(Method::GET, "/export/v1/users", &[], Default::default())
         .await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+}
+
+/// The `/export/v1/…` links of a page.
+fn export_links(page: &Answer) -> Vec<String> {
+    let text = page.text();
+    text.match_indices("href=\"/export/v1/")
+        .map(|(at, _)| {
+            let rest = &text[at + "href=\"".len()..];
+            rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// Every list page of the console and the portal links to the CSV of its rows, and each
+/// link answers a CSV in the signed-in user's scope: partner A's exports never carry
+/// partner B's records.
+async fn every_list_page_links_to_its_export(app: TestApp) {
+    let w = app.world().await;
+    let company = |name: &str, domain: &str| serde_json::json!({"name": name, "web_domain": domain, "country": "US"});
+    let theirs =
+        crate::isolation::api::deals(&app, &w, &w.b, company("Globex", "globex.example")).await;
+    crate::isolation::api::deals(&app, &w, &w.a, company("Initrode", "initrode.example")).await;
+    set_password(&app, &w.admin_user).await;
+    let (_, staff) = sign_in(&app, w.admin_user.email.as_str(), PASSWORD).await;
+    set_password(&app, &w.a.admin).await;
+    let (_, partner) = sign_in(&app, w.a.admin.email.as_str(), PASSWORD).await;
+    let console = [
+        "/console/registrations?status=approved",
+        "/console/conflicts",
+        "/console/pipeline?source=partner_sourced",
+        "/console/fx-rates",
+        "/console/business-plans",
+        "/console/payouts",
+        "/console/mdf",
+        "/console/campaigns",
+        "/console/events",
+        "/console/launches",
+        "/console/charters",
+        "/console/applications",
+        "/console/notifications",
+        "/console/enablement/certifications?state=valid",
+        "/console/webhooks",
+        "/console/imports",
+        "/console/accounts",
+        "/console/partners",
+        "/console/users",
+    ];
+    let portal = [
+        "/portal/registrations",
+        "/portal/opportunities",
+        "/portal/business-plans",
+        "/portal/payouts",
+        "/portal/mdf",
+        "/portal/campaigns",
+        "/portal/events",
+        "/portal/launches",
+        "/portal/charters",
+        "/portal/notifications",
+        "/portal/webhooks",
+        "/portal/users",
+    ];
+    for (pages, cookie, is_partner) in
+        [(&console[..], &staff, false), (&portal[..], &partner, true)]
+    {
+        for path in pages {
+            let page = app.http.page(path, cookie).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text());
+            let links = export_links(&page);
+            assert!(!links.is_empty(), "{path} links to no export");
+            for link in links {
+                let file = app.http.page(&link, cookie).await;
+                assert_eq!(
+                    file.status,
+                    StatusCode::OK,
+                    "{path} → {link}: {}",
+                    file.text()
+                );
+                assert!(
+                    file.header("content-type")
+                        .unwrap_or_default()
+                        .starts_with("text/csv"),
+                    "{path} → {link}"
+                );
+                if is_partner {
+                    let text = file.text();
+                    for other in [
+                        w.b.partner.id.to_string(),
+                        theirs.registration.clone(),
+                        theirs.opportunity.clone(),
+                        "Globex".to_owned(),
+                    ] {
+                        assert!(!text.contains(&other), "{link} carries {other}: {text}");
+                    }
+                }
+            }
+        }
+    }
+    // The filters on screen go with the link, in the API's names.
+    let page = app
+        .http
+        .page("/console/registrations?status=approved", &staff)
+        .await;
+    assert!(export_links(&page).contains(&"/export/v1/registrations?status=approved".to_owned()));
+    let page = app
+        .http
+        .page("/console/pipeline?source=partner_sourced", &staff)
+        .await;
+    let links = export_links(&page);
+    assert!(
+        links
+            .iter()
+            .any(|l| l.starts_with("/export/v1/opportunities?")
+                && l.contains("source=partner_sourced")),
+        "{links:?}"
+    );
 }

@@ -12,10 +12,25 @@ use crate::harness::{TestApp, World};
 use crate::http::Answer;
 use crate::on_both;
 
-on_both!(stale_updates_are_refused, one_of_concurrent_updates_wins);
+on_both!(
+    stale_updates_are_refused,
+    one_of_concurrent_updates_wins,
+    updates_of_parts_answer_their_tag
+);
 
 async fn patch_if(
     app: &TestApp,
+    path: &str,
+    token: &str,
+    tag: Option<&str>,
+    body: &Value,
+) -> Answer {
+    send_if(app, Method::PATCH, path, token, tag, body).await
+}
+
+async fn send_if(
+    app: &TestApp,
+    method: Method,
     path: &str,
     token: &str,
     tag: Option<&str>,
@@ -32,13 +47,13 @@ async fn patch_if(
     let r = app
         .http
         .send(
-            Method::PATCH,
+            method.clone(),
             path,
             &headers,
             serde_json::to_vec(body).unwrap().into(),
         )
         .await;
-    crate::openapi::api::assert_conforms(&Method::PATCH, path, &r);
+    crate::openapi::api::assert_conforms(&method, path, &r);
     r
 }
 
@@ -282,4 +297,139 @@ async fn one_of_concurrent_updates_wins(app: TestApp) {
         .filter(|s| **s == StatusCode::PRECONDITION_FAILED)
         .count();
     assert_eq!((won, refused), (1, 7), "{statuses:?}");
+}
+
+/// The updates of records without a GET of their own (tasks, questions), or whose GET shows
+/// more than the record (a course with its modules), and the PUTs that publish a program's
+/// next policy: each answers its tag, takes it back as `If-Match`, and refuses a stale one.
+async fn updates_of_parts_answer_their_tag(app: TestApp) {
+    let w = app.world().await;
+    let deals = crate::isolation::api::deals(
+        &app,
+        &w,
+        &w.a,
+        json!({"name": "Initrode", "web_domain": "initrode.example", "country": "DE"}),
+    )
+    .await;
+    let course = crate::enablement::authored(&app, &w, "Tagging", "Tagging certified").await;
+    let (_, _, launch_task) =
+        crate::launch::launch_records(&app, &w, &w.a, &w.program.id.to_string()).await;
+    let hook = app
+        .http
+        .post(
+            "/api/v1/webhook-subscriptions",
+            &w.admin,
+            &json!({"url": "http://127.0.0.1:9/hook", "event_kinds": ["registration.created"]}),
+        )
+        .await;
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text());
+    let hook = hook.json()["subscription"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let program = w.program.id.to_string();
+    let document = app
+        .http
+        .get(&format!("/api/v1/programs/{program}/policy"), &w.admin)
+        .await
+        .json()["document"]
+        .clone();
+    let done = || json!({"status": "done"});
+    let open = || json!({"status": "open"});
+    let policy = |note: &str| json!({"document": document, "change_note": note});
+    // (method, path, token, first change, second change, the GET that repeats the tag)
+    let cases: Vec<(Method, String, String, Value, Value, Option<String>)> = vec![
+        (
+            Method::PATCH,
+            format!("/api/v1/plan-tasks/{}", deals.plan_task),
+            w.channel.clone(),
+            done(),
+            open(),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/room-tasks/{}", deals.room_task),
+            w.a.rep_token.clone(),
+            done(),
+            open(),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/launch-tasks/{launch_task}"),
+            w.channel.clone(),
+            done(),
+            open(),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/courses/{}", course.course),
+            w.channel.clone(),
+            json!({"title": "Tagging one"}),
+            json!({"title": "Tagging two"}),
+            Some(format!("/api/v1/courses/{}", course.course)),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/course-modules/{}", course.modules[0]),
+            w.channel.clone(),
+            json!({"title": "Module one"}),
+            json!({"title": "Module two"}),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/questions/{}", course.questions[0]),
+            w.channel.clone(),
+            json!({"prompt": "Which one?"}),
+            json!({"prompt": "Which two?"}),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/webhook-subscriptions/{hook}"),
+            w.admin.clone(),
+            json!({"description": "one"}),
+            json!({"description": "two"}),
+            Some(format!("/api/v1/webhook-subscriptions/{hook}")),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/programs/{program}/policy"),
+            w.admin.clone(),
+            policy("one"),
+            policy("two"),
+            Some(format!("/api/v1/programs/{program}/policy")),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/programs/{program}/registration-policy"),
+            w.admin.clone(),
+            json!({"sla_days": 3}),
+            json!({"sla_days": 4}),
+            Some(format!("/api/v1/programs/{program}/registration-policy")),
+        ),
+    ];
+    for (method, path, token, first, second, get) in cases {
+        let tag = etag(&send_if(&app, method.clone(), &path, &token, None, &first).await);
+        let newer = etag(&send_if(&app, method.clone(), &path, &token, Some(&tag), &second).await);
+        assert_ne!(newer, tag, "{path}: a change changes the tag");
+        let stale = send_if(&app, method.clone(), &path, &token, Some(&tag), &first).await;
+        assert_eq!(
+            stale.status,
+            StatusCode::PRECONDITION_FAILED,
+            "{path}: {}",
+            stale.text()
+        );
+        assert_eq!(stale.json()["rule"], "if_match", "{path}");
+        if let Some(get) = get {
+            assert_eq!(
+                etag(&app.http.get(&get, &token).await),
+                newer,
+                "{path}: nothing was written"
+            );
+        }
+    }
 }

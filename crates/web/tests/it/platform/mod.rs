@@ -7,3 +7,4 @@ mod idempotency;
 mod if_match;
 mod proxy;
 mod restart;
+mod scale_out;

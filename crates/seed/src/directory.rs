@@ -1,0 +1,216 @@
+//! Demo directory: listings for the active partners (services; integrations for the
+//! technology partners), written by each partner's admin and submitted. The reseller and
+//! referral programs stay open (published at once); the Technology Alliance answers the
+//! "open or curated" tree as curated, so its listings were reviewed, one still waits. Every
+//! third published listing is verified; a few have views, so ranking has something to do.
+
+use partnerops_core::directory::record::{DirectoryListingInput, DirectoryReviewInput};
+use partnerops_core::ids::EntityId;
+use partnerops_core::partner::{PartnerStatus, PartnerType};
+use partnerops_core::partnership::record::TreeAnswers;
+use partnerops_core::user::Role;
+use partnerops_store::{Actor, Store, StoreError};
+
+use crate::plan::{PartnerPlan, ProgramSlot};
+use crate::room::Writer;
+
+/// What the directory demo wrote.
+#[derive(Debug, Default)]
+pub(crate) struct ListingsWritten {
+    pub listings: usize,
+    pub published: usize,
+    pub in_review: usize,
+}
+
+/// How many active partners of the open programs get a listing (the first in the plan's
+/// order), and how many of the curated Technology Alliance.
+const LISTED: usize = 10;
+const CURATED: usize = 4;
+
+/// What a partner of a type offers: categories and a sentence for the description.
+fn offer(t: PartnerType) -> (&'static [&'static str], &'static str, &'static str) {
+    match t {
+        PartnerType::Reseller => (
+            &["Licensing", "Implementation"],
+            "licences, rollout and first-line support",
+            "We sell, deploy and support the platform for mid-market teams, from the first licence to the third renewal.",
+        ),
+        PartnerType::Referral => (
+            &["Advisory"],
+            "independent advice before you buy",
+            "We help buyers choose: requirements, a shortlist, and an honest comparison.",
+        ),
+        PartnerType::Msp => (
+            &["Managed services", "Security"],
+            "run and secured for you, around the clock",
+            "We operate the platform for you: monitoring, patching, backups and a 24/7 service desk.",
+        ),
+        PartnerType::SystemIntegrator => (
+            &["Implementation", "Data migration"],
+            "complex rollouts and data migrations",
+            "We integrate the platform with your ERP and CRM and move your history across without downtime.",
+        ),
+        PartnerType::Technology => (
+            &["Integration", "Analytics"],
+            "a certified two-way integration",
+            "Our connector syncs accounts, opportunities and usage both ways, in minutes, with field mapping you control.",
+        ),
+        PartnerType::Consultant => (
+            &["Advisory", "Training"],
+            "strategy, enablement and training",
+            "We train your admins and power users and set up the processes that make adoption stick.",
+        ),
+        PartnerType::Marketplace => (
+            &["Cloud marketplace"],
+            "buy through your cloud commitment",
+            "Buy the platform through your cloud marketplace account and draw down your committed spend.",
+        ),
+    }
+}
+
+/// Two-letter languages of a partner's home country (English everywhere besides).
+fn languages(country: &str) -> Vec<String> {
+    let home = match country {
+        "DE" | "AT" | "CH" => Some("de"),
+        "FR" | "BE" => Some("fr"),
+        "ES" | "MX" | "AR" => Some("es"),
+        "BR" | "PT" => Some("pt"),
+        "IT" => Some("it"),
+        "NL" => Some("nl"),
+        "JP" => Some("ja"),
+        "SE" => Some("sv"),
+        _ => None,
+    };
+    let mut out = vec!["en".to_owned()];
+    out.extend(home.map(str::to_owned));
+    out
+}
+
+pub(crate) async fn create_listings(
+    store: &Store,
+    partners: &[PartnerPlan],
+    partner_ids: &[String],
+    technology_program: Option<&str>,
+    writers: &std::collections::HashMap<String, Writer>,
+    vendor: &Writer,
+) -> Result<ListingsWritten, StoreError> {
+    let mut out = ListingsWritten::default();
+    let staff = vendor.actor();
+    if let Some(program) = technology_program {
+        // Brand risk is high for integrations that touch customer data: curated.
+        let answers = TreeAnswers {
+            answers: [("brand".to_owned(), true)].into_iter().collect(),
+            charter_id: None,
+        };
+        store.set_directory_mode(&staff, program, &answers).await?;
+    }
+    // Active partners of the open programs, then a few of the curated one.
+    let active = || {
+        partners
+            .iter()
+            .zip(partner_ids)
+            .filter(|(p, _)| p.status == PartnerStatus::Active)
+    };
+    let listed: Vec<(&PartnerPlan, &String)> = active()
+        .filter(|(p, _)| p.program != ProgramSlot::Technology)
+        .take(LISTED)
+        .chain(
+            active()
+                .filter(|(p, _)| p.program == ProgramSlot::Technology)
+                .take(CURATED),
+        )
+        .collect();
+    let mut waiting_left = true;
+    for (i, (p, id)) in listed.iter().enumerate() {
+        let admin = p
+            .users
+            .iter()
+            .find(|u| u.role == Role::PartnerAdmin)
+            .and_then(|u| writers.get(&u.email));
+        let actor = admin.map_or_else(|| Actor::system("seed"), Writer::actor);
+        let (categories, tagline, about) = offer(p.partner_type);
+        let integration = p.partner_type == PartnerType::Technology;
+        let title = if integration {
+            format!("{} connector", p.name)
+        } else {
+            format!("{}: {tagline}", p.name)
+        };
+        let mut cats: Vec<String> = categories.iter().map(|c| (*c).to_owned()).collect();
+        if i % 4 == 0 {
+            cats.push("CRM".to_owned());
+        }
+        let input = DirectoryListingInput {
+            partner_id: admin.is_none().then(|| (*id).clone()),
+            kind: Some(
+                if integration {
+                    "integration"
+                } else {
+                    "services"
+                }
+                .to_owned(),
+            ),
+            summary: Some(format!("{}{}", tagline[..1].to_uppercase(), &tagline[1..])),
+            description: Some(format!(
+                "## What we do\n\n{about}\n\n## Why {name}\n\n- Customers in {regions}\n- Focus on {verticals}\n- Certified on the current release\n\n[Talk to us](https://{domain})",
+                name = p.name,
+                regions = p
+                    .regions
+                    .iter()
+                    .map(|r| r.label())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                verticals = if p.verticals.is_empty() {
+                    "every industry".to_owned()
+                } else {
+                    p.verticals.join(", ")
+                },
+                domain = p.web_domain,
+            )),
+            title: Some(title),
+            categories: Some(cats),
+            regions: Some(p.regions.iter().map(|r| r.label().to_owned()).collect()),
+            industries: Some(p.verticals.iter().take(5).cloned().collect()),
+            languages: Some(languages(p.country)),
+            website: Some(format!("https://{}", p.web_domain)),
+        };
+        let listing = store.create_directory_listing(&actor, &input).await?;
+        out.listings += 1;
+        let submitted = store
+            .submit_directory_listing(&actor, listing.id.as_str())
+            .await?;
+        let curated = p.program == ProgramSlot::Technology && technology_program.is_some();
+        let published = if curated && waiting_left {
+            // The first integration in the curated program waits for its review.
+            waiting_left = false;
+            out.in_review += 1;
+            false
+        } else if curated {
+            store
+                .review_directory_listing(
+                    &staff,
+                    submitted.id.as_str(),
+                    &DirectoryReviewInput {
+                        approve: Some(true),
+                        reason: Some("Integration tested by our team".into()),
+                    },
+                )
+                .await?;
+            true
+        } else {
+            true
+        };
+        if published {
+            out.published += 1;
+            if i % 3 == 0 {
+                store
+                    .verify_directory_listing(&staff, listing.id.as_str(), Some(true))
+                    .await?;
+            }
+            // A few visits so the ranking has usage to weigh.
+            for _ in 0..(i % 5) {
+                store.public_listing(&listing.slug, true).await?;
+            }
+        }
+    }
+    Ok(out)
+}

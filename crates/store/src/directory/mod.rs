@@ -1,0 +1,989 @@
+//! The public directory: partners' listings written in the portal, published at once or
+//! after review (the program's mode), verified or unpublished by the vendor; the public
+//! search and pages. The rules (publication, ranking, typo correction) are
+//! `core::directory`'s; here they meet the database.
+//!
+//! A partner sees and changes only its own listings, whatever their status. The public reads
+//! (`directory_search`, `public_listing`, `public_slugs`) see published listings that are
+//! not hidden, of partners that are not archived, and nothing else: the condition is
+//! [`PUBLIC`], in one place.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use partnerops_core::audit::{AuditAction, EntityKind};
+use partnerops_core::directory::record::{
+    DirectoryHit, DirectoryListing, DirectoryListingInput, DirectoryReviewInput,
+    DirectorySearchResult, DirectorySetting, ListingFields,
+};
+use partnerops_core::directory::{
+    self, Candidate, Decision, DirectoryMode, ListingKind, ListingStatus, MODE_TREE, Refused,
+    facet_key, kind_allowed, query_terms, rank, words,
+};
+use partnerops_core::ids::{DirectoryListingId, EntityId, PartnerId, ProgramId, parse_id};
+use partnerops_core::partner::PartnerType;
+use partnerops_core::partnership::record::TreeAnswers;
+use partnerops_core::scope::{Action, Scope};
+use partnerops_core::{FieldError, Invalid};
+
+use crate::db::{Exec, Sql, Tx, dialect, row};
+use crate::entity::{json_column, to_json};
+use crate::{Actor, Result, Store, StoreError, audit, new_id, scope};
+
+row! {
+    struct ListingRow {
+        id: String,
+        partner_id: String,
+        partner_name: String,
+        program_id: String,
+        kind: String,
+        status: String,
+        slug: String,
+        title: String,
+        summary: String,
+        description: String,
+        categories: String,
+        regions: String,
+        industries: String,
+        languages: String,
+        website: Option<String>,
+        tier_name: String,
+        verified_at: Option<DateTime<Utc>>,
+        views: i64,
+        status_reason: Option<String>,
+        published_at: Option<DateTime<Utc>>,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        unpublished_at: Option<DateTime<Utc>>,
+    }
+}
+
+const LISTING_SELECT: &str = "SELECT l.id, l.partner_id, p.name AS partner_name, p.program_id, l.kind, l.status, l.slug, l.title, l.summary, l.description, l.categories, l.regions, l.industries, l.languages, l.website, t.name AS tier_name, l.verified_at, l.views, l.status_reason, l.published_at, l.created_at, l.updated_at, l.unpublished_at FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1";
+
+/// What the public may see: published, not hidden, of a partner that is not archived
+/// (`core::directory::is_public`, plus the partner's own state).
+const PUBLIC: &str =
+    " AND l.status = 'published' AND l.hidden_at IS NULL AND p.archived_at IS NULL";
+
+/// How many candidates the full-text index hands to the ranking at most.
+const CANDIDATES: i64 = 500;
+
+/// The facets a listing is filtered by, with the name of the input field each comes from.
+pub const FACETS: [&str; 4] = ["category", "region", "industry", "language"];
+
+fn corrupt(e: FieldError) -> StoreError {
+    StoreError::Corrupt(e.message)
+}
+
+fn listing_from(r: ListingRow) -> Result<(DirectoryListing, bool)> {
+    let was_unpublished = r.unpublished_at.is_some();
+    Ok((
+        DirectoryListing {
+            id: DirectoryListingId::from_trusted(r.id),
+            partner_id: PartnerId::from_trusted(r.partner_id),
+            partner_name: r.partner_name,
+            program_id: ProgramId::from_trusted(r.program_id),
+            kind: ListingKind::parse("kind", &r.kind).map_err(corrupt)?,
+            status: ListingStatus::parse("status", &r.status).map_err(corrupt)?,
+            slug: r.slug,
+            title: r.title,
+            summary: r.summary,
+            description: r.description,
+            categories: json_column("categories", &r.categories)?,
+            regions: json_column("regions", &r.regions)?,
+            industries: json_column("industries", &r.industries)?,
+            languages: json_column("languages", &r.languages)?,
+            website: r.website,
+            tier_name: r.tier_name,
+            verified_at: r.verified_at,
+            views: r.views,
+            status_reason: r.status_reason,
+            published_at: r.published_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        },
+        was_unpublished,
+    ))
+}
+
+/// A listing in `scope`, with whether the vendor has unpublished it since its last review.
+async fn listing_in(
+    x: &mut impl Exec,
+    scope: &Scope,
+    id: &str,
+) -> Result<(DirectoryListing, bool)> {
+    let not_found = StoreError::NotFound(EntityKind::DirectoryListing);
+    if DirectoryListingId::parse(id).is_none() {
+        return Err(not_found);
+    }
+    let mut q = Sql::new(LISTING_SELECT);
+    q.push(" AND l.id = ").bind(id);
+    scope::restrict(&mut q, scope, EntityKind::DirectoryListing, "l");
+    listing_from(x.optional::<ListingRow>(&q).await?.ok_or(not_found)?)
+}
+
+/// The text the full-text index reads: normalised words, the same for both backends.
+fn search_text(f: &ListingFields) -> String {
+    let mut parts = vec![f.title.clone(), f.summary.clone()];
+    parts.extend(f.categories.iter().cloned());
+    parts.extend(f.regions.iter().cloned());
+    parts.extend(f.industries.iter().cloned());
+    parts.push(f.description.clone());
+    words(&parts.join(" ")).join(" ")
+}
+
+/// Rewrites a listing's facet rows from its fields.
+async fn write_facets(tx: &mut Tx, id: &str, f: &ListingFields) -> Result<()> {
+    let mut q = Sql::new("DELETE FROM directory_listing_facets WHERE listing_id = ");
+    q.bind(id);
+    tx.execute(&q).await?;
+    let lists: [(&str, &Vec<String>); 4] = [
+        ("category", &f.categories),
+        ("region", &f.regions),
+        ("industry", &f.industries),
+        ("language", &f.languages),
+    ];
+    for (facet, values) in lists {
+        for label in values {
+            let mut q = Sql::new(
+                "INSERT INTO directory_listing_facets (listing_id, facet, value_key, label) VALUES (",
+            );
+            q.bind(id)
+                .push(", ")
+                .bind(facet)
+                .push(", ")
+                .bind(facet_key(label))
+                .push(", ")
+                .bind(label.as_str())
+                .push(") ON CONFLICT DO NOTHING");
+            tx.execute(&q).await?;
+        }
+    }
+    Ok(())
+}
+
+row! {
+    struct PartnerFacts {
+        program_id: String,
+        partner_type: String,
+    }
+}
+
+async fn partner_facts(x: &mut impl Exec, partner: &PartnerId) -> Result<(ProgramId, PartnerType)> {
+    let mut q = Sql::new(
+        "SELECT program_id, partner_type FROM partners WHERE archived_at IS NULL AND id = ",
+    );
+    q.bind(partner.as_str());
+    let row = x
+        .optional::<PartnerFacts>(&q)
+        .await?
+        .ok_or_else(|| Invalid::one("partner_id", "exists", "partner_id names no live partner"))?;
+    Ok((
+        ProgramId::from_trusted(row.program_id),
+        PartnerType::parse("partner_type", &row.partner_type).map_err(corrupt)?,
+    ))
+}
+
+row! {
+    struct SettingRow {
+        mode: String,
+        decided_by: Option<String>,
+        updated_at: DateTime<Utc>,
+    }
+}
+
+/// A program's directory mode; open when never set (seed 003 §2: the team went open).
+async fn setting_of(x: &mut impl Exec, program: &ProgramId) -> Result<DirectorySetting> {
+    let mut q =
+        Sql::new("SELECT mode, decided_by, updated_at FROM directory_settings WHERE program_id = ");
+    q.bind(program.as_str());
+    Ok(match x.optional::<SettingRow>(&q).await? {
+        Some(r) => DirectorySetting {
+            program_id: program.clone(),
+            mode: DirectoryMode::parse("mode", &r.mode).map_err(corrupt)?,
+            decided_by: r.decided_by,
+            updated_at: Some(r.updated_at),
+        },
+        None => DirectorySetting {
+            program_id: program.clone(),
+            mode: DirectoryMode::Open,
+            decided_by: None,
+            updated_at: None,
+        },
+    })
+}
+
+fn refusal(r: Refused) -> StoreError {
+    StoreError::conflict("status", r.rule, r.message)
+}
+
+/// A search of the public directory: words and filters (facet keys, a tier name).
+#[derive(Clone, Debug, Default)]
+pub struct DirectoryQuery {
+    pub q: String,
+    pub category: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub language: Option<String>,
+    pub tier: Option<String>,
+    pub kind: Option<ListingKind>,
+    pub limit: usize,
+}
+
+row! {
+    struct CandidateRow {
+        slug: String,
+        kind: String,
+        title: String,
+        summary: String,
+        description: String,
+        categories: String,
+        regions: String,
+        industries: String,
+        partner_name: String,
+        tier_name: String,
+        verified_at: Option<DateTime<Utc>>,
+        views: i64,
+    }
+}
+
+/// A facet value that public listings carry, with how many carry it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacetCount {
+    pub facet: String,
+    pub key: String,
+    pub label: String,
+    pub listings: i64,
+}
+
+row! {
+    struct FacetRow {
+        facet: String,
+        value_key: String,
+        label: String,
+        listings: i64,
+    }
+}
+
+row! {
+    struct SlugRow {
+        slug: String,
+        updated_at: DateTime<Utc>,
+    }
+}
+
+row! {
+    struct WordsRow {
+        title: String,
+        categories: String,
+    }
+}
+
+impl Store {
+    /// Listings: staff see all (of one status, if named); a partner its own, drafts
+    /// included. Waiting for review first, then by title.
+    pub async fn directory_listings(
+        &self,
+        scope: &Scope,
+        status: Option<ListingStatus>,
+        partner: Option<&PartnerId>,
+    ) -> Result<Vec<DirectoryListing>> {
+        let mut q = Sql::new(LISTING_SELECT);
+        if let Some(s) = status {
+            q.push(" AND l.status = ").bind(s.as_str());
+        }
+        if let Some(p) = partner {
+            q.push(" AND l.partner_id = ").bind(p.as_str());
+        }
+        scope::restrict(&mut q, scope, EntityKind::DirectoryListing, "l");
+        q.push(" ORDER BY CASE WHEN l.status = 'in_review' THEN 0 ELSE 1 END, l.title, l.id");
+        self.db
+            .read()
+            .all::<ListingRow>(&q)
+            .await?
+            .into_iter()
+            .map(|r| listing_from(r).map(|(l, _)| l))
+            .collect()
+    }
+
+    pub async fn directory_listing(&self, scope: &Scope, id: &str) -> Result<DirectoryListing> {
+        Ok(listing_in(&mut self.db.read(), scope, id).await?.0)
+    }
+
+    /// A new listing, as a draft. A partner writes its own (naming another partner reads
+    /// like naming none); staff name the partner.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_directory_listing(
+        &self,
+        actor: &Actor,
+        input: &DirectoryListingInput,
+    ) -> Result<DirectoryListing> {
+        let partner: PartnerId = match (actor.partner_id(), input.partner_id.as_deref()) {
+            (Some(own), None) => own.clone(),
+            (Some(own), Some(raw)) if raw.trim() == own.as_str() => own.clone(),
+            (Some(_), Some(_)) => {
+                return Err(Invalid::one(
+                    "partner_id",
+                    "own_partner",
+                    "a partner writes its own listings",
+                )
+                .into());
+            }
+            (None, raw) => parse_id("partner_id", raw.unwrap_or(""))
+                .map_err(|e| StoreError::Invalid(Invalid { errors: vec![e] }))?,
+        };
+        actor.authorize(&Action::WriteListing(&partner))?;
+        let f = input.parse()?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let (_, partner_type) = partner_facts(&mut tx, &partner).await?;
+        if !kind_allowed(partner_type, f.kind) {
+            return Err(Invalid::one(
+                "kind",
+                "technology_partner",
+                "integration listings are for technology partners; list services instead",
+            )
+            .into());
+        }
+        let id: DirectoryListingId = new_id();
+        // The id's last characters make the slug unique whatever the title.
+        let suffix = &id.as_str()[id.as_str().len() - 6..];
+        let slug = format!("{}-{suffix}", directory::slugify(&f.title));
+        let mut q = Sql::new(
+            "INSERT INTO directory_listings (id, partner_id, kind, status, slug, title, summary, description, categories, regions, industries, languages, website, search_text, created_at, updated_at) VALUES (",
+        );
+        q.bind(id.as_str())
+            .push(", ")
+            .bind(partner.as_str())
+            .push(", ")
+            .bind(f.kind.as_str())
+            .push(", 'draft', ")
+            .bind(slug)
+            .push(", ")
+            .bind(f.title.as_str())
+            .push(", ")
+            .bind(f.summary.as_str())
+            .push(", ")
+            .bind(f.description.as_str())
+            .push(", ")
+            .bind(to_json(&f.categories)?)
+            .push(", ")
+            .bind(to_json(&f.regions)?)
+            .push(", ")
+            .bind(to_json(&f.industries)?)
+            .push(", ")
+            .bind(to_json(&f.languages)?)
+            .push(", ")
+            .bind(f.website.clone())
+            .push(", ")
+            .bind(search_text(&f))
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            .push(")");
+        tx.execute(&q).await?;
+        write_facets(&mut tx, id.as_str(), &f).await?;
+        let (l, _) = listing_in(&mut tx, &Scope::Vendor, id.as_str()).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::DirectoryListing,
+            id.as_str(),
+            AuditAction::Created,
+            Some(&partner),
+            None::<&()>,
+            Some(&l),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(l)
+    }
+
+    /// Changes a listing's content. A published listing stays published (moderation comes
+    /// after publication); its slug stays, so links keep working.
+    #[tracing::instrument(skip_all, fields(listing_id = %id))]
+    pub async fn update_directory_listing(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &DirectoryListingInput,
+    ) -> Result<DirectoryListing> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::WriteListing(&before.partner_id))?;
+        if input
+            .partner_id
+            .as_deref()
+            .is_some_and(|p| p.trim() != before.partner_id.as_str())
+        {
+            return Err(Invalid::one(
+                "partner_id",
+                "immutable",
+                "a listing stays with its partner",
+            )
+            .into());
+        }
+        let merged = DirectoryListingInput {
+            partner_id: None,
+            kind: input.kind.clone().or(Some(before.kind.as_str().to_owned())),
+            title: input.title.clone().or(Some(before.title.clone())),
+            summary: input.summary.clone().or(Some(before.summary.clone())),
+            description: input
+                .description
+                .clone()
+                .or(Some(before.description.clone())),
+            categories: input.categories.clone().or(Some(before.categories.clone())),
+            regions: input.regions.clone().or(Some(before.regions.clone())),
+            industries: input.industries.clone().or(Some(before.industries.clone())),
+            languages: input.languages.clone().or(Some(before.languages.clone())),
+            website: input.website.clone().or(before.website.clone()),
+        };
+        let f = merged.parse()?;
+        let (_, partner_type) = partner_facts(&mut tx, &before.partner_id).await?;
+        if !kind_allowed(partner_type, f.kind) {
+            return Err(Invalid::one(
+                "kind",
+                "technology_partner",
+                "integration listings are for technology partners; list services instead",
+            )
+            .into());
+        }
+        let mut q = Sql::new("UPDATE directory_listings SET kind = ");
+        q.bind(f.kind.as_str())
+            .push(", title = ")
+            .bind(f.title.as_str())
+            .push(", summary = ")
+            .bind(f.summary.as_str())
+            .push(", description = ")
+            .bind(f.description.as_str())
+            .push(", categories = ")
+            .bind(to_json(&f.categories)?)
+            .push(", regions = ")
+            .bind(to_json(&f.regions)?)
+            .push(", industries = ")
+            .bind(to_json(&f.industries)?)
+            .push(", languages = ")
+            .bind(to_json(&f.languages)?)
+            .push(", website = ")
+            .bind(f.website.clone())
+            .push(", search_text = ")
+            .bind(search_text(&f))
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(id);
+        tx.execute(&q).await?;
+        write_facets(&mut tx, id, &f).await?;
+        let (after, _) = listing_in(&mut tx, &Scope::Vendor, id).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::DirectoryListing,
+            id,
+            AuditAction::Updated,
+            Some(&after.partner_id),
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Applies a decision to a listing: the status, its reason, and the dates that go with
+    /// it, in one conditional update (a concurrent change of status makes it a conflict).
+    async fn decide_listing(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        before: DirectoryListing,
+        d: Decision,
+        // `Some(Some(t))` marks the listing unpublished by the vendor, `Some(None)` clears
+        // the mark (an approving review), `None` leaves it.
+        unpublished: Option<Option<DateTime<Utc>>>,
+    ) -> Result<DirectoryListing> {
+        let now = self.now();
+        let mut q = Sql::new("UPDATE directory_listings SET status = ");
+        q.bind(d.status.as_str())
+            .push(", status_reason = ")
+            .bind(d.reason.as_str())
+            .push(", updated_at = ")
+            .bind(now);
+        if d.status == ListingStatus::Published {
+            q.push(", published_at = ").bind(now);
+        }
+        if let Some(mark) = unpublished {
+            q.push(", unpublished_at = ").bind(mark);
+        }
+        q.push(" WHERE id = ")
+            .bind(before.id.as_str())
+            .push(" AND status = ")
+            .bind(before.status.as_str());
+        if tx.execute(&q).await? != 1 {
+            return Err(StoreError::conflict(
+                "status",
+                "directory.changed",
+                "the listing changed meanwhile; reload it",
+            ));
+        }
+        let (after, _) = listing_in(&mut tx, &Scope::Vendor, before.id.as_str()).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::DirectoryListing,
+            before.id.as_str(),
+            AuditAction::Decided,
+            Some(&before.partner_id),
+            Some(&before),
+            Some(&serde_json::json!({ "listing": after, "rule": d.rule, "reason": d.reason })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// The partner submits its listing: published at once in an open directory, held for
+    /// review in a curated one (or after the vendor unpublished it).
+    #[tracing::instrument(skip_all, fields(listing_id = %id))]
+    pub async fn submit_directory_listing(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<DirectoryListing> {
+        let mut tx = self.db.begin_write().await?;
+        let (before, was_unpublished) = listing_in(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::WriteListing(&before.partner_id))?;
+        let setting = setting_of(&mut tx, &before.program_id).await?;
+        let d = directory::submit(setting.mode, before.status, was_unpublished).map_err(refusal)?;
+        self.decide_listing(tx, actor, before, d, None).await
+    }
+
+    /// The partner takes its listing back to a draft.
+    #[tracing::instrument(skip_all, fields(listing_id = %id))]
+    pub async fn withdraw_directory_listing(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<DirectoryListing> {
+        let mut tx = self.db.begin_write().await?;
+        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::WriteListing(&before.partner_id))?;
+        let d = directory::withdraw(before.status).map_err(refusal)?;
+        self.decide_listing(tx, actor, before, d, None).await
+    }
+
+    /// The vendor's review of a listing awaiting it. An approval also clears the mark the
+    /// vendor's unpublishing left.
+    #[tracing::instrument(skip_all, fields(listing_id = %id))]
+    pub async fn review_directory_listing(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &DirectoryReviewInput,
+    ) -> Result<DirectoryListing> {
+        let mut tx = self.db.begin_write().await?;
+        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::ModerateDirectory)?;
+        let mut inv = Invalid::new();
+        let approve = input.approve;
+        if approve.is_none() {
+            inv.add(
+                "approve",
+                "required",
+                "approve is required: true publishes, false rejects",
+            );
+        }
+        let reason = inv
+            .check(partnerops_core::invalid::text::optional(
+                "reason",
+                input.reason.as_deref(),
+                500,
+            ))
+            .flatten();
+        if approve == Some(false) && reason.is_none() {
+            inv.add(
+                "reason",
+                "required",
+                "reason is required when rejecting: the partner reads it",
+            );
+        }
+        if !inv.is_empty() {
+            return Err(inv.into());
+        }
+        let approve = approve.unwrap_or(false);
+        let d = directory::review(before.status, approve, reason.as_deref().unwrap_or(""))
+            .map_err(refusal)?;
+        let mark = approve.then_some(None);
+        self.decide_listing(tx, actor, before, d, mark).await
+    }
+
+    /// The vendor takes a listing out of the directory, with a reason the partner reads.
+    #[tracing::instrument(skip_all, fields(listing_id = %id))]
+    pub async fn unpublish_directory_listing(
+        &self,
+        actor: &Actor,
+        id: &str,
+        reason: Option<&str>,
+    ) -> Result<DirectoryListing> {
+        let reason = partnerops_core::invalid::text::required("reason", reason, 500)
+            .map_err(|e| Invalid { errors: vec![e] })?;
+        let mut tx = self.db.begin_write().await?;
+        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::ModerateDirectory)?;
+        let d = directory::unpublish(before.status, &reason).map_err(refusal)?;
+        // The mark sends the listing through review again, whatever the program's mode.
+        let now = self.now();
+        self.decide_listing(tx, actor, before, d, Some(Some(now)))
+            .await
+    }
+
+    /// The vendor verifies the partner behind a listing (the verified badge), or takes the
+    /// verification back.
+    #[tracing::instrument(skip_all, fields(listing_id = %id))]
+    pub async fn verify_directory_listing(
+        &self,
+        actor: &Actor,
+        id: &str,
+        verified: Option<bool>,
+    ) -> Result<DirectoryListing> {
+        let Some(verified) = verified else {
+            return Err(Invalid::one(
+                "verified",
+                "required",
+                "verified is required (true or false)",
+            )
+            .into());
+        };
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        actor.authorize(&Action::ModerateDirectory)?;
+        let mut q = Sql::new("UPDATE directory_listings SET verified_at = ");
+        if verified {
+            q.bind(before.verified_at.or(Some(now)))
+                .push(", verified_by = ")
+                .bind(actor.user_id().map(EntityId::as_str));
+        } else {
+            q.bind(None::<DateTime<Utc>>).push(", verified_by = NULL");
+        }
+        q.push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(id);
+        tx.execute(&q).await?;
+        let (after, _) = listing_in(&mut tx, &Scope::Vendor, id).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::DirectoryListing,
+            id,
+            AuditAction::Updated,
+            Some(&after.partner_id),
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// A program's directory mode (vendor staff).
+    pub async fn directory_setting(
+        &self,
+        scope: &Scope,
+        program_id: &str,
+    ) -> Result<DirectorySetting> {
+        let program = self.live_program(scope, program_id).await?;
+        setting_of(&mut self.db.read(), &program).await
+    }
+
+    async fn live_program(&self, scope: &Scope, program_id: &str) -> Result<ProgramId> {
+        let not_found = StoreError::NotFound(EntityKind::Program);
+        if *scope != Scope::Vendor {
+            return Err(not_found);
+        }
+        let program =
+            ProgramId::parse(program_id).ok_or(StoreError::NotFound(EntityKind::Program))?;
+        row! { struct Exists { #[allow(dead_code)] id: String } }
+        let mut q = Sql::new("SELECT id FROM programs WHERE archived_at IS NULL AND id = ");
+        q.bind(program.as_str());
+        self.db
+            .read()
+            .optional::<Exists>(&q)
+            .await?
+            .ok_or(not_found)?;
+        Ok(program)
+    }
+
+    /// Sets a program's directory mode from its answers to the "open or curated" tree. The
+    /// evaluation is recorded like every tree evaluation; the change is audited on the
+    /// program.
+    #[tracing::instrument(skip_all, fields(program_id = %program_id))]
+    pub async fn set_directory_mode(
+        &self,
+        actor: &Actor,
+        program_id: &str,
+        answers: &TreeAnswers,
+    ) -> Result<DirectorySetting> {
+        let program = self.live_program(&actor.scope(), program_id).await?;
+        actor.authorize(&Action::ModerateDirectory)?;
+        let evaluation = self.evaluate_tree(actor, MODE_TREE, answers).await?;
+        let Some(outcome) = evaluation.outcome_id.as_deref() else {
+            let next = evaluation
+                .next_question
+                .map(|n| format!("answer {}: {}", n.id, n.text))
+                .unwrap_or_default();
+            return Err(Invalid::one(
+                "answers",
+                "complete",
+                format!("the answers reach no outcome yet; {next}"),
+            )
+            .into());
+        };
+        let mode = DirectoryMode::from_outcome(outcome).ok_or_else(|| {
+            Invalid::one(
+                "answers",
+                "outcome",
+                format!("the tree's outcome {outcome} is neither open nor curated"),
+            )
+        })?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let before = setting_of(&mut tx, &program).await?;
+        let mut q = Sql::new(
+            "INSERT INTO directory_settings (program_id, mode, decided_by, updated_at) VALUES (",
+        );
+        q.bind(program.as_str())
+            .push(", ")
+            .bind(mode.as_str())
+            .push(", ")
+            .bind(evaluation.outcome.clone())
+            .push(", ")
+            .bind(now)
+            .push(") ON CONFLICT (program_id) DO UPDATE SET mode = excluded.mode, decided_by = excluded.decided_by, updated_at = excluded.updated_at");
+        tx.execute(&q).await?;
+        let after = setting_of(&mut tx, &program).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            EntityKind::Program,
+            program.as_str(),
+            AuditAction::Updated,
+            None,
+            Some(&serde_json::json!({ "directory": before })),
+            Some(&serde_json::json!({ "directory": after })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    // ---- public reads ----
+
+    /// Searches the public directory: the full-text index finds candidates (any term as a
+    /// word prefix), the filters narrow them, the core ranks them. When the words match
+    /// nothing, each is corrected against the directory's own vocabulary and the search
+    /// runs once more (`corrected_query` says so).
+    #[tracing::instrument(skip_all)]
+    pub async fn directory_search(&self, query: &DirectoryQuery) -> Result<DirectorySearchResult> {
+        let terms = query_terms(&query.q);
+        let hits = self.search_with(query, &terms).await?;
+        if !hits.is_empty() || terms.is_empty() {
+            return Ok(DirectorySearchResult {
+                hits,
+                corrected_query: None,
+            });
+        }
+        let vocabulary = self.directory_vocabulary().await?;
+        match directory::correct(&terms, &vocabulary) {
+            Some(corrected) => Ok(DirectorySearchResult {
+                hits: self.search_with(query, &corrected).await?,
+                corrected_query: Some(corrected.join(" ")),
+            }),
+            None => Ok(DirectorySearchResult {
+                hits,
+                corrected_query: None,
+            }),
+        }
+    }
+
+    async fn search_with(
+        &self,
+        query: &DirectoryQuery,
+        terms: &[String],
+    ) -> Result<Vec<DirectoryHit>> {
+        let mut q = Sql::new(
+            "SELECT l.slug, l.kind, l.title, l.summary, l.description, l.categories, l.regions, l.industries, p.name AS partner_name, t.name AS tier_name, l.verified_at, l.views FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1",
+        );
+        q.push(PUBLIC);
+        if !terms.is_empty() {
+            dialect::full_text_match(self.backend(), &mut q, "l", terms);
+        }
+        for (facet, value) in [
+            ("category", &query.category),
+            ("region", &query.region),
+            ("industry", &query.industry),
+            ("language", &query.language),
+        ] {
+            if let Some(v) = value.as_deref().map(facet_key).filter(|v| !v.is_empty()) {
+                q.push(" AND l.id IN (SELECT lf.listing_id FROM directory_listing_facets lf WHERE lf.facet = ")
+                    .bind(facet)
+                    .push(" AND lf.value_key = ")
+                    .bind(v)
+                    .push(")");
+            }
+        }
+        if let Some(tier) = query
+            .tier
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            q.push(" AND t.name = ").bind(tier);
+        }
+        if let Some(kind) = query.kind {
+            q.push(" AND l.kind = ").bind(kind.as_str());
+        }
+        // Candidates beyond the limit are the least used: the index's order is arbitrary,
+        // so the cut keeps the most viewed.
+        q.push(" ORDER BY l.views DESC, l.id LIMIT ")
+            .bind(CANDIDATES);
+        let rows: Vec<CandidateRow> = self.db.read().all(&q).await?;
+        let mut parsed = Vec::with_capacity(rows.len());
+        for r in rows {
+            let categories: Vec<String> = json_column("categories", &r.categories)?;
+            let regions: Vec<String> = json_column("regions", &r.regions)?;
+            let industries: Vec<String> = json_column("industries", &r.industries)?;
+            let facets = [
+                categories.join(" "),
+                regions.join(" "),
+                industries.join(" "),
+            ]
+            .join(" ");
+            parsed.push((
+                Candidate {
+                    title: r.title.clone(),
+                    facets,
+                    description: format!("{} {}", r.summary, r.description),
+                    verified: r.verified_at.is_some(),
+                    views: r.views,
+                },
+                DirectoryHit {
+                    slug: r.slug,
+                    kind: ListingKind::parse("kind", &r.kind).map_err(corrupt)?,
+                    title: r.title,
+                    summary: r.summary,
+                    partner_name: r.partner_name,
+                    tier_name: r.tier_name,
+                    verified: r.verified_at.is_some(),
+                    categories,
+                    regions,
+                },
+            ));
+        }
+        let candidates: Vec<Candidate> = parsed.iter().map(|(c, _)| c.clone()).collect();
+        let limit = if query.limit == 0 { 50 } else { query.limit };
+        Ok(rank(terms, &candidates)
+            .into_iter()
+            .take(limit)
+            .map(|i| parsed[i].1.clone())
+            .collect())
+    }
+
+    /// The words of public listings' titles and categories, with how often each occurs:
+    /// what a misspelt query is corrected against.
+    async fn directory_vocabulary(&self) -> Result<Vec<(String, i64)>> {
+        let mut q = Sql::new(
+            "SELECT l.title, l.categories FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE 1 = 1",
+        );
+        q.push(PUBLIC);
+        let rows: Vec<WordsRow> = self.db.read().all(&q).await?;
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        for r in rows {
+            let categories: Vec<String> = json_column("categories", &r.categories)?;
+            for w in words(&format!("{} {}", r.title, categories.join(" "))) {
+                if w.len() >= 3 {
+                    *counts.entry(w).or_default() += 1;
+                }
+            }
+        }
+        let mut out: Vec<(String, i64)> = counts.into_iter().collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// A public listing by its slug; `count_view` counts the visit.
+    pub async fn public_listing(&self, slug: &str, count_view: bool) -> Result<DirectoryListing> {
+        let not_found = StoreError::NotFound(EntityKind::DirectoryListing);
+        if slug.is_empty()
+            || slug.len() > 80
+            || !slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(not_found);
+        }
+        let mut q = Sql::new(LISTING_SELECT);
+        q.push(" AND l.slug = ").bind(slug).push(PUBLIC);
+        let (listing, _) = listing_from(
+            self.db
+                .read()
+                .optional::<ListingRow>(&q)
+                .await?
+                .ok_or(not_found)?,
+        )?;
+        if count_view {
+            let mut tx = self.db.begin_write().await?;
+            let mut q = Sql::new("UPDATE directory_listings SET views = views + 1 WHERE id = ");
+            q.bind(listing.id.as_str());
+            tx.execute(&q).await?;
+            tx.commit().await?;
+        }
+        Ok(listing)
+    }
+
+    /// The slugs of every public listing with when each last changed (the sitemap).
+    pub async fn public_slugs(&self) -> Result<Vec<(String, DateTime<Utc>)>> {
+        let mut q = Sql::new(
+            "SELECT l.slug, l.updated_at FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE 1 = 1",
+        );
+        q.push(PUBLIC).push(" ORDER BY l.slug");
+        Ok(self
+            .db
+            .read()
+            .all::<SlugRow>(&q)
+            .await?
+            .into_iter()
+            .map(|r| (r.slug, r.updated_at))
+            .collect())
+    }
+
+    /// The facet values public listings carry, with counts: the filters the public pages
+    /// offer, most used first.
+    pub async fn public_facets(&self) -> Result<Vec<FacetCount>> {
+        let mut q = Sql::new(
+            "SELECT lf.facet, lf.value_key, MIN(lf.label) AS label, COUNT(*) AS listings FROM directory_listing_facets lf JOIN directory_listings l ON l.id = lf.listing_id JOIN partners p ON p.id = l.partner_id WHERE 1 = 1",
+        );
+        q.push(PUBLIC).push(
+            " GROUP BY lf.facet, lf.value_key ORDER BY lf.facet, COUNT(*) DESC, lf.value_key",
+        );
+        Ok(self
+            .db
+            .read()
+            .all::<FacetRow>(&q)
+            .await?
+            .into_iter()
+            .map(|r| FacetCount {
+                facet: r.facet,
+                key: r.value_key,
+                label: r.label,
+                listings: r.listings,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,286 @@
+//! The directory: partners' listings (written by the partner's admin, reviewed, verified
+//! and unpublished by vendor staff), each program's mode (open or curated, from the
+//! decision tree), and the search of what is public. The public pages themselves are HTML
+//! (`/directory`), not part of the API.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use partnerops_core::Invalid;
+use partnerops_core::audit::{AuditEvent, EntityKind};
+use partnerops_core::directory::record::{
+    DirectoryListing, DirectoryListingInput, DirectoryReasonInput, DirectoryReviewInput,
+    DirectorySearchResult, DirectorySetting, DirectoryVerifyInput,
+};
+use partnerops_core::directory::{ListingKind, ListingStatus};
+use partnerops_core::ids::parse_id;
+use partnerops_core::page::{Page, PageParams};
+use partnerops_core::partnership::record::TreeAnswers;
+use partnerops_store::directory::DirectoryQuery;
+use serde::Deserialize;
+
+use super::{AuditQuery, audit_page, filter};
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::extract::{Json, Path, Query};
+use crate::problem::{ApiError, Problem};
+
+type Answer<T> = Result<axum::Json<T>, ApiError>;
+
+/// Filter of the listing list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryListingQuery {
+    /// `draft`, `in_review`, `published` or `unpublished`.
+    pub status: Option<String>,
+    pub partner_id: Option<String>,
+}
+
+/// Listings, those awaiting review first (a partner: its own, drafts included).
+#[utoipa::path(get, path = "/api/v1/directory/listings", tag = "directory", params(DirectoryListingQuery),
+    responses((status = 200, body = Vec<DirectoryListing>), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn listings(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<DirectoryListingQuery>,
+) -> Answer<Vec<DirectoryListing>> {
+    let mut inv = Invalid::new();
+    let status = filter(
+        &mut inv,
+        "status",
+        q.status.as_deref(),
+        ListingStatus::parse,
+    );
+    let partner = filter(&mut inv, "partner_id", q.partner_id.as_deref(), parse_id);
+    if !inv.is_empty() {
+        return Err(inv.into());
+    }
+    Ok(axum::Json(
+        s.store
+            .directory_listings(who.scope(), status, partner.as_ref())
+            .await?,
+    ))
+}
+
+/// Write a listing, as a draft (a partner's admin for its partner; vendor staff name the
+/// partner). `description` is Markdown, shown sanitised; `kind` is `services`, or
+/// `integration` for technology partners.
+#[utoipa::path(post, path = "/api/v1/directory/listings", tag = "directory", request_body = DirectoryListingInput,
+    responses((status = 201, body = DirectoryListing), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn create(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Json(input): Json<DirectoryListingInput>,
+) -> Result<(StatusCode, axum::Json<DirectoryListing>), ApiError> {
+    let l = s
+        .store
+        .create_directory_listing(&who.actor(), &input)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(l)))
+}
+
+/// One listing.
+#[utoipa::path(get, path = "/api/v1/directory/listings/{id}", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryListing), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn listing(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<DirectoryListing> {
+    Ok(axum::Json(
+        s.store.directory_listing(who.scope(), &id).await?,
+    ))
+}
+
+/// Change a listing's content; a published listing stays published.
+#[utoipa::path(patch, path = "/api/v1/directory/listings/{id}", tag = "directory", params(("id" = String, Path)), request_body = DirectoryListingInput,
+    responses((status = 200, body = DirectoryListing), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn update(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<DirectoryListingInput>,
+) -> Answer<DirectoryListing> {
+    Ok(axum::Json(
+        s.store
+            .update_directory_listing(&who.actor(), &id, &input)
+            .await?,
+    ))
+}
+
+/// Submit a listing: published at once when the program's directory is open, awaiting a
+/// vendor review when it is curated or when the vendor unpublished the listing before.
+#[utoipa::path(post, path = "/api/v1/directory/listings/{id}/submit", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryListing), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn submit(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<DirectoryListing> {
+    Ok(axum::Json(
+        s.store.submit_directory_listing(&who.actor(), &id).await?,
+    ))
+}
+
+/// Withdraw a published or waiting listing to a draft.
+#[utoipa::path(post, path = "/api/v1/directory/listings/{id}/withdraw", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryListing), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn withdraw(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<DirectoryListing> {
+    Ok(axum::Json(
+        s.store
+            .withdraw_directory_listing(&who.actor(), &id)
+            .await?,
+    ))
+}
+
+/// Review a listing awaiting it (vendor staff): approve publishes it, reject returns it to
+/// the partner as a draft with the reason.
+#[utoipa::path(post, path = "/api/v1/directory/listings/{id}/review", tag = "directory", params(("id" = String, Path)), request_body = DirectoryReviewInput,
+    responses((status = 200, body = DirectoryListing), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn review(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<DirectoryReviewInput>,
+) -> Answer<DirectoryListing> {
+    Ok(axum::Json(
+        s.store
+            .review_directory_listing(&who.actor(), &id, &input)
+            .await?,
+    ))
+}
+
+/// Unpublish a listing (vendor staff), with a reason the partner reads. It returns only
+/// through a review.
+#[utoipa::path(post, path = "/api/v1/directory/listings/{id}/unpublish", tag = "directory", params(("id" = String, Path)), request_body = DirectoryReasonInput,
+    responses((status = 200, body = DirectoryListing), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn unpublish(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<DirectoryReasonInput>,
+) -> Answer<DirectoryListing> {
+    Ok(axum::Json(
+        s.store
+            .unpublish_directory_listing(&who.actor(), &id, input.reason.as_deref())
+            .await?,
+    ))
+}
+
+/// Verify the partner behind a listing (the verified badge), or take it back (vendor staff).
+#[utoipa::path(post, path = "/api/v1/directory/listings/{id}/verify", tag = "directory", params(("id" = String, Path)), request_body = DirectoryVerifyInput,
+    responses((status = 200, body = DirectoryListing), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn verify(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<DirectoryVerifyInput>,
+) -> Answer<DirectoryListing> {
+    Ok(axum::Json(
+        s.store
+            .verify_directory_listing(&who.actor(), &id, input.verified)
+            .await?,
+    ))
+}
+
+/// A listing's audit trail: every change and decision with its reason.
+#[utoipa::path(get, path = "/api/v1/directory/listings/{id}/audit", tag = "directory", params(("id" = String, Path), PageParams),
+    responses((status = 200, body = Page<AuditEvent>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn audit(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Query(p): AuditQuery,
+) -> Answer<Page<AuditEvent>> {
+    audit_page(&s, &who, EntityKind::DirectoryListing, &id, p).await
+}
+
+/// A search of the public directory.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectorySearchQuery {
+    /// Words; each also matches as the start of a word, and a misspelt query is corrected.
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    /// A two-letter language code.
+    pub language: Option<String>,
+    /// A tier name (`Premier`).
+    pub tier: Option<String>,
+    /// `services` or `integration`.
+    pub kind: Option<String>,
+    /// At most 100; 50 by default.
+    pub limit: Option<usize>,
+}
+
+impl DirectorySearchQuery {
+    /// The store's query, or the fields that are wrong.
+    pub(crate) fn parse(&self) -> Result<DirectoryQuery, Invalid> {
+        let mut inv = Invalid::new();
+        let kind = filter(&mut inv, "kind", self.kind.as_deref(), ListingKind::parse);
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=100).contains(&limit) {
+            inv.add("limit", "range", "limit must be from 1 to 100");
+        }
+        if !inv.is_empty() {
+            return Err(inv);
+        }
+        Ok(DirectoryQuery {
+            q: self.q.clone().unwrap_or_default(),
+            category: self.category.clone(),
+            region: self.region.clone(),
+            industry: self.industry.clone(),
+            language: self.language.clone(),
+            tier: self.tier.clone(),
+            kind,
+            limit,
+        })
+    }
+}
+
+/// Search the public directory: only published listings, ranked by relevance, then quality
+/// (verified, views). The same answer the public pages show.
+#[utoipa::path(get, path = "/api/v1/directory/search", tag = "directory", params(DirectorySearchQuery),
+    responses((status = 200, body = DirectorySearchResult), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn search(
+    State(s): State<AppState>,
+    _who: ApiUser,
+    Query(q): Query<DirectorySearchQuery>,
+) -> Answer<DirectorySearchResult> {
+    let query = q.parse()?;
+    Ok(axum::Json(s.store.directory_search(&query).await?))
+}
+
+/// A program's directory mode (vendor staff): open unless its tree answer says curated.
+#[utoipa::path(get, path = "/api/v1/directory/programs/{id}/mode", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectorySetting), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn mode(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<DirectorySetting> {
+    Ok(axum::Json(
+        s.store.directory_setting(who.scope(), &id).await?,
+    ))
+}
+
+/// Set a program's directory mode by answering the `open_or_curated` decision tree
+/// (`answers`: question id to yes/no); the outcome `open` or `curated` becomes the mode.
+#[utoipa::path(put, path = "/api/v1/directory/programs/{id}/mode", tag = "directory", params(("id" = String, Path)), request_body = TreeAnswers,
+    responses((status = 200, body = DirectorySetting), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn set_mode(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<TreeAnswers>,
+) -> Answer<DirectorySetting> {
+    Ok(axum::Json(
+        s.store
+            .set_directory_mode(&who.actor(), &id, &input)
+            .await?,
+    ))
+}
