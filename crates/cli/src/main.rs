@@ -176,16 +176,20 @@ enum Command {
         #[command(flatten)]
         listen: Listen,
     },
-    /// Import a CSV file (accounts, opportunities, fx_rates) from a Salesforce report or Data
+    /// Import a CSV file (accounts, partners, contacts, opportunities, registrations,
+    /// touchpoints, fx_rates) from a Salesforce report or Data
     /// Loader export, a HubSpot export or our own export: all or nothing, idempotent by the
     /// source's record ids. Prints the suggested column mapping unless confirmed.
     Import {
         #[command(flatten)]
         db: Db,
-        /// accounts, opportunities or fx_rates.
-        kind: String,
-        /// The CSV file.
-        file: PathBuf,
+        /// `KIND FILE`, or `FILE` with `--kind`: the kind is accounts, partners, contacts,
+        /// opportunities, registrations, touchpoints or fx_rates.
+        #[arg(required = true, num_args = 1..=2, value_names = ["KIND", "FILE"])]
+        args: Vec<String>,
+        /// What the file holds (instead of the first argument).
+        #[arg(long)]
+        kind: Option<String>,
         /// salesforce-report, salesforce-dataloader, hubspot or partnerops (default: guessed
         /// from the header).
         #[arg(long)]
@@ -490,14 +494,21 @@ async fn run() -> Result<()> {
         Command::Payouts { command } => run_payouts(&file, command).await,
         Command::Import {
             db,
+            args: words,
             kind,
-            file: path,
             source,
             mapping,
             dry_run,
             yes,
             as_user,
         } => {
+            let (kind, path) = match (kind, words.as_slice()) {
+                (Some(kind), [file]) => (kind, PathBuf::from(file)),
+                (None, [kind, file]) => (kind.clone(), PathBuf::from(file)),
+                _ => anyhow::bail!(
+                    "give the kind and the file: `partnerops import <kind> <file>` or `partnerops import --kind <kind> <file>`"
+                ),
+            };
             let store = open_quietly(&file, &db).await?;
             let actor = match as_user {
                 Some(email) => {

@@ -641,3 +641,70 @@ fn import_shows_the_mapping_then_imports_once() {
         "{out}"
     );
 }
+
+#[test]
+fn import_of_the_other_kinds_names_rows_and_columns() {
+    let t = Temp::new();
+    let url = t.url();
+    ok(&t.0, &["migrate", "--database-url", &url]);
+    let file = import_sample("salesforce_report_partners.csv");
+    let o = run(&t.0, &["import", "partners", &file, "--database-url", &url]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("suggested mapping for partners from salesforce-report"),
+        "{err}"
+    );
+    assert!(err.contains("tier               <- Partner Tier"), "{err}");
+    // No programs yet: each row names the program it cannot find; nothing is written.
+    let o = run(
+        &t.0,
+        &[
+            "import",
+            "--kind",
+            "partners",
+            &file,
+            "--yes",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("row 2, column \"Partner Program\": not_found"),
+        "{out}"
+    );
+    assert!(
+        out.contains("row 4, column \"Partner Program\": not_found"),
+        "{out}"
+    );
+    assert!(out.contains("refused, nothing written"), "{out}");
+    // The kind is given once.
+    let o = run(&t.0, &["import", "--kind", "partners", "partners", &file]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("give the kind and the file"),
+        "{}",
+        stderr(&o)
+    );
+    // Opportunities name accounts by the record ids of an earlier account import.
+    let deals = import_sample("salesforce_report_opportunities.csv");
+    let o = run(
+        &t.0,
+        &[
+            "import",
+            "opportunities",
+            &deals,
+            "--dry-run",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stdout(&o).contains("row 2, column \"Account ID\": not_found"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -454,13 +454,17 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         elapsed_ms = ms(started),
         "seed: webhook subscriptions written (paused)"
     );
-    // CSV imports: one done, one refused with its errors.
-    let imported_accounts = match writers.get(plan.channel()) {
-        Some(channel) => import::create_imports(store, channel).await?,
-        None => 0,
+    // CSV imports: accounts and a partner's deals on them done, one refused with its errors.
+    let imported = match writers.get(plan.channel()) {
+        Some(channel) => {
+            let partner = plan.partners.first().map(|p| p.name.as_str());
+            import::create_imports(store, channel, partner).await?
+        }
+        None => import::Imported::default(),
     };
     tracing::info!(
-        imported_accounts,
+        imported_accounts = imported.accounts,
+        imported_opportunities = imported.opportunities,
         elapsed_ms = ms(started),
         "seed: import runs written"
     );
@@ -498,10 +502,10 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
     Ok(SeedReport {
         programs: programs.len(),
         partners: plan.partners.len(),
-        accounts: plan.accounts.len() + imported_accounts,
+        accounts: plan.accounts.len() + imported.accounts,
         registrations,
         users: users + learning.users,
-        opportunities: written.opportunities,
+        opportunities: written.opportunities + imported.opportunities,
         touchpoints: written.touchpoints,
         fx_rates,
         rooms: rooms.rooms,

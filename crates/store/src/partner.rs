@@ -245,6 +245,63 @@ pub(crate) async fn insert(
     Ok(partner)
 }
 
+/// Changes `before` by `patch` inside a transaction, by the rules of
+/// [`Store::update_partner_if`] (who may change what, status moves, tiers of the program).
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    before: &Partner,
+    patch: PartnerInput,
+) -> Result<Partner> {
+    let moves_program = patch.program_id.is_some() && patch.tier_id.is_none();
+    let mut merged = before.to_input().overlay(patch);
+    if moves_program {
+        merged.tier_id = None;
+    }
+    let f = PartnerFields::parse(&merged, before.joined_on)?;
+    let governed: Vec<&str> = [
+        ("partner_type", f.partner_type != before.partner_type),
+        ("program_id", f.program_id != before.program_id),
+        (
+            "tier_id",
+            f.tier_id.as_ref().is_some_and(|t| *t != before.tier_id)
+                || (moves_program && f.program_id != before.program_id),
+        ),
+        ("status", f.status != before.status),
+        ("joined_on", f.joined_on != before.joined_on),
+    ]
+    .into_iter()
+    .filter_map(|(name, changed)| changed.then_some(name))
+    .collect();
+    if governed.is_empty() {
+        actor.authorize(&Action::EditPartnerProfile(&before.id))?;
+    } else if let Actor::User(p) = actor {
+        authorize(p, &Action::GovernPartner).map_err(|mut d| {
+            d.message = format!("{} (fields: {})", d.message, governed.join(", "));
+            StoreError::Forbidden(d)
+        })?;
+    }
+    before
+        .status
+        .check_change(f.status)
+        .map_err(|e| StoreError::Invalid(Invalid { errors: vec![e] }))?;
+    if f.program_id != before.program_id {
+        live_program(tx, &f.program_id).await?;
+    }
+    let tier = resolve_tier(tx, &f.program_id, f.tier_id.as_ref()).await?;
+    let mut q = Sql::new(
+        "UPDATE partners SET (name, web_domain, partner_type, program_id, tier_id, status, country, regions, verticals, joined_on, updated_at) = (",
+    );
+    push_values(&mut q, &f, &tier)?;
+    q.push(", ")
+        .bind(now)
+        .push(") WHERE id = ")
+        .bind(before.id.as_str());
+    tx.execute(&q).await.map_err(map_unique)?;
+    crate::change::after_change(tx, now, actor, before, crate::change::Change::updated()).await
+}
+
 impl Store {
     pub fn partner_sorts() -> Vec<&'static str> {
         entity::sort_names::<Partner>()
@@ -327,57 +384,7 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: Partner =
             entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
-        let moves_program = patch.program_id.is_some() && patch.tier_id.is_none();
-        let mut merged = before.to_input().overlay(patch);
-        if moves_program {
-            merged.tier_id = None;
-        }
-        let f = PartnerFields::parse(&merged, before.joined_on)?;
-        let governed: Vec<&str> = [
-            ("partner_type", f.partner_type != before.partner_type),
-            ("program_id", f.program_id != before.program_id),
-            (
-                "tier_id",
-                f.tier_id.as_ref().is_some_and(|t| *t != before.tier_id)
-                    || (moves_program && f.program_id != before.program_id),
-            ),
-            ("status", f.status != before.status),
-            ("joined_on", f.joined_on != before.joined_on),
-        ]
-        .into_iter()
-        .filter_map(|(name, changed)| changed.then_some(name))
-        .collect();
-        if governed.is_empty() {
-            actor.authorize(&Action::EditPartnerProfile(&before.id))?;
-        } else if let Actor::User(p) = actor {
-            authorize(p, &Action::GovernPartner).map_err(|mut d| {
-                d.message = format!("{} (fields: {})", d.message, governed.join(", "));
-                StoreError::Forbidden(d)
-            })?;
-        }
-        before
-            .status
-            .check_change(f.status)
-            .map_err(|e| StoreError::Invalid(Invalid { errors: vec![e] }))?;
-        if f.program_id != before.program_id {
-            live_program(&mut tx, &f.program_id).await?;
-        }
-        let tier = resolve_tier(&mut tx, &f.program_id, f.tier_id.as_ref()).await?;
-        let now = self.now();
-        let mut q = Sql::new(
-            "UPDATE partners SET (name, web_domain, partner_type, program_id, tier_id, status, country, regions, verticals, joined_on, updated_at) = (",
-        );
-        push_values(&mut q, &f, &tier)?;
-        q.push(", ").bind(now).push(") WHERE id = ").bind(id);
-        tx.execute(&q).await.map_err(map_unique)?;
-        let after = crate::change::after_change(
-            &mut tx,
-            now,
-            actor,
-            &before,
-            crate::change::Change::updated(),
-        )
-        .await?;
+        let after = update_in(&mut tx, self.now(), actor, &before, patch).await?;
         tx.commit().await?;
         Ok(after)
     }

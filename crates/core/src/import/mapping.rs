@@ -165,6 +165,377 @@ const OPPORTUNITY_FIELDS: &[FieldSpec] = &[
             (PO, &["stage"]),
         ],
     },
+    PARTNER_REF,
+    PROGRAM_REF,
+];
+
+/// A partner named by the source's record id of an earlier partner import, or by name.
+const PARTNER_REF: FieldSpec = FieldSpec {
+    name: "partner",
+    required: false,
+    known: &[
+        (
+            SFR,
+            &["Partner Account ID", "Partner Account", "Primary Partner"],
+        ),
+        (DL, &["PartnerAccountId"]),
+        (HS, &["Partner Company ID", "Partner"]),
+        (PO, &["partner_id"]),
+    ],
+};
+
+/// A program by id or name; without one, the partner's program or the only live one.
+/// A HubSpot deal's `Pipeline` names its program when the vendor keeps a pipeline per
+/// program (unmap it when the pipelines are named otherwise).
+const PROGRAM_REF: FieldSpec = FieldSpec {
+    name: "program",
+    required: false,
+    known: &[
+        (SFR, &["Partner Program", "Program"]),
+        (DL, &["Partner_Program__c"]),
+        (HS, &["Partner Program", "Pipeline"]),
+        (PO, &["program_id"]),
+    ],
+};
+
+const PARTNER_FIELDS: &[FieldSpec] = &[
+    FieldSpec {
+        name: "external_id",
+        required: true,
+        known: &[
+            (
+                SFR,
+                &["Account ID", "Account ID (18)", "Partner Account ID"],
+            ),
+            (DL, &["Id"]),
+            (HS, &["Record ID", "Company ID"]),
+            (PO, &["id"]),
+        ],
+    },
+    FieldSpec {
+        name: "name",
+        required: true,
+        known: &[
+            (SFR, &["Account Name", "Partner Account Name"]),
+            (DL, &["Name"]),
+            (HS, &["Company name", "Name"]),
+            (PO, &["name"]),
+        ],
+    },
+    FieldSpec {
+        name: "web_domain",
+        required: true,
+        known: &[
+            (SFR, &["Website"]),
+            (DL, &["Website"]),
+            (HS, &["Company Domain Name", "Website URL"]),
+            (PO, &["web_domain"]),
+        ],
+    },
+    FieldSpec {
+        name: "country",
+        required: true,
+        known: &[
+            (SFR, &["Billing Country", "Shipping Country", "Country"]),
+            (
+                DL,
+                &["BillingCountry", "BillingCountryCode", "ShippingCountry"],
+            ),
+            (HS, &["Country/Region", "Country"]),
+            (PO, &["country"]),
+        ],
+    },
+    FieldSpec {
+        name: "partner_type",
+        required: true,
+        known: &[
+            (SFR, &["Partner Type", "Type"]),
+            (DL, &["Partner_Type__c", "Type"]),
+            (HS, &["Partner Type", "Type"]),
+            (PO, &["partner_type"]),
+        ],
+    },
+    FieldSpec {
+        name: "tier",
+        required: false,
+        known: &[
+            (SFR, &["Partner Tier", "Partner Level", "Tier"]),
+            (DL, &["Partner_Tier__c", "PartnerLevel__c"]),
+            (HS, &["Partner Tier", "Tier"]),
+            (PO, &["tier_name", "tier_id"]),
+        ],
+    },
+    FieldSpec {
+        name: "status",
+        required: false,
+        known: &[
+            (SFR, &["Partner Status", "Status"]),
+            (DL, &["Partner_Status__c"]),
+            (HS, &["Partner Status"]),
+            (PO, &["status"]),
+        ],
+    },
+    PROGRAM_REF,
+];
+
+const CONTACT_FIELDS: &[FieldSpec] = &[
+    FieldSpec {
+        name: "external_id",
+        required: true,
+        known: &[
+            (SFR, &["Contact ID", "Contact ID (18)"]),
+            (DL, &["Id"]),
+            (HS, &["Record ID", "Contact ID"]),
+            (PO, &["id"]),
+        ],
+    },
+    FieldSpec {
+        name: "email",
+        required: true,
+        known: &[
+            (SFR, &["Email"]),
+            (DL, &["Email"]),
+            (HS, &["Email"]),
+            (PO, &["email"]),
+        ],
+    },
+    FieldSpec {
+        name: "first_name",
+        required: false,
+        known: &[
+            (SFR, &["First Name"]),
+            (DL, &["FirstName"]),
+            (HS, &["First Name"]),
+        ],
+    },
+    FieldSpec {
+        name: "last_name",
+        required: false,
+        known: &[
+            (SFR, &["Last Name"]),
+            (DL, &["LastName"]),
+            (HS, &["Last Name"]),
+        ],
+    },
+    FieldSpec {
+        name: "name",
+        required: false,
+        known: &[
+            (SFR, &["Full Name", "Contact Name"]),
+            (DL, &["Name"]),
+            (PO, &["display_name"]),
+        ],
+    },
+    FieldSpec {
+        name: "partner",
+        required: true,
+        known: &[
+            (SFR, &["Account ID", "Account ID (18)", "Account Name"]),
+            (DL, &["AccountId"]),
+            (
+                HS,
+                &[
+                    "Associated Company IDs",
+                    "Associated Company ID",
+                    "Company ID",
+                    "Company Name",
+                ],
+            ),
+            (PO, &["partner_id"]),
+        ],
+    },
+    FieldSpec {
+        name: "role",
+        required: false,
+        known: &[
+            (SFR, &["Partner Role"]),
+            (HS, &["Partner Role"]),
+            (PO, &["role"]),
+        ],
+    },
+];
+
+const REGISTRATION_FIELDS: &[FieldSpec] = &[
+    FieldSpec {
+        name: "external_id",
+        required: true,
+        known: &[
+            (SFR, &["Deal Registration ID", "Registration ID", "Lead ID"]),
+            (DL, &["Id"]),
+            (HS, &["Record ID", "Deal ID"]),
+            (PO, &["id"]),
+        ],
+    },
+    FieldSpec {
+        name: "partner",
+        required: true,
+        ..PARTNER_REF
+    },
+    FieldSpec {
+        name: "account_id",
+        required: false,
+        known: &[
+            (SFR, &["Account ID", "Account ID (18)"]),
+            (DL, &["AccountId"]),
+            (
+                HS,
+                &[
+                    "Associated Company IDs",
+                    "Associated Company ID",
+                    "Company ID",
+                ],
+            ),
+            (PO, &["account_id"]),
+        ],
+    },
+    FieldSpec {
+        name: "account_name",
+        required: false,
+        known: &[
+            (SFR, &["Company", "Account Name", "Company Name"]),
+            (DL, &["Company"]),
+            (HS, &["Company name", "Company Name"]),
+            (PO, &["account_name"]),
+        ],
+    },
+    FieldSpec {
+        name: "account_web_domain",
+        required: false,
+        known: &[
+            (SFR, &["Website"]),
+            (DL, &["Website"]),
+            (HS, &["Company Domain Name", "Website URL"]),
+            (PO, &["account_web_domain"]),
+        ],
+    },
+    FieldSpec {
+        name: "account_country",
+        required: false,
+        known: &[
+            (SFR, &["Country", "Billing Country"]),
+            (DL, &["Country", "CountryCode"]),
+            (HS, &["Country/Region", "Country"]),
+            (PO, &["account_country"]),
+        ],
+    },
+    FieldSpec {
+        name: "title",
+        required: true,
+        known: &[
+            (
+                SFR,
+                &[
+                    "Deal Registration Name",
+                    "Registration Name",
+                    "Opportunity Name",
+                ],
+            ),
+            (DL, &["Name", "Title"]),
+            (HS, &["Deal Name"]),
+            (PO, &["title"]),
+        ],
+    },
+    FieldSpec {
+        name: "amount",
+        required: false,
+        known: &[
+            (SFR, &["Estimated Amount", "Amount"]),
+            (DL, &["Amount", "Estimated_Amount__c"]),
+            (HS, &["Amount", "Amount in company currency"]),
+            (PO, &["estimated_arr"]),
+        ],
+    },
+    FieldSpec {
+        name: "currency",
+        required: false,
+        known: &[
+            (SFR, &["Estimated Amount Currency", "Amount Currency"]),
+            (DL, &["CurrencyIsoCode"]),
+            (HS, &["Currency", "Deal Currency Code"]),
+            (PO, &["currency"]),
+        ],
+    },
+    FieldSpec {
+        name: "expected_close_on",
+        required: false,
+        known: &[
+            (SFR, &["Close Date", "Expected Close Date"]),
+            (DL, &["CloseDate", "Expected_Close_Date__c"]),
+            (HS, &["Close Date"]),
+            (PO, &["expected_close_on"]),
+        ],
+    },
+    FieldSpec {
+        name: "status",
+        required: false,
+        known: &[
+            (SFR, &["Registration Status", "Status"]),
+            (DL, &["Status", "Registration_Status__c"]),
+            (HS, &["Registration Status"]),
+            (PO, &["status"]),
+        ],
+    },
+];
+
+const TOUCHPOINT_FIELDS: &[FieldSpec] = &[
+    FieldSpec {
+        name: "external_id",
+        required: true,
+        known: &[
+            (SFR, &["Activity ID", "Task ID", "Touchpoint ID"]),
+            (DL, &["Id"]),
+            (HS, &["Record ID", "Activity ID"]),
+            (PO, &["id"]),
+        ],
+    },
+    FieldSpec {
+        name: "opportunity",
+        required: true,
+        known: &[
+            (SFR, &["Opportunity ID", "Opportunity ID (18)"]),
+            (DL, &["OpportunityId", "WhatId"]),
+            (
+                HS,
+                &["Associated Deal IDs", "Associated Deal ID", "Deal ID"],
+            ),
+            (PO, &["opportunity_id"]),
+        ],
+    },
+    FieldSpec {
+        name: "partner",
+        required: true,
+        ..PARTNER_REF
+    },
+    FieldSpec {
+        name: "kind",
+        required: true,
+        known: &[
+            (SFR, &["Touchpoint Type", "Type"]),
+            (DL, &["Type", "Touchpoint_Type__c"]),
+            (HS, &["Activity Type", "Type"]),
+            (PO, &["kind"]),
+        ],
+    },
+    FieldSpec {
+        name: "occurred_at",
+        required: true,
+        known: &[
+            (SFR, &["Date", "Activity Date"]),
+            (DL, &["ActivityDate"]),
+            (HS, &["Activity Date", "Create Date"]),
+            (PO, &["occurred_at"]),
+        ],
+    },
+    FieldSpec {
+        name: "notes",
+        required: false,
+        known: &[
+            (SFR, &["Subject", "Comments"]),
+            (DL, &["Subject", "Description"]),
+            (HS, &["Notes", "Activity Notes"]),
+            (PO, &["notes"]),
+        ],
+    },
 ];
 
 const FX_FIELDS: &[FieldSpec] = &[
@@ -214,7 +585,11 @@ const FX_FIELDS: &[FieldSpec] = &[
 pub fn fields(kind: ImportKind) -> &'static [FieldSpec] {
     match kind {
         ImportKind::Accounts => ACCOUNT_FIELDS,
+        ImportKind::Partners => PARTNER_FIELDS,
+        ImportKind::Contacts => CONTACT_FIELDS,
         ImportKind::Opportunities => OPPORTUNITY_FIELDS,
+        ImportKind::Registrations => REGISTRATION_FIELDS,
+        ImportKind::Touchpoints => TOUCHPOINT_FIELDS,
         ImportKind::FxRates => FX_FIELDS,
     }
 }

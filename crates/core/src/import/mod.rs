@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::ids::{ImportRunId, UserId};
+use crate::token::TokenCapability;
 use crate::{FieldError, text_enum};
 
 pub use mapping::ImportMapping;
@@ -29,10 +30,31 @@ text_enum!(
     /// What a file holds.
     ImportKind {
         Accounts = "accounts" / "Accounts",
+        Partners = "partners" / "Partners",
+        Contacts = "contacts" / "Contacts (partner users)",
         Opportunities = "opportunities" / "Opportunities",
+        Registrations = "registrations" / "Deal registrations",
+        Touchpoints = "touchpoints" / "Touchpoints",
         FxRates = "fx_rates" / "Currency rates",
     }
 );
+
+impl ImportKind {
+    /// The token capability whose write scope an import of this kind needs besides
+    /// `import:write`: a token that may not create partners through `/partners` may not
+    /// create them through a file either.
+    pub fn capability(self) -> TokenCapability {
+        match self {
+            ImportKind::Accounts => TokenCapability::Account,
+            ImportKind::Partners => TokenCapability::Partner,
+            ImportKind::Contacts => TokenCapability::User,
+            ImportKind::Registrations => TokenCapability::Registration,
+            ImportKind::Opportunities | ImportKind::Touchpoints | ImportKind::FxRates => {
+                TokenCapability::Pipeline
+            }
+        }
+    }
+}
 
 text_enum!(
     /// Where a file comes from: which column names it uses.

@@ -2,11 +2,16 @@
 //! with the rule otherwise: dates in ISO or US form, amounts with thousands separators,
 //! countries by code or English name.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::FieldError;
 use crate::country::Country;
 use crate::money::Currency;
+use crate::partner::{PartnerStatus, PartnerType};
+use crate::pipeline::policy::PipelinePolicy;
+use crate::pipeline::touchpoint::TouchpointKind;
+use crate::registration::RegistrationStatus;
+use crate::user::Role;
 
 /// A day: `2026-03-31`, `2026-03-31 00:00`, `2026-03-31T00:00:00.000Z` (Data Loader,
 /// HubSpot), or `3/31/2026` (a Salesforce report in the en_US locale: month first, which is
@@ -221,6 +226,202 @@ pub fn account_status(raw: &str) -> &'static str {
     }
 }
 
+/// A moment: RFC 3339 (`2026-03-01T14:00:00Z`, our export and Data Loader), or a day in any
+/// form [`parse_date`] reads, taken as its start in UTC (a Salesforce report gives days).
+pub fn parse_time(field: &str, raw: &str) -> Result<DateTime<Utc>, FieldError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    parse_date(field, raw)
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "datetime",
+                format!("{field} must be a date (YYYY-MM-DD or M/D/YYYY) or an RFC 3339 time"),
+            )
+        })
+}
+
+/// One of `all` by its key or its label, compared as [`name_key`] (`System Integrator`,
+/// `system_integrator`), else one of the `aliases` CRM files use; refused naming the keys.
+fn by_name<T: Copy>(
+    field: &str,
+    raw: &str,
+    all: &[T],
+    names: impl Fn(T) -> (&'static str, &'static str),
+    aliases: &[(&str, T)],
+) -> Result<T, FieldError> {
+    let key = name_key(raw);
+    all.iter()
+        .copied()
+        .find(|v| {
+            let (k, l) = names(*v);
+            name_key(k) == key || name_key(l) == key
+        })
+        .or_else(|| aliases.iter().find(|(a, _)| *a == key).map(|(_, v)| *v))
+        .ok_or_else(|| {
+            let allowed: Vec<&str> = all.iter().map(|v| names(*v).0).collect();
+            FieldError::new(
+                field,
+                "one_of",
+                format!(
+                    "{field} must be one of: {} (\"{}\" is none of them)",
+                    allowed.join(", "),
+                    raw.trim()
+                ),
+            )
+        })
+}
+
+/// A partner type by key, label, or the names CRMs give them (`VAR`, `MSP`, `SI`, `ISV`).
+pub fn partner_type(field: &str, raw: &str) -> Result<PartnerType, FieldError> {
+    use PartnerType::*;
+    by_name(
+        field,
+        raw,
+        PartnerType::ALL,
+        |v| (v.as_str(), v.label()),
+        &[
+            ("var", Reseller),
+            ("valueaddedreseller", Reseller),
+            ("distributor", Reseller),
+            ("msp", Msp),
+            ("si", SystemIntegrator),
+            ("integrator", SystemIntegrator),
+            ("isv", Technology),
+            ("technologypartner", Technology),
+            ("influencer", Consultant),
+            ("agent", Referral),
+            ("referralpartner", Referral),
+        ],
+    )
+}
+
+/// A partner status by key or label (`Active`, `onboarding`).
+pub fn partner_status(field: &str, raw: &str) -> Result<PartnerStatus, FieldError> {
+    by_name(
+        field,
+        raw,
+        PartnerStatus::ALL,
+        |v| (v.as_str(), v.label()),
+        &[("inactive", PartnerStatus::Suspended)],
+    )
+}
+
+/// A touchpoint kind by key or label (`Technical validation`), or `Intro`, `POC`, `Webinar`.
+pub fn touchpoint_kind(field: &str, raw: &str) -> Result<TouchpointKind, FieldError> {
+    use TouchpointKind::*;
+    by_name(
+        field,
+        raw,
+        TouchpointKind::ALL,
+        |v| (v.as_str(), v.label()),
+        &[
+            ("intro", Introduction),
+            ("poc", TechnicalValidation),
+            ("proofofconcept", TechnicalValidation),
+            ("webinar", Event),
+            ("marketplace", MarketplaceListing),
+        ],
+    )
+}
+
+/// A partner user's role: `partner_rep` (default when blank), `partner_admin`, or their
+/// labels. A file never makes vendor staff: that is refused.
+pub fn partner_role(field: &str, raw: &str) -> Result<Role, FieldError> {
+    let role = by_name(
+        field,
+        raw,
+        &[Role::PartnerRep, Role::PartnerAdmin],
+        |v| (v.as_str(), v.label()),
+        &[
+            ("rep", Role::PartnerRep),
+            ("user", Role::PartnerRep),
+            ("admin", Role::PartnerAdmin),
+            ("partneruser", Role::PartnerRep),
+        ],
+    )?;
+    Ok(role)
+}
+
+/// The statuses an import may give a registration: pending (`Submitted`, `Pending
+/// approval`) and approved. The others are outcomes of a decision or of time (rejected,
+/// withdrawn, expired, won, lost) that the registration rules reach themselves; a file
+/// claiming them is refused rather than writing a decision nobody made here.
+pub fn registration_status(field: &str, raw: &str) -> Result<RegistrationStatus, FieldError> {
+    let status = by_name(
+        field,
+        raw,
+        RegistrationStatus::ALL,
+        |v| (v.as_str(), v.label()),
+        &[
+            ("submitted", RegistrationStatus::Pending),
+            ("new", RegistrationStatus::Pending),
+            ("open", RegistrationStatus::Pending),
+        ],
+    )?;
+    if status.holds_account() {
+        Ok(status)
+    } else {
+        Err(FieldError::new(
+            field,
+            "registration.import_status",
+            format!(
+                "an import registers deals as pending or approved; {} is reached by the registration rules, not set by a file",
+                status.as_str()
+            ),
+        ))
+    }
+}
+
+/// The open stage of `pipeline` a file's stage names, by key or label (`First
+/// conversation`, `first_conversation`). A closing stage (`Closed Won`) is refused: an
+/// import creates and changes open deals, and a close goes through its own rule (a close
+/// date, a lost reason, the rate of the day). Anything else is refused naming the stage
+/// and the program's stages.
+pub fn pipeline_stage(
+    field: &str,
+    raw: &str,
+    pipeline: &PipelinePolicy,
+) -> Result<String, FieldError> {
+    let key = name_key(raw);
+    if let Some(s) = pipeline
+        .stages
+        .iter()
+        .find(|s| name_key(&s.key) == key || name_key(&s.label) == key)
+    {
+        return Ok(s.key.clone());
+    }
+    let ours: Vec<String> = pipeline
+        .stages
+        .iter()
+        .map(|s| format!("{} ({})", s.label, s.key))
+        .collect();
+    if ["won", "lost", "closedwon", "closedlost"].contains(&key.as_str()) {
+        return Err(FieldError::new(
+            field,
+            "stage.closed",
+            format!(
+                "\"{}\" is a closing stage: an import creates and changes open opportunities; close them in partnerops (open stages: {})",
+                raw.trim(),
+                ours.join(", ")
+            ),
+        ));
+    }
+    Err(FieldError::new(
+        field,
+        "stage.unknown",
+        format!(
+            "\"{}\" is not a stage of the program's pipeline; its stages are: {}",
+            raw.trim(),
+            ours.join(", ")
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +510,104 @@ mod tests {
         assert_eq!(account_status("Prospect"), "prospect");
         assert_eq!(account_status("Partner"), "prospect");
         assert_eq!(account_status(""), "prospect");
+    }
+
+    #[test]
+    fn times_as_rfc3339_or_days() {
+        assert_eq!(
+            parse_time("t", "2026-03-01T14:00:00Z")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-03-01T14:00:00+00:00"
+        );
+        assert_eq!(
+            parse_time("t", "3/1/2026").unwrap().to_rfc3339(),
+            "2026-03-01T00:00:00+00:00"
+        );
+        assert_eq!(parse_time("t", "yesterday").unwrap_err().rule, "datetime");
+    }
+
+    #[test]
+    fn names_of_types_statuses_kinds_and_roles() {
+        assert_eq!(
+            partner_type("t", "System Integrator").unwrap(),
+            PartnerType::SystemIntegrator
+        );
+        assert_eq!(partner_type("t", "VAR").unwrap(), PartnerType::Reseller);
+        assert_eq!(partner_type("t", "msp").unwrap(), PartnerType::Msp);
+        let e = partner_type("t", "Friend").unwrap_err();
+        assert_eq!(e.rule, "one_of");
+        assert!(e.message.contains("reseller"), "{}", e.message);
+        assert_eq!(
+            partner_status("s", "Active").unwrap(),
+            PartnerStatus::Active
+        );
+        assert_eq!(
+            touchpoint_kind("k", "Technical validation").unwrap(),
+            TouchpointKind::TechnicalValidation
+        );
+        assert_eq!(
+            touchpoint_kind("k", "POC").unwrap(),
+            TouchpointKind::TechnicalValidation
+        );
+        assert!(touchpoint_kind("k", "Lunch").is_err());
+        assert_eq!(
+            partner_role("r", "Partner admin").unwrap(),
+            Role::PartnerAdmin
+        );
+        assert_eq!(partner_role("r", "rep").unwrap(), Role::PartnerRep);
+        // Vendor roles are not among the choices.
+        assert_eq!(partner_role("r", "admin").unwrap(), Role::PartnerAdmin);
+        assert_eq!(
+            partner_role("r", "Channel manager").unwrap_err().rule,
+            "one_of"
+        );
+    }
+
+    #[test]
+    fn an_import_registers_pending_or_approved_only() {
+        assert_eq!(
+            registration_status("s", "Submitted").unwrap(),
+            RegistrationStatus::Pending
+        );
+        assert_eq!(
+            registration_status("s", "Pending approval").unwrap(),
+            RegistrationStatus::Pending
+        );
+        assert_eq!(
+            registration_status("s", "Approved").unwrap(),
+            RegistrationStatus::Approved
+        );
+        for refused in ["Rejected", "Closed won", "expired", "withdrawn", "lost"] {
+            assert_eq!(
+                registration_status("s", refused).unwrap_err().rule,
+                "registration.import_status",
+                "{refused}"
+            );
+        }
+        assert_eq!(
+            registration_status("s", "Maybe").unwrap_err().rule,
+            "one_of"
+        );
+    }
+
+    #[test]
+    fn stages_by_key_or_label_closing_ones_refused() {
+        let p = PipelinePolicy::default();
+        assert_eq!(
+            pipeline_stage("s", "First conversation", &p).unwrap(),
+            "first_conversation"
+        );
+        assert_eq!(pipeline_stage("s", "handoff", &p).unwrap(), "handoff");
+        let e = pipeline_stage("s", "Closed Won", &p).unwrap_err();
+        assert_eq!(e.rule, "stage.closed");
+        let e = pipeline_stage("s", "Prospecting", &p).unwrap_err();
+        assert_eq!(e.rule, "stage.unknown");
+        assert!(e.message.contains("\"Prospecting\""), "{}", e.message);
+        assert!(
+            e.message.contains("Target account (target_account)"),
+            "{}",
+            e.message
+        );
     }
 }

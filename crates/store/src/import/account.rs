@@ -12,19 +12,11 @@ use partnerops_core::import::row::{AccountRecord, ImportRecord};
 use partnerops_core::import::{ImportError, ImportErrors, ImportKind};
 use partnerops_core::registration::matching;
 
-use super::{Counts, RunCtx, push_in};
+use super::{Counts, RunCtx, keys, push_in};
 use crate::account::push_name_keys;
 use crate::db::{Exec, Sql, Tx, row};
 use crate::entity::Entity;
 use crate::{Result, audit, new_id};
-
-row! {
-    struct KeyRow {
-        external_id: String,
-        record_id: String,
-        run_id: String,
-    }
-}
 
 row! {
     struct DomainRow {
@@ -34,20 +26,6 @@ row! {
 }
 
 const KIND: ImportKind = ImportKind::Accounts;
-
-/// The keys of `ids` from this source.
-async fn keys_by(tx: &mut Tx, ctx: &RunCtx<'_>, column: &str, ids: &[&str]) -> Result<Vec<KeyRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = Sql::new("SELECT external_id, record_id, run_id FROM import_keys WHERE kind = ");
-    q.bind(KIND.as_str())
-        .push(" AND source = ")
-        .bind(ctx.source.as_str())
-        .push(&format!(" AND {column} IN "));
-    push_in(&mut q, ids.iter().copied());
-    Ok(tx.all(&q).await?)
-}
 
 async fn accounts(tx: &mut Tx, ids: &[&str]) -> Result<HashMap<String, Account>> {
     if ids.is_empty() {
@@ -117,7 +95,7 @@ pub(super) async fn write(
     }
 
     let ids: Vec<&str> = rows.iter().map(|r| r.external_id.as_str()).collect();
-    let keys: HashMap<String, KeyRow> = keys_by(tx, ctx, "external_id", &ids)
+    let keys: HashMap<String, keys::KeyRow> = keys::lookup(tx, ctx, KIND, "external_id", &ids)
         .await?
         .into_iter()
         .map(|k| (k.external_id.clone(), k))
@@ -143,7 +121,7 @@ pub(super) async fn write(
         .filter_map(|r| r.fields.web_domain.as_ref())
         .filter_map(|d| owners.get(d.as_str()).map(String::as_str))
         .collect();
-    let owner_keys: HashMap<String, String> = keys_by(tx, ctx, "record_id", &owner_ids)
+    let owner_keys: HashMap<String, String> = keys::lookup(tx, ctx, KIND, "record_id", &owner_ids)
         .await?
         .into_iter()
         .map(|k| (k.record_id, k.external_id))
@@ -259,19 +237,7 @@ pub(super) async fn write(
     }
     counts.created += creates.len() as u64;
     insert_accounts(tx, ctx, &creates).await?;
-    insert_keys(tx, ctx, &new_keys).await?;
-    if !seen_keys.is_empty() {
-        let mut q = Sql::new("UPDATE import_keys SET run_id = ");
-        q.bind(ctx.id.as_str())
-            .push(" WHERE kind = ")
-            .bind(KIND.as_str())
-            .push(" AND source = ")
-            .bind(ctx.source.as_str())
-            .push(" AND external_id IN ");
-        push_in(&mut q, seen_keys.iter().map(String::as_str));
-        tx.execute(&q).await?;
-    }
-    Ok(())
+    keys::save(tx, ctx, KIND, &new_keys, &seen_keys).await
 }
 
 /// Changes one account to the file's values, with its audit event (before and after).
@@ -358,29 +324,6 @@ async fn insert_accounts(
             .bind(ctx.now)
             .push(", ")
             .bind(ctx.now)
-            .push(")");
-    }
-    tx.execute(&q).await?;
-    Ok(())
-}
-
-async fn insert_keys(tx: &mut Tx, ctx: &RunCtx<'_>, keys: &[(String, String)]) -> Result<()> {
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let mut q =
-        Sql::new("INSERT INTO import_keys (kind, source, external_id, record_id, run_id) VALUES ");
-    for (i, (external, record)) in keys.iter().enumerate() {
-        q.push(if i == 0 { "(" } else { ", (" })
-            .bind(KIND.as_str())
-            .push(", ")
-            .bind(ctx.source.as_str())
-            .push(", ")
-            .bind(external.as_str())
-            .push(", ")
-            .bind(record.as_str())
-            .push(", ")
-            .bind(ctx.id.as_str())
             .push(")");
     }
     tx.execute(&q).await?;

@@ -18,7 +18,14 @@
 //! after, as any other change, because the before is lost otherwise.
 
 mod account;
+mod contact;
 mod fx;
+mod keys;
+mod opportunity;
+mod partner;
+mod refs;
+mod registration;
+mod touchpoint;
 
 use std::io::Read;
 
@@ -146,11 +153,21 @@ fn parse_file<R: Read>(
     reader.data_rows()
 }
 
-/// The action each kind needs besides [`Action::ImportRecords`].
+/// The action each kind needs besides [`Action::ImportRecords`] (which is vendor staff's
+/// only: a partner imports nothing, so no file can reach another partner's records). Each
+/// row is still checked by the rules of what it writes.
 fn kind_action(kind: ImportKind) -> Action<'static> {
     match kind {
         ImportKind::Accounts => Action::WriteAccount,
-        ImportKind::Opportunities => Action::WorkPipeline,
+        ImportKind::Partners => Action::GovernPartner,
+        // Partner users of any partner: administrators and channel managers.
+        ImportKind::Contacts => Action::WriteUser {
+            role: partnerops_core::user::Role::PartnerRep,
+            partner: None,
+        },
+        ImportKind::Opportunities | ImportKind::Touchpoints => Action::WorkPipeline,
+        // Registrations on partners' behalf, possibly approved: those who decide them.
+        ImportKind::Registrations => Action::DecideRegistration,
         ImportKind::FxRates => Action::WriteFxRates,
     }
 }
@@ -352,14 +369,29 @@ impl Store {
                 }
                 ImportKind::FxRates => fx::write(&mut tx, &ctx, batch.records, &mut counts).await?,
                 ImportKind::Opportunities => {
-                    if !batch.records.is_empty() && errors.is_empty() {
-                        errors.push(ImportError::new(
-                            0,
-                            None,
-                            "import.kind",
-                            "importing opportunities is not available yet: import accounts and currency rates",
-                        ));
-                    }
+                    opportunity::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
+                }
+                ImportKind::Partners => {
+                    partner::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
+                }
+                ImportKind::Contacts => {
+                    contact::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
+                }
+                ImportKind::Registrations => {
+                    registration::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
+                }
+                ImportKind::Touchpoints => {
+                    touchpoint::ROWS
+                        .write(&mut tx, &ctx, batch.records, &mut counts, &mut errors)
+                        .await?
                 }
             }
         }

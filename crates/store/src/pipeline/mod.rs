@@ -727,6 +727,106 @@ pub(crate) async fn open_from_registration(
     Ok(o)
 }
 
+/// Creates an opportunity inside a transaction by the rules of
+/// [`Store::create_opportunity`] (its program, stage and references); the caller has
+/// checked who may.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    input: &OpportunityInput,
+) -> Result<Opportunity> {
+    let program = resolve_program(tx, input).await?;
+    let policy = program_policy(tx, program.as_str()).await?;
+    let f = OpportunityFields::parse(input, &policy.pipeline)?;
+    check_references(tx, &f).await?;
+    let id = insert(tx, now, actor, &program, &f, None, &policy).await?;
+    announce(tx, now, actor, &id).await
+}
+
+/// Changes an open opportunity's fields inside a transaction by the rules of
+/// [`Store::update_opportunity_if`].
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    before: &Opportunity,
+    patch: &OpportunityPatch,
+) -> Result<Opportunity> {
+    actor.authorize(&work_action(before))?;
+    if before.stage.is_closed() {
+        return Err(StoreError::conflict(
+            "stage",
+            "opportunity.closed",
+            "a closed opportunity does not change; reopen it first",
+        ));
+    }
+    let policy = program_policy(tx, before.program_id.as_str()).await?;
+    let f = OpportunityFields::parse(&patch.overlay(before.as_input()), &policy.pipeline)?;
+    check_references(tx, &f).await?;
+    let weighted = weighted_minor(f.amount.amount_minor, before.probability_bp);
+    let route = f.route.as_ref();
+    let marketplace = route.and_then(|r| r.marketplace());
+    let mut q = Sql::new("UPDATE opportunities SET title = ");
+    q.bind(f.title.as_str())
+        .push(", amount_minor = ")
+        .bind(f.amount.amount_minor)
+        .push(", currency = ")
+        .bind(f.amount.currency.as_str())
+        .push(", weighted_minor = ")
+        .bind(weighted)
+        .push(", expected_close_on = ")
+        .bind(f.expected_close_on)
+        .push(", expected_close_month = ")
+        .bind(month_of_day(f.expected_close_on))
+        .push(", route = ")
+        .bind(route.map(|r| r.kind().as_str()))
+        .push(", marketplace = ")
+        .bind(marketplace.map(|m| m.as_str()))
+        .push(", marketplace_name = ")
+        .bind(marketplace.and_then(|m| m.other_name()))
+        .push(", vendor_owner_id = ")
+        .bind(f.vendor_owner_id.as_ref().map(|u| u.as_str()))
+        .push(", partner_owner_id = ")
+        .bind(f.partner_owner_id.as_ref().map(|u| u.as_str()))
+        .push(", next_step = ")
+        .bind(f.next_step.as_deref())
+        .push(", updated_at = ")
+        .bind(now)
+        .push(" WHERE stage NOT IN ('won', 'lost') AND id = ")
+        .bind(before.id.as_str());
+    as_read(&mut q, before);
+    if tx.execute(&q).await? == 0 {
+        return Err(StoreError::conflict(
+            "stage",
+            "opportunity.changed",
+            "the opportunity closed or changed meanwhile; reload it and try again",
+        ));
+    }
+    board::move_share(
+        tx,
+        before.program_id.as_str(),
+        Some(Share::of(before)),
+        Some(Share {
+            stage: before.stage.as_str(),
+            currency: f.amount.currency.as_str(),
+            amount_minor: f.amount.amount_minor,
+            weighted_minor: weighted,
+        }),
+    )
+    .await?;
+    let after = change::after_change(
+        tx,
+        now,
+        actor,
+        before,
+        Change::updated().event("opportunity.updated"),
+    )
+    .await?;
+    plan_facts::move_deal(tx, DealPart::of(before), DealPart::of(&after)).await?;
+    Ok(after)
+}
+
 impl Store {
     pub fn opportunity_sorts() -> Vec<&'static str> {
         entity::sort_names::<Opportunity>()
@@ -750,12 +850,7 @@ impl Store {
         actor.authorize(&Action::WorkPipeline)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let program = resolve_program(&mut tx, input).await?;
-        let policy = program_policy(&mut tx, program.as_str()).await?;
-        let f = OpportunityFields::parse(input, &policy.pipeline)?;
-        check_references(&mut tx, &f).await?;
-        let id = insert(&mut tx, now, actor, &program, &f, None, &policy).await?;
-        let o = announce(&mut tx, now, actor, &id).await?;
+        let o = create_in(&mut tx, now, actor, input).await?;
         tx.commit().await?;
         Ok(o)
     }
@@ -799,77 +894,7 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: Opportunity =
             entity::fetch_for_change(&mut tx, &actor.scope(), id, precondition).await?;
-        actor.authorize(&work_action(&before))?;
-        if before.stage.is_closed() {
-            return Err(StoreError::conflict(
-                "stage",
-                "opportunity.closed",
-                "a closed opportunity does not change; reopen it first",
-            ));
-        }
-        let policy = program_policy(&mut tx, before.program_id.as_str()).await?;
-        let f = OpportunityFields::parse(&patch.overlay(before.as_input()), &policy.pipeline)?;
-        check_references(&mut tx, &f).await?;
-        let weighted = weighted_minor(f.amount.amount_minor, before.probability_bp);
-        let route = f.route.as_ref();
-        let marketplace = route.and_then(|r| r.marketplace());
-        let mut q = Sql::new("UPDATE opportunities SET title = ");
-        q.bind(f.title.as_str())
-            .push(", amount_minor = ")
-            .bind(f.amount.amount_minor)
-            .push(", currency = ")
-            .bind(f.amount.currency.as_str())
-            .push(", weighted_minor = ")
-            .bind(weighted)
-            .push(", expected_close_on = ")
-            .bind(f.expected_close_on)
-            .push(", expected_close_month = ")
-            .bind(month_of_day(f.expected_close_on))
-            .push(", route = ")
-            .bind(route.map(|r| r.kind().as_str()))
-            .push(", marketplace = ")
-            .bind(marketplace.map(|m| m.as_str()))
-            .push(", marketplace_name = ")
-            .bind(marketplace.and_then(|m| m.other_name()))
-            .push(", vendor_owner_id = ")
-            .bind(f.vendor_owner_id.as_ref().map(|u| u.as_str()))
-            .push(", partner_owner_id = ")
-            .bind(f.partner_owner_id.as_ref().map(|u| u.as_str()))
-            .push(", next_step = ")
-            .bind(f.next_step.as_deref())
-            .push(", updated_at = ")
-            .bind(now)
-            .push(" WHERE stage NOT IN ('won', 'lost') AND id = ")
-            .bind(id);
-        as_read(&mut q, &before);
-        if tx.execute(&q).await? == 0 {
-            return Err(StoreError::conflict(
-                "stage",
-                "opportunity.changed",
-                "the opportunity closed or changed meanwhile; reload it and try again",
-            ));
-        }
-        board::move_share(
-            &mut tx,
-            before.program_id.as_str(),
-            Some(Share::of(&before)),
-            Some(Share {
-                stage: before.stage.as_str(),
-                currency: f.amount.currency.as_str(),
-                amount_minor: f.amount.amount_minor,
-                weighted_minor: weighted,
-            }),
-        )
-        .await?;
-        let after = change::after_change(
-            &mut tx,
-            now,
-            actor,
-            &before,
-            Change::updated().event("opportunity.updated"),
-        )
-        .await?;
-        plan_facts::move_deal(&mut tx, DealPart::of(&before), DealPart::of(&after)).await?;
+        let after = update_in(&mut tx, now, actor, &before, patch).await?;
         tx.commit().await?;
         Ok(after)
     }

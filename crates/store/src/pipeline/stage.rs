@@ -58,7 +58,7 @@ fn changed_meanwhile() -> StoreError {
 
 /// Sets the stage (and what follows from it) if the row is still as `o` was read
 /// ([`as_read`]).
-async fn set_stage(
+pub(crate) async fn set_stage(
     tx: &mut Tx,
     now: DateTime<Utc>,
     o: &Opportunity,

@@ -720,6 +720,105 @@ struct ResolvedAccount {
     created: bool,
 }
 
+/// One submission inside a transaction: the partner may register, the account is found
+/// or created, the insert takes the hold (or is refused because another registration holds
+/// the account), then the decisions, audit, events and any conflict cases the system opens.
+/// The caller has checked who may register for `partner_id`.
+pub(crate) async fn submit_in(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    partner_id: &PartnerId,
+    f: &RegistrationFields,
+) -> Result<Registration> {
+    let (partner, policy) = submitting_partner(tx, actor, partner_id).await?;
+    let program_currency = program_currency(tx, &partner, f, &policy).await?;
+    let currency = f
+        .currency
+        .or(program_currency)
+        .unwrap_or(partnerops_core::money::Currency::USD);
+    let account = resolve_account(tx, actor, &partner.id, now, &f.account).await?;
+    let pending = Pending {
+        id: new_id(),
+        partner: &partner,
+        account: &account,
+        policy: &policy,
+        now,
+    };
+    pending.insert(tx, actor, f, currency).await?;
+    pending.record_submitted(tx, actor).await?;
+    if let (Scope::Partner(_), Some(user)) = (actor.scope(), actor.user_id()) {
+        crate::engagement::record(
+            tx,
+            now,
+            &partner.id,
+            user,
+            partnerops_core::engagement::EngagementKind::RegistrationSubmitted,
+            pending.id.as_str(),
+        )
+        .await?;
+    }
+    // Auto-approval by tier and amount; never for a possible duplicate.
+    if account.possible_duplicate_of.is_none()
+        && !policy.auto_approve.is_empty()
+        && Some(currency) == program_currency
+    {
+        pending.auto_approve(tx, actor, f).await?;
+    }
+    let registration = pending.announce(tx, actor).await?;
+    pending
+        .open_system_conflicts(tx, actor, &registration)
+        .await?;
+    Ok(registration)
+}
+
+/// Finds or creates the registration's account: by id (only an account the caller can
+/// see), else by web domain, else (no domain) by exact normalised name and country,
+/// else a new account. Only another partner's hold on a near name (never an exact one,
+/// which is the same account) sends the registration to review.
+async fn resolve_account(
+    tx: &mut Tx,
+    actor: &Actor,
+    partner: &PartnerId,
+    now: DateTime<Utc>,
+    target: &AccountTarget,
+) -> Result<ResolvedAccount> {
+    let (name, domain, country) = match target {
+        AccountTarget::Existing(id) => return existing_account(tx, actor, id).await,
+        AccountTarget::Described {
+            name,
+            web_domain,
+            country,
+        } => (name, web_domain, country),
+    };
+    if let Some(hit) = domain_hit(tx, domain.as_ref()).await? {
+        return Ok(ResolvedAccount {
+            id: AccountId::from_trusted(hit.id),
+            possible_duplicate_of: None,
+            created: false,
+        });
+    }
+    // Two name-only submissions of one company must not both create it unseen by each
+    // other: serialise matching per (country, name block). The unique index on the
+    // exact name is the guarantee; the lock keeps the loser from a wasted insert.
+    let block = matching::blocking_key(&matching::normalize_name(name));
+    tx.lock_key(&format!("account-match:{}:{block}", country.as_str()))
+        .await?;
+    let country_text = country.as_str();
+    let (account_id, created) =
+        account_by_name(tx, actor, now, name, domain.as_ref(), country).await?;
+    // Only another partner's hold makes a near name a possible duplicate; a partner's
+    // own similar account is its own business, and a pair a reviewer declared different
+    // is never flagged again.
+    let possible_duplicate_of =
+        held_near_account(tx, &account_id, name, country_text, partner.as_str()).await?;
+    Ok(ResolvedAccount {
+        id: AccountId::from_trusted(account_id),
+        possible_duplicate_of,
+        created,
+    })
+}
+
 impl Store {
     pub fn registration_sorts() -> Vec<&'static str> {
         entity::sort_names::<Registration>()
@@ -872,98 +971,10 @@ impl Store {
         partner_id: &PartnerId,
         f: &RegistrationFields,
     ) -> Result<Registration> {
-        let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let (partner, policy) = submitting_partner(&mut tx, actor, partner_id).await?;
-        let program_currency = program_currency(&mut tx, &partner, f, &policy).await?;
-        let currency = f
-            .currency
-            .or(program_currency)
-            .unwrap_or(partnerops_core::money::Currency::USD);
-        let account = self
-            .resolve_account(&mut tx, actor, &partner.id, now, &f.account)
-            .await?;
-        let pending = Pending {
-            id: new_id(),
-            partner: &partner,
-            account: &account,
-            policy: &policy,
-            now,
-        };
-        pending.insert(&mut tx, actor, f, currency).await?;
-        pending.record_submitted(&mut tx, actor).await?;
-        if let (Scope::Partner(_), Some(user)) = (actor.scope(), actor.user_id()) {
-            crate::engagement::record(
-                &mut tx,
-                now,
-                &partner.id,
-                user,
-                partnerops_core::engagement::EngagementKind::RegistrationSubmitted,
-                pending.id.as_str(),
-            )
-            .await?;
-        }
-        // Auto-approval by tier and amount; never for a possible duplicate.
-        if account.possible_duplicate_of.is_none()
-            && !policy.auto_approve.is_empty()
-            && Some(currency) == program_currency
-        {
-            pending.auto_approve(&mut tx, actor, f).await?;
-        }
-        let registration = pending.announce(&mut tx, actor).await?;
-        pending
-            .open_system_conflicts(&mut tx, actor, &registration)
-            .await?;
+        let registration = submit_in(&mut tx, self.now(), actor, partner_id, f).await?;
         tx.commit().await?;
         Ok(registration)
-    }
-
-    /// Finds or creates the registration's account: by id (only an account the caller can
-    /// see), else by web domain, else (no domain) by exact normalised name and country,
-    /// else a new account. Only another partner's hold on a near name (never an exact one,
-    /// which is the same account) sends the registration to review.
-    async fn resolve_account(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        partner: &PartnerId,
-        now: DateTime<Utc>,
-        target: &AccountTarget,
-    ) -> Result<ResolvedAccount> {
-        let (name, domain, country) = match target {
-            AccountTarget::Existing(id) => return existing_account(tx, actor, id).await,
-            AccountTarget::Described {
-                name,
-                web_domain,
-                country,
-            } => (name, web_domain, country),
-        };
-        if let Some(hit) = domain_hit(tx, domain.as_ref()).await? {
-            return Ok(ResolvedAccount {
-                id: AccountId::from_trusted(hit.id),
-                possible_duplicate_of: None,
-                created: false,
-            });
-        }
-        // Two name-only submissions of one company must not both create it unseen by each
-        // other: serialise matching per (country, name block). The unique index on the
-        // exact name is the guarantee; the lock keeps the loser from a wasted insert.
-        let block = matching::blocking_key(&matching::normalize_name(name));
-        tx.lock_key(&format!("account-match:{}:{block}", country.as_str()))
-            .await?;
-        let country_text = country.as_str();
-        let (account_id, created) =
-            account_by_name(tx, actor, now, name, domain.as_ref(), country).await?;
-        // Only another partner's hold makes a near name a possible duplicate; a partner's
-        // own similar account is its own business, and a pair a reviewer declared different
-        // is never flagged again.
-        let possible_duplicate_of =
-            held_near_account(tx, &account_id, name, country_text, partner.as_str()).await?;
-        Ok(ResolvedAccount {
-            id: AccountId::from_trusted(account_id),
-            possible_duplicate_of,
-            created,
-        })
     }
 
     #[tracing::instrument(skip_all, fields(id = %id))]
@@ -1048,23 +1059,13 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let before: Registration = entity::fetch(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::DecideRegistration)?;
+        if approve {
+            let after = approve_pending(&mut tx, now, actor, &before, reason).await?;
+            tx.commit().await?;
+            return Ok(after.seen_by(&actor.scope()));
+        }
         let policy = policy::current(&mut tx, before.program_id.as_str()).await?;
-        let (changed, decision, event) = if approve {
-            let (expires_at, d) = rules::approve(now, &policy, reason);
-            (
-                approve_in(
-                    &mut tx,
-                    actor,
-                    id,
-                    now,
-                    expires_at,
-                    now + chrono::Duration::days(policy.sla_days),
-                )
-                .await?,
-                d,
-                "registration.approved",
-            )
-        } else {
+        let (changed, decision, event) = {
             let mut q = Sql::new("UPDATE registrations SET status = 'rejected', closed_at = ");
             q.bind(now)
                 .push(", updated_at = ")
@@ -1435,6 +1436,29 @@ impl Store {
             user_id: Some(user.clone()),
         })
     }
+}
+
+/// Approves a pending registration inside a transaction (the caller has checked who may
+/// decide): its expiry and follow-up SLA from the policy, its opportunity opened, the
+/// decision, audit and domain events recorded.
+pub(crate) async fn approve_pending(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    before: &Registration,
+    reason: &str,
+) -> Result<Registration> {
+    let policy = policy::current(tx, before.program_id.as_str()).await?;
+    let (expires_at, decision) = rules::approve(now, &policy, reason);
+    let sla_due_at = now + chrono::Duration::days(policy.sla_days);
+    if !approve_in(tx, actor, before.id.as_str(), now, expires_at, sla_due_at).await? {
+        return Err(not_in_status(before, "pending"));
+    }
+    let records = [before.id.as_str(), before.account_id.as_str()];
+    let done = Change::updated()
+        .decided(&decision, &records)
+        .event("registration.approved");
+    change::after_change(tx, now, actor, before, done).await
 }
 
 /// Sets a pending registration approved and opens its opportunity; false when it was no

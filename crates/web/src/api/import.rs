@@ -1,11 +1,16 @@
 //! `/api/v1/imports` and `/api/v1/import-mappings`: CSV import for vendor staff (a partner
-//! gets 403, rule `role.import`). The file is the request body (`text/csv`), streamed to
+//! gets 403, rule `role.import`, whatever the kind: partners import nothing, so no file of
+//! theirs can name another partner's records). A token needs `import:write` and the write
+//! scope of what the kind creates (`partner:write` for partners, `user:write` for
+//! contacts, `registration:write`, `account:write`, `pipeline:write` for opportunities,
+//! touchpoints and currency rates). The file is the request body (`text/csv`), streamed to
 //! the store as it arrives, so a file of any size is imported in flat memory; what to import
 //! and how is in the query string, the column mapping included (`mapping=field=Column,…`,
 //! URL-encoded), so one plain `curl --data-binary @file.csv` is a whole import.
 
 use std::io::Read;
 
+use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -14,6 +19,7 @@ use partnerops_core::Invalid;
 use partnerops_core::import::{
     ImportKind, ImportMapping, ImportRun, ImportSavedMapping, ImportSource, ImportStatus,
 };
+use partnerops_core::token::{TokenAccess, TokenScope, allows};
 use partnerops_store::import::ImportRequest;
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -22,6 +28,7 @@ use super::filter;
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::extract::{Path, Query};
+use crate::gate::Caller;
 use crate::problem::{ApiError, Problem};
 
 type Answer<T> = Result<axum::Json<T>, ApiError>;
@@ -30,7 +37,7 @@ type Answer<T> = Result<axum::Json<T>, ApiError>;
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
-    /// accounts, opportunities or fx_rates.
+    /// accounts, partners, contacts, opportunities, registrations, touchpoints or fx_rates.
     #[param(required = true)]
     pub kind: Option<String>,
     /// salesforce-report, salesforce-dataloader, hubspot or partnerops (default: guessed
@@ -110,7 +117,7 @@ pub(crate) fn parse_request(
             inv.add(
                 "kind",
                 "required",
-                "kind is required: accounts, opportunities or fx_rates",
+                "kind is required: accounts, partners, contacts, opportunities, registrations, touchpoints or fx_rates",
             );
             None
         }
@@ -185,6 +192,7 @@ impl<R: Read> Read for Prefixed<R> {
 pub async fn import(
     State(s): State<AppState>,
     who: ApiUser,
+    caller: Option<Extension<Caller>>,
     Query(q): Query<ImportQuery>,
     headers: HeaderMap,
     body: Body,
@@ -211,6 +219,16 @@ pub async fn import(
         q.dry_run.unwrap_or(false),
         q.file_name.as_deref(),
     )?;
+    // A token writes through a file only what it could write through the kind's own API.
+    if let Some(Extension(Caller::Live { scopes, .. })) = &caller {
+        let cap = req.kind.capability();
+        if !allows(scopes, cap, TokenAccess::Write) {
+            return Err(ApiError::TokenScope(TokenScope::needed(
+                cap,
+                TokenAccess::Write,
+            )));
+        }
+    }
     let mut reader = BodyReader::new(body);
     let input: Box<dyn Read + Send> = if detect {
         let kind = req.kind;

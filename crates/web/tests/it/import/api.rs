@@ -189,7 +189,7 @@ async fn a_bad_file_is_refused_whole_naming_rows_and_columns(app: TestApp) {
     .await;
     assert_eq!(r.problem_rules(), ["Company:mapping.column"]);
     // Bad parameters are named.
-    let r = post_csv(&app, &w.admin, "kind=contacts&source=zoho", b"a\n1\n").await;
+    let r = post_csv(&app, &w.admin, "kind=leads&source=zoho", b"a\n1\n").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.problem_rules(), ["kind:one_of", "source:one_of"]);
     assert_eq!(account_count(&app, &w).await, before);

@@ -1,9 +1,11 @@
-//! CSV import (issue 13): each sample format (`files/`: a Salesforce report export with its
-//! BOM and footer, a Data Loader export, a HubSpot export, our own export, currency rates),
+//! CSV import (issue 13): each sample format (`files/`: Salesforce report exports with their
+//! BOM and footer, Data Loader exports, HubSpot exports, our own export, currency rates) of
+//! each kind (accounts, partners, contacts, opportunities, registrations, touchpoints),
 //! the all-or-nothing refusal by row and column, dry runs, idempotent re-imports, remembered
 //! mappings, and the role rule.
 
 mod api;
+mod kinds;
 mod ui;
 
 use hyper::Method;

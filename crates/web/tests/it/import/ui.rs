@@ -18,6 +18,14 @@ async fn a_file_is_checked_then_imported_from_the_console(app: TestApp) {
         page.text().contains("href=\"/console/imports\""),
         "the nav links the page"
     );
+    for kind in [
+        "<option value=\"partners\">Partners</option>",
+        "<option value=\"contacts\">Contacts (partner users)</option>",
+        "<option value=\"registrations\">Deal registrations</option>",
+        "<option value=\"touchpoints\">Touchpoints</option>",
+    ] {
+        assert!(page.text().contains(kind), "{kind}");
+    }
 
     let csv = sample("hubspot_companies.csv");
     let check = app
@@ -99,6 +107,37 @@ async fn a_file_is_checked_then_imported_from_the_console(app: TestApp) {
         bad.text().contains("Nothing was written."),
         "{}",
         bad.text()
+    );
+
+    // Another kind from the selector: partners, mapped by their own names.
+    let partners = app
+        .http
+        .multipart(
+            "/console/imports",
+            ("cookie", &session),
+            &[
+                ("_csrf", &csrf),
+                ("kind", "partners"),
+                ("source", ""),
+                ("action", "check"),
+            ],
+            &[(
+                "file",
+                "partners.csv",
+                &sample("salesforce_report_partners.csv"),
+            )],
+        )
+        .await;
+    assert_eq!(partners.status, StatusCode::OK, "{}", partners.text());
+    let text = partners.text();
+    assert!(
+        text.contains("Checked partners.csv (Salesforce report): 3 rows"),
+        "{text}"
+    );
+    assert!(text.contains("name=\"map.tier\""), "{text}");
+    assert!(
+        text.contains("<option value=\"Partner Tier\" selected>"),
+        "{text}"
     );
 }
 on_both!(a_file_is_checked_then_imported_from_the_console);
