@@ -107,6 +107,21 @@ pub(super) async fn for_bulk_writes(tx: &mut Tx) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Refreshes the planner's statistics of `tables` from inside a transaction that is filling
+/// them. PostgreSQL's statistics still describe the tables as they were before (empty, say),
+/// so the planner takes the import's key lookup `(kind, source, external_id IN …)` for a
+/// few rows and scans every row of the source through the index's first two columns: 0.26 s
+/// a batch at 900,000 keys, against 1.3 ms once analysed. `ANALYZE` in the transaction
+/// counts the transaction's own uncommitted rows. SQLite keeps no statistics unless asked,
+/// and its planner prefers the unique index anyway.
+pub(super) async fn refresh_statistics(tx: &mut Tx, tables: &[&str]) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(_) = tx {
+        tx.execute(&Sql::new(&format!("ANALYZE {}", tables.join(", "))))
+            .await?;
+    }
+    Ok(())
+}
+
 /// An arbitrary constant naming the migrations' advisory lock.
 const PG_MIGRATION_LOCK: i64 = 0x0070_6172_746e_6572;
 

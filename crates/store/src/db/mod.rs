@@ -105,6 +105,12 @@ impl Tx {
         dialect::for_bulk_writes(self).await
     }
 
+    /// Brings the planner's statistics of `tables` up to this transaction's own writes (see
+    /// [`dialect::refresh_statistics`]).
+    pub async fn refresh_statistics(&mut self, tables: &[&str]) -> Result<(), sqlx::Error> {
+        dialect::refresh_statistics(self, tables).await
+    }
+
     /// Holds row `id` of `table` until this transaction ends (see [`dialect`]).
     pub async fn lock_row(&mut self, table: &str, id: &str) -> Result<(), sqlx::Error> {
         dialect::lock_row(self, table, id).await

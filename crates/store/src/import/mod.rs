@@ -46,6 +46,19 @@ use crate::db::{Exec, Sql, Tx, row};
 use crate::decision::emit;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
+/// The table an import of `kind` writes its records to.
+fn written_table(kind: ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Accounts => "accounts",
+        ImportKind::Partners => "partners",
+        ImportKind::Contacts => "users",
+        ImportKind::Opportunities => "opportunities",
+        ImportKind::Registrations => "registrations",
+        ImportKind::Touchpoints => "touchpoints",
+        ImportKind::FxRates => "fx_rates",
+    }
+}
+
 /// Rows per batch: the parser runs at most two batches ahead of the writer, so memory stays
 /// flat whatever the size of the file.
 pub const BATCH: usize = 500;
@@ -361,7 +374,16 @@ impl Store {
         let mut counts = Counts::default();
         let mut tx = self.db.begin_write().await?;
         tx.for_bulk_writes().await?;
+        let (mut batches, mut next_refresh) = (0u64, 4u64);
         while let Some(batch) = batch_rx.recv().await {
+            batches += 1;
+            // Each time the run has grown tenfold (after 4, 40, 400, … batches), the planner
+            // learns the tables it reads back as they now are.
+            if batches == next_refresh {
+                tx.refresh_statistics(&["import_keys", written_table(kind)])
+                    .await?;
+                next_refresh *= 10;
+            }
             errors.extend(batch.errors);
             match kind {
                 ImportKind::Accounts => {
