@@ -178,12 +178,18 @@ fn exact_name_key(f: &AccountFields) -> Option<String> {
         .then(|| matching::normalize_name(&f.name))
 }
 
+/// Binds the matching keys of a company name (see [`name_keys`]).
+pub(crate) fn push_name_keys(q: &mut Sql, name: &str) {
+    let (key, block) = name_keys(name);
+    q.bind(key).push(", ").bind(block);
+}
+
 /// The matching keys of a company name (`name_key, name_block` columns): normalised, and
 /// its first letters, which are indexed.
-pub(crate) fn push_name_keys(q: &mut Sql, name: &str) {
+pub(crate) fn name_keys(name: &str) -> (String, String) {
     let key = matching::normalize_name(name);
     let block = matching::blocking_key(&key);
-    q.bind(key).push(", ").bind(block);
+    (key, block)
 }
 
 /// Inserts an account with its audit event, inside a transaction (used by registration

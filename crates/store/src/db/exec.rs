@@ -36,7 +36,7 @@ macro_rules! impl_exec {
                 match $target!(self) {
                     Target::Sqlite(e) => {
                         sqlx::query_as_with::<Sqlite, T, _>(
-                            AssertSqlSafe(q.text().to_owned()),
+                            AssertSqlSafe(q.anonymous_text().to_owned()),
                             dialect::sqlite_args(q)?,
                         )
                         .fetch_all(e)
@@ -57,7 +57,7 @@ macro_rules! impl_exec {
                 match $target!(self) {
                     Target::Sqlite(e) => {
                         sqlx::query_as_with::<Sqlite, T, _>(
-                            AssertSqlSafe(q.text().to_owned()),
+                            AssertSqlSafe(q.anonymous_text().to_owned()),
                             dialect::sqlite_args(q)?,
                         )
                         .fetch_optional(e)
@@ -80,7 +80,7 @@ macro_rules! impl_exec {
                 }
                 match $target!(self) {
                     Target::Sqlite(e) => Ok(sqlx::query_with::<Sqlite, _>(
-                        AssertSqlSafe(q.text().to_owned()),
+                        AssertSqlSafe(q.anonymous_text().to_owned()),
                         dialect::sqlite_args(q)?,
                     )
                     .execute(e)

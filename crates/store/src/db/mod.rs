@@ -111,6 +111,17 @@ impl Tx {
         dialect::refresh_statistics(self, tables).await
     }
 
+    /// Appends many rows to `table` by the backend's fastest route (see
+    /// [`dialect::insert_rows`]).
+    pub async fn insert_rows(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Arg>],
+    ) -> Result<(), sqlx::Error> {
+        dialect::insert_rows(self, table, columns, rows).await
+    }
+
     /// Holds row `id` of `table` until this transaction ends (see [`dialect`]).
     pub async fn lock_row(&mut self, table: &str, id: &str) -> Result<(), sqlx::Error> {
         dialect::lock_row(self, table, id).await

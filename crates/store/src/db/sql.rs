@@ -47,7 +47,10 @@ arg_from!(
 /// A statement under construction: SQL text plus the values for its placeholders.
 #[derive(Clone, Debug, Default)]
 pub struct Sql {
+    /// With numbered placeholders `$1, $2, …`, which both backends read.
     text: String,
+    /// The same with anonymous placeholders `?` (see [`Sql::anonymous_text`]).
+    anonymous: String,
     args: Vec<Arg>,
 }
 
@@ -55,6 +58,7 @@ impl Sql {
     pub fn new(text: &str) -> Self {
         Self {
             text: text.to_owned(),
+            anonymous: text.to_owned(),
             args: Vec::new(),
         }
     }
@@ -62,6 +66,7 @@ impl Sql {
     /// Appends SQL text. Only ever pass fixed text here; values go through [`Sql::bind`].
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
+        self.anonymous.push_str(text);
         self
     }
 
@@ -70,11 +75,21 @@ impl Sql {
         self.args.push(value.into());
         self.text.push('$');
         self.text.push_str(&self.args.len().to_string());
+        self.anonymous.push('?');
         self
     }
 
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The text with an anonymous `?` for each placeholder, in the order of [`Sql::args`]
+    /// (placeholders are only ever appended, so text order is bind order). For SQLite: sqlx
+    /// asks SQLite for each numbered parameter's name, which SQLite finds by a linear
+    /// search, so binding n numbered parameters costs O(n²) -- two thirds of an import's
+    /// time at 5,000 parameters a statement. Anonymous ones have no name to look up.
+    pub fn anonymous_text(&self) -> &str {
+        &self.anonymous
     }
 
     /// The values bound so far, in placeholder order.
@@ -113,4 +128,26 @@ pub trait Record:
 impl<T> Record for T where
     T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
 {
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_text_has_a_question_mark_per_value_in_bind_order() {
+        let mut q = Sql::new("SELECT * FROM t WHERE a = ");
+        q.bind("x")
+            .push(" AND b IN (")
+            .bind(1i64)
+            .push(", ")
+            .bind(2i64)
+            .push(")");
+        assert_eq!(q.text(), "SELECT * FROM t WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(
+            q.anonymous_text(),
+            "SELECT * FROM t WHERE a = ? AND b IN (?, ?)"
+        );
+        assert_eq!(q.args().len(), 3);
+    }
 }

@@ -13,8 +13,8 @@ use partnerops_core::import::{ImportError, ImportErrors, ImportKind};
 use partnerops_core::registration::matching;
 
 use super::{Counts, RunCtx, keys, push_in};
-use crate::account::push_name_keys;
-use crate::db::{Exec, Sql, Tx, row};
+use crate::account::{name_keys, push_name_keys};
+use crate::db::{Arg, Exec, Sql, Tx, row};
 use crate::entity::Entity;
 use crate::{Result, audit, new_id};
 
@@ -298,34 +298,41 @@ async fn insert_accounts(
     ctx: &RunCtx<'_>,
     rows: &[(AccountId, AccountRecord)],
 ) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut q = Sql::new(
-        "INSERT INTO accounts (id, name, web_domain, country, industry, status, name_key, name_block, created_at, updated_at) VALUES ",
-    );
-    for (i, (id, r)) in rows.iter().enumerate() {
-        let f = &r.fields;
-        q.push(if i == 0 { "(" } else { ", (" })
-            .bind(id.as_str())
-            .push(", ")
-            .bind(f.name.as_str())
-            .push(", ")
-            .bind(f.web_domain.as_ref().map(|d| d.as_str()))
-            .push(", ")
-            .bind(f.country.as_str())
-            .push(", ")
-            .bind(f.industry.as_deref())
-            .push(", ")
-            .bind(f.status.as_str())
-            .push(", ");
-        push_name_keys(&mut q, &f.name);
-        q.push(", ")
-            .bind(ctx.now)
-            .push(", ")
-            .bind(ctx.now)
-            .push(")");
-    }
-    tx.execute(&q).await?;
+    let rows: Vec<Vec<Arg>> = rows
+        .iter()
+        .map(|(id, r)| {
+            let f = &r.fields;
+            let (key, block) = name_keys(&f.name);
+            vec![
+                id.as_str().into(),
+                f.name.as_str().into(),
+                f.web_domain.as_ref().map(|d| d.as_str()).into(),
+                f.country.as_str().into(),
+                f.industry.as_deref().into(),
+                f.status.as_str().into(),
+                key.into(),
+                block.into(),
+                ctx.now.into(),
+                ctx.now.into(),
+            ]
+        })
+        .collect();
+    tx.insert_rows(
+        "accounts",
+        &[
+            "id",
+            "name",
+            "web_domain",
+            "country",
+            "industry",
+            "status",
+            "name_key",
+            "name_block",
+            "created_at",
+            "updated_at",
+        ],
+        &rows,
+    )
+    .await?;
     Ok(())
 }

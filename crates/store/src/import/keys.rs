@@ -17,7 +17,7 @@ use partnerops_core::import::row::ImportRecord;
 use partnerops_core::import::{ImportError, ImportErrors, ImportKind};
 
 use super::{Counts, RunCtx, push_in};
-use crate::db::{Exec, Sql, Tx, row};
+use crate::db::{Arg, Exec, Sql, Tx, row};
 use crate::{Result, StoreError};
 
 row! {
@@ -85,25 +85,24 @@ pub(super) async fn save(
     new: &[(String, String)],
     seen: &[String],
 ) -> Result<()> {
-    if !new.is_empty() {
-        let mut q = Sql::new(
-            "INSERT INTO import_keys (kind, source, external_id, record_id, run_id) VALUES ",
-        );
-        for (i, (external, record)) in new.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" })
-                .bind(kind.as_str())
-                .push(", ")
-                .bind(ctx.source.as_str())
-                .push(", ")
-                .bind(external.as_str())
-                .push(", ")
-                .bind(record.as_str())
-                .push(", ")
-                .bind(ctx.id.as_str())
-                .push(")");
-        }
-        tx.execute(&q).await?;
-    }
+    let rows: Vec<Vec<Arg>> = new
+        .iter()
+        .map(|(external, record)| {
+            vec![
+                kind.as_str().into(),
+                ctx.source.as_str().into(),
+                external.as_str().into(),
+                record.as_str().into(),
+                ctx.id.as_str().into(),
+            ]
+        })
+        .collect();
+    tx.insert_rows(
+        "import_keys",
+        &["kind", "source", "external_id", "record_id", "run_id"],
+        &rows,
+    )
+    .await?;
     if !seen.is_empty() {
         let mut q = Sql::new("UPDATE import_keys SET run_id = ");
         q.bind(ctx.id.as_str())
