@@ -51,6 +51,7 @@ mod event;
 mod history;
 mod import;
 mod launch;
+mod partnership;
 mod mdf;
 mod payout;
 mod pipeline;
@@ -415,6 +416,27 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         launches = launches.launches,
         elapsed_ms = ms(started),
         "seed: launch checklists written"
+    );
+    // The technology track: the Technology Alliance's partners placed by the "which tier?"
+    // tree, and charters with its strategic partners in crawl, walk and run (one ended).
+    let track = match writers.get(plan.channel()) {
+        Some(channel) => {
+            partnership::create_technology_track(
+                store,
+                &plan.partners,
+                &partner_ids,
+                &writers,
+                channel,
+            )
+            .await?
+        }
+        None => partnership::TrackWritten::default(),
+    };
+    tracing::info!(
+        placements = track.placements,
+        charters = track.charters,
+        elapsed_ms = ms(started),
+        "seed: technology track placements and charters written"
     );
     // The directory: listings of active partners, the Technology Alliance curated (one
     // listing still waiting for its review).

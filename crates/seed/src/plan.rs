@@ -101,7 +101,8 @@ pub(crate) struct PartnerPlan {
     pub web_domain: String,
     pub partner_type: PartnerType,
     pub program: ProgramSlot,
-    /// 1 Registered, 2 Select, 3 Premier (the default ladder).
+    /// 1 Registered, 2 Select, 3 Premier (the default ladder; on the technology track
+    /// Integration, Partnership, Strategic).
     pub tier_rank: i32,
     pub status: PartnerStatus,
     pub country: &'static str,

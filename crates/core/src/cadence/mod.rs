@@ -44,6 +44,7 @@ text_enum!(
         PlanTask = "plan_task" / "Plan task",
         Onboarding = "onboarding" / "Onboarding item",
         LaunchTask = "launch_task" / "Launch task",
+        TrackEvaluation = "track_evaluation" / "Technology track evaluation",
     }
 );
 
@@ -61,6 +62,8 @@ pub enum Subject {
     Onboarding(String),
     /// A co-marketing launch (its checklist page).
     Launch(String),
+    /// A partner's standing (its page).
+    Partner(String),
 }
 
 /// Which pages the viewer uses.
@@ -86,6 +89,8 @@ impl Subject {
             (Subject::Onboarding(id), Side::Console) => format!("/console/partners/{id}"),
             (Subject::Onboarding(_), Side::Portal) => "/portal/onboarding".to_owned(),
             (Subject::Launch(id), _) => format!("{root}/launches/{id}"),
+            (Subject::Partner(id), Side::Console) => format!("/console/partners/{id}"),
+            (Subject::Partner(_), Side::Portal) => "/portal/onboarding".to_owned(),
         }
     }
 
@@ -97,7 +102,8 @@ impl Subject {
             | Subject::BusinessPlan(id)
             | Subject::Room(id)
             | Subject::Onboarding(id)
-            | Subject::Launch(id) => id,
+            | Subject::Launch(id)
+            | Subject::Partner(id) => id,
         }
     }
 }

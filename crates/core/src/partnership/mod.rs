@@ -6,7 +6,9 @@
 //! - [`story`]: the six questions of a partner story and their verdict;
 //! - [`leverage`]: the leverage type and its recommendation;
 //! - [`phases`]: crawl, walk, run, in order, with go/no-go gates;
-//! - [`tree`]: decision trees as data, evaluated with the path taken.
+//! - [`tree`]: decision trees as data, evaluated with the path taken;
+//! - [`track`]: the technology partnership track: where a partner starts, when it is
+//!   evaluated for the next tier.
 //!
 //! Every verdict names the answers that caused it.
 
@@ -17,4 +19,5 @@ pub mod operating_model;
 pub mod phases;
 pub mod record;
 pub mod story;
+pub mod track;
 pub mod tree;

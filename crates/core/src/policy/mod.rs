@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::partner::PartnerType;
 use crate::pipeline::policy::PipelinePolicy;
-use crate::program::tier::{Benefit, BenefitKind};
+use crate::program::ProgramKind;
+use crate::program::tier::{Benefit, BenefitKind, technology_ladder};
 use crate::registration::policy::RegistrationPolicy;
 use crate::{Invalid, text_enum};
 
@@ -397,11 +398,54 @@ impl ProgramPolicy {
         }
     }
 
-    /// The default policy for an existing ladder: the seed rules, with the ladder's names,
-    /// descriptions and benefits (rank order). Rungs above the seed's three copy the top
-    /// rung's criteria.
-    pub fn default_for_ladder(ladder: &[(String, Option<String>, Vec<Benefit>)]) -> Self {
+    /// The seed rules for a program of `kind`: a technology program's tiers are the
+    /// technology partnership track, whose criteria are about capability and commitment
+    /// (certified engineers, a joint plan) more than resale revenue; other kinds get
+    /// [`ProgramPolicy::seed_default`].
+    pub fn seed_for(kind: ProgramKind) -> Self {
+        use Metric::*;
         let mut policy = Self::seed_default();
+        if kind != ProgramKind::Technology {
+            return policy;
+        }
+        let criteria: [Vec<Criterion>; 3] = [
+            Vec::new(),
+            vec![
+                criterion(CertifiedIndividuals, 2),
+                criterion(Registrations, 2),
+            ],
+            vec![
+                criterion(SourcedArr, 25_000_000),
+                criterion(Registrations, 6),
+                criterion(CertifiedIndividuals, 4),
+                criterion(JbpInPlace, 1),
+            ],
+        ];
+        policy.tiers = technology_ladder()
+            .into_iter()
+            .zip(criteria)
+            .map(|(tier, criteria)| TierRule {
+                annual_quota_minor: criteria
+                    .iter()
+                    .find(|c| c.metric == SourcedArr)
+                    .map_or(0, |c| c.at_least),
+                name: tier.name,
+                description: tier.description,
+                criteria,
+                benefits: tier.benefits,
+            })
+            .collect();
+        policy
+    }
+
+    /// The default policy for an existing ladder of a program of `kind`: the seed rules for
+    /// the kind, with the ladder's names, descriptions and benefits (rank order). Rungs
+    /// above the seed's three copy the top rung's criteria.
+    pub fn default_for_ladder(
+        kind: ProgramKind,
+        ladder: &[(String, Option<String>, Vec<Benefit>)],
+    ) -> Self {
+        let mut policy = Self::seed_for(kind);
         if ladder.is_empty() {
             return policy;
         }
@@ -495,4 +539,38 @@ fn line_col(text: &str, offset: usize) -> String {
     let line = before.matches('\n').count() + 1;
     let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
     format!("line {line}, column {col}")
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use super::*;
+
+    #[test]
+    fn a_technology_program_seeds_the_track_with_rising_criteria() {
+        let policy = ProgramPolicy::seed_for(ProgramKind::Technology);
+        let names: Vec<&str> = policy.tiers.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["Integration", "Partnership", "Strategic"]);
+        assert!(policy.tiers[0].criteria.is_empty(), "self-serve: no bar");
+        // The document is valid as published: it parses back to itself.
+        let back = ProgramPolicy::from_toml(&policy.to_toml()).expect("valid");
+        assert_eq!(back.tiers, policy.tiers);
+        assert_eq!(
+            ProgramPolicy::seed_for(ProgramKind::Reseller).tiers,
+            ProgramPolicy::seed_default().tiers
+        );
+    }
+
+    #[test]
+    fn an_existing_ladder_keeps_its_names_under_its_kinds_criteria() {
+        let ladder = vec![
+            ("Builder".to_owned(), None, Vec::new()),
+            ("Co-builder".to_owned(), None, Vec::new()),
+        ];
+        let policy = ProgramPolicy::default_for_ladder(ProgramKind::Technology, &ladder);
+        assert_eq!(policy.tiers[0].name, "Builder");
+        assert_eq!(
+            policy.tiers[1].criteria,
+            ProgramPolicy::seed_for(ProgramKind::Technology).tiers[1].criteria
+        );
+    }
 }

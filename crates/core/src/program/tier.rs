@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::ProgramKind;
 use crate::kernel::ids::{ProgramId, TierId};
 use crate::kernel::invalid::text;
 use crate::{FieldError, Invalid, text_enum};
@@ -189,6 +190,73 @@ impl Tier {
     }
 }
 
+/// The ladder a new program of `kind` starts with: technology programs get the technology
+/// partnership track ([`technology_ladder`]), every other kind the seed ladder.
+pub fn ladder_for(kind: ProgramKind) -> Vec<TierFields> {
+    match kind {
+        ProgramKind::Technology => technology_ladder(),
+        _ => default_ladder(),
+    }
+}
+
+/// The technology partnership track (seed 003 §4): three tiers by commitment and
+/// capability, each saying what the partner does, what the vendor gives and how long the
+/// tier usually lasts. Graduation: a self-serve partner is evaluated for Partnership after
+/// six months (`partnership::track`).
+pub fn technology_ladder() -> Vec<TierFields> {
+    let b = |kind, description: &str| Benefit {
+        kind,
+        description: description.to_owned(),
+        rate_bps: None,
+    };
+    vec![
+        TierFields {
+            name: "Integration".into(),
+            rank: 1,
+            description: Some(
+                "Self-serve: the partner builds on the public API and docs and drives its own \
+                 promotion. Typically 2–6 months; evaluated for Partnership after 6 months. \
+                 Best for ambitious partners with engineering resources."
+                    .into(),
+            ),
+            benefits: vec![
+                b(BenefitKind::Support, "API documentation, a Slack channel and office hours"),
+                b(BenefitKind::Enablement, "Self-paced technical courses"),
+            ],
+        },
+        TierFields {
+            name: "Partnership".into(),
+            rank: 2,
+            description: Some(
+                "Joint development: a co-developed integration with a dedicated channel, \
+                 regular syncs and product input. Typically 6–12 months. Best for strategic-fit \
+                 partners, to accelerate integration quality."
+                    .into(),
+            ),
+            benefits: vec![
+                b(BenefitKind::Support, "A dedicated channel and regular engineering syncs"),
+                b(BenefitKind::Other, "Input into the product roadmap"),
+                b(BenefitKind::CoMarketing, "Co-marketing support from the platform"),
+            ],
+        },
+        TierFields {
+            name: "Strategic".into(),
+            rank: 3,
+            description: Some(
+                "Co-development: deep product roadmap integration, customised co-marketing and \
+                 revenue objectives. Ongoing. Best for marquee partnerships that shift \
+                 positioning."
+                    .into(),
+            ),
+            benefits: vec![
+                b(BenefitKind::PartnerManager, "A dedicated partner manager"),
+                b(BenefitKind::ExecutiveAccess, "An executive relationship"),
+                b(BenefitKind::CoMarketing, "Customised co-marketing with revenue objectives"),
+            ],
+        },
+    ]
+}
+
 /// The seed ladder every new program starts with (seed 001, step 2).
 pub fn default_ladder() -> Vec<TierFields> {
     let b = |kind, description: &str, rate_bps| Benefit {
@@ -284,6 +352,32 @@ mod tests {
         let names: Vec<&str> = ladder.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, vec!["Registered", "Select", "Premier"]);
         assert!(ladder.windows(2).all(|w| w[0].rank < w[1].rank));
+    }
+
+    #[test]
+    fn technology_programs_start_on_the_technology_track() {
+        let names = |kind| {
+            ladder_for(kind)
+                .into_iter()
+                .map(|t| (t.rank, t.name))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(ProgramKind::Technology),
+            vec![
+                (1, "Integration".to_owned()),
+                (2, "Partnership".to_owned()),
+                (3, "Strategic".to_owned())
+            ]
+        );
+        for kind in [ProgramKind::Reseller, ProgramKind::Referral, ProgramKind::Services] {
+            assert_eq!(names(kind)[0].1, "Registered");
+        }
+        // Every tier says how long it usually lasts and what the vendor gives.
+        for t in technology_ladder() {
+            assert!(t.description.as_deref().unwrap().contains("months") || t.rank == 3);
+            assert!(!t.benefits.is_empty());
+        }
     }
 
     #[test]

@@ -241,6 +241,7 @@ impl Store {
         self.plan_task_items(principal, until, &mut items).await?;
         self.onboarding_items(reach, until, &mut items).await?;
         self.launch_items(reach, until, &mut items).await?;
+        self.track_items(reach, until, &mut items).await?;
         Ok(items)
     }
 
@@ -580,6 +581,40 @@ impl Store {
     }
 
     /// Partners still onboarding with items of their checklist open, one item each.
+    /// Self-serve technology partners due for their evaluation for Partnership (staff only:
+    /// the decision is the vendor's).
+    async fn track_items(
+        &self,
+        reach: &Reach<'_>,
+        until: NaiveDate,
+        out: &mut Vec<DueItem>,
+    ) -> Result<()> {
+        if !matches!(reach.scope, Scope::Vendor) {
+            return Ok(());
+        }
+        let due = self
+            .track_evaluations_due(reach.scope, until, |q| reach.only_managed(q, "p.id"))
+            .await?;
+        for (row, standing) in due {
+            let Some(due_on) = standing.evaluation_due else {
+                continue;
+            };
+            out.push(DueItem {
+                kind: DueKind::TrackEvaluation,
+                due_on,
+                title: format!(
+                    "Evaluate {} for Partnership: self-serve since {}",
+                    row.name, standing.since
+                ),
+                partner_id: Some(PartnerId::from_trusted(row.id.clone())),
+                partner_name: Some(row.name.clone()),
+                subject: Subject::Partner(row.id),
+                key: standing.since.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     async fn onboarding_items(
         &self,
         reach: &Reach<'_>,

@@ -23,7 +23,7 @@ use partnerops_core::registration::Decision;
 use partnerops_core::scope::Scope;
 use serde::Serialize;
 
-use crate::db::{Exec, Sql, row};
+use crate::db::{Exec, Sql, Tx, row};
 use crate::decision::{emit, record as decide};
 use crate::entity;
 use crate::jobs::{Job, JobFuture, JobReport, Schedule};
@@ -344,6 +344,81 @@ fn tier_decision_record(
 /// The tiers of a program by rank (their ids), for moving partners between them.
 type Ranks = HashMap<i64, String>;
 
+/// A partner's move from one rung of its ladder to another.
+pub(crate) struct TierMove<'a> {
+    pub from_rank: i64,
+    pub to_rank: i64,
+    /// The tier at `to_rank`.
+    pub tier_id: &'a str,
+    /// The rule that moved it (`upgrade`, `technology_track.start`, …).
+    pub rule: &'a str,
+    pub policy_version: i64,
+}
+
+/// Moves a partner to another tier inside `tx`, with everything a move leaves behind: the
+/// tier change (history and the tier's "since"), the audit event with before and after, and
+/// the `partner.tier_changed` event. The caller records the decision that moved it.
+pub(crate) async fn move_tier(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    partner_id: &PartnerId,
+    m: TierMove<'_>,
+) -> Result<()> {
+    let id = partner_id.as_str();
+    let before: Partner = entity::fetch(tx, &Scope::Vendor, id).await?;
+    let mut u = Sql::new("UPDATE partners SET tier_id = ");
+    u.bind(m.tier_id)
+        .push(", updated_at = ")
+        .bind(now)
+        .push(" WHERE id = ")
+        .bind(id);
+    tx.execute(&u).await?;
+    let change_id: TierChangeId = new_id();
+    let mut q = Sql::new(
+        "INSERT INTO tier_changes (id, partner_id, at, from_rank, to_rank, rule, policy_version) VALUES (",
+    );
+    q.bind(change_id.as_str())
+        .push(", ")
+        .bind(id)
+        .push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(m.from_rank)
+        .push(", ")
+        .bind(m.to_rank)
+        .push(", ")
+        .bind(m.rule)
+        .push(", ")
+        .bind(m.policy_version)
+        .push(")");
+    tx.execute(&q).await?;
+    let after: Partner = entity::fetch(tx, &Scope::Vendor, id).await?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        EntityKind::Partner,
+        id,
+        AuditAction::Updated,
+        Some(partner_id),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    emit(
+        tx,
+        now,
+        "partner.tier_changed",
+        id,
+        Some(partner_id),
+        &serde_json::json!({
+            "partner_id": id, "rule": m.rule, "from_rank": m.from_rank, "to_rank": m.to_rank, "policy_version": m.policy_version,
+        }),
+    )
+    .await
+}
+
 impl Store {
     /// Evaluates every partner of every live program as of the store's clock; runs each
     /// program's annual review when its review day has come and it has not run yet.
@@ -494,16 +569,8 @@ impl Store {
         let moved = decision.to_rank != m.rank;
         let mut tx = self.db.begin_write().await?;
         let partner_id = PartnerId::from_trusted(m.id.clone());
-        let before: Partner = entity::fetch(&mut tx, &Scope::Vendor, &m.id).await?;
         let mut u = Sql::new("UPDATE partners SET tier_fingerprint = ");
-        u.bind(print);
-        if moved && let Some(tier_id) = ranks.get(&decision.to_rank) {
-            u.push(", tier_id = ")
-                .bind(tier_id.as_str())
-                .push(", updated_at = ")
-                .bind(now);
-        }
-        u.push(" WHERE id = ").bind(m.id.as_str());
+        u.bind(print).push(" WHERE id = ").bind(m.id.as_str());
         tx.execute(&u).await?;
         let d = tier_decision_record(&pv.policy, pv.version, decision, moved);
         let cited: Vec<&str> = ranks
@@ -521,42 +588,21 @@ impl Store {
             &cited,
         )
         .await?;
-        if moved {
-            let change_id: TierChangeId = new_id();
-            let mut q = Sql::new(
-                "INSERT INTO tier_changes (id, partner_id, at, from_rank, to_rank, rule, policy_version) VALUES (",
-            );
-            q.bind(change_id.as_str())
-                .push(", ")
-                .bind(m.id.as_str())
-                .push(", ")
-                .bind(now)
-                .push(", ")
-                .bind(decision.from_rank)
-                .push(", ")
-                .bind(decision.to_rank)
-                .push(", ")
-                .bind(decision.rule.as_str())
-                .push(", ")
-                .bind(pv.version)
-                .push(")");
-            tx.execute(&q).await?;
-            let after: Partner = entity::fetch(&mut tx, &Scope::Vendor, &m.id).await?;
-            audit::record(
+        if moved && let Some(tier_id) = ranks.get(&decision.to_rank) {
+            move_tier(
                 &mut tx,
                 now,
                 &system,
-                EntityKind::Partner,
-                &m.id,
-                AuditAction::Updated,
-                Some(&partner_id),
-                Some(&before),
-                Some(&after),
+                &partner_id,
+                TierMove {
+                    from_rank: decision.from_rank,
+                    to_rank: decision.to_rank,
+                    tier_id,
+                    rule: decision.rule.as_str(),
+                    policy_version: pv.version,
+                },
             )
             .await?;
-            emit(&mut tx, now, "partner.tier_changed", &m.id, Some(&partner_id), &serde_json::json!({
-                "partner_id": m.id, "rule": decision.rule.as_str(), "from_rank": decision.from_rank, "to_rank": decision.to_rank, "policy_version": pv.version,
-            })).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -4,6 +4,8 @@
 //! Not here: deciding whether a phase or gate passes (`core::partnership::phases`), or the
 //! decision/audit/outbox plumbing every change ends with (`change`).
 
+pub mod track;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -135,7 +137,45 @@ fn invalid(e: FieldError) -> StoreError {
 }
 
 /// The tree stored under `key`, or the built-in one.
-async fn tree_of(x: &mut impl Exec, key: &str) -> Result<Tree> {
+/// Records an evaluation of the tree `key`: the answers, the path and the outcome.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_evaluation(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    charter_id: Option<&str>,
+    partner_id: Option<&str>,
+    key: &str,
+    answers: &HashMap<String, bool>,
+    evaluation: &Evaluation,
+) -> Result<()> {
+    let id: EvaluationId = new_id();
+    let mut q = Sql::new(
+        "INSERT INTO tree_evaluations (id, charter_id, partner_id, tree_key, answers, path, outcome, actor_name, at) VALUES (",
+    );
+    q.bind(id.as_str())
+        .push(", ")
+        .bind(charter_id)
+        .push(", ")
+        .bind(partner_id)
+        .push(", ")
+        .bind(key)
+        .push(", ")
+        .bind(to_json(answers)?)
+        .push(", ")
+        .bind(to_json(&evaluation.path)?)
+        .push(", ")
+        .bind(evaluation.outcome.as_deref())
+        .push(", ")
+        .bind(actor.audit_name())
+        .push(", ")
+        .bind(now)
+        .push(")");
+    tx.execute(&q).await?;
+    Ok(())
+}
+
+pub(crate) async fn tree_of(x: &mut impl Exec, key: &str) -> Result<Tree> {
     let mut q = Sql::new("SELECT tree FROM decision_trees WHERE key = ");
     q.bind(key);
     if let Some(row) = x.optional::<TreeRow>(&q).await? {
@@ -708,34 +748,22 @@ impl Store {
         let tree = tree_of(&mut self.db.read(), key).await?;
         let evaluation = tree.evaluate(&input.answers);
         let now = self.now();
-        let id: EvaluationId = new_id();
         let partner = charter
             .as_ref()
             .map(|c| c.partner_id.clone())
             .or_else(|| actor.partner_id().cloned());
         let mut tx = self.db.begin_write().await?;
-        let mut q = Sql::new(
-            "INSERT INTO tree_evaluations (id, charter_id, partner_id, tree_key, answers, path, outcome, actor_name, at) VALUES (",
-        );
-        q.bind(id.as_str())
-            .push(", ")
-            .bind(charter.as_ref().map(|c| c.id.as_str()))
-            .push(", ")
-            .bind(partner.as_ref().map(|p| p.as_str()))
-            .push(", ")
-            .bind(key)
-            .push(", ")
-            .bind(to_json(&input.answers)?)
-            .push(", ")
-            .bind(to_json(&evaluation.path)?)
-            .push(", ")
-            .bind(evaluation.outcome.as_deref())
-            .push(", ")
-            .bind(actor.audit_name())
-            .push(", ")
-            .bind(now)
-            .push(")");
-        tx.execute(&q).await?;
+        insert_evaluation(
+            &mut tx,
+            now,
+            actor,
+            charter.as_ref().map(|c| c.id.as_str()),
+            partner.as_ref().map(|p| p.as_str()),
+            key,
+            &input.answers,
+            &evaluation,
+        )
+        .await?;
         tx.commit().await?;
         Ok(evaluation)
     }

@@ -17,7 +17,7 @@ use partnerops_core::policy::record::{
 };
 use partnerops_core::policy::simulate::{self, SimulationReport};
 use partnerops_core::policy::{ProgramPolicy, TierRule};
-use partnerops_core::program::Program;
+use partnerops_core::program::{Program, ProgramKind};
 use partnerops_core::registration::policy::RegistrationPolicy;
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::tier::{Tier, TierFields};
@@ -80,7 +80,16 @@ async fn default_policy(x: &mut impl Exec, program_id: &str) -> Result<ProgramPo
         .into_iter()
         .map(|t| (t.name, t.description, t.benefits))
         .collect();
-    Ok(ProgramPolicy::default_for_ladder(&ladder))
+    row! { struct KindRow { kind: String } }
+    let mut q = Sql::new("SELECT kind FROM programs WHERE id = ");
+    q.bind(program_id);
+    // No program (yet): the seed ladder's rules, as for any kind but technology.
+    let kind = match x.optional::<KindRow>(&q).await? {
+        Some(r) => ProgramKind::parse("kind", &r.kind)
+            .map_err(|e| StoreError::Corrupt(format!("program kind: {}", e.message)))?,
+        None => ProgramKind::Reseller,
+    };
+    Ok(ProgramPolicy::default_for_ladder(kind, &ladder))
 }
 
 /// The seed defaults over the ladder, read only when `row` needs them (no stored version,

@@ -11,7 +11,7 @@ use partnerops_core::money::{Currency, Money};
 use partnerops_core::page::{Page, PageRequest, SortKey};
 use partnerops_core::program::{ChannelThesis, Program, ProgramFields, ProgramInput, ProgramKind};
 use partnerops_core::scope::{Action, Scope};
-use partnerops_core::tier::default_ladder;
+use partnerops_core::tier::ladder_for;
 
 use crate::db::{Exec, Sql, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity, json_column, to_json};
@@ -117,7 +117,8 @@ impl Store {
         entity::sort_names::<Program>()
     }
 
-    /// Creates a program and its default tier ladder (Registered, Select, Premier).
+    /// Creates a program and the tier ladder of its kind (Registered, Select, Premier; a
+    /// technology program: Integration, Partnership, Strategic).
     #[tracing::instrument(skip_all)]
     pub async fn create_program(&self, actor: &Actor, input: &ProgramInput) -> Result<Program> {
         actor.authorize(&Action::WriteProgram)?;
@@ -145,7 +146,7 @@ impl Store {
             Some(&program),
         )
         .await?;
-        for tier in default_ladder() {
+        for tier in ladder_for(fields.kind) {
             tier::insert(&mut tx, now, actor, &id, &tier).await?;
         }
         tx.commit().await?;

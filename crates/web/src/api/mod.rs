@@ -677,6 +677,9 @@ fn deals_and_partnerships(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState>
     .routes(routes!(partnership::trees))
     .routes(routes!(partnership::set_tree))
     .routes(routes!(partnership::evaluate))
+    .routes(routes!(partnership::track))
+    .routes(routes!(partnership::place_on_track))
+    .routes(routes!(partnership::evaluate_on_track))
 }
 
 /// Program policy and drafts, then applications, onboarding, tiering and governance.

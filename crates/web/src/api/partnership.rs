@@ -1,4 +1,5 @@
-//! `/api/v1/charters` and `/api/v1/decision-trees`.
+//! `/api/v1/charters`, `/api/v1/decision-trees` and a technology partner's track
+//! (`/api/v1/partners/{id}/track`).
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -9,6 +10,7 @@ use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::partnership::record::{
     Charter, CharterInput, CharterPatch, EndInput, GateInput, GateReview, PhaseInput, TreeAnswers,
 };
+use partnerops_core::partnership::track::{EvaluationInput, TrackPlacement, TrackStanding};
 use partnerops_core::partnership::tree::{Evaluation, Tree};
 use partnerops_core::registration::record::DecisionRecord;
 use partnerops_core::{FieldError, Invalid};
@@ -256,5 +258,48 @@ pub async fn evaluate(
     }
     Ok(axum::Json(
         s.store.evaluate_tree(&who.actor(), &key, &input).await?,
+    ))
+}
+
+/// Where a partner of a technology program stands on the technology track (Integration,
+/// Partnership, Strategic) and when its evaluation for Partnership is due.
+#[utoipa::path(get, path = "/api/v1/partners/{id}/track", tag = "partnerships", params(("id" = String, Path)),
+    responses((status = 200, body = TrackStanding), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn track(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<TrackStanding> {
+    Ok(axum::Json(s.store.track_standing(who.scope(), &id).await?))
+}
+
+/// Places a technology partner on the track by the answers to the `partner_tier` tree
+/// ("which tier?"): the outcome is the tier it starts on. Records the evaluation and a
+/// decision citing the path (staff).
+#[utoipa::path(post, path = "/api/v1/partners/{id}/track/placement", tag = "partnerships", params(("id" = String, Path)), request_body = TreeAnswers,
+    responses((status = 200, body = TrackPlacement), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn place_on_track(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<TreeAnswers>,
+) -> Answer<TrackPlacement> {
+    Ok(axum::Json(
+        s.store.place_on_track(&who.actor(), &id, &input).await?,
+    ))
+}
+
+/// Decides a self-serve partner's evaluation for Partnership: promote, or keep it
+/// self-serve until the next evaluation six months on; the reason is recorded (staff).
+#[utoipa::path(post, path = "/api/v1/partners/{id}/track/evaluation", tag = "partnerships", params(("id" = String, Path)), request_body = EvaluationInput,
+    responses((status = 200, body = TrackStanding), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn evaluate_on_track(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<EvaluationInput>,
+) -> Answer<TrackStanding> {
+    Ok(axum::Json(
+        s.store.evaluate_on_track(&who.actor(), &id, &input).await?,
     ))
 }

@@ -25,7 +25,9 @@ use partnerops_core::audit::EntityKind;
 use partnerops_core::ids::EntityId;
 use partnerops_core::page::{Page, PageParams, PageRequest};
 use partnerops_core::partner::{Partner, PartnerInput, PartnerManager};
-use partnerops_core::program::Program;
+use partnerops_core::partnership::track::{self, TrackStanding};
+use partnerops_core::partnership::tree::Node;
+use partnerops_core::program::{Program, ProgramKind};
 use partnerops_core::tier::Tier;
 use partnerops_core::user::{Role, User};
 use partnerops_store::user::UserFilter;
@@ -205,6 +207,19 @@ pub(crate) struct PartnerPage {
     /// and administrators.
     manager: Option<PartnerManager>,
     managers: Vec<(String, String)>,
+    /// A technology partner's standing on the technology track, with the questions that
+    /// place it ("which tier?").
+    track: Option<TrackStanding>,
+    track_questions: Vec<(String, String)>,
+    track_alerts: Vec<String>,
+}
+
+impl PartnerPage {
+    /// The page with what went wrong in the technology track panel.
+    pub(crate) fn with_track_alerts(mut self, alerts: Vec<String>) -> Self {
+        self.track_alerts = alerts;
+        self
+    }
 }
 
 fn partner_form(p: &Partner) -> FormView {
@@ -282,6 +297,30 @@ pub(crate) async fn partner_page(
             )
         }));
     }
+    let (track, track_questions) = if program.kind == ProgramKind::Technology {
+        let questions = state
+            .store
+            .decision_trees(user.scope())
+            .await?
+            .into_iter()
+            .find(|t| t.key == track::TREE)
+            .map(|t| {
+                t.nodes
+                    .into_iter()
+                    .filter_map(|n| match n {
+                        Node::Question { id, text, .. } => Some((id, text)),
+                        Node::Outcome { .. } => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (
+            Some(state.store.track_standing(user.scope(), id).await?),
+            questions,
+        )
+    } else {
+        (None, Vec::new())
+    };
     let mut default_user_form = FormView::default();
     default_user_form.set("role", "partner_rep");
     Ok(PartnerPage {
@@ -297,6 +336,9 @@ pub(crate) async fn partner_page(
         saved,
         manager,
         managers,
+        track,
+        track_questions,
+        track_alerts: Vec::new(),
     })
 }
 

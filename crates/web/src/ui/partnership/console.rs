@@ -24,7 +24,9 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use crate::ui::partner::partner_page;
 use partnerops_core::partnership::record::{CharterInput, TreeAnswers};
+use partnerops_core::partnership::track::EvaluationInput;
 use partnerops_core::partnership::tree::{Evaluation, Node, Step, Tree};
 use partnerops_store::Store;
 use partnerops_store::partner::PartnerFilter;
@@ -264,4 +266,56 @@ pub(super) async fn tree_step(
     };
     let page = trees_page(&state, &user, Some(view)).await?;
     Ok(page.into_response())
+}
+
+/// The technology track panel of a partner's page: `placement` (the "which tier?" answers,
+/// `a` = `question:yes|no`) or `evaluation` (`promote` = yes|no, `reason`). Back to the
+/// partner's page, or the page again with what was wrong.
+pub(super) async fn track_act(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    SignedForm { user, posted, .. }: SignedForm<Staff>,
+) -> Result<Response, UiError> {
+    let actor = user.actor();
+    let done = match action.as_str() {
+        "placement" => {
+            let mut answers = HashMap::new();
+            for a in posted.all("a") {
+                if let Some((q, v)) = a.split_once(':') {
+                    answers.insert(q.to_owned(), v == "yes");
+                }
+            }
+            let input = TreeAnswers {
+                answers,
+                charter_id: None,
+            };
+            state
+                .store
+                .place_on_track(&actor, &id, &input)
+                .await
+                .map(|_| ())
+        }
+        "evaluation" => {
+            let input = EvaluationInput {
+                promote: posted.get("promote").map(|v| v == "yes"),
+                reason: posted.get("reason"),
+            };
+            state
+                .store
+                .evaluate_on_track(&actor, &id, &input)
+                .await
+                .map(|_| ())
+        }
+        _ => return Err(UiError::NotFound),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/console/partners/{id}?saved=1#track")).into_response()),
+        Err(e) => {
+            let inv = field_errors(e)?;
+            let page = partner_page(&state, &user, &id, None, None, false)
+                .await?
+                .with_track_alerts(messages(&inv));
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }

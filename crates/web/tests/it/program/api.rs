@@ -53,8 +53,8 @@ async fn program_lifecycle(app: TestApp) {
         .collect();
     assert_eq!(
         names,
-        vec!["Registered", "Select", "Premier"],
-        "a new program gets the seed ladder"
+        vec!["Integration", "Partnership", "Strategic"],
+        "a new technology program gets the technology track"
     );
 
     let changed = app
