@@ -303,10 +303,10 @@ impl Store {
         id: &str,
         input: &ModerateInput,
     ) -> Result<DirectoryDecision> {
-        let (action, reason) = input.parse()?;
         let mut tx = self.db.begin_write().await?;
         let (listing, _) = super::listing_in(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::ModerateDirectory)?;
+        let (action, reason) = input.parse()?;
         row! { struct M { hidden_at: Option<DateTime<Utc>>, removed_at: Option<DateTime<Utc>> } }
         let mut q = Sql::new("SELECT hidden_at, removed_at FROM directory_listings WHERE id = ");
         q.bind(id);
@@ -360,10 +360,10 @@ impl Store {
         id: &str,
         input: &ModerateInput,
     ) -> Result<DirectoryDecision> {
-        let (action, reason) = input.parse()?;
         let mut tx = self.db.begin_write().await?;
         let review = review_in(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::ModerateDirectory)?;
+        let (action, reason) = input.parse()?;
         let d = moderation::decide(review.state, action, &reason).map_err(super::refusal)?;
         let now = self.now();
         let mut q = Sql::new("UPDATE directory_reviews SET state = ");
@@ -510,11 +510,11 @@ impl Store {
         id: &str,
         input: &AppealInput,
     ) -> Result<DirectoryDecision> {
-        let text = input.parse()?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let before = decision_in(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WriteListing(&before.partner_id))?;
+        let text = input.parse()?;
         let mut q = Sql::new("SELECT id FROM directory_decisions WHERE listing_id = ");
         q.bind(before.listing_id.as_str());
         match &before.review_id {

@@ -558,11 +558,12 @@ impl Store {
         id: &str,
         input: &ReviewAnswerInput,
     ) -> Result<DirectoryReview> {
-        let answer = input.parse()?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        // Found (in scope) before the input is judged: another partner's review is 404.
         let before = review_in(&mut tx, &actor.scope(), id).await?;
         actor.authorize(&Action::WriteListing(&before.partner_id))?;
+        let answer = input.parse()?;
         review::may_answer(before.state).map_err(super::refusal)?;
         let mut q = Sql::new("UPDATE directory_reviews SET answer = ");
         q.bind(answer.as_str())

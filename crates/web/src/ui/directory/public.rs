@@ -389,6 +389,9 @@ async fn after_form(
                 StoreError::Conflict { rule, .. } if rule.ends_with("rate_limited") => {
                     StatusCode::TOO_MANY_REQUESTS
                 }
+                StoreError::Invalid(inv) if inv.errors.iter().any(|e| e.rule == "csrf") => {
+                    StatusCode::FORBIDDEN
+                }
                 other => failure_status(other),
             };
             let view = FormView::from_posted(posted).with_errors(field_errors(e)?);
