@@ -757,6 +757,18 @@ fn body_for(
             "partner_id": w.b.partner.id.to_string(), "title": "Hijack", "summary": "Hijack",
             "description": "Hijack", "categories": ["Hijack"]
         }),
+        (Target::DirectoryListing, p) if p.ends_with("/reviews") => {
+            json!({"rating": 1, "body": "hijack"})
+        }
+        (Target::DirectoryListing, p) if p.ends_with("/reports") => json!({"reason": "spam"}),
+        (Target::DirectoryListing, p) if p.ends_with("/moderate") => {
+            json!({"action": "remove", "reason": "hijack"})
+        }
+        (Target::DirectoryReview, p) if p.ends_with("/answer") => json!({"answer": "hijack"}),
+        (Target::DirectoryReview, p) if p.ends_with("/reports") => json!({"reason": "spam"}),
+        (Target::DirectoryReview, _) => json!({"action": "remove", "reason": "hijack"}),
+        (Target::DirectoryDecision, _) => json!({"text": "hijack"}),
+        (Target::DirectoryLead, _) => json!({"country": "GB"}),
         (Target::DirectoryListing, p) if p.ends_with("/review") => json!({"approve": true}),
         (Target::DirectoryListing, p) if p.ends_with("/unpublish") => json!({"reason": "hijack"}),
         (Target::DirectoryListing, p) if p.ends_with("/verify") => json!({"verified": true}),
