@@ -369,6 +369,52 @@ impl Store {
         Ok(review)
     }
 
+    /// A customer's review whose e-mail was verified outside this installation (the demo
+    /// loader, an import of reviews from a previous directory): only the system may. The
+    /// one-review rule applies as to a review through an invitation link.
+    #[tracing::instrument(skip_all)]
+    pub async fn import_customer_review(
+        &self,
+        actor: &Actor,
+        listing_id: &str,
+        email: &str,
+        input: &ReviewInput,
+    ) -> Result<DirectoryReview> {
+        if !matches!(actor, Actor::System(_)) {
+            return Err(StoreError::Forbidden(partnerops_core::scope::Denied {
+                rule: "role.import_review",
+                message: "import customer reviews: the system only (customers review through an invitation link)".into(),
+            }));
+        }
+        let email = ReviewInviteInput {
+            email: Some(email.to_owned()),
+        }
+        .parse()?
+        .as_str()
+        .to_lowercase();
+        let f = input.parse()?;
+        let mut tx = self.db.begin_write().await?;
+        let (listing, _) = super::listing_in(&mut tx, &Scope::Vendor, listing_id).await?;
+        let name = f
+            .author_name
+            .clone()
+            .unwrap_or_else(|| email.split('@').next().unwrap_or("customer").to_owned());
+        let review = self
+            .write_review(
+                &mut tx,
+                actor,
+                (&listing.id, &listing.partner_id),
+                ReviewAuthor::Customer,
+                &format!("email:{email}"),
+                &name,
+                None,
+                &f,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(review)
+    }
+
     /// A review by vendor staff (signed in), one per staff member and listing.
     #[tracing::instrument(skip_all)]
     pub async fn write_staff_review(
