@@ -229,20 +229,65 @@ pub(crate) async fn create_listings(
 /// Customers' reviews (what they wrote, with the rating), by listing in order.
 const REVIEWS: &[&[(&str, &str, i64, &str)]] = &[
     &[
-        ("maria.lopez@northbank.example", "Maria L.", 5, "Rolled out to 300 seats in six weeks; the **training** was excellent."),
-        ("j.okafor@brightlabs.example", "James O.", 4, "Good project management, a little slow on change requests."),
-        ("petra@alpenhof.example", "Petra K.", 5, "They knew our industry and it showed."),
+        (
+            "maria.lopez@northbank.example",
+            "Maria L.",
+            5,
+            "Rolled out to 300 seats in six weeks; the **training** was excellent.",
+        ),
+        (
+            "j.okafor@brightlabs.example",
+            "James O.",
+            4,
+            "Good project management, a little slow on change requests.",
+        ),
+        (
+            "petra@alpenhof.example",
+            "Petra K.",
+            5,
+            "They knew our industry and it showed.",
+        ),
     ],
     &[
-        ("li.wei@harbor.example", "Li W.", 3, "Solid technically, but support answers took days."),
-        ("sam@fernco.example", "Sam", 4, "Helpful and honest about what we did not need."),
+        (
+            "li.wei@harbor.example",
+            "Li W.",
+            3,
+            "Solid technically, but support answers took days.",
+        ),
+        (
+            "sam@fernco.example",
+            "Sam",
+            4,
+            "Helpful and honest about what we did not need.",
+        ),
     ],
-    &[("ana@vistamed.example", "Ana R.", 5, "The migration went through over a weekend with no data lost.")],
+    &[(
+        "ana@vistamed.example",
+        "Ana R.",
+        5,
+        "The migration went through over a weekend with no data lost.",
+    )],
     &[
-        ("tom@gridline.example", "Tom H.", 2, "The connector dropped custom fields until the second release."),
-        ("eva@solaris.example", "Eva", 4, "Works well since the fix; mapping is flexible."),
+        (
+            "tom@gridline.example",
+            "Tom H.",
+            2,
+            "The connector dropped custom fields until the second release.",
+        ),
+        (
+            "eva@solaris.example",
+            "Eva",
+            4,
+            "Works well since the fix; mapping is flexible.",
+        ),
     ],
-    &[("noah@kettle.example", "Noah", 4, "Quick, friendly, fair prices.")],
+    &[(
+        "noah@kettle.example",
+        "Noah",
+        4,
+        "Quick, friendly, fair prices.",
+    )],
 ];
 
 /// Demo trust data over the public listings: customers' reviews (some answered by the
@@ -278,7 +323,9 @@ async fn create_trust(
                         owner,
                         r.id.as_str(),
                         &ReviewAnswerInput {
-                            answer: Some(format!("Thank you, {name}: we passed it on to the team.")),
+                            answer: Some(format!(
+                                "Thank you, {name}: we passed it on to the team."
+                            )),
                         },
                     )
                     .await?;
@@ -334,13 +381,30 @@ async fn create_trust(
             .await?;
     }
     let enquiries = [
-        ("Olivia Grant", "olivia.grant@meridian.example", "Meridian Health", "We are looking for a partner to migrate 12 years of CRM history. Could we talk next week?"),
-        ("Hiro Tanaka", "hiro@tanaka-logistics.example", "Tanaka Logistics", "Do you support deployments in Japan, with Japanese-speaking support?"),
-        ("Fatima Zahra", "fatima@atlasretail.example", "Atlas Retail", "Please send a quote for 80 seats including admin training."),
+        (
+            "Olivia Grant",
+            "olivia.grant@meridian.example",
+            "Meridian Health",
+            "We are looking for a partner to migrate 12 years of CRM history. Could we talk next week?",
+        ),
+        (
+            "Hiro Tanaka",
+            "hiro@tanaka-logistics.example",
+            "Tanaka Logistics",
+            "Do you support deployments in Japan, with Japanese-speaking support?",
+        ),
+        (
+            "Fatima Zahra",
+            "fatima@atlasretail.example",
+            "Atlas Retail",
+            "Please send a quote for 80 seats including admin training.",
+        ),
     ];
     let mut leads = 0;
     for (n, (name, email, company, message)) in enquiries.iter().enumerate() {
-        let Some((_, slug, _)) = public.get(n) else { break };
+        let Some((_, slug, _)) = public.get(n) else {
+            break;
+        };
         store
             .take_directory_lead(
                 slug,

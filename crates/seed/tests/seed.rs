@@ -1048,7 +1048,11 @@ async fn the_full_demo_program_seeds() {
         .unwrap();
     assert_eq!(queue.len(), 1, "{queue:?}");
     assert_eq!(
-        store.directory_leads(&Scope::Vendor, None).await.unwrap().len(),
+        store
+            .directory_leads(&Scope::Vendor, None)
+            .await
+            .unwrap()
+            .len(),
         3
     );
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Invalid;
-use crate::ids::{DirectoryLeadId, DirectoryListingId, PartnerId, RegistrationId};
 use crate::email::Email;
+use crate::ids::{DirectoryLeadId, DirectoryListingId, PartnerId, RegistrationId};
 use crate::invalid::text;
 use crate::throttle::ThrottlePolicy;
 

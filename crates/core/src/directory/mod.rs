@@ -366,7 +366,13 @@ pub fn rank(terms: &[String], candidates: &[Candidate]) -> Vec<usize> {
     let mut scored: Vec<(usize, f64, f64)> = candidates
         .iter()
         .enumerate()
-        .map(|(i, c)| (i, relevance(terms, c), quality(c.verified, c.views, c.rating)))
+        .map(|(i, c)| {
+            (
+                i,
+                relevance(terms, c),
+                quality(c.verified, c.views, c.rating),
+            )
+        })
         .filter(|(_, r, _)| terms.is_empty() || *r > 0.0)
         .collect();
     scored.sort_by(|a, b| {

@@ -368,12 +368,20 @@ mod tests {
 
     #[test]
     fn hide_restore_remove() {
-        assert_eq!(decide(S::Visible, A::Hide, "spam").unwrap().state, S::Hidden);
         assert_eq!(
-            decide(S::Hidden, A::Restore, "ok after appeal").unwrap().state,
+            decide(S::Visible, A::Hide, "spam").unwrap().state,
+            S::Hidden
+        );
+        assert_eq!(
+            decide(S::Hidden, A::Restore, "ok after appeal")
+                .unwrap()
+                .state,
             S::Visible
         );
-        assert_eq!(decide(S::Visible, A::Remove, "x").unwrap().state, S::Removed);
+        assert_eq!(
+            decide(S::Visible, A::Remove, "x").unwrap().state,
+            S::Removed
+        );
         assert_eq!(decide(S::Hidden, A::Remove, "x").unwrap().state, S::Removed);
         let d = decide(S::Visible, A::Hide, "fake reviews").unwrap();
         assert_eq!(
@@ -432,7 +440,10 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.errors[0].field, "detail");
         let e = ReportInput::default().parse().unwrap_err();
-        assert_eq!((e.errors[0].field.as_str(), e.errors[0].rule.as_str()), ("reason", "one_of"));
+        assert_eq!(
+            (e.errors[0].field.as_str(), e.errors[0].rule.as_str()),
+            ("reason", "one_of")
+        );
     }
 
     #[test]
@@ -444,12 +455,14 @@ mod tests {
         .parse()
         .unwrap_err();
         assert_eq!(e.errors[0].field, "reason");
-        assert!(ModerateInput {
-            action: Some("bury".into()),
-            reason: Some("x".into())
-        }
-        .parse()
-        .is_err());
+        assert!(
+            ModerateInput {
+                action: Some("bury".into()),
+                reason: Some("x".into())
+            }
+            .parse()
+            .is_err()
+        );
     }
 
     #[test]
@@ -467,7 +480,10 @@ mod tests {
         let a = "Great partner, they set up our CRM integration in two weeks and trained the whole team";
         let b = "great partner they set up our crm integration in two weeks and trained the whole team!!";
         assert!(same_text(a, b));
-        assert!(!same_text(a, "Slow to answer and the integration broke twice in the first month"));
+        assert!(!same_text(
+            a,
+            "Slow to answer and the integration broke twice in the first month"
+        ));
         assert!(same_text("Great!", "great"));
         assert!(!same_text("Great!", "Good"));
         assert!(!same_text("", ""));

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::Refused;
 use super::moderation::ModerationState;
 use crate::Invalid;
-use crate::ids::{DirectoryListingId, DirectoryReviewId, PartnerId};
 use crate::email::Email;
+use crate::ids::{DirectoryListingId, DirectoryReviewId, PartnerId};
 use crate::invalid::text;
 use crate::text_enum;
 
@@ -111,9 +111,8 @@ pub struct ReviewInviteInput {
 
 impl ReviewInviteInput {
     pub fn parse(&self) -> Result<Email, Invalid> {
-        Email::parse("email", self.email.as_deref().unwrap_or("")).map_err(|e| Invalid {
-            errors: vec![e],
-        })
+        Email::parse("email", self.email.as_deref().unwrap_or(""))
+            .map_err(|e| Invalid { errors: vec![e] })
     }
 }
 
@@ -216,7 +215,10 @@ pub fn summary(ratings: &[(ModerationState, u8)]) -> RatingSummary {
         .filter(|(s, _)| *s == ModerationState::Visible)
         .map(|(_, r)| *r)
         .collect();
-    summary_of(visible.iter().map(|r| i64::from(*r)).sum(), visible.len() as i64)
+    summary_of(
+        visible.iter().map(|r| i64::from(*r)).sum(),
+        visible.len() as i64,
+    )
 }
 
 /// The summary from a sum of ratings and their count (what the database adds up).
@@ -290,10 +292,7 @@ mod tests {
     fn ratings_are_one_to_five() {
         assert!(Rating::parse("rating", Some(0)).is_err());
         assert!(Rating::parse("rating", Some(6)).is_err());
-        assert_eq!(
-            Rating::parse("rating", None).unwrap_err().rule,
-            "required"
-        );
+        assert_eq!(Rating::parse("rating", None).unwrap_err().rule, "required");
         assert_eq!(Rating::parse("rating", Some(5)).unwrap().get(), 5);
         assert_eq!(Rating::parse("rating", Some(1)).unwrap().get(), 1);
     }

@@ -60,7 +60,9 @@ async fn lead_in(x: &mut impl Exec, scope: &Scope, id: &str) -> Result<Directory
     let mut q = Sql::new(LEAD_SELECT);
     q.push(" AND d.id = ").bind(id);
     scope::restrict(&mut q, scope, EntityKind::DirectoryLead, "d");
-    Ok(lead_from(x.optional::<LeadRow>(&q).await?.ok_or(not_found)?))
+    Ok(lead_from(
+        x.optional::<LeadRow>(&q).await?.ok_or(not_found)?,
+    ))
 }
 
 /// What taking an enquiry did.
@@ -95,20 +97,30 @@ impl Store {
         q.bind(client_key)
             .push(" AND created_at > ")
             .bind(now - partnerops_core::directory::lead::PER_ADDRESS.window);
-        let from_address: Vec<DateTime<Utc>> =
-            tx.all::<At>(&q).await?.into_iter().map(|a| a.created_at).collect();
+        let from_address: Vec<DateTime<Utc>> = tx
+            .all::<At>(&q)
+            .await?
+            .into_iter()
+            .map(|a| a.created_at)
+            .collect();
         let mut q = Sql::new("SELECT created_at FROM directory_leads WHERE listing_id = ");
         q.bind(listing.as_str())
             .push(" AND created_at > ")
             .bind(now - partnerops_core::directory::lead::PER_LISTING.window);
-        let to_listing: Vec<DateTime<Utc>> =
-            tx.all::<At>(&q).await?.into_iter().map(|a| a.created_at).collect();
+        let to_listing: Vec<DateTime<Utc>> = tx
+            .all::<At>(&q)
+            .await?
+            .into_iter()
+            .map(|a| a.created_at)
+            .collect();
         if let Err(at) = may_take(&from_address, &to_listing, now) {
             let minutes = (at - now).num_minutes().max(1);
             return Err(StoreError::conflict(
                 "_",
                 "enquiry.rate_limited",
-                format!("too many enquiries from here just now: please try again in {minutes} minutes"),
+                format!(
+                    "too many enquiries from here just now: please try again in {minutes} minutes"
+                ),
             ));
         }
         let id: DirectoryLeadId = new_id();
@@ -147,7 +159,15 @@ impl Store {
             Some(&lead),
         )
         .await?;
-        emit(&mut tx, now, "directory.lead", id.as_str(), Some(&partner), &lead).await?;
+        emit(
+            &mut tx,
+            now,
+            "directory.lead",
+            id.as_str(),
+            Some(&partner),
+            &lead,
+        )
+        .await?;
         tx.commit().await?;
         Ok(EnquiryOutcome::Taken(Box::new(lead)))
     }

@@ -72,7 +72,6 @@ row! {
     }
 }
 
-
 const LISTING_SELECT: &str = "SELECT l.id, l.partner_id, p.name AS partner_name, p.program_id, l.kind, l.status, l.slug, l.title, l.summary, l.description, l.categories, l.regions, l.industries, l.languages, l.website, t.name AS tier_name, l.verified_at, l.views, l.status_reason, l.published_at, l.created_at, l.updated_at, l.unpublished_at, l.hidden_at, l.removed_at, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_leads dl WHERE dl.listing_id = l.id) AS leads, (SELECT CAST(COALESCE(SUM(dr.rating), 0) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_sum, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_count FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1";
 
 /// What the public may see: published, not hidden, of a partner that is not archived

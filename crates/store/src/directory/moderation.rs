@@ -173,11 +173,7 @@ fn decision_from(r: DecisionRow) -> Result<DirectoryDecision> {
     })
 }
 
-async fn decision_in(
-    x: &mut impl Exec,
-    scope: &Scope,
-    id: &str,
-) -> Result<DirectoryDecision> {
+async fn decision_in(x: &mut impl Exec, scope: &Scope, id: &str) -> Result<DirectoryDecision> {
     let not_found = StoreError::NotFound(EntityKind::DirectoryDecision);
     if DirectoryDecisionId::parse(id).is_none() {
         return Err(not_found);
@@ -217,7 +213,9 @@ impl Store {
                 (l, p, None)
             }
             ReportSubject::ListingId(id) => {
-                let mut q = Sql::new("SELECT l.slug FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE l.id = ");
+                let mut q = Sql::new(
+                    "SELECT l.slug FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE l.id = ",
+                );
                 q.bind(id).push(super::PUBLIC);
                 row! { struct S { slug: String } }
                 let slug = tx
@@ -230,7 +228,9 @@ impl Store {
             }
             ReportSubject::Review(id) => {
                 let r = review_in(&mut tx, &Scope::Vendor, id).await?;
-                let mut q = Sql::new("SELECT l.slug FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE l.id = ");
+                let mut q = Sql::new(
+                    "SELECT l.slug FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE l.id = ",
+                );
                 q.bind(r.listing_id.as_str()).push(super::PUBLIC);
                 row! { struct S { #[allow(dead_code)] slug: String } }
                 if r.state != ModerationState::Visible || tx.optional::<S>(&q).await?.is_none() {
@@ -244,14 +244,20 @@ impl Store {
         q.bind(client_key)
             .push(" AND created_at > ")
             .bind(now - REPORTS_PER_ADDRESS.window);
-        let recent: Vec<DateTime<Utc>> =
-            tx.all::<At>(&q).await?.into_iter().map(|a| a.created_at).collect();
+        let recent: Vec<DateTime<Utc>> = tx
+            .all::<At>(&q)
+            .await?
+            .into_iter()
+            .map(|a| a.created_at)
+            .collect();
         if let Err(at) = REPORTS_PER_ADDRESS.check(&recent, now) {
             let minutes = (at - now).num_minutes().max(1);
             return Err(StoreError::conflict(
                 "_",
                 "report.rate_limited",
-                format!("too many reports from here just now: please try again in {minutes} minutes"),
+                format!(
+                    "too many reports from here just now: please try again in {minutes} minutes"
+                ),
             ));
         }
         let id = insert_report(
@@ -327,7 +333,10 @@ impl Store {
                 .push(", removed_at = ")
                 .bind(now),
         };
-        q.push(", updated_at = ").bind(now).push(" WHERE id = ").bind(id);
+        q.push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(id);
         // The state read above must still hold (a concurrent moderator makes it a conflict).
         match m.hidden_at {
             Some(_) => q.push(" AND hidden_at IS NOT NULL"),

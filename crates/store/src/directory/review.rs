@@ -90,7 +90,10 @@ row! {
 }
 
 /// The public listing behind `slug` (published, not hidden, partner not archived).
-pub(crate) async fn public_listing_row(x: &mut impl Exec, slug: &str) -> Result<(DirectoryListingId, PartnerId, String, String)> {
+pub(crate) async fn public_listing_row(
+    x: &mut impl Exec,
+    slug: &str,
+) -> Result<(DirectoryListingId, PartnerId, String, String)> {
     let mut q = Sql::new(
         "SELECT l.id, l.partner_id, l.title, l.slug FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE l.slug = ",
     );
@@ -116,7 +119,11 @@ const INVITES_PER_EMAIL: ThrottlePolicy = ThrottlePolicy {
 row! { struct At { created_at: DateTime<Utc> } }
 
 async fn times(x: &mut impl Exec, q: &Sql) -> Result<Vec<DateTime<Utc>>> {
-    Ok(x.all::<At>(q).await?.into_iter().map(|a| a.created_at).collect())
+    Ok(x.all::<At>(q)
+        .await?
+        .into_iter()
+        .map(|a| a.created_at)
+        .collect())
 }
 
 fn rate_limited(now: DateTime<Utc>, retry_at: DateTime<Utc>, rule: &str) -> StoreError {
@@ -171,7 +178,10 @@ async fn existing_review(
         .bind(listing)
         .push(" AND r.author_key = ")
         .bind(author_key);
-    x.optional::<ReviewRow>(&q).await?.map(review_from).transpose()
+    x.optional::<ReviewRow>(&q)
+        .await?
+        .map(review_from)
+        .transpose()
 }
 
 /// Where the review text is compared for repeats: the newest reviews across the directory.
@@ -274,10 +284,7 @@ impl Store {
                 format!("the invitation could not be sent just now ({e}); please try again later"),
             ));
         }
-        Ok(InviteSent {
-            email,
-            expires_at,
-        })
+        Ok(InviteSent { email, expires_at })
     }
 
     /// The invitation behind a link, for the review form.
@@ -286,7 +293,9 @@ impl Store {
         let inv = invite_by_token(&mut read, token).await?;
         review::invite_usable(inv.expires_at, inv.used_at.is_some(), self.now())
             .map_err(super::refusal)?;
-        let mut q = Sql::new("SELECT l.title, l.slug FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE l.id = ");
+        let mut q = Sql::new(
+            "SELECT l.title, l.slug FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE l.id = ",
+        );
         q.bind(inv.listing_id.as_str()).push(super::PUBLIC);
         row! { struct T { title: String, slug: String } }
         let t = read
@@ -318,7 +327,9 @@ impl Store {
         let inv = invite_by_token(&mut tx, token).await?;
         review::invite_usable(inv.expires_at, inv.used_at.is_some(), now)
             .map_err(super::refusal)?;
-        let mut q = Sql::new("SELECT l.slug FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE l.id = ");
+        let mut q = Sql::new(
+            "SELECT l.slug FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE l.id = ",
+        );
         q.bind(inv.listing_id.as_str()).push(super::PUBLIC);
         row! { struct S { slug: String } }
         let slug = tx
@@ -339,7 +350,9 @@ impl Store {
             ));
         }
         // The author's first appearance: their first invitation to any listing.
-        let mut q = Sql::new("SELECT MIN(created_at) AS created_at FROM directory_review_invites WHERE email = ");
+        let mut q = Sql::new(
+            "SELECT MIN(created_at) AS created_at FROM directory_review_invites WHERE email = ",
+        );
         q.bind(inv.email.as_str());
         row! { struct First { created_at: Option<DateTime<Utc>> } }
         let first_seen = tx
@@ -668,7 +681,10 @@ impl Store {
     }
 
     /// The visible reviews of a public listing, newest first (the public page).
-    pub async fn public_reviews(&self, listing: &DirectoryListingId) -> Result<Vec<DirectoryReview>> {
+    pub async fn public_reviews(
+        &self,
+        listing: &DirectoryListingId,
+    ) -> Result<Vec<DirectoryReview>> {
         let mut q = Sql::new(REVIEW_SELECT);
         q.push(" AND r.state = 'visible' AND r.listing_id = ")
             .bind(listing.as_str())

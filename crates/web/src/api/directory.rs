@@ -7,21 +7,21 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
-use partnerops_core::directory::record::{
-    DirectoryListing, DirectoryListingInput, DirectoryReasonInput, DirectoryReviewInput,
-    DirectorySearchResult, DirectorySetting, DirectoryVerifyInput,
-};
 use partnerops_core::directory::lead::{DirectoryLead, RegisterEnquiryInput};
 use partnerops_core::directory::moderation::{
     AppealInput, DirectoryDecision, DirectoryReport, ModerateInput, ModerationState, ReportInput,
     ReportStatus,
 };
+use partnerops_core::directory::record::{
+    DirectoryListing, DirectoryListingInput, DirectoryReasonInput, DirectoryReviewInput,
+    DirectorySearchResult, DirectorySetting, DirectoryVerifyInput,
+};
 use partnerops_core::directory::review::{DirectoryReview, ReviewAnswerInput, ReviewInput};
 use partnerops_core::directory::{ListingKind, ListingStatus};
 use partnerops_core::ids::{DirectoryListingId, DirectoryReportId, EntityId, parse_id};
-use partnerops_core::registration::record::Registration;
 use partnerops_core::page::{Page, PageParams};
 use partnerops_core::partnership::record::TreeAnswers;
+use partnerops_core::registration::record::Registration;
 use partnerops_store::directory::{DirectoryQuery, ReportSubject};
 use serde::Deserialize;
 
@@ -312,7 +312,12 @@ pub async fn reviews(
     Query(q): Query<DirectoryReviewQuery>,
 ) -> Answer<Vec<DirectoryReview>> {
     let mut inv = Invalid::new();
-    let state = filter(&mut inv, "state", q.state.as_deref(), ModerationState::parse);
+    let state = filter(
+        &mut inv,
+        "state",
+        q.state.as_deref(),
+        ModerationState::parse,
+    );
     let listing: Option<DirectoryListingId> =
         filter(&mut inv, "listing_id", q.listing_id.as_deref(), parse_id);
     if !inv.is_empty() {
@@ -333,7 +338,9 @@ pub async fn review_one(
     who: ApiUser,
     Path(id): Path<String>,
 ) -> Answer<DirectoryReview> {
-    Ok(axum::Json(s.store.directory_review(who.scope(), &id).await?))
+    Ok(axum::Json(
+        s.store.directory_review(who.scope(), &id).await?,
+    ))
 }
 
 /// Review a published listing as vendor staff (one review per staff member and listing; a

@@ -12,24 +12,24 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST};
-use axum::response::{IntoResponse, Response};
-use partnerops_core::directory::ListingKind;
-use partnerops_core::directory::record::{DirectoryHit, DirectoryListing};
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST};
+use axum::response::{IntoResponse, Response};
 use partnerops_core::campaign::HONEYPOT_FIELD;
+use partnerops_core::directory::ListingKind;
 use partnerops_core::directory::lead::EnquiryInput;
 use partnerops_core::directory::moderation::ReportInput;
+use partnerops_core::directory::record::{DirectoryHit, DirectoryListing};
 use partnerops_core::directory::review::{DirectoryReview, ReviewInput, ReviewInviteInput};
 use partnerops_store::StoreError;
 use partnerops_store::directory::{DirectoryQuery, FacetCount, InviteView, ReportSubject};
 
 use super::super::Routes;
 use crate::AppState;
-use crate::ui::markdown;
 use crate::auth::ClientAddr;
 use crate::ui::form::{FormView, Posted, failure_status, field_errors};
+use crate::ui::markdown;
 use crate::ui::session::{public_csrf, public_form_ok};
 use crate::ui::{UiError, form::url_encode};
 
@@ -272,7 +272,15 @@ async fn listing(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, UiError> {
-    listing_page(&state, &headers, &slug, true, StatusCode::OK, Forms::default()).await
+    listing_page(
+        &state,
+        &headers,
+        &slug,
+        true,
+        StatusCode::OK,
+        Forms::default(),
+    )
+    .await
 }
 
 async fn listing_page(
@@ -284,7 +292,7 @@ async fn listing_page(
     forms: Forms,
 ) -> Result<Response, UiError> {
     let l = state.store.public_listing(slug, count_view).await?;
-    let base = origin(&headers);
+    let base = origin(headers);
     let canonical = format!("{base}/directory/listings/{}", l.slug);
     let logo = state
         .store
@@ -432,7 +440,12 @@ async fn enquire(
         };
         state
             .store
-            .take_directory_lead(&slug, &addr.key(), &input, posted.get(HONEYPOT_FIELD).as_deref())
+            .take_directory_lead(
+                &slug,
+                &addr.key(),
+                &input,
+                posted.get(HONEYPOT_FIELD).as_deref(),
+            )
             .await
             .map(|_| "Thank you: the partner has your enquiry and will be in touch.".to_owned())
     } else {
@@ -570,7 +583,11 @@ async fn review_submit(
         body: posted.get("body"),
         author_name: posted.get("author_name"),
     };
-    let slug = state.store.review_invite(&token).await.map(|i| i.listing_slug);
+    let slug = state
+        .store
+        .review_invite(&token)
+        .await
+        .map(|i| i.listing_slug);
     match state.store.submit_invited_review(&token, &input).await {
         Ok(_) => {
             let slug = slug.unwrap_or_default();

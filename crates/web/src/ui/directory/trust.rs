@@ -9,8 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use partnerops_core::directory::lead::{DirectoryLead, RegisterEnquiryInput};
 use partnerops_core::directory::moderation::{
-    AppealInput, DirectoryDecision, DirectoryReport, ModerateInput, ModerationAction,
-    ReportStatus,
+    AppealInput, DirectoryDecision, DirectoryReport, ModerateInput, ModerationAction, ReportStatus,
 };
 use partnerops_core::directory::review::{DirectoryReview, ReviewAnswerInput};
 use partnerops_core::ids::EntityId;
@@ -28,7 +27,10 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/portal/directory/decisions/{id}/appeal", portal_appeal)
         .post("/portal/directory/leads/{id}/register", portal_register)
         .get("/console/directory/moderation", console_queue)
-        .post("/console/directory/moderation/{target}/{id}", console_moderate)
+        .post(
+            "/console/directory/moderation/{target}/{id}",
+            console_moderate,
+        )
         .get("/console/directory/leads", console_leads)
 }
 
@@ -63,7 +65,10 @@ async fn portal_page(
 ) -> Result<PortalTrust, UiError> {
     Ok(PortalTrust {
         chrome: Chrome::new(user, "directory"),
-        reviews: state.store.directory_reviews(user.scope(), None, None).await?,
+        reviews: state
+            .store
+            .directory_reviews(user.scope(), None, None)
+            .await?,
         leads: state.store.directory_leads(user.scope(), None).await?,
         decisions: state.store.directory_decisions(user.scope(), None).await?,
         admin: user.principal.role == partnerops_core::user::Role::PartnerAdmin,

@@ -60,7 +60,11 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
     let path = format!("/api/v1/directory/listings/{id}/reviews");
     let r = app
         .http
-        .post(&path, &w.a.admin_token, &json!({"rating": 5, "body": "Mine is great"}))
+        .post(
+            &path,
+            &w.a.admin_token,
+            &json!({"rating": 5, "body": "Mine is great"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
     let r = app
@@ -82,7 +86,11 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
     // A second review by the same staff member replaces the first (one per author).
     let again = ok(&app
         .http
-        .post(&path, &w.channel, &json!({"rating": 5, "body": "Even better"}))
+        .post(
+            &path,
+            &w.channel,
+            &json!({"rating": 5, "body": "Even better"}),
+        )
         .await);
     assert_eq!(again["id"], review_id.as_str());
     let r2 = ok(&app
@@ -110,16 +118,31 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
     let answer = format!("/api/v1/directory/reviews/{review_id}/answer");
     let r = app
         .http
-        .api(hyper::Method::PUT, &answer, Some(&w.b.admin_token), Some(&json!({"answer": "Hijack"})))
+        .api(
+            hyper::Method::PUT,
+            &answer,
+            Some(&w.b.admin_token),
+            Some(&json!({"answer": "Hijack"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     ok(&app
         .http
-        .api(hyper::Method::PUT, &answer, Some(&w.a.admin_token), Some(&json!({"answer": "Thank you!"})))
+        .api(
+            hyper::Method::PUT,
+            &answer,
+            Some(&w.a.admin_token),
+            Some(&json!({"answer": "Thank you!"})),
+        )
         .await);
     let a = ok(&app
         .http
-        .api(hyper::Method::PUT, &answer, Some(&w.a.admin_token), Some(&json!({"answer": "Thank you, team!"})))
+        .api(
+            hyper::Method::PUT,
+            &answer,
+            Some(&w.a.admin_token),
+            Some(&json!({"answer": "Thank you, team!"})),
+        )
         .await);
     assert_eq!(a["answer"], "Thank you, team!");
     let page = app
@@ -165,14 +188,26 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
         .get("/api/v1/directory/reviews", &w.a.rep_token)
         .await);
     assert_eq!(mine.as_array().unwrap().len(), 2);
-    assert!(mine.as_array().unwrap().iter().any(|r| r["reported"] == true));
-    let theirs = ok(&app.http.get("/api/v1/directory/reviews", &w.b.admin_token).await);
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["reported"] == true)
+    );
+    let theirs = ok(&app
+        .http
+        .get("/api/v1/directory/reviews", &w.b.admin_token)
+        .await);
     assert!(theirs.as_array().unwrap().is_empty(), "{theirs}");
     // Hide: a reason is required; the review leaves the page and the average.
     let moderate = format!("/api/v1/directory/reviews/{review_id}/moderate");
     let r = app
         .http
-        .post(&moderate, &w.a.admin_token, &json!({"action": "hide", "reason": "x"}))
+        .post(
+            &moderate,
+            &w.a.admin_token,
+            &json!({"action": "hide", "reason": "x"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app
@@ -182,7 +217,11 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
     assert_eq!(r.problem_rules(), vec!["reason:required"]);
     let d = ok(&app
         .http
-        .post(&moderate, &w.channel, &json!({"action": "hide", "reason": "Undisclosed affiliation"}))
+        .post(
+            &moderate,
+            &w.channel,
+            &json!({"action": "hide", "reason": "Undisclosed affiliation"}),
+        )
         .await);
     assert_eq!(d["state"], "hidden");
     let decision = d["id"].as_str().unwrap().to_owned();
@@ -204,9 +243,18 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
         .await);
     assert!(queue.as_array().unwrap().is_empty(), "{queue}");
     // The owner sees the decision with its reason; the other partner sees nothing.
-    let ds = ok(&app.http.get("/api/v1/directory/decisions", &w.a.rep_token).await);
-    assert_eq!(ds[0]["reason"], "hidden by a moderator: Undisclosed affiliation");
-    let ds = ok(&app.http.get("/api/v1/directory/decisions", &w.b.admin_token).await);
+    let ds = ok(&app
+        .http
+        .get("/api/v1/directory/decisions", &w.a.rep_token)
+        .await);
+    assert_eq!(
+        ds[0]["reason"],
+        "hidden by a moderator: Undisclosed affiliation"
+    );
+    let ds = ok(&app
+        .http
+        .get("/api/v1/directory/decisions", &w.b.admin_token)
+        .await);
     assert!(ds.as_array().unwrap().is_empty());
     // Appeal once (the partner's admin): back in the queue; twice is refused.
     let appeal = format!("/api/v1/directory/decisions/{decision}/appeal");
@@ -219,7 +267,11 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
     assert_eq!(r.problem_rules(), vec!["text:required"]);
     let a = ok(&app
         .http
-        .post(&appeal, &w.a.admin_token, &json!({"text": "We disclosed it in the text"}))
+        .post(
+            &appeal,
+            &w.a.admin_token,
+            &json!({"text": "We disclosed it in the text"}),
+        )
         .await);
     assert_eq!(a["appeal"], "We disclosed it in the text");
     let r = app
@@ -236,7 +288,11 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
     // Restore: public again.
     ok(&app
         .http
-        .post(&moderate, &w.channel, &json!({"action": "restore", "reason": "Appeal upheld"}))
+        .post(
+            &moderate,
+            &w.channel,
+            &json!({"action": "restore", "reason": "Appeal upheld"}),
+        )
         .await);
     let page = app
         .http
@@ -245,14 +301,25 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
         .text();
     assert!(page.contains("Even better"), "{page}");
     // Remove the other review: final, restoring is refused.
-    let other = format!("/api/v1/directory/reviews/{}/moderate", r2["id"].as_str().unwrap());
+    let other = format!(
+        "/api/v1/directory/reviews/{}/moderate",
+        r2["id"].as_str().unwrap()
+    );
     ok(&app
         .http
-        .post(&other, &w.channel, &json!({"action": "remove", "reason": "Spam"}))
+        .post(
+            &other,
+            &w.channel,
+            &json!({"action": "remove", "reason": "Spam"}),
+        )
         .await);
     let r = app
         .http
-        .post(&other, &w.channel, &json!({"action": "restore", "reason": "oops"}))
+        .post(
+            &other,
+            &w.channel,
+            &json!({"action": "restore", "reason": "oops"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.problem_rules(), vec!["status:moderation.removed_final"]);
@@ -261,16 +328,26 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
     let lm = format!("/api/v1/directory/listings/{id}/moderate");
     ok(&app
         .http
-        .post(&lm, &w.channel, &json!({"action": "hide", "reason": "Trademark complaint"}))
+        .post(
+            &lm,
+            &w.channel,
+            &json!({"action": "hide", "reason": "Trademark complaint"}),
+        )
         .await);
     assert_eq!(
         search(&app, &w.admin, "q=analytics").await.0,
         vec!["Nebula Analytics"]
     );
-    let r = app.http.page(&format!("/directory/listings/{slug}"), "").await;
+    let r = app
+        .http
+        .page(&format!("/directory/listings/{slug}"), "")
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let sitemap = app.http.page("/sitemap.xml", "").await.text();
-    assert!(!sitemap.contains(&slug) && sitemap.contains(&other_slug), "{sitemap}");
+    assert!(
+        !sitemap.contains(&slug) && sitemap.contains(&other_slug),
+        "{sitemap}"
+    );
     let l = ok(&app
         .http
         .get(&format!("/api/v1/directory/listings/{id}"), &w.a.rep_token)
@@ -278,16 +355,29 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
     assert_eq!(l["moderation"], "hidden");
     ok(&app
         .http
-        .post(&lm, &w.channel, &json!({"action": "restore", "reason": "Resolved"}))
+        .post(
+            &lm,
+            &w.channel,
+            &json!({"action": "restore", "reason": "Resolved"}),
+        )
         .await);
-    assert_eq!(search(&app, &w.admin, "q=quasar").await.0, vec!["Quasar Analytics"]);
+    assert_eq!(
+        search(&app, &w.admin, "q=quasar").await.0,
+        vec!["Quasar Analytics"]
+    );
     // Every decision is on the listing's audit trail, which its owner reads.
     let trail = ok(&app
         .http
-        .get(&format!("/api/v1/directory/listings/{id}/audit"), &w.a.admin_token)
+        .get(
+            &format!("/api/v1/directory/listings/{id}/audit"),
+            &w.a.admin_token,
+        )
         .await);
     let text = trail.to_string();
-    assert!(text.contains("Trademark complaint") && text.contains("Appeal upheld"), "{text}");
+    assert!(
+        text.contains("Trademark complaint") && text.contains("Appeal upheld"),
+        "{text}"
+    );
 }
 
 async fn customers_review_through_an_emailed_link_once(app: TestApp) {
@@ -303,7 +393,13 @@ async fn customers_review_through_an_emailed_link_once(app: TestApp) {
     let r = public_form(&mailer.http, &page, &invite, &[("email", "nope")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert!(r.text().contains("id=\"email-error\""), "{}", r.text());
-    let r = public_form(&mailer.http, &page, &invite, &[("email", "Dana@Customer.example")]).await;
+    let r = public_form(
+        &mailer.http,
+        &page,
+        &invite,
+        &[("email", "Dana@Customer.example")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert!(r.text().contains("We sent a link to dana@customer.example"));
     let link = |n: usize| {
@@ -324,7 +420,11 @@ async fn customers_review_through_an_emailed_link_once(app: TestApp) {
         &app.http,
         &first,
         &first,
-        &[("rating", "5"), ("body", "They shipped our HubSpot sync in a week"), ("author_name", "Dana")],
+        &[
+            ("rating", "5"),
+            ("body", "They shipped our HubSpot sync in a week"),
+            ("author_name", "Dana"),
+        ],
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -333,13 +433,22 @@ async fn customers_review_through_an_emailed_link_once(app: TestApp) {
     assert_eq!(r.status, StatusCode::GONE, "{}", r.text());
     let reviews = ok(&app
         .http
-        .get(&format!("/api/v1/directory/reviews?listing_id={id}"), &w.channel)
+        .get(
+            &format!("/api/v1/directory/reviews?listing_id={id}"),
+            &w.channel,
+        )
         .await);
     assert_eq!(reviews.as_array().unwrap().len(), 1);
     assert_eq!(reviews[0]["author_kind"], "customer");
     assert_eq!(reviews[0]["author_name"], "Dana");
     // A second link for the same e-mail replaces the review (one per customer and listing).
-    let r = public_form(&mailer.http, &page, &invite, &[("email", "dana@customer.example")]).await;
+    let r = public_form(
+        &mailer.http,
+        &page,
+        &invite,
+        &[("email", "dana@customer.example")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let second = link(2);
     let form = app.http.page(&second, "").await.text();
@@ -348,13 +457,19 @@ async fn customers_review_through_an_emailed_link_once(app: TestApp) {
         &app.http,
         &second,
         &second,
-        &[("rating", "4"), ("body", "Still good; see https://spam.example")],
+        &[
+            ("rating", "4"),
+            ("body", "Still good; see https://spam.example"),
+        ],
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let reviews = ok(&app
         .http
-        .get(&format!("/api/v1/directory/reviews?listing_id={id}"), &w.channel)
+        .get(
+            &format!("/api/v1/directory/reviews?listing_id={id}"),
+            &w.channel,
+        )
         .await);
     assert_eq!(reviews.as_array().unwrap().len(), 1, "{reviews}");
     assert_eq!(reviews[0]["rating"], 4);
@@ -366,29 +481,53 @@ async fn customers_review_through_an_emailed_link_once(app: TestApp) {
     assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
     assert_eq!(queue[0]["source"], "signal");
     assert!(
-        queue[0]["reason"].as_str().unwrap().contains("fresh_author_with_links"),
+        queue[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("fresh_author_with_links"),
         "{queue}"
     );
     // Hidden by a moderator, the review cannot be replaced through a new link.
     ok(&app
         .http
         .post(
-            &format!("/api/v1/directory/reviews/{}/moderate", reviews[0]["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/directory/reviews/{}/moderate",
+                reviews[0]["id"].as_str().unwrap()
+            ),
             &w.channel,
             &json!({"action": "hide", "reason": "Link spam"}),
         )
         .await);
-    let r = public_form(&mailer.http, &page, &invite, &[("email", "dana@customer.example")]).await;
+    let r = public_form(
+        &mailer.http,
+        &page,
+        &invite,
+        &[("email", "dana@customer.example")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let third = link(3);
-    let r = public_form(&app.http, &third, &third, &[("rating", "5"), ("body", "Clean")]).await;
+    let r = public_form(
+        &app.http,
+        &third,
+        &third,
+        &[("rating", "5"), ("body", "Clean")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert!(r.text().contains("cannot be replaced"), "{}", r.text());
     // A made-up link is not found.
     let r = app.http.page("/directory/reviews/rv_nothing", "").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Without SMTP the main server says the link could not be sent.
-    let r = public_form(&app.http, &page, &invite, &[("email", "eve@customer.example")]).await;
+    let r = public_form(
+        &app.http,
+        &page,
+        &invite,
+        &[("email", "eve@customer.example")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
 }
 
@@ -401,13 +540,13 @@ async fn the_lead_form_makes_leads_for_the_partner_only(app: TestApp) {
     let r = public_form(&app.http, &page, &action, &[("name", ""), ("email", "x")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     for field in ["name", "email", "company", "message"] {
-        assert!(r.text().contains(&format!("id=\"{field}-error\"")), "{field}");
+        assert!(
+            r.text().contains(&format!("id=\"{field}-error\"")),
+            "{field}"
+        );
     }
     // Without the page's token: refused.
-    let r = app
-        .http
-        .form(&action, "", &[("name", "Ada")], &[])
-        .await;
+    let r = app.http.form(&action, "", &[("name", "Ada")], &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
     let enquiry = [
         ("name", "Ada Lovelace"),
@@ -419,17 +558,26 @@ async fn the_lead_form_makes_leads_for_the_partner_only(app: TestApp) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert!(r.text().contains("enquiry-thanks"));
     // The partner's users and vendor staff see it; the other partner does not.
-    let leads = ok(&app.http.get("/api/v1/directory/leads", &w.a.rep_token).await);
+    let leads = ok(&app
+        .http
+        .get("/api/v1/directory/leads", &w.a.rep_token)
+        .await);
     assert_eq!(leads.as_array().unwrap().len(), 1);
     assert_eq!(leads[0]["company"], "Analytical Engines");
     let lead_id = leads[0]["id"].as_str().unwrap().to_owned();
     let staff = ok(&app.http.get("/api/v1/directory/leads", &w.channel).await);
     assert_eq!(staff.as_array().unwrap().len(), 1);
-    let theirs = ok(&app.http.get("/api/v1/directory/leads", &w.b.admin_token).await);
+    let theirs = ok(&app
+        .http
+        .get("/api/v1/directory/leads", &w.b.admin_token)
+        .await);
     assert!(theirs.as_array().unwrap().is_empty());
     let r = app
         .http
-        .get(&format!("/api/v1/directory/leads/{lead_id}"), &w.b.rep_token)
+        .get(
+            &format!("/api/v1/directory/leads/{lead_id}"),
+            &w.b.rep_token,
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Counted in the listing's usage statistics.
@@ -461,7 +609,10 @@ async fn the_lead_form_makes_leads_for_the_partner_only(app: TestApp) {
     assert_eq!(r.status, StatusCode::CONFLICT);
     let lead = ok(&app
         .http
-        .get(&format!("/api/v1/directory/leads/{lead_id}"), &w.a.rep_token)
+        .get(
+            &format!("/api/v1/directory/leads/{lead_id}"),
+            &w.a.rep_token,
+        )
         .await);
     assert_eq!(lead["registration_id"], reg.json()["id"]);
     // Five from one address in ten minutes, then the next waits.
