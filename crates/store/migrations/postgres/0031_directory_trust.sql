@@ -35,7 +35,7 @@ CREATE TABLE directory_reviews (
     author_key TEXT NOT NULL,
     author_name TEXT NOT NULL,
     author_user_id TEXT REFERENCES users (id),
-    rating INTEGER NOT NULL,
+    rating BIGINT NOT NULL,
     body TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'visible',
     state_reason TEXT,
