@@ -15,6 +15,7 @@ on_both!(
     publish_search_review_report_hide_restore,
     customers_review_through_an_emailed_link_once,
     the_lead_form_makes_leads_for_the_partner_only,
+    portal_and_console_pages_of_the_trust_layer,
 );
 
 /// Posts a public form of the listing page `slug` (with the page's CSRF cookie and token)
@@ -624,6 +625,136 @@ async fn the_lead_form_makes_leads_for_the_partner_only(app: TestApp) {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
     // The portal page lists them, with the CSV link.
     let _ = page;
+}
+
+/// The pages: the moderator hides a review from the console's queue (a reason is
+/// required); the partner's admin reads the decision and the enquiry in the portal, answers
+/// the review and appeals; the console lists enquiries; CSV links are on every list.
+async fn portal_and_console_pages_of_the_trust_layer(app: TestApp) {
+    use crate::session::*;
+    let w = app.world().await;
+    let (id, slug) = published(&app, &w, "Zenith Services").await;
+    let review = ok(&app
+        .http
+        .post(
+            &format!("/api/v1/directory/listings/{id}/reviews"),
+            &w.channel,
+            &json!({"rating": 2, "body": "Never called back"}),
+        )
+        .await)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = public_form(
+        &app.http,
+        &format!("/directory/listings/{slug}"),
+        &format!("/directory/listings/{slug}/report"),
+        &[("review_id", &review), ("reason", "offensive")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = public_form(
+        &app.http,
+        &format!("/directory/listings/{slug}"),
+        &format!("/directory/listings/{slug}/enquiry"),
+        &[
+            ("name", "Grace Hopper"),
+            ("email", "grace@navy.example"),
+            ("company", "Compilers Inc"),
+            ("message", "Need a hand"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // The console's queue: the report, decided from the page.
+    let (staff, staff_csrf) = vendor_session(&app, &w).await;
+    let queue = app.http.page("/console/directory/moderation", &staff).await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text());
+    assert!(queue.text().contains("Zenith Services"), "{}", queue.text());
+    assert!(queue.text().contains("export-csv-directory/moderation"));
+    let action = format!("/console/directory/moderation/reviews/{review}");
+    let r = app
+        .http
+        .form(&action, &staff, &[("_csrf", &staff_csrf), ("action", "hide")], &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let r = app
+        .http
+        .form(
+            &action,
+            &staff,
+            &[("_csrf", &staff_csrf), ("action", "hide"), ("reason", "Abusive wording")],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let queue = app.http.page("/console/directory/moderation", &staff).await.text();
+    assert!(queue.contains("queue-empty"), "{queue}");
+    let leads = app.http.page("/console/directory/leads", &staff).await;
+    assert_eq!(leads.status, StatusCode::OK);
+    assert!(leads.text().contains("Compilers Inc"));
+    // The portal: the decision with its reason, the enquiry, the review; answer and appeal.
+    set_password(&app, &w.a.admin).await;
+    let (me, csrf) = partner_session(&app, &w.a.admin).await;
+    let page = app.http.page("/portal/directory/trust", &me).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let text = page.text();
+    for needle in [
+        "hidden by a moderator: Abusive wording",
+        "Compilers Inc",
+        "Never called back",
+        "export-csv-directory/leads",
+        "export-csv-directory/reviews",
+        "export-csv-directory/decisions",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let decision = ok(&app.http.get("/api/v1/directory/decisions", &w.a.admin_token).await)[0]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .http
+        .form(
+            &format!("/portal/directory/decisions/{decision}/appeal"),
+            &me,
+            &[("_csrf", &csrf), ("text", "")],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("id=\"text-error\""), "{}", r.text());
+    let r = app
+        .http
+        .form(
+            &format!("/portal/directory/decisions/{decision}/appeal"),
+            &me,
+            &[("_csrf", &csrf), ("text", "The customer was never ours")],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = app
+        .http
+        .form(
+            &format!("/portal/directory/reviews/{review}/answer"),
+            &me,
+            &[("_csrf", &csrf), ("answer", "We have no record of this customer.")],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.http.page("/portal/directory/trust", &me).await.text();
+    assert!(page.contains("Appealed: The customer was never ours"), "{page}");
+    assert!(page.contains("We have no record of this customer."), "{page}");
+    // The appeal is back in the queue.
+    let queue = app.http.page("/console/directory/moderation", &staff).await.text();
+    assert!(queue.contains("The customer was never ours"), "{queue}");
+    // CSV export of the enquiries, the partner's own.
+    let csv = app.http.page("/export/v1/directory/leads", &me).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text());
+    assert!(csv.text().contains("Compilers Inc"), "{}", csv.text());
 }
 
 /// B's trust records for the isolation suites: a listing of B's that was public (so it has
