@@ -255,6 +255,8 @@ struct ListingPage {
     csrf: String,
     honeypot: &'static str,
     forms: Forms,
+    /// Whether the report form is shown open (after it was sent, or failed).
+    report_open: bool,
 }
 
 /// The listing page's forms as posted (with their errors) and what the last one did.
@@ -360,7 +362,10 @@ async fn listing_page(
         })
         .collect();
     let (csrf, cookie) = public_csrf(state);
+    let report_open = !forms.report.errors.is_empty()
+        || forms.notice.as_ref().is_some_and(|(w, _)| *w == "report");
     let page = ListingPage {
+        report_open,
         body: markdown::render(&l.description),
         canonical,
         logo,

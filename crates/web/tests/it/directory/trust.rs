@@ -257,6 +257,27 @@ async fn publish_search_review_report_hide_restore(app: TestApp) {
         .get("/api/v1/directory/decisions", &w.b.admin_token)
         .await);
     assert!(ds.as_array().unwrap().is_empty());
+    // The owner's admins are notified, with a link to the portal's page.
+    app.run_due_as_of(chrono::Utc::now()).await;
+    let inbox = ok(&app
+        .http
+        .get("/api/v1/notifications", &w.a.admin_token)
+        .await);
+    let note = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["title"] == "Directory moderation: Quasar Analytics")
+        .unwrap_or_else(|| panic!("{inbox}"))
+        .clone();
+    assert_eq!(note["link"], "/portal/directory/trust", "{note}");
+    assert!(
+        note["body"]
+            .as_str()
+            .unwrap()
+            .contains("Undisclosed affiliation"),
+        "{note}"
+    );
     // Appeal once (the partner's admin): back in the queue; twice is refused.
     let appeal = format!("/api/v1/directory/decisions/{decision}/appeal");
     let r = app
@@ -675,7 +696,12 @@ async fn portal_and_console_pages_of_the_trust_layer(app: TestApp) {
     let action = format!("/console/directory/moderation/reviews/{review}");
     let r = app
         .http
-        .form(&action, &staff, &[("_csrf", &staff_csrf), ("action", "hide")], &[])
+        .form(
+            &action,
+            &staff,
+            &[("_csrf", &staff_csrf), ("action", "hide")],
+            &[],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     let r = app
@@ -683,12 +709,20 @@ async fn portal_and_console_pages_of_the_trust_layer(app: TestApp) {
         .form(
             &action,
             &staff,
-            &[("_csrf", &staff_csrf), ("action", "hide"), ("reason", "Abusive wording")],
+            &[
+                ("_csrf", &staff_csrf),
+                ("action", "hide"),
+                ("reason", "Abusive wording"),
+            ],
             &[],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let queue = app.http.page("/console/directory/moderation", &staff).await.text();
+    let queue = app
+        .http
+        .page("/console/directory/moderation", &staff)
+        .await
+        .text();
     assert!(queue.contains("queue-empty"), "{queue}");
     let leads = app.http.page("/console/directory/leads", &staff).await;
     assert_eq!(leads.status, StatusCode::OK);
@@ -709,8 +743,10 @@ async fn portal_and_console_pages_of_the_trust_layer(app: TestApp) {
     ] {
         assert!(text.contains(needle), "{needle}: {text}");
     }
-    let decision = ok(&app.http.get("/api/v1/directory/decisions", &w.a.admin_token).await)[0]
-        ["id"]
+    let decision = ok(&app
+        .http
+        .get("/api/v1/directory/decisions", &w.a.admin_token)
+        .await)[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -740,16 +776,29 @@ async fn portal_and_console_pages_of_the_trust_layer(app: TestApp) {
         .form(
             &format!("/portal/directory/reviews/{review}/answer"),
             &me,
-            &[("_csrf", &csrf), ("answer", "We have no record of this customer.")],
+            &[
+                ("_csrf", &csrf),
+                ("answer", "We have no record of this customer."),
+            ],
             &[],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let page = app.http.page("/portal/directory/trust", &me).await.text();
-    assert!(page.contains("Appealed: The customer was never ours"), "{page}");
-    assert!(page.contains("We have no record of this customer."), "{page}");
+    assert!(
+        page.contains("Appealed: The customer was never ours"),
+        "{page}"
+    );
+    assert!(
+        page.contains("We have no record of this customer."),
+        "{page}"
+    );
     // The appeal is back in the queue.
-    let queue = app.http.page("/console/directory/moderation", &staff).await.text();
+    let queue = app
+        .http
+        .page("/console/directory/moderation", &staff)
+        .await
+        .text();
     assert!(queue.contains("The customer was never ours"), "{queue}");
     // CSV export of the enquiries, the partner's own.
     let csv = app.http.page("/export/v1/directory/leads", &me).await;
