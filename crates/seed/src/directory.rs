@@ -4,11 +4,15 @@
 //! "open or curated" tree as curated, so its listings were reviewed, one still waits. Every
 //! third published listing is verified; a few have views, so ranking has something to do.
 
+use partnerops_core::directory::lead::EnquiryInput;
+use partnerops_core::directory::moderation::{ModerateInput, ReportInput};
 use partnerops_core::directory::record::{DirectoryListingInput, DirectoryReviewInput};
+use partnerops_core::directory::review::{ReviewAnswerInput, ReviewInput};
 use partnerops_core::ids::EntityId;
 use partnerops_core::partner::{PartnerStatus, PartnerType};
 use partnerops_core::partnership::record::TreeAnswers;
 use partnerops_core::user::Role;
+use partnerops_store::directory::ReportSubject;
 use partnerops_store::{Actor, Store, StoreError};
 
 use crate::plan::{PartnerPlan, ProgramSlot};
@@ -20,6 +24,8 @@ pub(crate) struct ListingsWritten {
     pub listings: usize,
     pub published: usize,
     pub in_review: usize,
+    pub reviews: usize,
+    pub leads: usize,
 }
 
 /// How many active partners of the open programs get a listing (the first in the plan's
@@ -121,6 +127,7 @@ pub(crate) async fn create_listings(
         )
         .collect();
     let mut waiting_left = true;
+    let mut public: Vec<(String, String, Actor)> = Vec::new();
     for (i, (p, id)) in listed.iter().enumerate() {
         let admin = p
             .users
@@ -210,7 +217,208 @@ pub(crate) async fn create_listings(
             for _ in 0..(i % 5) {
                 store.public_listing(&listing.slug, true).await?;
             }
+            public.push((listing.id.to_string(), listing.slug.clone(), actor.clone()));
         }
     }
+    let (reviews, leads) = create_trust(store, &public, &staff).await?;
+    out.reviews = reviews;
+    out.leads = leads;
     Ok(out)
+}
+
+/// Customers' reviews (what they wrote, with the rating), by listing in order.
+const REVIEWS: &[&[(&str, &str, i64, &str)]] = &[
+    &[
+        (
+            "maria.lopez@northbank.example",
+            "Maria L.",
+            5,
+            "Rolled out to 300 seats in six weeks; the **training** was excellent.",
+        ),
+        (
+            "j.okafor@brightlabs.example",
+            "James O.",
+            4,
+            "Good project management, a little slow on change requests.",
+        ),
+        (
+            "petra@alpenhof.example",
+            "Petra K.",
+            5,
+            "They knew our industry and it showed.",
+        ),
+    ],
+    &[
+        (
+            "li.wei@harbor.example",
+            "Li W.",
+            3,
+            "Solid technically, but support answers took days.",
+        ),
+        (
+            "sam@fernco.example",
+            "Sam",
+            4,
+            "Helpful and honest about what we did not need.",
+        ),
+    ],
+    &[(
+        "ana@vistamed.example",
+        "Ana R.",
+        5,
+        "The migration went through over a weekend with no data lost.",
+    )],
+    &[
+        (
+            "tom@gridline.example",
+            "Tom H.",
+            2,
+            "The connector dropped custom fields until the second release.",
+        ),
+        (
+            "eva@solaris.example",
+            "Eva",
+            4,
+            "Works well since the fix; mapping is flexible.",
+        ),
+    ],
+    &[(
+        "noah@kettle.example",
+        "Noah",
+        4,
+        "Quick, friendly, fair prices.",
+    )],
+];
+
+/// Demo trust data over the public listings: customers' reviews (some answered by the
+/// partner), a review by the vendor's channel team, one review hidden by a moderator with
+/// its reason, an open report from a visitor, and a few enquiries through the lead form.
+async fn create_trust(
+    store: &Store,
+    public: &[(String, String, Actor)],
+    staff: &Actor,
+) -> Result<(usize, usize), StoreError> {
+    let system = Actor::system("demo reviews");
+    let mut reviews = 0;
+    let mut to_hide = None;
+    let mut to_report = None;
+    for (i, ((id, _, owner), written)) in public.iter().zip(REVIEWS).enumerate() {
+        for (n, (email, name, rating, body)) in written.iter().enumerate() {
+            let r = store
+                .import_customer_review(
+                    &system,
+                    id,
+                    email,
+                    &ReviewInput {
+                        rating: Some(*rating),
+                        body: Some((*body).to_owned()),
+                        author_name: Some((*name).to_owned()),
+                    },
+                )
+                .await?;
+            reviews += 1;
+            if n == 0 && i % 2 == 0 {
+                store
+                    .answer_review(
+                        owner,
+                        r.id.as_str(),
+                        &ReviewAnswerInput {
+                            answer: Some(format!(
+                                "Thank you, {name}: we passed it on to the team."
+                            )),
+                        },
+                    )
+                    .await?;
+            }
+            if *rating <= 2 && to_hide.is_none() {
+                to_hide = Some(r.id.to_string());
+            } else if n == 1 && to_report.is_none() {
+                to_report = Some(r.id.to_string());
+            }
+        }
+        if i == 0 {
+            store
+                .write_staff_review(
+                    staff,
+                    id,
+                    &ReviewInput {
+                        rating: Some(5),
+                        body: Some("Our channel team ran three joint deals with them this year; every one closed on time.".into()),
+                        author_name: None,
+                    },
+                )
+                .await
+                .map(|_| reviews += 1)
+                .or_else(|e| match e {
+                    // A seed without a signed-in staff member writes none.
+                    StoreError::Forbidden(_) => Ok(()),
+                    other => Err(other),
+                })?;
+        }
+    }
+    if let Some(review) = to_hide {
+        store
+            .moderate_review(
+                staff,
+                &review,
+                &ModerateInput {
+                    action: Some("hide".into()),
+                    reason: Some("Names a competitor's product by mistake; the customer was asked to correct it".into()),
+                },
+            )
+            .await?;
+    }
+    if let Some(review) = to_report {
+        store
+            .report_directory(
+                ReportSubject::Review(&review),
+                "demo-visitor",
+                &ReportInput {
+                    reason: Some("misleading".into()),
+                    detail: Some("I do not think this customer exists".into()),
+                },
+            )
+            .await?;
+    }
+    let enquiries = [
+        (
+            "Olivia Grant",
+            "olivia.grant@meridian.example",
+            "Meridian Health",
+            "We are looking for a partner to migrate 12 years of CRM history. Could we talk next week?",
+        ),
+        (
+            "Hiro Tanaka",
+            "hiro@tanaka-logistics.example",
+            "Tanaka Logistics",
+            "Do you support deployments in Japan, with Japanese-speaking support?",
+        ),
+        (
+            "Fatima Zahra",
+            "fatima@atlasretail.example",
+            "Atlas Retail",
+            "Please send a quote for 80 seats including admin training.",
+        ),
+    ];
+    let mut leads = 0;
+    for (n, (name, email, company, message)) in enquiries.iter().enumerate() {
+        let Some((_, slug, _)) = public.get(n) else {
+            break;
+        };
+        store
+            .take_directory_lead(
+                slug,
+                &format!("demo-visitor-{n}"),
+                &EnquiryInput {
+                    name: Some((*name).to_owned()),
+                    email: Some((*email).to_owned()),
+                    company: Some((*company).to_owned()),
+                    message: Some((*message).to_owned()),
+                },
+                None,
+            )
+            .await?;
+        leads += 1;
+    }
+    Ok((reviews, leads))
 }

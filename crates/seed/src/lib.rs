@@ -458,6 +458,8 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         listings = listings.listings,
         published = listings.published,
         in_review = listings.in_review,
+        reviews = listings.reviews,
+        leads = listings.leads,
         elapsed_ms = ms(started),
         "seed: directory listings written"
     );

@@ -1024,6 +1024,37 @@ async fn the_full_demo_program_seeds() {
         store.public_slugs().await.unwrap().len(),
         report.listings_published
     );
+    // The trust layer: reviews (some answered, one hidden with its reason), ratings in the
+    // search, an open report in the moderation queue, enquiries.
+    let reviews = store
+        .directory_reviews(&Scope::Vendor, None, None)
+        .await
+        .unwrap();
+    assert!(reviews.len() >= 8, "{}", reviews.len());
+    assert!(reviews.iter().any(|r| r.answer.is_some()));
+    let hidden: Vec<_> = reviews
+        .iter()
+        .filter(|r| r.state == partnerops_core::directory::moderation::ModerationState::Hidden)
+        .collect();
+    assert_eq!(hidden.len(), 1);
+    assert!(hidden[0].state_reason.is_some());
+    assert!(public.hits.iter().any(|h| h.rating.count > 0));
+    let queue = store
+        .moderation_queue(
+            &partnerops_store::Actor::system("test"),
+            Some(partnerops_core::directory::moderation::ReportStatus::Open),
+        )
+        .await
+        .unwrap();
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert_eq!(
+        store
+            .directory_leads(&Scope::Vendor, None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 /// The demo partner's web domain (its logins are `…@domain`).

@@ -148,6 +148,10 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::LaunchTask => "launch_tasks",
         EntityKind::ImportRun => "import_runs",
         EntityKind::DirectoryListing => "directory_listings",
+        EntityKind::DirectoryReview => "directory_reviews",
+        EntityKind::DirectoryReport => "directory_reports",
+        EntityKind::DirectoryDecision => "directory_decisions",
+        EntityKind::DirectoryLead => "directory_leads",
     }
 }
 

@@ -202,6 +202,14 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_directory.sql"),
         postgres: include_str!("../migrations/postgres/0030_directory.sql"),
     },
+    // The directory's trust layer: reviews and invitations, the moderation queue and
+    // decisions, enquiries from the lead form.
+    Migration {
+        version: 31,
+        name: "directory_trust",
+        sqlite: include_str!("../migrations/sqlite/0031_directory_trust.sql"),
+        postgres: include_str!("../migrations/postgres/0031_directory_trust.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

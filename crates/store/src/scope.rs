@@ -82,7 +82,10 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Attempt
         | EntityKind::Certification
         | EntityKind::WebhookSubscription
-        | EntityKind::DirectoryListing => {
+        | EntityKind::DirectoryListing
+        | EntityKind::DirectoryReview
+        | EntityKind::DirectoryDecision
+        | EntityKind::DirectoryLead => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }
@@ -145,7 +148,9 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Notification
         | EntityKind::Question
         | EntityKind::CalendarFeed
-        | EntityKind::ImportRun => {
+        | EntityKind::ImportRun
+        // The moderation queue is the moderators' alone; a partner reads the decisions.
+        | EntityKind::DirectoryReport => {
             q.push(" AND 1 = 0");
         }
     }

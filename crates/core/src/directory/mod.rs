@@ -12,7 +12,10 @@
 //! database's full-text index finds the candidates (recall), [`rank`] orders them
 //! (relevance first, then quality: verified, views).
 
+pub mod lead;
+pub mod moderation;
 pub mod record;
+pub mod review;
 
 use std::cmp::Ordering;
 
@@ -314,6 +317,8 @@ pub struct Candidate {
     pub description: String,
     pub verified: bool,
     pub views: i64,
+    /// The listing's visible reviews.
+    pub rating: review::RatingSummary,
 }
 
 /// How well `c` matches `terms`: per term, the best field it appears in (a whole word in
@@ -344,12 +349,13 @@ pub fn relevance(terms: &[String], c: &Candidate) -> f64 {
 }
 
 /// A candidate's quality, 0 to 1: the vendor's verification counts most; views add with
-/// diminishing returns (the thousandth view matters less than the tenth). Ratings and the
-/// health score join here when they exist.
-pub fn quality(verified: bool, views: i64) -> f64 {
-    let verified = if verified { 0.6 } else { 0.0 };
+/// diminishing returns (the thousandth view matters less than the tenth); ratings add their
+/// Bayesian average ([`review::rating_quality`]: neutral without reviews, so a listing with
+/// bad reviews falls below one with none). The health score joins here when it exists.
+pub fn quality(verified: bool, views: i64, rating: review::RatingSummary) -> f64 {
+    let verified = if verified { 0.5 } else { 0.0 };
     let usage = (1.0 + views.max(0) as f64).ln() / (1.0 + 100_000f64).ln();
-    verified + 0.4 * usage.min(1.0)
+    verified + 0.25 * usage.min(1.0) + 0.25 * review::rating_quality(rating)
 }
 
 /// The order of `candidates` for `terms`: by relevance, then quality, then title (so the
@@ -360,7 +366,13 @@ pub fn rank(terms: &[String], candidates: &[Candidate]) -> Vec<usize> {
     let mut scored: Vec<(usize, f64, f64)> = candidates
         .iter()
         .enumerate()
-        .map(|(i, c)| (i, relevance(terms, c), quality(c.verified, c.views)))
+        .map(|(i, c)| {
+            (
+                i,
+                relevance(terms, c),
+                quality(c.verified, c.views, c.rating),
+            )
+        })
         .filter(|(_, r, _)| terms.is_empty() || *r > 0.0)
         .collect();
     scored.sort_by(|a, b| {
@@ -545,6 +557,7 @@ mod tests {
             description: description.into(),
             verified,
             views,
+            rating: review::RatingSummary::default(),
         }
     }
 
@@ -591,11 +604,29 @@ mod tests {
 
     #[test]
     fn quality_is_bounded_and_monotonic() {
-        assert_eq!(quality(false, 0), 0.0);
-        assert!(quality(false, 10) < quality(false, 100));
-        assert!(quality(false, 10_000_000) <= 0.4 + 1e-9);
-        assert!(quality(true, 0) > quality(false, 10_000_000));
-        assert_eq!(quality(false, -5), 0.0);
+        let none = review::RatingSummary::default();
+        assert_eq!(quality(false, 0, none), 0.125);
+        assert!(quality(false, 10, none) < quality(false, 100, none));
+        assert!(quality(false, 10_000_000, none) <= 0.375 + 1e-9);
+        assert!(quality(true, 0, none) > quality(false, 10_000_000, none));
+        assert_eq!(quality(false, -5, none), 0.125);
+        let best = review::summary_of(5 * 1000, 1000);
+        assert!(quality(true, 10_000_000, best) <= 1.0);
+    }
+
+    #[test]
+    fn good_ratings_lift_a_listing_bad_ones_sink_it() {
+        let mut cs = vec![
+            cand("Alpha", "", "", false, 10),
+            cand("Beta", "", "", false, 10),
+            cand("Gamma", "", "", false, 10),
+        ];
+        cs[1].rating = review::summary_of(4 * 20, 20);
+        cs[0].rating = review::summary_of(20, 20);
+        // Beta (good reviews) first, Gamma (none) next, Alpha (one-star) last.
+        assert_eq!(rank(&[], &cs), vec![1, 2, 0]);
+        // Relevance still comes first.
+        assert_eq!(rank(&query_terms("alpha"), &cs), vec![0]);
     }
 
     #[test]

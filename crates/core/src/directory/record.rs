@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::moderation::ModerationState;
+use super::review::RatingSummary;
 use super::{DirectoryMode, ListingKind, ListingStatus, facet_key};
 use crate::ids::{DirectoryListingId, PartnerId, ProgramId};
 use crate::invalid::text;
@@ -36,6 +38,12 @@ pub struct DirectoryListing {
     /// When the vendor verified the partner behind this listing (the verified badge).
     pub verified_at: Option<DateTime<Utc>>,
     pub views: i64,
+    /// Enquiries through the listing's lead form (a usage statistic).
+    pub leads: i64,
+    /// The average and count of its visible reviews.
+    pub rating: RatingSummary,
+    /// Whether moderation hid or removed it (then it is never public).
+    pub moderation: ModerationState,
     /// Why the listing is where it is (the last decision's reason).
     pub status_reason: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
@@ -235,6 +243,7 @@ pub struct DirectoryHit {
     pub verified: bool,
     pub categories: Vec<String>,
     pub regions: Vec<String>,
+    pub rating: RatingSummary,
 }
 
 /// A public search's answer: the results in rank order, and the corrected query when the

@@ -67,6 +67,10 @@ text_enum!(
         ImportRun = "import_run" / "Import run",
         // The public directory.
         DirectoryListing = "directory_listing" / "Directory listing",
+        DirectoryReview = "directory_review" / "Directory review",
+        DirectoryReport = "directory_report" / "Directory report",
+        DirectoryDecision = "directory_decision" / "Moderation decision",
+        DirectoryLead = "directory_lead" / "Directory enquiry",
     }
 );
 

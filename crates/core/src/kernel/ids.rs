@@ -194,6 +194,16 @@ entity_id!(/// A CSV import run.
     ImportRunId, "imp");
 entity_id!(/// A listing in the public directory (a partner's services or an integration).
     DirectoryListingId, "dls");
+entity_id!(/// A review of a directory listing (a customer's or vendor staff's).
+    DirectoryReviewId, "drv");
+entity_id!(/// An invitation link sent to a customer's e-mail to review a listing.
+    DirectoryInviteId, "dri");
+entity_id!(/// An item of the directory's moderation queue (a report, a spam signal, an appeal).
+    DirectoryReportId, "drp");
+entity_id!(/// A moderator's decision on a listing or review.
+    DirectoryDecisionId, "ddc");
+entity_id!(/// An enquiry from a public listing's lead form.
+    DirectoryLeadId, "dld");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -41,6 +41,7 @@ text_enum!(
         Mdf = "mdf" / "MDF requests and claims",
         Certification = "certification" / "Certifications earned and expiring",
         Webhook = "webhook" / "Webhook subscriptions disabled",
+        Directory = "directory" / "Directory moderation and enquiries",
     }
 );
 

@@ -179,6 +179,11 @@ fn link(event: &EventView<'_>, side: Side) -> String {
         ("webhook", _) => WebhookSubscriptionId::parse(event.entity_id)
             .map(|id| format!("{}/webhooks/{}", side.root(), id.as_str())),
         ("certification", Side::Portal) => Some("/portal/enablement".to_owned()),
+        ("directory", Side::Portal) => Some("/portal/directory/trust".to_owned()),
+        ("directory", Side::Console) => Some(match event.kind {
+            "directory.lead" => "/console/directory/leads".to_owned(),
+            _ => "/console/directory/moderation".to_owned(),
+        }),
         ("certification", Side::Console) => Some("/console/enablement/certifications".to_owned()),
         // Plan events carry the plan's id; drift and review reminders are about the plan
         // itself, so their entity is the plan too.
@@ -421,6 +426,31 @@ pub fn message(event: &EventView<'_>, side: Side) -> Message {
                     ),
                 ),
             }
+        }
+        "directory.moderated" => {
+            let listing = field(p, "listing_title").unwrap_or_else(|| "your listing".to_owned());
+            let what = if p.get("review_id").is_some_and(|r| !r.is_null()) {
+                format!("a review of \"{listing}\"")
+            } else {
+                format!("\"{listing}\"")
+            };
+            let reason = field(p, "reason").unwrap_or_default();
+            (
+                format!("Directory moderation: {listing}"),
+                format!(
+                    "A moderator changed {what}: {reason}. You may appeal the decision once from the portal."
+                ),
+            )
+        }
+        "directory.lead" => {
+            let listing = field(p, "listing_title").unwrap_or_else(|| "your listing".to_owned());
+            let company = field(p, "company").unwrap_or_else(|| "A visitor".to_owned());
+            (
+                format!("New enquiry: {company}"),
+                format!(
+                    "{company} sent an enquiry through the directory listing \"{listing}\". Answer it, or register it as a deal, from the portal."
+                ),
+            )
         }
         "jbp.drift" => {
             let plan = field(p, "title").unwrap_or_else(|| "a business plan".to_owned());

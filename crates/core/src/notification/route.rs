@@ -193,6 +193,14 @@ const ROUTES: &[(&str, NotificationKind, Audience)] = &[
         NotificationKind::Webhook,
         TO_WEBHOOK_OWNER,
     ),
+    // A moderator's decision goes to the listing's owner (its admins, who may appeal); an
+    // enquiry to every user of the partner.
+    (
+        "directory.moderated",
+        NotificationKind::Directory,
+        TO_PARTNER_ADMINS,
+    ),
+    ("directory.lead", NotificationKind::Directory, TO_PARTNER),
 ];
 
 /// The notification an outbox event of `event_kind` becomes, if any.

@@ -8,6 +8,14 @@
 //! not hidden, of partners that are not archived, and nothing else: the condition is
 //! [`PUBLIC`], in one place.
 
+mod lead;
+mod moderation;
+mod review;
+
+pub use lead::EnquiryOutcome;
+pub use moderation::ReportSubject;
+pub use review::InviteView;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +24,7 @@ use partnerops_core::directory::record::{
     DirectoryHit, DirectoryListing, DirectoryListingInput, DirectoryReviewInput,
     DirectorySearchResult, DirectorySetting, ListingFields,
 };
+use partnerops_core::directory::review::summary_of;
 use partnerops_core::directory::{
     self, Candidate, Decision, DirectoryMode, ListingKind, ListingStatus, MODE_TREE, Refused,
     facet_key, kind_allowed, query_terms, rank, words,
@@ -55,10 +64,15 @@ row! {
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
         unpublished_at: Option<DateTime<Utc>>,
+        hidden_at: Option<DateTime<Utc>>,
+        removed_at: Option<DateTime<Utc>>,
+        leads: i64,
+        rating_sum: i64,
+        rating_count: i64,
     }
 }
 
-const LISTING_SELECT: &str = "SELECT l.id, l.partner_id, p.name AS partner_name, p.program_id, l.kind, l.status, l.slug, l.title, l.summary, l.description, l.categories, l.regions, l.industries, l.languages, l.website, t.name AS tier_name, l.verified_at, l.views, l.status_reason, l.published_at, l.created_at, l.updated_at, l.unpublished_at FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1";
+const LISTING_SELECT: &str = "SELECT l.id, l.partner_id, p.name AS partner_name, p.program_id, l.kind, l.status, l.slug, l.title, l.summary, l.description, l.categories, l.regions, l.industries, l.languages, l.website, t.name AS tier_name, l.verified_at, l.views, l.status_reason, l.published_at, l.created_at, l.updated_at, l.unpublished_at, l.hidden_at, l.removed_at, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_leads dl WHERE dl.listing_id = l.id) AS leads, (SELECT CAST(COALESCE(SUM(dr.rating), 0) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_sum, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_count FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1";
 
 /// What the public may see: published, not hidden, of a partner that is not archived
 /// (`core::directory::is_public`, plus the partner's own state).
@@ -97,6 +111,9 @@ fn listing_from(r: ListingRow) -> Result<(DirectoryListing, bool)> {
             tier_name: r.tier_name,
             verified_at: r.verified_at,
             views: r.views,
+            leads: r.leads,
+            rating: summary_of(r.rating_sum, r.rating_count),
+            moderation: moderation::listing_state(r.hidden_at, r.removed_at),
             status_reason: r.status_reason,
             published_at: r.published_at,
             created_at: r.created_at,
@@ -244,6 +261,8 @@ row! {
         tier_name: String,
         verified_at: Option<DateTime<Utc>>,
         views: i64,
+        rating_sum: i64,
+        rating_count: i64,
     }
 }
 
@@ -820,7 +839,7 @@ impl Store {
         terms: &[String],
     ) -> Result<Vec<DirectoryHit>> {
         let mut q = Sql::new(
-            "SELECT l.slug, l.kind, l.title, l.summary, l.description, l.categories, l.regions, l.industries, p.name AS partner_name, t.name AS tier_name, l.verified_at, l.views FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1",
+            "SELECT l.slug, l.kind, l.title, l.summary, l.description, l.categories, l.regions, l.industries, p.name AS partner_name, t.name AS tier_name, l.verified_at, l.views, (SELECT CAST(COALESCE(SUM(dr.rating), 0) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_sum, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_count FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1",
         );
         q.push(PUBLIC);
         if !terms.is_empty() {
@@ -867,6 +886,7 @@ impl Store {
                 industries.join(" "),
             ]
             .join(" ");
+            let rating = summary_of(r.rating_sum, r.rating_count);
             parsed.push((
                 Candidate {
                     title: r.title.clone(),
@@ -874,6 +894,7 @@ impl Store {
                     description: format!("{} {}", r.summary, r.description),
                     verified: r.verified_at.is_some(),
                     views: r.views,
+                    rating,
                 },
                 DirectoryHit {
                     slug: r.slug,
@@ -885,6 +906,7 @@ impl Store {
                     verified: r.verified_at.is_some(),
                     categories,
                     regions,
+                    rating,
                 },
             ));
         }

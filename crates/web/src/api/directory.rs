@@ -7,20 +7,27 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
+use partnerops_core::directory::lead::{DirectoryLead, RegisterEnquiryInput};
+use partnerops_core::directory::moderation::{
+    AppealInput, DirectoryDecision, DirectoryReport, ModerateInput, ModerationState, ReportInput,
+    ReportStatus,
+};
 use partnerops_core::directory::record::{
     DirectoryListing, DirectoryListingInput, DirectoryReasonInput, DirectoryReviewInput,
     DirectorySearchResult, DirectorySetting, DirectoryVerifyInput,
 };
+use partnerops_core::directory::review::{DirectoryReview, ReviewAnswerInput, ReviewInput};
 use partnerops_core::directory::{ListingKind, ListingStatus};
-use partnerops_core::ids::parse_id;
+use partnerops_core::ids::{DirectoryListingId, DirectoryReportId, EntityId, parse_id};
 use partnerops_core::page::{Page, PageParams};
 use partnerops_core::partnership::record::TreeAnswers;
-use partnerops_store::directory::DirectoryQuery;
+use partnerops_core::registration::record::Registration;
+use partnerops_store::directory::{DirectoryQuery, ReportSubject};
 use serde::Deserialize;
 
 use super::{AuditQuery, audit_page, filter};
 use crate::AppState;
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, ClientAddr};
 use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
@@ -283,4 +290,272 @@ pub async fn set_mode(
             .set_directory_mode(&who.actor(), &id, &input)
             .await?,
     ))
+}
+
+// ---- the trust layer: reviews, moderation, enquiries ----
+
+/// Filter of review lists.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryReviewQuery {
+    pub listing_id: Option<String>,
+    /// `visible`, `hidden` or `removed`.
+    pub state: Option<String>,
+}
+
+/// Reviews, newest first (a partner: of its own listings, in every state).
+#[utoipa::path(get, path = "/api/v1/directory/reviews", tag = "directory", params(DirectoryReviewQuery),
+    responses((status = 200, body = Vec<DirectoryReview>), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn reviews(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<DirectoryReviewQuery>,
+) -> Answer<Vec<DirectoryReview>> {
+    let mut inv = Invalid::new();
+    let state = filter(
+        &mut inv,
+        "state",
+        q.state.as_deref(),
+        ModerationState::parse,
+    );
+    let listing: Option<DirectoryListingId> =
+        filter(&mut inv, "listing_id", q.listing_id.as_deref(), parse_id);
+    if !inv.is_empty() {
+        return Err(inv.into());
+    }
+    Ok(axum::Json(
+        s.store
+            .directory_reviews(who.scope(), listing.as_ref().map(|l| l.as_str()), state)
+            .await?,
+    ))
+}
+
+/// One review.
+#[utoipa::path(get, path = "/api/v1/directory/reviews/{id}", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryReview), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn review_one(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<DirectoryReview> {
+    Ok(axum::Json(
+        s.store.directory_review(who.scope(), &id).await?,
+    ))
+}
+
+/// Review a published listing as vendor staff (one review per staff member and listing; a
+/// second one replaces the first). Customers review through an invitation link sent to
+/// their e-mail from the public listing page.
+#[utoipa::path(post, path = "/api/v1/directory/listings/{id}/reviews", tag = "directory", params(("id" = String, Path)), request_body = ReviewInput,
+    responses((status = 201, body = DirectoryReview), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn write_review(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<ReviewInput>,
+) -> Result<(StatusCode, axum::Json<DirectoryReview>), ApiError> {
+    let r = s
+        .store
+        .write_staff_review(&who.actor(), &id, &input)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(r)))
+}
+
+/// The listing's partner answers a review publicly (once; sending again edits the answer).
+#[utoipa::path(put, path = "/api/v1/directory/reviews/{id}/answer", tag = "directory", params(("id" = String, Path)), request_body = ReviewAnswerInput,
+    responses((status = 200, body = DirectoryReview), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn answer_review(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<ReviewAnswerInput>,
+) -> Answer<DirectoryReview> {
+    Ok(axum::Json(
+        s.store.answer_review(&who.actor(), &id, &input).await?,
+    ))
+}
+
+/// Report a public listing (anyone; rate-limited per client address). It joins the
+/// moderation queue.
+#[utoipa::path(post, path = "/api/v1/directory/listings/{id}/reports", tag = "directory", params(("id" = String, Path)), request_body = ReportInput,
+    responses((status = 202, body = ReportAccepted), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn report_listing(
+    State(s): State<AppState>,
+    _who: ApiUser,
+    addr: ClientAddr,
+    Path(id): Path<String>,
+    Json(input): Json<ReportInput>,
+) -> Result<(StatusCode, axum::Json<ReportAccepted>), ApiError> {
+    let id = s
+        .store
+        .report_directory(ReportSubject::ListingId(&id), &addr.key(), &input)
+        .await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(ReportAccepted { id })))
+}
+
+/// Report a visible review of a public listing.
+#[utoipa::path(post, path = "/api/v1/directory/reviews/{id}/reports", tag = "directory", params(("id" = String, Path)), request_body = ReportInput,
+    responses((status = 202, body = ReportAccepted), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn report_review(
+    State(s): State<AppState>,
+    _who: ApiUser,
+    addr: ClientAddr,
+    Path(id): Path<String>,
+    Json(input): Json<ReportInput>,
+) -> Result<(StatusCode, axum::Json<ReportAccepted>), ApiError> {
+    let id = s
+        .store
+        .report_directory(ReportSubject::Review(&id), &addr.key(), &input)
+        .await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(ReportAccepted { id })))
+}
+
+/// A report taken into the moderation queue.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReportAccepted {
+    pub id: DirectoryReportId,
+}
+
+/// Filter of the moderation queue.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// `open` or `closed`.
+    pub status: Option<String>,
+}
+
+/// The moderation queue (moderators): reports, spam signals and appeals, open ones first.
+#[utoipa::path(get, path = "/api/v1/directory/moderation", tag = "directory", params(QueueQuery),
+    responses((status = 200, body = Vec<DirectoryReport>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn queue(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<QueueQuery>,
+) -> Answer<Vec<DirectoryReport>> {
+    let mut inv = Invalid::new();
+    let status = filter(&mut inv, "status", q.status.as_deref(), ReportStatus::parse);
+    if !inv.is_empty() {
+        return Err(inv.into());
+    }
+    Ok(axum::Json(
+        s.store.moderation_queue(&who.actor(), status).await?,
+    ))
+}
+
+/// Hide, restore or remove a listing (moderators), with a reason its owner reads. A removal
+/// is final.
+#[utoipa::path(post, path = "/api/v1/directory/listings/{id}/moderate", tag = "directory", params(("id" = String, Path)), request_body = ModerateInput,
+    responses((status = 200, body = DirectoryDecision), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn moderate_listing(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<ModerateInput>,
+) -> Answer<DirectoryDecision> {
+    Ok(axum::Json(
+        s.store.moderate_listing(&who.actor(), &id, &input).await?,
+    ))
+}
+
+/// Hide, restore or remove a review (moderators), with a reason.
+#[utoipa::path(post, path = "/api/v1/directory/reviews/{id}/moderate", tag = "directory", params(("id" = String, Path)), request_body = ModerateInput,
+    responses((status = 200, body = DirectoryDecision), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn moderate_review(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<ModerateInput>,
+) -> Answer<DirectoryDecision> {
+    Ok(axum::Json(
+        s.store.moderate_review(&who.actor(), &id, &input).await?,
+    ))
+}
+
+/// Filter of decisions and enquiries.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ByListingQuery {
+    pub listing_id: Option<String>,
+}
+
+fn listing_filter(raw: Option<&str>) -> Result<Option<DirectoryListingId>, Invalid> {
+    let mut inv = Invalid::new();
+    let l = filter(&mut inv, "listing_id", raw, parse_id);
+    if inv.is_empty() { Ok(l) } else { Err(inv) }
+}
+
+/// Moderators' decisions, newest first (a partner: about its own listings and their
+/// reviews), each with the owner's appeal once made.
+#[utoipa::path(get, path = "/api/v1/directory/decisions", tag = "directory", params(ByListingQuery),
+    responses((status = 200, body = Vec<DirectoryDecision>), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn decisions(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<ByListingQuery>,
+) -> Answer<Vec<DirectoryDecision>> {
+    let l = listing_filter(q.listing_id.as_deref())?;
+    Ok(axum::Json(
+        s.store
+            .directory_decisions(who.scope(), l.as_ref().map(|l| l.as_str()))
+            .await?,
+    ))
+}
+
+/// Appeal a decision about your listing or one of its reviews, once, with a text: it goes
+/// back to the moderation queue.
+#[utoipa::path(post, path = "/api/v1/directory/decisions/{id}/appeal", tag = "directory", params(("id" = String, Path)), request_body = AppealInput,
+    responses((status = 200, body = DirectoryDecision), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn appeal(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<AppealInput>,
+) -> Answer<DirectoryDecision> {
+    Ok(axum::Json(
+        s.store.appeal_decision(&who.actor(), &id, &input).await?,
+    ))
+}
+
+/// Enquiries from listings' lead forms, newest first (a partner: its own).
+#[utoipa::path(get, path = "/api/v1/directory/leads", tag = "directory", params(ByListingQuery),
+    responses((status = 200, body = Vec<DirectoryLead>), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn leads(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<ByListingQuery>,
+) -> Answer<Vec<DirectoryLead>> {
+    let l = listing_filter(q.listing_id.as_deref())?;
+    Ok(axum::Json(
+        s.store
+            .directory_leads(who.scope(), l.as_ref().map(|l| l.as_str()))
+            .await?,
+    ))
+}
+
+/// One enquiry.
+#[utoipa::path(get, path = "/api/v1/directory/leads/{id}", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryLead), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn lead(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<DirectoryLead> {
+    Ok(axum::Json(s.store.directory_lead(who.scope(), &id).await?))
+}
+
+/// Make an enquiry a deal registration of the listing's partner (the path into the
+/// pipeline): the account is the enquirer's company, the registration rules apply.
+#[utoipa::path(post, path = "/api/v1/directory/leads/{id}/register", tag = "directory", params(("id" = String, Path)), request_body = RegisterEnquiryInput,
+    responses((status = 201, body = Registration), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn register_lead(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<RegisterEnquiryInput>,
+) -> Result<(StatusCode, axum::Json<Registration>), ApiError> {
+    let r = s
+        .store
+        .register_directory_lead(&who.actor(), &id, &input)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(r)))
 }

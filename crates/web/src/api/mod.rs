@@ -463,6 +463,20 @@ fn directory_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(directory::audit))
         .routes(routes!(directory::search))
         .routes(routes!(directory::mode, directory::set_mode))
+        .routes(routes!(directory::reviews))
+        .routes(routes!(directory::review_one))
+        .routes(routes!(directory::write_review))
+        .routes(routes!(directory::answer_review))
+        .routes(routes!(directory::report_listing))
+        .routes(routes!(directory::report_review))
+        .routes(routes!(directory::queue))
+        .routes(routes!(directory::moderate_listing))
+        .routes(routes!(directory::moderate_review))
+        .routes(routes!(directory::decisions))
+        .routes(routes!(directory::appeal))
+        .routes(routes!(directory::leads))
+        .routes(routes!(directory::lead))
+        .routes(routes!(directory::register_lead))
 }
 
 /// Events, their RSVPs, check-ins and attendance.

@@ -219,6 +219,25 @@ impl TestApp {
         }
     }
 
+    /// A server over this test's database sending e-mail as `notify` says (the test SMTP
+    /// sink), for features that send mail while answering a request.
+    pub async fn instance_with_notify(
+        &self,
+        notify: partnerops_store::notification::mail::NotifySettings,
+    ) -> Instance {
+        let store = Store::open(&self.url)
+            .await
+            .expect("open store")
+            .with_webhooks(test_webhooks())
+            .with_notify(notify);
+        let (http, tx) = serve(store.clone()).await;
+        Instance {
+            http,
+            store,
+            shutdown: Some(tx),
+        }
+    }
+
     /// A server over this test's database with these API rate limits and its clock
     /// stopped at `at` (so a test's requests fall in one window). The counts are the
     /// database's, shared with every other instance over it.

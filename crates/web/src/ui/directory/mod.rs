@@ -5,6 +5,7 @@
 //! The public pages (no sign-in) are in [`public`].
 
 mod public;
+mod trust;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -29,6 +30,7 @@ use crate::ui::{Chrome, UiError};
 
 pub(super) fn routes(r: Routes) -> Routes {
     let r = public::routes(r);
+    let r = trust::routes(r);
     r.get("/portal/directory", portal_list)
         .post("/portal/directory", portal_create)
         .get("/portal/directory/{id}", portal_listing)

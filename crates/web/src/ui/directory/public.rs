@@ -12,21 +12,36 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST};
 use axum::response::{IntoResponse, Response};
+use partnerops_core::campaign::HONEYPOT_FIELD;
 use partnerops_core::directory::ListingKind;
+use partnerops_core::directory::lead::EnquiryInput;
+use partnerops_core::directory::moderation::ReportInput;
 use partnerops_core::directory::record::{DirectoryHit, DirectoryListing};
-use partnerops_store::directory::{DirectoryQuery, FacetCount};
+use partnerops_core::directory::review::{DirectoryReview, ReviewInput, ReviewInviteInput};
+use partnerops_store::StoreError;
+use partnerops_store::directory::{DirectoryQuery, FacetCount, InviteView, ReportSubject};
 
 use super::super::Routes;
 use crate::AppState;
+use crate::auth::ClientAddr;
+use crate::ui::form::{FormView, Posted, failure_status, field_errors};
 use crate::ui::markdown;
+use crate::ui::session::{public_csrf, public_form_ok};
 use crate::ui::{UiError, form::url_encode};
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/directory", home)
         .get("/directory/categories/{key}", category)
         .get("/directory/listings/{slug}", listing)
+        .post("/directory/listings/{slug}/enquiry", enquire)
+        .post("/directory/listings/{slug}/review-invite", ask_invite)
+        .post("/directory/listings/{slug}/report", report)
+        .get("/directory/reviews/{token}", review_form)
+        .post("/directory/reviews/{token}", review_submit)
         .get("/sitemap.xml", sitemap)
 }
 
@@ -235,6 +250,23 @@ struct ListingPage {
     json_ld: String,
     /// Category links: (label, address).
     categories: Vec<(String, String)>,
+    /// Visible reviews: the review, its body and the partner's answer as HTML.
+    reviews: Vec<(DirectoryReview, String, Option<String>)>,
+    csrf: String,
+    honeypot: &'static str,
+    forms: Forms,
+    /// Whether the report form is shown open (after it was sent, or failed).
+    report_open: bool,
+}
+
+/// The listing page's forms as posted (with their errors) and what the last one did.
+#[derive(Default)]
+struct Forms {
+    enquiry: FormView,
+    invite: FormView,
+    report: FormView,
+    /// A sentence saying what was done (`role="status"`), and the id of the element.
+    notice: Option<(&'static str, String)>,
 }
 
 async fn listing(
@@ -242,8 +274,27 @@ async fn listing(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, UiError> {
-    let l = state.store.public_listing(&slug, true).await?;
-    let base = origin(&headers);
+    listing_page(
+        &state,
+        &headers,
+        &slug,
+        true,
+        StatusCode::OK,
+        Forms::default(),
+    )
+    .await
+}
+
+async fn listing_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    count_view: bool,
+    status: StatusCode,
+    forms: Forms,
+) -> Result<Response, UiError> {
+    let l = state.store.public_listing(slug, count_view).await?;
+    let base = origin(headers);
     let canonical = format!("{base}/directory/listings/{}", l.slug);
     let logo = state
         .store
@@ -277,6 +328,15 @@ async fn listing(
     if let Some(logo) = &logo {
         ld["logo"] = logo.clone().into();
     }
+    if let (Some(avg), n) = (l.rating.average, l.rating.count) {
+        ld["aggregateRating"] = serde_json::json!({
+            "@type": "AggregateRating",
+            "ratingValue": avg,
+            "reviewCount": n,
+            "bestRating": 5,
+            "worstRating": 1,
+        });
+    }
     let categories = l
         .categories
         .iter()
@@ -290,15 +350,273 @@ async fn listing(
             )
         })
         .collect();
-    Ok(ListingPage {
+    let reviews = state
+        .store
+        .public_reviews(&l.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let body = markdown::render(&r.body);
+            let answer = r.answer.as_deref().map(markdown::render);
+            (r, body, answer)
+        })
+        .collect();
+    let (csrf, cookie) = public_csrf(state);
+    let report_open = !forms.report.errors.is_empty()
+        || forms.notice.as_ref().is_some_and(|(w, _)| *w == "report");
+    let page = ListingPage {
+        report_open,
         body: markdown::render(&l.description),
         canonical,
         logo,
         json_ld: json_ld(&ld),
         categories,
         listing: l,
+        reviews,
+        csrf,
+        honeypot: HONEYPOT_FIELD,
+        forms,
+    };
+    Ok((status, [(SET_COOKIE, cookie)], page).into_response())
+}
+
+/// The listing page again after a public form: the errors beside the form's fields, or
+/// the notice of what was done.
+async fn after_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    outcome: Result<String, StoreError>,
+    which: &'static str,
+    posted: &Posted,
+) -> Result<Response, UiError> {
+    let mut forms = Forms::default();
+    let status = match outcome {
+        Ok(notice) => {
+            forms.notice = Some((which, notice));
+            StatusCode::CREATED
+        }
+        Err(StoreError::NotFound(k)) => return Err(UiError::Store(StoreError::NotFound(k))),
+        Err(e) => {
+            let status = match &e {
+                StoreError::Conflict { rule, .. } if rule.ends_with("rate_limited") => {
+                    StatusCode::TOO_MANY_REQUESTS
+                }
+                StoreError::Invalid(inv) if inv.errors.iter().any(|e| e.rule == "csrf") => {
+                    StatusCode::FORBIDDEN
+                }
+                other => failure_status(other),
+            };
+            let view = FormView::from_posted(posted).with_errors(field_errors(e)?);
+            match which {
+                "enquiry" => forms.enquiry = view,
+                "invite" => forms.invite = view,
+                _ => forms.report = view,
+            }
+            status
+        }
+    };
+    listing_page(state, headers, slug, false, status, forms).await
+}
+
+fn csrf_refused() -> StoreError {
+    StoreError::Invalid(partnerops_core::Invalid::one(
+        "_",
+        "csrf",
+        "The form expired. Please send it again.",
+    ))
+}
+
+/// The partner locator's lead form.
+async fn enquire(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    addr: ClientAddr,
+    Path(slug): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let posted = Posted(pairs);
+    let outcome = if public_form_ok(&headers, &posted) {
+        let input = EnquiryInput {
+            name: posted.get("name"),
+            email: posted.get("email"),
+            company: posted.get("company"),
+            message: posted.get("message"),
+        };
+        state
+            .store
+            .take_directory_lead(
+                &slug,
+                &addr.key(),
+                &input,
+                posted.get(HONEYPOT_FIELD).as_deref(),
+            )
+            .await
+            .map(|_| "Thank you: the partner has your enquiry and will be in touch.".to_owned())
+    } else {
+        Err(csrf_refused())
+    };
+    after_form(&state, &headers, &slug, outcome, "enquiry", &posted).await
+}
+
+/// A visitor asks for an invitation link to review the listing.
+async fn ask_invite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    addr: ClientAddr,
+    Path(slug): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let posted = Posted(pairs);
+    let outcome = if public_form_ok(&headers, &posted) {
+        let input = ReviewInviteInput {
+            email: posted.get("email"),
+        };
+        state
+            .store
+            .request_review_invite(&slug, &addr.key(), &input)
+            .await
+            .map(|sent| {
+                format!(
+                    "We sent a link to {}: open it to write your review (it works once, until {}).",
+                    sent.email,
+                    sent.expires_at.format("%Y-%m-%d")
+                )
+            })
+    } else {
+        Err(csrf_refused())
+    };
+    after_form(&state, &headers, &slug, outcome, "invite", &posted).await
+}
+
+/// Anyone reports the listing, or one of its reviews (`review_id`).
+async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    addr: ClientAddr,
+    Path(slug): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let posted = Posted(pairs);
+    let outcome = if public_form_ok(&headers, &posted) {
+        let input = ReportInput {
+            reason: posted.get("reason"),
+            detail: posted.get("detail"),
+        };
+        let review = posted.get("review_id").filter(|r| !r.trim().is_empty());
+        let subject = match review.as_deref() {
+            Some(r) => ReportSubject::Review(r),
+            None => ReportSubject::Listing(&slug),
+        };
+        state
+            .store
+            .report_directory(subject, &addr.key(), &input)
+            .await
+            .map(|_| "Thank you: a moderator will look at your report.".to_owned())
+    } else {
+        Err(csrf_refused())
+    };
+    after_form(&state, &headers, &slug, outcome, "report", &posted).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "directory/public_review.html")]
+struct ReviewPage {
+    token: String,
+    invite: InviteView,
+    csrf: String,
+    form: FormView,
+}
+
+async fn review_page(
+    state: &AppState,
+    token: &str,
+    status: StatusCode,
+    form: FormView,
+) -> Result<Response, UiError> {
+    let invite = match state.store.review_invite(token).await {
+        Ok(i) => i,
+        Err(StoreError::Conflict { message, .. }) => {
+            return Ok((StatusCode::GONE, message).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut form = form;
+    if form.v("rating").is_empty()
+        && let Some(r) = &invite.existing
+    {
+        form.set("rating", r.rating.to_string());
+        form.set("body", r.body.clone());
+        form.set("author_name", r.author_name.clone());
     }
-    .into_response())
+    let (csrf, cookie) = public_csrf(state);
+    let page = ReviewPage {
+        token: token.to_owned(),
+        invite,
+        csrf,
+        form,
+    };
+    Ok((status, [(SET_COOKIE, cookie)], page).into_response())
+}
+
+/// The review form behind an invitation link.
+async fn review_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, UiError> {
+    review_page(&state, &token, StatusCode::OK, FormView::default()).await
+}
+
+async fn review_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let posted = Posted(pairs);
+    if !public_form_ok(&headers, &posted) {
+        let view = FormView::from_posted(&posted).with_errors(field_errors(csrf_refused())?);
+        return review_page(&state, &token, StatusCode::FORBIDDEN, view).await;
+    }
+    let rating = match posted.get("rating").map(|r| r.trim().parse::<i64>()) {
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => Some(0),
+        None => None,
+    };
+    let input = ReviewInput {
+        rating,
+        body: posted.get("body"),
+        author_name: posted.get("author_name"),
+    };
+    let slug = state
+        .store
+        .review_invite(&token)
+        .await
+        .map(|i| i.listing_slug);
+    match state.store.submit_invited_review(&token, &input).await {
+        Ok(_) => {
+            let slug = slug.unwrap_or_default();
+            Ok((
+                StatusCode::CREATED,
+                ThanksPage {
+                    listing: format!("/directory/listings/{slug}"),
+                },
+            )
+                .into_response())
+        }
+        Err(e @ (StoreError::Invalid(_) | StoreError::Conflict { .. })) => {
+            let status = failure_status(&e);
+            let view = FormView::from_posted(&posted).with_errors(field_errors(e)?);
+            review_page(&state, &token, status, view).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "directory/public_review_thanks.html")]
+struct ThanksPage {
+    listing: String,
 }
 
 /// `sitemap.xml`: the directory's home, its category pages and every public listing.

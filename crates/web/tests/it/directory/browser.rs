@@ -5,6 +5,7 @@
 
 use partnerops_core::directory::record::DirectoryListingInput;
 use partnerops_core::ids::EntityId;
+use partnerops_core::scope::Scope;
 use partnerops_store::Actor;
 
 use partnerops_seed::DEMO_PASSWORD;
@@ -96,6 +97,28 @@ async fn a_visitor_searches_the_directory_on_a_phone_and_opens_a_listing() {
         widths[0],
         widths[1]
     );
+    // The visitor sends the partner an enquiry from the listing page.
+    b.type_into("#enquiry-form input[name=name]", "Ada Lovelace")
+        .await;
+    b.type_into("#enquiry-form input[name=email]", "ada@engines.example")
+        .await;
+    b.type_into("#enquiry-form input[name=company]", "Analytical Engines")
+        .await;
+    b.type_into(
+        "#enquiry-form textarea[name=message]",
+        "Can you look at our clusters next week?",
+    )
+    .await;
+    b.click("#enquiry-submit").await;
+    b.wait_css("#enquiry-thanks").await;
+    b.shot("directory-03b-phone-enquiry-sent").await;
+    let leads = app
+        .store
+        .directory_leads(&Scope::Vendor, Some(l.id.as_str()))
+        .await
+        .expect("leads");
+    assert_eq!(leads.len(), 1, "{leads:?}");
+    assert_eq!(leads[0].company, "Analytical Engines");
     // Its category page lists it.
     b.goto("/directory/categories/finops").await;
     b.wait_css("#directory-hits").await;
@@ -127,6 +150,18 @@ async fn a_visitor_searches_the_directory_on_a_phone_and_opens_a_listing() {
     let first = b.texts("#listings tbody tr").await;
     assert!(first[0].contains("Awaiting review"), "{first:?}");
     b.shot("directory-05-console").await;
+    // A moderator hides the review the demo's visitor reported, with a reason.
+    b.goto("/console/directory/moderation").await;
+    b.wait_css("#queue").await;
+    b.type_into(
+        "#queue .moderate-form input[name=reason]",
+        "Could not verify the customer",
+    )
+    .await;
+    b.click("#queue .moderate-form button").await;
+    b.wait_css("#done").await;
+    assert!(b.exists("#queue-empty").await, "the queue is empty");
+    b.shot("directory-05b-console-moderation").await;
     b.goto("/directory").await;
     b.wait_css("#directory-hits").await;
     b.shot("directory-06-desktop-home").await;

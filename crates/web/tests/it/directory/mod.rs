@@ -5,6 +5,7 @@
 
 mod api;
 mod browser;
+pub(crate) mod trust;
 mod ui;
 
 use hyper::StatusCode;

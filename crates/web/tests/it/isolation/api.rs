@@ -88,6 +88,9 @@ pub enum Target {
     LaunchTask,
     ImportRun,
     DirectoryListing,
+    DirectoryReview,
+    DirectoryDecision,
+    DirectoryLead,
 }
 
 pub struct Route {
@@ -404,6 +407,22 @@ routes!(
     GET "/api/v1/directory/search" None Public,
     GET "/api/v1/directory/programs/{id}/mode" Program NotFound,
     PUT "/api/v1/directory/programs/{id}/mode" Program NotFound,
+    // The trust layer: B's (hidden) review, the decision on it and B's enquiry are 404;
+    // the queue and staff reviews are the vendor's; lists show the partner's own rows.
+    GET "/api/v1/directory/reviews" None OwnRowsOnly,
+    GET "/api/v1/directory/reviews/{id}" DirectoryReview NotFound,
+    POST "/api/v1/directory/listings/{id}/reviews" DirectoryListing StaffOnly,
+    PUT "/api/v1/directory/reviews/{id}/answer" DirectoryReview NotFound,
+    POST "/api/v1/directory/listings/{id}/reports" DirectoryListing NotFound,
+    POST "/api/v1/directory/reviews/{id}/reports" DirectoryReview NotFound,
+    GET "/api/v1/directory/moderation" None StaffOnly,
+    POST "/api/v1/directory/listings/{id}/moderate" DirectoryListing NotFound,
+    POST "/api/v1/directory/reviews/{id}/moderate" DirectoryReview NotFound,
+    GET "/api/v1/directory/decisions" None OwnRowsOnly,
+    POST "/api/v1/directory/decisions/{id}/appeal" DirectoryDecision NotFound,
+    GET "/api/v1/directory/leads" None OwnRowsOnly,
+    GET "/api/v1/directory/leads/{id}" DirectoryLead NotFound,
+    POST "/api/v1/directory/leads/{id}/register" DirectoryLead NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -738,6 +757,18 @@ fn body_for(
             "partner_id": w.b.partner.id.to_string(), "title": "Hijack", "summary": "Hijack",
             "description": "Hijack", "categories": ["Hijack"]
         }),
+        (Target::DirectoryListing, p) if p.ends_with("/reviews") => {
+            json!({"rating": 1, "body": "hijack"})
+        }
+        (Target::DirectoryListing, p) if p.ends_with("/reports") => json!({"reason": "spam"}),
+        (Target::DirectoryListing, p) if p.ends_with("/moderate") => {
+            json!({"action": "remove", "reason": "hijack"})
+        }
+        (Target::DirectoryReview, p) if p.ends_with("/answer") => json!({"answer": "hijack"}),
+        (Target::DirectoryReview, p) if p.ends_with("/reports") => json!({"reason": "spam"}),
+        (Target::DirectoryReview, _) => json!({"action": "remove", "reason": "hijack"}),
+        (Target::DirectoryDecision, _) => json!({"text": "hijack"}),
+        (Target::DirectoryLead, _) => json!({"country": "GB"}),
         (Target::DirectoryListing, p) if p.ends_with("/review") => json!({"approve": true}),
         (Target::DirectoryListing, p) if p.ends_with("/unpublish") => json!({"reason": "hijack"}),
         (Target::DirectoryListing, p) if p.ends_with("/verify") => json!({"verified": true}),
@@ -1135,8 +1166,12 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         &crate::directory::listing_body("Alpha services", &["Consulting"], json!({})),
     )
     .await;
+    let their_trust = crate::directory::trust::b_trust_records(&app, &w).await;
     let campaign_paths = [
         format!("/api/v1/directory/listings/{their_listing}"),
+        format!("/api/v1/directory/reviews/{}", their_trust.review),
+        format!("/api/v1/directory/leads/{}", their_trust.lead),
+        "/api/v1/directory/decisions".to_owned(),
         format!("/api/v1/campaigns/{their_campaign}"),
         format!("/api/v1/campaigns/{their_campaign}/leads"),
         format!("/api/v1/campaign-templates/{their_template}"),
@@ -1209,6 +1244,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::LaunchTask => their_launch.2.clone(),
                 Target::ImportRun => vendor_import.clone(),
                 Target::DirectoryListing => their_listing.clone(),
+                Target::DirectoryReview => their_trust.review.clone(),
+                Target::DirectoryDecision => their_trust.decision.clone(),
+                Target::DirectoryLead => their_trust.lead.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1541,6 +1579,15 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
         | "/api/v1/directory/listings"
         | "/api/v1/charters" => {
             assert!(!items.is_empty(), "{what} shows the partner's own rows");
+            assert!(
+                items
+                    .iter()
+                    .all(|r| r["partner_id"] == me.partner.id.to_string()),
+                "{what}: {items:?}"
+            );
+        }
+        // The trust layer: the partner's own rows, if any.
+        "/api/v1/directory/reviews" | "/api/v1/directory/decisions" | "/api/v1/directory/leads" => {
             assert!(
                 items
                     .iter()

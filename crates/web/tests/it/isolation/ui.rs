@@ -310,6 +310,20 @@ rows!(
     GET "/console/directory/{id}" DirectoryListing [] StaffOnly,
     POST "/console/directory/{id}/{action}" DirectoryListing ["action" = "verify"] StaffOnly,
     POST "/console/directory/programs/{id}/mode" Program [] StaffOnly,
+    // The trust layer: the public forms (B's hidden listing is on none of them), A's own
+    // reviews, enquiries and decisions in the portal, B's 404, the queue staff only.
+    POST "/directory/listings/{slug}/enquiry" None ["slug" = "beta-consulting-services-000000"] Public,
+    POST "/directory/listings/{slug}/review-invite" None ["slug" = "beta-consulting-services-000000"] Public,
+    POST "/directory/listings/{slug}/report" None ["slug" = "beta-consulting-services-000000"] Public,
+    GET "/directory/reviews/{token}" None ["token" = "rv_guessed0000000000000000"] Public,
+    POST "/directory/reviews/{token}" None ["token" = "rv_guessed0000000000000000"] Public,
+    GET "/portal/directory/trust" None [] OwnOnly,
+    POST "/portal/directory/reviews/{id}/answer" DirectoryReview [] NotFound,
+    POST "/portal/directory/decisions/{id}/appeal" DirectoryDecision [] NotFound,
+    POST "/portal/directory/leads/{id}/register" DirectoryLead [] NotFound,
+    GET "/console/directory/moderation" None [] StaffOnly,
+    POST "/console/directory/moderation/{target}/{id}" DirectoryReview ["target" = "reviews"] StaffOnly,
+    GET "/console/directory/leads" None [] StaffOnly,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -508,6 +522,10 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let their_listing = their_listing["id"].as_str().unwrap().to_owned();
     let mut learning_paths = learning_paths.to_vec();
     learning_paths.push(format!("/api/v1/directory/listings/{their_listing}"));
+    let their_trust = crate::directory::trust::b_trust_records(&app, &w).await;
+    learning_paths.push(format!("/api/v1/directory/reviews/{}", their_trust.review));
+    learning_paths.push(format!("/api/v1/directory/leads/{}", their_trust.lead));
+    learning_paths.push("/api/v1/directory/decisions".to_owned());
     learning_paths.push(format!("/api/v1/launches/{}", their_launch.1));
     learning_paths.push(format!("/api/v1/launch-templates/{}", their_launch.0));
     let mut before = b_records(&app, &w, &theirs, &gov).await;
@@ -561,6 +579,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         their_event.clone(),
         their_listing.clone(),
         their_listing_slug.clone(),
+        their_trust.review.clone(),
+        their_trust.decision.clone(),
+        their_trust.lead.clone(),
         their_rsvp.clone(),
         "Globex buyer".into(),
         their_launch.0.clone(),
@@ -624,6 +645,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Launch => their_launch.1.clone(),
                 Target::LaunchTask => their_launch.2.clone(),
                 Target::DirectoryListing => their_listing.clone(),
+                Target::DirectoryReview => their_trust.review.clone(),
+                Target::DirectoryDecision => their_trust.decision.clone(),
+                Target::DirectoryLead => their_trust.lead.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
