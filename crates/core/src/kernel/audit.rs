@@ -67,6 +67,8 @@ text_enum!(
         ImportRun = "import_run" / "Import run",
         // The public directory.
         DirectoryListing = "directory_listing" / "Directory listing",
+        // Account mapping.
+        MappingPartnership = "mapping_partnership" / "Account mapping partnership",
     }
 );
 

@@ -194,6 +194,13 @@ entity_id!(/// A CSV import run.
     ImportRunId, "imp");
 entity_id!(/// A listing in the public directory (a partner's services or an integration).
     DirectoryListingId, "dls");
+// Account mapping.
+entity_id!(/// An account mapping partnership between the vendor and one partner.
+    MappingPartnershipId, "amp");
+entity_id!(/// A partner's uploaded CRM export for account mapping.
+    MappingUploadId, "aup");
+entity_id!(/// A match of a partner's uploaded account to a vendor account.
+    MappingMatchId, "amt");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {
