@@ -148,6 +148,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::LaunchTask => "launch_tasks",
         EntityKind::ImportRun => "import_runs",
         EntityKind::DirectoryListing => "directory_listings",
+        EntityKind::MappingPartnership => "mapping_partnerships",
     }
 }
 

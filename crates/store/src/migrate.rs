@@ -202,6 +202,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_directory.sql"),
         postgres: include_str!("../migrations/postgres/0030_directory.sql"),
     },
+    Migration {
+        version: 32,
+        name: "account_mapping",
+        sqlite: include_str!("../migrations/sqlite/0032_account_mapping.sql"),
+        postgres: include_str!("../migrations/postgres/0032_account_mapping.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -82,7 +82,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::Attempt
         | EntityKind::Certification
         | EntityKind::WebhookSubscription
-        | EntityKind::DirectoryListing => {
+        | EntityKind::DirectoryListing
+        | EntityKind::MappingPartnership => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }

@@ -88,6 +88,7 @@ pub enum Target {
     LaunchTask,
     ImportRun,
     DirectoryListing,
+    MappingPartnership,
 }
 
 pub struct Route {
@@ -404,6 +405,21 @@ routes!(
     GET "/api/v1/directory/search" None Public,
     GET "/api/v1/directory/programs/{id}/mode" Program NotFound,
     PUT "/api/v1/directory/programs/{id}/mode" Program NotFound,
+    // Account mapping: B's active partnership with an upload and matches.
+    GET "/api/v1/mapping/partnerships" None OwnRowsOnly,
+    POST "/api/v1/mapping/partnerships" None CreateOwnOnly,
+    GET "/api/v1/mapping/partnerships/{id}" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/accept" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/end" MappingPartnership NotFound,
+    PUT "/api/v1/mapping/partnerships/{id}/settings" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/upload" MappingPartnership NotFound,
+    DELETE "/api/v1/mapping/partnerships/{id}/upload" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/matrix" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/cells/{vendor}/{partner}" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/matches" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/matches/{match_id}/decision" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/suggestions" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/audit" MappingPartnership NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -746,6 +762,15 @@ fn body_for(
         }
         (Target::DirectoryListing, _) => json!({"title": "Hijacked"}),
         (Target::Program, p) if p.ends_with("/mode") => json!({"answers": {"brand": true}}),
+        // Account mapping.
+        (Target::None, "/api/v1/mapping/partnerships") => {
+            json!({"partner_id": w.b.partner.id.to_string()})
+        }
+        (Target::MappingPartnership, p) if p.ends_with("/settings") => {
+            json!({"sharing": {"customer": []}})
+        }
+        (Target::MappingPartnership, p) if p.ends_with("/decision") => json!({"confirmed": false}),
+        (Target::MappingPartnership, _) => json!({}),
         // Launch checklists.
         (Target::None, "/api/v1/launch-templates/seed") => {
             json!({"program_id": w.other_program.id.to_string()})
@@ -1135,7 +1160,12 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         &crate::directory::listing_body("Alpha services", &["Consulting"], json!({})),
     )
     .await;
+    // B's account mapping: active, shared, with an upload and its matches.
+    let their_mapping = crate::mapping::b_mapping(&app, &w).await;
     let campaign_paths = [
+        format!("/api/v1/mapping/partnerships/{their_mapping}"),
+        format!("/api/v1/mapping/partnerships/{their_mapping}/matrix"),
+        format!("/api/v1/mapping/partnerships/{their_mapping}/matches"),
         format!("/api/v1/directory/listings/{their_listing}"),
         format!("/api/v1/campaigns/{their_campaign}"),
         format!("/api/v1/campaigns/{their_campaign}/leads"),
@@ -1209,6 +1239,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::LaunchTask => their_launch.2.clone(),
                 Target::ImportRun => vendor_import.clone(),
                 Target::DirectoryListing => their_listing.clone(),
+                Target::MappingPartnership => their_mapping.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1222,6 +1253,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 .replace("{id}", &target_id)
                 .replace("{key}", key)
                 .replace("{version}", "1")
+                .replace("{vendor}", "customer")
+                .replace("{partner}", "customer")
+                .replace("{match_id}", "amt_00000000000000000000000000000000")
                 .replace("{user_id}", &w.b.rep.id.to_string())
                 .replace("{partner_id}", &me.partner.id.to_string());
             let body = body_for(&route, &w, &theirs, &their_mdf, caller);
@@ -1359,6 +1393,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &their_launch.1,
                 &their_launch.2,
                 &their_listing,
+                &their_mapping,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -1548,7 +1583,7 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
                 "{what}: {items:?}"
             );
         }
-        "/api/v1/webhook-subscriptions" => {
+        "/api/v1/webhook-subscriptions" | "/api/v1/mapping/partnerships" => {
             assert!(
                 items
                     .iter()

@@ -525,6 +525,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let statement_path = format!("/api/v1/payout-statements/{}", their_pay.statement);
     let statement_before = app.http.get(&statement_path, &w.admin).await.json();
 
+    // B's account mapping: active, with an upload and matches.
+    let their_mapping = crate::mapping::b_mapping(&app, &w).await;
     // Nothing of B (nor the vendor-only application) may appear in an answer to A.
     let secrets: Vec<String> = vec![
         "Beta Consulting".into(),
@@ -568,6 +570,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         their_launch.2.clone(),
         their_hooks.0.clone(),
         their_hooks.1.clone(),
+        their_mapping.clone(),
+        "Stark Industries".into(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -624,6 +628,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::Launch => their_launch.1.clone(),
                 Target::LaunchTask => their_launch.2.clone(),
                 Target::DirectoryListing => their_listing.clone(),
+                Target::MappingPartnership => their_mapping.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
