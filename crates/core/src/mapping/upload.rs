@@ -245,18 +245,3 @@ mod tests {
         assert_eq!(errs[0].rule, "mapping.required");
     }
 }
-
-#[cfg(test)]
-mod crlf {
-    use crate::import::reader::ImportReader;
-
-    #[test]
-    fn rows_are_numbered_as_lines_with_crlf_endings() {
-        let text = "\u{feff}\"A\",\"B\"\r\n\"1\",\"2\"\r\n\"3\",\"4\"\r\n";
-        let mut r = ImportReader::new(text.as_bytes()).unwrap();
-        let rows: Vec<u64> = std::iter::from_fn(|| r.next_row())
-            .map(|x| x.unwrap().row)
-            .collect();
-        assert_eq!(rows, [2, 3]);
-    }
-}
