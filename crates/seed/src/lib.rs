@@ -51,6 +51,7 @@ mod event;
 mod history;
 mod import;
 mod launch;
+mod mapping;
 mod mdf;
 mod payout;
 mod pipeline;
@@ -438,6 +439,20 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         in_review = listings.in_review,
         elapsed_ms = ms(started),
         "seed: directory listings written"
+    );
+    // Account mapping: one active partnership with an upload and its matrix, one proposed.
+    let mapped = match writers.get("admin@vendor.example") {
+        Some(admin) => {
+            mapping::create_mappings(store, &plan.partners, &writers, admin, &plan.accounts).await?
+        }
+        None => mapping::MappingWritten::default(),
+    };
+    tracing::info!(
+        partnerships = mapped.partnerships,
+        rows = mapped.rows,
+        matched = mapped.matched,
+        elapsed_ms = ms(started),
+        "seed: account mapping written"
     );
     // Webhooks: the vendor's CRM connector and the first partner's own, paused.
     let partner_admin = plan

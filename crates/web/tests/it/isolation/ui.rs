@@ -310,6 +310,18 @@ rows!(
     GET "/console/directory/{id}" DirectoryListing [] StaffOnly,
     POST "/console/directory/{id}/{action}" DirectoryListing ["action" = "verify"] StaffOnly,
     POST "/console/directory/programs/{id}/mode" Program [] StaffOnly,
+    // Account mapping: A's own list (and its own proposal), B's partnership 404 in the
+    // portal, the console staff only.
+    GET "/portal/mapping" None [] OwnOnly,
+    POST "/portal/mapping" None [] OwnOnly,
+    GET "/portal/mapping/{id}" MappingPartnership [] NotFound,
+    POST "/portal/mapping/{id}/upload" MappingPartnership [] NotFound,
+    POST "/portal/mapping/{id}/{action}" MappingPartnership ["action" = "end"] NotFound,
+    GET "/portal/mapping/{id}/cells/{vendor}/{partner}" MappingPartnership ["vendor" = "customer", "partner" = "customer"] NotFound,
+    GET "/console/mapping" None [] StaffOnly,
+    GET "/console/mapping/{id}" MappingPartnership [] StaffOnly,
+    POST "/console/mapping/{id}/{action}" MappingPartnership ["action" = "accept"] StaffOnly,
+    GET "/console/mapping/{id}/cells/{vendor}/{partner}" MappingPartnership ["vendor" = "customer", "partner" = "customer"] StaffOnly,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -510,6 +522,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     learning_paths.push(format!("/api/v1/directory/listings/{their_listing}"));
     learning_paths.push(format!("/api/v1/launches/{}", their_launch.1));
     learning_paths.push(format!("/api/v1/launch-templates/{}", their_launch.0));
+    // B's account mapping: active, with an upload and matches.
+    let their_mapping = crate::mapping::b_mapping(&app, &w).await;
     let mut before = b_records(&app, &w, &theirs, &gov).await;
     for path in &learning_paths {
         before.push(app.http.get(path, &w.admin).await.json());
@@ -525,8 +539,13 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let statement_path = format!("/api/v1/payout-statements/{}", their_pay.statement);
     let statement_before = app.http.get(&statement_path, &w.admin).await.json();
 
-    // B's account mapping: active, with an upload and matches.
-    let their_mapping = crate::mapping::b_mapping(&app, &w).await;
+    let mapping_paths = [
+        format!("/api/v1/mapping/partnerships/{their_mapping}"),
+        format!("/api/v1/mapping/partnerships/{their_mapping}/matrix"),
+    ];
+    for path in &mapping_paths {
+        before.push(app.http.get(path, &w.admin).await.json());
+    }
     // Nothing of B (nor the vendor-only application) may appear in an answer to A.
     let secrets: Vec<String> = vec![
         "Beta Consulting".into(),
@@ -713,6 +732,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         after.push(app.http.get(path, &w.admin).await.json());
     }
     for path in &event_paths {
+        after.push(app.http.get(path, &w.admin).await.json());
+    }
+    for path in &mapping_paths {
         after.push(app.http.get(path, &w.admin).await.json());
     }
     assert_eq!(

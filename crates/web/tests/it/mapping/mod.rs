@@ -4,6 +4,7 @@
 //! sides share, matches to confirm, co-sell suggestions, deletion; on both databases.
 
 mod api;
+mod ui;
 
 use hyper::body::Bytes;
 use hyper::{Method, StatusCode};
