@@ -415,7 +415,7 @@ async fn portal_upload(
     };
     let req = MappingUploadRequest {
         source,
-        mapping: (confirm && !map.is_empty()).then(|| ImportMapping(map)),
+        mapping: (confirm && !map.is_empty()).then_some(ImportMapping(map)),
         file_name: file.name.chars().take(200).collect(),
         dry_run: !confirm,
     };
