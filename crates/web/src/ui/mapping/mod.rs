@@ -90,6 +90,8 @@ struct PartnershipPage {
     result: Option<MappingUploadResult>,
     problem: Vec<String>,
     done: Option<String>,
+    /// Every match as an API list, for its CSV export (vendor staff).
+    matches_list: String,
 }
 
 fn sharing_rows(s: &Sharing) -> Vec<SharingRow> {
@@ -157,6 +159,7 @@ async fn build(
         result: None,
         problem: Vec::new(),
         done: None,
+        matches_list: format!("mapping/partnerships/{id}/matches"),
     })
 }
 
@@ -175,6 +178,8 @@ struct CellPage {
     partner: Population,
     rows: Vec<OverlapRow>,
     refusal: Option<String>,
+    /// The cell as an API list, for its CSV export.
+    export_list: String,
 }
 
 async fn cell(
@@ -214,6 +219,7 @@ async fn cell(
             partner: p,
             rows,
             refusal,
+            export_list: format!("mapping/partnerships/{id}/cells/{vendor}/{partner}"),
         },
     )
         .into_response())
