@@ -35,15 +35,32 @@ const SYLLABLES: &[&str] = &[
     "yor", "zan", "bri", "cor", "del", "eon", "fal", "gor", "hex", "ir", "jas", "kor", "lin",
 ];
 const INDUSTRY: &[&str] = &[
-    "Systems", "Technologies", "Logistics", "Consulting", "Health", "Energy", "Foods", "Labs",
-    "Solutions", "Services", "Manufacturing", "Capital", "Media", "Robotics", "Analytics",
+    "Systems",
+    "Technologies",
+    "Logistics",
+    "Consulting",
+    "Health",
+    "Energy",
+    "Foods",
+    "Labs",
+    "Solutions",
+    "Services",
+    "Manufacturing",
+    "Capital",
+    "Media",
+    "Robotics",
+    "Analytics",
 ];
-const LEGAL: &[&str] = &["", " Inc.", " LLC", " GmbH", " Ltd", " S.A.", " B.V.", " Corp."];
+const LEGAL: &[&str] = &[
+    "", " Inc.", " LLC", " GmbH", " Ltd", " S.A.", " B.V.", " Corp.",
+];
 const COUNTRIES: &[&str] = &["US", "DE", "GB", "FR", "NL", "ES", "IT", "SE", "CA", "AU"];
 
 fn brand(r: &mut Rng) -> String {
     let n = 2 + r.below(2);
-    let mut s: String = (0..n).map(|_| SYLLABLES[r.below(SYLLABLES.len())]).collect();
+    let mut s: String = (0..n)
+        .map(|_| SYLLABLES[r.below(SYLLABLES.len())])
+        .collect();
     if let Some(f) = s.get_mut(0..1) {
         f.make_ascii_uppercase();
     }
@@ -76,7 +93,10 @@ fn noisy(r: &mut Rng, c: &Company) -> Company {
         name.push_str(LEGAL[1 + r.below(LEGAL.len() - 1)]);
     }
     if r.chance(15) {
-        name = name.replace("Technologies", "Tech").replace("Systems", "Sys").replace("Services", "Svcs");
+        name = name
+            .replace("Technologies", "Tech")
+            .replace("Systems", "Sys")
+            .replace("Services", "Svcs");
     }
     if r.chance(10) {
         let w: Vec<&str> = name.split(' ').collect();
@@ -115,7 +135,7 @@ fn noisy(r: &mut Rng, c: &Company) -> Company {
     }
 }
 
-fn main() {
+fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().filter(|a| a != "--bench").collect();
     let vendor_n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let partner_n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20_000);
@@ -135,24 +155,29 @@ fn main() {
         }
     }
     if let Some(dir) = &dir {
-        let write = |name: &str, rows: &[Company], truth: Option<&[Option<usize>]>| {
-            let f = std::fs::File::create(format!("{dir}/{name}")).expect("file");
+        let write = |name: &str,
+                     rows: &[Company],
+                     truth: Option<&[Option<usize>]>|
+         -> std::io::Result<()> {
+            let f = std::fs::File::create(format!("{dir}/{name}"))?;
             let mut w = std::io::BufWriter::new(f);
-            writeln!(w, "id,name,website,country,truth").expect("write");
+            writeln!(w, "id,name,website,country,truth")?;
             for (i, c) in rows.iter().enumerate() {
-                let t = truth.and_then(|t| t[i]).map_or(String::new(), |v| v.to_string());
+                let t = truth
+                    .and_then(|t| t[i])
+                    .map_or(String::new(), |v| v.to_string());
                 writeln!(
                     w,
                     "{i},\"{}\",{},{},{t}",
                     c.name.replace('"', "\"\""),
                     c.domain.clone().unwrap_or_default(),
                     c.country
-                )
-                .expect("write");
+                )?;
             }
+            Ok(())
         };
-        write("vendor.csv", &vendor, None);
-        write("partner.csv", &partner, Some(&truth));
+        write("vendor.csv", &vendor, None)?;
+        write("partner.csv", &partner, Some(&truth))?;
     }
     let started = Instant::now();
     let records: Vec<MatchRecord> = vendor
@@ -219,7 +244,12 @@ fn main() {
     }
     // Incremental: 1,000 more partner rows against the built matcher.
     let t = Instant::now();
-    let extra = rows.iter().cycle().take(1000).filter(|r| matcher.best(r, 80).is_some()).count();
+    let extra = rows
+        .iter()
+        .cycle()
+        .take(1000)
+        .filter(|r| matcher.best(r, 80).is_some())
+        .count();
     let incremental = t.elapsed();
     println!("vendor rows {vendor_n}, partner rows {partner_n}, true overlap {positives}");
     println!("prepare (normalise domains) {:.2?}", prepared);
@@ -228,5 +258,9 @@ fn main() {
         domain_time
     );
     println!("matcher built in {:.2?}, matched in {:.2?}", built, matched);
-    println!("1,000 more rows matched in {:.2?} ({extra} found)", incremental);
+    println!(
+        "1,000 more rows matched in {:.2?} ({extra} found)",
+        incremental
+    );
+    Ok(())
 }
