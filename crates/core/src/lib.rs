@@ -18,7 +18,7 @@
 //! - one folder per capability: [`registration`], [`lifecycle`], [`partnership`],
 //!   [`policy`], [`pipeline`], [`business_plan`], [`cadence`], [`campaign`], [`file`], [`notification`], [`payout`], [`mdf`], [`webhook`],
 //!   [`enablement`], [`event`].
-//!   [`enablement`], [`launch`], [`directory`].
+//!   [`enablement`], [`launch`], [`directory`], [`mapping`].
 //!
 //! Stable paths: the kernel modules and `tier` are re-exported at the crate root
 //! (`partnerops_core::ids`, `partnerops_core::money`, `partnerops_core::tier`, ...), and
@@ -37,6 +37,7 @@ pub mod import;
 pub mod kernel;
 pub mod launch;
 pub mod lifecycle;
+pub mod mapping;
 pub mod mdf;
 pub mod notification;
 pub mod partner;

@@ -46,6 +46,7 @@ text_enum!(
         Launch = "launch" / "Launch checklists",
         Import = "import" / "CSV imports",
         Directory = "directory" / "Directory listings and search",
+        Mapping = "mapping" / "Account mapping",
     }
 );
 

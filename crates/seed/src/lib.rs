@@ -51,8 +51,9 @@ mod event;
 mod history;
 mod import;
 mod launch;
-mod partnership;
+mod mapping;
 mod mdf;
+mod partnership;
 mod payout;
 mod pipeline;
 mod plan;
@@ -462,6 +463,20 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         leads = listings.leads,
         elapsed_ms = ms(started),
         "seed: directory listings written"
+    );
+    // Account mapping: one active partnership with an upload and its matrix, one proposed.
+    let mapped = match writers.get("admin@vendor.example") {
+        Some(admin) => {
+            mapping::create_mappings(store, &plan.partners, &writers, admin, &plan.accounts).await?
+        }
+        None => mapping::MappingWritten::default(),
+    };
+    tracing::info!(
+        partnerships = mapped.partnerships,
+        rows = mapped.rows,
+        matched = mapped.matched,
+        elapsed_ms = ms(started),
+        "seed: account mapping written"
     );
     // Webhooks: the vendor's CRM connector and the first partner's own, paused.
     let partner_admin = plan

@@ -540,6 +540,26 @@ async fn the_full_demo_program_seeds() {
     // Every demo login, staff too, finds notifications on first start.
     have_notifications(&db.store, &report.logins.iter().collect::<Vec<_>>()).await;
 
+    // Account mapping: one active partnership with an upload and a matrix, one proposed.
+    let mappings = db.store.mapping_partnerships(&Scope::Vendor).await.unwrap();
+    let status: Vec<&str> = mappings.iter().map(|m| m.status.as_str()).collect();
+    assert_eq!(status.len(), 2, "{status:?}");
+    assert!(
+        status.contains(&"active") && status.contains(&"proposed"),
+        "{status:?}"
+    );
+    let active = mappings
+        .iter()
+        .find(|m| m.status.as_str() == "active")
+        .unwrap();
+    assert!(active.uploaded_rows > 20, "{active:?}");
+    let matrix = db
+        .store
+        .mapping_matrix(&Scope::Vendor, active.id.as_str())
+        .await
+        .unwrap();
+    assert!(matrix.total >= 10, "{matrix:?}");
+
     // The reseller program's history teaches its fit model. As of a fixed day (the labels
     // depend on it: a partner's first year must be over, or it must have climbed).
     let store = &db.store;

@@ -152,6 +152,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::DirectoryReport => "directory_reports",
         EntityKind::DirectoryDecision => "directory_decisions",
         EntityKind::DirectoryLead => "directory_leads",
+        EntityKind::MappingPartnership => "mapping_partnerships",
     }
 }
 

@@ -41,6 +41,7 @@ pub mod file;
 pub mod import;
 pub mod launch;
 pub mod lifecycle;
+pub mod mapping;
 pub mod mdf;
 pub mod notification;
 pub mod partnership;

@@ -210,6 +210,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0031_directory_trust.sql"),
         postgres: include_str!("../migrations/postgres/0031_directory_trust.sql"),
     },
+    Migration {
+        version: 32,
+        name: "account_mapping",
+        sqlite: include_str!("../migrations/sqlite/0032_account_mapping.sql"),
+        postgres: include_str!("../migrations/postgres/0032_account_mapping.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

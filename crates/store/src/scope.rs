@@ -85,7 +85,8 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         | EntityKind::DirectoryListing
         | EntityKind::DirectoryReview
         | EntityKind::DirectoryDecision
-        | EntityKind::DirectoryLead => {
+        | EntityKind::DirectoryLead
+        | EntityKind::MappingPartnership => {
             q.push(&format!(" AND {alias}.partner_id = "))
                 .bind(partner.as_str());
         }

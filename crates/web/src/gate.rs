@@ -134,6 +134,7 @@ const CAPABILITIES: &[(&str, TokenCapability)] = {
         ("launch-templates", Launch),
         ("launches", Launch),
         ("line-disputes", Payout),
+        ("mapping", Mapping),
         ("mdf-allocations", Mdf),
         ("mdf-budgets", Mdf),
         ("mdf-claims", Mdf),

@@ -670,9 +670,19 @@ impl ImportMapping {
         kind: ImportKind,
         header: &[String],
     ) -> Result<Columns, Vec<ImportError>> {
+        self.resolve_fields(fields(kind), header)
+    }
+
+    /// [`ImportMapping::resolve`] for a list of fields of a file that is not an import kind
+    /// (an account mapping upload reads the same files with its own fields).
+    pub fn resolve_fields(
+        &self,
+        specs: &'static [FieldSpec],
+        header: &[String],
+    ) -> Result<Columns, Vec<ImportError>> {
         let mut errors = Vec::new();
         let mut index = Vec::new();
-        for spec in fields(kind) {
+        for spec in specs {
             match self.column(spec.name) {
                 Some(col) => {
                     let wanted = normalize(col);
@@ -743,6 +753,16 @@ pub fn suggest(
     header: &[String],
     remembered: Option<&ImportMapping>,
 ) -> ImportMapping {
+    suggest_fields(fields(kind), source, header, remembered)
+}
+
+/// [`suggest`] for a list of fields of a file that is not an import kind.
+pub fn suggest_fields(
+    specs: &'static [FieldSpec],
+    source: ImportSource,
+    header: &[String],
+    remembered: Option<&ImportMapping>,
+) -> ImportMapping {
     let names: Vec<String> = header.iter().map(|h| normalize(h)).collect();
     if let Some(m) = remembered
         && !m.0.is_empty()
@@ -751,7 +771,7 @@ pub fn suggest(
         return m.clone();
     }
     let mut map = BTreeMap::new();
-    for spec in fields(kind) {
+    for spec in specs {
         let own = spec.known.iter().filter(|(s, _)| *s == source);
         let others = spec.known.iter().filter(|(s, _)| *s != source);
         let found = own
@@ -773,10 +793,15 @@ pub fn suggest(
 
 /// The source whose known column names the header matches best (ties: the first listed).
 pub fn detect_source(kind: ImportKind, header: &[String]) -> ImportSource {
+    detect_source_fields(fields(kind), header)
+}
+
+/// [`detect_source`] for a list of fields of a file that is not an import kind.
+pub fn detect_source_fields(specs: &'static [FieldSpec], header: &[String]) -> ImportSource {
     let names: Vec<String> = header.iter().map(|h| normalize(h)).collect();
     let mut best = (ImportSource::Partnerops, 0usize);
     for source in ImportSource::ALL {
-        let hits = fields(kind)
+        let hits = specs
             .iter()
             .filter(|spec| {
                 spec.known

@@ -18,8 +18,81 @@ pub struct DataRow {
     pub record: StringRecord,
 }
 
+/// Folds CRLF line endings to LF before the CSV parser sees them. The parser dates a
+/// record by the line it starts on, and after a record ending in CR it starts the next one
+/// before the LF is counted: every row of a Windows file (a Salesforce report is one) was
+/// numbered one line too low.
+pub struct CrlfToLf<R: Read> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    /// A CR was the last byte read: whether it is kept depends on the next byte.
+    pending_cr: bool,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    pub fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            buf: vec![0; 64 * 1024],
+            pos: 0,
+            len: 0,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.pos == self.len {
+                self.len = self.inner.read(&mut self.buf)?;
+                self.pos = 0;
+                if self.len == 0 {
+                    // The end: a CR held back is a line ending of its own.
+                    if std::mem::take(&mut self.pending_cr) {
+                        out[0] = b'\r';
+                        return Ok(1);
+                    }
+                    return Ok(0);
+                }
+            }
+            let mut n = 0;
+            if self.pending_cr {
+                self.pending_cr = false;
+                if self.buf[self.pos] != b'\n' {
+                    out[n] = b'\r';
+                    n += 1;
+                }
+            }
+            while n < out.len() && self.pos < self.len {
+                let b = self.buf[self.pos];
+                self.pos += 1;
+                if b == b'\r' {
+                    if self.pos == self.len {
+                        self.pending_cr = true;
+                        break;
+                    }
+                    if self.buf[self.pos] == b'\n' {
+                        continue;
+                    }
+                }
+                out[n] = b;
+                n += 1;
+            }
+            if n > 0 {
+                return Ok(n);
+            }
+        }
+    }
+}
+
 pub struct ImportReader<R: Read> {
-    csv: csv::Reader<R>,
+    csv: csv::Reader<CrlfToLf<R>>,
     header: Vec<String>,
     /// A blank record or footer line was read: only footer lines may follow.
     in_footer: bool,
@@ -67,7 +140,7 @@ impl<R: Read> ImportReader<R> {
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(input);
+            .from_reader(CrlfToLf::new(input));
         let mut rec = StringRecord::new();
         loop {
             match csv.read_record(&mut rec) {
@@ -258,6 +331,25 @@ mod tests {
         let e = rows[0].as_ref().unwrap_err();
         assert_eq!((e.row, e.rule.as_str()), (2, "columns"));
         assert!(rows[1].is_ok());
+    }
+
+    #[test]
+    fn windows_line_endings_number_rows_as_lines() {
+        let crlf = REPORT.replace('\n', "\r\n");
+        let (_, rows) = read_all(&crlf);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].as_ref().unwrap().0, 2);
+        assert_eq!(rows[1].as_ref().unwrap().0, 3);
+        // A CR across the parser's buffer boundary, and a lone CR, are kept right.
+        let mut out = String::new();
+        CrlfToLf::new("a\r\nb\rc\r".as_bytes())
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "a\nb\rc\r");
+        let mut one = CrlfToLf::new(std::io::Read::chain("a\r".as_bytes(), "\nb".as_bytes()));
+        let mut out = String::new();
+        one.read_to_string(&mut out).unwrap();
+        assert_eq!(out, "a\nb");
     }
 
     #[test]

@@ -71,6 +71,8 @@ text_enum!(
         DirectoryReport = "directory_report" / "Directory report",
         DirectoryDecision = "directory_decision" / "Moderation decision",
         DirectoryLead = "directory_lead" / "Directory enquiry",
+        // Account mapping.
+        MappingPartnership = "mapping_partnership" / "Account mapping partnership",
     }
 );
 

@@ -204,6 +204,13 @@ entity_id!(/// A moderator's decision on a listing or review.
     DirectoryDecisionId, "ddc");
 entity_id!(/// An enquiry from a public listing's lead form.
     DirectoryLeadId, "dld");
+// Account mapping.
+entity_id!(/// An account mapping partnership between the vendor and one partner.
+    MappingPartnershipId, "amp");
+entity_id!(/// A partner's uploaded CRM export for account mapping.
+    MappingUploadId, "aup");
+entity_id!(/// A match of a partner's uploaded account to a vendor account.
+    MappingMatchId, "amt");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -165,6 +165,11 @@ pub enum Action<'a> {
     /// Review, verify and unpublish listings, and set whether a program's directory is open
     /// or curated (administrators, channel managers, marketing).
     ModerateDirectory,
+    // Account mapping.
+    /// Accept or end an account mapping partnership with this partner, set a side's sharing,
+    /// upload or delete the partner's data, confirm or reject matches: the partner's admin
+    /// for its side, vendor administrators for the vendor's.
+    ManageMapping(&'a PartnerId),
 }
 
 /// Why an action was refused: the rule and a sentence for people.
@@ -194,7 +199,9 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         (MarketingFinance, Action::ManageEvents) => true,
         (MarketingFinance, Action::WriteListing(_) | Action::ModerateDirectory) => true,
         (PartnerAdmin, Action::WriteListing(p)) => who.partner_id() == Some(*p),
+        (PartnerAdmin, Action::ManageMapping(p)) => who.partner_id() == Some(*p),
         (Admin, _) => true,
+        (_, Action::ManageMapping(_)) => false,
         // Webhooks export events out of the product: administrators only on the vendor side.
         (_, Action::ManageWebhooks(p)) => {
             who.role == PartnerAdmin && p.is_some() && who.partner_id() == *p
@@ -371,6 +378,10 @@ pub fn authorize(who: &Principal, action: &Action<'_>) -> Result<(), Denied> {
         Action::WriteListing(_) => (
             "role.write_listing",
             "write this partner's directory listings: its admin, and vendor channel staff",
+        ),
+        Action::ManageMapping(_) => (
+            "role.manage_mapping",
+            "accept, end or change an account mapping partnership: the partner's admin and vendor administrators",
         ),
         Action::ModerateDirectory => (
             "role.moderate_directory",

@@ -13,6 +13,7 @@ mod file;
 mod import;
 mod launch;
 mod lifecycle;
+mod mapping;
 mod mdf;
 mod notification;
 mod partner;
@@ -85,6 +86,7 @@ use crate::problem::{ApiError, Problem};
         (name = "launches", description = "Co-marketing launch checklists: templates (pre-launch, launch week, post-launch tasks with due offsets and owner sides), launches of a charter or a campaign, task status and owners, rescheduling"),
         (name = "imports", description = "CSV import of accounts, partners, contacts (as partner users), opportunities, deal registrations, touchpoints and currency rates from Salesforce reports and Data Loader exports, HubSpot exports and our own exports: column mappings suggested and remembered per source, all or nothing per file, dry runs, idempotent re-imports by the source's record ids (other records named by the record ids of earlier imports), each kind through its own rules and token scope, the runs with their errors by row and column"),
         (name = "directory", description = "The partner and integration directory: listings partners write, publication at once (open) or after review (curated, from the program's decision-tree answer), verification, unpublishing, and the search of what is public"),
+        (name = "mapping", description = "Account mapping with one partner: dual opt-in, each side's sharing per population (counts only or chosen fields), the partner's CRM export (Salesforce report or HubSpot export, all rows or none), matching by web domain then company name within the country, the overlap matrix, drill-down only where both sides share, matches to confirm, co-sell suggestions, deletion of the partner's data"),
         (name = "meta", description = "The API itself")
     )
 )]
@@ -122,6 +124,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = launch_routes(api);
     let api = import_routes(api);
     let api = directory_routes(api);
+    let api = mapping_routes(api);
     let (router, mut doc) = api.split_for_parts();
     hygiene_responses(&mut doc);
     if_match_responses(&mut doc);
@@ -449,6 +452,22 @@ fn campaign_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(campaign::leads))
         .routes(routes!(campaign::report))
         .routes(routes!(campaign::register_lead))
+}
+
+/// Account mapping: partnerships, sharing, uploads, the matrix and its cells, matches.
+fn mapping_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(mapping::list, mapping::propose))
+        .routes(routes!(mapping::one))
+        .routes(routes!(mapping::accept))
+        .routes(routes!(mapping::end))
+        .routes(routes!(mapping::settings))
+        .routes(routes!(mapping::upload, mapping::delete_upload))
+        .routes(routes!(mapping::matrix))
+        .routes(routes!(mapping::cell))
+        .routes(routes!(mapping::matches))
+        .routes(routes!(mapping::decide))
+        .routes(routes!(mapping::suggestions))
+        .routes(routes!(mapping::audit))
 }
 
 /// The directory: listings, their review and verification, the program's mode, search.

@@ -29,6 +29,7 @@ mod import;
 mod launch;
 mod lifecycle;
 mod list;
+mod mapping;
 mod markdown;
 mod mdf;
 mod notification;
@@ -138,6 +139,7 @@ pub(crate) fn routes() -> Routes {
     let r = import::routes(r);
     // The public directory and its listings.
     let r = directory::routes(r);
+    let r = mapping::routes(r);
     notification::routes(r)
 }
 

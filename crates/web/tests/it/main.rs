@@ -32,6 +32,7 @@ mod import;
 mod isolation;
 mod launch;
 mod lifecycle;
+mod mapping;
 mod mdf;
 mod notification;
 mod openapi;

@@ -91,6 +91,7 @@ pub enum Target {
     DirectoryReview,
     DirectoryDecision,
     DirectoryLead,
+    MappingPartnership,
 }
 
 pub struct Route {
@@ -223,6 +224,11 @@ routes!(
     POST "/api/v1/partners/{id}/onboarding/{key}" Partner NotFound,
     GET "/api/v1/partners/{id}/tier-standing" Partner NotFound,
     GET "/api/v1/partners/{id}/decisions" Partner NotFound,
+    // The technology track: another partner's standing is 404; placing and evaluating are
+    // staff's (403 before any record is read).
+    GET "/api/v1/partners/{id}/track" Partner NotFound,
+    POST "/api/v1/partners/{id}/track/placement" Partner StaffOnly,
+    POST "/api/v1/partners/{id}/track/evaluation" Partner StaffOnly,
     GET "/api/v1/programs/{id}/activation" Program NotFound,
     GET "/api/v1/programs/{id}/council" Program NotFound,
     PUT "/api/v1/programs/{id}/council/members/{partner_id}" Program NotFound,
@@ -423,6 +429,21 @@ routes!(
     GET "/api/v1/directory/leads" None OwnRowsOnly,
     GET "/api/v1/directory/leads/{id}" DirectoryLead NotFound,
     POST "/api/v1/directory/leads/{id}/register" DirectoryLead NotFound,
+    // Account mapping: B's active partnership with an upload and matches.
+    GET "/api/v1/mapping/partnerships" None OwnRowsOnly,
+    POST "/api/v1/mapping/partnerships" None CreateOwnOnly,
+    GET "/api/v1/mapping/partnerships/{id}" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/accept" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/end" MappingPartnership NotFound,
+    PUT "/api/v1/mapping/partnerships/{id}/settings" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/upload" MappingPartnership NotFound,
+    DELETE "/api/v1/mapping/partnerships/{id}/upload" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/matrix" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/cells/{vendor}/{partner}" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/matches" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/matches/{match_id}/decision" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/suggestions" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/audit" MappingPartnership NotFound,
 );
 
 /// Deal-registration records of one partner: a registration (approved, with an activity),
@@ -777,6 +798,21 @@ fn body_for(
         }
         (Target::DirectoryListing, _) => json!({"title": "Hijacked"}),
         (Target::Program, p) if p.ends_with("/mode") => json!({"answers": {"brand": true}}),
+        (Target::Partner, p) if p.ends_with("/track/placement") => {
+            json!({"answers": {"engineering": true}})
+        }
+        (Target::Partner, p) if p.ends_with("/track/evaluation") => {
+            json!({"promote": true, "reason": "hijack"})
+        }
+        // Account mapping.
+        (Target::None, "/api/v1/mapping/partnerships") => {
+            json!({"partner_id": w.b.partner.id.to_string()})
+        }
+        (Target::MappingPartnership, p) if p.ends_with("/settings") => {
+            json!({"sharing": {"customer": []}})
+        }
+        (Target::MappingPartnership, p) if p.ends_with("/decision") => json!({"confirmed": false}),
+        (Target::MappingPartnership, _) => json!({}),
         // Launch checklists.
         (Target::None, "/api/v1/launch-templates/seed") => {
             json!({"program_id": w.other_program.id.to_string()})
@@ -1167,7 +1203,12 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     )
     .await;
     let their_trust = crate::directory::trust::b_trust_records(&app, &w).await;
+    // B's account mapping: active, shared, with an upload and its matches.
+    let their_mapping = crate::mapping::b_mapping(&app, &w).await;
     let campaign_paths = [
+        format!("/api/v1/mapping/partnerships/{their_mapping}"),
+        format!("/api/v1/mapping/partnerships/{their_mapping}/matrix"),
+        format!("/api/v1/mapping/partnerships/{their_mapping}/matches"),
         format!("/api/v1/directory/listings/{their_listing}"),
         format!("/api/v1/directory/reviews/{}", their_trust.review),
         format!("/api/v1/directory/leads/{}", their_trust.lead),
@@ -1247,6 +1288,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::DirectoryReview => their_trust.review.clone(),
                 Target::DirectoryDecision => their_trust.decision.clone(),
                 Target::DirectoryLead => their_trust.lead.clone(),
+                Target::MappingPartnership => their_mapping.clone(),
             };
             let key = if route.path.contains("/onboarding/") {
                 "agreement_signed"
@@ -1260,6 +1302,9 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 .replace("{id}", &target_id)
                 .replace("{key}", key)
                 .replace("{version}", "1")
+                .replace("{vendor}", "customer")
+                .replace("{partner}", "customer")
+                .replace("{match_id}", "amt_00000000000000000000000000000000")
                 .replace("{user_id}", &w.b.rep.id.to_string())
                 .replace("{partner_id}", &me.partner.id.to_string());
             let body = body_for(&route, &w, &theirs, &their_mdf, caller);
@@ -1397,6 +1442,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 &their_launch.1,
                 &their_launch.2,
                 &their_listing,
+                &their_mapping,
             ] {
                 assert!(
                     !r.text().contains(secret.as_str()),
@@ -1595,7 +1641,7 @@ fn own_rows_only(route: &Route, items: &[Value], me: &Side, what: &str) {
                 "{what}: {items:?}"
             );
         }
-        "/api/v1/webhook-subscriptions" => {
+        "/api/v1/webhook-subscriptions" | "/api/v1/mapping/partnerships" => {
             assert!(
                 items
                     .iter()

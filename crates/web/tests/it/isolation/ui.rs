@@ -97,6 +97,7 @@ rows!(
     GET "/console/partners/new" None [] StaffOnly,
     GET "/console/partners/{id}" Partner [] StaffOnly,
     POST "/console/partners/{id}/channel-manager" Partner [] StaffOnly,
+    POST "/console/partners/{id}/track/{action}" Partner ["action" = "placement"] StaffOnly,
     POST "/console/partners/{id}" Partner [] StaffOnly,
     GET "/console/programs" None [] StaffOnly,
     POST "/console/programs" None [] StaffOnly,
@@ -324,6 +325,18 @@ rows!(
     GET "/console/directory/moderation" None [] StaffOnly,
     POST "/console/directory/moderation/{target}/{id}" DirectoryReview ["target" = "reviews"] StaffOnly,
     GET "/console/directory/leads" None [] StaffOnly,
+    // Account mapping: A's own list (and its own proposal), B's partnership 404 in the
+    // portal, the console staff only.
+    GET "/portal/mapping" None [] OwnOnly,
+    POST "/portal/mapping" None [] OwnOnly,
+    GET "/portal/mapping/{id}" MappingPartnership [] NotFound,
+    POST "/portal/mapping/{id}/upload" MappingPartnership [] NotFound,
+    POST "/portal/mapping/{id}/{action}" MappingPartnership ["action" = "end"] NotFound,
+    GET "/portal/mapping/{id}/cells/{vendor}/{partner}" MappingPartnership ["vendor" = "customer", "partner" = "customer"] NotFound,
+    GET "/console/mapping" None [] StaffOnly,
+    GET "/console/mapping/{id}" MappingPartnership [] StaffOnly,
+    POST "/console/mapping/{id}/{action}" MappingPartnership ["action" = "accept"] StaffOnly,
+    GET "/console/mapping/{id}/cells/{vendor}/{partner}" MappingPartnership ["vendor" = "customer", "partner" = "customer"] StaffOnly,
 );
 
 /// The rows against the router: every served route has a row and every row a route.
@@ -528,6 +541,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     learning_paths.push("/api/v1/directory/decisions".to_owned());
     learning_paths.push(format!("/api/v1/launches/{}", their_launch.1));
     learning_paths.push(format!("/api/v1/launch-templates/{}", their_launch.0));
+    // B's account mapping: active, with an upload and matches.
+    let their_mapping = crate::mapping::b_mapping(&app, &w).await;
     let mut before = b_records(&app, &w, &theirs, &gov).await;
     for path in &learning_paths {
         before.push(app.http.get(path, &w.admin).await.json());
@@ -543,6 +558,13 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let statement_path = format!("/api/v1/payout-statements/{}", their_pay.statement);
     let statement_before = app.http.get(&statement_path, &w.admin).await.json();
 
+    let mapping_paths = [
+        format!("/api/v1/mapping/partnerships/{their_mapping}"),
+        format!("/api/v1/mapping/partnerships/{their_mapping}/matrix"),
+    ];
+    for path in &mapping_paths {
+        before.push(app.http.get(path, &w.admin).await.json());
+    }
     // Nothing of B (nor the vendor-only application) may appear in an answer to A.
     let secrets: Vec<String> = vec![
         "Beta Consulting".into(),
@@ -589,6 +611,8 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         their_launch.2.clone(),
         their_hooks.0.clone(),
         their_hooks.1.clone(),
+        their_mapping.clone(),
+        "Stark Industries".into(),
     ];
     let ids = [
         w.b.partner.id.to_string(),
@@ -648,6 +672,7 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::DirectoryReview => their_trust.review.clone(),
                 Target::DirectoryDecision => their_trust.decision.clone(),
                 Target::DirectoryLead => their_trust.lead.clone(),
+                Target::MappingPartnership => their_mapping.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
@@ -732,6 +757,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
         after.push(app.http.get(path, &w.admin).await.json());
     }
     for path in &event_paths {
+        after.push(app.http.get(path, &w.admin).await.json());
+    }
+    for path in &mapping_paths {
         after.push(app.http.get(path, &w.admin).await.json());
     }
     assert_eq!(
