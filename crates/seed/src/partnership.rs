@@ -157,9 +157,20 @@ pub(crate) async fn create_technology_track(
             Stage::Ended => {
                 store.review_gate(&staff, &cid, &gate_crawl(1200)?).await?;
                 // A missed Crawl gate ends the partnership; make sure it did.
-                if store.charter(&partnerops_core::scope::Scope::Vendor, &cid).await?.ended_at.is_none() {
+                if store
+                    .charter(&partnerops_core::scope::Scope::Vendor, &cid)
+                    .await?
+                    .ended_at
+                    .is_none()
+                {
                     store
-                        .end_charter(&staff, &cid, &EndInput { lessons: gate_crawl(1200)?.lessons })
+                        .end_charter(
+                            &staff,
+                            &cid,
+                            &EndInput {
+                                lessons: gate_crawl(1200)?.lessons,
+                            },
+                        )
                         .await?;
                 }
             }

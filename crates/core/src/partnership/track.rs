@@ -183,7 +183,9 @@ mod tests {
         assert_eq!(e.errors[0].rule, "required");
         let ok = EvaluationInput {
             promote: Some(false),
-            reason: Some(" Integration live, 3 joint customers; no co-development asked yet ".into()),
+            reason: Some(
+                " Integration live, 3 joint customers; no co-development asked yet ".into(),
+            ),
         }
         .parse()
         .unwrap();

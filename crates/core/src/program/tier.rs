@@ -220,7 +220,10 @@ pub fn technology_ladder() -> Vec<TierFields> {
                     .into(),
             ),
             benefits: vec![
-                b(BenefitKind::Support, "API documentation, a Slack channel and office hours"),
+                b(
+                    BenefitKind::Support,
+                    "API documentation, a Slack channel and office hours",
+                ),
                 b(BenefitKind::Enablement, "Self-paced technical courses"),
             ],
         },
@@ -234,9 +237,15 @@ pub fn technology_ladder() -> Vec<TierFields> {
                     .into(),
             ),
             benefits: vec![
-                b(BenefitKind::Support, "A dedicated channel and regular engineering syncs"),
+                b(
+                    BenefitKind::Support,
+                    "A dedicated channel and regular engineering syncs",
+                ),
                 b(BenefitKind::Other, "Input into the product roadmap"),
-                b(BenefitKind::CoMarketing, "Co-marketing support from the platform"),
+                b(
+                    BenefitKind::CoMarketing,
+                    "Co-marketing support from the platform",
+                ),
             ],
         },
         TierFields {
@@ -251,7 +260,10 @@ pub fn technology_ladder() -> Vec<TierFields> {
             benefits: vec![
                 b(BenefitKind::PartnerManager, "A dedicated partner manager"),
                 b(BenefitKind::ExecutiveAccess, "An executive relationship"),
-                b(BenefitKind::CoMarketing, "Customised co-marketing with revenue objectives"),
+                b(
+                    BenefitKind::CoMarketing,
+                    "Customised co-marketing with revenue objectives",
+                ),
             ],
         },
     ]
@@ -370,7 +382,11 @@ mod tests {
                 (3, "Strategic".to_owned())
             ]
         );
-        for kind in [ProgramKind::Reseller, ProgramKind::Referral, ProgramKind::Services] {
+        for kind in [
+            ProgramKind::Reseller,
+            ProgramKind::Referral,
+            ProgramKind::Services,
+        ] {
             assert_eq!(names(kind)[0].1, "Registered");
         }
         // Every tier says how long it usually lasts and what the vendor gives.

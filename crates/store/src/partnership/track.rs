@@ -285,7 +285,9 @@ impl Store {
         only: impl FnOnce(&mut Sql),
     ) -> Result<Vec<(TrackRow, TrackStanding)>> {
         let mut q = Sql::new(TRACK_SELECT);
-        q.push(" AND pr.kind = 'technology' AND t.rank = 1 AND p.status IN ('onboarding', 'active')");
+        q.push(
+            " AND pr.kind = 'technology' AND t.rank = 1 AND p.status IN ('onboarding', 'active')",
+        );
         crate::scope::restrict(&mut q, scope, EntityKind::Partner, "p");
         only(&mut q);
         q.push(" ORDER BY p.joined_on, p.id LIMIT 200");

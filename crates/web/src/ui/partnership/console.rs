@@ -5,6 +5,7 @@
 use crate::AppState;
 use crate::ui::form::{FormView, field_errors};
 use crate::ui::guard::Staff;
+use crate::ui::partner::partner_page;
 use crate::ui::partnership::CharterPage;
 use crate::ui::partnership::CharterRow;
 use crate::ui::partnership::DoneQuery;
@@ -24,7 +25,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use crate::ui::partner::partner_page;
 use partnerops_core::partnership::record::{CharterInput, TreeAnswers};
 use partnerops_core::partnership::track::EvaluationInput;
 use partnerops_core::partnership::tree::{Evaluation, Node, Step, Tree};
@@ -309,7 +309,9 @@ pub(super) async fn track_act(
         _ => return Err(UiError::NotFound),
     };
     match done {
-        Ok(()) => Ok(Redirect::to(&format!("/console/partners/{id}?saved=1#track")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/console/partners/{id}?saved=1#track")).into_response())
+        }
         Err(e) => {
             let inv = field_errors(e)?;
             let page = partner_page(&state, &user, &id, None, None, false)

@@ -63,10 +63,7 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/console/charters/{id}/{action}", console::console_act)
         .get("/console/trees", console::trees)
         .post("/console/trees/{key}", console::tree_step)
-        .post(
-            "/console/partners/{id}/track/{action}",
-            console::track_act,
-        )
+        .post("/console/partners/{id}/track/{action}", console::track_act)
         .get("/portal/charters", portal::portal_list)
         .get("/portal/charters/{id}", portal::portal_charter)
         .get(

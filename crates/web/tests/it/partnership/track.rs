@@ -24,7 +24,13 @@ fn rules(r: &Answer) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| format!("{}:{}", e["field"].as_str().unwrap(), e["rule"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["field"].as_str().unwrap(),
+                e["rule"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -85,7 +91,10 @@ async fn technology_partners_move_along_the_track(app: TestApp) {
 
     // A new partner starts on the first rung, due for evaluation six calendar months on.
     let s = ok(&app.http.get(&track, &w.admin).await);
-    assert_eq!((s["tier_name"].as_str(), s["rank"].as_i64()), (Some("Integration"), Some(1)));
+    assert_eq!(
+        (s["tier_name"].as_str(), s["rank"].as_i64()),
+        (Some("Integration"), Some(1))
+    );
     let due = joined.checked_add_months(Months::new(6)).unwrap();
     assert_eq!(s["evaluation_due"], due.to_string());
 
@@ -120,7 +129,11 @@ async fn technology_partners_move_along_the_track(app: TestApp) {
     assert_eq!(
         rules(
             &app.http
-                .post(&format!("{track}/placement"), &w.channel, &json!({"answers": {"engineering": false}}))
+                .post(
+                    &format!("{track}/placement"),
+                    &w.channel,
+                    &json!({"answers": {"engineering": false}})
+                )
                 .await
         ),
         ["answers:complete"]
@@ -129,7 +142,11 @@ async fn technology_partners_move_along_the_track(app: TestApp) {
     assert_eq!(
         rules(
             &app.http
-                .post(&format!("{track}/evaluation"), &w.channel, &json!({"promote": true, "reason": "x"}))
+                .post(
+                    &format!("{track}/evaluation"),
+                    &w.channel,
+                    &json!({"promote": true, "reason": "x"})
+                )
                 .await
         ),
         ["partner_id:self_serve"]
@@ -147,17 +164,31 @@ async fn technology_partners_move_along_the_track(app: TestApp) {
 
     // Six months and a bit later, the evaluation is on the vendor's list.
     let later = app.shifted_instance(chrono::Duration::days(200)).await;
-    let agenda = ok(&later.http.get("/api/v1/cadence?everyone=true", &w.admin).await);
+    let agenda = ok(&later
+        .http
+        .get("/api/v1/cadence?everyone=true", &w.admin)
+        .await);
     let items = track_items(&agenda);
     assert_eq!(items.len(), 1, "{agenda}");
     assert_eq!(items[0]["link"], format!("/console/partners/{partner}"));
     assert_eq!(items[0]["overdue"], true);
     // Partners never see it: the decision is the vendor's.
-    assert!(track_items(&ok(&later.http.get("/api/v1/cadence", &w.a.admin_token).await)).is_empty());
+    assert!(
+        track_items(&ok(&later
+            .http
+            .get("/api/v1/cadence", &w.a.admin_token)
+            .await))
+        .is_empty()
+    );
 
     // An evaluation needs its verdict and its reason.
     assert_eq!(
-        rules(&later.http.post(&format!("{track}/evaluation"), &w.channel, &json!({})).await),
+        rules(
+            &later
+                .http
+                .post(&format!("{track}/evaluation"), &w.channel, &json!({}))
+                .await
+        ),
         ["promote:required", "reason:required"]
     );
     // Kept self-serve: the next evaluation is six months after this one; the item is gone.
@@ -173,9 +204,18 @@ async fn technology_partners_move_along_the_track(app: TestApp) {
     assert_eq!(kept["since"], evaluated.to_string());
     assert_eq!(
         kept["evaluation_due"],
-        evaluated.checked_add_months(Months::new(6)).unwrap().to_string()
+        evaluated
+            .checked_add_months(Months::new(6))
+            .unwrap()
+            .to_string()
     );
-    assert!(track_items(&ok(&later.http.get("/api/v1/cadence?everyone=true", &w.admin).await)).is_empty());
+    assert!(
+        track_items(&ok(&later
+            .http
+            .get("/api/v1/cadence?everyone=true", &w.admin)
+            .await))
+        .is_empty()
+    );
     // Promoted: Partnership, with the decision and the tier change on record.
     let promoted = ok(&later
         .http
@@ -202,18 +242,32 @@ async fn technology_partners_move_along_the_track(app: TestApp) {
     // Who may: a partner reads only its own standing and moves nothing; the track is for
     // technology programs only.
     let theirs = format!("/api/v1/partners/{}/track", w.a.partner.id);
-    assert_eq!(rules(&app.http.get(&theirs, &w.admin).await), ["partner_id:technology_program"]);
-    assert_eq!(app.http.get(&track, &w.a.admin_token).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        rules(&app.http.get(&theirs, &w.admin).await),
+        ["partner_id:technology_program"]
+    );
+    assert_eq!(
+        app.http.get(&track, &w.a.admin_token).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         app.http
-            .post(&format!("{track}/placement"), &w.a.admin_token, &json!({"answers": {"engineering": true}}))
+            .post(
+                &format!("{track}/placement"),
+                &w.a.admin_token,
+                &json!({"answers": {"engineering": true}})
+            )
             .await
             .status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         app.http
-            .post(&format!("{theirs}/evaluation"), &w.a.admin_token, &json!({"promote": true, "reason": "self-promotion"}))
+            .post(
+                &format!("{theirs}/evaluation"),
+                &w.a.admin_token,
+                &json!({"promote": true, "reason": "self-promotion"})
+            )
             .await
             .status,
         StatusCode::FORBIDDEN
