@@ -396,7 +396,13 @@ async fn the_report_matches_the_store_and_covers_every_type_and_tier() {
             .await
             .unwrap();
         let names: Vec<&str> = tiers.items.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["Registered", "Select", "Premier"], "{}", p.name);
+        // A technology program runs the technology partnership track.
+        let expected = if p.kind == partnerops_core::program::ProgramKind::Technology {
+            ["Integration", "Partnership", "Strategic"]
+        } else {
+            ["Registered", "Select", "Premier"]
+        };
+        assert_eq!(names, expected, "{}", p.name);
     }
 
     let ps = partners(store).await;
@@ -539,6 +545,28 @@ async fn the_full_demo_program_seeds() {
     assert_eq!(report.logins.len(), 4);
     // Every demo login, staff too, finds notifications on first start.
     have_notifications(&db.store, &report.logins.iter().collect::<Vec<_>>()).await;
+
+    // The technology track: charters in crawl, walk and run, and one ended with its lessons.
+    let charters = db
+        .store
+        .charters(&Scope::Vendor, None, &page(&Store::charter_sorts(), None))
+        .await
+        .unwrap()
+        .items;
+    for phase in ["crawl", "walk", "run"] {
+        assert!(
+            charters
+                .iter()
+                .any(|c| c.ended_at.is_none() && c.phase.map(|p| p.as_str()) == Some(phase)),
+            "a charter in {phase}"
+        );
+    }
+    assert!(
+        charters
+            .iter()
+            .any(|c| c.ended_at.is_some() && c.lessons.as_deref().is_some_and(|l| !l.is_empty())),
+        "an ended charter with its lessons"
+    );
 
     // Account mapping: one active partnership with an upload and a matrix, one proposed.
     let mappings = db.store.mapping_partnerships(&Scope::Vendor).await.unwrap();
