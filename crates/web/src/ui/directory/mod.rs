@@ -264,6 +264,8 @@ struct ConsoleList {
     status: String,
     statuses: &'static [ListingStatus],
     form: FormView,
+    /// A status filter that names no status: said, and the list shown unfiltered.
+    filter_error: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -317,6 +319,7 @@ async fn console_page(
         status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
         statuses: ListingStatus::ALL,
         form,
+        filter_error: None,
     })
 }
 
@@ -325,14 +328,23 @@ async fn console_list(
     user: Staff,
     axum::extract::Query(q): axum::extract::Query<StatusFilter>,
 ) -> Result<Response, UiError> {
-    let status = q
+    let parsed = q
         .status
         .as_deref()
+        .map(str::trim)
         .filter(|s| !s.is_empty())
-        .and_then(|s| ListingStatus::parse("status", s).ok());
-    Ok(console_page(&state, &user, status, FormView::default())
-        .await?
-        .into_response())
+        .map(|s| ListingStatus::parse("status", s))
+        .transpose();
+    match parsed {
+        Ok(status) => Ok(console_page(&state, &user, status, FormView::default())
+            .await?
+            .into_response()),
+        Err(e) => {
+            let mut page = console_page(&state, &user, None, FormView::default()).await?;
+            page.filter_error = Some(e.message);
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 async fn console_listing(

@@ -114,6 +114,17 @@ async fn directory_pages(app: TestApp) {
         .await
         .text();
     assert!(queue.contains("Alpha Onboarding Services"), "{queue}");
+    // A status that is none: said with the field and what is allowed, not silently ignored.
+    let bad = app
+        .http
+        .page("/console/directory?status=bogus", &staff)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = bad.text();
+    assert!(
+        bad.contains("id=\"filter-error\"") && bad.contains("status"),
+        "{bad}"
+    );
     for action in ["approve", "verify"] {
         let r = app
             .http
