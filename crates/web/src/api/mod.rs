@@ -132,6 +132,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     problem_content_type(&mut doc);
     csv_lists(&mut doc);
     database_unavailable(&mut doc);
+    shadowed_ids(&mut doc);
     idempotency_header(&mut doc);
     patch_bodies_require_nothing(&mut doc);
     // axum's own answers for an unknown route or a wrong method are plain text: ours are
@@ -381,6 +382,71 @@ fn database_unavailable(doc: &mut utoipa::openapi::OpenApi) {
             op.responses
                 .responses
                 .insert("503".to_owned(), RefOr::T(response.clone()));
+        }
+    }
+}
+
+/// Documents `405` where a record's address can name an action route instead: with
+/// `POST /payout-statements/run` beside `GET /payout-statements/{id}`, the router serves
+/// `/payout-statements/run` as the action, so a `GET` with the id `run` is answered 405
+/// (the action has no `GET`), not 404. Each operation on `…/{param}` gets 405 when a
+/// sibling literal path lacks its method.
+fn shadowed_ids(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::path::PathItem;
+    fn methods(item: &PathItem) -> [bool; 5] {
+        [
+            item.get.is_some(),
+            item.put.is_some(),
+            item.post.is_some(),
+            item.delete.is_some(),
+            item.patch.is_some(),
+        ]
+    }
+    let response = problem_response(
+        "The id is the name of an action route of this collection (such as `run` or `check`), which does not answer this method",
+    );
+    let literal_siblings: Vec<(String, [bool; 5])> = doc
+        .paths
+        .paths
+        .iter()
+        .filter(|(path, _)| !path.ends_with('}'))
+        .map(|(path, item)| (path.clone(), methods(item)))
+        .collect();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let Some((parent, last)) = path.rsplit_once('/') else {
+            continue;
+        };
+        if !(last.starts_with('{') && last.ends_with('}')) {
+            continue;
+        }
+        // What the literal siblings (`parent/<word>`) answer, method by method.
+        let siblings: Vec<&[bool; 5]> = literal_siblings
+            .iter()
+            .filter(|(p, _)| {
+                p.rsplit_once('/')
+                    .is_some_and(|(pp, word)| pp == parent && !word.is_empty())
+            })
+            .map(|(_, m)| m)
+            .collect();
+        if siblings.is_empty() {
+            continue;
+        }
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for (i, op) in ops.into_iter().enumerate() {
+            if let Some(op) = op
+                && siblings.iter().any(|m| !m[i])
+            {
+                op.responses
+                    .responses
+                    .insert("405".to_owned(), RefOr::T(response.clone()));
+            }
         }
     }
 }
