@@ -6,11 +6,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use partnerops_core::audit::EntityKind;
 use partnerops_core::ids::{EntityId, PartnerId};
-use partnerops_core::partner::Partner;
+use partnerops_core::partner::{Partner, PartnerStatus};
 use partnerops_core::partnership::record::TreeAnswers;
 use partnerops_core::partnership::track::{
     self, EvaluationInput, RULE_EVALUATION, RULE_START, TrackPlacement, TrackStanding,
 };
+use partnerops_core::program::ProgramKind;
 use partnerops_core::registration::Decision;
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
@@ -39,14 +40,24 @@ row! {
 
 /// Partners with what the track needs to know about each: program kind, rung, and the
 /// last time they moved or were evaluated. Callers append conditions on `p`.
-pub(crate) const TRACK_SELECT: &str = "SELECT p.id, p.name, p.program_id, pr.kind AS program_kind, t.name AS tier_name, CAST(t.rank AS BIGINT) AS rank, p.joined_on, \
-     (SELECT MAX(c.at) FROM tier_changes c WHERE c.partner_id = p.id) AS moved_at, \
-     (SELECT MAX(d.at) FROM decisions d WHERE d.entity_kind = 'partner' AND d.entity_id = p.id AND d.rule = 'technology_track.evaluation') AS evaluated_at \
-     FROM partners p JOIN tiers t ON t.id = p.tier_id JOIN programs pr ON pr.id = p.program_id WHERE p.archived_at IS NULL";
+fn track_query() -> Sql {
+    let mut q = Sql::new(
+        "SELECT p.id, p.name, p.program_id, pr.kind AS program_kind, t.name AS tier_name, CAST(t.rank AS BIGINT) AS rank, p.joined_on, \
+         (SELECT MAX(c.at) FROM tier_changes c WHERE c.partner_id = p.id) AS moved_at, \
+         (SELECT MAX(d.at) FROM decisions d WHERE d.entity_kind = ",
+    );
+    q.bind(EntityKind::Partner.as_str())
+        .push(" AND d.entity_id = p.id AND d.rule = ")
+        .bind(RULE_EVALUATION)
+        .push(
+            ") AS evaluated_at FROM partners p JOIN tiers t ON t.id = p.tier_id JOIN programs pr ON pr.id = p.program_id WHERE p.archived_at IS NULL",
+        );
+    q
+}
 
 impl TrackRow {
     pub(crate) fn is_technology(&self) -> bool {
-        self.program_kind == "technology"
+        self.program_kind == ProgramKind::Technology.as_str()
     }
 
     /// On its rung since: the start, the last move, or the last evaluation, whichever came
@@ -71,7 +82,7 @@ fn invalid(e: FieldError) -> StoreError {
 }
 
 async fn track_row(x: &mut impl Exec, partner_id: &str) -> Result<TrackRow> {
-    let mut q = Sql::new(TRACK_SELECT);
+    let mut q = track_query();
     q.push(" AND p.id = ").bind(partner_id);
     x.optional(&q)
         .await?
@@ -284,10 +295,14 @@ impl Store {
         until: NaiveDate,
         only: impl FnOnce(&mut Sql),
     ) -> Result<Vec<(TrackRow, TrackStanding)>> {
-        let mut q = Sql::new(TRACK_SELECT);
-        q.push(
-            " AND pr.kind = 'technology' AND t.rank = 1 AND p.status IN ('onboarding', 'active')",
-        );
+        let mut q = track_query();
+        q.push(" AND pr.kind = ")
+            .bind(ProgramKind::Technology.as_str())
+            .push(" AND t.rank = 1 AND p.status IN (")
+            .bind(PartnerStatus::Onboarding.as_str())
+            .push(", ")
+            .bind(PartnerStatus::Active.as_str())
+            .push(")");
         crate::scope::restrict(&mut q, scope, EntityKind::Partner, "p");
         only(&mut q);
         q.push(" ORDER BY p.joined_on, p.id LIMIT 200");
