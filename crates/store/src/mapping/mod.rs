@@ -434,6 +434,29 @@ fn read_upload(
     (source, header, mapping, rows, errors, confirmed)
 }
 
+/// The audit event of a change to a partnership, with before and after.
+async fn audit_change(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    action: AuditAction,
+    before: &MappingPartnership,
+    after: &MappingPartnership,
+) -> Result<()> {
+    audit::record(
+        tx,
+        now,
+        actor,
+        EntityKind::MappingPartnership,
+        before.id.as_str(),
+        action,
+        Some(&before.partner_id),
+        Some(before),
+        Some(after),
+    )
+    .await
+}
+
 impl Store {
     /// Mapping partnerships (a partner: its own), the live ones first.
     pub async fn mapping_partnerships(&self, scope: &Scope) -> Result<Vec<MappingPartnership>> {
@@ -590,18 +613,7 @@ impl Store {
             .bind(id);
         tx.execute(&q).await?;
         let after = partnership_in(&mut tx, &Scope::Vendor, id).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::MappingPartnership,
-            id,
-            AuditAction::Updated,
-            Some(&before.partner_id),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit_change(&mut tx, now, actor, AuditAction::Updated, &before, &after).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -631,18 +643,7 @@ impl Store {
             .bind(id);
         tx.execute(&q).await?;
         let after = partnership_in(&mut tx, &Scope::Vendor, id).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::MappingPartnership,
-            id,
-            AuditAction::Updated,
-            Some(&before.partner_id),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit_change(&mut tx, now, actor, AuditAction::Updated, &before, &after).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -704,18 +705,7 @@ impl Store {
             rematch(&mut tx, &after).await?;
             after = partnership_in(&mut tx, &Scope::Vendor, id).await?;
         }
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::MappingPartnership,
-            id,
-            AuditAction::Updated,
-            Some(&before.partner_id),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit_change(&mut tx, now, actor, AuditAction::Updated, &before, &after).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -867,18 +857,7 @@ impl Store {
         q.bind(now).push(" WHERE id = ").bind(id);
         tx.execute(&q).await?;
         let after = partnership_in(&mut tx, &Scope::Vendor, id).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::MappingPartnership,
-            id,
-            AuditAction::Updated,
-            Some(&before.partner_id),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit_change(&mut tx, now, actor, AuditAction::Updated, &before, &after).await?;
         tx.commit().await?;
         Ok(result)
     }
@@ -900,18 +879,7 @@ impl Store {
         q.bind(now).push(" WHERE id = ").bind(id);
         tx.execute(&q).await?;
         let after = partnership_in(&mut tx, &Scope::Vendor, id).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            EntityKind::MappingPartnership,
-            id,
-            AuditAction::Deleted,
-            Some(&before.partner_id),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit_change(&mut tx, now, actor, AuditAction::Deleted, &before, &after).await?;
         tx.commit().await?;
         Ok(after)
     }
