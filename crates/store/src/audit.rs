@@ -14,7 +14,22 @@ use crate::{Actor, Result, Store, StoreError, new_id, scope};
 /// Sort fields of an audit trail.
 pub const SORTS: &[&str] = &["at"];
 
-/// Records one change inside the transaction making it.
+/// The columns of a held audit row, in the order of its values.
+const AUDIT_COLUMNS: &[&str] = &[
+    "id",
+    "at",
+    "actor_id",
+    "actor_name",
+    "entity_kind",
+    "entity_id",
+    "action",
+    "partner_id",
+    "before_json",
+    "after_json",
+];
+
+/// Records one change inside the transaction making it; the row is written with the
+/// transaction's other bookkeeping rows when it commits (`db::journal`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn record(
     tx: &mut Tx,
@@ -30,30 +45,22 @@ pub(crate) async fn record(
     let id: AuditEventId = new_id();
     let before = before.map(to_json).transpose()?;
     let after = after.map(to_json).transpose()?;
-    let mut q = Sql::new(
-        "INSERT INTO audit_events (id, at, actor_id, actor_name, entity_kind, entity_id, action, partner_id, before_json, after_json) VALUES (",
+    tx.hold_row(
+        "audit_events",
+        AUDIT_COLUMNS,
+        vec![
+            id.as_str().into(),
+            at.into(),
+            actor.user_id().map(|u| u.as_str()).into(),
+            actor.audit_name().into(),
+            kind.as_str().into(),
+            entity_id.into(),
+            action.as_str().into(),
+            partner.map(|p| p.as_str()).into(),
+            before.into(),
+            after.into(),
+        ],
     );
-    q.bind(id.as_str())
-        .push(", ")
-        .bind(at)
-        .push(", ")
-        .bind(actor.user_id().map(|u| u.as_str()))
-        .push(", ")
-        .bind(actor.audit_name())
-        .push(", ")
-        .bind(kind.as_str())
-        .push(", ")
-        .bind(entity_id)
-        .push(", ")
-        .bind(action.as_str())
-        .push(", ")
-        .bind(partner.map(|p| p.as_str()))
-        .push(", ")
-        .bind(before)
-        .push(", ")
-        .bind(after)
-        .push(")");
-    tx.execute(&q).await?;
     Ok(())
 }
 

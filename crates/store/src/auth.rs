@@ -23,6 +23,73 @@ pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 /// Token use is recorded at most this often, so reads stay reads.
 const LAST_USED_GRANULARITY: Duration = Duration::minutes(5);
 
+/// Whether a token's use at `now` is to be recorded (see [`LAST_USED_GRANULARITY`]).
+fn last_use_due(last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_used_at.is_none_or(|t| now - t > LAST_USED_GRANULARITY)
+}
+
+/// How long a live token's grant is answered from memory. A revoked token, or a token of
+/// a user or partner archived meanwhile, stops working within this time on every instance;
+/// on the instance that revoked or archived, at once ([`grants::Grants::forget_all`]).
+pub const GRANT_FRESHNESS: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Live token grants recently read from the database, per instance. Every API request
+/// looked its token up (a join of tokens, users and partners) before doing its own work;
+/// a client that calls in a loop now pays that once a second. Only live grants are kept:
+/// an unknown secret is looked up every time, so a token is usable the moment it is
+/// created. Ages are measured on the monotonic clock, not the store's (which tests set).
+pub(crate) mod grants {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, PoisonError};
+    use std::time::Instant;
+
+    use chrono::{DateTime, Utc};
+
+    use super::{GRANT_FRESHNESS, TokenGrant};
+
+    /// Grants kept before the stale ones are dropped.
+    const MAX: usize = 10_000;
+
+    /// What was read about a live token.
+    #[derive(Clone)]
+    pub(crate) struct Known {
+        pub grant: TokenGrant,
+        pub expires_at: Option<DateTime<Utc>>,
+        pub last_used_at: Option<DateTime<Utc>>,
+    }
+
+    /// Token hash → (when read, what was read).
+    #[derive(Clone, Default)]
+    pub(crate) struct Grants(Arc<Mutex<HashMap<String, (Instant, Known)>>>);
+
+    impl Grants {
+        fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Known)>> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+
+        /// The grant of `hash` if it was read less than [`GRANT_FRESHNESS`] ago.
+        pub fn fresh(&self, hash: &str) -> Option<Known> {
+            let map = self.map();
+            let (read_at, known) = map.get(hash)?;
+            (read_at.elapsed() < GRANT_FRESHNESS).then(|| known.clone())
+        }
+
+        pub fn remember(&self, hash: String, known: Known) {
+            let mut map = self.map();
+            if map.len() >= MAX {
+                map.retain(|_, (read_at, _)| read_at.elapsed() < GRANT_FRESHNESS);
+            }
+            map.insert(hash, (Instant::now(), known));
+        }
+
+        /// Drops every grant read: after a change that may end one (a token revoked, a
+        /// user or partner archived, a role changed), so this instance sees it at once.
+        pub fn forget_all(&self) {
+            self.map().clear();
+        }
+    }
+}
+
 /// Users who may act: live, and (for partner users) of a live partner.
 const ACTIVE_USER: &str = "u.archived_at IS NULL AND (u.partner_id IS NULL OR EXISTS (SELECT 1 FROM partners ap WHERE ap.id = u.partner_id AND ap.archived_at IS NULL))";
 
@@ -268,11 +335,13 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.grants.forget_all();
         Ok(after)
     }
 
     /// What a bearer secret is worth: a live token with its principal and scopes, an
-    /// expired one (answered 401 saying so), or nothing.
+    /// expired one (answered 401 saying so), or nothing. A live grant read less than
+    /// [`GRANT_FRESHNESS`] ago is answered from this instance's memory ([`grants`]).
     #[tracing::instrument(skip_all)]
     pub async fn check_token(&self, secret: &str) -> Result<TokenCheck> {
         row! {
@@ -287,22 +356,28 @@ impl Store {
                 partner_id: Option<String>,
             }
         }
+        let hash = secret::token_hash(secret);
+        let now = self.now();
+        if let Some(known) = self.grants.fresh(&hash) {
+            if known.expires_at.is_some_and(|t| t <= now) {
+                return Ok(TokenCheck::Expired);
+            }
+            if !last_use_due(known.last_used_at, now) {
+                return Ok(TokenCheck::Live(known.grant));
+            }
+        }
         let mut q = Sql::new(
             "SELECT t.id AS token_id, t.last_used_at, t.scopes, t.expires_at, u.id AS user_id, u.display_name, u.role, u.partner_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.revoked_at IS NULL AND t.token_hash = ",
         );
-        q.bind(secret::token_hash(secret))
-            .push(&format!(" AND {ACTIVE_USER}"));
+        q.bind(hash.as_str()).push(&format!(" AND {ACTIVE_USER}"));
         let Some(row) = self.db.read().optional::<Row>(&q).await? else {
             return Ok(TokenCheck::Unknown);
         };
-        let now = self.now();
         if row.expires_at.is_some_and(|t| t <= now) {
             return Ok(TokenCheck::Expired);
         }
-        if row
-            .last_used_at
-            .is_none_or(|t| now - t > LAST_USED_GRANULARITY)
-        {
+        let mut last_used_at = row.last_used_at;
+        if last_use_due(last_used_at, now) {
             let mut tx = self.db.begin_write().await?;
             tx.execute(
                 Sql::new("UPDATE api_tokens SET last_used_at = ")
@@ -312,6 +387,7 @@ impl Store {
             )
             .await?;
             tx.commit().await?;
+            last_used_at = Some(now);
         }
         let scopes: Vec<TokenScope> = entity::json_column("scopes", &row.scopes)?;
         let principal = PrincipalRow {
@@ -321,11 +397,20 @@ impl Store {
             partner_id: row.partner_id,
         }
         .into_principal()?;
-        Ok(TokenCheck::Live(TokenGrant {
+        let grant = TokenGrant {
             principal,
             token_id: TokenId::from_trusted(row.token_id),
             scopes,
-        }))
+        };
+        self.grants.remember(
+            hash,
+            grants::Known {
+                grant: grant.clone(),
+                expires_at: row.expires_at,
+                last_used_at,
+            },
+        );
+        Ok(TokenCheck::Live(grant))
     }
 
     /// The principal behind a bearer token, if the token is live and its user may act.

@@ -13,6 +13,21 @@ use crate::db::{Exec, Sql, Tx, row};
 use crate::entity::{json_column, to_json};
 use crate::{Actor, Result, Store, new_id, scope};
 
+/// The columns of a held decision row, in the order of its values.
+const DECISION_COLUMNS: &[&str] = &[
+    "id",
+    "at",
+    "entity_kind",
+    "entity_id",
+    "partner_id",
+    "rule",
+    "outcome",
+    "reason",
+    "policy_version",
+    "records",
+    "actor_name",
+];
+
 /// Records `decision` about a record, citing `records` (ids of the records it concerns).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn record(
@@ -26,34 +41,35 @@ pub(crate) async fn record(
     records: &[&str],
 ) -> Result<()> {
     let id: DecisionId = new_id();
-    let mut q = Sql::new(
-        "INSERT INTO decisions (id, at, entity_kind, entity_id, partner_id, rule, outcome, reason, policy_version, records, actor_name) VALUES (",
+    tx.hold_row(
+        "decisions",
+        DECISION_COLUMNS,
+        vec![
+            id.as_str().into(),
+            at.into(),
+            kind.as_str().into(),
+            entity_id.into(),
+            partner.map(|p| p.as_str()).into(),
+            decision.rule.as_str().into(),
+            decision.outcome.as_str().into(),
+            decision.reason.as_str().into(),
+            decision.policy_version.into(),
+            to_json(&records)?.into(),
+            actor.audit_name().into(),
+        ],
     );
-    q.bind(id.as_str())
-        .push(", ")
-        .bind(at)
-        .push(", ")
-        .bind(kind.as_str())
-        .push(", ")
-        .bind(entity_id)
-        .push(", ")
-        .bind(partner.map(|p| p.as_str()))
-        .push(", ")
-        .bind(decision.rule.as_str())
-        .push(", ")
-        .bind(decision.outcome.as_str())
-        .push(", ")
-        .bind(decision.reason.as_str())
-        .push(", ")
-        .bind(decision.policy_version)
-        .push(", ")
-        .bind(to_json(&records)?)
-        .push(", ")
-        .bind(actor.audit_name())
-        .push(")");
-    tx.execute(&q).await?;
     Ok(())
 }
+
+/// The columns of a held outbox row, in the order of its values.
+const OUTBOX_COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "entity_id",
+    "partner_id",
+    "payload",
+    "created_at",
+];
 
 /// Puts a domain event in the outbox, for delivery (webhooks) after the transaction commits.
 pub(crate) async fn emit(
@@ -65,22 +81,18 @@ pub(crate) async fn emit(
     payload: &impl serde::Serialize,
 ) -> Result<()> {
     let id: OutboxId = new_id();
-    let mut q = Sql::new(
-        "INSERT INTO outbox_events (id, kind, entity_id, partner_id, payload, created_at) VALUES (",
+    tx.hold_row(
+        "outbox_events",
+        OUTBOX_COLUMNS,
+        vec![
+            id.as_str().into(),
+            kind.into(),
+            entity_id.into(),
+            partner.map(|p| p.as_str()).into(),
+            to_json(payload)?.into(),
+            at.into(),
+        ],
     );
-    q.bind(id.as_str())
-        .push(", ")
-        .bind(kind)
-        .push(", ")
-        .bind(entity_id)
-        .push(", ")
-        .bind(partner.map(|p| p.as_str()))
-        .push(", ")
-        .bind(to_json(payload)?)
-        .push(", ")
-        .bind(at)
-        .push(")");
-    tx.execute(&q).await?;
     Ok(())
 }
 

@@ -80,6 +80,8 @@ pub struct Store {
     /// Rate-limit counts kept in this process where the database need not share them
     /// (see `rate_limit`).
     local_counts: rate_limit::LocalCounts,
+    /// Live API token grants read in the last second (see `auth::grants`).
+    grants: auth::grants::Grants,
 }
 
 impl std::fmt::Debug for Store {
@@ -147,6 +149,7 @@ impl Store {
             db,
             clock: Arc::new(Utc::now),
             local_counts: rate_limit::LocalCounts::default(),
+            grants: auth::grants::Grants::default(),
             notify: Arc::default(),
             files: file::FileStore::default_for(url)?,
             webhooks: Arc::default(),

@@ -216,6 +216,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0032_account_mapping.sql"),
         postgres: include_str!("../migrations/postgres/0032_account_mapping.sql"),
     },
+    Migration {
+        version: 33,
+        name: "hot_paths",
+        sqlite: include_str!("../migrations/sqlite/0033_hot_paths.sql"),
+        postgres: include_str!("../migrations/postgres/0033_hot_paths.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

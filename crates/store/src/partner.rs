@@ -391,7 +391,9 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn archive_partner(&self, actor: &Actor, id: &str) -> Result<Partner> {
-        entity::set_archived(self, actor, id, true).await
+        let partner = entity::set_archived(self, actor, id, true).await?;
+        self.grants.forget_all();
+        Ok(partner)
     }
 
     #[tracing::instrument(skip_all, fields(id = %id))]

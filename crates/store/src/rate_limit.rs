@@ -35,7 +35,9 @@ impl Store {
     /// the current window, or starts the next one at 1 when the stored window is older. A
     /// stored window newer than ours (another instance's clock runs ahead) is kept and
     /// counted into, so skewed clocks never reset a count early. The row lock the upsert
-    /// takes makes concurrent requests on several instances count one after another.
+    /// takes makes concurrent requests on several instances count one after another. It
+    /// commits by itself (one round trip, not three with `BEGIN` and `COMMIT`), into an
+    /// unlogged table (migration 0033: no WAL flush to wait for).
     #[tracing::instrument(skip_all)]
     pub async fn count_request(&self, bucket: &str, limit: RateLimit) -> Result<RateVerdict> {
         let now = self.now().timestamp();
@@ -51,9 +53,7 @@ impl Store {
              window_start = CASE WHEN api_rate_limits.window_start >= excluded.window_start THEN api_rate_limits.window_start ELSE excluded.window_start END \
              RETURNING hits, window_start",
         );
-        let mut tx = self.db.begin_write().await?;
-        let counted: Option<Counted> = tx.optional(&q).await?;
-        tx.commit().await?;
+        let counted: Option<Counted> = self.db.autocommit().optional(&q).await?;
         let c = counted.unwrap_or(Counted {
             hits: 1,
             window_start: window,

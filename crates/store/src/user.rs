@@ -337,6 +337,9 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        if role_changes {
+            self.grants.forget_all();
+        }
         Ok(after)
     }
 
@@ -351,6 +354,7 @@ impl Store {
             ));
         }
         let user = entity::set_archived::<User>(self, actor, id, true).await?;
+        self.grants.forget_all();
         let mut tx = self.db.begin_write().await?;
         tx.execute(Sql::new("DELETE FROM sessions WHERE user_id = ").bind(id))
             .await?;

@@ -16,7 +16,7 @@ use sqlx::{Arguments, AssertSqlSafe};
 
 use super::exec::Exec;
 use super::sql::{Arg, Sql};
-use super::{Backend, Db, Tx, WriterQueue};
+use super::{Backend, Conn, Db, Tx, WriterQueue};
 
 // --- Connections and transactions ---------------------------------------------------------
 
@@ -58,12 +58,12 @@ pub(super) async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
     match db {
         Db::Sqlite(p, queue) => {
             let turn = queue.clone().lock_owned().await;
-            Ok(Tx::Sqlite(
+            Ok(Tx::new(Conn::Sqlite(
                 p.begin_with("BEGIN IMMEDIATE").await?,
                 Some(turn),
-            ))
+            )))
         }
-        Db::Postgres(p) => Ok(Tx::Postgres(p.begin().await?)),
+        Db::Postgres(p) => Ok(Tx::new(Conn::Postgres(p.begin().await?))),
     }
 }
 
@@ -71,7 +71,7 @@ pub(super) async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
 /// transaction-scoped advisory lock; SQLite needs nothing, since its write transactions
 /// already run one at a time.
 pub(super) async fn lock_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
-    if let Tx::Postgres(_) = tx {
+    if tx.backend() == Backend::Postgres {
         let mut q = Sql::new("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(");
         q.bind(key).push(", 0))) AS l");
         tx.execute(&q).await?;
@@ -84,7 +84,7 @@ pub(super) async fn lock_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> 
 /// row (`FOR UPDATE`; a waiting transaction then reads the committed new version);
 /// SQLite's write lock, taken by [`begin_write`], already keeps every other writer out.
 pub(super) async fn lock_row(tx: &mut Tx, table: &str, id: &str) -> Result<(), sqlx::Error> {
-    if let Tx::Postgres(_) = tx {
+    if tx.backend() == Backend::Postgres {
         let mut q = Sql::new(&format!("SELECT id FROM {table} WHERE id = "));
         q.bind(id).push(" FOR UPDATE");
         tx.execute(&q).await?;
@@ -100,7 +100,7 @@ pub(super) async fn lock_row(tx: &mut Tx, table: &str, id: &str) -> Result<(), s
 /// file. Planning each statement for its own parameters and the table's current size keeps
 /// the lookups on their indexes. SQLite plans every statement afresh anyway.
 pub(super) async fn for_bulk_writes(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    if let Tx::Postgres(_) = tx {
+    if tx.backend() == Backend::Postgres {
         tx.execute(&Sql::new("SET LOCAL plan_cache_mode = force_custom_plan"))
             .await?;
     }
@@ -115,7 +115,7 @@ pub(super) async fn for_bulk_writes(tx: &mut Tx) -> Result<(), sqlx::Error> {
 /// counts the transaction's own uncommitted rows. SQLite keeps no statistics unless asked,
 /// and its planner prefers the unique index anyway.
 pub(super) async fn refresh_statistics(tx: &mut Tx, tables: &[&str]) -> Result<(), sqlx::Error> {
-    if let Tx::Postgres(_) = tx {
+    if tx.backend() == Backend::Postgres {
         tx.execute(&Sql::new(&format!("ANALYZE {}", tables.join(", "))))
             .await?;
     }
@@ -137,7 +137,7 @@ const SQLITE_INSERT_ROWS: usize = 500;
 /// Indexes and constraints apply as to any insert: a unique violation fails the call with
 /// the usual error. Every row must have the same column types, in the order of `columns`.
 pub(super) async fn insert_rows(
-    tx: &mut Tx,
+    tx: &mut Conn,
     table: &str,
     columns: &[&str],
     rows: &[Vec<Arg>],
@@ -147,7 +147,7 @@ pub(super) async fn insert_rows(
     };
     let list = columns.join(", ");
     match tx {
-        Tx::Postgres(t) => {
+        Conn::Postgres(t) => {
             let mut args = PgArguments::default();
             let mut arrays = Vec::with_capacity(first.len());
             for (i, kind) in first.iter().enumerate() {
@@ -196,7 +196,7 @@ pub(super) async fn insert_rows(
                 .execute(&mut **t)
                 .await?;
         }
-        Tx::Sqlite(..) => {
+        Conn::Sqlite(..) => {
             for chunk in rows.chunks(SQLITE_INSERT_ROWS) {
                 let mut q = Sql::new(&format!("INSERT INTO {table} ({list}) VALUES "));
                 for (r, row) in chunk.iter().enumerate() {
@@ -238,7 +238,7 @@ const PG_MIGRATION_LOCK: i64 = 0x0070_6172_746e_6572;
 /// Makes instances that migrate at once take turns: PostgreSQL takes an advisory lock for
 /// the transaction; SQLite's write lock (taken by [`begin_write`]) already does it.
 pub async fn lock_migrations(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    if let Tx::Postgres(_) = tx {
+    if tx.backend() == Backend::Postgres {
         tx.execute(
             Sql::new("SELECT 1 FROM (SELECT pg_advisory_xact_lock(")
                 .bind(PG_MIGRATION_LOCK)
@@ -267,12 +267,12 @@ pub async fn backup_into(db: &super::Db, path: &str) -> Option<Result<(), sqlx::
 }
 
 pub async fn run_script(tx: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
-    match tx {
-        Tx::Sqlite(t, _) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+    match &mut tx.conn {
+        Conn::Sqlite(t, _) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
             .execute(&mut **t)
             .await
             .map(|_| ()),
-        Tx::Postgres(t) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        Conn::Postgres(t) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
             .execute(&mut **t)
             .await
             .map(|_| ()),

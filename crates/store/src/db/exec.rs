@@ -6,7 +6,7 @@ use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 
 use super::dialect;
 use super::sql::{Record, Sql};
-use super::{Db, Tx};
+use super::{Conn, Db, Tx};
 
 enum Target<S, P> {
     Sqlite(S),
@@ -108,11 +108,11 @@ macro_rules! pool_target {
     };
 }
 
-macro_rules! tx_target {
+macro_rules! conn_target {
     ($s:expr) => {
         match $s {
-            Tx::Sqlite(t, _) => Target::Sqlite(&mut **t),
-            Tx::Postgres(t) => Target::Postgres(&mut **t),
+            Conn::Sqlite(t, _) => Target::Sqlite(&mut **t),
+            Conn::Postgres(t) => Target::Postgres(&mut **t),
         }
     };
 }
@@ -122,4 +122,22 @@ pub struct Read<'a>(pub(super) &'a Db);
 
 // A statement on the pool commits by itself; one in a transaction commits with it.
 impl_exec!(Read<'_>, pool_target, true);
-impl_exec!(Tx, tx_target, false);
+impl_exec!(Conn, conn_target, false);
+
+// In a transaction, rows it holds for a table a statement names are written first.
+impl Exec for Tx {
+    async fn all<T: Record>(&mut self, q: &Sql) -> Result<Vec<T>, sqlx::Error> {
+        self.settle_for(q.text()).await?;
+        self.conn.all(q).await
+    }
+
+    async fn optional<T: Record>(&mut self, q: &Sql) -> Result<Option<T>, sqlx::Error> {
+        self.settle_for(q.text()).await?;
+        self.conn.optional(q).await
+    }
+
+    async fn execute(&mut self, q: &Sql) -> Result<u64, sqlx::Error> {
+        self.settle_for(q.text()).await?;
+        self.conn.execute(q).await
+    }
+}

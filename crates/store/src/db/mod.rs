@@ -9,6 +9,7 @@
 
 pub mod dialect;
 mod exec;
+mod journal;
 mod sql;
 
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
@@ -51,8 +52,15 @@ pub enum Db {
 pub type WriterQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
 
 /// A transaction on one of the two backends. Dropped without [`Tx::commit`], it rolls back,
-/// so an error half-way through a change leaves nothing behind.
-pub enum Tx {
+/// so an error half-way through a change leaves nothing behind. Bookkeeping rows recorded
+/// with [`Tx::hold_row`] are written when it commits ([`journal`]).
+pub struct Tx {
+    conn: Conn,
+    journal: journal::Journal,
+}
+
+/// The open transaction on its backend.
+pub(super) enum Conn {
     /// Holds its turn in the writer queue until it ends.
     Sqlite(
         Transaction<'static, Sqlite>,
@@ -85,12 +93,49 @@ pub async fn watching_commits<F: Future>(work: F) -> (F::Output, bool) {
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        note_commit();
-        match self {
-            Tx::Sqlite(t, _turn) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+    pub(super) fn new(conn: Conn) -> Tx {
+        Tx {
+            conn,
+            journal: journal::Journal::default(),
         }
+    }
+
+    /// Writes the held bookkeeping rows, then commits.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        self.write_held().await?;
+        note_commit();
+        match self.conn {
+            Conn::Sqlite(t, _turn) => t.commit().await,
+            Conn::Postgres(t) => t.commit().await,
+        }
+    }
+
+    /// Records a row of a bookkeeping table (`columns` in a fixed order per table) to be
+    /// written with the others of its table when the transaction commits, or earlier when
+    /// a statement of this transaction names the table ([`journal`]).
+    pub(crate) fn hold_row(
+        &mut self,
+        table: &'static str,
+        columns: &'static [&'static str],
+        row: Vec<Arg>,
+    ) {
+        self.journal.hold(table, columns, row);
+    }
+
+    /// Writes the held rows first when `sql` names one of their tables.
+    async fn settle_for(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        if self.journal.is_named_in(sql) {
+            self.write_held().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes every held row, one multi-row statement per table.
+    async fn write_held(&mut self) -> Result<(), sqlx::Error> {
+        for held in self.journal.take() {
+            dialect::insert_rows(&mut self.conn, held.table, held.columns, &held.rows).await?;
+        }
+        Ok(())
     }
 
     /// Serialises transactions that use the same `key` until this one ends (see
@@ -119,7 +164,8 @@ impl Tx {
         columns: &[&str],
         rows: &[Vec<Arg>],
     ) -> Result<(), sqlx::Error> {
-        dialect::insert_rows(self, table, columns, rows).await
+        self.settle_for(table).await?;
+        dialect::insert_rows(&mut self.conn, table, columns, rows).await
     }
 
     /// Holds row `id` of `table` until this transaction ends (see [`dialect`]).
@@ -128,9 +174,9 @@ impl Tx {
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(..) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            Conn::Sqlite(..) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
         }
     }
 }
@@ -156,6 +202,14 @@ impl Db {
 
     /// Reads outside a transaction.
     pub fn read(&self) -> Read<'_> {
+        Read(self)
+    }
+
+    /// Runs a single write that commits by itself: one round trip where `BEGIN`, the
+    /// statement and `COMMIT` take three. Only for a write that needs no other in its
+    /// transaction; on SQLite it also skips the writer queue, so writers there use
+    /// [`Db::begin_write`].
+    pub fn autocommit(&self) -> Read<'_> {
         Read(self)
     }
 
