@@ -1,5 +1,6 @@
-//! Authentication: bearer tokens (create, list, revoke, refused when wrong), and what
-//! archiving a partner does to its users' access.
+//! Authentication: bearer tokens (create, list, revoke, refused when wrong), what
+//! archiving a partner does to its users' access, and how soon an instance that remembers
+//! a token's grant (`store::auth::grants`) notices the end of that access.
 
 use hyper::StatusCode;
 use serde_json::json;
@@ -10,7 +11,8 @@ use crate::on_both;
 on_both!(
     tokens,
     unauthenticated_requests,
-    archived_partner_loses_access
+    archived_partner_loses_access,
+    ended_access_stops_within_a_second_on_every_instance
 );
 
 async fn tokens(app: TestApp) {
@@ -132,5 +134,73 @@ async fn archived_partner_loses_access(app: TestApp) {
     assert_eq!(
         app.http.get("/api/v1/me", &w.a.admin_token).await.status,
         StatusCode::OK
+    );
+}
+
+/// Each instance remembers a live token's grant for up to a second. The instance that
+/// revokes a token or archives a user forgets at once; another instance within a second.
+async fn ended_access_stops_within_a_second_on_every_instance(app: TestApp) {
+    let w = app.world().await;
+    let second = app.second_instance().await;
+    let freshness = partnerops_store::auth::GRANT_FRESHNESS + std::time::Duration::from_millis(100);
+    let me = |http: &crate::http::Http, token: &str| {
+        let (http, token) = (http.clone(), token.to_owned());
+        async move { http.get("/api/v1/me", &token).await.status }
+    };
+
+    // A revoked token: both instances have just used it.
+    let created = app
+        .http
+        .post("/api/v1/tokens", &w.a.rep_token, &json!({"name": "sync"}))
+        .await;
+    let secret = created.json()["secret"].as_str().unwrap().to_owned();
+    let id = created.json()["token"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(me(&app.http, &secret).await, StatusCode::OK);
+    assert_eq!(me(&second.http, &secret).await, StatusCode::OK);
+    let revoked = app
+        .http
+        .post(
+            &format!("/api/v1/tokens/{id}/revoke"),
+            &w.a.rep_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert_eq!(
+        me(&app.http, &secret).await,
+        StatusCode::UNAUTHORIZED,
+        "the revoking instance forgets at once"
+    );
+    tokio::time::sleep(freshness).await;
+    assert_eq!(
+        me(&second.http, &secret).await,
+        StatusCode::UNAUTHORIZED,
+        "the other instance stops within a second"
+    );
+
+    // An archived user, archived through the second instance.
+    assert_eq!(me(&app.http, &w.b.rep_token).await, StatusCode::OK);
+    let archived = second
+        .http
+        .post(
+            &format!("/api/v1/users/{}/archive", w.b.rep.id),
+            &w.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(archived.status, StatusCode::OK, "{}", archived.text());
+    assert_eq!(
+        me(&second.http, &w.b.rep_token).await,
+        StatusCode::UNAUTHORIZED
+    );
+    tokio::time::sleep(freshness).await;
+    assert_eq!(
+        me(&app.http, &w.b.rep_token).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        me(&app.http, &w.b.admin_token).await,
+        StatusCode::OK,
+        "the partner's other users keep their access"
     );
 }
