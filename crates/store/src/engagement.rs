@@ -18,22 +18,26 @@ pub(crate) async fn record(
     ref_id: &str,
 ) -> Result<()> {
     let id: EngagementEventId = new_id();
-    let mut q = Sql::new(
-        "INSERT INTO engagement_events (id, partner_id, user_id, kind, occurred_at, ref_id) VALUES (",
+    // Written with the transaction's other bookkeeping rows when it commits.
+    tx.hold_row(
+        "engagement_events",
+        &[
+            "id",
+            "partner_id",
+            "user_id",
+            "kind",
+            "occurred_at",
+            "ref_id",
+        ],
+        vec![
+            id.as_str().into(),
+            partner.as_str().into(),
+            user.as_str().into(),
+            kind.as_str().into(),
+            now.into(),
+            ref_id.into(),
+        ],
     );
-    q.bind(id.as_str())
-        .push(", ")
-        .bind(partner.as_str())
-        .push(", ")
-        .bind(user.as_str())
-        .push(", ")
-        .bind(kind.as_str())
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(ref_id)
-        .push(")");
-    tx.execute(&q).await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use sqlx::sqlite::{
 use sqlx::{Arguments, AssertSqlSafe};
 
 use super::exec::Exec;
+use super::journal::Held;
 use super::sql::{Arg, Sql};
 use super::{Backend, Conn, Db, Tx, WriterQueue};
 
@@ -142,61 +143,19 @@ pub(super) async fn insert_rows(
     columns: &[&str],
     rows: &[Vec<Arg>],
 ) -> Result<(), sqlx::Error> {
-    let Some(first) = rows.first() else {
+    if rows.is_empty() {
         return Ok(());
-    };
-    let list = columns.join(", ");
+    }
     match tx {
         Conn::Postgres(t) => {
             let mut args = PgArguments::default();
-            let mut arrays = Vec::with_capacity(first.len());
-            for (i, kind) in first.iter().enumerate() {
-                let column = rows.iter().map(|r| r.get(i));
-                let cast = match kind {
-                    Arg::Text(_) => {
-                        args.add(typed_column(column, |a| match a {
-                            Arg::Text(v) => Some(v.clone()),
-                            _ => None,
-                        })?)
-                        .map_err(sqlx::Error::Encode)?;
-                        "text[]"
-                    }
-                    Arg::Int(_) => {
-                        args.add(typed_column(column, |a| match a {
-                            Arg::Int(v) => Some(*v),
-                            _ => None,
-                        })?)
-                        .map_err(sqlx::Error::Encode)?;
-                        "int8[]"
-                    }
-                    Arg::Date(_) => {
-                        args.add(typed_column(column, |a| match a {
-                            Arg::Date(v) => Some(*v),
-                            _ => None,
-                        })?)
-                        .map_err(sqlx::Error::Encode)?;
-                        "date[]"
-                    }
-                    Arg::Time(_) => {
-                        args.add(typed_column(column, |a| match a {
-                            Arg::Time(v) => Some(*v),
-                            _ => None,
-                        })?)
-                        .map_err(sqlx::Error::Encode)?;
-                        "timestamptz[]"
-                    }
-                };
-                arrays.push(format!("${}::{cast}", i + 1));
-            }
-            let sql = format!(
-                "INSERT INTO {table} ({list}) SELECT * FROM unnest({})",
-                arrays.join(", ")
-            );
+            let sql = postgres_unnest_insert(&mut args, table, columns, rows)?;
             sqlx::query_with::<sqlx::Postgres, _>(AssertSqlSafe(sql), args)
                 .execute(&mut **t)
                 .await?;
         }
         Conn::Sqlite(..) => {
+            let list = columns.join(", ");
             for chunk in rows.chunks(SQLITE_INSERT_ROWS) {
                 let mut q = Sql::new(&format!("INSERT INTO {table} ({list}) VALUES "));
                 for (r, row) in chunk.iter().enumerate() {
@@ -214,6 +173,103 @@ pub(super) async fn insert_rows(
         }
     }
     Ok(())
+}
+
+/// Writes a transaction's held bookkeeping rows (`journal`). PostgreSQL: one statement for
+/// every table, the inserts after the first in data-modifying `WITH` clauses (they touch
+/// different tables and read nothing, so the order PostgreSQL runs them in does not
+/// matter): one round trip instead of one per table. SQLite: [`insert_rows`] per table
+/// (its statements do not leave the process).
+pub(super) async fn insert_held(tx: &mut Conn, held: &[Held]) -> Result<(), sqlx::Error> {
+    match tx {
+        Conn::Postgres(t) => {
+            let mut args = PgArguments::default();
+            let mut parts = Vec::with_capacity(held.len());
+            for h in held.iter().filter(|h| !h.rows.is_empty()) {
+                parts.push(postgres_unnest_insert(
+                    &mut args, h.table, h.columns, &h.rows,
+                )?);
+            }
+            let Some((last, first)) = parts.split_last() else {
+                return Ok(());
+            };
+            let mut sql = String::new();
+            for (i, part) in first.iter().enumerate() {
+                sql.push_str(if i == 0 { "WITH " } else { ", " });
+                sql.push_str(&format!("held_{i} AS ({part})"));
+            }
+            if !first.is_empty() {
+                sql.push(' ');
+            }
+            sql.push_str(last);
+            sqlx::query_with::<sqlx::Postgres, _>(AssertSqlSafe(sql), args)
+                .execute(&mut **t)
+                .await?;
+        }
+        Conn::Sqlite(..) => {
+            for h in held {
+                insert_rows(tx, h.table, h.columns, &h.rows).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `INSERT INTO table (columns) SELECT * FROM unnest($n::type[], …)` for `rows` (at least
+/// one), binding one typed array per column into `args` after what it already holds.
+fn postgres_unnest_insert(
+    args: &mut PgArguments,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Arg>],
+) -> Result<String, sqlx::Error> {
+    let Some(first) = rows.first() else {
+        return Err(sqlx::Error::Encode("insert_rows: no rows".into()));
+    };
+    let mut arrays = Vec::with_capacity(first.len());
+    for (i, kind) in first.iter().enumerate() {
+        let column = rows.iter().map(|r| r.get(i));
+        let cast = match kind {
+            Arg::Text(_) => {
+                args.add(typed_column(column, |a| match a {
+                    Arg::Text(v) => Some(v.clone()),
+                    _ => None,
+                })?)
+                .map_err(sqlx::Error::Encode)?;
+                "text[]"
+            }
+            Arg::Int(_) => {
+                args.add(typed_column(column, |a| match a {
+                    Arg::Int(v) => Some(*v),
+                    _ => None,
+                })?)
+                .map_err(sqlx::Error::Encode)?;
+                "int8[]"
+            }
+            Arg::Date(_) => {
+                args.add(typed_column(column, |a| match a {
+                    Arg::Date(v) => Some(*v),
+                    _ => None,
+                })?)
+                .map_err(sqlx::Error::Encode)?;
+                "date[]"
+            }
+            Arg::Time(_) => {
+                args.add(typed_column(column, |a| match a {
+                    Arg::Time(v) => Some(*v),
+                    _ => None,
+                })?)
+                .map_err(sqlx::Error::Encode)?;
+                "timestamptz[]"
+            }
+        };
+        arrays.push(format!("${}::{cast}", args.len()));
+    }
+    Ok(format!(
+        "INSERT INTO {table} ({}) SELECT * FROM unnest({})",
+        columns.join(", "),
+        arrays.join(", ")
+    ))
 }
 
 /// One column of [`insert_rows`] as a typed array: `pick` reads a value of the column's

@@ -1,7 +1,8 @@
 //! Bookkeeping rows a change writes but does not read back (its rule decisions, audit
-//! events and outbox events), held in the transaction and written when it commits: one
-//! multi-row statement per table instead of one round trip per row. A registration writes
-//! up to six such rows; each was a round trip to the database inside the writer's turn.
+//! events, outbox events and engagement events), held in the transaction and written when
+//! it commits: one statement for all of them on PostgreSQL, one multi-row statement per
+//! table on SQLite, instead of one round trip per row. A registration writes up to seven
+//! such rows; each was a round trip to the database inside the writer's turn.
 //!
 //! Nothing is lost or reordered by waiting: the rows are written in the transaction they
 //! belong to, before its `COMMIT`, in the order they were recorded; a transaction that

@@ -130,12 +130,10 @@ impl Tx {
         Ok(())
     }
 
-    /// Writes every held row, one multi-row statement per table.
+    /// Writes every held row (see [`dialect::insert_held`]).
     async fn write_held(&mut self) -> Result<(), sqlx::Error> {
-        for held in self.journal.take() {
-            dialect::insert_rows(&mut self.conn, held.table, held.columns, &held.rows).await?;
-        }
-        Ok(())
+        let held = self.journal.take();
+        dialect::insert_held(&mut self.conn, &held).await
     }
 
     /// Serialises transactions that use the same `key` until this one ends (see

@@ -39,10 +39,41 @@ pub(crate) async fn current(x: &mut impl Exec, program_id: &str) -> Result<Regis
     let mut q = Sql::new("SELECT version, registration FROM program_policies WHERE program_id = ");
     q.bind(program_id).push(" ORDER BY version DESC LIMIT 1");
     let row: Option<RegistrationRow> = x.optional(&q).await?;
-    match row {
-        Some(r) => {
-            let mut policy: RegistrationPolicy = json_column("registration", &r.registration)?;
-            policy.version = r.version;
+    registration_rules(row.map(|r| (r.version, r.registration)))
+}
+
+/// The newest registration rules of a program and the program's currency, in one read: a
+/// submission needs both (the currency is its default and auto-approval's unit).
+pub(crate) async fn current_with_currency(
+    x: &mut impl Exec,
+    program_id: &str,
+) -> Result<(RegistrationPolicy, partnerops_core::money::Currency)> {
+    row! {
+        struct Row {
+            currency: String,
+            version: Option<i64>,
+            registration: Option<String>,
+        }
+    }
+    let mut q = Sql::new(
+        "SELECT programs.currency, pp.version, pp.registration FROM programs LEFT JOIN program_policies pp ON pp.program_id = programs.id AND pp.version = (SELECT MAX(version) FROM program_policies WHERE program_id = programs.id) WHERE programs.id = ",
+    );
+    q.bind(program_id);
+    let Some(row) = x.optional::<Row>(&q).await? else {
+        return Err(StoreError::NotFound(EntityKind::Program));
+    };
+    let currency = partnerops_core::money::Currency::parse("currency", &row.currency)
+        .map_err(|e| StoreError::Corrupt(e.message))?;
+    let stored = row.version.zip(row.registration);
+    Ok((registration_rules(stored)?, currency))
+}
+
+/// Registration rules from a stored version (number, JSON), or the defaults without one.
+fn registration_rules(stored: Option<(i64, String)>) -> Result<RegistrationPolicy> {
+    match stored {
+        Some((version, registration)) => {
+            let mut policy: RegistrationPolicy = json_column("registration", &registration)?;
+            policy.version = version;
             Ok(policy)
         }
         None => Ok(RegistrationPolicy::default()),

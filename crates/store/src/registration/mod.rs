@@ -30,7 +30,6 @@ use partnerops_core::ids::{
 use partnerops_core::money::{Currency, Money};
 use partnerops_core::page::{Page, PageRequest, SortKey};
 use partnerops_core::partner::{Partner, PartnerStatus};
-use partnerops_core::program::Program;
 use partnerops_core::registration::matching::{self, Candidate};
 use partnerops_core::registration::policy::RegistrationPolicy;
 use partnerops_core::registration::record::{
@@ -321,6 +320,11 @@ async fn held_near_account(
     partner: &str,
 ) -> Result<Option<String>> {
     let found = name_candidates(x, name, country).await?;
+    // Most names have no near name to review: then the pairs declared different, which
+    // only ever remove candidates, need not be read.
+    if matching::names_to_review(account, name, country, &found, &[]).is_empty() {
+        return Ok(None);
+    }
     let distinct = distinct_from(x, account).await?;
     for (c, _) in matching::names_to_review(account, name, country, &found, &distinct) {
         if let Some(h) = holder(x, &c.id).await?
@@ -355,13 +359,14 @@ async fn partner_knows_account(
     Ok(row.is_some())
 }
 
-/// The partner a submission is for, read under the caller's scope, and its program's
-/// registration policy. Refused unless the partner is active or onboarding.
+/// The partner a submission is for, read under the caller's scope, its program's
+/// registration policy and the program's currency. Refused unless the partner is active or
+/// onboarding.
 async fn submitting_partner(
     tx: &mut Tx,
     actor: &Actor,
     partner_id: &PartnerId,
-) -> Result<(Partner, RegistrationPolicy)> {
+) -> Result<(Partner, RegistrationPolicy, Currency)> {
     let partner: Partner = match entity::fetch(tx, &actor.scope(), partner_id.as_str()).await {
         Ok(p) => p,
         Err(StoreError::NotFound(_)) => {
@@ -369,7 +374,7 @@ async fn submitting_partner(
         }
         Err(e) => return Err(e),
     };
-    let policy = policy::current(tx, partner.program_id.as_str()).await?;
+    let (policy, currency) = policy::current_with_currency(tx, partner.program_id.as_str()).await?;
     if partner.archived_at.is_some()
         || !matches!(
             partner.status,
@@ -390,22 +395,7 @@ async fn submitting_partner(
             partner: Some(partner.id),
         });
     }
-    Ok((partner, policy))
-}
-
-/// The program's currency, when it is needed: for the default, and for auto-approval, whose
-/// limits are in it (a registration in another currency is never auto-approved).
-async fn program_currency(
-    tx: &mut Tx,
-    partner: &Partner,
-    f: &RegistrationFields,
-    policy: &RegistrationPolicy,
-) -> Result<Option<Currency>> {
-    if f.currency.is_some() && policy.auto_approve.is_empty() {
-        return Ok(None);
-    }
-    let program: Program = entity::fetch(tx, &Scope::Vendor, partner.program_id.as_str()).await?;
-    Ok(Some(program.currency))
+    Ok((partner, policy, currency))
 }
 
 /// A submission being written: what every step after the account is resolved needs.
@@ -731,12 +721,8 @@ pub(crate) async fn submit_in(
     partner_id: &PartnerId,
     f: &RegistrationFields,
 ) -> Result<Registration> {
-    let (partner, policy) = submitting_partner(tx, actor, partner_id).await?;
-    let program_currency = program_currency(tx, &partner, f, &policy).await?;
-    let currency = f
-        .currency
-        .or(program_currency)
-        .unwrap_or(partnerops_core::money::Currency::USD);
+    let (partner, policy, program_currency) = submitting_partner(tx, actor, partner_id).await?;
+    let currency = f.currency.unwrap_or(program_currency);
     let account = resolve_account(tx, actor, &partner.id, now, &f.account).await?;
     let pending = Pending {
         id: new_id(),
@@ -761,7 +747,8 @@ pub(crate) async fn submit_in(
     // Auto-approval by tier and amount; never for a possible duplicate.
     if account.possible_duplicate_of.is_none()
         && !policy.auto_approve.is_empty()
-        && Some(currency) == program_currency
+        // Auto-approval's limits are in the program's currency: never in another one.
+        && currency == program_currency
     {
         pending.auto_approve(tx, actor, f).await?;
     }
