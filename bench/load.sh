@@ -292,7 +292,8 @@ if d:
     sys.exit(1)
 EOF
     else
-        # jq keeps member order; -c writes both the same way.
+        # jq keeps member order; -c writes both the same way (it would print 1.0 as 1, but
+        # the page holds no numbers).
         local a b
         a="$(jq -c . "$1")" && b="$(jq -c . "$2")" || return 1
         [ "$a" = "$b" ] || { printf 'bench: the answers differ (jq -c of both is not equal)\n' >&2; return 1; }
