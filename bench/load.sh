@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
 # bench/load.sh -- load benchmark of the partner list API (not a test; run by hand).
 #
-# Measures, on 127.0.0.1 only:
+# Measures, on 127.0.0.1 only, in one run and with the same load generator settings:
 #   * authenticated `GET /api/v1/partners?limit=50` on the demo data (60 partners,
 #     5,000 accounts) served by `partnerops demo`, and
-#   * `GET /json` of a minimal axum server (crates/web/examples/bench_baseline.rs)
-#     in the same run, with the same load generator settings;
-# and reports requests/s, p50 and p99 of both, the ratio partners/baseline
-# (target >= 0.5) and the server's resident memory when idle (target <= 50 MB)
-# and after the load.
+#   * the same request answered by a baseline written by hand (bench/baseline: axum,
+#     the same bearer-token hash lookup, the same 50 rows and the same JSON, directly on
+#     rusqlite or tokio-postgres) on the same database, after checking that its answer
+#     equals ours;
+# and reports requests/s, p50 and p99 of both, the ratio ours/baseline (target >= 0.7)
+# and the server's resident memory when idle (target <= 50 MB) and after the load.
 #
 # Usage:  bench/load.sh
 # Knobs (environment):
 #   BENCH_DURATION=15s      length of each measured run
 #   BENCH_WARMUP=3s         length of the warm-up run before each measurement
-#   BENCH_CONNECTIONS=32    concurrent connections
+#   BENCH_CONNECTIONS=8     concurrent connections (8 clients, as in the other benchmarks)
 #   BENCH_THREADS=2         load generator threads
 #   BENCH_DATABASE_URL=...  run against this database instead of a temp SQLite
 #                           file, e.g. postgres://postgres@127.0.0.1:5432/partnerops_bench
 #                           (an empty database: the demo seeds into it on first run)
 #   BENCH_SEED_TIMEOUT=600  seconds to wait for the demo to seed and answer /healthz
 #   BENCH_NO_BUILD=1        use the existing release binaries instead of building
-#   BENCH_PARTNEROPS_BIN, BENCH_BASELINE_BIN   binaries to use (default: target/release/...)
+#   BENCH_PARTNEROPS_BIN    binary to measure (default: $CARGO_TARGET_DIR or target, /release/partnerops)
+#   BENCH_BASELINE_BIN      baseline binary (default: bench/baseline/target/release/partners-baseline)
+#   BENCH_BASELINE_TARGET_DIR  where the baseline is built (default: bench/baseline/target;
+#                           its own project, never the product's target dir)
+#   BENCH_PERF=FILE         after the measurements, load partnerops once more for
+#                           BENCH_DURATION under `perf record -g` and write the profile to FILE
+#                           (not during the measured run, so the figures carry no profiler cost)
+#   BENCH_PERF_CALLGRAPH=-g perf's call-graph option (`--call-graph dwarf` for callers
+#                           through code built without frame pointers)
+#   BENCH_PERF_FREQ=999     perf samples per second
 #
 # Stops by itself; both servers are killed and temp files removed on exit.
 set -euo pipefail
@@ -31,16 +41,21 @@ cd "$ROOT"
 
 DURATION="${BENCH_DURATION:-15s}"
 WARMUP="${BENCH_WARMUP:-3s}"
-CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+CONNECTIONS="${BENCH_CONNECTIONS:-8}"
 THREADS="${BENCH_THREADS:-2}"
 SEED_TIMEOUT="${BENCH_SEED_TIMEOUT:-600}"
 ADMIN_EMAIL="admin@vendor.example"
 PARTNERS_PATH="/api/v1/partners?limit=50"
-TARGET_RATIO="0.5"
+TARGET_RATIO="0.7"
 TARGET_RSS_MB="50"
 
-BIN="${BENCH_PARTNEROPS_BIN:-$ROOT/target/release/partnerops}"
-BASELINE_BIN="${BENCH_BASELINE_BIN:-$ROOT/target/release/examples/bench_baseline}"
+BIN="${BENCH_PARTNEROPS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/partnerops}"
+BASELINE_DIR="$ROOT/bench/baseline"
+BASELINE_TARGET="${BENCH_BASELINE_TARGET_DIR:-$BASELINE_DIR/target}"
+BASELINE_BIN="${BENCH_BASELINE_BIN:-$BASELINE_TARGET/release/partners-baseline}"
+PERF_OUT="${BENCH_PERF:-}"
+PERF_CALLGRAPH="${BENCH_PERF_CALLGRAPH:--g}"
+PERF_FREQ="${BENCH_PERF_FREQ:-999}"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -148,10 +163,10 @@ show_log() { # show_log <file> <title>
 # ---------------------------------------------------------------------------
 command -v curl >/dev/null 2>&1 || die "curl is required"
 if [ "${BENCH_NO_BUILD:-0}" != "1" ]; then
-    log "building release binaries (partnerops, bench_baseline example)"
+    log "building release binaries (partnerops; the baseline in bench/baseline, its own project)"
     cargo build --release -p partnerops || die "cargo build --release -p partnerops failed"
-    cargo build --release -p partnerops-web --example bench_baseline ||
-        die "cargo build --release -p partnerops-web --example bench_baseline failed"
+    (cd "$BASELINE_DIR" && CARGO_TARGET_DIR="$BASELINE_TARGET" cargo build --release --locked) ||
+        die "cargo build --release of bench/baseline failed"
 fi
 [ -x "$BIN" ] || die "$BIN not found (build it or unset BENCH_NO_BUILD)"
 [ -x "$BASELINE_BIN" ] || die "$BASELINE_BIN not found (build it or unset BENCH_NO_BUILD)"
@@ -237,6 +252,54 @@ count_items() { # count_items <json-file> -> number of elements of .items
     fi
 }
 
+# same_json <a.json> <b.json>: whether both files hold the same JSON document, member order
+# included; if not, prints where they first differ.
+same_json() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 - "$1" "$2" <<'EOF'
+import json, sys
+
+def load(path):
+    with open(path, "rb") as f:
+        # Objects as ("object", [(name, value), ...]): order counts, duplicates show.
+        return json.load(f, object_pairs_hook=lambda pairs: ("object", pairs))
+
+def diff(a, b, path):
+    if type(a) is not type(b):
+        return f"{path}: {a!r} (ours) vs {b!r} (baseline)"
+    if isinstance(a, tuple):
+        names_a, names_b = [k for k, _ in a[1]], [k for k, _ in b[1]]
+        if names_a != names_b:
+            return f"{path}: members {names_a} (ours) vs {names_b} (baseline)"
+        for (k, va), (_, vb) in zip(a[1], b[1]):
+            d = diff(va, vb, f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} elements (ours) vs {len(b)} (baseline)"
+        for i, (va, vb) in enumerate(zip(a, b)):
+            d = diff(va, vb, f"{path}[{i}]")
+            if d:
+                return d
+        return None
+    return None if a == b else f"{path}: {a!r} (ours) vs {b!r} (baseline)"
+
+d = diff(load(sys.argv[1]), load(sys.argv[2]), "$")
+if d:
+    print(f"bench: the answers differ at {d}", file=sys.stderr)
+    sys.exit(1)
+EOF
+    else
+        # jq keeps member order; -c writes both the same way (it would print 1.0 as 1, but
+        # the page holds no numbers).
+        local a b
+        a="$(jq -c . "$1")" && b="$(jq -c . "$2")" || return 1
+        [ "$a" = "$b" ] || { printf 'bench: the answers differ (jq -c of both is not equal)\n' >&2; return 1; }
+    fi
+}
+
 # ---------------------------------------------------------------------------
 # 3. the partnerops demo server
 # ---------------------------------------------------------------------------
@@ -305,22 +368,44 @@ IDLE_RSS_KB="$(rss_kb "$DEMO_PID")"
 log "idle RSS of partnerops: $IDLE_RSS_KB kB"
 
 # ---------------------------------------------------------------------------
-# 4. the baseline server
+# 4. the baseline server, on the same database, and the check that it answers the same
 # ---------------------------------------------------------------------------
 BASE_PORT="$(free_port)" || die "no free port on 127.0.0.1"
 BASE_URL="http://127.0.0.1:$BASE_PORT"
-"$BASELINE_BIN" "127.0.0.1:$BASE_PORT" >"$TMP/baseline.log" 2>&1 &
+(cd "$TMP" && exec "$BASELINE_BIN" --addr "127.0.0.1:$BASE_PORT" --database-url "$DB_URL") >"$TMP/baseline.log" 2>&1 &
 BASE_PID=$!
-wait_http "$BASE_URL/json" "$BASE_PID" 30 "bench_baseline" "$TMP/baseline.log"
+wait_http "$BASE_URL/healthz" "$BASE_PID" 60 "partners-baseline" "$TMP/baseline.log"
+
+code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$BASE_URL$PARTNERS_PATH")" ||
+    die "baseline GET $PARTNERS_PATH (no token) failed to connect"
+[ "$code" = 401 ] || die "baseline GET $PARTNERS_PATH without a token answered $code, expected 401"
+code="$(curl -sS -o "$TMP/baseline.json" -w '%{http_code}' --max-time 10 -H "$AUTH" "$BASE_URL$PARTNERS_PATH")" ||
+    die "baseline GET $PARTNERS_PATH failed to connect"
+[ "$code" = 200 ] || { show_log "$TMP/baseline.log" "partners-baseline output"; die "baseline GET $PARTNERS_PATH with the bench token answered $code, expected 200"; }
+# Ours again, now: both answers from the same database state.
+code="$(curl -sS -o "$TMP/ours.json" -w '%{http_code}' --max-time 10 -H "$AUTH" "$DEMO_URL$PARTNERS_PATH")" ||
+    die "GET $PARTNERS_PATH failed to connect"
+[ "$code" = 200 ] || die "GET $PARTNERS_PATH answered $code on the second request, expected 200"
+# Nothing is ignored: the page holds no request-specific value (no request id, no clock),
+# and next_cursor is a function of the last row, so it must match too.
+same_json "$TMP/ours.json" "$TMP/baseline.json" ||
+    die "the baseline's answer differs from partnerops' (see above): fix bench/baseline before measuring"
+if cmp -s "$TMP/ours.json" "$TMP/baseline.json"; then
+    SAME_HOW="byte for byte"
+else
+    SAME_HOW="as JSON (member order included; the bytes differ)"
+fi
+log "baseline answer equals ours $SAME_HOW: $(wc -c <"$TMP/baseline.json" | tr -d ' ') bytes"
+sleep 1
 BASE_IDLE_RSS_KB="$(rss_kb "$BASE_PID")"
 
 # ---------------------------------------------------------------------------
 # 5. load
 # ---------------------------------------------------------------------------
 log "load generator: $TOOL, $THREADS threads, $CONNECTIONS connections, ${DURATION} per endpoint (warm-up ${WARMUP})"
-run_load warm-baseline "$BASE_URL/json" "$WARMUP" >/dev/null
-log "measuring baseline GET /json"
-read -r BASE_RPS BASE_P50 BASE_P99 < <(run_load baseline "$BASE_URL/json" "$DURATION")
+run_load warm-baseline "$BASE_URL$PARTNERS_PATH" "$WARMUP" "$AUTH" >/dev/null
+log "measuring the baseline GET $PARTNERS_PATH"
+read -r BASE_RPS BASE_P50 BASE_P99 < <(run_load baseline "$BASE_URL$PARTNERS_PATH" "$DURATION" "$AUTH")
 [ -n "${BASE_RPS:-}" ] || die "baseline measurement failed"
 BASE_LOAD_RSS_KB="$(rss_kb "$BASE_PID")"
 # The baseline sits idle from here on; stop it so it does not share the CPU.
@@ -334,9 +419,23 @@ read -r PART_RPS PART_P50 PART_P99 < <(run_load partners "$DEMO_URL$PARTNERS_PAT
 LOAD_RSS_KB="$(rss_kb "$DEMO_PID")"
 LOAD_HWM_KB="$(hwm_kb "$DEMO_PID")"
 
+if [ -n "$PERF_OUT" ]; then
+    command -v perf >/dev/null 2>&1 || die "BENCH_PERF is set but perf is not installed (apt-get install linux-perf)"
+    log "profiling partnerops under the same load for $DURATION: perf record ${PERF_CALLGRAPH} -> $PERF_OUT"
+    # shellcheck disable=SC2086 # the call-graph option is one or two words
+    perf record $PERF_CALLGRAPH -F "$PERF_FREQ" -p "$DEMO_PID" -o "$PERF_OUT" -- sleep "$DURATION" >"$TMP/perf.log" 2>&1 &
+    PERF_PID=$!
+    sleep 0.5
+    run_load perf "$DEMO_URL$PARTNERS_PATH" "$DURATION" "$AUTH" >/dev/null
+    wait "$PERF_PID" || { show_log "$TMP/perf.log" "perf record"; die "perf record failed"; }
+    log "profile written: perf report -i $PERF_OUT --no-children (flat), --children (by caller)"
+fi
+
 # ---------------------------------------------------------------------------
 # 6. report
 # ---------------------------------------------------------------------------
+BASE_DRIVER=rusqlite
+[ "$DB_KIND" = sqlite ] || BASE_DRIVER=tokio-postgres
 RATIO="$(awk -v a="$PART_RPS" -v b="$BASE_RPS" 'BEGIN { printf "%.2f", a / b }')"
 RATIO_OK="$(awk -v r="$RATIO" -v t="$TARGET_RATIO" 'BEGIN { print (r >= t) ? "met" : "MISSED" }')"
 RSS_OK="$(awk -v k="$IDLE_RSS_KB" -v t="$TARGET_RSS_MB" 'BEGIN { print (k / 1024 <= t) ? "met" : "MISSED" }')"
@@ -353,10 +452,11 @@ load: $THREADS threads, $CONNECTIONS connections, $DURATION per endpoint after a
 
 | endpoint                                        | requests/s | p50 (ms) | p99 (ms) |
 |-------------------------------------------------|-----------:|---------:|---------:|
-$(printf '| %-47s | %10s | %8s | %8s |' "baseline axum GET /json" "$BASE_RPS" "$BASE_P50" "$BASE_P99")
-$(printf '| %-47s | %10s | %8s | %8s |' "partnerops GET $PARTNERS_PATH (auth)" "$PART_RPS" "$PART_P50" "$PART_P99")
+$(printf '| %-47s | %10s | %8s | %8s |' "baseline (by hand, $BASE_DRIVER)" "$BASE_RPS" "$BASE_P50" "$BASE_P99")
+$(printf '| %-47s | %10s | %8s | %8s |' "partnerops" "$PART_RPS" "$PART_P50" "$PART_P99")
 
-partners / baseline requests/s : $RATIO   (target >= $TARGET_RATIO: $RATIO_OK)
+both: GET $PARTNERS_PATH with a bearer token, the same answer ($SAME_HOW)
+ours / baseline requests/s     : $RATIO   (target >= $TARGET_RATIO: $RATIO_OK)
 partnerops idle RSS            : $(mb "$IDLE_RSS_KB") MB   (target <= $TARGET_RSS_MB MB: $RSS_OK; fresh start on the seeded database)
 partnerops RSS after load      : $(mb "$LOAD_RSS_KB") MB   (peak $(mb "$LOAD_HWM_KB") MB)
 partnerops RSS after seeding   : $(mb "$SEED_RSS_KB") MB   (peak $(mb "$SEED_HWM_KB") MB; first start, seeding took ${SEED_SECS}s)
