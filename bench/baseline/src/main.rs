@@ -153,14 +153,14 @@ const LIST_SQL: &str = "SELECT p.id, p.name, p.web_domain, p.partner_type, p.pro
      p.tier_id, t.name AS tier_name, p.status, p.country, p.regions, p.verticals, \
      p.joined_on, p.created_at, p.updated_at, p.archived_at \
      FROM partners p JOIN tiers t ON t.id = p.tier_id \
-     WHERE p.archived_at IS NULL ORDER BY p.name ASC, p.id ASC LIMIT $1";
+     WHERE p.archived_at IS NULL ORDER BY p.name ASC, p.id ASC LIMIT {limit}";
 
 /// The list as a partner user sees it: its own company only.
 const LIST_OWN_SQL: &str = "SELECT p.id, p.name, p.web_domain, p.partner_type, p.program_id, \
      p.tier_id, t.name AS tier_name, p.status, p.country, p.regions, p.verticals, \
      p.joined_on, p.created_at, p.updated_at, p.archived_at \
      FROM partners p JOIN tiers t ON t.id = p.tier_id \
-     WHERE p.id = $2 AND p.archived_at IS NULL ORDER BY p.name ASC, p.id ASC LIMIT $1";
+     WHERE p.id = $1 AND p.archived_at IS NULL ORDER BY p.name ASC, p.id ASC LIMIT {limit}";
 
 // ---------------------------------------------------------------------------
 // a fixed-size pool: a semaphore counts the idle connections in the vector
@@ -271,15 +271,19 @@ fn sqlite_list(
     limit: u32,
     own: Option<&str>,
 ) -> Result<Vec<PartnerOut>, Error> {
-    let mut st = conn.prepare_cached(if own.is_some() {
+    let fetch = i64::from(limit) + 1;
+    // The limit is written into the text, as the product does (a bound `LIMIT` makes
+    // SQLite re-prepare the statement on every bind).
+    let sql = if own.is_some() {
         &SQLITE_SQL.list_own
     } else {
         &SQLITE_SQL.list
-    })?;
-    let fetch = i64::from(limit) + 1;
+    }
+    .replace("{limit}", &fetch.to_string());
+    let mut st = conn.prepare_cached(&sql)?;
     let mut rows = match own {
-        Some(p) => st.query(rusqlite::params![fetch, p])?,
-        None => st.query([fetch])?,
+        Some(p) => st.query([p])?,
+        None => st.query([])?,
     };
     let mut items = Vec::with_capacity(fetch as usize);
     while let Some(r) = rows.next()? {
@@ -340,8 +344,22 @@ struct PgConn {
     client: tokio_postgres::Client,
     token: tokio_postgres::Statement,
     touch: tokio_postgres::Statement,
-    list: tokio_postgres::Statement,
-    list_own: tokio_postgres::Statement,
+    /// The list statements by text (the limit is in the text), prepared on first use.
+    lists: std::sync::Mutex<std::collections::HashMap<String, tokio_postgres::Statement>>,
+}
+
+impl PgConn {
+    async fn list_statement(&self, sql: String) -> Result<tokio_postgres::Statement, Error> {
+        if let Some(st) = self.lists.lock().map_err(|_| "poisoned")?.get(&sql) {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare(&sql).await?;
+        self.lists
+            .lock()
+            .map_err(|_| "poisoned")?
+            .insert(sql, st.clone());
+        Ok(st)
+    }
 }
 
 async fn open_postgres(url: &str) -> Result<PgConn, Error> {
@@ -354,8 +372,7 @@ async fn open_postgres(url: &str) -> Result<PgConn, Error> {
     Ok(PgConn {
         token: client.prepare(TOKEN_SQL).await?,
         touch: client.prepare(TOUCH_SQL).await?,
-        list: client.prepare(LIST_SQL).await?,
-        list_own: client.prepare(LIST_OWN_SQL).await?,
+        lists: Default::default(),
         client,
     })
 }
@@ -383,9 +400,16 @@ async fn pg_request(
         c.client.execute(&c.touch, &[&now, &token.id]).await?;
     }
     let fetch = i64::from(limit) + 1;
+    let limit_text = fetch.to_string();
     let rows = match token.partner_id.as_deref() {
-        Some(p) => c.client.query(&c.list_own, &[&fetch, &p]).await?,
-        None => c.client.query(&c.list, &[&fetch]).await?,
+        Some(p) => {
+            let st = c.list_statement(LIST_OWN_SQL.replace("{limit}", &limit_text)).await?;
+            c.client.query(&st, &[&p]).await?
+        }
+        None => {
+            let st = c.list_statement(LIST_SQL.replace("{limit}", &limit_text)).await?;
+            c.client.query(&st, &[]).await?
+        }
     };
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {

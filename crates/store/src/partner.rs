@@ -43,7 +43,9 @@ row! {
 impl Entity for Partner {
     const KIND: EntityKind = EntityKind::Partner;
     const TABLE: &'static str = "partners";
-    const SELECT: &'static str = "SELECT partners.*, t.name AS tier_name FROM partners partners JOIN tiers t ON t.id = partners.tier_id WHERE 1 = 1";
+    // The row's columns by name: `partners.*` also read the profile, the tier fingerprint
+    // and the first cohort, which a partner record never shows, into every row of a list.
+    const SELECT: &'static str = "SELECT partners.id, partners.name, partners.web_domain, partners.partner_type, partners.program_id, partners.tier_id, t.name AS tier_name, partners.status, partners.country, partners.regions, partners.verticals, partners.joined_on, partners.created_at, partners.updated_at, partners.archived_at FROM partners partners JOIN tiers t ON t.id = partners.tier_id WHERE 1 = 1";
     const SORTS: &'static [(&'static str, &'static str)] = &[
         ("name", "partners.name"),
         ("joined_on", "partners.joined_on"),
