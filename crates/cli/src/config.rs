@@ -933,7 +933,10 @@ mod tests {
             "{err}"
         );
         let typo = resolve("[database]\npooler = 'sesion'", &no_env).unwrap_err();
-        assert!(typo.contains("database.pooler must be \"session\""), "{typo}");
+        assert!(
+            typo.contains("database.pooler must be \"session\""),
+            "{typo}"
+        );
         let described = resolve("[database]\npooler = 'session'", &no_env).unwrap();
         assert!(described.contains("pooler = \"session\""), "{described}");
         assert!(resolve("", &no_env).is_ok(), "session is the default");

@@ -53,5 +53,8 @@ async fn a_pooler_in_transaction_mode_is_refused_naming_the_mode_that_works() {
     }
 
     // Directly, the same database opens.
-    app.store.applied_migration().await.expect("direct store works");
+    app.store
+        .applied_migration()
+        .await
+        .expect("direct store works");
 }
