@@ -26,6 +26,10 @@
 #   BENCH_ACCOUNTS=1000000    accounts in the pre-filled database
 #   BENCH_REGISTRATIONS=250000  approved registrations in it
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server (no database name) for PostgreSQL
+#   BENCH_PG_SERVE_URL=$BENCH_PG_URL  server (no database name) that the raw baseline,
+#                             pgbench and the measured partnerops connect to, e.g. a
+#                             connection pooler in front of BENCH_PG_URL; databases are made,
+#                             copied and dropped through BENCH_PG_URL
 #   BENCH_PG_DB=po_bench_reg  the pre-filled PostgreSQL database (kept); each run works on a
 #                             copy, <BENCH_PG_DB>_run, dropped at the end
 #   BENCH_CACHE_DIR=target/bench-cache   where the pre-filled SQLite file is kept
@@ -72,6 +76,8 @@ DEMO_PARTNERS=200
 DEMO_ACCOUNTS=1000
 PG_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 PG_URL="${PG_URL%/}"
+PG_SERVE_URL="${BENCH_PG_SERVE_URL:-$PG_URL}"
+PG_SERVE_URL="${PG_SERVE_URL%/}"
 PG_DB="${BENCH_PG_DB:-po_bench_reg}"
 PG_RUN_DB="${PG_DB}_run"
 CACHE_DIR="${BENCH_CACHE_DIR:-$ROOT/target/bench-cache}"
@@ -116,7 +122,8 @@ stop_pid() { # stop_pid <pid>: SIGTERM, wait up to 10 s, then SIGKILL
 }
 drop_pg_run() {
     [ -n "$PG_RUN_CREATED" ] || return 0
-    sql "$PG_URL/postgres" "DROP DATABASE IF EXISTS \"$PG_RUN_DB\"" >/dev/null 2>&1 || true
+    # WITH (FORCE): a pooler may still hold idle connections to it.
+    sql "$PG_URL/postgres" "DROP DATABASE IF EXISTS \"$PG_RUN_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
     PG_RUN_CREATED=""
 }
 cleanup() {
@@ -337,11 +344,11 @@ run_pgbench() {
     IFS=$'\t' read -r partner program user < <(sql "$PG_URL/$db" "SELECT p.id, p.program_id, u.id FROM partners p JOIN users u ON u.partner_id = p.id AND u.role = 'partner_admin' WHERE p.status = 'active' AND p.archived_at IS NULL ORDER BY p.id LIMIT 1")
     local args=(-n -M prepared -c "$CLIENTS" -j 2 -D "partner=$partner" -D "program=$program" -D "submitter=$user" -f "$HERE/pgbench.sql")
     log "raw reference: pgbench, $CLIENTS clients, ${WARMUP}s warm-up + ${DURATION}s"
-    "$PGBENCH_BIN" "${args[@]}" -T "$WARMUP" -D "tag=w$RUN_TAG" "$PG_URL/$db" >"$TMP/pgbench-warm.out" 2>&1 ||
+    "$PGBENCH_BIN" "${args[@]}" -T "$WARMUP" -D "tag=w$RUN_TAG" "$PG_SERVE_URL/$db" >"$TMP/pgbench-warm.out" 2>&1 ||
         { show_log "$TMP/pgbench-warm.out" pgbench; die "pgbench failed"; }
     mkdir -p "$TMP/pgb"
     out="$TMP/pgbench.out"
-    "$PGBENCH_BIN" "${args[@]}" -T "$DURATION" -D "tag=m$RUN_TAG" -l --log-prefix="$TMP/pgb/log" "$PG_URL/$db" >"$out" 2>&1 ||
+    "$PGBENCH_BIN" "${args[@]}" -T "$DURATION" -D "tag=m$RUN_TAG" -l --log-prefix="$TMP/pgb/log" "$PG_SERVE_URL/$db" >"$out" 2>&1 ||
         { show_log "$out" pgbench; die "pgbench failed"; }
     grep -q 'number of failed transactions: 0 ' "$out" || { show_log "$out" pgbench; die "pgbench had failed transactions"; }
     # Per-transaction log: client, transaction, latency (us), ...
@@ -409,7 +416,7 @@ bench_backend() {
         PG_RUN_CREATED=1
         sql "$PG_URL/postgres" "CREATE DATABASE \"$PG_RUN_DB\" TEMPLATE \"$PG_DB\" STRATEGY FILE_COPY" >/dev/null 2>&1 ||
             sql "$PG_URL/postgres" "CREATE DATABASE \"$PG_RUN_DB\" TEMPLATE \"$PG_DB\"" >/dev/null
-        url="$PG_URL/$PG_RUN_DB"
+        url="$PG_SERVE_URL/$PG_RUN_DB"
     fi
     eval "${p}_PREFILL=\"\$PREFILL_NOTE\""
     po migrate --database-url "$url" >"$TMP/migrate.log" 2>&1 ||
@@ -557,6 +564,7 @@ verdict() { # verdict <value> <op> <target>
     echo "${WARMUP}s warm-up, ${DURATION}s measured (refusals ${REFUSE_DURATION}s); client, server and database share the machine"
     echo "data: $ACCOUNTS accounts, $REGISTRATIONS approved registrations, $DEMO_PARTNERS partners (demo seed + bulk SQL)"
     [ -z "$PG_VERSION" ] || echo "PostgreSQL $PG_VERSION"
+    [ "$PG_SERVE_URL" = "$PG_URL" ] || echo "PostgreSQL reached through $PG_SERVE_URL (BENCH_PG_SERVE_URL); databases made at $PG_URL"
     echo
     row database run "rate (/s)" "p50 (ms)" "p99 (ms)" "max (ms)" "answers"
     row ---------- ------------------------------------------------------------------ --------: -------: -------: --------: ----------------------

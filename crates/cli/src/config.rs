@@ -41,6 +41,52 @@ pub struct FileConfig {
     pub webhooks: Option<WebhooksConfig>,
     /// The API's rate limits.
     pub api: Option<ApiConfig>,
+    /// How connections reach the database.
+    pub database: Option<DatabaseConfig>,
+}
+
+/// The `[database]` section (and `PARTNEROPS_DATABASE_POOLER`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// The connection pooler's mode between partnerops and PostgreSQL: only `session`
+    /// (which a direct connection also is). `transaction` and `statement` are refused.
+    pub pooler: Option<String>,
+}
+
+/// The one pooler mode partnerops runs behind.
+pub const POOLER_SESSION: &str = "session";
+
+impl DatabaseConfig {
+    /// Checks the pooler mode in `file`, or `PARTNEROPS_DATABASE_POOLER` over it. A pooler
+    /// in transaction mode is refused here, by name, rather than failing later at random:
+    /// sqlx keeps named prepared statements on each connection, which such a pooler hands
+    /// to other clients. Making that mode work would cost every statement its plan reuse
+    /// and two round trips (see docs/scale-out.md). The store also detects such a pooler
+    /// when it connects, whatever this says.
+    fn check(file: Option<&DatabaseConfig>, var: &impl Fn(&str) -> Option<String>) -> Result<()> {
+        let (raw, key) = match var("PARTNEROPS_DATABASE_POOLER").filter(|v| !v.is_empty()) {
+            Some(v) => (v, "PARTNEROPS_DATABASE_POOLER"),
+            None => match file.and_then(|f| f.pooler.clone()) {
+                Some(v) => (v, "database.pooler"),
+                None => return Ok(()),
+            },
+        };
+        match raw.trim() {
+            POOLER_SESSION => Ok(()),
+            mode @ ("transaction" | "statement") => bail!(
+                "{key} = \"{mode}\" is refused: partnerops keeps named prepared statements on each \
+                 database connection, and a pooler in {mode} mode hands a connection's server to \
+                 other clients between transactions. Run the pooler in session mode (PgBouncer: \
+                 pool_mode = session) and set {key} = \"{POOLER_SESSION}\", or connect \
+                 directly; see docs/scale-out.md"
+            ),
+            other => bail!(
+                "{key} must be \"{POOLER_SESSION}\" (got {other:?}): the only pooler mode \
+                 partnerops runs behind; see docs/scale-out.md"
+            ),
+        }
+    }
 }
 
 /// The `[api]` section (and `PARTNEROPS_API_<KEY>`): requests per minute, counted in the
@@ -408,6 +454,7 @@ impl Settings {
                     .unwrap_or(false),
             };
         let rate_limits = ApiConfig::resolve(file.api.as_ref(), &var)?;
+        DatabaseConfig::check(file.database.as_ref(), &var)?;
         Ok(Settings {
             notify,
             files,
@@ -600,6 +647,16 @@ impl Settings {
             &format!(
                 "per client address without a token; default {DEFAULT_PER_ADDRESS_PER_MINUTE}"
             ),
+        );
+        out.push_str(&format!(
+            "\n{:<48} # each key also as PARTNEROPS_DATABASE_<KEY>\n",
+            "[database]"
+        ));
+        line(
+            &mut out,
+            "pooler",
+            quoted(POOLER_SESSION),
+            "the only mode: direct, or a pooler in session mode (docs/scale-out.md)",
         );
         out
     }
@@ -849,6 +906,40 @@ mod tests {
         let bad_port = |k: &str| (k == "PARTNEROPS_SMTP_PORT").then(|| "many".to_owned());
         assert!(resolve("", &bad_port).contains("PARTNEROPS_SMTP_PORT"));
         assert!(toml::from_str::<FileConfig>("[smtp]\nhots = 'h'").is_err());
+    }
+
+    #[test]
+    fn a_pooler_in_transaction_mode_is_refused_naming_the_key_and_the_mode_that_works() {
+        let resolve = |toml_text: &str, env: &dyn Fn(&str) -> Option<String>| {
+            let file: FileConfig = toml::from_str(toml_text).unwrap();
+            Settings::resolve_with_env(&file, &Overrides::default(), DEFAULT_DATABASE_URL, env)
+                .map(|s| s.describe())
+                .map_err(|e| e.to_string())
+        };
+        let err = resolve("[database]\npooler = 'transaction'", &no_env).unwrap_err();
+        assert!(
+            err.contains("database.pooler = \"transaction\" is refused")
+                && err.contains("pool_mode = session")
+                && err.contains("database.pooler = \"session\"")
+                && err.contains("docs/scale-out.md"),
+            "{err}"
+        );
+        let statement = resolve("[database]\npooler = 'statement'", &no_env).unwrap_err();
+        assert!(statement.contains("is refused"), "{statement}");
+        let env = |k: &str| (k == "PARTNEROPS_DATABASE_POOLER").then(|| "transaction".to_owned());
+        let err = resolve("[database]\npooler = 'session'", &env).unwrap_err();
+        assert!(
+            err.contains("PARTNEROPS_DATABASE_POOLER = \"transaction\" is refused"),
+            "{err}"
+        );
+        let typo = resolve("[database]\npooler = 'sesion'", &no_env).unwrap_err();
+        assert!(
+            typo.contains("database.pooler must be \"session\""),
+            "{typo}"
+        );
+        let described = resolve("[database]\npooler = 'session'", &no_env).unwrap();
+        assert!(described.contains("pooler = \"session\""), "{described}");
+        assert!(resolve("", &no_env).is_ok(), "session is the default");
     }
 
     #[test]

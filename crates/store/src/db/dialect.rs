@@ -41,14 +41,59 @@ pub(super) async fn connect_sqlite(url: &str) -> Result<Db, sqlx::Error> {
     Ok(Db::Sqlite(pool, WriterQueue::default()))
 }
 
-/// Opens a PostgreSQL pool.
+/// Opens a PostgreSQL pool, refusing a connection pooler in transaction mode (see
+/// [`refuse_transaction_pooling`]).
 pub(super) async fn connect_postgres(url: &str) -> Result<Db, sqlx::Error> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
         .connect(url)
         .await?;
+    refuse_transaction_pooling(&pool).await?;
     Ok(Db::Postgres(pool))
+}
+
+/// What a pooler in transaction mode is told (see docs/scale-out.md, "Connection poolers").
+const TRANSACTION_POOLING_REFUSED: &str = "the database is reached through a connection \
+    pooler in transaction (or statement) pooling mode: two connections open at once were \
+    served by one PostgreSQL server process. partnerops keeps named prepared statements on \
+    each connection, which such a pooler hands to other clients, so it cannot run there. \
+    Connect directly, or run the pooler in session mode (PgBouncer: pool_mode = session); \
+    the setting database.pooler accepts only \"session\" (see docs/scale-out.md)";
+
+/// Refuses a pooler that shares one server session among clients (PgBouncer's
+/// `pool_mode = transaction` or `statement`). sqlx prepares a named statement per connection
+/// (`sqlx_s_1`, `sqlx_s_2`, …) and sends its Parse and its Bind in two protocol round trips;
+/// such a pooler may give the second to another server, or give another client's statement
+/// of the same name, so queries fail at random or, worse, run another client's statement.
+/// Making that work would take unnamed statements and a transaction around every read: no
+/// plan reuse and two more round trips per statement. PgBouncer 1.21's
+/// `max_prepared_statements` is not in Debian 12 (1.18) and untested here.
+///
+/// The probe: two pooled connections, open at once, ask for their server's process id one
+/// after the other. Directly or through a session-mode pooler each has a server of its own;
+/// a transaction-mode pooler gives the second the server the first just gave back (it
+/// reuses the most recent one). It never refuses wrongly; on a busy pooler it may miss, so
+/// it asks three times.
+async fn refuse_transaction_pooling(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+    // Simple-protocol queries: a named statement would itself trip over the pooler.
+    async fn backend_pid(conn: &mut sqlx::PgConnection) -> Result<i32, sqlx::Error> {
+        use sqlx::Row;
+        sqlx::raw_sql("SELECT pg_backend_pid()")
+            .fetch_one(conn)
+            .await?
+            .try_get(0)
+    }
+    let mut first = pool.acquire().await?;
+    let mut second = pool.acquire().await?;
+    for _ in 0..3 {
+        if backend_pid(&mut first).await? == backend_pid(&mut second).await? {
+            return Err(sqlx::Error::Configuration(
+                TRANSACTION_POOLING_REFUSED.into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Begins a transaction that will write. SQLite must take its write lock up front

@@ -120,6 +120,16 @@ pub fn pg_server_url() -> String {
     std::env::var("PARTNEROPS_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
 }
 
+/// The PostgreSQL server of `PARTNEROPS_TEST_PG_URL` through PgBouncer in transaction
+/// pooling mode, which `./scripts/test` starts. Missing, the test fails: nothing is skipped.
+pub fn pgbouncer_url() -> String {
+    std::env::var("PARTNEROPS_TEST_PGBOUNCER_URL").unwrap_or_else(|_| {
+        panic!(
+            "PARTNEROPS_TEST_PGBOUNCER_URL is not set. Run ./scripts/test, which starts PgBouncer in transaction mode, or set it to such a pooler in front of PARTNEROPS_TEST_PG_URL."
+        )
+    })
+}
+
 /// `server_url` with its database name replaced by `name`.
 fn with_database(server_url: &str, name: &str) -> String {
     let (head, query) = server_url
@@ -283,6 +293,15 @@ impl TestApp {
             http,
             store,
             shutdown: Some(tx),
+        }
+    }
+
+    /// This test's PostgreSQL database reached through `server_url` (another way to the
+    /// same server, such as a connection pooler).
+    pub fn url_through(&self, server_url: &str) -> String {
+        match &self.cleanup {
+            Cleanup::Database { name, .. } => with_database(server_url, name),
+            Cleanup::File(_) => panic!("url_through needs a PostgreSQL test app"),
         }
     }
 

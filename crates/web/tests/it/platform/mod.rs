@@ -5,6 +5,7 @@ mod api;
 mod export;
 mod idempotency;
 mod if_match;
+mod pooler;
 mod proxy;
 mod restart;
 mod scale_out;
