@@ -42,29 +42,29 @@ if [ ! -f "$db" ] || [ "${BENCH_PREFILL_REBUILD:-0}" = 1 ]; then
   "$bin" migrate --database-url "sqlite://$db" >/dev/null
   echo "pre-filling $db ($partners partners, $registrations registrations)..."
   python3 bench/simulate_prefill.py "$db" "$partners" "$registrations" >/dev/null
+  date -u +%Y-%m-%dT%H:%M:%SZ > "$db.as-of"
 fi
-
 # Replayed as of the pre-fill's time, so every run, commit and database gives the same
 # outcomes (the digest printed below) however old the cached pre-fill is.
-stamp=$(stat -c %Y "$db")
-as_of=$(date -u -d "@$stamp" +%Y-%m-%dT%H:%M:%SZ)
+[ -f "$db.as-of" ] || date -u +%Y-%m-%dT%H:%M:%SZ > "$db.as-of"
+as_of=$(cat "$db.as-of")
 
 case "$url" in
 postgres://* | postgresql://*)
   backend=PostgreSQL
-  # The pre-fill is copied from the SQLite file; a marker beside it names the file's
-  # modification time, so a rebuilt file is copied again.
+  # The pre-fill is copied from the SQLite file; a marker beside it names the pre-fill's
+  # time, so a rebuilt file is copied again.
   dbname=${url##*/}
   dbname=${dbname%%\?*}
   server=${url%/*}
   marker="$cache/simulate-$partners-$registrations.$dbname.copied"
-  if [ "${BENCH_PREFILL_REBUILD:-0}" = 1 ] || [ "$(cat "$marker" 2>/dev/null)" != "$stamp" ]; then
+  if [ "${BENCH_PREFILL_REBUILD:-0}" = 1 ] || [ "$(cat "$marker" 2>/dev/null)" != "$as_of" ]; then
     echo "copying the pre-fill into PostgreSQL database $dbname..."
     psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS \"$dbname\" WITH (FORCE)" >/dev/null
     psql -X -q -d "$server/postgres" -c "CREATE DATABASE \"$dbname\"" >/dev/null
     "$bin" migrate --database-url "$url" >/dev/null
     python3 bench/simulate_prefill.py --postgres "$url" "$db" >/dev/null
-    echo "$stamp" > "$marker"
+    echo "$as_of" > "$marker"
   fi
   ;;
 *) backend=SQLite ;;
