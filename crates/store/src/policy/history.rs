@@ -176,7 +176,7 @@ pub(crate) async fn load(
     // per row, about 6 µs on SQLite, is paid rarely): each row is a chunk of a few hundred
     // consecutive records, one comma-separated list per column. Lists per column rather
     // than one list of concatenated records: the database appends each value once instead
-    // of building a string per record (on SQLite a third of the query's time).
+    // of building a string per record (on SQLite 0.9 s instead of 1.6 s for the scan).
     //
     // `program_id || ''` keeps the table scan in table order. SQLite has no statistics
     // (the product never runs ANALYZE) and would otherwise walk the (program_id,
