@@ -6,6 +6,7 @@
 //! key path, or `line L, column C` for syntax errors) and the command exits non-zero.
 
 use std::fmt;
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -290,6 +291,9 @@ pub async fn simulate(store: &Store, program: &Program, file: &Path, json: bool)
         Err(e) => return Err(e.into()),
     };
     let elapsed = started.elapsed();
+    // A report can run to a hundred thousand lines: one buffered writer instead of a
+    // write to the terminal or pipe per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         let mut value = serde_json::to_value(&report).context("serialising the report")?;
         if let Some(obj) = value.as_object_mut() {
@@ -306,41 +310,47 @@ pub async fn simulate(store: &Store, program: &Program, file: &Path, json: bool)
                 serde_json::json!(elapsed.as_secs_f64() * 1000.0),
             );
         }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).context("serialising the report")?
-        );
-        return Ok(());
+        serde_json::to_writer_pretty(&mut out, &value).context("serialising the report")?;
+        writeln!(out)?;
+    } else {
+        print_simulation(&mut out, program, file, current.version, &draft, &report)?;
+        print_economics(&mut out, &report.economics)?;
+        writeln!(
+            out,
+            "Simulated in {:.1} ms; nothing was written.",
+            elapsed.as_secs_f64() * 1000.0
+        )?;
     }
-    print_simulation(program, file, current.version, &draft, &report);
-    print_economics(&report.economics);
-    println!(
-        "Simulated in {:.1} ms; nothing was written.",
-        elapsed.as_secs_f64() * 1000.0
-    );
+    out.flush()?;
     Ok(())
 }
 
 /// What the paid deals would earn under the draft's incentives, in total and per partner
 /// (the ten largest changes).
-fn print_economics(e: &partnerops_core::payout::whatif::EconomicsWhatIf) {
-    println!(
+fn print_economics(
+    out: &mut impl Write,
+    e: &partnerops_core::payout::whatif::EconomicsWhatIf,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
         "Economics: {} deals won in the last {} months pay {} now and {} under the draft ({}).",
         e.deals,
         e.months,
         e.money(e.current_minor),
         e.money(e.draft_minor),
         e.money(e.delta_minor)
-    );
+    )?;
     for p in e.partners.iter().filter(|p| p.delta_minor != 0).take(10) {
-        println!(
+        writeln!(
+            out,
             "  {}: {} → {} ({})",
             p.partner_name,
             e.money(p.current_minor),
             e.money(p.draft_minor),
             e.money(p.delta_minor)
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn kind_label(kind: ChangeKind) -> &'static str {
@@ -354,38 +364,49 @@ fn kind_label(kind: ChangeKind) -> &'static str {
 }
 
 fn print_simulation(
+    out: &mut impl Write,
     program: &Program,
     file: &Path,
     current_version: i64,
     draft: &ProgramPolicy,
     report: &SimulationReport,
-) {
-    println!(
+) -> std::io::Result<()> {
+    writeln!(
+        out,
         "What if {} ran {} instead of version {current_version}, as of {}:",
         program.name,
         file.display(),
         report.as_of.format("%Y-%m-%d %H:%M:%S UTC")
-    );
-    print_warnings(Some(file), &draft.warnings());
+    )?;
+    for w in draft.warnings() {
+        writeln!(out, "{}: warning: {w}", file.display())?;
+    }
     if report.changes.is_empty() {
-        println!("\nNo outcome would change.");
+        writeln!(out, "\nNo outcome would change.")?;
     }
     for p in &report.changes {
-        println!("\n{} ({})", p.partner_name, p.partner_id);
+        writeln!(out, "\n{} ({})", p.partner_name, p.partner_id)?;
         for c in &p.changes {
             let reg = c
                 .registration_id
                 .as_deref()
                 .map(|r| format!(" {r}"))
                 .unwrap_or_default();
-            println!("  {}{reg}: {} → {}", kind_label(c.kind), c.current, c.draft);
+            writeln!(
+                out,
+                "  {}{reg}: {} → {}",
+                kind_label(c.kind),
+                c.current,
+                c.draft
+            )?;
             if !c.reason.is_empty() {
-                println!("      {}", one_line(&c.reason));
+                writeln!(out, "      {}", one_line(&c.reason))?;
             }
         }
     }
     let t = &report.totals;
-    println!(
+    writeln!(
+        out,
         "\nTotals: {} partners and {} registrations examined; {} partner(s) would change: \
          {} up, {} down (tier), {} annual-review downgrade(s), {} sunset(s), {} expiry change(s), \
          {} SLA mark change(s).",
@@ -398,7 +419,7 @@ fn print_simulation(
         t.sunsets,
         t.expiries,
         t.sla_marks
-    );
+    )
 }
 
 /// `policy fit`: the fit model applications to the program are scored with now.

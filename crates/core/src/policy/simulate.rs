@@ -46,7 +46,8 @@ pub struct RegistrationHistory {
     pub closed_at: Option<DateTime<Utc>>,
     pub amount_minor: i64,
     pub renewals: i64,
-    /// Follow-up activity times, oldest first.
+    /// Follow-up activity times, oldest first. A loader may leave them out when
+    /// [`needs_activities`] is false.
     pub activities: Vec<DateTime<Utc>>,
 }
 
@@ -166,6 +167,14 @@ pub fn simulate(
     }
 }
 
+/// Whether replaying under these two policies reads the registrations' follow-up
+/// activities: only the follow-up SLA looks at them, and only where the SLAs differ. A
+/// loader may leave `RegistrationHistory::activities` empty when this is false; the report
+/// is the same.
+pub fn needs_activities(current: &ProgramPolicy, draft: &ProgramPolicy) -> bool {
+    RegRules::new(current).sla_us != RegRules::new(draft).sla_us
+}
+
 /// What the two policies and `as_of` fix before any record is read: the windows to
 /// measure, each policy's latest review, and whether registration outcomes can differ.
 struct Plan<'p> {
@@ -213,7 +222,7 @@ impl<'p> Plan<'p> {
         let expiry_differs = rules_c.validity_us != rules_d.validity_us
             || rules_c.renewal_us != rules_d.renewal_us
             || rules_c.max_renewals != rules_d.max_renewals;
-        let sla_differs = rules_c.sla_us != rules_d.sla_us;
+        let sla_differs = needs_activities(current, draft);
         Plan {
             current,
             draft,
@@ -1377,4 +1386,84 @@ mod tests {
                 .all(|c| c.registration_id.as_deref() != Some("future"))
         );
     }
+
+    #[test]
+    fn activities_are_needed_only_when_the_slas_differ() {
+        let current = ProgramPolicy::seed_default();
+        assert!(!needs_activities(&current, &current));
+        assert!(!needs_activities(&current, &busy_draft_same_sla()));
+        let mut sla = current.clone();
+        sla.registration.sla_days += 1;
+        assert!(needs_activities(&current, &sla));
+        assert!(needs_activities(&sla, &current));
+        assert!(needs_activities(&current, &busy_draft()));
+    }
+
+    /// `busy_draft` with the seed's follow-up SLA.
+    fn busy_draft_same_sla() -> ProgramPolicy {
+        let mut draft = busy_draft();
+        draft.registration.sla_days = ProgramPolicy::seed_default().registration.sla_days;
+        draft
+    }
+
+    #[test]
+    fn without_an_sla_change_the_activities_do_not_matter() {
+        let history = synthetic(150, 10_000);
+        let mut bare = history.clone();
+        for r in &mut bare.registrations {
+            r.activities.clear();
+        }
+        let current = ProgramPolicy::seed_default();
+        let draft = busy_draft_same_sla();
+        let report = simulate(&history, &current, &draft, as_of());
+        assert!(report.totals.expiries > 0 && report.totals.partners_changed > 0);
+        assert_eq!(simulate(&bare, &current, &draft, as_of()), report);
+        // With an SLA change they do (so the test above can tell).
+        let busy = busy_draft();
+        assert_ne!(
+            simulate(&bare, &current, &busy, as_of()),
+            simulate(&history, &current, &busy, as_of())
+        );
+    }
+
+    /// The whole report (every change, label and reason, and the totals) pinned as a digest
+    /// for a few drafts over one synthetic history, so that a faster replay or loader that
+    /// changes any outcome, or its wording, fails here. Regenerate only for an intended
+    /// change of the rules or their text.
+    #[test]
+    fn reports_are_pinned() {
+        use sha2::{Digest, Sha256};
+        let history = synthetic(400, 30_000);
+        let current = ProgramPolicy::seed_default();
+        let mut sla_only = current.clone();
+        sla_only.registration.sla_days = 9;
+        let mut renewals = current.clone();
+        renewals.registration.max_renewals = 0;
+        renewals.registration.renewal_days = 10;
+        let mut ladder = current.clone();
+        ladder.tiers[2].criteria[0].at_least = 1_000_000;
+        ladder.governance.sunset_months = 15;
+        let drafts = [
+            ("busy", busy_draft()),
+            ("sla only", sla_only),
+            ("renewals", renewals),
+            ("ladder", ladder),
+        ];
+        let mut digests = Vec::new();
+        for (name, draft) in &drafts {
+            let report = simulate(&history, &current, draft, as_of());
+            let text = serde_json::to_string(&report).unwrap();
+            let digest = Sha256::digest(text.as_bytes());
+            let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+            digests.push(format!("{name}: {hex} {:?}", report.totals));
+        }
+        assert_eq!(digests, PINNED, "{digests:#?}");
+    }
+
+    const PINNED: [&str; 4] = [
+        "busy: 30488ae920baf4c1 Totals { partners: 400, registrations: 30000, partners_changed: 400, upgrades: 35, tier_downs: 39, downgrades: 47, sunsets: 37, expiries: 2037, sla_marks: 20705 }",
+        "sla only: db923af83032c3b4 Totals { partners: 400, registrations: 30000, partners_changed: 400, upgrades: 0, tier_downs: 0, downgrades: 0, sunsets: 0, expiries: 0, sla_marks: 20853 }",
+        "renewals: 4f8330351b0df547 Totals { partners: 400, registrations: 30000, partners_changed: 400, upgrades: 0, tier_downs: 0, downgrades: 0, sunsets: 0, expiries: 2944, sla_marks: 0 }",
+        "ladder: f67001380938a489 Totals { partners: 400, registrations: 30000, partners_changed: 48, upgrades: 48, tier_downs: 0, downgrades: 0, sunsets: 0, expiries: 0, sla_marks: 0 }",
+    ];
 }

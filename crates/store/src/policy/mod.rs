@@ -711,7 +711,8 @@ impl Store {
         let _: Program = entity::fetch(&mut r, scope, program_id).await?;
         let current = current_version(&mut r, program_id).await?.policy;
         let as_of = self.now();
-        let history = history::load(&mut r, self.backend(), program_id, as_of).await?;
+        let activities = simulate::needs_activities(&current, &draft);
+        let history = history::load(&mut r, self.backend(), program_id, as_of, activities).await?;
         let mut report = simulate::simulate(&history, &current, &draft, as_of);
         report.economics = self
             .simulate_economics(scope, program_id, &draft, months)
