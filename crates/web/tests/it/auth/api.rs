@@ -15,19 +15,21 @@ on_both!(
     ended_access_stops_within_a_second_on_every_instance
 );
 
-async fn tokens(app: TestApp) {
-    let w = app.world().await;
+/// Creates a token named `name` with `token`'s credentials: (secret, id).
+async fn create_token(app: &TestApp, token: &str, name: &str) -> (String, String) {
     let created = app
         .http
-        .post(
-            "/api/v1/tokens",
-            &w.a.rep_token,
-            &json!({"name": "CRM sync"}),
-        )
+        .post("/api/v1/tokens", token, &json!({ "name": name }))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     let secret = created.json()["secret"].as_str().unwrap().to_owned();
     let id = created.json()["token"]["id"].as_str().unwrap().to_owned();
+    (secret, id)
+}
+
+async fn tokens(app: TestApp) {
+    let w = app.world().await;
+    let (secret, id) = create_token(&app, &w.a.rep_token, "CRM sync").await;
     assert!(secret.starts_with("po_") && secret.len() > 60);
     assert_eq!(
         app.http.get("/api/v1/me", &secret).await.json()["id"],
@@ -149,12 +151,7 @@ async fn ended_access_stops_within_a_second_on_every_instance(app: TestApp) {
     };
 
     // A revoked token: both instances have just used it.
-    let created = app
-        .http
-        .post("/api/v1/tokens", &w.a.rep_token, &json!({"name": "sync"}))
-        .await;
-    let secret = created.json()["secret"].as_str().unwrap().to_owned();
-    let id = created.json()["token"]["id"].as_str().unwrap().to_owned();
+    let (secret, id) = create_token(&app, &w.a.rep_token, "sync").await;
     assert_eq!(me(&app.http, &secret).await, StatusCode::OK);
     assert_eq!(me(&second.http, &secret).await, StatusCode::OK);
     let revoked = app
