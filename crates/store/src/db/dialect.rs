@@ -173,15 +173,19 @@ pub(super) async fn refresh_statistics(tx: &mut Tx, tables: &[&str]) -> Result<(
 /// statement) for every full chunk.
 const SQLITE_INSERT_ROWS: usize = 500;
 
+/// Rows from which [`insert_rows`] uses PostgreSQL's `COPY`: below, the one round trip of
+/// a prepared `unnest` insert beats `COPY`'s two.
+const POSTGRES_COPY_ROWS: usize = 100;
+
 /// Appends `rows` (one value per column each) to `table` by the fastest route each backend
-/// has for many rows. PostgreSQL: one `INSERT … SELECT * FROM unnest($1::text[], …)` with a
-/// typed array per column, so the statement's text is the same for any number of rows
-/// (prepared once, no parameter limit). Not `COPY FROM STDIN`: sqlx sends its data and its
-/// end in two writes on a socket without `TCP_NODELAY`, and Nagle's algorithm meeting the
-/// server's delayed ACK held each `COPY` 40 ms (a million accounts took 134 s, against 40 s
-/// with multi-row INSERTs). SQLite: multi-row `INSERT`s of [`SQLITE_INSERT_ROWS`] rows.
-/// Indexes and constraints apply as to any insert: a unique violation fails the call with
-/// the usual error. Every row must have the same column types, in the order of `columns`.
+/// has for many rows. PostgreSQL: `COPY … FROM STDIN` in text format from
+/// [`POSTGRES_COPY_ROWS`] rows on, else one `INSERT … SELECT * FROM unnest($1::text[], …)`
+/// with a typed array per column (one prepared statement for any number of rows). `COPY`
+/// needs sqlx ≥ 0.9.1: 0.9.0 left `TCP_NODELAY` off, and Nagle's algorithm meeting the
+/// server's delayed ACK held each `COPY`'s last packet 40 ms. SQLite: multi-row `INSERT`s
+/// of [`SQLITE_INSERT_ROWS`] rows. Indexes and constraints apply as to any insert: a unique
+/// violation fails the call with the usual error. Every row must have the same column
+/// types, in the order of `columns`.
 pub(super) async fn insert_rows(
     tx: &mut Conn,
     table: &str,
@@ -192,6 +196,25 @@ pub(super) async fn insert_rows(
         return Ok(());
     }
     match tx {
+        Conn::Postgres(t) if rows.len() >= POSTGRES_COPY_ROWS => {
+            let mut data = Vec::with_capacity(rows.len() * columns.len() * 16);
+            for row in rows {
+                if row.len() != columns.len() {
+                    return Err(sqlx::Error::Encode(
+                        "insert_rows: every row needs one value per column".into(),
+                    ));
+                }
+                copy_text_row(&mut data, row);
+            }
+            let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+            let mut copy = t.copy_in_raw(&statement).await?;
+            if let Err(e) = copy.send(data).await {
+                // The connection is most likely gone; the first error is the one to report.
+                let _ = copy.abort("insert_rows: sending failed").await;
+                return Err(e);
+            }
+            copy.finish().await?;
+        }
         Conn::Postgres(t) => {
             let mut args = PgArguments::default();
             let sql = postgres_unnest_insert(&mut args, table, columns, rows)?;
@@ -218,6 +241,40 @@ pub(super) async fn insert_rows(
         }
     }
     Ok(())
+}
+
+/// Appends one row in `COPY`'s text format: tab between values, `\N` for NULL, and the
+/// backslash, tab, newline and carriage return of a text escaped.
+fn copy_text_row(out: &mut Vec<u8>, row: &[Arg]) {
+    use std::io::Write as _;
+    for (i, value) in row.iter().enumerate() {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        // Writing into a Vec cannot fail.
+        let _ = match value {
+            Arg::Text(Some(v)) => {
+                for b in v.bytes() {
+                    match b {
+                        b'\\' => out.extend_from_slice(b"\\\\"),
+                        b'\t' => out.extend_from_slice(b"\\t"),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        _ => out.push(b),
+                    }
+                }
+                Ok(())
+            }
+            Arg::Int(Some(v)) => write!(out, "{v}"),
+            Arg::Date(Some(v)) => write!(out, "{}", v.format("%Y-%m-%d")),
+            Arg::Time(Some(v)) => write!(out, "{}", v.to_rfc3339_opts(SecondsFormat::Micros, true)),
+            Arg::Text(None) | Arg::Int(None) | Arg::Date(None) | Arg::Time(None) => {
+                out.extend_from_slice(b"\\N");
+                Ok(())
+            }
+        };
+    }
+    out.push(b'\n');
 }
 
 /// Writes a transaction's held bookkeeping rows (`journal`). PostgreSQL: one statement for
@@ -602,4 +659,33 @@ pub fn connection_lost(err: &sqlx::Error) -> bool {
 /// in the process is exact and spares every request a write through the one writer.
 pub fn counters_shared_in_database(backend: Backend) -> bool {
     backend == Backend::Postgres
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+
+    use super::*;
+
+    #[test]
+    fn copy_text_escapes_what_separates_values_and_rows() {
+        let mut out = Vec::new();
+        copy_text_row(
+            &mut out,
+            &[
+                Arg::Text(Some("tab\there\nnew\rline \\N back\\".into())),
+                Arg::Text(None),
+                Arg::Int(Some(-42)),
+                Arg::Date(NaiveDate::from_ymd_opt(2026, 2, 28)),
+                Arg::Time(Some(Utc.with_ymd_and_hms(2026, 12, 5, 21, 0, 1).unwrap())),
+                Arg::Time(None),
+                Arg::Text(Some("Zürich 株式会社".into())),
+            ],
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "tab\\there\\nnew\\rline \\\\N back\\\\\t\\N\t-42\t2026-02-28\t\
+             2026-12-05T21:00:01.000000Z\t\\N\tZürich 株式会社\n"
+        );
+    }
 }

@@ -391,3 +391,94 @@ async fn partners_are_refused_by_role(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 }
 on_both!(partners_are_refused_by_role);
+
+/// A file past the size from which PostgreSQL writes by `COPY` (100 rows): every character
+/// a name may hold comes back as it went in (backslashes, `COPY`'s own `\N`, quotes,
+/// non-ASCII letters), an empty field comes back empty, and the rows are all there. (Names
+/// refuse control characters, so tabs and line breaks are left to the dialect's unit test.)
+async fn a_large_file_keeps_every_character(app: TestApp) {
+    let w = app.world().await;
+    let tricky = [
+        "Back\\slash \\N Holdings",
+        "\\N",
+        "Trailing Backslash\\",
+        "Comma, Semicolon; and Pipe | Ltd",
+        "\"Quoted\" Zürich Sàrl",
+        "Ünïcödé 株式会社",
+    ];
+    let mut csv = String::from("Id,Name,Website,BillingCountry,Industry,Type\n");
+    for i in 0..150 {
+        let name = tricky
+            .get(i)
+            .map_or_else(|| format!("Bulk Company {i:03}"), |t| (*t).to_owned());
+        let industry = if i % 2 == 0 { "Software" } else { "" };
+        csv.push_str(&format!(
+            "0015g{i:010}AAA,\"{}\",https://bulk{i}.example/,CH,{industry},Prospect\n",
+            name.replace('"', "\"\"")
+        ));
+    }
+    let dry = post_csv(
+        &app,
+        &w.admin,
+        "kind=accounts&source=salesforce-dataloader&dry_run=true",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.text());
+    let mapping = super::mapping_text(&dry.json()["mapping"]);
+    let before = account_count(&app, &w).await;
+    let r = post_csv(
+        &app,
+        &w.admin,
+        &format!(
+            "kind=accounts&source=salesforce-dataloader&mapping={}",
+            enc(&mapping)
+        ),
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["created"], 150, "{}", r.text());
+    assert_eq!(account_count(&app, &w).await, (before + 150).min(200));
+
+    for (i, name) in tricky.iter().enumerate() {
+        let found = accounts(&app, &w, &format!("bulk{i}.example")).await;
+        assert_eq!(found.len(), 1, "bulk{i}.example: {found:?}");
+        let a = &found[0];
+        assert_eq!(a["name"], name.trim(), "row {i}");
+        assert_eq!(a["web_domain"], format!("bulk{i}.example"));
+        assert_eq!(a["country"], "CH");
+        if i % 2 == 0 {
+            assert_eq!(a["industry"], "Software");
+        } else {
+            assert!(
+                a["industry"].is_null(),
+                "an empty field is no industry: {a}"
+            );
+        }
+        assert_eq!(a["status"], "prospect");
+    }
+    let bulk = accounts(&app, &w, "Bulk Company").await;
+    assert_eq!(bulk.len(), 150 - tricky.len());
+
+    // The same file again changes nothing: the keys went in with the accounts.
+    let again = post_csv(
+        &app,
+        &w.admin,
+        &format!(
+            "kind=accounts&source=salesforce-dataloader&mapping={}",
+            enc(&mapping)
+        ),
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(
+        (
+            again.json()["created"].as_i64(),
+            again.json()["unchanged"].as_i64()
+        ),
+        (Some(0), Some(150))
+    );
+}
+on_both!(a_large_file_keeps_every_character);
