@@ -222,21 +222,31 @@ pub(super) async fn insert_rows(
                 .execute(&mut **t)
                 .await?;
         }
-        Conn::Sqlite(..) => {
+        Conn::Sqlite(t, _) => {
+            // Straight into sqlx's arguments rather than through `Sql`: one copy of each
+            // value instead of three, and one statement text for every full chunk.
             let list = columns.join(", ");
+            let placeholders = format!("({})", vec!["?"; columns.len()].join(", "));
             for chunk in rows.chunks(SQLITE_INSERT_ROWS) {
-                let mut q = Sql::new(&format!("INSERT INTO {table} ({list}) VALUES "));
+                let mut sql = format!("INSERT INTO {table} ({list}) VALUES ");
+                let mut args = SqliteArguments::default();
                 for (r, row) in chunk.iter().enumerate() {
-                    q.push(if r == 0 { "(" } else { ", (" });
-                    for (i, value) in row.iter().enumerate() {
-                        if i > 0 {
-                            q.push(", ");
-                        }
-                        q.bind(value.clone());
+                    if row.len() != columns.len() {
+                        return Err(sqlx::Error::Encode(
+                            "insert_rows: every row needs one value per column".into(),
+                        ));
                     }
-                    q.push(")");
+                    if r > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&placeholders);
+                    for value in row {
+                        add_sqlite_arg(&mut args, value)?;
+                    }
                 }
-                tx.execute(&q).await?;
+                sqlx::query_with::<sqlx::Sqlite, _>(AssertSqlSafe(sql), args)
+                    .execute(&mut **t)
+                    .await?;
             }
         }
     }
@@ -456,17 +466,21 @@ pub fn sqlite_time(t: &DateTime<Utc>) -> String {
 pub(super) fn sqlite_args(q: &Sql) -> Result<SqliteArguments, sqlx::Error> {
     let mut out = SqliteArguments::default();
     for a in q.args() {
-        let r = match a {
-            Arg::Text(v) => out.add(v.clone()),
-            Arg::Int(v) => out.add(*v),
-            Arg::Date(v) => out.add(*v),
-            // SQLite keeps timestamps as text; one fixed-width UTC format keeps them
-            // comparable as strings (`ORDER BY`, `<`, cursors).
-            Arg::Time(v) => out.add(v.map(|t| sqlite_time(&t))),
-        };
-        r.map_err(sqlx::Error::Encode)?;
+        add_sqlite_arg(&mut out, a)?;
     }
     Ok(out)
+}
+
+fn add_sqlite_arg(out: &mut SqliteArguments, a: &Arg) -> Result<(), sqlx::Error> {
+    match a {
+        Arg::Text(v) => out.add(v.clone()),
+        Arg::Int(v) => out.add(*v),
+        Arg::Date(v) => out.add(*v),
+        // SQLite keeps timestamps as text; one fixed-width UTC format keeps them
+        // comparable as strings (`ORDER BY`, `<`, cursors).
+        Arg::Time(v) => out.add(v.map(|t| sqlite_time(&t))),
+    }
+    .map_err(sqlx::Error::Encode)
 }
 
 /// The values of `q` for PostgreSQL.
