@@ -8,7 +8,8 @@
 //! for what it uses:
 //!
 //! - `type: [T, "null"]` and `oneOf: [{type: null}, S]` become `T`/`S` with `nullable: true`
-//!   (a `$ref` goes under `allOf`, as 3.0 ignores a `$ref`'s siblings);
+//!   (a `$ref` goes under `allOf`, its description beside it, as 3.0 ignores a `$ref`'s
+//!   siblings);
 //! - `const` becomes a one-value `enum`, `examples` the first `example`, a numeric
 //!   `exclusiveMinimum`/`exclusiveMaximum` the 3.0 boolean beside `minimum`/`maximum`;
 //! - `license.identifier` goes (the SPDX name is also the license's `name`), and so does
@@ -56,6 +57,9 @@ const UNTRANSLATED: &[&str] = &[
     "contains",
     "patternProperties",
     "contentSchema",
+    "contentMediaType",
+    "contentEncoding",
+    "$dynamicRef",
 ];
 
 fn main() {
@@ -151,11 +155,10 @@ fn canonical(v: &Value) -> String {
 /// OpenAPI 3.1 to 3.0, as described at the top of this file.
 fn downgrade(doc: &mut Value) {
     doc["openapi"] = Value::from("3.0.3");
-    let root = doc.as_object_mut().expect("document object");
-    for key in ["jsonSchemaDialect", "webhooks"] {
-        assert!(!root.contains_key(key), "3.1 `{key}` has no 3.0 form");
+    for at in ["/jsonSchemaDialect", "/webhooks", "/components/pathItems"] {
+        assert!(doc.pointer(at).is_none(), "3.1 `{at}` has no 3.0 form");
     }
-    if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
+    if let Some(info) = doc.get_mut("info").and_then(Value::as_object_mut) {
         info.remove("summary");
         if let Some(license) = info.get_mut("license").and_then(Value::as_object_mut) {
             license.remove("identifier");
@@ -264,9 +267,17 @@ fn nullable_union(s: &mut Map<String, Value>, union: &str) {
     let rest: Vec<Value> = branches.iter().filter(|b| !is_null(b)).cloned().collect();
     s.insert("nullable".into(), Value::Bool(true));
     match rest.as_slice() {
-        [one] if one.get("$ref").is_some() => {
+        [Value::Object(one)] if one.contains_key("$ref") => {
             s.remove(union);
-            s.insert("allOf".into(), Value::Array(vec![one.clone()]));
+            let mut reference = Map::new();
+            for (k, v) in one {
+                if k == "$ref" {
+                    reference.insert(k.clone(), v.clone());
+                } else {
+                    s.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            s.insert("allOf".into(), Value::Array(vec![Value::Object(reference)]));
         }
         [Value::Object(one)] => {
             s.remove(union);
