@@ -213,6 +213,9 @@ enum Command {
         #[command(subcommand)]
         command: PayoutsCommand,
     },
+    /// Print the API's OpenAPI document (JSON), as a server with the default rate limits
+    /// serves it at /api/v1/openapi.json; refreshes `crates/client/openapi.json`.
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -554,6 +557,7 @@ async fn run() -> Result<()> {
             let settings = Settings::resolve(&file, &overrides, DEFAULT_DATABASE_URL)?;
             backup::restore(&from, settings.database_url.expose(), force).await
         }
+        Command::Openapi => print_out(&openapi_text()?),
         Command::Config { db, listen } => {
             let settings = serving_settings(&file, &db, &listen, DEFAULT_DATABASE_URL)?;
             print_out(&settings.describe())
@@ -810,6 +814,14 @@ async fn cmd_cadence(
 }
 
 /// Writes to standard output; a reader that stopped reading (`| head`) is not an error.
+/// The OpenAPI document pretty-printed, with a final newline: the text of the committed
+/// copy the Rust client is generated from, so a refresh shows only real changes in a diff.
+fn openapi_text() -> Result<String> {
+    let mut text = serde_json::to_string_pretty(&partnerops_web::openapi())?;
+    text.push('\n');
+    Ok(text)
+}
+
 fn print_out(text: &str) -> Result<()> {
     use std::io::Write;
     match std::io::stdout().lock().write_all(text.as_bytes()) {

@@ -708,3 +708,25 @@ fn import_of_the_other_kinds_names_rows_and_columns() {
         stdout(&o)
     );
 }
+
+#[test]
+fn openapi_prints_the_document_the_client_is_generated_from() {
+    let t = Temp::new();
+    let printed = ok(&t.0, &["openapi"]);
+    let doc: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(
+        doc["paths"]["/api/v1/partners"]["get"]["tags"][0],
+        "partners"
+    );
+    // The committed copy is this output byte for byte, so a refresh diffs only real changes
+    // (tests/it/openapi/client.rs checks it against what the server serves).
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../client/openapi.json"
+    ))
+    .unwrap();
+    assert!(
+        printed == committed,
+        "crates/client/openapi.json is not what `partnerops openapi` prints: refresh it with `partnerops openapi > crates/client/openapi.json`"
+    );
+}
