@@ -58,6 +58,7 @@ mod payout;
 mod pipeline;
 mod plan;
 mod room;
+pub mod scale;
 mod webhook;
 mod words;
 
