@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use partnerops_core::user::{NewTokenInput, NewUserInput};
 use partnerops_seed::SeedSpec;
+use partnerops_seed::scale::ScaleSpec;
 use partnerops_store::file::FileStore;
 use partnerops_store::{Actor, Store};
 use partnerops_web::WebOptions;
@@ -91,6 +92,14 @@ enum Command {
         /// Seed and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// A large vendor's size: the demo program (60 partners, 5,000 accounts, every
+        /// capability's records), then partners, accounts and registrations added in bulk
+        /// up to --partners, --accounts and --registrations in total (bench/scale.sh).
+        #[arg(long)]
+        scale: bool,
+        /// With --scale: deal registrations to add, each on its own account.
+        #[arg(long, default_value_t = 1_000_000, requires = "scale")]
+        registrations: usize,
     },
     /// Write any list of the API as CSV (every row, the list's filters, the user's scope),
     /// e.g. `partnerops export accounts --user admin@vendor.example --query country=US`.
@@ -430,13 +439,27 @@ async fn run() -> Result<()> {
             partners,
             accounts,
             no_serve,
+            scale,
+            registrations,
         } => {
-            let spec = SeedSpec {
+            let scale = scale.then_some(ScaleSpec {
                 seed,
                 partners,
                 accounts,
+                registrations,
+            });
+            let spec = match scale {
+                Some(_) => SeedSpec {
+                    seed,
+                    ..SeedSpec::demo()
+                },
+                None => SeedSpec {
+                    seed,
+                    partners,
+                    accounts,
+                },
             };
-            cmd_demo(&file, &db, &listen, &spec, no_serve).await
+            cmd_demo(&file, &db, &listen, &spec, scale.as_ref(), no_serve).await
         }
         Command::User {
             command:
@@ -615,6 +638,7 @@ async fn cmd_demo(
     db: &Db,
     listen: &Listen,
     spec: &SeedSpec,
+    scale: Option<&ScaleSpec>,
     no_serve: bool,
 ) -> Result<()> {
     let settings = serving_settings(file, db, listen, DEFAULT_DEMO_DATABASE_URL)?;
@@ -645,6 +669,25 @@ async fn cmd_demo(
             report.commission_lines,
             report.statements
         );
+        if let Some(scale) = scale {
+            println!(
+                "Adding partners, accounts and registrations in bulk up to {} partners, {} \
+                 accounts and {} registrations …",
+                scale.partners, scale.accounts, scale.registrations
+            );
+            let started = std::time::Instant::now();
+            let grown =
+                partnerops_seed::scale::grow(&store, scale, report.partners, report.accounts)
+                    .await?;
+            println!(
+                "Added {} partners, {} accounts, {} registrations with {} activities in {:.1} s.",
+                grown.partners,
+                grown.accounts,
+                grown.registrations,
+                grown.activities,
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     print_demo_logins(spec);
     if no_serve {

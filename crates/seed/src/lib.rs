@@ -36,6 +36,10 @@
 //! Last, the notify job turns the live deals' decisions into notifications for the demo
 //! users (their e-mails are recorded as skipped, never sent).
 //!
+//! At a large vendor's size (module `scale`, `partnerops demo --scale`, `bench/scale.sh`), the
+//! demo program is grown with partners, accounts and registrations written in bulk through
+//! the store's bulk loader (`partnerops_store::bulk`) instead of one call per record.
+//!
 //! One exception (module `history`): a partner's joining profile and its past tier moves.
 //! The store records them only as they happen (an approved application keeps the profile,
 //! the daily tiering job writes a tier move), so a program with years of history is written
@@ -58,6 +62,7 @@ mod payout;
 mod pipeline;
 mod plan;
 mod room;
+pub mod scale;
 mod webhook;
 mod words;
 

@@ -27,6 +27,7 @@ pub mod jobs;
 // Foundation records.
 pub mod account;
 pub mod auth;
+pub mod bulk;
 pub mod business_plan;
 pub mod partner;
 pub mod user;

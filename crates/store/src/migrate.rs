@@ -222,6 +222,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0033_hot_paths.sql"),
         postgres: include_str!("../migrations/postgres/0033_hot_paths.sql"),
     },
+    Migration {
+        version: 34,
+        name: "scale_indexes",
+        sqlite: include_str!("../migrations/sqlite/0034_scale_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0034_scale_indexes.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -72,6 +72,22 @@ fn first_of(month: i64) -> Result<NaiveDate> {
         .ok_or_else(|| corrupt("partner_plan_sums.month", &month.to_string()))
 }
 
+/// Rebuilds the kept sums from the rows with migration 0015's own backfill: the check
+/// path, and what a bulk load that bypassed the writes keeping them runs afterwards.
+pub(crate) async fn rebuild_plan_sums(tx: &mut Tx) -> Result<()> {
+    let migration = dialect::per_backend(tx.backend(), MIGRATION_SQLITE, MIGRATION_POSTGRES);
+    let backfill = migration
+        .split_once(BACKFILL_MARKER)
+        .map(|(_, b)| b)
+        .ok_or_else(|| StoreError::Corrupt("migration 0015 has no backfill".into()))?;
+    dialect::run_script(
+        tx,
+        &format!("DELETE FROM partner_plan_sums; DELETE FROM partner_account_coverage;\n{BACKFILL_MARKER}{backfill}"),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The measure of activities counting towards `kind`.
 fn activity_measure(kind: PlanActivityKind) -> String {
     format!("{ACTIVITY}{}", kind.as_str())
@@ -697,16 +713,7 @@ impl Store {
     pub async fn check_plan_sums(&self) -> Result<Vec<String>> {
         let mut tx = self.db.begin_write().await?;
         let kept = kept_rows(&mut tx).await?;
-        let migration = dialect::per_backend(tx.backend(), MIGRATION_SQLITE, MIGRATION_POSTGRES);
-        let backfill = migration
-            .split_once(BACKFILL_MARKER)
-            .map(|(_, b)| b)
-            .ok_or_else(|| StoreError::Corrupt("migration 0015 has no backfill".into()))?;
-        dialect::run_script(
-            &mut tx,
-            &format!("DELETE FROM partner_plan_sums; DELETE FROM partner_account_coverage;\n{BACKFILL_MARKER}{backfill}"),
-        )
-        .await?;
+        rebuild_plan_sums(&mut tx).await?;
         let fresh = kept_rows(&mut tx).await?;
         drop(tx);
         let keys: BTreeSet<&String> = kept.keys().chain(fresh.keys()).collect();
