@@ -19,6 +19,21 @@ use crate::db::{Exec, Sql, Tx, UniqueRule, row, unique_violation};
 use crate::entity::{self, Archived, Entity};
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
+/// The columns of a new account written in bulk (imports, the scale seed), in the order of
+/// their values.
+pub(crate) const ACCOUNT_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "web_domain",
+    "country",
+    "industry",
+    "status",
+    "name_key",
+    "name_block",
+    "created_at",
+    "updated_at",
+];
+
 row! {
     pub(crate) struct AccountRow {
         id: String,

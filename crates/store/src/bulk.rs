@@ -16,7 +16,9 @@ use partnerops_core::ids::{AccountId, DecisionId, EntityId, PartnerId, Registrat
 use partnerops_core::registration::{RegistrationStatus, rules};
 use partnerops_core::scope::Scope;
 
+use crate::account::ACCOUNT_COLUMNS;
 use crate::db::{Arg, Exec, Sql, row};
+use crate::decision::DECISION_COLUMNS;
 use crate::{Actor, Result, Store, new_id};
 
 /// A program the bulk rows can join: its tiers (entry tier first), the partner types its
@@ -101,19 +103,6 @@ const PARTNER_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 
-const ACCOUNT_COLUMNS: &[&str] = &[
-    "id",
-    "name",
-    "web_domain",
-    "country",
-    "industry",
-    "status",
-    "name_key",
-    "name_block",
-    "created_at",
-    "updated_at",
-];
-
 const REGISTRATION_COLUMNS: &[&str] = &[
     "id",
     "program_id",
@@ -137,20 +126,6 @@ const REGISTRATION_COLUMNS: &[&str] = &[
 ];
 
 const ACTIVITY_COLUMNS: &[&str] = &["id", "registration_id", "kind", "occurred_at", "created_at"];
-
-const DECISION_COLUMNS: &[&str] = &[
-    "id",
-    "at",
-    "entity_kind",
-    "entity_id",
-    "partner_id",
-    "rule",
-    "outcome",
-    "reason",
-    "policy_version",
-    "records",
-    "actor_name",
-];
 
 impl Store {
     /// The live programs bulk rows can join (see [`BulkProgram`]), by name.

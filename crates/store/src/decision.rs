@@ -14,7 +14,7 @@ use crate::entity::{json_column, to_json};
 use crate::{Actor, Result, Store, new_id, scope};
 
 /// The columns of a held decision row, in the order of its values.
-const DECISION_COLUMNS: &[&str] = &[
+pub(crate) const DECISION_COLUMNS: &[&str] = &[
     "id",
     "at",
     "entity_kind",

@@ -13,7 +13,7 @@ use partnerops_core::import::{ImportError, ImportErrors, ImportKind};
 use partnerops_core::registration::matching;
 
 use super::{Counts, RunCtx, keys, push_in};
-use crate::account::{name_keys, push_name_keys};
+use crate::account::{ACCOUNT_COLUMNS, name_keys, push_name_keys};
 use crate::db::{Arg, Exec, Sql, Tx, row};
 use crate::entity::Entity;
 use crate::{Result, audit, new_id};
@@ -317,22 +317,6 @@ async fn insert_accounts(
             ]
         })
         .collect();
-    tx.insert_rows(
-        "accounts",
-        &[
-            "id",
-            "name",
-            "web_domain",
-            "country",
-            "industry",
-            "status",
-            "name_key",
-            "name_block",
-            "created_at",
-            "updated_at",
-        ],
-        &rows,
-    )
-    .await?;
+    tx.insert_rows("accounts", ACCOUNT_COLUMNS, &rows).await?;
     Ok(())
 }

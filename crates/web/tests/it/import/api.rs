@@ -426,17 +426,12 @@ async fn a_large_file_keeps_every_character(app: TestApp) {
     .await;
     assert_eq!(dry.status, StatusCode::OK, "{}", dry.text());
     let mapping = super::mapping_text(&dry.json()["mapping"]);
+    let confirmed = format!(
+        "kind=accounts&source=salesforce-dataloader&mapping={}",
+        enc(&mapping)
+    );
     let before = account_count(&app, &w).await;
-    let r = post_csv(
-        &app,
-        &w.admin,
-        &format!(
-            "kind=accounts&source=salesforce-dataloader&mapping={}",
-            enc(&mapping)
-        ),
-        csv.as_bytes(),
-    )
-    .await;
+    let r = post_csv(&app, &w.admin, &confirmed, csv.as_bytes()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["created"], 150, "{}", r.text());
     assert_eq!(account_count(&app, &w).await, (before + 150).min(200));
@@ -462,16 +457,7 @@ async fn a_large_file_keeps_every_character(app: TestApp) {
     assert_eq!(bulk.len(), 150 - tricky.len());
 
     // The same file again changes nothing: the keys went in with the accounts.
-    let again = post_csv(
-        &app,
-        &w.admin,
-        &format!(
-            "kind=accounts&source=salesforce-dataloader&mapping={}",
-            enc(&mapping)
-        ),
-        csv.as_bytes(),
-    )
-    .await;
+    let again = post_csv(&app, &w.admin, &confirmed, csv.as_bytes()).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text());
     assert_eq!(
         (
