@@ -325,6 +325,11 @@ impl Store {
         entity::fetch(&mut self.db.read(), scope, id).await
     }
 
+    /// The partners of `ids` that `scope` sees, in one read (missing ones left out).
+    pub async fn partners_by_id(&self, scope: &Scope, ids: &[&str]) -> Result<Vec<Partner>> {
+        entity::fetch_many(&mut self.db.read(), scope, ids).await
+    }
+
     #[tracing::instrument(skip_all)]
     pub async fn partners(
         &self,

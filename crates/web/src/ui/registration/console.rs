@@ -76,6 +76,8 @@ async fn rows_of(
     items: &[Registration],
     now: DateTime<Utc>,
 ) -> Result<Vec<RegRow>, UiError> {
+    let ids: Vec<&str> = items.iter().map(|r| r.partner_id.as_str()).collect();
+    names.learn_partners(state, &ids).await?;
     let mut rows = Vec::with_capacity(items.len());
     for r in items {
         let partner = names.partner(state, r.partner_id.as_str()).await?;

@@ -207,6 +207,22 @@ impl Names {
         }
     }
 
+    /// Learns the names of the partners of `ids` not known yet, in one read, so a page of
+    /// rows from many partners does not read them one by one.
+    async fn learn_partners(&mut self, state: &AppState, ids: &[&str]) -> Result<(), UiError> {
+        let mut unknown: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.partners.contains_key(*id))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        for p in state.store.partners_by_id(&self.scope, &unknown).await? {
+            self.partners.insert(p.id.to_string(), p.name);
+        }
+        Ok(())
+    }
+
     async fn partner(&mut self, state: &AppState, id: &str) -> Result<String, UiError> {
         if let Some(n) = self.partners.get(id) {
             return Ok(n.clone());

@@ -135,6 +135,13 @@ async fn countdowns_follow_the_store_clock(app: TestApp) {
             html.contains("Umbrella Corp"),
             "{path} lists the registration"
         );
+        if path == "/console/registrations" {
+            // The page reads its rows' partners in one go (`Names::learn_partners`).
+            assert!(
+                html.contains(&w.a.partner.name),
+                "{path} names the registering partner: {html}"
+            );
+        }
         assert!(
             html.contains(&store_clock) && !html.contains(&wall_clock),
             "{path} as {email}: the countdown must read {store_clock:?} (store clock), not {wall_clock:?} (wall clock): {html}"
