@@ -448,16 +448,18 @@ async fn run() -> Result<()> {
                 accounts,
                 registrations,
             });
-            let spec = match scale {
-                Some(_) => SeedSpec {
+            // At scale the demo program keeps its own size; the bulk rows add the rest.
+            let spec = if scale.is_some() {
+                SeedSpec {
                     seed,
                     ..SeedSpec::demo()
-                },
-                None => SeedSpec {
+                }
+            } else {
+                SeedSpec {
                     seed,
                     partners,
                     accounts,
-                },
+                }
             };
             cmd_demo(&file, &db, &listen, &spec, scale.as_ref(), no_serve).await
         }
@@ -856,7 +858,6 @@ async fn cmd_cadence(
     print_out(&text)
 }
 
-/// Writes to standard output; a reader that stopped reading (`| head`) is not an error.
 /// The OpenAPI document pretty-printed, with a final newline: the text of the committed
 /// copy the Rust client is generated from, so a refresh shows only real changes in a diff.
 fn openapi_text() -> Result<String> {
@@ -865,6 +866,7 @@ fn openapi_text() -> Result<String> {
     Ok(text)
 }
 
+/// Writes to standard output; a reader that stopped reading (`| head`) is not an error.
 fn print_out(text: &str) -> Result<()> {
     use std::io::Write;
     match std::io::stdout().lock().write_all(text.as_bytes()) {

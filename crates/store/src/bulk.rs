@@ -160,6 +160,9 @@ impl Store {
                     .push(" ORDER BY partner_type"),
                 )
                 .await?;
+            if tiers.is_empty() || types.is_empty() {
+                continue;
+            }
             let active: Vec<IdRow> = read
                 .all(
                     Sql::new("SELECT id FROM partners WHERE status = 'active' AND archived_at IS NULL AND program_id = ")
@@ -168,9 +171,6 @@ impl Store {
                 )
                 .await?;
             let policy = self.registration_policy(&Scope::Vendor, &p.id).await?;
-            if tiers.is_empty() || types.is_empty() {
-                continue;
-            }
             out.push(BulkProgram {
                 id: p.id,
                 currency: p.currency,
