@@ -228,6 +228,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0034_scale_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0034_scale_indexes.sql"),
     },
+    Migration {
+        version: 35,
+        name: "first_won",
+        sqlite: include_str!("../migrations/sqlite/0035_first_won.sql"),
+        postgres: include_str!("../migrations/postgres/0035_first_won.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

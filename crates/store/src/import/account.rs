@@ -2,9 +2,12 @@
 //! their account (or leave it alone when nothing changed), rows whose web domain a live
 //! account already has are linked to it (the domain says it is the same company), and the
 //! rest are created in one multi-row insert, with their keys in another.
+//!
+//! A first import skips the lookups that cannot find anything (see [`Run`]).
 
 use std::collections::{HashMap, HashSet};
 
+use bloomfilter::Bloom;
 use partnerops_core::account::{Account, AccountFields};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::ids::{AccountId, EntityId};
@@ -25,7 +28,78 @@ row! {
     }
 }
 
+row! {
+    struct AnyRow {
+        #[allow(dead_code)]
+        id: String,
+    }
+}
+
 const KIND: ImportKind = ImportKind::Accounts;
+
+/// Record ids (web domains) a [`Run`]'s filter holds without answering "maybe" for more than
+/// 1% of the others: 1.2 MB each. Past it, more rows are looked up, never fewer than needed.
+const FILTER_ITEMS: usize = 1_000_000;
+const FILTER_FALSE_POSITIVES: f64 = 0.01;
+
+/// What an accounts import remembers from batch to batch. A lookup by record id (by web
+/// domain) can only find a key (a live account) that was there when the run began or that an
+/// earlier batch wrote. When there was none at the start (the source's first import; a
+/// tenant without accounts), a filter of what the run has written says which rows could be
+/// found at all: the others skip the database (a first import of a million accounts is
+/// otherwise two million index probes for nothing). Memory stays flat: the filters are of
+/// fixed size.
+#[derive(Default)]
+pub(super) struct Run {
+    started: bool,
+    /// The record ids this run wrote, when the source had no keys before it.
+    ids: Option<Bloom<str>>,
+    /// The web domains this run wrote, when no live account had one before it.
+    domains: Option<Bloom<str>>,
+}
+
+impl Run {
+    async fn start(&mut self, tx: &mut Tx, ctx: &RunCtx<'_>) -> Result<()> {
+        // Runs of one source one after the other, so none writes a key the other's filter
+        // does not know. (An account created meanwhile through the API with a domain of the
+        // file fails the run on the live-domain unique index, as a race between two
+        // lookups and inserts would.)
+        tx.lock_key(&format!("import:{}:{}", KIND.as_str(), ctx.source.as_str()))
+            .await?;
+        let mut q = Sql::new("SELECT record_id AS id FROM import_keys WHERE kind = ");
+        q.bind(KIND.as_str())
+            .push(" AND source = ")
+            .bind(ctx.source.as_str())
+            .push(" LIMIT 1");
+        let keyed = tx.optional::<AnyRow>(&q).await?.is_some();
+        let q = Sql::new(
+            "SELECT id FROM accounts WHERE archived_at IS NULL AND web_domain IS NOT NULL LIMIT 1",
+        );
+        let domained = tx.optional::<AnyRow>(&q).await?.is_some();
+        let filter = || Bloom::new_for_fp_rate(FILTER_ITEMS, FILTER_FALSE_POSITIVES).ok();
+        *self = Run {
+            started: true,
+            ids: if keyed { None } else { filter() },
+            domains: if domained { None } else { filter() },
+        };
+        Ok(())
+    }
+
+    /// The items of `all` that a lookup could find: all of them, or the ones the filter has
+    /// (maybe) seen.
+    fn could_find<'a>(filter: &Option<Bloom<str>>, all: Vec<&'a str>) -> Vec<&'a str> {
+        match filter {
+            Some(f) => all.into_iter().filter(|item| f.check(item)).collect(),
+            None => all,
+        }
+    }
+
+    fn wrote(filter: &mut Option<Bloom<str>>, item: &str) {
+        if let Some(f) = filter {
+            f.set(item);
+        }
+    }
+}
 
 async fn accounts(tx: &mut Tx, ids: &[&str]) -> Result<HashMap<String, Account>> {
     if ids.is_empty() {
@@ -62,6 +136,7 @@ enum Plan {
 pub(super) async fn write(
     tx: &mut Tx,
     ctx: &RunCtx<'_>,
+    run: &mut Run,
     records: Vec<ImportRecord>,
     counts: &mut Counts,
     errors: &mut ImportErrors,
@@ -93,17 +168,25 @@ pub(super) async fn write(
     if rows.is_empty() {
         return Ok(());
     }
+    if !run.started {
+        run.start(tx, ctx).await?;
+    }
 
-    let ids: Vec<&str> = rows.iter().map(|r| r.external_id.as_str()).collect();
+    let ids = Run::could_find(
+        &run.ids,
+        rows.iter().map(|r| r.external_id.as_str()).collect(),
+    );
     let keys: HashMap<String, keys::KeyRow> = keys::lookup(tx, ctx, KIND, "external_id", &ids)
         .await?
         .into_iter()
         .map(|k| (k.external_id.clone(), k))
         .collect();
-    let domains: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.fields.web_domain.as_ref().map(|d| d.as_str()))
-        .collect();
+    let domains = Run::could_find(
+        &run.domains,
+        rows.iter()
+            .filter_map(|r| r.fields.web_domain.as_ref().map(|d| d.as_str()))
+            .collect(),
+    );
     let owners: HashMap<String, String> = if domains.is_empty() {
         HashMap::new()
     } else {
@@ -207,6 +290,11 @@ pub(super) async fn write(
     let mut new_keys: Vec<(String, String)> = Vec::new();
     let mut seen_keys: Vec<String> = Vec::new();
     for plan in plans {
+        // Created or updated, the row's account has its domain from now on.
+        let (Plan::Create(record) | Plan::Apply { record, .. }) = &plan;
+        if let Some(domain) = &record.fields.web_domain {
+            Run::wrote(&mut run.domains, domain.as_str());
+        }
         match plan {
             Plan::Create(r) => {
                 let id: AccountId = new_id();
@@ -237,6 +325,9 @@ pub(super) async fn write(
     }
     counts.created += creates.len() as u64;
     insert_accounts(tx, ctx, &creates).await?;
+    for (external_id, _) in &new_keys {
+        Run::wrote(&mut run.ids, external_id);
+    }
     keys::save(tx, ctx, KIND, &new_keys, &seen_keys).await
 }
 

@@ -63,6 +63,18 @@ fn written_table(kind: ImportKind) -> &'static str {
 /// flat whatever the size of the file.
 pub const BATCH: usize = 500;
 
+/// Rows per batch of accounts, which are written in multi-row statements: fewer, bigger
+/// batches are fewer round trips (a million accounts in 200 batches rather than 2,000),
+/// for about 3 MB more of rows in flight.
+const ACCOUNT_BATCH: usize = 5_000;
+
+fn batch_rows(kind: ImportKind) -> usize {
+    match kind {
+        ImportKind::Accounts => ACCOUNT_BATCH,
+        _ => BATCH,
+    }
+}
+
 /// What to import.
 #[derive(Clone, Debug)]
 pub struct ImportRequest {
@@ -156,7 +168,7 @@ fn parse_file<R: Read>(
             Ok(r) => batch.records.push(r),
             Err(es) => batch.errors.extend(es),
         }
-        if batch.records.len() + batch.errors.len() >= BATCH
+        if batch.records.len() + batch.errors.len() >= batch_rows(kind)
             && batches.blocking_send(std::mem::take(&mut batch)).is_err()
         {
             return reader.data_rows();
@@ -374,6 +386,7 @@ impl Store {
         let mut counts = Counts::default();
         let mut tx = self.db.begin_write().await?;
         tx.for_bulk_writes().await?;
+        let mut accounts = account::Run::default();
         let (mut batches, mut next_refresh) = (0u64, 4u64);
         while let Some(batch) = batch_rx.recv().await {
             batches += 1;
@@ -387,7 +400,16 @@ impl Store {
             errors.extend(batch.errors);
             match kind {
                 ImportKind::Accounts => {
-                    account::write(&mut tx, &ctx, batch.records, &mut counts, &mut errors).await?
+                    let records = batch.records;
+                    account::write(
+                        &mut tx,
+                        &ctx,
+                        &mut accounts,
+                        records,
+                        &mut counts,
+                        &mut errors,
+                    )
+                    .await?
                 }
                 ImportKind::FxRates => fx::write(&mut tx, &ctx, batch.records, &mut counts).await?,
                 ImportKind::Opportunities => {

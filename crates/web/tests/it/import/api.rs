@@ -468,3 +468,75 @@ async fn a_large_file_keeps_every_character(app: TestApp) {
     );
 }
 on_both!(a_large_file_keeps_every_character);
+
+/// A first import (a source with no keys yet, no live account with a web domain) skips the
+/// lookups that cannot find anything, and still finds, past the first batch of 5,000 rows, a
+/// record id or a web domain an earlier batch wrote. An archived account's domain is free.
+async fn a_first_import_finds_repeats_across_batches(app: TestApp) {
+    let w = app.world().await;
+    let archived = app
+        .http
+        .post(
+            &format!(
+                "/api/v1/accounts/{}/archive",
+                partnerops_core::ids::EntityId::as_str(&w.account.id)
+            ),
+            &w.admin,
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(archived.status, StatusCode::OK, "{}", archived.text());
+    let row = |i: usize, id: usize, domain: &str| {
+        format!("0015g{id:010}AAA,First Company {i},https://{domain}/,NL,,Prospect\n")
+    };
+    let file = |bad: bool| {
+        let mut csv = String::from("Id,Name,Website,BillingCountry,Industry,Type\n");
+        for i in 0..5_010 {
+            csv.push_str(&match i {
+                5_005 if bad => row(i, 3, "repeat.example"),
+                5_006 if bad => row(i, 5_006, "first7.example"),
+                5_007 => row(i, i, "globex.example"),
+                _ => row(i, i, &format!("first{i}.example")),
+            });
+        }
+        csv
+    };
+    let mapping = "external_id=Id,name=Name,web_domain=Website,country=BillingCountry,industry=Industry,status=Type";
+    let query = format!(
+        "kind=accounts&source=salesforce-dataloader&mapping={}",
+        enc(mapping)
+    );
+    let before = account_count(&app, &w).await;
+    let refused = post_csv(&app, &w.admin, &query, file(true).as_bytes()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.problem_rules(),
+        ["row 5007: Id:unique", "row 5008: Website:unique"],
+        "{}",
+        refused.text()
+    );
+    assert!(
+        refused.text().contains("0015g0000000003AAA"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(account_count(&app, &w).await, before);
+
+    let done = post_csv(&app, &w.admin, &query, file(false).as_bytes()).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    assert_eq!(done.json()["created"], 5_010, "{}", done.text());
+    let globex = accounts(&app, &w, "globex.example").await;
+    assert_eq!(globex.len(), 1, "{globex:?}");
+    assert_eq!(globex[0]["name"], "First Company 5007");
+    // The second run of the source looks every key up: all there, nothing changed.
+    let again = post_csv(&app, &w.admin, &query, file(false).as_bytes()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(
+        (
+            again.json()["created"].as_i64(),
+            again.json()["unchanged"].as_i64()
+        ),
+        (Some(0), Some(5_010))
+    );
+}
+on_both!(a_first_import_finds_repeats_across_batches);
