@@ -25,6 +25,8 @@
 #   BENCH_NO_BUILD=1        use the existing target/release/partnerops
 #   BENCH_PARTNEROPS_BIN=…  the binary to measure (default target/release/partnerops)
 #   BENCH_ONLY=sqlite|postgres   one backend only
+#   BENCH_PERF=/tmp/import.perf  also profile ours (perf record; one file per backend,
+#                                e.g. /tmp/import.perf.pg-ours: perf report -i FILE)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -148,7 +150,7 @@ timed() { # timed <cmd…>: seconds of wall time
 
 run_ours() { # run_ours <url> <log>
     "$BIN" migrate --database-url "$1" >/dev/null
-    /usr/bin/time -v "$BIN" import accounts "$TMP/accounts.csv" --source salesforce-dataloader --yes \
+    /usr/bin/time -v ${BENCH_PERF:+perf record -q -o "$BENCH_PERF.$(basename "$2" .log)" --} "$BIN" import accounts "$TMP/accounts.csv" --source salesforce-dataloader --yes \
         --database-url "$1" >"$2.out" 2>"$2" || { cat "$2.out" "$2" >&2; die "import failed"; }
     grep -q "created $ROWS," "$2.out" || { cat "$2.out" >&2; die "the import did not create $ROWS accounts"; }
 }

@@ -64,14 +64,8 @@ pub(crate) async fn fetch_many<E: Entity>(
         return Ok(Vec::new());
     }
     let mut q = Sql::new(E::SELECT);
-    q.push(&format!(" AND {}.id IN (", E::TABLE));
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(*id);
-    }
-    q.push(")");
+    q.push(&format!(" AND {}.id IN ", E::TABLE))
+        .bind_in(ids.iter().copied());
     scope::restrict(&mut q, scope, E::KIND, E::TABLE);
     let rows: Vec<E::Row> = x.all(&q).await?;
     rows.into_iter().map(E::from_row).collect()

@@ -630,8 +630,12 @@ impl Store {
         reach.only_managed(&mut q, "p.id");
         q.push(" ORDER BY p.joined_on, p.id LIMIT 50");
         let partners: Vec<OnboardingRow> = self.db.read().all(&q).await?;
+        let ids: Vec<&str> = partners.iter().map(|p| p.id.as_str()).collect();
+        let checklists = self.onboardings(scope, &ids).await?;
         for p in partners {
-            let checklist = self.onboarding(scope, &p.id).await?;
+            let Some(checklist) = checklists.get(&p.id) else {
+                continue;
+            };
             let due_on = onboarding_item_due(p.joined_on);
             let (partner_id, partner_name) =
                 shown_partner(scope, Some(p.id.clone()), Some(p.name.clone()));

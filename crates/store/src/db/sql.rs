@@ -79,6 +79,18 @@ impl Sql {
         self
     }
 
+    /// Appends `(…)` with a placeholder for each of `items` (an `IN` list; give at least one).
+    pub fn bind_in<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> &mut Self {
+        self.push("(");
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(item);
+        }
+        self.push(")")
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }

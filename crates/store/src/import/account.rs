@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use bloomfilter::Bloom;
+use fastbloom::BloomFilter;
 use partnerops_core::account::{Account, AccountFields};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::ids::{AccountId, EntityId};
@@ -15,7 +15,7 @@ use partnerops_core::import::row::{AccountRecord, ImportRecord};
 use partnerops_core::import::{ImportError, ImportErrors, ImportKind};
 use partnerops_core::registration::matching;
 
-use super::{Counts, RunCtx, keys, push_in};
+use super::{Counts, RunCtx, keys};
 use crate::account::{ACCOUNT_COLUMNS, name_keys, push_name_keys};
 use crate::db::{Arg, Exec, Sql, Tx, row};
 use crate::entity::Entity;
@@ -53,9 +53,9 @@ const FILTER_FALSE_POSITIVES: f64 = 0.01;
 pub(super) struct Run {
     started: bool,
     /// The record ids this run wrote, when the source had no keys before it.
-    ids: Option<Bloom<str>>,
+    ids: Option<BloomFilter>,
     /// The web domains this run wrote, when no live account had one before it.
-    domains: Option<Bloom<str>>,
+    domains: Option<BloomFilter>,
 }
 
 impl Run {
@@ -76,7 +76,9 @@ impl Run {
             "SELECT id FROM accounts WHERE archived_at IS NULL AND web_domain IS NOT NULL LIMIT 1",
         );
         let domained = tx.optional::<AnyRow>(&q).await?.is_some();
-        let filter = || Bloom::new_for_fp_rate(FILTER_ITEMS, FILTER_FALSE_POSITIVES).ok();
+        let filter = || {
+            Some(BloomFilter::with_false_pos(FILTER_FALSE_POSITIVES).expected_items(FILTER_ITEMS))
+        };
         *self = Run {
             started: true,
             ids: if keyed { None } else { filter() },
@@ -87,16 +89,16 @@ impl Run {
 
     /// The items of `all` that a lookup could find: all of them, or the ones the filter has
     /// (maybe) seen.
-    fn could_find<'a>(filter: &Option<Bloom<str>>, all: Vec<&'a str>) -> Vec<&'a str> {
+    fn could_find<'a>(filter: &Option<BloomFilter>, all: Vec<&'a str>) -> Vec<&'a str> {
         match filter {
-            Some(f) => all.into_iter().filter(|item| f.check(item)).collect(),
+            Some(f) => all.into_iter().filter(|item| f.contains(*item)).collect(),
             None => all,
         }
     }
 
-    fn wrote(filter: &mut Option<Bloom<str>>, item: &str) {
+    fn wrote(filter: &mut Option<BloomFilter>, item: &str) {
         if let Some(f) = filter {
-            f.set(item);
+            f.insert(item);
         }
     }
 }
@@ -107,7 +109,7 @@ async fn accounts(tx: &mut Tx, ids: &[&str]) -> Result<HashMap<String, Account>>
     }
     let mut q = Sql::new(Account::SELECT);
     q.push(" AND accounts.id IN ");
-    push_in(&mut q, ids.iter().copied());
+    q.bind_in(ids.iter().copied());
     let rows: Vec<<Account as Entity>::Row> = tx.all(&q).await?;
     rows.into_iter()
         .map(|r| Account::from_row(r).map(|a| (a.id.as_str().to_owned(), a)))
@@ -193,7 +195,7 @@ pub(super) async fn write(
         let mut q = Sql::new(
             "SELECT id, web_domain FROM accounts WHERE archived_at IS NULL AND web_domain IN ",
         );
-        push_in(&mut q, domains.iter().copied());
+        q.bind_in(domains.iter().copied());
         let found: Vec<DomainRow> = tx.all(&q).await?;
         found.into_iter().map(|d| (d.web_domain, d.id)).collect()
     };

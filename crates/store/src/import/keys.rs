@@ -16,7 +16,7 @@ use partnerops_core::ids::EntityId;
 use partnerops_core::import::row::ImportRecord;
 use partnerops_core::import::{ImportError, ImportErrors, ImportKind};
 
-use super::{Counts, RunCtx, push_in};
+use super::{Counts, RunCtx};
 use crate::db::{Arg, Exec, Sql, Tx, row};
 use crate::{Result, StoreError};
 
@@ -45,7 +45,7 @@ pub(super) async fn lookup(
         .push(" AND source = ")
         .bind(ctx.source.as_str())
         .push(&format!(" AND {column} IN "));
-    push_in(&mut q, ids.iter().copied());
+    q.bind_in(ids.iter().copied());
     Ok(tx.all(&q).await?)
 }
 
@@ -111,7 +111,7 @@ pub(super) async fn save(
             .push(" AND source = ")
             .bind(ctx.source.as_str())
             .push(" AND external_id IN ");
-        push_in(&mut q, seen.iter().map(String::as_str));
+        q.bind_in(seen.iter().map(String::as_str));
         tx.execute(&q).await?;
     }
     Ok(())

@@ -117,18 +117,6 @@ impl RunCtx<'_> {
     }
 }
 
-/// Appends `(…)` with one placeholder per item.
-pub(crate) fn push_in<'a>(q: &mut Sql, items: impl IntoIterator<Item = &'a str>) {
-    q.push("(");
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(item);
-    }
-    q.push(")");
-}
-
 /// Reads `input` on a blocking thread: the header first (answered on `header`), then, once
 /// the mapping arrives (none: stop), every row as a record or its errors, in batches.
 fn parse_file<R: Read>(

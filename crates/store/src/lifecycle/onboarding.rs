@@ -12,7 +12,7 @@ use partnerops_core::ids::{EntityId, PartnerId, ProgramId};
 use partnerops_core::lifecycle::onboarding;
 use partnerops_core::lifecycle::record::{ActivationReport, Onboarding, PartnerActivation};
 use partnerops_core::partner::Partner;
-use partnerops_core::policy::{AGREEMENT_SIGNED, Signal};
+use partnerops_core::policy::{AGREEMENT_SIGNED, ProgramPolicy, Signal};
 use partnerops_core::program::Program;
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::{FieldError, Invalid};
@@ -20,10 +20,11 @@ use partnerops_core::{FieldError, Invalid};
 use crate::db::{Exec, Sql, row};
 use crate::entity;
 use crate::policy::current_version;
-use crate::{Actor, Result, Store, audit, midnight, scope};
+use crate::{Actor, Result, Store, StoreError, audit, midnight, scope};
 
 row! {
     struct TickRow {
+        partner_id: String,
         item_key: String,
         done_at: DateTime<Utc>,
         done_by: String,
@@ -51,12 +52,11 @@ row! {
     }
 }
 
-/// What the system knows happened, per partner of a program that `scope` sees.
-async fn signals(
-    x: &mut impl Exec,
-    program_id: &str,
-    scope: &Scope,
-) -> Result<HashMap<String, SignalRow>> {
+/// What the system knows happened, per partner of `partner_ids`.
+async fn signals(x: &mut impl Exec, partner_ids: &[&str]) -> Result<HashMap<String, SignalRow>> {
+    if partner_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let mut q = Sql::new(
         "SELECT p.id AS partner_id, \
          (SELECT MIN(u.created_at) FROM users u WHERE u.partner_id = p.id) AS users_invited, \
@@ -65,10 +65,9 @@ async fn signals(
          (SELECT MIN(CASE WHEN v.vendor_signed_at > v.partner_signed_at THEN v.vendor_signed_at ELSE v.partner_signed_at END) \
             FROM charter_versions v JOIN charters c ON c.id = v.charter_id \
             WHERE c.partner_id = p.id AND v.vendor_signed_at IS NOT NULL AND v.partner_signed_at IS NOT NULL) AS charter_signed \
-         FROM partners p WHERE p.program_id = ",
+         FROM partners p WHERE p.id IN ",
     );
-    q.bind(program_id);
-    scope::restrict(&mut q, scope, EntityKind::Partner, "p");
+    q.bind_in(partner_ids.iter().copied());
     let rows: Vec<SignalRow> = x.all(&q).await?;
     Ok(rows
         .into_iter()
@@ -98,14 +97,44 @@ async fn activation_facts(
     Ok(x.all(&q).await?)
 }
 
-/// People's ticks, for the partners of a program that `scope` sees.
-async fn ticks(x: &mut impl Exec, program_id: &str, scope: &Scope) -> Result<Vec<TickRow>> {
+/// People's ticks, per partner of `partner_ids`.
+async fn ticks(x: &mut impl Exec, partner_ids: &[&str]) -> Result<HashMap<String, Vec<TickRow>>> {
+    if partner_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let mut q = Sql::new(
-        "SELECT t.item_key, t.done_at, t.done_by FROM onboarding_ticks t JOIN partners p ON p.id = t.partner_id WHERE p.program_id = ",
+        "SELECT t.partner_id, t.item_key, t.done_at, t.done_by FROM onboarding_ticks t WHERE t.partner_id IN ",
     );
-    q.bind(program_id);
-    scope::restrict(&mut q, scope, EntityKind::Partner, "p");
-    Ok(x.all(&q).await?)
+    q.bind_in(partner_ids.iter().copied());
+    let mut out: HashMap<String, Vec<TickRow>> = HashMap::new();
+    for t in x.all::<TickRow>(&q).await? {
+        out.entry(t.partner_id.clone()).or_default().push(t);
+    }
+    Ok(out)
+}
+
+/// The checklists of `partners` (read in the caller's scope), in their order: three
+/// statements for all of them, and one per program for its policy.
+async fn checklists(x: &mut impl Exec, partners: &[Partner]) -> Result<Vec<Onboarding>> {
+    let ids: Vec<&str> = partners.iter().map(|p| p.id.as_str()).collect();
+    let ticks = ticks(x, &ids).await?;
+    let signals = signals(x, &ids).await?;
+    let mut policies: HashMap<&str, ProgramPolicy> = HashMap::new();
+    let mut out = Vec::with_capacity(partners.len());
+    for p in partners {
+        let program = p.program_id.as_str();
+        if !policies.contains_key(program) {
+            let policy = current_version(x, program).await?.policy;
+            policies.insert(program, policy);
+        }
+        let template = policies
+            .get(program)
+            .map(|policy| policy.onboarding.template_for(p.partner_type))
+            .unwrap_or_default();
+        let done = ticks.get(p.id.as_str()).map_or(&[][..], Vec::as_slice);
+        out.push(build(p, template, done, signals.get(p.id.as_str())));
+    }
+    Ok(out)
 }
 
 fn signal_time(s: Option<&SignalRow>, signal: Signal) -> Option<DateTime<Utc>> {
@@ -122,7 +151,7 @@ fn signal_time(s: Option<&SignalRow>, signal: Signal) -> Option<DateTime<Utc>> {
 fn build(
     partner: &Partner,
     template: &[partnerops_core::policy::OnboardingItemRule],
-    ticks: &[&TickRow],
+    ticks: &[TickRow],
     signals: Option<&SignalRow>,
 ) -> Onboarding {
     let mut done: Vec<(String, DateTime<Utc>, String)> = ticks
@@ -162,19 +191,26 @@ impl Store {
     pub async fn onboarding(&self, scope: &Scope, partner_id: &str) -> Result<Onboarding> {
         let mut r = self.db.read();
         let partner: Partner = entity::fetch(&mut r, scope, partner_id).await?;
-        let policy = current_version(&mut r, partner.program_id.as_str())
+        checklists(&mut r, std::slice::from_ref(&partner))
             .await?
-            .policy;
-        let template = policy
-            .onboarding
-            .template_for(partner.partner_type)
-            .to_vec();
-        // The partner's own checklist: what the partner itself sees.
-        let own = Scope::Partner(partner.id.clone());
-        let ticks = ticks(&mut r, partner.program_id.as_str(), &own).await?;
-        let signals = signals(&mut r, partner.program_id.as_str(), &own).await?;
-        let refs: Vec<&TickRow> = ticks.iter().collect();
-        Ok(build(&partner, &template, &refs, signals.get(partner_id)))
+            .pop()
+            .ok_or(StoreError::NotFound(EntityKind::Partner))
+    }
+
+    /// The checklists of the partners of `partner_ids` that `scope` sees, by partner id.
+    pub async fn onboardings(
+        &self,
+        scope: &Scope,
+        partner_ids: &[&str],
+    ) -> Result<HashMap<String, Onboarding>> {
+        let mut r = self.db.read();
+        let partners: Vec<Partner> = entity::fetch_many(&mut r, scope, partner_ids).await?;
+        let lists = checklists(&mut r, &partners).await?;
+        Ok(partners
+            .into_iter()
+            .map(|p| p.id.as_str().to_owned())
+            .zip(lists)
+            .collect())
     }
 
     /// Ticks (or unticks) an item people tick: staff, or the partner's admin for its own.
