@@ -127,13 +127,14 @@ elapsed() { # elapsed <log>
     awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$1" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }'
 }
 peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$1"; }
+cpu_s() { awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$1"; }
 rate() { awk -v n="$ROWS" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; } # ours_s baseline_s -> ours rate / baseline rate
 
 report() { # report <backend> <ours log> <same-rows baseline seconds> <accounts-only baseline seconds>
     local ours
     ours="$(elapsed "$2")"
-    printf '%-10s ours %8s rows/s (%6.1f s, peak RSS %s MB)\n' "$1" "$(rate "$ours")" "$ours" "$(peak_mb "$2")"
+    printf '%-10s ours %8s rows/s (%6.1f s, peak RSS %s MB, CPU %s s)\n' "$1" "$(rate "$ours")" "$ours" "$(peak_mb "$2")" "$(cpu_s "$2")"
     printf '%-10s   baseline, the same rows (accounts + keys) %8s rows/s (%6.1f s)  ratio %s (target >= %s)\n' \
         "" "$(rate "$3")" "$3" "$(ratio "$ours" "$3")" "$TARGET_RATIO"
     printf '%-10s   baseline, accounts only                   %8s rows/s (%6.1f s)  ratio %s\n' \

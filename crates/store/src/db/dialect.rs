@@ -264,20 +264,28 @@ fn copy_text_row(out: &mut Vec<u8>, row: &[Arg]) {
         // Writing into a Vec cannot fail.
         let _ = match value {
             Arg::Text(Some(v)) => {
-                for b in v.bytes() {
-                    match b {
-                        b'\\' => out.extend_from_slice(b"\\\\"),
-                        b'\t' => out.extend_from_slice(b"\\t"),
-                        b'\n' => out.extend_from_slice(b"\\n"),
-                        b'\r' => out.extend_from_slice(b"\\r"),
-                        _ => out.push(b),
-                    }
+                // Most values have nothing to escape: copied whole, not byte by byte.
+                let mut rest = v.as_bytes();
+                while let Some(at) = rest
+                    .iter()
+                    .position(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+                {
+                    out.extend_from_slice(&rest[..at]);
+                    out.extend_from_slice(match rest[at] {
+                        b'\\' => b"\\\\",
+                        b'\t' => b"\\t",
+                        b'\n' => b"\\n",
+                        _ => b"\\r",
+                    });
+                    rest = &rest[at + 1..];
                 }
+                out.extend_from_slice(rest);
                 Ok(())
             }
             Arg::Int(Some(v)) => write!(out, "{v}"),
             Arg::Date(Some(v)) => write!(out, "{}", v.format("%Y-%m-%d")),
-            Arg::Time(Some(v)) => write!(out, "{}", v.to_rfc3339_opts(SecondsFormat::Micros, true)),
+            // Straight into the buffer (`to_rfc3339_opts` would allocate a string per value).
+            Arg::Time(Some(v)) => write!(out, "{}", v.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
             Arg::Text(None) | Arg::Int(None) | Arg::Date(None) | Arg::Time(None) => {
                 out.extend_from_slice(b"\\N");
                 Ok(())

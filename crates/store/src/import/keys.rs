@@ -82,17 +82,17 @@ pub(super) async fn save(
     tx: &mut Tx,
     ctx: &RunCtx<'_>,
     kind: ImportKind,
-    new: &[(String, String)],
+    new: Vec<(String, String)>,
     seen: &[String],
 ) -> Result<()> {
     let rows: Vec<Vec<Arg>> = new
-        .iter()
+        .into_iter()
         .map(|(external, record)| {
             vec![
                 kind.as_str().into(),
                 ctx.source.as_str().into(),
-                external.as_str().into(),
-                record.as_str().into(),
+                external.into(),
+                record.into(),
                 ctx.id.as_str().into(),
             ]
         })
@@ -226,7 +226,7 @@ impl Ledger {
     }
 
     pub async fn save(self, tx: &mut Tx, ctx: &RunCtx<'_>, kind: ImportKind) -> Result<()> {
-        save(tx, ctx, kind, &self.new, &self.seen).await
+        save(tx, ctx, kind, self.new, &self.seen).await
     }
 }
 

@@ -874,8 +874,16 @@ fn cadence_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "The OpenAPI 3.1 document of this API")))]
-async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
-    axum::Json(state.openapi.as_ref().clone())
+async fn openapi_json(State(state): State<AppState>) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    if state.openapi.is_empty() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi.clone(),
+    )
+        .into_response()
 }
 
 /// A single record answered with its `ETag` (`partnerops_store::etag::of`, the same tag the
