@@ -216,33 +216,55 @@ const CONFLICT: f64 = 0.75;
 const LONE_WORD_TYPO: f64 = 0.9;
 
 /// How alike two names are, 0–1, given each word's weight and a word similarity: each word
-/// of `a`, heaviest first, is paired with its most similar unpaired word of `b`; the score
+/// of `a` (which comes heaviest first), in turn, is paired with its most similar unpaired word of `b`; the score
 /// is the weight the pairs cover (by their similarity) over the weight of all words,
 /// times [`CONFLICT`] when both sides keep an unpaired word, or [`LONE_WORD_TYPO`].
-fn pair_score(a_weights: &[f64], b_weights: &[f64], sim: impl Fn(usize, usize) -> f64) -> f64 {
-    let total: f64 = a_weights.iter().chain(b_weights).sum();
+fn pair_score(a_weights: &[f64], b_weights: &[f32], sim: impl Fn(usize, usize) -> f64) -> f64 {
+    let total =
+        a_weights.iter().sum::<f64>() + b_weights.iter().map(|&w| f64::from(w)).sum::<f64>();
     if total <= 0.0 {
         return 0.0;
     }
-    let mut order: Vec<usize> = (0..a_weights.len()).collect();
-    order.sort_by(|x, y| a_weights[*y].total_cmp(&a_weights[*x]));
-    let mut used = vec![false; b_weights.len()];
+    // Which words of `b` are paired: a bit each, or (past 64 words) a flag each.
+    let big = b_weights.len() > 64;
+    let mut used_big = if big {
+        vec![false; b_weights.len()]
+    } else {
+        Vec::new()
+    };
+    let mut used = 0u64;
     let (mut covered, mut a_left) = (0.0, false);
-    for i in order {
-        let best = (0..b_weights.len())
-            .filter(|j| !used[*j])
-            .map(|j| (j, sim(i, j)))
-            .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)));
-        match best {
-            Some((j, s)) if s > 0.0 => {
-                used[j] = true;
-                covered += s * (a_weights[i] + b_weights[j]);
+    for (i, wa) in a_weights.iter().enumerate() {
+        let mut best: Option<(usize, f64)> = None;
+        for j in 0..b_weights.len() {
+            let taken = if big { used_big[j] } else { used >> j & 1 == 1 };
+            if taken {
+                continue;
             }
-            _ => a_left = true,
+            let s = sim(i, j);
+            if s > 0.0 && best.is_none_or(|(_, b)| s > b) {
+                best = Some((j, s));
+            }
+        }
+        match best {
+            Some((j, s)) => {
+                if big {
+                    used_big[j] = true;
+                } else {
+                    used |= 1 << j;
+                }
+                covered += s * (wa + f64::from(b_weights[j]));
+            }
+            None => a_left = true,
         }
     }
+    let b_left = if big {
+        used_big.iter().any(|u| !u)
+    } else {
+        (used.count_ones() as usize) < b_weights.len()
+    };
     let score = covered / total;
-    if a_left && used.iter().any(|u| !u) {
+    if a_left && b_left {
         score * CONFLICT
     } else if a_weights.len() == 1 && b_weights.len() == 1 && score < 1.0 {
         // One word each, one edit apart: nothing else in the name backs the guess.
@@ -364,30 +386,77 @@ fn hash_bytes(b: &[u8]) -> u64 {
 }
 
 /// The vendor's accounts by normalised web domain (the first account wins a domain two
-/// share): the domain stage, an exact hash join.
+/// share): the domain stage, an exact hash join. The domains are kept one after another in
+/// one string, found through a table of their hashes, so a million of them take a few
+/// dozen megabytes, not a string allocation each.
 #[derive(Debug, Default)]
 pub struct DomainIndex {
-    map: FastMap<Box<str>, u32>,
+    /// The distinct domains, one after another, and where each ends.
+    text: String,
+    ends: Vec<u32>,
+    /// A domain's hash → (its place in `ends`, the account's position).
+    by_hash: FastMap<u64, (u32, u32)>,
+    /// Domains whose hash an earlier, different domain already has (next to never).
+    collided: FastMap<Box<str>, u32>,
+    /// Accounts pushed so far.
+    len: u32,
 }
 
 impl DomainIndex {
     /// Indexes normalised domains by their position.
     pub fn new<'a>(domains: impl IntoIterator<Item = Option<&'a str>>) -> Self {
         let domains = domains.into_iter();
-        let mut map = FastMap::with_capacity_and_hasher(domains.size_hint().0, Default::default());
-        for (i, d) in domains.enumerate() {
-            if let Some(d) = d
-                && !map.contains_key(d)
-            {
-                map.insert(Box::from(d), i as u32);
-            }
+        let mut idx = DomainIndex::with_capacity(domains.size_hint().0);
+        for d in domains {
+            idx.push(d);
         }
-        DomainIndex { map }
+        idx
+    }
+
+    /// An empty index with room for `n` accounts.
+    pub fn with_capacity(n: usize) -> Self {
+        DomainIndex {
+            text: String::with_capacity(n * 24),
+            ends: Vec::with_capacity(n),
+            by_hash: FastMap::with_capacity_and_hasher(n, Default::default()),
+            ..Default::default()
+        }
+    }
+
+    fn stored(&self, slot: u32) -> &str {
+        let start = match slot {
+            0 => 0,
+            s => self.ends[s as usize - 1] as usize,
+        };
+        &self.text[start..self.ends[slot as usize] as usize]
+    }
+
+    /// Adds the next account's normalised domain (its position is the number pushed
+    /// before it).
+    pub fn push(&mut self, domain: Option<&str>) {
+        let position = self.len;
+        self.len += 1;
+        let Some(d) = domain else { return };
+        let slot = self.ends.len() as u32;
+        let (stored, _) = *self
+            .by_hash
+            .entry(hash_bytes(d.as_bytes()))
+            .or_insert((slot, position));
+        if stored == slot {
+            self.text.push_str(d);
+            self.ends.push(self.text.len() as u32);
+        } else if self.stored(stored) != d {
+            self.collided.entry(Box::from(d)).or_insert(position);
+        }
     }
 
     /// The position of the account with this normalised domain.
     pub fn get(&self, domain: &str) -> Option<usize> {
-        self.map.get(domain).map(|&i| i as usize)
+        match self.by_hash.get(&hash_bytes(domain.as_bytes())) {
+            Some(&(slot, position)) if self.stored(slot) == domain => Some(position as usize),
+            Some(_) => self.collided.get(domain).map(|&p| p as usize),
+            None => None,
+        }
     }
 }
 
@@ -436,25 +505,42 @@ struct QueryWord {
 pub struct Matcher {
     domains: DomainIndex,
     countries: FastMap<Box<str>, u16>,
-    /// Per record: the hashes of its domain and stem (0: none), and where its words start
-    /// in `record_words`.
-    record_domain: Vec<(u64, u64)>,
-    record_start: Vec<u32>,
+    /// Per record (and one past the last): where its words start, the hash of its
+    /// domain's stem, whether a word has a digit. Its words' ids and weights side by side:
+    /// scoring a record reads three places, not one per word.
+    record_meta: Vec<RecordMeta>,
     record_words: Vec<u32>,
+    record_weights: Vec<f32>,
     /// The vendor's distinct words, their ids and weights.
     words: Vec<Box<str>>,
     word_ids: FastMap<Box<str>, u32>,
     weights: Vec<f64>,
-    /// Every word of five letters or more with one letter dropped: (hash, word), sorted.
+    /// Every word of five letters or more with one letter dropped: (hash, word), sorted,
+    /// with where each run of hashes sharing their top `near_bits` bits starts.
     near: Vec<(u32, u32)>,
-    /// (word, country) → records, sorted by key then record.
-    posting_keys: Vec<u64>,
+    near_start: Vec<u32>,
+    near_bits: u32,
+    /// (word, country) → where its records start and end in `posting_records`.
+    posting_ranges: FastMap<u64, (u32, u32)>,
     posting_records: Vec<u32>,
     /// The weight of a word the vendor never uses (rarer than any).
     unknown_weight: f64,
 }
 
 const NO_COUNTRY: u16 = u16::MAX;
+
+#[derive(Clone, Copy, Debug)]
+struct RecordMeta {
+    start: u32,
+    /// 0: no domain.
+    stem: u32,
+    digits: bool,
+}
+
+/// The hash of a domain's stem as [`RecordMeta`] keeps it (never 0).
+fn stem_hash(domain: &str) -> u32 {
+    ((hash_bytes(domain_stem(domain).as_bytes()) >> 32) as u32).max(1)
+}
 
 impl Matcher {
     pub fn new(records: &[MatchRecord]) -> Self {
@@ -463,8 +549,7 @@ impl Matcher {
         let mut word_ids: FastMap<Box<str>, u32> = FastMap::default();
         let mut words: Vec<Box<str>> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
-        let mut record_domain = Vec::with_capacity(records.len());
-        let mut record_start = Vec::with_capacity(records.len() + 1);
+        let mut record_meta = Vec::with_capacity(records.len() + 1);
         let mut record_words = Vec::with_capacity(records.len() * 3);
         let mut postings: Vec<(u64, u32)> = Vec::with_capacity(records.len() * 3);
         for (i, r) in records.iter().enumerate() {
@@ -480,11 +565,13 @@ impl Matcher {
                 },
                 None => NO_COUNTRY,
             };
-            record_domain.push(r.domain.as_deref().map_or((0, 0), |d| {
-                (hash_bytes(d.as_bytes()), hash_bytes(domain_stem(d).as_bytes()))
-            }));
-            record_start.push(record_words.len() as u32);
-            for w in name_tokens(&r.name) {
+            let tokens = name_tokens(&r.name);
+            record_meta.push(RecordMeta {
+                start: record_words.len() as u32,
+                stem: r.domain.as_deref().map_or(0, stem_hash),
+                digits: tokens.iter().any(|t| has_digit(t)),
+            });
+            for w in tokens {
                 let id = match word_ids.get(w.as_str()) {
                     Some(&id) => id,
                     None => {
@@ -502,11 +589,27 @@ impl Matcher {
                 }
             }
         }
-        record_start.push(record_words.len() as u32);
+        record_meta.push(RecordMeta {
+            start: record_words.len() as u32,
+            stem: 0,
+            digits: false,
+        });
         postings.sort_unstable();
-        let (posting_keys, posting_records) = postings.into_iter().unzip();
+        let mut posting_ranges: FastMap<u64, (u32, u32)> = FastMap::default();
+        let mut posting_records = Vec::with_capacity(postings.len());
+        for (at, (key, record)) in postings.into_iter().enumerate() {
+            posting_ranges
+                .entry(key)
+                .or_insert((at as u32, at as u32))
+                .1 = at as u32 + 1;
+            posting_records.push(record);
+        }
         let n = records.len().max(1) as f64;
-        let weights = df.iter().map(|&d| 1.0 + (n / f64::from(d)).ln()).collect();
+        let weights: Vec<f64> = df.iter().map(|&d| 1.0 + (n / f64::from(d)).ln()).collect();
+        let record_weights = record_words
+            .iter()
+            .map(|&w| weights[w as usize] as f32)
+            .collect();
         let mut near = Vec::new();
         let mut buf = Vec::new();
         for (id, w) in words.iter().enumerate() {
@@ -522,32 +625,48 @@ impl Matcher {
         }
         near.sort_unstable();
         near.dedup();
+        // About four entries a run: one look-up reads one short run, not a binary search
+        // over millions.
+        let near_bits = (usize::BITS - (near.len() / 4).max(1).leading_zeros()).clamp(1, 24);
+        let mut near_start = vec![0u32; (1 << near_bits) + 1];
+        for e in &near {
+            near_start[(e.0 >> (32 - near_bits)) as usize + 1] += 1;
+        }
+        for b in 1..near_start.len() {
+            near_start[b] += near_start[b - 1];
+        }
         Matcher {
             domains,
             countries,
-            record_domain,
-            record_start,
+            record_meta,
             record_words,
+            record_weights,
             words,
             word_ids,
             weights,
             near,
-            posting_keys,
+            near_start,
+            near_bits,
+            posting_ranges,
             posting_records,
             unknown_weight: 1.0 + n.ln(),
         }
     }
 
-    fn record_words(&self, i: usize) -> &[u32] {
-        &self.record_words[self.record_start[i] as usize..self.record_start[i + 1] as usize]
+    fn record_words(&self, i: usize) -> (&[u32], &[f32]) {
+        let range = self.record_meta[i].start as usize..self.record_meta[i + 1].start as usize;
+        (
+            &self.record_words[range.clone()],
+            &self.record_weights[range],
+        )
     }
 
     /// The records of `word` in `country`.
     fn postings(&self, word: u32, country: u16) -> &[u32] {
-        let key = posting_key(word, country);
-        let start = self.posting_keys.partition_point(|k| *k < key);
-        let end = start + self.posting_keys[start..].partition_point(|k| *k == key);
-        &self.posting_records[start..end]
+        match self.posting_ranges.get(&posting_key(word, country)) {
+            Some(&(start, end)) => &self.posting_records[start as usize..end as usize],
+            None => &[],
+        }
     }
 
     /// The vendor's words one edit away from `w`, through the typo index: `w` itself
@@ -561,8 +680,9 @@ impl Matcher {
         let mut candidates: Vec<u32> = Vec::new();
         let by_hash = |h: u64, candidates: &mut Vec<u32>| {
             let h = (h >> 32) as u32;
-            let start = self.near.partition_point(|e| e.0 < h);
-            candidates.extend(self.near[start..].iter().take_while(|e| e.0 == h).map(|e| e.1));
+            let b = (h >> (32 - self.near_bits)) as usize;
+            let run = &self.near[self.near_start[b] as usize..self.near_start[b + 1] as usize];
+            candidates.extend(run.iter().filter(|e| e.0 == h).map(|e| e.1));
         };
         by_hash(hash_bytes(w.as_bytes()), &mut candidates);
         let mut buf = Vec::with_capacity(w.len());
@@ -588,8 +708,9 @@ impl Matcher {
         out
     }
 
+    /// The words of a partner's name as the index knows them, heaviest first.
     fn query_words(&self, name: &str) -> Vec<QueryWord> {
-        name_tokens(name)
+        let mut query: Vec<QueryWord> = name_tokens(name)
             .into_iter()
             .map(|text| {
                 let id = self.word_ids.get(text.as_str()).copied();
@@ -611,43 +732,82 @@ impl Matcher {
                     weight,
                 }
             })
-            .collect()
+            .collect();
+        query.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        query
     }
 
     /// The records that share a word (or a word one edit away) with the query in
-    /// `country`, looked up from the rarest word on, within [`CANDIDATE_BUDGET`].
-    fn candidates(&self, query: &[QueryWord], country: u16) -> Vec<u32> {
-        let mut lists: Vec<&[u32]> = query
-            .iter()
-            .flat_map(|q| q.id.into_iter().chain(q.near.iter().map(|n| n.0)))
-            .map(|w| self.postings(w, country))
-            .filter(|l| !l.is_empty())
-            .collect();
-        lists.sort_by_key(|l| l.len());
-        let mut out: Vec<u32> = Vec::new();
-        match lists.first() {
-            Some(l) if l.len() > CANDIDATE_BUDGET => {
-                // Only common words ("Global Services"): the accounts of the least common
-                // one. A name with a word the country lacks ("Tridelfa Services") has no
-                // account to find through its common words alone.
-                let all_common = query.iter().all(|q| {
-                    q.id.is_some_and(|id| self.postings(id, country).len() > CANDIDATE_BUDGET)
-                });
-                if all_common && l.len() <= COMMON_ONLY_BUDGET {
-                    out.extend_from_slice(l);
-                }
-            }
-            _ => {
-                for l in lists {
-                    if out.len() + l.len() > CANDIDATE_BUDGET {
-                        break;
-                    }
-                    out.extend_from_slice(l);
+    /// `country`, looked up from the rarest word on within [`CANDIDATE_BUDGET`], and that
+    /// could reach `bound`: a record's score is at most what its shared words cover of
+    /// the query's words and its own shared ones (its other words only lower it), so a
+    /// record whose shared words cannot reach the bound is never read.
+    fn candidates(&self, query: &[QueryWord], country: u16, bound: f64) -> Vec<u32> {
+        // (records, what a hit covers, the record word's weight, the query word)
+        let mut lists: Vec<(&[u32], f64, f64, usize)> = Vec::new();
+        for (qi, q) in query.iter().enumerate() {
+            let hits =
+                q.id.map(|id| (id, 1.0))
+                    .into_iter()
+                    .chain(q.near.iter().copied());
+            for (w, sim) in hits {
+                let l = self.postings(w, country);
+                if !l.is_empty() {
+                    let wr = self.weights[w as usize];
+                    lists.push((l, sim * (q.weight + wr), wr, qi));
                 }
             }
         }
-        out.sort_unstable();
-        out.dedup();
+        lists.sort_by_key(|l| l.0.len());
+        let chosen: &[(&[u32], f64, f64, usize)] = match lists.first() {
+            Some(l) if l.0.len() > CANDIDATE_BUDGET => {
+                // Only common words ("Global Services"): the accounts of the least common
+                // one. A name with a word the country lacks ("Tridelfa Services") has no
+                // account to find through its common words alone.
+                let all_common = (0..query.len()).all(|qi| lists.iter().any(|l| l.3 == qi));
+                if all_common && l.0.len() <= COMMON_ONLY_BUDGET {
+                    &lists[..1]
+                } else {
+                    &[]
+                }
+            }
+            _ => {
+                let mut total = 0;
+                let n = lists
+                    .iter()
+                    .take_while(|l| {
+                        total += l.0.len();
+                        total <= CANDIDATE_BUDGET
+                    })
+                    .count();
+                &lists[..n]
+            }
+        };
+        let q_total: f64 = query.iter().map(|q| q.weight).sum();
+        // A word whose lists were left out (too common) may be in any record: it counts as
+        // shared, at its best, for every one.
+        let (mut extra_covered, mut extra_own) = (0.0, 0.0);
+        for qi in 0..query.len() {
+            let left_out = lists[chosen.len()..].iter().filter(|l| l.3 == qi);
+            if let Some(l) = left_out.max_by(|a, b| a.1.total_cmp(&b.1)) {
+                extra_covered += l.1;
+                extra_own += l.2;
+            }
+        }
+        let mut hits: Vec<(u32, f64, f64)> = chosen
+            .iter()
+            .flat_map(|(l, covered, wr, _)| l.iter().map(move |&r| (r, *covered, *wr)))
+            .collect();
+        hits.sort_unstable_by_key(|h| h.0);
+        let mut out = Vec::new();
+        for group in hits.chunk_by(|a, b| a.0 == b.0) {
+            let (covered, own) = group
+                .iter()
+                .fold((extra_covered, extra_own), |(c, o), h| (c + h.1, o + h.2));
+            if covered / (q_total + own) >= bound {
+                out.push(group[0].0);
+            }
+        }
         out
     }
 
@@ -658,34 +818,30 @@ impl Matcher {
         query: &[QueryWord],
         q_weights: &[f64],
         q_numbers: &[&str],
-        q_domain: Option<(u64, u64)>,
+        q_stem: Option<u32>,
         i: usize,
     ) -> (f64, bool) {
-        let ids = self.record_words(i);
-        let r_numbers = numbers(
-            ids.iter()
-                .map(|&w| &*self.words[w as usize])
-                .filter(|w| has_digit(w)),
-        );
-        if r_numbers != q_numbers {
-            return (0.0, false);
+        let meta = self.record_meta[i];
+        let (ids, weights) = self.record_words(i);
+        if meta.digits || !q_numbers.is_empty() {
+            let r_numbers = numbers(
+                ids.iter()
+                    .map(|&w| &*self.words[w as usize])
+                    .filter(|w| has_digit(w)),
+            );
+            if r_numbers != q_numbers {
+                return (0.0, false);
+            }
         }
-        let r_weights: Vec<f64> = ids.iter().map(|&w| self.weights[w as usize]).collect();
-        let mut score = pair_score(q_weights, &r_weights, |qi, rj| {
+        let mut score = pair_score(q_weights, weights, |qi, rj| {
             let (q, r) = (&query[qi], ids[rj]);
             if q.id == Some(r) {
                 1.0
             } else {
-                q.near
-                    .iter()
-                    .find(|n| n.0 == r)
-                    .map_or(0.0, |n| n.1)
+                q.near.iter().find(|n| n.0 == r).map_or(0.0, |n| n.1)
             }
         });
-        let conflict = match (q_domain, self.record_domain[i]) {
-            (Some((_, q_stem)), (full, stem)) if full != 0 => q_stem != stem,
-            _ => false,
-        };
+        let conflict = q_stem.is_some_and(|q| meta.stem != 0 && meta.stem != q);
         if conflict {
             score -= DOMAIN_CONFLICT;
         }
@@ -713,16 +869,15 @@ impl Matcher {
         }
         let q_weights: Vec<f64> = query.iter().map(|q| q.weight).collect();
         let q_numbers = numbers(query.iter().map(|q| q.text.as_str()));
-        let q_domain = record
-            .domain
-            .as_deref()
-            .map(|d| (hash_bytes(d.as_bytes()), hash_bytes(domain_stem(d).as_bytes())));
+        let q_stem = record.domain.as_deref().map(stem_hash);
         // (score, record, domains differ), best first; then the runner-up's score.
         let mut best: Option<(f64, usize, bool)> = None;
         let mut second = 0.0f64;
-        for i in self.candidates(&query, country) {
+        // A runner-up within the ambiguity margin of a match at the floor still counts.
+        let bound = f64::from(floor) / 100.0 - AMBIGUITY_MARGIN;
+        for i in self.candidates(&query, country, bound) {
             let i = i as usize;
-            let (score, conflict) = self.score(&query, &q_weights, &q_numbers, q_domain, i);
+            let (score, conflict) = self.score(&query, &q_weights, &q_numbers, q_stem, i);
             if score <= 0.0 {
                 continue;
             }
@@ -820,6 +975,8 @@ mod tests {
         assert_eq!(idx.get("a.com"), Some(0));
         assert_eq!(idx.get("b.com"), Some(2));
         assert_eq!(idx.get("c.com"), None);
+        assert_eq!(idx.get("a.co"), None, "a prefix of a stored domain");
+        assert_eq!(idx.get(""), None);
     }
 
     #[test]
@@ -872,7 +1029,8 @@ mod tests {
     fn a_typo_is_forgiven_only_in_long_words_without_digits() {
         assert!(word_similarity("sytems", "systems", false) > 0.9);
         assert!(
-            word_similarity("sytems", "systems", false) > word_similarity("sytems", "systems", true),
+            word_similarity("sytems", "systems", false)
+                > word_similarity("sytems", "systems", true),
             "a word the vendor has is less likely a typo"
         );
         assert_eq!(word_similarity("acne", "acme", false), 0.0, "short words");
@@ -886,7 +1044,11 @@ mod tests {
             "but not when that word is another of the vendor's"
         );
         assert_eq!(word_similarity("unit14", "unit15", false), 0.0, "digits");
-        assert_eq!(word_similarity("velorix", "vleroxi", false), 0.0, "two edits");
+        assert_eq!(
+            word_similarity("velorix", "vleroxi", false),
+            0.0,
+            "two edits"
+        );
     }
 
     #[test]
@@ -989,7 +1151,13 @@ mod tests {
     #[test]
     fn a_typo_anywhere_in_a_word_is_found() {
         let m = Matcher::new(&[rec("Umbrella Corporation", None, "GB")]);
-        for typo in ["Umbrela Corp", "Ymbrella", "Umbrellla", "Umbrelal", "Mubrella"] {
+        for typo in [
+            "Umbrela Corp",
+            "Ymbrella",
+            "Umbrellla",
+            "Umbrelal",
+            "Mubrella",
+        ] {
             let f = m.best(&rec(typo, None, "GB"), 75).unwrap();
             assert_eq!(f.index, 0, "{typo}");
             assert!(
@@ -1014,7 +1182,10 @@ mod tests {
             "US",
         );
         let m = Matcher::new(&vendor);
-        let found = |n: &str| m.best(&rec(n, None, "US"), 50).map(|f| (f.index, f.confidence));
+        let found = |n: &str| {
+            m.best(&rec(n, None, "US"), 50)
+                .map(|f| (f.index, f.confidence))
+        };
         assert_eq!(found("VELORIX FOODS 012 Inc"), Some((0, 100)));
         assert_eq!(found("Velorix Foods 14"), None);
         assert_eq!(found("Velorix Foods"), None, "a number on one side only");
@@ -1051,7 +1222,11 @@ mod tests {
         let m = Matcher::new(&vendor);
         let f = m.best(&rec("Velorix", None, "US"), 50).unwrap();
         assert_eq!(f.index, 0);
-        assert!(f.confidence >= 80, "the rare word is most of the name: {}", f.confidence);
+        assert!(
+            f.confidence >= 80,
+            "the rare word is most of the name: {}",
+            f.confidence
+        );
         assert!(
             m.best(&rec("Kantor Systems", None, "US"), 50).is_none(),
             "a common word alone is no match"
@@ -1071,7 +1246,11 @@ mod tests {
             "US",
         );
         let m = Matcher::new(&vendor);
-        for name in ["Velorix Logistics", "Blue Ridge Dental", "Red Ridge Consulting"] {
+        for name in [
+            "Velorix Logistics",
+            "Blue Ridge Dental",
+            "Red Ridge Consulting",
+        ] {
             assert!(m.best(&rec(name, None, "US"), 75).is_none(), "{name}");
         }
     }
@@ -1087,7 +1266,9 @@ mod tests {
             "US",
         );
         let m = Matcher::new(&vendor);
-        let f = m.best(&rec("Blue Ridge Consulting", None, "US"), 50).unwrap();
+        let f = m
+            .best(&rec("Blue Ridge Consulting", None, "US"), 50)
+            .unwrap();
         assert_eq!(f.index, 0, "ties go to the first");
         assert_eq!(f.confidence, 90);
         assert!(f.confidence < crate::mapping::DEFAULT_THRESHOLD);
@@ -1105,9 +1286,16 @@ mod tests {
             .best(&rec("Velorix Systems", Some("velo-sys.net"), "US"), 50)
             .unwrap();
         assert_eq!((other.index, other.confidence), (0, 90));
-        assert!(other.reason.contains("web domains differ"), "{}", other.reason);
+        assert!(
+            other.reason.contains("web domains differ"),
+            "{}",
+            other.reason
+        );
         let regional = m
-            .best(&rec("Velorix Systems", Some("https://velorix.de"), "US"), 50)
+            .best(
+                &rec("Velorix Systems", Some("https://velorix.de"), "US"),
+                50,
+            )
             .unwrap();
         assert_eq!(
             regional.confidence, 100,
@@ -1126,6 +1314,86 @@ mod tests {
         let m = Matcher::new(&vendor);
         let f = m.best(&rec("ACME Widgets LLC", None, "US"), 75).unwrap();
         assert_eq!((f.index, f.confidence), (0, 100));
+    }
+
+    /// The best match by scoring every account of the country, as `best` would without
+    /// its index and its pruning.
+    fn brute_force(
+        m: &Matcher,
+        vendor: &[MatchRecord],
+        r: &MatchRecord,
+        floor: u32,
+    ) -> Option<(usize, u32)> {
+        r.country.as_ref()?;
+        let query = m.query_words(&r.name);
+        let q_weights: Vec<f64> = query.iter().map(|q| q.weight).collect();
+        let q_numbers = numbers(query.iter().map(|q| q.text.as_str()));
+        let q_stem = r.domain.as_deref().map(stem_hash);
+        let mut scores: Vec<(f64, usize)> = (0..vendor.len())
+            .filter(|&i| vendor[i].country == r.country)
+            .map(|i| (m.score(&query, &q_weights, &q_numbers, q_stem, i).0, i))
+            .filter(|s| s.0 > 0.0)
+            .collect();
+        scores.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let (best, i) = *scores.first()?;
+        let second = scores.get(1).map_or(0.0, |s| s.0);
+        let margin = best - second;
+        let score = best - 2.0 * (AMBIGUITY_MARGIN - margin).max(0.0);
+        let c = (score.clamp(0.0, 1.0) * 100.0 + 1e-9).floor() as u32;
+        (c >= floor && c > 0).then_some((i, c))
+    }
+
+    #[test]
+    fn the_index_and_its_pruning_find_what_scoring_every_account_finds() {
+        let syllables = [
+            "ka", "lo", "mer", "vin", "tor", "sa", "bel", "dor", "fen", "gra",
+        ];
+        // Three industries over 5,000 accounts, most in one country: each industry word
+        // is too common to look through there.
+        let industries = ["Systems", "Global Dental", "Foods 12"];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize % n
+        };
+        let mut vendor = Vec::new();
+        for _ in 0..5000 {
+            let brand: String = (0..3).map(|_| syllables[next(10)]).collect();
+            let industry = industries[next(3)];
+            let country = ["US", "US", "US", "US", "US", "DE"][next(6)];
+            vendor.push(rec(&format!("{brand} {industry}"), None, country));
+        }
+        vendor.push(rec("Global Systems", None, "US"));
+        let m = Matcher::new(&vendor);
+        assert!(m.postings(m.word_ids["systems"], m.countries["US"]).len() > CANDIDATE_BUDGET);
+        let mut queries: Vec<MatchRecord> = vendor.iter().step_by(29).cloned().collect();
+        for (i, q) in queries.iter_mut().enumerate() {
+            let mut name: Vec<char> = q.name.chars().collect();
+            if i % 3 == 0 && name.len() > 4 {
+                name.remove(2);
+            }
+            q.name = name.into_iter().collect();
+        }
+        queries.push(rec("Global Systems", None, "US"));
+        queries.push(rec("Global Sytems", None, "US"));
+        queries.push(rec("Kalomer Global", None, "US"));
+        let mut found = 0;
+        for q in &queries {
+            for floor in [50, 80] {
+                let got = m.best(q, floor).map(|f| (f.index, f.confidence));
+                assert_eq!(
+                    got,
+                    brute_force(&m, &vendor, q, floor),
+                    "{} at {floor}",
+                    q.name
+                );
+                found += usize::from(got.is_some());
+            }
+        }
+        assert!(
+            found > queries.len(),
+            "most queries find something: {found}"
+        );
     }
 
     #[test]
