@@ -236,11 +236,14 @@ fn pair_score(a_weights: &[f64], b_weights: &[f32], sim: impl Fn(usize, usize) -
     let (mut covered, mut a_left) = (0.0, false);
     for (i, wa) in a_weights.iter().enumerate() {
         let mut best: Option<(usize, f64)> = None;
-        for j in 0..b_weights.len() {
-            let taken = if big { used_big[j] } else { used >> j & 1 == 1 };
-            if taken {
-                continue;
+        let free = (0..b_weights.len()).filter(|&j| {
+            if big {
+                !used_big[j]
+            } else {
+                used >> j & 1 == 0
             }
+        });
+        for j in free {
             let s = sim(i, j);
             if s > 0.0 && best.is_none_or(|(_, b)| s > b) {
                 best = Some((j, s));
@@ -345,7 +348,7 @@ pub struct FastHasher(u64);
 
 impl FastHasher {
     fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7cc1_b727_220a_95);
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
 }
 
