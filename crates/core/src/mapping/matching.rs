@@ -488,6 +488,10 @@ const CANDIDATE_BUDGET: usize = 1000;
 /// (a name of common words alone fits too many accounts to be evidence of one).
 const COMMON_ONLY_BUDGET: usize = 8 * CANDIDATE_BUDGET;
 
+/// A word of the vendor's in more accounts than this is taken as written, not looked up one
+/// edit away: a word that common is itself, not a typo of a rarer one.
+const COMMON_WORD: f64 = 1000.0;
+
 /// A word of the vendor's names with the country it is looked up in.
 fn posting_key(word: u32, country: u16) -> u64 {
     (u64::from(word) << 16) | u64::from(country)
@@ -525,12 +529,22 @@ pub struct Matcher {
     near_bits: u32,
     /// (word, country) → where its records start and end in `posting_records`.
     posting_ranges: FastMap<u64, (u32, u32)>,
-    posting_records: Vec<u32>,
+    posting_records: Vec<Posting>,
     /// The weight of a word the vendor never uses (rarer than any).
     unknown_weight: f64,
+    /// The weight of a word in [`COMMON_WORD`] accounts.
+    common_weight: f64,
 }
 
 const NO_COUNTRY: u16 = u16::MAX;
+
+/// A record in a word's list, with the weight of all its words (what a shared word is
+/// measured against), so that a record is judged from the list alone.
+#[derive(Clone, Copy, Debug)]
+struct Posting {
+    record: u32,
+    total: f32,
+}
 
 #[derive(Clone, Copy, Debug)]
 struct RecordMeta {
@@ -597,6 +611,17 @@ impl Matcher {
             stem: 0,
             digits: false,
         });
+        let n = records.len().max(1) as f64;
+        let weights: Vec<f64> = df.iter().map(|&d| 1.0 + (n / f64::from(d)).ln()).collect();
+        let record_total: Vec<f32> = record_meta
+            .windows(2)
+            .map(|m| {
+                record_words[m[0].start as usize..m[1].start as usize]
+                    .iter()
+                    .map(|&w| weights[w as usize])
+                    .sum::<f64>() as f32
+            })
+            .collect();
         postings.sort_unstable();
         let mut posting_ranges: FastMap<u64, (u32, u32)> = FastMap::default();
         let mut posting_records = Vec::with_capacity(postings.len());
@@ -605,10 +630,11 @@ impl Matcher {
                 .entry(key)
                 .or_insert((at as u32, at as u32))
                 .1 = at as u32 + 1;
-            posting_records.push(record);
+            posting_records.push(Posting {
+                record,
+                total: record_total[record as usize],
+            });
         }
-        let n = records.len().max(1) as f64;
-        let weights: Vec<f64> = df.iter().map(|&d| 1.0 + (n / f64::from(d)).ln()).collect();
         let record_weights = record_words
             .iter()
             .map(|&w| weights[w as usize] as f32)
@@ -653,6 +679,7 @@ impl Matcher {
             posting_ranges,
             posting_records,
             unknown_weight: 1.0 + n.ln(),
+            common_weight: 1.0 + (n / COMMON_WORD).ln(),
         }
     }
 
@@ -665,7 +692,7 @@ impl Matcher {
     }
 
     /// The records of `word` in `country`.
-    fn postings(&self, word: u32, country: u16) -> &[u32] {
+    fn postings(&self, word: u32, country: u16) -> &[Posting] {
         match self.posting_ranges.get(&posting_key(word, country)) {
             Some(&(start, end)) => &self.posting_records[start as usize..end as usize],
             None => &[],
@@ -717,7 +744,11 @@ impl Matcher {
             .into_iter()
             .map(|text| {
                 let id = self.word_ids.get(text.as_str()).copied();
-                let near = self.near_words(&text, id.is_some());
+                // A common word of the vendor's ("Systems") is that word, not a typo.
+                let near = match id {
+                    Some(id) if self.weights[id as usize] < self.common_weight => Vec::new(),
+                    _ => self.near_words(&text, id.is_some()),
+                };
                 // A word the vendor lacks is as rare as can be, unless it is most likely a
                 // typo of one the vendor has: then it weighs as that word.
                 let weight = match id {
@@ -742,12 +773,12 @@ impl Matcher {
 
     /// The records that share a word (or a word one edit away) with the query in
     /// `country`, looked up from the rarest word on within [`CANDIDATE_BUDGET`], and that
-    /// could reach `bound`: a record's score is at most what its shared words cover of
-    /// the query's words and its own shared ones (its other words only lower it), so a
-    /// record whose shared words cannot reach the bound is never read.
+    /// could reach `bound`: a record's score is at most what its shared words (and the
+    /// query's words too common to look up) could cover of the weight of both names, so a
+    /// record that cannot reach the bound is never read.
     fn candidates(&self, query: &[QueryWord], country: u16, bound: f64) -> Vec<u32> {
-        // (records, what a hit covers, the record word's weight, the query word)
-        let mut lists: Vec<(&[u32], f64, f64, usize)> = Vec::new();
+        // (records, what a hit covers at most, the query word)
+        let mut lists: Vec<(&[Posting], f64, usize)> = Vec::new();
         for (qi, q) in query.iter().enumerate() {
             let hits =
                 q.id.map(|id| (id, 1.0))
@@ -756,18 +787,17 @@ impl Matcher {
             for (w, sim) in hits {
                 let l = self.postings(w, country);
                 if !l.is_empty() {
-                    let wr = self.weights[w as usize];
-                    lists.push((l, sim * (q.weight + wr), wr, qi));
+                    lists.push((l, sim * (q.weight + self.weights[w as usize]), qi));
                 }
             }
         }
         lists.sort_by_key(|l| l.0.len());
-        let chosen: &[(&[u32], f64, f64, usize)] = match lists.first() {
+        let chosen: &[(&[Posting], f64, usize)] = match lists.first() {
             Some(l) if l.0.len() > CANDIDATE_BUDGET => {
                 // Only common words ("Global Services"): the accounts of the least common
                 // one. A name with a word the country lacks ("Tridelfa Services") has no
                 // account to find through its common words alone.
-                let all_common = (0..query.len()).all(|qi| lists.iter().any(|l| l.3 == qi));
+                let all_common = (0..query.len()).all(|qi| lists.iter().any(|l| l.2 == qi));
                 if all_common && l.0.len() <= COMMON_ONLY_BUDGET {
                     &lists[..1]
                 } else {
@@ -789,26 +819,25 @@ impl Matcher {
         let q_total: f64 = query.iter().map(|q| q.weight).sum();
         // A word whose lists were left out (too common) may be in any record: it counts as
         // shared, at its best, for every one.
-        let (mut extra_covered, mut extra_own) = (0.0, 0.0);
+        let mut extra_covered = 0.0;
         for qi in 0..query.len() {
-            let left_out = lists[chosen.len()..].iter().filter(|l| l.3 == qi);
+            let left_out = lists[chosen.len()..].iter().filter(|l| l.2 == qi);
             if let Some(l) = left_out.max_by(|a, b| a.1.total_cmp(&b.1)) {
                 extra_covered += l.1;
-                extra_own += l.2;
             }
         }
-        let mut hits: Vec<(u32, f64, f64)> = chosen
+        let mut hits: Vec<(Posting, f64)> = chosen
             .iter()
-            .flat_map(|(l, covered, wr, _)| l.iter().map(move |&r| (r, *covered, *wr)))
+            .flat_map(|(l, covered, _)| l.iter().map(move |&p| (p, *covered)))
             .collect();
-        hits.sort_unstable_by_key(|h| h.0);
+        hits.sort_unstable_by_key(|h| h.0.record);
         let mut out = Vec::new();
-        for group in hits.chunk_by(|a, b| a.0 == b.0) {
-            let (covered, own) = group
-                .iter()
-                .fold((extra_covered, extra_own), |(c, o), h| (c + h.1, o + h.2));
+        for group in hits.chunk_by(|a, b| a.0.record == b.0.record) {
+            let covered = extra_covered + group.iter().map(|h| h.1).sum::<f64>();
+            // All the record's words count against it (a hair less, for rounding).
+            let own = f64::from(group[0].0.total) * (1.0 - 1e-6);
             if covered / (q_total + own) >= bound {
-                out.push(group[0].0);
+                out.push(group[0].0.record);
             }
         }
         out
