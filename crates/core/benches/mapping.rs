@@ -673,20 +673,27 @@ fn names_stage(dir: &str) -> std::io::Result<()> {
         extra.iter().filter(|p| p.truth.is_some()).count()
     );
     if std::env::var_os("BENCH_MISSES").is_some() {
-        let mut shown = 0;
+        // Every row wrong at 92%: what it got (name, confidence, reason) and what it wanted.
         for (f, p) in found.iter().zip(&partner) {
             let hit = f
                 .as_ref()
                 .filter(|f| f.confidence >= 92 || f.method == MatchMethod::Domain);
-            if hit.map(|f| f.index) != p.truth && shown < 400 {
-                shown += 1;
+            if hit.map(|f| f.index) != p.truth {
                 println!(
-                    "MISS {:?} [{}] -> got {:?} want {:?}",
+                    "MISS {:?} [{}] -> got {:?} want {:?}{}",
                     p.name,
                     p.country,
-                    f.as_ref()
-                        .map(|f| (vendor[f.index].name.as_str(), f.confidence)),
-                    p.truth.map(|t| vendor[t].name.as_str())
+                    f.as_ref().map(|f| (
+                        vendor[f.index].name.as_str(),
+                        f.confidence,
+                        f.reason.as_str()
+                    )),
+                    p.truth.map(|t| vendor[t].name.as_str()),
+                    if f.as_ref().map(|f| f.index) == p.truth {
+                        " (right, below 92)"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

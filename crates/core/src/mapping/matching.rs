@@ -91,6 +91,11 @@ const LEGAL_FORMS: &[&str] = &[
     "kk",
     "pvt",
     "sro",
+    // Not legal forms, but dropped from the end by the registration rules as if they were:
+    // dropped everywhere too, or "Acme Holdings Systems" would not be "Acme Systems Holdings".
+    "group",
+    "holding",
+    "holdings",
 ];
 
 /// The words of a company name in their order, normalised: ASCII, lower case, legal forms
@@ -1030,6 +1035,11 @@ mod tests {
         assert_eq!(
             name_tokens("Initech Ltd Systems"),
             name_tokens("Initech Systems")
+        );
+        assert_eq!(
+            name_tokens("Kytimar Holdings Industries"),
+            name_tokens("Kytimar Industries Holdings Ltd."),
+            "a word the registration rules drop from the end is dropped anywhere"
         );
         assert_eq!(
             name_tokens("Inc."),
