@@ -20,7 +20,7 @@
 //!
 //! Company names come from four families, so that distinct companies do have similar names
 //! (as they do in a real CRM), without a name space so small that most names repeat:
-//! - an invented brand word (2 to 4 syllables of 100) and an industry word ("Velorix
+//! - an invented brand word (2 to 4 syllables of 98) and an industry word ("Velorix
 //!   Systems"), sometimes a second word ("Group", "International", "Partners");
 //! - two common words and an industry ("Blue Ridge Consulting"): these repeat across
 //!   countries and clash within one;
