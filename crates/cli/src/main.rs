@@ -413,10 +413,6 @@ enum TokenCommand {
     },
 }
 
-/// See the workspace's Cargo.toml for why.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     match run().await {

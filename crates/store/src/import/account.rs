@@ -155,7 +155,8 @@ pub(super) async fn write(
     let domain_column = ctx.column("web_domain");
     // One row per record id in the batch.
     let mut rows: Vec<AccountRecord> = Vec::with_capacity(records.len());
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    // foldhash, as the filters: SipHash over every id and domain of a large file shows.
+    let mut seen: HashMap<String, u64, foldhash::fast::RandomState> = HashMap::default();
     for r in records {
         let ImportRecord::Account(a) = r else {
             continue;
@@ -221,7 +222,7 @@ pub(super) async fn write(
         .collect();
 
     let mut plans = Vec::with_capacity(rows.len());
-    let mut claimed: HashSet<String> = HashSet::new();
+    let mut claimed: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
     for r in rows {
         let domain = r.fields.web_domain.as_ref().map(|d| d.as_str().to_owned());
         let owner = domain.as_ref().and_then(|d| owners.get(d));

@@ -150,14 +150,21 @@ fn parse_file<R: Read>(
             return 0;
         }
     };
-    let mut batch = Batch::default();
+    let rows = batch_rows(kind);
+    let new_batch = || Batch {
+        records: Vec::with_capacity(rows),
+        errors: Vec::new(),
+    };
+    let mut batch = new_batch();
     while let Some(row) = reader.next_row() {
         match row.map_err(|e| vec![e]).and_then(|d| parser.parse(&d)) {
             Ok(r) => batch.records.push(r),
             Err(es) => batch.errors.extend(es),
         }
-        if batch.records.len() + batch.errors.len() >= batch_rows(kind)
-            && batches.blocking_send(std::mem::take(&mut batch)).is_err()
+        if batch.records.len() + batch.errors.len() >= rows
+            && batches
+                .blocking_send(std::mem::replace(&mut batch, new_batch()))
+                .is_err()
         {
             return reader.data_rows();
         }
