@@ -177,6 +177,9 @@ const SQLITE_INSERT_ROWS: usize = 500;
 /// a prepared `unnest` insert beats `COPY`'s two.
 const POSTGRES_COPY_ROWS: usize = 100;
 
+/// Bytes of `COPY` text [`insert_rows`] sends at a time.
+const COPY_CHUNK_BYTES: usize = 64 * 1024;
+
 /// Appends `rows` (one value per column each) to `table` by the fastest route each backend
 /// has for many rows. PostgreSQL: `COPY … FROM STDIN` in text format from
 /// [`POSTGRES_COPY_ROWS`] rows on, else one `INSERT … SELECT * FROM unnest($1::text[], …)`
@@ -197,21 +200,26 @@ pub(super) async fn insert_rows(
     }
     match tx {
         Conn::Postgres(t) if rows.len() >= POSTGRES_COPY_ROWS => {
-            let mut data = Vec::with_capacity(rows.len() * columns.len() * 16);
-            for row in rows {
-                if row.len() != columns.len() {
-                    return Err(sqlx::Error::Encode(
-                        "insert_rows: every row needs one value per column".into(),
-                    ));
-                }
-                copy_text_row(&mut data, row);
+            if rows.iter().any(|row| row.len() != columns.len()) {
+                return Err(sqlx::Error::Encode(
+                    "insert_rows: every row needs one value per column".into(),
+                ));
             }
             let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
             let mut copy = t.copy_in_raw(&statement).await?;
-            if let Err(e) = copy.send(data).await {
-                // The connection is most likely gone; the first error is the one to report.
-                let _ = copy.abort("insert_rows: sending failed").await;
-                return Err(e);
+            // Sent a chunk at a time: the server inserts one while the next is written.
+            let mut data = Vec::with_capacity(COPY_CHUNK_BYTES + 4096);
+            for (i, row) in rows.iter().enumerate() {
+                copy_text_row(&mut data, row);
+                if data.len() >= COPY_CHUNK_BYTES || i + 1 == rows.len() {
+                    if let Err(e) = copy.send(std::mem::take(&mut data)).await {
+                        // The connection is most likely gone; the first error is the one
+                        // to report.
+                        let _ = copy.abort("insert_rows: sending failed").await;
+                        return Err(e);
+                    }
+                    data.reserve(COPY_CHUNK_BYTES + 4096);
+                }
             }
             copy.finish().await?;
         }
