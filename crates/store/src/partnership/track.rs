@@ -41,18 +41,26 @@ row! {
 /// Partners with what the track needs to know about each: program kind, rung, and the
 /// last time they moved or were evaluated. Callers append conditions on `p`.
 fn track_query() -> Sql {
-    let mut q = Sql::new(
-        "SELECT p.id, p.name, p.program_id, pr.kind AS program_kind, t.name AS tier_name, CAST(t.rank AS BIGINT) AS rank, p.joined_on, \
-         (SELECT MAX(c.at) FROM tier_changes c WHERE c.partner_id = p.id) AS moved_at, \
-         (SELECT MAX(d.at) FROM decisions d WHERE d.entity_kind = ",
-    );
-    q.bind(EntityKind::Partner.as_str())
-        .push(" AND d.entity_id = p.id AND d.rule = ")
-        .bind(RULE_EVALUATION)
-        .push(
-            ") AS evaluated_at FROM partners p JOIN tiers t ON t.id = p.tier_id JOIN programs pr ON pr.id = p.program_id WHERE p.archived_at IS NULL",
-        );
+    let mut q = Sql::new(&format!("SELECT {TRACK_COLUMNS}, "));
+    push_track_dates(&mut q);
+    q.push(&format!(" FROM {TRACK_FROM}"));
     q
+}
+
+/// The partner's own columns of a [`TrackRow`], from `partners p`, `tiers t`, `programs pr`.
+const TRACK_COLUMNS: &str = "p.id, p.name, p.program_id, pr.kind AS program_kind, t.name AS tier_name, CAST(t.rank AS BIGINT) AS rank, p.joined_on";
+const TRACK_FROM: &str = "partners p JOIN tiers t ON t.id = p.tier_id JOIN programs pr ON pr.id = p.program_id WHERE p.archived_at IS NULL";
+
+/// The last move and the last evaluation of partner `p`, each a correlated subquery.
+fn push_track_dates(q: &mut Sql) {
+    q.push(
+        "(SELECT MAX(c.at) FROM tier_changes c WHERE c.partner_id = p.id) AS moved_at, \
+         (SELECT MAX(d.at) FROM decisions d WHERE d.entity_kind = ",
+    )
+    .bind(EntityKind::Partner.as_str())
+    .push(" AND d.entity_id = p.id AND d.rule = ")
+    .bind(RULE_EVALUATION)
+    .push(") AS evaluated_at");
 }
 
 impl TrackRow {
@@ -295,8 +303,13 @@ impl Store {
         until: NaiveDate,
         only: impl FnOnce(&mut Sql),
     ) -> Result<Vec<(TrackRow, TrackStanding)>> {
-        let mut q = track_query();
-        q.push(" AND pr.kind = ")
+        // The first 200 partners first, then their dates: the dates' subqueries for 200
+        // partners, not for every self-serve partner of the program (3,300 at 10,000
+        // partners: 12-17 ms a call on SQLite, the cadence's slowest statement).
+        let mut q = Sql::new("SELECT p.*, ");
+        push_track_dates(&mut q);
+        q.push(&format!(" FROM (SELECT {TRACK_COLUMNS} FROM {TRACK_FROM}"))
+            .push(" AND pr.kind = ")
             .bind(ProgramKind::Technology.as_str())
             .push(" AND t.rank = 1 AND p.status IN (")
             .bind(PartnerStatus::Onboarding.as_str())
@@ -305,7 +318,7 @@ impl Store {
             .push(")");
         crate::scope::restrict(&mut q, scope, EntityKind::Partner, "p");
         only(&mut q);
-        q.push(" ORDER BY p.joined_on, p.id LIMIT 200");
+        q.push(" ORDER BY p.joined_on, p.id LIMIT 200) p ORDER BY p.joined_on, p.id");
         let rows: Vec<TrackRow> = self.db.read().all(&q).await?;
         Ok(rows
             .into_iter()
