@@ -6,7 +6,8 @@
 # in the same run:
 #   * ours: `partnerops import accounts FILE --yes` with the release binary (parse, validate,
 #     normalise domains and countries, look up record ids and domains, write accounts and
-#     their import keys in batches of 500 inside one transaction), under /usr/bin/time -v;
+#     their import keys in batches of 5,000 inside one transaction; a first import skips
+#     the lookups that cannot find anything), under /usr/bin/time -v;
 #   * two baselines, raw batched inserts into the same (migrated, indexed) tables -- SQLite:
 #     multi-row INSERTs of 500 rows in one transaction through the sqlite3 CLI with the
 #     pragmas our pool uses (WAL, synchronous=NORMAL); PostgreSQL: COPY through psql, in one
