@@ -7,7 +7,7 @@
 //! The ladder itself is [`crate::tier::technology_ladder`]; here are the rules that move a
 //! partner along it.
 
-use chrono::{Months, NaiveDate};
+use chrono::{Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::tree::Evaluation;
@@ -38,6 +38,17 @@ pub fn evaluation_due(since: NaiveDate) -> NaiveDate {
     since
         .checked_add_months(Months::new(EVALUATION_MONTHS))
         .unwrap_or(NaiveDate::MAX)
+}
+
+/// The latest joining date of a partner that can be due for evaluation by `until`: it has
+/// been on its rung since it joined at the earliest, so one that joined later is not due yet
+/// whatever its moves. Three days of slack cover months of different lengths (31 August and
+/// 28 August are both due on 28 February).
+pub fn joined_by_to_be_due(until: NaiveDate) -> NaiveDate {
+    until
+        .checked_sub_months(Months::new(EVALUATION_MONTHS))
+        .and_then(|d| d.checked_add_days(Days::new(3)))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 /// Raw input of an evaluation for the next tier.
@@ -138,6 +149,35 @@ pub fn require_technology(is_technology: bool) -> Result<(), FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_partner_due_by_a_date_joined_after_its_bound() {
+        // Every joining day and every day it could be asked about, over two years that hold
+        // a leap day and every month length.
+        let start = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        for j in 0..730 {
+            let joined = start + Days::new(j);
+            for u in 150..400 {
+                let until = joined + Days::new(u);
+                if evaluation_due(joined) <= until {
+                    assert!(
+                        joined <= joined_by_to_be_due(until),
+                        "{joined} due by {until}"
+                    );
+                }
+            }
+        }
+        // The bound is tight to within the slack: six months and three days.
+        let until = NaiveDate::from_ymd_opt(2027, 2, 28).unwrap();
+        assert_eq!(
+            joined_by_to_be_due(until),
+            NaiveDate::from_ymd_opt(2026, 8, 31).unwrap()
+        );
+        assert_eq!(
+            evaluation_due(NaiveDate::from_ymd_opt(2026, 8, 31).unwrap()),
+            until
+        );
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -10,6 +10,7 @@ use partnerops_core::partner::{Partner, PartnerStatus};
 use partnerops_core::partnership::record::TreeAnswers;
 use partnerops_core::partnership::track::{
     self, EvaluationInput, RULE_EVALUATION, RULE_START, TrackPlacement, TrackStanding,
+    joined_by_to_be_due,
 };
 use partnerops_core::program::ProgramKind;
 use partnerops_core::registration::Decision;
@@ -315,7 +316,9 @@ impl Store {
             .bind(PartnerStatus::Onboarding.as_str())
             .push(", ")
             .bind(PartnerStatus::Active.as_str())
-            .push(")");
+            // Only partners that can be due at all take the 200 places.
+            .push(") AND p.joined_on <= ")
+            .bind(joined_by_to_be_due(until));
         crate::scope::restrict(&mut q, scope, EntityKind::Partner, "p");
         only(&mut q);
         q.push(" ORDER BY p.joined_on, p.id LIMIT 200) p ORDER BY p.joined_on, p.id");
