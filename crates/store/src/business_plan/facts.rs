@@ -395,14 +395,7 @@ row! {
 
 /// Appends ` IN (…)` of the plan's target accounts.
 fn in_accounts(q: &mut Sql, accounts: &[AccountId]) {
-    q.push(" IN (");
-    for (i, a) in accounts.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(a.as_str());
-    }
-    q.push(")");
+    q.push(" IN ").bind_in(accounts.iter().map(|a| a.as_str()));
 }
 
 /// The plan's facts from the kept sums: its partner's rows of the period's months, and the

@@ -761,14 +761,10 @@ impl Store {
         if to == EventStatus::Published {
             q.push(", published_at = ").bind(now);
         }
-        q.push(" WHERE id = ").bind(id).push(" AND status IN (");
-        for (i, s) in from.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(*s);
-        }
-        q.push(")");
+        q.push(" WHERE id = ")
+            .bind(id)
+            .push(" AND status IN ")
+            .bind_in(from.iter().copied());
         if tx.execute(&q).await? != 1 {
             return Err(StoreError::conflict(
                 "status",

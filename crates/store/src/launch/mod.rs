@@ -174,14 +174,9 @@ async fn tasks_of(
         return Ok(Vec::new());
     }
     let mut q = Sql::new(TASK_SELECT);
-    q.push(" AND t.launch_id IN (");
-    for (i, id) in launch_ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(*id);
-    }
-    q.push(") ORDER BY t.launch_id, t.position");
+    q.push(" AND t.launch_id IN ")
+        .bind_in(launch_ids.iter().copied())
+        .push(" ORDER BY t.launch_id, t.position");
     x.all::<TaskRow>(&q)
         .await?
         .into_iter()

@@ -329,14 +329,9 @@ pub(crate) async fn with_proofs(x: &mut impl Exec, claims: &mut [Claim]) -> Resu
         return Ok(());
     }
     row! { struct ProofRow { claim_id: String, file_id: String } }
-    let mut q = Sql::new("SELECT claim_id, file_id FROM mdf_claim_proofs WHERE claim_id IN (");
-    for (i, c) in claims.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(c.id.as_str());
-    }
-    q.push(") ORDER BY added_at, file_id");
+    let mut q = Sql::new("SELECT claim_id, file_id FROM mdf_claim_proofs WHERE claim_id IN ");
+    q.bind_in(claims.iter().map(|c| c.id.as_str()))
+        .push(" ORDER BY added_at, file_id");
     for p in x.all::<ProofRow>(&q).await? {
         if let Some(c) = claims.iter_mut().find(|c| c.id.as_str() == p.claim_id) {
             c.proof.push(p.file_id);

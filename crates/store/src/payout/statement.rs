@@ -270,14 +270,8 @@ impl Store {
         for chunk in g.line_ids.chunks(500) {
             let mut q = Sql::new("UPDATE commission_lines SET statement_id = ");
             q.bind(id.as_str())
-                .push(" WHERE statement_id IS NULL AND id IN (");
-            for (i, line) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(line.as_str());
-            }
-            q.push(")");
+                .push(" WHERE statement_id IS NULL AND id IN ")
+                .bind_in(chunk.iter().map(|line| line.as_str()));
             if tx.execute(&q).await? != chunk.len() as u64 {
                 // Another run took some of these lines meanwhile; this one leaves it to that.
                 report.existing += 1;
