@@ -35,7 +35,7 @@ use partnerops_core::mapping::{
 use partnerops_core::scope::{Action, Denied, Scope};
 use partnerops_core::{FieldError, Invalid};
 
-use crate::db::{Exec, Sql, Tx, row};
+use crate::db::{Arg, Exec, Sql, Tx, row};
 use crate::entity::{json_column, to_json};
 use crate::{Actor, Result, Store, StoreError, audit, new_id, scope};
 
@@ -250,42 +250,43 @@ async fn rematch(tx: &mut Tx, m: &MappingPartnership) -> Result<(u64, u64)> {
         let vp = vendor_population(account.status == "customer", open.contains(&account.id));
         found_rows.push((r, account, vp, found, state));
     }
-    // A hundred matches a statement, as the rows themselves are written.
-    for chunk in found_rows.chunks(100) {
-        let mut q = Sql::new(
-            "INSERT INTO mapping_matches (id, partnership_id, partner_id, row_id, account_id, vendor_population, partner_population, method, confidence, reason, state) VALUES ",
-        );
-        for (i, (r, account, vp, found, state)) in chunk.iter().enumerate() {
+    let values: Vec<Vec<Arg>> = found_rows
+        .into_iter()
+        .map(|(r, account, vp, found, state)| {
             let id: MappingMatchId = new_id();
-            if i > 0 {
-                q.push(", ");
-            }
-            q.push("(")
-                .bind(id.as_str())
-                .push(", ")
-                .bind(m.id.as_str())
-                .push(", ")
-                .bind(m.partner_id.as_str())
-                .push(", ")
-                .bind(r.id.as_str())
-                .push(", ")
-                .bind(account.id.as_str())
-                .push(", ")
-                .bind(vp.as_str())
-                .push(", ")
-                .bind(r.population.as_str())
-                .push(", ")
-                .bind(found.method.as_str())
-                .push(", ")
-                .bind(i64::from(found.confidence))
-                .push(", ")
-                .bind(found.reason.as_str())
-                .push(", ")
-                .bind(state.as_str())
-                .push(")");
-        }
-        tx.execute(&q).await?;
-    }
+            vec![
+                id.as_str().into(),
+                m.id.as_str().into(),
+                m.partner_id.as_str().into(),
+                r.id.as_str().into(),
+                account.id.as_str().into(),
+                vp.as_str().into(),
+                r.population.as_str().into(),
+                found.method.as_str().into(),
+                i64::from(found.confidence).into(),
+                found.reason.as_str().into(),
+                state.as_str().into(),
+            ]
+        })
+        .collect();
+    tx.insert_rows(
+        "mapping_matches",
+        &[
+            "id",
+            "partnership_id",
+            "partner_id",
+            "row_id",
+            "account_id",
+            "vendor_population",
+            "partner_population",
+            "method",
+            "confidence",
+            "reason",
+            "state",
+        ],
+        &values,
+    )
+    .await?;
     Ok((counted, waiting))
 }
 
@@ -814,39 +815,40 @@ impl Store {
             .bind(now)
             .push(")");
         tx.execute(&q).await?;
-        for chunk in rows.chunks(100) {
-            let mut q = Sql::new(
-                "INSERT INTO mapping_rows (id, upload_id, partnership_id, partner_id, row_no, external_id, name, web_domain, country, population) VALUES ",
-            );
-            for (i, r) in chunk.iter().enumerate() {
-                let row_id = format!("arw_{}", uuid::Uuid::now_v7().simple());
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.push("(")
-                    .bind(row_id)
-                    .push(", ")
-                    .bind(upload.as_str())
-                    .push(", ")
-                    .bind(id)
-                    .push(", ")
-                    .bind(before.partner_id.as_str())
-                    .push(", ")
-                    .bind(r.row as i64)
-                    .push(", ")
-                    .bind(r.external_id.clone())
-                    .push(", ")
-                    .bind(r.name.as_str())
-                    .push(", ")
-                    .bind(r.web_domain.as_ref().map(|d| d.as_str().to_owned()))
-                    .push(", ")
-                    .bind(r.country.clone())
-                    .push(", ")
-                    .bind(r.population.as_str())
-                    .push(")");
-            }
-            tx.execute(&q).await?;
-        }
+        let values: Vec<Vec<Arg>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    format!("arw_{}", uuid::Uuid::now_v7().simple()).into(),
+                    upload.as_str().into(),
+                    id.into(),
+                    before.partner_id.as_str().into(),
+                    (r.row as i64).into(),
+                    r.external_id.clone().into(),
+                    r.name.as_str().into(),
+                    r.web_domain.as_ref().map(|d| d.as_str().to_owned()).into(),
+                    r.country.clone().into(),
+                    r.population.as_str().into(),
+                ]
+            })
+            .collect();
+        tx.insert_rows(
+            "mapping_rows",
+            &[
+                "id",
+                "upload_id",
+                "partnership_id",
+                "partner_id",
+                "row_no",
+                "external_id",
+                "name",
+                "web_domain",
+                "country",
+                "population",
+            ],
+            &values,
+        )
+        .await?;
         let mut q = Sql::new("DELETE FROM mapping_column_maps WHERE partner_id = ");
         q.bind(before.partner_id.as_str())
             .push(" AND source = ")
