@@ -342,12 +342,18 @@ impl Browser {
 
     /// The element's text. An element replaced between finding and reading it (the page
     /// navigated or re-rendered meanwhile) is found again rather than failing the test.
+    /// ChromeDriver reports that either as a stale element or, when htmx swapped the node
+    /// out mid-read, as an inspector error that the node is no longer in the document.
     pub(crate) async fn text(&self, css: &str) -> String {
         let mut last = None;
         for _ in 0..20 {
             match self.find(css).await.text().await {
                 Ok(text) => return text,
-                Err(e) if format!("{e:?}").contains("StaleElementReference") => {
+                Err(e)
+                    if ["StaleElementReference", "does not belong to the document"]
+                        .iter()
+                        .any(|sign| format!("{e:?}").contains(sign)) =>
+                {
                     last = Some(e);
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
