@@ -4,10 +4,14 @@
 //! "open or curated" tree as curated, so its listings were reviewed, one still waits. Every
 //! third published listing is verified; a few have views, so ranking has something to do.
 
+use chrono::Datelike;
+use partnerops_core::directory::ListingKind;
+use partnerops_core::directory::curation::CollectionInput;
 use partnerops_core::directory::lead::EnquiryInput;
 use partnerops_core::directory::moderation::{ModerateInput, ReportInput};
 use partnerops_core::directory::record::{DirectoryListingInput, DirectoryReviewInput};
 use partnerops_core::directory::review::{ReviewAnswerInput, ReviewInput};
+use partnerops_core::directory::signals::UsageInput;
 use partnerops_core::ids::EntityId;
 use partnerops_core::partner::{PartnerStatus, PartnerType};
 use partnerops_core::partnership::record::TreeAnswers;
@@ -26,6 +30,7 @@ pub(crate) struct ListingsWritten {
     pub in_review: usize,
     pub reviews: usize,
     pub leads: usize,
+    pub collections: usize,
 }
 
 /// How many active partners of the open programs get a listing (the first in the plan's
@@ -179,6 +184,7 @@ pub(crate) async fn create_listings(
             industries: Some(p.verticals.iter().take(5).cloned().collect()),
             languages: Some(languages(p.country)),
             website: Some(format!("https://{}", p.web_domain)),
+            screenshot_ids: None,
         };
         let listing = store.create_directory_listing(&actor, &input).await?;
         out.listings += 1;
@@ -223,7 +229,190 @@ pub(crate) async fn create_listings(
     let (reviews, leads) = create_trust(store, &public, &staff).await?;
     out.reviews = reviews;
     out.leads = leads;
+    let (collections, co_reviews) = create_curation(store, &public, &staff).await?;
+    out.collections = collections;
+    out.reviews += co_reviews;
     Ok(out)
+}
+
+/// Customers who reviewed one listing and then others (what "customers who use this also
+/// use" reads): (listing index, e-mail, name, rating, text). The e-mails are those of
+/// [`REVIEWS`], so each customer's listings are connected.
+const CO_REVIEWS: &[(usize, &str, &str, i64, &str)] = &[
+    (
+        1,
+        "maria.lopez@northbank.example",
+        "Maria L.",
+        4,
+        "We use them beside our main implementer; they fill the gaps well.",
+    ),
+    (
+        3,
+        "maria.lopez@northbank.example",
+        "Maria L.",
+        5,
+        "The connector our implementer recommended: set up in an afternoon.",
+    ),
+    (
+        3,
+        "j.okafor@brightlabs.example",
+        "James O.",
+        4,
+        "Does what it says; custom fields came in the second release.",
+    ),
+    (
+        2,
+        "petra@alpenhof.example",
+        "Petra K.",
+        5,
+        "Second project with them, as good as the first partner we used.",
+    ),
+    (
+        0,
+        "ana@vistamed.example",
+        "Ana R.",
+        4,
+        "Our first partner for the rollout; we came back for training.",
+    ),
+    (
+        4,
+        "li.wei@harbor.example",
+        "Li W.",
+        4,
+        "Quick answers, which our other partner lacked.",
+    ),
+    (
+        1,
+        "eva@solaris.example",
+        "Eva",
+        5,
+        "They configured the connector we had bought for us.",
+    ),
+];
+
+/// Demo curation and usage: customers' reviews across listings (recommendations), usage
+/// each public listing's partner reported for the last three months, and two collections
+/// (one by the most common industry, one of integrations). Returns the collections and
+/// reviews written.
+async fn create_curation(
+    store: &Store,
+    public: &[(String, String, Actor)],
+    staff: &Actor,
+) -> Result<(usize, usize), StoreError> {
+    let system = Actor::system("demo reviews");
+    let mut reviews = 0;
+    for (i, email, name, rating, body) in CO_REVIEWS {
+        let Some((id, _, _)) = public.get(*i) else {
+            continue;
+        };
+        store
+            .import_customer_review(
+                &system,
+                id,
+                email,
+                &ReviewInput {
+                    rating: Some(*rating),
+                    body: Some((*body).to_owned()),
+                    author_name: Some((*name).to_owned()),
+                },
+            )
+            .await?;
+        reviews += 1;
+    }
+    // Usage: three months up to this one, growing, different per listing.
+    let today = store.now().date_naive();
+    for (i, (id, _, owner)) in public.iter().enumerate() {
+        let integration = store
+            .directory_listing(&partnerops_core::scope::Scope::Vendor, id)
+            .await?
+            .kind
+            == ListingKind::Integration;
+        for back in (0..3u32).rev() {
+            let month = today
+                .with_day(1)
+                .and_then(|d| d.checked_sub_months(chrono::Months::new(back)))
+                .unwrap_or(today);
+            let base = 20 + (i as i64 * 37) % 400;
+            let grown = base + i64::from(3 - back) * (5 + i as i64 % 7);
+            store
+                .report_directory_usage(
+                    owner,
+                    id,
+                    &UsageInput {
+                        period: Some(month.format("%Y-%m").to_string()),
+                        installs: integration.then_some(grown * 3),
+                        customers: Some(grown),
+                    },
+                )
+                .await?;
+        }
+    }
+    // Collections: the industry most listings serve, and the integrations.
+    let mut listings = Vec::new();
+    for (id, _, _) in public {
+        listings.push(
+            store
+                .directory_listing(&partnerops_core::scope::Scope::Vendor, id)
+                .await?,
+        );
+    }
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for l in &listings {
+        for i in &l.industries {
+            *counts.entry(i.as_str()).or_default() += 1;
+        }
+    }
+    let mut collections = 0;
+    if let Some((industry, _)) = counts
+        .iter()
+        .max_by_key(|(k, n)| (**n, std::cmp::Reverse(**k)))
+    {
+        let ids: Vec<String> = listings
+            .iter()
+            .filter(|l| l.industries.iter().any(|i| i == industry))
+            .take(6)
+            .map(|l| l.id.to_string())
+            .collect();
+        store
+            .create_directory_collection(
+                staff,
+                &CollectionInput {
+                    title: Some(format!("Best for {}", industry.to_lowercase())),
+                    description: Some(format!(
+                        "Partners with customers in **{}**, chosen by our channel team for their references and certified staff.",
+                        industry.to_lowercase()
+                    )),
+                    position: Some(1),
+                    listing_ids: Some(ids),
+                },
+            )
+            .await?;
+        collections += 1;
+    }
+    let integrations: Vec<String> = listings
+        .iter()
+        .filter(|l| l.kind == ListingKind::Integration)
+        .take(6)
+        .map(|l| l.id.to_string())
+        .collect();
+    if !integrations.is_empty() {
+        store
+            .create_directory_collection(
+                staff,
+                &CollectionInput {
+                    title: Some("Integrations our customers use most".into()),
+                    description: Some(
+                        "Connectors built by our technology partners and tested by our team."
+                            .into(),
+                    ),
+                    position: Some(2),
+                    listing_ids: Some(integrations),
+                },
+            )
+            .await?;
+        collections += 1;
+    }
+    Ok((collections, reviews))
 }
 
 /// Customers' reviews (what they wrote, with the rating), by listing in order.

@@ -466,6 +466,7 @@ pub async fn seed(store: &Store, spec: &SeedSpec) -> Result<SeedReport, StoreErr
         in_review = listings.in_review,
         reviews = listings.reviews,
         leads = listings.leads,
+        collections = listings.collections,
         elapsed_ms = ms(started),
         "seed: directory listings written"
     );

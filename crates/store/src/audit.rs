@@ -159,6 +159,7 @@ fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::DirectoryReport => "directory_reports",
         EntityKind::DirectoryDecision => "directory_decisions",
         EntityKind::DirectoryLead => "directory_leads",
+        EntityKind::DirectoryCollection => "directory_collections",
         EntityKind::MappingPartnership => "mapping_partnerships",
     }
 }

@@ -234,6 +234,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0035_first_won.sql"),
         postgres: include_str!("../migrations/postgres/0035_first_won.sql"),
     },
+    Migration {
+        version: 36,
+        name: "directory_curation",
+        sqlite: include_str!("../migrations/sqlite/0036_directory_curation.sql"),
+        postgres: include_str!("../migrations/postgres/0036_directory_curation.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -106,6 +106,11 @@ pub(crate) fn restrict(q: &mut Sql, scope: &Scope, kind: EntityKind, alias: &str
         // Enablement content: every partner sees the published courses and their modules
         // (curricula are the catalogue); never the answer key.
         EntityKind::Curriculum => {}
+        // Live directory collections are public pages (which of their listings a partner
+        // sees is the public condition's business); archived ones are the vendor's.
+        EntityKind::DirectoryCollection => {
+            q.push(&format!(" AND {alias}.archived_at IS NULL"));
+        }
         EntityKind::Course => {
             q.push(&format!(" AND {alias}.status = 'published'"));
         }

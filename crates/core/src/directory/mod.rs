@@ -12,10 +12,12 @@
 //! database's full-text index finds the candidates (recall), [`rank`] orders them
 //! (relevance first, then quality: verified, views).
 
+pub mod curation;
 pub mod lead;
 pub mod moderation;
 pub mod record;
 pub mod review;
+pub mod signals;
 
 use std::cmp::Ordering;
 
@@ -319,6 +321,8 @@ pub struct Candidate {
     pub views: i64,
     /// The listing's visible reviews.
     pub rating: review::RatingSummary,
+    /// Its health score as a fraction ([`signals::health`]).
+    pub health: f64,
 }
 
 /// How well `c` matches `terms`: per term, the best field it appears in (a whole word in
@@ -348,14 +352,18 @@ pub fn relevance(terms: &[String], c: &Candidate) -> f64 {
         .sum()
 }
 
-/// A candidate's quality, 0 to 1: the vendor's verification counts most; views add with
-/// diminishing returns (the thousandth view matters less than the tenth); ratings add their
-/// Bayesian average ([`review::rating_quality`]: neutral without reviews, so a listing with
-/// bad reviews falls below one with none). The health score joins here when it exists.
-pub fn quality(verified: bool, views: i64, rating: review::RatingSummary) -> f64 {
-    let verified = if verified { 0.5 } else { 0.0 };
-    let usage = (1.0 + views.max(0) as f64).ln() / (1.0 + 100_000f64).ln();
-    verified + 0.25 * usage.min(1.0) + 0.25 * review::rating_quality(rating)
+/// A candidate's quality, 0 to 1: the vendor's verification counts most (0.4); views add
+/// with diminishing returns (0.2: the thousandth view matters less than the tenth); ratings
+/// add their Bayesian average (0.2, [`review::rating_quality`]: neutral without reviews, so
+/// a listing with bad reviews falls below one with none); the health score the rest (0.2,
+/// [`signals::health`]: activity, reported usage, freshness, and ratings again).
+pub fn quality(c: &Candidate) -> f64 {
+    let verified = if c.verified { 0.4 } else { 0.0 };
+    let views = (1.0 + c.views.max(0) as f64).ln() / (1.0 + 100_000f64).ln();
+    verified
+        + 0.2 * views.min(1.0)
+        + 0.2 * review::rating_quality(c.rating)
+        + 0.2 * c.health.clamp(0.0, 1.0)
 }
 
 /// The order of `candidates` for `terms`: by relevance, then quality, then title (so the
@@ -366,13 +374,7 @@ pub fn rank(terms: &[String], candidates: &[Candidate]) -> Vec<usize> {
     let mut scored: Vec<(usize, f64, f64)> = candidates
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            (
-                i,
-                relevance(terms, c),
-                quality(c.verified, c.views, c.rating),
-            )
-        })
+        .map(|(i, c)| (i, relevance(terms, c), quality(c)))
         .filter(|(_, r, _)| terms.is_empty() || *r > 0.0)
         .collect();
     scored.sort_by(|a, b| {
@@ -558,6 +560,7 @@ mod tests {
             verified,
             views,
             rating: review::RatingSummary::default(),
+            health: 0.0,
         }
     }
 
@@ -604,14 +607,33 @@ mod tests {
 
     #[test]
     fn quality_is_bounded_and_monotonic() {
-        let none = review::RatingSummary::default();
-        assert_eq!(quality(false, 0, none), 0.125);
-        assert!(quality(false, 10, none) < quality(false, 100, none));
-        assert!(quality(false, 10_000_000, none) <= 0.375 + 1e-9);
-        assert!(quality(true, 0, none) > quality(false, 10_000_000, none));
-        assert_eq!(quality(false, -5, none), 0.125);
-        let best = review::summary_of(5 * 1000, 1000);
-        assert!(quality(true, 10_000_000, best) <= 1.0);
+        let q = |verified, views| quality(&cand("x", "", "", verified, views));
+        // No views, no verification, neutral ratings (0.5 of 0.2), no health.
+        assert_eq!(q(false, 0), 0.1);
+        assert!(q(false, 10) < q(false, 100));
+        assert!(q(false, 10_000_000) <= 0.3 + 1e-9);
+        assert!(q(true, 0) > q(false, 10_000_000));
+        assert_eq!(q(false, -5), 0.1);
+        let mut best = cand("x", "", "", true, 10_000_000);
+        best.rating = review::summary_of(5 * 1000, 1000);
+        best.health = 1.0;
+        assert!(quality(&best) > 0.99 && quality(&best) <= 1.0);
+        best.health = 7.0;
+        assert!(quality(&best) <= 1.0 + 1e-9, "health is clamped");
+    }
+
+    #[test]
+    fn a_healthier_listing_ranks_first_among_equals() {
+        let mut cs = vec![
+            cand("Alpha", "", "", false, 10),
+            cand("Beta", "", "", false, 10),
+        ];
+        cs[1].health = 0.8;
+        cs[0].health = 0.3;
+        assert_eq!(rank(&[], &cs), vec![1, 0]);
+        // Verification still outweighs the whole health part.
+        cs[0].verified = true;
+        assert_eq!(rank(&[], &cs), vec![0, 1]);
     }
 
     #[test]

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::moderation::ModerationState;
 use super::review::RatingSummary;
+use super::signals::{HealthScore, UsageReport};
 use super::{DirectoryMode, ListingKind, ListingStatus, facet_key};
-use crate::ids::{DirectoryListingId, PartnerId, ProgramId};
+use crate::ids::{DirectoryListingId, FileId, PartnerId, ProgramId};
 use crate::invalid::text;
 use crate::{FieldError, Invalid};
 
@@ -33,6 +34,8 @@ pub struct DirectoryListing {
     /// ISO 639-1 codes (`en`, `de`).
     pub languages: Vec<String>,
     pub website: Option<String>,
+    /// Screenshots (uploaded files of purpose `screenshot`), in the order shown.
+    pub screenshot_ids: Vec<FileId>,
     /// The partner's tier, shown as a badge.
     pub tier_name: String,
     /// When the vendor verified the partner behind this listing (the verified badge).
@@ -42,6 +45,10 @@ pub struct DirectoryListing {
     pub leads: i64,
     /// The average and count of its visible reviews.
     pub rating: RatingSummary,
+    /// The latest month of usage the partner reported (installs, customers).
+    pub usage: Option<UsageReport>,
+    /// Its health score, with the parts that make it.
+    pub health: HealthScore,
     /// Whether moderation hid or removed it (then it is never public).
     pub moderation: ModerationState,
     /// Why the listing is where it is (the last decision's reason).
@@ -68,7 +75,13 @@ pub struct DirectoryListingInput {
     pub languages: Option<Vec<String>>,
     /// `https://…`; blank removes it.
     pub website: Option<String>,
+    /// Up to 6 screenshots, in order: ids of files uploaded with purpose `screenshot` for
+    /// the listing's partner (`POST /api/v1/files`).
+    pub screenshot_ids: Option<Vec<String>>,
 }
+
+/// The most screenshots a listing shows.
+pub const MAX_SCREENSHOTS: usize = 6;
 
 /// A listing's fields, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +95,33 @@ pub struct ListingFields {
     pub industries: Vec<String>,
     pub languages: Vec<String>,
     pub website: Option<String>,
+    pub screenshots: Vec<FileId>,
+}
+
+/// Screenshot ids: file ids, no repeats, at most [`MAX_SCREENSHOTS`]; an error names the
+/// entry (`screenshot_ids[1]`).
+fn screenshots(raw: &[String]) -> Result<Vec<FileId>, FieldError> {
+    if raw.len() > MAX_SCREENSHOTS {
+        return Err(FieldError::new(
+            "screenshot_ids",
+            "max_items",
+            format!("a listing shows at most {MAX_SCREENSHOTS} screenshots"),
+        ));
+    }
+    let mut out: Vec<FileId> = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        let field = format!("screenshot_ids[{i}]");
+        let id = crate::ids::parse_id::<FileId>(&field, r.trim())?;
+        if out.contains(&id) {
+            return Err(FieldError::new(
+                &field,
+                "unique",
+                format!("{field}: the screenshot is already on the listing"),
+            ));
+        }
+        out.push(id);
+    }
+    Ok(out)
 }
 
 /// A website: `http` or `https` with a host, nothing else (no `javascript:`).
@@ -176,6 +216,7 @@ impl DirectoryListingInput {
             self.languages.as_ref().unwrap_or(&empty),
         ));
         let website = inv.check(website("website", self.website.as_deref()));
+        let shots = inv.check(screenshots(self.screenshot_ids.as_ref().unwrap_or(&empty)));
         inv.finish(|| {
             Some(ListingFields {
                 kind: kind?,
@@ -187,6 +228,7 @@ impl DirectoryListingInput {
                 industries: industries?,
                 languages: languages?,
                 website: website?,
+                screenshots: shots?,
             })
         })
     }
@@ -244,6 +286,8 @@ pub struct DirectoryHit {
     pub categories: Vec<String>,
     pub regions: Vec<String>,
     pub rating: RatingSummary,
+    /// The health score, 0 to 100.
+    pub health: u8,
 }
 
 /// A public search's answer: the results in rank order, and the corrected query when the
@@ -324,6 +368,23 @@ mod tests {
             rules.contains(&"language_code") && rules.contains(&"label"),
             "{rules:?}"
         );
+    }
+
+    #[test]
+    fn screenshots_are_file_ids_at_most_six_without_repeats() {
+        let id = |n: u8| format!("fil_{n:032x}");
+        let mut i = input();
+        i.screenshot_ids = Some(vec![id(1), id(2)]);
+        assert_eq!(i.parse().unwrap().screenshots.len(), 2);
+        i.screenshot_ids = Some(vec![id(1), "dls_x".into()]);
+        let e = i.parse().unwrap_err();
+        assert_eq!(e.errors[0].field, "screenshot_ids[1]");
+        i.screenshot_ids = Some(vec![id(1), id(1)]);
+        assert_eq!(i.parse().unwrap_err().errors[0].rule, "unique");
+        i.screenshot_ids = Some((0..7).map(id).collect());
+        assert_eq!(i.parse().unwrap_err().errors[0].rule, "max_items");
+        i.screenshot_ids = Some((0..6).map(id).collect());
+        assert!(i.parse().is_ok());
     }
 
     #[test]

@@ -281,6 +281,9 @@ pub struct InviteSent {
     /// Where the link was sent.
     pub email: String,
     pub expires_at: DateTime<Utc>,
+    /// The mail server did not take it at once; it is tried again until this time (the
+    /// retry schedule of notification e-mails).
+    pub retrying_until: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

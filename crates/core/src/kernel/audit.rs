@@ -71,6 +71,7 @@ text_enum!(
         DirectoryReport = "directory_report" / "Directory report",
         DirectoryDecision = "directory_decision" / "Moderation decision",
         DirectoryLead = "directory_lead" / "Directory enquiry",
+        DirectoryCollection = "directory_collection" / "Directory collection",
         // Account mapping.
         MappingPartnership = "mapping_partnership" / "Account mapping partnership",
     }
@@ -84,6 +85,8 @@ impl EntityKind {
     pub fn vendor_only_fields(self) -> &'static [&'static str] {
         match self {
             EntityKind::Registration => &["possible_duplicate_of"],
+            // A collection may hold another partner's listing while it is not public.
+            EntityKind::DirectoryCollection => &["listing_ids"],
             _ => &[],
         }
     }

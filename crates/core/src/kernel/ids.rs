@@ -204,6 +204,8 @@ entity_id!(/// A moderator's decision on a listing or review.
     DirectoryDecisionId, "ddc");
 entity_id!(/// An enquiry from a public listing's lead form.
     DirectoryLeadId, "dld");
+entity_id!(/// A collection of listings the vendor curates ("Best for healthcare").
+    DirectoryCollectionId, "dcn");
 // Account mapping.
 entity_id!(/// An account mapping partnership between the vendor and one partner.
     MappingPartnershipId, "amp");

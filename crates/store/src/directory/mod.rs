@@ -8,13 +8,20 @@
 //! not hidden, of partners that are not archived, and nothing else: the condition is
 //! [`PUBLIC`], in one place.
 
+mod curation;
 mod lead;
 mod moderation;
 mod review;
+mod usage;
 
 pub use lead::EnquiryOutcome;
 pub use moderation::ReportSubject;
 pub use review::InviteView;
+
+/// The directory's periodic work: retrying review invitations.
+pub(crate) fn jobs() -> Vec<Box<dyn crate::jobs::Job>> {
+    vec![Box::new(review::RetryInvites)]
+}
 
 use std::collections::HashMap;
 
@@ -24,12 +31,13 @@ use partnerops_core::directory::record::{
     DirectoryHit, DirectoryListing, DirectoryListingInput, DirectoryReviewInput,
     DirectorySearchResult, DirectorySetting, ListingFields,
 };
-use partnerops_core::directory::review::summary_of;
+use partnerops_core::directory::review::{RatingSummary, summary_of};
+use partnerops_core::directory::signals::{self, UsageReport};
 use partnerops_core::directory::{
     self, Candidate, Decision, DirectoryMode, ListingKind, ListingStatus, MODE_TREE, Refused,
     facet_key, kind_allowed, query_terms, rank, words,
 };
-use partnerops_core::ids::{DirectoryListingId, EntityId, PartnerId, ProgramId, parse_id};
+use partnerops_core::ids::{DirectoryListingId, EntityId, FileId, PartnerId, ProgramId, parse_id};
 use partnerops_core::partner::PartnerType;
 use partnerops_core::partnership::record::TreeAnswers;
 use partnerops_core::scope::{Action, Scope};
@@ -56,6 +64,7 @@ row! {
         industries: String,
         languages: String,
         website: Option<String>,
+        screenshots: String,
         tier_name: String,
         verified_at: Option<DateTime<Utc>>,
         views: i64,
@@ -67,12 +76,72 @@ row! {
         hidden_at: Option<DateTime<Utc>>,
         removed_at: Option<DateTime<Utc>>,
         leads: i64,
+        recent_leads: i64,
         rating_sum: i64,
         rating_count: i64,
+        usage_period: Option<String>,
+        usage_installs: Option<i64>,
+        usage_customers: Option<i64>,
+        usage_reported_at: Option<DateTime<Utc>>,
     }
 }
 
-const LISTING_SELECT: &str = "SELECT l.id, l.partner_id, p.name AS partner_name, p.program_id, l.kind, l.status, l.slug, l.title, l.summary, l.description, l.categories, l.regions, l.industries, l.languages, l.website, t.name AS tier_name, l.verified_at, l.views, l.status_reason, l.published_at, l.created_at, l.updated_at, l.unpublished_at, l.hidden_at, l.removed_at, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_leads dl WHERE dl.listing_id = l.id) AS leads, (SELECT CAST(COALESCE(SUM(dr.rating), 0) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_sum, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_count FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1";
+/// The select of listings with their counts, the health score's inputs and the latest
+/// usage report; `now` sets the window of recent enquiries. Ends in `WHERE 1 = 1`.
+fn listing_select(now: DateTime<Utc>) -> Sql {
+    let mut q = Sql::new(
+        "SELECT l.id, l.partner_id, p.name AS partner_name, p.program_id, l.kind, l.status, l.slug, l.title, l.summary, l.description, l.categories, l.regions, l.industries, l.languages, l.website, l.screenshots, t.name AS tier_name, l.verified_at, l.views, l.status_reason, l.published_at, l.created_at, l.updated_at, l.unpublished_at, l.hidden_at, l.removed_at, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_leads dl WHERE dl.listing_id = l.id) AS leads, ",
+    );
+    recent_leads(&mut q, now);
+    q.push(", (SELECT CAST(COALESCE(SUM(dr.rating), 0) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_sum, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_count, ");
+    q.push(USAGE_COLUMNS)
+        .push(" FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id")
+        .push(LATEST_USAGE)
+        .push(" WHERE 1 = 1");
+    q
+}
+
+/// The column `recent_leads`: enquiries of listing `l` in the health score's window.
+fn recent_leads(q: &mut Sql, now: DateTime<Utc>) {
+    q.push("(SELECT CAST(COUNT(*) AS BIGINT) FROM directory_leads dl WHERE dl.listing_id = l.id AND dl.created_at >= ")
+        .bind(now - chrono::Duration::days(signals::ACTIVITY_DAYS))
+        .push(") AS recent_leads");
+}
+
+/// The latest usage report of listing `l` as `u` (joined; absent without reports).
+const LATEST_USAGE: &str = " LEFT JOIN directory_usage u ON u.listing_id = l.id AND u.period = (SELECT MAX(u2.period) FROM directory_usage u2 WHERE u2.listing_id = l.id)";
+const USAGE_COLUMNS: &str = "u.period AS usage_period, u.installs AS usage_installs, u.customers AS usage_customers, u.reported_at AS usage_reported_at";
+
+/// The health score of a listing from what the select read.
+fn health_of(
+    now: DateTime<Utc>,
+    rating: RatingSummary,
+    recent_leads: i64,
+    usage: Option<&UsageReport>,
+    updated_at: DateTime<Utc>,
+) -> signals::HealthScore {
+    signals::health(signals::HealthInputs {
+        rating,
+        recent_leads,
+        reach: usage.and_then(|u| u.installs.max(u.customers)),
+        days_since_update: (now - updated_at).num_days(),
+    })
+}
+
+/// The usage report the select's `usage_*` columns hold.
+fn usage_of(
+    period: Option<String>,
+    installs: Option<i64>,
+    customers: Option<i64>,
+    reported_at: Option<DateTime<Utc>>,
+) -> Option<UsageReport> {
+    Some(UsageReport {
+        period: period?,
+        installs,
+        customers,
+        reported_at: reported_at?,
+    })
+}
 
 /// What the public may see: published, not hidden, of a partner that is not archived
 /// (`core::directory::is_public`, plus the partner's own state).
@@ -89,8 +158,16 @@ fn corrupt(e: FieldError) -> StoreError {
     StoreError::Corrupt(e.message)
 }
 
-fn listing_from(r: ListingRow) -> Result<(DirectoryListing, bool)> {
+fn listing_from(r: ListingRow, now: DateTime<Utc>) -> Result<(DirectoryListing, bool)> {
     let was_unpublished = r.unpublished_at.is_some();
+    let rating = summary_of(r.rating_sum, r.rating_count);
+    let usage = usage_of(
+        r.usage_period,
+        r.usage_installs,
+        r.usage_customers,
+        r.usage_reported_at,
+    );
+    let health = health_of(now, rating, r.recent_leads, usage.as_ref(), r.updated_at);
     Ok((
         DirectoryListing {
             id: DirectoryListingId::from_trusted(r.id),
@@ -108,11 +185,14 @@ fn listing_from(r: ListingRow) -> Result<(DirectoryListing, bool)> {
             industries: json_column("industries", &r.industries)?,
             languages: json_column("languages", &r.languages)?,
             website: r.website,
+            screenshot_ids: json_column("screenshots", &r.screenshots)?,
             tier_name: r.tier_name,
             verified_at: r.verified_at,
             views: r.views,
             leads: r.leads,
-            rating: summary_of(r.rating_sum, r.rating_count),
+            rating,
+            usage,
+            health,
             moderation: moderation::listing_state(r.hidden_at, r.removed_at),
             status_reason: r.status_reason,
             published_at: r.published_at,
@@ -126,6 +206,7 @@ fn listing_from(r: ListingRow) -> Result<(DirectoryListing, bool)> {
 /// A listing in `scope`, with whether the vendor has unpublished it since its last review.
 async fn listing_in(
     x: &mut impl Exec,
+    now: DateTime<Utc>,
     scope: &Scope,
     id: &str,
 ) -> Result<(DirectoryListing, bool)> {
@@ -133,10 +214,10 @@ async fn listing_in(
     if DirectoryListingId::parse(id).is_none() {
         return Err(not_found);
     }
-    let mut q = Sql::new(LISTING_SELECT);
+    let mut q = listing_select(now);
     q.push(" AND l.id = ").bind(id);
     scope::restrict(&mut q, scope, EntityKind::DirectoryListing, "l");
-    listing_from(x.optional::<ListingRow>(&q).await?.ok_or(not_found)?)
+    listing_from(x.optional::<ListingRow>(&q).await?.ok_or(not_found)?, now)
 }
 
 /// The text the full-text index reads: normalised words, the same for both backends.
@@ -147,6 +228,40 @@ fn search_text(f: &ListingFields) -> String {
     parts.extend(f.industries.iter().cloned());
     parts.push(f.description.clone());
     words(&parts.join(" ")).join(" ")
+}
+
+/// Refuses screenshot ids that are not screenshots uploaded for `partner`, naming the entry.
+async fn check_screenshots(tx: &mut Tx, partner: &PartnerId, ids: &[FileId]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    row! { struct IdRow { id: String } }
+    let mut q =
+        Sql::new("SELECT id FROM stored_files WHERE purpose = 'screenshot' AND partner_id = ");
+    q.bind(partner.as_str())
+        .push(" AND id IN ")
+        .bind_in(ids.iter().map(EntityId::as_str));
+    let found: Vec<String> = tx
+        .all::<IdRow>(&q)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut inv = Invalid::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !found.iter().any(|f| f == id.as_str()) {
+            inv.add(
+                &format!("screenshot_ids[{i}]"),
+                "exists",
+                format!("screenshot_ids[{i}]: {id} is not a screenshot uploaded for this partner (POST /api/v1/files with purpose screenshot)"),
+            );
+        }
+    }
+    if inv.is_empty() {
+        Ok(())
+    } else {
+        Err(inv.into())
+    }
 }
 
 /// Rewrites a listing's facet rows from its fields.
@@ -249,6 +364,7 @@ pub struct DirectoryQuery {
 
 row! {
     struct CandidateRow {
+        id: String,
         slug: String,
         kind: String,
         title: String,
@@ -261,8 +377,14 @@ row! {
         tier_name: String,
         verified_at: Option<DateTime<Utc>>,
         views: i64,
+        updated_at: DateTime<Utc>,
+        recent_leads: i64,
         rating_sum: i64,
         rating_count: i64,
+        usage_period: Option<String>,
+        usage_installs: Option<i64>,
+        usage_customers: Option<i64>,
+        usage_reported_at: Option<DateTime<Utc>>,
     }
 }
 
@@ -298,6 +420,78 @@ row! {
     }
 }
 
+/// The select of public listings as candidates of a search (or of a collection, or of
+/// recommendations): what ranking and a result need. Ends in the public condition.
+fn candidate_select(now: DateTime<Utc>) -> Sql {
+    let mut q = Sql::new(
+        "SELECT l.id, l.slug, l.kind, l.title, l.summary, l.description, l.categories, l.regions, l.industries, p.name AS partner_name, t.name AS tier_name, l.verified_at, l.views, l.updated_at, ",
+    );
+    recent_leads(&mut q, now);
+    q.push(", (SELECT CAST(COALESCE(SUM(dr.rating), 0) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_sum, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_count, ")
+        .push(USAGE_COLUMNS)
+        .push(" FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id")
+        .push(LATEST_USAGE)
+        .push(" WHERE 1 = 1")
+        .push(PUBLIC);
+    q
+}
+
+/// A public listing as ranking sees it and as a result shows it.
+struct Parsed {
+    id: String,
+    candidate: Candidate,
+    hit: DirectoryHit,
+}
+
+fn candidates_from(rows: Vec<CandidateRow>, now: DateTime<Utc>) -> Result<Vec<Parsed>> {
+    let mut parsed = Vec::with_capacity(rows.len());
+    for r in rows {
+        let categories: Vec<String> = json_column("categories", &r.categories)?;
+        let regions: Vec<String> = json_column("regions", &r.regions)?;
+        let industries: Vec<String> = json_column("industries", &r.industries)?;
+        let facets = [
+            categories.join(" "),
+            regions.join(" "),
+            industries.join(" "),
+        ]
+        .join(" ");
+        let rating = summary_of(r.rating_sum, r.rating_count);
+        let usage = usage_of(
+            r.usage_period,
+            r.usage_installs,
+            r.usage_customers,
+            r.usage_reported_at,
+        );
+        let health = health_of(now, rating, r.recent_leads, usage.as_ref(), r.updated_at);
+        parsed.push(Parsed {
+            id: r.id,
+            candidate: Candidate {
+                title: r.title.clone(),
+                facets,
+                description: format!("{} {}", r.summary, r.description),
+                verified: r.verified_at.is_some(),
+                views: r.views,
+                rating,
+                health: health.fraction(),
+            },
+            hit: DirectoryHit {
+                slug: r.slug,
+                kind: ListingKind::parse("kind", &r.kind).map_err(corrupt)?,
+                title: r.title,
+                summary: r.summary,
+                partner_name: r.partner_name,
+                tier_name: r.tier_name,
+                verified: r.verified_at.is_some(),
+                categories,
+                regions,
+                rating,
+                health: health.score,
+            },
+        });
+    }
+    Ok(parsed)
+}
+
 impl Store {
     /// Listings: staff see all (of one status, if named); a partner its own, drafts
     /// included. Waiting for review first, then by title.
@@ -307,7 +501,8 @@ impl Store {
         status: Option<ListingStatus>,
         partner: Option<&PartnerId>,
     ) -> Result<Vec<DirectoryListing>> {
-        let mut q = Sql::new(LISTING_SELECT);
+        let now = self.now();
+        let mut q = listing_select(now);
         if let Some(s) = status {
             q.push(" AND l.status = ").bind(s.as_str());
         }
@@ -321,12 +516,14 @@ impl Store {
             .all::<ListingRow>(&q)
             .await?
             .into_iter()
-            .map(|r| listing_from(r).map(|(l, _)| l))
+            .map(|r| listing_from(r, now).map(|(l, _)| l))
             .collect()
     }
 
     pub async fn directory_listing(&self, scope: &Scope, id: &str) -> Result<DirectoryListing> {
-        Ok(listing_in(&mut self.db.read(), scope, id).await?.0)
+        Ok(listing_in(&mut self.db.read(), self.now(), scope, id)
+            .await?
+            .0)
     }
 
     /// A new listing, as a draft. A partner writes its own (naming another partner reads
@@ -356,6 +553,7 @@ impl Store {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let (_, partner_type) = partner_facts(&mut tx, &partner).await?;
+        check_screenshots(&mut tx, &partner, &f.screenshots).await?;
         if !kind_allowed(partner_type, f.kind) {
             return Err(Invalid::one(
                 "kind",
@@ -369,7 +567,7 @@ impl Store {
         let suffix = &id.as_str()[id.as_str().len() - 6..];
         let slug = format!("{}-{suffix}", directory::slugify(&f.title));
         let mut q = Sql::new(
-            "INSERT INTO directory_listings (id, partner_id, kind, status, slug, title, summary, description, categories, regions, industries, languages, website, search_text, created_at, updated_at) VALUES (",
+            "INSERT INTO directory_listings (id, partner_id, kind, status, slug, title, summary, description, categories, regions, industries, languages, website, screenshots, search_text, created_at, updated_at) VALUES (",
         );
         q.bind(id.as_str())
             .push(", ")
@@ -395,6 +593,8 @@ impl Store {
             .push(", ")
             .bind(f.website.clone())
             .push(", ")
+            .bind(to_json(&f.screenshots)?)
+            .push(", ")
             .bind(search_text(&f))
             .push(", ")
             .bind(now)
@@ -403,7 +603,7 @@ impl Store {
             .push(")");
         tx.execute(&q).await?;
         write_facets(&mut tx, id.as_str(), &f).await?;
-        let (l, _) = listing_in(&mut tx, &Scope::Vendor, id.as_str()).await?;
+        let (l, _) = listing_in(&mut tx, self.now(), &Scope::Vendor, id.as_str()).await?;
         audit::record(
             &mut tx,
             now,
@@ -431,7 +631,7 @@ impl Store {
     ) -> Result<DirectoryListing> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        let (before, _) = listing_in(&mut tx, self.now(), &actor.scope(), id).await?;
         actor.authorize(&Action::WriteListing(&before.partner_id))?;
         if input
             .partner_id
@@ -459,9 +659,17 @@ impl Store {
             industries: input.industries.clone().or(Some(before.industries.clone())),
             languages: input.languages.clone().or(Some(before.languages.clone())),
             website: input.website.clone().or(before.website.clone()),
+            screenshot_ids: input.screenshot_ids.clone().or(Some(
+                before
+                    .screenshot_ids
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            )),
         };
         let f = merged.parse()?;
         let (_, partner_type) = partner_facts(&mut tx, &before.partner_id).await?;
+        check_screenshots(&mut tx, &before.partner_id, &f.screenshots).await?;
         if !kind_allowed(partner_type, f.kind) {
             return Err(Invalid::one(
                 "kind",
@@ -488,6 +696,8 @@ impl Store {
             .bind(to_json(&f.languages)?)
             .push(", website = ")
             .bind(f.website.clone())
+            .push(", screenshots = ")
+            .bind(to_json(&f.screenshots)?)
             .push(", search_text = ")
             .bind(search_text(&f))
             .push(", updated_at = ")
@@ -496,7 +706,7 @@ impl Store {
             .bind(id);
         tx.execute(&q).await?;
         write_facets(&mut tx, id, &f).await?;
-        let (after, _) = listing_in(&mut tx, &Scope::Vendor, id).await?;
+        let (after, _) = listing_in(&mut tx, self.now(), &Scope::Vendor, id).await?;
         audit::record(
             &mut tx,
             now,
@@ -549,7 +759,8 @@ impl Store {
                 "the listing changed meanwhile; reload it",
             ));
         }
-        let (after, _) = listing_in(&mut tx, &Scope::Vendor, before.id.as_str()).await?;
+        let (after, _) =
+            listing_in(&mut tx, self.now(), &Scope::Vendor, before.id.as_str()).await?;
         audit::record(
             &mut tx,
             now,
@@ -575,7 +786,7 @@ impl Store {
         id: &str,
     ) -> Result<DirectoryListing> {
         let mut tx = self.db.begin_write().await?;
-        let (before, was_unpublished) = listing_in(&mut tx, &actor.scope(), id).await?;
+        let (before, was_unpublished) = listing_in(&mut tx, self.now(), &actor.scope(), id).await?;
         actor.authorize(&Action::WriteListing(&before.partner_id))?;
         let setting = setting_of(&mut tx, &before.program_id).await?;
         let d = directory::submit(setting.mode, before.status, was_unpublished).map_err(refusal)?;
@@ -590,7 +801,7 @@ impl Store {
         id: &str,
     ) -> Result<DirectoryListing> {
         let mut tx = self.db.begin_write().await?;
-        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        let (before, _) = listing_in(&mut tx, self.now(), &actor.scope(), id).await?;
         actor.authorize(&Action::WriteListing(&before.partner_id))?;
         let d = directory::withdraw(before.status).map_err(refusal)?;
         self.decide_listing(tx, actor, before, d, None).await
@@ -606,7 +817,7 @@ impl Store {
         input: &DirectoryReviewInput,
     ) -> Result<DirectoryListing> {
         let mut tx = self.db.begin_write().await?;
-        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        let (before, _) = listing_in(&mut tx, self.now(), &actor.scope(), id).await?;
         actor.authorize(&Action::ModerateDirectory)?;
         let mut inv = Invalid::new();
         let approve = input.approve;
@@ -652,7 +863,7 @@ impl Store {
         let reason = partnerops_core::invalid::text::required("reason", reason, 500)
             .map_err(|e| Invalid { errors: vec![e] })?;
         let mut tx = self.db.begin_write().await?;
-        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        let (before, _) = listing_in(&mut tx, self.now(), &actor.scope(), id).await?;
         actor.authorize(&Action::ModerateDirectory)?;
         let d = directory::unpublish(before.status, &reason).map_err(refusal)?;
         // The mark sends the listing through review again, whatever the program's mode.
@@ -680,7 +891,7 @@ impl Store {
         };
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let (before, _) = listing_in(&mut tx, &actor.scope(), id).await?;
+        let (before, _) = listing_in(&mut tx, self.now(), &actor.scope(), id).await?;
         actor.authorize(&Action::ModerateDirectory)?;
         let mut q = Sql::new("UPDATE directory_listings SET verified_at = ");
         if verified {
@@ -695,7 +906,7 @@ impl Store {
             .push(" WHERE id = ")
             .bind(id);
         tx.execute(&q).await?;
-        let (after, _) = listing_in(&mut tx, &Scope::Vendor, id).await?;
+        let (after, _) = listing_in(&mut tx, self.now(), &Scope::Vendor, id).await?;
         audit::record(
             &mut tx,
             now,
@@ -838,10 +1049,8 @@ impl Store {
         query: &DirectoryQuery,
         terms: &[String],
     ) -> Result<Vec<DirectoryHit>> {
-        let mut q = Sql::new(
-            "SELECT l.slug, l.kind, l.title, l.summary, l.description, l.categories, l.regions, l.industries, p.name AS partner_name, t.name AS tier_name, l.verified_at, l.views, (SELECT CAST(COALESCE(SUM(dr.rating), 0) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_sum, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_count FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1",
-        );
-        q.push(PUBLIC);
+        let now = self.now();
+        let mut q = candidate_select(now);
         if !terms.is_empty() {
             dialect::full_text_match(self.backend(), &mut q, "l", terms);
         }
@@ -875,47 +1084,13 @@ impl Store {
         q.push(" ORDER BY l.views DESC, l.id LIMIT ")
             .bind(CANDIDATES);
         let rows: Vec<CandidateRow> = self.db.read().all(&q).await?;
-        let mut parsed = Vec::with_capacity(rows.len());
-        for r in rows {
-            let categories: Vec<String> = json_column("categories", &r.categories)?;
-            let regions: Vec<String> = json_column("regions", &r.regions)?;
-            let industries: Vec<String> = json_column("industries", &r.industries)?;
-            let facets = [
-                categories.join(" "),
-                regions.join(" "),
-                industries.join(" "),
-            ]
-            .join(" ");
-            let rating = summary_of(r.rating_sum, r.rating_count);
-            parsed.push((
-                Candidate {
-                    title: r.title.clone(),
-                    facets,
-                    description: format!("{} {}", r.summary, r.description),
-                    verified: r.verified_at.is_some(),
-                    views: r.views,
-                    rating,
-                },
-                DirectoryHit {
-                    slug: r.slug,
-                    kind: ListingKind::parse("kind", &r.kind).map_err(corrupt)?,
-                    title: r.title,
-                    summary: r.summary,
-                    partner_name: r.partner_name,
-                    tier_name: r.tier_name,
-                    verified: r.verified_at.is_some(),
-                    categories,
-                    regions,
-                    rating,
-                },
-            ));
-        }
-        let candidates: Vec<Candidate> = parsed.iter().map(|(c, _)| c.clone()).collect();
+        let parsed = candidates_from(rows, now)?;
+        let candidates: Vec<Candidate> = parsed.iter().map(|p| p.candidate.clone()).collect();
         let limit = if query.limit == 0 { 50 } else { query.limit };
         Ok(rank(terms, &candidates)
             .into_iter()
             .take(limit)
-            .map(|i| parsed[i].1.clone())
+            .map(|i| parsed[i].hit.clone())
             .collect())
     }
 
@@ -950,7 +1125,8 @@ impl Store {
         {
             return Err(not_found);
         }
-        let mut q = Sql::new(LISTING_SELECT);
+        let now = self.now();
+        let mut q = listing_select(now);
         q.push(" AND l.slug = ").bind(slug).push(PUBLIC);
         let (listing, _) = listing_from(
             self.db
@@ -958,6 +1134,7 @@ impl Store {
                 .optional::<ListingRow>(&q)
                 .await?
                 .ok_or(not_found)?,
+            now,
         )?;
         if count_view {
             let mut tx = self.db.begin_write().await?;

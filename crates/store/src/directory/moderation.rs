@@ -310,7 +310,7 @@ impl Store {
         input: &ModerateInput,
     ) -> Result<DirectoryDecision> {
         let mut tx = self.db.begin_write().await?;
-        let (listing, _) = super::listing_in(&mut tx, &actor.scope(), id).await?;
+        let (listing, _) = super::listing_in(&mut tx, self.now(), &actor.scope(), id).await?;
         actor.authorize(&Action::ModerateDirectory)?;
         let (action, reason) = input.parse()?;
         row! { struct M { hidden_at: Option<DateTime<Utc>>, removed_at: Option<DateTime<Utc>> } }

@@ -3,7 +3,7 @@
 //! and the partner's public answer. The rules are `core::directory::review`'s; spam
 //! signals (`core::directory::moderation`) may raise a report on a new review.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::directory::moderation::{ModerationState, SpamFacts, spam_signals};
 use partnerops_core::directory::review::{
@@ -14,11 +14,13 @@ use partnerops_core::directory::{ListingStatus, lead};
 use partnerops_core::ids::{
     DirectoryInviteId, DirectoryListingId, DirectoryReviewId, EntityId, PartnerId,
 };
+use partnerops_core::notification::timing::{AfterFailure, RETRY_DELAYS, after_failure};
 use partnerops_core::scope::{Action, Scope};
 use partnerops_core::throttle::ThrottlePolicy;
 
 use super::corrupt;
 use crate::db::{Exec, Sql, Tx, row};
+use crate::jobs::{Job, JobFuture, JobReport, Schedule};
 use crate::notification::mail::Mailer;
 use crate::{Actor, Result, Store, StoreError, audit, new_id, scope, secret};
 
@@ -184,6 +186,47 @@ async fn existing_review(
         .transpose()
 }
 
+/// An invitation to send (again).
+struct InviteAttempt {
+    id: String,
+    email: String,
+    /// The listing's title, for the e-mail.
+    title: String,
+    /// Attempts made before this one.
+    attempts: i64,
+}
+
+/// What became of an attempt to send an invitation.
+enum Delivery {
+    Sent,
+    /// Failed; it will be tried again.
+    Retrying,
+    /// Failed for good (why).
+    Failed(String),
+}
+
+/// Tries again the review invitations the mail server did not take.
+pub(crate) struct RetryInvites;
+
+impl Job for RetryInvites {
+    fn kind(&self) -> &'static str {
+        "directory.invites"
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule::Every(TimeDelta::minutes(1))
+    }
+
+    fn run<'a>(&'a self, store: &'a Store, now: DateTime<Utc>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let (sent, failed) = store.retry_review_invites(now).await?;
+            Ok(JobReport::default()
+                .figure("invitations sent", sent)
+                .figure("not sent", failed))
+        })
+    }
+}
+
 /// Where the review text is compared for repeats: the newest reviews across the directory.
 const REPEAT_WINDOW: i64 = 200;
 
@@ -242,10 +285,45 @@ impl Store {
             .push(")");
         tx.execute(&q).await?;
         tx.commit().await?;
+        let attempt = InviteAttempt {
+            id: id.to_string(),
+            email: email.clone(),
+            title,
+            attempts: 0,
+        };
+        match self.send_invite(&attempt, &token, now).await? {
+            Delivery::Sent => Ok(InviteSent {
+                email,
+                expires_at,
+                retrying_until: None,
+            }),
+            Delivery::Retrying => Ok(InviteSent {
+                email,
+                expires_at,
+                retrying_until: Some(now + RETRY_DELAYS.iter().copied().sum::<TimeDelta>()),
+            }),
+            Delivery::Failed(e) => Err(StoreError::conflict(
+                "email",
+                "review.invite_not_sent",
+                format!("the invitation could not be sent just now ({e}); please try again later"),
+            )),
+        }
+    }
+
+    /// Sends invitation `a` with the link of `token`, and records the attempt: sent, or
+    /// failed with when to try again (none without SMTP settings, after a permanent
+    /// refusal or once the schedule is used up).
+    async fn send_invite(
+        &self,
+        a: &InviteAttempt,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Delivery> {
         let link = format!(
             "{}/directory/reviews/{token}",
             self.notify.public_url.trim_end_matches('/')
         );
+        let title = &a.title;
         let subject = format!("Your review of {title}");
         let body = format!(
             "Hello,\n\nsomeone (we hope you) asked to review \"{title}\" in our partner directory.\n\nWrite your review here (the link works once, for {} days):\n{link}\n\nIf you did not ask for this, ignore this e-mail.\n",
@@ -254,37 +332,98 @@ impl Store {
         // Sent now rather than from the e-mail outbox: that outbox is for users'
         // notifications (its rows name a user), and a visitor waits for this link.
         let outcome = match &self.notify.smtp {
-            None => Err("skipped: no SMTP configured".to_owned()),
+            None => Err(("skipped: no SMTP configured".to_owned(), true)),
             Some(smtp) => match Mailer::new(smtp) {
-                Err(e) => Err(e),
-                Ok(m) => match m.send(id.as_str(), &email, &subject, &body).await {
+                Err(e) => Err((e, false)),
+                Ok(m) => match m.send(&a.id, &a.email, &subject, &body).await {
                     crate::notification::mail::Sent::Accepted { .. } => Ok(()),
-                    crate::notification::mail::Sent::Refused { error, .. } => Err(error),
+                    crate::notification::mail::Sent::Refused { error, permanent } => {
+                        Err((error, permanent))
+                    }
                 },
             },
         };
-        let mut q = Sql::new("UPDATE directory_review_invites SET ");
-        match &outcome {
+        let attempts = a.attempts + 1;
+        let mut q = Sql::new("UPDATE directory_review_invites SET attempts = ");
+        q.bind(attempts).push(", ");
+        let delivery = match &outcome {
             Ok(()) => {
-                q.push("sent_at = ").bind(self.now());
+                q.push("sent_at = ")
+                    .bind(self.now())
+                    .push(", send_error = NULL, next_attempt_at = NULL");
+                Delivery::Sent
             }
-            Err(e) => {
-                tracing::warn!(invite = %id, error = %e, "review invitation not sent");
-                q.push("send_error = ").bind(e.as_str());
+            Err((e, permanent)) => {
+                tracing::warn!(invite = %a.id, attempts, error = %e, "review invitation not sent");
+                let next = match after_failure(attempts, now, *permanent) {
+                    AfterFailure::RetryAt(at) => Some(at),
+                    AfterFailure::GiveUp => None,
+                };
+                q.push("send_error = ")
+                    .bind(e.as_str())
+                    .push(", next_attempt_at = ")
+                    .bind(next);
+                if next.is_some() {
+                    Delivery::Retrying
+                } else {
+                    Delivery::Failed(e.clone())
+                }
             }
-        }
-        q.push(" WHERE id = ").bind(id.as_str());
+        };
+        q.push(" WHERE id = ").bind(a.id.as_str());
         let mut tx = self.db.begin_write().await?;
         tx.execute(&q).await?;
         tx.commit().await?;
-        if let Err(e) = outcome {
-            return Err(StoreError::conflict(
-                "email",
-                "review.invite_not_sent",
-                format!("the invitation could not be sent just now ({e}); please try again later"),
-            ));
+        Ok(delivery)
+    }
+
+    /// Tries again the invitations due a retry (the `directory.invites` job): each gets a
+    /// new link (the old one never reached anybody), at most 100 a run.
+    pub async fn retry_review_invites(&self, now: DateTime<Utc>) -> Result<(usize, usize)> {
+        row! {
+            struct Due {
+                id: String,
+                email: String,
+                title: String,
+                attempts: i64,
+            }
         }
-        Ok(InviteSent { email, expires_at })
+        let mut q = Sql::new(
+            "SELECT i.id, i.email, l.title, i.attempts FROM directory_review_invites i JOIN directory_listings l ON l.id = i.listing_id WHERE i.sent_at IS NULL AND i.used_at IS NULL AND i.next_attempt_at <= ",
+        );
+        q.bind(now)
+            .push(" AND i.expires_at > ")
+            .bind(now)
+            .push(" ORDER BY i.next_attempt_at, i.id LIMIT 100");
+        let due: Vec<Due> = self.db.read().all(&q).await?;
+        let (mut sent, mut failed) = (0, 0);
+        for d in due {
+            let token = secret::random_token("rv_");
+            // Claimed by rotating the link: another instance's run finds the row changed.
+            let mut q = Sql::new("UPDATE directory_review_invites SET token_hash = ");
+            q.bind(secret::token_hash(&token))
+                .push(", next_attempt_at = NULL WHERE id = ")
+                .bind(d.id.as_str())
+                .push(" AND sent_at IS NULL AND attempts = ")
+                .bind(d.attempts);
+            let mut tx = self.db.begin_write().await?;
+            let claimed = tx.execute(&q).await? == 1;
+            tx.commit().await?;
+            if !claimed {
+                continue;
+            }
+            let attempt = InviteAttempt {
+                id: d.id,
+                email: d.email,
+                title: d.title,
+                attempts: d.attempts,
+            };
+            match self.send_invite(&attempt, &token, now).await? {
+                Delivery::Sent => sent += 1,
+                Delivery::Retrying | Delivery::Failed(_) => failed += 1,
+            }
+        }
+        Ok((sent, failed))
     }
 
     /// The invitation behind a link, for the review form.
@@ -407,7 +546,8 @@ impl Store {
         .to_lowercase();
         let f = input.parse()?;
         let mut tx = self.db.begin_write().await?;
-        let (listing, _) = super::listing_in(&mut tx, &Scope::Vendor, listing_id).await?;
+        let (listing, _) =
+            super::listing_in(&mut tx, self.now(), &Scope::Vendor, listing_id).await?;
         let name = f
             .author_name
             .clone()
@@ -444,7 +584,8 @@ impl Store {
         };
         let f = input.parse()?;
         let mut tx = self.db.begin_write().await?;
-        let (listing, _) = super::listing_in(&mut tx, &Scope::Vendor, listing_id).await?;
+        let (listing, _) =
+            super::listing_in(&mut tx, self.now(), &Scope::Vendor, listing_id).await?;
         if listing.status != ListingStatus::Published {
             return Err(StoreError::conflict(
                 "listing_id",

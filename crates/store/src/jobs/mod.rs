@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use crate::db::{Exec, Sql, dialect, row};
 use crate::{
-    Result, Store, business_plan, enablement, lifecycle, new_id, notification, payout, rate_limit,
-    registration,
+    Result, Store, business_plan, directory, enablement, lifecycle, new_id, notification, payout,
+    rate_limit, registration,
 };
 
 /// When a job is due.
@@ -75,6 +75,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         .chain(payout::jobs())
         .chain(enablement::jobs())
         .chain(rate_limit::jobs())
+        .chain(directory::jobs())
         .chain(notification::jobs())
         .collect()
 }

@@ -7,6 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditEvent, EntityKind};
+use partnerops_core::directory::curation::{
+    CollectionInput, DirectoryCollection, DirectoryRecommendation,
+};
 use partnerops_core::directory::lead::{DirectoryLead, RegisterEnquiryInput};
 use partnerops_core::directory::moderation::{
     AppealInput, DirectoryDecision, DirectoryReport, ModerateInput, ModerationState, ReportInput,
@@ -17,6 +20,7 @@ use partnerops_core::directory::record::{
     DirectorySearchResult, DirectorySetting, DirectoryVerifyInput,
 };
 use partnerops_core::directory::review::{DirectoryReview, ReviewAnswerInput, ReviewInput};
+use partnerops_core::directory::signals::{UsageInput, UsageReport};
 use partnerops_core::directory::{ListingKind, ListingStatus};
 use partnerops_core::ids::{DirectoryListingId, DirectoryReportId, EntityId, parse_id};
 use partnerops_core::page::{Page, PageParams};
@@ -558,4 +562,173 @@ pub async fn register_lead(
         .register_directory_lead(&who.actor(), &id, &input)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(r)))
+}
+
+// ---- curation and usage ----
+
+/// Filter of the collection list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CollectionQuery {
+    /// `true` lists archived collections too (vendor staff).
+    pub archived: Option<bool>,
+}
+
+/// Collections the vendor curates ("Best for healthcare"), in their order on the directory's
+/// home. Everyone sees each one's public listings; vendor staff also every listing id it
+/// holds and, with `archived=true`, the archived collections.
+#[utoipa::path(get, path = "/api/v1/directory/collections", tag = "directory", params(CollectionQuery),
+    responses((status = 200, body = Vec<DirectoryCollection>), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn collections(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Query(q): Query<CollectionQuery>,
+) -> Answer<Vec<DirectoryCollection>> {
+    Ok(axum::Json(
+        s.store
+            .directory_collections(who.scope(), q.archived.unwrap_or(false))
+            .await?,
+    ))
+}
+
+/// Curate a collection (administrators, channel managers, marketing): a title, a Markdown
+/// description, its place on the home page and up to 50 listings in order.
+#[utoipa::path(post, path = "/api/v1/directory/collections", tag = "directory", request_body = CollectionInput,
+    responses((status = 201, body = DirectoryCollection), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn create_collection(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Json(input): Json<CollectionInput>,
+) -> Result<(StatusCode, axum::Json<DirectoryCollection>), ApiError> {
+    let c = s
+        .store
+        .create_directory_collection(&who.actor(), &input)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(c)))
+}
+
+/// One collection.
+#[utoipa::path(get, path = "/api/v1/directory/collections/{id}", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryCollection), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn collection(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<DirectoryCollection> {
+    Ok(axum::Json(
+        s.store.directory_collection(who.scope(), &id).await?,
+    ))
+}
+
+/// Change a collection; `listing_ids` replaces its listings, in order.
+#[utoipa::path(patch, path = "/api/v1/directory/collections/{id}", tag = "directory", params(("id" = String, Path)), request_body = CollectionInput,
+    responses((status = 200, body = DirectoryCollection), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn update_collection(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<CollectionInput>,
+) -> Answer<DirectoryCollection> {
+    Ok(axum::Json(
+        s.store
+            .update_directory_collection(&who.actor(), &id, &input)
+            .await?,
+    ))
+}
+
+/// Archive a collection: off the public pages, kept with its trail.
+#[utoipa::path(post, path = "/api/v1/directory/collections/{id}/archive", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryCollection), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn archive_collection(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<DirectoryCollection> {
+    Ok(axum::Json(
+        s.store
+            .archive_directory_collection(&who.actor(), &id, true)
+            .await?,
+    ))
+}
+
+/// Restore an archived collection.
+#[utoipa::path(post, path = "/api/v1/directory/collections/{id}/restore", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryCollection), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn restore_collection(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<DirectoryCollection> {
+    Ok(axum::Json(
+        s.store
+            .archive_directory_collection(&who.actor(), &id, false)
+            .await?,
+    ))
+}
+
+/// A collection's audit trail.
+#[utoipa::path(get, path = "/api/v1/directory/collections/{id}/audit", tag = "directory", params(("id" = String, Path), PageParams),
+    responses((status = 200, body = Page<AuditEvent>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn collection_audit(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Query(p): AuditQuery,
+) -> Answer<Page<AuditEvent>> {
+    audit_page(&s, &who, EntityKind::DirectoryCollection, &id, p).await
+}
+
+/// A listing's usage reports, newest month first.
+#[utoipa::path(get, path = "/api/v1/directory/listings/{id}/usage", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<UsageReport>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn usage(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Vec<UsageReport>> {
+    Ok(axum::Json(s.store.directory_usage(who.scope(), &id).await?))
+}
+
+/// Report a month's usage of a listing (the partner's admin, or vendor staff for it):
+/// installs, customers or both, as at the month's end. A second report of a month replaces
+/// the first. The latest month is shown on the public page and feeds the health score.
+#[utoipa::path(put, path = "/api/v1/directory/listings/{id}/usage", tag = "directory", params(("id" = String, Path)), request_body = UsageInput,
+    responses((status = 200, body = UsageReport), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn report_usage(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<UsageInput>,
+) -> Answer<UsageReport> {
+    Ok(axum::Json(
+        s.store
+            .report_directory_usage(&who.actor(), &id, &input)
+            .await?,
+    ))
+}
+
+/// Filter of recommendations.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecommendationQuery {
+    /// Only listings serving this industry ("customers in your industry also use").
+    pub industry: Option<String>,
+}
+
+/// "Customers who use this also use": public listings reviewed by customers who also
+/// reviewed this one, most shared customers first, each with its reason.
+#[utoipa::path(get, path = "/api/v1/directory/listings/{id}/recommendations", tag = "directory", params(("id" = String, Path), RecommendationQuery),
+    responses((status = 200, body = Vec<DirectoryRecommendation>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn recommendations(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Query(q): Query<RecommendationQuery>,
+) -> Answer<Vec<DirectoryRecommendation>> {
+    let l = s.store.directory_listing(who.scope(), &id).await?;
+    Ok(axum::Json(
+        s.store
+            .directory_recommendations(&l.id, &l.title, q.industry.as_deref())
+            .await?,
+    ))
 }

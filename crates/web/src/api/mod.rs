@@ -562,6 +562,16 @@ fn directory_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(directory::leads))
         .routes(routes!(directory::lead))
         .routes(routes!(directory::register_lead))
+        .routes(routes!(
+            directory::collections,
+            directory::create_collection
+        ))
+        .routes(routes!(directory::collection, directory::update_collection))
+        .routes(routes!(directory::archive_collection))
+        .routes(routes!(directory::restore_collection))
+        .routes(routes!(directory::collection_audit))
+        .routes(routes!(directory::usage, directory::report_usage))
+        .routes(routes!(directory::recommendations))
 }
 
 /// Events, their RSVPs, check-ins and attendance.

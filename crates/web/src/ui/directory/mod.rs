@@ -4,6 +4,7 @@
 //! with review, verification and unpublishing; each program's mode from its tree answer.
 //! The public pages (no sign-in) are in [`public`].
 
+mod curation;
 mod public;
 mod trust;
 
@@ -11,9 +12,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use partnerops_core::Invalid;
 use partnerops_core::directory::record::{
     DirectoryListing, DirectoryListingInput, DirectoryReviewInput, DirectorySetting,
 };
+use partnerops_core::directory::signals::{UsageInput, UsageReport};
 use partnerops_core::directory::{ListingKind, ListingStatus, MODE_TREE};
 use partnerops_core::ids::EntityId;
 use partnerops_core::partnership::record::TreeAnswers;
@@ -22,7 +25,7 @@ use partnerops_store::StoreError;
 
 use super::Routes;
 use crate::AppState;
-use crate::ui::form::{FormView, Posted, after_action, failure_status, field_errors};
+use crate::ui::form::{FormView, Posted, after_action, failure_status, field_errors, trimmed};
 use crate::ui::guard::{PartnerUser, Staff};
 use crate::ui::markdown;
 use crate::ui::session::SignedForm;
@@ -31,10 +34,12 @@ use crate::ui::{Chrome, UiError};
 pub(super) fn routes(r: Routes) -> Routes {
     let r = public::routes(r);
     let r = trust::routes(r);
+    let r = curation::routes(r);
     r.get("/portal/directory", portal_list)
         .post("/portal/directory", portal_create)
         .get("/portal/directory/{id}", portal_listing)
         .post("/portal/directory/{id}", portal_update)
+        .post_upload("/portal/directory/{id}/screenshots", portal_screenshot)
         .post("/portal/directory/{id}/{action}", portal_action)
         .get("/console/directory", console_list)
         .get("/console/directory/{id}", console_listing)
@@ -65,6 +70,7 @@ fn listing_input(posted: &Posted) -> DirectoryListingInput {
         industries: labels(posted, "industries"),
         languages: labels(posted, "languages"),
         website: posted.get("website"),
+        screenshot_ids: None,
     }
 }
 
@@ -149,6 +155,18 @@ struct ListingPage {
     /// Whose page: the portal's form or the console's review.
     vendor: bool,
     done: Option<String>,
+    /// Usage reports, newest month first, and the form to report one.
+    usage: Vec<UsageReport>,
+    usage_form: FormView,
+    /// The screenshot upload's errors.
+    screenshot_form: FormView,
+}
+
+/// Which form of the listing page failed: its errors go beside that form's fields.
+enum Failed {
+    Listing(FormView),
+    Usage(FormView),
+    Screenshot(FormView),
 }
 
 async fn listing_page(
@@ -156,13 +174,26 @@ async fn listing_page(
     chrome: Chrome,
     scope: &partnerops_core::scope::Scope,
     id: &str,
-    form: Option<FormView>,
+    failed: Option<Failed>,
     done: Option<String>,
 ) -> Result<ListingPage, UiError> {
     let listing = state.store.directory_listing(scope, id).await?;
+    let usage = state.store.directory_usage(scope, id).await?;
     let vendor = chrome.vendor;
-    let form = form.unwrap_or_else(|| listing_form(&listing));
+    let (form, usage_form, screenshot_form) = match failed {
+        Some(Failed::Listing(f)) => (f, FormView::default(), FormView::default()),
+        Some(Failed::Usage(u)) => (listing_form(&listing), u, FormView::default()),
+        Some(Failed::Screenshot(f)) => (listing_form(&listing), FormView::default(), f),
+        None => (
+            listing_form(&listing),
+            FormView::default(),
+            FormView::default(),
+        ),
+    };
     Ok(ListingPage {
+        screenshot_form,
+        usage,
+        usage_form,
         chrome,
         preview: markdown::render(form.v("description")),
         listing,
@@ -209,7 +240,16 @@ async fn portal_update(
         run,
         &format!("/portal/directory/{id}"),
         &form.posted,
-        |view| listing_page(&state, chrome, &scope, &id, Some(view), None),
+        |view| {
+            listing_page(
+                &state,
+                chrome,
+                &scope,
+                &id,
+                Some(Failed::Listing(view)),
+                None,
+            )
+        },
     )
     .await
 }
@@ -231,15 +271,142 @@ async fn portal_action(
             .withdraw_directory_listing(&actor, &id)
             .await
             .map(|_| Some("withdrawn")),
+        "unshot" => {
+            let file = form.posted.get("file_id").unwrap_or_default();
+            match state.store.directory_listing(form.user.scope(), &id).await {
+                Ok(l) => state
+                    .store
+                    .update_directory_listing(
+                        &actor,
+                        &id,
+                        &DirectoryListingInput {
+                            screenshot_ids: Some(
+                                l.screenshot_ids
+                                    .iter()
+                                    .map(ToString::to_string)
+                                    .filter(|s| *s != file)
+                                    .collect(),
+                            ),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .map(|_| Some("screenshot removed")),
+                Err(e) => Err(e),
+            }
+        }
+        "usage" => {
+            let count = |name: &str| -> Result<Option<i64>, StoreError> {
+                match trimmed(&form.posted, name) {
+                    None => Ok(None),
+                    Some(raw) => raw.replace([',', ' '], "").parse().map(Some).map_err(|_| {
+                        Invalid::one(name, "number", format!("{name} must be a whole number"))
+                            .into()
+                    }),
+                }
+            };
+            match (count("installs"), count("customers")) {
+                (Ok(installs), Ok(customers)) => state
+                    .store
+                    .report_directory_usage(
+                        &actor,
+                        &id,
+                        &UsageInput {
+                            period: trimmed(&form.posted, "period"),
+                            installs,
+                            customers,
+                        },
+                    )
+                    .await
+                    .map(|_| Some("usage reported")),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        }
         _ => Ok(None),
     };
+    let chrome = Chrome::new(&form.user, "directory");
+    let scope = form.user.scope().clone();
+    let usage = action == "usage";
+    after_action(
+        run,
+        &format!("/portal/directory/{id}"),
+        &form.posted,
+        |view| {
+            let failed = if usage {
+                Failed::Usage(view)
+            } else {
+                Failed::Listing(view)
+            };
+            listing_page(&state, chrome, &scope, &id, Some(failed), None)
+        },
+    )
+    .await
+}
+
+/// The partner's admin adds a screenshot: uploaded as a public file of the partner
+/// (`screenshot`: PNG, JPEG or WebP), then put last on the listing.
+async fn portal_screenshot(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: SignedForm<PartnerUser>,
+) -> Result<Response, UiError> {
+    let actor = form.user.actor();
+    let run = async {
+        let l = state
+            .store
+            .directory_listing(form.user.scope(), &id)
+            .await?;
+        let Some(file) = form.files.iter().find(|f| f.field == "screenshot") else {
+            return Err(StoreError::Invalid(Invalid::one(
+                "screenshot",
+                "required",
+                "choose an image file (PNG, JPEG or WebP) to upload",
+            )));
+        };
+        let stored = state
+            .store
+            .upload_file(
+                &actor,
+                partnerops_store::file::Upload {
+                    purpose: partnerops_core::file::FilePurpose::Screenshot,
+                    partner_id: Some(l.partner_id.clone()),
+                    name: &file.name,
+                    bytes: &file.bytes,
+                },
+            )
+            .await?;
+        let mut ids: Vec<String> = l.screenshot_ids.iter().map(ToString::to_string).collect();
+        ids.push(stored.id.to_string());
+        state
+            .store
+            .update_directory_listing(
+                &actor,
+                &id,
+                &DirectoryListingInput {
+                    screenshot_ids: Some(ids),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| Some("screenshot added"))
+    }
+    .await;
     let chrome = Chrome::new(&form.user, "directory");
     let scope = form.user.scope().clone();
     after_action(
         run,
         &format!("/portal/directory/{id}"),
         &form.posted,
-        |view| listing_page(&state, chrome, &scope, &id, Some(view), None),
+        |view| {
+            listing_page(
+                &state,
+                chrome,
+                &scope,
+                &id,
+                Some(Failed::Screenshot(view)),
+                None,
+            )
+        },
     )
     .await
 }
@@ -399,7 +566,16 @@ async fn console_action(
         run,
         &format!("/console/directory/{id}"),
         &form.posted,
-        |view| listing_page(&state, chrome, &scope, &id, Some(view), None),
+        |view| {
+            listing_page(
+                &state,
+                chrome,
+                &scope,
+                &id,
+                Some(Failed::Listing(view)),
+                None,
+            )
+        },
     )
     .await
 }

@@ -18,6 +18,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST};
 use axum::response::{IntoResponse, Response};
 use partnerops_core::campaign::HONEYPOT_FIELD;
 use partnerops_core::directory::ListingKind;
+use partnerops_core::directory::curation::{DirectoryCollection, DirectoryRecommendation};
 use partnerops_core::directory::lead::EnquiryInput;
 use partnerops_core::directory::moderation::ReportInput;
 use partnerops_core::directory::record::{DirectoryHit, DirectoryListing};
@@ -37,6 +38,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/directory", home)
         .get("/directory/categories/{key}", category)
         .get("/directory/listings/{slug}", listing)
+        .get("/directory/collections/{slug}", collection)
         .post("/directory/listings/{slug}/enquiry", enquire)
         .post("/directory/listings/{slug}/review-invite", ask_invite)
         .post("/directory/listings/{slug}/report", report)
@@ -111,6 +113,8 @@ struct HomePage {
     /// Whether the visitor narrowed anything (a query or a filter).
     filtered: bool,
     heading: String,
+    /// The vendor's collections (shown before any search or filter).
+    collections: Vec<DirectoryCollection>,
 }
 
 fn links(
@@ -197,7 +201,19 @@ async fn page(
         Some(c) => format!("{c}: partner directory"),
         None => "Partner and integration directory".to_owned(),
     };
+    let collections = if filtered {
+        Vec::new()
+    } else {
+        state
+            .store
+            .public_collections()
+            .await?
+            .into_iter()
+            .filter(|c| !c.listings.is_empty())
+            .collect()
+    };
     let page = HomePage {
+        collections,
         description: match &category_label {
             Some(c) => format!("Partners and integrations for {c}: verified partners first, ranked by relevance and quality."),
             None => "Find partners and integrations: search by need, filter by category, region, industry and language.".to_owned(),
@@ -257,6 +273,17 @@ struct ListingPage {
     forms: Forms,
     /// Whether the report form is shown open (after it was sent, or failed).
     report_open: bool,
+    /// "Customers who use this also use", in the chosen industry if one was.
+    recommendations: Vec<DirectoryRecommendation>,
+    /// The industry the visitor chose (one of the listing's).
+    industry: Option<String>,
+}
+
+/// The listing page's choices (query parameters).
+#[derive(Debug, Default, serde::Deserialize)]
+struct ListingQuery {
+    /// "Customers in your industry": one of the listing's industries.
+    industry: Option<String>,
 }
 
 /// The listing page's forms as posted (with their errors) and what the last one did.
@@ -273,6 +300,7 @@ async fn listing(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(slug): Path<String>,
+    Query(lq): Query<ListingQuery>,
 ) -> Result<Response, UiError> {
     listing_page(
         &state,
@@ -281,6 +309,7 @@ async fn listing(
         true,
         StatusCode::OK,
         Forms::default(),
+        lq.industry.as_deref(),
     )
     .await
 }
@@ -292,8 +321,21 @@ async fn listing_page(
     count_view: bool,
     status: StatusCode,
     forms: Forms,
+    industry: Option<&str>,
 ) -> Result<Response, UiError> {
     let l = state.store.public_listing(slug, count_view).await?;
+    // Only one of the listing's own industries narrows the recommendations.
+    let industry = industry.and_then(|i| {
+        let key = partnerops_core::directory::facet_key(i);
+        l.industries
+            .iter()
+            .find(|x| partnerops_core::directory::facet_key(x) == key)
+            .cloned()
+    });
+    let recommendations = state
+        .store
+        .directory_recommendations(&l.id, &l.title, industry.as_deref())
+        .await?;
     let base = origin(headers);
     let canonical = format!("{base}/directory/listings/{}", l.slug);
     let logo = state
@@ -327,6 +369,14 @@ async fn listing_page(
     }
     if let Some(logo) = &logo {
         ld["logo"] = logo.clone().into();
+    }
+    if !l.screenshot_ids.is_empty() {
+        ld["screenshot"] = l
+            .screenshot_ids
+            .iter()
+            .map(|f| format!("{base}/files/{f}"))
+            .collect::<Vec<_>>()
+            .into();
     }
     if let (Some(avg), n) = (l.rating.average, l.rating.count) {
         ld["aggregateRating"] = serde_json::json!({
@@ -365,6 +415,8 @@ async fn listing_page(
     let report_open = !forms.report.errors.is_empty()
         || forms.notice.as_ref().is_some_and(|(w, _)| *w == "report");
     let page = ListingPage {
+        recommendations,
+        industry,
         report_open,
         body: markdown::render(&l.description),
         canonical,
@@ -416,7 +468,46 @@ async fn after_form(
             status
         }
     };
-    listing_page(state, headers, slug, false, status, forms).await
+    listing_page(state, headers, slug, false, status, forms, None).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "directory/public_collection.html")]
+struct CollectionPage {
+    collection: DirectoryCollection,
+    description: String,
+    canonical: String,
+    json_ld: String,
+}
+
+/// A collection the vendor curates: its description and its public listings, in order.
+async fn collection(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, UiError> {
+    let c = state.store.public_collection(&slug).await?;
+    let base = origin(&headers);
+    let canonical = format!("{base}/directory/collections/{}", c.slug);
+    let ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "ItemList",
+        "name": c.title,
+        "url": canonical,
+        "itemListElement": c.listings.iter().enumerate().map(|(i, h)| serde_json::json!({
+            "@type": "ListItem",
+            "position": i + 1,
+            "url": format!("{base}/directory/listings/{}", h.slug),
+            "name": h.title,
+        })).collect::<Vec<_>>(),
+    });
+    Ok(CollectionPage {
+        description: markdown::render(&c.description),
+        canonical,
+        json_ld: json_ld(&ld),
+        collection: c,
+    }
+    .into_response())
 }
 
 fn csrf_refused() -> StoreError {
@@ -476,12 +567,17 @@ async fn ask_invite(
             .store
             .request_review_invite(&slug, &addr.key(), &input)
             .await
-            .map(|sent| {
-                format!(
+            .map(|sent| match sent.retrying_until {
+                None => format!(
                     "We sent a link to {}: open it to write your review (it works once, until {}).",
                     sent.email,
                     sent.expires_at.format("%Y-%m-%d")
-                )
+                ),
+                Some(_) => format!(
+                    "Our mail server did not take the e-mail to {} just now; we keep trying for a few hours. Open the link when it arrives (it works once, until {}).",
+                    sent.email,
+                    sent.expires_at.format("%Y-%m-%d")
+                ),
             })
     } else {
         Err(csrf_refused())
@@ -637,6 +733,13 @@ async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
                 esc(&format!("{base}/directory/categories/{}", f.key))
             ));
         }
+    }
+    for c in state.store.public_collections().await? {
+        xml.push_str(&format!(
+            "  <url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
+            esc(&format!("{base}/directory/collections/{}", c.slug)),
+            c.updated_at.format("%Y-%m-%d")
+        ));
     }
     for (slug, updated) in state.store.public_slugs().await? {
         xml.push_str(&format!(

@@ -5,6 +5,7 @@
 
 mod api;
 mod browser;
+pub(crate) mod curation;
 pub(crate) mod trust;
 mod ui;
 

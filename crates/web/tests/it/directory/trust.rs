@@ -14,6 +14,7 @@ use crate::on_both;
 on_both!(
     publish_search_review_report_hide_restore,
     customers_review_through_an_emailed_link_once,
+    an_invitation_the_mail_server_did_not_take_is_sent_again,
     the_lead_form_makes_leads_for_the_partner_only,
     portal_and_console_pages_of_the_trust_layer,
 );
@@ -878,4 +879,68 @@ pub(crate) async fn b_trust_records(app: &TestApp, w: &crate::harness::World) ->
         decision,
         lead,
     }
+}
+
+async fn an_invitation_the_mail_server_did_not_take_is_sent_again(app: TestApp) {
+    let w = app.world().await;
+    let (_, slug) = published(&app, &w, "Quasar Retry").await;
+    let mailbox = Mailbox::new();
+    let down = app
+        .instance_with_notify(mailbox.unreachable(app.http.base()))
+        .await;
+    let page = format!("/directory/listings/{slug}");
+    let invite = format!("/directory/listings/{slug}/review-invite");
+    // The server is down: the visitor is told it will be retried, not refused.
+    let r = public_form(
+        &down.http,
+        &page,
+        &invite,
+        &[("email", "retry@customer.example")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert!(r.text().contains("we keep trying"), "{}", r.text());
+    assert!(mailbox.to("retry@customer.example").is_empty());
+    // Not due yet a second after; due after the first retry delay (a minute). The retry
+    // goes through a server that is up again, with a new link.
+    let up = app
+        .instance_with_notify(mailbox.settings(app.http.base()))
+        .await;
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(1);
+    assert_eq!(up.store.retry_review_invites(soon).await.unwrap(), (0, 0));
+    let later = chrono::Utc::now() + chrono::Duration::minutes(2);
+    assert_eq!(up.store.retry_review_invites(later).await.unwrap(), (1, 0));
+    let mails = mailbox.to("retry@customer.example");
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let body = &mails[0].body;
+    let start = body.find("/directory/reviews/").expect("a link");
+    let link = body[start..].split_whitespace().next().unwrap().to_owned();
+    let r = app.http.page(&link, "").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Sent: never again.
+    let much_later = chrono::Utc::now() + chrono::Duration::hours(12);
+    assert_eq!(
+        up.store.retry_review_invites(much_later).await.unwrap(),
+        (0, 0)
+    );
+    // Still down on every retry: tried on the schedule (1, 5, 30 minutes, 2 and 6 hours),
+    // then given up.
+    let r = public_form(
+        &down.http,
+        &page,
+        &invite,
+        &[("email", "gone@customer.example")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let mut at = chrono::Utc::now();
+    let mut tries = 0;
+    for _ in 0..10 {
+        at += chrono::Duration::hours(7);
+        let (sent, failed) = down.store.retry_review_invites(at).await.unwrap();
+        assert_eq!(sent, 0);
+        tries += failed;
+    }
+    assert_eq!(tries, 5, "five retries after the first attempt");
+    assert!(mailbox.to("gone@customer.example").is_empty());
 }

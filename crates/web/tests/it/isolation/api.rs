@@ -91,6 +91,7 @@ pub enum Target {
     DirectoryReview,
     DirectoryDecision,
     DirectoryLead,
+    DirectoryCollection,
     MappingPartnership,
 }
 
@@ -429,6 +430,18 @@ routes!(
     GET "/api/v1/directory/leads" None OwnRowsOnly,
     GET "/api/v1/directory/leads/{id}" DirectoryLead NotFound,
     POST "/api/v1/directory/leads/{id}/register" DirectoryLead NotFound,
+    // Collections: live ones are public pages (B's draft in one never shows); an archived
+    // one is the vendor's. Usage and recommendations are the listing's.
+    GET "/api/v1/directory/collections" None Public,
+    POST "/api/v1/directory/collections" None CreateRefused,
+    GET "/api/v1/directory/collections/{id}" DirectoryCollection NotFound,
+    PATCH "/api/v1/directory/collections/{id}" DirectoryCollection NotFound,
+    POST "/api/v1/directory/collections/{id}/archive" DirectoryCollection NotFound,
+    POST "/api/v1/directory/collections/{id}/restore" DirectoryCollection NotFound,
+    GET "/api/v1/directory/collections/{id}/audit" DirectoryCollection NotFound,
+    GET "/api/v1/directory/listings/{id}/usage" DirectoryListing NotFound,
+    PUT "/api/v1/directory/listings/{id}/usage" DirectoryListing NotFound,
+    GET "/api/v1/directory/listings/{id}/recommendations" DirectoryListing NotFound,
     // Account mapping: B's active partnership with an upload and matches.
     GET "/api/v1/mapping/partnerships" None OwnRowsOnly,
     POST "/api/v1/mapping/partnerships" None CreateOwnOnly,
@@ -796,7 +809,14 @@ fn body_for(
         (Target::DirectoryListing, p) if p.ends_with("/submit") || p.ends_with("/withdraw") => {
             json!({})
         }
+        (Target::DirectoryListing, p) if p.ends_with("/usage") => {
+            json!({"period": "2026-11", "customers": 1})
+        }
         (Target::DirectoryListing, _) => json!({"title": "Hijacked"}),
+        (Target::None, "/api/v1/directory/collections") => {
+            json!({"title": "Hijack", "listing_ids": []})
+        }
+        (Target::DirectoryCollection, _) => json!({"title": "Hijacked"}),
         (Target::Program, p) if p.ends_with("/mode") => json!({"answers": {"brand": true}}),
         (Target::Partner, p) if p.ends_with("/track/placement") => {
             json!({"answers": {"engineering": true}})
@@ -1203,6 +1223,10 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
     )
     .await;
     let their_trust = crate::directory::trust::b_trust_records(&app, &w).await;
+    // Collections holding B's draft: a live one (the draft never shows to A) and an
+    // archived one (the vendor's).
+    let (vendor_collection, _) =
+        crate::directory::curation::collections_with(&app, &w, &their_listing).await;
     // B's account mapping: active, shared, with an upload and its matches.
     let their_mapping = crate::mapping::b_mapping(&app, &w).await;
     let campaign_paths = [
@@ -1212,6 +1236,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         format!("/api/v1/directory/listings/{their_listing}"),
         format!("/api/v1/directory/reviews/{}", their_trust.review),
         format!("/api/v1/directory/leads/{}", their_trust.lead),
+        format!("/api/v1/directory/collections/{vendor_collection}"),
         "/api/v1/directory/decisions".to_owned(),
         format!("/api/v1/campaigns/{their_campaign}"),
         format!("/api/v1/campaigns/{their_campaign}/leads"),
@@ -1288,6 +1313,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 Target::DirectoryReview => their_trust.review.clone(),
                 Target::DirectoryDecision => their_trust.decision.clone(),
                 Target::DirectoryLead => their_trust.lead.clone(),
+                Target::DirectoryCollection => vendor_collection.clone(),
                 Target::MappingPartnership => their_mapping.clone(),
             };
             let key = if route.path.contains("/onboarding/") {

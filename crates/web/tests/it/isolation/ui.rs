@@ -302,10 +302,18 @@ rows!(
     GET "/directory/categories/{key}" None ["key" = "consulting"] Public,
     GET "/directory/listings/{slug}" None ["slug" = "beta-consulting-services-000000"] Public,
     GET "/sitemap.xml" None [] Public,
+    // A live collection holding B's draft (the draft never shows), and the console's.
+    GET "/directory/collections/{slug}" None ["slug" = "LIVE_COLLECTION"] Public,
+    GET "/console/directory/collections" None [] StaffOnly,
+    POST "/console/directory/collections" None [] StaffOnly,
+    GET "/console/directory/collections/{id}" DirectoryCollection [] StaffOnly,
+    POST "/console/directory/collections/{id}" DirectoryCollection [] StaffOnly,
+    POST "/console/directory/collections/{id}/{action}" DirectoryCollection ["action" = "restore"] StaffOnly,
     GET "/portal/directory" None [] OwnOnly,
     POST "/portal/directory" None [] OwnOnly,
     GET "/portal/directory/{id}" DirectoryListing [] NotFound,
     POST "/portal/directory/{id}" DirectoryListing [] NotFound,
+    POST "/portal/directory/{id}/screenshots" DirectoryListing [] NotFound,
     POST "/portal/directory/{id}/{action}" DirectoryListing ["action" = "submit"] NotFound,
     GET "/console/directory" None [] StaffOnly,
     GET "/console/directory/{id}" DirectoryListing [] StaffOnly,
@@ -536,6 +544,9 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
     let mut learning_paths = learning_paths.to_vec();
     learning_paths.push(format!("/api/v1/directory/listings/{their_listing}"));
     let their_trust = crate::directory::trust::b_trust_records(&app, &w).await;
+    let (vendor_collection, live_collection) =
+        crate::directory::curation::collections_with(&app, &w, &their_listing).await;
+    learning_paths.push(format!("/api/v1/directory/collections/{vendor_collection}"));
     learning_paths.push(format!("/api/v1/directory/reviews/{}", their_trust.review));
     learning_paths.push(format!("/api/v1/directory/leads/{}", their_trust.lead));
     learning_paths.push("/api/v1/directory/decisions".to_owned());
@@ -672,11 +683,17 @@ async fn every_ui_route_keeps_partners_apart(app: TestApp) {
                 Target::DirectoryReview => their_trust.review.clone(),
                 Target::DirectoryDecision => their_trust.decision.clone(),
                 Target::DirectoryLead => their_trust.lead.clone(),
+                Target::DirectoryCollection => vendor_collection.clone(),
                 Target::MappingPartnership => their_mapping.clone(),
                 Target::Token => panic!("no UI route names a token: {}", row.path),
             };
             let mut path = row.path.replace("{id}", &id);
             for (name, value) in row.params {
+                let value = if *value == "LIVE_COLLECTION" {
+                    live_collection.as_str()
+                } else {
+                    value
+                };
                 path = path.replace(&format!("{{{name}}}"), value);
             }
             assert!(!path.contains('{'), "fill every parameter of {}", row.path);
