@@ -140,6 +140,20 @@ async fn a_visitor_searches_the_directory_on_a_phone_and_opens_a_listing() {
     let rows = b.texts("#listings tbody tr").await.join("\n");
     assert!(rows.contains("Kubernetes Cost Optimisation"), "{rows}");
     b.shot("directory-04-portal").await;
+    // The partner's admin reports this month's usage on the listing's page.
+    b.goto(&format!("/portal/directory/{}", l.id)).await;
+    b.wait_css("#usage-form").await;
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    b.type_into("#usage-form input[name=period]", &month).await;
+    b.type_into("#usage-form input[name=customers]", "42").await;
+    b.click("#usage-submit").await;
+    b.wait_css("#usage-reports").await;
+    let reports = b.texts("#usage-reports tbody tr").await.join("\n");
+    assert!(
+        reports.contains(&month) && reports.contains("42"),
+        "{reports}"
+    );
+    b.shot("directory-04b-portal-usage").await;
     b.goto("/portal").await;
     b.click("#logout").await;
     b.sign_in(VENDOR_ADMIN, DEMO_PASSWORD).await;
@@ -162,6 +176,21 @@ async fn a_visitor_searches_the_directory_on_a_phone_and_opens_a_listing() {
     b.wait_css("#done").await;
     assert!(b.exists("#queue-empty").await, "the queue is empty");
     b.shot("directory-05b-console-moderation").await;
+    // A curator makes a collection of the listing, by its public address.
+    b.goto("/console/directory/collections").await;
+    b.wait_css("#collections").await;
+    b.type_into("#collection-form input[name=title]", "Best for FinOps")
+        .await;
+    b.type_into("#collection-form textarea[name=listings]", &l.slug)
+        .await;
+    b.click("#collection-create").await;
+    b.wait_css("#public-link").await;
+    b.shot("directory-05c-console-collection").await;
+    b.click("#public-link").await;
+    b.wait_css("#collection-listings").await;
+    let listed = b.texts("#collection-listings li h3").await;
+    assert_eq!(listed, ["Kubernetes Cost Optimisation"]);
+    b.shot("directory-05d-public-collection").await;
     b.goto("/directory").await;
     b.wait_css("#directory-hits").await;
     b.shot("directory-06-desktop-home").await;
