@@ -305,18 +305,7 @@ async fn create_curation(
         let Some((id, _, _)) = public.get(*i) else {
             continue;
         };
-        store
-            .import_customer_review(
-                &system,
-                id,
-                email,
-                &ReviewInput {
-                    rating: Some(*rating),
-                    body: Some((*body).to_owned()),
-                    author_name: Some((*name).to_owned()),
-                },
-            )
-            .await?;
+        customer_review(store, &system, id, (email, name, *rating, body)).await?;
         reviews += 1;
     }
     // Usage: three months up to this one, growing, different per listing.
@@ -479,6 +468,27 @@ const REVIEWS: &[&[(&str, &str, i64, &str)]] = &[
     )],
 ];
 
+/// A customer's review of listing `id`: (e-mail, name, rating, text).
+async fn customer_review(
+    store: &Store,
+    system: &Actor,
+    id: &str,
+    (email, name, rating, body): (&str, &str, i64, &str),
+) -> Result<partnerops_core::directory::review::DirectoryReview, StoreError> {
+    store
+        .import_customer_review(
+            system,
+            id,
+            email,
+            &ReviewInput {
+                rating: Some(rating),
+                body: Some(body.to_owned()),
+                author_name: Some(name.to_owned()),
+            },
+        )
+        .await
+}
+
 /// Demo trust data over the public listings: customers' reviews (some answered by the
 /// partner), a review by the vendor's channel team, one review hidden by a moderator with
 /// its reason, an open report from a visitor, and a few enquiries through the lead form.
@@ -493,18 +503,7 @@ async fn create_trust(
     let mut to_report = None;
     for (i, ((id, _, owner), written)) in public.iter().zip(REVIEWS).enumerate() {
         for (n, (email, name, rating, body)) in written.iter().enumerate() {
-            let r = store
-                .import_customer_review(
-                    &system,
-                    id,
-                    email,
-                    &ReviewInput {
-                        rating: Some(*rating),
-                        body: Some((*body).to_owned()),
-                        author_name: Some((*name).to_owned()),
-                    },
-                )
-                .await?;
+            let r = customer_review(store, &system, id, (email, name, *rating, body)).await?;
             reviews += 1;
             if n == 0 && i % 2 == 0 {
                 store

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::directory::curation::{
     self, CoUsed, CollectionFields, CollectionInput, DirectoryCollection, DirectoryRecommendation,
@@ -138,33 +137,15 @@ fn fields_of(c: &DirectoryCollection) -> CollectionFields {
 /// Refuses listing ids that name no listing (a removed listing cannot be collected),
 /// naming the entry.
 async fn check_listings(x: &mut impl Exec, ids: &[DirectoryListingId]) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    row! { struct IdRow { id: String } }
-    let mut q = Sql::new("SELECT id FROM directory_listings WHERE removed_at IS NULL AND id IN ");
-    q.bind_in(ids.iter().map(EntityId::as_str));
-    let found: Vec<String> = x
-        .all::<IdRow>(&q)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    let mut inv = Invalid::new();
-    for (i, id) in ids.iter().enumerate() {
-        if !found.iter().any(|f| f == id.as_str()) {
-            inv.add(
-                &format!("listing_ids[{i}]"),
-                "exists",
-                format!("listing_ids[{i}]: {id} names no listing (or one a moderator removed)"),
-            );
-        }
-    }
-    if inv.is_empty() {
-        Ok(())
-    } else {
-        Err(inv.into())
-    }
+    let q = Sql::new("SELECT id FROM directory_listings WHERE removed_at IS NULL AND id IN ");
+    super::ids_found(
+        x,
+        q,
+        "listing_ids",
+        ids,
+        "names no listing (or one a moderator removed)",
+    )
+    .await
 }
 
 async fn write_items(tx: &mut Tx, id: &str, listings: &[DirectoryListingId]) -> Result<()> {

@@ -232,16 +232,34 @@ fn search_text(f: &ListingFields) -> String {
 
 /// Refuses screenshot ids that are not screenshots uploaded for `partner`, naming the entry.
 async fn check_screenshots(tx: &mut Tx, partner: &PartnerId, ids: &[FileId]) -> Result<()> {
+    let mut q =
+        Sql::new("SELECT id FROM stored_files WHERE purpose = 'screenshot' AND partner_id = ");
+    q.bind(partner.as_str()).push(" AND id IN ");
+    ids_found(
+        tx,
+        q,
+        "screenshot_ids",
+        ids,
+        "is not a screenshot uploaded for this partner (POST /api/v1/files with purpose screenshot)",
+    )
+    .await
+}
+
+/// Refuses the entries of `ids` that `q` (a `SELECT id …` of what may be named, ending in
+/// `id IN `) does not find, each by its place: `field[i]: <id> <why>`.
+async fn ids_found<T: EntityId>(
+    x: &mut impl Exec,
+    mut q: Sql,
+    field: &str,
+    ids: &[T],
+    why: &str,
+) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
     row! { struct IdRow { id: String } }
-    let mut q =
-        Sql::new("SELECT id FROM stored_files WHERE purpose = 'screenshot' AND partner_id = ");
-    q.bind(partner.as_str())
-        .push(" AND id IN ")
-        .bind_in(ids.iter().map(EntityId::as_str));
-    let found: Vec<String> = tx
+    q.bind_in(ids.iter().map(EntityId::as_str));
+    let found: Vec<String> = x
         .all::<IdRow>(&q)
         .await?
         .into_iter()
@@ -250,11 +268,8 @@ async fn check_screenshots(tx: &mut Tx, partner: &PartnerId, ids: &[FileId]) -> 
     let mut inv = Invalid::new();
     for (i, id) in ids.iter().enumerate() {
         if !found.iter().any(|f| f == id.as_str()) {
-            inv.add(
-                &format!("screenshot_ids[{i}]"),
-                "exists",
-                format!("screenshot_ids[{i}]: {id} is not a screenshot uploaded for this partner (POST /api/v1/files with purpose screenshot)"),
-            );
+            let entry = format!("{field}[{i}]");
+            inv.add(&entry, "exists", format!("{entry}: {} {why}", id.as_str()));
         }
     }
     if inv.is_empty() {
