@@ -8,6 +8,7 @@ use crate::import::mapping::{Columns, FieldSpec, ImportMapping};
 use crate::import::reader::DataRow;
 use crate::import::value::parse_country;
 use crate::import::{ImportError, ImportSource};
+use crate::Invalid;
 use crate::invalid::text;
 use crate::web_domain::WebDomain;
 
@@ -73,6 +74,41 @@ pub const UPLOAD_FIELDS: &[FieldSpec] = &[
         ],
     },
 ];
+
+/// Parses a column mapping written `field=Column,field=Column` (the API's `mapping`
+/// parameter, the CLI's `--mapping`) against the upload's fields; an empty column leaves
+/// the field unmapped.
+pub fn parse_upload_mapping(text: &str) -> Result<ImportMapping, Invalid> {
+    let mut inv = Invalid::new();
+    let mut map = std::collections::BTreeMap::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some((f, c)) if UPLOAD_FIELDS.iter().any(|s| s.name == f.trim()) => {
+                if !c.trim().is_empty() {
+                    map.insert(f.trim().to_owned(), c.trim().to_owned());
+                }
+            }
+            Some((f, _)) => inv.add(
+                "mapping",
+                "mapping.field",
+                format!(
+                    "{} is not a field of an upload; they are: external_id, name, web_domain, country, population",
+                    f.trim()
+                ),
+            ),
+            None => inv.add(
+                "mapping",
+                "mapping.syntax",
+                format!("\"{part}\" is not field=Column"),
+            ),
+        }
+    }
+    if inv.is_empty() {
+        Ok(ImportMapping(map))
+    } else {
+        Err(inv)
+    }
+}
 
 /// One account of the partner's file.
 #[derive(Clone, Debug, PartialEq)]
@@ -235,6 +271,17 @@ mod tests {
             "{errs:?}"
         );
         assert!(places.contains(&(2, Some("Country/Region"))), "{errs:?}");
+    }
+
+    #[test]
+    fn a_written_mapping_is_parsed_field_by_field() {
+        let m = parse_upload_mapping("name=Account Name, web_domain=Website,country=").unwrap();
+        assert_eq!(m.column("name"), Some("Account Name"));
+        assert_eq!(m.column("web_domain"), Some("Website"));
+        assert_eq!(m.column("country"), None, "an empty column leaves it unmapped");
+        let e = parse_upload_mapping("nom=Account Name,Website").unwrap_err();
+        let rules: Vec<&str> = e.errors.iter().map(|e| e.rule.as_str()).collect();
+        assert_eq!(rules, ["mapping.field", "mapping.syntax"]);
     }
 
     #[test]
