@@ -126,6 +126,8 @@ pub struct UploadRow {
 #[derive(Clone, Debug)]
 pub struct UploadParser {
     columns: Columns,
+    /// The population of a row whose file has no type column or leaves it blank.
+    default_population: Population,
 }
 
 impl UploadParser {
@@ -133,7 +135,15 @@ impl UploadParser {
     pub fn new(mapping: &ImportMapping, header: &[String]) -> Result<Self, Vec<ImportError>> {
         Ok(UploadParser {
             columns: mapping.resolve_fields(UPLOAD_FIELDS, header)?,
+            default_population: Population::Prospect,
         })
+    }
+
+    /// Rows without a type (no population column, or a blank cell) are of `population`
+    /// (default: prospects): a partner's plain list of its customers needs no type column.
+    pub fn with_default_population(mut self, population: Population) -> Self {
+        self.default_population = population;
+        self
     }
 
     fn cell<'r>(&self, data: &'r DataRow, field: &str) -> Option<&'r str> {
@@ -186,7 +196,9 @@ impl UploadParser {
             },
             None => None,
         };
-        let population = partner_population(self.cell(data, "population").unwrap_or_default());
+        let population = self
+            .cell(data, "population")
+            .map_or(self.default_population, partner_population);
         match name {
             Some(name) if errors.is_empty() => Ok(UploadRow {
                 row: data.row,
@@ -271,6 +283,25 @@ mod tests {
             "{errs:?}"
         );
         assert!(places.contains(&(2, Some("Country/Region"))), "{errs:?}");
+    }
+
+    #[test]
+    fn rows_without_a_type_take_the_default_population() {
+        let text = "Company name,Lifecycle Stage\nHooli,\nGlobex,opportunity\n";
+        let mut r = ImportReader::new(text.as_bytes()).unwrap();
+        let header = r.header().to_vec();
+        let mapping = suggest_fields(UPLOAD_FIELDS, ImportSource::Hubspot, &header, None);
+        let p = UploadParser::new(&mapping, &header).unwrap();
+        let first = r.next_row().unwrap().unwrap();
+        assert_eq!(p.parse(&first).unwrap().population, Population::Prospect);
+        let p = p.with_default_population(Population::Customer);
+        assert_eq!(p.parse(&first).unwrap().population, Population::Customer);
+        let second = r.next_row().unwrap().unwrap();
+        assert_eq!(
+            p.parse(&second).unwrap().population,
+            Population::OpenOpportunity,
+            "a type in the file wins over the default"
+        );
     }
 
     #[test]

@@ -333,6 +333,8 @@ pub struct MappingUploadRequest {
     pub dry_run: bool,
     /// Add the rows to the current upload (matching only them) instead of replacing it.
     pub append: bool,
+    /// The population of rows without a type (default: prospects).
+    pub default_population: Option<Population>,
 }
 
 row! {
@@ -355,6 +357,7 @@ struct UploadBatch {
 /// batches. Returns the data rows read.
 fn parse_upload<R: Read>(
     input: R,
+    default_population: Option<Population>,
     header: oneshot::Sender<std::result::Result<Vec<String>, ImportError>>,
     mapping: oneshot::Receiver<ImportMapping>,
     batches: mpsc::Sender<UploadBatch>,
@@ -373,7 +376,7 @@ fn parse_upload<R: Read>(
         return 0;
     };
     let parser = match UploadParser::new(&mapping, reader.header()) {
-        Ok(p) => p,
+        Ok(p) => p.with_default_population(default_population.unwrap_or(Population::Prospect)),
         Err(errors) => {
             let _ = batches.blocking_send(UploadBatch {
                 rows: Vec::new(),
@@ -410,11 +413,14 @@ row! {
     }
 }
 
-/// Errors for rows whose record id is already in the partnership's upload (an earlier
-/// batch, an earlier file when adding, or the same batch): a company is uploaded once.
+/// Errors for rows whose record id is already uploaded (a company is uploaded once): in
+/// `uploaded`'s rows when given (the partnership's upload: earlier batches of this file,
+/// earlier files when adding), in `seen` (ids met before, which this adds to), or earlier
+/// in the same batch.
 async fn duplicate_ids(
-    tx: &mut Tx,
-    id: &str,
+    x: &mut impl Exec,
+    uploaded: Option<&str>,
+    seen: &mut HashSet<String>,
     column: &str,
     rows: &[UploadRow],
 ) -> Result<Vec<ImportError>> {
@@ -422,24 +428,29 @@ async fn duplicate_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q = Sql::new("SELECT external_id FROM mapping_rows WHERE partnership_id = ");
-    q.bind(id).push(" AND external_id IN ").bind_in(ids.iter().copied());
-    let mut seen: HashSet<String> = tx
-        .all::<ExternalIdRow>(&q)
-        .await?
-        .into_iter()
-        .filter_map(|r| r.external_id)
-        .collect();
+    let mut known: HashSet<String> = HashSet::new();
+    if let Some(partnership) = uploaded {
+        let mut q = Sql::new("SELECT external_id FROM mapping_rows WHERE partnership_id = ");
+        q.bind(partnership)
+            .push(" AND external_id IN ")
+            .bind_in(ids.iter().copied());
+        known.extend(
+            x.all::<ExternalIdRow>(&q)
+                .await?
+                .into_iter()
+                .filter_map(|r| r.external_id),
+        );
+    }
     let mut errors = Vec::new();
     for r in rows {
-        if let Some(x) = &r.external_id
-            && !seen.insert(x.clone())
+        if let Some(id) = &r.external_id
+            && (known.contains(id) || !seen.insert(id.clone()))
         {
             errors.push(ImportError::new(
                 r.row,
                 Some(column),
                 "mapping.duplicate",
-                format!("record id {x} is already uploaded: each company once"),
+                format!("record id {id} is already uploaded: each company once"),
             ));
         }
     }
@@ -742,8 +753,9 @@ impl Store {
         let (header_tx, header_rx) = oneshot::channel();
         let (mapping_tx, mapping_rx) = oneshot::channel();
         let (batch_tx, mut batch_rx) = mpsc::channel(2);
+        let default_population = req.default_population;
         let parser = tokio::task::spawn_blocking(move || {
-            parse_upload(input, header_tx, mapping_rx, batch_tx)
+            parse_upload(input, default_population, header_tx, mapping_rx, batch_tx)
         });
         let mut errors = ImportErrors::default();
         let header = match header_rx.await {
@@ -809,9 +821,26 @@ impl Store {
             return Ok(finish(result, errors, 0));
         }
         let _ = mapping_tx.send(mapping.clone());
+        let id_column = mapping
+            .column("external_id")
+            .unwrap_or("external_id")
+            .to_owned();
         if req.dry_run {
+            // Nothing is written, so the ids met are remembered here (an id a row).
+            let mut seen = HashSet::new();
+            let uploaded = req.append.then_some(id);
             while let Some(batch) = batch_rx.recv().await {
                 errors.extend(batch.errors);
+                errors.extend(
+                    duplicate_ids(
+                        &mut self.db.read(),
+                        uploaded,
+                        &mut seen,
+                        &id_column,
+                        &batch.rows,
+                    )
+                    .await?,
+                );
             }
             let rows = parser
                 .await
@@ -862,14 +891,17 @@ impl Store {
             m: &before,
             decisions: &decisions,
         };
-        let id_column = mapping.column("external_id").unwrap_or("external_id").to_owned();
         while let Some(batch) = batch_rx.recv().await {
             errors.extend(batch.errors);
             // After the first error nothing more is written: the transaction rolls back.
             if !errors.is_empty() {
                 continue;
             }
-            errors.extend(duplicate_ids(&mut tx, id, &id_column, &batch.rows).await?);
+            // Earlier batches are written: the query finds their ids (memory stays flat).
+            let mut seen = HashSet::new();
+            errors.extend(
+                duplicate_ids(&mut tx, Some(id), &mut seen, &id_column, &batch.rows).await?,
+            );
             if !errors.is_empty() {
                 continue;
             }

@@ -123,6 +123,9 @@ pub struct MappingUploadQuery {
     pub dry_run: Option<bool>,
     /// The file's name (default `upload.csv`).
     pub file_name: Option<String>,
+    /// customer, open_opportunity or prospect: the population of rows without a type
+    /// (default: prospect).
+    pub population: Option<String>,
     /// `true`: add the rows to the current upload (only they are matched) instead of
     /// replacing it; a record id already uploaded refuses the file.
     pub append: Option<bool>,
@@ -160,6 +163,12 @@ pub async fn upload(
         );
     }
     let source = filter(&mut inv, "source", q.source.as_deref(), ImportSource::parse);
+    let default_population = filter(
+        &mut inv,
+        "population",
+        q.population.as_deref(),
+        Population::parse,
+    );
     let mapping = q
         .mapping
         .as_deref()
@@ -188,6 +197,7 @@ pub async fn upload(
             .collect(),
         dry_run: q.dry_run.unwrap_or(false),
         append: q.append.unwrap_or(false),
+        default_population,
     };
     let input: Box<dyn Read + Send> = Box::new(BodyReader::new(body));
     let result = s

@@ -472,6 +472,7 @@ async fn portal_upload(
         file_name: file.name.chars().take(200).collect(),
         dry_run: !confirm,
         append,
+        default_population: None,
     };
     let input = std::io::Cursor::new(file.bytes);
     match state
