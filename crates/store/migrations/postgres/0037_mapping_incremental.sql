@@ -37,8 +37,8 @@ CREATE TABLE mapping_intro_requests (
     status TEXT NOT NULL,
     touchpoint_id TEXT REFERENCES touchpoints (id),
     answered_by TEXT,
-    answered_at TEXT,
-    created_at TEXT NOT NULL
+    answered_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX mapping_intro_requests_partnership ON mapping_intro_requests (partnership_id, created_at);
 CREATE INDEX mapping_intro_requests_partner ON mapping_intro_requests (partner_id);

@@ -497,7 +497,8 @@ async fn added_rows_are_matched_alone_and_an_introduction_becomes_a_touchpoint(a
         (json!(true), json!(3), json!(2)),
         "{u}"
     );
-    let m = app.http.get(&path(""), &w.a.admin_token).await.json();
+    let one = format!("{PARTNERSHIPS}/{id}");
+    let m = app.http.get(&one, &w.a.admin_token).await.json();
     assert_eq!(m["uploaded_rows"], 9, "{m}");
     assert_eq!(
         app.http.get(&path("matrix"), &w.admin).await.json()["total"],
@@ -528,7 +529,7 @@ async fn added_rows_are_matched_alone_and_an_introduction_becomes_a_touchpoint(a
         ]
     );
     assert_eq!(
-        app.http.get(&path(""), &w.a.admin_token).await.json()["uploaded_rows"],
+        app.http.get(&one, &w.a.admin_token).await.json()["uploaded_rows"],
         9
     );
     // A type the file lacks comes from `population`.

@@ -92,7 +92,7 @@ async fn a_partner_admin_uploads_confirms_the_mapping_and_sees_the_matrix() {
     })
     .await;
     assert!(
-        check.contains("Checked hubspot-companies.csv (HubSpot export): 15 rows, no errors"),
+        check.contains("Checked hubspot-companies.csv (HubSpot): 15 rows, no errors"),
         "{check}"
     );
     assert_eq!(b.value("#column-mapping select[name='map.name']").await, "Company name");
@@ -100,6 +100,7 @@ async fn a_partner_admin_uploads_confirms_the_mapping_and_sees_the_matrix() {
         b.value("#column-mapping select[name='map.web_domain']").await,
         "Company Domain Name"
     );
+    scroll_to(&b, "#upload-section").await;
     b.shot("mapping-02-portal-checked").await;
 
     // Confirm the mapping with the same file: the page reloads with the upload done.
@@ -145,7 +146,32 @@ async fn a_partner_admin_uploads_confirms_the_mapping_and_sees_the_matrix() {
         if s.contains("18 rows uploaded now") { Ok(s) } else { Err(s) }
     })
     .await;
+    scroll_to(&b, "#upload-section").await;
     b.shot("mapping-04-portal-added").await;
+
+    // A co-sell suggestion where the partner has the open opportunity: one click asks the
+    // vendor for the introduction.
+    scroll_to(&b, "#co-sell").await;
+    b.shot("mapping-05-portal-co-sell").await;
+    if b.exists("#suggestions form button").await {
+        b.click("#suggestions form button").await;
+        b.wait_css("#intros").await;
+        let intros = b.texts("#intros tbody tr").await.join(" ");
+        assert!(intros.contains("Partner") && intros.contains("Requested"), "{intros}");
+        scroll_to(&b, "#co-sell").await;
+        b.shot("mapping-06-portal-intro-asked").await;
+    }
     b.close().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Scrolls the page so that `css` is at the top of the window (for the screenshots).
+async fn scroll_to(b: &Browser, css: &str) {
+    b.client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView()",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot scroll to `{css}`: {e}"));
 }
