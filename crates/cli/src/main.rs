@@ -594,12 +594,12 @@ async fn run() -> Result<()> {
                 dry_run,
                 yes,
             };
-            mapping::upload(&store, &actor, args)
-                .await
-                .map_err(|e| match e.downcast::<partnerops_store::StoreError>() {
+            mapping::upload(&store, &actor, args).await.map_err(|e| {
+                match e.downcast::<partnerops_store::StoreError>() {
                     Ok(store) => explain(store),
                     Err(other) => other,
-                })
+                }
+            })
         }
         Command::Import {
             db,

@@ -8,13 +8,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use partnerops_core::ids::EntityId;
 use partnerops_core::import::ImportSource;
 use partnerops_core::import::mapping::{detect_source_fields, suggest_fields};
 use partnerops_core::import::reader::ImportReader;
 use partnerops_core::mapping::record::{MappingPartnership, MappingUploadResult};
 use partnerops_core::mapping::upload::{UPLOAD_FIELDS, parse_upload_mapping};
 use partnerops_core::mapping::{MappingStatus, Population};
-use partnerops_core::ids::EntityId;
 use partnerops_store::mapping::MappingUploadRequest;
 use partnerops_store::{Actor, Store};
 
@@ -48,7 +48,14 @@ async fn partnership_of(store: &Store, actor: &Actor, partner: &str) -> Result<M
     }
     let known: Vec<String> = live
         .iter()
-        .map(|m| format!("  {} ({}): {}", m.partner_name, m.partner_id, m.status.label()))
+        .map(|m| {
+            format!(
+                "  {} ({}): {}",
+                m.partner_name,
+                m.partner_id,
+                m.status.label()
+            )
+        })
         .collect();
     Err(anyhow::anyhow!(
         "--partner: {wanted} has no live mapping partnership (give the partner's id, ptr_…, or its exact name). Partners with one:\n{}",
@@ -75,10 +82,7 @@ fn print_result(r: &MappingUploadResult, dry_run: bool) {
     } else if dry_run {
         "dry run, nothing written".to_owned()
     } else {
-        format!(
-            "{} matched, {} to confirm",
-            r.matched, r.to_confirm
-        )
+        format!("{} matched, {} to confirm", r.matched, r.to_confirm)
     };
     println!(
         "{} rows of {} from {} ({}){}: {what}; {} errors",
@@ -117,7 +121,11 @@ pub async fn upload(store: &Store, actor: &Actor, args: UploadArgs<'_>) -> Resul
     let source = source.unwrap_or_else(|| detect_source_fields(UPLOAD_FIELDS, &header));
     let mapping = match args.mapping {
         Some(text) => parse_upload_mapping(text).map_err(|inv| {
-            let lines: Vec<String> = inv.errors.iter().map(|e| format!("  {}", e.message)).collect();
+            let lines: Vec<String> = inv
+                .errors
+                .iter()
+                .map(|e| format!("  {}", e.message))
+                .collect();
             anyhow::anyhow!("--mapping:\n{}", lines.join("\n"))
         })?,
         None => {

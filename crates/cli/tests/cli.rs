@@ -760,7 +760,10 @@ fn mapping_upload_shows_the_mapping_then_uploads_adds_and_refuses_whole() {
     );
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("Nobody Ltd has no live mapping partnership"), "{err}");
+    assert!(
+        err.contains("Nobody Ltd has no live mapping partnership"),
+        "{err}"
+    );
     // The demo's active mapping partnership: `  Name (ptr_…): Active`.
     let line = err
         .lines()
@@ -792,7 +795,10 @@ fn mapping_upload_shows_the_mapping_then_uploads_adds_and_refuses_whole() {
         err.contains("suggested mapping for an upload from salesforce-report"),
         "{err}"
     );
-    assert!(err.contains("name         <- Account Name (required)"), "{err}");
+    assert!(
+        err.contains("name         <- Account Name (required)"),
+        "{err}"
+    );
     assert!(err.contains("nothing uploaded"), "{err}");
 
     // Confirmed: the six rows replace the demo's upload and are matched.
@@ -809,7 +815,10 @@ fn mapping_upload_shows_the_mapping_then_uploads_adds_and_refuses_whole() {
             &url,
         ],
     );
-    assert!(out.contains("6 rows of salesforce_accounts.csv from salesforce-report"), "{out}");
+    assert!(
+        out.contains("6 rows of salesforce_accounts.csv from salesforce-report"),
+        "{out}"
+    );
     assert!(out.contains("; 0 errors"), "{out}");
 
     // Adding the same file again: its record ids are uploaded already, so it is refused
@@ -855,7 +864,10 @@ fn mapping_upload_shows_the_mapping_then_uploads_adds_and_refuses_whole() {
             &url,
         ],
     );
-    assert!(out.contains("3 rows of hubspot_companies.csv from hubspot"), "{out}");
+    assert!(
+        out.contains("3 rows of hubspot_companies.csv from hubspot"),
+        "{out}"
+    );
     assert!(out.contains(", added:"), "{out}");
 
     // A broken file: every error by row and column, nothing written, a failed exit.
@@ -875,10 +887,7 @@ fn mapping_upload_shows_the_mapping_then_uploads_adds_and_refuses_whole() {
     );
     assert!(!o.status.success());
     let out = stdout(&o);
-    assert!(
-        out.contains("row 3, column \"Billing Country\""),
-        "{out}"
-    );
+    assert!(out.contains("row 3, column \"Billing Country\""), "{out}");
     assert!(out.contains("refused, nothing written"), "{out}");
 
     // The refused replacement left the nine rows: a dry run adding the HubSpot file again

@@ -4,11 +4,11 @@
 //! ([`crate::import::mapping`]), with the fields a mapping needs. Each row becomes an
 //! [`UploadRow`] or every error in it, named by row and by the file's column.
 
+use crate::Invalid;
 use crate::import::mapping::{Columns, FieldSpec, ImportMapping};
 use crate::import::reader::DataRow;
 use crate::import::value::parse_country;
 use crate::import::{ImportError, ImportSource};
-use crate::Invalid;
 use crate::invalid::text;
 use crate::web_domain::WebDomain;
 
@@ -309,7 +309,11 @@ mod tests {
         let m = parse_upload_mapping("name=Account Name, web_domain=Website,country=").unwrap();
         assert_eq!(m.column("name"), Some("Account Name"));
         assert_eq!(m.column("web_domain"), Some("Website"));
-        assert_eq!(m.column("country"), None, "an empty column leaves it unmapped");
+        assert_eq!(
+            m.column("country"),
+            None,
+            "an empty column leaves it unmapped"
+        );
         let e = parse_upload_mapping("nom=Account Name,Website").unwrap_err();
         let rules: Vec<&str> = e.errors.iter().map(|e| e.rule.as_str()).collect();
         assert_eq!(rules, ["mapping.field", "mapping.syntax"]);

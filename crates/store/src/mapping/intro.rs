@@ -7,6 +7,7 @@
 //! deleted with the partner's uploaded data.
 
 use chrono::{DateTime, Utc};
+use partnerops_core::Invalid;
 use partnerops_core::audit::{AuditAction, EntityKind};
 use partnerops_core::ids::{
     EntityId, MappingIntroId, MappingPartnershipId, OpportunityId, TouchpointId,
@@ -15,19 +16,16 @@ use partnerops_core::mapping::overlap::{SharedAccount, drill_down_refusal};
 use partnerops_core::mapping::record::{
     MappingIntro, MappingIntroAnswer, MappingIntroInput, MappingPartnership,
 };
-use partnerops_core::mapping::{
-    IntroStatus, Side, SharedField, intro_asker, may_answer_intro,
-};
+use partnerops_core::mapping::{IntroStatus, SharedField, Side, intro_asker, may_answer_intro};
 use partnerops_core::pipeline::record::Opportunity;
 use partnerops_core::pipeline::touchpoint::{
     TouchpointFields, TouchpointKind, is_late_when_logged,
 };
 use partnerops_core::scope::{Action, Scope};
-use partnerops_core::Invalid;
 
 use super::{
-    IdRow, MATCH_SELECT, MatchRow, corrupt, must_be_active, partnership_in, population,
-    refused, row_key, scope_side, side_of,
+    IdRow, MATCH_SELECT, MatchRow, corrupt, must_be_active, partnership_in, population, refused,
+    row_key, scope_side, side_of,
 };
 use crate::db::{Exec, Sql, row};
 use crate::{Actor, Result, Store, StoreError, audit, entity, new_id};
@@ -69,7 +67,11 @@ fn intro_from(
 ) -> Result<MappingIntro> {
     let vp = population(&r.vendor_population)?;
     let pp = population(&r.partner_population)?;
-    let full = [SharedField::Name, SharedField::WebDomain, SharedField::Country];
+    let full = [
+        SharedField::Name,
+        SharedField::WebDomain,
+        SharedField::Country,
+    ];
     let (vendor_fields, partner_fields): (&[_], &[_]) = match side {
         Side::Vendor => (&full, m.partner_sharing.fields(pp)),
         Side::Partner => (m.vendor_sharing.fields(vp), &full),
@@ -239,7 +241,9 @@ impl Store {
             .push(")");
         tx.execute(&q).await?;
         let mut q = Sql::new(INTRO_SELECT);
-        q.bind(m.id.as_str()).push(" AND id = ").bind(intro.as_str());
+        q.bind(m.id.as_str())
+            .push(" AND id = ")
+            .bind(intro.as_str());
         let row = tx.optional::<IntroRow>(&q).await?.ok_or_else(not_found)?;
         let out = intro_from(row, &r, &m, side)?;
         audit::record(

@@ -22,10 +22,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use partnerops_core::mapping::matching::{Found, MatchRecord, Matcher};
-use partnerops_core::mapping::{MatchState, Population, match_state, vendor_population};
 use partnerops_core::ids::{EntityId, MappingMatchId};
+use partnerops_core::mapping::matching::{Found, MatchRecord, Matcher};
 use partnerops_core::mapping::record::MappingPartnership;
+use partnerops_core::mapping::{MatchState, Population, match_state, vendor_population};
 use tokio::sync::Mutex;
 
 use super::{IdRow, row_key};

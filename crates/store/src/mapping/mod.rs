@@ -196,11 +196,7 @@ async fn decisions_of(
 /// Matches every row of the partnership's upload again (its thresholds changed) against
 /// the kept matcher (see [`matcher`]) and rewrites its matches. Returns (counting, to
 /// confirm).
-async fn rematch(
-    tx: &mut Tx,
-    cache: &MatcherCache,
-    m: &MappingPartnership,
-) -> Result<(u64, u64)> {
+async fn rematch(tx: &mut Tx, cache: &MatcherCache, m: &MappingPartnership) -> Result<(u64, u64)> {
     let mut q = Sql::new("DELETE FROM mapping_matches WHERE partnership_id = ");
     q.bind(m.id.as_str());
     tx.execute(&q).await?;
@@ -424,7 +420,10 @@ async fn duplicate_ids(
     column: &str,
     rows: &[UploadRow],
 ) -> Result<Vec<ImportError>> {
-    let ids: Vec<&str> = rows.iter().filter_map(|r| r.external_id.as_deref()).collect();
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.external_id.as_deref())
+        .collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -848,10 +847,7 @@ impl Store {
             return Ok(finish(result, errors, rows));
         }
         // The matcher is taken (built if the accounts changed) before the write lock.
-        let index = self
-            .mapping_matchers
-            .current(&mut self.db.read())
-            .await?;
+        let index = self.mapping_matchers.current(&mut self.db.read()).await?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         tx.for_bulk_writes().await?;
@@ -965,7 +961,9 @@ impl Store {
             return Ok(finish(result, errors, rows));
         }
         let mut q = Sql::new("UPDATE mapping_uploads SET rows_read = ");
-        q.bind(rows as i64).push(" WHERE id = ").bind(upload.as_str());
+        q.bind(rows as i64)
+            .push(" WHERE id = ")
+            .bind(upload.as_str());
         tx.execute(&q).await?;
         let mut q = Sql::new("DELETE FROM mapping_column_maps WHERE partner_id = ");
         q.bind(before.partner_id.as_str())

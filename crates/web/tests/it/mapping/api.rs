@@ -518,7 +518,13 @@ async fn added_rows_are_matched_alone_and_an_introduction_becomes_a_touchpoint(a
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| format!("{} {}", e["field"].as_str().unwrap(), e["rule"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["field"].as_str().unwrap(),
+                e["rule"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         fields,
@@ -568,12 +574,20 @@ async fn added_rows_are_matched_alone_and_an_introduction_becomes_a_touchpoint(a
     // The side with the customer does not ask; a rep is not the partner's admin.
     let r = app
         .http
-        .post(&path("intros"), &w.a.admin_token, &json!({"match_id": match_id}))
+        .post(
+            &path("intros"),
+            &w.a.admin_token,
+            &json!({"match_id": match_id}),
+        )
         .await;
     assert_eq!(r.problem_rules(), vec!["match_id:mapping.intro_side"]);
     let r = app
         .http
-        .post(&path("intros"), &w.admin, &json!({"match_id": "amt_00000000000000000000000000000000"}))
+        .post(
+            &path("intros"),
+            &w.admin,
+            &json!({"match_id": "amt_00000000000000000000000000000000"}),
+        )
         .await;
     assert_eq!(r.problem_rules(), vec!["match_id:mapping.not_co_sell"]);
     // One click: the vendor asks; once only while it waits.
@@ -594,7 +608,11 @@ async fn added_rows_are_matched_alone_and_an_introduction_becomes_a_touchpoint(a
         .post(&path("intros"), &w.admin, &json!({"match_id": match_id}))
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
-    let s = app.http.get(&path("suggestions"), &w.a.admin_token).await.json();
+    let s = app
+        .http
+        .get(&path("suggestions"), &w.a.admin_token)
+        .await
+        .json();
     assert_eq!(s[0]["open_intro"], intro_id.as_str(), "{s}");
     // The partner sees the request without the vendor's deal; the vendor cannot answer it.
     let mine = app.http.get(&path("intros"), &w.a.rep_token).await.json();
@@ -621,7 +639,12 @@ async fn added_rows_are_matched_alone_and_an_introduction_becomes_a_touchpoint(a
         .http
         .post(&path(&answer), &w.a.admin_token, &json!({"made": false}))
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "answered once: {}", r.text());
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "answered once: {}",
+        r.text()
+    );
     let t = app
         .http
         .get(
@@ -645,14 +668,22 @@ async fn added_rows_are_matched_alone_and_an_introduction_becomes_a_touchpoint(a
     // The partner deletes its data: the requests go with it; the touchpoint stays.
     let r = app
         .http
-        .api(Method::DELETE, &path("upload"), Some(&w.a.admin_token), None)
+        .api(
+            Method::DELETE,
+            &path("upload"),
+            Some(&w.a.admin_token),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let left = app.http.get(&path("intros"), &w.admin).await.json();
     assert_eq!(left, json!([]));
     let t = app
         .http
-        .get(&format!("/api/v1/opportunities/{opportunity}/touchpoints"), &w.admin)
+        .get(
+            &format!("/api/v1/opportunities/{opportunity}/touchpoints"),
+            &w.admin,
+        )
         .await
         .json();
     assert_eq!(t.as_array().unwrap().len(), 1, "{t}");

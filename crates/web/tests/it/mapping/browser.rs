@@ -44,9 +44,8 @@ async fn a_partner_admin_uploads_confirms_the_mapping_and_sees_the_matrix() {
         .expect("accounts")
         .items;
     assert_eq!(accounts.len(), 12);
-    let mut csv = String::from(
-        "Record ID,Company name,Company Domain Name,Country/Region,Lifecycle Stage\n",
-    );
+    let mut csv =
+        String::from("Record ID,Company name,Company Domain Name,Country/Region,Lifecycle Stage\n");
     for (i, a) in accounts.iter().enumerate() {
         let domain = match (&a.web_domain, i % 2) {
             (Some(d), 0) => d.as_str().to_owned(),
@@ -60,9 +59,13 @@ async fn a_partner_admin_uploads_confirms_the_mapping_and_sees_the_matrix() {
             a.country.as_str()
         ));
     }
-    for (i, name) in ["Kramerica Industries", "Vandelay Imports", "Pendant Publishing"]
-        .iter()
-        .enumerate()
+    for (i, name) in [
+        "Kramerica Industries",
+        "Vandelay Imports",
+        "Pendant Publishing",
+    ]
+    .iter()
+    .enumerate()
     {
         csv.push_str(&format!("{},{name},,US,customer\n", 950 + i));
     }
@@ -95,9 +98,13 @@ async fn a_partner_admin_uploads_confirms_the_mapping_and_sees_the_matrix() {
         check.contains("Checked hubspot-companies.csv (HubSpot): 15 rows, no errors"),
         "{check}"
     );
-    assert_eq!(b.value("#column-mapping select[name='map.name']").await, "Company name");
     assert_eq!(
-        b.value("#column-mapping select[name='map.web_domain']").await,
+        b.value("#column-mapping select[name='map.name']").await,
+        "Company name"
+    );
+    assert_eq!(
+        b.value("#column-mapping select[name='map.web_domain']")
+            .await,
         "Company Domain Name"
     );
     scroll_to(&b, "#upload-section").await;
@@ -121,7 +128,10 @@ async fn a_partner_admin_uploads_confirms_the_mapping_and_sees_the_matrix() {
         .await
         .parse()
         .expect("the matrix total");
-    assert!(total >= 10, "most of the twelve vendor accounts match: {total}");
+    assert!(
+        total >= 10,
+        "most of the twelve vendor accounts match: {total}"
+    );
     let cells = b.texts("#matrix tbody td").await;
     assert_eq!(cells.len(), 9, "{cells:?}");
     b.shot("mapping-03-portal-matrix").await;
@@ -143,7 +153,11 @@ async fn a_partner_admin_uploads_confirms_the_mapping_and_sees_the_matrix() {
     b.click("#confirm-upload").await;
     eventually("the rows to be added", async || {
         let s = b.text("#upload-section").await;
-        if s.contains("18 rows uploaded now") { Ok(s) } else { Err(s) }
+        if s.contains("18 rows uploaded now") {
+            Ok(s)
+        } else {
+            Err(s)
+        }
     })
     .await;
     scroll_to(&b, "#upload-section").await;
@@ -157,7 +171,10 @@ async fn a_partner_admin_uploads_confirms_the_mapping_and_sees_the_matrix() {
         b.click("#suggestions form button").await;
         b.wait_css("#intros").await;
         let intros = b.texts("#intros tbody tr").await.join(" ");
-        assert!(intros.contains("Partner") && intros.contains("Requested"), "{intros}");
+        assert!(
+            intros.contains("Partner") && intros.contains("Requested"),
+            "{intros}"
+        );
         scroll_to(&b, "#co-sell").await;
         b.shot("mapping-06-portal-intro-asked").await;
     }

@@ -109,7 +109,10 @@ async fn a_partner_uploads_confirms_the_mapping_and_sees_the_matrix(app: TestApp
         .page(&format!("/portal/mapping/{id}"), &ps)
         .await
         .text();
-    assert!(page.contains("matrix-total\">3</span> matched accounts"), "{page}");
+    assert!(
+        page.contains("matrix-total\">3</span> matched accounts"),
+        "{page}"
+    );
     assert!(
         page.contains(&format!("/portal/mapping/{id}/cells/customer/customer")),
         "{page}"
@@ -166,7 +169,10 @@ async fn a_partner_uploads_confirms_the_mapping_and_sees_the_matrix(app: TestApp
         .page(&format!("/console/mapping/{id}"), &vs)
         .await
         .text();
-    assert!(page.contains("matrix-total\">4</span> matched accounts"), "{page}");
+    assert!(
+        page.contains("matrix-total\">4</span> matched accounts"),
+        "{page}"
+    );
 }
 
 async fn the_demo_has_a_mapping(app: TestApp) {
