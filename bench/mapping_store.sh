@@ -21,7 +21,7 @@
 # them. The target (issue #14): 1,000 added rows re-matched in under a second.
 #
 # Knobs: BENCH_VENDOR=1000000 BENCH_PARTNER_BASE=20000 BENCH_DIR=/tmp/partnerops-mapping-store
-#        BENCH_NO_BUILD=1 (use target/release/partnerops as it is) BENCH_RESEED=1
+#        BENCH_NO_BUILD=1 (use the binary as it is) BENCH_PARTNEROPS_BIN=path BENCH_RESEED=1
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +29,7 @@ cd "$ROOT"
 VENDOR="${BENCH_VENDOR:-1000000}"
 BASE="${BENCH_PARTNER_BASE:-20000}"
 DIR="${BENCH_DIR:-/tmp/partnerops-mapping-store}"
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/partnerops"
+BIN="${BENCH_PARTNEROPS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/partnerops}"
 mkdir -p "$DIR"
 DB="$DIR/vendor-$VENDOR.sqlite"
 URL="sqlite://$DB"
@@ -131,7 +131,7 @@ PY
 rss() { awk '/^VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 
 {
-    echo "vendor accounts: $ACCOUNTS (SQLite, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "vendor accounts: $ACCOUNTS (SQLite, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)), $BIN"
     upload "base file, replacing (first upload: builds the matcher)" "$DIR/base.csv" false
     upload "1,000 rows added" "$DIR/more-0.csv" true
     upload "1,000 rows added again" "$DIR/more-1.csv" true

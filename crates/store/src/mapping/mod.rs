@@ -1085,13 +1085,13 @@ impl Store {
             }
             let suggestion = if pp == Population::Customer {
                 format!(
-                    "{} is a customer of {}: ask them to introduce the vendor's open opportunity",
-                    "this account", m.partner_name
+                    "A customer of {0} where the vendor has an open opportunity: {0} can introduce the vendor",
+                    m.partner_name
                 )
             } else {
                 format!(
-                    "this account is a vendor customer where {} has an open opportunity: the vendor can introduce {}",
-                    m.partner_name, m.partner_name
+                    "A customer of the vendor where {0} has an open opportunity: the vendor can introduce {0}",
+                    m.partner_name
                 )
             };
             let key = row_key(
