@@ -6,6 +6,7 @@ mod backup;
 mod config;
 mod export;
 mod import;
+mod mapping;
 mod payouts;
 mod policy;
 
@@ -217,6 +218,11 @@ enum Command {
         #[arg(long = "as")]
         as_user: Option<String>,
     },
+    /// Account mapping: upload a partner's CRM export into its mapping partnership.
+    Mapping {
+        #[command(subcommand)]
+        command: MappingCommand,
+    },
     /// Commission lines and statements: accrue, draw up, export for accounts payable.
     Payouts {
         #[command(subcommand)]
@@ -225,6 +231,47 @@ enum Command {
     /// Print the API's OpenAPI document (JSON), as a server with the default rate limits
     /// serves it at /api/v1/openapi.json; refreshes `crates/client/openapi.json`.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum MappingCommand {
+    /// Upload a partner's accounts (a Salesforce report, a HubSpot export or our own) into
+    /// its live mapping partnership and match them: all rows or none, every error by row
+    /// and column; a progress bar over the file. Prints the suggested column mapping
+    /// unless confirmed.
+    Upload {
+        #[command(flatten)]
+        db: Db,
+        /// The partner: its id (ptr_…) or its exact name, ignoring case.
+        #[arg(long)]
+        partner: String,
+        /// The CSV file.
+        file: PathBuf,
+        /// salesforce-report, salesforce-dataloader, hubspot or partnerops (default: guessed
+        /// from the header).
+        #[arg(long)]
+        source: Option<String>,
+        /// The column mapping, `field=Column,field=Column` (fields: external_id, name,
+        /// web_domain, country, population; default: the suggested one, with --yes).
+        #[arg(long)]
+        mapping: Option<String>,
+        /// customer, open_opportunity or prospect: the population of rows without a type
+        /// (default: prospect).
+        #[arg(long)]
+        population: Option<String>,
+        /// Add the rows to the current upload (only they are matched) instead of replacing it.
+        #[arg(long)]
+        append: bool,
+        /// Check every row and report every error; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Confirm the suggested mapping.
+        #[arg(long)]
+        yes: bool,
+        /// Act as this user (an e-mail address; default: the system, as an administrator).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -520,6 +567,40 @@ async fn run() -> Result<()> {
         }
         Command::Policy { command } => run_policy(&file, command).await,
         Command::Payouts { command } => run_payouts(&file, command).await,
+        Command::Mapping {
+            command:
+                MappingCommand::Upload {
+                    db,
+                    partner,
+                    file: path,
+                    source,
+                    mapping,
+                    population,
+                    append,
+                    dry_run,
+                    yes,
+                    as_user,
+                },
+        } => {
+            let store = open_quietly(&file, &db).await?;
+            let actor = actor_as(&store, as_user, "partnerops mapping upload").await?;
+            let args = mapping::UploadArgs {
+                partner: &partner,
+                file: &path,
+                source: source.as_deref(),
+                mapping: mapping.as_deref(),
+                population: population.as_deref(),
+                append,
+                dry_run,
+                yes,
+            };
+            mapping::upload(&store, &actor, args).await.map_err(|e| {
+                match e.downcast::<partnerops_store::StoreError>() {
+                    Ok(store) => explain(store),
+                    Err(other) => other,
+                }
+            })
+        }
         Command::Import {
             db,
             args: words,
@@ -538,21 +619,7 @@ async fn run() -> Result<()> {
                 ),
             };
             let store = open_quietly(&file, &db).await?;
-            let actor = match as_user {
-                Some(email) => {
-                    let user = store
-                        .user_by_email(&partnerops_core::scope::Scope::Vendor, &email)
-                        .await
-                        .map_err(explain)?;
-                    Actor::User(
-                        store
-                            .principal_of(&user.id.to_string())
-                            .await
-                            .map_err(explain)?,
-                    )
-                }
-                None => Actor::system("partnerops import"),
-            };
+            let actor = actor_as(&store, as_user, "partnerops import").await?;
             let args = import::ImportArgs {
                 kind: &kind,
                 file: &path,
@@ -1128,6 +1195,25 @@ fn read_line_stdin() -> Result<String> {
 }
 
 /// Store errors as a readable message for the terminal.
+/// The user named by `--as` (an e-mail address), or the system as `label`.
+async fn actor_as(store: &Store, as_user: Option<String>, label: &str) -> Result<Actor> {
+    Ok(match as_user {
+        Some(email) => {
+            let user = store
+                .user_by_email(&partnerops_core::scope::Scope::Vendor, &email)
+                .await
+                .map_err(explain)?;
+            Actor::User(
+                store
+                    .principal_of(&user.id.to_string())
+                    .await
+                    .map_err(explain)?,
+            )
+        }
+        None => Actor::system(label),
+    })
+}
+
 fn explain(e: partnerops_store::StoreError) -> anyhow::Error {
     match e {
         partnerops_store::StoreError::Invalid(inv) => {

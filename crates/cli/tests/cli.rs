@@ -730,3 +730,205 @@ fn openapi_prints_the_document_the_client_is_generated_from() {
         "crates/client/openapi.json is not what `partnerops openapi` prints: refresh it with `partnerops openapi > crates/client/openapi.json`"
     );
 }
+
+/// A sample file of the web tests' account mapping suite.
+fn mapping_sample(name: &str) -> String {
+    format!(
+        "{}/../web/tests/it/mapping/files/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn mapping_upload_shows_the_mapping_then_uploads_adds_and_refuses_whole() {
+    let t = Temp::new();
+    let url = seeded(&t);
+    let file = mapping_sample("salesforce_accounts.csv");
+
+    // An unknown partner: the partners with a live mapping partnership are listed.
+    let o = run(
+        &t.0,
+        &[
+            "mapping",
+            "upload",
+            "--partner",
+            "Nobody Ltd",
+            &file,
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("Nobody Ltd has no live mapping partnership"),
+        "{err}"
+    );
+    // The demo's active mapping partnership: `  Name (ptr_…): Active`.
+    let line = err
+        .lines()
+        .find(|l| l.ends_with("): Active"))
+        .unwrap_or_else(|| panic!("no active partnership listed:\n{err}"));
+    let partner = line
+        .rsplit_once(" (")
+        .map(|(_, rest)| rest.trim_end_matches("): Active"))
+        .unwrap()
+        .to_owned();
+    assert!(partner.starts_with("ptr_"), "{line}");
+
+    // Not confirmed: the suggestion is printed, nothing is uploaded.
+    let o = run(
+        &t.0,
+        &[
+            "mapping",
+            "upload",
+            "--partner",
+            &partner,
+            &file,
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("suggested mapping for an upload from salesforce-report"),
+        "{err}"
+    );
+    assert!(
+        err.contains("name         <- Account Name (required)"),
+        "{err}"
+    );
+    assert!(err.contains("nothing uploaded"), "{err}");
+
+    // Confirmed: the six rows replace the demo's upload and are matched.
+    let out = ok(
+        &t.0,
+        &[
+            "mapping",
+            "upload",
+            "--partner",
+            &partner,
+            &file,
+            "--yes",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(
+        out.contains("6 rows of salesforce_accounts.csv from salesforce-report"),
+        "{out}"
+    );
+    assert!(out.contains("; 0 errors"), "{out}");
+
+    // Adding the same file again: its record ids are uploaded already, so it is refused
+    // whole, each row named by its row and the file's column.
+    let o = run(
+        &t.0,
+        &[
+            "mapping",
+            "upload",
+            "--partner",
+            &partner,
+            &file,
+            "--yes",
+            "--append",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("row 2, column \"Account ID\": mapping.duplicate"),
+        "{out}"
+    );
+    assert!(out.contains("refused, nothing written; 6 errors"), "{out}");
+
+    // Adding new rows (HubSpot, a mapping of one's own, a default population): added.
+    let hubspot = mapping_sample("hubspot_companies.csv");
+    let out = ok(
+        &t.0,
+        &[
+            "mapping",
+            "upload",
+            "--partner",
+            &partner,
+            &hubspot,
+            "--append",
+            "--population",
+            "customer",
+            "--mapping",
+            "external_id=Record ID,name=Company name,web_domain=Company Domain Name,country=Country/Region",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(
+        out.contains("3 rows of hubspot_companies.csv from hubspot"),
+        "{out}"
+    );
+    assert!(out.contains(", added:"), "{out}");
+
+    // A broken file: every error by row and column, nothing written, a failed exit.
+    let bad = mapping_sample("salesforce_broken.csv");
+    let o = run(
+        &t.0,
+        &[
+            "mapping",
+            "upload",
+            "--partner",
+            &partner,
+            &bad,
+            "--yes",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("row 3, column \"Billing Country\""), "{out}");
+    assert!(out.contains("refused, nothing written"), "{out}");
+
+    // The refused replacement left the nine rows: a dry run adding the HubSpot file again
+    // finds its ids uploaded, and writes nothing.
+    let o = run(
+        &t.0,
+        &[
+            "mapping",
+            "upload",
+            "--partner",
+            &partner,
+            &hubspot,
+            "--append",
+            "--dry-run",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("row 2, column \"Record ID\": mapping.duplicate"),
+        "{out}"
+    );
+    assert!(out.contains("refused, nothing written; 3 errors"), "{out}");
+
+    // A bad option names itself.
+    let o = run(
+        &t.0,
+        &[
+            "mapping",
+            "upload",
+            "--partner",
+            &partner,
+            &file,
+            "--population",
+            "friends",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--population:"), "{}", stderr(&o));
+}

@@ -149,7 +149,7 @@ pub(crate) async fn create_mappings(
                     source: Some(partnerops_core::import::ImportSource::SalesforceReport),
                     mapping: Some(mapping),
                     file_name: "accounts-report.csv".into(),
-                    dry_run: false,
+                    ..MappingUploadRequest::default()
                 },
                 std::io::Cursor::new(csv.into_bytes()),
             )

@@ -83,6 +83,8 @@ pub struct Store {
     local_counts: rate_limit::LocalCounts,
     /// Live API token grants read in the last second (see `auth::grants`).
     grants: auth::grants::Grants,
+    /// The account matcher kept between mapping uploads (see `mapping::matcher`).
+    mapping_matchers: mapping::MatcherCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -151,6 +153,7 @@ impl Store {
             clock: Arc::new(Utc::now),
             local_counts: rate_limit::LocalCounts::default(),
             grants: auth::grants::Grants::default(),
+            mapping_matchers: Default::default(),
             notify: Arc::default(),
             files: file::FileStore::default_for(url)?,
             webhooks: Arc::default(),

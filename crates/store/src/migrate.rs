@@ -240,6 +240,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0036_directory_curation.sql"),
         postgres: include_str!("../migrations/postgres/0036_directory_curation.sql"),
     },
+    Migration {
+        version: 37,
+        name: "mapping_incremental",
+        sqlite: include_str!("../migrations/sqlite/0037_mapping_incremental.sql"),
+        postgres: include_str!("../migrations/postgres/0037_mapping_incremental.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

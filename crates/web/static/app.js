@@ -22,7 +22,8 @@ document.addEventListener("htmx:xhr:progress", function (event) {
   bar.hidden = false;
   bar.value = pct;
   if (line) {
-    line.textContent = pct < 100 ? "Uploading: " + pct + "%" : "Uploaded; reading the file…";
+    var done = form.getAttribute("data-upload-done") || "Uploaded; reading the file…";
+    line.textContent = pct < 100 ? "Uploading: " + pct + "%" : done;
   }
 });
 document.addEventListener("htmx:afterRequest", function (event) {

@@ -213,6 +213,8 @@ entity_id!(/// A partner's uploaded CRM export for account mapping.
     MappingUploadId, "aup");
 entity_id!(/// A match of a partner's uploaded account to a vendor account.
     MappingMatchId, "amt");
+entity_id!(/// An introduction one side of a mapping asks of the other from a co-sell suggestion.
+    MappingIntroId, "ain");
 
 /// Parses an id from input, naming `field` in the error.
 pub fn parse_id<T: EntityId>(field: &str, raw: &str) -> Result<T, crate::FieldError> {

@@ -72,6 +72,40 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// Where an introduction asked from a co-sell suggestion stands.
+    IntroStatus {
+        /// Asked; the other side has not answered.
+        Requested = "requested" / "Requested",
+        /// The other side made the introduction (a touchpoint on the vendor's opportunity,
+        /// when the vendor's side is the opportunity).
+        Made = "made" / "Introduction made",
+        Declined = "declined" / "Declined",
+    }
+);
+
+/// Who asks for the introduction of a co-sell cell: the side with the open opportunity
+/// asks the side whose customer the account is. `None` outside the co-sell cells.
+pub fn intro_asker(vendor: Population, partner: Population) -> Option<Side> {
+    match (vendor, partner) {
+        (Population::OpenOpportunity, Population::Customer) => Some(Side::Vendor),
+        (Population::Customer, Population::OpenOpportunity) => Some(Side::Partner),
+        _ => None,
+    }
+}
+
+/// Whether `side` may answer an introduction asked by `asker` that is still `status`: the
+/// other side, once.
+pub fn may_answer_intro(side: Side, asker: Side, status: IntroStatus) -> Result<(), &'static str> {
+    if side == asker {
+        Err("the side that asked for the introduction cannot answer it; the other side does")
+    } else if status != IntroStatus::Requested {
+        Err("this introduction was already answered")
+    } else {
+        Ok(())
+    }
+}
+
 impl MatchState {
     /// Whether the match counts in the overlap.
     pub fn counts(self) -> bool {
@@ -244,6 +278,39 @@ mod tests {
         );
         assert!(MatchState::Confirmed.counts() && MatchState::Auto.counts());
         assert!(!MatchState::ToConfirm.counts() && !MatchState::Rejected.counts());
+    }
+
+    #[test]
+    fn the_side_with_the_opportunity_asks_the_side_with_the_customer() {
+        use Population::*;
+        assert_eq!(intro_asker(OpenOpportunity, Customer), Some(Side::Vendor));
+        assert_eq!(intro_asker(Customer, OpenOpportunity), Some(Side::Partner));
+        for (v, p) in [
+            (Customer, Customer),
+            (Prospect, Customer),
+            (OpenOpportunity, OpenOpportunity),
+            (Customer, Prospect),
+        ] {
+            assert_eq!(intro_asker(v, p), None, "{v:?} x {p:?} is no co-sell cell");
+        }
+        // Every co-sell cell has an asker, and only they do.
+        for v in Population::ALL {
+            for p in Population::ALL {
+                assert_eq!(
+                    intro_asker(*v, *p).is_some(),
+                    overlap::is_co_sell(*v, *p),
+                    "{v:?} x {p:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_other_side_answers_an_introduction_once() {
+        assert!(may_answer_intro(Side::Partner, Side::Vendor, IntroStatus::Requested).is_ok());
+        assert!(may_answer_intro(Side::Vendor, Side::Vendor, IntroStatus::Requested).is_err());
+        assert!(may_answer_intro(Side::Partner, Side::Vendor, IntroStatus::Made).is_err());
+        assert!(may_answer_intro(Side::Vendor, Side::Partner, IntroStatus::Declined).is_err());
     }
 
     #[test]

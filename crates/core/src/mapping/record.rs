@@ -4,9 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::overlap::SharedAccount;
-use super::{MappingStatus, MatchState, Population, Sharing};
+use super::{IntroStatus, MappingStatus, MatchState, Population, Sharing, Side};
 use crate::Invalid;
-use crate::ids::{AccountId, MappingMatchId, MappingPartnershipId, PartnerId};
+use crate::ids::{
+    AccountId, MappingIntroId, MappingMatchId, MappingPartnershipId, OpportunityId, PartnerId,
+    TouchpointId,
+};
 use crate::import::{ImportError, ImportMapping, ImportSource};
 
 /// An account mapping partnership between the vendor and one partner.
@@ -88,6 +91,8 @@ pub struct MappingUploadResult {
     pub file_name: String,
     pub header: Vec<String>,
     pub mapping: ImportMapping,
+    /// The rows were added to the current upload (else they replaced it).
+    pub append: bool,
     pub rows: u64,
     /// Matches that count (domain, or a name at or above the threshold, or confirmed).
     pub matched: u64,
@@ -143,9 +148,58 @@ pub struct MappingDecisionInput {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CoSellSuggestion {
+    /// The match: what an introduction request names.
+    pub match_id: MappingMatchId,
     pub row: OverlapRow,
     /// Who would introduce whom, in a sentence.
     pub suggestion: String,
+    /// The side that asks for the introduction (the one with the open opportunity).
+    pub asker: Side,
+    /// The introduction asked for this pair and not yet answered, if any.
+    pub open_intro: Option<MappingIntroId>,
+}
+
+/// Asking the other side for an introduction from a co-sell suggestion.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MappingIntroInput {
+    /// The suggestion's `match_id`.
+    pub match_id: String,
+}
+
+/// Answering an introduction asked of the caller's side.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MappingIntroAnswer {
+    /// `true`: the introduction was made (the partner's introduction is logged as a
+    /// touchpoint on the vendor's open opportunity); `false`: declined.
+    pub made: bool,
+}
+
+/// An introduction asked from a co-sell suggestion, as the caller's side may see it: the
+/// matched pair with what each side shares (the caller's own side in full).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MappingIntro {
+    pub id: MappingIntroId,
+    pub partnership_id: MappingPartnershipId,
+    pub asked_by: Side,
+    pub status: IntroStatus,
+    pub vendor: SharedAccount,
+    pub partner: SharedAccount,
+    pub vendor_population: Population,
+    pub partner_population: Population,
+    /// The vendor's open opportunity on the account (vendor staff, or the partner once the
+    /// touchpoint put it on the deal).
+    pub opportunity_id: Option<OpportunityId>,
+    /// The touchpoint the introduction logged.
+    pub touchpoint_id: Option<TouchpointId>,
+    pub requested_by: String,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! ([`crate::import::mapping`]), with the fields a mapping needs. Each row becomes an
 //! [`UploadRow`] or every error in it, named by row and by the file's column.
 
+use crate::Invalid;
 use crate::import::mapping::{Columns, FieldSpec, ImportMapping};
 use crate::import::reader::DataRow;
 use crate::import::value::parse_country;
@@ -74,6 +75,41 @@ pub const UPLOAD_FIELDS: &[FieldSpec] = &[
     },
 ];
 
+/// Parses a column mapping written `field=Column,field=Column` (the API's `mapping`
+/// parameter, the CLI's `--mapping`) against the upload's fields; an empty column leaves
+/// the field unmapped.
+pub fn parse_upload_mapping(text: &str) -> Result<ImportMapping, Invalid> {
+    let mut inv = Invalid::new();
+    let mut map = std::collections::BTreeMap::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some((f, c)) if UPLOAD_FIELDS.iter().any(|s| s.name == f.trim()) => {
+                if !c.trim().is_empty() {
+                    map.insert(f.trim().to_owned(), c.trim().to_owned());
+                }
+            }
+            Some((f, _)) => inv.add(
+                "mapping",
+                "mapping.field",
+                format!(
+                    "{} is not a field of an upload; they are: external_id, name, web_domain, country, population",
+                    f.trim()
+                ),
+            ),
+            None => inv.add(
+                "mapping",
+                "mapping.syntax",
+                format!("\"{part}\" is not field=Column"),
+            ),
+        }
+    }
+    if inv.is_empty() {
+        Ok(ImportMapping(map))
+    } else {
+        Err(inv)
+    }
+}
+
 /// One account of the partner's file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UploadRow {
@@ -90,6 +126,8 @@ pub struct UploadRow {
 #[derive(Clone, Debug)]
 pub struct UploadParser {
     columns: Columns,
+    /// The population of a row whose file has no type column or leaves it blank.
+    default_population: Population,
 }
 
 impl UploadParser {
@@ -97,7 +135,15 @@ impl UploadParser {
     pub fn new(mapping: &ImportMapping, header: &[String]) -> Result<Self, Vec<ImportError>> {
         Ok(UploadParser {
             columns: mapping.resolve_fields(UPLOAD_FIELDS, header)?,
+            default_population: Population::Prospect,
         })
+    }
+
+    /// Rows without a type (no population column, or a blank cell) are of `population`
+    /// (default: prospects): a partner's plain list of its customers needs no type column.
+    pub fn with_default_population(mut self, population: Population) -> Self {
+        self.default_population = population;
+        self
     }
 
     fn cell<'r>(&self, data: &'r DataRow, field: &str) -> Option<&'r str> {
@@ -150,7 +196,9 @@ impl UploadParser {
             },
             None => None,
         };
-        let population = partner_population(self.cell(data, "population").unwrap_or_default());
+        let population = self
+            .cell(data, "population")
+            .map_or(self.default_population, partner_population);
         match name {
             Some(name) if errors.is_empty() => Ok(UploadRow {
                 row: data.row,
@@ -235,6 +283,40 @@ mod tests {
             "{errs:?}"
         );
         assert!(places.contains(&(2, Some("Country/Region"))), "{errs:?}");
+    }
+
+    #[test]
+    fn rows_without_a_type_take_the_default_population() {
+        let text = "Company name,Lifecycle Stage\nHooli,\nGlobex,opportunity\n";
+        let mut r = ImportReader::new(text.as_bytes()).unwrap();
+        let header = r.header().to_vec();
+        let mapping = suggest_fields(UPLOAD_FIELDS, ImportSource::Hubspot, &header, None);
+        let p = UploadParser::new(&mapping, &header).unwrap();
+        let first = r.next_row().unwrap().unwrap();
+        assert_eq!(p.parse(&first).unwrap().population, Population::Prospect);
+        let p = p.with_default_population(Population::Customer);
+        assert_eq!(p.parse(&first).unwrap().population, Population::Customer);
+        let second = r.next_row().unwrap().unwrap();
+        assert_eq!(
+            p.parse(&second).unwrap().population,
+            Population::OpenOpportunity,
+            "a type in the file wins over the default"
+        );
+    }
+
+    #[test]
+    fn a_written_mapping_is_parsed_field_by_field() {
+        let m = parse_upload_mapping("name=Account Name, web_domain=Website,country=").unwrap();
+        assert_eq!(m.column("name"), Some("Account Name"));
+        assert_eq!(m.column("web_domain"), Some("Website"));
+        assert_eq!(
+            m.column("country"),
+            None,
+            "an empty column leaves it unmapped"
+        );
+        let e = parse_upload_mapping("nom=Account Name,Website").unwrap_err();
+        let rules: Vec<&str> = e.errors.iter().map(|e| e.rule.as_str()).collect();
+        assert_eq!(rules, ["mapping.field", "mapping.syntax"]);
     }
 
     #[test]

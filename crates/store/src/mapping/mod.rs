@@ -8,6 +8,9 @@
 //! vendor shares; and vendor staff read a partner's rows only through matches, with the
 //! fields the partner shares.
 
+mod intro;
+mod matcher;
+
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
@@ -19,7 +22,7 @@ use partnerops_core::ids::{
 use partnerops_core::import::mapping::{detect_source_fields, suggest_fields};
 use partnerops_core::import::reader::ImportReader;
 use partnerops_core::import::{ImportError, ImportErrors, ImportMapping, ImportSource};
-use partnerops_core::mapping::matching::{MatchMethod, MatchRecord, Matcher, name_tokens};
+use partnerops_core::mapping::matching::{MatchMethod, name_tokens};
 use partnerops_core::mapping::overlap::{
     Matrix, SharedAccount, drill_down_refusal, is_co_sell, matrix,
 };
@@ -30,7 +33,7 @@ use partnerops_core::mapping::record::{
 use partnerops_core::mapping::upload::{UPLOAD_FIELDS, UploadParser, UploadRow};
 use partnerops_core::mapping::{
     DEFAULT_FLOOR, DEFAULT_THRESHOLD, MappingStatus, MatchState, Population, Sharing, Side,
-    match_state, status_after_accept, vendor_population,
+    intro_asker, status_after_accept,
 };
 use partnerops_core::scope::{Action, Denied, Scope};
 use partnerops_core::{FieldError, Invalid};
@@ -38,6 +41,9 @@ use partnerops_core::{FieldError, Invalid};
 use crate::db::{Arg, Exec, Sql, Tx, row};
 use crate::entity::{json_column, to_json};
 use crate::{Actor, Result, Store, StoreError, audit, new_id, scope};
+pub(crate) use matcher::MatcherCache;
+use matcher::{MatchCtx, RowToMatch, match_rows};
+use tokio::sync::{mpsc, oneshot};
 
 row! {
     struct PartnershipRow {
@@ -138,17 +144,7 @@ fn must_be_active(m: &MappingPartnership) -> Result<()> {
 }
 
 row! {
-    struct AccountRow {
-        id: String,
-        name: String,
-        web_domain: Option<String>,
-        country: String,
-        status: String,
-    }
-}
-
-row! {
-    struct IdRow {
+    pub(crate) struct IdRow {
         id: String,
     }
 }
@@ -181,118 +177,66 @@ fn row_key(name: &str, country: Option<&str>, domain: Option<&str>) -> String {
     )
 }
 
-/// Matches every row of the partnership's upload against the vendor's live accounts and
-/// rewrites its matches. Returns (counting, to confirm). The matcher is built here over
-/// every live account on each call (an upload replaces the whole file): at a million
-/// accounts that is their read plus about 1.5 s (bench/README.md, account mapping), before
-/// the rows are matched.
-async fn rematch(tx: &mut Tx, m: &MappingPartnership) -> Result<(u64, u64)> {
-    let mut q = Sql::new("DELETE FROM mapping_matches WHERE partnership_id = ");
-    q.bind(m.id.as_str());
-    tx.execute(&q).await?;
-    let accounts: Vec<AccountRow> = tx
-        .all(&Sql::new(
-            "SELECT id, name, web_domain, country, status FROM accounts WHERE archived_at IS NULL ORDER BY id",
-        ))
-        .await?;
-    let open: HashSet<String> = tx
-        .all::<IdRow>(&Sql::new(
-            "SELECT DISTINCT account_id AS id FROM opportunities WHERE closed_at IS NULL",
-        ))
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    let mut q = Sql::new(
-        "SELECT id, name, web_domain, country, population FROM mapping_rows WHERE partnership_id = ",
-    );
-    q.bind(m.id.as_str()).push(" ORDER BY row_no");
-    let rows: Vec<UploadedRow> = tx.all(&q).await?;
+/// The decisions people took on the partnership's uncertain pairs, by (account, row key).
+async fn decisions_of(
+    x: &mut impl Exec,
+    id: &MappingPartnershipId,
+) -> Result<HashMap<(String, String), bool>> {
     let mut q = Sql::new(
         "SELECT account_id, row_key, verdict FROM mapping_decisions WHERE partnership_id = ",
     );
-    q.bind(m.id.as_str());
-    let decisions: HashMap<(String, String), bool> = tx
-        .all::<DecisionRow>(&q)
+    q.bind(id.as_str());
+    Ok(x.all::<DecisionRow>(&q)
         .await?
         .into_iter()
         .map(|d| ((d.account_id, d.row_key), d.verdict == "confirmed"))
-        .collect();
-    let records: Vec<MatchRecord> = accounts
-        .iter()
-        .map(|a| MatchRecord {
-            name: a.name.clone(),
-            domain: a.web_domain.clone(),
-            country: Some(a.country.clone()),
-        })
-        .collect();
-    let matcher = Matcher::new(&records);
-    let (mut counted, mut waiting) = (0, 0);
-    let mut found_rows = Vec::new();
-    for r in &rows {
-        let rec = MatchRecord {
-            name: r.name.clone(),
-            domain: r.web_domain.clone(),
-            country: r.country.clone(),
-        };
-        let Some(found) = matcher.best(&rec, m.floor) else {
-            continue;
-        };
-        let account = &accounts[found.index];
-        let key = row_key(&r.name, r.country.as_deref(), r.web_domain.as_deref());
-        let remembered = decisions.get(&(account.id.clone(), key)).copied();
-        let state = match_state(found.method, found.confidence, m.threshold, remembered);
-        if state.counts() {
-            counted += 1;
-        } else if state == MatchState::ToConfirm {
-            waiting += 1;
-        }
-        let vp = vendor_population(account.status == "customer", open.contains(&account.id));
-        found_rows.push((r, account, vp, found, state));
-    }
-    let values: Vec<Vec<Arg>> = found_rows
+        .collect())
+}
+
+/// Matches every row of the partnership's upload again (its thresholds changed) against
+/// the kept matcher (see [`matcher`]) and rewrites its matches. Returns (counting, to
+/// confirm).
+async fn rematch(tx: &mut Tx, cache: &MatcherCache, m: &MappingPartnership) -> Result<(u64, u64)> {
+    let mut q = Sql::new("DELETE FROM mapping_matches WHERE partnership_id = ");
+    q.bind(m.id.as_str());
+    tx.execute(&q).await?;
+    let index = cache.current(tx).await?;
+    let decisions = decisions_of(tx, &m.id).await?;
+    let mut q = Sql::new(
+        "SELECT id, name, web_domain, country, population FROM mapping_rows WHERE partnership_id = ",
+    );
+    q.bind(m.id.as_str()).push(" ORDER BY row_no, id");
+    let rows = tx
+        .all::<UploadedRow>(&q)
+        .await?
         .into_iter()
-        .map(|(r, account, vp, found, state)| {
-            let id: MappingMatchId = new_id();
-            vec![
-                id.as_str().into(),
-                m.id.as_str().into(),
-                m.partner_id.as_str().into(),
-                r.id.as_str().into(),
-                account.id.as_str().into(),
-                vp.as_str().into(),
-                r.population.as_str().into(),
-                found.method.as_str().into(),
-                i64::from(found.confidence).into(),
-                found.reason.as_str().into(),
-                state.as_str().into(),
-            ]
+        .map(|r| {
+            Ok(RowToMatch {
+                population: population(&r.population)?,
+                id: r.id,
+                name: r.name,
+                web_domain: r.web_domain,
+                country: r.country,
+            })
         })
-        .collect();
-    tx.insert_rows(
-        "mapping_matches",
-        &[
-            "id",
-            "partnership_id",
-            "partner_id",
-            "row_id",
-            "account_id",
-            "vendor_population",
-            "partner_population",
-            "method",
-            "confidence",
-            "reason",
-            "state",
-        ],
-        &values,
-    )
-    .await?;
+        .collect::<Result<Vec<_>>>()?;
+    let ctx = MatchCtx {
+        m,
+        decisions: &decisions,
+    };
+    let (mut counted, mut waiting) = (0, 0);
+    for chunk in rows.chunks(UPLOAD_BATCH) {
+        let (c, w) = match_rows(tx, &ctx, &index, chunk.to_vec()).await?;
+        counted += c;
+        waiting += w;
+    }
     Ok((counted, waiting))
 }
 
 /// Deletes the partner's uploaded rows, their matches and the decisions about them.
 async fn delete_partner_data(tx: &mut Tx, id: &MappingPartnershipId) -> Result<()> {
     for table in [
+        "mapping_intro_requests",
         "mapping_matches",
         "mapping_decisions",
         "mapping_rows",
@@ -383,6 +327,10 @@ pub struct MappingUploadRequest {
     pub file_name: String,
     /// Read and check the file, write nothing.
     pub dry_run: bool,
+    /// Add the rows to the current upload (matching only them) instead of replacing it.
+    pub append: bool,
+    /// The population of rows without a type (default: prospects).
+    pub default_population: Option<Population>,
 }
 
 row! {
@@ -391,62 +339,121 @@ row! {
     }
 }
 
-/// Reads the whole file (on a blocking thread: the reader is synchronous), checking every
-/// row; the rows, or every error by row and column.
-fn read_upload(
-    input: impl Read,
-    source: Option<ImportSource>,
-    mapping: Option<&ImportMapping>,
-    remembered: &HashMap<ImportSource, ImportMapping>,
-) -> (
-    ImportSource,
-    Vec<String>,
-    ImportMapping,
-    Vec<UploadRow>,
-    ImportErrors,
-    bool,
-) {
-    let mut errors = ImportErrors::default();
+/// Rows per batch of an upload: what is held in memory at a time, whatever the file's size.
+const UPLOAD_BATCH: usize = 5_000;
+
+/// Rows of the file read, or the errors in them.
+struct UploadBatch {
+    rows: Vec<UploadRow>,
+    errors: Vec<ImportError>,
+}
+
+/// Reads `input` on a blocking thread: the header first (answered on `header`), then, once
+/// the mapping arrives (none: stop), every row as an [`UploadRow`] or its errors, in
+/// batches. Returns the data rows read.
+fn parse_upload<R: Read>(
+    input: R,
+    default_population: Option<Population>,
+    header: oneshot::Sender<std::result::Result<Vec<String>, ImportError>>,
+    mapping: oneshot::Receiver<ImportMapping>,
+    batches: mpsc::Sender<UploadBatch>,
+) -> u64 {
     let mut reader = match ImportReader::new(input) {
         Ok(r) => r,
         Err(e) => {
-            errors.push(e);
-            return (
-                source.unwrap_or(ImportSource::Partnerops),
-                vec![],
-                ImportMapping::default(),
-                vec![],
+            let _ = header.send(Err(e));
+            return 0;
+        }
+    };
+    if header.send(Ok(reader.header().to_vec())).is_err() {
+        return 0;
+    }
+    let Ok(mapping) = mapping.blocking_recv() else {
+        return 0;
+    };
+    let parser = match UploadParser::new(&mapping, reader.header()) {
+        Ok(p) => p.with_default_population(default_population.unwrap_or(Population::Prospect)),
+        Err(errors) => {
+            let _ = batches.blocking_send(UploadBatch {
+                rows: Vec::new(),
                 errors,
-                false,
-            );
+            });
+            return 0;
         }
     };
-    let header = reader.header().to_vec();
-    let source = source.unwrap_or_else(|| detect_source_fields(UPLOAD_FIELDS, &header));
-    let confirmed = mapping.is_some();
-    let mapping = mapping
-        .cloned()
-        .unwrap_or_else(|| suggest_fields(UPLOAD_FIELDS, source, &header, remembered.get(&source)));
-    let parser = match UploadParser::new(&mapping, &header) {
-        Ok(p) => p,
-        Err(es) => {
-            errors.extend(es);
-            return (source, header, mapping, vec![], errors, confirmed);
-        }
+    let new_batch = || UploadBatch {
+        rows: Vec::with_capacity(UPLOAD_BATCH),
+        errors: Vec::new(),
     };
-    let mut rows = Vec::new();
+    let mut batch = new_batch();
     while let Some(next) = reader.next_row() {
         match next.map_err(|e| vec![e]).and_then(|d| parser.parse(&d)) {
-            Ok(r) if errors.is_empty() => rows.push(r),
-            // After the first error only errors are kept: nothing will be written.
-            Ok(_) => {}
-            Err(es) => {
-                rows.clear();
-                errors.extend(es);
-            }
+            Ok(r) => batch.rows.push(r),
+            Err(es) => batch.errors.extend(es),
+        }
+        if batch.rows.len() + batch.errors.len() >= UPLOAD_BATCH
+            && batches
+                .blocking_send(std::mem::replace(&mut batch, new_batch()))
+                .is_err()
+        {
+            return reader.data_rows();
         }
     }
-    (source, header, mapping, rows, errors, confirmed)
+    let _ = batches.blocking_send(batch);
+    reader.data_rows()
+}
+
+row! {
+    struct ExternalIdRow {
+        external_id: Option<String>,
+    }
+}
+
+/// Errors for rows whose record id is already uploaded (a company is uploaded once): in
+/// `uploaded`'s rows when given (the partnership's upload: earlier batches of this file,
+/// earlier files when adding), in `seen` (ids met before, which this adds to), or earlier
+/// in the same batch.
+async fn duplicate_ids(
+    x: &mut impl Exec,
+    uploaded: Option<&str>,
+    seen: &mut HashSet<String>,
+    column: &str,
+    rows: &[UploadRow],
+) -> Result<Vec<ImportError>> {
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.external_id.as_deref())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut known: HashSet<String> = HashSet::new();
+    if let Some(partnership) = uploaded {
+        let mut q = Sql::new("SELECT external_id FROM mapping_rows WHERE partnership_id = ");
+        q.bind(partnership)
+            .push(" AND external_id IN ")
+            .bind_in(ids.iter().copied());
+        known.extend(
+            x.all::<ExternalIdRow>(&q)
+                .await?
+                .into_iter()
+                .filter_map(|r| r.external_id),
+        );
+    }
+    let mut errors = Vec::new();
+    for r in rows {
+        if let Some(id) = &r.external_id
+            && (known.contains(id) || !seen.insert(id.clone()))
+        {
+            errors.push(ImportError::new(
+                r.row,
+                Some(column),
+                "mapping.duplicate",
+                format!("record id {id} is already uploaded: each company once"),
+            ));
+        }
+    }
+    Ok(errors)
 }
 
 /// The audit event of a change to a partnership, with before and after.
@@ -717,7 +724,7 @@ impl Store {
         tx.execute(&q).await?;
         let mut after = partnership_in(&mut tx, &Scope::Vendor, id).await?;
         if (threshold, floor) != (before.threshold, before.floor) {
-            rematch(&mut tx, &after).await?;
+            rematch(&mut tx, &self.mapping_matchers, &after).await?;
             after = partnership_in(&mut tx, &Scope::Vendor, id).await?;
         }
         audit_change(&mut tx, now, actor, AuditAction::Updated, &before, &after).await?;
@@ -726,9 +733,12 @@ impl Store {
     }
 
     /// Uploads the partner's accounts: all rows or none (every error by row and column),
-    /// replacing the previous upload, then matches them. The confirmed mapping is
-    /// remembered per partner and source.
-    #[tracing::instrument(skip_all, fields(mapping_id = %id))]
+    /// replacing the previous upload or, with `append`, adding to it; the rows are matched
+    /// as they are written, against the kept matcher (see [`matcher`]): adding rows matches
+    /// those rows only. The file is read and written in batches, so memory stays flat
+    /// whatever its size; a refused file rolls back. The confirmed mapping is remembered
+    /// per partner and source.
+    #[tracing::instrument(skip_all, fields(mapping_id = %id, append = req.append))]
     pub async fn upload_mapping(
         &self,
         actor: &Actor,
@@ -739,28 +749,44 @@ impl Store {
         let m = partnership_in(&mut self.db.read(), &actor.scope(), id).await?;
         actor.authorize(&Action::ManageMapping(&m.partner_id))?;
         must_be_active(&m)?;
-        let mut remembered = HashMap::new();
-        for s in ImportSource::ALL {
-            let mut q =
-                Sql::new("SELECT mapping_json FROM mapping_column_maps WHERE partner_id = ");
-            q.bind(m.partner_id.as_str())
-                .push(" AND source = ")
-                .bind(s.as_str());
-            if let Some(r) = self.db.read().optional::<MapJsonRow>(&q).await? {
-                remembered.insert(
-                    *s,
-                    json_column::<ImportMapping>("mapping_json", &r.mapping_json)?,
-                );
+        let (header_tx, header_rx) = oneshot::channel();
+        let (mapping_tx, mapping_rx) = oneshot::channel();
+        let (batch_tx, mut batch_rx) = mpsc::channel(2);
+        let default_population = req.default_population;
+        let parser = tokio::task::spawn_blocking(move || {
+            parse_upload(input, default_population, header_tx, mapping_rx, batch_tx)
+        });
+        let mut errors = ImportErrors::default();
+        let header = match header_rx.await {
+            Ok(Ok(h)) => h,
+            Ok(Err(e)) => {
+                errors.push(e);
+                Vec::new()
             }
-        }
-        let source = req.source;
-        let mapping = req.mapping.clone();
-        let (source, header, mapping, rows, mut errors, confirmed) =
-            tokio::task::spawn_blocking(move || {
-                read_upload(input, source, mapping.as_ref(), &remembered)
-            })
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("upload reader: {e}")))?;
+            Err(_) => return Err(StoreError::Corrupt("the upload reader stopped".into())),
+        };
+        let source = req
+            .source
+            .unwrap_or_else(|| detect_source_fields(UPLOAD_FIELDS, &header));
+        let confirmed = req.mapping.is_some();
+        let mapping = match req.mapping.clone() {
+            Some(m) => m,
+            None => {
+                let mut q =
+                    Sql::new("SELECT mapping_json FROM mapping_column_maps WHERE partner_id = ");
+                q.bind(m.partner_id.as_str())
+                    .push(" AND source = ")
+                    .bind(source.as_str());
+                let remembered = match self.db.read().optional::<MapJsonRow>(&q).await? {
+                    Some(r) => Some(json_column::<ImportMapping>(
+                        "mapping_json",
+                        &r.mapping_json,
+                    )?),
+                    None => None,
+                };
+                suggest_fields(UPLOAD_FIELDS, source, &header, remembered.as_ref())
+            }
+        };
         if errors.is_empty() && !confirmed && !req.dry_run {
             errors.push(ImportError::new(
                 0,
@@ -774,23 +800,67 @@ impl Store {
             file_name: req.file_name.clone(),
             header,
             mapping: mapping.clone(),
-            rows: rows.len() as u64,
+            append: req.append,
+            rows: 0,
             matched: 0,
             to_confirm: 0,
-            errors: errors.errors.clone(),
-            error_count: errors.total(),
+            errors: Vec::new(),
+            error_count: 0,
         };
-        if !errors.is_empty() || req.dry_run {
-            return Ok(result);
+        let finish = |mut result: MappingUploadResult, mut errors: ImportErrors, rows: u64| {
+            errors.errors.sort_by_key(|e| e.row);
+            result.rows = rows;
+            result.error_count = errors.total();
+            result.errors = errors.errors;
+            result
+        };
+        if !errors.is_empty() {
+            drop(mapping_tx);
+            let _ = parser.await;
+            return Ok(finish(result, errors, 0));
         }
+        let _ = mapping_tx.send(mapping.clone());
+        let id_column = mapping
+            .column("external_id")
+            .unwrap_or("external_id")
+            .to_owned();
+        if req.dry_run {
+            // Nothing is written, so the ids met are remembered here (an id a row).
+            let mut seen = HashSet::new();
+            let uploaded = req.append.then_some(id);
+            while let Some(batch) = batch_rx.recv().await {
+                errors.extend(batch.errors);
+                errors.extend(
+                    duplicate_ids(
+                        &mut self.db.read(),
+                        uploaded,
+                        &mut seen,
+                        &id_column,
+                        &batch.rows,
+                    )
+                    .await?,
+                );
+            }
+            let rows = parser
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("upload reader: {e}")))?;
+            return Ok(finish(result, errors, rows));
+        }
+        // The matcher is taken (built if the accounts changed) before the write lock.
+        let index = self.mapping_matchers.current(&mut self.db.read()).await?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        tx.for_bulk_writes().await?;
         let before = partnership_in(&mut tx, &actor.scope(), id).await?;
         must_be_active(&before)?;
-        for table in ["mapping_matches", "mapping_rows", "mapping_uploads"] {
-            let mut q = Sql::new(&format!("DELETE FROM {table} WHERE partnership_id = "));
-            q.bind(id);
-            tx.execute(&q).await?;
+        let index = self.mapping_matchers.check_in(&mut tx, index).await?;
+        let decisions = decisions_of(&mut tx, &before.id).await?;
+        if !req.append {
+            for table in ["mapping_matches", "mapping_rows", "mapping_uploads"] {
+                let mut q = Sql::new(&format!("DELETE FROM {table} WHERE partnership_id = "));
+                q.bind(id);
+                tx.execute(&q).await?;
+            }
         }
         let upload: MappingUploadId = new_id();
         let mut q = Sql::new(
@@ -807,48 +877,94 @@ impl Store {
             .bind(req.file_name.as_str())
             .push(", ")
             .bind(to_json(&mapping)?)
-            .push(", ")
-            .bind(rows.len() as i64)
-            .push(", ")
+            .push(", 0, ")
             .bind(actor.audit_name())
             .push(", ")
             .bind(now)
             .push(")");
         tx.execute(&q).await?;
-        let values: Vec<Vec<Arg>> = rows
-            .iter()
-            .map(|r| {
-                vec![
-                    format!("arw_{}", uuid::Uuid::now_v7().simple()).into(),
-                    upload.as_str().into(),
-                    id.into(),
-                    before.partner_id.as_str().into(),
-                    (r.row as i64).into(),
-                    r.external_id.clone().into(),
-                    r.name.as_str().into(),
-                    r.web_domain.as_ref().map(|d| d.as_str().to_owned()).into(),
-                    r.country.clone().into(),
-                    r.population.as_str().into(),
-                ]
-            })
-            .collect();
-        tx.insert_rows(
-            "mapping_rows",
-            &[
-                "id",
-                "upload_id",
-                "partnership_id",
-                "partner_id",
-                "row_no",
-                "external_id",
-                "name",
-                "web_domain",
-                "country",
-                "population",
-            ],
-            &values,
-        )
-        .await?;
+        let ctx = MatchCtx {
+            m: &before,
+            decisions: &decisions,
+        };
+        while let Some(batch) = batch_rx.recv().await {
+            errors.extend(batch.errors);
+            // After the first error nothing more is written: the transaction rolls back.
+            if !errors.is_empty() {
+                continue;
+            }
+            // Earlier batches are written: the query finds their ids (memory stays flat).
+            let mut seen = HashSet::new();
+            errors.extend(
+                duplicate_ids(&mut tx, Some(id), &mut seen, &id_column, &batch.rows).await?,
+            );
+            if !errors.is_empty() {
+                continue;
+            }
+            let mut to_match = Vec::with_capacity(batch.rows.len());
+            let values: Vec<Vec<Arg>> = batch
+                .rows
+                .into_iter()
+                .map(|r| {
+                    let row_id = format!("arw_{}", uuid::Uuid::now_v7().simple());
+                    let domain = r.web_domain.as_ref().map(|d| d.as_str().to_owned());
+                    let values = vec![
+                        row_id.clone().into(),
+                        upload.as_str().into(),
+                        id.into(),
+                        before.partner_id.as_str().into(),
+                        (r.row as i64).into(),
+                        r.external_id.clone().into(),
+                        r.name.as_str().into(),
+                        domain.clone().into(),
+                        r.country.clone().into(),
+                        r.population.as_str().into(),
+                    ];
+                    to_match.push(RowToMatch {
+                        id: row_id,
+                        name: r.name,
+                        web_domain: domain,
+                        country: r.country,
+                        population: r.population,
+                    });
+                    values
+                })
+                .collect();
+            tx.insert_rows(
+                "mapping_rows",
+                &[
+                    "id",
+                    "upload_id",
+                    "partnership_id",
+                    "partner_id",
+                    "row_no",
+                    "external_id",
+                    "name",
+                    "web_domain",
+                    "country",
+                    "population",
+                ],
+                &values,
+            )
+            .await?;
+            let (c, w) = match_rows(&mut tx, &ctx, &index, to_match).await?;
+            result.matched += c;
+            result.to_confirm += w;
+        }
+        let rows = parser
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("upload reader: {e}")))?;
+        if !errors.is_empty() {
+            drop(tx);
+            result.matched = 0;
+            result.to_confirm = 0;
+            return Ok(finish(result, errors, rows));
+        }
+        let mut q = Sql::new("UPDATE mapping_uploads SET rows_read = ");
+        q.bind(rows as i64)
+            .push(" WHERE id = ")
+            .bind(upload.as_str());
+        tx.execute(&q).await?;
         let mut q = Sql::new("DELETE FROM mapping_column_maps WHERE partner_id = ");
         q.bind(before.partner_id.as_str())
             .push(" AND source = ")
@@ -866,16 +982,13 @@ impl Store {
             .bind(now)
             .push(")");
         tx.execute(&q).await?;
-        let (matched, to_confirm) = rematch(&mut tx, &before).await?;
-        result.matched = matched;
-        result.to_confirm = to_confirm;
         let mut q = Sql::new("UPDATE mapping_partnerships SET updated_at = ");
         q.bind(now).push(" WHERE id = ").bind(id);
         tx.execute(&q).await?;
         let after = partnership_in(&mut tx, &Scope::Vendor, id).await?;
         audit_change(&mut tx, now, actor, AuditAction::Updated, &before, &after).await?;
         tx.commit().await?;
-        Ok(result)
+        Ok(finish(result, errors, rows))
     }
 
     /// Deletes the partner's uploaded data (rows, matches, decisions about them); the
@@ -958,6 +1071,7 @@ impl Store {
         id: &str,
     ) -> Result<Vec<CoSellSuggestion>> {
         let m = partnership_in(&mut self.db.read(), scope, id).await?;
+        let open = intro::open_intros(&mut self.db.read(), &m.id).await?;
         let mut out = Vec::new();
         for r in self.counted_matches(&m).await? {
             let (vp, pp) = (
@@ -971,18 +1085,29 @@ impl Store {
             }
             let suggestion = if pp == Population::Customer {
                 format!(
-                    "{} is a customer of {}: ask them to introduce the vendor's open opportunity",
-                    "this account", m.partner_name
+                    "A customer of {0} where the vendor has an open opportunity: {0} can introduce the vendor",
+                    m.partner_name
                 )
             } else {
                 format!(
-                    "this account is a vendor customer where {} has an open opportunity: the vendor can introduce {}",
-                    m.partner_name, m.partner_name
+                    "A customer of the vendor where {0} has an open opportunity: the vendor can introduce {0}",
+                    m.partner_name
                 )
             };
+            let key = row_key(
+                &r.partner_name,
+                r.partner_country.as_deref(),
+                r.partner_domain.as_deref(),
+            );
             out.push(CoSellSuggestion {
+                match_id: MappingMatchId::from_trusted(r.id.clone()),
                 row: overlap_row(&r, &m, scope_side(scope))?,
                 suggestion,
+                asker: intro_asker(vp, pp).unwrap_or(Side::Vendor),
+                open_intro: open
+                    .iter()
+                    .find(|(a, k, _)| *a == r.account_id && *k == key)
+                    .map(|(_, _, i)| i.clone()),
             });
         }
         Ok(out)

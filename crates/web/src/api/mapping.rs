@@ -16,10 +16,11 @@ use partnerops_core::audit::{AuditEvent, EntityKind};
 use partnerops_core::import::{ImportMapping, ImportSource};
 use partnerops_core::mapping::overlap::Matrix;
 use partnerops_core::mapping::record::{
-    CoSellSuggestion, MappingDecisionInput, MappingMatch, MappingPartnership, MappingProposalInput,
-    MappingSettingsInput, MappingUploadResult, OverlapRow,
+    CoSellSuggestion, MappingDecisionInput, MappingIntro, MappingIntroAnswer, MappingIntroInput,
+    MappingMatch, MappingPartnership, MappingProposalInput, MappingSettingsInput,
+    MappingUploadResult, OverlapRow,
 };
-use partnerops_core::mapping::upload::UPLOAD_FIELDS;
+use partnerops_core::mapping::upload::parse_upload_mapping;
 use partnerops_core::mapping::{MatchState, Population};
 use partnerops_core::page::{Page, PageParams};
 use partnerops_store::mapping::MappingUploadRequest;
@@ -122,40 +123,19 @@ pub struct MappingUploadQuery {
     pub dry_run: Option<bool>,
     /// The file's name (default `upload.csv`).
     pub file_name: Option<String>,
-}
-
-/// Parses `field=Column,…` against the upload's fields.
-fn parse_mapping(inv: &mut Invalid, text: &str) -> ImportMapping {
-    let mut map = std::collections::BTreeMap::new();
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        match part.split_once('=') {
-            Some((f, c)) if UPLOAD_FIELDS.iter().any(|s| s.name == f.trim()) => {
-                if !c.trim().is_empty() {
-                    map.insert(f.trim().to_owned(), c.trim().to_owned());
-                }
-            }
-            Some((f, _)) => inv.add(
-                "mapping",
-                "mapping.field",
-                format!(
-                    "{} is not a field of an upload; they are: external_id, name, web_domain, country, population",
-                    f.trim()
-                ),
-            ),
-            None => inv.add(
-                "mapping",
-                "mapping.syntax",
-                format!("\"{part}\" is not field=Column"),
-            ),
-        }
-    }
-    ImportMapping(map)
+    /// customer, open_opportunity or prospect: the population of rows without a type
+    /// (default: prospect).
+    pub population: Option<String>,
+    /// `true`: add the rows to the current upload (only they are matched) instead of
+    /// replacing it; a record id already uploaded refuses the file.
+    pub append: Option<bool>,
 }
 
 /// Upload the partner's accounts (its CRM export as the body, `text/csv`): a Salesforce
 /// report (BOM, currency pairs, the footer lines), a HubSpot export or our own. All rows
 /// or none: a refused file answers 422 with every error by row and column. It replaces
-/// the previous upload and is matched at once. A dry run answers the suggested mapping.
+/// the previous upload (or, with `append`, adds to it) and is matched as it is read: adding
+/// rows matches those rows only. A dry run answers the suggested mapping.
 #[utoipa::path(post, path = "/api/v1/mapping/partnerships/{id}/upload", tag = "mapping", params(("id" = String, Path), MappingUploadQuery),
     request_body(content = String, content_type = "text/csv", description = "The partner's CRM export, streamed"),
     responses((status = 200, body = MappingUploadResult), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
@@ -183,11 +163,23 @@ pub async fn upload(
         );
     }
     let source = filter(&mut inv, "source", q.source.as_deref(), ImportSource::parse);
+    let default_population = filter(
+        &mut inv,
+        "population",
+        q.population.as_deref(),
+        Population::parse,
+    );
     let mapping = q
         .mapping
         .as_deref()
         .filter(|m| !m.trim().is_empty())
-        .map(|m| parse_mapping(&mut inv, m));
+        .map(|m| match parse_upload_mapping(m) {
+            Ok(m) => m,
+            Err(e) => {
+                inv.errors.extend(e.errors);
+                ImportMapping::default()
+            }
+        });
     if !inv.is_empty() {
         return Err(inv.into());
     }
@@ -204,6 +196,8 @@ pub async fn upload(
             .take(200)
             .collect(),
         dry_run: q.dry_run.unwrap_or(false),
+        append: q.append.unwrap_or(false),
+        default_population,
     };
     let input: Box<dyn Read + Send> = Box::new(BodyReader::new(body));
     let result = s
@@ -321,6 +315,54 @@ pub async fn suggestions(
 ) -> Answer<Vec<CoSellSuggestion>> {
     Ok(axum::Json(
         s.store.mapping_suggestions(who.scope(), &id).await?,
+    ))
+}
+
+/// Introductions asked from co-sell suggestions whose pair still overlaps, newest first,
+/// each side seeing what the overlap shows it.
+#[utoipa::path(get, path = "/api/v1/mapping/partnerships/{id}/intros", tag = "mapping", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<MappingIntro>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn intros(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Answer<Vec<MappingIntro>> {
+    Ok(axum::Json(s.store.mapping_intros(who.scope(), &id).await?))
+}
+
+/// Ask the other side for an introduction from a co-sell suggestion (one click: the
+/// suggestion's `match_id`). The side with the open opportunity asks; one open request per
+/// pair.
+#[utoipa::path(post, path = "/api/v1/mapping/partnerships/{id}/intros", tag = "mapping", params(("id" = String, Path)), request_body = MappingIntroInput,
+    responses((status = 201, body = MappingIntro), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn request_intro(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<MappingIntroInput>,
+) -> Result<(StatusCode, axum::Json<MappingIntro>), ApiError> {
+    let i = s
+        .store
+        .request_mapping_intro(&who.actor(), &id, &input)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(i)))
+}
+
+/// Answer an introduction asked of your side: made (the partner's introduction is logged
+/// as a touchpoint on the vendor's open opportunity) or declined.
+#[utoipa::path(post, path = "/api/v1/mapping/partnerships/{id}/intros/{intro_id}/answer", tag = "mapping",
+    params(("id" = String, Path), ("intro_id" = String, Path)), request_body = MappingIntroAnswer,
+    responses((status = 200, body = MappingIntro), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn answer_intro(
+    State(s): State<AppState>,
+    who: ApiUser,
+    Path((id, intro_id)): Path<(String, String)>,
+    Json(input): Json<MappingIntroAnswer>,
+) -> Answer<MappingIntro> {
+    Ok(axum::Json(
+        s.store
+            .answer_mapping_intro(&who.actor(), &id, &intro_id, &input)
+            .await?,
     ))
 }
 

@@ -533,6 +533,8 @@ fn mapping_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(mapping::matches))
         .routes(routes!(mapping::decide))
         .routes(routes!(mapping::suggestions))
+        .routes(routes!(mapping::intros, mapping::request_intro))
+        .routes(routes!(mapping::answer_intro))
         .routes(routes!(mapping::audit))
 }
 

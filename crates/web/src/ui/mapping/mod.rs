@@ -13,11 +13,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use partnerops_core::import::{ImportMapping, ImportSource};
 use partnerops_core::mapping::overlap::{Matrix, MatrixCell};
 use partnerops_core::mapping::record::{
-    MappingMatch, MappingPartnership, MappingProposalInput, MappingSettingsInput,
-    MappingUploadResult, OverlapRow,
+    CoSellSuggestion, MappingIntro, MappingIntroAnswer, MappingIntroInput, MappingMatch,
+    MappingPartnership, MappingProposalInput, MappingSettingsInput, MappingUploadResult,
+    OverlapRow,
 };
 use partnerops_core::mapping::upload::UPLOAD_FIELDS;
-use partnerops_core::mapping::{MatchState, Population, SharedField, Sharing};
+use partnerops_core::mapping::{MatchState, Population, SharedField, Sharing, Side};
 use partnerops_core::scope::Scope;
 use partnerops_store::mapping::MappingUploadRequest;
 
@@ -32,7 +33,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/portal/mapping", portal_list)
         .post("/portal/mapping", portal_propose)
         .get("/portal/mapping/{id}", portal_page)
-        .post("/portal/mapping/{id}/upload", portal_upload)
+        .post_upload("/portal/mapping/{id}/upload", portal_upload)
         .post("/portal/mapping/{id}/{action}", portal_action)
         .get("/portal/mapping/{id}/cells/{vendor}/{partner}", portal_cell)
         .get("/console/mapping", console_list)
@@ -88,10 +89,20 @@ struct PartnershipPage {
     mapping: Vec<MappingField>,
     source: String,
     result: Option<MappingUploadResult>,
+    /// The upload form adds to the current upload.
+    append: bool,
+    /// Why the file was refused, by row and column (shown beside the upload form).
+    upload_problem: Vec<String>,
     problem: Vec<String>,
     done: Option<String>,
     /// Every match as an API list, for its CSV export (vendor staff).
     matches_list: String,
+    /// Co-sell suggestions (shared co-sell cells), each with its one-click introduction.
+    suggestions: Vec<CoSellSuggestion>,
+    /// Introductions asked, both ways.
+    intros: Vec<MappingIntro>,
+    /// The caller's side.
+    side: Side,
 }
 
 fn sharing_rows(s: &Sharing) -> Vec<SharingRow> {
@@ -157,9 +168,14 @@ async fn build(
         mapping: Vec::new(),
         source: String::new(),
         result: None,
+        append: false,
+        upload_problem: Vec::new(),
         problem: Vec::new(),
         done: None,
         matches_list: format!("mapping/partnerships/{id}/matches"),
+        suggestions: state.store.mapping_suggestions(scope, id).await?,
+        intros: state.store.mapping_intros(scope, id).await?,
+        side: if vendor { Side::Vendor } else { Side::Partner },
     })
 }
 
@@ -274,6 +290,27 @@ async fn run_action(
             )
             .await
             .map(|_| Some("saved"))?,
+        "intro" => {
+            let match_id = posted.get("match_id").unwrap_or_default();
+            store
+                .request_mapping_intro(actor, id, &MappingIntroInput { match_id })
+                .await
+                .map(|_| Some("introduction asked"))?
+        }
+        "intro-made" | "intro-declined" => {
+            let intro_id = posted.get("intro_id").unwrap_or_default();
+            store
+                .answer_mapping_intro(
+                    actor,
+                    id,
+                    &intro_id,
+                    &MappingIntroAnswer {
+                        made: action == "intro-made",
+                    },
+                )
+                .await
+                .map(|_| Some("answered"))?
+        }
         "confirm" | "reject" => {
             let match_id = posted.get("match_id").unwrap_or_default();
             store
@@ -389,21 +426,31 @@ async fn portal_action(
 }
 
 /// `POST /portal/mapping/{id}/upload`: check the file (showing the suggested mapping), or
-/// upload it under the confirmed mapping.
+/// upload it under the confirmed mapping, replacing the current upload or adding to it.
+/// Posted by htmx (the page shows the upload's progress; the upload section is swapped in,
+/// and a finished upload reloads the page) or as a plain form.
 async fn portal_upload(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     form: SignedForm<PartnerUser>,
 ) -> Result<Response, UiError> {
-    let mut page = build(
-        &state,
-        Chrome::new(&form.user, "mapping"),
-        form.user.scope(),
-        &id,
-    )
-    .await?;
-    let p = &form.posted;
+    let htmx = headers.contains_key("hx-request");
+    let SignedForm {
+        user,
+        posted: p,
+        files,
+    } = form;
+    let mut page = build(&state, Chrome::new(&user, "mapping"), user.scope(), &id).await?;
+    // htmx swaps only successful answers: a refusal is 200 to it, 422 to a plain form.
+    let refused = if htmx {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let confirm = p.get("action").as_deref() == Some("upload");
+    let append = p.get("append").is_some();
+    page.append = append;
     let source = p
         .get("source")
         .and_then(|s| ImportSource::parse("source", &s).ok());
@@ -415,27 +462,31 @@ async fn portal_upload(
                 .map(|c| (f.name.to_owned(), c))
         })
         .collect();
-    let Some(file) = form.files.iter().find(|f| f.field == "file") else {
-        page.problem = vec!["Choose a CSV file to upload.".to_owned()];
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let Some(file) = files.into_iter().find(|f| f.field == "file") else {
+        page.upload_problem = vec!["Choose a CSV file to upload.".to_owned()];
+        return Ok((refused, page).into_response());
     };
     let req = MappingUploadRequest {
         source,
         mapping: (confirm && !map.is_empty()).then_some(ImportMapping(map)),
         file_name: file.name.chars().take(200).collect(),
         dry_run: !confirm,
+        append,
+        default_population: None,
     };
-    let input = std::io::Cursor::new(file.bytes.clone());
+    let input = std::io::Cursor::new(file.bytes);
     match state
         .store
-        .upload_mapping(&form.user.actor(), &id, req, input)
+        .upload_mapping(&user.actor(), &id, req, input)
         .await
     {
         Ok(result) => {
             if confirm && result.error_count == 0 {
-                return Ok(
-                    Redirect::to(&format!("/portal/mapping/{id}?done=uploaded")).into_response()
-                );
+                let to = format!("/portal/mapping/{id}?done=uploaded");
+                if htmx {
+                    return Ok(([("HX-Redirect", to)], StatusCode::OK).into_response());
+                }
+                return Ok(Redirect::to(&to).into_response());
             }
             page.source = result.source.as_str().to_owned();
             page.header = result.header.clone();
@@ -447,26 +498,26 @@ async fn portal_upload(
                     column: result.mapping.column(f.name).unwrap_or_default().to_owned(),
                 })
                 .collect();
-            page.problem = result
+            page.upload_problem = result
                 .errors
                 .iter()
                 .map(|e| format!("{}: {}", e.place(), e.message))
                 .collect();
-            let status = if page.problem.is_empty() {
+            let status = if page.upload_problem.is_empty() {
                 StatusCode::OK
             } else {
-                StatusCode::UNPROCESSABLE_ENTITY
+                refused
             };
             page.result = Some(result);
             Ok((status, page).into_response())
         }
         Err(e) => {
-            page.problem = field_errors(e)?
+            page.upload_problem = field_errors(e)?
                 .errors
                 .iter()
                 .map(|e| e.message.clone())
                 .collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            Ok((refused, page).into_response())
         }
     }
 }

@@ -456,6 +456,9 @@ routes!(
     GET "/api/v1/mapping/partnerships/{id}/matches" MappingPartnership NotFound,
     POST "/api/v1/mapping/partnerships/{id}/matches/{match_id}/decision" MappingPartnership NotFound,
     GET "/api/v1/mapping/partnerships/{id}/suggestions" MappingPartnership NotFound,
+    GET "/api/v1/mapping/partnerships/{id}/intros" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/intros" MappingPartnership NotFound,
+    POST "/api/v1/mapping/partnerships/{id}/intros/{intro_id}/answer" MappingPartnership NotFound,
     GET "/api/v1/mapping/partnerships/{id}/audit" MappingPartnership NotFound,
 );
 
@@ -832,6 +835,10 @@ fn body_for(
             json!({"sharing": {"customer": []}})
         }
         (Target::MappingPartnership, p) if p.ends_with("/decision") => json!({"confirmed": false}),
+        (Target::MappingPartnership, p) if p.ends_with("/intros") => {
+            json!({"match_id": "amt_00000000000000000000000000000000"})
+        }
+        (Target::MappingPartnership, p) if p.ends_with("/answer") => json!({"made": true}),
         (Target::MappingPartnership, _) => json!({}),
         // Launch checklists.
         (Target::None, "/api/v1/launch-templates/seed") => {
@@ -1233,6 +1240,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
         format!("/api/v1/mapping/partnerships/{their_mapping}"),
         format!("/api/v1/mapping/partnerships/{their_mapping}/matrix"),
         format!("/api/v1/mapping/partnerships/{their_mapping}/matches"),
+        format!("/api/v1/mapping/partnerships/{their_mapping}/intros"),
         format!("/api/v1/directory/listings/{their_listing}"),
         format!("/api/v1/directory/reviews/{}", their_trust.review),
         format!("/api/v1/directory/leads/{}", their_trust.lead),
@@ -1331,6 +1339,7 @@ async fn partner_cannot_reach_other_partners(app: TestApp) {
                 .replace("{vendor}", "customer")
                 .replace("{partner}", "customer")
                 .replace("{match_id}", "amt_00000000000000000000000000000000")
+                .replace("{intro_id}", "ain_00000000000000000000000000000000")
                 .replace("{user_id}", &w.b.rep.id.to_string())
                 .replace("{partner_id}", &me.partner.id.to_string());
             let body = body_for(&route, &w, &theirs, &their_mdf, caller);

@@ -10,6 +10,7 @@ use crate::on_both;
 on_both!(
     dual_opt_in_upload_matrix_drill_down_and_delete,
     opt_in_rules_and_roles,
+    added_rows_are_matched_alone_and_an_introduction_becomes_a_touchpoint,
 );
 
 fn cell_of(matrix: &Value, vendor: &str, partner: &str) -> Value {
@@ -460,4 +461,230 @@ async fn dual_opt_in_upload_matrix_drill_down_and_delete(app: TestApp) {
     )
     .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+}
+
+async fn added_rows_are_matched_alone_and_an_introduction_becomes_a_touchpoint(app: TestApp) {
+    let w = app.world().await;
+    vendor_accounts(&app, &w).await;
+    let id = active(&app, &w, &w.a).await;
+    let path = |what: &str| format!("{PARTNERSHIPS}/{id}/{what}");
+    let r = upload_sample(&app, &w.a.admin_token, &id, "salesforce_accounts.csv").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["append"], false);
+    assert_eq!(
+        app.http.get(&path("matrix"), &w.admin).await.json()["total"],
+        3
+    );
+
+    // Adding the HubSpot rows keeps the report's rows and matches the new ones only:
+    // Globex by domain, Initech Systems by name in Germany; Stark is the partner's alone.
+    let hubspot = sample("hubspot_companies.csv");
+    let map = crate::http::enc(
+        "external_id=Record ID,name=Company name,web_domain=Company Domain Name,country=Country/Region,population=Lifecycle Stage",
+    );
+    let r = post_csv(
+        &app,
+        &w.a.admin_token,
+        &id,
+        &format!("append=true&mapping={map}"),
+        &hubspot,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let u = r.json();
+    assert_eq!(
+        (u["append"].clone(), u["rows"].clone(), u["matched"].clone()),
+        (json!(true), json!(3), json!(2)),
+        "{u}"
+    );
+    let one = format!("{PARTNERSHIPS}/{id}");
+    let m = app.http.get(&one, &w.a.admin_token).await.json();
+    assert_eq!(m["uploaded_rows"], 9, "{m}");
+    assert_eq!(
+        app.http.get(&path("matrix"), &w.admin).await.json()["total"],
+        5
+    );
+    // Adding them again: their record ids are uploaded, so the file is refused whole.
+    let r = post_csv(
+        &app,
+        &w.a.admin_token,
+        &id,
+        &format!("append=true&mapping={map}"),
+        &hubspot,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let fields: Vec<String> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["field"].as_str().unwrap(),
+                e["rule"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "row 2: Record ID mapping.duplicate",
+            "row 3: Record ID mapping.duplicate",
+            "row 4: Record ID mapping.duplicate"
+        ]
+    );
+    assert_eq!(
+        app.http.get(&one, &w.a.admin_token).await.json()["uploaded_rows"],
+        9
+    );
+    // A type the file lacks comes from `population`.
+    let r = post_csv(
+        &app,
+        &w.a.admin_token,
+        &id,
+        "append=true&population=friends&dry_run=true",
+        &hubspot,
+    )
+    .await;
+    assert_eq!(r.problem_rules(), vec!["population:one_of"], "{}", r.text());
+
+    // Co-sell: both sides share the cell of the vendor's open opportunity on Globex, a
+    // customer of the partner (twice: one row of each file).
+    for (token, sharing) in [
+        (&w.admin, json!({"open_opportunity": ["name"]})),
+        (&w.a.admin_token, json!({"customer": ["name"]})),
+    ] {
+        let r = app
+            .http
+            .api(
+                Method::PUT,
+                &path("settings"),
+                Some(token),
+                Some(&json!({ "sharing": sharing })),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    let s = app.http.get(&path("suggestions"), &w.admin).await.json();
+    assert_eq!(s.as_array().unwrap().len(), 2, "{s}");
+    assert_eq!(s[0]["asker"], "vendor");
+    assert!(s[0]["open_intro"].is_null());
+    let match_id = s[0]["match_id"].as_str().unwrap().to_owned();
+    // The side with the customer does not ask; a rep is not the partner's admin.
+    let r = app
+        .http
+        .post(
+            &path("intros"),
+            &w.a.admin_token,
+            &json!({"match_id": match_id}),
+        )
+        .await;
+    assert_eq!(r.problem_rules(), vec!["match_id:mapping.intro_side"]);
+    let r = app
+        .http
+        .post(
+            &path("intros"),
+            &w.admin,
+            &json!({"match_id": "amt_00000000000000000000000000000000"}),
+        )
+        .await;
+    assert_eq!(r.problem_rules(), vec!["match_id:mapping.not_co_sell"]);
+    // One click: the vendor asks; once only while it waits.
+    let r = app
+        .http
+        .post(&path("intros"), &w.admin, &json!({"match_id": match_id}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let intro = r.json();
+    assert_eq!(
+        (intro["status"].clone(), intro["asked_by"].clone()),
+        (json!("requested"), json!("vendor"))
+    );
+    let opportunity = intro["opportunity_id"].as_str().unwrap().to_owned();
+    let intro_id = intro["id"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(&path("intros"), &w.admin, &json!({"match_id": match_id}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    let s = app
+        .http
+        .get(&path("suggestions"), &w.a.admin_token)
+        .await
+        .json();
+    assert_eq!(s[0]["open_intro"], intro_id.as_str(), "{s}");
+    // The partner sees the request without the vendor's deal; the vendor cannot answer it.
+    let mine = app.http.get(&path("intros"), &w.a.rep_token).await.json();
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert!(mine[0]["opportunity_id"].is_null(), "{mine}");
+    assert_eq!(mine[0]["vendor"]["name"], "Globex");
+    let answer = format!("intros/{intro_id}/answer");
+    let r = app
+        .http
+        .post(&path(&answer), &w.admin, &json!({"made": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    // The partner's admin made the introduction: its touchpoint on the vendor's deal.
+    let r = app
+        .http
+        .post(&path(&answer), &w.a.admin_token, &json!({"made": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let made = r.json();
+    assert_eq!(made["status"], "made");
+    assert_eq!(made["opportunity_id"], opportunity.as_str());
+    assert!(made["touchpoint_id"].is_string(), "{made}");
+    let r = app
+        .http
+        .post(&path(&answer), &w.a.admin_token, &json!({"made": false}))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "answered once: {}",
+        r.text()
+    );
+    let t = app
+        .http
+        .get(
+            &format!("/api/v1/opportunities/{opportunity}/touchpoints"),
+            &w.a.admin_token,
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.text());
+    let t = t.json();
+    let kinds: Vec<&str> = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["introduction"], "{t}");
+
+    // Another partner knows nothing of it.
+    let r = app.http.get(&path("intros"), &w.b.admin_token).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The partner deletes its data: the requests go with it; the touchpoint stays.
+    let r = app
+        .http
+        .api(
+            Method::DELETE,
+            &path("upload"),
+            Some(&w.a.admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let left = app.http.get(&path("intros"), &w.admin).await.json();
+    assert_eq!(left, json!([]));
+    let t = app
+        .http
+        .get(
+            &format!("/api/v1/opportunities/{opportunity}/touchpoints"),
+            &w.admin,
+        )
+        .await
+        .json();
+    assert_eq!(t.as_array().unwrap().len(), 1, "{t}");
 }

@@ -4,6 +4,7 @@
 //! sides share, matches to confirm, co-sell suggestions, deletion; on both databases.
 
 mod api;
+mod browser;
 mod ui;
 
 use hyper::body::Bytes;

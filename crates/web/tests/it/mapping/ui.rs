@@ -65,7 +65,7 @@ async fn a_partner_uploads_confirms_the_mapping_and_sees_the_matrix(app: TestApp
     assert_eq!(check.status, StatusCode::OK, "{}", check.text());
     let text = check.text();
     assert!(
-        text.contains("6 rows read from salesforce_accounts.csv (Salesforce report)"),
+        text.contains("Checked salesforce_accounts.csv (Salesforce report): 6 rows, no errors."),
         "{text}"
     );
     assert!(
@@ -109,7 +109,10 @@ async fn a_partner_uploads_confirms_the_mapping_and_sees_the_matrix(app: TestApp
         .page(&format!("/portal/mapping/{id}"), &ps)
         .await
         .text();
-    assert!(page.contains("3 matched accounts"), "{page}");
+    assert!(
+        page.contains("matrix-total\">3</span> matched accounts"),
+        "{page}"
+    );
     assert!(
         page.contains(&format!("/portal/mapping/{id}/cells/customer/customer")),
         "{page}"
@@ -166,7 +169,10 @@ async fn a_partner_uploads_confirms_the_mapping_and_sees_the_matrix(app: TestApp
         .page(&format!("/console/mapping/{id}"), &vs)
         .await
         .text();
-    assert!(page.contains("4 matched accounts"), "{page}");
+    assert!(
+        page.contains("matrix-total\">4</span> matched accounts"),
+        "{page}"
+    );
 }
 
 async fn the_demo_has_a_mapping(app: TestApp) {
