@@ -140,7 +140,7 @@ async fn listing_in(
 }
 
 /// The text the full-text index reads: normalised words, the same for both backends.
-fn search_text(f: &ListingFields) -> String {
+pub(crate) fn search_text(f: &ListingFields) -> String {
     let mut parts = vec![f.title.clone(), f.summary.clone()];
     parts.extend(f.categories.iter().cloned());
     parts.extend(f.regions.iter().cloned());
