@@ -234,6 +234,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0035_first_won.sql"),
         postgres: include_str!("../migrations/postgres/0035_first_won.sql"),
     },
+    Migration {
+        version: 38,
+        name: "directory_search",
+        sqlite: include_str!("../migrations/sqlite/0038_directory_search.sql"),
+        postgres: include_str!("../migrations/postgres/0038_directory_search.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
