@@ -18,5 +18,9 @@ CREATE INDEX directory_listing_facets_by_value ON directory_listing_facets (face
 DROP INDEX directory_reviews_listing_state;
 CREATE INDEX directory_reviews_listing_rating ON directory_reviews (listing_id, state, rating);
 
+-- The words typo correction corrects against (public listings' titles and categories),
+-- read from the index alone.
+CREATE INDEX directory_listings_public_words ON directory_listings (status, hidden_at, partner_id, title, categories);
+
 -- The few archived partners (whose listings the public does not see), without a scan.
 CREATE INDEX partners_archived ON partners (archived_at) WHERE archived_at IS NOT NULL;
