@@ -471,7 +471,16 @@ async fn run() -> Result<()> {
                 }
             };
             let directory = (listings, reviews);
-            cmd_demo(&file, &db, &listen, &spec, scale.as_ref(), directory, no_serve).await
+            cmd_demo(
+                &file,
+                &db,
+                &listen,
+                &spec,
+                scale.as_ref(),
+                directory,
+                no_serve,
+            )
+            .await
         }
         Command::User {
             command:

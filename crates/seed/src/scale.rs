@@ -532,7 +532,11 @@ pub async fn grow_directory(
         }
         let (title, summary, mut categories) = if integration {
             let (category, system) = *pick(&mut rng, INTEGRATION_TARGETS);
-            let product = format!("{} {}", p.name.split(' ').next().unwrap_or("Acme"), coined(&mut rng, 2));
+            let product = format!(
+                "{} {}",
+                p.name.split(' ').next().unwrap_or("Acme"),
+                coined(&mut rng, 2)
+            );
             let noun = pick(&mut rng, INTEGRATION_NOUNS);
             (
                 format!("{product} {system} {noun}"),
@@ -580,7 +584,14 @@ pub async fn grow_directory(
         );
         let input = DirectoryListingInput {
             partner_id: None,
-            kind: Some(if integration { "integration" } else { "services" }.to_owned()),
+            kind: Some(
+                if integration {
+                    "integration"
+                } else {
+                    "services"
+                }
+                .to_owned(),
+            ),
             title: Some(title),
             summary: Some(summary),
             description: Some(description),
@@ -602,7 +613,9 @@ pub async fn grow_directory(
         rows.push(BulkListing {
             partner_id: p.id.clone(),
             fields,
-            verified_at: verified.then(|| published_at + Duration::days(rng.random_range(1..30)).min(now - published_at)),
+            verified_at: verified.then(|| {
+                published_at + Duration::days(rng.random_range(1..30)).min(now - published_at)
+            }),
             views,
             published_at,
         });
@@ -665,7 +678,11 @@ pub async fn grow_directory(
             listing_id: listing_id.clone(),
             partner_id: partner_id.clone(),
             // The running number keeps one review per e-mail and listing.
-            email: format!("{}.{}{i}@customer.example", first.to_lowercase(), last.to_lowercase()),
+            email: format!(
+                "{}.{}{i}@customer.example",
+                first.to_lowercase(),
+                last.to_lowercase()
+            ),
             author_name: format!("{first} {}.", &last[..1]),
             rating,
             body,

@@ -1214,7 +1214,12 @@ async fn the_directory_scale_seed_writes_listings_the_public_search_finds() {
             let reviews = store.public_reviews(&l.id).await.unwrap();
             assert_eq!(reviews.len() as i64, l.rating.count, "{slug}");
             visible += l.rating.count;
-            listings.push((l.title, l.kind.as_str().to_owned(), l.categories, l.rating.count));
+            listings.push((
+                l.title,
+                l.kind.as_str().to_owned(),
+                l.categories,
+                l.rating.count,
+            ));
         }
         assert!(visible >= 1400, "{visible} visible reviews");
 

@@ -540,7 +540,10 @@ impl Store {
                 published.as_str().into(),
                 l.published_at.into(),
                 l.published_at.into(),
-                l.verified_at.unwrap_or(l.published_at).max(l.published_at).into(),
+                l.verified_at
+                    .unwrap_or(l.published_at)
+                    .max(l.published_at)
+                    .into(),
             ]);
             let lists: [(&str, &Vec<String>); 4] = [
                 ("category", &f.categories),
@@ -591,7 +594,12 @@ impl Store {
                     r.author_name.as_str().into(),
                     r.rating.into(),
                     r.body.as_str().into(),
-                    if r.hidden.is_some() { "hidden" } else { "visible" }.into(),
+                    if r.hidden.is_some() {
+                        "hidden"
+                    } else {
+                        "visible"
+                    }
+                    .into(),
                     r.hidden.clone().into(),
                     r.answer.clone().into(),
                     answered_at.into(),
