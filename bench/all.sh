@@ -18,7 +18,7 @@ cd "$ROOT"
 PG_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 OUT="$ROOT/target/bench-cache/all-$(date -u +%Y%m%dT%H%MZ)"
 mkdir -p "$OUT"
-ONLY="${BENCH_ONLY:-load registrations simulate pipeline payouts import}"
+ONLY="${BENCH_ONLY:-load registrations simulate pipeline payouts import directory}"
 failed=0
 
 run() {
@@ -49,6 +49,11 @@ for bench in $ONLY; do
     pipeline) run pipeline bench/pipeline.sh ;;
     payouts) run payouts bench/payouts.sh ;;
     import) run import bench/import.sh ;;
+    directory)
+        # Its own PostgreSQL database here (bench/directory.sh keeps its seeded one).
+        BENCH_PG_DB=po_bench_all_directory run directory bench/directory.sh both
+        dropdb -h 127.0.0.1 -U postgres --if-exists po_bench_all_directory
+        ;;
     *) echo "unknown benchmark: $bench" >&2 && failed=1 ;;
     esac
 done

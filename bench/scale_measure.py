@@ -131,6 +131,7 @@ def run_variant(host, port, headers, path, requests, clients, max_seconds):
     return {
         "requests": len(lat),
         "p50": pct(lat, 50),
+        "p95": pct(lat, 95),
         "p99": pct(lat, 99),
         "max": lat[-1] if lat else float("nan"),
         "mean": statistics.fmean(lat) if lat else float("nan"),

@@ -101,6 +101,13 @@ enum Command {
         /// With --scale: deal registrations to add, each on its own account.
         #[arg(long, default_value_t = 1_000_000, requires = "scale")]
         registrations: usize,
+        /// With --scale: published directory listings to add in bulk, to the active
+        /// partners in turn, with their facets (bench/directory.sh).
+        #[arg(long, default_value_t = 0, requires = "scale")]
+        listings: usize,
+        /// With --scale: customers' reviews to add in bulk to those listings.
+        #[arg(long, default_value_t = 0, requires = "scale")]
+        reviews: usize,
     },
     /// Write any list of the API as CSV (every row, the list's filters, the user's scope),
     /// e.g. `partnerops export accounts --user admin@vendor.example --query country=US`.
@@ -488,6 +495,8 @@ async fn run() -> Result<()> {
             no_serve,
             scale,
             registrations,
+            listings,
+            reviews,
         } => {
             let scale = scale.then_some(ScaleSpec {
                 seed,
@@ -508,7 +517,17 @@ async fn run() -> Result<()> {
                     accounts,
                 }
             };
-            cmd_demo(&file, &db, &listen, &spec, scale.as_ref(), no_serve).await
+            let directory = (listings, reviews);
+            cmd_demo(
+                &file,
+                &db,
+                &listen,
+                &spec,
+                scale.as_ref(),
+                directory,
+                no_serve,
+            )
+            .await
         }
         Command::User {
             command:
@@ -708,6 +727,7 @@ async fn cmd_demo(
     listen: &Listen,
     spec: &SeedSpec,
     scale: Option<&ScaleSpec>,
+    (listings, reviews): (usize, usize),
     no_serve: bool,
 ) -> Result<()> {
     let settings = serving_settings(file, db, listen, DEFAULT_DEMO_DATABASE_URL)?;
@@ -756,6 +776,22 @@ async fn cmd_demo(
                 grown.activities,
                 started.elapsed().as_secs_f64()
             );
+            if listings > 0 {
+                let started = std::time::Instant::now();
+                let dir =
+                    partnerops_seed::scale::grow_directory(&store, scale.seed, listings, reviews)
+                        .await?;
+                println!(
+                    "Added {} directory listings ({} integrations, {} verified) and {} reviews \
+                     ({} hidden) in {:.1} s.",
+                    dir.listings,
+                    dir.integrations,
+                    dir.verified,
+                    dir.reviews,
+                    dir.hidden_reviews,
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
     }
     print_demo_logins(spec);

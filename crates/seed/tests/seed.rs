@@ -1175,3 +1175,84 @@ async fn the_scale_seed_writes_rows_the_product_reads_as_its_own() {
     }
     assert_eq!(drawn[0], drawn[1]);
 }
+
+/// The directory's scale seed writes listings and reviews the public pages read as their
+/// own: every listing is public with its facets and search text (found by a word of its
+/// title, filtered by its category), its rating counts only its visible reviews, and both
+/// databases get the same listings.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_directory_scale_seed_writes_listings_the_public_search_finds() {
+    use partnerops_seed::scale::{ScaleSpec, grow, grow_directory};
+    use partnerops_store::directory::DirectoryQuery;
+
+    let (sqlite, pg) = (TempDb::new().await, PgDb::new().await);
+    let spec = SeedSpec::small(7);
+    let mut drawn = Vec::new();
+    for store in [&sqlite.store, &pg.store] {
+        let report = seed(store, &spec).await.unwrap();
+        let scale = ScaleSpec {
+            seed: 7,
+            partners: report.partners + 60,
+            accounts: report.accounts,
+            registrations: 0,
+        };
+        grow(store, &scale, report.partners, report.accounts)
+            .await
+            .unwrap();
+        let public_before = store.public_slugs().await.unwrap().len();
+        let dir = grow_directory(store, 7, 150, 1500).await.unwrap();
+        assert_eq!((dir.listings, dir.reviews), (150, 1500));
+        assert!(dir.integrations > 0 && dir.verified > 10, "{dir:?}");
+        assert!(dir.hidden_reviews > 10, "{dir:?}");
+
+        let slugs = store.public_slugs().await.unwrap();
+        assert_eq!(slugs.len(), public_before + 150);
+        let mut listings = Vec::new();
+        let mut visible = 0;
+        for (slug, _) in &slugs {
+            let l = store.public_listing(slug, false).await.unwrap();
+            let reviews = store.public_reviews(&l.id).await.unwrap();
+            assert_eq!(reviews.len() as i64, l.rating.count, "{slug}");
+            visible += l.rating.count;
+            listings.push((
+                l.title,
+                l.kind.as_str().to_owned(),
+                l.categories,
+                l.rating.count,
+            ));
+        }
+        assert!(visible >= 1400, "{visible} visible reviews");
+
+        // A word of a seeded title finds it; its category filters to it.
+        let (title, _, categories, _) = listings
+            .iter()
+            .find(|(_, kind, _, _)| kind == "integration")
+            .unwrap()
+            .clone();
+        let word = title.split(' ').nth(1).unwrap().to_lowercase();
+        let found = store
+            .directory_search(&DirectoryQuery {
+                q: word.clone(),
+                category: Some(categories[1].clone()),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(
+            found.hits.iter().any(|h| h.title == title),
+            "{word} in {categories:?}: {:?}",
+            found.hits
+        );
+        let facets = store.public_facets().await.unwrap();
+        assert!(
+            facets
+                .iter()
+                .any(|f| f.facet == "category" && f.key == "integration" && f.listings > 10),
+            "{facets:?}"
+        );
+        listings.sort();
+        drawn.push(listings);
+    }
+    assert_eq!(drawn[0], drawn[1]);
+}

@@ -1,5 +1,7 @@
 //! Bulk loading of partners, accounts and deal registrations, for a database at a large
-//! vendor's size (the scale benchmark seeds a million of each through it).
+//! vendor's size (the scale benchmark seeds a million of each through it); and of published
+//! directory listings with their facets and reviews (the directory benchmark seeds 10,000
+//! listings and 100,000 reviews through it).
 //!
 //! The normal write paths take one transaction per record (rules, audit event, outbox event,
 //! decision); a million registrations that way take hours. Here each call writes a batch in
@@ -10,9 +12,21 @@
 //! activities, counted in the joint business plans' kept sums by [`Store::bulk_finish`].
 //! Left out, as an import leaves them out: one audit event per record, outbox events (no
 //! webhook should fire for history), and the opportunity an approval opens.
+//!
+//! Listings are written published, row for row what creating, submitting (to an open
+//! directory) and verifying leave: the search text and facet rows the normal path derives
+//! from the fields (`directory::search_text`, `core::directory::facet_key`), the open
+//! directory's publication reason; the full-text index follows by itself (SQLite's triggers,
+//! PostgreSQL's expression index). Reviews are customers' (`email:` author keys), visible or
+//! hidden by a moderator with a reason.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use partnerops_core::ids::{AccountId, DecisionId, EntityId, PartnerId, RegistrationId};
+use partnerops_core::directory::record::ListingFields;
+use partnerops_core::directory::{DirectoryMode, ListingStatus, facet_key};
+use partnerops_core::ids::{
+    AccountId, DecisionId, DirectoryListingId, DirectoryReviewId, EntityId, PartnerId,
+    RegistrationId,
+};
 use partnerops_core::registration::{RegistrationStatus, rules};
 use partnerops_core::scope::Scope;
 
@@ -121,6 +135,83 @@ const REGISTRATION_COLUMNS: &[&str] = &[
     "sla_missed_at",
     "closed_at",
     "policy_version",
+    "created_at",
+    "updated_at",
+];
+
+/// A live active partner a bulk listing can belong to.
+#[derive(Clone, Debug)]
+pub struct BulkListingPartner {
+    pub id: String,
+    pub name: String,
+    pub partner_type: String,
+    pub country: String,
+}
+
+/// A published listing to write: its fields (parsed as the normal path parses them), the
+/// vendor's verification, its views and when it was published.
+#[derive(Clone, Debug)]
+pub struct BulkListing {
+    pub partner_id: String,
+    pub fields: ListingFields,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub views: i64,
+    pub published_at: DateTime<Utc>,
+}
+
+/// A customer's review of a listing (visible, or hidden by a moderator for `hidden`'s
+/// reason), optionally answered by the partner.
+#[derive(Clone, Debug)]
+pub struct BulkReview {
+    pub listing_id: String,
+    pub partner_id: String,
+    pub email: String,
+    pub author_name: String,
+    pub rating: i64,
+    pub body: String,
+    pub hidden: Option<String>,
+    pub answer: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const LISTING_COLUMNS: &[&str] = &[
+    "id",
+    "partner_id",
+    "kind",
+    "status",
+    "slug",
+    "title",
+    "summary",
+    "description",
+    "categories",
+    "regions",
+    "industries",
+    "languages",
+    "website",
+    "search_text",
+    "verified_at",
+    "views",
+    "status_reason",
+    "published_at",
+    "created_at",
+    "updated_at",
+];
+
+const FACET_COLUMNS: &[&str] = &["listing_id", "facet", "value_key", "label"];
+
+const REVIEW_COLUMNS: &[&str] = &[
+    "id",
+    "listing_id",
+    "partner_id",
+    "author_kind",
+    "author_key",
+    "author_name",
+    "rating",
+    "body",
+    "state",
+    "state_reason",
+    "answer",
+    "answered_at",
     "created_at",
     "updated_at",
 ];
@@ -385,6 +476,140 @@ impl Store {
         tx.insert_rows("registration_activities", ACTIVITY_COLUMNS, &activities)
             .await?;
         tx.insert_rows("decisions", DECISION_COLUMNS, &decisions)
+            .await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    /// The live active partners bulk listings can belong to, by name.
+    pub async fn bulk_listing_partners(&self) -> Result<Vec<BulkListingPartner>> {
+        row! {
+            struct PartnerRow { id: String, name: String, partner_type: String, country: String }
+        }
+        let rows: Vec<PartnerRow> = self
+            .db
+            .read()
+            .all(&Sql::new(
+                "SELECT id, name, partner_type, country FROM partners WHERE status = 'active' AND archived_at IS NULL ORDER BY name, id",
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| BulkListingPartner {
+                id: r.id,
+                name: r.name,
+                partner_type: r.partner_type,
+                country: r.country,
+            })
+            .collect())
+    }
+
+    /// Writes `rows` as published listings with their facet rows, in one transaction;
+    /// answers their ids in order.
+    pub async fn bulk_listings(&self, rows: &[BulkListing]) -> Result<Vec<DirectoryListingId>> {
+        // What submitting a draft to an open directory decides.
+        let published =
+            partnerops_core::directory::submit(DirectoryMode::Open, ListingStatus::Draft, false)
+                .map(|d| d.reason)
+                .unwrap_or_default();
+        let ids: Vec<DirectoryListingId> = rows.iter().map(|_| new_id()).collect();
+        let mut listings = Vec::with_capacity(rows.len());
+        let mut facets = Vec::new();
+        for (l, id) in rows.iter().zip(&ids) {
+            let f = &l.fields;
+            let suffix = &id.as_str()[id.as_str().len() - 6..];
+            let slug = format!("{}-{suffix}", partnerops_core::directory::slugify(&f.title));
+            let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+            listings.push(vec![
+                id.as_str().into(),
+                l.partner_id.as_str().into(),
+                f.kind.as_str().into(),
+                ListingStatus::Published.as_str().into(),
+                slug.into(),
+                f.title.as_str().into(),
+                f.summary.as_str().into(),
+                f.description.as_str().into(),
+                json(&f.categories).into(),
+                json(&f.regions).into(),
+                json(&f.industries).into(),
+                json(&f.languages).into(),
+                f.website.clone().into(),
+                crate::directory::search_text(f).into(),
+                l.verified_at.into(),
+                l.views.into(),
+                published.as_str().into(),
+                l.published_at.into(),
+                l.published_at.into(),
+                l.verified_at
+                    .unwrap_or(l.published_at)
+                    .max(l.published_at)
+                    .into(),
+            ]);
+            let lists: [(&str, &Vec<String>); 4] = [
+                ("category", &f.categories),
+                ("region", &f.regions),
+                ("industry", &f.industries),
+                ("language", &f.languages),
+            ];
+            for (facet, values) in lists {
+                let mut seen: Vec<String> = Vec::new();
+                for label in values {
+                    let key = facet_key(label);
+                    if seen.contains(&key) {
+                        continue;
+                    }
+                    facets.push(vec![
+                        Arg::from(id.as_str()),
+                        facet.into(),
+                        key.as_str().into(),
+                        label.as_str().into(),
+                    ]);
+                    seen.push(key);
+                }
+            }
+        }
+        let mut tx = self.db.begin_write().await?;
+        tx.insert_rows("directory_listings", LISTING_COLUMNS, &listings)
+            .await?;
+        tx.insert_rows("directory_listing_facets", FACET_COLUMNS, &facets)
+            .await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// Writes `rows` as customers' reviews in one transaction (one per e-mail and listing,
+    /// as the normal path keeps it: a second one fails the batch on the unique index).
+    pub async fn bulk_reviews(&self, rows: &[BulkReview]) -> Result<usize> {
+        let values: Vec<Vec<Arg>> = rows
+            .iter()
+            .map(|r| {
+                let id: DirectoryReviewId = new_id();
+                let answered_at = r.answer.as_ref().map(|_| r.created_at + Duration::days(2));
+                vec![
+                    id.as_str().into(),
+                    r.listing_id.as_str().into(),
+                    r.partner_id.as_str().into(),
+                    "customer".into(),
+                    format!("email:{}", r.email).into(),
+                    r.author_name.as_str().into(),
+                    r.rating.into(),
+                    r.body.as_str().into(),
+                    if r.hidden.is_some() {
+                        "hidden"
+                    } else {
+                        "visible"
+                    }
+                    .into(),
+                    r.hidden.clone().into(),
+                    r.answer.clone().into(),
+                    answered_at.into(),
+                    r.created_at.into(),
+                    answered_at.unwrap_or(r.created_at).into(),
+                ]
+            })
+            .collect();
+        let mut tx = self.db.begin_write().await?;
+        tx.insert_rows("directory_reviews", REVIEW_COLUMNS, &values)
             .await?;
         tx.commit().await?;
         Ok(rows.len())

@@ -246,6 +246,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0037_mapping_incremental.sql"),
         postgres: include_str!("../migrations/postgres/0037_mapping_incremental.sql"),
     },
+    Migration {
+        version: 38,
+        name: "directory_search",
+        sqlite: include_str!("../migrations/sqlite/0038_directory_search.sql"),
+        postgres: include_str!("../migrations/postgres/0038_directory_search.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

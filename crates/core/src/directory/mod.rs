@@ -293,6 +293,9 @@ pub fn correct(terms: &[String], vocabulary: &[(String, i64)]) -> Option<Vec<Str
             let limit = max_edits(t);
             let best = vocabulary
                 .iter()
+                // Words whose length differs by more than the limit are further than it
+                // (the distance is at least the difference): skipped without computing it.
+                .filter(|(w, _)| limit > 0 && w.len().abs_diff(t.len()) <= limit)
                 .map(|(w, n)| (strsim::damerau_levenshtein(t, w), -n, w))
                 .filter(|(d, _, _)| *d <= limit && limit > 0)
                 .min();

@@ -221,7 +221,7 @@ async fn listing_in(
 }
 
 /// The text the full-text index reads: normalised words, the same for both backends.
-fn search_text(f: &ListingFields) -> String {
+pub(crate) fn search_text(f: &ListingFields) -> String {
     let mut parts = vec![f.title.clone(), f.summary.clone()];
     parts.extend(f.categories.iter().cloned());
     parts.extend(f.regions.iter().cloned());
@@ -438,16 +438,23 @@ row! {
 /// The select of public listings as candidates of a search (or of a collection, or of
 /// recommendations): what ranking and a result need. Ends in the public condition.
 fn candidate_select(now: DateTime<Utc>) -> Sql {
+    let mut q = candidate_columns(now);
+    q.push(" FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id")
+        .push(LATEST_USAGE)
+        .push(" WHERE 1 = 1")
+        .push(PUBLIC);
+    q
+}
+
+/// A candidate's columns, over the listing `l`, its partner `p`, tier `t` and latest usage
+/// report `u`: from `SELECT` up to `FROM`.
+fn candidate_columns(now: DateTime<Utc>) -> Sql {
     let mut q = Sql::new(
         "SELECT l.id, l.slug, l.kind, l.title, l.summary, l.description, l.categories, l.regions, l.industries, p.name AS partner_name, t.name AS tier_name, l.verified_at, l.views, l.updated_at, ",
     );
     recent_leads(&mut q, now);
     q.push(", (SELECT CAST(COALESCE(SUM(dr.rating), 0) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_sum, (SELECT CAST(COUNT(*) AS BIGINT) FROM directory_reviews dr WHERE dr.listing_id = l.id AND dr.state = 'visible') AS rating_count, ")
-        .push(USAGE_COLUMNS)
-        .push(" FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id")
-        .push(LATEST_USAGE)
-        .push(" WHERE 1 = 1")
-        .push(PUBLIC);
+        .push(USAGE_COLUMNS);
     q
 }
 
@@ -1065,7 +1072,12 @@ impl Store {
         terms: &[String],
     ) -> Result<Vec<DirectoryHit>> {
         let now = self.now();
-        let mut q = candidate_select(now);
+        // The candidates' ids first (the public listings in views order are an index's,
+        // `directory_listings_public_rank`, so the cut reads no listing row), then their
+        // columns, ratings and health inputs: only the cut's rows are read.
+        let mut q = candidate_columns(now);
+        q.push(" FROM (SELECT l.id FROM directory_listings l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id WHERE 1 = 1")
+            .push(PUBLIC);
         if !terms.is_empty() {
             dialect::full_text_match(self.backend(), &mut q, "l", terms);
         }
@@ -1097,7 +1109,10 @@ impl Store {
         // Candidates beyond the limit are the least used: the index's order is arbitrary,
         // so the cut keeps the most viewed.
         q.push(" ORDER BY l.views DESC, l.id LIMIT ")
-            .bind(CANDIDATES);
+            .bind(CANDIDATES)
+            .push(") c JOIN directory_listings l ON l.id = c.id JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id")
+            .push(LATEST_USAGE)
+            .push(" ORDER BY l.views DESC, l.id");
         let rows: Vec<CandidateRow> = self.db.read().all(&q).await?;
         let parsed = candidates_from(rows, now)?;
         let candidates: Vec<Candidate> = parsed.iter().map(|p| p.candidate.clone()).collect();
@@ -1112,10 +1127,13 @@ impl Store {
     /// The words of public listings' titles and categories, with how often each occurs:
     /// what a misspelt query is corrected against.
     async fn directory_vocabulary(&self) -> Result<Vec<(String, i64)>> {
-        let mut q = Sql::new(
-            "SELECT l.title, l.categories FROM directory_listings l JOIN partners p ON p.id = l.partner_id WHERE 1 = 1",
+        // PUBLIC without the join: the archived partners are few (an index's), so every
+        // public listing's title and categories come from one index
+        // (`directory_listings_public_words`) without a row or a partner read each (the
+        // join read 10,000 rows and partners in 165-520 ms on SQLite, bench/directory.sh).
+        let q = Sql::new(
+            "SELECT l.title, l.categories FROM directory_listings l WHERE l.status = 'published' AND l.hidden_at IS NULL AND l.partner_id NOT IN (SELECT p.id FROM partners p WHERE p.archived_at IS NOT NULL)",
         );
-        q.push(PUBLIC);
         let rows: Vec<WordsRow> = self.db.read().all(&q).await?;
         let mut counts: HashMap<String, i64> = HashMap::new();
         for r in rows {
@@ -1179,25 +1197,61 @@ impl Store {
 
     /// The facet values public listings carry, with counts: the filters the public pages
     /// offer, most used first.
+    ///
+    /// Every search page shows them, so they are counted cheaply: over every listing's facet
+    /// rows (one pass over an index in (facet, value) order, `directory_listing_facets_by_value`),
+    /// less the rows of the listings the public may not see, which are few and found by
+    /// indexes. Joining each facet row with its listing and partner instead took 65 ms of
+    /// SQLite's time at 10,000 listings (bench/directory.sh).
     pub async fn public_facets(&self) -> Result<Vec<FacetCount>> {
-        let mut q = Sql::new(
-            "SELECT lf.facet, lf.value_key, MIN(lf.label) AS label, COUNT(*) AS listings FROM directory_listing_facets lf JOIN directory_listings l ON l.id = lf.listing_id JOIN partners p ON p.id = l.partner_id WHERE 1 = 1",
-        );
-        q.push(PUBLIC).push(
-            " GROUP BY lf.facet, lf.value_key ORDER BY lf.facet, COUNT(*) DESC, lf.value_key",
-        );
-        Ok(self
+        const COUNT: &str = "SELECT lf.facet, lf.value_key, MIN(lf.label) AS label, COUNT(*) AS listings FROM directory_listing_facets lf";
+        const GROUP: &str = " GROUP BY lf.facet, lf.value_key";
+        let not_published: Vec<&str> = ListingStatus::ALL
+            .iter()
+            .filter(|s| **s != ListingStatus::Published)
+            .map(|s| s.as_str())
+            .collect();
+        let mut q = Sql::new(COUNT);
+        q.push(GROUP);
+        let all: Vec<FacetRow> = self.db.read().all(&q).await?;
+        // Not public: not published; published but hidden; published and shown, but of an
+        // archived partner (the complement of PUBLIC, in parts an index can find).
+        let mut q = Sql::new(COUNT);
+        q.push(" WHERE lf.listing_id IN (SELECT l.id FROM directory_listings l WHERE l.status IN ")
+            .bind_in(not_published.iter().copied())
+            .push(" UNION SELECT l.id FROM directory_listings l WHERE l.status = 'published' AND l.hidden_at IS NOT NULL UNION SELECT l.id FROM directory_listings l WHERE l.partner_id IN (SELECT p.id FROM partners p WHERE p.archived_at IS NOT NULL))")
+            .push(GROUP);
+        let hidden: HashMap<(String, String), i64> = self
             .db
             .read()
             .all::<FacetRow>(&q)
             .await?
             .into_iter()
-            .map(|r| FacetCount {
-                facet: r.facet,
-                key: r.value_key,
-                label: r.label,
-                listings: r.listings,
+            .map(|r| ((r.facet, r.value_key), r.listings))
+            .collect();
+        let mut out: Vec<FacetCount> = all
+            .into_iter()
+            .filter_map(|r| {
+                let listings = r.listings
+                    - hidden
+                        .get(&(r.facet.clone(), r.value_key.clone()))
+                        .copied()
+                        .unwrap_or(0);
+                (listings > 0).then_some(FacetCount {
+                    facet: r.facet,
+                    key: r.value_key,
+                    label: r.label,
+                    listings,
+                })
             })
-            .collect())
+            .collect();
+        out.sort_by(|a, b| {
+            (a.facet.as_str(), -a.listings, a.key.as_str()).cmp(&(
+                b.facet.as_str(),
+                -b.listings,
+                b.key.as_str(),
+            ))
+        });
+        Ok(out)
     }
 }
