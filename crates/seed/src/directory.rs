@@ -308,14 +308,19 @@ async fn create_curation(
         customer_review(store, &system, id, (email, name, *rating, body)).await?;
         reviews += 1;
     }
+    // The listings as written, read once for their kinds and industries.
+    let mut listings = Vec::with_capacity(public.len());
+    for (id, _, _) in public {
+        listings.push(
+            store
+                .directory_listing(&partnerops_core::scope::Scope::Vendor, id)
+                .await?,
+        );
+    }
     // Usage: three months up to this one, growing, different per listing.
     let today = store.now().date_naive();
-    for (i, (id, _, owner)) in public.iter().enumerate() {
-        let integration = store
-            .directory_listing(&partnerops_core::scope::Scope::Vendor, id)
-            .await?
-            .kind
-            == ListingKind::Integration;
+    for (i, ((id, _, owner), listing)) in public.iter().zip(&listings).enumerate() {
+        let integration = listing.kind == ListingKind::Integration;
         for back in (0..3u32).rev() {
             let month = today
                 .with_day(1)
@@ -337,14 +342,6 @@ async fn create_curation(
         }
     }
     // Collections: the industry most listings serve, and the integrations.
-    let mut listings = Vec::new();
-    for (id, _, _) in public {
-        listings.push(
-            store
-                .directory_listing(&partnerops_core::scope::Scope::Vendor, id)
-                .await?,
-        );
-    }
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for l in &listings {
         for i in &l.industries {
